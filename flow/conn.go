@@ -1,0 +1,262 @@
+package flow
+
+import (
+	"bytes"
+	"time"
+)
+
+// conn is the state of one tracked connection. halves[0] holds the bytes
+// sent by the key's Lo endpoint, halves[1] those sent by Hi.
+type conn struct {
+	key        Key
+	prev, next *conn     // recency list links
+	list       *connList // the list it is on
+
+	id          uint64
+	first, last int64
+	halves      [2]half
+	clientDir   int8 // index of the client's half; -1 until known
+	byPort      bool // client chosen by the port heuristic
+	prefix      []byte
+	prefixGap   bool
+	emitted     bool
+}
+
+func (c *conn) init(key Key, s *Segment, srcIsLo bool) {
+	*c = conn{key: key, first: s.Time, last: s.Time, clientDir: -1}
+	// Flow ids are stable for a given connection in a given capture.
+	c.id = (key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15) & (1<<52 - 1)
+}
+
+// release drops references so a recycled conn holds no memory.
+func (c *conn) release() { *c = conn{} }
+
+func dirOf(srcIsLo bool) int {
+	if srcIsLo {
+		return 0
+	}
+	return 1
+}
+
+// isNewConnection reports whether a SYN starts a new connection on a
+// 5-tuple the table still tracks (port reuse), rather than repeating the
+// SYN of this one.
+func (c *conn) isNewConnection(s *Segment, srcIsLo bool) bool {
+	if s.Flags&(FlagSYN|FlagACK) != FlagSYN {
+		return false
+	}
+	h, peer := &c.halves[dirOf(srcIsLo)], &c.halves[1-dirOf(srcIsLo)]
+	if h.synSeen {
+		return s.Seq != h.isn
+	}
+	return c.emitted || h.finSeen || peer.finSeen || h.streamed > 0 || peer.streamed > 0
+}
+
+func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
+	d := dirOf(srcIsLo)
+	h := &c.halves[d]
+	h.pkts++
+	h.byts += uint64(s.WireLen)
+	if s.Time > c.last {
+		c.last = s.Time
+	}
+	if c.emitted {
+		t.stats.LateSegments++
+		h.finSeen = h.finSeen || s.Flags&FlagFIN != 0
+		if s.Flags&FlagRST != 0 || (h.finSeen && c.halves[1-d].finSeen) {
+			t.remove(c)
+		}
+		return
+	}
+
+	seq := s.Seq
+	if s.Flags&FlagSYN != 0 {
+		if c.clientDir < 0 {
+			if s.Flags&FlagACK == 0 {
+				c.clientDir = int8(d)
+			} else {
+				c.clientDir = int8(1 - d)
+			}
+		}
+		if !h.synSeen {
+			h.synSeen, h.isn = true, s.Seq
+			if !h.started {
+				h.started, h.next = true, s.Seq+1
+			}
+		}
+		seq++ // the SYN takes one sequence number; data on a SYN follows it
+	}
+	if s.Flags&FlagACK != 0 && h.synSeen {
+		// Early in a connection whose start we saw, the peer's first byte is
+		// the one we acknowledge: remember it in case its SYN-ACK was lost.
+		if peer := &c.halves[1-d]; !peer.started && !peer.hasHint {
+			peer.hasHint, peer.ackHint = true, s.Ack
+		}
+	}
+	if s.PayloadLen > 0 {
+		if c.clientDir < 0 {
+			c.chooseClient(d, s)
+		}
+		if c.wants(d) {
+			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, c.sink(t), d)
+		}
+	}
+	if s.Flags&FlagFIN != 0 {
+		h.finSeen = true
+	}
+	switch {
+	case s.Flags&FlagRST != 0:
+		t.end(c, EndRST)
+	case h.finSeen && c.halves[1-d].finSeen:
+		t.end(c, EndFIN)
+	case c.complete():
+		t.finish(c, EndComplete)
+	case s.Time-c.first > int64(t.cfg.MaxAge):
+		t.finish(c, EndMaxAge)
+	}
+}
+
+// wants reports whether direction d still needs stream bytes.
+func (c *conn) wants(d int) bool {
+	return len(c.prefix) < PrefixSize || c.halves[d].hs.needsMore()
+}
+
+func (c *conn) complete() bool {
+	return len(c.prefix) >= PrefixSize && !c.halves[0].hs.needsMore() && !c.halves[1].hs.needsMore()
+}
+
+// chooseClient decides, without a SYN, which side is the client: the
+// sender of a ClientHello or of an HTTP request; the receiver of a
+// ServerHello; otherwise the side with the higher port (servers listen on
+// the lower, well-known ports).
+func (c *conn) chooseClient(d int, s *Segment) {
+	p := s.Payload
+	switch {
+	case isRecordStart(p, false) || (len(p) >= 5 && isSSLv2Hello(p, false)) || looksLikeRequest(p):
+		c.clientDir = int8(d)
+	case isRecordStart(p, true):
+		c.clientDir = int8(1 - d)
+	default:
+		c.byPort = true
+		c.clientDir = int8(c.dirByPort())
+	}
+}
+
+func (c *conn) dirByPort() int {
+	if c.key.Lo.Port > c.key.Hi.Port {
+		return 0 // Lo has the higher port: Lo is the client
+	}
+	return 1
+}
+
+var requestMethods = [][]byte{
+	[]byte("GET "), []byte("POST "), []byte("HEAD "), []byte("PUT "), []byte("DELETE "),
+	[]byte("OPTIONS "), []byte("CONNECT "), []byte("PATCH "), []byte("\x05\x01\x00"), // SOCKS5 greeting
+}
+
+func looksLikeRequest(p []byte) bool {
+	for _, m := range requestMethods {
+		if bytes.HasPrefix(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// connSink adapts a conn to the reassembler's sink without allocating.
+type connSink struct {
+	c *conn
+	t *Table
+}
+
+func (c *conn) sink(t *Table) *connSink {
+	t.sinkScratch = connSink{c: c, t: t}
+	return &t.sinkScratch
+}
+
+func (s *connSink) deliver(d int, data []byte, gap bool) {
+	c := s.c
+	h := &c.halves[d]
+	if gap {
+		if len(c.prefix) < PrefixSize {
+			c.prefixGap = true
+		}
+		h.hs.markGap()
+	}
+	if len(data) == 0 {
+		return
+	}
+	if n := PrefixSize - len(c.prefix); n > 0 {
+		if c.prefix == nil {
+			c.prefix = make([]byte, 0, PrefixSize)
+		}
+		c.prefix = append(c.prefix, data[:min(n, len(data))]...)
+	}
+	if !h.hs.needsMore() {
+		return
+	}
+	accept := uint8(acceptClient)
+	switch {
+	case c.byPort:
+		accept = acceptClient | acceptServer
+	case int(c.clientDir) != d:
+		accept = acceptServer
+	}
+	wasScanning := h.hs.stage == hsScanning
+	h.hs.feed(data, h.streamed, accept, s.t.cfg.HandshakeLimit, s.t.cfg.ScanLimit)
+	if c.byPort && wasScanning && h.hs.stage != hsScanning && h.hs.buf != nil {
+		// A hello settles what the port numbers only guessed.
+		c.byPort = false
+		if h.hs.server {
+			c.clientDir = int8(1 - d)
+		} else {
+			c.clientDir = int8(d)
+		}
+	}
+}
+
+// toFlow builds the record handed out for the connection, giving it the
+// connection's buffers.
+func (c *conn) toFlow(t *Table, why EndReason) *Flow {
+	sk := c.sink(t)
+	for d := range c.halves {
+		c.halves[d].flushPending(sk, d)
+	}
+	cd := int(c.clientDir)
+	if cd < 0 {
+		c.byPort = true
+		cd = c.dirByPort()
+	}
+	client, server := c.key.Lo, c.key.Hi
+	if cd == 1 {
+		client, server = server, client
+	}
+	ch, sh := &c.halves[cd], &c.halves[1-cd]
+	f := &Flow{
+		ID:                 c.id,
+		Client:             client,
+		Server:             server,
+		ClientByPort:       c.byPort,
+		Start:              time.Unix(0, c.first).UTC(),
+		End:                time.Unix(0, c.last).UTC(),
+		PktsToServer:       ch.pkts,
+		PktsToClient:       sh.pkts,
+		BytesToServer:      ch.byts,
+		BytesToClient:      sh.byts,
+		Prefix:             c.prefix,
+		PrefixGap:          c.prefixGap,
+		Midstream:          !ch.synSeen && !sh.synSeen,
+		ClientHandshake:    ch.hs.buf,
+		ServerHandshake:    sh.hs.buf,
+		ClientHandshakeGap: ch.hs.gap,
+		ServerHandshakeGap: sh.hs.gap,
+		EndReason:          why,
+	}
+	c.prefix = nil
+	for d := range c.halves {
+		h := &c.halves[d]
+		h.hs = hsCapture{stage: hsDone}
+		h.pending, h.pendingBytes = nil, 0
+	}
+	return f
+}

@@ -1,0 +1,75 @@
+package flow
+
+import "time"
+
+// PrefixSize is the number of payload bytes kept per flow (both directions,
+// in send order): the detector's 32x32 image.
+const PrefixSize = 1024
+
+// EndReason says why a flow was handed out.
+type EndReason uint8
+
+// End reasons. A flow is handed out once: as soon as it holds everything
+// the detector needs (Complete), or when it ends before that.
+const (
+	EndComplete EndReason = iota // prefix full and both handshakes captured
+	EndFIN                       // both sides closed
+	EndRST                       // reset
+	EndIdle                      // no packet for the idle timeout (packet time)
+	EndMaxAge                    // open longer than the maximum age without completing
+	EndEvicted                   // table full; the least recently seen flow made room
+	EndReused                    // a new SYN reused the 5-tuple of this connection
+	EndFlush                     // end of input (capture file read to the end, or shutdown)
+	numEndReasons
+)
+
+var endReasonNames = [numEndReasons]string{"complete", "fin", "rst", "idle_timeout", "max_age", "evicted", "reused", "flush"}
+
+func (r EndReason) String() string {
+	if r < numEndReasons {
+		return endReasonNames[r]
+	}
+	return "unknown"
+}
+
+// EndReasons lists every end reason, for metrics and summaries.
+func EndReasons() []EndReason {
+	out := make([]EndReason, numEndReasons)
+	for i := range out {
+		out[i] = EndReason(i)
+	}
+	return out
+}
+
+// Flow is what the table hands out for one TCP connection. Its slices are
+// owned by the receiver.
+type Flow struct {
+	ID             uint64
+	Client, Server Endpoint
+	// ClientByPort is true when no SYN and no recognisable client payload
+	// told which side is the client, and the port numbers decided.
+	ClientByPort bool
+	Start, End   time.Time // first and last packet seen (packet time)
+
+	PktsToServer, PktsToClient   uint64
+	BytesToServer, BytesToClient uint64
+
+	// Prefix holds the first PrefixSize payload bytes of the flow, both
+	// directions, in the order they became available in sequence order.
+	Prefix []byte
+	// PrefixGap is set when bytes are missing inside the prefix (lost
+	// segments, snaplen cuts): the prefix skips them rather than inventing them.
+	PrefixGap bool
+	// Midstream is set when the capture did not see the connection start.
+	Midstream bool
+
+	// ClientHandshake and ServerHandshake are each direction's stream bytes
+	// from the first TLS handshake record on, up to the end of the first
+	// handshake messages (ClientHello; ServerHello up to the Certificate),
+	// at most HandshakeLimit bytes. Empty when the direction sent no TLS.
+	ClientHandshake, ServerHandshake []byte
+	// Handshake*Gap is set when the captured handshake crossed missing bytes.
+	ClientHandshakeGap, ServerHandshakeGap bool
+
+	EndReason EndReason
+}

@@ -1,0 +1,270 @@
+package flow
+
+import "encoding/binary"
+
+// TLS framing constants needed to find and bound the first handshake
+// messages. Full parsing lives in flow/tlsparse; this file only decides
+// where the handshake starts and when enough of it has been kept.
+const (
+	recordHandshake = 22
+	maxRecordLen    = 16384 + 2048 // TLSCiphertext limit (RFC 8446 5.2)
+
+	hsClientHello     = 1
+	hsServerHello     = 2
+	hsCertificate     = 11
+	hsServerHelloDone = 14
+
+	sslv2ClientHello = 1
+	sslv2ServerHello = 4
+)
+
+type hsStage uint8
+
+const (
+	hsScanning  hsStage = iota // looking for the first handshake record
+	hsCapturing                // keeping bytes until the first messages are complete
+	hsDone                     // captured (or given up): needs no more bytes
+)
+
+// hsCapture follows one direction's byte stream and keeps its first TLS
+// handshake messages. It finds where TLS starts (offset 0 normally, later
+// after STARTTLS or a proxy CONNECT) by scanning for a record header that
+// opens the expected hello, within scanLimit bytes.
+type hsCapture struct {
+	stage   hsStage
+	server  bool // what was found: a ServerHello (true) or a ClientHello
+	sslv2   bool
+	gap     bool
+	scanned int     // stream bytes looked at while scanning
+	carry   [5]byte // last bytes of the previous chunk, for headers split across chunks
+	carryN  uint8
+	buf     []byte
+}
+
+// needsMore reports whether the capture still wants stream bytes.
+func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
+
+// markGap records that bytes are missing from the stream. Inside a
+// handshake this ends the capture: what follows cannot be framed.
+func (h *hsCapture) markGap() {
+	switch h.stage {
+	case hsCapturing:
+		h.gap = true
+		h.stage = hsDone
+	case hsScanning:
+		h.carryN = 0
+	}
+}
+
+// Which hellos a scan accepts: the direction's role decides, unless the
+// roles were only guessed from port numbers.
+const (
+	acceptClient = 1 << iota
+	acceptServer
+)
+
+// feed gives the capture the next in-order stream bytes. streamOff is the
+// offset of data[0] in the direction's stream (0 for its first byte).
+func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
+	switch h.stage {
+	case hsScanning:
+		h.scan(data, streamOff, accept, limit, scanLimit)
+	case hsCapturing:
+		h.capture(data, limit)
+	}
+}
+
+// found tells whether b starts a hello the scan accepts, and which.
+func found(b []byte, accept uint8) (ok, server bool) {
+	if accept&acceptClient != 0 && isRecordStart(b, false) {
+		return true, false
+	}
+	if accept&acceptServer != 0 && isRecordStart(b, true) {
+		return true, true
+	}
+	return false, false
+}
+
+func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
+	if streamOff == 0 && len(data) >= 3 {
+		for _, server := range [2]bool{false, true} {
+			want := uint8(acceptClient)
+			if server {
+				want = acceptServer
+			}
+			if accept&want != 0 && isSSLv2Hello(data, server) {
+				h.sslv2, h.server = true, server
+				h.begin(data, limit)
+				return
+			}
+		}
+	}
+	// Candidates that start inside the carried tail of the previous chunk.
+	if h.carryN > 0 {
+		var joined [5 + 6]byte
+		n := copy(joined[:], h.carry[:h.carryN])
+		n += copy(joined[n:], data)
+		for i := 0; i < int(h.carryN); i++ {
+			if ok, server := found(joined[i:n], accept); ok {
+				h.stage, h.server = hsCapturing, server
+				h.buf = append(make([]byte, 0, 2048), joined[i:h.carryN]...)
+				h.capture(data, limit)
+				return
+			}
+		}
+	}
+	for i := 0; i+6 <= len(data); i++ {
+		if data[i] != recordHandshake {
+			continue
+		}
+		if ok, server := found(data[i:], accept); ok {
+			h.server = server
+			h.begin(data[i:], limit)
+			return
+		}
+	}
+	h.scanned += len(data)
+	if h.scanned >= scanLimit {
+		h.stage = hsDone
+		return
+	}
+	// Keep the last five bytes: a header may continue in the next chunk.
+	if len(data) >= 5 {
+		h.carryN = uint8(copy(h.carry[:], data[len(data)-5:]))
+	} else {
+		keep := append(h.carry[:h.carryN:h.carryN], data...)
+		if len(keep) > 5 {
+			keep = keep[len(keep)-5:]
+		}
+		h.carryN = uint8(copy(h.carry[:], keep))
+	}
+}
+
+func (h *hsCapture) begin(data []byte, limit int) {
+	h.stage = hsCapturing
+	h.buf = make([]byte, 0, min(limit, max(2048, len(data))))
+	h.capture(data, limit)
+}
+
+func (h *hsCapture) capture(data []byte, limit int) {
+	room := limit - len(h.buf)
+	if len(data) > room {
+		data = data[:room]
+	}
+	h.buf = append(h.buf, data...)
+	if len(h.buf) >= limit || firstMessagesComplete(h.buf, h.server, h.sslv2) {
+		h.stage = hsDone
+	}
+}
+
+// isRecordStart reports whether b starts with a TLS handshake record
+// header followed by the hello this direction should open with.
+func isRecordStart(b []byte, server bool) bool {
+	if len(b) < 6 || b[0] != recordHandshake || b[1] != 3 || b[2] > 4 {
+		return false
+	}
+	n := int(binary.BigEndian.Uint16(b[3:5]))
+	if n < 4 || n > maxRecordLen {
+		return false
+	}
+	if server {
+		return b[5] == hsServerHello
+	}
+	return b[5] == hsClientHello
+}
+
+// isSSLv2Hello recognises an SSLv2 (or SSLv2-compatible) hello with a
+// two-byte record header, which only ever opens a stream.
+func isSSLv2Hello(b []byte, server bool) bool {
+	if b[0]&0x80 == 0 {
+		return false
+	}
+	n := int(b[0]&0x7f)<<8 | int(b[1])
+	if server {
+		return b[2] == sslv2ServerHello && n >= 10
+	}
+	return b[2] == sslv2ClientHello && n >= 9 && len(b) >= 5 && (b[3] == 0 || b[3] == 3)
+}
+
+// firstMessagesComplete reports whether buf, starting at a record header,
+// holds the handshake messages the sensor keeps: the ClientHello for a
+// client; for a server the ServerHello and then the Certificate, or the end
+// of the clear handshake (ServerHelloDone, or any non-handshake record such
+// as ChangeCipherSpec or TLS 1.3 encrypted records). Framing that makes no
+// sense also ends the capture: nothing more can be parsed from it.
+func firstMessagesComplete(buf []byte, server, sslv2 bool) bool {
+	if sslv2 {
+		n := int(buf[0]&0x7f)<<8 | int(buf[1])
+		return len(buf) >= 2+n
+	}
+	var (
+		hdr      [4]byte // current handshake message header
+		hdrN     int
+		bodyLeft int // bytes of the current message body still to come
+		sawHello bool
+	)
+	pos := 0
+	for pos+5 <= len(buf) {
+		if buf[pos+1] != 3 {
+			return true // not TLS framing any more
+		}
+		typ := buf[pos]
+		rl := int(binary.BigEndian.Uint16(buf[pos+3 : pos+5]))
+		if rl > maxRecordLen {
+			return true
+		}
+		if typ != recordHandshake {
+			return true // alert, ChangeCipherSpec or encrypted data: the clear part is over
+		}
+		body := buf[pos+5 : min(pos+5+rl, len(buf))]
+		for len(body) > 0 {
+			if bodyLeft > 0 {
+				n := min(bodyLeft, len(body))
+				body, bodyLeft = body[n:], bodyLeft-n
+				if bodyLeft > 0 {
+					break
+				}
+				if done := messageEnds(hdr[0], server, &sawHello); done {
+					return true
+				}
+				hdrN = 0
+				continue
+			}
+			n := copy(hdr[hdrN:], body)
+			hdrN += n
+			body = body[n:]
+			if hdrN < 4 {
+				break
+			}
+			bodyLeft = int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
+			if bodyLeft == 0 {
+				if done := messageEnds(hdr[0], server, &sawHello); done {
+					return true
+				}
+				hdrN = 0
+			}
+		}
+		if pos+5+rl > len(buf) {
+			return false
+		}
+		pos += 5 + rl
+	}
+	return false
+}
+
+// messageEnds is called when a whole handshake message of type t has been
+// seen and says whether the kept messages are complete.
+func messageEnds(t byte, server bool, sawHello *bool) bool {
+	if !server {
+		return true // the first message is the ClientHello (or garbage): done either way
+	}
+	switch t {
+	case hsServerHello:
+		*sawHello = true
+		return false
+	case hsCertificate, hsServerHelloDone:
+		return true
+	default:
+		return !*sawHello // anything but a ServerHello first cannot be followed
+	}
+}

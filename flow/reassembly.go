@@ -1,0 +1,154 @@
+package flow
+
+// seqDiff returns a-b in TCP sequence space (RFC 1982 serial arithmetic),
+// so comparisons stay right across the 2^32 wrap.
+func seqDiff(a, b uint32) int32 { return int32(a - b) }
+
+// pendingSeg is an out-of-order segment waiting for the bytes before it.
+type pendingSeg struct {
+	seq    uint32
+	seqLen int    // bytes of sequence space it covers
+	data   []byte // captured bytes (may be shorter than seqLen)
+}
+
+// half is the reassembly state of one direction of a connection.
+type half struct {
+	synSeen  bool
+	isn      uint32 // initial sequence number, when synSeen
+	started  bool   // next is known
+	finSeen  bool
+	hasHint  bool   // the peer acknowledged our first byte before we sent data
+	ackHint  uint32 // that acknowledgement: where our stream starts
+	next     uint32 // next expected sequence number
+	streamed int    // stream bytes delivered (or skipped over a gap)
+
+	pending      []pendingSeg // sorted by seq
+	pendingBytes int
+
+	hs   hsCapture
+	pkts uint64
+	byts uint64
+}
+
+// sink receives a direction's in-order stream bytes; gap is true when
+// bytes were skipped just before data. An interface rather than a func
+// value so that the hot path does not allocate a closure per segment.
+type sink interface {
+	deliver(dir int, data []byte, gap bool)
+}
+
+// add places a segment's payload in the direction's stream. Policy for
+// overlaps: first data wins. Bytes already delivered are never replaced,
+// and of two buffered segments covering the same bytes the one that
+// arrived first is used (as in Linux and Suricata's default policy).
+func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int) {
+	if !h.started {
+		h.started = true
+		h.next = seq
+		if h.hasHint && seqDiff(seq, h.ackHint) >= 0 && seqDiff(seq, h.ackHint) < int32(maxPending) {
+			h.next = h.ackHint // a reordered earlier segment may still come
+		}
+	}
+	off := seqDiff(seq, h.next)
+	if off < 0 {
+		skip := int(-off)
+		if skip >= seqLen {
+			st.Retransmits++
+			return
+		}
+		st.Overlaps++
+		seq += uint32(skip)
+		seqLen -= skip
+		data = data[min(skip, len(data)):]
+		off = 0
+	}
+	if off > 0 {
+		h.buffer(seq, data, seqLen, maxPending, st, out, dir)
+		return
+	}
+	h.deliverSeg(data, seqLen, false, out, dir)
+	h.drain(out, dir)
+}
+
+// deliverSeg hands on a segment that starts exactly at next.
+func (h *half) deliverSeg(data []byte, seqLen int, gap bool, out sink, dir int) {
+	if len(data) > 0 || gap {
+		out.deliver(dir, data, gap)
+	}
+	if len(data) < seqLen {
+		out.deliver(dir, nil, true) // snaplen cut the segment: the rest is missing
+	}
+	h.next += uint32(seqLen)
+	h.streamed += seqLen
+}
+
+// drain delivers buffered segments that have become contiguous.
+func (h *half) drain(out sink, dir int) {
+	for len(h.pending) > 0 {
+		p := h.pending[0]
+		off := seqDiff(p.seq, h.next)
+		if off > 0 {
+			return
+		}
+		h.pending = h.pending[1:]
+		h.pendingBytes -= len(p.data)
+		skip := int(-off)
+		if skip >= p.seqLen {
+			continue // wholly covered by what was already delivered
+		}
+		h.deliverSeg(p.data[min(skip, len(p.data)):], p.seqLen-skip, false, out, dir)
+	}
+	if len(h.pending) == 0 {
+		h.pending = h.pending[:0:0]
+	}
+}
+
+// buffer keeps an out-of-order segment. When the buffer would exceed its
+// bound, the hole before the first buffered segment is declared lost and
+// skipped: memory stays bounded and the flow goes on with a gap.
+func (h *half) buffer(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int) {
+	for h.pendingBytes+len(data) > maxPending && len(h.pending) > 0 {
+		st.PendingOverflows++
+		h.skipGap(out, dir)
+	}
+	if h.pendingBytes+len(data) > maxPending {
+		// A single segment larger than the bound: start after the hole.
+		st.PendingOverflows++
+		h.next = seq
+		h.deliverSeg(data, seqLen, true, out, dir)
+		return
+	}
+	i := len(h.pending)
+	for i > 0 && seqDiff(h.pending[i-1].seq, seq) > 0 {
+		i--
+	}
+	st.OutOfOrder++
+	p := pendingSeg{seq: seq, seqLen: seqLen, data: append([]byte(nil), data...)}
+	h.pending = append(h.pending, pendingSeg{})
+	copy(h.pending[i+1:], h.pending[i:])
+	h.pending[i] = p
+	h.pendingBytes += len(p.data)
+}
+
+// skipGap jumps over the hole before the first buffered segment and
+// delivers what then follows in order.
+func (h *half) skipGap(out sink, dir int) {
+	if len(h.pending) == 0 {
+		return
+	}
+	p := h.pending[0]
+	h.pending = h.pending[1:]
+	h.pendingBytes -= len(p.data)
+	h.streamed += int(seqDiff(p.seq, h.next))
+	h.next = p.seq
+	h.deliverSeg(p.data, p.seqLen, true, out, dir)
+	h.drain(out, dir)
+}
+
+// flushPending delivers everything still buffered, skipping holes; used
+// when the flow ends.
+func (h *half) flushPending(out sink, dir int) {
+	for len(h.pending) > 0 {
+		h.skipGap(out, dir)
+	}
+}

@@ -1,0 +1,239 @@
+package flow
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config bounds a Table. Zero values take the defaults of DefaultConfig.
+type Config struct {
+	// MaxFlows is the most connections the table tracks at once. When it
+	// is full, the least recently seen connection makes room: one already
+	// handed out first, otherwise an active one, handed out as EndEvicted.
+	MaxFlows int
+	// IdleTimeout ends a connection that saw no packet for this long
+	// (packet time). MaxAge hands out a connection that has been open this
+	// long without completing.
+	IdleTimeout, MaxAge time.Duration
+	// HandshakeLimit bounds the handshake bytes kept per direction;
+	// ScanLimit bounds how far into a direction's stream the first TLS
+	// record is looked for (STARTTLS, proxies); MaxPending bounds the
+	// out-of-order bytes buffered per direction.
+	HandshakeLimit, ScanLimit, MaxPending int
+}
+
+// DefaultConfig returns the defaults: 65,536 flows, 120 s idle, 600 s max
+// age, 16 KiB of handshake, 16 KiB scanned, 32 KiB out of order.
+func DefaultConfig() Config {
+	return Config{
+		MaxFlows:       65536,
+		IdleTimeout:    120 * time.Second,
+		MaxAge:         600 * time.Second,
+		HandshakeLimit: 16 << 10,
+		ScanLimit:      16 << 10,
+		MaxPending:     32 << 10,
+	}
+}
+
+// Validate reports the first setting that is out of range.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxFlows < 1:
+		return fmt.Errorf("max flows %d: must be at least 1", c.MaxFlows)
+	case c.IdleTimeout <= 0:
+		return fmt.Errorf("idle timeout %v: must be positive", c.IdleTimeout)
+	case c.MaxAge <= 0:
+		return fmt.Errorf("max age %v: must be positive", c.MaxAge)
+	case c.HandshakeLimit < 512 || c.HandshakeLimit > 1<<20:
+		return fmt.Errorf("handshake limit %d: must be between 512 and 1048576 bytes", c.HandshakeLimit)
+	case c.ScanLimit < 0 || c.ScanLimit > 1<<20:
+		return fmt.Errorf("scan limit %d: must be between 0 and 1048576 bytes", c.ScanLimit)
+	case c.MaxPending < 1500 || c.MaxPending > 1<<24:
+		return fmt.Errorf("max pending %d: must be between 1500 and 16777216 bytes", c.MaxPending)
+	}
+	return nil
+}
+
+// ErrConfig is wrapped by errors from NewTable for a bad Config.
+var ErrConfig = errors.New("flow table config")
+
+// Table tracks connections and hands out one Flow per connection through
+// its emit function. It is not safe for concurrent use.
+type Table struct {
+	cfg   Config
+	emit  func(*Flow)
+	conns map[Key]*conn
+	// Two recency lists (least recently seen first): connections still
+	// collecting bytes, and finished ones kept only to absorb their
+	// trailing packets, which are evicted first.
+	active, finished connList
+	free             []*conn
+
+	now       int64 // latest packet time seen
+	lastSweep int64
+	stats     Stats
+
+	sinkScratch connSink // reused by every delivery: no allocation per segment
+}
+
+// NewTable returns an empty table that hands flows to emit.
+func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
+	d := DefaultConfig()
+	if cfg.MaxFlows == 0 {
+		cfg.MaxFlows = d.MaxFlows
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = d.IdleTimeout
+	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = d.MaxAge
+	}
+	if cfg.HandshakeLimit == 0 {
+		cfg.HandshakeLimit = d.HandshakeLimit
+	}
+	if cfg.ScanLimit == 0 {
+		cfg.ScanLimit = d.ScanLimit
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = d.MaxPending
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if emit == nil {
+		return nil, fmt.Errorf("%w: nil emit function", ErrConfig)
+	}
+	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, 1<<16))}, nil
+}
+
+// Len is the number of connections tracked now.
+func (t *Table) Len() int { return len(t.conns) }
+
+// Stats returns a copy of the counters.
+func (t *Table) Stats() Stats { return t.stats }
+
+// Process takes one segment. Segments should come in capture order; a
+// segment whose time goes backwards is treated as happening now.
+func (t *Table) Process(s *Segment) {
+	t.stats.Segments++
+	if s.Time > t.now {
+		t.now = s.Time
+	}
+	if t.now-t.lastSweep >= int64(time.Second) {
+		t.expire()
+		t.lastSweep = t.now
+	}
+	key, srcIsLo := KeyOf(s.Src, s.Dst)
+	c := t.conns[key]
+	if c != nil && c.isNewConnection(s, srcIsLo) {
+		t.end(c, EndReused)
+		c = nil
+	}
+	if c == nil {
+		c = t.open(key, s, srcIsLo)
+	} else {
+		t.touch(c)
+	}
+	c.process(t, s, srcIsLo)
+}
+
+// Advance moves packet time forward without a packet (a live sensor calls
+// it on a ticker so idle flows end while the wire is quiet).
+func (t *Table) Advance(now time.Time) {
+	if n := now.UnixNano(); n > t.now {
+		t.now = n
+	}
+	t.expire()
+	t.lastSweep = t.now
+}
+
+// Flush hands out every connection still collecting bytes (EndFlush) and
+// empties the table: the end of a capture file or a shutdown.
+func (t *Table) Flush() {
+	for c := t.active.head; c != nil; c = t.active.head {
+		t.end(c, EndFlush)
+	}
+	for c := t.finished.head; c != nil; c = t.finished.head {
+		t.remove(c)
+	}
+}
+
+func (t *Table) open(key Key, s *Segment, srcIsLo bool) *conn {
+	if len(t.conns) >= t.cfg.MaxFlows {
+		t.evict()
+	}
+	var c *conn
+	if n := len(t.free); n > 0 {
+		c = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		c = new(conn)
+	}
+	c.init(key, s, srcIsLo)
+	t.conns[key] = c
+	t.active.pushBack(c)
+	t.stats.FlowsOpened++
+	return c
+}
+
+func (t *Table) evict() {
+	if c := t.finished.head; c != nil {
+		t.stats.EvictedFinished++
+		t.remove(c)
+		return
+	}
+	if c := t.active.head; c != nil {
+		t.stats.EvictedActive++
+		t.end(c, EndEvicted)
+	}
+}
+
+// expire ends connections idle for longer than the idle timeout. Both
+// lists are in recency order, so only their heads need looking at.
+func (t *Table) expire() {
+	limit := t.now - int64(t.cfg.IdleTimeout)
+	for c := t.active.head; c != nil && c.last < limit; c = t.active.head {
+		t.end(c, EndIdle)
+	}
+	for c := t.finished.head; c != nil && c.last < limit; c = t.finished.head {
+		t.remove(c)
+	}
+}
+
+func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
+
+// end hands out the connection if it has not been already, then forgets it.
+func (t *Table) end(c *conn, why EndReason) {
+	if !c.emitted {
+		t.handOut(c, why)
+	}
+	t.remove(c)
+}
+
+// finish hands out a connection that is complete (or too old) but keeps
+// it in the table so that its later packets are not taken for a new flow.
+func (t *Table) finish(c *conn, why EndReason) {
+	t.handOut(c, why)
+	t.active.remove(c)
+	t.finished.pushBack(c)
+}
+
+func (t *Table) handOut(c *conn, why EndReason) {
+	f := c.toFlow(t, why)
+	c.emitted = true
+	t.stats.Emitted[why]++
+	if f.PrefixGap {
+		t.stats.Gaps++
+	}
+	t.emit(f)
+}
+
+func (t *Table) remove(c *conn) {
+	c.list.remove(c)
+	delete(t.conns, c.key)
+	c.release()
+	if len(t.free) < 1024 {
+		t.free = append(t.free, c)
+	}
+}
