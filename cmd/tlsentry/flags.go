@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// fileList is a repeatable -r flag.
+type fileList []string
+
+func (f *fileList) String() string { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
+
+// tableFlags are the flow table settings shared by the offline commands.
+type tableFlags struct {
+	maxFlows       int
+	idle, maxAge   time.Duration
+	handshakeLimit int
+}
+
+func (t *tableFlags) register(fs *flag.FlagSet) {
+	d := flow.DefaultConfig()
+	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, "most flows tracked at once (then the least recently seen makes room)")
+	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, "end a flow after this long without a packet (packet time)")
+	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, "hand out a flow still incomplete after this long (packet time)")
+	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, "handshake bytes kept per direction")
+}
+
+func (t *tableFlags) config() flow.Config {
+	c := flow.DefaultConfig()
+	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
+	return c
+}
+
+// parseFlags parses args, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}
+
+// output opens path for writing ("" or "-" is stdout) with a buffer; the
+// returned close function flushes and closes.
+func output(path string, stdout io.Writer) (*bufio.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		w := bufio.NewWriterSize(stdout, 1<<16)
+		return w, w.Flush, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("output: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	return w, func() error {
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return fmt.Errorf("output %s: %w", path, err)
+		}
+		return f.Close()
+	}, nil
+}

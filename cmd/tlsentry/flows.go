@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor"
+)
+
+func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
+	var files fileList
+	var tf tableFlags
+	fs.Var(&files, "r", "capture file to read (pcap or pcapng); repeat for several, read in order")
+	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
+	tf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, the 1024-byte prefix (base64).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil || fs.Parsed() && len(args) > 0 && helpAsked(args) {
+		return err
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: flows needs at least one -r FILE", errUsage)
+	}
+	w, closeOut, err := output(*outPath, stdout)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	var writeErr error
+	emit := func(f *flow.Flow) {
+		if writeErr == nil {
+			writeErr = enc.Encode(sensor.NewFlowRecord(f))
+		}
+	}
+	table, err := flow.NewTable(tf.config(), emit)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	reader := &sensor.FileReader{
+		Decoder: sensor.NewDecoder(),
+		Table:   table,
+		Report:  func(err error) { fmt.Fprintln(stderr, "tlsentry flows:", err) },
+	}
+	readErr := reader.ReadFiles(ctx, files)
+	if !errors.Is(readErr, context.Canceled) {
+		table.Flush()
+	}
+	closeErr := closeOut()
+	st := table.Stats()
+	printSummary(stderr, &reader.Stats, &st, table.Len())
+	return errors.Join(readErr, writeErr, closeErr)
+}
+
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
+}
+
+// printSummary writes the end-of-run counters as key=value lines.
+func printSummary(w io.Writer, ps *sensor.PacketStats, fs *flow.Stats, open int) {
+	var skipped []string
+	for _, r := range sensor.SkipReasons() {
+		if n := ps.Skipped[r]; n > 0 {
+			skipped = append(skipped, fmt.Sprintf("%s=%d", r, n))
+		}
+	}
+	var ended []string
+	var total uint64
+	for _, r := range flow.EndReasons() {
+		total += fs.Emitted[r]
+		if n := fs.Emitted[r]; n > 0 {
+			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
+		}
+	}
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Read, ps.Decoded, ps.Errors)
+	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
+	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
+	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d pending_overflows=%d\n",
+		fs.EvictedActive, fs.EvictedFinished, fs.Gaps, fs.OutOfOrder, fs.Retransmits, fs.Overlaps, fs.PendingOverflows)
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, " ")
+}

@@ -1,0 +1,71 @@
+// Package testdata finds the public captures in ../shared/pcaps that the
+// tests and benchmarks read; they are never committed into the project.
+package testdata
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// PcapDir returns the shared captures folder, or skips the test when it
+// is absent (a clone without ../shared still passes).
+func PcapDir(tb testing.TB) string {
+	tb.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "pcaps")
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.md")); err != nil {
+		tb.Skipf("shared captures not found at %s: skipping tests on real captures", dir)
+	}
+	return dir
+}
+
+// Captures lists every capture file under the shared folder, as paths
+// relative to it (e.g. "zeek/tls1.2.pcap").
+func Captures(tb testing.TB) []string {
+	dir := PcapDir(tb)
+	var out []string
+	for _, sub := range []string{"ja4", "ndpi", "suricata-verify", "zeek"} {
+		ents, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			tb.Fatalf("read %s: %v", sub, err)
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if strings.HasSuffix(n, ".pcap") || strings.HasSuffix(n, ".pcapng") || strings.HasSuffix(n, ".cap") {
+				out = append(out, sub+"/"+n)
+			}
+		}
+	}
+	return out
+}
+
+// ClientHelloCounts reads clienthello-counts.txt: per capture, the TCP
+// ClientHello messages Wireshark 4.0 dissects.
+func ClientHelloCounts(tb testing.TB) map[string]int {
+	dir := PcapDir(tb)
+	f, err := os.Open(filepath.Join(dir, "clienthello-counts.txt"))
+	if err != nil {
+		tb.Fatalf("clienthello counts: %v", err)
+	}
+	defer f.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 {
+			continue
+		}
+		n, err := strconv.Atoi(fields[0])
+		if err != nil {
+			tb.Fatalf("clienthello counts: %v", fmt.Errorf("line %q: %w", sc.Text(), err))
+		}
+		out[fields[2]] = n
+	}
+	return out
+}

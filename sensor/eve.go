@@ -1,0 +1,68 @@
+package sensor
+
+import (
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// EveTimeFormat is Suricata's eve.json timestamp layout.
+const EveTimeFormat = "2006-01-02T15:04:05.000000-0700"
+
+// FlowRecord is the JSON form of a flow, with Suricata eve.json names
+// where Suricata has them.
+type FlowRecord struct {
+	Timestamp     string `json:"timestamp"`
+	FlowID        uint64 `json:"flow_id"`
+	EventType     string `json:"event_type"`
+	SrcIP         string `json:"src_ip"`
+	SrcPort       uint16 `json:"src_port"`
+	DestIP        string `json:"dest_ip"`
+	DestPort      uint16 `json:"dest_port"`
+	Proto         string `json:"proto"`
+	PktsToServer  uint64 `json:"pkts_toserver"`
+	PktsToClient  uint64 `json:"pkts_toclient"`
+	BytesToServer uint64 `json:"bytes_toserver"`
+	BytesToClient uint64 `json:"bytes_toclient"`
+	Start         string `json:"start"`
+	End           string `json:"end"`
+	EndReason     string `json:"end_reason"`
+	// Midstream: the capture missed the connection's start.
+	Midstream bool `json:"midstream,omitempty"`
+	// ClientGuessed: no SYN or client greeting told the client; the port
+	// numbers did.
+	ClientGuessed bool   `json:"client_guessed,omitempty"`
+	PrefixLen     int    `json:"prefix_len"`
+	PrefixGap     bool   `json:"prefix_gap,omitempty"`
+	Prefix        []byte `json:"prefix"` // base64 in JSON
+}
+
+// NewFlowRecord fills a record from a flow.
+func NewFlowRecord(f *flow.Flow) FlowRecord {
+	c, s := f.Client.AddrPort(), f.Server.AddrPort()
+	return FlowRecord{
+		Timestamp:     f.Start.Format(EveTimeFormat),
+		FlowID:        f.ID,
+		EventType:     "flow",
+		SrcIP:         c.Addr().String(),
+		SrcPort:       c.Port(),
+		DestIP:        s.Addr().String(),
+		DestPort:      s.Port(),
+		Proto:         "TCP",
+		PktsToServer:  f.PktsToServer,
+		PktsToClient:  f.PktsToClient,
+		BytesToServer: f.BytesToServer,
+		BytesToClient: f.BytesToClient,
+		Start:         f.Start.Format(EveTimeFormat),
+		End:           f.End.Format(EveTimeFormat),
+		EndReason:     f.EndReason.String(),
+		Midstream:     f.Midstream,
+		ClientGuessed: f.ClientByPort,
+		PrefixLen:     len(f.Prefix),
+		PrefixGap:     f.PrefixGap,
+		Prefix:        f.Prefix,
+	}
+}
+
+// ParseEveTime parses a timestamp written with EveTimeFormat.
+func ParseEveTime(s string) (time.Time, error) { return time.Parse(EveTimeFormat, s) }
