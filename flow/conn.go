@@ -20,12 +20,17 @@ type conn struct {
 	prefix      []byte
 	prefixGap   bool
 	emitted     bool
+	closed      bool // FIN both ways or RST seen
 }
 
-func (c *conn) init(key Key, s *Segment, srcIsLo bool) {
+// init starts tracking a connection; seq is the table's count of opened
+// connections, so that two connections on one 5-tuple at the same instant
+// still get different ids.
+func (c *conn) init(key Key, s *Segment, seq uint64) {
 	*c = conn{key: key, first: s.Time, last: s.Time, clientDir: -1}
-	// Flow ids are stable for a given connection in a given capture.
-	c.id = (key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15) & (1<<52 - 1)
+	// Ids are the same on every run over the same capture, and kept below
+	// 2^52 so JSON readers that use doubles read them exactly.
+	c.id = (key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15 ^ seq*0xc2b2ae3d27d4eb4f) & (1<<52 - 1)
 }
 
 // release drops references so a recycled conn holds no memory.
@@ -45,6 +50,9 @@ func (c *conn) isNewConnection(s *Segment, srcIsLo bool) bool {
 	if s.Flags&(FlagSYN|FlagACK) != FlagSYN {
 		return false
 	}
+	if c.closed {
+		return true // a SYN after RST or FIN opens a new connection, even with the old ISN
+	}
 	h, peer := &c.halves[dirOf(srcIsLo)], &c.halves[1-dirOf(srcIsLo)]
 	if h.synSeen {
 		return s.Seq != h.isn
@@ -63,8 +71,8 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	if c.emitted {
 		t.stats.LateSegments++
 		h.finSeen = h.finSeen || s.Flags&FlagFIN != 0
-		if s.Flags&FlagRST != 0 || (h.finSeen && c.halves[1-d].finSeen) {
-			t.remove(c)
+		if !c.closed && (s.Flags&FlagRST != 0 || (h.finSeen && c.halves[1-d].finSeen)) {
+			t.close(c, EndRST) // already handed out: only remembered as closed
 		}
 		return
 	}
@@ -106,9 +114,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	}
 	switch {
 	case s.Flags&FlagRST != 0:
-		t.end(c, EndRST)
+		t.close(c, EndRST)
 	case h.finSeen && c.halves[1-d].finSeen:
-		t.end(c, EndFIN)
+		t.close(c, EndFIN)
 	case c.complete():
 		t.finish(c, EndComplete)
 	case s.Time-c.first > int64(t.cfg.MaxAge):
@@ -178,7 +186,7 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 	c := s.c
 	h := &c.halves[d]
 	if gap {
-		if len(c.prefix) < PrefixSize {
+		if len(c.prefix) < PrefixSize || (h.holeAt > 0 && h.holeAt-1 < PrefixSize) {
 			c.prefixGap = true
 		}
 		h.hs.markGap()
@@ -214,6 +222,8 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		}
 	}
 }
+
+func (s *connSink) prefixLen() int { return len(s.c.prefix) }
 
 // toFlow builds the record handed out for the connection, giving it the
 // connection's buffers.

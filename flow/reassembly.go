@@ -24,6 +24,10 @@ type half struct {
 
 	pending      []pendingSeg // sorted by seq
 	pendingBytes int
+	// holeAt is 1 + the flow's prefix length when the current hole opened
+	// (0: no hole). Bytes missing from a hole opened before the prefix was
+	// full belong inside the prefix, even if other bytes filled it since.
+	holeAt int
 
 	hs   hsCapture
 	pkts uint64
@@ -35,6 +39,7 @@ type half struct {
 // value so that the hot path does not allocate a closure per segment.
 type sink interface {
 	deliver(dir int, data []byte, gap bool)
+	prefixLen() int
 }
 
 // add places a segment's payload in the direction's stream. Policy for
@@ -100,6 +105,7 @@ func (h *half) drain(out sink, dir int) {
 	}
 	if len(h.pending) == 0 {
 		h.pending = h.pending[:0:0]
+		h.holeAt = 0
 	}
 }
 
@@ -123,6 +129,9 @@ func (h *half) buffer(seq uint32, data []byte, seqLen int, maxPending int, st *S
 		i--
 	}
 	st.OutOfOrder++
+	if len(h.pending) == 0 {
+		h.holeAt = out.prefixLen() + 1
+	}
 	p := pendingSeg{seq: seq, seqLen: seqLen, data: append([]byte(nil), data...)}
 	h.pending = append(h.pending, pendingSeg{})
 	copy(h.pending[i+1:], h.pending[i:])

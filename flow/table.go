@@ -14,8 +14,10 @@ type Config struct {
 	MaxFlows int
 	// IdleTimeout ends a connection that saw no packet for this long
 	// (packet time). MaxAge hands out a connection that has been open this
-	// long without completing.
-	IdleTimeout, MaxAge time.Duration
+	// long without completing. ClosedTimeout is how long a connection is
+	// remembered after FIN or RST, so that its last ACKs and
+	// retransmissions are not taken for a new flow.
+	IdleTimeout, MaxAge, ClosedTimeout time.Duration
 	// HandshakeLimit bounds the handshake bytes kept per direction;
 	// ScanLimit bounds how far into a direction's stream the first TLS
 	// record is looked for (STARTTLS, proxies); MaxPending bounds the
@@ -24,12 +26,14 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: 65,536 flows, 120 s idle, 600 s max
-// age, 16 KiB of handshake, 16 KiB scanned, 32 KiB out of order.
+// age, 30 s after close, 16 KiB of handshake, 16 KiB scanned, 32 KiB out
+// of order.
 func DefaultConfig() Config {
 	return Config{
 		MaxFlows:       65536,
 		IdleTimeout:    120 * time.Second,
 		MaxAge:         600 * time.Second,
+		ClosedTimeout:  30 * time.Second,
 		HandshakeLimit: 16 << 10,
 		ScanLimit:      16 << 10,
 		MaxPending:     32 << 10,
@@ -45,6 +49,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("idle timeout %v: must be positive", c.IdleTimeout)
 	case c.MaxAge <= 0:
 		return fmt.Errorf("max age %v: must be positive", c.MaxAge)
+	case c.ClosedTimeout <= 0:
+		return fmt.Errorf("closed timeout %v: must be positive", c.ClosedTimeout)
 	case c.HandshakeLimit < 512 || c.HandshakeLimit > 1<<20:
 		return fmt.Errorf("handshake limit %d: must be between 512 and 1048576 bytes", c.HandshakeLimit)
 	case c.ScanLimit < 0 || c.ScanLimit > 1<<20:
@@ -64,11 +70,13 @@ type Table struct {
 	cfg   Config
 	emit  func(*Flow)
 	conns map[Key]*conn
-	// Two recency lists (least recently seen first): connections still
-	// collecting bytes, and finished ones kept only to absorb their
-	// trailing packets, which are evicted first.
-	active, finished connList
-	free             []*conn
+	// Recency lists (least recently seen first): connections still
+	// collecting bytes; finished ones, handed out but still open; closed
+	// ones, remembered briefly after FIN or RST. Each list has a single
+	// timeout, so expiry only looks at heads. Eviction takes closed, then
+	// finished, then active connections.
+	active, finished, closed connList
+	free                     []*conn
 
 	now       int64 // latest packet time seen
 	lastSweep int64
@@ -88,6 +96,9 @@ func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	}
 	if cfg.MaxAge == 0 {
 		cfg.MaxAge = d.MaxAge
+	}
+	if cfg.ClosedTimeout == 0 {
+		cfg.ClosedTimeout = d.ClosedTimeout
 	}
 	if cfg.HandshakeLimit == 0 {
 		cfg.HandshakeLimit = d.HandshakeLimit
@@ -131,7 +142,7 @@ func (t *Table) Process(s *Segment) {
 		c = nil
 	}
 	if c == nil {
-		c = t.open(key, s, srcIsLo)
+		c = t.open(key, s)
 	} else {
 		t.touch(c)
 	}
@@ -154,12 +165,14 @@ func (t *Table) Flush() {
 	for c := t.active.head; c != nil; c = t.active.head {
 		t.end(c, EndFlush)
 	}
-	for c := t.finished.head; c != nil; c = t.finished.head {
-		t.remove(c)
+	for _, l := range []*connList{&t.finished, &t.closed} {
+		for c := l.head; c != nil; c = l.head {
+			t.remove(c)
+		}
 	}
 }
 
-func (t *Table) open(key Key, s *Segment, srcIsLo bool) *conn {
+func (t *Table) open(key Key, s *Segment) *conn {
 	if len(t.conns) >= t.cfg.MaxFlows {
 		t.evict()
 	}
@@ -170,7 +183,7 @@ func (t *Table) open(key Key, s *Segment, srcIsLo bool) *conn {
 	} else {
 		c = new(conn)
 	}
-	c.init(key, s, srcIsLo)
+	c.init(key, s, t.stats.FlowsOpened)
 	t.conns[key] = c
 	t.active.pushBack(c)
 	t.stats.FlowsOpened++
@@ -178,10 +191,12 @@ func (t *Table) open(key Key, s *Segment, srcIsLo bool) *conn {
 }
 
 func (t *Table) evict() {
-	if c := t.finished.head; c != nil {
-		t.stats.EvictedFinished++
-		t.remove(c)
-		return
+	for _, l := range []*connList{&t.closed, &t.finished} {
+		if c := l.head; c != nil {
+			t.stats.EvictedFinished++
+			t.remove(c)
+			return
+		}
 	}
 	if c := t.active.head; c != nil {
 		t.stats.EvictedActive++
@@ -197,6 +212,10 @@ func (t *Table) expire() {
 		t.end(c, EndIdle)
 	}
 	for c := t.finished.head; c != nil && c.last < limit; c = t.finished.head {
+		t.remove(c)
+	}
+	limit = t.now - int64(t.cfg.ClosedTimeout)
+	for c := t.closed.head; c != nil && c.last < limit; c = t.closed.head {
 		t.remove(c)
 	}
 }
@@ -215,8 +234,19 @@ func (t *Table) end(c *conn, why EndReason) {
 // it in the table so that its later packets are not taken for a new flow.
 func (t *Table) finish(c *conn, why EndReason) {
 	t.handOut(c, why)
-	t.active.remove(c)
+	c.list.remove(c)
 	t.finished.pushBack(c)
+}
+
+// close marks a connection closed by FIN or RST: handed out if it was
+// not yet, then remembered for the closed timeout.
+func (t *Table) close(c *conn, why EndReason) {
+	if !c.emitted {
+		t.handOut(c, why)
+	}
+	c.closed = true
+	c.list.remove(c)
+	t.closed.pushBack(c)
 }
 
 func (t *Table) handOut(c *conn, why EndReason) {

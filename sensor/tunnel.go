@@ -75,7 +75,7 @@ func (d *Decoder) udp(b []byte, seg *flow.Segment, depth int) SkipReason {
 			return SkipTunnelDepth
 		}
 		return d.capwap(b, seg, depth+1)
-	case slices.Contains(d.VXLANPorts, dport):
+	case slices.Contains(d.VXLANPorts, dport) || slices.Contains(d.VXLANPorts, sport):
 		if depth >= maxEncapsulation {
 			return SkipTunnelDepth
 		}
@@ -86,7 +86,7 @@ func (d *Decoder) udp(b []byte, seg *flow.Segment, depth int) SkipReason {
 			return SkipMalformed // the VNI-valid flag must be set
 		}
 		return d.ethernet(b[8:], seg, depth+1)
-	case slices.Contains(d.GenevePorts, dport):
+	case slices.Contains(d.GenevePorts, dport) || slices.Contains(d.GenevePorts, sport):
 		if depth >= maxEncapsulation {
 			return SkipTunnelDepth
 		}

@@ -4,6 +4,7 @@ package testdata
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,4 +69,38 @@ func ClientHelloCounts(tb testing.TB) map[string]int {
 		out[fields[2]] = n
 	}
 	return out
+}
+
+// JA4Stream is one entry of a ja4-expected/*.json file: a stream the JA4
+// reference tool saw, with its fingerprints (only those used here).
+type JA4Stream struct {
+	Stream  int    `json:"stream"`
+	Src     string `json:"src"`
+	Dst     string `json:"dst"`
+	SrcPort string `json:"srcport"`
+	DstPort string `json:"dstport"`
+	Domain  string `json:"domain"`
+	JA4     string `json:"JA4.1"`
+	JA4R    string `json:"JA4_r.1"`
+	JA4O    string `json:"JA4_o.1"`
+	JA4RO   string `json:"JA4_ro.1"`
+	JA4L    string `json:"JA4L-C"`
+	JA4H    string `json:"JA4H"`
+	JA4SSH  string `json:"JA4SSH.1"`
+	JA4S    string `json:"JA4S"`
+}
+
+// JA4Expected reads the reference output for a ja4/ capture; ok is false
+// when there is none.
+func JA4Expected(tb testing.TB, capture string) (streams []JA4Stream, ok bool) {
+	tb.Helper()
+	dir := PcapDir(tb)
+	data, err := os.ReadFile(filepath.Join(dir, "ja4-expected", filepath.Base(capture)+".json"))
+	if err != nil {
+		return nil, false
+	}
+	if err := json.Unmarshal(data, &streams); err != nil {
+		tb.Fatalf("ja4-expected for %s: %v", capture, err)
+	}
+	return streams, true
 }

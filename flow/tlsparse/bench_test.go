@@ -1,0 +1,83 @@
+package tlsparse
+
+import (
+	"crypto/tls"
+	"crypto/x509/pkix"
+	"math/big"
+	"testing"
+)
+
+// benchFlow captures a realistic flow: a default crypto/tls client (TLS 1.3
+// capable, post-quantum key share, SNI, ALPN) and a server limited to
+// TLS 1.2 so that its two-certificate RSA chain is in clear.
+func benchFlow(b *testing.B) (client, server []byte) {
+	testKeys(b)
+	ca := makeCert(b, caKey, pkix.Name{Organization: []string{"Bench CA"}, CommonName: "Bench Root"}, big.NewInt(1), nil, nil, nil)
+	leaf := makeCert(b, rsaKey, pkix.Name{Country: []string{"US"}, Organization: []string{"Bench"}, CommonName: "bench.example"},
+		big.NewInt(0x7fedcba987654321), []string{"bench.example", "www.bench.example"}, nil, ca)
+	h := capture(b, &tls.Config{ServerName: "bench.example", NextProtos: []string{"h2", "http/1.1"}, InsecureSkipVerify: true},
+		&tls.Config{MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{leaf.tls}, NextProtos: []string{"h2"}})
+	if h.clientErr != nil || h.serverErr != nil {
+		b.Fatal(h.clientErr, h.serverErr)
+	}
+	return h.client, h.server
+}
+
+// BenchmarkParseFlow parses both directions of a TLS 1.2 flow (ClientHello;
+// ServerHello, Certificate, ServerKeyExchange, ServerHelloDone) and computes
+// JA3, JA4 and JA3S, as the sensor does per flow.
+func BenchmarkParseFlow(b *testing.B) {
+	client, server := benchFlow(b)
+	b.SetBytes(int64(len(client) + len(server)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ch, err := ParseClientHello(client)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := ParseServerFlight(server)
+		if err != nil || f.Leaf == nil {
+			b.Fatal(err)
+		}
+		_ = ch.JA3()
+		_ = ch.JA4(TransportTCP)
+		_ = f.ServerHello.JA3S()
+	}
+}
+
+// The parts of BenchmarkParseFlow, to see where time and allocations go.
+func BenchmarkParseParts(b *testing.B) {
+	client, server := benchFlow(b)
+	ch, _ := ParseClientHello(client)
+	f, _ := ParseServerFlight(server)
+	b.Run("ClientHello", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ParseClientHello(client)
+		}
+	})
+	b.Run("JA3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ch.JA3()
+		}
+	})
+	b.Run("JA4", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ch.JA4(TransportTCP)
+		}
+	})
+	b.Run("ServerHelloOnly", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ParseServerHelloMessage(f.ServerHello.Raw)
+		}
+	})
+	b.Run("Certificate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ParseCertificate(f.Chain[0])
+		}
+	})
+}

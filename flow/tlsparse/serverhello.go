@@ -1,0 +1,345 @@
+package tlsparse
+
+import (
+	"bytes"
+	"errors"
+)
+
+// helloRetryRandom is the ServerHello.random value that marks a
+// HelloRetryRequest (RFC 8446 4.1.3): SHA-256("HelloRetryRequest").
+var helloRetryRandom = []byte{
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+}
+
+// ServerHello is a parsed ServerHello or HelloRetryRequest. Slices alias
+// Raw, a private copy of the message.
+type ServerHello struct {
+	// Raw is the handshake message (header included), or the SSLv2 record.
+	Raw       []byte
+	SSLv2     bool // an SSLv2 ServerHello
+	Truncated bool // the stream ended inside the message
+
+	Version uint16 // legacy_version (server_version)
+	// SelectedVersion is the version the server chose: the supported_versions
+	// extension when present (TLS 1.3), else Version.
+	SelectedVersion   uint16
+	Random            []byte
+	SessionID         []byte
+	CipherSuite       uint16
+	CipherSpecsV2     []uint32 // SSLv2 only
+	CompressionMethod uint8
+	// Extensions in the order sent.
+	Extensions    []Extension
+	ALPN          string // the protocol the server selected, if any
+	KeyShareGroup uint16 // group of the key_share extension, if any
+	// HelloRetryRequest is set when the message is a HelloRetryRequest: a
+	// ServerHello with the special random of RFC 8446 4.1.3 (or, in TLS 1.3
+	// drafts before 22, handshake type 6).
+	HelloRetryRequest bool
+}
+
+// HasExtension reports whether the server sent an extension of type t.
+func (sh *ServerHello) HasExtension(t uint16) bool { return hasExtension(sh.Extensions, t) }
+
+// Alert is a cleartext TLS alert.
+type Alert struct {
+	Level       uint8 // 1 warning, 2 fatal
+	Description uint8 // e.g. 40 handshake_failure, 70 protocol_version
+}
+
+// ServerFlight is what a server sends in clear at the start of a
+// connection: its hello and, up to TLS 1.2, its certificate chain.
+type ServerFlight struct {
+	RecordVersion uint16 // version of the first record; 0x0002 for SSLv2
+	// ServerHello is the server's hello; after a HelloRetryRequest it is the
+	// ServerHello that followed, nil if the stream stops before it.
+	ServerHello *ServerHello
+	// HelloRetryRequest is set when the server first asked the client for a
+	// new ClientHello.
+	HelloRetryRequest *ServerHello
+	// MessageTypes lists the cleartext handshake message types seen, in
+	// order (2 ServerHello, 11 Certificate, 12 ServerKeyExchange, 14
+	// ServerHelloDone...).
+	MessageTypes []uint8
+	// Chain holds the DER certificates of the first Certificate message,
+	// leaf first (only complete certificates when the message was cut).
+	// TLS 1.3 certificates are encrypted and never appear here.
+	Chain [][]byte
+	// Leaf summarises Chain[0]; nil when there is no certificate.
+	Leaf *Certificate
+	// Alert is the cleartext alert that ended the handshake stream, if any.
+	Alert *Alert
+	// Truncated is set when the stream ended before the flight did (before
+	// ServerHelloDone in TLS 1.2 and older).
+	Truncated bool
+}
+
+// ParseServerFlight parses the start of a server stream: the ServerHello
+// (following a HelloRetryRequest if there is one) and, when the selected
+// version is TLS 1.2 or older, the handshake messages up to ServerHelloDone,
+// summarising the Certificate message. It stops at the first record that is
+// not a handshake record (ChangeCipherSpec, alert, application data).
+//
+// The result is nil only when no ServerHello header was found (an alert is
+// still reported in a non-nil result with ErrNoHello). When the stream ends
+// before the flight is complete, the result holds what was parsed,
+// Truncated is set and the error wraps ErrTruncated. A certificate that
+// crypto/x509 rejects is reported in Leaf.CertError, not as an error.
+func ParseServerFlight(stream []byte) (*ServerFlight, error) {
+	if len(stream) == 0 {
+		return nil, errorf(ErrTruncated, "empty stream")
+	}
+	if stream[0]&0x80 != 0 {
+		if len(stream) < 7 {
+			return nil, errorf(ErrTruncated, "SSLv2 header")
+		}
+		if isSSLv2ServerHello(stream) {
+			return parseSSLv2ServerHello(stream)
+		}
+		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
+	}
+	r, err := newHSReader(stream)
+	if err != nil {
+		return nil, err
+	}
+	f := &ServerFlight{RecordVersion: r.recVersion}
+	if r.stop != nil {
+		f.noteStop(r.stop)
+		return f, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
+	}
+	err = f.parse(r)
+	if err != nil && errors.Is(err, ErrTruncated) {
+		f.Truncated = true
+	}
+	if f.ServerHello == nil && f.HelloRetryRequest == nil && f.Alert == nil {
+		return nil, err
+	}
+	return f, err
+}
+
+func (f *ServerFlight) noteStop(rec *Record) {
+	if rec.Type == ContentAlert && len(rec.Fragment) >= 2 {
+		f.Alert = &Alert{Level: rec.Fragment[0], Description: rec.Fragment[1]}
+	}
+}
+
+// parse reads handshake messages until the flight is complete.
+func (f *ServerFlight) parse(r *hsReader) error {
+	for {
+		msg, owned, err := r.next()
+		if msg == nil {
+			if r.stop != nil && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
+				continue // CCS after a HelloRetryRequest: the ServerHello follows
+			}
+			return f.end(r)
+		}
+		typ := msg[0]
+		f.MessageTypes = append(f.MessageTypes, typ)
+		if f.ServerHello == nil {
+			if typ != typeServerHello && typ != typeHelloRetryDraft {
+				return errorf(ErrNoHello, "handshake message type %d where a ServerHello was expected", typ)
+			}
+			sh, perr := ParseServerHelloMessage(own(msg, owned))
+			if sh.HelloRetryRequest && f.HelloRetryRequest == nil {
+				f.HelloRetryRequest = sh
+			} else {
+				f.ServerHello = sh
+			}
+			if perr != nil {
+				return perr
+			}
+			if err != nil {
+				return err
+			}
+			if f.ServerHello != nil && isTLS13(f.ServerHello.SelectedVersion) {
+				return nil // the rest of the flight is encrypted
+			}
+			continue
+		}
+		if typ == typeCertificate && f.Chain == nil {
+			f.parseCertificateMessage(own(msg, owned))
+		}
+		if err != nil {
+			return err
+		}
+		if typ == typeServerHelloDone {
+			return nil
+		}
+	}
+}
+
+// end decides the outcome when no more handshake messages come.
+func (f *ServerFlight) end(r *hsReader) error {
+	if r.stop != nil {
+		f.noteStop(r.stop)
+		if f.ServerHello == nil && f.HelloRetryRequest == nil {
+			return errorf(ErrNoHello, "no ServerHello before a %s record", r.stop.Type)
+		}
+		return nil // CCS (resumption), alert...: the cleartext flight is over
+	}
+	if r.end != nil {
+		return r.end
+	}
+	return errorf(ErrTruncated, "stream ends before the server flight does")
+}
+
+// parseCertificateMessage extracts the DER certificates of a TLS 1.2-style
+// Certificate message (keeping the complete ones when it is cut) and
+// summarises the leaf.
+func (f *ServerFlight) parseCertificateMessage(msg []byte) {
+	if len(msg) < 4 {
+		return
+	}
+	r := newReader(msg[4:], msgLen(msg), "certificate")
+	list, ok := r.vec(3, "certificate list")
+	if !ok {
+		return
+	}
+	f.Chain = make([][]byte, 0, 4)
+	for !list.empty() {
+		der, ok := list.vec(3, "certificate")
+		if !ok || list.err != nil {
+			break
+		}
+		f.Chain = append(f.Chain, der.b)
+	}
+	if len(f.Chain) > 0 {
+		f.Leaf = ParseCertificate(f.Chain[0])
+	}
+}
+
+// ParseServerHelloMessage parses one ServerHello handshake message (4-byte
+// header included, no record layer). msg may be cut short; the result
+// aliases msg.
+func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
+	sh := &ServerHello{Raw: msg}
+	if len(msg) < 4 {
+		sh.Truncated = true
+		return sh, errorf(ErrTruncated, "server hello header: %d of 4 bytes", len(msg))
+	}
+	if msg[0] != typeServerHello && msg[0] != typeHelloRetryDraft {
+		return sh, errorf(ErrNoHello, "handshake message type %d is not a ServerHello", msg[0])
+	}
+	r := newReader(msg[4:], msgLen(msg), "server hello")
+	var err error
+	if msg[0] == typeHelloRetryDraft {
+		sh.HelloRetryRequest = true
+		sh.Version, _ = r.u16("version")
+		sh.SelectedVersion = sh.Version
+		err = r.err
+	} else {
+		err = sh.parseBody(r)
+	}
+	if err != nil && errors.Is(err, ErrTruncated) {
+		sh.Truncated = true
+	}
+	return sh, err
+}
+
+func (sh *ServerHello) parseBody(r reader) error {
+	var ok bool
+	if sh.Version, ok = r.u16("version"); !ok {
+		return r.err
+	}
+	sh.SelectedVersion = sh.Version
+	if sh.Random, ok = r.take(32, "random"); !ok {
+		return r.err
+	}
+	sh.HelloRetryRequest = bytes.Equal(sh.Random, helloRetryRandom)
+	// TLS 1.3 drafts before 22 put their version here and had no session
+	// id or compression method. RFC 8446 servers send 0x0303 here, so
+	// 0x0304 also means an early draft implementation.
+	draft := sh.Version>>8 == 0x7f && sh.Version&0xff < 22 || sh.Version == VersionTLS13
+	if !draft {
+		sid, ok := r.vec(1, "session id")
+		if !ok || r.err != nil {
+			return r.err
+		}
+		sh.SessionID = sid.b
+	}
+	if sh.CipherSuite, ok = r.u16("cipher suite"); !ok {
+		return r.err
+	}
+	if !draft {
+		if sh.CompressionMethod, ok = r.u8("compression method"); !ok {
+			return r.err
+		}
+	}
+	if r.empty() {
+		return nil
+	}
+	exts, ok := r.vec(2, "extensions")
+	if !ok {
+		return r.err
+	}
+	for !exts.empty() && exts.err == nil {
+		typ, ok := exts.u16("extension type")
+		if !ok {
+			break
+		}
+		data, ok := exts.vec(2, "extension data")
+		if !ok || exts.err != nil {
+			break
+		}
+		sh.Extensions = append(sh.Extensions, Extension{Type: typ, Data: data.b})
+		sh.parseExtension(typ, data)
+	}
+	if exts.err != nil {
+		return exts.err
+	}
+	return r.err
+}
+
+func (sh *ServerHello) parseExtension(typ uint16, r reader) {
+	switch typ {
+	case ExtSupportedVersions:
+		if v, ok := r.u16("selected version"); ok {
+			sh.SelectedVersion = v
+		}
+	case ExtALPN:
+		if list, ok := r.vec(2, "protocol name list"); ok {
+			if p, ok := list.vec(1, "protocol name"); ok && list.err == nil {
+				sh.ALPN = string(p.b)
+			}
+		}
+	case ExtKeyShare:
+		sh.KeyShareGroup, _ = r.u16("group")
+	}
+}
+
+// parseSSLv2ServerHello parses an SSLv2 ServerHello: version, certificate
+// and cipher specs.
+func parseSSLv2ServerHello(stream []byte) (*ServerFlight, error) {
+	n := int(stream[0]&0x7f)<<8 | int(stream[1])
+	present := min(n, len(stream)-2)
+	raw := own(stream[:2+present], false)
+	sh := &ServerHello{Raw: raw, SSLv2: true}
+	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}}
+	r := newReader(raw[2:], n, "SSLv2 server hello")
+	r.u8("message type")
+	r.u8("session id hit")
+	r.u8("certificate type")
+	sh.Version, _ = r.u16("version")
+	sh.SelectedVersion = sh.Version
+	certLen, _ := r.u16("certificate length")
+	csLen, _ := r.u16("cipher specs length")
+	connLen, ok := r.u16("connection id length")
+	if ok && csLen%3 != 0 {
+		return f, errorf(ErrMalformed, "SSLv2 server hello: cipher specs length %d", csLen)
+	}
+	if cert, ok := r.sub(int(certLen), "certificate"); ok && r.err == nil && certLen > 0 {
+		f.Chain = [][]byte{cert.b}
+		f.Leaf = ParseCertificate(cert.b)
+	}
+	if specs, ok := r.sub(int(csLen), "cipher specs"); ok {
+		for b := specs.b; len(b) >= 3; b = b[3:] {
+			sh.CipherSpecsV2 = append(sh.CipherSpecsV2, uint32(b[0])<<16|uint32(b[1])<<8|uint32(b[2]))
+		}
+	}
+	r.sub(int(connLen), "connection id")
+	if r.err != nil && errors.Is(r.err, ErrTruncated) {
+		sh.Truncated, f.Truncated = true, true
+	}
+	return f, r.err
+}
