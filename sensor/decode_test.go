@@ -38,7 +38,9 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 	ip4 := ipv4TCP(t, false)
 	ip6 := ipv4TCP(t, true)
 	eth := func(et uint16, p []byte) []byte { return cat(make([]byte, 12), be16(et), p) }
-	udp := func(dport uint16, p []byte) []byte { return cat(be16(1234), be16(dport), be16(uint16(8+len(p))), be16(0), p) }
+	udp := func(dport uint16, p []byte) []byte {
+		return cat(be16(1234), be16(dport), be16(uint16(8+len(p))), be16(0), p)
+	}
 	outer4 := func(proto byte, p []byte) []byte {
 		h := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
 		binary.BigEndian.PutUint16(h[2:], uint16(20+len(p)))
