@@ -37,18 +37,25 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, "handshake bytes kept per direction")
 }
 
-func (t *tableFlags) config() flow.Config {
+func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
 	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
-	return c
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return c, nil
 }
+
+// errHelp means the user asked for the flags: print them and stop, with
+// success.
+var errHelp = errors.New("help requested")
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}

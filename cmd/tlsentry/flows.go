@@ -24,12 +24,16 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, the 1024-byte prefix (base64).")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, stderr); err != nil || fs.Parsed() && len(args) > 0 && helpAsked(args) {
-		return err
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return ignoreHelp(err)
 	}
 	if len(files) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: flows needs at least one -r FILE", errUsage)
+	}
+	cfg, err := tf.config()
+	if err != nil {
+		return err
 	}
 	w, closeOut, err := output(*outPath, stdout)
 	if err != nil {
@@ -42,9 +46,9 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			writeErr = enc.Encode(sensor.NewFlowRecord(f))
 		}
 	}
-	table, err := flow.NewTable(tf.config(), emit)
+	table, err := flow.NewTable(cfg, emit)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return err
 	}
 	reader := &sensor.FileReader{
 		Decoder: sensor.NewDecoder(),
@@ -61,13 +65,11 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(readErr, writeErr, closeErr)
 }
 
-func helpAsked(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			return true
-		}
+func ignoreHelp(err error) error {
+	if errors.Is(err, errHelp) {
+		return nil
 	}
-	return false
+	return err
 }
 
 // printSummary writes the end-of-run counters as key=value lines.

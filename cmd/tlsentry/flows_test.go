@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sample = "../../testdata/sample.pcap"
+
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = run(context.Background(), args, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestFlowsSample(t *testing.T) {
+	out, summary, err := runCmd(t, "flows", "-r", sample)
+	if err != nil {
+		t.Fatalf("flows: %v\n%s", err, summary)
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	n := 0
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		for _, k := range []string{"timestamp", "flow_id", "src_ip", "src_port", "dest_ip", "dest_port", "proto",
+			"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "prefix_len", "prefix", "end_reason"} {
+			if _, ok := rec[k]; !ok {
+				t.Errorf("line %d: no %q", n+1, k)
+			}
+		}
+		if rec["dest_port"].(float64) != 443 {
+			t.Errorf("line %d: dest_port %v: the client side is wrong", n+1, rec["dest_port"])
+		}
+		n++
+	}
+	if n != 7 {
+		t.Errorf("%d flows, want 7 (4 TLS, HTTP, SSH, random)", n)
+	}
+	if !strings.Contains(summary, "flows=7 complete=4 fin=3") || !strings.Contains(summary, "problems=0") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
+
+func TestFlowsWritesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "flows.json")
+	out, _, err := runCmd(t, "flows", "-r", sample, "-r", sample, "-w", path)
+	if err != nil || out != "" {
+		t.Fatalf("err %v, stdout %q", err, out)
+	}
+	data, _ := os.ReadFile(path)
+	// Read twice in a row: the second copy reuses the same connections'
+	// 5-tuples after they closed, so it yields new flows.
+	if got := bytes.Count(data, []byte("\n")); got != 14 {
+		t.Errorf("%d lines, want 14", got)
+	}
+}
+
+func TestFlowsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.pcap")
+	os.WriteFile(truncated, data[:len(data)-100], 0o644)
+	notPcap := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notPcap, []byte("this is not a capture file"), 0o644)
+
+	out, stderr, err := runCmd(t, "flows", "-r", notPcap, "-r", truncated, "-r", filepath.Join(dir, "missing.pcap"))
+	if err == nil || errors.Is(err, errUsage) {
+		t.Fatalf("err %v: want a failure that is not a usage error", err)
+	}
+	for _, want := range []string{"notes.txt: not a pcap or pcapng file", "truncated.pcap: packet ", "capture file is truncated", "missing.pcap", "problems=3"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// What came before the cut is still reported.
+	if got := strings.Count(out, "\n"); got < 6 {
+		t.Errorf("only %d flows from the truncated file", got)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"flows"}, {"flows", "-r", sample, "extra"}, {"flows", "-r", sample, "-max-flows", "0"}, {"flows", "--bogus"}} {
+		if _, _, err := runCmd(t, args...); !errors.Is(err, errUsage) {
+			t.Errorf("%q: err %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := runCmd(t, "flows", "-h"); err != nil {
+		t.Errorf("flows -h: %v", err)
+	}
+}
