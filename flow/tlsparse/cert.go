@@ -24,8 +24,14 @@ import (
 type Certificate struct {
 	Raw []byte // DER
 
-	// Subject and Issuer in certificate order, e.g.
-	// "C=US, O=Let's Encrypt, CN=R3" (see nameString for the rules).
+	// Subject and Issuer as Suricata prints them (x509-parser's rendering),
+	// e.g. "C=US, O=Let's Encrypt, CN=R3": RDNs in certificate order joined
+	// by ", ", the values of a multi-valued RDN joined by " + ", attribute
+	// names C, ST, L, O, OU, CN, DC, Email, then the oid-registry short
+	// names (serialNumber, givenName...), else "OID(1.2.3)". String values
+	// as they are (BMPString decoded), other types as uppercase hex. A name
+	// with a string value that is not valid UTF-8 renders as
+	// "<X509Error: Invalid X.509 name>", as in Suricata.
 	Subject string
 	Issuer  string
 	// Serial is the DER serial number, sign byte included, as uppercase

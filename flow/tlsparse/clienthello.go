@@ -78,7 +78,7 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
 	if stream[0]&0x80 != 0 {
-		if len(stream) < 5 {
+		if len(stream) < 5 && maybeSSLv2(stream, typeClientHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
 		if isSSLv2ClientHello(stream) {
@@ -93,7 +93,7 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 	if r.stop != nil {
 		return nil, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
 	}
-	msg, owned, err := r.next()
+	msg, err := r.next()
 	if msg == nil {
 		if r.end != nil {
 			return nil, r.end
@@ -103,7 +103,7 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 	if msg[0] != typeClientHello {
 		return nil, errorf(ErrNoHello, "first handshake message has type %d", msg[0])
 	}
-	ch, perr := ParseClientHelloMessage(own(msg, owned))
+	ch, perr := ParseClientHelloMessage(own(msg))
 	ch.RecordVersion = r.recVersion
 	if perr != nil && (err == nil || errors.Is(perr, ErrMalformed)) {
 		err = perr
@@ -309,7 +309,7 @@ func (ch *ClientHello) noteGREASE(vs []uint16) {
 func parseSSLv2ClientHello(stream []byte) (*ClientHello, error) {
 	n := int(stream[0]&0x7f)<<8 | int(stream[1])
 	present := min(n, len(stream)-2)
-	raw := own(stream[:2+present], false)
+	raw := own(stream[:2+present])
 	ch := &ClientHello{Raw: raw, SSLv2: true, RecordVersion: VersionSSL20}
 	err := ch.parseSSLv2Body(newReader(raw[2:], n, "SSLv2 client hello"))
 	if err != nil && errors.Is(err, ErrTruncated) {

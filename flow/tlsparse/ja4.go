@@ -32,8 +32,9 @@ type JA4 struct {
 //	   'd' if a server_name extension is present else 'i', two-digit counts
 //	   of cipher suites and extensions (GREASE excluded, capped at 99), and
 //	   the first and last characters of the first ALPN value ("00" when
-//	   none; when either is not ASCII alphanumeric, the first hex digit of
-//	   its first byte and the last hex digit of its last byte);
+//	   none or empty, "xx" for a one-character "x"; when either is not ASCII
+//	   alphanumeric, the first hex digit of its first byte and the last hex
+//	   digit of its last byte);
 //	b: first 12 hex digits of the SHA-256 of the sorted 4-hex-digit cipher
 //	   list joined by ',';
 //	c: the same over the sorted extension list without server_name (0000)

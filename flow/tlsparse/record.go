@@ -126,6 +126,15 @@ func NextRecord(b []byte) (rec Record, rest []byte, err error) {
 	return rec, body[rec.Length:], nil
 }
 
+// maybeSSLv2 reports whether the few bytes present (fewer than the fixed
+// header) can still start an SSLv2 hello of message type typ.
+func maybeSSLv2(b []byte, typ byte) bool {
+	if len(b) >= 2 && int(b[0]&0x7f)<<8|int(b[1]) < 9 {
+		return false
+	}
+	return len(b) < 3 || b[2] == typ
+}
+
 // isSSLv2ClientHello reports whether b starts like an SSLv2 (or
 // SSLv2-compatible) ClientHello: a 2-byte record header with the high bit
 // set, message type 1, a version Wireshark accepts (SSL 2.0 to TLS 1.2), and
@@ -219,37 +228,38 @@ func (r *hsReader) pull() bool {
 	return true
 }
 
-// next returns the next handshake message (4-byte header included) and
-// whether it lives in a private copy. When the message is incomplete it
+// next returns the next handshake message (4-byte header included). It may
+// alias the input or a reassembly buffer: callers copy what they keep (see
+// own). When the message is incomplete it
 // returns the bytes it has and an error wrapping ErrTruncated (input ended)
 // or ErrMalformed (another content type interrupted it). When no bytes of a
 // further message exist it returns a nil message and a nil error.
-func (r *hsReader) next() (msg []byte, owned bool, err error) {
+func (r *hsReader) next() (msg []byte, err error) {
 	for len(r.buf) < 4 || len(r.buf) < 4+msgLen(r.buf) {
 		if !r.pull() {
 			break
 		}
 	}
 	if len(r.buf) == 0 {
-		return nil, false, nil
+		return nil, nil
 	}
 	if len(r.buf) >= 4 && len(r.buf) >= 4+msgLen(r.buf) {
 		n := 4 + msgLen(r.buf)
 		msg, r.buf = r.buf[:n:n], r.buf[n:]
-		return msg, r.owned, nil
+		return msg, nil
 	}
 	msg, r.buf = r.buf, nil
 	if r.stop != nil {
-		return msg, r.owned, errorf(ErrMalformed, "handshake message cut by a %s record", r.stop.Type)
+		return msg, errorf(ErrMalformed, "handshake message cut by a %s record", r.stop.Type)
 	}
 	if r.end != nil && !errors.Is(r.end, ErrTruncated) {
-		return msg, r.owned, r.end
+		return msg, r.end
 	}
 	want := "?"
 	if len(msg) >= 4 {
 		want = fmt.Sprint(4 + msgLen(msg))
 	}
-	return msg, r.owned, errorf(ErrTruncated, "handshake message type %d: %d of %s bytes", msg[0], len(msg), want)
+	return msg, errorf(ErrTruncated, "handshake message type %d: %d of %s bytes", msg[0], len(msg), want)
 }
 
 // skipStop consumes the non-handshake record that stopped the reader when
@@ -269,10 +279,11 @@ func (r *hsReader) skipStop() bool {
 
 func msgLen(b []byte) int { return int(b[1])<<16 | int(b[2])<<8 | int(b[3]) }
 
-// own returns b itself when it is already a private copy, else a copy.
-func own(b []byte, owned bool) []byte {
-	if owned || b == nil {
-		return b
+// own returns an exact-size private copy of b, so that results neither
+// alias the caller's stream nor pin a larger reassembly buffer.
+func own(b []byte) []byte {
+	if b == nil {
+		return nil
 	}
 	return append(make([]byte, 0, len(b)), b...)
 }

@@ -31,7 +31,7 @@ type ServerHello struct {
 	CompressionMethod uint8
 	// Extensions in the order sent.
 	Extensions    []Extension
-	ALPN          string // the protocol the server selected, if any
+	ALPN          string // protocol selected in the ServerHello (TLS 1.2 and older; TLS 1.3 sends it encrypted)
 	KeyShareGroup uint16 // group of the key_share extension, if any
 	// HelloRetryRequest is set when the message is a HelloRetryRequest: a
 	// ServerHello with the special random of RFC 8446 4.1.3 (or, in TLS 1.3
@@ -91,7 +91,7 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
 	if stream[0]&0x80 != 0 {
-		if len(stream) < 7 {
+		if len(stream) < 7 && maybeSSLv2(stream, 4) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
 		if isSSLv2ServerHello(stream) {
@@ -127,7 +127,7 @@ func (f *ServerFlight) noteStop(rec *Record) {
 // parse reads handshake messages until the flight is complete.
 func (f *ServerFlight) parse(r *hsReader) error {
 	for {
-		msg, owned, err := r.next()
+		msg, err := r.next()
 		if msg == nil {
 			if r.stop != nil && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
 				continue // CCS after a HelloRetryRequest: the ServerHello follows
@@ -140,7 +140,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 			if typ != typeServerHello && typ != typeHelloRetryDraft {
 				return errorf(ErrNoHello, "handshake message type %d where a ServerHello was expected", typ)
 			}
-			sh, perr := ParseServerHelloMessage(own(msg, owned))
+			sh, perr := ParseServerHelloMessage(own(msg))
 			if sh.HelloRetryRequest && f.HelloRetryRequest == nil {
 				f.HelloRetryRequest = sh
 			} else {
@@ -158,7 +158,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 			continue
 		}
 		if typ == typeCertificate && f.Chain == nil {
-			f.parseCertificateMessage(own(msg, owned))
+			f.parseCertificateMessage(own(msg))
 		}
 		if err != nil {
 			return err
@@ -313,7 +313,7 @@ func (sh *ServerHello) parseExtension(typ uint16, r reader) {
 func parseSSLv2ServerHello(stream []byte) (*ServerFlight, error) {
 	n := int(stream[0]&0x7f)<<8 | int(stream[1])
 	present := min(n, len(stream)-2)
-	raw := own(stream[:2+present], false)
+	raw := own(stream[:2+present])
 	sh := &ServerHello{Raw: raw, SSLv2: true}
 	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}}
 	r := newReader(raw[2:], n, "SSLv2 server hello")
