@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// prefixRun records which half sent a stretch of the prefix.
+type prefixRun struct {
+	half  uint8
+	mixed bool
+	n     uint16
+}
+
 // conn is the state of one tracked connection. halves[0] holds the bytes
 // sent by the key's Lo endpoint, halves[1] those sent by Hi.
 type conn struct {
@@ -18,6 +25,7 @@ type conn struct {
 	clientDir   int8 // index of the client's half; -1 until known
 	byPort      bool // client chosen by the port heuristic
 	prefix      []byte
+	runs        []prefixRun
 	prefixGap   bool
 	emitted     bool
 	closed      bool // FIN both ways or RST seen
@@ -198,7 +206,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		if c.prefix == nil {
 			c.prefix = make([]byte, 0, PrefixSize)
 		}
-		c.prefix = append(c.prefix, data[:min(n, len(data))]...)
+		k := min(n, len(data))
+		c.prefix = append(c.prefix, data[:k]...)
+		c.addRun(d, k)
 	}
 	if !h.hs.needsMore() {
 		return
@@ -220,6 +230,22 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		} else {
 			c.clientDir = int8(d)
 		}
+	}
+}
+
+func (c *conn) addRun(d, n int) {
+	last := len(c.runs) - 1
+	switch {
+	case last >= 0 && (c.runs[last].half == uint8(d) || c.runs[last].mixed):
+		c.runs[last].n += uint16(n)
+	case len(c.runs) == maxPrefixRuns:
+		c.runs[last].mixed = true
+		c.runs[last].n += uint16(n)
+	default:
+		if c.runs == nil {
+			c.runs = make([]prefixRun, 0, 4)
+		}
+		c.runs = append(c.runs, prefixRun{half: uint8(d), n: uint16(n)})
 	}
 }
 
@@ -262,7 +288,11 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		ServerHandshakeGap: sh.hs.gap,
 		EndReason:          why,
 	}
-	c.prefix = nil
+	f.PrefixRuns = make([]PrefixRun, len(c.runs))
+	for i, r := range c.runs {
+		f.PrefixRuns[i] = PrefixRun{FromClient: int(r.half) == cd, Len: int(r.n), Mixed: r.mixed}
+	}
+	c.prefix, c.runs = nil, nil
 	for d := range c.halves {
 		h := &c.halves[d]
 		h.hs = hsCapture{stage: hsDone}

@@ -60,6 +60,10 @@ type Flow struct {
 	// PrefixGap is set when bytes are missing inside the prefix (lost
 	// segments, snaplen cuts): the prefix skips them rather than inventing them.
 	PrefixGap bool
+	// PrefixRuns splits Prefix into its turns: consecutive bytes from one
+	// side. At most maxPrefixRuns; a prefix with more turns ends in a run
+	// that covers the rest (Mixed set).
+	PrefixRuns []PrefixRun
 	// Midstream is set when the capture did not see the connection start.
 	Midstream bool
 
@@ -72,4 +76,28 @@ type Flow struct {
 	ClientHandshakeGap, ServerHandshakeGap bool
 
 	EndReason EndReason
+}
+
+// PrefixRun is a stretch of the prefix sent by one side.
+type PrefixRun struct {
+	FromClient bool
+	Len        int
+	Mixed      bool // the last run, standing for more turns than were recorded
+}
+
+// maxPrefixRuns bounds the turns recorded per flow.
+const maxPrefixRuns = 32
+
+// SideBytes returns the prefix bytes one side sent, in order.
+func (f *Flow) SideBytes(fromClient bool) []byte {
+	var out []byte
+	off := 0
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if r.FromClient == fromClient && !r.Mixed {
+			out = append(out, f.Prefix[off:end]...)
+		}
+		off = end
+	}
+	return out
 }

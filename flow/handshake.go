@@ -1,6 +1,9 @@
 package flow
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // TLS framing constants needed to find and bound the first handshake
 // messages. Full parsing lives in flow/tlsparse; this file only decides
@@ -114,9 +117,11 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 		}
 	}
 	for i := 0; i+6 <= len(data); i++ {
-		if data[i] != recordHandshake {
-			continue
+		j := bytes.IndexByte(data[i:len(data)-5], recordHandshake)
+		if j < 0 {
+			break
 		}
+		i += j
 		if ok, server := found(data[i:], accept); ok {
 			h.server = server
 			h.begin(data[i:], limit)
@@ -142,7 +147,13 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 
 func (h *hsCapture) begin(data []byte, limit int) {
 	h.stage = hsCapturing
-	h.buf = make([]byte, 0, min(limit, max(2048, len(data))))
+	// Size for the first record (usually the whole ClientHello); a server's
+	// certificates grow it by append.
+	want := len(data)
+	if !h.sslv2 && len(data) >= 5 {
+		want = max(want, 5+int(binary.BigEndian.Uint16(data[3:5])))
+	}
+	h.buf = make([]byte, 0, min(limit, want))
 	h.capture(data, limit)
 }
 

@@ -236,3 +236,24 @@ func TestSnaplenCutSegmentIsAGap(t *testing.T) {
 		t.Fatalf("prefix %q gap %v, want abcdef with a gap", flows[0].Prefix, flows[0].PrefixGap)
 	}
 }
+
+func TestPrefixRuns(t *testing.T) {
+	const c, s = true, false
+	flows := runSegments(t, Config{}, []Segment{
+		seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""),
+		seg(c, 2, 1001, ack, "ab"), seg(c, 3, 1003, ack, "cd"), seg(s, 4, 5001, ack, "XYZ"), seg(c, 5, 1005, ack, "e"),
+	})
+	f := flows[0]
+	want := []PrefixRun{{FromClient: true, Len: 4}, {FromClient: false, Len: 3}, {FromClient: true, Len: 1}}
+	if len(f.PrefixRuns) != len(want) {
+		t.Fatalf("runs %+v, want %+v", f.PrefixRuns, want)
+	}
+	for i := range want {
+		if f.PrefixRuns[i] != want[i] {
+			t.Fatalf("runs %+v, want %+v", f.PrefixRuns, want)
+		}
+	}
+	if string(f.SideBytes(true)) != "abcde" || string(f.SideBytes(false)) != "XYZ" {
+		t.Errorf("side bytes %q / %q", f.SideBytes(true), f.SideBytes(false))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // EveTimeFormat is Suricata's eve.json timestamp layout.
@@ -35,13 +36,21 @@ type FlowRecord struct {
 	PrefixLen     int    `json:"prefix_len"`
 	PrefixGap     bool   `json:"prefix_gap,omitempty"`
 	Prefix        []byte `json:"prefix"` // base64 in JSON
+	// AppProto is Suricata's name for what the flow spoke: "tls", or what
+	// a non-TLS flow looks like ("ssh", "http", "binary"...), "empty"
+	// without payload.
+	AppProto string     `json:"app_proto,omitempty"`
+	TLS      *TLSRecord `json:"tls,omitempty"`
 }
 
-// NewFlowRecord fills a record from a flow.
-func NewFlowRecord(f *flow.Flow) FlowRecord {
+// NewFlowRecord fills a record from a flow and its parsed handshake.
+func NewFlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	c, s := f.Client.AddrPort(), f.Server.AddrPort()
+	start := f.Start.Format(EveTimeFormat)
 	return FlowRecord{
-		Timestamp:     f.Start.Format(EveTimeFormat),
+		AppProto:      h.AppProto,
+		TLS:           NewTLSRecord(h),
+		Timestamp:     start,
 		FlowID:        f.ID,
 		EventType:     "flow",
 		SrcIP:         c.Addr().String(),
@@ -53,7 +62,7 @@ func NewFlowRecord(f *flow.Flow) FlowRecord {
 		PktsToClient:  f.PktsToClient,
 		BytesToServer: f.BytesToServer,
 		BytesToClient: f.BytesToClient,
-		Start:         f.Start.Format(EveTimeFormat),
+		Start:         start,
 		End:           f.End.Format(EveTimeFormat),
 		EndReason:     f.EndReason.String(),
 		Midstream:     f.Midstream,

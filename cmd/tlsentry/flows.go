@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,8 +9,12 @@ import (
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/sensor"
 )
+
+// certCacheSize bounds the certificates remembered across flows.
+const certCacheSize = 4096
 
 func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
@@ -19,6 +22,8 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var tf tableFlags
 	fs.Var(&files, "r", "capture file to read (pcap or pcapng); repeat for several, read in order")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
+	noTLS := fs.Bool("no-tls", false, "skip TLS parsing: no app_proto and tls fields (for measuring the packet path alone)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	tf.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, the 1024-byte prefix (base64).")
@@ -35,19 +40,22 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	w, closeOut, err := output(*outPath, stdout)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
-	var writeErr error
-	emit := func(f *flow.Flow) {
-		if writeErr == nil {
-			writeErr = enc.Encode(sensor.NewFlowRecord(f))
-		}
-	}
-	table, err := flow.NewTable(cfg, emit)
+	records := sensor.NewRecordWriter(w, !*noTLS, tlsparse.NewCertCache(certCacheSize))
+	table, err := flow.NewTable(cfg, records.Add)
 	if err != nil {
+		records.Close()
+		closeOut()
 		return err
 	}
 	reader := &sensor.FileReader{
@@ -59,6 +67,7 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !errors.Is(readErr, context.Canceled) {
 		table.Flush()
 	}
+	writeErr := records.Close()
 	closeErr := closeOut()
 	st := table.Stats()
 	printSummary(stderr, &reader.Stats, &st, table.Len())

@@ -73,6 +73,8 @@ type ServerFlight struct {
 	// Truncated is set when the stream ended before the flight did (before
 	// ServerHelloDone in TLS 1.2 and older).
 	Truncated bool
+
+	certs *CertCache // where leaf certificates are parsed; nil: no cache
 }
 
 // ParseServerFlight parses the start of a server stream: the ServerHello
@@ -87,6 +89,12 @@ type ServerFlight struct {
 // Truncated is set and the error wraps ErrTruncated. A certificate that
 // crypto/x509 rejects is reported in Leaf.CertError, not as an error.
 func ParseServerFlight(stream []byte) (*ServerFlight, error) {
+	return ParseServerFlightCached(stream, nil)
+}
+
+// ParseServerFlightCached is ParseServerFlight with leaf certificates
+// looked up in (and added to) certs.
+func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
@@ -103,7 +111,7 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &ServerFlight{RecordVersion: r.recVersion}
+	f := &ServerFlight{RecordVersion: r.recVersion, certs: certs}
 	if r.stop != nil {
 		f.noteStop(r.stop)
 		return f, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
@@ -205,7 +213,7 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 		f.Chain = append(f.Chain, der.b)
 	}
 	if len(f.Chain) > 0 {
-		f.Leaf = ParseCertificate(f.Chain[0])
+		f.Leaf = f.certs.Parse(f.Chain[0])
 	}
 }
 
@@ -330,7 +338,7 @@ func parseSSLv2ServerHello(stream []byte) (*ServerFlight, error) {
 	}
 	if cert, ok := r.sub(int(certLen), "certificate"); ok && r.err == nil && certLen > 0 {
 		f.Chain = [][]byte{cert.b}
-		f.Leaf = ParseCertificate(cert.b)
+		f.Leaf = f.certs.Parse(cert.b)
 	}
 	if specs, ok := r.sub(int(csLen), "cipher specs"); ok {
 		for b := specs.b; len(b) >= 3; b = b[3:] {

@@ -1,0 +1,69 @@
+package tlsparse
+
+import (
+	"crypto/sha256"
+	"sync"
+)
+
+// CertCache remembers parsed certificates by their SHA-256, so that a
+// server's certificate seen again (the common case: a network talks to
+// the same servers all day) costs a hash instead of an X.509 parse and a
+// signature check. It holds at most its size; the oldest entry goes first.
+// Safe for concurrent use. The certificates it returns are shared: read
+// them, never change them.
+type CertCache struct {
+	mu    sync.Mutex
+	byKey map[[32]byte]*Certificate
+	ring  [][32]byte // insertion order, for eviction
+	next  int
+	hits  uint64
+	miss  uint64
+}
+
+// NewCertCache returns a cache of at most size certificates (size < 1
+// gives 1).
+func NewCertCache(size int) *CertCache {
+	size = max(size, 1)
+	return &CertCache{byKey: make(map[[32]byte]*Certificate, size), ring: make([][32]byte, 0, size)}
+}
+
+// Parse returns the summary of der, from the cache when it was seen.
+func (c *CertCache) Parse(der []byte) *Certificate {
+	if c == nil {
+		return ParseCertificate(der)
+	}
+	key := sha256.Sum256(der)
+	c.mu.Lock()
+	cert, ok := c.byKey[key]
+	if ok {
+		c.hits++
+	} else {
+		c.miss++
+	}
+	c.mu.Unlock()
+	if ok {
+		return cert
+	}
+	cert = ParseCertificate(der)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, dup := c.byKey[key]; dup {
+		return cert
+	}
+	if len(c.ring) < cap(c.ring) {
+		c.ring = append(c.ring, key)
+	} else {
+		delete(c.byKey, c.ring[c.next])
+		c.ring[c.next] = key
+		c.next = (c.next + 1) % len(c.ring)
+	}
+	c.byKey[key] = cert
+	return cert
+}
+
+// Stats returns the lookups that found a certificate and those that did not.
+func (c *CertCache) Stats() (hits, misses uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.miss
+}

@@ -1,0 +1,60 @@
+package tlsparse
+
+import "errors"
+
+// Handshake is what one TCP flow said about TLS: both directions' first
+// handshake messages, parsed, or what the flow looks like instead.
+type Handshake struct {
+	// AppProto is "tls" when either side spoke TLS; otherwise what the
+	// client's bytes (or, when the client sent none, the server's) look
+	// like: one of the Sniff labels.
+	AppProto string
+	Client   *ClientHello  // nil when the client sent no ClientHello
+	Server   *ServerFlight // nil when the server sent no ServerHello
+	// ClientErr and ServerErr say what went wrong parsing each side
+	// (ErrTruncated when the capture stopped inside the messages).
+	ClientErr, ServerErr error
+}
+
+// ParseFlow parses the handshake bytes a flow kept for each direction.
+// clientStart and serverStart are the first bytes each side sent, used to
+// label a flow that is not TLS. certs may be nil.
+func ParseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertCache) *Handshake {
+	h := &Handshake{}
+	if len(clientHS) > 0 {
+		h.Client, h.ClientErr = ParseClientHello(clientHS)
+		if h.Client == nil && h.ClientErr == nil {
+			h.ClientErr = errors.New("no ClientHello")
+		}
+	}
+	if len(serverHS) > 0 {
+		h.Server, h.ServerErr = ParseServerFlightCached(serverHS, certs)
+	}
+	switch {
+	case h.Client != nil || h.Server != nil:
+		h.AppProto = SniffTLS
+	case len(clientStart) > 0:
+		h.AppProto = Sniff(clientStart)
+	default:
+		h.AppProto = Sniff(serverStart)
+	}
+	return h
+}
+
+// Version is the TLS version of the connection: the one the server
+// selected, else the highest the client offered.
+func (h *Handshake) Version() uint16 {
+	if h.Server != nil && h.Server.ServerHello != nil {
+		return h.Server.ServerHello.SelectedVersion
+	}
+	if h.Client == nil {
+		return 0
+	}
+	v := h.Client.Version
+	for _, sv := range h.Client.SupportedVersions {
+		if !IsGREASE(sv) && sv > v && sv>>8 == 3 {
+			v = sv
+		}
+	}
+	return v
+}

@@ -1,0 +1,73 @@
+package sensor
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tlsentry/tlsentry/internal/testdata"
+)
+
+// TestAppendJSONMatchesEncodingJSON: the hand-written encoder gives the
+// same JSON values as encoding/json for every flow of the sample and of
+// the shared captures.
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	paths := []string{"../testdata/sample.pcap"}
+	if dir := sharedDirOrEmpty(t); dir != "" {
+		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng"} {
+			paths = append(paths, filepath.Join(dir, n))
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		flows, _ := readCapture(t, p)
+		for _, f := range flows {
+			rec := NewFlowRecord(f, ParseHandshake(f, nil))
+			want, err := json.Marshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rec.AppendJSON(nil)
+			var a, b any
+			if err := json.Unmarshal(got, &a); err != nil {
+				t.Fatalf("%s: invalid JSON %v: %s", p, err, got)
+			}
+			json.Unmarshal(want, &b)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: differs:\n got  %s\n want %s", p, got, want)
+			}
+			n++
+		}
+	}
+	t.Logf("%d records compared", n)
+}
+
+func sharedDirOrEmpty(t *testing.T) (dir string) {
+	defer func() {
+		if recover() != nil {
+			dir = ""
+		}
+	}()
+	ok := t.Run("shared", func(t *testing.T) { dir = testdata.PcapDir(t) })
+	if !ok {
+		return ""
+	}
+	return dir
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("plain")
+	f.Add("quote\" back\\ nl\n nul\x00 bad\xff\xfe u2028\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q: invalid JSON %s: %v", s, b, err)
+		}
+		if utf8.ValidString(s) && got != s {
+			t.Fatalf("%q round-tripped to %q", s, got)
+		}
+	})
+}
