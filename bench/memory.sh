@@ -18,9 +18,14 @@ for mult in 1 4 10; do
 	# Cut at the packet count that holds about $want flows (flows are spread evenly enough).
 	n=$(awk -v p=$total_pkts -v f=$total_flows -v w=$want 'BEGIN{n=int(p*w/f)+1; if(n>p)n=p; print n}')
 	editcap -r "$F" $OUT/cut.pcap 1-$n >/dev/null
-	/usr/bin/time -f "%M" -o $OUT/rss.txt $OUT/tlsentry flows -r $OUT/cut.pcap -max-flows $BOUND -idle-timeout 1h -max-age 1h -w /dev/null 2>$OUT/summary.txt || true
+	/usr/bin/time -f "%M" -o $OUT/rss.txt $OUT/tlsentry flows -r $OUT/cut.pcap -max-flows $BOUND -idle-timeout 100000h -max-age 100000h -w /dev/null 2>$OUT/summary.txt || true
 	flows=$(sed -n 's/^summary: flows=\([0-9]*\).*/\1/p' $OUT/summary.txt)
 	ev=$(sed -n 's/^summary: \(evicted_active=[0-9]* evicted_finished=[0-9]*\).*/\1/p' $OUT/summary.txt)
 	echo "${mult}x: packets=$n flows=$flows peak_rss_kib=$(cat $OUT/rss.txt) $ev"
 done
+# Control: the 10x capture with a bound that never binds, to show what the bound saves.
+n=$(awk -v p=$total_pkts -v f=$total_flows -v w=$((BOUND * 10)) 'BEGIN{n=int(p*w/f)+1; if(n>p)n=p; print n}')
+editcap -r "$F" $OUT/cut.pcap 1-$n >/dev/null
+/usr/bin/time -f "%M" -o $OUT/rss.txt $OUT/tlsentry flows -r $OUT/cut.pcap -max-flows $((BOUND * 100)) -idle-timeout 100000h -max-age 100000h -w /dev/null 2>$OUT/summary.txt || true
+echo "10x with bound $((BOUND * 100)) (never full): peak_rss_kib=$(cat $OUT/rss.txt)"
 rm -f $OUT/cut.pcap

@@ -47,8 +47,8 @@ var helloDifferences = map[string]struct {
 // corruptCaptures are broken on purpose (Wireshark calls them damaged too):
 // they must give exactly one problem, naming the packet, and lose nothing before it.
 var corruptCaptures = map[string]string{
-	"suricata-verify/bug-1450-04_tls_DER-incomplete-header.pcap":  "packet 7: capture length exceeds snap length",
-	"suricata-verify/bug-1450-05_tls_DER-incomplete-content.pcap": "packet 7: capture length exceeds snap length",
+	"suricata-verify/bug-1450-04_tls_DER-incomplete-header.pcap":  "packet 7: packet record longer than the snap length",
+	"suricata-verify/bug-1450-05_tls_DER-incomplete-content.pcap": "packet 7: packet record longer than the snap length",
 }
 
 // TestSharedCapturesClientHellos checks every shared capture: no problem on

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -51,16 +50,12 @@ var ErrTruncatedCapture = errors.New("capture file is truncated (ends inside a p
 // ErrNotCapture is wrapped when a file is neither pcap nor pcapng.
 var ErrNotCapture = errors.New("not a pcap or pcapng file")
 
-type packetReader interface {
-	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-}
-
 // FileSource reads a pcap or pcapng file.
 type FileSource struct {
 	path   string
 	f      *os.File
-	r      packetReader
-	ng     *pcapgo.NgReader
+	pcap   *pcapReader      // classic pcap
+	ng     *pcapgo.NgReader // pcapng
 	link   uint32
 	number int
 }
@@ -80,7 +75,7 @@ func OpenFile(path string) (*FileSource, error) {
 }
 
 func newFileSource(path string, f *os.File) (*FileSource, error) {
-	br := bufio.NewReaderSize(f, 1<<20)
+	br := bufio.NewReaderSize(f, 1<<20) // larger than any packet: pcapReader hands out slices of it
 	magic, err := br.Peek(4)
 	if err != nil {
 		return nil, &CaptureError{Source: path, Err: fmt.Errorf("%w: file too short for a header", ErrNotCapture)}
@@ -92,13 +87,13 @@ func newFileSource(path string, f *os.File) (*FileSource, error) {
 		if err != nil {
 			return nil, &CaptureError{Source: path, Err: fmt.Errorf("pcapng header: %w", err)}
 		}
-		s.r, s.ng = ng, ng
+		s.ng = ng
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
-		r, err := pcapgo.NewReader(br)
+		r, err := newPcapReader(br)
 		if err != nil {
-			return nil, &CaptureError{Source: path, Err: fmt.Errorf("pcap header: %w", err)}
+			return nil, &CaptureError{Source: path, Err: err}
 		}
-		s.r, s.link = r, uint32(r.LinkType())
+		s.pcap, s.link = r, r.linkType
 	default:
 		return nil, &CaptureError{Source: path, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
 	}
@@ -114,24 +109,34 @@ func (s *FileSource) Close() error { return s.f.Close() }
 // Next returns the next frame, io.EOF at the clean end of the file, or a
 // *CaptureError naming the packet that could not be read.
 func (s *FileSource) Next() (Frame, error) {
-	data, ci, err := s.r.ZeroCopyReadPacketData()
+	if s.pcap != nil {
+		data, ts, err := s.pcap.next()
+		if err != nil {
+			return Frame{}, s.fail(err)
+		}
+		s.number++
+		return Frame{Data: data, Time: ts, LinkType: s.link, Number: s.number}, nil
+	}
+	data, ci, err := s.ng.ZeroCopyReadPacketData()
 	if err != nil {
-		if err == io.EOF {
-			return Frame{}, io.EOF
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = ErrTruncatedCapture
-		}
-		return Frame{}, &CaptureError{Source: s.path, Packet: s.number + 1, Err: err}
+		return Frame{}, s.fail(err)
 	}
 	s.number++
-	fr := Frame{Data: data, Time: ci.Timestamp.UnixNano(), LinkType: s.link, Number: s.number}
-	if s.ng != nil {
-		if len(ci.AncillaryData) > 0 {
-			if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-				fr.LinkType = uint32(lt)
-			}
+	fr := Frame{Data: data, Time: ci.Timestamp.UnixNano(), Number: s.number}
+	if len(ci.AncillaryData) > 0 {
+		if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
+			fr.LinkType = uint32(lt)
 		}
 	}
 	return fr, nil
+}
+
+func (s *FileSource) fail(err error) error {
+	if err == io.EOF {
+		return io.EOF
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = ErrTruncatedCapture
+	}
+	return &CaptureError{Source: s.path, Packet: s.number + 1, Err: err}
 }
