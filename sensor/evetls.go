@@ -1,9 +1,7 @@
 package sensor
 
 import (
-	"crypto/sha1"
 	"crypto/tls"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -83,7 +81,7 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		if j := ch.JA3N(); j.Full != "" {
 			r.JA3N = &Hashed{Hash: j.Hash, String: j.Full}
 		}
-		ja4 := ch.JA4(tlsparse.TransportTCP)
+		ja4 := ch.JA4Basic(tlsparse.TransportTCP)
 		r.JA4, r.JA4R = ja4.JA4, ja4.JA4R
 	}
 	if h.ClientErr != nil {
@@ -108,10 +106,9 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 			r.Resumed = resumed(h.Client, sh, sf)
 		}
 		if leaf := sf.Leaf; leaf != nil {
-			sum := sha1.Sum(leaf.Raw)
 			r.Subject, r.IssuerDN, r.Serial = leaf.Subject, leaf.Issuer, leaf.Serial
 			r.NotBefore, r.NotAfter = leaf.NotBefore.UTC().Format(x509Time), leaf.NotAfter.UTC().Format(x509Time)
-			r.Fingerprint = colonHex(sum[:])
+			r.Fingerprint = leaf.SHA1Fingerprint
 			r.SHA256 = leaf.SHA256Fingerprint
 			r.SANs = leaf.DNSNames
 			for _, ip := range leaf.IPAddresses {
@@ -140,23 +137,23 @@ func resumed(ch *tlsparse.ClientHello, sh *tlsparse.ServerHello, sf *tlsparse.Se
 		sh.SelectedVersion <= tlsparse.VersionTLS12 && len(sf.Chain) == 0
 }
 
+// cipherNames maps the suites crypto/tls knows to their IANA names
+// (tls.CipherSuiteName searches a list on every call).
+var cipherNames = func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, c := range list {
+			m[c.ID] = c.Name
+		}
+	}
+	return m
+}()
+
 func cipherName(id uint16) string {
-	if n := tls.CipherSuiteName(id); !strings.HasPrefix(n, "0x") {
+	if n, ok := cipherNames[id]; ok {
 		return n
 	}
 	return fmt.Sprintf("0x%04X", id)
-}
-
-func colonHex(b []byte) string {
-	h := hex.EncodeToString(b)
-	var sb strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			sb.WriteByte(':')
-		}
-		sb.WriteString(h[i : i+2])
-	}
-	return sb.String()
 }
 
 // alertString names a cleartext alert: "fatal: handshake failure".

@@ -9,6 +9,7 @@ import (
 	"crypto/ed25519"
 	"crypto/md5"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -56,6 +57,8 @@ type Certificate struct {
 	// SHA256Fingerprint is the SHA-256 of the DER, lowercase colon-separated
 	// hex. (Suricata's tls.fingerprint is the SHA-1 in the same format.)
 	SHA256Fingerprint string
+	// SHA1Fingerprint likewise for SHA-1: Suricata's tls.fingerprint.
+	SHA1Fingerprint string
 	// PublicKey names the key type and size: "RSA-2048", "ECDSA-P256",
 	// "Ed25519", "DSA-1024", "X25519", "ML-DSA-44"..., or "unknown".
 	PublicKey string
@@ -75,6 +78,8 @@ func ParseCertificate(der []byte) *Certificate {
 	c := &Certificate{Raw: der}
 	sum := sha256.Sum256(der)
 	c.SHA256Fingerprint = colonHex(sum[:], false)
+	sum1 := sha1.Sum(der)
+	c.SHA1Fingerprint = colonHex(sum1[:], false)
 
 	tbs, tbsOK := readTBS(der)
 	if tbsOK {

@@ -1,11 +1,12 @@
 package tlsparse
 
 import (
-	"crypto/sha256"
+	"bytes"
+	"hash/maphash"
 	"sync"
 )
 
-// CertCache remembers parsed certificates by their SHA-256, so that a
+// CertCache remembers parsed certificates by their DER bytes, so that a
 // server's certificate seen again (the common case: a network talks to
 // the same servers all day) costs a hash instead of an X.509 parse and a
 // signature check. It holds at most its size; the oldest entry goes first.
@@ -13,8 +14,9 @@ import (
 // them, never change them.
 type CertCache struct {
 	mu    sync.Mutex
-	byKey map[[32]byte]*Certificate
-	ring  [][32]byte // insertion order, for eviction
+	seed  maphash.Seed
+	byKey map[uint64]*Certificate // by a fast hash of the DER; the bytes are compared on a hit
+	ring  []uint64                // insertion order, for eviction
 	next  int
 	hits  uint64
 	miss  uint64
@@ -24,7 +26,7 @@ type CertCache struct {
 // gives 1).
 func NewCertCache(size int) *CertCache {
 	size = max(size, 1)
-	return &CertCache{byKey: make(map[[32]byte]*Certificate, size), ring: make([][32]byte, 0, size)}
+	return &CertCache{seed: maphash.MakeSeed(), byKey: make(map[uint64]*Certificate, size), ring: make([]uint64, 0, size)}
 }
 
 // Parse returns the summary of der, from the cache when it was seen.
@@ -32,9 +34,10 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	if c == nil {
 		return ParseCertificate(der)
 	}
-	key := sha256.Sum256(der)
+	key := maphash.Bytes(c.seed, der)
 	c.mu.Lock()
 	cert, ok := c.byKey[key]
+	ok = ok && bytes.Equal(cert.Raw, der)
 	if ok {
 		c.hits++
 	} else {
@@ -47,8 +50,8 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	cert = ParseCertificate(der)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, dup := c.byKey[key]; dup {
-		return cert
+	if _, taken := c.byKey[key]; taken {
+		return cert // the same certificate added meanwhile, or a hash collision: keep the first
 	}
 	if len(c.ring) < cap(c.ring) {
 		c.ring = append(c.ring, key)

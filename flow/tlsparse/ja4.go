@@ -47,6 +47,16 @@ type JA4 struct {
 // "000000000000" when the list without them is empty, as the reference
 // tool prints.
 func (ch *ClientHello) JA4(transport Transport) JA4 {
+	return ch.ja4(transport, true)
+}
+
+// JA4Basic is JA4 with only the JA4 and JA4R forms filled: what flow
+// records show, for half the hashing.
+func (ch *ClientHello) JA4Basic(transport Transport) JA4 {
+	return ch.ja4(transport, false)
+}
+
+func (ch *ClientHello) ja4(transport Transport, originalOrder bool) JA4 {
 	var a [10]byte
 	a[0] = byte(transport)
 	v := ja4Version(ch)
@@ -98,14 +108,13 @@ func (ch *ClientHello) JA4(transport Transport) JA4 {
 	rawCS, rawCO, rawES, rawEO := buf[cs:co], buf[co:es], buf[es:eo], buf[eo:end]
 
 	noCiphers, noExts := len(ciphers) == 0, len(filtered) == 0
-	hCS, hCO := hash12(rawCS, noCiphers), hash12(rawCO, noCiphers)
-	hES, hEO := hash12(rawES, noExts), hash12(rawEO, noExts)
-	return JA4{
-		JA4:   join3(a[:], hCS[:], hES[:]),
-		JA4R:  join3(a[:], rawCS, rawES),
-		JA4O:  join3(a[:], hCO[:], hEO[:]),
-		JA4RO: join3(a[:], rawCO, rawEO),
+	hCS, hES := hash12(rawCS, noCiphers), hash12(rawES, noExts)
+	fp := JA4{JA4: join3(a[:], hCS[:], hES[:]), JA4R: join3(a[:], rawCS, rawES)}
+	if originalOrder {
+		hCO, hEO := hash12(rawCO, noCiphers), hash12(rawEO, noExts)
+		fp.JA4O, fp.JA4RO = join3(a[:], hCO[:], hEO[:]), join3(a[:], rawCO, rawEO)
 	}
+	return fp
 }
 
 // ja4Version picks and labels the version JA4 reports.
