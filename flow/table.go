@@ -88,27 +88,13 @@ type Table struct {
 // NewTable returns an empty table that hands flows to emit.
 func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	d := DefaultConfig()
-	if cfg.MaxFlows == 0 {
-		cfg.MaxFlows = d.MaxFlows
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = d.IdleTimeout
-	}
-	if cfg.MaxAge == 0 {
-		cfg.MaxAge = d.MaxAge
-	}
-	if cfg.ClosedTimeout == 0 {
-		cfg.ClosedTimeout = d.ClosedTimeout
-	}
-	if cfg.HandshakeLimit == 0 {
-		cfg.HandshakeLimit = d.HandshakeLimit
-	}
-	if cfg.ScanLimit == 0 {
-		cfg.ScanLimit = d.ScanLimit
-	}
-	if cfg.MaxPending == 0 {
-		cfg.MaxPending = d.MaxPending
-	}
+	orDefault(&cfg.MaxFlows, d.MaxFlows)
+	orDefault(&cfg.IdleTimeout, d.IdleTimeout)
+	orDefault(&cfg.MaxAge, d.MaxAge)
+	orDefault(&cfg.ClosedTimeout, d.ClosedTimeout)
+	orDefault(&cfg.HandshakeLimit, d.HandshakeLimit)
+	orDefault(&cfg.ScanLimit, d.ScanLimit)
+	orDefault(&cfg.MaxPending, d.MaxPending)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -265,5 +251,13 @@ func (t *Table) remove(c *conn) {
 	c.release()
 	if len(t.free) < 1024 {
 		t.free = append(t.free, c)
+	}
+}
+
+// orDefault sets an unset (zero) setting to its default.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
 	}
 }
