@@ -15,7 +15,7 @@ import (
 // the shared captures.
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	paths := []string{"../testdata/sample.pcap"}
-	if dir := sharedDirOrEmpty(t); dir != "" {
+	if dir, ok := testdata.Dir(); ok {
 		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng"} {
 			paths = append(paths, filepath.Join(dir, n))
 		}
@@ -42,19 +42,6 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	t.Logf("%d records compared", n)
-}
-
-func sharedDirOrEmpty(t *testing.T) (dir string) {
-	defer func() {
-		if recover() != nil {
-			dir = ""
-		}
-	}()
-	ok := t.Run("shared", func(t *testing.T) { dir = testdata.PcapDir(t) })
-	if !ok {
-		return ""
-	}
-	return dir
 }
 
 func FuzzAppendString(f *testing.F) {

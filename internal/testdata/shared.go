@@ -14,13 +14,20 @@ import (
 	"testing"
 )
 
+// Dir returns the shared captures folder and whether it is there.
+func Dir() (string, bool) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "pcaps")
+	_, err := os.Stat(filepath.Join(dir, "MANIFEST.md"))
+	return dir, err == nil
+}
+
 // PcapDir returns the shared captures folder, or skips the test when it
 // is absent (a clone without ../shared still passes).
 func PcapDir(tb testing.TB) string {
 	tb.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "pcaps")
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.md")); err != nil {
+	dir, ok := Dir()
+	if !ok {
 		tb.Skipf("shared captures not found at %s: skipping tests on real captures", dir)
 	}
 	return dir
