@@ -64,9 +64,10 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Report:  func(err error) { fmt.Fprintln(stderr, "tlsentry flows:", err) },
 	}
 	readErr := reader.ReadFiles(ctx, files)
-	if !errors.Is(readErr, context.Canceled) {
-		table.Flush()
+	if errors.Is(readErr, context.Canceled) {
+		readErr = fmt.Errorf("interrupted: the flows read so far are written: %w", readErr)
 	}
+	table.Flush()
 	writeErr := records.Close()
 	closeErr := closeOut()
 	st := table.Stats()

@@ -103,3 +103,16 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("flows -h: %v", err)
 	}
 }
+
+func TestFlowsInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o, e bytes.Buffer
+	err := run(ctx, []string{"flows", "-r", sample}, &o, &e)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want cancelled", err)
+	}
+	if !strings.Contains(e.String(), "summary:") {
+		t.Errorf("no summary after an interrupt:\n%s", e.String())
+	}
+}
