@@ -46,7 +46,7 @@ type FlowRecord struct {
 // NewFlowRecord fills a record from a flow and its parsed handshake.
 func NewFlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	c, s := f.Client.AddrPort(), f.Server.AddrPort()
-	start := f.Start.Format(EveTimeFormat)
+	start := eveTime(f.Start)
 	return FlowRecord{
 		AppProto:      h.AppProto,
 		TLS:           NewTLSRecord(h),
@@ -63,7 +63,7 @@ func NewFlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 		BytesToServer: f.BytesToServer,
 		BytesToClient: f.BytesToClient,
 		Start:         start,
-		End:           f.End.Format(EveTimeFormat),
+		End:           eveTime(f.End),
 		EndReason:     f.EndReason.String(),
 		Midstream:     f.Midstream,
 		ClientGuessed: f.ClientByPort,
