@@ -45,6 +45,7 @@ func Fit(rows [][]float32, cfg Config) (*Forest, error) {
 	}
 
 	trees := make([][]node, cfg.Trees)
+	thresh := make([][]float32, cfg.Trees)
 	workers := min(runtime.GOMAXPROCS(0), cfg.Trees)
 	next := make(chan int, cfg.Trees)
 	for t := range cfg.Trees {
@@ -56,7 +57,7 @@ func Fit(rows [][]float32, cfg Config) (*Forest, error) {
 		wg.Go(func() {
 			b := newBuilder(rows, cfg.MaxSamples)
 			for t := range next {
-				trees[t] = b.grow(cfg.Seed, t)
+				trees[t], thresh[t] = b.grow(cfg.Seed, t)
 			}
 		})
 	}
@@ -68,14 +69,16 @@ func Fit(rows [][]float32, cfg Config) (*Forest, error) {
 		total += len(t)
 	}
 	f.nodes = make([]node, 0, total)
+	f.thresh = make([]float32, 0, total)
 	f.roots = make([]int32, 0, len(trees))
-	for _, t := range trees {
+	for t, tree := range trees {
 		off := int32(len(f.nodes))
 		f.roots = append(f.roots, off)
-		for _, n := range t {
+		for _, n := range tree {
 			n.left += off
 			f.nodes = append(f.nodes, n)
 		}
+		f.thresh = append(f.thresh, thresh[t]...)
 	}
 	f.finish()
 	return f, nil
@@ -113,6 +116,7 @@ type builder struct {
 	rng   *rand.Rand
 	pcg   *rand.PCG
 	nodes []node
+	thr   []float32
 }
 
 func newBuilder(rows [][]float32, psi int) *builder {
@@ -138,13 +142,14 @@ func treeStream(t int) uint64 {
 	return z ^ (z >> 31)
 }
 
-// grow builds tree t. Its nodes use tree-local indices.
-func (b *builder) grow(seed uint64, t int) []node {
+// grow builds tree t: its nodes, with tree-local indices, and thresholds.
+func (b *builder) grow(seed uint64, t int) ([]node, []float32) {
 	b.pcg.Seed(seed, treeStream(t))
 	b.sample()
 	b.nodes = make([]node, 1, 2*b.psi-1)
+	b.thr = make([]float32, 1, 2*b.psi-1)
 	b.fill(0, b.idx, 0)
-	return b.nodes
+	return b.nodes, b.thr
 }
 
 // sample draws psi distinct row indices with Floyd's algorithm: O(psi)
@@ -192,7 +197,9 @@ func (b *builder) fill(at int32, idx []int32, depth int) {
 	}
 	left := int32(len(b.nodes))
 	b.nodes = append(b.nodes, node{}, node{})
-	b.nodes[at] = node{threshold: thr, feature: feat, left: left, size: int32(len(idx))}
+	b.thr = append(b.thr, 0, 0)
+	b.nodes[at] = node{key: thresholdKey(thr), feature: feat, left: left, size: int32(len(idx))}
+	b.thr[at] = thr
 	b.fill(left, idx[:k], depth+1)
 	b.fill(left+1, idx[k:], depth+1)
 }

@@ -52,7 +52,7 @@ func (f *Forest) MarshalBinary() ([]byte, error) {
 				buf = le.AppendUint32(buf, 0)
 			} else {
 				buf = le.AppendUint32(buf, uint32(n.feature))
-				buf = le.AppendUint32(buf, math.Float32bits(n.threshold))
+				buf = le.AppendUint32(buf, math.Float32bits(f.thresh[i]))
 				buf = le.AppendUint32(buf, uint32(n.left-root))
 			}
 			buf = le.AppendUint32(buf, uint32(n.size))
@@ -127,6 +127,7 @@ func (f *Forest) UnmarshalBinary(data []byte) error {
 
 	g := Forest{
 		nodes:      make([]node, total),
+		thresh:     make([]float32, total),
 		roots:      make([]int32, trees),
 		maxSamples: int(psi),
 		features:   int(features),
@@ -191,7 +192,8 @@ func (f *Forest) UnmarshalBinary(data []byte) error {
 			seen[left], seen[left+1] = true, true
 			depth[left] = depth[i] + 1
 			depth[left+1] = depth[i] + 1
-			tree[i] = node{threshold: thr, feature: feat, left: int32(off) + int32(left), size: int32(size)}
+			tree[i] = node{key: thresholdKey(thr), feature: feat, left: int32(off) + int32(left), size: int32(size)}
+			g.thresh[off+i] = thr
 		}
 		off += n
 	}

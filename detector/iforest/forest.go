@@ -69,20 +69,44 @@ const (
 
 // node is one tree node. Nodes of all trees share one slice; a node's
 // children are always at left and left+1, after it. A leaf has feature 0,
-// threshold -Inf and left = its own index - 1, so a step from a leaf
-// (x < -Inf is false for every x, NaN included) stays on the leaf: scoring
-// walks every tree for the same number of steps without testing for leaves.
+// key 0 and left = its own index - 1, so a step from a leaf (no key is
+// below 0) stays on the leaf: scoring walks every tree for the same number
+// of steps without testing for leaves.
+//
+// The split is compared as integers, key(x) < node.key, rather than as
+// floats: Go compiles a float comparison into a branch, which random splits
+// mispredict half the time (measured: 7x slower), while the integer form
+// compiles to a subtract and shift.
 type node struct {
-	threshold float32
-	feature   int32
-	left      int32 // global index of the left child; right is left+1
-	size      int32 // training rows that reached the node
+	key     uint32 // thresholdKey of the threshold
+	feature int32
+	left    int32 // global index of the left child; right is left+1
+	size    int32 // training rows that reached the node
+}
+
+// floatKey maps a float32 to a uint32 with the same order: flip all bits of
+// a negative value, only the sign bit of a positive one. -0 maps just below
+// +0; a NaN maps above +Inf or below -Inf by its sign bit.
+func floatKey(x float32) uint32 {
+	b := math.Float32bits(x)
+	return b ^ (uint32(int32(b)>>31) | 0x80000000)
+}
+
+// thresholdKey is the key k with x < t exactly when floatKey(x) < k, for
+// every non-NaN x: floatKey(t), except that for t = ±0 it is floatKey(-0),
+// so that -0, like +0, is not below zero.
+func thresholdKey(t float32) uint32 {
+	if t == 0 {
+		return floatKey(float32(math.Copysign(0, -1)))
+	}
+	return floatKey(t)
 }
 
 // Forest is a fitted isolation forest. It is immutable after Fit or
 // UnmarshalBinary and safe for concurrent use.
 type Forest struct {
 	nodes    []node
+	thresh   []float32 // split thresholds as fitted, by node (0 for leaves)
 	leafPath []float64 // depth + c(size) for leaves, 0 for internal nodes
 	roots    []int32   // index of each tree's root in nodes
 	steps    int       // depth of the deepest leaf: steps that reach every leaf
@@ -127,7 +151,7 @@ func heightLimit(psi int) int {
 	return bits.Len(uint(psi - 1))
 }
 
-// leafNode builds the self-looping leaf at global index i.
+// leafNode builds the self-looping leaf at index i.
 func leafNode(i int32, size int32) node {
-	return node{threshold: float32(math.Inf(-1)), feature: 0, left: i - 1, size: size}
+	return node{key: 0, feature: 0, left: i - 1, size: size}
 }

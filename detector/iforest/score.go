@@ -6,9 +6,10 @@ import (
 )
 
 // Score returns the anomaly score of row, 2^(-E[h(row)]/c(MaxSamples)), in
-// (0, 1]: higher is more anomalous, about 0.5 or less is ordinary. A NaN in
-// row takes the right branch of every split on its feature. Score does not
-// allocate; it panics if len(row) != NumFeatures().
+// (0, 1]: higher is more anomalous, about 0.5 or less is ordinary. Rows
+// should be finite, as in training; a NaN follows a deterministic but
+// meaningless path (right if its sign bit is clear, left if set). Score does
+// not allocate; it panics if len(row) != NumFeatures().
 func (f *Forest) Score(row []float32) float64 {
 	f.checkRow(row)
 	return f.score(f.pathSum(row))
@@ -35,22 +36,28 @@ func (f *Forest) score(sum float64) float64 {
 	return math.Exp2(-sum / float64(len(f.roots)) / f.cMax)
 }
 
-// pathSum is Σ over trees of h(row). It walks four trees at a time, each
-// for exactly f.steps steps (leaves loop to themselves), so the four
+// pathSum is Σ over trees of h(row). It walks eight trees at a time, each
+// for exactly f.steps steps (leaves loop to themselves), so the eight
 // dependent chains of loads overlap and there is no branch to mispredict.
 func (f *Forest) pathSum(row []float32) float64 {
-	nodes, roots, steps := f.nodes, f.roots, f.steps
+	nodes, roots, steps, leaf := f.nodes, f.roots, f.steps, f.leafPath
 	var sum float64
 	t := 0
-	for ; t+4 <= len(roots); t += 4 {
-		a, b, c, d := roots[t], roots[t+1], roots[t+2], roots[t+3]
+	for ; t+8 <= len(roots); t += 8 {
+		r := roots[t : t+8 : t+8]
+		a, b, c, d := r[0], r[1], r[2], r[3]
+		e, g, h, k := r[4], r[5], r[6], r[7]
 		for range steps {
 			a = step(nodes, row, a)
 			b = step(nodes, row, b)
 			c = step(nodes, row, c)
 			d = step(nodes, row, d)
+			e = step(nodes, row, e)
+			g = step(nodes, row, g)
+			h = step(nodes, row, h)
+			k = step(nodes, row, k)
 		}
-		sum += f.leafPath[a] + f.leafPath[b] + f.leafPath[c] + f.leafPath[d]
+		sum += leaf[a] + leaf[b] + leaf[c] + leaf[d] + leaf[e] + leaf[g] + leaf[h] + leaf[k]
 	}
 	for ; t < len(roots); t++ {
 		a := roots[t]
@@ -65,9 +72,7 @@ func (f *Forest) pathSum(row []float32) float64 {
 // step moves from node i to the child row falls in; a leaf stays put.
 func step(nodes []node, row []float32, i int32) int32 {
 	n := &nodes[i]
-	next := n.left + 1
-	if row[n.feature] < n.threshold {
-		next = n.left
-	}
-	return next
+	// -1 when floatKey(x) < n.key, else 0: the sign of a 64-bit difference.
+	lt := int32((int64(floatKey(row[n.feature])) - int64(n.key)) >> 63)
+	return n.left + 1 + lt
 }
