@@ -31,14 +31,19 @@ type conn struct {
 	closed      bool // FIN both ways or RST seen
 }
 
-// init starts tracking a connection; seq is the table's count of opened
-// connections, so that two connections on one 5-tuple at the same instant
-// still get different ids.
-func (c *conn) init(key Key, s *Segment, seq uint64) {
+// init starts tracking a connection. Its id depends only on the
+// connection (5-tuple, first packet's time, sequence number and flags), so
+// it is the same on every run and however the table is sharded; prev is
+// the id of the connection this one replaces on the same 5-tuple (0 if
+// none), which it must not repeat.
+func (c *conn) init(key Key, s *Segment, prev uint64) {
 	*c = conn{key: key, first: s.Time, last: s.Time, clientDir: -1}
-	// Ids are the same on every run over the same capture, and kept below
-	// 2^52 so JSON readers that use doubles read them exactly.
-	c.id = (key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15 ^ seq*0xc2b2ae3d27d4eb4f) & (1<<52 - 1)
+	h := key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15 ^ (uint64(s.Seq)<<8|uint64(s.Flags))*0xc2b2ae3d27d4eb4f
+	// Kept below 2^52 so JSON readers that use doubles read ids exactly.
+	c.id = h & (1<<52 - 1)
+	if c.id == prev {
+		c.id = (c.id + 1) & (1<<52 - 1)
+	}
 }
 
 // release drops references so a recycled conn holds no memory.

@@ -209,6 +209,9 @@ func TestPortReuseStartsNewFlow(t *testing.T) {
 	if flows[0].EndReason != EndReused {
 		t.Errorf("first flow ended %v, want reused", flows[0].EndReason)
 	}
+	if flows[0].ID == flows[1].ID {
+		t.Error("both connections have the same flow id")
+	}
 }
 
 func TestIdleTimeoutInPacketTime(t *testing.T) {

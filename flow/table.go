@@ -123,12 +123,14 @@ func (t *Table) Process(s *Segment) {
 	}
 	key, srcIsLo := KeyOf(s.Src, s.Dst)
 	c := t.conns[key]
+	var prev uint64
 	if c != nil && c.isNewConnection(s, srcIsLo) {
+		prev = c.id
 		t.end(c, EndReused)
 		c = nil
 	}
 	if c == nil {
-		c = t.open(key, s)
+		c = t.open(key, s, prev)
 	} else {
 		t.touch(c)
 	}
@@ -145,9 +147,11 @@ func (t *Table) Advance(now time.Time) {
 	t.lastSweep = t.now
 }
 
-// Flush hands out every connection still collecting bytes (EndFlush) and
+// Flush hands out every connection still collecting bytes (EndFlush, or
+// EndIdle for those idle for the timeout by the latest packet time) and
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
+	t.expire() // flows already idle at the end of input end as idle
 	for c := t.active.head; c != nil; c = t.active.head {
 		t.end(c, EndFlush)
 	}
@@ -158,7 +162,7 @@ func (t *Table) Flush() {
 	}
 }
 
-func (t *Table) open(key Key, s *Segment) *conn {
+func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
 	if len(t.conns) >= t.cfg.MaxFlows {
 		t.evict()
 	}
@@ -169,7 +173,7 @@ func (t *Table) open(key Key, s *Segment) *conn {
 	} else {
 		c = new(conn)
 	}
-	c.init(key, s, t.stats.FlowsOpened)
+	c.init(key, s, prev)
 	t.conns[key] = c
 	t.active.pushBack(c)
 	t.stats.FlowsOpened++

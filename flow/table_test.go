@@ -79,9 +79,7 @@ func FuzzTable(f *testing.F) {
 	f.Add([]byte("\x10\x00\x00\x00\x05\x00\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00\x10\x01\x00\x00\x00\x00\x16\x03\x03\x00\x04\x02\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFlows = 4
-		seen := map[uint64]int{}
 		tab, err := NewTable(Config{MaxFlows: maxFlows, HandshakeLimit: 600, MaxPending: 2000, ScanLimit: 300, IdleTimeout: time.Second}, func(fl *Flow) {
-			seen[fl.ID]++
 			if len(fl.Prefix) > PrefixSize || len(fl.ClientHandshake) > 600 || len(fl.ServerHandshake) > 600 {
 				t.Fatalf("flow over its bounds: prefix %d handshakes %d/%d", len(fl.Prefix), len(fl.ClientHandshake), len(fl.ServerHandshake))
 			}
@@ -117,10 +115,47 @@ func FuzzTable(f *testing.F) {
 		if tab.Len() != 0 {
 			t.Fatalf("%d connections left after Flush", tab.Len())
 		}
-		for id, n := range seen {
-			if n > 1 {
-				t.Fatalf("flow %d handed out %d times", id, n)
+	})
+}
+
+// TestShardedRoutesBothDirectionsTogether: a connection's two directions
+// land in one shard, the bound is split across shards and holds, and the
+// counters add up.
+func TestShardedRoutesBothDirectionsTogether(t *testing.T) {
+	const n, maxFlows = 4, 400
+	var emitted [n]int
+	s, err := NewSharded(n, Config{MaxFlows: maxFlows}, func(i int) func(*Flow) { return func(*Flow) { emitted[i]++ } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 * maxFlows {
+		a := seg(true, i, 1000, syn, "")
+		a.Src.Port = uint16(1024 + i)
+		b := seg(false, i, 5000, synack, "")
+		b.Dst.Port = a.Src.Port
+		if s.ShardOf(&a) != s.ShardOf(&b) {
+			t.Fatalf("connection %d: directions in shards %d and %d", i, s.ShardOf(&a), s.ShardOf(&b))
+		}
+		s.Process(&a)
+		s.Process(&b)
+		for j := range n {
+			if s.Shard(j).Len() > maxFlows/n {
+				t.Fatalf("shard %d holds %d > %d", j, s.Shard(j).Len(), maxFlows/n)
 			}
 		}
-	})
+	}
+	s.Flush()
+	total := 0
+	for j, e := range emitted {
+		if e == 0 {
+			t.Errorf("shard %d got no connection", j)
+		}
+		total += e
+	}
+	if st := s.Stats(); total != 10*maxFlows || st.FlowsOpened != uint64(total) {
+		t.Errorf("emitted %d, opened %d, want %d", total, st.FlowsOpened, 10*maxFlows)
+	}
+	if _, err := NewSharded(0, Config{}, nil); err == nil {
+		t.Error("0 shards accepted")
+	}
 }

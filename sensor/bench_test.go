@@ -37,7 +37,7 @@ func BenchmarkFlows(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		table, _ := flow.NewTable(flow.Config{}, func(*flow.Flow) {})
-		r := &FileReader{Decoder: NewDecoder(), Table: table}
+		r := &FileReader{Decoder: NewDecoder(), Flows: table}
 		if err := r.ReadFiles(context.Background(), []string{path}); err != nil {
 			b.Fatal(err)
 		}

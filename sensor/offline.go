@@ -33,11 +33,17 @@ func (s *PacketStats) Add(o *PacketStats) {
 // decode; the rest are only counted.
 const maxDecodeWarnings = 10
 
+// SegmentSink takes decoded segments: a *flow.Table, a *flow.Sharded, or
+// a Dispatcher that spreads them over shard workers.
+type SegmentSink interface {
+	Process(*flow.Segment)
+}
+
 // FileReader feeds capture files, one after the other, through a decoder
 // into a flow table, reporting every problem and going on where it can.
 type FileReader struct {
 	Decoder *Decoder
-	Table   *flow.Table
+	Flows   SegmentSink
 	// Report receives each problem (a *CaptureError); nil discards them.
 	Report func(error)
 	Stats  PacketStats
@@ -117,7 +123,7 @@ func (r *FileReader) readSource(ctx context.Context, src Source) (int, error) {
 		}
 		r.Stats.Decoded++
 		seg.Time = fr.Time
-		r.Table.Process(&seg)
+		r.Flows.Process(&seg)
 	}
 	if warned > maxDecodeWarnings {
 		r.report(&CaptureError{Source: src.Name(), Err: fmt.Errorf("%d more malformed packets not listed", warned-maxDecodeWarnings)})

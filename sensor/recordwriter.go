@@ -13,14 +13,15 @@ import (
 
 // RecordWriter writes flows as JSON lines. TLS parsing and encoding run on
 // a pool of goroutines beside the packet path, a batch of flows at a time;
-// batches are written in the order they were made, so the output is the
-// same as a single-threaded run. Add must not be called after Close; Close
-// must always be called (it stops the goroutines).
+// batches are written in the order they were made, so with one producer
+// the output is the same as a single-threaded run. Add (the writer's own
+// producer) and each Producer belong to one goroutine each. Close must
+// always be called, after every producer's Flush (it stops the goroutines).
 type RecordWriter struct {
 	parseTLS bool
 	certs    *tlsparse.CertCache
 	out      io.Writer
-	batch    []*flow.Flow
+	own      *Producer
 	jobs     chan encodeJob
 	order    chan chan *[]byte // one result per batch, in batch order
 	workers  sync.WaitGroup
@@ -46,7 +47,6 @@ func NewRecordWriter(w io.Writer, parseTLS bool, certs *tlsparse.CertCache) *Rec
 		parseTLS: parseTLS,
 		certs:    certs,
 		out:      w,
-		batch:    make([]*flow.Flow, 0, recordBatch),
 		jobs:     make(chan encodeJob, 2*n),
 		order:    make(chan chan *[]byte, 4*n),
 		done:     make(chan struct{}),
@@ -57,31 +57,51 @@ func NewRecordWriter(w io.Writer, parseTLS bool, certs *tlsparse.CertCache) *Rec
 		go r.encode()
 	}
 	go r.write()
+	r.own = r.Producer()
 	return r
+}
+
+// Producer batches flows for a writer; one per goroutine that hands out
+// flows (a shard worker).
+type Producer struct {
+	w     *RecordWriter
+	batch []*flow.Flow
+}
+
+// Producer returns a new producer for this writer.
+func (r *RecordWriter) Producer() *Producer {
+	return &Producer{w: r, batch: make([]*flow.Flow, 0, recordBatch)}
 }
 
 // Add queues a flow. It blocks when the encoders are several batches
 // behind: offline reading slows down rather than growing memory.
-func (r *RecordWriter) Add(f *flow.Flow) {
-	r.batch = append(r.batch, f)
-	if len(r.batch) == recordBatch {
-		r.submit()
+func (p *Producer) Add(f *flow.Flow) {
+	p.batch = append(p.batch, f)
+	if len(p.batch) == recordBatch {
+		p.Flush()
 	}
 }
 
-func (r *RecordWriter) submit() {
+// Flush hands the queued flows to the encoders.
+func (p *Producer) Flush() {
+	if len(p.batch) == 0 {
+		return
+	}
+	// The batch takes its place in the output order, then goes to an
+	// encoder; producers may interleave: each slot waits for its own job.
 	res := make(chan *[]byte, 1)
-	r.order <- res
-	r.jobs <- encodeJob{flows: r.batch, result: res}
-	r.batch = make([]*flow.Flow, 0, recordBatch)
+	p.w.order <- res
+	p.w.jobs <- encodeJob{flows: p.batch, result: res}
+	p.batch = make([]*flow.Flow, 0, recordBatch)
 }
+
+// Add queues a flow on the writer's own producer.
+func (r *RecordWriter) Add(f *flow.Flow) { r.own.Add(f) }
 
 // Close writes what is queued, stops the goroutines and returns the first
 // write error.
 func (r *RecordWriter) Close() error {
-	if len(r.batch) > 0 {
-		r.submit()
-	}
+	r.own.Flush()
 	close(r.jobs)
 	close(r.order)
 	r.workers.Wait()

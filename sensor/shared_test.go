@@ -21,7 +21,7 @@ func readCapture(t *testing.T, path string) ([]*flow.Flow, []error) {
 		t.Fatal(err)
 	}
 	var problems []error
-	r := &FileReader{Decoder: NewDecoder(), Table: table, Report: func(err error) { problems = append(problems, err) }}
+	r := &FileReader{Decoder: NewDecoder(), Flows: table, Report: func(err error) { problems = append(problems, err) }}
 	if err := r.ReadFiles(context.Background(), []string{path}); (err != nil) != (len(problems) > 0) {
 		t.Errorf("%s: ReadFiles returned %v with %d problems reported", path, err, len(problems))
 	}

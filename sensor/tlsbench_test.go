@@ -55,7 +55,7 @@ func readCaptureB(b *testing.B, path string) ([]*flow.Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &FileReader{Decoder: NewDecoder(), Table: table}
+	r := &FileReader{Decoder: NewDecoder(), Flows: table}
 	r.ReadFiles(b.Context(), []string{path})
 	table.Flush()
 	return flows, nil

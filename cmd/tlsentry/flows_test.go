@@ -8,8 +8,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/testdata"
 )
 
 const sample = "../../testdata/sample.pcap"
@@ -114,5 +117,28 @@ func TestFlowsInterrupted(t *testing.T) {
 	}
 	if !strings.Contains(e.String(), "summary:") {
 		t.Errorf("no summary after an interrupt:\n%s", e.String())
+	}
+}
+
+// TestFlowsWorkersSameRecords: sharding over several workers gives the
+// same records as one table (only their order may differ).
+func TestFlowsWorkersSameRecords(t *testing.T) {
+	args := []string{"flows", "-r", sample, "-r", sample}
+	if dir, ok := testdata.Dir(); ok {
+		args = append(args, "-r", filepath.Join(dir, "ja4/tls-handshake.pcapng"), "-r", filepath.Join(dir, "zeek/tls-conn-with-extensions.pcap"))
+	}
+	one, _, err := runCmd(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, _, err := runCmd(t, append(args, "-workers", "3")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.Split(one, "\n"), strings.Split(three, "\n")
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		t.Errorf("records differ: %d lines with one worker, %d with three", len(a), len(b))
 	}
 }

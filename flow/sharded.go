@@ -1,0 +1,79 @@
+package flow
+
+import "fmt"
+
+// Sharded splits the flow bound across independent tables. Both directions
+// of a connection go to the same shard (the key hash is symmetric, as the
+// kernel's PACKET_FANOUT_HASH is), so each shard can be owned by its own
+// worker with no locking: the live sensor gives shard i to fanout socket
+// i's goroutine; offline, one goroutine may route every segment itself.
+type Sharded struct {
+	shards []*Table
+}
+
+// NewSharded makes n tables, each bounded to cfg.MaxFlows/n flows (at
+// least 1), handing flows to emit(i) for shard i.
+func NewSharded(n int, cfg Config, emit func(shard int) func(*Flow)) (*Sharded, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("%w: %d shards: need at least 1", ErrConfig, n)
+	}
+	if cfg.MaxFlows == 0 {
+		cfg.MaxFlows = DefaultConfig().MaxFlows
+	}
+	per := cfg
+	per.MaxFlows = max(1, cfg.MaxFlows/n)
+	s := &Sharded{shards: make([]*Table, n)}
+	for i := range s.shards {
+		t, err := NewTable(per, emit(i))
+		if err != nil {
+			return nil, err
+		}
+		s.shards[i] = t
+	}
+	return s, nil
+}
+
+// ShardOf returns the shard that owns a segment's connection.
+func (s *Sharded) ShardOf(seg *Segment) int {
+	if len(s.shards) == 1 {
+		return 0
+	}
+	k, _ := KeyOf(seg.Src, seg.Dst)
+	return int(k.Hash() % uint64(len(s.shards)))
+}
+
+// Shard returns table i; only its owner may call its methods.
+func (s *Sharded) Shard(i int) *Table { return s.shards[i] }
+
+// Shards is the number of shards.
+func (s *Sharded) Shards() int { return len(s.shards) }
+
+// Process routes a segment to its shard and processes it there: for a
+// single goroutine that owns every shard.
+func (s *Sharded) Process(seg *Segment) { s.shards[s.ShardOf(seg)].Process(seg) }
+
+// Flush flushes every shard (single owner only).
+func (s *Sharded) Flush() {
+	for _, t := range s.shards {
+		t.Flush()
+	}
+}
+
+// Len is the number of connections tracked in all shards.
+func (s *Sharded) Len() int {
+	n := 0
+	for _, t := range s.shards {
+		n += t.Len()
+	}
+	return n
+}
+
+// Stats sums the shards' counters.
+func (s *Sharded) Stats() Stats {
+	var st Stats
+	for _, t := range s.shards {
+		ts := t.Stats()
+		st.Add(&ts)
+	}
+	return st
+}
