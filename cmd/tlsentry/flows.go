@@ -18,27 +18,23 @@ const certCacheSize = 4096
 
 func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
-	var files fileList
-	var tf tableFlags
-	fs.Var(&files, "r", "capture file to read (pcap or pcapng); repeat for several, read in order")
+	var in inputFlags
+	in.register(fs)
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
-	workers := fs.Int("workers", 1, "flow table shards, each on its own goroutine; above 1 the records are the same but their order may vary")
 	noTLS := fs.Bool("no-tls", false, "skip TLS parsing: no app_proto and tls fields (for measuring the packet path alone)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
-	tf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, the 1024-byte prefix (base64).")
+		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, TLS handshake, the 1024-byte prefix (base64).")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return ignoreHelp(err)
 	}
-	if len(files) == 0 {
+	if len(in.files) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: flows needs at least one -r FILE", errUsage)
 	}
-	cfg, err := tf.config()
-	if err != nil {
+	if _, err := in.table.config(); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -53,42 +49,9 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	records := sensor.NewRecordWriter(w, !*noTLS, tlsparse.NewCertCache(certCacheSize))
-	reader := &sensor.FileReader{
-		Decoder: sensor.NewDecoder(),
-		Report:  func(err error) { fmt.Fprintln(stderr, "tlsentry flows:", err) },
-	}
-	var (
-		flows *flow.Sharded
-		end   func() // hands out what is left in the tables
-	)
-	if *workers <= 1 {
-		flows, err = flow.NewSharded(1, cfg, func(int) func(*flow.Flow) { return records.Add })
-		reader.Flows, end = flows, flows.Flush
-	} else {
-		producers := make([]*sensor.Producer, *workers)
-		for i := range producers {
-			producers[i] = records.Producer()
-		}
-		flows, err = flow.NewSharded(*workers, cfg, func(i int) func(*flow.Flow) { return producers[i].Add })
-		if err == nil {
-			d := sensor.NewDispatcher(flows, func(i int) { producers[i].Flush() })
-			reader.Flows, end = d, d.Close
-		}
-	}
-	if err != nil {
-		records.Close()
-		closeOut()
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	readErr := reader.ReadFiles(ctx, files)
-	if errors.Is(readErr, context.Canceled) {
-		readErr = fmt.Errorf("interrupted: the flows read so far are written: %w", readErr)
-	}
-	end()
+	readErr := readFlows(ctx, "flows", &in, newRecordSink(records, in.workers), stderr)
 	writeErr := records.Close()
 	closeErr := closeOut()
-	st := flows.Stats()
-	printSummary(stderr, &reader.Stats, &st, flows.Len())
 	return errors.Join(readErr, writeErr, closeErr)
 }
 

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,5 +142,54 @@ func TestFlowsWorkersSameRecords(t *testing.T) {
 	slices.Sort(b)
 	if !slices.Equal(a, b) {
 		t.Errorf("records differ: %d lines with one worker, %d with three", len(a), len(b))
+	}
+}
+
+func TestExtractPNGs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "png")
+	out, stderr, err := runCmd(t, "extract", "-r", sample, "-png", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	names := strings.Fields(out)
+	if len(names) != 7 || !strings.Contains(stderr, "images_written=7") {
+		t.Fatalf("wrote %v\n%s", names, stderr)
+	}
+	flowsOut, _, _ := runCmd(t, "flows", "-r", sample)
+	prefixes := map[string][]byte{} // flow id -> prefix
+	for _, line := range strings.Split(strings.TrimSpace(flowsOut), "\n") {
+		var rec struct {
+			ID     uint64 `json:"flow_id"`
+			Prefix []byte `json:"prefix"`
+		}
+		json.Unmarshal([]byte(line), &rec)
+		prefixes[fmt.Sprint(rec.ID)] = rec.Prefix
+	}
+	for _, n := range names {
+		fh, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(fh)
+		fh.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		prefix := prefixes[strings.SplitN(n, "_", 2)[0]]
+		if len(prefix) == 0 {
+			t.Fatalf("%s: no flow with that id", n)
+		}
+		for i := range 1024 {
+			want := byte(0)
+			if i < len(prefix) {
+				want = prefix[i]
+			}
+			if r, _, _, _ := img.At(i%32, i/32).RGBA(); byte(r>>8) != want {
+				t.Fatalf("%s: pixel %d = %d, want %d", n, i, r>>8, want)
+			}
+		}
+	}
+	if _, _, err := runCmd(t, "extract", "-r", sample); !errors.Is(err, errUsage) {
+		t.Errorf("extract without -png: %v", err)
 	}
 }

@@ -37,6 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"flows", "print one JSON record per TCP flow of capture files", runFlows},
+		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", runExtract},
 	}
 }
 
