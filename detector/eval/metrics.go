@@ -64,18 +64,8 @@ func Evaluate(benign, anomalous []float64, threshold float64, fprs ...float64) (
 // ROCAUC is the probability that a random anomalous score exceeds a
 // random benign one, ties counting one half (Mann-Whitney U / n1 n2).
 func ROCAUC(benign, anomalous []float64) float64 {
-	type item struct {
-		s   float64
-		pos bool
-	}
-	all := make([]item, 0, len(benign)+len(anomalous))
-	for _, s := range benign {
-		all = append(all, item{s, false})
-	}
-	for _, s := range anomalous {
-		all = append(all, item{s, true})
-	}
-	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(a.s, b.s) })
+	all := labelled(benign, anomalous)
+	slices.SortFunc(all, func(a, b scored) int { return cmp.Compare(a.s, b.s) })
 	// Sum of the anomalies' ranks, ties given their average rank.
 	var rankSum float64
 	for i := 0; i < len(all); {
@@ -99,18 +89,8 @@ func ROCAUC(benign, anomalous []float64) float64 {
 // scikit-learn's average_precision_score computes it: the sum over
 // distinct thresholds of (recall step) x precision.
 func AveragePrecision(benign, anomalous []float64) float64 {
-	type item struct {
-		s   float64
-		pos bool
-	}
-	all := make([]item, 0, len(benign)+len(anomalous))
-	for _, s := range benign {
-		all = append(all, item{s, false})
-	}
-	for _, s := range anomalous {
-		all = append(all, item{s, true})
-	}
-	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(b.s, a.s) }) // highest first
+	all := labelled(benign, anomalous)
+	slices.SortFunc(all, func(a, b scored) int { return cmp.Compare(b.s, a.s) }) // highest first
 	var tp, fp, ap, prevRecall float64
 	n := float64(len(anomalous))
 	for i := 0; i < len(all); {
@@ -129,6 +109,23 @@ func AveragePrecision(benign, anomalous []float64) float64 {
 		i = j
 	}
 	return ap
+}
+
+// scored is a score with its class (pos: anomalous).
+type scored struct {
+	s   float64
+	pos bool
+}
+
+func labelled(benign, anomalous []float64) []scored {
+	all := make([]scored, 0, len(benign)+len(anomalous))
+	for _, s := range benign {
+		all = append(all, scored{s, false})
+	}
+	for _, s := range anomalous {
+		all = append(all, scored{s, true})
+	}
+	return all
 }
 
 // RecallAtFPR is the recall of the lowest threshold whose false-positive
