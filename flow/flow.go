@@ -88,14 +88,22 @@ type PrefixRun struct {
 // maxPrefixRuns bounds the turns recorded per flow.
 const maxPrefixRuns = 32
 
-// SideBytes returns the prefix bytes one side sent, in order.
-func (f *Flow) SideBytes(fromClient bool) []byte {
+// SideBytes returns up to limit prefix bytes one side sent, in order. It
+// returns a slice of Prefix when that side's first run holds them all.
+func (f *Flow) SideBytes(fromClient bool, limit int) []byte {
 	var out []byte
 	off := 0
 	for _, r := range f.PrefixRuns {
 		end := min(off+r.Len, len(f.Prefix))
 		if r.FromClient == fromClient && !r.Mixed {
-			out = append(out, f.Prefix[off:end]...)
+			take := f.Prefix[off:min(end, off+limit-len(out))]
+			if out == nil && (len(take) == limit-len(out) || end == len(f.Prefix)) {
+				return take
+			}
+			out = append(out, take...)
+			if len(out) >= limit {
+				return out
+			}
 		}
 		off = end
 	}

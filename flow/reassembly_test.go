@@ -256,7 +256,7 @@ func TestPrefixRuns(t *testing.T) {
 			t.Fatalf("runs %+v, want %+v", f.PrefixRuns, want)
 		}
 	}
-	if string(f.SideBytes(true)) != "abcde" || string(f.SideBytes(false)) != "XYZ" {
-		t.Errorf("side bytes %q / %q", f.SideBytes(true), f.SideBytes(false))
+	if string(f.SideBytes(true, 100)) != "abcde" || string(f.SideBytes(false, 100)) != "XYZ" || string(f.SideBytes(true, 3)) != "abc" {
+		t.Errorf("side bytes %q / %q", f.SideBytes(true, 100), f.SideBytes(false, 100))
 	}
 }

@@ -69,6 +69,16 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 			b = appendString(b, v)
 		}
 	}
+	// ours is for values the sensor composes from digits, hex and fixed
+	// names (fingerprints, versions, cipher names): nothing to escape.
+	ours := func(name, v string) {
+		if v != "" {
+			b = appendKey(b, n, name)
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		}
+	}
 	list := func(name string, vs []string) {
 		if len(vs) > 0 {
 			b = appendKey(b, n, name)
@@ -85,11 +95,11 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 	hashed := func(name string, h *Hashed) {
 		if h != nil {
 			b = appendKey(b, n, name)
-			b = append(b, `{"hash":`...)
-			b = appendString(b, h.Hash)
-			b = append(b, `,"string":`...)
-			b = appendString(b, h.String)
-			b = append(b, '}')
+			b = append(b, `{"hash":"`...)
+			b = append(b, h.Hash...)
+			b = append(b, `","string":"`...)
+			b = append(b, h.String...)
+			b = append(b, `"}`...)
 		}
 	}
 	flag := func(name string, v bool) {
@@ -98,25 +108,25 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 			b = append(b, "true"...)
 		}
 	}
-	opt("version", t.Version)
+	ours("version", t.Version)
 	opt("sni", t.SNI)
 	list("client_alpns", t.ClientALPNs)
 	list("server_alpns", t.ServerALPNs)
-	opt("cipher_suite", t.CipherSuite)
+	ours("cipher_suite", t.CipherSuite)
 	hashed("ja3", t.JA3)
 	hashed("ja3n", t.JA3N)
 	hashed("ja3s", t.JA3S)
-	opt("ja4", t.JA4)
-	opt("ja4_r", t.JA4R)
+	ours("ja4", t.JA4)
+	ours("ja4_r", t.JA4R)
 	opt("subject", t.Subject)
 	opt("issuerdn", t.IssuerDN)
-	opt("serial", t.Serial)
-	opt("notbefore", t.NotBefore)
-	opt("notafter", t.NotAfter)
-	opt("fingerprint", t.Fingerprint)
-	opt("fingerprint_sha256", t.SHA256)
+	ours("serial", t.Serial)
+	ours("notbefore", t.NotBefore)
+	ours("notafter", t.NotAfter)
+	ours("fingerprint", t.Fingerprint)
+	ours("fingerprint_sha256", t.SHA256)
 	list("sans", t.SANs)
-	opt("key", t.KeyType)
+	ours("key", t.KeyType)
 	if t.ChainLen != 0 {
 		b = appendKey(b, n, "chain_len")
 		b = strconv.AppendInt(b, int64(t.ChainLen), 10)
@@ -128,7 +138,7 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 	flag("hello_retry_request", t.HRR)
 	flag("truncated", t.Truncated)
 	opt("parse_error", t.ParseError)
-	opt("alert", t.Alert)
+	ours("alert", t.Alert)
 	flag("grease", t.GREASE)
 	flag("session_resumed", t.Resumed)
 	return append(b, '}')

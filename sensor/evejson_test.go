@@ -58,3 +58,30 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// TestJA3PairMatches: the fused JA3/JA3N equals the separate ones on every
+// ClientHello of the sample and of the shared captures.
+func TestJA3PairMatches(t *testing.T) {
+	paths := []string{"../testdata/sample.pcap"}
+	if dir, ok := testdata.Dir(); ok {
+		for _, c := range testdata.Captures(t) {
+			paths = append(paths, filepath.Join(dir, c))
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		flows, _ := readCapture(t, p)
+		for _, f := range flows {
+			h := ParseHandshake(f, nil)
+			if h.Client == nil {
+				continue
+			}
+			a, b := h.Client.JA3Pair()
+			if a != h.Client.JA3() || b != h.Client.JA3N() {
+				t.Fatalf("%s: pair %v %v, separate %v %v", p, a, b, h.Client.JA3(), h.Client.JA3N())
+			}
+			n++
+		}
+	}
+	t.Logf("%d hellos", n)
+}

@@ -60,8 +60,11 @@ func firstBytes(f *flow.Flow, fromClient bool) []byte {
 	if len(f.ClientHandshake)+len(f.ServerHandshake) > 0 {
 		return nil // TLS anyway: no need to look
 	}
-	return f.SideBytes(fromClient)
+	return f.SideBytes(fromClient, sniffBytes)
 }
+
+// sniffBytes is how much of a side's bytes tlsparse.Sniff looks at.
+const sniffBytes = 512
 
 // NewTLSRecord builds the tls object; nil when the flow is not TLS.
 func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
@@ -75,11 +78,12 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		r.ClientALPNs = ch.ALPN
 		r.Truncated = ch.Truncated
 		r.GREASE = len(ch.GREASE) > 0
-		if j := ch.JA3(); j.Full != "" {
-			r.JA3 = &Hashed{Hash: j.Hash, String: j.Full}
+		j3, j3n := ch.JA3Pair()
+		if j3.Full != "" {
+			r.JA3 = &Hashed{Hash: j3.Hash, String: j3.Full}
 		}
-		if j := ch.JA3N(); j.Full != "" {
-			r.JA3N = &Hashed{Hash: j.Hash, String: j.Full}
+		if j3n.Full != "" {
+			r.JA3N = &Hashed{Hash: j3n.Hash, String: j3n.Full}
 		}
 		ja4 := ch.JA4Basic(tlsparse.TransportTCP)
 		r.JA4, r.JA4R = ja4.JA4, ja4.JA4R

@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"slices"
-	"strconv"
 )
 
 // JA3 is a JA3-family fingerprint: the full string and its MD5.
@@ -44,7 +43,7 @@ func (ch *ClientHello) ja3(sortExts bool) JA3 {
 	case ja3None:
 		return JA3{}
 	case ja3AfterCiphers:
-		b := strconv.AppendUint(nil, uint64(ch.Version), 10)
+		b := appendU16(nil, ch.Version)
 		b = append(b, ',')
 		b = appendDecList(b, ch.CipherSuites)
 		return newJA3(append(b, ','))
@@ -58,9 +57,46 @@ func (ch *ClientHello) JA3N() JA3 {
 	return ch.ja3(true)
 }
 
+// JA3Pair returns JA3() and JA3N() together, rendering the lists they
+// share once.
+func (ch *ClientHello) JA3Pair() (ja3, ja3n JA3) {
+	if ch.ja3Cut != ja3Whole {
+		return ch.ja3(false), ch.ja3(true)
+	}
+	var buf, nbuf [768]byte
+	b := appendU16(buf[:0], ch.Version)
+	b = append(b, ',')
+	b = appendDecList(b, ch.CipherSuites)
+	b = append(b, ',')
+	pre := len(b)
+	var extBuf [64]uint16
+	exts := extBuf[:0]
+	for _, e := range ch.Extensions {
+		if !IsGREASE(e.Type) {
+			exts = append(exts, e.Type)
+		}
+	}
+	b = appendDecList(b, exts)
+	post := len(b)
+	b = append(b, ',')
+	b = appendDecList(b, ch.SupportedGroups)
+	b = append(b, ',')
+	for i, f := range ch.ECPointFormats {
+		if i > 0 {
+			b = append(b, '-')
+		}
+		b = appendU16(b, uint16(f))
+	}
+	slices.Sort(exts)
+	n := append(nbuf[:0], b[:pre]...)
+	n = appendDecList(n, exts)
+	n = append(n, b[post:]...)
+	return newJA3(b), newJA3(n)
+}
+
 func (ch *ClientHello) appendJA3(b []byte, sortExts bool) []byte {
 	b = slices.Grow(b, 64+6*(len(ch.CipherSuites)+len(ch.Extensions)+len(ch.SupportedGroups)))
-	b = strconv.AppendUint(b, uint64(ch.Version), 10)
+	b = appendU16(b, ch.Version)
 	b = append(b, ',')
 	b = appendDecList(b, ch.CipherSuites)
 	b = append(b, ',')
@@ -82,7 +118,7 @@ func (ch *ClientHello) appendJA3(b []byte, sortExts bool) []byte {
 		if i > 0 {
 			b = append(b, '-')
 		}
-		b = strconv.AppendUint(b, uint64(f), 10)
+		b = appendU16(b, uint16(f))
 	}
 	return b
 }
@@ -99,9 +135,26 @@ func appendDecList(b []byte, vs []uint16) []byte {
 			b = append(b, '-')
 		}
 		first = false
-		b = strconv.AppendUint(b, uint64(v), 10)
+		b = appendU16(b, v)
 	}
 	return b
+}
+
+// appendU16 appends v in decimal: the fingerprints' hot loop, where
+// strconv's general path (format into a scratch buffer, then copy) cost
+// more than the hashing.
+func appendU16(b []byte, v uint16) []byte {
+	switch {
+	case v < 10:
+		return append(b, byte('0'+v))
+	case v < 100:
+		return append(b, byte('0'+v/10), byte('0'+v%10))
+	case v < 1000:
+		return append(b, byte('0'+v/100), byte('0'+v/10%10), byte('0'+v%10))
+	case v < 10000:
+		return append(b, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
+	}
+	return append(b, byte('0'+v/10000), byte('0'+v/1000%10), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
 }
 
 // JA3S computes the server's JA3S as Wireshark 4.0 prints
@@ -113,9 +166,9 @@ func (sh *ServerHello) JA3S() JA3 {
 		return JA3{}
 	}
 	b := make([]byte, 0, 32+6*len(sh.Extensions))
-	b = strconv.AppendUint(b, uint64(sh.Version), 10)
+	b = appendU16(b, sh.Version)
 	b = append(b, ',')
-	b = strconv.AppendUint(b, uint64(sh.CipherSuite), 10)
+	b = appendU16(b, sh.CipherSuite)
 	b = append(b, ',')
 	first := true
 	for _, e := range sh.Extensions {
@@ -126,7 +179,7 @@ func (sh *ServerHello) JA3S() JA3 {
 			b = append(b, '-')
 		}
 		first = false
-		b = strconv.AppendUint(b, uint64(e.Type), 10)
+		b = appendU16(b, e.Type)
 	}
 	return newJA3(b)
 }
