@@ -1,0 +1,65 @@
+package detector
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// Scorer scores flows. It is not safe for concurrent use: each worker
+// gets its own from Model.NewScorer.
+type Scorer interface {
+	// Score writes one score per flow into out (len(out) == len(flows)).
+	Score(flows []*flow.Flow, out []float64)
+}
+
+// Model is a loaded model file.
+type Model struct {
+	File      *model.File
+	newScorer func() (Scorer, error)
+}
+
+// Kind is the model kind (model.KindCNNIForest, model.KindVAE).
+func (m *Model) Kind() string { return m.File.Meta.Kind }
+
+// ID identifies the model file's contents.
+func (m *Model) ID() string { return m.File.ID }
+
+// Name is how alerts name the model: kind and id.
+func (m *Model) Name() string { return m.Kind() + "/" + m.ID() }
+
+// Threshold is the default alert threshold stored in the model.
+func (m *Model) Threshold() float64 { return m.File.Meta.Threshold }
+
+// NewScorer returns a scorer for one worker.
+func (m *Model) NewScorer() (Scorer, error) { return m.newScorer() }
+
+// Load decodes a model file and checks that it holds what its kind needs.
+func Load(data []byte) (*Model, error) {
+	f, err := model.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	switch f.Meta.Kind {
+	case model.KindCNNIForest:
+		return loadCNNIForest(f)
+	case model.KindVAE:
+		return loadVAE(f)
+	}
+	return nil, fmt.Errorf("%w: this build cannot score %q models yet", model.ErrUnsupported, f.Meta.Kind)
+}
+
+// LoadFile loads a model file from disk.
+func LoadFile(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	return m, nil
+}

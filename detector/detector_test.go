@@ -1,0 +1,109 @@
+package detector
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// tlsLikeFlows makes flows whose prefixes look alike: a fixed TLS record
+// header and hello start, then noise, then zero padding.
+func tlsLikeFlows(n int, seed uint64) []*flow.Flow {
+	r := rand.New(rand.NewPCG(seed, 1))
+	out := make([]*flow.Flow, n)
+	for i := range out {
+		p := make([]byte, 300+r.IntN(400))
+		copy(p, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+		for j := 11; j < len(p); j++ {
+			p[j] = byte(r.IntN(32))
+		}
+		out[i] = &flow.Flow{ID: uint64(i + 1), Prefix: p}
+	}
+	return out
+}
+
+func trainSmall(t *testing.T, kind string) (*model.File, *Model) {
+	t.Helper()
+	var lines []string
+	f, err := Train(context.Background(), tlsLikeFlows(64, 1), TrainConfig{
+		Kind: kind, Epochs: 1, Batch: 16, Seed: 7, Trees: 10, AlertRate: 0.05, Sources: []string{"synthetic"},
+		Progress: func(s string) { lines = append(lines, s) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "epoch 1:") {
+		t.Errorf("progress %q", lines)
+	}
+	data, err := f.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, m
+}
+
+func TestTrainSaveLoadScore(t *testing.T) {
+	for _, kind := range []string{model.KindCNNIForest, model.KindVAE} {
+		t.Run(kind, func(t *testing.T) {
+			f, m := trainSmall(t, kind)
+			if m.Kind() != kind || m.Threshold() <= 0 || f.Meta.Training.Flows+f.Meta.Training.ValidationFlow != 64 {
+				t.Fatalf("meta %+v", f.Meta)
+			}
+			s, err := m.NewScorer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			flows := tlsLikeFlows(64, 1)
+			scores := make([]float64, len(flows))
+			s.Score(flows, scores)
+			alerts := 0
+			for _, sc := range scores {
+				if sc >= m.Threshold() {
+					alerts++
+				}
+			}
+			// The threshold was set for 5% of these same flows.
+			if alerts < 1 || alerts > 8 {
+				t.Errorf("%d of 64 training flows alert at the threshold for 5%%", alerts)
+			}
+			// Scoring one at a time gives the batch's scores.
+			one := make([]float64, 1)
+			s.Score(flows[5:6], one)
+			if one[0] != scores[5] {
+				t.Errorf("single %v, batch %v", one[0], scores[5])
+			}
+		})
+	}
+}
+
+func TestLoadRefusesIncompleteModels(t *testing.T) {
+	f, _ := trainSmall(t, model.KindCNNIForest)
+	var kept []model.Section
+	for _, s := range f.Sections {
+		if s.Name != iforestSection {
+			kept = append(kept, s)
+		}
+	}
+	f.Sections = kept
+	data, _ := f.Encode()
+	if _, err := Load(data); !errors.Is(err, model.ErrCorrupt) || !strings.Contains(err.Error(), `"iforest" is missing`) {
+		t.Errorf("missing forest: %v", err)
+	}
+	f.Meta.Kind = model.KindHybrid
+	data, _ = f.Encode()
+	if _, err := Load(data); !errors.Is(err, model.ErrUnsupported) {
+		t.Errorf("hybrid: %v", err)
+	}
+	if _, err := Train(context.Background(), tlsLikeFlows(8, 1), TrainConfig{}); err == nil {
+		t.Error("8 flows accepted for training")
+	}
+}

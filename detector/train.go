@@ -1,0 +1,223 @@
+package detector
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/cnn"
+	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/iforest"
+	"github.com/tlsentry/tlsentry/detector/image"
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/vae"
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// TrainConfig says what to train and how.
+type TrainConfig struct {
+	Kind      string  // model.KindCNNIForest (default) or model.KindVAE
+	Epochs    int     // autoencoder epochs; 0: the model's default (10)
+	Batch     int     // images per step; 0: the model's default
+	Seed      uint64  // weights, shuffling, validation split and forest
+	ValSplit  float64 // share of flows held out for early stopping; default 0.1
+	Patience  int     // epochs without a better validation loss before stopping; default 3
+	AlertRate float64 // share of training flows the default threshold flags; default 0.001
+	Trees     int     // isolation forest trees; default 100
+	Sources   []string
+	// Progress, if set, gets one line per epoch.
+	Progress func(string)
+}
+
+func (c TrainConfig) withDefaults() TrainConfig {
+	if c.Kind == "" {
+		c.Kind = model.KindCNNIForest
+	}
+	if c.ValSplit == 0 {
+		c.ValSplit = 0.1
+	}
+	if c.Patience == 0 {
+		c.Patience = 3
+	}
+	if c.AlertRate == 0 {
+		c.AlertRate = 0.001
+	}
+	if c.Trees == 0 {
+		c.Trees = iforest.DefaultTrees
+	}
+	return c
+}
+
+func (c TrainConfig) check(n int) error {
+	switch {
+	case c.Kind != model.KindCNNIForest && c.Kind != model.KindVAE:
+		return fmt.Errorf("model kind %q: train knows %s and %s", c.Kind, model.KindCNNIForest, model.KindVAE)
+	case c.ValSplit < 0 || c.ValSplit >= 0.5:
+		return fmt.Errorf("validation split %v: must be in [0, 0.5)", c.ValSplit)
+	case c.AlertRate <= 0 || c.AlertRate >= 0.5:
+		return fmt.Errorf("alert rate %v: must be in (0, 0.5)", c.AlertRate)
+	case c.Epochs < 0 || c.Batch < 0 || c.Trees < 0 || c.Patience < 0:
+		return fmt.Errorf("epochs, batch, trees and patience must not be negative")
+	case n < 16:
+		return fmt.Errorf("%d flows with payload: need at least 16 to train", n)
+	}
+	return nil
+}
+
+// Train fits a model to flows (those without payload are skipped) and
+// returns its model file, with the threshold set at the (1 - AlertRate)
+// quantile of the training flows' scores.
+func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.File, error) {
+	cfg = cfg.withDefaults()
+	var kept []*flow.Flow
+	for _, f := range flows {
+		if len(f.Prefix) > 0 {
+			kept = append(kept, f)
+		}
+	}
+	if err := cfg.check(len(kept)); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	images := make([][]float32, len(kept))
+	for i, f := range kept {
+		images[i] = make([]float32, image.Pixels)
+		image.Fill(images[i], f.Prefix)
+	}
+	// A seeded shuffle picks the validation flows.
+	order := rand.New(rand.NewPCG(cfg.Seed, 0x7e57)).Perm(len(images))
+	nVal := int(cfg.ValSplit * float64(len(images)))
+	var train, val [][]float32
+	for i, j := range order {
+		if i < nVal {
+			val = append(val, images[j])
+		} else {
+			train = append(train, images[j])
+		}
+	}
+	f := &model.File{Meta: model.Meta{
+		Kind: cfg.Kind, Layout: model.LayoutPrefix1024, Created: time.Now().UTC().Truncate(time.Second),
+		AlertRate: cfg.AlertRate,
+		Training:  model.Training{Flows: len(train), ValidationFlow: len(val), Sources: cfg.Sources, Seed: cfg.Seed},
+		Params:    map[string]string{},
+	}}
+	var err error
+	switch cfg.Kind {
+	case model.KindCNNIForest:
+		err = trainCNNIForest(ctx, f, train, val, cfg)
+	case model.KindVAE:
+		err = trainVAE(ctx, f, train, val, cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The threshold comes from the model's own scores on all its flows.
+	m, err := fileToModel(f)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.NewScorer()
+	if err != nil {
+		return nil, err
+	}
+	scores := make([]float64, len(kept))
+	s.Score(kept, scores)
+	slices.Sort(scores)
+	f.Meta.Threshold = eval.Quantile(scores, 1-cfg.AlertRate)
+	f.Meta.Training.ScoreQuantiles = map[string]float64{}
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
+	}
+	return f, nil
+}
+
+// fileToModel loads a model file built in memory (round trip through its
+// encoding, so training checks exactly what a sensor will load).
+func fileToModel(f *model.File) (*Model, error) {
+	data, err := f.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return Load(data)
+}
+
+func progressLine(cfg TrainConfig, epoch int, train, val, fps float64, d time.Duration, best bool) {
+	if cfg.Progress == nil {
+		return
+	}
+	mark := ""
+	if best {
+		mark = " (best)"
+	}
+	cfg.Progress(fmt.Sprintf("epoch %d: loss %.5f, validation loss %.5f, %.0f flows/s, %s%s", epoch, train, val, fps, d.Round(time.Millisecond), mark))
+}
+
+func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
+	w, rep, err := cnn.Train(ctx, train, val, cnn.TrainConfig{
+		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
+		Progress: func(e cnn.EpochStats) {
+			progressLine(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("train autoencoder: %w", err)
+	}
+	f.Meta.Training.Epochs = len(rep.Epochs)
+	if n := len(rep.Epochs); n > 0 {
+		f.Meta.Training.FinalLoss = rep.Epochs[n-1].TrainLoss
+	}
+	f.Meta.Training.ValidationLoss = rep.BestValLoss
+	addCNN(f, w)
+	// The forest is fitted on the codes of every training flow.
+	enc, err := cnn.NewEncoder(w, scoreBatch)
+	if err != nil {
+		return err
+	}
+	all := append(slices.Clone(train), val...)
+	codes := make([][]float32, len(all))
+	batch := make([]float32, scoreBatch*image.Pixels)
+	out := make([]float32, scoreBatch*cnn.CodeSize)
+	for start := 0; start < len(all); start += scoreBatch {
+		n := min(scoreBatch, len(all)-start)
+		for i := range n {
+			copy(batch[i*image.Pixels:], all[start+i])
+		}
+		enc.Encode(batch, n, out)
+		for i := range n {
+			codes[start+i] = slices.Clone(out[i*cnn.CodeSize : (i+1)*cnn.CodeSize])
+		}
+	}
+	forest, err := iforest.Fit(codes, iforest.Config{Trees: cfg.Trees, Seed: cfg.Seed})
+	if err != nil {
+		return fmt.Errorf("fit isolation forest: %w", err)
+	}
+	data, err := forest.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	f.Sections = append(f.Sections, model.Section{Name: iforestSection, Data: data})
+	f.Meta.Params["trees"] = strconv.Itoa(forest.Trees())
+	f.Meta.Params["max_samples"] = strconv.Itoa(forest.MaxSamples())
+	return nil
+}
+
+func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
+	w, rep, err := vae.Train(ctx, train, val, vae.TrainConfig{
+		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
+		Progress: func(e vae.EpochStats) {
+			progressLine(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("train VAE: %w", err)
+	}
+	f.Meta.Training.Epochs = len(rep.Epochs)
+	if n := len(rep.Epochs); n > 0 {
+		f.Meta.Training.FinalLoss = rep.Epochs[n-1].TrainLoss
+	}
+	f.Meta.Training.ValidationLoss = rep.BestValLoss
+	addVAE(f, w)
+	return nil
+}
