@@ -110,4 +110,3 @@ func (s *codeScorer) encode(flows []*flow.Flow) {
 	}
 	s.enc.Encode(s.images, len(flows), s.codes)
 }
-
