@@ -39,8 +39,17 @@ type FlowRecord struct {
 	// AppProto is Suricata's name for what the flow spoke: "tls", or what
 	// a non-TLS flow looks like ("ssh", "http", "binary"...), "empty"
 	// without payload.
-	AppProto string     `json:"app_proto,omitempty"`
-	TLS      *TLSRecord `json:"tls,omitempty"`
+	AppProto string         `json:"app_proto,omitempty"`
+	TLS      *TLSRecord     `json:"tls,omitempty"`
+	Anomaly  *AnomalyRecord `json:"anomaly,omitempty"`
+}
+
+// AnomalyRecord is the detector's verdict on a flow.
+type AnomalyRecord struct {
+	Model     string  `json:"model"` // kind/id of the model file
+	Score     float64 `json:"score"`
+	Threshold float64 `json:"threshold"`
+	Alert     bool    `json:"alert"`
 }
 
 // NewFlowRecord fills a record from a flow and its parsed handshake.

@@ -55,6 +55,17 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 		b = append(b, `,"tls":`...)
 		b = r.TLS.AppendJSON(b)
 	}
+	if a := r.Anomaly; a != nil {
+		b = append(b, `,"anomaly":{"model":`...)
+		b = appendString(b, a.Model)
+		b = append(b, `,"score":`...)
+		b = strconv.AppendFloat(b, a.Score, 'g', -1, 64)
+		b = append(b, `,"threshold":`...)
+		b = strconv.AppendFloat(b, a.Threshold, 'g', -1, 64)
+		b = append(b, `,"alert":`...)
+		b = strconv.AppendBool(b, a.Alert)
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/tlsentry/tlsentry/flow"
@@ -18,6 +19,7 @@ import (
 // producer) and each Producer belong to one goroutine each. Close must
 // always be called, after every producer's Flush (it stops the goroutines).
 type RecordWriter struct {
+	scoring  *Scoring
 	parseTLS bool
 	certs    *tlsparse.CertCache
 	out      io.Writer
@@ -27,7 +29,8 @@ type RecordWriter struct {
 	workers  sync.WaitGroup
 	done     chan struct{}
 	bufs     sync.Pool
-	err      error // first write error; read after done
+	errMu    sync.Mutex
+	err      error // first error (scorer or write)
 	written  uint64
 }
 
@@ -38,12 +41,27 @@ type encodeJob struct {
 
 const recordBatch = 256
 
+// FlowScorer scores flows (detector.Scorer fits); one per goroutine.
+type FlowScorer interface {
+	Score(flows []*flow.Flow, out []float64)
+}
+
+// Scoring adds the detector's verdict to records: each encoding goroutine
+// gets its own scorer. Flows without payload are not scored.
+type Scoring struct {
+	NewScorer func() (FlowScorer, error)
+	Model     string  // kind/id, as alerts name it
+	Threshold float64 // alert at or above
+}
+
 // NewRecordWriter starts a writer to w with one encoding goroutine per
 // CPU. With parseTLS, each record gets app_proto and the tls object;
-// certs (may be nil) caches certificates.
-func NewRecordWriter(w io.Writer, parseTLS bool, certs *tlsparse.CertCache) *RecordWriter {
+// certs (may be nil) caches certificates; scoring (may be nil) adds the
+// anomaly object.
+func NewRecordWriter(w io.Writer, parseTLS bool, certs *tlsparse.CertCache, scoring *Scoring) *RecordWriter {
 	n := runtime.GOMAXPROCS(0)
 	r := &RecordWriter{
+		scoring:  scoring,
 		parseTLS: parseTLS,
 		certs:    certs,
 		out:      w,
@@ -106,6 +124,20 @@ func (r *RecordWriter) Close() error {
 	close(r.order)
 	r.workers.Wait()
 	<-r.done
+	return r.firstErr()
+}
+
+func (r *RecordWriter) setErr(err error) {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *RecordWriter) firstErr() error {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
 	return r.err
 }
 
@@ -114,7 +146,29 @@ func (r *RecordWriter) Written() uint64 { return r.written }
 
 func (r *RecordWriter) encode() {
 	defer r.workers.Done()
+	var (
+		scorer FlowScorer
+		scored []*flow.Flow // the batch's flows with payload
+		scores []float64    // their scores
+	)
+	if r.scoring != nil {
+		var err error
+		if scorer, err = r.scoring.NewScorer(); err != nil {
+			r.setErr(fmt.Errorf("scorer: %w", err))
+		}
+	}
 	for job := range r.jobs {
+		if scorer != nil {
+			scored = scored[:0]
+			for _, f := range job.flows {
+				if len(f.Prefix) > 0 {
+					scored = append(scored, f)
+				}
+			}
+			scores = slices.Grow(scores[:0], len(scored))[:len(scored)]
+			scorer.Score(scored, scores)
+		}
+		next := 0 // index in scored of the next flow with payload
 		bp := r.bufs.Get().(*[]byte)
 		b := (*bp)[:0]
 		for _, f := range job.flows {
@@ -123,6 +177,11 @@ func (r *RecordWriter) encode() {
 				h = ParseHandshake(f, r.certs)
 			}
 			rec := NewFlowRecord(f, h)
+			if scorer != nil && len(f.Prefix) > 0 {
+				sc := scores[next]
+				next++
+				rec.Anomaly = &AnomalyRecord{Model: r.scoring.Model, Score: sc, Threshold: r.scoring.Threshold, Alert: sc >= r.scoring.Threshold}
+			}
 			b = append(rec.AppendJSON(b), '\n')
 		}
 		*bp = b
@@ -136,9 +195,9 @@ func (r *RecordWriter) write() {
 	defer close(r.done)
 	for res := range r.order {
 		bp := <-res
-		if r.err == nil {
+		if r.firstErr() == nil {
 			if _, err := r.out.Write(*bp); err != nil {
-				r.err = fmt.Errorf("write flow records: %w", err)
+				r.setErr(fmt.Errorf("write flow records: %w", err))
 			} else {
 				r.written += uint64(bytes.Count(*bp, newline))
 			}

@@ -48,7 +48,7 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	records := sensor.NewRecordWriter(w, !*noTLS, tlsparse.NewCertCache(certCacheSize))
+	records := sensor.NewRecordWriter(w, !*noTLS, tlsparse.NewCertCache(certCacheSize), nil)
 	readErr := readFlows(ctx, "flows", &in, newRecordSink(records, in.workers), stderr)
 	writeErr := records.Close()
 	closeErr := closeOut()

@@ -38,6 +38,9 @@ func commands() []command {
 	return []command{
 		{"flows", "print one JSON record per TCP flow of capture files", runFlows},
 		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", runExtract},
+		{"train", "learn a model from the flows of capture files", runTrain},
+		{"score", "flow records with the detector's score and verdict", runScore},
+		{"eval", "how well a model separates benign from anomalous captures", runEval},
 	}
 }
 

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"bytes"
+	"image/png"
 	"math"
 	"testing"
 )
@@ -66,5 +68,24 @@ func TestEvaluate(t *testing.T) {
 	}
 	if q := Quantile([]float64{1, 2, 3, 4}, 0.5); !near(q, 2.5) {
 		t.Errorf("median %v", q)
+	}
+}
+
+func TestPlotWritesPNG(t *testing.T) {
+	var buf bytes.Buffer
+	benign := []float64{0.1, 0.2, 0.2, 0.3, 0.4}
+	anomalous := []float64{0.35, 0.6, 0.8}
+	if err := Plot(&buf, "test", benign, anomalous, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 200 {
+		t.Errorf("image %v", b)
+	}
+	if pts := rocPoints(benign, anomalous); pts[len(pts)-1].X != 1 || pts[len(pts)-1].Y != 1 {
+		t.Errorf("ROC ends at %v", pts[len(pts)-1])
 	}
 }

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/dataset"
+	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	var benign, anomalous fileList
+	fs.Var(&benign, "benign", "capture of benign traffic (repeat)")
+	fs.Var(&anomalous, "anomalous", "capture of anomalous traffic (repeat)")
+	modelPath := fs.String("model", "", "model file (default: the embedded default model)")
+	threshold := fs.Float64("threshold", 0, "threshold to report precision and recall at (default: the model's)")
+	plotPath := fs.String("plot", "", "write score histograms and the ROC curve to this PNG")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]\n\nHow well the model's scores separate the two sets of flows (flows with payload only).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return ignoreHelp(err)
+	}
+	if len(benign) == 0 || len(anomalous) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: eval needs -benign and -anomalous captures", errUsage)
+	}
+	m, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	t := m.Threshold()
+	if *threshold != 0 {
+		t = *threshold
+	}
+	var problems []error
+	score := func(files []string) ([]float64, error) {
+		set, err := dataset.Load(ctx, files, flow.Config{})
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			problems = append(problems, err)
+			fmt.Fprintln(stderr, "eval:", err)
+		}
+		flows := make([]*flow.Flow, len(set))
+		for i := range set {
+			flows[i] = set[i].Flow
+		}
+		s, err := m.NewScorer()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]float64, len(flows))
+		s.Score(flows, out)
+		return out, nil
+	}
+	b, err := score(benign)
+	if err != nil {
+		return err
+	}
+	a, err := score(anomalous)
+	if err != nil {
+		return err
+	}
+	rep, err := eval.Evaluate(b, a, t, 0.01, 0.001)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	printEval(stdout, m, rep)
+	if *plotPath != "" {
+		if err := writePlot(*plotPath, m, b, a, t); err != nil {
+			return err
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func printEval(w io.Writer, m *detector.Model, r *eval.Report) {
+	fmt.Fprintf(w, "model %s\n", m.Name())
+	fmt.Fprintf(w, "flows: %d benign, %d anomalous\n", r.Benign, r.Anomalous)
+	fmt.Fprintf(w, "ROC AUC %.4f, PR AUC %.4f\n", r.ROCAUC, r.PRAUC)
+	fmt.Fprintf(w, "recall at 1%% FPR %.4f, at 0.1%% FPR %.4f\n", r.RecallAtFPR[0.01], r.RecallAtFPR[0.001])
+	prec := "undefined (no alerts)"
+	if !math.IsNaN(r.Precision) {
+		prec = fmt.Sprintf("%.4f", r.Precision)
+	}
+	fmt.Fprintf(w, "at threshold %.5f: %d true alerts, %d false alerts, precision %s, recall %.4f, FPR %.4f\n",
+		r.Threshold, r.TruePos, r.FalsePos, prec, r.Recall, r.FalsePositiveRate)
+}
+
+func writePlot(path string, m *detector.Model, benign, anomalous []float64, t float64) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := eval.Plot(fh, m.Name(), benign, anomalous, t); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}

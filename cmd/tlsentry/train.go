@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/dataset"
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	var files fileList
+	var cfg detector.TrainConfig
+	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
+	kind := fs.String("model", model.KindCNNIForest, "model kind: "+model.KindCNNIForest+" or "+model.KindVAE)
+	out := fs.String("out", "", "model file to write")
+	fs.IntVar(&cfg.Epochs, "epochs", 10, "autoencoder epochs (at most; early stopping may end sooner)")
+	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
+	seed := fs.Uint64("seed", 1, "seed of weights, shuffling, validation split and forest: the same seed gives the same model")
+	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
+	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
+	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
+	fs.IntVar(&cfg.Trees, "trees", 100, "isolation forest trees (cnn-iforest)")
+	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n\nLearns what the flows of the given captures look like and writes a model file.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return ignoreHelp(err)
+	}
+	if len(files) == 0 || *out == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: train needs -r FILE and -out MODEL", errUsage)
+	}
+	if *holdout {
+		var held []string
+		files, held = dataset.Split(files)
+		fmt.Fprintf(stderr, "train: %d file(s) held out for evaluation\n", len(held))
+		if len(files) == 0 {
+			return fmt.Errorf("%w: every file is held out", errUsage)
+		}
+	}
+	cfg.Kind, cfg.Seed = *kind, *seed
+	for _, f := range files {
+		cfg.Sources = append(cfg.Sources, filepath.Base(f))
+	}
+	cfg.Progress = func(line string) { fmt.Fprintln(stderr, "train:", line) }
+
+	set, loadErr := dataset.Load(ctx, files, flow.Config{})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if loadErr != nil {
+		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
+	}
+	flows := make([]*flow.Flow, len(set))
+	for i := range set {
+		flows[i] = set[i].Flow
+	}
+	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
+	f, err := detector.Train(ctx, flows, cfg)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	data, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, data, 0o644); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	printModel(stdout, *out, f)
+	return loadErr
+}
+
+// printModel reports what a model learned.
+func printModel(w io.Writer, path string, f *model.File) {
+	m, t := f.Meta, f.Meta.Training
+	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
+	src := strings.Join(t.Sources, ", ")
+	if len(t.Sources) > 3 {
+		src = fmt.Sprintf("%d files (%s, ...)", len(t.Sources), strings.Join(t.Sources[:3], ", "))
+	}
+	fmt.Fprintf(w, "  trained on %d flows (+%d for validation) from %s, seed %d\n", t.Flows, t.ValidationFlow, src, t.Seed)
+	fmt.Fprintf(w, "  %d epochs, final loss %.5f, best validation loss %.5f\n", t.Epochs, t.FinalLoss, t.ValidationLoss)
+	var qs []string
+	for q := range t.ScoreQuantiles {
+		qs = append(qs, q)
+	}
+	slices.Sort(qs)
+	for _, q := range qs {
+		fmt.Fprintf(w, "  score quantile %s: %.5f\n", q, t.ScoreQuantiles[q])
+	}
+	fmt.Fprintf(w, "  threshold %.5f (flags %.2f%% of the training flows)\n", m.Threshold, 100*m.AlertRate)
+}
+
+func sectionBytes(f *model.File) int {
+	n := 0
+	for _, s := range f.Sections {
+		n += len(s.Data)
+	}
+	return n
+}
