@@ -41,6 +41,7 @@ func commands() []command {
 		{"train", "learn a model from the flows of capture files", runTrain},
 		{"score", "flow records with the detector's score and verdict", runScore},
 		{"eval", "how well a model separates benign from anomalous captures", runEval},
+		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
 	}
 }
 
