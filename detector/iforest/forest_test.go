@@ -307,3 +307,20 @@ func TestScoreMatchesWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreBatchEqualsScore: the tree-major batch walk gives exactly the
+// row-by-row scores, for batch sizes around its 8-row step.
+func TestScoreBatchEqualsScore(t *testing.T) {
+	in, _ := blob()
+	f := mustFit(t, in, Config{Seed: 3})
+	for _, n := range []int{1, 7, 8, 9, 17, 64} {
+		rows := in[:n]
+		got := make([]float64, n)
+		f.ScoreBatch(rows, got)
+		for i, r := range rows {
+			if want := f.Score(r); got[i] != want {
+				t.Fatalf("batch of %d, row %d: %v, Score gives %v", n, i, got[i], want)
+			}
+		}
+	}
+}
