@@ -98,7 +98,7 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		}
 	}
 	f := &model.File{Meta: model.Meta{
-		Kind: cfg.Kind, Layout: model.LayoutPrefix1024, Created: time.Now().UTC().Truncate(time.Second),
+		Kind: cfg.Kind, Layout: model.LayoutPrefix1024,
 		AlertRate: cfg.AlertRate,
 		Training:  model.Training{Flows: len(train), ValidationFlow: len(val), Sources: cfg.Sources, Seed: cfg.Seed},
 		Params:    map[string]string{},

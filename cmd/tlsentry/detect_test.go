@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +64,22 @@ func TestTrainScoreEval(t *testing.T) {
 	os.WriteFile(bad, []byte("not a model"), 0o644)
 	if _, _, err := runCmd(t, "score", "-r", sample, "-model", bad); err == nil || !strings.Contains(err.Error(), "too short") {
 		t.Errorf("corrupt model: %v", err)
+	}
+}
+
+// TestTrainIsReproducible: the same captures and seed give the same model
+// file, byte for byte (and so the same id).
+func TestTrainIsReproducible(t *testing.T) {
+	dir := t.TempDir()
+	var files [2][]byte
+	for i := range files {
+		p := filepath.Join(dir, fmt.Sprintf("m%d.model", i))
+		if _, stderr, err := runCmd(t, "train", "-r", sample, "-r", sample, "-r", sample, "-epochs", "1", "-batch", "8", "-trees", "10", "-seed", "5", "-out", p); err != nil {
+			t.Fatalf("train: %v\n%s", err, stderr)
+		}
+		files[i], _ = os.ReadFile(p)
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("two trainings with the same seed wrote different model files")
 	}
 }

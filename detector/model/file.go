@@ -44,9 +44,11 @@ var ErrUnsupported = errors.New("unsupported model file")
 
 // Meta describes a model.
 type Meta struct {
-	Kind      string    `json:"kind"`
-	Layout    string    `json:"layout"`
-	Created   time.Time `json:"created"`
+	Kind   string `json:"kind"`
+	Layout string `json:"layout"`
+	// Created is when the model was made; optional (training leaves it
+	// unset so that the same data and seed give the same file and id).
+	Created   time.Time `json:"created,omitzero"`
 	Threshold float64   `json:"threshold"`  // default score threshold: alert at or above
 	AlertRate float64   `json:"alert_rate"` // share of training flows the threshold was set to flag
 	Training  Training  `json:"training"`
