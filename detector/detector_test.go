@@ -29,16 +29,16 @@ func tlsLikeFlows(n int, seed uint64) []*flow.Flow {
 
 func trainSmall(t *testing.T, kind string) (*model.File, *Model) {
 	t.Helper()
-	var lines []string
+	var seen []Progress
 	f, err := Train(context.Background(), tlsLikeFlows(64, 1), TrainConfig{
 		Kind: kind, Epochs: 1, Batch: 16, Seed: 7, Trees: 10, AlertRate: 0.05, Sources: []string{"synthetic"},
-		Progress: func(s string) { lines = append(lines, s) },
+		Progress: func(p Progress) { seen = append(seen, p) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) != 1 || !strings.Contains(lines[0], "epoch 1:") {
-		t.Errorf("progress %q", lines)
+	if len(seen) != 1 || seen[0].Epoch != 1 || seen[0].Epochs != 1 || !seen[0].Best || seen[0].TrainLoss <= 0 {
+		t.Errorf("progress %+v", seen)
 	}
 	data, err := f.Encode()
 	if err != nil {

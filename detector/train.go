@@ -28,8 +28,17 @@ type TrainConfig struct {
 	AlertRate float64 // share of training flows the default threshold flags; default 0.001
 	Trees     int     // isolation forest trees; default 100
 	Sources   []string
-	// Progress, if set, gets one line per epoch.
-	Progress func(string)
+	// Progress, if set, is called after every epoch.
+	Progress func(Progress)
+}
+
+// Progress reports one finished epoch.
+type Progress struct {
+	Epoch, Epochs      int // this epoch (from 1) and the most there will be
+	TrainLoss, ValLoss float64
+	FlowsPerSec        float64
+	Duration           time.Duration // of this epoch
+	Best               bool          // the best validation loss so far
 }
 
 func (c TrainConfig) withDefaults() TrainConfig {
@@ -143,22 +152,21 @@ func fileToModel(f *model.File) (*Model, error) {
 	return Load(data)
 }
 
-func progressLine(cfg TrainConfig, epoch int, train, val, fps float64, d time.Duration, best bool) {
-	if cfg.Progress == nil {
-		return
+func progress(cfg TrainConfig, epoch int, train, val, fps float64, d time.Duration, best bool) {
+	if cfg.Progress != nil {
+		epochs := cfg.Epochs
+		if epochs == 0 {
+			epochs = 10 // both models' default
+		}
+		cfg.Progress(Progress{Epoch: epoch, Epochs: epochs, TrainLoss: train, ValLoss: val, FlowsPerSec: fps, Duration: d, Best: best})
 	}
-	mark := ""
-	if best {
-		mark = " (best)"
-	}
-	cfg.Progress(fmt.Sprintf("epoch %d: loss %.5f, validation loss %.5f, %.0f flows/s, %s%s", epoch, train, val, fps, d.Round(time.Millisecond), mark))
 }
 
 func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
 	w, rep, err := cnn.Train(ctx, train, val, cnn.TrainConfig{
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
 		Progress: func(e cnn.EpochStats) {
-			progressLine(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
+			progress(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
 		},
 	})
 	if err != nil {
@@ -207,7 +215,7 @@ func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg Tr
 	w, rep, err := vae.Train(ctx, train, val, vae.TrainConfig{
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
 		Progress: func(e vae.EpochStats) {
-			progressLine(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
+			progress(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
 		},
 	})
 	if err != nil {

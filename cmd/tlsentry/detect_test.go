@@ -19,7 +19,7 @@ func TestTrainScoreEval(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, stderr)
 	}
-	if !strings.Contains(out, "threshold") || !strings.Contains(stderr, "epoch 1:") {
+	if !strings.Contains(out, "threshold") || !strings.Contains(stderr, "epoch 1/1:") {
 		t.Errorf("train output:\n%s\n%s", out, stderr)
 	}
 	for _, args := range [][]string{{"score", "-r", sample, "-model", modelPath}, {"score", "-r", sample}} {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/dataset"
@@ -54,7 +55,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range files {
 		cfg.Sources = append(cfg.Sources, filepath.Base(f))
 	}
-	cfg.Progress = func(line string) { fmt.Fprintln(stderr, "train:", line) }
+	cfg.Progress = newProgress(stderr)
 
 	set, loadErr := dataset.Load(ctx, files, flow.Config{})
 	if ctx.Err() != nil {
@@ -110,4 +111,37 @@ func sectionBytes(f *model.File) int {
 		n += len(s.Data)
 	}
 	return n
+}
+
+// newProgress reports training epochs: a bar redrawn in place when stderr
+// is a terminal, one log line per epoch otherwise.
+func newProgress(stderr io.Writer) func(detector.Progress) {
+	f, ok := stderr.(*os.File)
+	tty := false
+	if ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var spent time.Duration
+	return func(p detector.Progress) {
+		spent += p.Duration
+		left := time.Duration(float64(spent) / float64(p.Epoch) * float64(p.Epochs-p.Epoch)).Round(time.Second)
+		best := ""
+		if p.Best {
+			best = " (best)"
+		}
+		stats := fmt.Sprintf("epoch %d/%d: loss %.5f, validation loss %.5f%s, %.0f flows/s, at most %s left",
+			p.Epoch, p.Epochs, p.TrainLoss, p.ValLoss, best, p.FlowsPerSec, left)
+		if !tty {
+			fmt.Fprintln(stderr, "train:", stats)
+			return
+		}
+		const width = 20
+		done := width * p.Epoch / max(p.Epochs, 1)
+		fmt.Fprintf(stderr, "\r\x1b[K[%s%s] %s", strings.Repeat("#", done), strings.Repeat("-", width-done), stats)
+		if p.Epoch == p.Epochs {
+			fmt.Fprintln(stderr)
+		}
+	}
 }
