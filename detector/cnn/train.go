@@ -10,6 +10,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/tlsentry/tlsentry/detector/internal/trainloop"
 )
 
 // TrainConfig sets up Train. Zero values take the defaults given.
@@ -27,27 +29,16 @@ type TrainConfig struct {
 	Progress func(EpochStats)
 }
 
-// EpochStats describes one epoch.
+// EpochStats describes one epoch: Epoch, TrainLoss, ValLoss (binary
+// cross-entropy over all validation images; TrainLoss when there are
+// none), Steps, FlowsPerSec, Duration and Best.
 type EpochStats struct {
-	Epoch       int     // from 1
-	TrainLoss   float64 // mean of the epoch's step losses
-	ValLoss     float64 // BCE over all validation images (TrainLoss when there are none)
-	Steps       int     // steps in this epoch
-	FlowsPerSec float64 // training images per second (forward, backward and update)
-	Duration    time.Duration
-	Best        bool // ValLoss is the best so far
+	trainloop.Stats
 }
 
-// TrainReport summarises a run.
-type TrainReport struct {
-	Epochs       []EpochStats
-	Steps        int     // all steps
-	BestEpoch    int     // the epoch whose weights were returned (from 1; 0 if none finished)
-	BestValLoss  float64 // its validation loss
-	StoppedEarly bool    // Patience ended the run
-	FlowsPerSec  float64 // training images per second over the whole run
-	Duration     time.Duration
-}
+// TrainReport summarises a run: Epochs, Steps, BestEpoch (from 1; 0 if
+// none finished), BestValLoss, StoppedEarly, FlowsPerSec, Duration.
+type TrainReport = trainloop.Report[EpochStats]
 
 // Train fits the autoencoder to train (each image Pixels values, byte/255)
 // with Adam on the binary cross-entropy, and returns the weights of the epoch
@@ -151,59 +142,21 @@ type trainer struct {
 }
 
 func (t *trainer) run(ctx context.Context, train, val [][]float32) (*Weights, *TrainReport, error) {
-	rep := &TrainReport{BestValLoss: math.Inf(1)}
-	var best *Weights
-	start := time.Now()
 	order := make([]int, len(train))
 	for i := range order {
 		order[i] = i
 	}
-	since := 0 // epochs since the best
-	for epoch := 1; epoch <= t.cfg.Epochs; epoch++ {
-		es, err := t.epoch(ctx, train, order)
-		rep.Steps += es.Steps
-		rep.Duration = time.Since(start)
-		if err != nil {
-			return best, rep, err
-		}
-		es.Epoch = epoch
-		es.ValLoss = es.TrainLoss
-		if len(val) > 0 {
-			if es.ValLoss, err = t.validate(ctx, val); err != nil {
-				return best, rep, err
-			}
-		}
-		if math.IsNaN(es.ValLoss) {
-			return best, rep, fmt.Errorf("cnn: epoch %d: validation loss is NaN", epoch)
-		}
-		if es.ValLoss < rep.BestValLoss {
-			es.Best = true
-			rep.BestValLoss, rep.BestEpoch = es.ValLoss, epoch
-			best = t.model.weights()
-			since = 0
-		} else {
-			since++
-		}
-		rep.Epochs = append(rep.Epochs, es)
-		rep.Duration = time.Since(start)
-		if t.cfg.Progress != nil {
-			t.cfg.Progress(es)
-		}
-		if t.cfg.Patience > 0 && since >= t.cfg.Patience && epoch < t.cfg.Epochs {
-			rep.StoppedEarly = true
-			break
-		}
+	p := trainloop.Params[EpochStats, *Weights]{
+		Name: "cnn", Epochs: t.cfg.Epochs, Patience: t.cfg.Patience, Batch: t.cfg.Batch,
+		Epoch:    func(ctx context.Context) (EpochStats, error) { return t.epoch(ctx, train, order) },
+		Snapshot: t.model.weights,
+		Progress: t.cfg.Progress,
+		Common:   func(s *EpochStats) *trainloop.Stats { return &s.Stats },
 	}
-	var trainTime float64
-	var seen int
-	for _, e := range rep.Epochs {
-		trainTime += e.Duration.Seconds()
-		seen += e.Steps * t.cfg.Batch
+	if len(val) > 0 {
+		p.Validate = func(ctx context.Context) (float64, error) { return t.validate(ctx, val) }
 	}
-	if trainTime > 0 {
-		rep.FlowsPerSec = float64(seen) / trainTime
-	}
-	return best, rep, nil
+	return trainloop.Run(ctx, p)
 }
 
 // epoch runs one shuffled pass over train. Duration and FlowsPerSec count
