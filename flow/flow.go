@@ -69,8 +69,9 @@ type Flow struct {
 
 	// ClientHandshake and ServerHandshake are each direction's stream bytes
 	// from the first TLS handshake record on, up to the end of the first
-	// handshake messages (ClientHello; ServerHello up to the Certificate),
-	// at most HandshakeLimit bytes. Empty when the direction sent no TLS.
+	// handshake messages (the ClientHello; the server's clear flight up to
+	// ServerHelloDone), at most HandshakeLimit bytes. Empty when the
+	// direction sent no TLS.
 	ClientHandshake, ServerHandshake []byte
 	// Handshake*Gap is set when the captured handshake crossed missing bytes.
 	ClientHandshakeGap, ServerHandshakeGap bool

@@ -14,7 +14,6 @@ const (
 
 	hsClientHello     = 1
 	hsServerHello     = 2
-	hsCertificate     = 11
 	hsServerHelloDone = 14
 
 	sslv2ClientHello = 1
@@ -199,9 +198,10 @@ func isSSLv2Hello(b []byte, server bool) bool {
 
 // firstMessagesComplete reports whether buf, starting at a record header,
 // holds the handshake messages the sensor keeps: the ClientHello for a
-// client; for a server the ServerHello and then the Certificate, or the end
-// of the clear handshake (ServerHelloDone, or any non-handshake record such
-// as ChangeCipherSpec or TLS 1.3 encrypted records). Framing that makes no
+// client; for a server its clear flight from the ServerHello to the
+// ServerHelloDone (certificate and key exchange included), or up to the
+// first non-handshake record (ChangeCipherSpec, TLS 1.3's encrypted
+// records, an alert). Framing that makes no
 // sense also ends the capture: nothing more can be parsed from it.
 func firstMessagesComplete(buf []byte, server, sslv2 bool) bool {
 	if sslv2 {
@@ -273,8 +273,8 @@ func messageEnds(t byte, server bool, sawHello *bool) bool {
 	case hsServerHello:
 		*sawHello = true
 		return false
-	case hsCertificate, hsServerHelloDone:
-		return true
+	case hsServerHelloDone:
+		return true // the end of the clear server flight (TLS 1.2 and older)
 	default:
 		return !*sawHello // anything but a ServerHello first cannot be followed
 	}
