@@ -1,0 +1,189 @@
+// Package labset makes labelled flows for evaluating detectors: benign
+// TLS from several client set-ups of Go's crypto/tls ("stacks"), and
+// anomalies by kind (non-TLS on 443, cut or broken hellos, legacy TLS,
+// odd cipher lists without SNI, self-signed servers), written as pcap by
+// the capgen generator. Every flow is a real handshake or a real
+// protocol exchange; the labels come from how it was made.
+package labset
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"path/filepath"
+	"time"
+
+	"github.com/tlsentry/tlsentry/internal/capgen"
+)
+
+// Kinds of flows.
+const (
+	Benign          = "benign"
+	NonTLSSSH       = "non-tls-ssh"
+	NonTLSHTTP      = "non-tls-http"
+	NonTLSRandom    = "non-tls-random"
+	TruncatedHello  = "truncated-hello"
+	MalformedHello  = "malformed-hello"
+	LegacyTLS10     = "legacy-tls10"
+	OddCiphersNoSNI = "odd-ciphers-no-sni"
+	SelfSigned      = "self-signed-server"
+)
+
+// Anomalies lists the anomaly kinds.
+func Anomalies() []string {
+	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned}
+}
+
+var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
+
+// Conversations makes n conversations of a kind; seed fixes every choice
+// except the randomness inside TLS (keys, randoms), which varies.
+func Conversations(ctx context.Context, kind string, n int, seed uint64) ([]capgen.Conversation, error) {
+	r := rand.New(rand.NewPCG(seed, 0x6c6162))
+	out := make([]capgen.Conversation, 0, n)
+	for i := range n {
+		conv, err := one(ctx, kind, i, r)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %w", kind, i, err)
+		}
+		out = append(out, conv)
+	}
+	return out, nil
+}
+
+func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversation, error) {
+	host := hosts[r.IntN(len(hosts))]
+	switch kind {
+	case Benign:
+		return benign(ctx, host, i)
+	case NonTLSSSH:
+		c := capgen.SSHBanners("SSH-2.0-OpenSSH_9.2p1 Debian-2", "SSH-2.0-OpenSSH_9.6")
+		return append(c, capgen.ClientWrite(randomBytes(r, 300+r.IntN(900)))), nil
+	case NonTLSHTTP:
+		return capgen.HTTPExchange("GET /index.html HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+			"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html>The plain HTTP request was sent to HTTPS port</html>"), nil
+	case NonTLSRandom:
+		return capgen.RandomConversation(r.Uint64(), 4, 700), nil
+	case TruncatedHello, MalformedHello:
+		conv, err := benign(ctx, host, i)
+		if err != nil {
+			return nil, err
+		}
+		hello := append([]byte(nil), conv[0].Data...)
+		if kind == TruncatedHello {
+			hello = hello[:len(hello)*(30+r.IntN(50))/100] // the hello cut short, then silence
+		} else {
+			// Lengths that contradict each other: the record stays framed,
+			// but the handshake length overruns it and the session id
+			// length is garbage.
+			hello[6], hello[7], hello[8] = 0xff, byte(r.IntN(256)), byte(r.IntN(256))
+			hello[5+4+2+32] ^= 0xff
+		}
+		return capgen.Conversation{capgen.ClientWrite(hello)}, nil
+	case LegacyTLS10:
+		return handshake(ctx, host, func(c, s *tls.Config) {
+			c.MinVersion, c.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
+			s.MinVersion = tls.VersionTLS10
+			c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA}
+		}, capgen.RSA2048, true)
+	case OddCiphersNoSNI:
+		return handshake(ctx, "", func(c, s *tls.Config) {
+			c.MaxVersion = tls.VersionTLS12
+			c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}
+			c.InsecureSkipVerify = true
+		}, capgen.RSA2048, true)
+	case SelfSigned:
+		return handshake(ctx, fmt.Sprintf("%x.example.info", r.Uint64()), func(c, s *tls.Config) {
+			c.MaxVersion = tls.VersionTLS12 // so the certificate is in clear
+			c.InsecureSkipVerify = true
+		}, capgen.ECDSAP256, true)
+	}
+	return nil, fmt.Errorf("unknown kind %q", kind)
+}
+
+// benign runs one of four client set-ups, by turn.
+func benign(ctx context.Context, host string, i int) (capgen.Conversation, error) {
+	stacks := []func(c, s *tls.Config){
+		func(c, s *tls.Config) {
+			c.NextProtos, s.NextProtos = []string{"h2", "http/1.1"}, []string{"h2", "http/1.1"}
+		},
+		func(c, s *tls.Config) {
+			c.MaxVersion = tls.VersionTLS12
+			c.NextProtos, s.NextProtos = []string{"http/1.1"}, []string{"http/1.1"}
+		},
+		func(c, s *tls.Config) { c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256} },
+		func(c, s *tls.Config) {
+			c.MaxVersion = tls.VersionTLS12
+			c.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}
+		},
+	}
+	return handshake(ctx, host, stacks[i%len(stacks)], capgen.ECDSAP256, false)
+}
+
+// handshake runs a real crypto/tls handshake with some data after it. The
+// server's certificate is signed by a CA the client trusts unless
+// selfSigned (then it is the server's own, and the client does not verify).
+func handshake(ctx context.Context, host string, set func(c, s *tls.Config), key capgen.KeyType, selfSigned bool) (capgen.Conversation, error) {
+	name := host
+	if name == "" {
+		name = "server.invalid"
+	}
+	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: key, CommonName: name, DNSNames: []string{name}, Seed: uint64(len(name))})
+	if err != nil {
+		return nil, err
+	}
+	c, s := capgen.TLSConfigs(cert, host)
+	if !selfSigned {
+		ca, err := newCA(key)
+		if err != nil {
+			return nil, err
+		}
+		if c, s, err = ca.configs(name, host); err != nil {
+			return nil, err
+		}
+	}
+	set(c, s)
+	return capgen.TLSConversation(ctx, c, s, capgen.TLSOptions{
+		ClientData: []byte("GET / HTTP/1.1\r\nHost: " + name + "\r\n\r\n"),
+		ServerData: []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+	})
+}
+
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.IntN(256))
+	}
+	return b
+}
+
+// WriteSet writes n flows of a kind to DIR/KIND.pcap, each from its own
+// client address to a server on port 443, and returns the path.
+func WriteSet(ctx context.Context, dir, kind string, n int, seed uint64) (string, error) {
+	convs, err := Conversations(ctx, kind, n, seed)
+	if err != nil {
+		return "", err
+	}
+	r := rand.New(rand.NewPCG(seed, 0x706b74))
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	var flows [][]capgen.Packet
+	for i, conv := range convs {
+		spec := capgen.FlowSpec{
+			Client:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(20 + r.IntN(20)), byte(i >> 8), byte(i)}), uint16(32768+r.IntN(28000))),
+			Server:    netip.AddrPortFrom(netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + r.IntN(50))}), 443),
+			Start:     start.Add(time.Duration(i) * 700 * time.Millisecond),
+			ClientISN: r.Uint32(), ServerISN: r.Uint32(),
+			MSS: 536 + r.IntN(1000), Handshake: true, Close: capgen.CloseFIN, ACKs: true, Seed: r.Uint64(),
+			ClientImpair: capgen.Impairments{Reorder: 0.1},
+		}
+		pkts, err := spec.Packets(conv)
+		if err != nil {
+			return "", err
+		}
+		flows = append(flows, pkts)
+	}
+	path := filepath.Join(dir, kind+".pcap")
+	return path, capgen.WriteFile(path, capgen.Merge(flows...))
+}
