@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/image"
+	"github.com/tlsentry/tlsentry/detector/internal/trainloop"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/vae"
 	"github.com/tlsentry/tlsentry/flow"
@@ -152,31 +153,35 @@ func fileToModel(f *model.File) (*Model, error) {
 	return Load(data)
 }
 
-func progress(cfg TrainConfig, epoch int, train, val, fps float64, d time.Duration, best bool) {
+// progress reports one epoch of either model.
+func progress(cfg TrainConfig, e trainloop.Stats) {
 	if cfg.Progress != nil {
 		epochs := cfg.Epochs
 		if epochs == 0 {
 			epochs = 10 // both models' default
 		}
-		cfg.Progress(Progress{Epoch: epoch, Epochs: epochs, TrainLoss: train, ValLoss: val, FlowsPerSec: fps, Duration: d, Best: best})
+		cfg.Progress(Progress{Epoch: e.Epoch, Epochs: epochs, TrainLoss: e.TrainLoss, ValLoss: e.ValLoss, FlowsPerSec: e.FlowsPerSec, Duration: e.Duration, Best: e.Best})
 	}
+}
+
+// noteTraining records a run's epochs and losses in the model file.
+func noteTraining[S any](f *model.File, rep *trainloop.Report[S], stats func(*S) *trainloop.Stats) {
+	f.Meta.Training.Epochs = len(rep.Epochs)
+	if n := len(rep.Epochs); n > 0 {
+		f.Meta.Training.FinalLoss = stats(&rep.Epochs[n-1]).TrainLoss
+	}
+	f.Meta.Training.ValidationLoss = rep.BestValLoss
 }
 
 func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
 	w, rep, err := cnn.Train(ctx, train, val, cnn.TrainConfig{
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
-		Progress: func(e cnn.EpochStats) {
-			progress(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
-		},
+		Progress: func(e cnn.EpochStats) { progress(cfg, e.Stats) },
 	})
 	if err != nil {
 		return fmt.Errorf("train autoencoder: %w", err)
 	}
-	f.Meta.Training.Epochs = len(rep.Epochs)
-	if n := len(rep.Epochs); n > 0 {
-		f.Meta.Training.FinalLoss = rep.Epochs[n-1].TrainLoss
-	}
-	f.Meta.Training.ValidationLoss = rep.BestValLoss
+	noteTraining(f, rep, func(e *cnn.EpochStats) *trainloop.Stats { return &e.Stats })
 	addCNN(f, w)
 	// The forest is fitted on the codes of every training flow.
 	enc, err := cnn.NewEncoder(w, scoreBatch)
@@ -214,18 +219,12 @@ func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32,
 func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
 	w, rep, err := vae.Train(ctx, train, val, vae.TrainConfig{
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
-		Progress: func(e vae.EpochStats) {
-			progress(cfg, e.Epoch, e.TrainLoss, e.ValLoss, e.FlowsPerSec, e.Duration, e.Best)
-		},
+		Progress: func(e vae.EpochStats) { progress(cfg, e.Stats) },
 	})
 	if err != nil {
 		return fmt.Errorf("train VAE: %w", err)
 	}
-	f.Meta.Training.Epochs = len(rep.Epochs)
-	if n := len(rep.Epochs); n > 0 {
-		f.Meta.Training.FinalLoss = rep.Epochs[n-1].TrainLoss
-	}
-	f.Meta.Training.ValidationLoss = rep.BestValLoss
+	noteTraining(f, rep, func(e *vae.EpochStats) *trainloop.Stats { return &e.Stats })
 	addVAE(f, w)
 	return nil
 }

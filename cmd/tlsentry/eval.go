@@ -34,13 +34,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return fmt.Errorf("%w: eval needs -benign and -anomalous captures", errUsage)
 	}
-	m, err := loadModel(*modelPath)
+	m, t, err := loadModel(*modelPath, *threshold)
 	if err != nil {
 		return err
-	}
-	t := m.Threshold()
-	if *threshold != 0 {
-		t = *threshold
 	}
 	var problems []error
 	score := func(files []string) ([]float64, error) {

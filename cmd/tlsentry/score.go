@@ -30,13 +30,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("%w: score needs at least one -r FILE", errUsage)
 	}
-	m, err := loadModel(*modelPath)
+	m, t, err := loadModel(*modelPath, *threshold)
 	if err != nil {
 		return err
-	}
-	t := m.Threshold()
-	if *threshold != 0 {
-		t = *threshold
 	}
 	w, closeOut, err := output(*outPath, stdout)
 	if err != nil {
@@ -50,10 +46,19 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(readErr, writeErr, closeErr)
 }
 
-// loadModel loads the named model file, or the embedded default.
-func loadModel(path string) (*detector.Model, error) {
-	if path == "" {
-		return detector.Default()
+// loadModel loads the named model file, or the embedded default, and
+// returns it with the threshold to use: threshold if set, else the model's.
+func loadModel(path string, threshold float64) (*detector.Model, float64, error) {
+	load := detector.Default
+	if path != "" {
+		load = func() (*detector.Model, error) { return detector.LoadFile(path) }
 	}
-	return detector.LoadFile(path)
+	m, err := load()
+	if err != nil {
+		return nil, 0, err
+	}
+	if threshold == 0 {
+		threshold = m.Threshold()
+	}
+	return m, threshold, nil
 }
