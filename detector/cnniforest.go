@@ -7,7 +7,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/model"
-	"github.com/tlsentry/tlsentry/flow"
 )
 
 // Section names of a cnn-iforest model.
@@ -50,23 +49,16 @@ func loadCNNIForest(f *model.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	var forest iforest.Forest
-	data := f.Section(iforestSection)
-	if data == nil {
-		return nil, fmt.Errorf("%w: section %q is missing", model.ErrCorrupt, iforestSection)
-	}
-	if err := forest.UnmarshalBinary(data); err != nil {
-		return nil, fmt.Errorf("%w: isolation forest: %w", model.ErrCorrupt, err)
-	}
-	if forest.NumFeatures() != cnn.CodeSize {
-		return nil, fmt.Errorf("%w: the forest takes %d features, the encoder gives %d", model.ErrCorrupt, forest.NumFeatures(), cnn.CodeSize)
+	forest, err := readForest(f, cnn.CodeSize)
+	if err != nil {
+		return nil, err
 	}
 	return &Model{File: f, newScorer: func() (Scorer, error) {
 		enc, err := cnn.NewEncoder(w, scoreBatch)
 		if err != nil {
 			return nil, err
 		}
-		return newCodeScorer(enc, &forest), nil
+		return newCodeScorer(enc, forest), nil
 	}}, nil
 }
 
@@ -95,18 +87,38 @@ func newCodeScorer(enc *cnn.Encoder, forest *iforest.Forest) *codeScorer {
 	return s
 }
 
-func (s *codeScorer) Score(flows []*flow.Flow, out []float64) {
-	for start := 0; start < len(flows); start += scoreBatch {
-		n := min(scoreBatch, len(flows)-start)
-		s.encode(flows[start : start+n])
+func (s *codeScorer) Score(in []Input, out []float64) {
+	for start := 0; start < len(in); start += scoreBatch {
+		n := min(scoreBatch, len(in)-start)
+		s.encode(in[start : start+n])
 		s.forest.ScoreBatch(s.rows[:n], out[start:start+n])
 	}
 }
 
-// encode fills s.codes for up to scoreBatch flows.
-func (s *codeScorer) encode(flows []*flow.Flow) {
-	for i, f := range flows {
-		image.Fill(s.images[i*image.Pixels:(i+1)*image.Pixels], f.Prefix)
+func (s *codeScorer) Explain(in Input) []Reason {
+	s.encode([]Input{in})
+	contrib := make([]float64, cnn.CodeSize)
+	s.forest.Contributions(s.rows[0], contrib)
+	return []Reason{codeReason(sum(contrib))}
+}
+
+// codeReason words how much the CNN code isolated a flow.
+func codeReason(levels float64) Reason {
+	return Reason{Feature: "prefix.cnn_code", Text: fmt.Sprintf("first bytes unlike training: their CNN code isolated the flow %.1f levels sooner than a typical one", levels), Weight: levels}
+}
+
+func sum(xs []float64) float64 {
+	t := 0.0
+	for _, x := range xs {
+		t += x
 	}
-	s.enc.Encode(s.images, len(flows), s.codes)
+	return t
+}
+
+// encode fills s.codes for up to scoreBatch flows.
+func (s *codeScorer) encode(in []Input) {
+	for i, x := range in {
+		image.Fill(s.images[i*image.Pixels:(i+1)*image.Pixels], x.Flow.Prefix)
+	}
+	s.enc.Encode(s.images, len(in), s.codes)
 }

@@ -5,15 +5,20 @@ import (
 	"os"
 
 	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 )
 
-// Scorer scores flows. It is not safe for concurrent use: each worker
-// gets its own from Model.NewScorer.
-type Scorer interface {
-	// Score writes one score per flow into out (len(out) == len(flows)).
-	Score(flows []*flow.Flow, out []float64)
-}
+// Input, Reason and Scorer live in package scoring, which the sensor
+// imports without the models' dependencies.
+type (
+	Input  = scoring.Input
+	Reason = scoring.Reason
+	Scorer = scoring.Scorer
+)
+
+// Inputs wraps flows without parsed handshakes.
+func Inputs(flows []*flow.Flow) []Input { return scoring.Inputs(flows) }
 
 // Model is a loaded model file.
 type Model struct {
@@ -47,6 +52,8 @@ func Load(data []byte) (*Model, error) {
 		return loadCNNIForest(f)
 	case model.KindVAE:
 		return loadVAE(f)
+	case model.KindHybrid:
+		return loadHybrid(f)
 	}
 	return nil, fmt.Errorf("%w: this build cannot score %q models yet", model.ErrUnsupported, f.Meta.Kind)
 }

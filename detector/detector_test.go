@@ -64,7 +64,7 @@ func TestTrainSaveLoadScore(t *testing.T) {
 			}
 			flows := tlsLikeFlows(64, 1)
 			scores := make([]float64, len(flows))
-			s.Score(flows, scores)
+			s.Score(Inputs(flows), scores)
 			alerts := 0
 			for _, sc := range scores {
 				if sc >= m.Threshold() {
@@ -77,7 +77,7 @@ func TestTrainSaveLoadScore(t *testing.T) {
 			}
 			// Scoring one at a time gives the batch's scores.
 			one := make([]float64, 1)
-			s.Score(flows[5:6], one)
+			s.Score(Inputs(flows[5:6]), one)
 			if one[0] != scores[5] {
 				t.Errorf("single %v, batch %v", one[0], scores[5])
 			}

@@ -20,14 +20,14 @@ import (
 
 // TrainConfig says what to train and how.
 type TrainConfig struct {
-	Kind      string  // model.KindCNNIForest (default) or model.KindVAE
+	Kind      string  // model.KindHybrid, model.KindCNNIForest (default) or model.KindVAE
 	Epochs    int     // autoencoder epochs; 0: the model's default (10)
 	Batch     int     // images per step; 0: the model's default
 	Seed      uint64  // weights, shuffling, validation split and forest
 	ValSplit  float64 // share of flows held out for early stopping; default 0.1
 	Patience  int     // epochs without a better validation loss before stopping; default 3
 	AlertRate float64 // share of training flows the default threshold flags; default 0.001
-	Trees     int     // isolation forest trees; default 100
+	Trees     int     // isolation forest trees; default 100 (hybrid: 500)
 	Sources   []string
 	// Progress, if set, is called after every epoch.
 	Progress func(Progress)
@@ -57,14 +57,17 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	}
 	if c.Trees == 0 {
 		c.Trees = iforest.DefaultTrees
+		if c.Kind == model.KindHybrid {
+			c.Trees = hybridTrees
+		}
 	}
 	return c
 }
 
 func (c TrainConfig) check(n int) error {
 	switch {
-	case c.Kind != model.KindCNNIForest && c.Kind != model.KindVAE:
-		return fmt.Errorf("model kind %q: train knows %s and %s", c.Kind, model.KindCNNIForest, model.KindVAE)
+	case c.Kind != model.KindCNNIForest && c.Kind != model.KindVAE && c.Kind != model.KindHybrid:
+		return fmt.Errorf("model kind %q: train knows %s, %s and %s", c.Kind, model.KindHybrid, model.KindCNNIForest, model.KindVAE)
 	case c.ValSplit < 0 || c.ValSplit >= 0.5:
 		return fmt.Errorf("validation split %v: must be in [0, 0.5)", c.ValSplit)
 	case c.AlertRate <= 0 || c.AlertRate >= 0.5:
@@ -91,22 +94,21 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	if err := cfg.check(len(kept)); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	images := make([][]float32, len(kept))
-	for i, f := range kept {
-		images[i] = make([]float32, image.Pixels)
-		image.Fill(images[i], f.Prefix)
-	}
 	// A seeded shuffle picks the validation flows.
-	order := rand.New(rand.NewPCG(cfg.Seed, 0x7e57)).Perm(len(images))
-	nVal := int(cfg.ValSplit * float64(len(images)))
-	var train, val [][]float32
+	order := rand.New(rand.NewPCG(cfg.Seed, 0x7e57)).Perm(len(kept))
+	nVal := int(cfg.ValSplit * float64(len(kept)))
+	var set trainSet
 	for i, j := range order {
+		img := make([]float32, image.Pixels)
+		image.Fill(img, kept[j].Prefix)
 		if i < nVal {
-			val = append(val, images[j])
+			set.val = append(set.val, img)
 		} else {
-			train = append(train, images[j])
+			set.train = append(set.train, img)
 		}
+		set.flows = append(set.flows, kept[j]) // train flows first, then validation
 	}
+	train, val := set.train, set.val
 	f := &model.File{Meta: model.Meta{
 		Kind: cfg.Kind, Layout: model.LayoutPrefix1024,
 		AlertRate: cfg.AlertRate,
@@ -117,6 +119,8 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	switch cfg.Kind {
 	case model.KindCNNIForest:
 		err = trainCNNIForest(ctx, f, train, val, cfg)
+	case model.KindHybrid:
+		err = trainHybrid(ctx, f, &set, cfg)
 	case model.KindVAE:
 		err = trainVAE(ctx, f, train, val, cfg)
 	}
@@ -133,7 +137,12 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		return nil, err
 	}
 	scores := make([]float64, len(kept))
-	s.Score(kept, scores)
+	if hs, ok := s.(*hybridScorer); ok {
+		// Each training flow is scored as new: novelty without itself.
+		hs.score(Inputs(kept), scores, true)
+	} else {
+		s.Score(Inputs(kept), scores)
+	}
 	slices.Sort(scores)
 	f.Meta.Threshold = eval.Quantile(scores, 1-cfg.AlertRate)
 	f.Meta.Training.ScoreQuantiles = map[string]float64{}
@@ -173,20 +182,28 @@ func noteTraining[S any](f *model.File, rep *trainloop.Report[S], stats func(*S)
 	f.Meta.Training.ValidationLoss = rep.BestValLoss
 }
 
-func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
+// trainSet is the training data: images of the training and validation
+// flows, and the flows themselves in that order.
+type trainSet struct {
+	train, val [][]float32
+	flows      []*flow.Flow
+}
+
+// trainEncoder trains the autoencoder, adds its weights to f and returns
+// the codes of every image (training, then validation).
+func trainEncoder(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) ([][]float32, error) {
 	w, rep, err := cnn.Train(ctx, train, val, cnn.TrainConfig{
 		Epochs: cfg.Epochs, Batch: cfg.Batch, Seed: cfg.Seed, Patience: cfg.Patience,
 		Progress: func(e cnn.EpochStats) { progress(cfg, e.Stats) },
 	})
 	if err != nil {
-		return fmt.Errorf("train autoencoder: %w", err)
+		return nil, fmt.Errorf("train autoencoder: %w", err)
 	}
 	noteTraining(f, rep, func(e *cnn.EpochStats) *trainloop.Stats { return &e.Stats })
 	addCNN(f, w)
-	// The forest is fitted on the codes of every training flow.
 	enc, err := cnn.NewEncoder(w, scoreBatch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all := append(slices.Clone(train), val...)
 	codes := make([][]float32, len(all))
@@ -202,7 +219,12 @@ func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32,
 			codes[start+i] = slices.Clone(out[i*cnn.CodeSize : (i+1)*cnn.CodeSize])
 		}
 	}
-	forest, err := iforest.Fit(codes, iforest.Config{Trees: cfg.Trees, Seed: cfg.Seed})
+	return codes, nil
+}
+
+// addForest fits an isolation forest to rows and adds it to f.
+func addForest(f *model.File, rows [][]float32, cfg TrainConfig) error {
+	forest, err := iforest.Fit(rows, iforest.Config{Trees: cfg.Trees, Seed: cfg.Seed})
 	if err != nil {
 		return fmt.Errorf("fit isolation forest: %w", err)
 	}
@@ -214,6 +236,15 @@ func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32,
 	f.Meta.Params["trees"] = strconv.Itoa(forest.Trees())
 	f.Meta.Params["max_samples"] = strconv.Itoa(forest.MaxSamples())
 	return nil
+}
+
+func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
+	codes, err := trainEncoder(ctx, f, train, val, cfg)
+	if err != nil {
+		return err
+	}
+	// The forest is fitted on the codes of every training flow.
+	return addForest(f, codes, cfg)
 }
 
 func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {

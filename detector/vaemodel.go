@@ -6,7 +6,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/vae"
-	"github.com/tlsentry/tlsentry/flow"
 )
 
 const vaePrefix = "vae/"
@@ -48,9 +47,15 @@ type vaeScorer struct {
 	img []float32
 }
 
-func (v *vaeScorer) Score(flows []*flow.Flow, out []float64) {
-	for i, f := range flows {
-		image.Fill(v.img, f.Prefix)
+func (v *vaeScorer) Score(in []Input, out []float64) {
+	for i, x := range in {
+		image.Fill(v.img, x.Flow.Prefix)
 		out[i] = v.s.Score(v.img)
 	}
+}
+
+func (v *vaeScorer) Explain(in Input) []Reason {
+	image.Fill(v.img, in.Flow.Prefix)
+	e := v.s.Score(v.img)
+	return []Reason{{Feature: "prefix", Text: fmt.Sprintf("first bytes reconstruct poorly (error %.3g)", e), Weight: e}}
 }

@@ -50,6 +50,9 @@ type AnomalyRecord struct {
 	Score     float64 `json:"score"`
 	Threshold float64 `json:"threshold"`
 	Alert     bool    `json:"alert"`
+	// Reasons say, for an alert, what made the score: novel values and
+	// the features that isolated the flow, most important first.
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // NewFlowRecord fills a record from a flow and its parsed handshake.

@@ -64,6 +64,16 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 		b = strconv.AppendFloat(b, a.Threshold, 'g', -1, 64)
 		b = append(b, `,"alert":`...)
 		b = strconv.AppendBool(b, a.Alert)
+		if len(a.Reasons) > 0 {
+			b = append(b, `,"reasons":[`...)
+			for i, r := range a.Reasons {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, r)
+			}
+			b = append(b, ']')
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}')

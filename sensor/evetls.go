@@ -53,18 +53,8 @@ const x509Time = "2006-01-02T15:04:05"
 // ParseHandshake parses what the flow kept of its TLS handshake; certs
 // (may be nil) caches certificate parsing across flows.
 func ParseHandshake(f *flow.Flow, certs *tlsparse.CertCache) *tlsparse.Handshake {
-	return tlsparse.ParseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs)
+	return tlsparse.FromFlow(f, certs)
 }
-
-func firstBytes(f *flow.Flow, fromClient bool) []byte {
-	if len(f.ClientHandshake)+len(f.ServerHandshake) > 0 {
-		return nil // TLS anyway: no need to look
-	}
-	return f.SideBytes(fromClient, sniffBytes)
-}
-
-// sniffBytes is how much of a side's bytes tlsparse.Sniff looks at.
-const sniffBytes = 512
 
 // NewTLSRecord builds the tls object; nil when the flow is not TLS.
 func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -41,17 +42,23 @@ type encodeJob struct {
 
 const recordBatch = 256
 
-// FlowScorer scores flows (detector.Scorer fits); one per goroutine.
-type FlowScorer interface {
-	Score(flows []*flow.Flow, out []float64)
-}
-
 // Scoring adds the detector's verdict to records: each encoding goroutine
 // gets its own scorer. Flows without payload are not scored.
 type Scoring struct {
-	NewScorer func() (FlowScorer, error)
+	NewScorer func() (scoring.Scorer, error)
 	Model     string  // kind/id, as alerts name it
 	Threshold float64 // alert at or above
+}
+
+// verdict builds the anomaly object; alerts say why.
+func (s *Scoring) verdict(scorer scoring.Scorer, in scoring.Input, score float64) *AnomalyRecord {
+	a := &AnomalyRecord{Model: s.Model, Score: score, Threshold: s.Threshold, Alert: score >= s.Threshold}
+	if a.Alert {
+		for _, r := range scorer.Explain(in) {
+			a.Reasons = append(a.Reasons, r.Text)
+		}
+	}
+	return a
 }
 
 // NewRecordWriter starts a writer to w with one encoding goroutine per
@@ -147,9 +154,10 @@ func (r *RecordWriter) Written() uint64 { return r.written }
 func (r *RecordWriter) encode() {
 	defer r.workers.Done()
 	var (
-		scorer FlowScorer
-		scored []*flow.Flow // the batch's flows with payload
-		scores []float64    // their scores
+		scorer scoring.Scorer
+		scored []scoring.Input // the batch's flows with payload
+		scores []float64       // their scores
+		hs     []*tlsparse.Handshake
 	)
 	if r.scoring != nil {
 		var err error
@@ -158,11 +166,23 @@ func (r *RecordWriter) encode() {
 		}
 	}
 	for job := range r.jobs {
+		hs = hs[:0]
+		for _, f := range job.flows {
+			h := &tlsparse.Handshake{}
+			if r.parseTLS {
+				h = ParseHandshake(f, r.certs)
+			}
+			hs = append(hs, h)
+		}
 		if scorer != nil {
 			scored = scored[:0]
-			for _, f := range job.flows {
+			for i, f := range job.flows {
 				if len(f.Prefix) > 0 {
-					scored = append(scored, f)
+					in := scoring.Input{Flow: f}
+					if r.parseTLS {
+						in.TLS = hs[i]
+					}
+					scored = append(scored, in)
 				}
 			}
 			scores = slices.Grow(scores[:0], len(scored))[:len(scored)]
@@ -171,16 +191,11 @@ func (r *RecordWriter) encode() {
 		next := 0 // index in scored of the next flow with payload
 		bp := r.bufs.Get().(*[]byte)
 		b := (*bp)[:0]
-		for _, f := range job.flows {
-			h := &tlsparse.Handshake{}
-			if r.parseTLS {
-				h = ParseHandshake(f, r.certs)
-			}
-			rec := NewFlowRecord(f, h)
+		for i, f := range job.flows {
+			rec := NewFlowRecord(f, hs[i])
 			if scorer != nil && len(f.Prefix) > 0 {
-				sc := scores[next]
+				rec.Anomaly = r.scoring.verdict(scorer, scored[next], scores[next])
 				next++
-				rec.Anomaly = &AnomalyRecord{Model: r.scoring.Model, Score: sc, Threshold: r.scoring.Threshold, Alert: sc >= r.scoring.Threshold}
 			}
 			b = append(rec.AppendJSON(b), '\n')
 		}

@@ -57,7 +57,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return nil, err
 		}
 		out := make([]float64, len(flows))
-		s.Score(flows, out)
+		s.Score(detector.Inputs(flows), out)
 		return out, nil
 	}
 	b, err := score(benign)

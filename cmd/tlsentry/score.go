@@ -39,7 +39,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	records := sensor.NewRecordWriter(w, true, tlsparse.NewCertCache(certCacheSize),
-		&sensor.Scoring{NewScorer: func() (sensor.FlowScorer, error) { return m.NewScorer() }, Model: m.Name(), Threshold: t})
+		&sensor.Scoring{NewScorer: m.NewScorer, Model: m.Name(), Threshold: t})
 	readErr := readFlows(ctx, "score", &in, newRecordSink(records, in.workers), stderr)
 	writeErr := records.Close()
 	closeErr := closeOut()

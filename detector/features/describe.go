@@ -1,0 +1,42 @@
+package features
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Text renders a numeric feature's value as an analyst reads it.
+func (d Def) Text(x float32) string {
+	switch d.Format {
+	case FormatFlag:
+		if x != 0 {
+			return "yes"
+		}
+		return "no"
+	case FormatVersion:
+		if x == 0 {
+			return "none"
+		}
+		return tlsparse.VersionName(uint16(x))
+	case FormatLog:
+		return strconv.FormatFloat(math.Round(math.Exp2(float64(x))-1), 'f', 0, 64)
+	}
+	if x == float32(math.Trunc(float64(x))) {
+		return strconv.FormatFloat(float64(x), 'f', 0, 32)
+	}
+	return strconv.FormatFloat(float64(x), 'f', 2, 32)
+}
+
+// CatText renders a categorical value, naming cipher suites where known.
+func (d CatDef) CatText(c Cat, s string) string {
+	if c == CCipher || c == CServerCipher {
+		if n, err := strconv.ParseUint(s, 0, 16); err == nil {
+			if name := cipherName(uint16(n)); name != "" {
+				return s + " (" + name + ")"
+			}
+		}
+	}
+	return s
+}

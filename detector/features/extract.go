@@ -1,0 +1,263 @@
+package features
+
+import (
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Values are one flow's features.
+type Values struct {
+	Vec  [Len]float32
+	Cats [NumCats][]string
+}
+
+// Reset clears v for reuse, keeping its slices' memory.
+func (v *Values) Reset() {
+	v.Vec = [Len]float32{}
+	for i := range v.Cats {
+		v.Cats[i] = v.Cats[i][:0]
+	}
+}
+
+func (v *Values) set(i int, x float64) { v.Vec[i] = float32(x) }
+
+func (v *Values) flag(i int, b bool) {
+	if b {
+		v.Vec[i] = 1
+	}
+}
+
+// maxSet bounds a set feature's values per flow: a hostile hello may
+// offer thousands of cipher suites.
+const maxSet = 128
+
+func (v *Values) cat(c Cat, s string) {
+	if len(v.Cats[c]) < maxSet {
+		v.Cats[c] = append(v.Cats[c], s)
+	}
+}
+
+// Extract fills v from a flow and its parsed handshake (tlsparse.FromFlow).
+func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
+	v.Reset()
+	v.cat(CAppProto, orNone(h.AppProto))
+	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
+	if ch := h.Client; ch != nil {
+		client(ch, v)
+	}
+	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
+	if sf := h.Server; sf != nil {
+		server(f, sf, v)
+	}
+	v.flag(FServerError, h.ServerErr != nil && (h.Server == nil || !h.Server.Truncated))
+	shape(f, v)
+	for c, d := range catDefs {
+		if d.Set {
+			v.Cats[c] = sortedUnique(v.Cats[c])
+		}
+	}
+}
+
+func client(ch *tlsparse.ClientHello, v *Values) {
+	v.flag(FClientHello, true)
+	v.flag(FClientTruncated, ch.Truncated)
+	v.flag(FClientSSLv2, ch.SSLv2)
+	v.set(FRecordVersion, float64(ch.RecordVersion))
+	v.set(FClientVersion, float64(ch.Version))
+	v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
+	v.cat(CClientVersion, tlsparse.VersionName(ch.Version))
+	maxV := ch.Version
+	versions := 0
+	for _, sv := range ch.SupportedVersions {
+		if !tlsparse.IsGREASE(sv) {
+			versions++
+			if sv>>8 == 3 && sv > maxV {
+				maxV = sv
+			}
+		}
+	}
+	v.set(FMaxVersion, float64(maxV))
+	v.cat(CMaxVersion, tlsparse.VersionName(maxV))
+	v.set(FVersions, float64(versions))
+
+	ciphers := 0
+	for _, c := range ch.CipherSuites {
+		if tlsparse.IsGREASE(c) {
+			continue
+		}
+		ciphers++
+		v.Vec[FCipherHash+bucket(c, cipherBuckets)]++
+		v.cat(CCipher, hex16(c))
+		switch {
+		case weakCiphers[c]:
+			v.Vec[FWeakCiphers]++
+		case cbcCiphers[c]:
+			v.Vec[FCBCCiphers]++
+		}
+		if c>>8 == 0x13 && c&0xff <= 5 {
+			v.Vec[FTLS13Ciphers]++
+		}
+	}
+	v.set(FCiphers, float64(ciphers))
+	exts := 0
+	for _, e := range ch.Extensions {
+		if tlsparse.IsGREASE(e.Type) {
+			continue
+		}
+		exts++
+		v.Vec[FExtHash+bucket(e.Type, extBuckets)]++
+		v.cat(CExtension, hex16(e.Type))
+	}
+	v.set(FExtensions, float64(exts))
+	v.set(FGroups, float64(listInto(v, ch.SupportedGroups, FGroupHash, groupBuckets, CGroup)))
+	v.set(FSigAlgs, float64(listInto(v, ch.SignatureAlgorithms, FSigHash, sigBuckets, CSigAlg)))
+	shares := 0
+	for _, g := range ch.KeyShareGroups {
+		if !tlsparse.IsGREASE(g) {
+			shares++
+		}
+	}
+	v.set(FKeyShares, float64(shares))
+	v.set(FSessionIDLen, float64(len(ch.SessionID)))
+	v.set(FCompression, float64(len(ch.CompressionMethods)))
+	v.flag(FGREASE, len(ch.GREASE) > 0)
+	v.flag(FSessionTicket, ch.SessionTicket)
+	v.flag(FPSK, ch.PreSharedKey)
+	v.flag(FEarlyData, ch.EarlyData)
+	v.set(FHelloLen, float64(len(ch.Raw)))
+	v.set(FALPNs, float64(len(ch.ALPN)))
+	for _, p := range ch.ALPN {
+		v.cat(CALPN, p)
+		v.flag(FALPNH2, p == "h2")
+		v.flag(FALPNHTTP11, p == "http/1.1")
+	}
+	sni(ch.ServerName, v)
+	if !ch.SSLv2 {
+		ja4 := ch.JA4(tlsparse.TransportTCP).JA4
+		v.cat(CJA4, ja4)
+		if parts := strings.SplitN(ja4, "_", 3); len(parts) == 3 {
+			v.cat(CJA4Ciphers, parts[1])
+			v.cat(CJA4Exts, parts[2])
+		}
+		v.cat(CJA3N, ch.JA3N().Hash)
+	}
+}
+
+// listInto counts a list's non-GREASE values into hashed buckets and the
+// categorical set; it returns how many there were.
+func listInto(v *Values, list []uint16, first, buckets int, c Cat) int {
+	n := 0
+	for _, x := range list {
+		if tlsparse.IsGREASE(x) {
+			continue
+		}
+		n++
+		v.Vec[first+bucket(x, buckets)]++
+		v.cat(c, hex16(x))
+	}
+	return n
+}
+
+func sni(name string, v *Values) {
+	if name == "" {
+		return
+	}
+	v.flag(FSNIPresent, true)
+	v.set(FSNILen, float64(len(name)))
+	v.set(FSNILabels, float64(strings.Count(name, ".")+1))
+	digits, hyphens := 0, 0
+	var counts [256]int
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		counts[c]++
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-':
+			hyphens++
+		}
+	}
+	n := float64(len(name))
+	v.set(FSNIDigits, float64(digits)/n)
+	v.set(FSNIHyphens, float64(hyphens)/n)
+	entropy := 0.0
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			entropy -= p * math.Log2(p)
+		}
+	}
+	v.set(FSNIEntropy, entropy)
+	_, err := netip.ParseAddr(name)
+	v.flag(FSNIIsIP, err == nil)
+}
+
+func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
+	v.flag(FServerAlert, sf.Alert != nil)
+	v.flag(FServerHRR, sf.HelloRetryRequest != nil)
+	if sh := sf.ServerHello; sh != nil {
+		v.flag(FServerHello, true)
+		v.set(FServerVersion, float64(sh.SelectedVersion))
+		v.cat(CServerVersion, tlsparse.VersionName(sh.SelectedVersion))
+		v.set(FServerExtensions, float64(len(sh.Extensions)))
+		v.cat(CServerCipher, hex16(sh.CipherSuite))
+		if sh.ALPN != "" {
+			v.cat(CServerALPN, sh.ALPN)
+		}
+	}
+	if c := sf.Leaf; c != nil {
+		v.flag(FCertPresent, true)
+		v.flag(FCertSelfSigned, c.SelfSigned)
+		v.flag(FCertSelfIssued, c.SelfIssued)
+		v.set(FCertValidityDays, c.NotAfter.Sub(c.NotBefore).Hours()/24)
+		v.set(FCertChain, float64(len(sf.Chain)))
+		v.set(FCertSANs, float64(len(c.DNSNames)+len(c.IPAddresses)))
+		v.flag(FCertExpired, f.Start.Before(c.NotBefore) || f.Start.After(c.NotAfter))
+		v.cat(CCertIssuer, orNone(c.Issuer))
+		v.cat(CCertKey, orNone(c.PublicKey))
+	}
+}
+
+// shape describes the flow's first bytes and size.
+func shape(f *flow.Flow, v *Values) {
+	v.set(FBytesToServer, math.Log2(1+float64(f.BytesToServer)))
+	v.set(FBytesToClient, math.Log2(1+float64(f.BytesToClient)))
+	v.set(FPrefixLen, float64(len(f.Prefix)))
+	v.set(FTurns, float64(len(f.PrefixRuns)))
+	v.flag(FGap, f.PrefixGap)
+	v.flag(FMidstream, f.Midstream)
+	if len(f.PrefixRuns) > 0 {
+		v.flag(FClientFirst, f.PrefixRuns[0].FromClient)
+		v.set(FFirstRunLen, float64(f.PrefixRuns[0].Len))
+	}
+	if len(f.PrefixRuns) > 1 {
+		v.set(FSecondRunLen, float64(f.PrefixRuns[1].Len))
+	}
+}
+
+// bucket hashes a 16-bit value into one of n (a power of two) buckets.
+func bucket(x uint16, n int) int {
+	return int((uint32(x) * 0x9E3779B1) >> 16 % uint32(n))
+}
+
+func hex16(x uint16) string { return "0x" + strconv.FormatUint(uint64(x)|0x10000, 16)[1:] }
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// sortedUnique sorts a set feature and drops repeats, so that a value is
+// counted once per flow.
+func sortedUnique(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}

@@ -1,0 +1,191 @@
+package novelty
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/features"
+)
+
+// flows makes n training flows: JA4 "a" for all but `rare` of them, which
+// each get a value of their own; client version TLS 1.2 throughout; the
+// cipher count 10..10+n-1 (unique minimum and maximum).
+func flows(n, rare int) []*features.Values {
+	out := make([]*features.Values, n)
+	for i := range out {
+		v := new(features.Values)
+		ja4 := "a"
+		if i < rare {
+			ja4 = "rare" + string(rune('A'+i))
+		}
+		v.Cats[features.CJA4] = []string{ja4}
+		v.Cats[features.CCipher] = []string{"0x1301", "0x1302"}
+		v.Vec[features.FCiphers] = float32(10 + i)
+		v.Vec[features.FTLS] = 1
+		out[i] = v
+	}
+	return out
+}
+
+func fit(t *testing.T, vs []*features.Values) *Profile {
+	t.Helper()
+	p, err := Fit(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCategorical(t *testing.T) {
+	p := fit(t, flows(99, 9))
+	v := flows(1, 0)[0]
+	v.Vec[features.FCiphers] = 20
+	if bits, found := p.Score(v, false, nil); bits != 0 || len(found) != 0 {
+		t.Fatalf("a seen value scored %v bits: %+v", bits, found)
+	}
+	v.Cats[features.CJA4] = []string{"new"}
+	bits, found := p.Score(v, false, nil)
+	// 9 of 99 flows held a value of their own: chance (9+1)/(99+1).
+	if want := math.Log2(10); math.Abs(bits-want) > 1e-9 || len(found) != 1 {
+		t.Fatalf("bits %v, want %v; %+v", bits, want, found)
+	}
+	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 known in 99 flows)") {
+		t.Errorf("text %q", txt)
+	}
+	// With no rare values at all, a new one is as surprising as can be.
+	p = fit(t, flows(99, 0))
+	if bits, _ := p.Score(v, false, nil); math.Abs(bits-math.Log2(100)) > 1e-9 {
+		t.Errorf("bits %v, want log2(100)", bits)
+	}
+}
+
+func TestSetFeatureCountsOnce(t *testing.T) {
+	p := fit(t, flows(50, 0))
+	v := flows(1, 0)[0]
+	v.Vec[features.FCiphers] = 20
+	v.Cats[features.CCipher] = []string{"0x0004", "0x0005", "0x000a", "0x1301", "0xc011"}
+	bits, found := p.Score(v, false, nil)
+	if len(found) != 1 || math.Abs(bits-math.Log2(51)) > 1e-9 {
+		t.Fatalf("bits %v, findings %+v", bits, found)
+	}
+	if got := strings.Join(found[0].Values, " "); got != "0x0004 0x0005 0x000a …" {
+		t.Errorf("values %q", got)
+	}
+}
+
+func TestRange(t *testing.T) {
+	p := fit(t, flows(20, 0))
+	v := flows(1, 0)[0]
+	for _, c := range []struct {
+		x    float32
+		want bool
+	}{{10, false}, {29, false}, {15, false}, {9, true}, {30, true}} {
+		v.Vec[features.FCiphers] = c.x
+		_, found := p.Score(v, false, nil)
+		if got := len(found) == 1; got != c.want {
+			t.Errorf("ciphers %v: novel %v, want %v (%+v)", c.x, got, c.want, found)
+		}
+	}
+	// Both extremes are unique: chance 3/21.
+	v.Vec[features.FCiphers] = 40
+	bits, found := p.Score(v, false, nil)
+	if math.Abs(bits-math.Log2(21.0/3)) > 1e-9 {
+		t.Errorf("bits %v", bits)
+	}
+	if txt := found[0].Text(); txt != "number of cipher suites offered 40 outside training range 10 to 29" {
+		t.Errorf("text %q", txt)
+	}
+	// A flag constant in training.
+	v.Vec[features.FCiphers] = 12
+	v.Vec[features.FTLS] = 0
+	_, found = p.Score(v, false, nil)
+	if len(found) != 1 || found[0].Text() != "speaks TLS: no; always yes in training" {
+		t.Errorf("%+v", found)
+	}
+}
+
+func TestLeaveOneOut(t *testing.T) {
+	train := flows(30, 3)
+	p := fit(t, train)
+	novel := 0
+	for i, v := range train {
+		bits, found := p.Score(v, true, nil)
+		if bits > 0 {
+			novel++
+		}
+		// The rare JA4s and the unique cipher-count extremes are new
+		// once their own flow is left out.
+		wantNovel := i < 3 || i == 0 || i == 29
+		if (bits > 0) != wantNovel {
+			t.Errorf("flow %d: %v bits %+v", i, bits, found)
+		}
+		if bits, _ := p.Score(v, false, nil); bits != 0 {
+			t.Errorf("flow %d scored %v bits against a profile that holds it", i, bits)
+		}
+	}
+	if novel != 4 {
+		t.Errorf("%d training flows novel leaving themselves out, want 4", novel)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	p := fit(t, flows(40, 4))
+	data, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Profile
+	if err := q.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := q.MarshalBinary()
+	if string(again) != string(data) {
+		t.Error("round trip changed the profile")
+	}
+	v := flows(1, 0)[0]
+	v.Cats[features.CJA4] = []string{"z"}
+	a, _ := p.Score(v, false, nil)
+	b, _ := q.Score(v, false, nil)
+	if a != b || a == 0 {
+		t.Errorf("scores %v and %v", a, b)
+	}
+}
+
+func TestUnmarshalErrors(t *testing.T) {
+	good, _ := fit(t, flows(10, 1)).MarshalBinary()
+	cases := map[string]string{
+		"not json":       "novelty profile: ",
+		`{"schema":"x"}`: `feature schema "x"`,
+		strings.Replace(string(good), `"flows":10`, `"flows":0`, 1):        "over at least one",
+		strings.Replace(string(good), `"name":"tls.ja4"`, `"name":"x"`, 1): `("x") does not fit`,
+		strings.Replace(string(good), `"a":9`, `"a":99`, 1):                `counted 99 times in 10 flows`,
+	}
+	for in, want := range cases {
+		var p Profile
+		err := p.UnmarshalBinary([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%.40q: error %v, want %q", in, err, want)
+		}
+	}
+	if _, err := Fit(nil); err == nil {
+		t.Error("Fit of nothing succeeded")
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	good, _ := fit(&testing.T{}, flows(10, 1)).MarshalBinary()
+	f.Add(good)
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Profile
+		if p.UnmarshalBinary(data) != nil {
+			return
+		}
+		v := flows(1, 0)[0]
+		v.Cats[features.CJA4] = []string{"z"}
+		if bits, found := p.Score(v, true, nil); math.IsNaN(bits) || bits < 0 {
+			t.Fatalf("bits %v %+v", bits, found)
+		}
+	})
+}

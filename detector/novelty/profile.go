@@ -1,0 +1,147 @@
+package novelty
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/tlsentry/tlsentry/detector/features"
+)
+
+// Profile is what training saw.
+type Profile struct {
+	Schema string       `json:"schema"`
+	Flows  int          `json:"flows"`
+	Cats   []CatProfile `json:"cats"`   // indexed by features.Cat
+	Ranges []Range      `json:"ranges"` // indexed like features.Values.Vec
+}
+
+// CatProfile counts a categorical feature's values over training flows.
+type CatProfile struct {
+	Name    string         `json:"name"`
+	Present int            `json:"present"` // flows with at least one value
+	Rare    int            `json:"rare"`    // flows holding a value no other flow holds
+	Counts  map[string]int `json:"counts"`  // flows holding each value
+}
+
+// Range is a numeric feature's training range; Used is false for features
+// whose range is not checked.
+type Range struct {
+	Name string  `json:"name"`
+	Used bool    `json:"used"`
+	Lo   float32 `json:"lo"`
+	Hi   float32 `json:"hi"`
+	// Lo2 and Hi2 are the next distinct values inside (equal to Lo/Hi when
+	// every flow had the same value); NLo and NHi count flows at Lo and Hi.
+	Lo2 float32 `json:"lo2"`
+	Hi2 float32 `json:"hi2"`
+	NLo int     `json:"n_lo"`
+	NHi int     `json:"n_hi"`
+}
+
+// Fit builds a profile from training flows' features.
+func Fit(flows []*features.Values) (*Profile, error) {
+	if len(flows) == 0 {
+		return nil, fmt.Errorf("novelty: no training flows")
+	}
+	p := &Profile{Schema: features.Schema, Flows: len(flows), Cats: make([]CatProfile, features.NumCats), Ranges: make([]Range, features.Len)}
+	for c, d := range features.CatDefs() {
+		cp := &p.Cats[c]
+		cp.Name = d.Name
+		cp.Counts = map[string]int{}
+		for _, v := range flows {
+			if len(v.Cats[c]) > 0 {
+				cp.Present++
+			}
+			for _, s := range v.Cats[c] {
+				cp.Counts[s]++
+			}
+		}
+		for _, v := range flows {
+			for _, s := range v.Cats[c] {
+				if cp.Counts[s] == 1 {
+					cp.Rare++
+					break
+				}
+			}
+		}
+	}
+	for i, d := range features.Defs() {
+		r := &p.Ranges[i]
+		r.Name = d.Name
+		if !d.Range {
+			continue
+		}
+		r.Used = true
+		r.Lo, r.Hi = float32(math.Inf(1)), float32(math.Inf(-1))
+		for _, v := range flows {
+			r.Lo, r.Hi = min(r.Lo, v.Vec[i]), max(r.Hi, v.Vec[i])
+		}
+		r.Lo2, r.Hi2 = r.Hi, r.Lo
+		for _, v := range flows {
+			x := v.Vec[i]
+			if x == r.Lo {
+				r.NLo++
+			} else {
+				r.Lo2 = min(r.Lo2, x)
+			}
+			if x == r.Hi {
+				r.NHi++
+			} else {
+				r.Hi2 = max(r.Hi2, x)
+			}
+		}
+	}
+	return p, nil
+}
+
+// uniqueExtremes counts training flows that alone hold the minimum or the
+// maximum (0, 1 or 2).
+func (r *Range) uniqueExtremes() int {
+	n := 0
+	if r.NLo == 1 {
+		n++
+	}
+	if r.NHi == 1 && r.Hi != r.Lo {
+		n++
+	}
+	return n
+}
+
+// MarshalBinary encodes the profile (JSON: map keys sorted, so the same
+// training gives the same bytes).
+func (p *Profile) MarshalBinary() ([]byte, error) { return json.Marshal(p) }
+
+// UnmarshalBinary decodes and checks a profile against this build's features.
+func (p *Profile) UnmarshalBinary(data []byte) error {
+	var q Profile
+	if err := json.Unmarshal(data, &q); err != nil {
+		return fmt.Errorf("novelty profile: %w", err)
+	}
+	if q.Schema != features.Schema {
+		return fmt.Errorf("novelty profile: feature schema %q, this build has %q", q.Schema, features.Schema)
+	}
+	if len(q.Cats) != int(features.NumCats) || len(q.Ranges) != features.Len || q.Flows <= 0 {
+		return fmt.Errorf("novelty profile: %d categorical and %d numeric features over %d flows; want %d and %d over at least one",
+			len(q.Cats), len(q.Ranges), q.Flows, features.NumCats, features.Len)
+	}
+	for c, d := range features.CatDefs() {
+		cp := &q.Cats[c]
+		if cp.Name != d.Name || cp.Present < 0 || cp.Present > q.Flows || cp.Rare < 0 || cp.Rare > cp.Present {
+			return fmt.Errorf("novelty profile: categorical feature %d (%q) does not fit (want %q)", c, cp.Name, d.Name)
+		}
+		for v, n := range cp.Counts {
+			if n <= 0 || n > q.Flows {
+				return fmt.Errorf("novelty profile: %s value %q counted %d times in %d flows", d.Name, v, n, q.Flows)
+			}
+		}
+	}
+	for i, d := range features.Defs() {
+		r := &q.Ranges[i]
+		if r.Name != d.Name || r.Used != d.Range || r.NLo < 0 || r.NHi < 0 || r.NLo > q.Flows || r.NHi > q.Flows {
+			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)
+		}
+	}
+	*p = q
+	return nil
+}

@@ -1,0 +1,138 @@
+package novelty
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/tlsentry/tlsentry/detector/features"
+)
+
+// Finding is one novel feature of a flow.
+type Finding struct {
+	Cat     bool     // categorical (Index is a features.Cat) or numeric (a vector index)
+	Index   int      // which feature
+	Values  []string // categorical: the new values (at most maxValues)
+	Value   float32  // numeric: the value
+	Lo, Hi  float32  // numeric: the training range
+	Bits    float64  // how surprising: -log2 of the chance of something this new
+	Known   int      // categorical: distinct values training saw
+	Present int      // flows in training with the feature
+}
+
+const maxValues = 3
+
+// Score returns a flow's novelty in bits and appends its findings to
+// found (which may be nil). With leaveOut the flow is taken to be one of
+// the training flows and its own contribution to the profile is removed.
+func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (float64, []Finding) {
+	total := 0.0
+	for c := range p.Cats {
+		f, ok := p.cat(features.Cat(c), v.Cats[c], leaveOut)
+		if ok {
+			total += f.Bits
+			found = append(found, f)
+		}
+	}
+	for i := range p.Ranges {
+		f, ok := p.numeric(i, v.Vec[i], leaveOut)
+		if ok {
+			total += f.Bits
+			found = append(found, f)
+		}
+	}
+	return total, found
+}
+
+func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, bool) {
+	cp := &p.Cats[c]
+	present, rare := cp.Present, cp.Rare
+	var novel []string
+	for _, s := range values {
+		n := cp.Counts[s]
+		if leaveOut {
+			n--
+		}
+		if n <= 0 {
+			if len(novel) < maxValues {
+				novel = append(novel, s)
+			} else if len(novel) == maxValues {
+				novel = append(novel, "…")
+			}
+		}
+	}
+	if len(novel) == 0 {
+		return Finding{}, false
+	}
+	if leaveOut {
+		present, rare = present-1, max(rare-1, 0)
+	}
+	if present <= 0 {
+		// Training never had this feature at all (no ClientHello ever,
+		// say): its values are as new as can be.
+		present = 0
+	}
+	return Finding{Cat: true, Index: int(c), Values: novel, Bits: bits(present, rare), Known: len(cp.Counts), Present: present}, true
+}
+
+func (p *Profile) numeric(i int, x float32, leaveOut bool) (Finding, bool) {
+	r := &p.Ranges[i]
+	if !r.Used {
+		return Finding{}, false
+	}
+	lo, hi, n, u := r.Lo, r.Hi, p.Flows, r.uniqueExtremes()
+	if leaveOut {
+		n--
+		switch {
+		case x == r.Lo && r.NLo == 1 && x != r.Hi:
+			lo, u = r.Lo2, u-1
+		case x == r.Hi && r.NHi == 1 && x != r.Lo:
+			hi, u = r.Hi2, u-1
+		}
+		if n <= 0 {
+			return Finding{}, false
+		}
+	}
+	if x >= lo && x <= hi {
+		return Finding{}, false
+	}
+	return Finding{Index: i, Value: x, Lo: lo, Hi: hi, Bits: bits(n, u), Present: n}, true
+}
+
+// bits is -log2 of the chance that a new flow shows something new, when
+// k of n training flows did: (k+1)/(n+1), so that it is finite and never
+// more than log2(n+1).
+func bits(n, k int) float64 {
+	return math.Log2(float64(n+1) / float64(k+1))
+}
+
+// Text says what a finding means, in words.
+func (f *Finding) Text() string {
+	if f.Cat {
+		d := features.CatDefs()[f.Index]
+		vals := make([]string, len(f.Values))
+		for i, s := range f.Values {
+			vals[i] = d.CatText(features.Cat(f.Index), s)
+		}
+		if f.Present == 0 {
+			return fmt.Sprintf("%s %s: training flows never had one", d.Label, strings.Join(vals, ", "))
+		}
+		return fmt.Sprintf("%s %s never seen in training (%d known in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, f.Present)
+	}
+	d := features.Defs()[f.Index]
+	if d.Format == features.FormatFlag {
+		return fmt.Sprintf("%s: %s; always %s in training", d.Label, d.Text(f.Value), d.Text(f.Lo))
+	}
+	if f.Lo == f.Hi {
+		return fmt.Sprintf("%s %s; always %s in training", d.Label, d.Text(f.Value), d.Text(f.Lo))
+	}
+	return fmt.Sprintf("%s %s outside training range %s to %s", d.Label, d.Text(f.Value), d.Text(f.Lo), d.Text(f.Hi))
+}
+
+// Name is the feature's stable name.
+func (f *Finding) Name() string {
+	if f.Cat {
+		return features.CatDefs()[f.Index].Name
+	}
+	return features.Defs()[f.Index].Name
+}
