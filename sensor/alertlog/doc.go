@@ -5,9 +5,9 @@
 // of the event, RFC 3339 with microseconds, UTC), "event_type" ("alert"
 // or "flow") and "sensor", followed by the members of the record the
 // caller encoded. The header is written by a zap JSON core; the record
-// arrives already encoded (sensor.FlowRecord has a hand-written encoder
-// that is five times faster than reflection) and is spliced in as raw
-// bytes, so it is neither parsed nor re-encoded.
+// arrives already encoded (the sensor's flow records have a hand-written
+// encoder, for speed) and is spliced in as raw bytes, neither parsed nor
+// re-encoded.
 //
 // Output goes to a file, to a console writer, or both. The file rotates
 // by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new

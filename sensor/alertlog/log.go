@@ -22,7 +22,7 @@ const (
 // Event is one line of the log.
 type Event struct {
 	// Time is the packet time of the event (the log writes it, not the
-	// wall clock).
+	// wall clock). A zero Time leaves the timestamp member out.
 	Time time.Time
 	// Type is the event_type member: TypeAlert or TypeFlow.
 	Type string
