@@ -1,0 +1,12 @@
+// Package metrics holds the sensor's Prometheus metrics and serves them.
+//
+// Nothing is global: New registers the metrics on the registry it is
+// given, and Serve exposes the gatherer it is given, so tests and several
+// sensors in one process each have their own. Every name starts with
+// tlsentry_ and ends with its unit (_total, _seconds, _bytes).
+//
+// Counts the pipeline already keeps (the flow tables' flow.Stats, the
+// capture ring's kernel statistics) are not counted twice: AddFlowStats
+// adds the growth between two snapshots, and the kernel collector reads
+// a snapshot function at scrape time.
+package metrics

@@ -1,0 +1,257 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// Metrics are the sensor's metrics. The vectors' label values are the
+// String() names of the sensor's own enums, so the set stays bounded.
+type Metrics struct {
+	// Capture, by worker (label "worker": the worker's index).
+	Packets *prometheus.CounterVec // tlsentry_packets_total
+	Bytes   *prometheus.CounterVec // tlsentry_packet_bytes_total
+
+	// DecodeSkips counts frames that gave no TCP segment, by
+	// sensor.SkipReason name (label "reason").
+	DecodeSkips *prometheus.CounterVec // tlsentry_decode_skipped_packets_total
+
+	// Flow tables; AddFlowStats feeds these.
+	Segments      prometheus.Counter     // tlsentry_tcp_segments_total
+	FlowsOpened   prometheus.Counter     // tlsentry_flows_opened_total
+	FlowsEnded    *prometheus.CounterVec // tlsentry_flows_ended_total{end_reason}
+	FlowEvictions *prometheus.CounterVec // tlsentry_flow_evictions_total{state="active"|"finished"}
+	Reassembly    *prometheus.CounterVec // tlsentry_reassembly_events_total{event}
+
+	// QueueDrops counts items a stage dropped rather than block (labels
+	// "queue": the stage's input, "reason").
+	QueueDrops *prometheus.CounterVec // tlsentry_queue_dropped_total
+
+	// Detector.
+	BatchSize        prometheus.Histogram   // tlsentry_score_batch_flows
+	ScoreLatency     prometheus.Histogram   // tlsentry_score_latency_seconds
+	FlowsScored      prometheus.Counter     // tlsentry_flows_scored_total
+	Alerts           prometheus.Counter     // tlsentry_alerts_total
+	AlertsSuppressed *prometheus.CounterVec // tlsentry_alerts_suppressed_total{reason}
+
+	// LogWriteErrors counts lines an output failed to write (label "log":
+	// "alerts", "flows").
+	LogWriteErrors *prometheus.CounterVec // tlsentry_log_write_errors_total
+
+	// Config reloads; Reloaded sets them.
+	Reloads           prometheus.Counter // tlsentry_config_reloads_total
+	ReloadFailures    prometheus.Counter // tlsentry_config_reload_failures_total
+	LastReloadSuccess prometheus.Gauge   // tlsentry_config_last_reload_successful
+	LastReloadTime    prometheus.Gauge   // tlsentry_config_last_reload_success_timestamp_seconds
+
+	kernel *kernelCollector
+}
+
+// Label values of FlowEvictions and Reassembly.
+const (
+	EvictedActive   = "active"   // flow handed out early to make room
+	EvictedFinished = "finished" // flow already handed out; trailing counts lost
+)
+
+var reassemblyEvents = []string{"retransmit", "overlap", "out_of_order", "pending_overflow", "gap", "late_segment"}
+
+// New makes the metrics and registers them, with the build info, on reg.
+// It fails if reg already holds metrics of the same names.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	counterVec := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	}
+	m := &Metrics{
+		Packets:     counterVec("tlsentry_packets_total", "Packets the capture workers read.", "worker"),
+		Bytes:       counterVec("tlsentry_packet_bytes_total", "Bytes of the packets the capture workers read (captured length).", "worker"),
+		DecodeSkips: counterVec("tlsentry_decode_skipped_packets_total", "Packets that gave no TCP segment, by reason.", "reason"),
+
+		Segments:      counter("tlsentry_tcp_segments_total", "TCP segments the flow tables processed."),
+		FlowsOpened:   counter("tlsentry_flows_opened_total", "Flows the flow tables opened."),
+		FlowsEnded:    counterVec("tlsentry_flows_ended_total", "Flows handed out by the flow tables, by end reason.", "end_reason"),
+		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
+		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments.", "event"),
+
+		QueueDrops: counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
+
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tlsentry_score_batch_flows",
+			Help:    "Flows per batch handed to the detector.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11), // 1 .. 1024
+		}),
+		ScoreLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tlsentry_score_latency_seconds",
+			Help:    "Seconds from a batch being closed to its verdicts: queue wait plus scoring.",
+			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 16), // 100 µs .. 3.3 s
+		}),
+		FlowsScored:      counter("tlsentry_flows_scored_total", "Flows the detector scored."),
+		Alerts:           counter("tlsentry_alerts_total", "Alerts written."),
+		AlertsSuppressed: counterVec("tlsentry_alerts_suppressed_total", "Flows over the threshold not alerted on, by allowlist reason.", "reason"),
+
+		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
+
+		Reloads:           counter("tlsentry_config_reloads_total", "Config reloads tried."),
+		ReloadFailures:    counter("tlsentry_config_reload_failures_total", "Config reloads that failed (the old config stayed)."),
+		LastReloadSuccess: gauge("tlsentry_config_last_reload_successful", "Whether the last config reload worked (1) or not (0)."),
+		LastReloadTime:    gauge("tlsentry_config_last_reload_success_timestamp_seconds", "Unix time of the last config load or reload that worked."),
+
+		kernel: newKernelCollector(),
+	}
+	// Known label values start at zero, so rates work from the first scrape.
+	for _, r := range flow.EndReasons() {
+		m.FlowsEnded.WithLabelValues(r.String())
+	}
+	for _, s := range []string{EvictedActive, EvictedFinished} {
+		m.FlowEvictions.WithLabelValues(s)
+	}
+	for _, e := range reassemblyEvents {
+		m.Reassembly.WithLabelValues(e)
+	}
+	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded
+
+	cs := []prometheus.Collector{
+		m.Packets, m.Bytes, m.DecodeSkips,
+		m.Segments, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
+		m.QueueDrops,
+		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed,
+		m.LogWriteErrors,
+		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
+		m.kernel, newBuildInfo(),
+	}
+	for i, c := range cs {
+		if err := reg.Register(c); err != nil {
+			for _, done := range cs[:i] {
+				reg.Unregister(done)
+			}
+			return nil, fmt.Errorf("metrics: register: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// RegisterRuntime adds the Go runtime (go_*) and process (process_*)
+// metrics to reg.
+func RegisterRuntime(reg prometheus.Registerer) error {
+	return errors.Join(
+		reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+	)
+}
+
+// AddFlowStats adds what a flow table did between two snapshots of its
+// counters (prev may be the zero Stats). Counters that went down (a new
+// table) count from zero.
+func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
+	add := func(c prometheus.Counter, before, after uint64) {
+		if after < before {
+			before = 0
+		}
+		if after > before {
+			c.Add(float64(after - before))
+		}
+	}
+	add(m.Segments, prev.Segments, cur.Segments)
+	add(m.FlowsOpened, prev.FlowsOpened, cur.FlowsOpened)
+	for _, r := range flow.EndReasons() {
+		add(m.FlowsEnded.WithLabelValues(r.String()), prev.Emitted[r], cur.Emitted[r])
+	}
+	add(m.FlowEvictions.WithLabelValues(EvictedActive), prev.EvictedActive, cur.EvictedActive)
+	add(m.FlowEvictions.WithLabelValues(EvictedFinished), prev.EvictedFinished, cur.EvictedFinished)
+	events := [...][2]uint64{
+		{prev.Retransmits, cur.Retransmits},
+		{prev.Overlaps, cur.Overlaps},
+		{prev.OutOfOrder, cur.OutOfOrder},
+		{prev.PendingOverflows, cur.PendingOverflows},
+		{prev.Gaps, cur.Gaps},
+		{prev.LateSegments, cur.LateSegments},
+	}
+	for i, e := range events {
+		add(m.Reassembly.WithLabelValues(reassemblyEvents[i]), e[0], e[1])
+	}
+}
+
+// Reloaded records a config reload tried at time at; err is its result.
+func (m *Metrics) Reloaded(err error, at time.Time) {
+	m.Reloads.Inc()
+	if err != nil {
+		m.ReloadFailures.Inc()
+		m.LastReloadSuccess.Set(0)
+		return
+	}
+	m.LastReloadSuccess.Set(1)
+	m.LastReloadTime.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// SetKernelStats sets the function the kernel metrics are read from at
+// each scrape; nil removes them. fn is called from the HTTP server's
+// goroutines, so it must be safe for that.
+func (m *Metrics) SetKernelStats(fn func() KernelStats) { m.kernel.set(fn) }
+
+// KernelStats are the capture ring's counters since the sensor started,
+// summed over its sockets (PACKET_STATISTICS resets on each read: the
+// capture source keeps the totals).
+type KernelStats struct {
+	Packets      uint64 // packets the kernel queued to the rings
+	Drops        uint64 // packets dropped because a ring was full
+	QueueFreezes uint64 // times a TPACKET_V3 ring froze its queue
+}
+
+// kernelCollector turns a KernelStats snapshot into counters at scrape
+// time.
+type kernelCollector struct {
+	fn                           atomic.Pointer[func() KernelStats]
+	packets, drops, queueFreezes *prometheus.Desc
+}
+
+func newKernelCollector() *kernelCollector {
+	return &kernelCollector{
+		packets:      prometheus.NewDesc("tlsentry_kernel_packets_total", "Packets the kernel queued to the capture rings.", nil, nil),
+		drops:        prometheus.NewDesc("tlsentry_kernel_drops_total", "Packets the kernel dropped because a capture ring was full.", nil, nil),
+		queueFreezes: prometheus.NewDesc("tlsentry_kernel_queue_freezes_total", "Times a capture ring froze its queue.", nil, nil),
+	}
+}
+
+func (k *kernelCollector) set(fn func() KernelStats) {
+	if fn == nil {
+		k.fn.Store(nil)
+		return
+	}
+	k.fn.Store(&fn)
+}
+
+func (k *kernelCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- k.packets
+	ch <- k.drops
+	ch <- k.queueFreezes
+}
+
+func (k *kernelCollector) Collect(ch chan<- prometheus.Metric) {
+	fn := k.fn.Load()
+	if fn == nil {
+		return
+	}
+	s := (*fn)()
+	for _, c := range []struct {
+		d *prometheus.Desc
+		v uint64
+	}{{k.packets, s.Packets}, {k.drops, s.Drops}, {k.queueFreezes, s.QueueFreezes}} {
+		m, err := prometheus.NewConstMetric(c.d, prometheus.CounterValue, float64(c.v))
+		if err != nil {
+			m = prometheus.NewInvalidMetric(c.d, err)
+		}
+		ch <- m
+	}
+}
