@@ -43,6 +43,18 @@ func (e *Error) Error() string {
 	return string(b)
 }
 
+// Errorf returns an *Error about the key at path (such as
+// "detector.model"), located at its line in the file c was parsed from:
+// for problems found after loading, such as a model file that does not
+// load.
+func (c *Config) Errorf(path, format string, args ...any) *Error {
+	e := &Error{Path: path, Msg: fmt.Sprintf(format, args...)}
+	if c.src != nil {
+		e.File, e.Line = c.src.name, c.src.lines[path]
+	}
+	return e
+}
+
 // maxErrors bounds how many problems one parse reports, so that a file of
 // ten thousand bad entries gives a readable answer.
 const maxErrors = 20

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,8 +11,8 @@ import (
 	"github.com/tlsentry/tlsentry/detector/model"
 )
 
-// ResolveThreshold returns the alert threshold d gives with a model of
-// metadata m, and says where it came from:
+// ResolveThreshold returns the alert threshold c's detector settings give
+// with a model of metadata m, and says where it came from:
 //
 //   - detector.threshold when set;
 //   - for detector.alert_rate r, the score that flagged the share r of the
@@ -24,21 +25,27 @@ import (
 //   - otherwise the model's threshold.
 //
 // An isolation-forest model scores in (0, 1), so a threshold of 1 or more
-// for one is an error too (no flow could ever alert).
-func (d Detector) ResolveThreshold(m model.Meta) (threshold float64, from string, err error) {
+// for one is an error too (no flow could ever alert). Errors are *Error,
+// at the line of the key.
+func (c *Config) ResolveThreshold(m model.Meta) (threshold float64, from string, err error) {
+	d := c.Detector
 	switch {
 	case d.Threshold != 0:
 		threshold, from = d.Threshold, "detector.threshold"
 	case d.AlertRate != 0:
 		threshold, from, err = thresholdForRate(m, d.AlertRate)
 		if err != nil {
-			return 0, "", err
+			return 0, "", c.Errorf("detector.alert_rate", "%v", err)
 		}
 	default:
 		threshold, from = m.Threshold, "the model's threshold"
 	}
 	if m.Kind == model.KindCNNIForest && threshold >= 1 {
-		return 0, "", fmt.Errorf("detector.threshold: %s: %s models score below 1, so nothing would ever alert",
+		path := "detector.threshold"
+		if d.Threshold == 0 {
+			path = "detector.alert_rate"
+		}
+		return 0, "", c.Errorf(path, "%s: %s models score below 1, so nothing would ever alert",
 			strconv.FormatFloat(threshold, 'g', -1, 64), m.Kind)
 	}
 	return threshold, from, nil
@@ -67,7 +74,7 @@ func thresholdForRate(m model.Meta, rate float64) (float64, string, error) {
 		have = append(have, 1-q)
 	}
 	if len(have) == 0 {
-		return 0, "", fmt.Errorf("detector.alert_rate: the model stores no score quantiles; set detector.threshold instead")
+		return 0, "", errors.New("the model stores no score quantiles; set detector.threshold instead")
 	}
 	slices.Sort(have)
 	have = slices.CompactFunc(have, sameRate)
@@ -75,6 +82,6 @@ func thresholdForRate(m model.Meta, rate float64) (float64, string, error) {
 	for i, r := range have {
 		texts[i] = strconv.FormatFloat(r, 'g', 6, 64)
 	}
-	return 0, "", fmt.Errorf("detector.alert_rate: %s: the model knows the threshold only for alert rates %s; use one of them or set detector.threshold",
+	return 0, "", fmt.Errorf("%s: the model knows the threshold only for alert rates %s; use one of them or set detector.threshold",
 		rateText, strings.Join(texts, ", "))
 }

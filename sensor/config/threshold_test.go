@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/model"
@@ -33,7 +34,9 @@ func TestResolveThreshold(t *testing.T) {
 			"detector.threshold: 1.5: cnn-iforest models score below 1, so nothing would ever alert"},
 	}
 	for _, tc := range tests {
-		got, from, err := tc.d.ResolveThreshold(meta)
+		c := Default()
+		c.Detector = tc.d
+		got, from, err := c.ResolveThreshold(meta)
 		if tc.wantErr != "" {
 			if err == nil || err.Error() != tc.wantErr {
 				t.Errorf("%+v: error %v, want %s", tc.d, err, tc.wantErr)
@@ -46,11 +49,23 @@ func TestResolveThreshold(t *testing.T) {
 	}
 	// A VAE scores distances, which may pass 1.
 	vae := model.Meta{Kind: model.KindVAE, Threshold: 3}
-	if got, _, err := (Detector{Threshold: 4.5}).ResolveThreshold(vae); err != nil || got != 4.5 {
+	c := Default()
+	c.Detector.Threshold = 4.5
+	if got, _, err := c.ResolveThreshold(vae); err != nil || got != 4.5 {
 		t.Errorf("VAE threshold 4.5: %v %v", got, err)
 	}
-	if _, _, err := (Detector{AlertRate: 0.01}).ResolveThreshold(vae); err == nil ||
+	c.Detector = Detector{AlertRate: 0.01}
+	if _, _, err := c.ResolveThreshold(vae); err == nil ||
 		err.Error() != "detector.alert_rate: the model stores no score quantiles; set detector.threshold instead" {
 		t.Errorf("model without quantiles: %v", err)
+	}
+	// Errors from a parsed file name its line.
+	c, err := Parse([]byte("detector:\n  batch_size: 8\n  alert_rate: 0.02\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.ResolveThreshold(meta)
+	if err == nil || !strings.HasPrefix(err.Error(), "t.yaml:3: detector.alert_rate: 0.02: the model knows") {
+		t.Errorf("parsed alert_rate 0.02: %v", err)
 	}
 }
