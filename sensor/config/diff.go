@@ -10,7 +10,7 @@ import (
 // that take a restart (restart: capture.*, flow.*, the other detector
 // keys, metrics.listen). Keys come in file order as paths such as
 // "detector.threshold"; a list is one key. An empty list and no list are
-// equal.
+// equal. Both configs must be non-nil.
 func Diff(old, new *Config) (hot, restart []string) {
 	eachKey(old, new, func(path string, isHot bool, a, b reflect.Value) {
 		if equalValues(a, b) {
