@@ -42,6 +42,7 @@ func commands() []command {
 		{"score", "flow records with the detector's score and verdict", runScore},
 		{"eval", "how well a model separates benign from anomalous captures", runEval},
 		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
+		{"check-config", "check a configuration file: strict keys, values, model, allowlist", runCheckConfig},
 	}
 }
 

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeTemp(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tlsentry.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCheckConfigShipped(t *testing.T) {
+	const path = "../../configs/tlsentry.yaml"
+	out, errOut, err := runCmd(t, "check-config", path)
+	if err != nil {
+		t.Fatalf("check-config: %v\n%s", err, errOut)
+	}
+	if !strings.HasPrefix(out, path+": ok\n") || !strings.Contains(out, "interfaces eth0, ports [443]") ||
+		!strings.Contains(out, "embedded default (cnn-iforest/") {
+		t.Errorf("stdout:\n%s", out)
+	}
+}
+
+func TestCheckConfigProblems(t *testing.T) {
+	tests := []struct {
+		name, text string
+		args       []string
+		want       []string // stderr lines, after the file name
+	}{
+		{"bad values", "capture:\n  interfaces: [eth0]\n  ports: [443, 443]\nflow:\n  idle_timeout: 5x\n", nil,
+			[]string{`:3: capture.ports[1]: 443 is listed twice`, `:5: flow.idle_timeout: "5x" is not a duration (like 250ms, 90s, 5m or 2h)`}},
+		{"unknown nested key", "capture:\n  interfaces: [eth0]\n  promisc: true\n", nil,
+			[]string{`:3: capture.promisc: unknown key (did you mean promiscuous?)`}},
+		{"no interfaces", "sensor:\n  name: x\n", nil,
+			[]string{`: capture.interfaces: live capture needs at least one interface`}},
+		{"missing model", "capture:\n  interfaces: [eth0]\ndetector:\n  model: /nonexistent/x.model\n", nil,
+			[]string{`:4: detector.model: model: open /nonexistent/x.model: no such file or directory`}},
+		{"rate the model lacks", "detector:\n  alert_rate: 0.005\n", []string{"-offline"},
+			[]string{`:2: detector.alert_rate: 0.005: the model knows the threshold only for alert rates`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeTemp(t, tc.text)
+			args := append(append([]string{"check-config"}, tc.args...), path)
+			out, errOut, err := runCmd(t, args...)
+			if !errors.Is(err, errInvalidConfig) || errors.Is(err, errUsage) {
+				t.Fatalf("err = %v", err)
+			}
+			if out != "" {
+				t.Errorf("stdout: %q", out)
+			}
+			lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+			if len(lines) != len(tc.want) {
+				t.Fatalf("stderr:\n%s", errOut)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(lines[i], path+w) {
+					t.Errorf("line %d: %q, want %q", i+1, lines[i], path+w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckConfigOffline(t *testing.T) {
+	path := writeTemp(t, "detector:\n  alert_rate: 0.01\nallowlist:\n  cidrs: [10.0.0.0/8]\n")
+	out, errOut, err := runCmd(t, "check-config", "-offline", path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	for _, want := range []string{"interfaces none (capture files only)", "from detector.alert_rate 0.01", "allowlist: 1 entries"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if out, _, err := runCmd(t, "check-config", "-offline", "-no-model", path); err != nil || !strings.Contains(out, "not loaded (-no-model)") {
+		t.Errorf("-no-model: %v\n%s", err, out)
+	}
+}
+
+func TestCheckConfigUsage(t *testing.T) {
+	for _, args := range [][]string{{"check-config"}, {"check-config", "a.yaml", "b.yaml"}, {"check-config", "-bogus", "a.yaml"}} {
+		if _, _, err := runCmd(t, args...); !errors.Is(err, errUsage) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := runCmd(t, "check-config", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("missing file: %v", err)
+	}
+}

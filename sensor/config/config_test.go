@@ -1,0 +1,282 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	d := Default()
+	if err := d.Validate(); err != nil {
+		t.Fatalf("Default().Validate() = %v", err)
+	}
+	if d.Sensor.Name == "" {
+		t.Error("default sensor name is empty")
+	}
+	if want := min(runtime.NumCPU(), MaxWorkers); d.Capture.Workers != want {
+		t.Errorf("default workers = %d, want %d", d.Capture.Workers, want)
+	}
+	if d.Flow.TableConfig() != flow.DefaultConfig() {
+		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow.TableConfig(), flow.DefaultConfig())
+	}
+	err := d.ValidateLive()
+	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface" {
+		t.Errorf("Default().ValidateLive() = %v, want the missing interfaces", err)
+	}
+}
+
+// TestShippedConfig parses configs/tlsentry.yaml: it must load, equal the
+// defaults in every key it says is the default, and document every key.
+func TestShippedConfig(t *testing.T) {
+	const path = "../../configs/tlsentry.yaml"
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateLive(); err != nil {
+		t.Errorf("ValidateLive: %v", err)
+	}
+	d := Default()
+	// The file sets the one key with no default; everything else is the
+	// default, shown or (sensor.name, capture.workers) commented out.
+	d.Capture.Interfaces = []string{"eth0"}
+	hot, restart := Diff(d, c)
+	if len(hot)+len(restart) > 0 {
+		t.Errorf("shipped config differs from the defaults in %v %v", hot, restart)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, key := range append(HotKeys(), RestartKeys()...) {
+		_, name, _ := strings.Cut(key, ".")
+		// The key, maybe commented out, right below a comment line.
+		re := regexp.MustCompile(`(?m)^ *#.*\n *#?` + regexp.QuoteMeta(name) + `:`)
+		if !re.MatchString(text) {
+			t.Errorf("%s is not in %s below a comment", key, path)
+		}
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	for _, in := range []string{"", "# only a comment\n", "---\n", "~\n", "capture:\nflow:\n", "{}\n"} {
+		c, err := Parse([]byte(in), "x.yaml")
+		if err != nil {
+			t.Errorf("Parse(%q): %v", in, err)
+			continue
+		}
+		if hot, restart := Diff(Default(), c); len(hot)+len(restart) > 0 {
+			t.Errorf("Parse(%q) is not the default: %v %v", in, hot, restart)
+		}
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	in := `
+sensor: {name: dmz-1}
+capture:
+  interfaces: [eth1, ens3f0]
+  ports: [443, 8443, 0x1bb1]
+  workers: 8
+  ring_size_mb: 256
+  block_size_kb: 2048
+  block_timeout: 1500us
+  promiscuous: false
+  bpf: false
+  bpf_map_entries: 1_000_000
+  bpf_budget_bytes: 4096
+flow: &flow
+  max_flows: 1000
+  idle_timeout: 30s
+  max_age: 1h30m
+  closed_timeout: 5s
+  handshake_limit: 512
+  scan_limit: 0
+  max_pending: 1500
+detector:
+  model: /etc/tlsentry/site.model
+  alert_rate: 0.01
+  batch_size: 64
+  batch_timeout: 20ms
+  queue_size: 100
+  scoring_workers: 4
+allowlist:
+  sni_suffixes: [Example.COM., windowsupdate.com]
+  ja3: [E7D705A3286E19EA42F587B344EE6865]
+  ja4: [t13d1516h2_8daaf6152771_b186095e22b6]
+  cidrs: [10.0.0.0/8, "2001:db8::/32", 192.0.2.1]
+output:
+  alert_log: ""
+  flow_log: flows.json
+  stdout: true
+  rotate_size_mb: 0
+  rotate_age: 24h
+  max_backups: 0
+  include_prefix: false
+  log_level: debug
+  log: /var/log/tlsentry/tlsentry.log
+metrics:
+  listen: ""
+`
+	c, err := Parse([]byte(in), "full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Sensor: Sensor{Name: "dmz-1"},
+		Capture: Capture{
+			Interfaces: []string{"eth1", "ens3f0"}, Ports: []int{443, 8443, 7089}, Workers: 8,
+			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 1500 * time.Microsecond,
+			BPFMapEntries: 1000000, BPFBudgetBytes: 4096,
+		},
+		Flow: Flow{
+			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
+			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 0, MaxPending: 1500,
+		},
+		Detector: Detector{
+			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,
+			BatchTimeout: 20 * time.Millisecond, QueueSize: 100, ScoringWorkers: 4,
+		},
+		Allowlist: Allowlist{
+			SNISuffixes: []string{"Example.COM.", "windowsupdate.com"},
+			JA3:         []string{"E7D705A3286E19EA42F587B344EE6865"},
+			JA4:         []string{"t13d1516h2_8daaf6152771_b186095e22b6"},
+			CIDRs:       []string{"10.0.0.0/8", "2001:db8::/32", "192.0.2.1"},
+		},
+		Output: Output{
+			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour,
+			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",
+		},
+	}
+	c.src = nil
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("parsed\n%+v\nwant\n%+v", c, want)
+	}
+}
+
+func TestParseAlias(t *testing.T) {
+	in := "x-common: &ports [443, 8443]\n"
+	if _, err := Parse([]byte(in), "a.yaml"); err == nil || err.Error() != "a.yaml:1: x-common: unknown key" {
+		t.Errorf("an unknown top-level key used for anchors: %v", err)
+	}
+	in = "capture:\n  ports: &p [443, 8443]\nallowlist:\n  cidrs: &c [10.0.0.0/8]\n  sni_suffixes: *c\n"
+	_, err := Parse([]byte(in), "a.yaml")
+	// The alias is followed: the CIDR is checked as a domain name, on the
+	// line of the anchored list.
+	if err == nil || err.Error() != `a.yaml:4: allowlist.sni_suffixes[0]: "10.0.0.0/8" is not a domain name ('/' is not allowed)` {
+		t.Errorf("alias: %v", err)
+	}
+}
+
+// TestSyntaxErrorLines checks that YAML syntax errors name the line the
+// problem is on, whichever part of the YAML library found it.
+func TestSyntaxErrorLines(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"capture:\n  ports: [443\nflow: {}\n", "s.yaml:2: invalid YAML: did not find expected ',' or ']'"},
+		// The end of the file, where the parser found the list unclosed.
+		{"[443\n", "s.yaml:2: invalid YAML: did not find expected ',' or ']'"},
+		{"sensor:\n  name: a\n bad: 1\n", "s.yaml:3: invalid YAML: did not find expected key"},
+		{"sensor: {}\n- flow\n", "s.yaml:2: invalid YAML: did not find expected key"},
+		{"sensor:\n  name: a: b\n", "s.yaml:2: invalid YAML: mapping values are not allowed in this context"},
+		{"sensor:\n  name: \"abc\n", "s.yaml:2: invalid YAML: found unexpected end of stream"},
+		{"capture:\n  ports: *nope\n", "s.yaml: invalid YAML: unknown anchor 'nope' referenced"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.in), "s.yaml")
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Parse(%q)\n got: %v\nwant: %s", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestValidateLive(t *testing.T) {
+	c, err := Parse([]byte("capture:\n  interfaces: []\n"), "l.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateLive(); err == nil || err.Error() != "l.yaml:2: capture.interfaces: live capture needs at least one interface" {
+		t.Errorf("ValidateLive() = %v", err)
+	}
+	c, err = Parse([]byte("capture:\n  interfaces: [eth0]\n"), "l.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ValidateLive(); err != nil {
+		t.Errorf("ValidateLive() = %v", err)
+	}
+}
+
+func TestValidateInCode(t *testing.T) {
+	c := Default()
+	c.Flow.IdleTimeout = 0
+	c.Allowlist.JA3 = []string{"nothex"}
+	want := "flow.idle_timeout: 0s is out of range (1s-24h)\n" +
+		`allowlist.ja3[0]: "nothex" is not a JA3 hash (32 hex digits)`
+	if err := c.Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v\nwant %s", err, want)
+	}
+	var e *Error
+	if err := c.Validate(); !errors.As(err, &e) || e.Path != "flow.idle_timeout" || e.Line != 0 {
+		t.Errorf("first error %+v", e)
+	}
+}
+
+func TestErrorCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("allowlist:\n  ja3:\n")
+	for range 50 {
+		b.WriteString("    - bad\n")
+	}
+	_, err := Parse([]byte(b.String()), "cap.yaml")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxErrors+1 || lines[maxErrors] != "cap.yaml: and 30 more problems" {
+		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+	if lines[0] != `cap.yaml:3: allowlist.ja3[0]: "bad" is not a JA3 hash (32 hex digits)` {
+		t.Errorf("first line %q", lines[0])
+	}
+}
+
+func TestLoadRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tlsentry.yaml")
+	in := "detector:\n  model: m/site.model\noutput:\n  alert_log: /abs/alerts.json\n  flow_log: flows.json\n"
+	if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Detector.Model != filepath.Join(dir, "m/site.model") || c.Output.AlertLog != "/abs/alerts.json" ||
+		c.Output.FlowLog != filepath.Join(dir, "flows.json") || c.Output.Log != "" {
+		t.Errorf("paths: model %q alert %q flow %q log %q", c.Detector.Model, c.Output.AlertLog, c.Output.FlowLog, c.Output.Log)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, make([]byte, MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(big); err == nil || !strings.HasSuffix(err.Error(), ": larger than 16777216 bytes") {
+		t.Errorf("big file: %v", err)
+	}
+}
