@@ -31,6 +31,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
 	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
 	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
+	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
