@@ -156,8 +156,10 @@ func TestParsing(t *testing.T) {
 	badVersion := append([]byte{}, full...)
 	badVersion[14] = 0x65
 	longTotal := append([]byte{}, full...)
-	longTotal[14+2], longTotal[14+3] = 0x05, 0xdc // IPv4 total length 1500 in a shorter frame
-	padded := append(append([]byte{}, seg(clientIP, serverIP, 40002, 443, 0)...), make([]byte, 20)...) // Ethernet padding after the IP packet
+	// IPv4 total length 1500 in a shorter frame.
+	longTotal[14+2], longTotal[14+3] = 0x05, 0xdc
+	// Ethernet padding after the IP packet.
+	padded := append(append([]byte{}, seg(clientIP, serverIP, 40002, 443, 0)...), make([]byte, 20)...)
 
 	runCases(t, f, []frameCase{
 		{"IPv4 to watched port", seg(clientIP, serverIP, 40000, 443, 0), pass},
