@@ -377,3 +377,12 @@ func TestLRUBound(t *testing.T) {
 		t.Errorf("Flows() = %d after %d connections, want 1..%d", n, 4*entries, entries)
 	}
 }
+
+// Load must refuse a bad config before touching the kernel, so this runs
+// without privileges.
+func TestLoadRefusesBadConfig(t *testing.T) {
+	_, err := Load(Config{Ports: []uint16{443}, MapEntries: 0, ClientBudget: 1, ServerBudget: 1})
+	if !errors.Is(err, ErrInvalidConfig) {
+		t.Fatalf("Load with no map entries: err = %v, want ErrInvalidConfig", err)
+	}
+}
