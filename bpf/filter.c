@@ -288,19 +288,25 @@ static __always_inline int track(const struct config *cfg, struct segment *s)
 	struct flow_state fresh;
 
 	if (s->flags & TCP_SYN) {
-		struct flow_state *st = 0;
-		/* A SYN without ACK opens a connection: forget any earlier one on
-		 * the same addresses and ports. A SYN-ACK completes the entry. */
-		if (s->flags & TCP_ACK)
-			st = bpf_map_lookup_elem(&flows, &s->key);
+		__u32 first = s->seq + 1;
+		struct flow_state *st = bpf_map_lookup_elem(&flows, &s->key);
+		if (st && !(s->flags & TCP_ACK)) {
+			/* A SYN without ACK opens a connection: forget an earlier one
+			 * on the same addresses and ports, unless this SYN repeats
+			 * the one that opened the entry. */
+			int again = lo ? st->known[0] && st->first_seq[0] == first
+				       : st->known[1] && st->first_seq[1] == first;
+			if (!again)
+				st = 0;
+		}
 		if (!st) {
-			fresh_state(&fresh, lo, s->seq + 1);
+			fresh_state(&fresh, lo, first);
 			bpf_map_update_elem(&flows, &s->key, &fresh, BPF_ANY);
 		} else if (lo) {
-			st->first_seq[0] = s->seq + 1;
+			st->first_seq[0] = first;
 			st->known[0] = 1;
 		} else {
-			st->first_seq[1] = s->seq + 1;
+			st->first_seq[1] = first;
 			st->known[1] = 1;
 		}
 		return 1;

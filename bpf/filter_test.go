@@ -235,6 +235,8 @@ func TestBudget(t *testing.T) {
 			runCases(t, f, []frameCase{
 				{"SYN", b(c.c2s(cisn, 0, "S", 0)), pass},
 				{"SYN-ACK", b(c.s2c(sisn, cisn+1, "SA", 0)), pass},
+				{"SYN retransmitted after the SYN-ACK", b(c.c2s(cisn, 0, "S", 0)), pass},
+				{"server data at 5000 right after it", b(c.s2c(sisn+5001, cisn+1, "PA", 100)), overBudget},
 				{"handshake ACK", b(c.c2s(cisn+1, sisn+1, "A", 0)), pass},
 				{"client data at 0", b(c.c2s(cisn+1, sisn+1, "PA", 1000)), pass},
 				{"client data at 1000", b(c.c2s(cisn+1001, sisn+1, "PA", 1000)), pass},
