@@ -13,7 +13,7 @@ import (
 
 // loadForTest loads the filter, skipping the test where this process may
 // not load BPF programs or the kernel lacks what the filter needs.
-func loadForTest(t *testing.T, cfg Config) *Filter {
+func loadForTest(t testing.TB, cfg Config) *Filter {
 	t.Helper()
 	f, err := Load(cfg)
 	if errors.Is(err, os.ErrPermission) {
@@ -40,9 +40,16 @@ func loadForTest(t *testing.T, cfg Config) *Filter {
 // bytes the socket would.
 var testRunHeader = []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5}
 
+// maxTestRunFrame is about the longest frame BPF_PROG_TEST_RUN takes: the
+// data must fit one page with the skb's headroom and shared info.
+const maxTestRunFrame = 3000
+
 // run returns the program's verdict on frame: the bytes to keep, 0 to drop.
-func run(t *testing.T, f *Filter, frame []byte) uint32 {
+func run(t testing.TB, f *Filter, frame []byte) uint32 {
 	t.Helper()
+	if len(frame) > maxTestRunFrame {
+		t.Fatalf("a %d-byte frame is longer than a test run takes (%d)", len(frame), maxTestRunFrame)
+	}
 	in := append(append([]byte{}, testRunHeader...), frame...)
 	ret, err := f.objs.TlsentryFilter.Run(&ebpf.RunOptions{Data: in})
 	if errors.Is(err, ebpf.ErrNotSupported) {

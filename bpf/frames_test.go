@@ -52,7 +52,7 @@ func (f tcpFrame) tcp() *layers.TCP {
 }
 
 // bytes serialises the frame with correct lengths and checksums.
-func (f tcpFrame) bytes(t *testing.T) []byte {
+func (f tcpFrame) bytes(t testing.TB) []byte {
 	t.Helper()
 	tcp := f.tcp()
 	payload := gopacket.Payload(make([]byte, f.payload))
@@ -84,7 +84,7 @@ func (f tcpFrame) bytes(t *testing.T) []byte {
 }
 
 // ethernet prefixes the layers with an Ethernet header and vlans tags.
-func ethernet(t *testing.T, vlans int, inner layers.EthernetType, ls ...gopacket.SerializableLayer) []byte {
+func ethernet(t testing.TB, vlans int, inner layers.EthernetType, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: inner}
 	all := []gopacket.SerializableLayer{eth}
@@ -99,7 +99,7 @@ func ethernet(t *testing.T, vlans int, inner layers.EthernetType, ls ...gopacket
 	return serialize(t, append(all, ls...)...)
 }
 
-func serialize(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
+func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
 	buf := gopacket.NewSerializeBuffer()
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
@@ -114,7 +114,7 @@ func ipv6Option(next layers.IPProtocol) []byte {
 	return []byte{byte(next), 0, 1, 4, 0, 0, 0, 0} // PadN option filling the header
 }
 
-func udpFrame(t *testing.T, sport, dport uint16) []byte {
+func udpFrame(t testing.TB, sport, dport uint16) []byte {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.ParseIP(clientIP), DstIP: net.ParseIP(serverIP)}
 	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
 	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
@@ -123,13 +123,13 @@ func udpFrame(t *testing.T, sport, dport uint16) []byte {
 	return ethernet(t, 0, layers.EthernetTypeIPv4, ip, udp, gopacket.Payload(make([]byte, 100)))
 }
 
-func icmpFrame(t *testing.T) []byte {
+func icmpFrame(t testing.TB) []byte {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: net.ParseIP(clientIP), DstIP: net.ParseIP(serverIP)}
 	icmp := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: 1}
 	return ethernet(t, 0, layers.EthernetTypeIPv4, ip, icmp, gopacket.Payload(make([]byte, 56)))
 }
 
-func arpFrame(t *testing.T) []byte {
+func arpFrame(t testing.TB) []byte {
 	arp := &layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4, HwAddressSize: 6, ProtAddressSize: 4,
 		Operation: layers.ARPRequest, SourceHwAddress: []byte{2, 0, 0, 0, 0, 1}, SourceProtAddress: net.ParseIP(clientIP).To4(),
 		DstHwAddress: []byte{0, 0, 0, 0, 0, 0}, DstProtAddress: net.ParseIP(serverIP).To4()}
@@ -138,7 +138,7 @@ func arpFrame(t *testing.T) []byte {
 
 // ipv4Fragment is a TCP packet to a watched port, cut as the fragment at
 // offset (in 8-byte units) with more-fragments set as told.
-func ipv4Fragment(t *testing.T, dport uint16, offset uint16, more bool) []byte {
+func ipv4Fragment(t testing.TB, dport uint16, offset uint16, more bool) []byte {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.ParseIP(clientIP), DstIP: net.ParseIP(serverIP), FragOffset: offset}
 	if more {
 		ip.Flags = layers.IPv4MoreFragments
