@@ -14,6 +14,15 @@
 // dropped, so a span port that delivers encapsulated traffic must be
 // captured without this filter.
 //
+// What the flow table no longer sees: the packet and byte counters of a
+// flow record count only what passed; a segment that starts within the
+// budget passes whole, so on a capture interface with GRO a merged
+// super-packet can carry far more than the budget (harmless, but turn GRO
+// off for budgets to bite exactly); IPv4 packets with total length 0 (BIG
+// TCP) and IPv6 jumbograms are dropped as malformed. Entries are never
+// deleted: the LRU evicts closed connections, and a new SYN on the same
+// addresses and ports resets an entry.
+//
 // Load a Filter with Load, attach its FD to a socket (Attach, or
 // gopacket afpacket's SetEBPF), read its counters with Stats.
 //
