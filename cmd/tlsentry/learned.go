@@ -71,6 +71,17 @@ func shares(m map[string]int, total, top int) string {
 	return strings.Join(parts, ", ")
 }
 
+// keepTLS returns the flows in which either side spoke TLS.
+func keepTLS(flows []*flow.Flow) []*flow.Flow {
+	var out []*flow.Flow
+	for _, f := range flows {
+		if tlsparse.FromFlow(f, nil).AppProto == tlsparse.SniffTLS {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func once(m map[string]int) int {
 	n := 0
 	for _, c := range m {

@@ -33,6 +33,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
+	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n\nLearns what the flows of the given captures look like and writes a model file.")
@@ -74,6 +75,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	flows := make([]*flow.Flow, len(set))
 	for i := range set {
 		flows[i] = set[i].Flow
+	}
+	if *tlsOnly {
+		n := len(flows)
+		flows = keepTLS(flows)
+		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
 	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
 	f, err := detector.Train(ctx, flows, cfg)
