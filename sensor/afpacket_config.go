@@ -56,7 +56,7 @@ const (
 	DefaultBlockTimeout = 10 * time.Millisecond
 	DefaultTickInterval = 250 * time.Millisecond
 
-	maxLiveWorkers   = 256     // a fanout group's member limit on older kernels
+	maxLiveWorkers   = 256 // a fanout group's member limit on older kernels
 	maxBlockSize     = 64 << 20
 	maxRingBytes     = 2 << 30 // the kernel maps at most 4 GiB per ring
 	maxBlockTimeout  = 50 * time.Millisecond
