@@ -13,9 +13,11 @@ type LiveSink interface {
 	// Process takes a decoded segment; its payload aliases the capture
 	// ring and is only valid until Process returns.
 	SegmentSink
-	// Tick is called about every TickInterval of wall time, also when no
-	// packet arrives, with the current time: a flow table advances its
-	// packet time by it, so idle flows end while the link is quiet.
+	// Tick is called about every TickInterval, also when no packet
+	// arrives, with the current time: the time of the packet just read,
+	// or the wall clock when the link is quiet (both are the kernel's
+	// real-time clock). A flow table advances its packet time by it, so
+	// idle flows end while the link is quiet.
 	Tick(now time.Time)
 }
 

@@ -300,12 +300,37 @@ func TestLiveCaptureEndsWhenInterfaceGoes(t *testing.T) {
 	}
 }
 
-// TestLiveCaptureClose checks Close before Run, during Run, and twice.
+// promiscuous reports whether the interface is in promiscuous mode. A
+// socket's membership counts in the device's promiscuity, not in its
+// PROMISC flag (which is what `ip link set promisc on` sets).
+func promiscuous(t *testing.T, l netnstest.Link) bool {
+	t.Helper()
+	out, err := l.NS.Command("ip", "-d", "link", "show", l.Name).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "promiscuity ") {
+		t.Fatalf("no promiscuity count in: %s", out)
+	}
+	return !strings.Contains(string(out), "promiscuity 0 ")
+}
+
+// TestLiveCaptureClose checks Close before Run, during Run, and twice,
+// and that promiscuous mode lasts only while the sockets are open.
 func TestLiveCaptureClose(t *testing.T) {
 	p := netnstest.NewVethPair(t)
+	if promiscuous(t, p.B) {
+		t.Fatal("interface promiscuous before the capture")
+	}
 	c := openLiveIn(t, p.B.NS, testLiveConfig(p.B.Name, 1))
+	if !promiscuous(t, p.B) {
+		t.Error("interface not promiscuous while the capture is open")
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if promiscuous(t, p.B) {
+		t.Error("interface still promiscuous after Close")
 	}
 	if err := c.Run(t.Context(), liveSinks(newLiveRecorders(t, 1, nil))); err == nil {
 		t.Error("Run after Close: no error")
@@ -334,5 +359,8 @@ func TestLiveCaptureClose(t *testing.T) {
 	}
 	if err := c.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+	if promiscuous(t, p.B) {
+		t.Error("interface still promiscuous after Run ended")
 	}
 }

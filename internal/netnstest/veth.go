@@ -12,8 +12,8 @@ import (
 type Link struct {
 	NS    *NS
 	Name  string
-	Addr4 netip.Addr // in 10.77.VLAN.0/24
-	Addr6 netip.Addr // in fd77:0:0:VLAN::/64
+	Addr4 netip.Addr // in 10.77.0.0/24
+	Addr6 netip.Addr // in fd77::/64
 }
 
 // Pair is two namespaces joined by a link: A (x.x.x.1) and B (x.x.x.2).
@@ -35,27 +35,6 @@ func NewVethPair(t testing.TB) *Pair {
 	p.A.setUp(t, 0, 1)
 	p.B.setUp(t, 0, 2)
 	return p
-}
-
-// AddVLAN puts an 802.1Q interface with the given id (1 to 254) on each
-// end and returns the pair of them, in the same namespaces.
-func (p *Pair) AddVLAN(t testing.TB, id int) *Pair {
-	t.Helper()
-	if id < 1 || id > 254 {
-		t.Fatalf("vlan id %d: want 1 to 254", id)
-	}
-	v := &Pair{}
-	for _, e := range []struct {
-		parent Link
-		out    *Link
-		host   int
-	}{{p.A, &v.A, 1}, {p.B, &v.B, 2}} {
-		name := fmt.Sprintf("%s.%d", e.parent.Name, id)
-		e.parent.NS.MustIP(t, "link", "add", "link", e.parent.Name, "name", name, "type", "vlan", "id", fmt.Sprint(id))
-		*e.out = Link{NS: e.parent.NS, Name: name}
-		e.out.setUp(t, id, e.host)
-	}
-	return v
 }
 
 func (l *Link) setUp(t testing.TB, subnet, host int) {
