@@ -98,7 +98,7 @@ func (c *LiveCapture) Config() LiveConfig { return c.cfg }
 // Run reads packets until ctx is cancelled, Close is called, or a socket
 // fails (the interface went down or was removed), handing worker i's
 // segments to sinks[i] on worker i's goroutine. It returns nil when
-// stopped by ctx or Close, and otherwise the first worker's error. Every
+// stopped by ctx or Close, and otherwise the failed workers' errors. Every
 // goroutine it started has ended and the sockets are closed when it
 // returns: a capture runs once. It does not flush the sinks.
 func (c *LiveCapture) Run(ctx context.Context, sinks []LiveSink) error {
