@@ -8,10 +8,14 @@
 #   MODELS   model kinds (default "cnn-iforest vae hybrid"); a kind this
 #            build does not know is skipped with a note
 #   EPOCHS   passed to train -epochs when set
-# Writes OUTDIR/eval/{KIND-SEED.model,results.tsv,*.log}; the table on stdout.
+#   BY_STACK 1 (default) also scores each file with the seed-1 models and
+#            the default one and prints, per stack of each anomaly kind,
+#            the flows above the benign 99th percentile and the alerts
+# Writes OUTDIR/eval/{KIND-SEED.model,results.tsv,by-stack.tsv,*.log};
+# the tables on stdout.
 set -euo pipefail
 [ $# -ge 1 ] || {
-	sed -n '2,11p' "$0" >&2
+	sed -n '2,14p' "$0" >&2
 	exit 2
 }
 OUT=$(cd "$1" && pwd)
@@ -105,3 +109,39 @@ END {
 			sprintf("%.1f/%d", tp[key] / n[key], na[key]), sprintf("%.1f/%d", fp[key] / n[key], nb[key])
 	}
 }' "$RES"
+
+[ "${BY_STACK:-1}" = 1 ] || exit 0
+# Which stacks each model misses: seed 1 of each kind, and the default.
+rm -rf "$E/scores"
+for m in default $MODELS; do
+	args=()
+	if [ $m != default ]; then
+		[ -f "$E/$m-1.model" ] || continue
+		args=(-model "$E/$m-1.model")
+	fi
+	mkdir -p "$E/scores/$m"
+	for f in benign "${KINDS[@]}"; do
+		"$T" score -r "$OUT/$f.pcap" "${args[@]}" >"$E/scores/$m/$f.json" 2>>"$E/eval.log"
+	done
+done
+"$(python3 -c 'import sys; print(sys.executable)')" "$(dirname "$0")/lab.py" by-stack \
+	--attempts "$OUT/work/parts/attempts.tsv" --scores "$E/scores" --out "$E/by-stack.tsv"
+echo
+echo "per stack (seed 1): flows above the benign 99th percentile (~1% FPR) / flows, alerts at the model's threshold"
+awk -F'\t' 'NR > 1 {
+	row = $2 "\t" $3
+	if (!(row in seen)) { seen[row]; rows[++n] = row }
+	if (!($1 in seenm)) { seenm[$1]; models[++nm] = $1 }
+	cell[row, $1] = sprintf("%d/%d %d", $5, $4, $7)
+}
+END {
+	printf "%-24s %-30s", "anomaly", "stack"
+	for (j = 1; j <= nm; j++) printf " %14s", models[j]
+	printf "\n"
+	for (i = 1; i <= n; i++) {
+		split(rows[i], p, "\t"); sub(/\.pcap$/, "", p[1])
+		printf "%-24s %-30s", p[1], p[2]
+		for (j = 1; j <= nm; j++) printf " %14s", cell[rows[i], models[j]]
+		printf "\n"
+	}
+}' "$E/by-stack.tsv"

@@ -2,7 +2,8 @@
 """Python pieces of the real-stack lab (see README.md).
 
 Benign:    serve-https, client-https (urllib, or a raw ssl socket)
-Labels:    labels (labels.tsv from the stacks' time windows)
+Labels:    labels (labels.tsv from the stacks' time windows), by-stack
+           (detection per stack of each anomaly kind, for eval.sh)
 Anomalies: serve-http (plain HTTP on the TLS port), serve-random and
            client-random (random bytes both ways), proxy (cuts or breaks
            the first TLS record of a real client on its way to a server).
@@ -334,7 +335,6 @@ def cmd_labels(a):
     `tlsentry flows` JSON lines of each set (DIR/SET.json): a flow belongs
     to the stack whose window holds its first packet."""
     import collections
-    import datetime
     import json
     windows = collections.defaultdict(list)
     order = []
@@ -347,7 +347,7 @@ def cmd_labels(a):
     for st in windows:
         for line in open(os.path.join(a.flows, st + ".json")):
             f = json.loads(line)
-            t = datetime.datetime.strptime(f["start"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+            t = flow_time(f)
             stack = next((w[2] for w in windows[st] if w[0] <= t < w[1]), "(outside every window)")
             for r in (rows[(st, stack)], totals[st]):
                 r["flows"] += 1
@@ -367,6 +367,56 @@ def cmd_labels(a):
     for st in dict.fromkeys(o[0] for o in order):
         r = totals[st]
         print("%-26s %6d %8d %7d %4d" % (st + ".pcap", r["flows"], r["payload"], r["hellos"], len(r["ja4"])), file=sys.stderr)
+
+
+def flow_time(f):
+    import datetime
+    return datetime.datetime.strptime(f["start"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def cmd_by_stack(a):
+    """Per stack of each anomaly kind: how many of its flows (with payload)
+    score above the benign flows' 99th and 99.9th percentiles and above the
+    model's threshold. DIR/MODEL/SET.json are `tlsentry score` records."""
+    import json
+    windows = {}
+    for line in open(a.attempts):
+        st, stack, _, t0, t1 = line.rstrip("\n").split("\t")
+        windows.setdefault(st, []).append((float(t0), float(t1), stack))
+    out = open(a.out, "w")
+    out.write("model\tfile\tstack\tflows\tabove_benign_p99\tabove_benign_p999\talerts\tmedian_score\tbenign_p99\n")
+    for model in sorted(os.listdir(a.scores)):
+        d = os.path.join(a.scores, model)
+
+        def load(st):
+            rows = []
+            for line in open(os.path.join(d, st + ".json")):
+                f = json.loads(line)
+                if f.get("prefix_len", 0) > 0 and "anomaly" in f:
+                    rows.append((flow_time(f), f["anomaly"]["score"], f["anomaly"]["alert"]))
+            return rows
+
+        benign = sorted((r[1] for r in load("benign")), reverse=True)
+
+        def above(frac):  # the score that frac of the benign flows exceed
+            return benign[min(int(frac * len(benign)), len(benign) - 1)]
+
+        p99, p999 = above(0.01), above(0.001)
+        for st in windows:
+            if st == "benign-train":
+                continue  # benign.pcap's rows show which benign stacks make the false alerts
+            groups = {}
+            for t, score, alert in load(st):
+                stack = next((w[2] for w in windows[st] if w[0] <= t < w[1]), "(outside)")
+                groups.setdefault(stack, []).append((score, alert))
+            for _, _, stack in windows[st]:
+                g = groups.get(stack, [])
+                scores = sorted(x[0] for x in g)
+                med = scores[len(scores) // 2] if scores else float("nan")
+                out.write("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.4g\t%.4g\n" % (
+                    model, st, stack, len(g), sum(x[0] > p99 for x in g), sum(x[0] > p999 for x in g),
+                    sum(x[1] for x in g), med, p99))
+    out.close()
 
 
 def main():
@@ -411,6 +461,11 @@ def main():
     s.add_argument("--flows", required=True, help="folder of SET.json")
     s.add_argument("--out", required=True)
     s.set_defaults(f=cmd_labels)
+    s = sub.add_parser("by-stack")
+    s.add_argument("--attempts", required=True)
+    s.add_argument("--scores", required=True, help="folder of MODEL/SET.json")
+    s.add_argument("--out", required=True)
+    s.set_defaults(f=cmd_by_stack)
     a = p.parse_args()
     signal.signal(signal.SIGTERM, stop)
     a.f(a)

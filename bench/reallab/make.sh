@@ -2,7 +2,7 @@
 # Labelled captures from real TLS stacks (see README.md).
 # Usage: bench/reallab/make.sh OUTDIR [RUNS] [N]
 #   RUNS  benign runs (default 2): runs 1..RUNS-1 -> benign-train.pcap, run RUNS -> benign.pcap
-#   N     connections per benign stack and run (default 16; 12 stacks)
+#   N     connections per benign stack and run (default 16; 11 stacks)
 # Environment: ANOM connections per anomaly kind (default 3*N), SEED (1),
 # REISSUE=1 to give the servers new leaf certificates (same CA, same
 # names) in every benign run instead of keeping them.
@@ -159,7 +159,7 @@ mkdir -p "/etc/netns/$NS"
 	while read -r name addr; do echo "$addr $name"; done <"$W/selfsigned-addrs"
 } >"/etc/netns/$NS/hosts" # ip netns exec mounts it over /etc/hosts
 
-echo "lab in namespace $NS: $RUNS benign runs of 12 stacks x $N, $ANOM a kind ($(($SECONDS - T0))s so far)" >&2
+echo "lab in namespace $NS: $RUNS benign runs of 11 stacks x $N, $ANOM a kind ($(($SECONDS - T0))s so far)" >&2
 ip netns exec "$NS" env W="$W" HERE="$HERE" LABTLS="$W/bin/labtls" PY="$PY" RUNS="$RUNS" N="$N" ANOM="$ANOM" SEED="$SEED" \
 	bash "$HERE/inside.sh"
 cleanup
