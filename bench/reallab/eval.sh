@@ -6,7 +6,9 @@
 # Usage: bench/reallab/eval.sh OUTDIR [SEEDS]
 #   SEEDS    seeds 1..SEEDS a kind (default 5)
 #   MODELS   model kinds (default "cnn-iforest vae hybrid"); a kind this
-#            build does not know is skipped with a note
+#            build does not know is skipped with a note. A variant is
+#            NAME=KIND:FLAG,VALUE,... e.g. "h100=hybrid:-trees,100" or
+#            "cnn-masked=cnn-iforest:-mask"
 #   EPOCHS   passed to train -epochs when set
 #   BY_STACK 1 (default) also scores each file with the seed-1 models and
 #            the default one and prints, per stack of each anomaly kind,
@@ -66,11 +68,17 @@ evaluate default 0
 echo "default model: $((SECONDS - t0))s" >&2
 epochs=()
 [ -z "${EPOCHS:-}" ] || epochs=(-epochs "$EPOCHS")
-for m in $MODELS; do
+for spec in $MODELS; do
+	m=${spec%%=*} kind=$spec extra=()
+	if [[ $spec == *=* ]]; then
+		kind=${spec#*=}
+		[[ $kind == *:* ]] && IFS=, read -r -a extra <<<"${kind#*:}"
+		kind=${kind%%:*}
+	fi
 	for ((s = 1; s <= SEEDS; s++)); do
 		t0=$SECONDS
 		log=$E/train-$m-$s.log
-		if ! "$T" train -model "$m" -seed "$s" "${epochs[@]}" -r "$OUT/benign-train.pcap" -out "$E/$m-$s.model" >"$log" 2>&1; then
+		if ! "$T" train -model "$kind" "${extra[@]}" -seed "$s" "${epochs[@]}" -r "$OUT/benign-train.pcap" -out "$E/$m-$s.model" >"$log" 2>&1; then
 			if grep -q 'model kind' "$log"; then
 				echo "eval.sh: skipping $m: $(tail -1 "$log")" >&2
 				continue 2
@@ -114,6 +122,7 @@ END {
 # Which stacks each model misses: seed 1 of each kind, and the default.
 rm -rf "$E/scores"
 for m in default $MODELS; do
+	m=${m%%=*}
 	args=()
 	if [ $m != default ]; then
 		[ -f "$E/$m-1.model" ] || continue
