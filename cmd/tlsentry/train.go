@@ -22,7 +22,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var files fileList
 	var cfg detector.TrainConfig
 	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
-	kind := fs.String("model", model.KindCNNIForest, "model kind: "+model.KindHybrid+", "+model.KindCNNIForest+" or "+model.KindVAE)
+	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
 	fs.IntVar(&cfg.Epochs, "epochs", 10, "autoencoder epochs (at most; early stopping may end sooner)")
 	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
