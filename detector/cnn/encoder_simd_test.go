@@ -46,30 +46,38 @@ func TestEncoderSIMDMatchesGeneric(t *testing.T) {
 				}
 				got := make([]float32, n*CodeSize)
 				simd.Encode(x, n, got)
-				nonzero := 0
-				for _, v := range want {
-					if v != 0 {
-						nonzero++
-					}
-				}
-				if nonzero < len(want)/10 {
-					t.Fatalf("only %d of %d code values are non-zero: too few to compare", nonzero, len(want))
-				}
-				worst, at := 0.0, 0
-				for i := range got {
-					// The kernels fuse multiply-add and sum in another
-					// order: allow float32 rounding relative to the size.
-					d := maxAbsDiff(got[i:i+1], want[i:i+1]) / max(1, float64(abs32(want[i])))
-					if d > worst {
-						worst, at = d, i
-					}
-				}
-				t.Logf("%d images: max |simd - generic| / max(1, |generic|) = %.3g; %d of %d values non-zero", n, worst, nonzero, len(want))
-				if worst > 1e-5 {
-					t.Fatalf("kernels differ from the plain-Go layers by %.3g at image %d value %d: %v vs %v", worst, at/CodeSize, at%CodeSize, got[at], want[at])
-				}
+				checkKernelCodes(t, got, want)
 			})
 		}
+	}
+}
+
+// checkKernelCodes fails t unless got (from the kernels) equals want (from
+// the plain-Go layers) to float32 rounding, with enough non-zero values
+// for the comparison to mean something.
+func checkKernelCodes(t *testing.T, got, want []float32) {
+	t.Helper()
+	nonzero := 0
+	for _, v := range want {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	if nonzero < len(want)/10 {
+		t.Fatalf("only %d of %d code values are non-zero: too few to compare", nonzero, len(want))
+	}
+	worst, at := 0.0, 0
+	for i := range got {
+		// The kernels fuse multiply-add and sum in another order: allow
+		// float32 rounding relative to the size.
+		d := maxAbsDiff(got[i:i+1], want[i:i+1]) / max(1, float64(abs32(want[i])))
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	t.Logf("%d images: max |kernels - generic| / max(1, |generic|) = %.3g; %d of %d values non-zero", len(want)/CodeSize, worst, nonzero, len(want))
+	if worst > 1e-5 {
+		t.Fatalf("kernels differ from the plain-Go layers by %.3g at image %d value %d: %v vs %v", worst, at/CodeSize, at%CodeSize, got[at], want[at])
 	}
 }
 
