@@ -3,6 +3,8 @@ package cnn
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/benchcpu"
 )
 
 // The encoders' throughput on random-byte images (no zero rows, so the
@@ -21,12 +23,14 @@ func BenchmarkGorgoniaEncoder(b *testing.B) {
 			codes := make([]float32, batch*CodeSize)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				if err := enc.Encode(x, codes); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "flows/s")
+			cpu.Report(b, float64(b.N*batch), "flows")
 		})
 	}
 }
@@ -43,10 +47,12 @@ func BenchmarkEncoder(b *testing.B) {
 			codes := make([]float32, batch*CodeSize)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				enc.Encode(x, batch, codes)
 			}
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "flows/s")
+			cpu.Report(b, float64(b.N*batch), "flows")
 		})
 	}
 }

@@ -2,6 +2,8 @@ package iforest
 
 import (
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/benchcpu"
 )
 
 // benchForest is the production shape: 100 trees of 256 samples over a
@@ -19,11 +21,13 @@ func BenchmarkScore(b *testing.B) {
 	b.ResetTimer()
 	var sink float64
 	i := 0
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		sink += f.Score(rows[i&(len(rows)-1)])
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scores/s")
+	cpu.Report(b, float64(b.N), "scores")
 	_ = sink
 }
 
@@ -33,10 +37,12 @@ func BenchmarkScoreBatch(b *testing.B) {
 	out := make([]float64, len(rows))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		f.ScoreBatch(rows, out)
 	}
 	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "scores/s")
+	cpu.Report(b, float64(b.N*len(rows)), "scores")
 }
 
 func BenchmarkContributions(b *testing.B) {
