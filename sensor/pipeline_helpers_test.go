@@ -65,7 +65,9 @@ type flowSet struct {
 	close capgen.CloseKind
 }
 
-func clientAddr(net byte, i int) netip.Addr { return netip.AddrFrom4([4]byte{10, net, byte(i >> 8), byte(i)}) }
+func clientAddr(net byte, i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{10, net, byte(i >> 8), byte(i)})
+}
 
 // writeCapture writes the sets, interleaved in time, to dir/name.
 func writeCapture(t *testing.T, dir, name string, sets ...flowSet) string {
