@@ -12,15 +12,16 @@ HELDOUT  = $(shell go run ./cmd/tlsentry heldout $(CAPTURES) 2>/dev/null)
 
 .PHONY: model eval test sample
 
-# Rebuild the embedded default model from the public captures, leaving the
-# held-out fifth of the files out for evaluation.
+# Rebuild the embedded default model from the TLS flows of the public
+# captures, leaving the held-out fifth of the files out for evaluation.
 model:
 	@test -d $(SHARED) || { echo "make model needs the public captures in $(SHARED)"; exit 1; }
-	go run ./cmd/tlsentry train -holdout -seed 1 -epochs 10 $(addprefix -r ,$(CAPTURES)) -out detector/default.model
+	go run ./cmd/tlsentry train -model hybrid -tls-only -holdout -seed 1 -epochs 10 $(addprefix -r ,$(CAPTURES)) -out detector/default.model
 
-# Evaluate the default model: held-out captures against the SSH/HTTP flows.
+# Evaluate the default model: the TLS flows of the held-out captures
+# against the SSH/HTTP flows.
 eval:
-	go run ./cmd/tlsentry eval $(addprefix -benign ,$(HELDOUT)) $(addprefix -anomalous ,$(NONTLS)) -plot bench/out/default-model-eval.png
+	go run ./cmd/tlsentry eval -tls-only $(addprefix -benign ,$(HELDOUT)) $(addprefix -anomalous ,$(NONTLS)) -plot bench/out/default-model-eval.png
 
 test:
 	go test -race ./...

@@ -58,12 +58,15 @@ func loadCNNIForest(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newCodeScorer(enc, forest), nil
+		return newCodeScorer(enc, forest, masked(f)), nil
 	}}, nil
 }
 
+func masked(f *model.File) bool { return f.Meta.Layout == model.LayoutPrefix1024Masked }
+
 // codeScorer images flows, encodes them and scores the codes.
 type codeScorer struct {
+	imager
 	enc    *cnn.Encoder
 	forest *iforest.Forest
 	images []float32
@@ -72,8 +75,9 @@ type codeScorer struct {
 	scores []float64
 }
 
-func newCodeScorer(enc *cnn.Encoder, forest *iforest.Forest) *codeScorer {
+func newCodeScorer(enc *cnn.Encoder, forest *iforest.Forest, masked bool) *codeScorer {
 	s := &codeScorer{
+		imager: imager{masked: masked},
 		enc:    enc,
 		forest: forest,
 		images: make([]float32, scoreBatch*image.Pixels),
@@ -118,7 +122,7 @@ func sum(xs []float64) float64 {
 // encode fills s.codes for up to scoreBatch flows.
 func (s *codeScorer) encode(in []Input) {
 	for i, x := range in {
-		image.Fill(s.images[i*image.Pixels:(i+1)*image.Pixels], x.Flow.Prefix)
+		s.fill(s.images[i*image.Pixels:(i+1)*image.Pixels], x)
 	}
 	s.enc.Encode(s.images, len(in), s.codes)
 }

@@ -35,6 +35,10 @@ func (m *Model) ID() string { return m.File.ID }
 // Name is how alerts name the model: kind and id.
 func (m *Model) Name() string { return m.Kind() + "/" + m.ID() }
 
+// Masked reports whether the model images prefixes with their random
+// handshake fields zeroed.
+func (m *Model) Masked() bool { return m.File.Meta.Layout == model.LayoutPrefix1024Masked }
+
 // Threshold is the default alert threshold stored in the model.
 func (m *Model) Threshold() float64 { return m.File.Meta.Threshold }
 

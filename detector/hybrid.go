@@ -57,7 +57,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newHybridScorer(newCodeScorer(enc, nil), forest, &prof, scale), nil
+		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, scale), nil
 	}}, nil
 }
 

@@ -142,3 +142,15 @@ func maps(m map[string]string) map[string]string {
 	}
 	return out
 }
+
+func trainForBench(b *testing.B, kind string, flows []*flow.Flow) *Model {
+	f, err := Train(context.Background(), flows, TrainConfig{Kind: kind, Epochs: 1, Batch: 32, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := fileToModel(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}

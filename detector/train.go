@@ -27,6 +27,7 @@ type TrainConfig struct {
 	ValSplit  float64 // share of flows held out for early stopping; default 0.1
 	Patience  int     // epochs without a better validation loss before stopping; default 3
 	AlertRate float64 // share of training flows the default threshold flags; default 0.001
+	Mask      bool    // image prefixes with their random handshake fields zeroed
 	Trees     int     // isolation forest trees; default 100 (hybrid: 500)
 	Sources   []string
 	// Progress, if set, is called after every epoch.
@@ -98,9 +99,10 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	order := rand.New(rand.NewPCG(cfg.Seed, 0x7e57)).Perm(len(kept))
 	nVal := int(cfg.ValSplit * float64(len(kept)))
 	var set trainSet
+	im := imager{masked: cfg.Mask}
 	for i, j := range order {
 		img := make([]float32, image.Pixels)
-		image.Fill(img, kept[j].Prefix)
+		im.fill(img, Input{Flow: kept[j]})
 		if i < nVal {
 			set.val = append(set.val, img)
 		} else {
@@ -110,7 +112,7 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	}
 	train, val := set.train, set.val
 	f := &model.File{Meta: model.Meta{
-		Kind: cfg.Kind, Layout: model.LayoutPrefix1024,
+		Kind: cfg.Kind, Layout: layout(cfg.Mask),
 		AlertRate: cfg.AlertRate,
 		Training:  model.Training{Flows: len(train), ValidationFlow: len(val), Sources: cfg.Sources, Seed: cfg.Seed},
 		Params:    map[string]string{},
@@ -150,6 +152,13 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
 	}
 	return f, nil
+}
+
+func layout(masked bool) string {
+	if masked {
+		return model.LayoutPrefix1024Masked
+	}
+	return model.LayoutPrefix1024
 }
 
 // fileToModel loads a model file built in memory (round trip through its

@@ -38,24 +38,25 @@ func loadVAE(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &vaeScorer{s: s, img: make([]float32, image.Pixels)}, nil
+		return &vaeScorer{imager: imager{masked: masked(f)}, s: s, img: make([]float32, image.Pixels)}, nil
 	}}, nil
 }
 
 type vaeScorer struct {
+	imager
 	s   *vae.Scorer
 	img []float32
 }
 
 func (v *vaeScorer) Score(in []Input, out []float64) {
 	for i, x := range in {
-		image.Fill(v.img, x.Flow.Prefix)
+		v.fill(v.img, x)
 		out[i] = v.s.Score(v.img)
 	}
 }
 
 func (v *vaeScorer) Explain(in Input) []Reason {
-	image.Fill(v.img, in.Flow.Prefix)
+	v.fill(v.img, in)
 	e := v.s.Score(v.img)
 	return []Reason{{Feature: "prefix", Text: fmt.Sprintf("first bytes reconstruct poorly (error %.3g)", e), Weight: e}}
 }

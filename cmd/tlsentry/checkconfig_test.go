@@ -24,7 +24,7 @@ func TestCheckConfigShipped(t *testing.T) {
 		t.Fatalf("check-config: %v\n%s", err, errOut)
 	}
 	if !strings.HasPrefix(out, path+": ok\n") || !strings.Contains(out, "interfaces eth0, ports [443]") ||
-		!strings.Contains(out, "embedded default (cnn-iforest/") {
+		!strings.Contains(out, "embedded default (hybrid/") {
 		t.Errorf("stdout:\n%s", out)
 	}
 }

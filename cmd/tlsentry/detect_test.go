@@ -83,3 +83,31 @@ func TestTrainIsReproducible(t *testing.T) {
 		t.Error("two trainings with the same seed wrote different model files")
 	}
 }
+
+// TestTrainHybridReport: hybrid training reports what it learned and
+// writes its training curve.
+func TestTrainHybridReport(t *testing.T) {
+	dir := t.TempDir()
+	modelPath, curve := filepath.Join(dir, "h.model"), filepath.Join(dir, "curve.csv")
+	out, stderr, err := runCmd(t, "train", "-model", "hybrid", "-r", sample, "-r", sample, "-r", sample, "-epochs", "2", "-batch", "8", "-trees", "10", "-out", modelPath, "-curve", curve)
+	if err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"hybrid", "learned from 21 flows", "protocols: tls 12 (57%), binary 3 (14%)", "client stacks: ", "distinct JA4", "servers: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("train output lacks %q:\n%s", want, out)
+		}
+	}
+	data, err := os.ReadFile(curve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "epoch,train_loss,validation_loss") || !strings.HasPrefix(lines[2], "2,") {
+		t.Errorf("curve:\n%s", data)
+	}
+	out, stderr, err = runCmd(t, "score", "-r", sample, "-model", modelPath)
+	if err != nil || strings.Count(out, `"model":"hybrid/`) != 7 {
+		t.Errorf("score with the hybrid model: %v\n%s\n%s", err, out, stderr)
+	}
+}

@@ -23,6 +23,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	modelPath := fs.String("model", "", "model file (default: the embedded default model)")
 	threshold := fs.Float64("threshold", 0, "threshold to report precision and recall at (default: the model's)")
 	plotPath := fs.String("plot", "", "write score histograms and the ROC curve to this PNG")
+	tlsOnly := fs.Bool("tls-only", false, "keep only the benign flows that spoke TLS (what a sensor on TLS ports sees of benign traffic); anomalous sets are scored whole")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]\n\nHow well the model's scores separate the two sets of flows (flows with payload only).")
 		fs.PrintDefaults()
@@ -39,7 +40,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	var problems []error
-	score := func(files []string) ([]float64, error) {
+	score := func(files []string, onlyTLS bool) ([]float64, error) {
 		set, err := dataset.Load(ctx, files, flow.Config{})
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -52,6 +53,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		for i := range set {
 			flows[i] = set[i].Flow
 		}
+		if onlyTLS {
+			flows = keepTLS(flows)
+		}
 		s, err := m.NewScorer()
 		if err != nil {
 			return nil, err
@@ -60,11 +64,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		s.Score(detector.Inputs(flows), out)
 		return out, nil
 	}
-	b, err := score(benign)
+	b, err := score(benign, *tlsOnly)
 	if err != nil {
 		return err
 	}
-	a, err := score(anomalous)
+	a, err := score(anomalous, false)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
 	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
 	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
-	fs.IntVar(&cfg.Trees, "trees", 100, "isolation forest trees (cnn-iforest)")
+	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
+	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
+	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
+	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n\nLearns what the flows of the given captures look like and writes a model file.")
@@ -55,7 +58,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range files {
 		cfg.Sources = append(cfg.Sources, filepath.Base(f))
 	}
-	cfg.Progress = newProgress(stderr)
+	var epochs []detector.Progress
+	report := newProgress(stderr)
+	cfg.Progress = func(p detector.Progress) {
+		epochs = append(epochs, p)
+		report(p)
+	}
 
 	set, loadErr := dataset.Load(ctx, files, flow.Config{})
 	if ctx.Err() != nil {
@@ -67,6 +75,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	flows := make([]*flow.Flow, len(set))
 	for i := range set {
 		flows[i] = set[i].Flow
+	}
+	if *tlsOnly {
+		n := len(flows)
+		flows = keepTLS(flows)
+		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
 	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
 	f, err := detector.Train(ctx, flows, cfg)
@@ -81,6 +94,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("write model: %w", err)
 	}
 	printModel(stdout, *out, f)
+	summarise(flows).print(stdout)
+	if *curve != "" {
+		if err := writeCurve(*curve, epochs); err != nil {
+			return err
+		}
+	}
 	return loadErr
 }
 
@@ -111,6 +130,19 @@ func sectionBytes(f *model.File) int {
 		n += len(s.Data)
 	}
 	return n
+}
+
+// writeCurve writes one CSV line per epoch.
+func writeCurve(path string, epochs []detector.Progress) error {
+	var b strings.Builder
+	b.WriteString("epoch,train_loss,validation_loss,flows_per_second,seconds,best\n")
+	for _, p := range epochs {
+		fmt.Fprintf(&b, "%d,%g,%g,%.0f,%.2f,%t\n", p.Epoch, p.TrainLoss, p.ValLoss, p.FlowsPerSec, p.Duration.Seconds(), p.Best)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("training curve: %w", err)
+	}
+	return nil
 }
 
 // newProgress reports training epochs: a bar redrawn in place when stderr

@@ -23,6 +23,7 @@ const (
 	CServerALPN               // ALPN protocol the server chose
 	CCertIssuer               // issuer of the certificate in clear
 	CCertKey                  // public key type of that certificate
+	CServerEncMax             // largest encrypted record of the server's first turn
 	NumCats
 )
 
@@ -52,6 +53,7 @@ var catDefs = [NumCats]CatDef{
 	CServerALPN:    {"server.alpn", "ALPN protocol the server chose", false},
 	CCertIssuer:    {"cert.issuer", "certificate issuer", false},
 	CCertKey:       {"cert.key", "certificate key type", false},
+	CServerEncMax:  {"server.encrypted_max", "length of the server's largest encrypted handshake record (TLS 1.3 certificates)", false},
 }
 
 // CatDefs returns the categorical features' descriptions.

@@ -1,7 +1,7 @@
 package features
 
 // Schema names the feature layout; a model trained on one refuses another.
-const Schema = "handshake-features-v1"
+const Schema = "handshake-features-v2"
 
 // Format says how a numeric feature's value reads in words.
 type Format uint8
@@ -66,6 +66,8 @@ const (
 	FServerHRR
 	FServerAlert
 	FServerError
+	FServerEncRecords
+	FServerEncMax
 	FCertPresent
 	FCertSelfSigned
 	FCertSelfIssued
@@ -140,6 +142,8 @@ var defs = [Len]Def{
 	FServerHRR:        {"server.hrr", "HelloRetryRequest", FormatFlag, false},
 	FServerAlert:      {"server.alert", "server answered with an alert", FormatFlag, true},
 	FServerError:      {"server.error", "server handshake malformed", FormatFlag, true},
+	FServerEncRecords: {"server.encrypted_records", "encrypted records in the server's first turn", FormatNumber, false},
+	FServerEncMax:     {"server.encrypted_max", "largest encrypted record in the server's first turn (TLS 1.3: usually its certificates)", FormatNumber, false},
 	FCertPresent:      {"cert.present", "certificate in clear", FormatFlag, false},
 	FCertSelfSigned:   {"cert.self_signed", "self-signed certificate", FormatFlag, true},
 	FCertSelfIssued:   {"cert.self_issued", "self-issued certificate", FormatFlag, true},

@@ -57,6 +57,7 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	}
 	v.flag(FServerError, h.ServerErr != nil && (h.Server == nil || !h.Server.Truncated))
 	shape(f, v)
+	encrypted(f, v)
 	for c, d := range catDefs {
 		if d.Set {
 			v.Cats[c] = sortedUnique(v.Cats[c])
@@ -240,6 +241,47 @@ func shape(f *flow.Flow, v *Values) {
 		v.set(FSecondRunLen, float64(f.PrefixRuns[1].Len))
 	}
 }
+
+// encrypted describes the encrypted records (TLS application data) at the
+// start of the server's first turn in the prefix. In TLS 1.3 they carry
+// the certificates, so their lengths are all a sensor sees of the
+// server's identity: a new certificate shows as a new length.
+func encrypted(f *flow.Flow, v *Values) {
+	var b []byte
+	off := 0
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if !r.FromClient && !r.Mixed {
+			b = f.Prefix[off:end]
+			break
+		}
+		off = end
+	}
+	n, largest := 0, 0
+	for len(b) >= 5 && n < maxEncRecords {
+		typ, l := b[0], int(b[3])<<8|int(b[4])
+		if b[1] != 3 || typ < 20 || typ > 23 {
+			break
+		}
+		if typ == 23 {
+			n++
+			largest = max(largest, l)
+		}
+		if 5+l > len(b) {
+			break
+		}
+		b = b[5+l:]
+	}
+	if n == 0 {
+		return
+	}
+	v.set(FServerEncRecords, float64(n))
+	v.set(FServerEncMax, float64(largest))
+	v.cat(CServerEncMax, strconv.Itoa(largest))
+}
+
+// maxEncRecords bounds the server records looked at.
+const maxEncRecords = 8
 
 // bucket hashes a 16-bit value into one of n (a power of two) buckets.
 func bucket(x uint16, n int) int {

@@ -27,11 +27,14 @@ const (
 	// LayoutPrefix1024 is DESIGN.md's prefix: the first 1024 payload bytes
 	// of both directions in send order, zero-padded, as a 32x32 image.
 	LayoutPrefix1024 = "prefix1024-sendorder-v1"
+	// LayoutPrefix1024Masked is that prefix with the handshake's random
+	// fields (randoms, session ids, key shares) zeroed (detector/mask).
+	LayoutPrefix1024Masked = "prefix1024-sendorder-masked-v1"
 )
 
 var (
 	knownKinds   = []string{KindCNNIForest, KindVAE, KindHybrid}
-	knownLayouts = []string{LayoutPrefix1024}
+	knownLayouts = []string{LayoutPrefix1024, LayoutPrefix1024Masked}
 )
 
 // ErrCorrupt is wrapped by every error about a file that is not a valid

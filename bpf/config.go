@@ -1,0 +1,94 @@
+package bpf
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Defaults for Config.
+const (
+	// DefaultBudget is the per-direction byte budget: the flow table keeps a
+	// 1,024-byte prefix and each direction's handshake messages up to
+	// 16 KiB, so 16 KiB plus 1 KiB of slack covers both.
+	DefaultBudget = 17 << 10
+	// DefaultMapEntries sizes the kernel flow map at twice the flow
+	// table's default of 65,536 flows: the map also holds closed and
+	// finished connections until the LRU evicts them. An entry costs about
+	// 120 bytes of kernel memory.
+	DefaultMapEntries = 1 << 17
+)
+
+// Limits Validate enforces.
+const (
+	// MaxBudget keeps budgets well inside half the sequence space, where
+	// offsets before a direction's first byte wrap to large values and so
+	// are over budget.
+	MaxBudget = 1 << 30
+	// MaxMapEntries bounds the kernel memory the flow map may take (about
+	// 2 GiB at this size).
+	MaxMapEntries = 1 << 24
+)
+
+// Config sets what the filter passes.
+type Config struct {
+	// Ports are the watched TCP ports: segments from or to one of them
+	// are candidates; all others are dropped.
+	Ports []uint16
+	// MapEntries is the size of the kernel's flow map (an LRU hash).
+	MapEntries uint32
+	// ClientBudget and ServerBudget are how many bytes of each
+	// connection's stream pass, towards a watched port and from it.
+	ClientBudget, ServerBudget uint32
+}
+
+// DefaultConfig watches ports with the default budgets and map size.
+func DefaultConfig(ports ...uint16) Config {
+	return Config{
+		Ports:        ports,
+		MapEntries:   DefaultMapEntries,
+		ClientBudget: DefaultBudget,
+		ServerBudget: DefaultBudget,
+	}
+}
+
+// ErrInvalidConfig is wrapped by the errors of Validate.
+var ErrInvalidConfig = errors.New("invalid socket filter config")
+
+// Validate reports the first problem with c.
+func (c Config) Validate() error {
+	if len(c.Ports) == 0 {
+		return fmt.Errorf("%w: no ports to watch", ErrInvalidConfig)
+	}
+	for _, p := range c.Ports {
+		if p == 0 {
+			return fmt.Errorf("%w: port 0 cannot be watched", ErrInvalidConfig)
+		}
+	}
+	if c.MapEntries == 0 {
+		return fmt.Errorf("%w: map entries must be at least 1", ErrInvalidConfig)
+	}
+	if c.MapEntries > MaxMapEntries {
+		return fmt.Errorf("%w: map entries %d: at most %d", ErrInvalidConfig, c.MapEntries, MaxMapEntries)
+	}
+	for _, b := range []struct {
+		name  string
+		value uint32
+	}{{"client", c.ClientBudget}, {"server", c.ServerBudget}} {
+		if b.value == 0 {
+			return fmt.Errorf("%w: %s budget must be at least 1 byte", ErrInvalidConfig, b.name)
+		}
+		if b.value > MaxBudget {
+			return fmt.Errorf("%w: %s budget %d: at most %d bytes", ErrInvalidConfig, b.name, b.value, MaxBudget)
+		}
+	}
+	return nil
+}
+
+// kernelConfig is the value of the program's config map.
+func (c Config) kernelConfig() filterConfig {
+	kc := filterConfig{ClientBudget: c.ClientBudget, ServerBudget: c.ServerBudget}
+	for _, p := range c.Ports {
+		kc.Ports[p>>6] |= 1 << (p & 63)
+	}
+	return kc
+}

@@ -1,0 +1,65 @@
+package bpf
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestConfigValidate(t *testing.T) {
+	good := DefaultConfig(443)
+	with := func(change func(*Config)) Config {
+		c := good
+		c.Ports = append([]uint16{}, good.Ports...)
+		change(&c)
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string // substring of the error; "" for none
+	}{
+		{"default", good, ""},
+		{"several ports", with(func(c *Config) { c.Ports = []uint16{443, 8443, 993, 65535} }), ""},
+		{"smallest", Config{Ports: []uint16{1}, MapEntries: 1, ClientBudget: 1, ServerBudget: 1}, ""},
+		{"largest", with(func(c *Config) { c.MapEntries, c.ClientBudget, c.ServerBudget = MaxMapEntries, MaxBudget, MaxBudget }), ""},
+		{"no ports", with(func(c *Config) { c.Ports = nil }), "no ports to watch"},
+		{"port 0", with(func(c *Config) { c.Ports = []uint16{443, 0} }), "port 0 cannot be watched"},
+		{"no map entries", with(func(c *Config) { c.MapEntries = 0 }), "map entries must be at least 1"},
+		{"map too large", with(func(c *Config) { c.MapEntries = MaxMapEntries + 1 }), "map entries 16777217: at most 16777216"},
+		{"no client budget", with(func(c *Config) { c.ClientBudget = 0 }), "client budget must be at least 1 byte"},
+		{"no server budget", with(func(c *Config) { c.ServerBudget = 0 }), "server budget must be at least 1 byte"},
+		{"client budget too large", with(func(c *Config) { c.ClientBudget = MaxBudget + 1 }), "client budget 1073741825: at most 1073741824 bytes"},
+		{"server budget too large", with(func(c *Config) { c.ServerBudget = 1<<32 - 1 }), "server budget 4294967295: at most"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tc.want)
+			}
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Errorf("Validate() = %v: does not wrap ErrInvalidConfig", err)
+			}
+		})
+	}
+}
+
+func TestKernelConfigBitmap(t *testing.T) {
+	kc := Config{Ports: []uint16{1, 63, 64, 443, 65535}, ClientBudget: 7, ServerBudget: 9}.kernelConfig()
+	if kc.ClientBudget != 7 || kc.ServerBudget != 9 {
+		t.Errorf("budgets %d/%d, want 7/9", kc.ClientBudget, kc.ServerBudget)
+	}
+	watched := map[int]bool{1: true, 63: true, 64: true, 443: true, 65535: true}
+	for p := 0; p < 65536; p++ {
+		got := kc.Ports[p>>6]>>(p&63)&1 == 1
+		if got != watched[p] {
+			t.Errorf("port %d: watched=%v, want %v", p, got, watched[p])
+		}
+	}
+}

@@ -1,0 +1,34 @@
+// Package bpf is the eBPF socket filter of the live capture: attached to
+// an AF_PACKET socket, it hands the sensor only TCP segments to or from
+// watched ports, and of each connection only what the flow table can use
+// (every SYN, FIN and RST, the first budget bytes of each direction, and
+// the pure ACKs of that early stretch). Bulk data stays in the kernel.
+//
+// The budget is counted in sequence space from each direction's first
+// sequence number (the SYN's plus one, or the first segment seen when a
+// connection is picked up mid-stream), kept per connection in an LRU hash
+// map, so retransmitted and reordered early bytes still pass. The filter
+// parses Ethernet, up to two 802.1Q/802.1ad tags, IPv4 and IPv6 (through
+// up to four hop-by-hop, routing or destination-options headers); IP
+// fragments and tunnelled traffic (GRE, ERSPAN, VXLAN, Geneve) are
+// dropped, so a span port that delivers encapsulated traffic must be
+// captured without this filter.
+//
+// What the flow table no longer sees: the packet and byte counters of a
+// flow record count only what passed; a segment that starts within the
+// budget passes whole, so on a capture interface with GRO a merged
+// super-packet can carry far more than the budget (harmless, but turn GRO
+// off for budgets to bite exactly); IPv4 packets with total length 0 (BIG
+// TCP) and IPv6 jumbograms are dropped as malformed. Entries are never
+// deleted: the LRU evicts closed connections, and a new SYN on the same
+// addresses and ports resets an entry.
+//
+// Load a Filter with Load, attach its FD to a socket (Attach, or
+// gopacket afpacket's SetEBPF), read its counters with Stats.
+//
+// filter.c is compiled by bpf2go into the committed filter_bpfel.* and
+// filter_bpfeb.* files, so building needs no clang. To regenerate after
+// editing filter.c (Debian: apt-get install clang llvm):
+//
+//	go generate ./bpf
+package bpf

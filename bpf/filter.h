@@ -1,0 +1,49 @@
+/* filter.h: the few kernel ABI definitions filter.c needs, so that
+ * regenerating needs only clang (no kernel or libbpf headers, no
+ * per-architecture include paths). Values are the kernel's stable UAPI. */
+#ifndef TLSENTRY_FILTER_H
+#define TLSENTRY_FILTER_H
+
+typedef unsigned char __u8;
+typedef unsigned short __u16;
+typedef unsigned int __u32;
+typedef unsigned long long __u64;
+
+/* The program reads only len; the verifier checks context accesses by
+ * offset, and len is the first field of the kernel's struct __sk_buff. */
+struct __sk_buff {
+	__u32 len;
+};
+
+enum {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
+};
+
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+};
+
+/* BTF-defined maps, as libbpf and cilium/ebpf read them. */
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
+#define SEC(name) __attribute__((section(name), used))
+#define __always_inline inline __attribute__((always_inline))
+
+/* Helpers by their fixed ids (include/uapi/linux/bpf.h). */
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
+static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
+static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define bpf_ntohs(x) __builtin_bswap16(x)
+#define bpf_ntohl(x) __builtin_bswap32(x)
+#else
+#define bpf_ntohs(x) (x)
+#define bpf_ntohl(x) (x)
+#endif
+
+#endif

@@ -1,0 +1,140 @@
+//go:build linux
+
+package bpf
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// reference classifies a frame by the rules filter.c implements, written
+// over a byte slice: pass stands for "a TCP segment with a watched port",
+// which the kernel program then passes or holds over budget.
+func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint8) {
+	be16 := func(b []byte) uint32 { return uint32(binary.BigEndian.Uint16(b)) }
+	if len(frame) < 14 {
+		return malformed, 0
+	}
+	et, off := be16(frame[12:]), uint32(14)
+	for i := 0; i < 2 && (et == 0x8100 || et == 0x88a8 || et == 0x9100); i++ {
+		if uint32(len(frame)) < off+4 {
+			return malformed, 0
+		}
+		et, off = be16(frame[off+2:]), off+4
+	}
+	var l4, l4len uint32
+	switch et {
+	case 0x0800:
+		if uint32(len(frame)) < off+20 || frame[off]>>4 != 4 {
+			return malformed, 0
+		}
+		ihl, total := uint32(frame[off]&0xf)*4, be16(frame[off+2:])
+		if ihl < 20 || total < ihl || off+total > uint32(len(frame)) {
+			return malformed, 0
+		}
+		if be16(frame[off+6:])&0x3fff != 0 {
+			return fragment, 0
+		}
+		if frame[off+9] != 6 {
+			return notWatched, 0
+		}
+		l4, l4len = off+ihl, total-ihl
+	case 0x86dd:
+		if uint32(len(frame)) < off+40 || frame[off]>>4 != 6 {
+			return malformed, 0
+		}
+		l4, l4len = off+40, be16(frame[off+4:])
+		if l4+l4len > uint32(len(frame)) {
+			return malformed, 0
+		}
+		next := frame[off+6]
+		for i := 0; i < 4 && next != 6; i++ {
+			switch next {
+			case 44:
+				return fragment, 0
+			case 0, 43, 60:
+			default:
+				return notWatched, 0
+			}
+			if uint32(len(frame)) < l4+2 {
+				return malformed, 0
+			}
+			n := (uint32(frame[l4+1]) + 1) * 8
+			if n > l4len {
+				return malformed, 0
+			}
+			next, l4, l4len = frame[l4], l4+n, l4len-n
+		}
+		if next != 6 {
+			return malformed, 0
+		}
+	default:
+		return notWatched, 0
+	}
+	if l4len < 20 {
+		return malformed, 0
+	}
+	tcp := frame[l4:]
+	doff := uint32(tcp[12]>>4) * 4
+	if doff < 20 || doff > l4len {
+		return malformed, 0
+	}
+	if !watched(uint16(be16(tcp[0:]))) && !watched(uint16(be16(tcp[2:]))) {
+		return notWatched, 0
+	}
+	return pass, tcp[13]
+}
+
+// FuzzFilter checks the kernel program against reference on any frame:
+// the same drop reason, SYN/FIN/RST of watched connections always pass,
+// and a pass keeps the whole frame.
+func FuzzFilter(f *testing.F) {
+	filter := loadForTest(f, Config{Ports: []uint16{443, 8443}, MapEntries: 4096, ClientBudget: 3000, ServerBudget: 3000})
+	watched := func(p uint16) bool { return p == 443 || p == 8443 }
+	for _, fr := range []tcpFrame{
+		{src: clientIP, dst: serverIP, sport: 40000, dport: 443, seq: 1, flags: "S"},
+		{src: serverIP, dst: clientIP, sport: 443, dport: 40000, seq: 9, flags: "PA", payload: 100, vlans: 1},
+		{src: client6, dst: server6, sport: 40000, dport: 8443, seq: 5000, flags: "PA", payload: 40, vlans: 2},
+		{src: client6, dst: server6, sport: 40000, dport: 443, seq: 7, flags: "F", ipv6Ext: append(ipv6Option(layers.IPProtocolIPv6Destination), ipv6Option(layers.IPProtocolTCP)...), ipv6ExtType: layers.IPProtocolIPv6HopByHop},
+		{src: clientIP, dst: serverIP, sport: 40000, dport: 80, seq: 1, flags: "R"},
+	} {
+		f.Add(fr.bytes(f))
+	}
+	f.Add(udpFrame(f, 40000, 443))
+	f.Add(arpFrame(f))
+	f.Add(ipv4Fragment(f, 443, 0, true))
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		frame = frame[:min(len(frame), maxTestRunFrame)]
+		before, err := filter.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := run(t, filter, frame)
+		after, err := filter.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		verdict := pass
+		switch {
+		case after.NotWatched > before.NotWatched:
+			verdict = notWatched
+		case after.Fragment > before.Fragment:
+			verdict = fragment
+		case after.Malformed > before.Malformed:
+			verdict = malformed
+		case after.OverBudget > before.OverBudget:
+			verdict = overBudget
+		}
+		if (verdict == pass && got != uint32(len(frame))) || (verdict != pass && got != 0) {
+			t.Fatalf("returned %d for a %d-byte frame, counted as %s", got, len(frame), verdictNames[verdict])
+		}
+		want, flags := reference(frame, watched)
+		switch {
+		case want == pass && verdict == overBudget && flags&(0x01|0x02|0x04) == 0:
+		case want != verdict:
+			t.Fatalf("filter: %s, reference: %s (frame % x)", verdictNames[verdict], verdictNames[want], frame)
+		}
+	})
+}
