@@ -24,6 +24,10 @@ import (
 type PipelineConfig struct {
 	// Workers is the number of flow tables: one per capture worker.
 	Workers int
+	// Ports are the watched TCP ports: segments with neither port in it
+	// are not tracked (the eBPF filter, when attached, already keeps
+	// them in the kernel). Empty: every port.
+	Ports []uint16
 	// Table bounds the tables; MaxFlows is for all of them together.
 	Table flow.Config
 
@@ -139,7 +143,7 @@ func NewPipeline(cfg PipelineConfig) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	p.shards = newShards(tables, m)
+	p.shards = newShards(tables, cfg.Ports, m)
 	return p, nil
 }
 

@@ -2,6 +2,7 @@ package sensor_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/netip"
@@ -63,6 +64,7 @@ type flowSet struct {
 	seed  uint64
 	net   byte
 	close capgen.CloseKind
+	port  uint16 // server port; 0: 443
 }
 
 func clientAddr(net byte, i int) netip.Addr {
@@ -79,10 +81,11 @@ func writeCapture(t *testing.T, dir, name string, sets ...flowSet) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		port := cmp.Or(set.port, 443)
 		for i, conv := range convs {
 			spec := capgen.FlowSpec{
 				Client:    netip.AddrPortFrom(clientAddr(set.net, i), uint16(40000+i)),
-				Server:    netip.MustParseAddrPort("192.0.2.1:443"),
+				Server:    netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), port),
 				Start:     start.Add(time.Duration(i)*150*time.Millisecond + time.Duration(si)*7*time.Millisecond),
 				ClientISN: uint32(1000 * (i + 1)), ServerISN: uint32(7000 * (i + 1)),
 				MSS: 1200, Handshake: true, Close: set.close, ACKs: true, Seed: uint64(i),

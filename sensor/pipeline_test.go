@@ -422,3 +422,31 @@ func TestPipelineSetFlowLog(t *testing.T) {
 		t.Error("SetFlowLog(nil) did not return the log it replaced")
 	}
 }
+
+// TestPipelineWatchesOnlyItsPorts: with ports set, flows on other ports
+// never reach the tables, with one table or several.
+func TestPipelineWatchesOnlyItsPorts(t *testing.T) {
+	m := trainedModel(t)
+	path := writeCapture(t, t.TempDir(), "ports.pcap",
+		flowSet{kind: labset.Benign, n: 6, seed: 28, net: benignNet, close: capgen.CloseFIN},
+		flowSet{kind: labset.NonTLSSSH, n: 5, seed: 29, net: sshNet, close: capgen.CloseFIN, port: 22})
+	for _, workers := range []int{1, 3} {
+		alerts, _ := openLog(t, t.TempDir(), "alerts.json")
+		mets := newMetrics(t)
+		cfg := pipelineConfig(m, mets, 0.5)
+		cfg.Workers, cfg.Ports, cfg.Alerts = workers, []uint16{443, 8443}, alerts
+		p, err := sensor.NewPipeline(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Run(context.Background(), &sensor.FileInput{Paths: []string{path}}); err != nil {
+			t.Fatal(err)
+		}
+		if st := p.Stats(); st.Scored != 6 || st.Tables.FlowsOpened != 6 {
+			t.Errorf("%d workers: %d flows opened, %d scored; want the 6 on port 443", workers, st.Tables.FlowsOpened, st.Scored)
+		}
+		if testutil.ToFloat64(mets.Bytes.WithLabelValues("0")) == 0 {
+			t.Errorf("%d workers: no bytes counted", workers)
+		}
+	}
+}

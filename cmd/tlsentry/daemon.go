@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/internal/sdnotify"
 	"github.com/tlsentry/tlsentry/sensor"
@@ -39,6 +40,8 @@ type daemon struct {
 	flowLog       *alertlog.Log // nil when output.flow_log is empty
 	pipeline      *sensor.Pipeline
 	source        sensor.PacketSource
+	live          *sensor.LiveInput // nil with capture files
+	filter        *bpf.Filter       // nil without capture.bpf
 
 	registry        *prometheus.Registry
 	metrics         *metrics.Metrics
@@ -97,8 +100,22 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			return nil, cfg.Errorf("output.flow_log", "%v", err)
 		}
 	}
+	// The capture opens before the pipeline: it decides how many flow
+	// tables there are (one per socket), and packets queue in its rings
+	// from now on.
+	workers := cfg.Capture.Workers
+	if d.offline() {
+		d.source = &sensor.FileInput{Paths: d.files, Report: func(err error) { d.log.Warn("capture file problem", zap.Error(err)) }}
+	} else {
+		live, err := d.openLive(cfg)
+		if err != nil {
+			return nil, err
+		}
+		d.source, workers = live, live.Workers()
+	}
 	d.pipeline, err = sensor.NewPipeline(sensor.PipelineConfig{
-		Workers:        cfg.Capture.Workers,
+		Workers:        workers,
+		Ports:          ports(cfg),
 		Table:          cfg.Flow.TableConfig(),
 		BatchSize:      cfg.Detector.BatchSize,
 		BatchTimeout:   cfg.Detector.BatchTimeout,
@@ -117,11 +134,6 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		return nil, err
 	}
 	d.holder = config.NewHolder(cfg, d.checkReload)
-	if d.offline() {
-		d.source = &sensor.FileInput{Paths: d.files, Report: func(err error) { d.log.Warn("capture file problem", zap.Error(err)) }}
-	} else if d.source, err = d.liveSource(); err != nil {
-		return nil, err
-	}
 	return d, nil
 }
 
@@ -274,6 +286,14 @@ func (d *daemon) reopen() {
 // close closes what startDaemon opened; the pipeline has stopped.
 func (d *daemon) close() {
 	var errs []error
+	if d.live != nil {
+		for _, c := range d.live.Captures {
+			c.Close() // a capture that ran is closed already
+		}
+	}
+	if d.filter != nil {
+		errs = append(errs, d.filter.Close())
+	}
 	if d.metricsListener != nil {
 		d.metricsListener.Close() // unless Serve took it (and closed it)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/internal/sdnotify"
-	"github.com/tlsentry/tlsentry/sensor"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
 )
 
@@ -94,6 +92,7 @@ func (d *daemon) run(ctx context.Context) error {
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
 		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", st.Alerts), zap.Uint64("suppressed", st.Suppressed),
 		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", st.WriteErrors)}
+	fields = append(fields, d.captureFields()...)
 	if err != nil {
 		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)
 		return err
@@ -145,8 +144,3 @@ func (d *daemon) startFields() []zap.Field {
 	}
 }
 
-// errNoLiveCapture: this build has no live capture source yet.
-var errNoLiveCapture = errors.New("live capture is not in this build yet: replay capture files with -r")
-
-// liveSource opens the live capture for cfg.
-func (d *daemon) liveSource() (sensor.PacketSource, error) { return nil, errNoLiveCapture }

@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/sensor"
@@ -25,18 +28,62 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if trained.dir != "" {
+		os.RemoveAll(trained.dir)
+	}
+	os.Exit(code)
 }
 
-// writeConfig writes a daemon configuration into dir: the logs in dir,
-// no metrics endpoint, then extra YAML sections (which replace the
-// defaults written here when they name the same section).
+// trained is a hybrid model file fitted in the test process on benign
+// labset flows (a few seconds), so that the daemon's tests do not hang
+// on what the embedded default model makes of SSH.
+var trained struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+func trainedModelFile(t *testing.T) string {
+	t.Helper()
+	trained.once.Do(func() {
+		ctx := context.Background()
+		flows, err := labset.Flows(ctx, labset.Benign, 240, 11)
+		if err != nil {
+			trained.err = err
+			return
+		}
+		file, err := detector.Train(ctx, flows, detector.TrainConfig{Kind: model.KindHybrid, Epochs: 1, Trees: 50, Seed: 1})
+		if err != nil {
+			trained.err = err
+			return
+		}
+		data, err := file.Encode()
+		if err != nil {
+			trained.err = err
+			return
+		}
+		if trained.dir, trained.err = os.MkdirTemp("", "tlsentry-model-"); trained.err != nil {
+			return
+		}
+		trained.path = filepath.Join(trained.dir, "test.model")
+		trained.err = os.WriteFile(trained.path, data, 0o644)
+	})
+	if trained.err != nil {
+		t.Fatalf("training the test model: %v", trained.err)
+	}
+	return trained.path
+}
+
+// writeConfig writes a daemon configuration into dir: the test model,
+// the logs in dir, no metrics endpoint, then extra YAML sections (which
+// replace the defaults written here when they name the same section).
 func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 	t.Helper()
 	base := map[string]string{
 		"sensor":   "  name: e2e-sensor\n",
 		"capture":  "  workers: 2\n",
-		"detector": "  threshold: 0.6\n  batch_timeout: 10ms\n",
+		"detector": "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n",
 		"output":   "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: true\n  log: tlsentry.log\n  log_level: debug\n",
 		"metrics":  "  listen: \"\"\n",
 	}

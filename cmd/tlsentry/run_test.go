@@ -21,9 +21,10 @@ import (
 )
 
 // TestRunOfflineEndToEnd runs the daemon over the sample and SSH-on-443
-// captures: its alerts are exactly the flows `tlsentry score` flags at the
-// same threshold, written to the alert log and (in the foreground) to
-// stdout; the flow log has every flow.
+// captures: its alerts are exactly the flows `tlsentry score` flags with
+// the same model and threshold, every SSH flow among them, written to the
+// alert log and (in the foreground) to stdout; the flow log has every
+// flow.
 func TestRunOfflineEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	ssh, err := labset.WriteSet(context.Background(), dir, labset.NonTLSSSH, 6, 3)
@@ -36,7 +37,7 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 
-	scored, _, err := runCmd(t, "score", "-threshold", "0.6", "-r", sample, "-r", ssh)
+	scored, _, err := runCmd(t, "score", "-model", trainedModelFile(t), "-r", sample, "-r", ssh)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,13 +45,18 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	os.WriteFile(scoreFile, []byte(scored), 0o644)
 	var want []string
 	all := readLines(t, scoreFile)
+	threshold, ssh443 := 0.0, 0
 	for _, r := range all {
 		if r.Anomaly != nil && r.Anomaly.Alert {
 			want = append(want, r.endpoint())
+			threshold = r.Anomaly.Threshold
+			if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
+				ssh443++
+			}
 		}
 	}
-	if len(want) == 0 {
-		t.Fatal("score flags nothing at 0.6: the test needs alerts")
+	if ssh443 != 6 {
+		t.Fatalf("score flags %d of the 6 SSH flows: the test model should flag them all", ssh443)
 	}
 
 	alerts := readLines(t, filepath.Join(dir, "alerts.json"))
@@ -58,7 +64,7 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	for _, a := range alerts {
 		got = append(got, a.endpoint())
 		if a.EventType != "alert" || a.Sensor != "e2e-sensor" || a.Anomaly == nil || !a.Anomaly.Alert ||
-			a.Anomaly.Threshold != 0.6 || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
+			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
 		}
 		if _, err := sensor.ParseEveTime(a.Timestamp); err != nil {
@@ -98,7 +104,7 @@ func TestRunRefusesBadStart(t *testing.T) {
 		{"unknown key", map[string]string{"detector": "  treshold: 0.5\n"}, true, "detector.treshold: unknown key"},
 		{"live without interfaces", nil, false, "capture.interfaces: live capture needs at least one interface"},
 		{"missing model", map[string]string{"detector": "  model: nope.model\n"}, true, "detector.model: model: open"},
-		{"threshold over 1", map[string]string{"detector": "  threshold: 2\n"}, true, "cnn-iforest models score below 1"},
+		{"alert rate the model lacks", map[string]string{"detector": "  model: " + trainedModelFile(t) + "\n  alert_rate: 0.005\n"}, true, "detector.alert_rate: 0.005: the model knows"},
 		{"metrics port in use", map[string]string{"metrics": "  listen: " + busy.Addr().String() + "\n"}, true, "metrics.listen:"},
 	}
 	for _, tc := range tests {
@@ -120,7 +126,10 @@ func TestRunRefusesBadStart(t *testing.T) {
 // changes are reported, and the flow log comes and goes.
 func TestDaemonReload(t *testing.T) {
 	dir := t.TempDir()
-	path := writeConfig(t, dir, map[string]string{"output": "  alert_log: alerts.json\n  log: tlsentry.log\n"})
+	path := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.6\n",
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n",
+	})
 	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +141,7 @@ func TestDaemonReload(t *testing.T) {
 	}
 
 	writeConfig(t, dir, map[string]string{
-		"detector":  "  threshold: 0.75\n  batch_timeout: 10ms\n",
+		"detector":  "  model: " + trainedModelFile(t) + "\n  threshold: 0.75\n",
 		"allowlist": "  cidrs: [10.0.0.0/8]\n",
 		"output":    "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: false\n  log: tlsentry.log\n",
 	})
@@ -156,8 +165,9 @@ func TestDaemonReload(t *testing.T) {
 	}
 
 	writeConfig(t, dir, map[string]string{
-		"flow":   "  max_flows: 1000\n",
-		"output": "  alert_log: alerts.json\n  log: tlsentry.log\n",
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.6\n",
+		"flow":     "  max_flows: 1000\n",
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n",
 	})
 	d.reload()
 	if d.flowLog != nil || d.pipeline.SetFlowLog(nil) != nil {
@@ -192,7 +202,8 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		t.Skipf("needs a named pipe: %v", err)
 	}
 	// One worker: the table sees each packet as soon as it is read.
-	sections := map[string]string{"capture": "  workers: 1\n", "detector": "  threshold: 0.999\n  batch_timeout: 10ms\n"}
+	detector := "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n"
+	sections := map[string]string{"capture": "  workers: 1\n", "detector": detector + "  threshold: 1000\n"}
 	cfg := writeConfig(t, dir, sections)
 	logPath, alertPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json"), filepath.Join(dir, "flows.json")
 
@@ -225,7 +236,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	}
 	waitUntil(t, "the first flows scored", func() bool { return len(readLines(t, flowPath)) == 5 })
 	if n := len(readLines(t, alertPath)); n != 0 {
-		t.Fatalf("%d alerts at threshold 0.999", n)
+		t.Fatalf("%d alerts at threshold 1000", n)
 	}
 
 	signal := func(sig syscall.Signal, logged string) {
@@ -235,10 +246,10 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		}
 		waitUntil(t, "the daemon to log "+logged, func() bool { return fileContains(logPath, logged) })
 	}
-	sections["detector"] = "  threshold: 0.01\n  batch_timeout: 10ms\n"
+	sections["detector"] = detector + "  threshold: 0.01\n"
 	writeConfig(t, dir, sections)
 	signal(syscall.SIGHUP, `"msg":"configuration reloaded"`)
-	os.WriteFile(cfg, []byte("detector:\n  threshold: 0.999\n  bogus: 1\n"), 0o644)
+	os.WriteFile(cfg, []byte("detector:\n  threshold: 1000\n  bogus: 1\n"), 0o644)
 	signal(syscall.SIGHUP, "configuration reload refused")
 	os.Rename(alertPath, alertPath+".1")
 	signal(syscall.SIGUSR1, `"msg":"logs reopened"`)
