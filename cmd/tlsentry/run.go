@@ -143,4 +143,3 @@ func (d *daemon) startFields() []zap.Field {
 		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
 	}
 }
-
