@@ -113,7 +113,11 @@ type eveLine struct {
 	PrefixLen int                   `json:"prefix_len"`
 	Prefix    []byte                `json:"prefix"`
 	AppProto  string                `json:"app_proto"`
-	Anomaly   *sensor.AnomalyRecord `json:"anomaly"`
+	EndReason string                `json:"end_reason"`
+	TLS       *struct {
+		SNI string `json:"sni"`
+	} `json:"tls"`
+	Anomaly *sensor.AnomalyRecord `json:"anomaly"`
 }
 
 func (l eveLine) endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
