@@ -105,15 +105,15 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 
 // eveLine is the part of an alert or flow line the tests look at.
 type eveLine struct {
-	Timestamp string                `json:"timestamp"`
-	EventType string                `json:"event_type"`
-	Sensor    string                `json:"sensor"`
-	SrcIP     string                `json:"src_ip"`
-	SrcPort   uint16                `json:"src_port"`
-	PrefixLen int                   `json:"prefix_len"`
-	Prefix    []byte                `json:"prefix"`
-	AppProto  string                `json:"app_proto"`
-	EndReason string                `json:"end_reason"`
+	Timestamp string `json:"timestamp"`
+	EventType string `json:"event_type"`
+	Sensor    string `json:"sensor"`
+	SrcIP     string `json:"src_ip"`
+	SrcPort   uint16 `json:"src_port"`
+	PrefixLen int    `json:"prefix_len"`
+	Prefix    []byte `json:"prefix"`
+	AppProto  string `json:"app_proto"`
+	EndReason string `json:"end_reason"`
 	TLS       *struct {
 		SNI string `json:"sni"`
 	} `json:"tls"`
