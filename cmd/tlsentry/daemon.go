@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,8 @@ type daemon struct {
 	source        sensor.PacketSource
 	live          *sensor.LiveInput // nil with capture files
 	filter        *bpf.Filter       // nil without capture.bpf
+
+	stopOnce sync.Once
 
 	registry        *prometheus.Registry
 	metrics         *metrics.Metrics

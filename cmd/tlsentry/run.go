@@ -86,7 +86,7 @@ func (d *daemon) run(ctx context.Context) error {
 	err := d.pipeline.Run(ctx, d.source)
 	close(pipelineDone)
 	signals.Wait()
-	d.notify(sdnotify.Stopping) // again, for an input that ended by itself
+	d.stopping() // for an input that ended by itself
 
 	st := d.pipeline.Stats()
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
@@ -113,12 +113,19 @@ func (d *daemon) handleSignals(ctx context.Context, hup, usr1 <-chan os.Signal, 
 			d.reopen()
 		case <-stopping:
 			stopping = nil
-			d.notify(sdnotify.Stopping)
-			d.log.Info("stopping: capture stopped, scoring the flows in hand")
+			d.stopping()
 		case <-done:
 			return
 		}
 	}
+}
+
+// stopping tells systemd, once, that the daemon is on its way out.
+func (d *daemon) stopping() {
+	d.stopOnce.Do(func() {
+		d.notify(sdnotify.Stopping)
+		d.log.Info("stopping: capture stopped, scoring the flows in hand")
+	})
 }
 
 // notify tells systemd (when it runs the daemon as Type=notify).
