@@ -20,7 +20,7 @@ import (
 
 // TrainConfig says what to train and how.
 type TrainConfig struct {
-	Kind      string  // model.KindHybrid, model.KindCNNIForest (default) or model.KindVAE
+	Kind      string  // model.KindHybrid (default), model.KindCNNIForest or model.KindVAE
 	Epochs    int     // autoencoder epochs; 0: the model's default (10)
 	Batch     int     // images per step; 0: the model's default
 	Seed      uint64  // weights, shuffling, validation split and forest
@@ -45,7 +45,7 @@ type Progress struct {
 
 func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Kind == "" {
-		c.Kind = model.KindCNNIForest
+		c.Kind = model.KindHybrid
 	}
 	if c.ValSplit == 0 {
 		c.ValSplit = 0.1

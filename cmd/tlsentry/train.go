@@ -22,7 +22,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var files fileList
 	var cfg detector.TrainConfig
 	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
-	kind := fs.String("model", model.KindCNNIForest, "model kind: "+model.KindHybrid+", "+model.KindCNNIForest+" or "+model.KindVAE)
+	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
 	fs.IntVar(&cfg.Epochs, "epochs", 10, "autoencoder epochs (at most; early stopping may end sooner)")
 	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
@@ -34,17 +34,24 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
+	var live liveLearning
+	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
+	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
+	fs.StringVar(&live.ports, "ports", "443", "with -i: watched TCP server ports, comma-separated")
+	fs.IntVar(&live.maxFlows, "max-flows", 200000, "with -i: stop learning after this many flows")
+	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers (0: the capture's default)")
+	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n\nLearns what the flows of the given captures look like and writes a model file.")
+		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return ignoreHelp(err)
 	}
-	if len(files) == 0 || *out == "" {
+	if (len(files) == 0) == (live.iface == "") || *out == "" {
 		fs.Usage()
-		return fmt.Errorf("%w: train needs -r FILE and -out MODEL", errUsage)
+		return fmt.Errorf("%w: train needs -out MODEL and either -r FILE or -i IFACE", errUsage)
 	}
 	if *holdout {
 		var held []string
@@ -65,16 +72,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		report(p)
 	}
 
-	set, loadErr := dataset.Load(ctx, files, flow.Config{})
+	flows, loadErr := trainingFlows(ctx, files, &live, stderr)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if loadErr != nil {
 		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
 	}
-	flows := make([]*flow.Flow, len(set))
-	for i := range set {
-		flows[i] = set[i].Flow
+	if live.iface != "" {
+		cfg.Sources = []string{"live:" + live.iface}
 	}
 	if *tlsOnly {
 		n := len(flows)
@@ -101,6 +107,20 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return loadErr
+}
+
+// trainingFlows reads the flows of the capture files, or captures them
+// live when an interface is given.
+func trainingFlows(ctx context.Context, files []string, live *liveLearning, stderr io.Writer) ([]*flow.Flow, error) {
+	if live.iface != "" {
+		return live.captureFlows(ctx, stderr)
+	}
+	set, err := dataset.Load(ctx, files, flow.Config{})
+	flows := make([]*flow.Flow, len(set))
+	for i := range set {
+		flows[i] = set[i].Flow
+	}
+	return flows, err
 }
 
 // printModel reports what a model learned.

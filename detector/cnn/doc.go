@@ -27,5 +27,9 @@
 //   - GorgoniaEncoder runs the encoder half as a gorgonia graph: the
 //     reference that the fast encoder is tested against.
 //   - Encoder is the sensor's encoder: direct 3x3 convolutions fused with
-//     bias, ReLU and pooling, in plain Go, with no allocation per call.
+//     bias, ReLU and pooling, with no allocation per call. On amd64 the
+//     layers run as AVX-512 or AVX2+FMA assembly kernels (chosen at run time
+//     with golang.org/x/sys/cpu; Kernels says which), vectorised over a
+//     row's output pixels; elsewhere, and on CPUs without them, in plain Go.
+//     Tests hold every path to the plain-Go one and to gorgonia.
 package cnn

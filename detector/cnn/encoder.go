@@ -1,6 +1,9 @@
 package cnn
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Padded working sizes: every buffer has a one-value zero border, so the
 // 3x3 "same" convolutions need no edge tests.
@@ -13,18 +16,26 @@ const (
 	h2     = h1 / 2 // enc2 pooled side (8) = CodeSide
 	p2Side = h2 + 2 // padded enc2 output side (10)
 	p2Size = p2Side * p2Side
+	lanes  = 8 // float32 lanes of an AVX2 vector
 )
 
-// Encoder is the sensor's encoder: the encoder half of the autoencoder in
-// plain Go, agreeing with GorgoniaEncoder to float32 rounding. Each
-// convolution is computed directly (3x3 taps, weights held in locals) and
-// fused with its bias, ReLU and 2x2 max-pool; working memory is a few
-// padded per-image buffers (about 26 KB, so it stays in the L1/L2 cache),
-// allocated once. Encode allocates nothing.
+// Encoder is the sensor's encoder: the encoder half of the autoencoder,
+// agreeing with GorgoniaEncoder to float32 rounding. Each convolution is
+// computed directly and fused with its bias, ReLU and 2x2 max-pool; working
+// memory is a few padded per-image buffers (about 26 KB, so they stay in
+// the L1/L2 cache) and the weights (about 12 KB), allocated once. Encode
+// allocates nothing.
+//
+// On amd64 CPUs with AVX2 and FMA the convolutions run in assembly kernels
+// that vectorise over 8 output pixels of a row (16 with AVX-512;
+// conv_amd64.go); elsewhere they run in plain Go (encoder_generic.go). The
+// paths agree to float32 rounding: the kernels fuse multiply and add and
+// sum in another order.
 //
 // An Encoder is not safe for concurrent use; give each worker its own.
 type Encoder struct {
-	max int
+	max  int
+	kern kernels
 
 	w1 [c1][9]float32
 	b1 [c1]float32
@@ -32,6 +43,12 @@ type Encoder struct {
 	b2 [CodeChans]float32
 	w3 [CodeChans][CodeChans][9]float32
 	b3 [CodeChans]float32
+
+	// enc2 and enc3 weights for the AVX2 kernels, each repeated across
+	// the eight lanes of a vector, laid out (in, out, tap, lane) and (out,
+	// in, tap, lane), the order in which the kernels walk them.
+	w2v [c1][CodeChans][9][lanes]float32
+	w3v [CodeChans][CodeChans][9][lanes]float32
 
 	in    [pIn * pIn]float32   // padded input image
 	rowNZ [pIn]bool            // in's row r has a non-zero value
@@ -42,13 +59,46 @@ type Encoder struct {
 // NewEncoder copies w's encoder weights into an Encoder that takes up to
 // maxBatch images per call.
 func NewEncoder(w *Weights, maxBatch int) (*Encoder, error) {
+	return newEncoder(w, maxBatch, bestKernels)
+}
+
+// kernels names a path through the convolutions.
+type kernels uint8
+
+const (
+	kernelsGeneric kernels = iota // plain Go
+	kernelsAVX2                   // amd64 assembly, AVX2 and FMA
+	kernelsAVX512                 // amd64 assembly, AVX-512F for enc1 and enc2
+)
+
+func (k kernels) String() string {
+	return [...]string{"generic", "avx2", "avx512"}[k]
+}
+
+// available reports whether this CPU runs k.
+func (k kernels) available() bool {
+	switch k {
+	case kernelsAVX2:
+		return haveAVX2
+	case kernelsAVX512:
+		return haveAVX512
+	}
+	return true
+}
+
+// newEncoder is NewEncoder on the given path; tests use it to run every
+// path the CPU has.
+func newEncoder(w *Weights, maxBatch int, kern kernels) (*Encoder, error) {
+	if !kern.available() {
+		return nil, fmt.Errorf("cnn: %v kernels: not supported by this CPU", kern)
+	}
 	if maxBatch < 1 {
 		return nil, fmt.Errorf("cnn: max batch %d: must be at least 1", maxBatch)
 	}
 	if err := w.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Encoder{max: maxBatch}
+	e := &Encoder{max: maxBatch, kern: kern}
 	for o := range c1 {
 		copy(e.w1[o][:], w.Convs[Enc1].W[o*9:])
 	}
@@ -63,6 +113,20 @@ func NewEncoder(w *Weights, maxBatch int) (*Encoder, error) {
 	}
 	copy(e.b2[:], w.Convs[Enc2].B)
 	copy(e.b3[:], w.Convs[Enc3].B)
+	for c := range c1 {
+		for o := range CodeChans {
+			for k := range 9 {
+				fill(e.w2v[c][o][k][:], e.w2[o][c][k])
+			}
+		}
+	}
+	for o := range CodeChans {
+		for c := range CodeChans {
+			for k := range 9 {
+				fill(e.w3v[o][c][k][:], e.w3[o][c][k])
+			}
+		}
+	}
 	return e, nil
 }
 
@@ -82,144 +146,51 @@ func (e *Encoder) Encode(images []float32, n int, codes []float32) {
 	}
 }
 
+// Kernels names the path e runs: "avx512" or "avx2" (amd64 assembly), or
+// "generic" (plain Go).
+func (e *Encoder) Kernels() string { return e.kern.String() }
+
 func (e *Encoder) encodeOne(img, code []float32) {
-	e.load(img)
-	e.layer1()
-	e.layer2()
-	e.layer3(code)
+	if e.kern != kernelsGeneric {
+		e.encodeSIMD(img, code)
+		return
+	}
+	e.encodeGeneric(img, code)
 }
 
 // load copies img into the interior of the padded input and notes which
-// rows have a non-zero value (short flows end in zero rows).
+// rows have a non-zero value (short flows end in zero rows). The test ORs
+// the bits less the sign, branch-free (-0 counts as zero, as v != 0 would).
 func (e *Encoder) load(img []float32) {
 	img = img[:Pixels]
 	for y := range Side {
 		src := img[y*Side : y*Side+Side]
-		dst := e.in[(y+1)*pIn+1 : (y+1)*pIn+1+Side]
-		nz := false
-		for x, v := range src {
-			dst[x] = v
-			nz = nz || v != 0
+		copy(e.in[(y+1)*pIn+1:][:Side], src)
+		var bits uint32
+		for _, v := range src {
+			bits |= math.Float32bits(v)
 		}
-		e.rowNZ[y+1] = nz
+		e.rowNZ[y+1] = bits&^(1<<31) != 0
 	}
 }
 
-// layer1 is enc1 (1->16) + bias + ReLU + 2x2 max-pool. Each pooled value
-// needs the 2x2 convolution outputs of a 4x4 input patch; the patch is read
-// row by row, each row feeding the outputs above and below it.
-func (e *Encoder) layer1() {
-	for py := range h1 {
-		r := 2 * py // padded rows r .. r+3
-		if !(e.rowNZ[r] || e.rowNZ[r+1] || e.rowNZ[r+2] || e.rowNZ[r+3]) {
-			// Every sum is zero: the pooled value is ReLU(bias).
-			for c := range c1 {
-				v := max(e.b1[c], 0)
-				out := e.p1[c*p1Size+(py+1)*p1Side+1:][:h1]
-				for i := range out {
-					out[i] = v
-				}
-			}
-			continue
-		}
-		in0 := e.in[r*pIn:][:pIn]
-		in1 := e.in[(r+1)*pIn:][:pIn]
-		in2 := e.in[(r+2)*pIn:][:pIn]
-		in3 := e.in[(r+3)*pIn:][:pIn]
-		for c := range c1 {
-			k := &e.w1[c]
-			k0, k1, k2, k3, k4, k5, k6, k7, k8 := k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]
-			b := e.b1[c]
-			out := e.p1[c*p1Size+(py+1)*p1Side+1:][:h1]
-			for px := range out {
-				x := 2 * px
-				a := (*[4]float32)(in0[x : x+4])
-				s00 := k0*a[0] + k1*a[1] + k2*a[2]
-				s01 := k0*a[1] + k1*a[2] + k2*a[3]
-				a = (*[4]float32)(in1[x : x+4])
-				s00 += k3*a[0] + k4*a[1] + k5*a[2]
-				s01 += k3*a[1] + k4*a[2] + k5*a[3]
-				s10 := k0*a[0] + k1*a[1] + k2*a[2]
-				s11 := k0*a[1] + k1*a[2] + k2*a[3]
-				a = (*[4]float32)(in2[x : x+4])
-				s00 += k6*a[0] + k7*a[1] + k8*a[2]
-				s01 += k6*a[1] + k7*a[2] + k8*a[3]
-				s10 += k3*a[0] + k4*a[1] + k5*a[2]
-				s11 += k3*a[1] + k4*a[2] + k5*a[3]
-				a = (*[4]float32)(in3[x : x+4])
-				s10 += k6*a[0] + k7*a[1] + k8*a[2]
-				s11 += k6*a[1] + k7*a[2] + k8*a[3]
-				out[px] = max(max(max(s00, s01), max(s10, s11))+b, 0)
-			}
-		}
+// zeroRows reports whether the padded input rows r .. r+3, the patch under
+// pooled enc1 row r/2, are all zero.
+func (e *Encoder) zeroRows(r int) bool {
+	return !(e.rowNZ[r] || e.rowNZ[r+1] || e.rowNZ[r+2] || e.rowNZ[r+3])
+}
+
+// layer1BiasRow writes pooled enc1 row py for an all-zero input patch:
+// every sum is zero, so each value is ReLU(bias).
+func (e *Encoder) layer1BiasRow(py int) {
+	for c := range c1 {
+		v := max(e.b1[c], 0)
+		fill(e.p1[c*p1Size+(py+1)*p1Side+1:][:h1], v)
 	}
 }
 
-// layer2 is enc2 (16->2) + bias + ReLU + 2x2 max-pool, both output channels
-// at once: each 4x4 patch of an input channel is read once for the eight
-// convolution outputs under one pooled position of each channel.
-func (e *Encoder) layer2() {
-	for py := range h2 {
-		for px := range h2 {
-			base := 2*py*p1Side + 2*px
-			var s00, s01, s10, s11, t00, t01, t10, t11 float32
-			for c := range c1 {
-				k := &e.w2[0][c]
-				q := &e.w2[1][c]
-				p := e.p1[c*p1Size+base:][:3*p1Side+4]
-				a := (*[4]float32)(p[0:4])
-				s00 += k[0]*a[0] + k[1]*a[1] + k[2]*a[2]
-				s01 += k[0]*a[1] + k[1]*a[2] + k[2]*a[3]
-				t00 += q[0]*a[0] + q[1]*a[1] + q[2]*a[2]
-				t01 += q[0]*a[1] + q[1]*a[2] + q[2]*a[3]
-				a = (*[4]float32)(p[p1Side : p1Side+4])
-				s00 += k[3]*a[0] + k[4]*a[1] + k[5]*a[2]
-				s01 += k[3]*a[1] + k[4]*a[2] + k[5]*a[3]
-				s10 += k[0]*a[0] + k[1]*a[1] + k[2]*a[2]
-				s11 += k[0]*a[1] + k[1]*a[2] + k[2]*a[3]
-				t00 += q[3]*a[0] + q[4]*a[1] + q[5]*a[2]
-				t01 += q[3]*a[1] + q[4]*a[2] + q[5]*a[3]
-				t10 += q[0]*a[0] + q[1]*a[1] + q[2]*a[2]
-				t11 += q[0]*a[1] + q[1]*a[2] + q[2]*a[3]
-				a = (*[4]float32)(p[2*p1Side : 2*p1Side+4])
-				s00 += k[6]*a[0] + k[7]*a[1] + k[8]*a[2]
-				s01 += k[6]*a[1] + k[7]*a[2] + k[8]*a[3]
-				s10 += k[3]*a[0] + k[4]*a[1] + k[5]*a[2]
-				s11 += k[3]*a[1] + k[4]*a[2] + k[5]*a[3]
-				t00 += q[6]*a[0] + q[7]*a[1] + q[8]*a[2]
-				t01 += q[6]*a[1] + q[7]*a[2] + q[8]*a[3]
-				t10 += q[3]*a[0] + q[4]*a[1] + q[5]*a[2]
-				t11 += q[3]*a[1] + q[4]*a[2] + q[5]*a[3]
-				a = (*[4]float32)(p[3*p1Side : 3*p1Side+4])
-				s10 += k[6]*a[0] + k[7]*a[1] + k[8]*a[2]
-				s11 += k[6]*a[1] + k[7]*a[2] + k[8]*a[3]
-				t10 += q[6]*a[0] + q[7]*a[1] + q[8]*a[2]
-				t11 += q[6]*a[1] + q[7]*a[2] + q[8]*a[3]
-			}
-			o := (py+1)*p2Side + px + 1
-			e.p2[o] = max(max(max(s00, s01), max(s10, s11))+e.b2[0], 0)
-			e.p2[p2Size+o] = max(max(max(t00, t01), max(t10, t11))+e.b2[1], 0)
-		}
-	}
-}
-
-// layer3 is enc3 (2->2) + bias + ReLU, written straight to code.
-func (e *Encoder) layer3(code []float32) {
-	code = code[:CodeSize]
-	for o := range CodeChans {
-		for y := range CodeSide {
-			for x := range CodeSide {
-				s := e.b3[o]
-				var acc float32
-				for c := range CodeChans {
-					k := &e.w3[o][c]
-					p := e.p2[c*p2Size+y*p2Side+x:][:2*p2Side+3]
-					acc += k[0]*p[0] + k[1]*p[1] + k[2]*p[2] +
-						k[3]*p[p2Side] + k[4]*p[p2Side+1] + k[5]*p[p2Side+2] +
-						k[6]*p[2*p2Side] + k[7]*p[2*p2Side+1] + k[8]*p[2*p2Side+2]
-				}
-				code[(o*CodeSide+y)*CodeSide+x] = max(acc+s, 0)
-			}
-		}
+func fill(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
 	}
 }

@@ -4,10 +4,30 @@ import (
 	"testing"
 )
 
-// TestEncoderMatchesGorgonia checks the fast encoder against the gorgonia
-// graph on the flows of sample.pcap and on random-byte images, with trained
-// weights and non-zero biases.
+// allKernels are the encoder's paths, plain Go first.
+var allKernels = []kernels{kernelsGeneric, kernelsAVX2, kernelsAVX512}
+
+// forEachPath runs test on the plain-Go path and on each set of assembly
+// kernels that the CPU runs.
+func forEachPath(t *testing.T, test func(t *testing.T, kern kernels)) {
+	for _, k := range allKernels {
+		t.Run(k.String(), func(t *testing.T) {
+			if !k.available() {
+				t.Skipf("needs amd64 with %v: this CPU cannot run those kernels", k)
+			}
+			test(t, k)
+		})
+	}
+}
+
+// TestEncoderMatchesGorgonia checks the fast encoder, on both of its paths,
+// against the gorgonia graph on the flows of sample.pcap and on random-byte
+// images, with trained weights and non-zero biases.
 func TestEncoderMatchesGorgonia(t *testing.T) {
+	forEachPath(t, testEncoderMatchesGorgonia)
+}
+
+func testEncoderMatchesGorgonia(t *testing.T, kern kernels) {
 	w := trainedWeights(t)
 	for i, c := range w.Convs[:NumEncoder] {
 		for j, b := range c.B {
@@ -29,7 +49,7 @@ func TestEncoderMatchesGorgonia(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close()
-	fast, err := NewEncoder(w, batch)
+	fast, err := newEncoder(w, batch, kern)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +90,11 @@ func TestEncoderMatchesGorgonia(t *testing.T) {
 	}
 }
 
-func TestEncoderZeroImage(t *testing.T) {
+func TestEncoderZeroImage(t *testing.T) { forEachPath(t, testEncoderZeroImage) }
+
+func testEncoderZeroImage(t *testing.T, kern kernels) {
 	w := trainedWeights(t)
-	fast, err := NewEncoder(w, 1)
+	fast, err := newEncoder(w, 1, kern)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +115,10 @@ func TestEncoderZeroImage(t *testing.T) {
 	}
 }
 
-func TestEncoderAllocs(t *testing.T) {
-	fast, err := NewEncoder(NewWeights(1), 8)
+func TestEncoderAllocs(t *testing.T) { forEachPath(t, testEncoderAllocs) }
+
+func testEncoderAllocs(t *testing.T, kern kernels) {
+	fast, err := newEncoder(NewWeights(1), 8, kern)
 	if err != nil {
 		t.Fatal(err)
 	}

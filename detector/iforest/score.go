@@ -12,14 +12,18 @@ import (
 // not allocate; it panics if len(row) != NumFeatures().
 func (f *Forest) Score(row []float32) float64 {
 	f.checkRow(row)
-	return f.score(f.pathSum(row))
+	if f.features > keyStride {
+		return f.score(f.pathSum(row))
+	}
+	var keys [keyStride]uint32
+	toKeys(keys[:f.features], row)
+	return f.score(f.pathSumKeys(&keys))
 }
 
-// ScoreBatch scores rows[i] into out[i]. It panics if the lengths differ.
-// It walks the forest tree by tree, eight rows at a time, so that each
-// tree's nodes stay in the L1 cache while the batch passes through it;
-// the per-row sums are added in the same tree order as Score's, so the
-// scores are identical.
+// ScoreBatch scores rows[i] into out[i], exactly as Score would. It panics
+// if the lengths differ. It converts eight rows at a time to keys and walks
+// each tree for the eight at once (score_keys.go), adding each row's path
+// lengths in tree order, as Score does, so the scores are identical.
 func (f *Forest) ScoreBatch(rows [][]float32, out []float64) {
 	if len(out) != len(rows) {
 		panic(fmt.Sprintf("iforest: ScoreBatch with %d rows and %d outputs", len(rows), len(out)))
@@ -27,43 +31,23 @@ func (f *Forest) ScoreBatch(rows [][]float32, out []float64) {
 	for _, r := range rows {
 		f.checkRow(r)
 	}
-	clear(out)
-	nodes, steps, leaf := f.nodes, f.steps, f.leafPath
-	for _, root := range f.roots {
-		i := 0
-		for ; i+8 <= len(rows); i += 8 {
-			rs := rows[i : i+8 : i+8]
-			a, b, c, d, e, g, h, k := root, root, root, root, root, root, root, root
-			for range steps {
-				a = step(nodes, rs[0], a)
-				b = step(nodes, rs[1], b)
-				c = step(nodes, rs[2], c)
-				d = step(nodes, rs[3], d)
-				e = step(nodes, rs[4], e)
-				g = step(nodes, rs[5], g)
-				h = step(nodes, rs[6], h)
-				k = step(nodes, rs[7], k)
+	i := 0
+	if f.features <= keyStride {
+		var keys [blockRows][keyStride]uint32
+		for ; i+blockRows <= len(rows); i += blockRows {
+			for r := range blockRows {
+				toKeys(keys[r][:f.features], rows[i+r])
 			}
-			o := out[i : i+8 : i+8]
-			o[0] += leaf[a]
-			o[1] += leaf[b]
-			o[2] += leaf[c]
-			o[3] += leaf[d]
-			o[4] += leaf[e]
-			o[5] += leaf[g]
-			o[6] += leaf[h]
-			o[7] += leaf[k]
-		}
-		for ; i < len(rows); i++ {
-			a := root
-			for range steps {
-				a = step(nodes, rows[i], a)
+			var sums [blockRows]float64
+			f.pathSumsKeys(&keys, &sums)
+			o := out[i : i+blockRows : i+blockRows]
+			for r, s := range sums {
+				o[r] = f.score(s)
 			}
-			out[i] += leaf[a]
 		}
 	}
-	for i := range out {
-		out[i] = f.score(out[i])
+	for ; i < len(rows); i++ {
+		out[i] = f.Score(rows[i])
 	}
 }
 
@@ -77,9 +61,10 @@ func (f *Forest) score(sum float64) float64 {
 	return math.Exp2(-sum / float64(len(f.roots)) / f.cMax)
 }
 
-// pathSum is Σ over trees of h(row). It walks eight trees at a time, each
-// for exactly f.steps steps (leaves loop to themselves), so the eight
-// dependent chains of loads overlap and there is no branch to mispredict.
+// pathSum is Σ over trees of h(row), for forests too wide for the key
+// buffers. It walks eight trees at a time, each for exactly f.steps steps
+// (leaves loop to themselves), so the eight dependent chains of loads
+// overlap and there is no branch to mispredict.
 func (f *Forest) pathSum(row []float32) float64 {
 	nodes, roots, steps, leaf := f.nodes, f.roots, f.steps, f.leafPath
 	var sum float64
@@ -98,7 +83,7 @@ func (f *Forest) pathSum(row []float32) float64 {
 			h = step(nodes, row, h)
 			k = step(nodes, row, k)
 		}
-		// Added one at a time, in tree order, as ScoreBatch adds them.
+		// Added one at a time, in tree order, as the key paths add them.
 		sum += leaf[a]
 		sum += leaf[b]
 		sum += leaf[c]

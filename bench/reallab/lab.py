@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""Python pieces of the real-stack lab (see README.md).
+
+Benign:    serve-https, client-https (urllib, or a raw ssl socket)
+Labels:    labels (labels.tsv from the stacks' time windows), by-stack
+           (detection per stack of each anomaly kind, for eval.sh)
+Anomalies: serve-http (plain HTTP on the TLS port), serve-random and
+           client-random (random bytes both ways), proxy (cuts or breaks
+           the first TLS record of a real client on its way to a server).
+"""
+import argparse
+import http.server
+import os
+import random
+import signal
+import socket
+import socketserver
+import ssl
+import sys
+import threading
+import time
+import urllib.request
+import warnings
+
+# TLS 1.0/1.1 are what the legacy anomaly is made of.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+LEGACY = "ALL:@SECLEVEL=0"
+VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+            "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def hostport(s):
+    host, port = s.rsplit(":", 1)
+    return host, int(port)
+
+
+def log(*a):
+    print("lab.py:", *a, file=sys.stderr, flush=True)
+
+
+class Page(http.server.BaseHTTPRequestHandler):
+    server_version = "PyLab/1.0"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = ("<html><body><h1>%s</h1><p>%s</p>%s</body></html>\n" % (
+            self.headers.get("Host", "?"), self.path, "<p>x</p>" * (len(self.path) % 5))).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def log_message(self, *a):
+        pass
+
+
+class Threaded(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    tls = None  # an SSLContext: the handshake runs in the connection's thread
+
+    def finish_request(self, request, client_address):
+        conn = request
+        try:
+            request.settimeout(10)
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(request, server_side=True)
+            self.RequestHandlerClass(conn, client_address, self)
+        except (OSError, ssl.SSLError):
+            pass  # broken hellos and clients that hang up are the point
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+def serve(listen, tls):
+    servers = []
+    for a in listen:
+        s = Threaded(hostport(a), Page)
+        s.tls = tls
+        servers.append(s)
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    log("serving on", ", ".join(listen))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
+def server_context(a):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(a.cert, a.key)
+    if a.tls_min:
+        ctx.set_ciphers(LEGACY)
+        ctx.minimum_version = VERSIONS[a.tls_min]
+    if a.tls_max:
+        ctx.maximum_version = VERSIONS[a.tls_max]
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def client_context(a):
+    ctx = ssl.create_default_context(cafile=a.ca)
+    if a.insecure or a.no_sni:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if a.ciphers:
+        ctx.set_ciphers(a.ciphers)
+    if a.tls_min:
+        ctx.minimum_version = VERSIONS[a.tls_min]
+    if a.tls_max:
+        ctx.maximum_version = VERSIONS[a.tls_max]
+    return ctx
+
+
+def raw_get(ctx, url, no_sni):
+    """One GET over a bare ssl socket: for set-ups urllib cannot make (no SNI)."""
+    rest = url.split("://", 1)[1]
+    hp, _, path = rest.partition("/")
+    host, port = hostport(hp) if ":" in hp else (hp, 443)
+    with socket.create_connection((host, port), timeout=10) as s:
+        with ctx.wrap_socket(s, server_hostname=None if no_sni else host) as t:
+            t.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Python-raw\r\nConnection: close\r\n\r\n" % (path, host)).encode())
+            while t.recv(65536):
+                pass
+
+
+def cmd_client_https(a):
+    urls = [l.strip() for l in open(a.urls) if l.strip()]
+    ctx = client_context(a)
+    ok = failed = 0
+    first = None
+    for u in urls:
+        try:
+            if a.raw or a.no_sni:
+                raw_get(ctx, u, a.no_sni)
+            elif u.startswith("https:"):
+                urllib.request.urlopen(u, context=ctx, timeout=10).read()
+            else:
+                urllib.request.urlopen(u, timeout=10).read()
+            ok += 1
+        except Exception as e:  # counted: anomaly runs fail on purpose
+            failed += 1
+            first = first or e
+        if a.pause:
+            time.sleep(a.pause)
+    log("client-https: %d ok, %d failed%s" % (ok, failed, " (first: %r)" % first if first else ""))
+
+
+def cmd_serve_https(a):
+    serve(a.listen, server_context(a))
+
+
+def cmd_serve_http(a):
+    serve(a.listen, None)
+
+
+def cmd_serve_random(a):
+    """Answers whatever arrives with random bytes, a few rounds."""
+    def handle(c):
+        with c:
+            c.settimeout(2)
+            try:
+                for _ in range(random.randint(1, 3)):
+                    if not c.recv(4096):
+                        return
+                    c.sendall(os.urandom(random.randint(8, 1500)))
+            except OSError:
+                pass
+
+    def accept(l):
+        while True:
+            c, _ = l.accept()
+            threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+    for a_ in a.listen:
+        l = socket.create_server(hostport(a_), reuse_port=True)
+        threading.Thread(target=accept, args=(l,), daemon=True).start()
+    log("random server on", ", ".join(a.listen))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_client_random(a):
+    r = random.Random(a.seed)
+    ok = 0
+    for i in range(a.n):
+        target = hostport(r.choice(a.target))
+        try:
+            with socket.create_connection(target, timeout=3) as s:
+                s.settimeout(1)
+                for _ in range(r.randint(1, 3)):
+                    s.sendall(os.urandom(r.randint(16, 900)))
+                    try:
+                        if not s.recv(4096):
+                            break
+                    except socket.timeout:
+                        break
+            ok += 1
+        except OSError:
+            pass
+    log("client-random: %d of %d connections" % (ok, a.n))
+
+
+def read_record(c):
+    """The client's first TLS record, header and body (or what came)."""
+    data = b""
+    need = 5
+    while len(data) < need:
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) >= 5:
+            need = 5 + int.from_bytes(data[3:5], "big")
+    return data
+
+
+def extensions_offset(rec):
+    """Offset of the extensions length in a ClientHello record, or None."""
+    try:
+        p = 5 + 4 + 2 + 32
+        p += 1 + rec[p]
+        p += 2 + int.from_bytes(rec[p:p + 2], "big")
+        p += 1 + rec[p]
+        return p if p + 2 <= len(rec) else None
+    except IndexError:
+        return None
+
+
+def malform(rec, r):
+    """Lengths that contradict each other, one way picked at random."""
+    b = bytearray(rec)
+    ext = extensions_offset(rec)
+    way = r.choice(["handshake-length", "session-id-length", "extensions-length", "cipher-list-length"])
+    if way == "handshake-length":
+        b[6], b[7], b[8] = 0xFF, r.randrange(256), r.randrange(256)
+    elif way == "session-id-length":
+        b[43] = r.choice([33, 0x7F, 0xFF, r.randrange(256)])
+    elif way == "extensions-length" and ext is not None:
+        n = int.from_bytes(b[ext:ext + 2], "big")
+        b[ext:ext + 2] = ((n + r.choice([-7, -3, 5, 200])) & 0xFFFF).to_bytes(2, "big")
+    else:
+        p = 5 + 4 + 2 + 32
+        p += 1 + b[p]
+        b[p:p + 2] = (int.from_bytes(b[p:p + 2], "big") | 0x8001).to_bytes(2, "big")
+    return bytes(b), way
+
+
+def cmd_proxy(a):
+    """Between a real client and a real server: the server's side of the
+    proxy is the captured flow. truncate sends 30-80% of the first record,
+    then closes (at once or after a pause); malformed sends the record with
+    broken lengths and relays the rest both ways."""
+    r = random.Random(a.seed)
+    lock = threading.Lock()
+    counts = {}
+
+    def relay(src, dst):
+        try:
+            while True:
+                d = src.recv(65536)
+                if not d:
+                    break
+                dst.sendall(d)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def handle(c, target):
+        with lock:
+            cut = r.randint(30, 80)
+            pause = r.choice([0, 0, 0.2, 1.0])
+            rr = random.Random(r.random())
+        with c:
+            c.settimeout(5)
+            try:
+                rec = read_record(c)
+                if len(rec) < 50:
+                    return
+                with socket.create_connection(target, timeout=5) as s:
+                    if a.mode == "truncate":
+                        s.sendall(rec[:len(rec) * cut // 100])
+                        time.sleep(pause)
+                        way = "cut"
+                    else:
+                        bad, way = malform(rec, rr)
+                        s.sendall(bad)
+                        s.settimeout(3)
+                        t = threading.Thread(target=relay, args=(c, s), daemon=True)
+                        t.start()
+                        relay(s, c)
+                        t.join(3)
+                with lock:
+                    counts[way] = counts.get(way, 0) + 1
+            except OSError:
+                pass
+
+    def accept(l, target):
+        while True:
+            c, _ = l.accept()
+            threading.Thread(target=handle, args=(c, target), daemon=True).start()
+
+    for m in a.map:
+        listen, target = m.split("=")
+        l = socket.create_server(hostport(listen), reuse_port=True)
+        threading.Thread(target=accept, args=(l, hostport(target)), daemon=True).start()
+    log("proxy (%s) on %s" % (a.mode, ", ".join(a.map)))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    log("proxy (%s) made %s" % (a.mode, counts))
+
+
+def stop(*_):
+    raise KeyboardInterrupt  # servers end their wait and report
+
+
+def cmd_labels(a):
+    """labels.tsv from attempts.tsv (set, stack, connections, window) and
+    `tlsentry flows` JSON lines of each set (DIR/SET.json): a flow belongs
+    to the stack whose window holds its first packet."""
+    import collections
+    import json
+    windows = collections.defaultdict(list)
+    order = []
+    for line in open(a.attempts):
+        st, stack, count, t0, t1 = line.rstrip("\n").split("\t")
+        windows[st].append((float(t0), float(t1), stack, int(count)))
+        order.append((st, stack, int(count)))
+    rows = collections.defaultdict(lambda: {"flows": 0, "payload": 0, "hellos": 0, "ja4": collections.Counter()})
+    totals = collections.defaultdict(lambda: {"flows": 0, "payload": 0, "hellos": 0, "ja4": collections.Counter()})
+    for st in windows:
+        for line in open(os.path.join(a.flows, st + ".json")):
+            f = json.loads(line)
+            t = flow_time(f)
+            stack = next((w[2] for w in windows[st] if w[0] <= t < w[1]), "(outside every window)")
+            for r in (rows[(st, stack)], totals[st]):
+                r["flows"] += 1
+                r["payload"] += f.get("prefix_len", 0) > 0
+                ja4 = (f.get("tls") or {}).get("ja4")
+                if ja4:
+                    r["hellos"] += 1
+                    r["ja4"][ja4] += 1
+    extra = [(st, stack, 0) for (st, stack) in rows if stack.startswith("(")]
+    with open(a.out, "w") as out:
+        out.write("file\tstack\tconnections\tflows\tpayload_flows\tclient_hellos\tja4_distinct\tja4 (flows)\n")
+        for st, stack, count in order + extra:
+            r = rows[(st, stack)]
+            ja4 = ",".join("%s (%d)" % kv for kv in r["ja4"].most_common())
+            out.write("%s.pcap\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n" % (st, stack, count, r["flows"], r["payload"], r["hellos"], len(r["ja4"]), ja4))
+    print("%-26s %6s %8s %7s %4s" % ("file", "flows", "payload", "hellos", "ja4"), file=sys.stderr)
+    for st in dict.fromkeys(o[0] for o in order):
+        r = totals[st]
+        print("%-26s %6d %8d %7d %4d" % (st + ".pcap", r["flows"], r["payload"], r["hellos"], len(r["ja4"])), file=sys.stderr)
+
+
+def flow_time(f):
+    import datetime
+    return datetime.datetime.strptime(f["start"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def cmd_by_stack(a):
+    """Per stack of each anomaly kind: how many of its flows (with payload)
+    score above the benign flows' 99th and 99.9th percentiles and above the
+    model's threshold. DIR/MODEL/SET.json are `tlsentry score` records."""
+    import json
+    windows = {}
+    for line in open(a.attempts):
+        st, stack, _, t0, t1 = line.rstrip("\n").split("\t")
+        windows.setdefault(st, []).append((float(t0), float(t1), stack))
+    out = open(a.out, "w")
+    out.write("model\tfile\tstack\tflows\tabove_benign_p99\tabove_benign_p999\talerts\tmedian_score\tbenign_p99\n")
+    for model in sorted(os.listdir(a.scores)):
+        d = os.path.join(a.scores, model)
+
+        def load(st):
+            rows = []
+            for line in open(os.path.join(d, st + ".json")):
+                f = json.loads(line)
+                if f.get("prefix_len", 0) > 0 and "anomaly" in f:
+                    rows.append((flow_time(f), f["anomaly"]["score"], f["anomaly"]["alert"]))
+            return rows
+
+        benign = sorted((r[1] for r in load("benign")), reverse=True)
+
+        def above(frac):  # the score that frac of the benign flows exceed
+            return benign[min(int(frac * len(benign)), len(benign) - 1)]
+
+        p99, p999 = above(0.01), above(0.001)
+        for st in windows:
+            if st == "benign-train":
+                continue  # benign.pcap's rows show which benign stacks make the false alerts
+            groups = {}
+            for t, score, alert in load(st):
+                stack = next((w[2] for w in windows[st] if w[0] <= t < w[1]), "(outside)")
+                groups.setdefault(stack, []).append((score, alert))
+            for _, _, stack in windows[st]:
+                g = groups.get(stack, [])
+                scores = sorted(x[0] for x in g)
+                med = scores[len(scores) // 2] if scores else float("nan")
+                out.write("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.4g\t%.4g\n" % (
+                    model, st, stack, len(g), sum(x[0] > p99 for x in g), sum(x[0] > p999 for x in g),
+                    sum(x[1] for x in g), med, p99))
+    out.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve-https")
+    s.add_argument("--listen", action="append", required=True)
+    s.add_argument("--cert", required=True)
+    s.add_argument("--key", required=True)
+    s.add_argument("--tls-min", choices=VERSIONS)
+    s.add_argument("--tls-max", choices=VERSIONS)
+    s.set_defaults(f=cmd_serve_https)
+    s = sub.add_parser("serve-http")
+    s.add_argument("--listen", action="append", required=True)
+    s.set_defaults(f=cmd_serve_http)
+    s = sub.add_parser("serve-random")
+    s.add_argument("--listen", action="append", required=True)
+    s.set_defaults(f=cmd_serve_random)
+    s = sub.add_parser("client-https")
+    s.add_argument("--urls", required=True, help="file of URLs, one a line")
+    s.add_argument("--ca")
+    s.add_argument("--insecure", action="store_true")
+    s.add_argument("--no-sni", action="store_true")
+    s.add_argument("--raw", action="store_true", help="a bare ssl socket instead of urllib")
+    s.add_argument("--ciphers")
+    s.add_argument("--tls-min", choices=VERSIONS)
+    s.add_argument("--tls-max", choices=VERSIONS)
+    s.add_argument("--pause", type=float, default=0)
+    s.set_defaults(f=cmd_client_https)
+    s = sub.add_parser("client-random")
+    s.add_argument("--target", action="append", required=True)
+    s.add_argument("-n", type=int, default=50)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(f=cmd_client_random)
+    s = sub.add_parser("proxy")
+    s.add_argument("--map", action="append", required=True, help="LISTEN=TARGET, host:port each")
+    s.add_argument("--mode", choices=["truncate", "malformed"], required=True)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(f=cmd_proxy)
+    s = sub.add_parser("labels")
+    s.add_argument("--attempts", required=True)
+    s.add_argument("--flows", required=True, help="folder of SET.json")
+    s.add_argument("--out", required=True)
+    s.set_defaults(f=cmd_labels)
+    s = sub.add_parser("by-stack")
+    s.add_argument("--attempts", required=True)
+    s.add_argument("--scores", required=True, help="folder of MODEL/SET.json")
+    s.add_argument("--out", required=True)
+    s.set_defaults(f=cmd_by_stack)
+    a = p.parse_args()
+    signal.signal(signal.SIGTERM, stop)
+    a.f(a)
+
+
+if __name__ == "__main__":
+    main()

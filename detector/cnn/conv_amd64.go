@@ -1,0 +1,89 @@
+package cnn
+
+import "golang.org/x/sys/cpu"
+
+// The kernels in conv_avx2_amd64.s need AVX2 and FMA (x86-64-v3); those in
+// conv_avx512_amd64.s add AVX-512F. x/sys/cpu also checks that the OS
+// saves the YMM and ZMM registers.
+var (
+	haveAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	haveAVX512 = haveAVX2 && cpu.X86.HasAVX512F
+)
+
+// bestKernels is the fastest path this CPU runs.
+var bestKernels = func() kernels {
+	switch {
+	case haveAVX512:
+		return kernelsAVX512
+	case haveAVX2:
+		return kernelsAVX2
+	}
+	return kernelsGeneric
+}()
+
+// encodeSIMD encodes one image with the assembly kernels. Pooled enc1 rows
+// over an all-zero input patch (the tail of a short flow) skip the kernel,
+// as the plain-Go path does.
+func (e *Encoder) encodeSIMD(img, code []float32) {
+	code = code[:CodeSize]
+	e.load(img)
+	wide := e.kern == kernelsAVX512
+	for py := range h1 {
+		r := 2 * py
+		switch {
+		case e.zeroRows(r):
+			e.layer1BiasRow(py)
+		case wide:
+			conv1RowAVX512(&e.in[r*pIn], &e.w1, &e.b1, &e.p1[(py+1)*p1Side+1])
+		default:
+			conv1Row(&e.in[r*pIn], &e.w1, &e.b1, &e.p1[(py+1)*p1Side+1])
+		}
+	}
+	if wide {
+		for py := 0; py < h2; py += 4 {
+			conv2RowsAVX512(&e.p1[2*py*p1Side], &e.w2, &e.b2, &e.p2[(py+1)*p2Side+1])
+		}
+	} else {
+		for py := range h2 {
+			conv2Row(&e.p1[2*py*p1Side], &e.w2v, &e.b2, &e.p2[(py+1)*p2Side+1])
+		}
+	}
+	conv3(&e.p2, &e.w3v, &e.b3, (*[CodeSize]float32)(code))
+}
+
+// conv1Row computes pooled row py of enc1 (+ bias, ReLU, 2x2 max-pool) for
+// all 16 channels with AVX2. in points at padded input row 2*py (the
+// kernel reads rows 2*py .. 2*py+3, pIn values each); out points at the
+// first interior value of padded row py+1 of channel 0 in p1 (channels
+// p1Size apart), of which it writes 16 values per channel.
+//
+//go:noescape
+func conv1Row(in *float32, w *[c1][9]float32, b *[c1]float32, out *float32)
+
+// conv1RowAVX512 is conv1Row with AVX-512.
+//
+//go:noescape
+func conv1RowAVX512(in *float32, w *[c1][9]float32, b *[c1]float32, out *float32)
+
+// conv2Row computes pooled row py of enc2 (+ bias, ReLU, 2x2 max-pool) for
+// both channels with AVX2. in points at padded row 2*py of channel 0 of p1
+// (the kernel reads rows 2*py .. 2*py+3 of each of the 16 channels); out
+// points at the first interior value of padded row py+1 of channel 0 in
+// p2, of which it writes 8 values per channel.
+//
+//go:noescape
+func conv2Row(in *float32, w *[c1][CodeChans][9][lanes]float32, b *[CodeChans]float32, out *float32)
+
+// conv2RowsAVX512 is conv2Row with AVX-512 for pooled rows py .. py+3
+// (py a multiple of 4): it reads rows 2*py .. 2*py+9 of each p1 channel
+// and writes padded rows py+1 .. py+4 of p2. It takes the plain enc2
+// weights.
+//
+//go:noescape
+func conv2RowsAVX512(in *float32, w *[CodeChans][c1][9]float32, b *[CodeChans]float32, out *float32)
+
+// conv3 computes enc3 (+ bias, ReLU) from the padded enc2 output into the
+// code, with AVX2.
+//
+//go:noescape
+func conv3(in *[CodeChans * p2Size]float32, w *[CodeChans][CodeChans][9][lanes]float32, b *[CodeChans]float32, code *[CodeSize]float32)

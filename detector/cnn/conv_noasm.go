@@ -1,0 +1,14 @@
+//go:build !amd64
+
+package cnn
+
+// Only the plain-Go path: the kernels are amd64 assembly.
+const (
+	haveAVX2    = false
+	haveAVX512  = false
+	bestKernels = kernelsGeneric
+)
+
+// encodeSIMD is never called without the kernels; it falls back to the
+// plain-Go layers all the same.
+func (e *Encoder) encodeSIMD(img, code []float32) { e.encodeGeneric(img, code) }
