@@ -10,7 +10,15 @@ CAPTURES = $(filter-out $(CORRUPT) $(NONTLS),$(ALL))
 # The held-out fifth (detector/dataset.HeldOut), listed by the tool itself.
 HELDOUT  = $(shell go run ./cmd/tlsentry heldout $(CAPTURES) 2>/dev/null)
 
-.PHONY: model eval test sample
+# Install paths: make install [PREFIX=/usr] [DESTDIR=/pkgroot]. The unit
+# goes where the local administrator's units go unless UNITDIR says
+# otherwise (a package would use $(PREFIX)/lib/systemd/system).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+UNITDIR ?= /etc/systemd/system
+CONFDIR ?= /etc/tlsentry
+
+.PHONY: model eval test sample build install
 
 # Rebuild the embedded default model from the TLS flows of the public
 # captures, leaving the held-out fifth of the files out for evaluation.
@@ -29,3 +37,22 @@ test:
 # Regenerate testdata/sample.pcap.
 sample:
 	go run ./internal/capgen/mksample -o testdata/sample.pcap
+
+# Build the binary into bin/.
+build:
+	go build -trimpath -o bin/tlsentry ./cmd/tlsentry
+
+# Install the binary, the systemd unit (pointing at the installed binary)
+# and the configuration; an existing configuration is kept.
+install: build
+	install -D -m 0755 bin/tlsentry $(DESTDIR)$(BINDIR)/tlsentry
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/bin/tlsentry|$(BINDIR)/tlsentry|g' systemd/tlsentry.service > $(DESTDIR)$(UNITDIR)/tlsentry.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsentry.service
+	@if [ -e $(DESTDIR)$(CONFDIR)/tlsentry.yaml ]; then \
+		echo "keeping $(DESTDIR)$(CONFDIR)/tlsentry.yaml (the shipped one is configs/tlsentry.yaml)"; \
+	else \
+		install -D -m 0644 configs/tlsentry.yaml $(DESTDIR)$(CONFDIR)/tlsentry.yaml; \
+	fi
+	@echo "installed; then: edit $(CONFDIR)/tlsentry.yaml (capture.interfaces), tlsentry check-config $(CONFDIR)/tlsentry.yaml,"
+	@echo "systemctl daemon-reload && systemctl enable --now tlsentry"

@@ -53,6 +53,10 @@ type AnomalyRecord struct {
 	// Reasons say, for an alert, what made the score: novel values and
 	// the features that isolated the flow, most important first.
 	Reasons []string `json:"reasons,omitempty"`
+	// Suppressed names the allowlist reason (allowlist.Reasons) when the
+	// flow scored at or above the threshold but is allowed: Alert is then
+	// false and no alert was written.
+	Suppressed string `json:"suppressed,omitempty"`
 }
 
 // NewFlowRecord fills a record from a flow and its parsed handshake.

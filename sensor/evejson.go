@@ -18,6 +18,22 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 	b = append(b, `,"flow_id":`...)
 	b = strconv.AppendUint(b, r.FlowID, 10)
 	b = appendStringField(b, "event_type", r.EventType)
+	return r.appendMembers(b, true)
+}
+
+// AppendBody appends the record as one JSON object without its timestamp
+// and event_type members, for a log that writes those itself (package
+// alertlog): flow_id comes first. A nil Prefix is left out rather than
+// written as null, so that a log can leave prefixes out by clearing it.
+func (r *FlowRecord) AppendBody(b []byte) []byte {
+	b = append(b, `{"flow_id":`...)
+	b = strconv.AppendUint(b, r.FlowID, 10)
+	return r.appendMembers(b, false)
+}
+
+// appendMembers appends the members after event_type and the closing
+// brace; nullPrefix writes a nil Prefix as null instead of leaving it out.
+func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 	b = appendStringField(b, "src_ip", r.SrcIP)
 	b = appendUintField(b, "src_port", uint64(r.SrcPort))
 	b = appendStringField(b, "dest_ip", r.DestIP)
@@ -40,13 +56,13 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 	if r.PrefixGap {
 		b = append(b, `,"prefix_gap":true`...)
 	}
-	b = append(b, `,"prefix":`...)
-	if r.Prefix == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '"')
+	switch {
+	case r.Prefix != nil:
+		b = append(b, `,"prefix":"`...)
 		b = base64.StdEncoding.AppendEncode(b, r.Prefix)
 		b = append(b, '"')
+	case nullPrefix:
+		b = append(b, `,"prefix":null`...)
 	}
 	if r.AppProto != "" {
 		b = appendStringField(b, "app_proto", r.AppProto)
@@ -73,6 +89,9 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 				b = appendString(b, r)
 			}
 			b = append(b, ']')
+		}
+		if a.Suppressed != "" {
+			b = appendStringField(b, "suppressed", a.Suppressed)
 		}
 		b = append(b, '}')
 	}

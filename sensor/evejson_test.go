@@ -85,3 +85,41 @@ func TestJA3PairMatches(t *testing.T) {
 	}
 	t.Logf("%d hellos", n)
 }
+
+// TestAppendBody: the body is the record less timestamp and event_type,
+// with a nil prefix left out, and the anomaly object in full.
+func TestAppendBody(t *testing.T) {
+	flows, _ := readCapture(t, "../testdata/sample.pcap")
+	if len(flows) == 0 {
+		t.Fatal("no flows in the sample")
+	}
+	for i, f := range flows {
+		rec := NewFlowRecord(f, ParseHandshake(f, nil))
+		rec.Anomaly = &AnomalyRecord{Model: "m/1", Score: 0.75, Threshold: 0.5, Reasons: []string{"a \"b\""}, Suppressed: "cidr"}
+		if i%2 == 1 {
+			rec.Prefix = nil
+		}
+		var full, body map[string]any
+		if err := json.Unmarshal(rec.AppendJSON(nil), &full); err != nil {
+			t.Fatal(err)
+		}
+		got := rec.AppendBody(nil)
+		if err := json.Unmarshal(got, &body); err != nil {
+			t.Fatalf("invalid JSON %v: %s", err, got)
+		}
+		delete(full, "timestamp")
+		delete(full, "event_type")
+		if rec.Prefix == nil {
+			if _, ok := body["prefix"]; ok {
+				t.Errorf("nil prefix written: %s", got)
+			}
+			delete(full, "prefix")
+		}
+		if !reflect.DeepEqual(full, body) {
+			t.Fatalf("body differs:\n got  %v\n want %v", body, full)
+		}
+		if string(got[:len(`{"flow_id":`)]) != `{"flow_id":` {
+			t.Errorf("body does not start with flow_id: %s", got)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func commands() []command {
 		{"eval", "how well a model separates benign from anomalous captures", runEval},
 		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
 		{"check-config", "check a configuration file: strict keys, values, model, allowlist", runCheckConfig},
+		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runRun},
 	}
 }
 

@@ -2,7 +2,8 @@
 // lines in the shape of Suricata's eve.json.
 //
 // Every line is one object that starts with "timestamp" (the packet time
-// of the event, RFC 3339 with microseconds, UTC), "event_type" ("alert"
+// of the event in Suricata's layout, with microseconds, in UTC:
+// 2024-03-01T12:04:05.123456+0000), "event_type" ("alert"
 // or "flow") and "sensor", followed by the members of the record the
 // caller encoded. The header is written by a zap JSON core; the record
 // arrives already encoded (the sensor's flow records have a hand-written

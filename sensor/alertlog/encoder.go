@@ -10,9 +10,12 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// TimeLayout is the layout of the timestamp member: RFC 3339 with
-// microseconds, always in UTC.
-const TimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+// TimeLayout is the layout of the timestamp member: Suricata eve.json's
+// (ISO 8601 with microseconds and a +hhmm offset), always written in UTC,
+// so "2024-03-01T12:04:05.123456+0000". It is the layout of the flow
+// records' own start and end times too (sensor.EveTimeFormat), so a line
+// has one time format and eve.json parsers read it.
+const TimeLayout = "2006-01-02T15:04:05.000000-0700"
 
 // ErrBody reports an event body that is not a JSON object.
 var ErrBody = errors.New("alertlog: event body is not a JSON object")

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// daemonLog is the daemon's own log (not the alerts): zap JSON lines at
+// output.log_level to output.log, or to stderr when that is empty (the
+// journal under systemd). Level and path change on reload; reopen
+// follows an external logrotate.
+type daemonLog struct {
+	*zap.Logger
+	level zap.AtomicLevel
+	out   *logOutput
+}
+
+func newDaemonLog(level, path string, stderr io.Writer) (*daemonLog, error) {
+	lvl, err := zap.ParseAtomicLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("output.log_level: %w", err)
+	}
+	out := &logOutput{stderr: stderr}
+	if err := out.setPath(path); err != nil {
+		return nil, err
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), out, lvl)
+	return &daemonLog{Logger: zap.New(core), level: lvl, out: out}, nil
+}
+
+// apply switches level and path, for a reload.
+func (l *daemonLog) apply(level, path string) error {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return fmt.Errorf("output.log_level: %w", err)
+	}
+	l.level.SetLevel(lvl)
+	return l.out.setPath(path)
+}
+
+func (l *daemonLog) reopen() error { return l.out.reopen() }
+
+func (l *daemonLog) close() error {
+	l.Sync()
+	return l.out.close()
+}
+
+// logOutput is a file that can be switched or reopened under running
+// loggers, or stderr when no path is set.
+type logOutput struct {
+	mu     sync.Mutex
+	path   string
+	f      *os.File
+	stderr io.Writer
+}
+
+func (o *logOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.f != nil {
+		return o.f.Write(p)
+	}
+	return o.stderr.Write(p)
+}
+
+func (o *logOutput) Sync() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.f != nil {
+		return o.f.Sync()
+	}
+	return nil
+}
+
+// setPath switches to path ("" for stderr); on error the old output stays.
+func (o *logOutput) setPath(path string) error {
+	o.mu.Lock()
+	same := path == o.path
+	o.mu.Unlock()
+	if same {
+		return nil
+	}
+	return o.open(path)
+}
+
+// reopen opens the file by its name again: a logrotate moved it away.
+func (o *logOutput) reopen() error {
+	o.mu.Lock()
+	path := o.path
+	o.mu.Unlock()
+	if path == "" {
+		return nil
+	}
+	return o.open(path)
+}
+
+func (o *logOutput) open(path string) error {
+	var f *os.File
+	if path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return fmt.Errorf("output.log: %w", err)
+		}
+		var err error
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err != nil {
+			return fmt.Errorf("output.log: %w", err)
+		}
+	}
+	o.mu.Lock()
+	old := o.f
+	o.path, o.f = path, f
+	o.mu.Unlock()
+	if old != nil {
+		return old.Close()
+	}
+	return nil
+}
+
+func (o *logOutput) close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.f == nil {
+		return nil
+	}
+	err := o.f.Close()
+	o.f = nil
+	return err
+}

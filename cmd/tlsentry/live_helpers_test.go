@@ -1,0 +1,216 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/netnstest"
+)
+
+const (
+	sshServerBanner = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
+	sshClientBanner = "SSH-2.0-OpenSSH_9.6\r\n"
+)
+
+// liveServers runs, in l's namespace, a crypto/tls server on l's IPv4
+// address and an SSH-speaking TCP server on its IPv6 address, both on
+// port 443. The TLS server reads "hello", answers "world" and closes;
+// the SSH server sends its banner and reads until the client closes.
+func liveServers(t *testing.T, l netnstest.Link, cfg *tls.Config) (tlsAddr, sshAddr netip.AddrPort) {
+	t.Helper()
+	tlsAddr, sshAddr = netip.AddrPortFrom(l.Addr4, 443), netip.AddrPortFrom(l.Addr6, 443)
+	var tlsLn, sshLn net.Listener
+	if err := l.NS.Do(func() (err error) {
+		if tlsLn, err = tls.Listen("tcp", tlsAddr.String(), cfg); err != nil {
+			return err
+		}
+		sshLn, err = net.Listen("tcp", sshAddr.String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(ln net.Listener, handle func(net.Conn)) {
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					c.SetDeadline(time.Now().Add(time.Minute))
+					handle(c)
+				}()
+			}
+		}()
+	}
+	serve(tlsLn, func(c net.Conn) {
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(c, buf); err == nil {
+			c.Write([]byte("world"))
+		}
+	})
+	serve(sshLn, func(c net.Conn) {
+		c.Write([]byte(sshServerBanner))
+		io.Copy(io.Discard, c)
+	})
+	return tlsAddr, sshAddr
+}
+
+// tlsClientConfig trusts cert for the names under tlsentry.test and
+// offers h2, as a browser-like Go client does.
+func tlsClientConfig(t *testing.T, cert tls.Certificate, serverName string) *tls.Config {
+	t.Helper()
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf)
+	return &tls.Config{RootCAs: roots, ServerName: serverName, NextProtos: []string{"h2", "http/1.1"}}
+}
+
+// dialTLSFrom makes one TLS connection from l's namespace: handshake,
+// "hello", "world", close. It returns the client's port.
+func dialTLSFrom(l netnstest.Link, addr netip.AddrPort, cfg *tls.Config) (uint16, error) {
+	var port uint16
+	err := l.NS.Do(func() error {
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: cfg}
+		c, err := d.Dial("tcp", addr.String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		port = c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte("hello")); err != nil {
+			return err
+		}
+		_, err = io.ReadFull(c, make([]byte, 5))
+		return err
+	})
+	return port, err
+}
+
+// dialSSHFrom connects from l's namespace to the SSH server on 443,
+// reads its banner and sends a client banner and key exchange-sized
+// random bytes. With keepOpen the connection is returned open (the
+// caller closes it), else it is closed. It returns the client's port.
+func dialSSHFrom(l netnstest.Link, addr netip.AddrPort, keepOpen bool) (uint16, net.Conn, error) {
+	var (
+		port uint16
+		conn net.Conn
+	)
+	err := l.NS.Do(func() error {
+		c, err := net.DialTimeout("tcp", addr.String(), 5*time.Second)
+		if err != nil {
+			return err
+		}
+		port = c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		banner, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || banner != sshServerBanner {
+			c.Close()
+			return fmt.Errorf("server banner %q: %v", banner, err)
+		}
+		msg := []byte(sshClientBanner)
+		if !keepOpen {
+			kex := make([]byte, 700)
+			rand.Read(kex)
+			msg = append(msg, kex...)
+		}
+		if _, err := c.Write(msg); err != nil {
+			c.Close()
+			return err
+		}
+		if keepOpen {
+			conn = c
+			return nil
+		}
+		return c.Close()
+	})
+	return port, conn, err
+}
+
+// scrape reads one metric's value from the daemon's endpoint in l's
+// namespace; a metric not exported yet reads 0. The connection is made
+// on Do's thread (an http.Client would dial from another goroutine,
+// outside the namespace).
+func scrape(l netnstest.Link, addr, metric string) (float64, error) {
+	var body []byte
+	err := l.NS.Do(func() error {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /metrics HTTP/1.0\r\nHost: "+addr+"\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(resp.Body)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, metric+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, nil
+}
+
+// serverCert is the TLS server's certificate: ECDSA, as the labset
+// servers the test model learnt from.
+func serverCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: "www.tlsentry.test",
+		DNSNames:  []string{"www.tlsentry.test", "allowed.tlsentry.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// freePort returns a TCP port nothing listens on in l's namespace.
+func freePort(t *testing.T, l netnstest.Link) int {
+	t.Helper()
+	var port int
+	if err := l.NS.Do(func() error {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		return ln.Close()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+var errNotifyTimeout = errors.New("no notification")

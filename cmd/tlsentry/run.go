@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tlsentry/tlsentry/internal/sdnotify"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
+)
+
+// defaultConfigPath is where make install puts the configuration.
+const defaultConfigPath = "/etc/tlsentry/tlsentry.yaml"
+
+// runRun is the daemon: live capture on the configured interfaces, or
+// the same pipeline over capture files with -r. SIGHUP reloads the
+// configuration, SIGUSR1 reopens the logs, SIGINT/SIGTERM (the context)
+// stop the capture, score what the flow tables hold and exit.
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	configPath := fs.String("config", defaultConfigPath, "configuration file")
+	var files fileList
+	fs.Var(&files, "r", "read this capture file (pcap or pcapng) instead of capturing live; repeat for several, read in order")
+	foreground := fs.Bool("foreground", false, "also print alerts to stdout (as output.stdout does)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tlsentry run [-config FILE] [-r FILE ...] [-foreground]\n\nRun the sensor: capture, score, write alerts. With -r, run the same pipeline over capture files and exit when they are read.\nSignals: HUP reloads the configuration, USR1 reopens the logs, INT and TERM stop it after scoring the flows in hand.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return ignoreHelp(err)
+	}
+	d, err := startDaemon(daemonOptions{
+		configPath: *configPath,
+		files:      files,
+		foreground: *foreground,
+		stdout:     stdout,
+		stderr:     stderr,
+	})
+	if err != nil {
+		return err
+	}
+	return d.run(ctx)
+}
+
+// run runs the pipeline until its input ends or ctx is cancelled,
+// handling SIGHUP and SIGUSR1 meanwhile, then closes everything.
+func (d *daemon) run(ctx context.Context) error {
+	defer d.close()
+
+	// The metrics endpoint outlives the pipeline: the last flows' counts
+	// are still scraped while they are scored.
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	var serving sync.WaitGroup
+	if d.metricsListener != nil {
+		serving.Go(func() {
+			if err := metrics.ServeListener(serveCtx, d.metricsListener, d.registry); err != nil {
+				d.log.Error("metrics endpoint failed", zap.Error(err))
+			}
+		})
+	}
+	defer func() {
+		stopServing()
+		serving.Wait()
+	}()
+
+	hup, usr1 := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(hup)
+	defer signal.Stop(usr1)
+	pipelineDone := make(chan struct{})
+	var signals sync.WaitGroup
+	signals.Go(func() { d.handleSignals(ctx, hup, usr1, pipelineDone) })
+
+	d.notify(sdnotify.Ready)
+	d.log.Info("started", d.startFields()...)
+	start := time.Now()
+	err := d.pipeline.Run(ctx, d.source)
+	close(pipelineDone)
+	signals.Wait()
+	d.stopping() // for an input that ended by itself
+
+	st := d.pipeline.Stats()
+	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
+		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", st.Alerts), zap.Uint64("suppressed", st.Suppressed),
+		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", st.WriteErrors)}
+	fields = append(fields, d.captureFields()...)
+	if err != nil {
+		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)
+		return err
+	}
+	d.log.Info("stopped", fields...)
+	return nil
+}
+
+// handleSignals reloads on SIGHUP and reopens the logs on SIGUSR1 until
+// the pipeline is done; it tells systemd when the stop begins.
+func (d *daemon) handleSignals(ctx context.Context, hup, usr1 <-chan os.Signal, done <-chan struct{}) {
+	stopping := ctx.Done()
+	for {
+		select {
+		case <-hup:
+			d.reload()
+		case <-usr1:
+			d.reopen()
+		case <-stopping:
+			stopping = nil
+			d.stopping()
+		case <-done:
+			return
+		}
+	}
+}
+
+// stopping tells systemd, once, that the daemon is on its way out.
+func (d *daemon) stopping() {
+	d.stopOnce.Do(func() {
+		d.notify(sdnotify.Stopping)
+		d.log.Info("stopping: capture stopped, scoring the flows in hand")
+	})
+}
+
+// notify tells systemd (when it runs the daemon as Type=notify).
+func (d *daemon) notify(state string) {
+	if _, err := sdnotify.Notify(state); err != nil {
+		d.log.Warn("cannot notify systemd", zap.String("state", state), zap.Error(err))
+	}
+}
+
+func (d *daemon) startFields() []zap.Field {
+	cfg := d.holder.Current()
+	pol := d.pipeline.Policy()
+	mode := "live"
+	if len(d.files) > 0 {
+		mode = "capture files"
+	}
+	return []zap.Field{
+		zap.String("sensor", cfg.Sensor.Name), zap.String("mode", mode), zap.Strings("interfaces", cfg.Capture.Interfaces),
+		zap.Strings("files", d.files), zap.Int("workers", cfg.Capture.Workers), zap.String("model", d.model.Name()),
+		zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
+		zap.Int("allowlist_entries", pol.Allow.Len()), zap.String("alert_log", cfg.Output.AlertLog),
+		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
+	}
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const unitPath = "../../systemd/tlsentry.service"
+
+// unitKeys reads the [Service] keys of the unit (a repeated key keeps
+// its last value).
+func unitKeys(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(unitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	keys := map[string]string{}
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "["):
+			section = line
+		case section == "[Service]":
+			k, v, _ := strings.Cut(line, "=")
+			keys[k] = v
+		}
+	}
+	return keys
+}
+
+// unitCapabilities are the unit's ambient capabilities, as setpriv names
+// them (net_raw...).
+func unitCapabilities(t *testing.T) []string {
+	t.Helper()
+	var caps []string
+	for c := range strings.FieldsSeq(unitKeys(t)["AmbientCapabilities"]) {
+		caps = append(caps, strings.ToLower(strings.TrimPrefix(c, "CAP_")))
+	}
+	return caps
+}
+
+func TestSystemdUnit(t *testing.T) {
+	k := unitKeys(t)
+	for key, want := range map[string]string{
+		"Type": "notify", "ExecReload": "/bin/kill -HUP $MAINPID", "DynamicUser": "yes", "NoNewPrivileges": "yes",
+		"ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes", "LogsDirectory": "tlsentry",
+		"ConfigurationDirectory": "tlsentry", "Restart": "on-failure", "RestartSec": "5",
+		"ExecStart": "/usr/local/bin/tlsentry run -config " + defaultConfigPath,
+	} {
+		if k[key] != want {
+			t.Errorf("%s=%q, want %q", key, k[key], want)
+		}
+	}
+	caps := unitCapabilities(t)
+	for _, c := range []string{"net_raw", "net_admin", "bpf"} {
+		if !slices.Contains(caps, c) {
+			t.Errorf("AmbientCapabilities lacks CAP_%s", strings.ToUpper(c))
+		}
+	}
+	if k["CapabilityBoundingSet"] != k["AmbientCapabilities"] {
+		t.Errorf("CapabilityBoundingSet %q differs from AmbientCapabilities %q", k["CapabilityBoundingSet"], k["AmbientCapabilities"])
+	}
+
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze not installed: the unit's syntax is not verified")
+		return
+	}
+	// verify insists that ExecStart is executable: point it at this test
+	// binary. Unknown keys and bad values are only warnings, so any
+	// output fails the test.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(unitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := filepath.Join(t.TempDir(), "tlsentry.service")
+	os.WriteFile(unit, []byte(strings.ReplaceAll(string(data), "/usr/local/bin/tlsentry", self)), 0o644)
+	out, err := exec.Command(analyze, "verify", unit).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
