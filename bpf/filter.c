@@ -283,8 +283,15 @@ static __always_inline int track(const struct config *cfg, struct segment *s)
 {
 	int lo = s->src_is_lo;
 	/* The stream towards a watched port is the client's. */
-	__u32 budget = port_watched(cfg, s->dport) ? cfg->client_budget : cfg->server_budget;
-	__u32 peer_budget = port_watched(cfg, s->sport) ? cfg->client_budget : cfg->server_budget;
+	/* Both budgets are read first and the choice is made on the values: a
+	 * choice between the two fields' addresses would be pointer arithmetic
+	 * that differs by path, which the verifier refuses to programs loaded
+	 * without CAP_PERFMON (the service has only CAP_BPF). */
+	__u32 client_budget = cfg->client_budget, server_budget = cfg->server_budget;
+	barrier_var(client_budget);
+	barrier_var(server_budget);
+	__u32 budget = port_watched(cfg, s->dport) ? client_budget : server_budget;
+	__u32 peer_budget = port_watched(cfg, s->sport) ? client_budget : server_budget;
 	struct flow_state fresh;
 
 	if (s->flags & TCP_SYN) {

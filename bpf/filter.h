@@ -46,4 +46,9 @@ static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32
 #define bpf_ntohl(x) (x)
 #endif
 
+
+/* barrier_var makes clang forget what it knows about var, so that it
+ * keeps a value where it would otherwise fold a choice into addresses. */
+#define barrier_var(var) asm volatile("" : "+r"(var))
+
 #endif
