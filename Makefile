@@ -24,7 +24,7 @@ CONFDIR ?= /etc/tlsentry
 # captures, leaving the held-out fifth of the files out for evaluation.
 model:
 	@test -d $(SHARED) || { echo "make model needs the public captures in $(SHARED)"; exit 1; }
-	go run ./cmd/tlsentry train -model hybrid -tls-only -holdout -seed 1 -epochs 10 $(addprefix -r ,$(CAPTURES)) -out detector/default.model
+	go run ./cmd/tlsentry train -model hybrid -tls-only -holdout -seed 1 $(addprefix -r ,$(CAPTURES)) -out detector/default.model -curve bench/out/default-model-curve.csv
 
 # Evaluate the default model: the TLS flows of the held-out captures
 # against the SSH/HTTP flows.

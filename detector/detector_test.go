@@ -107,3 +107,16 @@ func TestLoadRefusesIncompleteModels(t *testing.T) {
 		t.Error("8 flows accepted for training")
 	}
 }
+
+func TestAutoEpochs(t *testing.T) {
+	for _, c := range []struct{ n, batch, want int }{
+		{475, 32, 40},  // 15 steps an epoch
+		{3000, 32, 10}, // 94 steps an epoch: the floor
+		{50, 32, 60},   // 2 steps an epoch: the cap
+		{0, 32, 60},
+	} {
+		if got := AutoEpochs(c.n, c.batch); got != c.want {
+			t.Errorf("AutoEpochs(%d, %d) = %d, want %d", c.n, c.batch, got, c.want)
+		}
+	}
+}

@@ -21,7 +21,7 @@ import (
 // TrainConfig says what to train and how.
 type TrainConfig struct {
 	Kind      string  // model.KindHybrid (default), model.KindCNNIForest or model.KindVAE
-	Epochs    int     // autoencoder epochs; 0: the model's default (10)
+	Epochs    int     // autoencoder epochs (at most); 0: enough for minSteps optimiser steps (AutoEpochs)
 	Batch     int     // images per step; 0: the model's default
 	Seed      uint64  // weights, shuffling, validation split and forest
 	ValSplit  float64 // share of flows held out for early stopping; default 0.1
@@ -111,6 +111,9 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		set.flows = append(set.flows, kept[j]) // train flows first, then validation
 	}
 	train, val := set.train, set.val
+	if cfg.Epochs == 0 {
+		cfg.Epochs = AutoEpochs(len(train), batchOf(cfg))
+	}
 	f := &model.File{Meta: model.Meta{
 		Kind: cfg.Kind, Layout: layout(cfg.Mask),
 		AlertRate: cfg.AlertRate,
@@ -161,6 +164,34 @@ func layout(masked bool) string {
 	return model.LayoutPrefix1024
 }
 
+// Optimiser steps the autoencoders get at least (early stopping may end
+// training sooner), and the bounds on the epochs that gives.
+const (
+	minSteps  = 600
+	minEpochs = 10
+	maxEpochs = 60
+)
+
+// AutoEpochs is the default epoch count for n training images in batches
+// of batch: enough passes for minSteps steps, so that a small network's few
+// hundred flows train as long as a large one's thousands, within
+// [minEpochs, maxEpochs].
+func AutoEpochs(n, batch int) int {
+	steps := max(1, (n+batch-1)/batch)
+	return min(maxEpochs, max(minEpochs, (minSteps+steps-1)/steps))
+}
+
+// batchOf is the batch size training will use.
+func batchOf(cfg TrainConfig) int {
+	switch {
+	case cfg.Batch > 0:
+		return cfg.Batch
+	case cfg.Kind == model.KindVAE:
+		return 64
+	}
+	return 32
+}
+
 // fileToModel loads a model file built in memory (round trip through its
 // encoding, so training checks exactly what a sensor will load).
 func fileToModel(f *model.File) (*Model, error) {
@@ -175,9 +206,6 @@ func fileToModel(f *model.File) (*Model, error) {
 func progress(cfg TrainConfig, e trainloop.Stats) {
 	if cfg.Progress != nil {
 		epochs := cfg.Epochs
-		if epochs == 0 {
-			epochs = 10 // both models' default
-		}
 		cfg.Progress(Progress{Epoch: e.Epoch, Epochs: epochs, TrainLoss: e.TrainLoss, ValLoss: e.ValLoss, FlowsPerSec: e.FlowsPerSec, Duration: e.Duration, Best: e.Best})
 	}
 }

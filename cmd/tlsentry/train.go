@@ -24,7 +24,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
-	fs.IntVar(&cfg.Epochs, "epochs", 10, "autoencoder epochs (at most; early stopping may end sooner)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
 	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
 	seed := fs.Uint64("seed", 1, "seed of weights, shuffling, validation split and forest: the same seed gives the same model")
 	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
