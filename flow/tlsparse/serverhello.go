@@ -74,7 +74,9 @@ type ServerFlight struct {
 	// ServerHelloDone in TLS 1.2 and older).
 	Truncated bool
 
-	certs *CertCache // where leaf certificates are parsed; nil: no cache
+	certs    *CertCache   // where leaf certificates are parsed; nil: no cache
+	store    *serverStore // while parsing: where the hello and lists go
+	copyMsgs bool         // while parsing: copy messages rather than alias the stream
 }
 
 // ParseServerFlight parses the start of a server stream: the ServerHello
@@ -95,6 +97,13 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 // ParseServerFlightCached is ParseServerFlight with leaf certificates
 // looked up in (and added to) certs.
 func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, error) {
+	return parseServerFlight(stream, certs, nil, true)
+}
+
+// parseServerFlight is ParseServerFlightCached parsing into s (a new store
+// when nil). With copyMsgs the flight gets private copies of its messages,
+// else it aliases stream.
+func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs bool) (*ServerFlight, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
@@ -103,20 +112,26 @@ func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, er
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
 		if isSSLv2ServerHello(stream) {
-			return parseSSLv2ServerHello(stream)
+			return parseSSLv2ServerHello(stream, certs, copyMsgs)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
 	}
-	r, err := newHSReader(stream)
-	if err != nil {
+	var r hsReader
+	if err := r.init(stream); err != nil {
 		return nil, err
 	}
-	f := &ServerFlight{RecordVersion: r.recVersion, certs: certs}
-	if r.stop != nil {
-		f.noteStop(r.stop)
+	if s == nil {
+		s = new(serverStore)
+	}
+	f := &s.f
+	*f = ServerFlight{RecordVersion: r.recVersion, certs: certs}
+	if r.stopped {
+		f.noteStop(&r.stop)
 		return f, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
 	}
-	err = f.parse(r)
+	f.store, f.copyMsgs = s, copyMsgs
+	err := f.parse(&r)
+	f.store, f.copyMsgs = nil, false // parsing state only
 	if err != nil && errors.Is(err, ErrTruncated) {
 		f.Truncated = true
 	}
@@ -137,18 +152,21 @@ func (f *ServerFlight) parse(r *hsReader) error {
 	for {
 		msg, err := r.next()
 		if msg == nil {
-			if r.stop != nil && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
+			if r.stopped && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
 				continue // CCS after a HelloRetryRequest: the ServerHello follows
 			}
 			return f.end(r)
 		}
 		typ := msg[0]
+		if f.MessageTypes == nil {
+			f.MessageTypes = f.store.types[:0]
+		}
 		f.MessageTypes = append(f.MessageTypes, typ)
 		if f.ServerHello == nil {
 			if typ != typeServerHello && typ != typeHelloRetryDraft {
 				return errorf(ErrNoHello, "handshake message type %d where a ServerHello was expected", typ)
 			}
-			sh, perr := ParseServerHelloMessage(own(msg))
+			sh, perr := f.parseHello(f.ownMsg(msg))
 			if sh.HelloRetryRequest && f.HelloRetryRequest == nil {
 				f.HelloRetryRequest = sh
 			} else {
@@ -166,7 +184,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 			continue
 		}
 		if typ == typeCertificate && f.Chain == nil {
-			f.parseCertificateMessage(own(msg))
+			f.parseCertificateMessage(f.ownMsg(msg))
 		}
 		if err != nil {
 			return err
@@ -179,8 +197,8 @@ func (f *ServerFlight) parse(r *hsReader) error {
 
 // end decides the outcome when no more handshake messages come.
 func (f *ServerFlight) end(r *hsReader) error {
-	if r.stop != nil {
-		f.noteStop(r.stop)
+	if r.stopped {
+		f.noteStop(&r.stop)
 		if f.ServerHello == nil && f.HelloRetryRequest == nil {
 			return errorf(ErrNoHello, "no ServerHello before a %s record", r.stop.Type)
 		}
@@ -204,7 +222,7 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 	if !ok {
 		return
 	}
-	f.Chain = make([][]byte, 0, 4)
+	f.Chain = f.store.chain[:0]
 	for !list.empty() {
 		der, ok := list.vec(3, "certificate")
 		if !ok || list.err != nil {
@@ -221,7 +239,31 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 // header included, no record layer). msg may be cut short; the result
 // aliases msg.
 func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
-	sh := &ServerHello{Raw: msg}
+	return parseServerHello(msg, new(ServerHello), nil)
+}
+
+// ownMsg is msg, copied when the flight must not alias its stream.
+func (f *ServerFlight) ownMsg(msg []byte) []byte {
+	if f.copyMsgs {
+		return own(msg)
+	}
+	return msg
+}
+
+// parseHello parses a ServerHello (or HelloRetryRequest) of the flight:
+// the first into the store, a second one (after a HelloRetryRequest) on
+// its own.
+func (f *ServerFlight) parseHello(msg []byte) (*ServerHello, error) {
+	if f.HelloRetryRequest == nil {
+		return parseServerHello(msg, &f.store.sh, f.store.exts[:0])
+	}
+	return parseServerHello(msg, new(ServerHello), nil)
+}
+
+// parseServerHello parses msg into sh, its extensions appended to exts
+// (an empty slice over spare room, or nil).
+func parseServerHello(msg []byte, sh *ServerHello, exts []Extension) (*ServerHello, error) {
+	sh.Raw = msg
 	if len(msg) < 4 {
 		sh.Truncated = true
 		return sh, errorf(ErrTruncated, "server hello header: %d of 4 bytes", len(msg))
@@ -237,7 +279,7 @@ func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
 		sh.SelectedVersion = sh.Version
 		err = r.err
 	} else {
-		err = sh.parseBody(r)
+		err = sh.parseBody(r, exts)
 	}
 	if err != nil && errors.Is(err, ErrTruncated) {
 		sh.Truncated = true
@@ -245,7 +287,7 @@ func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
 	return sh, err
 }
 
-func (sh *ServerHello) parseBody(r reader) error {
+func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 	var ok bool
 	if sh.Version, ok = r.u16("version"); !ok {
 		return r.err
@@ -290,6 +332,9 @@ func (sh *ServerHello) parseBody(r reader) error {
 		if !ok || exts.err != nil {
 			break
 		}
+		if sh.Extensions == nil {
+			sh.Extensions = room
+		}
 		sh.Extensions = append(sh.Extensions, Extension{Type: typ, Data: data.b})
 		sh.parseExtension(typ, data)
 	}
@@ -318,12 +363,15 @@ func (sh *ServerHello) parseExtension(typ uint16, r reader) {
 
 // parseSSLv2ServerHello parses an SSLv2 ServerHello: version, certificate
 // and cipher specs.
-func parseSSLv2ServerHello(stream []byte) (*ServerFlight, error) {
+func parseSSLv2ServerHello(stream []byte, certs *CertCache, copyMsg bool) (*ServerFlight, error) {
 	n := int(stream[0]&0x7f)<<8 | int(stream[1])
 	present := min(n, len(stream)-2)
-	raw := own(stream[:2+present])
+	raw := stream[:2+present]
+	if copyMsg {
+		raw = own(raw)
+	}
 	sh := &ServerHello{Raw: raw, SSLv2: true}
-	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}}
+	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}, certs: certs}
 	r := newReader(raw[2:], n, "SSLv2 server hello")
 	r.u8("message type")
 	r.u8("session id hit")

@@ -1,0 +1,182 @@
+package tlsparse
+
+import "sync"
+
+// Rendering and hashing the fingerprints (two MD5s and two SHA-256s over
+// a few hundred bytes, two sorts) costs more than parsing the hello, yet
+// a network's clients send a few hundred distinct hellos in all. The
+// cache keys each hello by exactly what its fingerprints are computed
+// from, GREASE left out (it changes per connection and no fingerprint
+// keeps it), so a hello seen before costs a key and a map lookup.
+
+// clientPrints are a hello's fingerprints, as Handshake.Prints gives them.
+type clientPrints struct {
+	ja3, ja3n JA3
+	ja4, ja4r string
+}
+
+// printCache remembers fingerprints by key, at most size of each kind;
+// the oldest entry goes first. Safe for concurrent use.
+type printCache struct {
+	mu      sync.Mutex
+	clients memo[clientPrints]
+	servers memo[JA3]
+	hits    uint64
+	misses  uint64
+}
+
+func newPrintCache(size int) *printCache {
+	return &printCache{clients: newMemo[clientPrints](size), servers: newMemo[JA3](size)}
+}
+
+// client returns the hello's fingerprints, from the cache when a hello
+// with the same key was seen; c may be nil.
+func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
+	if c == nil {
+		return renderClientPrints(ch, t)
+	}
+	var kb [printKeySize]byte
+	key := ch.appendPrintKey(kb[:0], t)
+	c.mu.Lock()
+	p, ok := c.clients.m[string(key)] // no allocation for the lookup
+	c.count(ok)
+	c.mu.Unlock()
+	if ok {
+		return p
+	}
+	p = renderClientPrints(ch, t)
+	c.mu.Lock()
+	c.clients.add(string(key), p)
+	c.mu.Unlock()
+	return p
+}
+
+// server returns the JA3S of sh, from the cache when seen; c may be nil.
+func (c *printCache) server(sh *ServerHello) JA3 {
+	if c == nil || sh.SSLv2 {
+		return sh.JA3S()
+	}
+	var kb [printKeySize]byte
+	key := sh.appendPrintKey(kb[:0])
+	c.mu.Lock()
+	j, ok := c.servers.m[string(key)]
+	c.count(ok)
+	c.mu.Unlock()
+	if ok {
+		return j
+	}
+	j = sh.JA3S()
+	c.mu.Lock()
+	c.servers.add(string(key), j)
+	c.mu.Unlock()
+	return j
+}
+
+func (c *printCache) count(hit bool) {
+	if hit {
+		c.hits++
+	} else {
+		c.misses++
+	}
+}
+
+func (c *printCache) stats() (hits, misses uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses
+}
+
+// renderClientPrints computes the fingerprints, all strings in one
+// allocation.
+func renderClientPrints(ch *ClientHello, t Transport) clientPrints {
+	var buf [printBufSize]byte
+	b, sp := ch.appendPrints(buf[:0], wantJA3|wantJA3N|wantJA4, t)
+	all := string(b)
+	return clientPrints{
+		ja3:  JA3{Full: sp.ja3.of(all), Hash: sp.ja3Hash.of(all)},
+		ja3n: JA3{Full: sp.ja3n.of(all), Hash: sp.ja3nHash.of(all)},
+		ja4:  sp.ja4.of(all),
+		ja4r: sp.ja4r.of(all),
+	}
+}
+
+// printKeySize fits the key of nearly every hello on the stack.
+const printKeySize = 512
+
+// appendPrintKey appends what the client fingerprints depend on: the
+// transport, how the hello was cut (JA3), its version, JA4's version and
+// ALPN characters, and the GREASE-free cipher, extension, group, point
+// format and signature algorithm lists, each with its length.
+func (ch *ClientHello) appendPrintKey(b []byte, t Transport) []byte {
+	v := ja4Version(ch)
+	a0, a1 := ja4ALPN(ch)
+	b = append(b, byte(t), byte(ch.ja3Cut), byte(ch.Version>>8), byte(ch.Version), v[0], v[1], a0, a1)
+	b = appendKeyList(b, ch.CipherSuites)
+	n := len(b)
+	b = append(b, 0, 0)
+	count := 0
+	for _, e := range ch.Extensions {
+		if !IsGREASE(e.Type) {
+			b = append(b, byte(e.Type>>8), byte(e.Type))
+			count++
+		}
+	}
+	b[n], b[n+1] = byte(count>>8), byte(count)
+	b = appendKeyList(b, ch.SupportedGroups)
+	b = append(b, byte(len(ch.ECPointFormats)>>8), byte(len(ch.ECPointFormats)))
+	b = append(b, ch.ECPointFormats...)
+	return appendKeyList(b, ch.SignatureAlgorithms)
+}
+
+// appendPrintKey appends what JA3S depends on.
+func (sh *ServerHello) appendPrintKey(b []byte) []byte {
+	b = append(b, byte(sh.Version>>8), byte(sh.Version), byte(sh.CipherSuite>>8), byte(sh.CipherSuite))
+	for _, e := range sh.Extensions {
+		if !IsGREASE(e.Type) {
+			b = append(b, byte(e.Type>>8), byte(e.Type))
+		}
+	}
+	return b
+}
+
+// appendKeyList appends the count and values of the non-GREASE entries
+// of vs.
+func appendKeyList(b []byte, vs []uint16) []byte {
+	n := len(b)
+	b = append(b, 0, 0)
+	count := 0
+	for _, v := range vs {
+		if !IsGREASE(v) {
+			b = append(b, byte(v>>8), byte(v))
+			count++
+		}
+	}
+	b[n], b[n+1] = byte(count>>8), byte(count)
+	return b
+}
+
+// memo is a map bounded to its size that drops its oldest entry first.
+type memo[V any] struct {
+	m    map[string]V
+	ring []string // keys in insertion order
+	next int
+}
+
+func newMemo[V any](size int) memo[V] {
+	size = max(size, 1)
+	return memo[V]{m: make(map[string]V, size), ring: make([]string, 0, size)}
+}
+
+func (m *memo[V]) add(key string, v V) {
+	if _, ok := m.m[key]; ok {
+		return // added meanwhile by another goroutine
+	}
+	if len(m.ring) < cap(m.ring) {
+		m.ring = append(m.ring, key)
+	} else {
+		delete(m.m, m.ring[m.next])
+		m.ring[m.next] = key
+		m.next = (m.next + 1) % len(m.ring)
+	}
+	m.m[key] = v
+}
