@@ -81,3 +81,23 @@ func BenchmarkParseParts(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPrints: the fingerprints a flow record shows, rendered, and
+// from the cache (the hello seen before).
+func BenchmarkPrints(b *testing.B) {
+	client, server := benchFlow(b)
+	for _, cached := range []bool{false, true} {
+		name := "rendered"
+		var certs *CertCache
+		if cached {
+			name, certs = "cached", NewCertCache(16)
+		}
+		h := parseFlow(client, server, nil, nil, certs, false)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				h.Prints(TransportTCP)
+			}
+		})
+	}
+}

@@ -69,7 +69,9 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	if ok {
 		return cert
 	}
-	cert = ParseCertificate(der)
+	// A copy: der may alias a flow's whole handshake stream (FromFlow),
+	// which the cache must not keep alive.
+	cert = ParseCertificate(bytes.Clone(der))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, taken := c.byKey[key]; taken {

@@ -209,11 +209,9 @@ func (ch *ClientHello) parseBody(r reader, a *clientArena) error {
 		ch.ja3Cut = cutIfMalformed(r.err, ja3AfterCiphers)
 		return r.err
 	}
-	if n := countExtensions(exts); n <= cap(a.exts) {
-		ch.Extensions = a.exts[:0:n]
-	} else {
-		ch.Extensions = make([]Extension, 0, n)
-	}
+	// The store's array fits most hellos; append moves a longer list to
+	// the heap (counting first cost a pass over every extension header).
+	ch.Extensions = a.exts[:0]
 	for !exts.empty() && exts.err == nil {
 		typ, ok := exts.u16("extension type")
 		if !ok {
@@ -240,21 +238,6 @@ func cutIfMalformed(err error, cut ja3Cut) ja3Cut {
 		return cut
 	}
 	return ja3Whole
-}
-
-// countExtensions counts the extensions present in a (copy of the)
-// extensions reader, to size the slice once.
-func countExtensions(r reader) int {
-	n := 0
-	for len(r.b) >= 4 {
-		l := int(r.b[2])<<8 | int(r.b[3])
-		n++
-		if len(r.b) < 4+l {
-			break
-		}
-		r.b = r.b[4+l:]
-	}
-	return n
 }
 
 // parseExtension fills the fields derived from one client extension.

@@ -16,6 +16,10 @@ type Handshake struct {
 	ClientErr, ServerErr error
 
 	prints *printCache // the CertCache's fingerprints, for Prints; may be nil
+	// tcpPrints is Prints(TransportTCP), looked up while parsing when
+	// there is a cache (hasTCPPrints).
+	tcpPrints    FlowPrints
+	hasTCPPrints bool
 }
 
 // ParseFlow parses the handshake bytes a flow kept for each direction.
@@ -46,6 +50,12 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 	}
 	if h.Client != nil || h.Server != nil {
 		h.AppProto = SniffTLS
+		if h.prints != nil {
+			// Now, while the hellos are in the processor's cache: a
+			// sensor parses a batch of flows before it writes their
+			// records, and by then they are not.
+			h.tcpPrints, h.hasTCPPrints = h.Prints(TransportTCP), true
+		}
 	} else {
 		h.AppProto = sniffSides(clientStart, serverStart)
 	}

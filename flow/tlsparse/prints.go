@@ -238,6 +238,9 @@ type FlowPrints struct {
 // handshake was parsed with a CertCache, fingerprints of hellos seen
 // before come from it.
 func (h *Handshake) Prints(t Transport) FlowPrints {
+	if t == TransportTCP && h.hasTCPPrints {
+		return h.tcpPrints
+	}
 	var p FlowPrints
 	if h.Client != nil {
 		c := h.prints.client(h.Client, t)

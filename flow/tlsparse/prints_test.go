@@ -44,8 +44,8 @@ func FuzzParseFlow(f *testing.F) {
 		if got := copied.Prints(TransportTCP); got != want {
 			t.Fatalf("Prints without cache\n got %+v\nwant %+v", got, want)
 		}
-		cached := parseFlow(client, server, client, server, fuzzCache, false)
 		for range 2 { // a miss (usually), then a hit
+			cached := parseFlow(client, server, client, server, fuzzCache, false)
 			if got := cached.Prints(TransportTCP); got != want {
 				t.Fatalf("Prints with cache\n got %+v\nwant %+v", got, want)
 			}

@@ -40,7 +40,7 @@ func (r *reader) takeSlow(n int, field string) ([]byte, bool) {
 		r.err = errorf(ErrMalformed, "%s: %s needs %d bytes, %d left", r.what, field, n, r.want)
 		return nil, false
 	case n > len(r.b):
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 		return nil, false
 	}
 	v := r.b[:n:n]
@@ -137,7 +137,7 @@ func (r *reader) sub(n int, field string) (sub reader, ok bool) {
 	sub = newReader(r.b[:min(n, len(r.b))], n, field)
 	if n > len(r.b) {
 		r.b, r.want = nil, r.want-n
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 		return sub, true
 	}
 	r.b, r.want = r.b[n:], r.want-n
@@ -167,7 +167,7 @@ func (r *reader) u16s(a *u16Arena, field string) []uint16 {
 	}
 	out := a.carve(from)
 	if !r.complete() {
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 	}
 	r.b, r.want = nil, 0
 	return out

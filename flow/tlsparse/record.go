@@ -120,7 +120,7 @@ func NextRecord(b []byte) (rec Record, rest []byte, err error) {
 	body := b[RecordHeaderLen:]
 	if len(body) < rec.Length {
 		rec.Fragment = body
-		return rec, nil, errorf(ErrTruncated, "%s record: %d of %d bytes", rec.Type, len(body), rec.Length)
+		return rec, nil, &recordCut{rec.Type, len(body), rec.Length}
 	}
 	rec.Fragment = body[:rec.Length]
 	return rec, body[rec.Length:], nil
@@ -204,7 +204,7 @@ func (r *hsReader) pull() bool {
 		return false
 	}
 	if len(r.rest) == 0 {
-		r.end = errorf(ErrTruncated, "stream ends inside the handshake")
+		r.end = errStreamEnds
 		return false
 	}
 	rec, rest, err := NextRecord(r.rest)
@@ -264,11 +264,11 @@ func (r *hsReader) next() (msg []byte, err error) {
 	if r.end != nil && !errors.Is(r.end, ErrTruncated) {
 		return msg, r.end
 	}
-	want := "?"
+	want := -1
 	if len(msg) >= 4 {
-		want = fmt.Sprint(4 + msgLen(msg))
+		want = 4 + msgLen(msg)
 	}
-	return msg, errorf(ErrTruncated, "handshake message type %d: %d of %s bytes", msg[0], len(msg), want)
+	return msg, &messageCut{msg[0], len(msg), want}
 }
 
 // skipStop consumes the non-handshake record that stopped the reader when
