@@ -16,9 +16,11 @@ type Handshake struct {
 	ClientErr, ServerErr error
 
 	prints *printCache // the CertCache's fingerprints, for Prints; may be nil
-	// tcpPrints is Prints(TransportTCP), looked up while parsing when
-	// there is a cache (hasTCPPrints).
-	tcpPrints    FlowPrints
+	// tcpClient and tcpServer are the cache's entries for Prints(TransportTCP),
+	// looked up while parsing when there is a cache (hasTCPPrints); nil
+	// when that side has none.
+	tcpClient    *clientPrints
+	tcpServer    *JA3
 	hasTCPPrints bool
 }
 
@@ -54,7 +56,7 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 			// Now, while the hellos are in the processor's cache: a
 			// sensor parses a batch of flows before it writes their
 			// records, and by then they are not.
-			h.tcpPrints, h.hasTCPPrints = h.Prints(TransportTCP), true
+			h.lookUpTCPPrints()
 		}
 	} else {
 		h.AppProto = sniffSides(clientStart, serverStart)

@@ -16,17 +16,18 @@ type clientPrints struct {
 }
 
 // printCache remembers fingerprints by key, at most size of each kind;
-// the oldest entry goes first. Safe for concurrent use.
+// the oldest entry goes first. Safe for concurrent use. Entries are
+// shared: never changed once added.
 type printCache struct {
 	mu      sync.Mutex
-	clients memo[clientPrints]
-	servers memo[JA3]
+	clients memo[*clientPrints]
+	servers memo[*JA3]
 	hits    uint64
 	misses  uint64
 }
 
 func newPrintCache(size int) *printCache {
-	return &printCache{clients: newMemo[clientPrints](size), servers: newMemo[JA3](size)}
+	return &printCache{clients: newMemo[*clientPrints](size), servers: newMemo[*JA3](size)}
 }
 
 // client returns the hello's fingerprints, from the cache when a hello
@@ -35,6 +36,11 @@ func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
 	if c == nil {
 		return renderClientPrints(ch, t)
 	}
+	return *c.clientEntry(ch, t)
+}
+
+// clientEntry is the cache's entry for the hello, added if missing.
+func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
 	var kb [printKeySize]byte
 	key := ch.appendPrintKey(kb[:0], t)
 	c.mu.Lock()
@@ -44,9 +50,9 @@ func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
 	if ok {
 		return p
 	}
-	p = renderClientPrints(ch, t)
+	rendered := renderClientPrints(ch, t)
 	c.mu.Lock()
-	c.clients.add(string(key), p)
+	p = c.clients.add(string(key), &rendered)
 	c.mu.Unlock()
 	return p
 }
@@ -56,6 +62,12 @@ func (c *printCache) server(sh *ServerHello) JA3 {
 	if c == nil || sh.SSLv2 {
 		return sh.JA3S()
 	}
+	return *c.serverEntry(sh)
+}
+
+// serverEntry is the cache's entry for the hello (not SSLv2), added if
+// missing.
+func (c *printCache) serverEntry(sh *ServerHello) *JA3 {
 	var kb [printKeySize]byte
 	key := sh.appendPrintKey(kb[:0])
 	c.mu.Lock()
@@ -65,9 +77,9 @@ func (c *printCache) server(sh *ServerHello) JA3 {
 	if ok {
 		return j
 	}
-	j = sh.JA3S()
+	rendered := sh.JA3S()
 	c.mu.Lock()
-	c.servers.add(string(key), j)
+	j = c.servers.add(string(key), &rendered)
 	c.mu.Unlock()
 	return j
 }
@@ -167,9 +179,11 @@ func newMemo[V any](size int) memo[V] {
 	return memo[V]{m: make(map[string]V, size), ring: make([]string, 0, size)}
 }
 
-func (m *memo[V]) add(key string, v V) {
-	if _, ok := m.m[key]; ok {
-		return // added meanwhile by another goroutine
+// add adds v under key and returns it, or returns the value another
+// goroutine added meanwhile.
+func (m *memo[V]) add(key string, v V) V {
+	if old, ok := m.m[key]; ok {
+		return old
 	}
 	if len(m.ring) < cap(m.ring) {
 		m.ring = append(m.ring, key)
@@ -179,4 +193,5 @@ func (m *memo[V]) add(key string, v V) {
 		m.next = (m.next + 1) % len(m.ring)
 	}
 	m.m[key] = v
+	return v
 }

@@ -238,10 +238,16 @@ type FlowPrints struct {
 // handshake was parsed with a CertCache, fingerprints of hellos seen
 // before come from it.
 func (h *Handshake) Prints(t Transport) FlowPrints {
-	if t == TransportTCP && h.hasTCPPrints {
-		return h.tcpPrints
-	}
 	var p FlowPrints
+	if t == TransportTCP && h.hasTCPPrints {
+		if c := h.tcpClient; c != nil {
+			p.JA3, p.JA3N, p.JA4, p.JA4R = c.ja3, c.ja3n, c.ja4, c.ja4r
+		}
+		if h.tcpServer != nil {
+			p.JA3S = *h.tcpServer
+		}
+		return p
+	}
 	if h.Client != nil {
 		c := h.prints.client(h.Client, t)
 		p.JA3, p.JA3N, p.JA4, p.JA4R = c.ja3, c.ja3n, c.ja4, c.ja4r
@@ -250,4 +256,16 @@ func (h *Handshake) Prints(t Transport) FlowPrints {
 		p.JA3S = h.prints.server(h.Server.ServerHello)
 	}
 	return p
+}
+
+// lookUpTCPPrints finds (or adds) the handshake's TCP fingerprints in its
+// cache, for Prints.
+func (h *Handshake) lookUpTCPPrints() {
+	if h.Client != nil {
+		h.tcpClient = h.prints.clientEntry(h.Client, TransportTCP)
+	}
+	if h.Server != nil && h.Server.ServerHello != nil && !h.Server.ServerHello.SSLv2 {
+		h.tcpServer = h.prints.serverEntry(h.Server.ServerHello)
+	}
+	h.hasTCPPrints = true
 }

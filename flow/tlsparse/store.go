@@ -3,10 +3,11 @@ package tlsparse
 // A sensor parses every TLS flow it sees, so the parsers place a hello and
 // its lists in one allocation (a store) instead of one per list: fewer
 // allocations and less garbage collection per flow. The arrays fit the
-// hellos of current browsers and TLS libraries (about 18 extensions, 40
-// list values, 6 GREASE values, 2 ALPN names, 2-3 certificates), and no
-// more, as the collector's work grows with the bytes allocated; longer
-// lists spill to the heap as plain appends would.
+// hellos of current browsers and TLS libraries (about 18 extensions, 40 to
+// 90 list values, 6 GREASE values, 2 ALPN names; up to 8 server extensions
+// and 3 certificates) and no more: the collector's work grows with the
+// bytes allocated, and the whole store stays within 2 KiB. Longer lists
+// spill to the heap as plain appends would.
 
 // clientStore holds a ClientHello and the arrays its lists are carved from.
 type clientStore struct {
@@ -14,7 +15,7 @@ type clientStore struct {
 	exts   [20]Extension
 	alpn   [2]string
 	grease [8]uint16
-	u16    [64]uint16
+	u16    [96]uint16
 }
 
 // arena returns the store's arrays, ready for parsing into.
@@ -55,7 +56,7 @@ func (a *u16Arena) carveOrNil(from int) []uint16 {
 type serverStore struct {
 	f     ServerFlight
 	sh    ServerHello
-	exts  [6]Extension
+	exts  [8]Extension
 	chain [3][]byte
 	types [8]uint8
 }
