@@ -353,7 +353,7 @@ func (sh *ServerHello) parseExtension(typ uint16, r reader) {
 	case ExtALPN:
 		if list, ok := r.vec(2, "protocol name list"); ok {
 			if p, ok := list.vec(1, "protocol name"); ok && list.err == nil {
-				sh.ALPN = string(p.b)
+				sh.ALPN = protocolName(p.b)
 			}
 		}
 	case ExtKeyShare:
