@@ -213,19 +213,15 @@ func (ch *ClientHello) parseBody(r reader, a *clientArena) error {
 	// the heap (counting first cost a pass over every extension header).
 	ch.Extensions = a.exts[:0]
 	for !exts.empty() && exts.err == nil {
-		typ, ok := exts.u16("extension type")
+		typ, data, ok := exts.extension()
 		if !ok {
-			break
-		}
-		data, ok := exts.vec(2, "extension data")
-		if !ok || exts.err != nil {
 			break // cut inside this extension: keep only complete ones
 		}
 		ch.Extensions = append(ch.Extensions, Extension{Type: typ, Data: data.b})
 		if IsGREASE(typ) {
 			a.grease = append(a.grease, typ)
 		}
-		ch.parseExtension(typ, data, a)
+		ch.parseExtension(typ, &data, a)
 	}
 	if exts.err != nil {
 		return exts.err
@@ -243,7 +239,7 @@ func cutIfMalformed(err error, cut ja3Cut) ja3Cut {
 // parseExtension fills the fields derived from one client extension.
 // Malformed extension contents are not fatal: the extension stays in
 // Extensions and the field keeps what could be read.
-func (ch *ClientHello) parseExtension(typ uint16, r reader, a *clientArena) {
+func (ch *ClientHello) parseExtension(typ uint16, r *reader, a *clientArena) {
 	switch typ {
 	case ExtServerName:
 		list, ok := r.vec(2, "server name list")

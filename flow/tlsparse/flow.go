@@ -22,6 +22,8 @@ type Handshake struct {
 	tcpClient    *clientPrints
 	tcpServer    *JA3
 	hasTCPPrints bool
+
+	store *flowStore // the allocation h lives in, for Release; nil if none
 }
 
 // ParseFlow parses the handshake bytes a flow kept for each direction.
@@ -38,8 +40,9 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 	if len(clientHS)+len(serverHS) == 0 {
 		return &Handshake{AppProto: sniffSides(clientStart, serverStart)}
 	}
-	st := new(flowStore)
+	st := storePool.Get().(*flowStore)
 	h := &st.h
+	h.store = st
 	h.prints = certs.printCache()
 	if len(clientHS) > 0 {
 		h.Client, h.ClientErr = parseClientHello(clientHS, &st.c, copyMsgs)

@@ -99,6 +99,26 @@ func (r *reader) vec(lenBytes int, field string) (sub reader, ok bool) {
 	return r.vecSlow(lenBytes, field)
 }
 
+// extension reads one hello extension: its type and a reader over its
+// data. ok is false when the extension is cut short or overruns r (r's
+// err then says which, as reading the type and the vector would).
+func (r *reader) extension() (typ uint16, data reader, ok bool) {
+	if b := r.b; r.err == nil && len(b) >= 4 {
+		n := int(b[2])<<8 | int(b[3])
+		if end := 4 + n; end <= len(b) { // the common case: all there
+			r.b, r.want = b[end:], r.want-end
+			return uint16(b[0])<<8 | uint16(b[1]), reader{b: b[4:end:end], want: n, what: "extension data"}, true
+		}
+	}
+	if typ, ok = r.u16("extension type"); !ok {
+		return 0, reader{}, false
+	}
+	if data, ok = r.vec(2, "extension data"); !ok || r.err != nil {
+		return 0, reader{}, false
+	}
+	return typ, data, true
+}
+
 func (r *reader) vecSlow(lenBytes int, field string) (sub reader, ok bool) {
 	var n int
 	switch lenBytes {

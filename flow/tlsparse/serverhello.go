@@ -324,19 +324,15 @@ func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 		return r.err
 	}
 	for !exts.empty() && exts.err == nil {
-		typ, ok := exts.u16("extension type")
+		typ, data, ok := exts.extension()
 		if !ok {
-			break
-		}
-		data, ok := exts.vec(2, "extension data")
-		if !ok || exts.err != nil {
 			break
 		}
 		if sh.Extensions == nil {
 			sh.Extensions = room
 		}
 		sh.Extensions = append(sh.Extensions, Extension{Type: typ, Data: data.b})
-		sh.parseExtension(typ, data)
+		sh.parseExtension(typ, &data)
 	}
 	if exts.err != nil {
 		return exts.err
@@ -344,7 +340,7 @@ func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 	return r.err
 }
 
-func (sh *ServerHello) parseExtension(typ uint16, r reader) {
+func (sh *ServerHello) parseExtension(typ uint16, r *reader) {
 	switch typ {
 	case ExtSupportedVersions:
 		if v, ok := r.u16("selected version"); ok {

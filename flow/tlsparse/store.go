@@ -1,5 +1,7 @@
 package tlsparse
 
+import "sync"
+
 // A sensor parses every TLS flow it sees, so the parsers place a hello and
 // its lists in one allocation (a store) instead of one per list: fewer
 // allocations and less garbage collection per flow. The arrays fit the
@@ -67,4 +69,27 @@ type flowStore struct {
 	h Handshake
 	c clientStore
 	s serverStore
+}
+
+// storePool holds the stores of released handshakes: a sensor that
+// releases each flow's handshake once its record is written allocates
+// almost nothing per flow, which spares the collector most of its work.
+var storePool = sync.Pool{New: func() any { return new(flowStore) }}
+
+// Release hands the handshake's memory back for reuse by later parses.
+// It is for a caller that parses flows, uses each result and drops it (a
+// sensor writing flow records): after Release, neither h nor anything
+// reached through it (its hellos and their lists, the server flight and
+// its chain) may be used again, and records that alias them (the ALPN
+// lists) must have been written. Strings stay valid, and so do the leaf
+// certificate and fingerprints shared through a CertCache. Releasing a
+// handshake that FromFlow or ParseFlow did not make does nothing;
+// releasing one twice is a use after release.
+func (h *Handshake) Release() {
+	st := h.store
+	if st == nil || &st.h != h {
+		return
+	}
+	*st = flowStore{}
+	storePool.Put(st)
 }
