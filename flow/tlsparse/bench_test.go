@@ -112,22 +112,26 @@ func BenchmarkParseParts(b *testing.B) {
 	})
 }
 
-// BenchmarkPrints: the fingerprints a flow record shows, rendered, and
-// from the cache (the hello seen before).
+// BenchmarkPrints: the fingerprints a flow record shows (JA3, JA3N, JA4,
+// JA4_r, JA3S), rendered, and looked up in a cache that has seen the
+// hellos (what parsing with a CertCache does).
 func BenchmarkPrints(b *testing.B) {
 	client, server := benchFlow(b)
-	for _, cached := range []bool{false, true} {
-		name := "rendered"
-		var certs *CertCache
-		if cached {
-			name, certs = "cached", NewCertCache(16)
+	h := parseFlow(client, server, nil, nil, nil, false)
+	ch, sh := h.Client, h.Server.ServerHello
+	b.Run("rendered", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			renderClientPrints(ch, TransportTCP)
+			sh.JA3S()
 		}
-		h := parseFlow(client, server, nil, nil, certs, false)
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				h.Prints(TransportTCP)
-			}
-		})
-	}
+	})
+	c := newPrintCache(16)
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.clientEntry(ch, TransportTCP)
+			c.serverEntry(sh)
+		}
+	})
 }

@@ -1,6 +1,9 @@
 package tlsparse
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // Rendering and hashing the fingerprints (two MD5s and two SHA-256s over
 // a few hundred bytes, two sorts) costs more than parsing the hello, yet
@@ -8,6 +11,12 @@ import "sync"
 // cache keys each hello by exactly what its fingerprints are computed
 // from, GREASE left out (it changes per connection and no fingerprint
 // keeps it), so a hello seen before costs a key and a map lookup.
+//
+// Chromium shuffles its extensions in every hello, so the key leaves the
+// extension order out (it holds them sorted): everything but JA3 depends
+// on nothing else. Each entry then remembers the JA3s of a few extension
+// orders; a client that shows more orders than that has its JA3 rendered
+// every time (a string and one MD5) instead of filling the cache.
 
 // clientPrints are a hello's fingerprints, as Handshake.Prints gives them.
 type clientPrints struct {
@@ -15,19 +24,30 @@ type clientPrints struct {
 	ja4, ja4r string
 }
 
+// orderFree is the cache's entry for a hello: the fingerprints that do
+// not depend on the extension order, and the prints of the orders seen.
+type orderFree struct {
+	ja3n      JA3
+	ja4, ja4r string
+	orders    map[string]*clientPrints // by extension order; guarded by printCache.mu
+}
+
+// maxOrders bounds the extension orders remembered per entry.
+const maxOrders = 8
+
 // printCache remembers fingerprints by key, at most size of each kind;
-// the oldest entry goes first. Safe for concurrent use. Entries are
-// shared: never changed once added.
+// the oldest entry goes first. Safe for concurrent use. The prints it
+// hands out are shared: never changed once made.
 type printCache struct {
 	mu      sync.Mutex
-	clients memo[*clientPrints]
+	clients memo[*orderFree]
 	servers memo[*JA3]
 	hits    uint64
 	misses  uint64
 }
 
 func newPrintCache(size int) *printCache {
-	return &printCache{clients: newMemo[*clientPrints](size), servers: newMemo[*JA3](size)}
+	return &printCache{clients: newMemo[*orderFree](size), servers: newMemo[*JA3](size)}
 }
 
 // client returns the hello's fingerprints, from the cache when a hello
@@ -39,20 +59,38 @@ func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
 	return *c.clientEntry(ch, t)
 }
 
-// clientEntry is the cache's entry for the hello, added if missing.
+// clientEntry returns the hello's fingerprints, from the cache or added
+// to it.
 func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
 	var kb [printKeySize]byte
-	key := ch.appendPrintKey(kb[:0], t)
+	key, order := ch.appendPrintKey(kb[:0], t)
 	c.mu.Lock()
-	p, ok := c.clients.m[string(key)] // no allocation for the lookup
-	c.count(ok)
-	c.mu.Unlock()
+	e, ok := c.clients.m[string(key)] // no allocation for the lookups
+	var p *clientPrints
 	if ok {
-		return p
+		p = e.orders[string(order)]
 	}
-	rendered := renderClientPrints(ch, t)
-	c.mu.Lock()
-	p = c.clients.add(string(key), &rendered)
+	c.count(p != nil)
+	c.mu.Unlock()
+	switch {
+	case p != nil:
+		return p
+	case !ok:
+		all := renderClientPrints(ch, t)
+		p = &all
+		e = &orderFree{ja3n: all.ja3n, ja4: all.ja4, ja4r: all.ja4r, orders: map[string]*clientPrints{}}
+		c.mu.Lock()
+		e = c.clients.add(string(key), e) // or the entry another goroutine added meanwhile
+	default: // a new order of a known hello
+		ja3, _ := ch.ja3s(wantJA3)
+		p = &clientPrints{ja3: ja3, ja3n: e.ja3n, ja4: e.ja4, ja4r: e.ja4r}
+		c.mu.Lock()
+	}
+	if old, seen := e.orders[string(order)]; seen {
+		p = old
+	} else if len(e.orders) < maxOrders {
+		e.orders[string(order)] = p
+	}
 	c.mu.Unlock()
 	return p
 }
@@ -115,29 +153,38 @@ func renderClientPrints(ch *ClientHello, t Transport) clientPrints {
 // printKeySize fits the key of nearly every hello on the stack.
 const printKeySize = 512
 
-// appendPrintKey appends what the client fingerprints depend on: the
-// transport, how the hello was cut (JA3), its version, JA4's version and
-// ALPN characters, and the GREASE-free cipher, extension, group, point
-// format and signature algorithm lists, each with its length.
-func (ch *ClientHello) appendPrintKey(b []byte, t Transport) []byte {
+// appendPrintKey appends the hello's key and then its extension order,
+// and returns both. The key is what the client fingerprints but JA3
+// depend on: the transport, how the hello was cut (JA3), its version,
+// JA4's version and ALPN characters, and the GREASE-free cipher, sorted
+// extension, group, point format and signature algorithm lists, each with
+// its length. The order is the GREASE-free extension list as sent, what
+// JA3 adds (empty when the hello has no JA3, or one that stops before the
+// extensions).
+func (ch *ClientHello) appendPrintKey(b []byte, t Transport) (key, order []byte) {
 	v := ja4Version(ch)
 	a0, a1 := ja4ALPN(ch)
 	b = append(b, byte(t), byte(ch.ja3Cut), byte(ch.Version>>8), byte(ch.Version), v[0], v[1], a0, a1)
 	b = appendKeyList(b, ch.CipherSuites)
-	n := len(b)
-	b = append(b, 0, 0)
-	count := 0
+	var ebuf, sbuf [64]uint16
+	exts := ebuf[:0]
 	for _, e := range ch.Extensions {
 		if !IsGREASE(e.Type) {
-			b = append(b, byte(e.Type>>8), byte(e.Type))
-			count++
+			exts = append(exts, e.Type)
 		}
 	}
-	b[n], b[n+1] = byte(count>>8), byte(count)
+	sorted := append(sbuf[:0], exts...)
+	slices.Sort(sorted)
+	b = appendKeyList(b, sorted)
 	b = appendKeyList(b, ch.SupportedGroups)
 	b = append(b, byte(len(ch.ECPointFormats)>>8), byte(len(ch.ECPointFormats)))
 	b = append(b, ch.ECPointFormats...)
-	return appendKeyList(b, ch.SignatureAlgorithms)
+	b = appendKeyList(b, ch.SignatureAlgorithms)
+	n := len(b)
+	if ch.ja3Cut == ja3Whole {
+		b = appendKeyList(b, exts)
+	}
+	return b[:n], b[n:]
 }
 
 // appendPrintKey appends what JA3S depends on.

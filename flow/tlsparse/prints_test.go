@@ -129,3 +129,49 @@ func TestMemoBound(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintsShuffledExtensions: a client that shuffles its extensions
+// (Chromium) shares one entry for what does not depend on the order, and
+// the entry remembers no more than maxOrders orders.
+func TestPrintsShuffledExtensions(t *testing.T) {
+	certs := NewCertCache(16)
+	exts := [][]byte{extSNI("a.example"), extALPN("h2"), extGroups(0x001d), extSigAlgs(0x0403), ext(ExtECPointFormats, vec(1, []byte{0}))}
+	var perms [][][]byte
+	var permute func(done, rest [][]byte)
+	permute = func(done, rest [][]byte) {
+		if len(rest) == 0 {
+			perms = append(perms, done)
+			return
+		}
+		for i := range rest {
+			others := append(append([][]byte{}, rest[:i]...), rest[i+1:]...)
+			permute(append(append([][]byte{}, done...), rest[i]), others)
+		}
+	}
+	permute(nil, exts)
+	ja4s := map[string]bool{}
+	for pass := range 2 {
+		for i, p := range perms {
+			hello := clientHello(VersionTLS12, []uint16{0x1301, 0xc02f}, p)
+			h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false)
+			if got, want := h.Prints(TransportTCP), separatePrints(h); got != want {
+				t.Fatalf("pass %d order %d: got %+v, want %+v", pass, i, got, want)
+			}
+			ja4s[h.Prints(TransportTCP).JA4+h.Prints(TransportTCP).JA3N.Hash] = true
+		}
+	}
+	if len(ja4s) != 1 {
+		t.Fatalf("%d distinct JA4+JA3N over the orders, want 1", len(ja4s))
+	}
+	if n := len(certs.prints.clients.m); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+	for _, e := range certs.prints.clients.m {
+		if len(e.orders) != maxOrders {
+			t.Fatalf("%d orders remembered, want %d", len(e.orders), maxOrders)
+		}
+	}
+	if hits, misses := certs.PrintStats(); hits != maxOrders || misses != uint64(2*len(perms)-maxOrders) {
+		t.Fatalf("hits %d misses %d over %d orders twice", hits, misses, len(perms))
+	}
+}
