@@ -2,8 +2,9 @@ package tlsparse
 
 import "errors"
 
-// ClientHello is a parsed ClientHello. Slices alias Raw, a private copy of
-// the message, never the caller's stream.
+// ClientHello is a parsed ClientHello. Byte slices alias Raw, a private
+// copy of the message, never the caller's stream (FromFlow: the flow's own
+// bytes); the lists share one allocation with the hello.
 type ClientHello struct {
 	// Raw is the handshake message (4-byte header included) as reassembled
 	// from its records, or the whole SSLv2 record for an SSLv2 hello. Only

@@ -12,8 +12,9 @@ var helloRetryRandom = []byte{
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 }
 
-// ServerHello is a parsed ServerHello or HelloRetryRequest. Slices alias
-// Raw, a private copy of the message.
+// ServerHello is a parsed ServerHello or HelloRetryRequest. Byte slices
+// alias Raw, a private copy of the message (FromFlow: the flow's own
+// bytes).
 type ServerHello struct {
 	// Raw is the handshake message (header included), or the SSLv2 record.
 	Raw       []byte
