@@ -50,8 +50,11 @@ func (ch *ClientHello) appendPrints(b []byte, want printSet, t Transport) ([]byt
 			exts = append(exts, e.Type)
 		}
 	}
-	sorted := append(nbuf[:0], exts...)
-	slices.Sort(sorted)
+	sorted := exts // what JA3 alone needs; the others need them sorted
+	if want&^wantJA3 != 0 {
+		sorted = append(nbuf[:0], exts...)
+		slices.Sort(sorted)
+	}
 
 	if want&(wantJA3|wantJA3N) != 0 {
 		b, sp.ja3, sp.ja3n = ch.appendJA3Strings(b, ciphers, exts, sorted, want&wantJA3N != 0)
