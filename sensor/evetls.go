@@ -56,27 +56,39 @@ func ParseHandshake(f *flow.Flow, certs *tlsparse.CertCache) *tlsparse.Handshake
 	return tlsparse.FromFlow(f, certs)
 }
 
+// tlsRecordMem is a TLSRecord with room for what its pointers point to:
+// one allocation per flow instead of up to six.
+type tlsRecordMem struct {
+	r               TLSRecord
+	ja3, ja3n, ja3s Hashed
+	serverALPN      [1]string
+	selfSigned      bool
+}
+
 // NewTLSRecord builds the tls object; nil when the flow is not TLS.
 func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 	if h.AppProto != tlsparse.SniffTLS {
 		return nil
 	}
-	r := &TLSRecord{Version: tlsparse.VersionName(h.Version())}
+	m := &tlsRecordMem{}
+	r := &m.r
+	r.Version = tlsparse.VersionName(h.Version())
 	var errs []string
+	prints := h.Prints(tlsparse.TransportTCP)
 	if ch := h.Client; ch != nil {
 		r.SNI = ch.ServerName
 		r.ClientALPNs = ch.ALPN
 		r.Truncated = ch.Truncated
 		r.GREASE = len(ch.GREASE) > 0
-		j3, j3n := ch.JA3Pair()
-		if j3.Full != "" {
-			r.JA3 = &Hashed{Hash: j3.Hash, String: j3.Full}
+		if j := prints.JA3; j.Full != "" {
+			m.ja3 = Hashed{Hash: j.Hash, String: j.Full}
+			r.JA3 = &m.ja3
 		}
-		if j3n.Full != "" {
-			r.JA3N = &Hashed{Hash: j3n.Hash, String: j3n.Full}
+		if j := prints.JA3N; j.Full != "" {
+			m.ja3n = Hashed{Hash: j.Hash, String: j.Full}
+			r.JA3N = &m.ja3n
 		}
-		ja4 := ch.JA4Basic(tlsparse.TransportTCP)
-		r.JA4, r.JA4R = ja4.JA4, ja4.JA4R
+		r.JA4, r.JA4R = prints.JA4, prints.JA4R
 	}
 	if h.ClientErr != nil {
 		errs = append(errs, "client: "+h.ClientErr.Error())
@@ -89,29 +101,28 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		}
 		if sh := sf.ServerHello; sh != nil {
 			if sh.ALPN != "" {
-				r.ServerALPNs = []string{sh.ALPN}
+				m.serverALPN[0] = sh.ALPN
+				r.ServerALPNs = m.serverALPN[:]
 			}
 			if !sh.SSLv2 {
 				r.CipherSuite = cipherName(sh.CipherSuite)
 			}
-			if j := sh.JA3S(); j.Full != "" {
-				r.JA3S = &Hashed{Hash: j.Hash, String: j.Full}
+			if j := prints.JA3S; j.Full != "" {
+				m.ja3s = Hashed{Hash: j.Hash, String: j.Full}
+				r.JA3S = &m.ja3s
 			}
 			r.Resumed = resumed(h.Client, sh, sf)
 		}
 		if leaf := sf.Leaf; leaf != nil {
 			r.Subject, r.IssuerDN, r.Serial = leaf.Subject, leaf.Issuer, leaf.Serial
-			r.NotBefore, r.NotAfter = leaf.NotBefore.UTC().Format(x509Time), leaf.NotAfter.UTC().Format(x509Time)
+			r.NotBefore, r.NotAfter = validity(leaf)
 			r.Fingerprint = leaf.SHA1Fingerprint
 			r.SHA256 = leaf.SHA256Fingerprint
-			r.SANs = leaf.DNSNames
-			for _, ip := range leaf.IPAddresses {
-				r.SANs = append(r.SANs, ip.String())
-			}
+			r.SANs = sans(leaf)
 			r.KeyType = leaf.PublicKey
 			r.ChainLen = len(sf.Chain)
-			self := leaf.SelfSigned
-			r.SelfSigned = &self
+			m.selfSigned = leaf.SelfSigned
+			r.SelfSigned = &m.selfSigned
 			if leaf.CertError != "" {
 				errs = append(errs, "certificate: "+leaf.CertError)
 			}
@@ -122,6 +133,32 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 	}
 	r.ParseError = strings.Join(errs, "; ")
 	return r
+}
+
+// validity formats the certificate's validity in Suricata's layout, both
+// times in one allocation.
+func validity(c *tlsparse.Certificate) (notBefore, notAfter string) {
+	var buf [2 * len(x509Time)]byte
+	b := c.NotBefore.UTC().AppendFormat(buf[:0], x509Time)
+	n := len(b)
+	b = c.NotAfter.UTC().AppendFormat(b, x509Time)
+	both := string(b)
+	return both[:n], both[n:]
+}
+
+// sans lists the certificate's DNS names and IP addresses. The
+// certificate is shared between flows (CertCache): its slice is never
+// appended to.
+func sans(c *tlsparse.Certificate) []string {
+	if len(c.IPAddresses) == 0 {
+		return c.DNSNames
+	}
+	out := make([]string, 0, len(c.DNSNames)+len(c.IPAddresses))
+	out = append(out, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		out = append(out, ip.String())
+	}
+	return out
 }
 
 // resumed: the server echoed the client's non-empty session id (TLS 1.2

@@ -11,7 +11,10 @@ import (
 
 // BenchmarkTLSRecord measures the per-flow TLS work of a flow record
 // (parse both handshakes, fingerprints, tls object, JSON) over the TLS
-// flows of real captures, against the same record without TLS.
+// flows of real captures, against the same record without TLS:
+// with-tls shares one CertCache across flows, as a sensor does (each
+// certificate and hello is parsed or rendered once); with-tls-nocache
+// parses every certificate and renders every fingerprint.
 func BenchmarkTLSRecord(b *testing.B) {
 	dir, ok := testdata.Dir()
 	if !ok {
@@ -26,19 +29,18 @@ func BenchmarkTLSRecord(b *testing.B) {
 			}
 		}
 	}
-	certs := tlsparse.NewCertCache(4096)
 	var buf []byte
-	for _, withTLS := range []bool{false, true} {
-		name := "without-tls"
-		if withTLS {
-			name = "with-tls"
+	for _, mode := range []string{"without-tls", "with-tls", "with-tls-nocache"} {
+		var certs *tlsparse.CertCache
+		if mode == "with-tls" {
+			certs = tlsparse.NewCertCache(4096)
 		}
-		b.Run(name, func(b *testing.B) {
+		b.Run(mode, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := range b.N {
 				f := flows[i%len(flows)]
 				h := &tlsparse.Handshake{}
-				if withTLS {
+				if mode != "without-tls" {
 					h = ParseHandshake(f, certs)
 				}
 				rec := NewFlowRecord(f, h)

@@ -5,6 +5,8 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
 )
 
 // benchFlow captures a realistic flow: a default crypto/tls client (TLS 1.3
@@ -25,23 +27,51 @@ func benchFlow(b *testing.B) (client, server []byte) {
 
 // BenchmarkParseFlow parses both directions of a TLS 1.2 flow (ClientHello;
 // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone) and computes
-// JA3, JA4 and JA3S, as the sensor does per flow.
+// JA3, JA3N, JA4 and JA3S:
+//
+//   - exported: ParseClientHello and ParseServerFlight (private copies of
+//     the messages, the leaf certificate parsed), then each fingerprint;
+//   - sensor: what a sensor pays per flow (FromFlow, Handshake.Prints)
+//     when the server's certificate and both hellos were seen before (a
+//     warm CertCache), the common case on a network;
+//   - sensor-nocache: the same without a cache: the certificate parsed
+//     and the fingerprints rendered every time.
 func BenchmarkParseFlow(b *testing.B) {
 	client, server := benchFlow(b)
-	b.SetBytes(int64(len(client) + len(server)))
-	b.ReportAllocs()
-	for b.Loop() {
-		ch, err := ParseClientHello(client)
-		if err != nil {
-			b.Fatal(err)
+	b.Run("exported", func(b *testing.B) {
+		b.SetBytes(int64(len(client) + len(server)))
+		b.ReportAllocs()
+		for b.Loop() {
+			ch, err := ParseClientHello(client)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := ParseServerFlight(server)
+			if err != nil || f.Leaf == nil {
+				b.Fatal(err)
+			}
+			_, _ = ch.JA3Pair()
+			_ = ch.JA4(TransportTCP)
+			_ = f.ServerHello.JA3S()
 		}
-		f, err := ParseServerFlight(server)
-		if err != nil || f.Leaf == nil {
-			b.Fatal(err)
+	})
+	fl := &flow.Flow{ClientHandshake: client, ServerHandshake: server}
+	for _, certs := range []*CertCache{NewCertCache(16), nil} {
+		name := "sensor"
+		if certs == nil {
+			name = "sensor-nocache"
 		}
-		_ = ch.JA3()
-		_ = ch.JA4(TransportTCP)
-		_ = f.ServerHello.JA3S()
+		FromFlow(fl, certs) // warm the cache
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(client) + len(server)))
+			b.ReportAllocs()
+			for b.Loop() {
+				h := FromFlow(fl, certs)
+				if h.Server == nil || h.Server.Leaf == nil || h.Prints(TransportTCP).JA3.Hash == "" {
+					b.Fatal("no certificate or fingerprints")
+				}
+			}
+		})
 	}
 }
 
@@ -78,6 +108,30 @@ func BenchmarkParseParts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			ParseCertificate(f.Chain[0])
+		}
+	})
+}
+
+// BenchmarkPrints: the fingerprints a flow record shows (JA3, JA3N, JA4,
+// JA4_r, JA3S), rendered, and looked up in a cache that has seen the
+// hellos (what parsing with a CertCache does).
+func BenchmarkPrints(b *testing.B) {
+	client, server := benchFlow(b)
+	h := parseFlow(client, server, nil, nil, nil, false)
+	ch, sh := h.Client, h.Server.ServerHello
+	b.Run("rendered", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			renderClientPrints(ch, TransportTCP)
+			sh.JA3S()
+		}
+	})
+	c := newPrintCache(16)
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c.clientEntry(ch, TransportTCP)
+			c.serverEntry(sh)
 		}
 	})
 }

@@ -9,10 +9,14 @@ import (
 // CertCache remembers parsed certificates by their DER bytes, so that a
 // server's certificate seen again (the common case: a network talks to
 // the same servers all day) costs a hash instead of an X.509 parse and a
-// signature check. It holds at most its size; the oldest entry goes first.
-// Safe for concurrent use. The certificates it returns are shared: read
-// them, never change them.
+// signature check. It also remembers the fingerprints of the hellos of the
+// handshakes parsed with it (Handshake.Prints), which repeat as much. It
+// holds at most its size of each; the oldest entry goes first. Safe for
+// concurrent use. The certificates it returns are shared: read them,
+// never change them.
 type CertCache struct {
+	prints *printCache
+
 	mu    sync.Mutex
 	seed  maphash.Seed
 	byKey map[uint64]*Certificate // by a fast hash of the DER; the bytes are compared on a hit
@@ -26,8 +30,26 @@ type CertCache struct {
 // gives 1).
 func NewCertCache(size int) *CertCache {
 	size = max(size, 1)
-	return &CertCache{seed: maphash.MakeSeed(), byKey: make(map[uint64]*Certificate, size), ring: make([]uint64, 0, size)}
+	return &CertCache{
+		prints: newPrintCache(size),
+		seed:   maphash.MakeSeed(),
+		byKey:  make(map[uint64]*Certificate, size),
+		ring:   make([]uint64, 0, size),
+	}
 }
+
+// printCache is where handshakes parsed with c look up fingerprints; nil
+// for a nil cache.
+func (c *CertCache) printCache() *printCache {
+	if c == nil {
+		return nil
+	}
+	return c.prints
+}
+
+// PrintStats returns the fingerprint lookups (a client's set, a server's
+// JA3S) that found the hello's fingerprints and those that did not.
+func (c *CertCache) PrintStats() (hits, misses uint64) { return c.prints.stats() }
 
 // Parse returns the summary of der, from the cache when it was seen.
 func (c *CertCache) Parse(der []byte) *Certificate {
@@ -47,7 +69,9 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	if ok {
 		return cert
 	}
-	cert = ParseCertificate(der)
+	// A copy: der may alias a flow's whole handshake stream (FromFlow),
+	// which the cache must not keep alive.
+	cert = ParseCertificate(bytes.Clone(der))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, taken := c.byKey[key]; taken {

@@ -2,8 +2,9 @@ package tlsparse
 
 import "errors"
 
-// ClientHello is a parsed ClientHello. Slices alias Raw, a private copy of
-// the message, never the caller's stream.
+// ClientHello is a parsed ClientHello. Byte slices alias Raw, a private
+// copy of the message, never the caller's stream (FromFlow: the flow's own
+// bytes); the lists share one allocation with the hello.
 type ClientHello struct {
 	// Raw is the handshake message (4-byte header included) as reassembled
 	// from its records, or the whole SSLv2 record for an SSLv2 hello. Only
@@ -74,6 +75,13 @@ func (ch *ClientHello) HasExtension(t uint16) bool { return hasExtension(ch.Exte
 // is set, and the error wraps ErrTruncated. Other errors wrap ErrNotTLS,
 // ErrNoHello or ErrMalformed.
 func ParseClientHello(stream []byte) (*ClientHello, error) {
+	return parseClientHello(stream, nil, true)
+}
+
+// parseClientHello is ParseClientHello parsing into s (a new store when
+// nil). With copyMsg the hello gets a private copy of its message, else it
+// aliases stream.
+func parseClientHello(stream []byte, s *clientStore, copyMsg bool) (*ClientHello, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
@@ -82,15 +90,15 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
 		if isSSLv2ClientHello(stream) {
-			return parseSSLv2ClientHello(stream)
+			return parseSSLv2ClientHello(stream, s, copyMsg)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ClientHello")
 	}
-	r, err := newHSReader(stream)
-	if err != nil {
+	var r hsReader
+	if err := r.init(stream); err != nil {
 		return nil, err
 	}
-	if r.stop != nil {
+	if r.stopped {
 		return nil, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
 	}
 	msg, err := r.next()
@@ -103,7 +111,13 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 	if msg[0] != typeClientHello {
 		return nil, errorf(ErrNoHello, "first handshake message has type %d", msg[0])
 	}
-	ch, perr := ParseClientHelloMessage(own(msg))
+	if copyMsg {
+		msg = own(msg)
+	}
+	if s == nil {
+		s = new(clientStore)
+	}
+	ch, perr := s.parseMessage(msg)
 	ch.RecordVersion = r.recVersion
 	if perr != nil && (err == nil || errors.Is(perr, ErrMalformed)) {
 		err = perr
@@ -118,7 +132,13 @@ func ParseClientHello(stream []byte) (*ClientHello, error) {
 // header included, no record layer), as carried in QUIC CRYPTO frames. msg
 // may be cut short. The result aliases msg. RecordVersion is left zero.
 func ParseClientHelloMessage(msg []byte) (*ClientHello, error) {
-	ch := &ClientHello{Raw: msg}
+	return new(clientStore).parseMessage(msg)
+}
+
+// parseMessage parses msg into the store's hello.
+func (s *clientStore) parseMessage(msg []byte) (*ClientHello, error) {
+	ch := &s.ch
+	ch.Raw = msg
 	if len(msg) < 4 {
 		ch.Truncated = true
 		return ch, errorf(ErrTruncated, "client hello header: %d of 4 bytes", len(msg))
@@ -126,14 +146,27 @@ func ParseClientHelloMessage(msg []byte) (*ClientHello, error) {
 	if msg[0] != typeClientHello {
 		return ch, errorf(ErrNoHello, "handshake message type %d is not a ClientHello", msg[0])
 	}
-	err := ch.parseBody(newReader(msg[4:], msgLen(msg), "client hello"))
+	a := s.arena()
+	err := ch.parseBody(newReader(msg[4:], msgLen(msg), "client hello"), &a)
+	ch.finish(&a)
 	if err != nil && errors.Is(err, ErrTruncated) {
 		ch.Truncated = true
 	}
 	return ch, err
 }
 
-func (ch *ClientHello) parseBody(r reader) error {
+// finish sets the lists that were built by appending to the arena's
+// arrays (nil when empty, as appends from nil gave).
+func (ch *ClientHello) finish(a *clientArena) {
+	if len(a.grease) > 0 {
+		ch.GREASE = a.grease
+	}
+	if len(a.alpn) > 0 {
+		ch.ALPN = a.alpn
+	}
+}
+
+func (ch *ClientHello) parseBody(r reader, a *clientArena) error {
 	var ok bool
 	if ch.Version, ok = r.u16("version"); !ok {
 		return r.err
@@ -154,12 +187,8 @@ func (ch *ClientHello) parseBody(r reader) error {
 		ch.ja3Cut = cutIfMalformed(r.err, ja3None)
 		return r.err
 	}
-	ch.CipherSuites = cs.u16s("cipher suites")
-	for _, c := range ch.CipherSuites {
-		if IsGREASE(c) {
-			ch.GREASE = append(ch.GREASE, c)
-		}
-	}
+	ch.CipherSuites = cs.u16s(&a.u16, "cipher suites")
+	a.noteGREASE(ch.CipherSuites)
 	if cs.err != nil && errors.Is(cs.err, ErrMalformed) {
 		ch.ja3Cut = ja3None
 		return cs.err
@@ -181,21 +210,19 @@ func (ch *ClientHello) parseBody(r reader) error {
 		ch.ja3Cut = cutIfMalformed(r.err, ja3AfterCiphers)
 		return r.err
 	}
-	ch.Extensions = make([]Extension, 0, countExtensions(exts))
+	// The store's array fits most hellos; append moves a longer list to
+	// the heap (counting first cost a pass over every extension header).
+	ch.Extensions = a.exts[:0]
 	for !exts.empty() && exts.err == nil {
-		typ, ok := exts.u16("extension type")
+		typ, data, ok := exts.extension()
 		if !ok {
-			break
-		}
-		data, ok := exts.vec(2, "extension data")
-		if !ok || exts.err != nil {
 			break // cut inside this extension: keep only complete ones
 		}
 		ch.Extensions = append(ch.Extensions, Extension{Type: typ, Data: data.b})
 		if IsGREASE(typ) {
-			ch.GREASE = append(ch.GREASE, typ)
+			a.grease = append(a.grease, typ)
 		}
-		ch.parseExtension(typ, data)
+		ch.parseExtension(typ, &data, a)
 	}
 	if exts.err != nil {
 		return exts.err
@@ -210,25 +237,10 @@ func cutIfMalformed(err error, cut ja3Cut) ja3Cut {
 	return ja3Whole
 }
 
-// countExtensions counts the extensions present in a (copy of the)
-// extensions reader, to size the slice once.
-func countExtensions(r reader) int {
-	n := 0
-	for len(r.b) >= 4 {
-		l := int(r.b[2])<<8 | int(r.b[3])
-		n++
-		if len(r.b) < 4+l {
-			break
-		}
-		r.b = r.b[4+l:]
-	}
-	return n
-}
-
 // parseExtension fills the fields derived from one client extension.
 // Malformed extension contents are not fatal: the extension stays in
 // Extensions and the field keeps what could be read.
-func (ch *ClientHello) parseExtension(typ uint16, r reader) {
+func (ch *ClientHello) parseExtension(typ uint16, r *reader, a *clientArena) {
 	switch typ {
 	case ExtServerName:
 		list, ok := r.vec(2, "server name list")
@@ -249,12 +261,12 @@ func (ch *ClientHello) parseExtension(typ uint16, r reader) {
 			if !ok1 || list.err != nil {
 				break
 			}
-			ch.ALPN = append(ch.ALPN, string(p.b))
+			a.alpn = append(a.alpn, protocolName(p.b))
 		}
 	case ExtSupportedGroups:
 		if l, ok := r.vec(2, "named group list"); ok {
-			ch.SupportedGroups = l.u16s("named groups")
-			ch.noteGREASE(ch.SupportedGroups)
+			ch.SupportedGroups = l.u16s(&a.u16, "named groups")
+			a.noteGREASE(ch.SupportedGroups)
 		}
 	case ExtECPointFormats:
 		if l, ok := r.vec(1, "ec point format list"); ok {
@@ -262,27 +274,34 @@ func (ch *ClientHello) parseExtension(typ uint16, r reader) {
 		}
 	case ExtSignatureAlgorithms:
 		if l, ok := r.vec(2, "signature algorithms"); ok {
-			ch.SignatureAlgorithms = l.u16s("signature algorithms")
-			ch.noteGREASE(ch.SignatureAlgorithms)
+			ch.SignatureAlgorithms = l.u16s(&a.u16, "signature algorithms")
+			a.noteGREASE(ch.SignatureAlgorithms)
 		}
 	case ExtSupportedVersions:
 		if l, ok := r.vec(1, "versions"); ok {
-			ch.SupportedVersions = l.u16s("versions")
-			ch.noteGREASE(ch.SupportedVersions)
+			ch.SupportedVersions = l.u16s(&a.u16, "versions")
+			a.noteGREASE(ch.SupportedVersions)
 		}
 	case ExtKeyShare:
 		list, ok := r.vec(2, "client shares")
+		from := a.u16.mark()
+		if len(ch.KeyShareGroups) > 0 { // a second key_share extension: go on with the first's list
+			for _, g := range ch.KeyShareGroups {
+				a.u16.push(g)
+			}
+		}
 		for ok && !list.empty() {
 			g, ok1 := list.u16("group")
 			_, ok2 := list.vec(2, "key exchange")
 			if !ok1 || !ok2 || list.err != nil {
 				break
 			}
-			ch.KeyShareGroups = append(ch.KeyShareGroups, g)
+			a.u16.push(g)
 			if IsGREASE(g) {
-				ch.GREASE = append(ch.GREASE, g)
+				a.grease = append(a.grease, g)
 			}
 		}
+		ch.KeyShareGroups = a.u16.carveOrNil(from)
 	case ExtPSKKeyExchangeModes:
 		if l, ok := r.vec(1, "psk modes"); ok {
 			ch.PSKModes = l.b
@@ -296,21 +315,48 @@ func (ch *ClientHello) parseExtension(typ uint16, r reader) {
 	}
 }
 
-func (ch *ClientHello) noteGREASE(vs []uint16) {
+func (a *clientArena) noteGREASE(vs []uint16) {
 	for _, v := range vs {
 		if IsGREASE(v) {
-			ch.GREASE = append(ch.GREASE, v)
+			a.grease = append(a.grease, v)
 		}
 	}
 }
 
+// protocolName returns an ALPN protocol name as a string, without an
+// allocation for the names nearly every client sends.
+func protocolName(b []byte) string {
+	switch string(b) { // no allocation: the compiler compares in place
+	case "h2":
+		return "h2"
+	case "http/1.1":
+		return "http/1.1"
+	case "h3":
+		return "h3"
+	case "http/1.0":
+		return "http/1.0"
+	case "spdy/3.1":
+		return "spdy/3.1"
+	case "acme-tls/1":
+		return "acme-tls/1"
+	}
+	return string(b)
+}
+
 // parseSSLv2ClientHello parses an SSLv2-format ClientHello (2-byte record
 // header): version, cipher specs, session id and challenge.
-func parseSSLv2ClientHello(stream []byte) (*ClientHello, error) {
+func parseSSLv2ClientHello(stream []byte, s *clientStore, copyMsg bool) (*ClientHello, error) {
 	n := int(stream[0]&0x7f)<<8 | int(stream[1])
 	present := min(n, len(stream)-2)
-	raw := own(stream[:2+present])
-	ch := &ClientHello{Raw: raw, SSLv2: true, RecordVersion: VersionSSL20}
+	raw := stream[:2+present]
+	if copyMsg {
+		raw = own(raw)
+	}
+	if s == nil {
+		s = new(clientStore)
+	}
+	ch := &s.ch
+	*ch = ClientHello{Raw: raw, SSLv2: true, RecordVersion: VersionSSL20}
 	err := ch.parseSSLv2Body(newReader(raw[2:], n, "SSLv2 client hello"))
 	if err != nil && errors.Is(err, ErrTruncated) {
 		ch.Truncated = true

@@ -29,5 +29,7 @@
 //   - Sniff: a short label for what a stream that is not TLS looks like.
 //
 // Results own their memory: no slice in a result aliases the input stream,
-// so the caller may reuse its buffer.
+// so the caller may reuse its buffer. The exception is FromFlow, whose
+// result aliases the finished flow's handshake bytes (which never change)
+// rather than paying for a copy of every flow's hellos and certificates.
 package tlsparse

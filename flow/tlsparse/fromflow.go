@@ -8,8 +8,13 @@ const sniffBytes = 512
 // FromFlow parses what a finished flow kept of its TLS handshake; certs
 // (may be nil) caches certificate parsing across flows. A flow that is not
 // TLS is labelled from its first bytes.
+//
+// Unlike ParseFlow, the result aliases the flow's handshake bytes instead
+// of copying them: a finished flow's bytes are never written again, and
+// copying each flow's hellos and certificates was a large part of the
+// parsing cost.
 func FromFlow(f *flow.Flow, certs *CertCache) *Handshake {
-	return ParseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs)
+	return parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false)
 }
 
 func firstBytes(f *flow.Flow, fromClient bool) []byte {

@@ -1,20 +1,9 @@
 package tlsparse
 
-import (
-	"crypto/md5"
-	"encoding/hex"
-	"slices"
-)
-
 // JA3 is a JA3-family fingerprint: the full string and its MD5.
 type JA3 struct {
 	Full string // e.g. "771,4865-4866,0-11-10,29-23,0"
 	Hash string // lowercase hex MD5 of Full
-}
-
-func newJA3(full []byte) JA3 {
-	sum := md5.Sum(full)
-	return JA3{Full: string(full), Hash: hex.EncodeToString(sum[:])}
 }
 
 // JA3 computes the client's JA3 (Salesforce definition) exactly as
@@ -35,92 +24,28 @@ func newJA3(full []byte) JA3 {
 // overruns it. A truncated hello gets the fingerprint of what was parsed
 // (Wireshark shows nothing until the hello is complete).
 func (ch *ClientHello) JA3() JA3 {
-	return ch.ja3(false)
-}
-
-func (ch *ClientHello) ja3(sortExts bool) JA3 {
-	switch ch.ja3Cut {
-	case ja3None:
-		return JA3{}
-	case ja3AfterCiphers:
-		b := appendU16(nil, ch.Version)
-		b = append(b, ',')
-		b = appendDecList(b, ch.CipherSuites)
-		return newJA3(append(b, ','))
-	}
-	return newJA3(ch.appendJA3(nil, sortExts))
+	ja3, _ := ch.ja3s(wantJA3)
+	return ja3
 }
 
 // JA3N is JA3 with the extension list sorted ascending, so that it stays
 // the same when a client (Chromium since 110) shuffles its extensions.
 func (ch *ClientHello) JA3N() JA3 {
-	return ch.ja3(true)
+	_, ja3n := ch.ja3s(wantJA3N)
+	return ja3n
 }
 
 // JA3Pair returns JA3() and JA3N() together, rendering the lists they
 // share once.
 func (ch *ClientHello) JA3Pair() (ja3, ja3n JA3) {
-	if ch.ja3Cut != ja3Whole {
-		return ch.ja3(false), ch.ja3(true)
-	}
-	var buf, nbuf [768]byte
-	b := appendU16(buf[:0], ch.Version)
-	b = append(b, ',')
-	b = appendDecList(b, ch.CipherSuites)
-	b = append(b, ',')
-	pre := len(b)
-	var extBuf [64]uint16
-	exts := extBuf[:0]
-	for _, e := range ch.Extensions {
-		if !IsGREASE(e.Type) {
-			exts = append(exts, e.Type)
-		}
-	}
-	b = appendDecList(b, exts)
-	post := len(b)
-	b = append(b, ',')
-	b = appendDecList(b, ch.SupportedGroups)
-	b = append(b, ',')
-	for i, f := range ch.ECPointFormats {
-		if i > 0 {
-			b = append(b, '-')
-		}
-		b = appendU16(b, uint16(f))
-	}
-	slices.Sort(exts)
-	n := append(nbuf[:0], b[:pre]...)
-	n = appendDecList(n, exts)
-	n = append(n, b[post:]...)
-	return newJA3(b), newJA3(n)
+	return ch.ja3s(wantJA3 | wantJA3N)
 }
 
-func (ch *ClientHello) appendJA3(b []byte, sortExts bool) []byte {
-	b = slices.Grow(b, 64+6*(len(ch.CipherSuites)+len(ch.Extensions)+len(ch.SupportedGroups)))
-	b = appendU16(b, ch.Version)
-	b = append(b, ',')
-	b = appendDecList(b, ch.CipherSuites)
-	b = append(b, ',')
-	var extBuf [64]uint16
-	exts := extBuf[:0]
-	for _, e := range ch.Extensions {
-		if !IsGREASE(e.Type) {
-			exts = append(exts, e.Type)
-		}
-	}
-	if sortExts {
-		slices.Sort(exts)
-	}
-	b = appendDecList(b, exts)
-	b = append(b, ',')
-	b = appendDecList(b, ch.SupportedGroups)
-	b = append(b, ',')
-	for i, f := range ch.ECPointFormats {
-		if i > 0 {
-			b = append(b, '-')
-		}
-		b = appendU16(b, uint16(f))
-	}
-	return b
+func (ch *ClientHello) ja3s(want printSet) (ja3, ja3n JA3) {
+	var buf [printBufSize]byte
+	b, sp := ch.appendPrints(buf[:0], want, 0)
+	all := string(b)
+	return JA3{Full: sp.ja3.of(all), Hash: sp.ja3Hash.of(all)}, JA3{Full: sp.ja3n.of(all), Hash: sp.ja3nHash.of(all)}
 }
 
 // appendDecList appends the non-GREASE values of vs in decimal, joined by
@@ -162,24 +87,8 @@ func appendU16(b []byte, v uint16) []byte {
 // ServerHello legacy_version and extensions in the order sent (GREASE
 // dropped). It is empty for an SSLv2 ServerHello.
 func (sh *ServerHello) JA3S() JA3 {
-	if sh.SSLv2 {
-		return JA3{}
-	}
-	b := make([]byte, 0, 32+6*len(sh.Extensions))
-	b = appendU16(b, sh.Version)
-	b = append(b, ',')
-	b = appendU16(b, sh.CipherSuite)
-	b = append(b, ',')
-	first := true
-	for _, e := range sh.Extensions {
-		if IsGREASE(e.Type) {
-			continue
-		}
-		if !first {
-			b = append(b, '-')
-		}
-		first = false
-		b = appendU16(b, e.Type)
-	}
-	return newJA3(b)
+	var buf [128]byte
+	b, full, hash := sh.appendJA3S(buf[:0])
+	all := string(b)
+	return JA3{Full: full.of(all), Hash: hash.of(all)}
 }

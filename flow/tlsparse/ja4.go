@@ -1,11 +1,5 @@
 package tlsparse
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"slices"
-)
-
 // Transport is the first character of a JA4 fingerprint.
 type Transport byte
 
@@ -47,74 +41,20 @@ type JA4 struct {
 // "000000000000" when the list without them is empty, as the reference
 // tool prints.
 func (ch *ClientHello) JA4(transport Transport) JA4 {
-	return ch.ja4(transport, true)
+	return ch.ja4(transport, wantJA4|wantJA4O)
 }
 
 // JA4Basic is JA4 with only the JA4 and JA4R forms filled: what flow
 // records show, for half the hashing.
 func (ch *ClientHello) JA4Basic(transport Transport) JA4 {
-	return ch.ja4(transport, false)
+	return ch.ja4(transport, wantJA4)
 }
 
-func (ch *ClientHello) ja4(transport Transport, originalOrder bool) JA4 {
-	var a [10]byte
-	a[0] = byte(transport)
-	v := ja4Version(ch)
-	a[1], a[2] = v[0], v[1]
-	a[3] = 'i'
-	if ch.HasExtension(ExtServerName) {
-		a[3] = 'd'
-	}
-	var cbuf, ebuf [64]uint16
-	ciphers := appendNonGREASE(cbuf[:0], ch.CipherSuites)
-	exts := ebuf[:0]
-	for _, e := range ch.Extensions {
-		if !IsGREASE(e.Type) {
-			exts = append(exts, e.Type)
-		}
-	}
-	put2(a[4:6], len(ciphers))
-	put2(a[6:8], len(exts))
-	a[8], a[9] = ja4ALPN(ch)
-
-	var sbuf [64]uint16
-	sigs := appendNonGREASE(sbuf[:0], ch.SignatureAlgorithms)
-
-	var fbuf [64]uint16
-	filtered := fbuf[:0]
-	for _, e := range exts {
-		if e != ExtServerName && e != ExtALPN {
-			filtered = append(filtered, e)
-		}
-	}
-	slices.Sort(filtered)
-	sorted := append(make([]uint16, 0, len(ciphers)), ciphers...)
-	slices.Sort(sorted)
-
-	// One buffer holds the four raw lists: sorted ciphers, original
-	// ciphers, sorted extensions(+sigs), original extensions(+sigs).
-	buf := make([]byte, 0, 10*len(ciphers)+10*len(exts)+10*len(sigs)+8)
-	cs := len(buf)
-	buf = appendHexList(buf, sorted)
-	co := len(buf)
-	buf = appendHexList(buf, ciphers)
-	es := len(buf)
-	buf = appendHexList(buf, filtered)
-	buf = appendSigs(buf, sigs)
-	eo := len(buf)
-	buf = appendHexList(buf, exts)
-	buf = appendSigs(buf, sigs)
-	end := len(buf)
-	rawCS, rawCO, rawES, rawEO := buf[cs:co], buf[co:es], buf[es:eo], buf[eo:end]
-
-	noCiphers, noExts := len(ciphers) == 0, len(filtered) == 0
-	hCS, hES := hash12(rawCS, noCiphers), hash12(rawES, noExts)
-	fp := JA4{JA4: join3(a[:], hCS[:], hES[:]), JA4R: join3(a[:], rawCS, rawES)}
-	if originalOrder {
-		hCO, hEO := hash12(rawCO, noCiphers), hash12(rawEO, noExts)
-		fp.JA4O, fp.JA4RO = join3(a[:], hCO[:], hEO[:]), join3(a[:], rawCO, rawEO)
-	}
-	return fp
+func (ch *ClientHello) ja4(transport Transport, want printSet) JA4 {
+	var buf [printBufSize]byte
+	b, sp := ch.appendPrints(buf[:0], want, transport)
+	all := string(b)
+	return JA4{JA4: sp.ja4.of(all), JA4R: sp.ja4r.of(all), JA4O: sp.ja4o.of(all), JA4RO: sp.ja4ro.of(all)}
 }
 
 // ja4Version picks and labels the version JA4 reports.
@@ -196,26 +136,4 @@ func appendSigs(b []byte, sigs []uint16) []byte {
 	}
 	b = append(b, '_')
 	return appendHexList(b, sigs)
-}
-
-// hash12 is the first 12 hex digits of SHA-256(b), or twelve zeros when
-// the list it stands for is empty.
-func hash12(b []byte, empty bool) (out [12]byte) {
-	if empty {
-		copy(out[:], "000000000000")
-		return out
-	}
-	sum := sha256.Sum256(b)
-	hex.Encode(out[:], sum[:6])
-	return out
-}
-
-func join3(a, b, c []byte) string {
-	out := make([]byte, 0, len(a)+len(b)+len(c)+2)
-	out = append(out, a...)
-	out = append(out, '_')
-	out = append(out, b...)
-	out = append(out, '_')
-	out = append(out, c...)
-	return string(out)
 }

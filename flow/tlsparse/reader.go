@@ -19,7 +19,19 @@ func newReader(b []byte, want int, what string) reader {
 	return reader{b: b, want: want, what: what}
 }
 
+// take returns the next n bytes. The common case (no error, the bytes
+// present) is kept small enough to inline; parsing a hello calls the
+// reader a hundred times.
 func (r *reader) take(n int, field string) ([]byte, bool) {
+	if r.err == nil && n <= len(r.b) {
+		v := r.b[:n:n]
+		r.b, r.want = r.b[n:], r.want-n
+		return v, true
+	}
+	return r.takeSlow(n, field)
+}
+
+func (r *reader) takeSlow(n int, field string) ([]byte, bool) {
 	if r.err != nil {
 		return nil, false
 	}
@@ -28,7 +40,7 @@ func (r *reader) take(n int, field string) ([]byte, bool) {
 		r.err = errorf(ErrMalformed, "%s: %s needs %d bytes, %d left", r.what, field, n, r.want)
 		return nil, false
 	case n > len(r.b):
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 		return nil, false
 	}
 	v := r.b[:n:n]
@@ -37,19 +49,23 @@ func (r *reader) take(n int, field string) ([]byte, bool) {
 }
 
 func (r *reader) u8(field string) (uint8, bool) {
-	v, ok := r.take(1, field)
-	if !ok {
-		return 0, false
+	if r.err == nil && len(r.b) >= 1 {
+		v := r.b[0]
+		r.b, r.want = r.b[1:], r.want-1
+		return v, true
 	}
-	return v[0], true
+	_, ok := r.takeSlow(1, field)
+	return 0, ok
 }
 
 func (r *reader) u16(field string) (uint16, bool) {
-	v, ok := r.take(2, field)
-	if !ok {
-		return 0, false
+	if r.err == nil && len(r.b) >= 2 {
+		v := uint16(r.b[0])<<8 | uint16(r.b[1])
+		r.b, r.want = r.b[2:], r.want-2
+		return v, true
 	}
-	return uint16(v[0])<<8 | uint16(v[1]), true
+	_, ok := r.takeSlow(2, field)
+	return 0, ok
 }
 
 func (r *reader) u24(field string) (int, bool) {
@@ -68,6 +84,42 @@ func (r *reader) u24(field string) (int, bool) {
 // ok == true and r's err set to ErrTruncated, so the caller can still
 // salvage the complete elements.
 func (r *reader) vec(lenBytes int, field string) (sub reader, ok bool) {
+	if r.err == nil && len(r.b) >= lenBytes {
+		// The common case: the whole vector is present.
+		n := 0
+		for _, c := range r.b[:lenBytes] {
+			n = n<<8 | int(c)
+		}
+		if end := lenBytes + n; end <= len(r.b) {
+			sub = reader{b: r.b[lenBytes:end:end], want: n, what: field}
+			r.b, r.want = r.b[end:], r.want-end
+			return sub, true
+		}
+	}
+	return r.vecSlow(lenBytes, field)
+}
+
+// extension reads one hello extension: its type and a reader over its
+// data. ok is false when the extension is cut short or overruns r (r's
+// err then says which, as reading the type and the vector would).
+func (r *reader) extension() (typ uint16, data reader, ok bool) {
+	if b := r.b; r.err == nil && len(b) >= 4 {
+		n := int(b[2])<<8 | int(b[3])
+		if end := 4 + n; end <= len(b) { // the common case: all there
+			r.b, r.want = b[end:], r.want-end
+			return uint16(b[0])<<8 | uint16(b[1]), reader{b: b[4:end:end], want: n, what: "extension data"}, true
+		}
+	}
+	if typ, ok = r.u16("extension type"); !ok {
+		return 0, reader{}, false
+	}
+	if data, ok = r.vec(2, "extension data"); !ok || r.err != nil {
+		return 0, reader{}, false
+	}
+	return typ, data, true
+}
+
+func (r *reader) vecSlow(lenBytes int, field string) (sub reader, ok bool) {
 	var n int
 	switch lenBytes {
 	case 1:
@@ -105,7 +157,7 @@ func (r *reader) sub(n int, field string) (sub reader, ok bool) {
 	sub = newReader(r.b[:min(n, len(r.b))], n, field)
 	if n > len(r.b) {
 		r.b, r.want = nil, r.want-n
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 		return sub, true
 	}
 	r.b, r.want = r.b[n:], r.want-n
@@ -118,9 +170,10 @@ func (r *reader) empty() bool { return r.want == 0 }
 // complete reports whether all declared bytes are present.
 func (r *reader) complete() bool { return len(r.b) == r.want }
 
-// u16s reads the rest of r as big-endian 16-bit values. It returns those
-// fully present; a trailing odd byte in a complete vector is malformed.
-func (r *reader) u16s(field string) []uint16 {
+// u16s reads the rest of r as big-endian 16-bit values into a list carved
+// from a. It returns those fully present; a trailing odd byte in a
+// complete vector is malformed.
+func (r *reader) u16s(a *u16Arena, field string) []uint16 {
 	if r.err != nil {
 		return nil
 	}
@@ -128,13 +181,13 @@ func (r *reader) u16s(field string) []uint16 {
 		r.err = errorf(ErrMalformed, "%s: %s has odd length %d", r.what, field, r.want)
 		return nil
 	}
-	n := len(r.b) / 2
-	out := make([]uint16, n)
-	for i := range out {
-		out[i] = uint16(r.b[2*i])<<8 | uint16(r.b[2*i+1])
+	from := a.mark()
+	for b := r.b; len(b) >= 2; b = b[2:] {
+		a.push(uint16(b[0])<<8 | uint16(b[1]))
 	}
+	out := a.carve(from)
 	if !r.complete() {
-		r.err = errorf(ErrTruncated, "%s: %s", r.what, field)
+		r.err = &fieldCut{r.what, field}
 	}
 	r.b, r.want = nil, 0
 	return out

@@ -120,7 +120,7 @@ func NextRecord(b []byte) (rec Record, rest []byte, err error) {
 	body := b[RecordHeaderLen:]
 	if len(body) < rec.Length {
 		rec.Fragment = body
-		return rec, nil, errorf(ErrTruncated, "%s record: %d of %d bytes", rec.Type, len(body), rec.Length)
+		return rec, nil, &recordCut{rec.Type, len(body), rec.Length}
 	}
 	rec.Fragment = body[:rec.Length]
 	return rec, body[rec.Length:], nil
@@ -168,40 +168,43 @@ type hsReader struct {
 	buf   []byte // handshake bytes not yet returned as messages
 	owned bool   // buf is a private copy (it may be appended to)
 
-	recVersion uint16  // version of the first record
-	stop       *Record // the non-handshake record that ended the handshake stream
-	end        error   // nil, or why no more records can be read (truncated / garbage)
+	recVersion uint16 // version of the first record
+	stopped    bool   // a non-handshake record ended the handshake stream
+	stop       Record // that record, when stopped
+	end        error  // nil, or why no more records can be read (truncated / garbage)
 }
 
-func newHSReader(stream []byte) (*hsReader, error) {
-	r := &hsReader{rest: stream}
+// init starts r on stream. r is filled in place (not returned) so that it
+// can live on the caller's stack.
+func (r *hsReader) init(stream []byte) error {
+	*r = hsReader{rest: stream}
 	if len(stream) == 0 {
-		return nil, errorf(ErrTruncated, "empty stream")
+		return errorf(ErrTruncated, "empty stream")
 	}
 	rec, rest, err := NextRecord(stream)
 	if err != nil && !errors.Is(err, ErrTruncated) {
-		return nil, err
+		return err
 	}
 	if len(stream) < RecordHeaderLen {
-		return nil, err
+		return err
 	}
 	r.recVersion = rec.Version
 	if rec.Type != ContentHandshake {
-		r.stop = &rec
-		return r, nil
+		r.stop, r.stopped = rec, true
+		return nil
 	}
 	r.buf, r.rest, r.end = rec.Fragment, rest, err
-	return r, nil
+	return nil
 }
 
 // pull appends the next handshake record's fragment to buf. It returns false
 // when no more handshake bytes can come.
 func (r *hsReader) pull() bool {
-	if r.stop != nil || r.end != nil {
+	if r.stopped || r.end != nil {
 		return false
 	}
 	if len(r.rest) == 0 {
-		r.end = errorf(ErrTruncated, "stream ends inside the handshake")
+		r.end = errStreamEnds
 		return false
 	}
 	rec, rest, err := NextRecord(r.rest)
@@ -214,16 +217,22 @@ func (r *hsReader) pull() bool {
 		return false
 	}
 	if rec.Type != ContentHandshake {
-		r.stop = &rec // left unconsumed in r.rest
+		r.stop, r.stopped = rec, true // left unconsumed in r.rest
 		return false
 	}
-	if !r.owned {
+	switch {
+	case len(r.buf) == 0:
+		// Nothing to join (one message per record, the common layout):
+		// read the record where it is.
+		r.buf, r.owned = rec.Fragment, false
+	case !r.owned:
 		// Never more than the input holds, whatever the wire lengths say.
 		nb := make([]byte, len(r.buf), len(r.buf)+len(r.rest))
 		copy(nb, r.buf)
-		r.buf, r.owned = nb, true
+		r.buf, r.owned = append(nb, rec.Fragment...), true
+	default:
+		r.buf = append(r.buf, rec.Fragment...)
 	}
-	r.buf = append(r.buf, rec.Fragment...)
 	r.rest, r.end = rest, err
 	return true
 }
@@ -249,28 +258,28 @@ func (r *hsReader) next() (msg []byte, err error) {
 		return msg, nil
 	}
 	msg, r.buf = r.buf, nil
-	if r.stop != nil {
+	if r.stopped {
 		return msg, errorf(ErrMalformed, "handshake message cut by a %s record", r.stop.Type)
 	}
 	if r.end != nil && !errors.Is(r.end, ErrTruncated) {
 		return msg, r.end
 	}
-	want := "?"
+	want := -1
 	if len(msg) >= 4 {
-		want = fmt.Sprint(4 + msgLen(msg))
+		want = 4 + msgLen(msg)
 	}
-	return msg, errorf(ErrTruncated, "handshake message type %d: %d of %s bytes", msg[0], len(msg), want)
+	return msg, &messageCut{msg[0], len(msg), want}
 }
 
 // skipStop consumes the non-handshake record that stopped the reader when
 // it is a ChangeCipherSpec record (middlebox-compatibility CCS after a
 // HelloRetryRequest), so that reading can go on. It reports whether it did.
 func (r *hsReader) skipStop() bool {
-	if r.stop == nil || r.stop.Type != ContentChangeCipherSpec || len(r.buf) != 0 {
+	if !r.stopped || r.stop.Type != ContentChangeCipherSpec || len(r.buf) != 0 {
 		return false
 	}
 	_, rest, err := NextRecord(r.rest)
-	r.stop, r.rest = nil, rest
+	r.stop, r.stopped, r.rest = Record{}, false, rest
 	if err != nil {
 		r.end = err
 	}

@@ -12,8 +12,9 @@ var helloRetryRandom = []byte{
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 }
 
-// ServerHello is a parsed ServerHello or HelloRetryRequest. Slices alias
-// Raw, a private copy of the message.
+// ServerHello is a parsed ServerHello or HelloRetryRequest. Byte slices
+// alias Raw, a private copy of the message (FromFlow: the flow's own
+// bytes).
 type ServerHello struct {
 	// Raw is the handshake message (header included), or the SSLv2 record.
 	Raw       []byte
@@ -74,7 +75,9 @@ type ServerFlight struct {
 	// ServerHelloDone in TLS 1.2 and older).
 	Truncated bool
 
-	certs *CertCache // where leaf certificates are parsed; nil: no cache
+	certs    *CertCache   // where leaf certificates are parsed; nil: no cache
+	store    *serverStore // while parsing: where the hello and lists go
+	copyMsgs bool         // while parsing: copy messages rather than alias the stream
 }
 
 // ParseServerFlight parses the start of a server stream: the ServerHello
@@ -95,6 +98,13 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 // ParseServerFlightCached is ParseServerFlight with leaf certificates
 // looked up in (and added to) certs.
 func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, error) {
+	return parseServerFlight(stream, certs, nil, true)
+}
+
+// parseServerFlight is ParseServerFlightCached parsing into s (a new store
+// when nil). With copyMsgs the flight gets private copies of its messages,
+// else it aliases stream.
+func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs bool) (*ServerFlight, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
@@ -103,20 +113,26 @@ func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, er
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
 		if isSSLv2ServerHello(stream) {
-			return parseSSLv2ServerHello(stream)
+			return parseSSLv2ServerHello(stream, certs, copyMsgs)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
 	}
-	r, err := newHSReader(stream)
-	if err != nil {
+	var r hsReader
+	if err := r.init(stream); err != nil {
 		return nil, err
 	}
-	f := &ServerFlight{RecordVersion: r.recVersion, certs: certs}
-	if r.stop != nil {
-		f.noteStop(r.stop)
+	if s == nil {
+		s = new(serverStore)
+	}
+	f := &s.f
+	*f = ServerFlight{RecordVersion: r.recVersion, certs: certs}
+	if r.stopped {
+		f.noteStop(&r.stop)
 		return f, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
 	}
-	err = f.parse(r)
+	f.store, f.copyMsgs = s, copyMsgs
+	err := f.parse(&r)
+	f.store, f.copyMsgs = nil, false // parsing state only
 	if err != nil && errors.Is(err, ErrTruncated) {
 		f.Truncated = true
 	}
@@ -137,18 +153,21 @@ func (f *ServerFlight) parse(r *hsReader) error {
 	for {
 		msg, err := r.next()
 		if msg == nil {
-			if r.stop != nil && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
+			if r.stopped && f.ServerHello == nil && f.HelloRetryRequest != nil && r.skipStop() {
 				continue // CCS after a HelloRetryRequest: the ServerHello follows
 			}
 			return f.end(r)
 		}
 		typ := msg[0]
+		if f.MessageTypes == nil {
+			f.MessageTypes = f.store.types[:0]
+		}
 		f.MessageTypes = append(f.MessageTypes, typ)
 		if f.ServerHello == nil {
 			if typ != typeServerHello && typ != typeHelloRetryDraft {
 				return errorf(ErrNoHello, "handshake message type %d where a ServerHello was expected", typ)
 			}
-			sh, perr := ParseServerHelloMessage(own(msg))
+			sh, perr := f.parseHello(f.ownMsg(msg))
 			if sh.HelloRetryRequest && f.HelloRetryRequest == nil {
 				f.HelloRetryRequest = sh
 			} else {
@@ -166,7 +185,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 			continue
 		}
 		if typ == typeCertificate && f.Chain == nil {
-			f.parseCertificateMessage(own(msg))
+			f.parseCertificateMessage(f.ownMsg(msg))
 		}
 		if err != nil {
 			return err
@@ -179,8 +198,8 @@ func (f *ServerFlight) parse(r *hsReader) error {
 
 // end decides the outcome when no more handshake messages come.
 func (f *ServerFlight) end(r *hsReader) error {
-	if r.stop != nil {
-		f.noteStop(r.stop)
+	if r.stopped {
+		f.noteStop(&r.stop)
 		if f.ServerHello == nil && f.HelloRetryRequest == nil {
 			return errorf(ErrNoHello, "no ServerHello before a %s record", r.stop.Type)
 		}
@@ -204,7 +223,7 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 	if !ok {
 		return
 	}
-	f.Chain = make([][]byte, 0, 4)
+	f.Chain = f.store.chain[:0]
 	for !list.empty() {
 		der, ok := list.vec(3, "certificate")
 		if !ok || list.err != nil {
@@ -221,7 +240,31 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 // header included, no record layer). msg may be cut short; the result
 // aliases msg.
 func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
-	sh := &ServerHello{Raw: msg}
+	return parseServerHello(msg, new(ServerHello), nil)
+}
+
+// ownMsg is msg, copied when the flight must not alias its stream.
+func (f *ServerFlight) ownMsg(msg []byte) []byte {
+	if f.copyMsgs {
+		return own(msg)
+	}
+	return msg
+}
+
+// parseHello parses a ServerHello (or HelloRetryRequest) of the flight:
+// the first into the store, a second one (after a HelloRetryRequest) on
+// its own.
+func (f *ServerFlight) parseHello(msg []byte) (*ServerHello, error) {
+	if f.HelloRetryRequest == nil {
+		return parseServerHello(msg, &f.store.sh, f.store.exts[:0])
+	}
+	return parseServerHello(msg, new(ServerHello), nil)
+}
+
+// parseServerHello parses msg into sh, its extensions appended to exts
+// (an empty slice over spare room, or nil).
+func parseServerHello(msg []byte, sh *ServerHello, exts []Extension) (*ServerHello, error) {
+	sh.Raw = msg
 	if len(msg) < 4 {
 		sh.Truncated = true
 		return sh, errorf(ErrTruncated, "server hello header: %d of 4 bytes", len(msg))
@@ -237,7 +280,7 @@ func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
 		sh.SelectedVersion = sh.Version
 		err = r.err
 	} else {
-		err = sh.parseBody(r)
+		err = sh.parseBody(r, exts)
 	}
 	if err != nil && errors.Is(err, ErrTruncated) {
 		sh.Truncated = true
@@ -245,7 +288,7 @@ func ParseServerHelloMessage(msg []byte) (*ServerHello, error) {
 	return sh, err
 }
 
-func (sh *ServerHello) parseBody(r reader) error {
+func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 	var ok bool
 	if sh.Version, ok = r.u16("version"); !ok {
 		return r.err
@@ -282,16 +325,15 @@ func (sh *ServerHello) parseBody(r reader) error {
 		return r.err
 	}
 	for !exts.empty() && exts.err == nil {
-		typ, ok := exts.u16("extension type")
+		typ, data, ok := exts.extension()
 		if !ok {
 			break
 		}
-		data, ok := exts.vec(2, "extension data")
-		if !ok || exts.err != nil {
-			break
+		if sh.Extensions == nil {
+			sh.Extensions = room
 		}
 		sh.Extensions = append(sh.Extensions, Extension{Type: typ, Data: data.b})
-		sh.parseExtension(typ, data)
+		sh.parseExtension(typ, &data)
 	}
 	if exts.err != nil {
 		return exts.err
@@ -299,7 +341,7 @@ func (sh *ServerHello) parseBody(r reader) error {
 	return r.err
 }
 
-func (sh *ServerHello) parseExtension(typ uint16, r reader) {
+func (sh *ServerHello) parseExtension(typ uint16, r *reader) {
 	switch typ {
 	case ExtSupportedVersions:
 		if v, ok := r.u16("selected version"); ok {
@@ -308,7 +350,7 @@ func (sh *ServerHello) parseExtension(typ uint16, r reader) {
 	case ExtALPN:
 		if list, ok := r.vec(2, "protocol name list"); ok {
 			if p, ok := list.vec(1, "protocol name"); ok && list.err == nil {
-				sh.ALPN = string(p.b)
+				sh.ALPN = protocolName(p.b)
 			}
 		}
 	case ExtKeyShare:
@@ -318,12 +360,15 @@ func (sh *ServerHello) parseExtension(typ uint16, r reader) {
 
 // parseSSLv2ServerHello parses an SSLv2 ServerHello: version, certificate
 // and cipher specs.
-func parseSSLv2ServerHello(stream []byte) (*ServerFlight, error) {
+func parseSSLv2ServerHello(stream []byte, certs *CertCache, copyMsg bool) (*ServerFlight, error) {
 	n := int(stream[0]&0x7f)<<8 | int(stream[1])
 	present := min(n, len(stream)-2)
-	raw := own(stream[:2+present])
+	raw := stream[:2+present]
+	if copyMsg {
+		raw = own(raw)
+	}
 	sh := &ServerHello{Raw: raw, SSLv2: true}
-	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}}
+	f := &ServerFlight{RecordVersion: VersionSSL20, ServerHello: sh, MessageTypes: []uint8{4}, certs: certs}
 	r := newReader(raw[2:], n, "SSLv2 server hello")
 	r.u8("message type")
 	r.u8("session id hit")

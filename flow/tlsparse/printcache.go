@@ -1,0 +1,244 @@
+package tlsparse
+
+import (
+	"slices"
+	"sync"
+)
+
+// Rendering and hashing the fingerprints (two MD5s and two SHA-256s over
+// a few hundred bytes, two sorts) costs more than parsing the hello, yet
+// a network's clients send a few hundred distinct hellos in all. The
+// cache keys each hello by exactly what its fingerprints are computed
+// from, GREASE left out (it changes per connection and no fingerprint
+// keeps it), so a hello seen before costs a key and a map lookup.
+//
+// Chromium shuffles its extensions in every hello, so the key leaves the
+// extension order out (it holds them sorted): everything but JA3 depends
+// on nothing else. Each entry then remembers the JA3s of a few extension
+// orders; a client that shows more orders than that has its JA3 rendered
+// every time (a string and one MD5) instead of filling the cache.
+
+// clientPrints are a hello's fingerprints, as Handshake.Prints gives them.
+type clientPrints struct {
+	ja3, ja3n JA3
+	ja4, ja4r string
+}
+
+// orderFree is the cache's entry for a hello: the fingerprints that do
+// not depend on the extension order, and the prints of the orders seen.
+type orderFree struct {
+	ja3n      JA3
+	ja4, ja4r string
+	orders    map[string]*clientPrints // by extension order; guarded by printCache.mu
+}
+
+// maxOrders bounds the extension orders remembered per entry.
+const maxOrders = 8
+
+// printCache remembers fingerprints by key, at most size of each kind;
+// the oldest entry goes first. Safe for concurrent use. The prints it
+// hands out are shared: never changed once made.
+type printCache struct {
+	mu      sync.Mutex
+	clients memo[*orderFree]
+	servers memo[*JA3]
+	hits    uint64
+	misses  uint64
+}
+
+func newPrintCache(size int) *printCache {
+	return &printCache{clients: newMemo[*orderFree](size), servers: newMemo[*JA3](size)}
+}
+
+// client returns the hello's fingerprints, from the cache when a hello
+// with the same key was seen; c may be nil.
+func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
+	if c == nil {
+		return renderClientPrints(ch, t)
+	}
+	return *c.clientEntry(ch, t)
+}
+
+// clientEntry returns the hello's fingerprints, from the cache or added
+// to it.
+func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
+	var kb [printKeySize]byte
+	key, order := ch.appendPrintKey(kb[:0], t)
+	c.mu.Lock()
+	e, ok := c.clients.m[string(key)] // no allocation for the lookups
+	var p *clientPrints
+	if ok {
+		p = e.orders[string(order)]
+	}
+	c.count(p != nil)
+	c.mu.Unlock()
+	switch {
+	case p != nil:
+		return p
+	case !ok:
+		all := renderClientPrints(ch, t)
+		p = &all
+		e = &orderFree{ja3n: all.ja3n, ja4: all.ja4, ja4r: all.ja4r, orders: map[string]*clientPrints{}}
+		c.mu.Lock()
+		e = c.clients.add(string(key), e) // or the entry another goroutine added meanwhile
+	default: // a new order of a known hello
+		ja3, _ := ch.ja3s(wantJA3)
+		p = &clientPrints{ja3: ja3, ja3n: e.ja3n, ja4: e.ja4, ja4r: e.ja4r}
+		c.mu.Lock()
+	}
+	if old, seen := e.orders[string(order)]; seen {
+		p = old
+	} else if len(e.orders) < maxOrders {
+		e.orders[string(order)] = p
+	}
+	c.mu.Unlock()
+	return p
+}
+
+// server returns the JA3S of sh, from the cache when seen; c may be nil.
+func (c *printCache) server(sh *ServerHello) JA3 {
+	if c == nil || sh.SSLv2 {
+		return sh.JA3S()
+	}
+	return *c.serverEntry(sh)
+}
+
+// serverEntry is the cache's entry for the hello (not SSLv2), added if
+// missing.
+func (c *printCache) serverEntry(sh *ServerHello) *JA3 {
+	var kb [printKeySize]byte
+	key := sh.appendPrintKey(kb[:0])
+	c.mu.Lock()
+	j, ok := c.servers.m[string(key)]
+	c.count(ok)
+	c.mu.Unlock()
+	if ok {
+		return j
+	}
+	rendered := sh.JA3S()
+	c.mu.Lock()
+	j = c.servers.add(string(key), &rendered)
+	c.mu.Unlock()
+	return j
+}
+
+func (c *printCache) count(hit bool) {
+	if hit {
+		c.hits++
+	} else {
+		c.misses++
+	}
+}
+
+func (c *printCache) stats() (hits, misses uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses
+}
+
+// renderClientPrints computes the fingerprints, all strings in one
+// allocation.
+func renderClientPrints(ch *ClientHello, t Transport) clientPrints {
+	var buf [printBufSize]byte
+	b, sp := ch.appendPrints(buf[:0], wantJA3|wantJA3N|wantJA4, t)
+	all := string(b)
+	return clientPrints{
+		ja3:  JA3{Full: sp.ja3.of(all), Hash: sp.ja3Hash.of(all)},
+		ja3n: JA3{Full: sp.ja3n.of(all), Hash: sp.ja3nHash.of(all)},
+		ja4:  sp.ja4.of(all),
+		ja4r: sp.ja4r.of(all),
+	}
+}
+
+// printKeySize fits the key of nearly every hello on the stack.
+const printKeySize = 512
+
+// appendPrintKey appends the hello's key and then its extension order,
+// and returns both. The key is what the client fingerprints but JA3
+// depend on: the transport, how the hello was cut (JA3), its version,
+// JA4's version and ALPN characters, and the GREASE-free cipher, sorted
+// extension, group, point format and signature algorithm lists, each with
+// its length. The order is the GREASE-free extension list as sent, what
+// JA3 adds (empty when the hello has no JA3, or one that stops before the
+// extensions).
+func (ch *ClientHello) appendPrintKey(b []byte, t Transport) (key, order []byte) {
+	v := ja4Version(ch)
+	a0, a1 := ja4ALPN(ch)
+	b = append(b, byte(t), byte(ch.ja3Cut), byte(ch.Version>>8), byte(ch.Version), v[0], v[1], a0, a1)
+	b = appendKeyList(b, ch.CipherSuites)
+	var ebuf, sbuf [64]uint16
+	exts := ebuf[:0]
+	for _, e := range ch.Extensions {
+		if !IsGREASE(e.Type) {
+			exts = append(exts, e.Type)
+		}
+	}
+	sorted := append(sbuf[:0], exts...)
+	slices.Sort(sorted)
+	b = appendKeyList(b, sorted)
+	b = appendKeyList(b, ch.SupportedGroups)
+	b = append(b, byte(len(ch.ECPointFormats)>>8), byte(len(ch.ECPointFormats)))
+	b = append(b, ch.ECPointFormats...)
+	b = appendKeyList(b, ch.SignatureAlgorithms)
+	n := len(b)
+	if ch.ja3Cut == ja3Whole {
+		b = appendKeyList(b, exts)
+	}
+	return b[:n], b[n:]
+}
+
+// appendPrintKey appends what JA3S depends on.
+func (sh *ServerHello) appendPrintKey(b []byte) []byte {
+	b = append(b, byte(sh.Version>>8), byte(sh.Version), byte(sh.CipherSuite>>8), byte(sh.CipherSuite))
+	for _, e := range sh.Extensions {
+		if !IsGREASE(e.Type) {
+			b = append(b, byte(e.Type>>8), byte(e.Type))
+		}
+	}
+	return b
+}
+
+// appendKeyList appends the count and values of the non-GREASE entries
+// of vs.
+func appendKeyList(b []byte, vs []uint16) []byte {
+	n := len(b)
+	b = append(b, 0, 0)
+	count := 0
+	for _, v := range vs {
+		if !IsGREASE(v) {
+			b = append(b, byte(v>>8), byte(v))
+			count++
+		}
+	}
+	b[n], b[n+1] = byte(count>>8), byte(count)
+	return b
+}
+
+// memo is a map bounded to its size that drops its oldest entry first.
+type memo[V any] struct {
+	m    map[string]V
+	ring []string // keys in insertion order
+	next int
+}
+
+func newMemo[V any](size int) memo[V] {
+	size = max(size, 1)
+	return memo[V]{m: make(map[string]V, size), ring: make([]string, 0, size)}
+}
+
+// add adds v under key and returns it, or returns the value another
+// goroutine added meanwhile.
+func (m *memo[V]) add(key string, v V) V {
+	if old, ok := m.m[key]; ok {
+		return old
+	}
+	if len(m.ring) < cap(m.ring) {
+		m.ring = append(m.ring, key)
+	} else {
+		delete(m.m, m.ring[m.next])
+		m.ring[m.next] = key
+		m.next = (m.next + 1) % len(m.ring)
+	}
+	m.m[key] = v
+	return v
+}
