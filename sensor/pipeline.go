@@ -221,6 +221,9 @@ func (p *Pipeline) scoreBatches(batches <-chan flowBatch, scorer scoring.Scorer)
 		p.m.FlowsScored.Add(float64(len(inputs)))
 		p.m.BatchSize.Observe(float64(len(inputs)))
 		p.m.ScoreLatency.Observe(time.Since(b.closed).Seconds())
+		for _, in := range inputs {
+			in.TLS.Release() // its lines are written: the next batch reuses the memory
+		}
 		clear(inputs) // let the flows go
 	}
 }

@@ -199,6 +199,11 @@ func (r *RecordWriter) encode() {
 			}
 			b = append(rec.AppendJSON(b), '\n')
 		}
+		// The records are encoded: the handshakes' memory can serve the
+		// next batch's parses (fewer allocations, fewer GC cycles).
+		for _, h := range hs {
+			h.Release()
+		}
 		*bp = b
 		job.result <- bp // back to the pool once written
 	}
