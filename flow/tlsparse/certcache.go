@@ -19,9 +19,7 @@ type CertCache struct {
 
 	mu    sync.Mutex
 	seed  maphash.Seed
-	byKey map[uint64]*Certificate // by a fast hash of the DER; the bytes are compared on a hit
-	ring  []uint64                // insertion order, for eviction
-	next  int
+	byKey memo[uint64, *Certificate] // by a fast hash of the DER; the bytes are compared on a hit
 	hits  uint64
 	miss  uint64
 }
@@ -33,8 +31,7 @@ func NewCertCache(size int) *CertCache {
 	return &CertCache{
 		prints: newPrintCache(size),
 		seed:   maphash.MakeSeed(),
-		byKey:  make(map[uint64]*Certificate, size),
-		ring:   make([]uint64, 0, size),
+		byKey:  newMemo[uint64, *Certificate](size),
 	}
 }
 
@@ -58,7 +55,7 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	}
 	key := maphash.Bytes(c.seed, der)
 	c.mu.Lock()
-	cert, ok := c.byKey[key]
+	cert, ok := c.byKey.m[key]
 	ok = ok && bytes.Equal(cert.Raw, der)
 	if ok {
 		c.hits++
@@ -74,17 +71,10 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	cert = ParseCertificate(bytes.Clone(der))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, taken := c.byKey[key]; taken {
+	if _, taken := c.byKey.m[key]; taken {
 		return cert // the same certificate added meanwhile, or a hash collision: keep the first
 	}
-	if len(c.ring) < cap(c.ring) {
-		c.ring = append(c.ring, key)
-	} else {
-		delete(c.byKey, c.ring[c.next])
-		c.ring[c.next] = key
-		c.next = (c.next + 1) % len(c.ring)
-	}
-	c.byKey[key] = cert
+	c.byKey.add(key, cert)
 	return cert
 }
 

@@ -40,14 +40,14 @@ const maxOrders = 8
 // hands out are shared: never changed once made.
 type printCache struct {
 	mu      sync.Mutex
-	clients memo[*orderFree]
-	servers memo[*JA3]
+	clients memo[string, *orderFree]
+	servers memo[string, *JA3]
 	hits    uint64
 	misses  uint64
 }
 
 func newPrintCache(size int) *printCache {
-	return &printCache{clients: newMemo[*orderFree](size), servers: newMemo[*JA3](size)}
+	return &printCache{clients: newMemo[string, *orderFree](size), servers: newMemo[string, *JA3](size)}
 }
 
 // client returns the hello's fingerprints, from the cache when a hello
@@ -212,33 +212,4 @@ func appendKeyList(b []byte, vs []uint16) []byte {
 	}
 	b[n], b[n+1] = byte(count>>8), byte(count)
 	return b
-}
-
-// memo is a map bounded to its size that drops its oldest entry first.
-type memo[V any] struct {
-	m    map[string]V
-	ring []string // keys in insertion order
-	next int
-}
-
-func newMemo[V any](size int) memo[V] {
-	size = max(size, 1)
-	return memo[V]{m: make(map[string]V, size), ring: make([]string, 0, size)}
-}
-
-// add adds v under key and returns it, or returns the value another
-// goroutine added meanwhile.
-func (m *memo[V]) add(key string, v V) V {
-	if old, ok := m.m[key]; ok {
-		return old
-	}
-	if len(m.ring) < cap(m.ring) {
-		m.ring = append(m.ring, key)
-	} else {
-		delete(m.m, m.ring[m.next])
-		m.ring[m.next] = key
-		m.next = (m.next + 1) % len(m.ring)
-	}
-	m.m[key] = v
-	return v
 }

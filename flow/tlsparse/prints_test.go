@@ -115,7 +115,7 @@ func TestPrintsKeySeparates(t *testing.T) {
 }
 
 func TestMemoBound(t *testing.T) {
-	m := newMemo[int](3)
+	m := newMemo[string, int](3)
 	for i := range 10 {
 		m.add(fmt.Sprint(i), i)
 		m.add(fmt.Sprint(i), -1) // present: kept as it was
