@@ -59,7 +59,7 @@ func TestTrainLive(t *testing.T) {
 			}
 			cfg := clientCfg.Clone()
 			cfg.ServerName = fmt.Sprintf("h%d.learn.test", i%4)
-			if err := dial(p.A, netip.AddrPortFrom(p.B.Addr4, port), cfg); err != nil {
+			if _, err := dialTLSFrom(p.A, netip.AddrPortFrom(p.B.Addr4, port), cfg); err != nil {
 				t.Errorf("connection %d: %v", i, err)
 			}
 		}
@@ -96,21 +96,4 @@ func answer(ln net.Listener) {
 			}
 		}()
 	}
-}
-
-func dial(l netnstest.Link, addr netip.AddrPort, cfg *tls.Config) error {
-	return l.NS.Do(func() error {
-		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: cfg}
-		c, err := d.Dial("tcp", addr.String())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Write([]byte("hello")); err != nil {
-			return err
-		}
-		_, err = io.ReadFull(c, make([]byte, 5))
-		return err
-	})
 }
