@@ -13,16 +13,16 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/internal/testmodel"
 	"github.com/tlsentry/tlsentry/sensor"
 	"github.com/tlsentry/tlsentry/sensor/alertlog"
 )
 
-// trained is a hybrid model fitted in the test process on benign labset
-// flows (a few seconds), shared by the pipeline tests.
+// trained is the test hybrid model (internal/testmodel), loaded once for
+// the pipeline tests.
 var trained struct {
 	once sync.Once
 	m    *detector.Model
@@ -32,18 +32,7 @@ var trained struct {
 func trainedModel(t *testing.T) *detector.Model {
 	t.Helper()
 	trained.once.Do(func() {
-		ctx := context.Background()
-		flows, err := labset.Flows(ctx, labset.Benign, 240, 11)
-		if err != nil {
-			trained.err = err
-			return
-		}
-		file, err := detector.Train(ctx, flows, detector.TrainConfig{Kind: model.KindHybrid, Epochs: 1, Trees: 50, Seed: 1})
-		if err != nil {
-			trained.err = err
-			return
-		}
-		data, err := file.Encode()
+		data, err := testmodel.Hybrid()
 		if err != nil {
 			trained.err = err
 			return

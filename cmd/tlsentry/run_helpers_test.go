@@ -13,10 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/internal/testmodel"
 	"github.com/tlsentry/tlsentry/sensor"
 )
 
@@ -35,9 +34,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// trained is a hybrid model file fitted in the test process on benign
-// labset flows (a few seconds), so that the daemon's tests do not hang
-// on what the embedded default model makes of SSH.
+// trained is the test hybrid model (internal/testmodel) written to a
+// file, so that the daemon's tests do not hang on what the embedded
+// default model makes of SSH.
 var trained struct {
 	once      sync.Once
 	dir, path string
@@ -47,18 +46,7 @@ var trained struct {
 func trainedModelFile(t *testing.T) string {
 	t.Helper()
 	trained.once.Do(func() {
-		ctx := context.Background()
-		flows, err := labset.Flows(ctx, labset.Benign, 240, 11)
-		if err != nil {
-			trained.err = err
-			return
-		}
-		file, err := detector.Train(ctx, flows, detector.TrainConfig{Kind: model.KindHybrid, Epochs: 1, Trees: 50, Seed: 1})
-		if err != nil {
-			trained.err = err
-			return
-		}
-		data, err := file.Encode()
+		data, err := testmodel.Hybrid()
 		if err != nil {
 			trained.err = err
 			return
