@@ -35,7 +35,7 @@ func summarise(flows []*flow.Flow) *learned {
 		}
 		l.versions[tlsparse.VersionName(h.Version())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[ch.JA4(tlsparse.TransportTCP).JA4]++
+			l.ja4[h.Prints(tlsparse.TransportTCP).JA4]++
 			if ch.ServerName != "" {
 				l.sni[ch.ServerName]++
 			}

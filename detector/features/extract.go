@@ -50,6 +50,9 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
 	if ch := h.Client; ch != nil {
 		client(ch, v)
+		if !ch.SSLv2 {
+			fingerprints(h.Prints(tlsparse.TransportTCP), v)
+		}
 	}
 	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
 	if sf := h.Server; sf != nil {
@@ -139,15 +142,18 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 		v.flag(FALPNHTTP11, p == "http/1.1")
 	}
 	sni(ch.ServerName, v)
-	if !ch.SSLv2 {
-		ja4 := ch.JA4(tlsparse.TransportTCP).JA4
-		v.cat(CJA4, ja4)
-		if parts := strings.SplitN(ja4, "_", 3); len(parts) == 3 {
-			v.cat(CJA4Ciphers, parts[1])
-			v.cat(CJA4Exts, parts[2])
-		}
-		v.cat(CJA3N, ch.JA3N().Hash)
+}
+
+// fingerprints adds the client's JA4 (whole and its cipher and extension
+// parts) and JA3N, as the handshake rendered them (from the parse's
+// fingerprint cache when it had one).
+func fingerprints(p tlsparse.FlowPrints, v *Values) {
+	v.cat(CJA4, p.JA4)
+	if parts := strings.SplitN(p.JA4, "_", 3); len(parts) == 3 {
+		v.cat(CJA4Ciphers, parts[1])
+		v.cat(CJA4Exts, parts[2])
 	}
+	v.cat(CJA3N, p.JA3N.Hash)
 }
 
 // listInto counts a list's non-GREASE values into hashed buckets and the
