@@ -61,11 +61,36 @@ type AnomalyRecord struct {
 
 // NewFlowRecord fills a record from a flow and its parsed handshake.
 func NewFlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
+	rec := flowRecord(f, h)
+	rec.TLS = NewTLSRecord(h)
+	return rec
+}
+
+// recordMemory is one goroutine's memory for the tls objects of the
+// records it writes one after another: no allocation per flow.
+type recordMemory struct {
+	tls   tlsRecordMem
+	times validityCache
+}
+
+// flowRecord is NewFlowRecord with the tls object in m: valid until the
+// next call.
+func (m *recordMemory) flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
+	rec := flowRecord(f, h)
+	if h.AppProto == tlsparse.SniffTLS {
+		m.tls = tlsRecordMem{}
+		m.tls.fill(h, &m.times)
+		rec.TLS = &m.tls.r
+	}
+	return rec
+}
+
+// flowRecord fills a record but for its tls object.
+func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	c, s := f.Client.AddrPort(), f.Server.AddrPort()
 	start := eveTime(f.Start)
 	return FlowRecord{
 		AppProto:      h.AppProto,
-		TLS:           NewTLSRecord(h),
 		Timestamp:     start,
 		FlowID:        f.ID,
 		EventType:     "flow",

@@ -57,7 +57,8 @@ func ParseHandshake(f *flow.Flow, certs *tlsparse.CertCache) *tlsparse.Handshake
 }
 
 // tlsRecordMem is a TLSRecord with room for what its pointers point to:
-// one allocation per flow instead of up to six.
+// one allocation per flow instead of up to six, or none when a writer
+// reuses it (recordMemory).
 type tlsRecordMem struct {
 	r               TLSRecord
 	ja3, ja3n, ja3s Hashed
@@ -71,6 +72,13 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		return nil
 	}
 	m := &tlsRecordMem{}
+	m.fill(h, nil)
+	return &m.r
+}
+
+// fill builds the tls object of a TLS flow in m, which must be zero;
+// times (may be nil) remembers certificates' validity strings.
+func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 	r := &m.r
 	r.Version = tlsparse.VersionName(h.Version())
 	var errs []string
@@ -115,7 +123,7 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		}
 		if leaf := sf.Leaf; leaf != nil {
 			r.Subject, r.IssuerDN, r.Serial = leaf.Subject, leaf.Issuer, leaf.Serial
-			r.NotBefore, r.NotAfter = validity(leaf)
+			r.NotBefore, r.NotAfter = times.validity(leaf)
 			r.Fingerprint = leaf.SHA1Fingerprint
 			r.SHA256 = leaf.SHA256Fingerprint
 			r.SANs = sans(leaf)
@@ -132,7 +140,33 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 		errs = append(errs, "server: "+h.ServerErr.Error())
 	}
 	r.ParseError = strings.Join(errs, "; ")
-	return r
+}
+
+// validityCache remembers the validity strings of the certificates a
+// writer saw last: a sensor sees the same few server certificates over
+// and over (the CertCache hands out one *Certificate for each). Bounded:
+// it starts over when full.
+type validityCache struct {
+	byCert map[*tlsparse.Certificate][2]string
+}
+
+const validityCacheSize = 1024
+
+// validity is the certificate's validity in Suricata's layout; c may be
+// nil (no caching).
+func (c *validityCache) validity(cert *tlsparse.Certificate) (notBefore, notAfter string) {
+	if c == nil {
+		return validity(cert)
+	}
+	if v, ok := c.byCert[cert]; ok {
+		return v[0], v[1]
+	}
+	if c.byCert == nil || len(c.byCert) >= validityCacheSize {
+		c.byCert = make(map[*tlsparse.Certificate][2]string, validityCacheSize)
+	}
+	notBefore, notAfter = validity(cert)
+	c.byCert[cert] = [2]string{notBefore, notAfter}
+	return notBefore, notAfter
 }
 
 // validity formats the certificate's validity in Suricata's layout, both

@@ -153,60 +153,82 @@ func (r *RecordWriter) Written() uint64 { return r.written }
 
 func (r *RecordWriter) encode() {
 	defer r.workers.Done()
-	var (
-		scorer scoring.Scorer
-		scored []scoring.Input // the batch's flows with payload
-		scores []float64       // their scores
-		hs     []*tlsparse.Handshake
-	)
+	var e batchEncoder
 	if r.scoring != nil {
 		var err error
-		if scorer, err = r.scoring.NewScorer(); err != nil {
+		if e.scorer, err = r.scoring.NewScorer(); err != nil {
 			r.setErr(fmt.Errorf("scorer: %w", err))
 		}
 	}
 	for job := range r.jobs {
-		hs = hs[:0]
-		for _, f := range job.flows {
-			h := &tlsparse.Handshake{}
-			if r.parseTLS {
-				h = ParseHandshake(f, r.certs)
-			}
-			hs = append(hs, h)
-		}
-		if scorer != nil {
-			scored = scored[:0]
-			for i, f := range job.flows {
-				if len(f.Prefix) > 0 {
-					in := scoring.Input{Flow: f}
-					if r.parseTLS {
-						in.TLS = hs[i]
-					}
-					scored = append(scored, in)
-				}
-			}
-			scores = slices.Grow(scores[:0], len(scored))[:len(scored)]
-			scorer.Score(scored, scores)
-		}
-		next := 0 // index in scored of the next flow with payload
 		bp := r.bufs.Get().(*[]byte)
-		b := (*bp)[:0]
-		for i, f := range job.flows {
-			rec := NewFlowRecord(f, hs[i])
-			if scorer != nil && len(f.Prefix) > 0 {
-				rec.Anomaly = r.scoring.verdict(scorer, scored[next], scores[next])
-				next++
-			}
-			b = append(rec.AppendJSON(b), '\n')
-		}
-		// The records are encoded: the handshakes' memory can serve the
-		// next batch's parses (fewer allocations, fewer GC cycles).
-		for _, h := range hs {
-			h.Release()
-		}
-		*bp = b
+		*bp = r.encodeBatch(&e, job.flows, (*bp)[:0])
 		job.result <- bp // back to the pool once written
 	}
+}
+
+// batchEncoder is one encoding goroutine's scorer and scratch space.
+type batchEncoder struct {
+	scorer scoring.Scorer  // nil without scoring
+	scored []scoring.Input // the batch's flows with payload
+	scores []float64       // their scores
+	hs     []*tlsparse.Handshake
+	mem    recordMemory
+}
+
+// encodeBatch appends the batch's records to b, one line each.
+func (r *RecordWriter) encodeBatch(e *batchEncoder, flows []*flow.Flow, b []byte) []byte {
+	if e.scorer == nil {
+		// Each flow from parse to JSON before the next: its handshake
+		// bytes are still in the processor's cache when the record reads
+		// them again, and its memory serves the next flow's parse.
+		for _, f := range flows {
+			h := r.parse(f)
+			rec := e.mem.flowRecord(f, h)
+			b = append(rec.AppendJSON(b), '\n')
+			h.Release()
+		}
+		return b
+	}
+	// Scoring wants the whole batch at once.
+	e.hs = e.hs[:0]
+	e.scored = e.scored[:0]
+	for _, f := range flows {
+		h := r.parse(f)
+		e.hs = append(e.hs, h)
+		if len(f.Prefix) > 0 {
+			e.scored = append(e.scored, scoring.Input{Flow: f, TLS: h})
+		}
+	}
+	e.scores = slices.Grow(e.scores[:0], len(e.scored))[:len(e.scored)]
+	e.scorer.Score(e.scored, e.scores)
+	next := 0 // index in scored of the next flow with payload
+	for i, f := range flows {
+		rec := e.mem.flowRecord(f, e.hs[i])
+		if len(f.Prefix) > 0 {
+			rec.Anomaly = r.scoring.verdict(e.scorer, e.scored[next], e.scores[next])
+			next++
+		}
+		b = append(rec.AppendJSON(b), '\n')
+	}
+	// The records are encoded: the handshakes' memory can serve the next
+	// batch's parses (fewer allocations, fewer GC cycles).
+	for _, h := range e.hs {
+		h.Release()
+	}
+	clear(e.scored) // let the flows go
+	return b
+}
+
+// noHandshake is what every flow has without TLS parsing; never changed.
+var noHandshake = &tlsparse.Handshake{}
+
+// parse is the flow's handshake, or noHandshake without TLS parsing.
+func (r *RecordWriter) parse(f *flow.Flow) *tlsparse.Handshake {
+	if !r.parseTLS {
+		return noHandshake
+	}
+	return ParseHandshake(f, r.certs)
 }
 
 // write takes the encoded batches in order. After a write error it keeps

@@ -103,3 +103,20 @@ func startCPUProfile(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// writeAllocProfile writes the allocations made since the start (the
+// "allocs" profile: every sampled allocation, freed or not) to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("alloc profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("alloc profile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("alloc profile: %w", err)
+	}
+	return nil
+}

@@ -23,6 +23,7 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
 	noTLS := fs.Bool("no-tls", false, "skip TLS parsing: no app_proto and tls fields (for measuring the packet path alone)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	allocProfile := fs.String("allocprofile", "", "write an allocation profile to this file at the end (for performance work)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, TLS handshake, the 1024-byte prefix (base64).")
 		fs.PrintDefaults()
@@ -52,7 +53,11 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	readErr := readFlows(ctx, "flows", &in, newRecordSink(records, in.workers), stderr)
 	writeErr := records.Close()
 	closeErr := closeOut()
-	return errors.Join(readErr, writeErr, closeErr)
+	var profErr error
+	if *allocProfile != "" {
+		profErr = writeAllocProfile(*allocProfile)
+	}
+	return errors.Join(readErr, writeErr, closeErr, profErr)
 }
 
 func ignoreHelp(err error) error {
