@@ -211,6 +211,22 @@ func appendUintField(b []byte, name string, v uint64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSpecial8 reports whether any of the 8 bytes of s is below 0x20, a
+// quote, a backslash or not ASCII (the bytes appendString looks at one by
+// one). Each test is the classic "has a byte less than n" word trick,
+// exact as a yes or no for n <= 128.
+func jsonSpecial8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	quote := x ^ ones*'"'
+	backslash := x ^ ones*'\\'
+	control := (x - ones*0x20) &^ x
+	isQuote := (quote - ones) &^ quote
+	isBackslash := (backslash - ones) &^ backslash
+	return (control|isQuote|isBackslash|x)&highs != 0
+}
+
 // appendString writes s as a JSON string. Values come from hostile
 // traffic (SNI, certificate names): control characters are escaped and
 // invalid UTF-8 becomes U+FFFD, as encoding/json does, so every line is
@@ -219,6 +235,14 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Names and SANs are long and nearly always plain ASCII: skip
+		// eight bytes at a time while none needs a look.
+		for i+8 <= len(s) && !jsonSpecial8(s[i:i+8]) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -12,11 +12,14 @@ import (
 // from, GREASE left out (it changes per connection and no fingerprint
 // keeps it), so a hello seen before costs a key and a map lookup.
 //
-// Chromium shuffles its extensions in every hello, so the key leaves the
-// extension order out (it holds them sorted): everything but JA3 depends
-// on nothing else. Each entry then remembers the JA3s of a few extension
-// orders; a client that shows more orders than that has its JA3 rendered
-// every time (a string and one MD5) instead of filling the cache.
+// Chromium shuffles its extensions in every hello, so there are two
+// levels. The exact key holds the extensions as sent and finds all of a
+// hello's prints at once: a hello seen before in the same order. The
+// order-free key holds them sorted and finds what does not depend on the
+// order (everything but JA3): a known client in a new order then costs
+// its JA3 alone. A client gets exact entries for a few orders; one that
+// shows more than that has its JA3 rendered every time (a string and one
+// MD5) instead of filling the cache.
 
 // clientPrints are a hello's fingerprints, as Handshake.Prints gives them.
 type clientPrints struct {
@@ -24,15 +27,15 @@ type clientPrints struct {
 	ja4, ja4r string
 }
 
-// orderFree is the cache's entry for a hello: the fingerprints that do
-// not depend on the extension order, and the prints of the orders seen.
+// orderFree is the cache's entry for a hello whatever its extension
+// order: the fingerprints that do not depend on it.
 type orderFree struct {
 	ja3n      JA3
 	ja4, ja4r string
-	orders    map[string]*clientPrints // by extension order; guarded by printCache.mu
+	orders    int // exact entries made for its orders; guarded by printCache.mu
 }
 
-// maxOrders bounds the extension orders remembered per entry.
+// maxOrders bounds the extension orders of one client given exact entries.
 const maxOrders = 8
 
 // printCache remembers fingerprints by key, at most size of each kind;
@@ -40,14 +43,19 @@ const maxOrders = 8
 // hands out are shared: never changed once made.
 type printCache struct {
 	mu      sync.Mutex
-	clients memo[string, *orderFree]
+	exact   memo[string, *clientPrints] // by the exact key
+	clients memo[string, *orderFree]    // by the order-free key
 	servers memo[string, *JA3]
 	hits    uint64
 	misses  uint64
 }
 
 func newPrintCache(size int) *printCache {
-	return &printCache{clients: newMemo[string, *orderFree](size), servers: newMemo[string, *JA3](size)}
+	return &printCache{
+		exact:   newMemo[string, *clientPrints](size),
+		clients: newMemo[string, *orderFree](size),
+		servers: newMemo[string, *JA3](size),
+	}
 }
 
 // client returns the hello's fingerprints, from the cache when a hello
@@ -60,38 +68,41 @@ func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
 }
 
 // clientEntry returns the hello's fingerprints, from the cache or added
-// to it.
+// to it. A hit is a hello seen in the same extension order.
 func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
 	var kb [printKeySize]byte
-	key, order := ch.appendPrintKey(kb[:0], t)
+	exact := ch.appendPrintKey(kb[:0], t, false)
 	c.mu.Lock()
-	e, ok := c.clients.m[string(key)] // no allocation for the lookups
-	var p *clientPrints
-	if ok {
-		p = e.orders[string(order)]
-	}
-	c.count(p != nil)
+	p, ok := c.exact.m[string(exact)] // no allocation for the lookups
+	c.count(ok)
 	c.mu.Unlock()
-	switch {
-	case p != nil:
+	if ok {
 		return p
-	case !ok:
-		all := renderClientPrints(ch, t)
-		p = &all
-		e = &orderFree{ja3n: all.ja3n, ja4: all.ja4, ja4r: all.ja4r, orders: map[string]*clientPrints{}}
-		c.mu.Lock()
-		e = c.clients.add(string(key), e) // or the entry another goroutine added meanwhile
-	default: // a new order of a known hello
+	}
+	var fb [printKeySize]byte
+	free := ch.appendPrintKey(fb[:0], t, true)
+	c.mu.Lock()
+	e, known := c.clients.m[string(free)]
+	c.mu.Unlock()
+	if known { // a new order of a known hello
 		ja3, _ := ch.ja3s(wantJA3)
 		p = &clientPrints{ja3: ja3, ja3n: e.ja3n, ja4: e.ja4, ja4r: e.ja4r}
-		c.mu.Lock()
+	} else {
+		all := renderClientPrints(ch, t)
+		p = &all
 	}
-	if old, seen := e.orders[string(order)]; seen {
-		p = old
-	} else if len(e.orders) < maxOrders {
-		e.orders[string(order)] = p
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !known {
+		e = c.clients.add(string(free), &orderFree{ja3n: p.ja3n, ja4: p.ja4, ja4r: p.ja4r}) // or the one another goroutine added meanwhile
 	}
-	c.mu.Unlock()
+	if old, taken := c.exact.m[string(exact)]; taken {
+		return old
+	}
+	if e.orders < maxOrders {
+		e.orders++
+		c.exact.add(string(exact), p)
+	}
 	return p
 }
 
@@ -153,38 +164,32 @@ func renderClientPrints(ch *ClientHello, t Transport) clientPrints {
 // printKeySize fits the key of nearly every hello on the stack.
 const printKeySize = 512
 
-// appendPrintKey appends the hello's key and then its extension order,
-// and returns both. The key is what the client fingerprints but JA3
-// depend on: the transport, how the hello was cut (JA3), its version,
-// JA4's version and ALPN characters, and the GREASE-free cipher, sorted
+// appendPrintKey appends the hello's key: what its fingerprints depend
+// on. That is the transport, how the hello was cut (JA3), its version,
+// JA4's version and ALPN characters, and the GREASE-free cipher,
 // extension, group, point format and signature algorithm lists, each with
-// its length. The order is the GREASE-free extension list as sent, what
-// JA3 adds (empty when the hello has no JA3, or one that stops before the
-// extensions).
-func (ch *ClientHello) appendPrintKey(b []byte, t Transport) (key, order []byte) {
+// its length. The extensions come as sent (the exact key), or sorted (the
+// order-free key: everything but JA3 depends on nothing else).
+func (ch *ClientHello) appendPrintKey(b []byte, t Transport, sorted bool) []byte {
 	v := ja4Version(ch)
 	a0, a1 := ja4ALPN(ch)
 	b = append(b, byte(t), byte(ch.ja3Cut), byte(ch.Version>>8), byte(ch.Version), v[0], v[1], a0, a1)
 	b = appendKeyList(b, ch.CipherSuites)
-	var ebuf, sbuf [64]uint16
+	var ebuf [64]uint16
 	exts := ebuf[:0]
 	for _, e := range ch.Extensions {
 		if !IsGREASE(e.Type) {
 			exts = append(exts, e.Type)
 		}
 	}
-	sorted := append(sbuf[:0], exts...)
-	slices.Sort(sorted)
-	b = appendKeyList(b, sorted)
+	if sorted {
+		slices.Sort(exts)
+	}
+	b = appendKeyList(b, exts)
 	b = appendKeyList(b, ch.SupportedGroups)
 	b = append(b, byte(len(ch.ECPointFormats)>>8), byte(len(ch.ECPointFormats)))
 	b = append(b, ch.ECPointFormats...)
-	b = appendKeyList(b, ch.SignatureAlgorithms)
-	n := len(b)
-	if ch.ja3Cut == ja3Whole {
-		b = appendKeyList(b, exts)
-	}
-	return b[:n], b[n:]
+	return appendKeyList(b, ch.SignatureAlgorithms)
 }
 
 // appendPrintKey appends what JA3S depends on.

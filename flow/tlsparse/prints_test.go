@@ -167,9 +167,12 @@ func TestPrintsShuffledExtensions(t *testing.T) {
 		t.Fatalf("%d entries, want 1", n)
 	}
 	for _, e := range certs.prints.clients.m {
-		if len(e.orders) != maxOrders {
-			t.Fatalf("%d orders remembered, want %d", len(e.orders), maxOrders)
+		if e.orders != maxOrders {
+			t.Fatalf("%d orders remembered, want %d", e.orders, maxOrders)
 		}
+	}
+	if n := len(certs.prints.exact.m); n != maxOrders {
+		t.Fatalf("%d exact entries, want %d", n, maxOrders)
 	}
 	if hits, misses := certs.PrintStats(); hits != maxOrders || misses != uint64(2*len(perms)-maxOrders) {
 		t.Fatalf("hits %d misses %d over %d orders twice", hits, misses, len(perms))
