@@ -53,7 +53,7 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	if c == nil {
 		return ParseCertificate(der)
 	}
-	key := maphash.Bytes(c.seed, der)
+	key := c.key(der)
 	c.mu.Lock()
 	cert, ok := c.byKey.m[key]
 	ok = ok && bytes.Equal(cert.Raw, der)
@@ -76,6 +76,23 @@ func (c *CertCache) Parse(der []byte) *Certificate {
 	}
 	c.byKey.add(key, cert)
 	return cert
+}
+
+// key hashes the certificate's length, first and last bytes rather than
+// all of it (1 to 2 KB, hashed for every TLS 1.2 flow): the last bytes are
+// its signature, which no two certificates share. A hit is confirmed by
+// comparing all the bytes, so a crafted certificate with another's key is
+// a miss, parsed as usual (and not cached while the other holds the key).
+func (c *CertCache) key(der []byte) uint64 {
+	const edge = 64
+	if len(der) <= 2*edge {
+		return maphash.Bytes(c.seed, der)
+	}
+	var buf [4 + 2*edge]byte
+	b := append(buf[:0], byte(len(der)>>24), byte(len(der)>>16), byte(len(der)>>8), byte(len(der)))
+	b = append(b, der[:edge]...)
+	b = append(b, der[len(der)-edge:]...)
+	return maphash.Bytes(c.seed, b)
 }
 
 // Stats returns the lookups that found a certificate and those that did not.

@@ -11,7 +11,10 @@ type memo[K comparable, V any] struct {
 
 func newMemo[K comparable, V any](size int) memo[K, V] {
 	size = max(size, 1)
-	return memo[K, V]{m: make(map[K]V, size), ring: make([]K, 0, size)}
+	// The map grows as entries come rather than being sized for the
+	// bound: a network's few hundred hellos and certificates then sit in
+	// a small table, close together in the processor's caches.
+	return memo[K, V]{m: make(map[K]V), ring: make([]K, 0, size)}
 }
 
 // add adds v under key and returns it, or returns the value another

@@ -90,6 +90,23 @@ func (h *Handshake) Release() {
 	if st == nil || &st.h != h {
 		return
 	}
-	*st = flowStore{}
+	st.reset()
 	storePool.Put(st)
+}
+
+// reset zeroes what a parse wrote: the structures, and the used part of
+// the arrays that hold pointers. Zeroing the whole store (2 KiB, most of
+// it pointer slots) cost more: while the collector runs, each pointer slot
+// cleared is a write barrier. An array element past what its list used is
+// never read (the next parse appends over it); at worst it keeps an old
+// flow's bytes alive until then.
+func (st *flowStore) reset() {
+	clear(st.c.exts[:min(len(st.c.ch.Extensions), len(st.c.exts))])
+	clear(st.c.alpn[:min(len(st.c.ch.ALPN), len(st.c.alpn))])
+	clear(st.s.exts[:min(len(st.s.sh.Extensions), len(st.s.exts))])
+	clear(st.s.chain[:min(len(st.s.f.Chain), len(st.s.chain))])
+	st.h = Handshake{}
+	st.c.ch = ClientHello{}
+	st.s.f = ServerFlight{}
+	st.s.sh = ServerHello{}
 }

@@ -17,7 +17,8 @@ func TestStoreSize(t *testing.T) {
 }
 
 // TestReleaseReuse: handshakes parsed into released stores equal ones
-// parsed into fresh stores, whatever the previous flow left there.
+// parsed into fresh stores, whatever the previous flow left there (a
+// store's arrays keep old elements past what their lists use).
 func TestReleaseReuse(t *testing.T) {
 	testKeys(t)
 	cert := makeCert(t, ecKey, pkixName("reuse.example"), big.NewInt(7), []string{"reuse.example"}, nil, nil)
@@ -48,7 +49,7 @@ func TestReleaseReuse(t *testing.T) {
 				reused++
 			}
 			seen[h.store] = true
-			if !reflect.DeepEqual(h, want[i]) {
+			if !reflect.DeepEqual(withoutStores(h), withoutStores(want[i])) {
 				t.Fatalf("round %d flow %d: parse into a reused store differs", round, i)
 			}
 			h.Release()
@@ -58,4 +59,17 @@ func TestReleaseReuse(t *testing.T) {
 		t.Fatal("no store was reused")
 	}
 	(&Handshake{}).Release() // not from a parse: nothing to do
+}
+
+// withoutStores is h with the pointers to its stores cleared, so that
+// DeepEqual compares what the parse gave and not the spare room beside it.
+func withoutStores(h *Handshake) Handshake {
+	c := *h
+	c.store = nil
+	if c.Server != nil {
+		f := *c.Server
+		f.store = nil
+		c.Server = &f
+	}
+	return c
 }
