@@ -179,9 +179,8 @@ type batchEncoder struct {
 // encodeBatch appends the batch's records to b, one line each.
 func (r *RecordWriter) encodeBatch(e *batchEncoder, flows []*flow.Flow, b []byte) []byte {
 	if e.scorer == nil {
-		// Each flow from parse to JSON before the next: its handshake
-		// bytes are still in the processor's cache when the record reads
-		// them again, and its memory serves the next flow's parse.
+		// Each flow from parse to JSON before the next: one handshake
+		// store and one tls object serve every flow of the batch.
 		for _, f := range flows {
 			h := r.parse(f)
 			rec := e.mem.flowRecord(f, h)
@@ -197,7 +196,11 @@ func (r *RecordWriter) encodeBatch(e *batchEncoder, flows []*flow.Flow, b []byte
 		h := r.parse(f)
 		e.hs = append(e.hs, h)
 		if len(f.Prefix) > 0 {
-			e.scored = append(e.scored, scoring.Input{Flow: f, TLS: h})
+			in := scoring.Input{Flow: f}
+			if r.parseTLS {
+				in.TLS = h // nil otherwise: a scorer that needs it parses the flow itself
+			}
+			e.scored = append(e.scored, in)
 		}
 	}
 	e.scores = slices.Grow(e.scores[:0], len(e.scored))[:len(e.scored)]
