@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/tlsentry/tlsentry/detector/internal/layercheck"
 )
 
 // Image and code sizes.
@@ -171,28 +173,9 @@ func (w *Weights) Validate() error {
 		if c.ConvSpec != s {
 			return fmt.Errorf("%w: layer %d is %s %d->%d, want %s %d->%d", ErrWeights, i, c.Name, c.In, c.Out, s.Name, s.In, s.Out)
 		}
-		if n := s.Out * s.In * Kernel * Kernel; len(c.W) != n {
-			return fmt.Errorf("%w: %s.w has %d values, want %d", ErrWeights, s.Name, len(c.W), n)
-		}
-		if len(c.B) != s.Out {
-			return fmt.Errorf("%w: %s.b has %d values, want %d", ErrWeights, s.Name, len(c.B), s.Out)
-		}
-		if j := nonFinite(c.W); j >= 0 {
-			return fmt.Errorf("%w: %s.w[%d] is %v", ErrWeights, s.Name, j, c.W[j])
-		}
-		if j := nonFinite(c.B); j >= 0 {
-			return fmt.Errorf("%w: %s.b[%d] is %v", ErrWeights, s.Name, j, c.B[j])
+		if err := layercheck.Check(ErrWeights, s.Name, c.W, c.B, s.Out*s.In*Kernel*Kernel, s.Out); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// nonFinite returns the index of the first NaN or infinity in v, or -1.
-func nonFinite(v []float32) int {
-	for i, x := range v {
-		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-			return i
-		}
-	}
-	return -1
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/tlsentry/tlsentry/detector/internal/layercheck"
 )
 
 // Sizes of the model.
@@ -155,28 +157,9 @@ func (w *Weights) Validate() error {
 		if l.LayerSpec != s {
 			return fmt.Errorf("%w: layer %d is %s %d->%d, want %s %d->%d", ErrWeights, i, l.Name, l.In, l.Out, s.Name, s.In, s.Out)
 		}
-		if n := s.In * s.Out; len(l.W) != n {
-			return fmt.Errorf("%w: %s.w has %d values, want %d", ErrWeights, s.Name, len(l.W), n)
-		}
-		if len(l.B) != s.Out {
-			return fmt.Errorf("%w: %s.b has %d values, want %d", ErrWeights, s.Name, len(l.B), s.Out)
-		}
-		if j := nonFinite(l.W); j >= 0 {
-			return fmt.Errorf("%w: %s.w[%d] is %v", ErrWeights, s.Name, j, l.W[j])
-		}
-		if j := nonFinite(l.B); j >= 0 {
-			return fmt.Errorf("%w: %s.b[%d] is %v", ErrWeights, s.Name, j, l.B[j])
+		if err := layercheck.Check(ErrWeights, s.Name, l.W, l.B, s.In*s.Out, s.Out); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// nonFinite returns the index of the first NaN or infinity in v, or -1.
-func nonFinite(v []float32) int {
-	for i, x := range v {
-		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
-			return i
-		}
-	}
-	return -1
 }
