@@ -16,7 +16,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testmodel"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 // TestMain lets the test binary stand in for tlsentry in a child process
@@ -105,7 +105,7 @@ type eveLine struct {
 	TLS       *struct {
 		SNI string `json:"sni"`
 	} `json:"tls"`
-	Anomaly *sensor.AnomalyRecord `json:"anomaly"`
+	Anomaly *eve.AnomalyRecord `json:"anomaly"`
 }
 
 func (l eveLine) endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/internal/labset"
-	"github.com/tlsentry/tlsentry/sensor"
 	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 // TestRunOfflineEndToEnd runs the daemon over the sample and SSH-on-443
@@ -67,7 +68,7 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
 		}
-		if _, err := sensor.ParseEveTime(a.Timestamp); err != nil {
+		if _, err := eve.ParseTime(a.Timestamp); err != nil {
 			t.Errorf("alert timestamp: %v", err)
 		}
 	}
@@ -146,9 +147,9 @@ func TestDaemonReload(t *testing.T) {
 		"output":    "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: false\n  log: tlsentry.log\n",
 	})
 	d.reload()
-	pol := d.pipeline.Policy()
-	if pol.Threshold != 0.75 || pol.Allow.Len() != 1 || pol.IncludePrefix || d.flowLog == nil {
-		t.Errorf("after reload: %+v, flow log %v", pol, d.flowLog)
+	pol, out := d.pipeline.Policy(), d.logs.Outputs()
+	if pol.Threshold != 0.75 || pol.Allow.Len() != 1 || out.IncludePrefix || d.flowLog == nil || out.Flows != d.flowLog {
+		t.Errorf("after reload: %+v, outputs %+v, flow log %v", pol, out, d.flowLog)
 	}
 	if testutil.ToFloat64(d.metrics.Reloads) != 1 || testutil.ToFloat64(d.metrics.LastReloadSuccess) != 1 {
 		t.Error("reload metrics not counted")
@@ -170,7 +171,7 @@ func TestDaemonReload(t *testing.T) {
 		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n",
 	})
 	d.reload()
-	if d.flowLog != nil || d.pipeline.SetFlowLog(nil) != nil {
+	if d.flowLog != nil || d.logs.Outputs().Flows != nil {
 		t.Error("the flow log stayed after output.flow_log was emptied")
 	}
 	if d.pipeline.Policy().Threshold != 0.6 || testutil.ToFloat64(d.metrics.LastReloadSuccess) != 1 {
@@ -283,19 +284,68 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	}
 }
 
-// The reload check refuses what the loaded model cannot resolve.
-func TestDaemonCheckReload(t *testing.T) {
+// The reload refuses what the loaded model cannot resolve.
+func TestDaemonReloadRefusesWhatTheModelCannotResolve(t *testing.T) {
 	dir := t.TempDir()
-	d, err := startDaemon(daemonOptions{configPath: writeConfig(t, dir, nil), files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
+	path := writeConfig(t, dir, nil)
+	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.close()
-	bad := &config.Config{}
-	*bad = *d.holder.Current()
-	bad.Detector.Threshold, bad.Detector.AlertRate = 0, 0.005
+	writeConfig(t, dir, map[string]string{"detector": "  alert_rate: 0.005\n"})
 	var cerr *config.Error
-	if err := d.checkReload(bad); !errors.As(err, &cerr) || cerr.Path != "detector.alert_rate" {
-		t.Errorf("checkReload with an alert rate the model lacks: %v", err)
+	if _, err := d.prepareReload(); !errors.As(err, &cerr) || cerr.Path != "detector.alert_rate" {
+		t.Errorf("reload with an alert rate the model lacks: %v", err)
+	}
+}
+
+// TestDaemonRefusedReloadChangesNothing: a reload whose last step fails
+// (the new flow log cannot be opened) leaves every part as it was, though
+// the steps before it (threshold, allowlist, log level, a new daemon log
+// and a new alert log) would have worked, and leaves no file behind.
+func TestDaemonRefusedReloadChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.6\n",
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n  log_level: info\n",
+	})
+	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	before, beforeOut := d.pipeline.Policy(), d.logs.Outputs()
+	running := d.holder.Current()
+	blocked := filepath.Join(dir, "a-directory")
+	if err := os.Mkdir(blocked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, dir, map[string]string{
+		"detector":  "  model: " + trainedModelFile(t) + "\n  threshold: 0.9\n",
+		"allowlist": "  cidrs: [10.0.0.0/8]\n",
+		"output":    "  alert_log: other-alerts.json\n  flow_log: a-directory\n  log: other.log\n  log_level: debug\n  include_prefix: false\n",
+	})
+	d.reload()
+	after, afterOut := d.pipeline.Policy(), d.logs.Outputs()
+	if after.Threshold != before.Threshold || after.Allow != before.Allow || afterOut != beforeOut || d.flowLog != nil {
+		t.Errorf("a refused reload changed the policy or outputs: %+v %+v", after, afterOut)
+	}
+	if d.holder.Current() != running || d.log.level.Level() != zap.InfoLevel {
+		t.Error("a refused reload changed the configuration in effect or the log level")
+	}
+	for _, name := range []string{"other-alerts.json", "other.log"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s was left behind by the refused reload (%v)", name, err)
+		}
+	}
+	if testutil.ToFloat64(d.metrics.ReloadFailures) != 1 {
+		t.Error("the refusal was not counted")
+	}
+	if r, ok := d.holder.LastReload(); !ok || r.Err == nil || !strings.Contains(r.Err.Error(), "output.flow_log") {
+		t.Errorf("last reload %+v: want the flow log's error", r)
+	}
+	if !fileContains(filepath.Join(dir, "tlsentry.log"), "configuration reload refused") {
+		t.Error("the refusal was not logged to the running daemon log")
 	}
 }
