@@ -93,9 +93,9 @@ func (s *cryptoStream) grow(n, limit int) {
 		s.buf = s.buf[:n]
 		return
 	}
-	// A ClientHello is 250 bytes to a few KB (post-quantum key shares
-	// spread it over several packets): start at 4 KiB, then double.
-	c := min(max(n, 2*cap(s.buf), 4096), limit)
+	// A QUIC ClientHello is 250 bytes to a few KB (post-quantum key
+	// shares spread it over several packets): whole KiBs, doubling.
+	c := min((max(n, 2*cap(s.buf))+1023)&^1023, limit)
 	nb := make([]byte, n, c)
 	copy(nb, s.buf)
 	s.buf = nb
