@@ -47,9 +47,11 @@ type side struct {
 
 // Info is what a Conn has seen, for flow records and the detector.
 type Info struct {
-	// Version is the version of the client's first Initial (zero when no
-	// client Initial was seen); DCIDLen and SCIDLen are its connection ID
-	// lengths.
+	// Version is the version of the client's Initials: of the latest one
+	// opened (after a Version Negotiation, the version the client moved
+	// to), else of the first seen; zero when no client Initial was seen.
+	// DCIDLen and SCIDLen are the connection ID lengths of the client's
+	// first Initial.
 	Version          Version
 	DCIDLen, SCIDLen int
 
@@ -206,6 +208,9 @@ func (c *Conn) initial(pkt []byte, h *LongHeader, fromClient bool) {
 			continue
 		}
 		c.confirmed = true
+		if fromClient {
+			c.info.Version = h.Version
+		}
 		c.take(s, p, &o)
 		return
 	}

@@ -152,6 +152,19 @@ func TestVersionNegotiation(t *testing.T) {
 	}
 }
 
+// A client that moves from draft-29 to v1 after Version Negotiation: both
+// Initials open, each with its version's keys, and Info reports v1.
+func TestVersionChange(t *testing.T) {
+	ch := rfcHello(t)
+	c := NewConn(0)
+	c.Datagram(initialPacket(t, VersionDraft29, rfcDCID, rfcDCID, testSCID, false, 0, 2, padTo(cryptoFrame(0, ch[:10]), 1150)), true)
+	c.Datagram(clientInitial(t, 1, cryptoFrame(0, ch)), true)
+	info := c.Info()
+	if info.Version != Version1 || info.Client.Decrypted != 2 || c.nkeys != 2 || !c.ClientHelloDone() {
+		t.Errorf("info %+v, %d key sets", info, c.nkeys)
+	}
+}
+
 // The server's Initial before any client Initial cannot be opened; the
 // client's then can.
 func TestServerFirst(t *testing.T) {

@@ -18,8 +18,9 @@
 // The input is hostile. Nothing panics, every loop is bounded by the
 // input, memory per Conn is bounded by the CRYPTO limit whatever arrives,
 // and problems are counted in Info rather than returned: a flow that looks
-// like QUIC but never decrypts is itself something to report. Packet work
-// after a connection's key setup does not allocate.
+// like QUIC but never decrypts is itself something to report. After a
+// connection's key setup, packets cost no allocation beyond the growth of
+// the CRYPTO buffers.
 //
 // LooksLikeQUIC is a cheap test of a first datagram, for deciding whether
 // a UDP flow deserves a Conn.

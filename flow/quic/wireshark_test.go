@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/testdata"
 )
 
@@ -89,6 +90,11 @@ func TestWiresharkClientHellos(t *testing.T) {
 			}
 			for _, ch := range clientHellos(fl.conn.ClientCrypto()) {
 				ours[fl.client] = append(ours[fl.client], ch.ServerName)
+				// A whole QUIC hello carries its version's transport
+				// parameters.
+				if tp := transportParamsExt(fl.conn.Info().Version); !ch.HasExtension(tp) {
+					t.Errorf("%s %s: hello without extension %#04x", capture, fl.client, tp)
+				}
 			}
 			version[fl.client] = fl.conn.Info().Version.String()
 		}
@@ -172,4 +178,13 @@ func whyMissed(flows []*udpFlow, client endpoint) string {
 		return fmt.Sprintf("%d crypto bytes, hello done %v; info %+v", len(fl.conn.ClientCrypto()), fl.conn.ClientHelloDone(), info)
 	}
 	return "no UDP flow from this endpoint"
+}
+
+// transportParamsExt is the quic_transport_parameters codepoint a client of
+// version v sends: RFC 9001's from draft 33 on, the drafts' before.
+func transportParamsExt(v Version) uint16 {
+	if v == Version1 || v == Version2 || v.draft() >= 33 {
+		return tlsparse.ExtQUICTransportParameters
+	}
+	return tlsparse.ExtQUICTransportParametersDraft
 }
