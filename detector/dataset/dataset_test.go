@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
 
 func TestSplitIsStableAndAboutOneFifth(t *testing.T) {
@@ -20,9 +20,9 @@ func TestSplitIsStableAndAboutOneFifth(t *testing.T) {
 	if HeldOut("/a/x.pcap") != HeldOut("/b/c/x.pcap") {
 		t.Error("the split depends on the folder")
 	}
-	if dir, ok := testdata.Dir(); ok {
+	if dir, ok := sharedpcaps.Dir(); ok {
 		var shared []string
-		for _, c := range testdata.Captures(t) {
+		for _, c := range sharedpcaps.Captures(t) {
 			shared = append(shared, filepath.Join(dir, c))
 		}
 		tr, ho := Split(shared)

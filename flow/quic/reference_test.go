@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
 
 // flowsOf reads a shared capture once per test.
 func flowsOf(t *testing.T, capture string) []*udpFlow {
 	t.Helper()
-	return readUDPFlows(t, filepath.Join(testdata.PcapDir(t), capture), 0)
+	return readUDPFlows(t, filepath.Join(sharedpcaps.PcapDir(t), capture), 0)
 }
 
 // flowFrom finds the flow whose client is addr:port.
@@ -48,7 +48,7 @@ func firstHello(fl *udpFlow) *tlsparse.ClientHello {
 // fingerprints in its test captures (testdata/foxio-ja4-quic.txt) is the
 // JA4 tlsparse computes from the ClientHello a Conn reassembled.
 func TestFoxIOJA4(t *testing.T) {
-	testdata.PcapDir(t)
+	sharedpcaps.PcapDir(t)
 	f, err := os.Open("testdata/foxio-ja4-quic.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestFoxIOJA4(t *testing.T) {
 // tests' expected output says (OISF/suricata-verify, tests/NAME/test.yaml
 // and README.md, commit 10a45e4bad6d29d0f1239d93119ea24e1bbdab19).
 func TestSuricataVerify(t *testing.T) {
-	testdata.PcapDir(t)
+	sharedpcaps.PcapDir(t)
 	const chromeJA4 = "q13d0310h3_55b375c5d22e_cd85d2d88918"
 
 	t.Run("quic-ietf-ja3", func(t *testing.T) {

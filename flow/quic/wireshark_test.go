@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
 
 // wiresharkHello is one QUIC ClientHello as tshark dissects it.
@@ -60,8 +60,8 @@ var knownMisses = map[string]string{}
 // (the captures' second column of clienthello-counts.txt; with tshark
 // installed, each hello's flow and SNI are compared, else the counts).
 func TestWiresharkClientHellos(t *testing.T) {
-	dir := testdata.PcapDir(t)
-	counts := testdata.QUICClientHelloCounts(t)
+	dir := sharedpcaps.PcapDir(t)
+	counts := sharedpcaps.QUICClientHelloCounts(t)
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
 		t.Log("tshark not installed: comparing counts only")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
@@ -25,7 +25,7 @@ func readCapture(t *testing.T, path string) ([]*flow.Flow, error) {
 // the shared captures.
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	paths := []string{"../../testdata/sample.pcap"}
-	if dir, ok := testdata.Dir(); ok {
+	if dir, ok := sharedpcaps.Dir(); ok {
 		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng"} {
 			paths = append(paths, filepath.Join(dir, n))
 		}
@@ -58,8 +58,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 // ClientHello of the sample and of the shared captures.
 func TestJA3PairMatches(t *testing.T) {
 	paths := []string{"../../testdata/sample.pcap"}
-	if dir, ok := testdata.Dir(); ok {
-		for _, c := range testdata.Captures(t) {
+	if dir, ok := sharedpcaps.Dir(); ok {
+		for _, c := range sharedpcaps.Captures(t) {
 			paths = append(paths, filepath.Join(dir, c))
 		}
 	}

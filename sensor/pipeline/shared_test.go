@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/capture"
 )
 
@@ -57,10 +57,10 @@ var corruptCaptures = map[string]string{
 // TestSharedCapturesClientHellos checks every shared capture: no problem on
 // a valid file, and every connection whose client sends a ClientHello is found.
 func TestSharedCapturesClientHellos(t *testing.T) {
-	dir := testdata.PcapDir(t)
-	want := testdata.ClientHelloCounts(t)
+	dir := sharedpcaps.PcapDir(t)
+	want := sharedpcaps.ClientHelloCounts(t)
 	total, found := 0, 0
-	for _, name := range testdata.Captures(t) {
+	for _, name := range sharedpcaps.Captures(t) {
 		flows, problems := readCapture(t, filepath.Join(dir, name))
 		got := 0
 		for _, f := range flows {
@@ -104,10 +104,10 @@ var tunnelCaptures = map[string][2]string{
 // between the same endpoints. Direction is not compared: the reference
 // calls "src" the first sender of payload where the sensor follows the SYN.
 func TestSharedCapturesJA4Streams(t *testing.T) {
-	dir := testdata.PcapDir(t)
+	dir := sharedpcaps.PcapDir(t)
 	checked := 0
-	for _, name := range testdata.Captures(t) {
-		streams, ok := testdata.JA4Expected(t, name)
+	for _, name := range sharedpcaps.Captures(t) {
+		streams, ok := sharedpcaps.JA4Expected(t, name)
 		if !ok || strings.Contains(name, "quic") || strings.Contains(name, "dtls") {
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
@@ -21,7 +21,7 @@ import (
 // certificate and hello is parsed or rendered once); with-tls-nocache
 // parses every certificate and renders every fingerprint.
 func BenchmarkTLSRecord(b *testing.B) {
-	dir, ok := testdata.Dir()
+	dir, ok := sharedpcaps.Dir()
 	if !ok {
 		b.Skip("needs ../shared/pcaps")
 	}
@@ -107,7 +107,7 @@ func benchFlows(b *testing.B, max int) []*flow.Flow {
 	if p := os.Getenv("TLSENTRY_BENCH_PCAP"); p != "" {
 		paths = []string{p}
 	} else {
-		dir, ok := testdata.Dir()
+		dir, ok := sharedpcaps.Dir()
 		if !ok {
 			b.Skip("needs TLSENTRY_BENCH_PCAP or ../shared/pcaps")
 		}

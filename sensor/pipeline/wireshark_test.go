@@ -10,7 +10,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
@@ -66,9 +66,9 @@ func TestWiresharkClientHellos(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed (apt-get install tshark): the Wireshark cross-check needs it")
 	}
-	dir := testdata.PcapDir(t)
-	counts := testdata.ClientHelloCounts(t)
-	for _, name := range testdata.Captures(t) {
+	dir := sharedpcaps.PcapDir(t)
+	counts := sharedpcaps.ClientHelloCounts(t)
+	for _, name := range sharedpcaps.Captures(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			compareWithWireshark(t, name, filepath.Join(dir, name), counts[name])
@@ -171,10 +171,10 @@ var ja4Deviations = map[string]string{
 // TestJA4Reference: the JA4 (all four forms) of every TCP stream in the
 // JA4 reference output equals the sensor's.
 func TestJA4Reference(t *testing.T) {
-	dir := testdata.PcapDir(t)
+	dir := sharedpcaps.PcapDir(t)
 	compared := 0
-	for _, name := range testdata.Captures(t) {
-		streams, ok := testdata.JA4Expected(t, name)
+	for _, name := range sharedpcaps.Captures(t) {
+		streams, ok := sharedpcaps.JA4Expected(t, name)
 		if !ok {
 			continue
 		}

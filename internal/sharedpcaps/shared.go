@@ -1,6 +1,4 @@
-// Package testdata finds the public captures in ../shared/pcaps that the
-// tests and benchmarks read; they are never committed into the project.
-package testdata
+package sharedpcaps
 
 import (
 	"bufio"
