@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
@@ -45,11 +46,11 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	scoreFile := filepath.Join(dir, "score.json")
 	os.WriteFile(scoreFile, []byte(scored), 0o644)
 	var want []string
-	all := readLines(t, scoreFile)
+	all := testkit.ReadEve(t, scoreFile)
 	threshold, ssh443 := 0.0, 0
 	for _, r := range all {
 		if r.Anomaly != nil && r.Anomaly.Alert {
-			want = append(want, r.endpoint())
+			want = append(want, r.Endpoint())
 			threshold = r.Anomaly.Threshold
 			if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
 				ssh443++
@@ -60,10 +61,10 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 		t.Fatalf("score flags %d of the 6 SSH flows: the test model should flag them all", ssh443)
 	}
 
-	alerts := readLines(t, filepath.Join(dir, "alerts.json"))
+	alerts := testkit.ReadEve(t, filepath.Join(dir, "alerts.json"))
 	var got []string
 	for _, a := range alerts {
-		got = append(got, a.endpoint())
+		got = append(got, a.Endpoint())
 		if a.EventType != "alert" || a.Sensor != "e2e-sensor" || a.Anomaly == nil || !a.Anomaly.Alert ||
 			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
@@ -80,7 +81,7 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	if n := strings.Count(out, `"event_type":"alert"`); n != len(alerts) || strings.Count(out, "\n") != len(alerts) {
 		t.Errorf("stdout has %d alert lines of %d lines, the alert log %d", n, strings.Count(out, "\n"), len(alerts))
 	}
-	if flows := readLines(t, filepath.Join(dir, "flows.json")); len(flows) != len(all) {
+	if flows := testkit.ReadEve(t, filepath.Join(dir, "flows.json")); len(flows) != len(all) {
 		t.Errorf("%d flow log lines, score wrote %d records", len(flows), len(all))
 	}
 	logPath := filepath.Join(dir, "tlsentry.log")
@@ -216,17 +217,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	exited := testkit.Start(t, cmd, nil)
 	in, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -235,8 +226,8 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	if _, err := in.Write(first); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the first flows scored", func() bool { return len(readLines(t, flowPath)) == 5 })
-	if n := len(readLines(t, alertPath)); n != 0 {
+	testkit.WaitFor(t, "the first flows scored", func() bool { return len(testkit.ReadEve(t, flowPath)) == 5 })
+	if n := len(testkit.ReadEve(t, alertPath)); n != 0 {
 		t.Fatalf("%d alerts at threshold 1000", n)
 	}
 
@@ -245,7 +236,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		if err := cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "the daemon to log "+logged, func() bool { return fileContains(logPath, logged) })
+		testkit.WaitFor(t, "the daemon to log "+logged, func() bool { return fileContains(logPath, logged) })
 	}
 	sections["detector"] = detector + "  threshold: 0.01\n"
 	writeConfig(t, dir, sections)
@@ -267,7 +258,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the daemon did not exit at the end of its input")
 	}
-	alerts := readLines(t, alertPath)
+	alerts := testkit.ReadEve(t, alertPath)
 	if len(alerts) != 4 {
 		t.Errorf("%d alerts after the reload, want the 4 later flows", len(alerts))
 	}
@@ -276,7 +267,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
 		}
 	}
-	if n := len(readLines(t, flowPath)); n != 9 {
+	if n := len(testkit.ReadEve(t, flowPath)); n != 9 {
 		t.Errorf("%d flow lines, want 9", n)
 	}
 	if fileContains(alertPath+".1", "event_type") {
