@@ -62,21 +62,15 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			d.close()
 		}
 	}()
-	cfg, err := loadConfig(opts.configPath, !d.offline())
+	pf, err := runPreflight(opts.configPath, !d.offline())
 	if err != nil {
 		return nil, err
 	}
+	cfg, policy := pf.cfg, pf.pol
+	d.model, d.thresholdFrom = pf.model, pf.from
 	if d.log, err = newDaemonLog(cfg.Output.LogLevel, cfg.Output.Log, opts.stderr); err != nil {
 		return nil, err
 	}
-	if d.model, err = loadConfiguredModel(cfg); err != nil {
-		return nil, err
-	}
-	policy, from, err := d.policy(cfg)
-	if err != nil {
-		return nil, err
-	}
-	d.thresholdFrom = from
 
 	d.registry = prometheus.NewRegistry()
 	if d.metrics, err = metrics.New(d.registry); err != nil {
