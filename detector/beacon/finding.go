@@ -113,13 +113,13 @@ func (f *Finding) reasons(rh *rhythm, onBeat int, tol, chance float64) []string 
 	beat := fmt.Sprintf("%d of the last %d intervals within ±%.0f%% of the period (chance would put %.0f there)",
 		onBeat, rh.intervals, 100*tol, chance*float64(rh.intervals))
 	if rh.missed > 0 {
-		beat += fmt.Sprintf(", %s beats missed", group(int64(rh.missed)))
+		beat += ", " + plural(rh.missed, "beat") + " missed"
 	}
 	if rh.short > 0 {
-		beat += fmt.Sprintf(", %d extra connections", rh.short)
+		beat += ", " + plural(rh.short, "extra connection")
 	}
 	if rh.gaps > 0 {
-		beat += fmt.Sprintf(", %d silences over %d periods", rh.gaps, maxFold)
+		beat += fmt.Sprintf(", %s over %d periods", plural(rh.gaps, "silence"), maxFold)
 	}
 	rs = append(rs, beat)
 	rs = append(rs, fmt.Sprintf("sizes %s ± %s bytes to the server, %s ± %s back",
@@ -141,15 +141,23 @@ func (f *Finding) reasons(rh *rhythm, onBeat int, tol, chance float64) []string 
 	return rs
 }
 
-// fmtDur writes a duration the way people say it: 850 ms, 60.2 s, 47 min,
-// 2.5 h, 3.1 days.
+// plural writes n things, "1 beat" or "3 beats".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return group(int64(n)) + " " + thing + "s"
+}
+
+// fmtDur writes a duration the way people say it: 850 ms, 60.2 s, 47.0
+// min, 2.5 h, 3.1 days.
 func fmtDur(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return fmt.Sprintf("%d ms", d.Milliseconds())
-	case d < time.Minute:
+	case d < 2*time.Minute:
 		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d < time.Hour:
+	case d < 2*time.Hour:
 		return fmt.Sprintf("%.1f min", d.Minutes())
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%.1f h", d.Hours())
