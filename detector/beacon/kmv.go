@@ -72,8 +72,8 @@ func kmvUnion(dst, a, b []uint32) []uint32 {
 // quiet).
 type clientSet struct {
 	epoch     int64 // window number of cur
+	nc, np    uint8 // hashes held in cur and prev
 	cur, prev [kmvSize]uint32
-	nc, np    uint8
 }
 
 func (c *clientSet) add(epoch int64, x uint32) {

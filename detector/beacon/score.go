@@ -85,19 +85,12 @@ func (t *Tracker) score(s, ds int32) scored {
 	sc := &t.scratch
 	n := int(p.n)
 	r := int32(len(ring))
-	xs, up, down := sc.xs[:0], sc.up[:n], sc.down[:n]
-	prev := int64(0)
-	for i := range n {
-		j := p.head + int32(i)
-		if j >= r {
-			j -= r
-		}
-		e := &ring[j]
-		if i > 0 {
-			xs = append(xs, float64(e.t-prev))
-		}
-		prev = e.t
-		up[i], down[i] = float64(e.up), float64(e.down)
+	xs := sc.xs[:0]
+	prev := ring[p.head].t
+	for i := int32(1); i < p.n; i++ {
+		t := ring[wrap(p.head+i, r)].t
+		xs = append(xs, float64(t-prev))
+		prev = t
 	}
 	var out scored
 	out.rh = measureRhythm(xs, sc.folded)
@@ -129,6 +122,17 @@ func (t *Tracker) score(s, ds int32) scored {
 		}
 	}
 	pa.Beat = clamp01(pa.Beat)
+	pa.Count = clamp01(float64(n-1) / float64(t.cfg.FullConns-1))
+	out.clients = t.dests.dests[ds].clients.count(t.clock / int64(t.cfg.Window))
+	pa.Prevalence = 1 - clamp01((out.clients-1)/float64(t.cfg.PopularClients-1))
+
+	// The parts that follow cost sorts; most pairs (not beacons) score too
+	// low whatever they say, and stop here with an upper bound.
+	out.score = pa.Prevalence * pa.Beat * (0.8 + 0.2*pa.Count)
+	if out.score < backoffBelow*t.threshold {
+		out.partial = true
+		return out
+	}
 
 	// Dispersion and skew of the one-period intervals: the beacon's
 	// jitter, unmixed with the folded ones.
@@ -147,9 +151,6 @@ func (t *Tracker) score(s, ds int32) scored {
 	pa.Dispersion = clamp01(1 - out.mad/(dispersionCut*period))
 	pa.Skew = clamp01(1 - math.Abs(bowley))
 	pa.Interval = pa.Beat * (0.8 + 0.1*pa.Dispersion + 0.1*pa.Skew)
-	pa.Count = clamp01(float64(n-1) / float64(t.cfg.FullConns-1))
-	out.clients = t.dests.dests[ds].clients.count(t.clock / int64(t.cfg.Window))
-	pa.Prevalence = 1 - clamp01((out.clients-1)/float64(t.cfg.PopularClients-1))
 
 	// Sizes last, and only when they could matter: most pairs score too
 	// low whatever their sizes (the score is then an upper bound).
@@ -157,6 +158,11 @@ func (t *Tracker) score(s, ds int32) scored {
 	if out.score < backoffBelow*t.threshold {
 		out.partial = true
 		return out
+	}
+	up, down := sc.up[:n], sc.down[:n]
+	for i := range p.n {
+		e := &ring[wrap(p.head+i, r)]
+		up[i], down[i] = float64(e.up), float64(e.down)
 	}
 	out.up, out.down = measureSpread(up, sc.dev), measureSpread(down, sc.dev)
 	pa.Size = max(sizeRegularity(out.up), sizeRegularity(out.down))

@@ -168,14 +168,7 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 		// and in the network.
 		t.countClient(p, ev.Client, ts, epoch)
 	}
-	// Keep the latest server, SNI and JA4 where they are not the key.
-	p.server = ev.Server
-	if p.sni != sni {
-		p.sni = keepName(sni, len(ev.SNI))
-	}
-	if p.ja4 != ja4 {
-		p.ja4 = keepName(ja4, len(ev.JA4))
-	}
+	p.server = ev.Server // the latest, where it is not the key
 	if !pt.record(s, ts, ev.FlowID, saturate32(ev.BytesToServer), saturate32(ev.BytesToClient)) {
 		t.stats.Late++
 		return Finding{}, false
@@ -185,6 +178,14 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 	}
 	p.sinceEval = 0
 	t.stats.Scorings++
+	// The latest SNI and JA4 where they are not the key (kept at scorings
+	// only: comparing them on every event costs a cache line).
+	if p.sni != sni {
+		p.sni = keepName(sni, len(ev.SNI))
+	}
+	if p.ja4 != ja4 {
+		p.ja4 = keepName(ja4, len(ev.JA4))
+	}
 	if t.dests.dests[p.destSlot].hash != p.dest {
 		t.countClient(p, ev.Client, ts, epoch) // its destination was evicted since
 	}
@@ -193,10 +194,10 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 		t.onScore(p, &sc)
 	}
 	// A pair far below the threshold waits twice as long for its next
-	// scoring, up to half a ring: most pairs are not beacons, and scoring
+	// scoring, up to a whole ring: most pairs are not beacons, and scoring
 	// is most of the cost.
 	if sc.score < backoffBelow*t.threshold {
-		p.evalGap = min(2*max(p.evalGap, int32(t.cfg.EvalEvery)), int32(t.cfg.RingLen/2))
+		p.evalGap = min(2*max(p.evalGap, int32(t.cfg.EvalEvery)), int32(t.cfg.RingLen))
 	} else {
 		p.evalGap = int32(t.cfg.EvalEvery)
 	}
