@@ -43,6 +43,24 @@ func ParseKey(s string) (Key, error) {
 	return 0, fmt.Errorf("beacon: key %q is not one of server, sni, ja4+server", s)
 }
 
+// MarshalText writes the key's name (for configuration files).
+func (k Key) MarshalText() ([]byte, error) {
+	if int(k) >= len(keyNames) {
+		return nil, fmt.Errorf("beacon: %v is not a key", k)
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText reads a key's name, as ParseKey.
+func (k *Key) UnmarshalText(b []byte) error {
+	v, err := ParseKey(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
 // Config sets the tracker's bounds and its threshold. A zero field takes
 // its default (Validate fills them in); the defaults are what the tests
 // measured.

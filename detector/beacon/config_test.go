@@ -76,4 +76,17 @@ func TestParseKey(t *testing.T) {
 	if s := Key(9).String(); s != "Key(9)" {
 		t.Errorf("Key(9).String() = %q", s)
 	}
+	var k Key
+	if err := k.UnmarshalText([]byte("ja4+server")); err != nil || k != KeyJA4Server {
+		t.Errorf("UnmarshalText(ja4+server) = %v, %v", k, err)
+	}
+	if b, err := KeySNI.MarshalText(); err != nil || string(b) != "sni" {
+		t.Errorf("MarshalText(sni) = %q, %v", b, err)
+	}
+	if err := k.UnmarshalText([]byte("SNI")); err == nil {
+		t.Error("UnmarshalText(SNI) accepted")
+	}
+	if _, err := Key(5).MarshalText(); err == nil {
+		t.Error("MarshalText(Key(5)) accepted")
+	}
 }

@@ -177,7 +177,7 @@ func (pt *pairTable) ringOf(s int32) []entry {
 // record adds a connection to pair p (slot s): it drops entries that left
 // the window, keeps the ring in start-time order (flows end, so arrive,
 // out of start order), and reports false when the connection is older than
-// everything a full ring holds (it is counted, not kept).
+// the window or than everything a full ring holds (it is not kept).
 func (pt *pairTable) record(s int32, ts int64, id uint64, up, down uint32) bool {
 	p := &pt.pairs[s]
 	ring := pt.ringOf(s)
@@ -186,6 +186,9 @@ func (pt *pairTable) record(s int32, ts int64, id uint64, up, down uint32) bool 
 	if p.n > 0 && ts-p.last > window {
 		// Silent for a whole window: a new run of activity.
 		p.n, p.head, p.count, p.first, p.sinceEval, p.evalGap = 0, 0, 0, ts, 0, 0
+	}
+	if p.n > 0 && ts < p.last-window {
+		return false // older than the window: counted late, not kept
 	}
 	if p.count == 0 || ts < p.first {
 		p.first = ts

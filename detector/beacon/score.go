@@ -77,8 +77,8 @@ type scored struct {
 	partial  bool // the score is an upper bound, too low to matter: sizes not measured
 }
 
-// score scores pair slot s, whose destination is slot ds.
-func (t *Tracker) score(s, ds int32) scored {
+// score scores pair slot s, whose destination is slot ds, in window epoch.
+func (t *Tracker) score(s, ds int32, epoch int64) scored {
 	pt := &t.pairs
 	p := &pt.pairs[s]
 	ring := pt.ringOf(s)
@@ -123,7 +123,7 @@ func (t *Tracker) score(s, ds int32) scored {
 	}
 	pa.Beat = clamp01(pa.Beat)
 	pa.Count = clamp01(float64(n-1) / float64(t.cfg.FullConns-1))
-	out.clients = t.dests.dests[ds].clients.count(t.clock / int64(t.cfg.Window))
+	out.clients = t.dests.dests[ds].clients.count(epoch)
 	pa.Prevalence = 1 - clamp01((out.clients-1)/float64(t.cfg.PopularClients-1))
 
 	// The parts that follow cost sorts; most pairs (not beacons) score too

@@ -23,7 +23,7 @@ type Event struct {
 type Stats struct {
 	Events               uint64 // events added
 	BadTime              uint64 // events refused: a time out of range (zero, before 1970, after 2255)
-	Late                 uint64 // connections older than everything a full ring held (counted, not kept)
+	Late                 uint64 // connections older than their pair's window, or than all its full ring holds: not kept
 	Pairs                int    // pairs tracked now
 	PairEvictions        uint64 // pairs evicted to make room for new ones
 	Destinations         int    // destinations whose clients are counted now
@@ -146,7 +146,9 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 	t.stats.Events++
 	t.clock = max(t.clock, ts)
 	window := int64(t.cfg.Window)
-	epoch := t.clock / window
+	// Windows of prevalence counts follow each event's own time, so one
+	// event with a wild time cannot age every count at once.
+	epoch := ts / window
 
 	sni, ja4 := capName(ev.SNI, maxSNILen), capName(ev.JA4, maxJA4Len)
 	pt := &t.pairs
@@ -189,7 +191,7 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 	if t.dests.dests[p.destSlot].hash != p.dest {
 		t.countClient(p, ev.Client, ts, epoch) // its destination was evicted since
 	}
-	sc := t.score(s, p.destSlot)
+	sc := t.score(s, p.destSlot, epoch)
 	if t.onScore != nil {
 		t.onScore(p, &sc)
 	}

@@ -173,6 +173,22 @@ func TestPrevalence(t *testing.T) {
 	}
 }
 
+// TestWildTimeKeepsCounts: one event with a wild time (a corrupt capture)
+// does not age every destination's client count.
+func TestWildTimeKeepsCounts(t *testing.T) {
+	tr := newTracker(t, Config{})
+	server := netip.MustParseAddrPort("192.0.2.80:443")
+	for c := range 10 {
+		tr.Add(Event{Time: t0.Add(time.Duration(c) * time.Minute), Client: netip.AddrFrom4([4]byte{10, 0, 1, byte(c)}), Server: server})
+	}
+	tr.Add(Event{Time: t0.AddDate(100, 0, 0), Client: netip.MustParseAddr("10.9.9.9"), Server: netip.MustParseAddrPort("198.51.100.9:443")})
+	tr.Add(Event{Time: t0.Add(11 * time.Minute), Client: netip.AddrFrom4([4]byte{10, 0, 1, 0}), Server: server})
+	p := &tr.pairs.pairs[0]
+	if got := tr.dests.dests[p.destSlot].clients.count(t0.UnixNano() / int64(DefaultWindow)); got != 10 {
+		t.Errorf("after a wild time, %v clients counted at the server, want 10", got)
+	}
+}
+
 // TestKeys: the same client calling one name on rotating addresses is one
 // pair by SNI and many by server; two stacks on one host to one server
 // are two pairs by JA4+server.
