@@ -63,7 +63,8 @@ func init() {
 	}
 }
 
-// scored is one scoring of a pair.
+// scored is one scoring of a pair. A score below the back-off level may
+// be an upper bound, left unrefined: it is too low to matter.
 type scored struct {
 	rh       rhythm
 	onBeat   int     // intervals within the tolerance Beat chose
@@ -74,7 +75,6 @@ type scored struct {
 	clients  float64 // distinct clients of the destination
 	parts    Parts
 	score    float64
-	partial  bool // the score is an upper bound, too low to matter: sizes not measured
 }
 
 // score scores pair slot s, whose destination is slot ds, in window epoch.
@@ -130,7 +130,6 @@ func (t *Tracker) score(s, ds int32, epoch int64) scored {
 	// low whatever they say, and stop here with an upper bound.
 	out.score = pa.Prevalence * pa.Beat * (0.8 + 0.2*pa.Count)
 	if out.score < backoffBelow*t.threshold {
-		out.partial = true
 		return out
 	}
 
@@ -156,7 +155,6 @@ func (t *Tracker) score(s, ds int32, epoch int64) scored {
 	// low whatever their sizes (the score is then an upper bound).
 	out.score = pa.Prevalence * pa.Interval * (0.8 + 0.2*pa.Count)
 	if out.score < backoffBelow*t.threshold {
-		out.partial = true
 		return out
 	}
 	up, down := sc.up[:n], sc.down[:n]
