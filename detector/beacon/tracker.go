@@ -124,8 +124,8 @@ func (t *Tracker) countClient(p *pair, client netip.Addr, ts, epoch int64) {
 // back off.
 const backoffBelow = 0.75
 
-// Earliest and latest times an event may carry (the range of Unix
-// nanoseconds in an int64, from 1970).
+// maxUnixSeconds is the latest time an event may carry (2255; Unix
+// nanoseconds fit an int64 until 2262); the earliest is 1970.
 const maxUnixSeconds = 9_000_000_000
 
 // Add records one finished flow. It returns a finding when the flow's pair
