@@ -46,14 +46,19 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	scoreFile := filepath.Join(dir, "score.json")
 	os.WriteFile(scoreFile, []byte(scored), 0o644)
 	var want []string
-	all := testkit.ReadEve(t, scoreFile)
+	var all []testkit.EveLine // score's flow records
 	threshold, ssh443 := 0.0, 0
-	for _, r := range all {
-		if r.Anomaly != nil && r.Anomaly.Alert {
+	for _, r := range testkit.ReadEve(t, scoreFile) {
+		switch r.EventType {
+		case "alert": // the same alert records as run writes
 			want = append(want, r.Endpoint())
-			threshold = r.Anomaly.Threshold
-			if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
-				ssh443++
+		case "flow":
+			all = append(all, r)
+			if r.Verdict() != nil && r.Verdict().Alert {
+				threshold = r.Verdict().Threshold
+				if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
+					ssh443++
+				}
 			}
 		}
 	}
@@ -65,9 +70,13 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	var got []string
 	for _, a := range alerts {
 		got = append(got, a.Endpoint())
-		if a.EventType != "alert" || a.Sensor != "e2e-sensor" || a.Anomaly == nil || !a.Anomaly.Alert ||
-			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
+		if a.EventType != "alert" || a.Host != "e2e-sensor" || a.Verdict() == nil || !a.Verdict().Alert ||
+			a.Verdict().Threshold != threshold || len(a.Detail.Prefix) != a.Detail.PrefixLen || a.Detail.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
+		}
+		if al := a.Alert; al == nil || al.SignatureID < 8100000 || al.Severity < 1 || al.Severity > 3 || al.Signature == "" ||
+			al.Action != "allowed" || a.Verdict().Finding == "" || !strings.HasPrefix(a.CommunityID, "1:") || !a.Flow.Alerted {
+			t.Errorf("alert object, finding, community_id or flow.alerted: %+v %+v", al, a)
 		}
 		if _, err := eve.ParseTime(a.Timestamp); err != nil {
 			t.Errorf("alert timestamp: %v", err)
@@ -263,8 +272,8 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		t.Errorf("%d alerts after the reload, want the 4 later flows", len(alerts))
 	}
 	for _, a := range alerts {
-		if !strings.HasPrefix(a.SrcIP, "10.71.") || a.Anomaly.Threshold != 0.01 {
-			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
+		if !strings.HasPrefix(a.SrcIP, "10.71.") || a.Verdict().Threshold != 0.01 {
+			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Verdict().Threshold)
 		}
 	}
 	if n := len(testkit.ReadEve(t, flowPath)); n != 9 {
