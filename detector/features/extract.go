@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -15,6 +16,8 @@ import (
 type Values struct {
 	Vec  [Len]float32
 	Cats [NumCats][]string
+	// T is what each side sent in the clear (filled by Extract).
+	T transcript.Transcript
 }
 
 // Reset clears v for reuse, keeping its slices' memory.
@@ -61,6 +64,8 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.flag(FServerError, h.ServerErr != nil && (h.Server == nil || !h.Server.Truncated))
 	shape(f, v)
 	encrypted(f, v)
+	transcript.Of(f, &v.T)
+	clear(f, h, v)
 	for c, d := range catDefs {
 		if d.Set {
 			v.Cats[c] = sortedUnique(v.Cats[c])
@@ -308,4 +313,52 @@ func orNone(s string) string {
 func sortedUnique(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// clear describes what each side sent in the clear around the handshake
+// (package transcript).
+func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
+	c, s := &v.T.Client, &v.T.Server
+	if c.Preamble != transcript.PreambleUnseen {
+		v.cat(CPreamble, c.Preamble)
+	}
+	v.set(FPreambleLen, math.Log2(1+float64(c.PreambleLen)))
+	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
+	certReq := s.Sent(transcript.MsgCertificateRequest)
+	if h.Server != nil {
+		for _, m := range h.Server.MessageTypes {
+			certReq = certReq || m == transcript.MsgCertificateRequest
+			v.cat(CServerMsgs, transcript.MsgName(m))
+		}
+	}
+	v.flag(FCertRequest, certReq)
+	tls13 := h.Version() == tlsparse.VersionTLS13
+	_, ce := c.DataBeforeHandshake(tls13)
+	_, se := s.DataBeforeHandshake(tls13)
+	v.flag(FDataEarly, ce || se)
+	_, cu := c.UnknownType()
+	_, su := s.UnknownType()
+	v.flag(FUnknownType, cu || su)
+	v.flag(FNoHandshake, c.NoHandshake())
+	v.flag(FFramingBroke, c.FramingBroke || s.FramingBroke)
+	v.set(FClientRecords, float64(len(c.Records)))
+	for _, r := range c.Records {
+		for _, m := range r.Messages {
+			v.cat(CClientMsgs, transcript.MsgName(m))
+		}
+		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
+	}
+	for _, m := range s.Records {
+		for _, t := range m.Messages {
+			v.cat(CServerMsgs, transcript.MsgName(t))
+		}
+		v.cat(CRecordTypes, recordTypeNames[1][max(19, min(int(m.Type), 25))-19])
+	}
+}
+
+// recordTypeNames are the CRecordTypes values per side, by content type
+// 19 (and below), 20..24, 25 (and above).
+var recordTypeNames = [2][7]string{
+	{"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24"},
+	{"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24"},
 }
