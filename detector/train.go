@@ -30,6 +30,13 @@ type TrainConfig struct {
 	Mask      bool    // image prefixes with their random handshake fields zeroed
 	Trees     int     // isolation forest trees; default 100 (hybrid: 500)
 	Sources   []string
+	// Corpus is the benign corpus the hybrid's evidence checks are
+	// calibrated on (nil: the training flows), CorpusName how reasons
+	// name it; Words are extra benign words for its server-name model
+	// (e.g. /usr/share/dict/words).
+	Corpus     []*flow.Flow
+	CorpusName string
+	Words      []string
 	// Progress, if set, is called after every epoch.
 	Progress func(Progress)
 }
@@ -260,19 +267,19 @@ func trainEncoder(ctx context.Context, f *model.File, train, val [][]float32, cf
 }
 
 // addForest fits an isolation forest to rows and adds it to f.
-func addForest(f *model.File, rows [][]float32, cfg TrainConfig) error {
+func addForest(f *model.File, rows [][]float32, cfg TrainConfig) (*iforest.Forest, error) {
 	forest, err := iforest.Fit(rows, iforest.Config{Trees: cfg.Trees, Seed: cfg.Seed})
 	if err != nil {
-		return fmt.Errorf("fit isolation forest: %w", err)
+		return nil, fmt.Errorf("fit isolation forest: %w", err)
 	}
 	data, err := forest.MarshalBinary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.Sections = append(f.Sections, model.Section{Name: iforestSection, Data: data})
 	f.Meta.Params["trees"] = strconv.Itoa(forest.Trees())
 	f.Meta.Params["max_samples"] = strconv.Itoa(forest.MaxSamples())
-	return nil
+	return forest, nil
 }
 
 func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
@@ -281,7 +288,8 @@ func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32,
 		return err
 	}
 	// The forest is fitted on the codes of every training flow.
-	return addForest(f, codes, cfg)
+	_, err = addForest(f, codes, cfg)
+	return err
 }
 
 func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
