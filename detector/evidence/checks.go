@@ -24,8 +24,8 @@ const (
 	GroupProtocol = "protocol"      // what the client speaks
 	GroupPreamble = "preamble"      // what precedes the handshake
 	GroupFraming  = "framing"       // handshake well-formed, messages and records as TLS stacks send them
-	GroupVersion  = "version"       // the best version offered
-	GroupCipher   = "cipher"        // broken cipher suites
+	GroupLegacy   = "legacy"        // an old client stack: its best version, the broken suites it offers
+	GroupCipher   = "cipher"        // a broken cipher suite the server chose
 	GroupSNI      = "sni"           // the server name
 	GroupCertSelf = "cert.issuer"   // who signed the certificate
 	GroupCertName = "cert.name"     // whether it names the server
@@ -57,6 +57,15 @@ func always(*Input) bool { return true }
 
 func clientSpoke(in *Input) bool { return in.T.ClientBytes > 0 }
 
+// TLSPorts are the well-known server ports of TLS services (HTTPS and its
+// alternates, SMTPS, IMAPS, POP3S, DNS over TLS, LDAPS, FTPS, SIP-TLS,
+// MQTT over TLS): a client that does not speak TLS to one of them is
+// evidence; to another port it is only new to the network.
+var TLSPorts = map[uint16]bool{443: true, 8443: true, 465: true, 993: true, 995: true, 853: true, 636: true,
+	989: true, 990: true, 992: true, 994: true, 5061: true, 8883: true, 9443: true}
+
+func tlsPort(in *Input) bool { return clientSpoke(in) && TLSPorts[in.Flow.Server.Port] }
+
 func port(in *Input) string { return strconv.Itoa(int(in.Flow.Server.Port)) }
 
 // maxOffered is the highest version the client offers.
@@ -71,7 +80,7 @@ func maxOffered(ch *tlsparse.ClientHello) uint16 {
 }
 
 func versionCheck(id string, v uint16) check {
-	return check{id: id, group: GroupVersion,
+	return check{id: id, group: GroupLegacy,
 		applies: func(in *Input) bool { return in.TLS.Client != nil },
 		fires: func(in *Input) bool {
 			if in.TLS.Client.SSLv2 {
@@ -97,7 +106,7 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 				return "tls.cipher_suite", c, fmt.Sprintf("the server chose a %s cipher suite: %s", class, c)
 			}}
 	}
-	return check{id: id, group: GroupCipher, applies: hello,
+	return check{id: id, group: GroupLegacy, applies: hello,
 		fires: func(i *Input) bool {
 			for _, c := range i.TLS.Client.CipherSuites {
 				if in(c) {
@@ -233,7 +242,10 @@ var checks = []check{
 			c := leaf(in)
 			return "tls.issuerdn", c.Issuer, fmt.Sprintf("self-issued certificate: issuer = subject = %q", c.Issuer)
 		}},
-	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool { return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" },
+	// An IP-literal server name is its own fact (sni.ip_literal).
+	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool {
+		return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" && !isIP(in.TLS.Client.ServerName)
+	},
 		fires: func(in *Input) bool { return !covers(leaf(in), in.TLS.Client.ServerName) },
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)

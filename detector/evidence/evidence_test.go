@@ -59,11 +59,15 @@ func TestChecksFire(t *testing.T) {
 	want := map[string]string{
 		labset.NonTLSSSH:       "proto.not_tls.ssh",
 		labset.NonTLSHTTP:      "proto.not_tls.http",
-		labset.NonTLSRandom:    "proto.not_tls.binary",
+		labset.NonTLSRandom:    "proto.not_tls.random",
 		labset.TruncatedHello:  "hs.client_truncated",
 		labset.LegacyTLS10:     "version.tls10",
 		labset.OddCiphersNoSNI: "sni.missing",
 		labset.SelfSigned:      "cert.self_signed",
+		labset.PreambleConnect: "proto.preamble.connect",
+		labset.PreambleBanner:  "proto.preamble.binary",
+		labset.ClientCert:      "hs.certificate_request", // the client's own certificate lies beyond the prefix
+		labset.FakeTLS:         "proto.no_handshake",
 	}
 	for kind, id := range want {
 		for _, in := range inputs(t, kind, 3) {

@@ -36,7 +36,8 @@ type Table struct {
 	Flows  int             `json:"flows"`
 	Rates  map[string]Rate `json:"rates"`
 	// SpokeFlows and HelloFlows are how many corpus flows the dynamic
-	// checks applied to (the client sent bytes; it sent a ClientHello).
+	// checks applied to (the client sent bytes to a TLS port; it sent a
+	// ClientHello).
 	SpokeFlows int        `json:"spoke_flows"`
 	HelloFlows int        `json:"hello_flows"`
 	Names      *NameModel `json:"-"`
@@ -49,7 +50,7 @@ type Table struct {
 }
 
 // group indexes, for taking one maximum per group without allocating.
-var groups = []string{GroupProtocol, GroupPreamble, GroupFraming, GroupVersion, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime}
+var groups = []string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime}
 
 func groupIndex(g string) int { return slices.Index(groups, g) }
 
@@ -70,7 +71,7 @@ func Calibrate(corpus string, in []*Input, names *NameModel) *Table {
 			}
 			t.Rates[c.id] = r
 		}
-		if clientSpoke(x) {
+		if tlsPort(x) {
 			t.SpokeFlows++
 			if l, ok := notTLS(x); ok {
 				r := t.Rates[prefixNotTLS+l]
@@ -78,7 +79,7 @@ func Calibrate(corpus string, in []*Input, names *NameModel) *Table {
 				t.Rates[prefixNotTLS+l] = r
 			}
 		}
-		if x.TLS.Client != nil {
+		if tlsPort(x) && x.TLS.Client != nil {
 			t.HelloFlows++
 			if k, ok := preamble(x); ok {
 				r := t.Rates[prefixPreamble+k]
@@ -126,20 +127,34 @@ func (t *Table) fires(i int, x *Input) bool {
 	return checks[i].fires(x)
 }
 
-// notTLS returns the protocol label of a client that did not speak TLS.
+// notTLS returns the protocol label of a client that did not speak TLS
+// to a TLS port.
 func notTLS(x *Input) (string, bool) {
-	if x.TLS.Client != nil || x.TLS.ClientErr != nil || x.T.Client.NoHandshake() {
+	if !tlsPort(x) || x.TLS.Client != nil || x.TLS.ClientErr != nil || x.T.Client.NoHandshake() {
 		return "", false
 	}
 	p := x.TLS.AppProto
 	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 {
 		return "", false
 	}
+	if p == tlsparse.SniffBinary && transcript.LooksRandom(x.Flow) {
+		p = labelRandom
+	}
 	return p, true
 }
 
-// preamble returns the kind of bytes a client sent before its hello.
+// labelRandom labels client bytes that look uniformly random from the
+// first byte on (encrypted or obfuscated with no framing at all), told
+// apart from binary protocols with structure.
+const labelRandom = transcript.Random
+
+// preamble returns the kind of bytes a client sent before its hello to
+// a TLS port (other ports' protocols upgrade to TLS: STARTTLS, RDP,
+// database protocols).
 func preamble(x *Input) (string, bool) {
+	if !tlsPort(x) {
+		return "", false
+	}
 	switch k := x.T.Client.Preamble; k {
 	case transcript.PreambleNone, transcript.PreambleNoTLS, transcript.PreambleUnseen:
 		return "", false
@@ -198,7 +213,7 @@ func (t *Table) Explain(x *Input) []Finding {
 			head = head[:i+1]
 		}
 		v := transcript.Printable(head)
-		if l == tlsparse.SniffBinary {
+		if l == tlsparse.SniffBinary || l == labelRandom {
 			v = transcript.Printable(head[:min(len(head), 8)])
 		}
 		out = append(out, t.finding(prefixNotTLS+l, GroupProtocol, "app_proto", l,
@@ -262,6 +277,8 @@ func protoName(l string) string {
 		return "POP3"
 	case tlsparse.SniffBinary:
 		return "unrecognised binary"
+	case labelRandom:
+		return "random-looking bytes (no framing at all)"
 	case tlsparse.SniffText:
 		return "plain text"
 	case tlsparse.SniffBanner:

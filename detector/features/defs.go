@@ -46,6 +46,9 @@ type Def struct {
 	Format
 	// Range marks features whose values outside the training range are
 	// novel on their own (structural values: flags, counts, versions).
+	// Flags that an evidence check states (truncated or malformed hello,
+	// no SNI, self-signed, bytes before the hello...) are left to the
+	// evidence, so that one fact is not counted in two layers.
 	Range bool
 	Group Group
 }
@@ -136,10 +139,10 @@ const (
 )
 
 var defs = [Len]Def{
-	FTLS:              {"tls", "speaks TLS", FormatFlag, true, GProtocol},
+	FTLS:              {"tls", "speaks TLS", FormatFlag, false, GProtocol},
 	FClientHello:      {"client.hello", "ClientHello parsed", FormatFlag, true, GProtocol},
-	FClientTruncated:  {"client.truncated", "ClientHello cut short", FormatFlag, true, GProtocol},
-	FClientError:      {"client.error", "ClientHello malformed", FormatFlag, true, GProtocol},
+	FClientTruncated:  {"client.truncated", "ClientHello cut short", FormatFlag, false, GProtocol},
+	FClientError:      {"client.error", "ClientHello malformed", FormatFlag, false, GProtocol},
 	FClientSSLv2:      {"client.sslv2", "SSLv2-format ClientHello", FormatFlag, true, GProtocol},
 	FRecordVersion:    {"client.record_version", "ClientHello record version", FormatVersion, false, GClient},
 	FClientVersion:    {"client.version", "ClientHello version", FormatVersion, false, GClient},
@@ -161,13 +164,13 @@ var defs = [Len]Def{
 	FCBCCiphers:       {"client.cbc_ciphers", "CBC cipher suites offered", FormatNumber, false, GClient},
 	FTLS13Ciphers:     {"client.tls13_ciphers", "TLS 1.3 cipher suites offered", FormatNumber, true, GClient},
 	FHelloLen:         {"client.hello_len", "ClientHello length", FormatNumber, false, GClient},
-	FSNIPresent:       {"sni.present", "server name (SNI) sent", FormatFlag, true, GClient},
+	FSNIPresent:       {"sni.present", "server name (SNI) sent", FormatFlag, false, GClient},
 	FSNILen:           {"sni.len", "server name length", FormatNumber, false, GClient},
 	FSNILabels:        {"sni.labels", "labels in the server name", FormatNumber, false, GClient},
 	FSNIDigits:        {"sni.digits", "share of digits in the server name", FormatNumber, false, GClient},
 	FSNIHyphens:       {"sni.hyphens", "share of hyphens in the server name", FormatNumber, false, GClient},
 	FSNIEntropy:       {"sni.entropy", "character entropy of the server name (bits)", FormatNumber, false, GClient},
-	FSNIIsIP:          {"sni.is_ip", "server name is an IP address", FormatFlag, true, GClient},
+	FSNIIsIP:          {"sni.is_ip", "server name is an IP address", FormatFlag, false, GClient},
 	FALPNH2:           {"alpn.h2", "offers h2", FormatFlag, false, GClient},
 	FALPNHTTP11:       {"alpn.http11", "offers http/1.1", FormatFlag, false, GClient},
 	FServerHello:      {"server.hello", "ServerHello seen", FormatFlag, false, GProtocol},
@@ -179,12 +182,12 @@ var defs = [Len]Def{
 	FServerEncRecords: {"server.encrypted_records", "encrypted records in the server's first turn", FormatNumber, false, GCert},
 	FServerEncMax:     {"server.encrypted_max", "largest encrypted record in the server's first turn (TLS 1.3: usually its certificates)", FormatNumber, false, GCert},
 	FCertPresent:      {"cert.present", "certificate in clear", FormatFlag, false, GCert},
-	FCertSelfSigned:   {"cert.self_signed", "self-signed certificate", FormatFlag, true, GCert},
-	FCertSelfIssued:   {"cert.self_issued", "self-issued certificate", FormatFlag, true, GCert},
+	FCertSelfSigned:   {"cert.self_signed", "self-signed certificate", FormatFlag, false, GCert},
+	FCertSelfIssued:   {"cert.self_issued", "self-issued certificate", FormatFlag, false, GCert},
 	FCertValidityDays: {"cert.validity_days", "certificate validity (days)", FormatNumber, false, GCert},
 	FCertChain:        {"cert.chain", "certificate chain length", FormatNumber, false, GCert},
 	FCertSANs:         {"cert.sans", "names in the certificate", FormatNumber, false, GCert},
-	FCertExpired:      {"cert.expired", "certificate outside its validity", FormatFlag, true, GCert},
+	FCertExpired:      {"cert.expired", "certificate outside its validity", FormatFlag, false, GCert},
 	FBytesToServer:    {"flow.bytes_to_server", "bytes client to server", FormatLog, false, GFlow},
 	FBytesToClient:    {"flow.bytes_to_client", "bytes server to client", FormatLog, false, GFlow},
 	FPrefixLen:        {"flow.prefix_len", "payload bytes captured", FormatNumber, false, GFlow},
@@ -194,13 +197,13 @@ var defs = [Len]Def{
 	FClientFirst:      {"flow.client_first", "client spoke first", FormatFlag, true, GProtocol},
 	FFirstRunLen:      {"flow.first_run", "length of the first turn", FormatNumber, false, GFlow},
 	FSecondRunLen:     {"flow.second_run", "length of the second turn", FormatNumber, false, GFlow},
-	FPreambleLen:      {"client.preamble_len", "bytes the client sent before its ClientHello", FormatLog, true, GPreamble},
-	FClientCert:       {"client.certificate", "client sent a certificate in clear", FormatFlag, true, GProtocol},
-	FCertRequest:      {"server.certificate_request", "server asked for a client certificate", FormatFlag, true, GProtocol},
-	FDataEarly:        {"flow.data_before_handshake", "application data or heartbeat before the handshake was done", FormatFlag, true, GProtocol},
-	FUnknownType:      {"flow.unknown_record_type", "record of a content type TLS does not define", FormatFlag, true, GProtocol},
-	FNoHandshake:      {"client.no_handshake", "client sent TLS records but no handshake", FormatFlag, true, GProtocol},
-	FFramingBroke:     {"flow.framing_broke", "bytes stop being TLS records inside the prefix", FormatFlag, true, GProtocol},
+	FPreambleLen:      {"client.preamble_len", "bytes the client sent before its ClientHello", FormatLog, false, GPreamble},
+	FClientCert:       {"client.certificate", "client sent a certificate in clear", FormatFlag, false, GProtocol},
+	FCertRequest:      {"server.certificate_request", "server asked for a client certificate", FormatFlag, false, GProtocol},
+	FDataEarly:        {"flow.data_before_handshake", "application data or heartbeat before the handshake was done", FormatFlag, false, GProtocol},
+	FUnknownType:      {"flow.unknown_record_type", "record of a content type TLS does not define", FormatFlag, false, GProtocol},
+	FNoHandshake:      {"client.no_handshake", "client sent TLS records but no handshake", FormatFlag, false, GProtocol},
+	FFramingBroke:     {"flow.framing_broke", "bytes stop being TLS records inside the prefix", FormatFlag, false, GProtocol},
 	FClientRecords:    {"client.records", "TLS records the client sent in the prefix", FormatNumber, false, GFlow},
 }
 

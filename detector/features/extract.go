@@ -49,7 +49,11 @@ func (v *Values) cat(c Cat, s string) {
 // Extract fills v from a flow and its parsed handshake (tlsparse.FromFlow).
 func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.Reset()
-	v.cat(CAppProto, orNone(h.AppProto))
+	proto := orNone(h.AppProto)
+	if proto == tlsparse.SniffBinary && transcript.LooksRandom(f) {
+		proto = transcript.Random
+	}
+	v.cat(CAppProto, proto)
 	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
 	if ch := h.Client; ch != nil {
 		client(ch, v)
@@ -154,9 +158,11 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 // fingerprint cache when it had one).
 func fingerprints(p tlsparse.FlowPrints, v *Values) {
 	v.cat(CJA4, p.JA4)
-	if parts := strings.SplitN(p.JA4, "_", 3); len(parts) == 3 {
-		v.cat(CJA4Ciphers, parts[1])
-		v.cat(CJA4Exts, parts[2])
+	if _, rest, ok := strings.Cut(p.JA4, "_"); ok {
+		if b, c, ok := strings.Cut(rest, "_"); ok {
+			v.cat(CJA4Ciphers, b)
+			v.cat(CJA4Exts, c)
+		}
 	}
 	v.cat(CJA3N, p.JA3N.Hash)
 }
@@ -299,7 +305,29 @@ func bucket(x uint16, n int) int {
 	return int((uint32(x) * 0x9E3779B1) >> 16 % uint32(n))
 }
 
-func hex16(x uint16) string { return "0x" + strconv.FormatUint(uint64(x)|0x10000, 16)[1:] }
+// hex16 is "0x" and four hex digits, from a table made once: the set
+// features name every cipher suite, extension, group and signature
+// algorithm of every flow, and formatting them was most of the
+// extraction's allocations.
+func hex16(x uint16) string { return hexNames[x] }
+
+var hexNames = func() *[1 << 16]string {
+	const digits = "0123456789abcdef"
+	all := make([]byte, 6<<16)
+	for i := range 1 << 16 {
+		b := all[6*i : 6*i+6]
+		b[0], b[1] = '0', 'x'
+		for j := range 4 {
+			b[2+j] = digits[i>>(12-4*j)&15]
+		}
+	}
+	s := string(all)
+	var t [1 << 16]string
+	for i := range t {
+		t[i] = s[6*i : 6*i+6]
+	}
+	return &t
+}()
 
 func orNone(s string) string {
 	if s == "" {

@@ -24,6 +24,7 @@ func flows(n, rare int) []*features.Values {
 		v.Vec[features.FCiphers] = float32(10 + i)
 		v.Vec[features.FTLS] = 1
 		v.Vec[features.FClientHello] = 1
+		v.Cats[features.CAppProto] = []string{"tls"}
 		out[i] = v
 	}
 	return out
@@ -99,9 +100,9 @@ func TestRange(t *testing.T) {
 	}
 	// A flag constant in training.
 	v.Vec[features.FCiphers] = 12
-	v.Vec[features.FTLS] = 0
+	v.Vec[features.FClientSSLv2] = 1
 	_, found = p.Score(v, false, nil)
-	if len(found) != 1 || found[0].Text() != "speaks TLS: no; always yes in training" {
+	if len(found) != 1 || found[0].Text() != "SSLv2-format ClientHello: yes; always no in training" {
 		t.Errorf("%+v", found)
 	}
 }
@@ -209,7 +210,7 @@ func TestGroupsCountOnce(t *testing.T) {
 	if !found[0].Counted || found[1].Counted {
 		t.Errorf("counted %v %v", found[0].Counted, found[1].Counted)
 	}
-	v.Vec[features.FTLS] = 0
+	v.Cats[features.CAppProto] = []string{"ssh"}
 	bits2, _ := p.Score(v, false, nil)
 	if math.Abs(bits2-2*math.Log2(51)) > 1e-9 {
 		t.Errorf("with a new protocol: %v bits, want %v", bits2, 2*math.Log2(51))

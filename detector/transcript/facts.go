@@ -1,6 +1,11 @@
 package transcript
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
 
 // Content types and handshake messages named in facts and texts.
 const (
@@ -137,4 +142,52 @@ func Printable(b []byte) string {
 		out = append(out, hex[c>>4], hex[c&15])
 	}
 	return string(out)
+}
+
+// Random labels client bytes that look uniformly random from the first
+// byte on: encrypted or obfuscated with no framing at all.
+const Random = "random"
+
+// randomBytes is how many first client bytes LooksRandom judges.
+const randomBytes = 256
+
+// LooksRandom reports whether the client's first bytes (at least 32)
+// hold about as many distinct byte values as uniform random bytes would
+// (n uniform bytes show 256(1 - (1 - 1/256)^n) distinct values on
+// average; structured protocols, with zeros and small integers, far
+// fewer), few zero bytes, and no text: a run of 10 printable characters
+// has a chance of about 1 in 20,000 at each position of random bytes.
+func LooksRandom(f *flow.Flow) bool { return looksRandom(f.SideBytes(true, randomBytes)) }
+
+func looksRandom(b []byte) bool {
+	if len(b) < 32 {
+		return false
+	}
+	var seen [256]bool
+	distinct, run, zeros := 0, 0, 0
+	for _, c := range b {
+		if c == 0 {
+			zeros++
+		}
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+		if c >= 0x20 && c < 0x7f {
+			run++
+			if run >= 10 {
+				return false
+			}
+		} else {
+			run = 0
+		}
+	}
+	// Zero bytes: n/256 expected; more than that plus three standard
+	// deviations and one is structure (lengths, padding).
+	n := float64(len(b))
+	if float64(zeros) > n/256+3*math.Sqrt(n/256)+1 {
+		return false
+	}
+	want := 256 * (1 - math.Pow(1-1.0/256, n))
+	return float64(distinct) >= 0.9*want
 }

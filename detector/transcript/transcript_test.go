@@ -136,3 +136,22 @@ func FuzzOf(f *testing.F) {
 		}
 	})
 }
+
+func TestLooksRandom(t *testing.T) {
+	b := make([]byte, 200)
+	x := uint32(12345)
+	for i := range b {
+		x = x*1664525 + 1013904223
+		b[i] = byte(x >> 24)
+	}
+	if !looksRandom(b) {
+		t.Error("random bytes not random")
+	}
+	structured := make([]byte, 200)
+	for i := range structured {
+		structured[i] = byte(i % 40)
+	}
+	if looksRandom(structured) || looksRandom(b[:20]) || looksRandom(bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 10)) {
+		t.Error("structured bytes look random")
+	}
+}
