@@ -64,6 +64,9 @@ func addSection(f *model.File, name string, v binaryMarshaler) error {
 // (cfg.Corpus, else the training flows) and learns server names from its
 // names and cfg.Words.
 func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
+	if cfg.Evidence != nil {
+		return cfg.Evidence, nil
+	}
 	corpus, name := cfg.Corpus, cfg.CorpusName
 	if len(corpus) == 0 {
 		corpus, name = train, "the training flows"

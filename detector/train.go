@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
-	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/internal/trainloop"
@@ -37,6 +37,10 @@ type TrainConfig struct {
 	Corpus     []*flow.Flow
 	CorpusName string
 	Words      []string
+	// Evidence, if set, is the evidence table to use as it is (the
+	// embedded default's, calibrated on the public corpus) instead of
+	// calibrating one on Corpus.
+	Evidence *evidence.Table
 	// Progress, if set, is called after every epoch.
 	Progress func(Progress)
 }
@@ -140,26 +144,8 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		return nil, err
 	}
 	// The threshold comes from the model's own scores on all its flows.
-	m, err := fileToModel(f)
-	if err != nil {
+	if err := setThreshold(f, kept, cfg.AlertRate, nil); err != nil {
 		return nil, err
-	}
-	s, err := m.NewScorer()
-	if err != nil {
-		return nil, err
-	}
-	scores := make([]float64, len(kept))
-	if hs, ok := s.(*hybridScorer); ok {
-		// Each training flow is scored as new: novelty without itself.
-		hs.score(Inputs(kept), scores, true)
-	} else {
-		s.Score(Inputs(kept), scores)
-	}
-	slices.Sort(scores)
-	f.Meta.Threshold = eval.Quantile(scores, 1-cfg.AlertRate)
-	f.Meta.Training.ScoreQuantiles = map[string]float64{}
-	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
-		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
 	}
 	return f, nil
 }
