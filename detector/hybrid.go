@@ -190,6 +190,7 @@ type hybridScorer struct {
 	fscore  []float64
 	contrib []float64
 	found   []novelty.Finding
+	ein     evidence.Input
 }
 
 func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, ev *evidence.Table, tail *forestTail) *hybridScorer {
@@ -232,7 +233,8 @@ func (s *hybridScorer) score(in []Input, out []float64, leaveOut bool) {
 func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
 	var p parts
 	p.novelty, s.found = s.prof.Score(&s.vals[i], leaveOut, s.found[:0])
-	p.evidence = s.ev.Score(&evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T})
+	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
+	p.evidence = s.ev.Score(&s.ein)
 	p.forest = s.tail.bits(s.fscore[i])
 	return p
 }

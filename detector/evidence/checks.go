@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -130,7 +131,9 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 // checks is every fixed check, in the order reasons list them within a
 // group. proto.not_tls.* and proto.preamble.* are made per label.
 var checks = []check{
-	{id: "proto.no_handshake", group: GroupProtocol, applies: clientSpoke,
+	// A capture that missed the connection's start sees records without
+	// a handshake for that reason alone: such flows are not judged.
+	{id: "proto.no_handshake", group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && !in.Flow.Midstream },
 		fires: func(in *Input) bool { return in.T.Client.NoHandshake() },
 		describe: func(in *Input) (string, string, string) {
 			v := recordTypes(&in.T.Client)
@@ -314,7 +317,7 @@ func serverSent(in *Input, typ uint8) bool {
 func isNoHello(err error) bool { return err != nil && strings.Contains(err.Error(), "no hello") }
 
 func isIP(s string) bool {
-	if s == "" {
+	if !features.MaybeIP(s) {
 		return false
 	}
 	_, err := netip.ParseAddr(s)

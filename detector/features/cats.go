@@ -28,6 +28,7 @@ const (
 	CClientMsgs               // set: handshake messages the client sent in clear
 	CServerMsgs               // set: handshake messages the server sent in clear
 	CRecordTypes              // set: record content types each side sent ("client application_data")
+	CServerDomain             // the SNI's last two labels: whom the client talks to
 	NumCats
 )
 
@@ -63,6 +64,7 @@ var catDefs = [NumCats]CatDef{
 	CClientMsgs:    {"client.messages", "handshake message the client sent in clear", true, GProtocol},
 	CServerMsgs:    {"server.messages", "handshake message the server sent in clear", true, GProtocol},
 	CRecordTypes:   {"flow.record_types", "TLS record type sent", true, GProtocol},
+	CServerDomain:  {"tls.sni_domain", "server domain (last two labels of the SNI)", false, GServer},
 }
 
 // CatDefs returns the categorical features' descriptions.

@@ -1,7 +1,7 @@
 package features
 
 // Schema names the feature layout; a model trained on one refuses another.
-const Schema = "handshake-features-v3"
+const Schema = "handshake-features-v4"
 
 // Format says how a numeric feature's value reads in words.
 type Format uint8

@@ -186,6 +186,14 @@ func sni(name string, v *Values) {
 	if name == "" {
 		return
 	}
+	isIP := MaybeIP(name)
+	if isIP {
+		_, err := netip.ParseAddr(name)
+		isIP = err == nil
+	}
+	if !isIP {
+		v.cat(CServerDomain, domain(name))
+	}
 	v.flag(FSNIPresent, true)
 	v.set(FSNILen, float64(len(name)))
 	v.set(FSNILabels, float64(strings.Count(name, ".")+1))
@@ -212,8 +220,7 @@ func sni(name string, v *Values) {
 		}
 	}
 	v.set(FSNIEntropy, entropy)
-	_, err := netip.ParseAddr(name)
-	v.flag(FSNIIsIP, err == nil)
+	v.flag(FSNIIsIP, isIP)
 }
 
 func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
@@ -389,4 +396,34 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 var recordTypeNames = [2][7]string{
 	{"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24"},
 	{"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24"},
+}
+
+// domain is a server name's last two labels ("example.com" of
+// "www.example.com"), a substring of name.
+func domain(name string) string {
+	name = strings.TrimSuffix(name, ".")
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 {
+		return name
+	}
+	if j := strings.LastIndexByte(name[:i], '.'); j >= 0 {
+		return name[j+1:]
+	}
+	return name
+}
+
+// MaybeIP reports whether s has only the characters of an IP address
+// literal, so that hostnames skip netip.ParseAddr (whose error for them
+// allocates).
+func MaybeIP(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }

@@ -53,6 +53,7 @@ type Side struct {
 	BrokeHead []byte
 	rec       [MaxRecords]Record
 	msgs      [MaxRecords * 4]uint8
+	buf       []byte // the side's bytes when its turns are not contiguous
 }
 
 // HeadLen bounds Side.Head and Side.BrokeHead.
@@ -67,8 +68,8 @@ type Transcript struct {
 
 // Of describes a flow. It reuses t's memory.
 func Of(f *flow.Flow, t *Transcript) {
-	c := f.SideBytes(true, flow.PrefixSize)
-	s := f.SideBytes(false, flow.PrefixSize)
+	c := t.Client.side(f, true)
+	s := t.Server.side(f, false)
 	t.ClientBytes, t.ServerBytes = len(c), len(s)
 	t.Client.describe(c, f.ClientHandshake)
 	t.Server.describe(s, f.ServerHandshake)
@@ -221,4 +222,33 @@ func containsFold(b []byte, s string) bool {
 		}
 	}
 	return false
+}
+
+// side returns the prefix bytes one side sent, in order: a slice of the
+// prefix when they are one run, else a copy in the side's reused buffer.
+func (sd *Side) side(f *flow.Flow, fromClient bool) []byte {
+	off, runs, first := 0, 0, []byte(nil)
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if r.FromClient == fromClient && !r.Mixed {
+			runs++
+			if runs == 1 {
+				first = f.Prefix[off:end]
+			}
+		}
+		off = end
+	}
+	if runs <= 1 {
+		return first
+	}
+	sd.buf = sd.buf[:0]
+	off = 0
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if r.FromClient == fromClient && !r.Mixed {
+			sd.buf = append(sd.buf, f.Prefix[off:end]...)
+		}
+		off = end
+	}
+	return sd.buf
 }
