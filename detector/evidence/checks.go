@@ -300,7 +300,7 @@ func days(d time.Duration) string {
 	return fmt.Sprintf("%.0f days", d.Hours()/24)
 }
 
-func tls13(in *Input) bool { return in.TLS.Version() == tlsparse.VersionTLS13 }
+func tls13(in *Input) bool { return transcript.TLS13(in.TLS.Version()) }
 
 func serverSent(in *Input, typ uint8) bool {
 	if in.TLS.Server == nil {

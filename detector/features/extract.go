@@ -367,7 +367,7 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		}
 	}
 	v.flag(FCertRequest, certReq)
-	tls13 := h.Version() == tlsparse.VersionTLS13
+	tls13 := transcript.TLS13(h.Version())
 	_, ce := c.DataBeforeHandshake(tls13)
 	_, se := s.DataBeforeHandshake(tls13)
 	v.flag(FDataEarly, ce || se)

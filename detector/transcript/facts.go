@@ -191,3 +191,8 @@ func looksRandom(b []byte) bool {
 	want := 256 * (1 - math.Pow(1-1.0/256, n))
 	return float64(distinct) >= 0.9*want
 }
+
+// TLS13 reports whether a version is TLS 1.3 or one of its drafts
+// (0x7fNN, Facebook's 0xfbNN), where records after the ServerHello are
+// encrypted application data.
+func TLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f || v>>8 == 0xfb }
