@@ -74,12 +74,15 @@ def main():
         nd = ndpi_scores(os.path.join(out, "ndpi", name + ".txt"))
         for l in open(sp):
             r = json.loads(l)
-            if r.get("proto") != "TCP" or r.get("prefix_len", 0) == 0 or "anomaly" not in r:
+            # Two record layouts: "anomaly" at the top (before the sensor
+            # split) or inside the "tlsentry" object (after it).
+            a = r.get("anomaly") or r.get("tlsentry") or {}
+            plen = r.get("prefix_len", a.get("prefix_len", 0))
+            if r.get("proto") != "TCP" or plen == 0 or "score" not in a or r.get("event_type", "flow") != "flow":
                 continue
             if r["dest_port"] not in TLS_PORTS and not (os.environ.get("POP") == "any" and r.get("app_proto") == "tls"):
                 continue
             key = (r["src_ip"], r["src_port"], r["dest_ip"], r["dest_port"])
-            a = r["anomaly"]
             rows.append(dict(file=name, label=label, family=fam, split=split, score=a["score"], alert=a["alert"],
                              threshold=a["threshold"], ndpi=nd.get(key, 0), matched=key in nd,
                              reasons=a.get("reasons", []), sni=(r.get("tls") or {}).get("sni", ""), port=r["dest_port"],

@@ -557,8 +557,10 @@ def cmd_by_stack(a):
             rows = []
             for line in open(os.path.join(d, st + ".json")):
                 f = json.loads(line)
-                if f.get("prefix_len", 0) > 0 and "anomaly" in f:
-                    rows.append((flow_time(f), f["anomaly"]["score"], f["anomaly"]["alert"]))
+                # "anomaly" at the top, or in "tlsentry" (the later layout).
+                a = f.get("anomaly") or f.get("tlsentry") or {}
+                if f.get("prefix_len", a.get("prefix_len", 0)) > 0 and "score" in a and f.get("event_type", "flow") == "flow":
+                    rows.append((flow_time(f), a["score"], a["alert"]))
             return rows
 
         benign = sorted((r[1] for r in load("benign")), reverse=True)
