@@ -35,6 +35,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
+	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
+	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
@@ -44,6 +46,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var table tableFlags
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
+	encoder := fs.String("encoder", "", "hybrid: take the CNN encoder from this model file instead of training one (same data, new features)")
+	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile and threshold, keeping its networks; writes -out")
+	words := fs.String("words", "/usr/share/dict/words", "benign words for the server-name check (read only when training; skipped when missing)")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
@@ -89,13 +94,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
 	}
+	if *update != "" {
+		return runUpdate(*update, *out, flows, stdout, loadErr)
+	}
+	if *calib {
+		cfg.Corpus = tlsPortFlows(flows)
+		cfg.CorpusName = fmt.Sprintf("%d flows of the public captures", len(cfg.Corpus))
+		cfg.Words = readWords(*words)
+	} else if ev, err := detector.DefaultEvidence(); err == nil {
+		cfg.Evidence = ev
+	} else {
+		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", err)
+	}
+	if *tlsPortsOnly {
+		n := len(flows)
+		flows = tlsPortFlows(flows)
+		fmt.Fprintf(stderr, "train: %d of %d flows went to a TLS port\n", len(flows), n)
+	}
 	if *tlsOnly {
 		n := len(flows)
 		flows = keepTLS(flows)
 		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
 	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
-	f, err := detector.Train(ctx, flows, cfg)
+	f, err := trainModel(ctx, *encoder, flows, cfg)
 	if err != nil {
 		return fmt.Errorf("%w", err)
 	}
