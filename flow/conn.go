@@ -3,6 +3,8 @@ package flow
 import (
 	"bytes"
 	"time"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // prefixRun records which half sent a stretch of the prefix.
@@ -153,9 +155,9 @@ func (c *conn) complete() bool {
 func (c *conn) chooseClient(d int, s *Segment) {
 	p := s.Payload
 	switch {
-	case isRecordStart(p, false) || (len(p) >= 5 && isSSLv2Hello(p, false)) || looksLikeRequest(p):
+	case tlsrecord.HelloStart(p, false) || tlsrecord.IsSSLv2ClientHello(p) || looksLikeRequest(p):
 		c.clientDir = int8(d)
-	case isRecordStart(p, true):
+	case tlsrecord.HelloStart(p, true):
 		c.clientDir = int8(1 - d)
 	default:
 		c.byPort = true

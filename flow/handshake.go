@@ -3,21 +3,20 @@ package flow
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
-// TLS framing constants needed to find and bound the first handshake
-// messages. Full parsing lives in flow/tlsparse; this file only decides
-// where the handshake starts and when enough of it has been kept.
+// TLS framing constants needed to bound the first handshake messages.
+// Full parsing lives in flow/tlsparse; where TLS starts is decided by
+// flow/tlsrecord, the rules the parsers use too. This file only decides
+// when enough of the handshake has been kept.
 const (
-	recordHandshake = 22
-	maxRecordLen    = 16384 + 2048 // TLSCiphertext limit (RFC 8446 5.2)
+	recordHandshake = tlsrecord.Handshake
+	maxRecordLen    = tlsrecord.MaxLen
 
-	hsClientHello     = 1
-	hsServerHello     = 2
+	hsServerHello     = tlsrecord.ServerHello
 	hsServerHelloDone = 14
-
-	sslv2ClientHello = 1
-	sslv2ServerHello = 4
 )
 
 type hsStage uint8
@@ -78,17 +77,17 @@ func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLi
 
 // found tells whether b starts a hello the scan accepts, and which.
 func found(b []byte, accept uint8) (ok, server bool) {
-	if accept&acceptClient != 0 && isRecordStart(b, false) {
+	if accept&acceptClient != 0 && tlsrecord.HelloStart(b, false) {
 		return true, false
 	}
-	if accept&acceptServer != 0 && isRecordStart(b, true) {
+	if accept&acceptServer != 0 && tlsrecord.HelloStart(b, true) {
 		return true, true
 	}
 	return false, false
 }
 
 func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
-	if streamOff == 0 && len(data) >= 3 {
+	if streamOff == 0 {
 		for _, server := range [2]bool{false, true} {
 			want := uint8(acceptClient)
 			if server {
@@ -167,33 +166,13 @@ func (h *hsCapture) capture(data []byte, limit int) {
 	}
 }
 
-// isRecordStart reports whether b starts with a TLS handshake record
-// header followed by the hello this direction should open with.
-func isRecordStart(b []byte, server bool) bool {
-	if len(b) < 6 || b[0] != recordHandshake || b[1] != 3 || b[2] > 4 {
-		return false
-	}
-	n := int(binary.BigEndian.Uint16(b[3:5]))
-	if n < 4 || n > maxRecordLen {
-		return false
-	}
-	if server {
-		return b[5] == hsServerHello
-	}
-	return b[5] == hsClientHello
-}
-
 // isSSLv2Hello recognises an SSLv2 (or SSLv2-compatible) hello with a
 // two-byte record header, which only ever opens a stream.
 func isSSLv2Hello(b []byte, server bool) bool {
-	if b[0]&0x80 == 0 {
-		return false
-	}
-	n := int(b[0]&0x7f)<<8 | int(b[1])
 	if server {
-		return b[2] == sslv2ServerHello && n >= 10
+		return tlsrecord.IsSSLv2ServerHello(b)
 	}
-	return b[2] == sslv2ClientHello && n >= 9 && len(b) >= 5 && (b[3] == 0 || b[3] == 3)
+	return tlsrecord.IsSSLv2ClientHello(b)
 }
 
 // firstMessagesComplete reports whether buf, starting at a record header,
@@ -205,8 +184,7 @@ func isSSLv2Hello(b []byte, server bool) bool {
 // sense also ends the capture: nothing more can be parsed from it.
 func firstMessagesComplete(buf []byte, server, sslv2 bool) bool {
 	if sslv2 {
-		n := int(buf[0]&0x7f)<<8 | int(buf[1])
-		return len(buf) >= 2+n
+		return len(buf) >= tlsrecord.SSLv2Len(buf)
 	}
 	var (
 		hdr      [4]byte // current handshake message header

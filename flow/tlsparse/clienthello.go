@@ -1,6 +1,10 @@
 package tlsparse
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
+)
 
 // ClientHello is a parsed ClientHello. Byte slices alias Raw, a private
 // copy of the message, never the caller's stream (FromFlow: the flow's own
@@ -86,10 +90,10 @@ func parseClientHello(stream []byte, s *clientStore, copyMsg bool) (*ClientHello
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
 	if stream[0]&0x80 != 0 {
-		if len(stream) < 5 && maybeSSLv2(stream, typeClientHello) {
+		if len(stream) < tlsrecord.SSLv2ClientHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ClientHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
-		if isSSLv2ClientHello(stream) {
+		if tlsrecord.IsSSLv2ClientHello(stream) {
 			return parseSSLv2ClientHello(stream, s, copyMsg)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ClientHello")

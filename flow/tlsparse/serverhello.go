@@ -3,6 +3,8 @@ package tlsparse
 import (
 	"bytes"
 	"errors"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // helloRetryRandom is the ServerHello.random value that marks a
@@ -109,10 +111,10 @@ func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
 	if stream[0]&0x80 != 0 {
-		if len(stream) < 7 && maybeSSLv2(stream, 4) {
+		if len(stream) < tlsrecord.SSLv2ServerHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ServerHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
-		if isSSLv2ServerHello(stream) {
+		if tlsrecord.IsSSLv2ServerHello(stream) {
 			return parseSSLv2ServerHello(stream, certs, copyMsgs)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
