@@ -226,6 +226,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		accept = acceptClient | acceptServer
 	case int(c.clientDir) != d:
 		accept = acceptServer
+		if other := &c.halves[1-d].hs; other.stage != hsScanning && other.buf != nil && !other.server {
+			accept |= acceptAlert // the client's hello is there: the server may refuse it
+		}
 	}
 	wasScanning := h.hs.stage == hsScanning
 	h.hs.feed(data, h.streamed, accept, s.t.cfg.HandshakeLimit, s.t.cfg.ScanLimit)
@@ -276,24 +279,26 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	}
 	ch, sh := &c.halves[cd], &c.halves[1-cd]
 	f := &Flow{
-		ID:                 c.id,
-		Client:             client,
-		Server:             server,
-		ClientByPort:       c.byPort,
-		Start:              time.Unix(0, c.first).UTC(),
-		End:                time.Unix(0, c.last).UTC(),
-		PktsToServer:       ch.pkts,
-		PktsToClient:       sh.pkts,
-		BytesToServer:      ch.byts,
-		BytesToClient:      sh.byts,
-		Prefix:             c.prefix,
-		PrefixGap:          c.prefixGap,
-		Midstream:          !ch.synSeen && !sh.synSeen,
-		ClientHandshake:    ch.hs.buf,
-		ServerHandshake:    sh.hs.buf,
-		ClientHandshakeGap: ch.hs.gap,
-		ServerHandshakeGap: sh.hs.gap,
-		EndReason:          why,
+		ID:                     c.id,
+		Client:                 client,
+		Server:                 server,
+		ClientByPort:           c.byPort,
+		Start:                  time.Unix(0, c.first).UTC(),
+		End:                    time.Unix(0, c.last).UTC(),
+		PktsToServer:           ch.pkts,
+		PktsToClient:           sh.pkts,
+		BytesToServer:          ch.byts,
+		BytesToClient:          sh.byts,
+		Prefix:                 c.prefix,
+		PrefixGap:              c.prefixGap,
+		Midstream:              !ch.synSeen && !sh.synSeen,
+		ClientHandshake:        ch.hs.buf,
+		ServerHandshake:        sh.hs.buf,
+		ClientHandshakeGap:     ch.hs.gap,
+		ServerHandshakeGap:     sh.hs.gap,
+		ClientHandshakeAtLimit: ch.hs.full,
+		ServerHandshakeAtLimit: sh.hs.full,
+		EndReason:              why,
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))
 	for i, r := range c.runs {

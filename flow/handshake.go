@@ -36,11 +36,16 @@ type hsCapture struct {
 	server  bool // what was found: a ServerHello (true) or a ClientHello
 	sslv2   bool
 	gap     bool
-	scanned int     // stream bytes looked at while scanning
-	carry   [5]byte // last bytes of the previous chunk, for headers split across chunks
-	carryN  uint8
-	buf     []byte
+	full    bool // stopped at the byte limit, the messages unfinished
+	scanned int  // stream bytes looked at while scanning
+	// carry holds the last bytes of the previous chunk, for a start split
+	// across chunks (a hello start needs 6 bytes, an alert 7).
+	carry  [carryLen]byte
+	carryN uint8
+	buf    []byte
 }
+
+const carryLen = 6
 
 // needsMore reports whether the capture still wants stream bytes.
 func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
@@ -57,16 +62,24 @@ func (h *hsCapture) markGap() {
 	}
 }
 
-// Which hellos a scan accepts: the direction's role decides, unless the
-// roles were only guessed from port numbers.
+// Which starts a scan accepts: the direction's role decides, unless the
+// roles were only guessed from port numbers. A server may answer a
+// ClientHello with an alert instead of its hello; that is accepted only
+// once the other direction's ClientHello was found.
 const (
 	acceptClient = 1 << iota
 	acceptServer
+	acceptAlert
 )
 
 // feed gives the capture the next in-order stream bytes. streamOff is the
 // offset of data[0] in the direction's stream (0 for its first byte).
 func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
+	h.feedTLS(data, streamOff, accept, limit, scanLimit)
+}
+
+// feedTLS gives the capture the next in-order bytes of the TLS stream.
+func (h *hsCapture) feedTLS(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
 	switch h.stage {
 	case hsScanning:
 		h.scan(data, streamOff, accept, limit, scanLimit)
@@ -75,12 +88,16 @@ func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLi
 	}
 }
 
-// found tells whether b starts a hello the scan accepts, and which.
+// found tells whether b starts a hello (or alert) the scan accepts, and
+// which side's.
 func found(b []byte, accept uint8) (ok, server bool) {
 	if accept&acceptClient != 0 && tlsrecord.HelloStart(b, false) {
 		return true, false
 	}
 	if accept&acceptServer != 0 && tlsrecord.HelloStart(b, true) {
+		return true, true
+	}
+	if accept&acceptAlert != 0 && tlsrecord.AlertStart(b) {
 		return true, true
 	}
 	return false, false
@@ -102,7 +119,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 	}
 	// Candidates that start inside the carried tail of the previous chunk.
 	if h.carryN > 0 {
-		var joined [5 + 6]byte
+		var joined [carryLen + tlsrecord.HeaderLen + 2]byte
 		n := copy(joined[:], h.carry[:h.carryN])
 		n += copy(joined[n:], data)
 		for i := 0; i < int(h.carryN); i++ {
@@ -114,33 +131,59 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 			}
 		}
 	}
-	for i := 0; i+6 <= len(data); i++ {
-		j := bytes.IndexByte(data[i:len(data)-5], recordHandshake)
-		if j < 0 {
-			break
-		}
-		i += j
-		if ok, server := found(data[i:], accept); ok {
-			h.server = server
-			h.begin(data[i:], limit)
-			return
-		}
+	if i, server := firstStart(data, accept); i >= 0 {
+		h.server = server
+		h.begin(data[i:], limit)
+		return
 	}
 	h.scanned += len(data)
 	if h.scanned >= scanLimit {
 		h.stage = hsDone
 		return
 	}
-	// Keep the last five bytes: a header may continue in the next chunk.
-	if len(data) >= 5 {
-		h.carryN = uint8(copy(h.carry[:], data[len(data)-5:]))
+	// Keep the last bytes: a start may continue in the next chunk.
+	if len(data) >= carryLen {
+		h.carryN = uint8(copy(h.carry[:], data[len(data)-carryLen:]))
 	} else {
 		keep := append(h.carry[:h.carryN:h.carryN], data...)
-		if len(keep) > 5 {
-			keep = keep[len(keep)-5:]
+		if len(keep) > carryLen {
+			keep = keep[len(keep)-carryLen:]
 		}
 		h.carryN = uint8(copy(h.carry[:], keep))
 	}
+}
+
+// firstStart is the offset of the first start in data the scan accepts
+// (a hello record, or an alert record when accepted), or -1, and whether
+// it is the server's.
+func firstStart(data []byte, accept uint8) (at int, server bool) {
+	at, server = scanFor(data, tlsrecord.Handshake, accept)
+	if accept&acceptAlert != 0 && at != 0 {
+		before := data
+		if at > 0 {
+			before = data[:at] // only an alert that ends before the hello starts
+		}
+		if a, _ := scanFor(before, tlsrecord.Alert, accept); a >= 0 && (at < 0 || a < at) {
+			at, server = a, true
+		}
+	}
+	return at, server
+}
+
+// scanFor finds the first offset where a record of content type typ
+// starts that found accepts.
+func scanFor(data []byte, typ byte, accept uint8) (at int, server bool) {
+	for i := 0; i+tlsrecord.HeaderLen < len(data); i++ {
+		j := bytes.IndexByte(data[i:len(data)-tlsrecord.HeaderLen], typ)
+		if j < 0 {
+			return -1, false
+		}
+		i += j
+		if ok, server := found(data[i:], accept); ok {
+			return i, server
+		}
+	}
+	return -1, false
 }
 
 func (h *hsCapture) begin(data []byte, limit int) {
@@ -161,8 +204,11 @@ func (h *hsCapture) capture(data []byte, limit int) {
 		data = data[:room]
 	}
 	h.buf = append(h.buf, data...)
-	if len(h.buf) >= limit || firstMessagesComplete(h.buf, h.server, h.sslv2) {
+	switch {
+	case firstMessagesComplete(h.buf, h.server, h.sslv2):
 		h.stage = hsDone
+	case len(h.buf) >= limit:
+		h.stage, h.full = hsDone, true
 	}
 }
 
@@ -173,87 +219,4 @@ func isSSLv2Hello(b []byte, server bool) bool {
 		return tlsrecord.IsSSLv2ServerHello(b)
 	}
 	return tlsrecord.IsSSLv2ClientHello(b)
-}
-
-// firstMessagesComplete reports whether buf, starting at a record header,
-// holds the handshake messages the sensor keeps: the ClientHello for a
-// client; for a server its clear flight from the ServerHello to the
-// ServerHelloDone (certificate and key exchange included), or up to the
-// first non-handshake record (ChangeCipherSpec, TLS 1.3's encrypted
-// records, an alert). Framing that makes no
-// sense also ends the capture: nothing more can be parsed from it.
-func firstMessagesComplete(buf []byte, server, sslv2 bool) bool {
-	if sslv2 {
-		return len(buf) >= tlsrecord.SSLv2Len(buf)
-	}
-	var (
-		hdr      [4]byte // current handshake message header
-		hdrN     int
-		bodyLeft int // bytes of the current message body still to come
-		sawHello bool
-	)
-	pos := 0
-	for pos+5 <= len(buf) {
-		if buf[pos+1] != 3 {
-			return true // not TLS framing any more
-		}
-		typ := buf[pos]
-		rl := int(binary.BigEndian.Uint16(buf[pos+3 : pos+5]))
-		if rl > maxRecordLen {
-			return true
-		}
-		if typ != recordHandshake {
-			return true // alert, ChangeCipherSpec or encrypted data: the clear part is over
-		}
-		body := buf[pos+5 : min(pos+5+rl, len(buf))]
-		for len(body) > 0 {
-			if bodyLeft > 0 {
-				n := min(bodyLeft, len(body))
-				body, bodyLeft = body[n:], bodyLeft-n
-				if bodyLeft > 0 {
-					break
-				}
-				if done := messageEnds(hdr[0], server, &sawHello); done {
-					return true
-				}
-				hdrN = 0
-				continue
-			}
-			n := copy(hdr[hdrN:], body)
-			hdrN += n
-			body = body[n:]
-			if hdrN < 4 {
-				break
-			}
-			bodyLeft = int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
-			if bodyLeft == 0 {
-				if done := messageEnds(hdr[0], server, &sawHello); done {
-					return true
-				}
-				hdrN = 0
-			}
-		}
-		if pos+5+rl > len(buf) {
-			return false
-		}
-		pos += 5 + rl
-	}
-	return false
-}
-
-// messageEnds is called when a whole handshake message of type t has been
-// seen and says whether the kept messages are complete.
-func messageEnds(t byte, server bool, sawHello *bool) bool {
-	if !server {
-		return true // the first message is the ClientHello (or garbage): done either way
-	}
-	switch t {
-	case hsServerHello:
-		*sawHello = true
-		return false
-	case hsServerHelloDone:
-		return true // the end of the clear server flight (TLS 1.2 and older)
-	default:
-		return !*sawHello // anything but a ServerHello first cannot be followed
-	}
 }

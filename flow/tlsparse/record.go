@@ -21,7 +21,9 @@ var (
 	// handshake message interrupted by another content type...).
 	ErrMalformed = errors.New("tlsparse: malformed")
 	// ErrNoHello: the stream is TLS but does not start with the expected
-	// hello (for example a server stream that opens with an alert).
+	// hello (for example a server stream that opens with a
+	// ChangeCipherSpec). A server that answers with an alert instead is
+	// no error: its flight holds the alert.
 	ErrNoHello = errors.New("tlsparse: no hello message")
 )
 

@@ -50,8 +50,9 @@ func ValidHeader(b []byte) bool {
 }
 
 // HelloStart reports whether b starts a handshake record whose first
-// message is a ServerHello (server) or a ClientHello. It needs the header
-// and the message type: six bytes.
+// message is a ServerHello (server; or the HelloRetryRequest of a TLS 1.3
+// draft before 22) or a ClientHello. It needs the header and the message
+// type: six bytes.
 func HelloStart(b []byte, server bool) bool {
 	if len(b) < HeaderLen+1 || b[0] != Handshake || !ValidHeader(b[:HeaderLen]) {
 		return false
@@ -60,7 +61,7 @@ func HelloStart(b []byte, server bool) bool {
 		return false
 	}
 	if server {
-		return b[5] == ServerHello
+		return b[5] == ServerHello || b[5] == HelloRetryDraft
 	}
 	return b[5] == ClientHello
 }
@@ -114,3 +115,34 @@ func MaybeSSLv2(b []byte, typ byte) bool {
 // SSLv2Len is the length of the SSLv2 record b starts with, header
 // included; b must hold the two header bytes.
 func SSLv2Len(b []byte) int { return 2 + (int(b[0]&0x7f)<<8 | int(b[1])) }
+
+// helloRetryRandom is the ServerHello.random value that marks a
+// HelloRetryRequest (RFC 8446 4.1.3): SHA-256("HelloRetryRequest").
+var helloRetryRandom = [32]byte{
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+}
+
+// HelloRetryDraft is the handshake type of a HelloRetryRequest in TLS 1.3
+// drafts before 22; later ones are ServerHellos with a special random.
+const HelloRetryDraft = 6
+
+// HelloRetryProbe is how many bytes of a handshake message
+// IsHelloRetryRequest needs: header, version and random.
+const HelloRetryProbe = 4 + 2 + 32
+
+// IsHelloRetryRequest reports whether msg, a handshake message from its
+// 4-byte header on (at least HelloRetryProbe bytes of it for a
+// ServerHello), is a HelloRetryRequest.
+func IsHelloRetryRequest(msg []byte) bool {
+	if len(msg) > 0 && msg[0] == HelloRetryDraft {
+		return true
+	}
+	return len(msg) >= HelloRetryProbe && msg[0] == ServerHello && [32]byte(msg[6:38]) == helloRetryRandom
+}
+
+// IsHelloRetryRandom reports whether a ServerHello's random marks a
+// HelloRetryRequest.
+func IsHelloRetryRandom(random []byte) bool {
+	return len(random) == 32 && [32]byte(random) == helloRetryRandom
+}

@@ -22,6 +22,7 @@ func TestHelloStart(t *testing.T) {
 		{"record at the limit", []byte{22, 3, 1, 0x48, 0x00, 1}, true, false},
 		{"record shorter than a message header", []byte{22, 3, 1, 0, 3, 1}, false, false},
 		{"certificate first", []byte{22, 3, 3, 0, 90, 11}, false, false},
+		{"draft hello retry", []byte{22, 3, 1, 0, 8, 6}, false, true},
 	}
 	for _, tc := range cases {
 		if got := HelloStart(tc.b, false); got != tc.client {
