@@ -71,7 +71,9 @@ type Flow struct {
 	// from the first TLS handshake record on, up to the end of the first
 	// handshake messages (the ClientHello; the server's clear flight up to
 	// ServerHelloDone, or the alert it sent instead), at most
-	// HandshakeLimit bytes. Empty when the direction sent no TLS.
+	// HandshakeLimit bytes. Empty when the direction sent no TLS. Inside
+	// OpenVPN over TCP they are the TLS bytes of its control channel,
+	// without OpenVPN's framing.
 	ClientHandshake, ServerHandshake []byte
 	// Handshake*Gap is set when the captured handshake crossed missing bytes.
 	ClientHandshakeGap, ServerHandshakeGap bool

@@ -43,6 +43,7 @@ type hsCapture struct {
 	carry  [carryLen]byte
 	carryN uint8
 	buf    []byte
+	ovpn   *ovpnStream // OpenVPN over TCP: the TLS bytes come out of its framing
 }
 
 const carryLen = 6
@@ -53,6 +54,10 @@ func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
 // markGap records that bytes are missing from the stream. Inside a
 // handshake this ends the capture: what follows cannot be framed.
 func (h *hsCapture) markGap() {
+	if h.ovpn != nil {
+		h.stage = hsDone // OpenVPN's framing is lost with the bytes
+		return
+	}
 	switch h.stage {
 	case hsCapturing:
 		h.gap = true
@@ -75,7 +80,46 @@ const (
 // feed gives the capture the next in-order stream bytes. streamOff is the
 // offset of data[0] in the direction's stream (0 for its first byte).
 func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
+	if h.ovpn == nil && streamOff < ovpnStartLen && h.stage == hsScanning && int(h.carryN) == streamOff {
+		// The stream's first bytes, perhaps over several chunks: the scan
+		// carried the earlier ones.
+		var start [ovpnStartLen]byte
+		n := copy(start[:], h.carry[:h.carryN])
+		n += copy(start[n:], data)
+		if n == ovpnStartLen && looksOpenVPN(start[:], accept) {
+			h.ovpn = newOVPNStream()
+			h.feedOpenVPN(start[:streamOff], accept, limit, scanLimit)
+		}
+	}
+	if h.ovpn != nil {
+		h.feedOpenVPN(data, accept, limit, scanLimit)
+		return
+	}
 	h.feedTLS(data, streamOff, accept, limit, scanLimit)
+}
+
+// feedOpenVPN hands the TLS bytes of an OpenVPN control channel to the
+// capture. Without a TLS start in the first scanLimit bytes of the stream
+// it gives up, as a plain scan does.
+func (h *hsCapture) feedOpenVPN(data []byte, accept uint8, limit, scanLimit int) {
+	o := h.ovpn
+	for len(data) > 0 && h.stage != hsDone {
+		tls, rest, gap := o.next(data)
+		data = rest
+		if gap {
+			h.gap = h.stage == hsCapturing
+			h.stage = hsDone
+			return
+		}
+		if tls == nil {
+			break
+		}
+		h.feedTLS(tls, o.tlsOff, accept, limit, scanLimit)
+		o.tlsOff += len(tls)
+	}
+	if h.stage == hsScanning && o.raw >= scanLimit {
+		h.stage = hsDone
+	}
 }
 
 // feedTLS gives the capture the next in-order bytes of the TLS stream.
