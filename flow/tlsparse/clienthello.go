@@ -70,6 +70,17 @@ const (
 // HasExtension reports whether the hello carries an extension of type t.
 func (ch *ClientHello) HasExtension(t uint16) bool { return hasExtension(ch.Extensions, t) }
 
+// offersTicket reports whether the hello carries a session ticket to
+// resume with (a session_ticket extension that is not empty).
+func (ch *ClientHello) offersTicket() bool {
+	for _, e := range ch.Extensions {
+		if e.Type == ExtSessionTicket && len(e.Data) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseClientHello parses the first ClientHello of a client stream: TLS
 // records from the start of stream (or an SSLv2 ClientHello), the hello
 // reassembled across records if needed.

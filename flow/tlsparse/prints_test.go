@@ -46,6 +46,12 @@ func FuzzParseFlow(f *testing.F) {
 		if again := parseFlow(client, server, client, server, nil, false); !reflect.DeepEqual(withoutStores(copied), withoutStores(again)) {
 			t.Fatalf("parse into a released store differs:\n%+v\n%+v", copied, again)
 		}
+		if copied.VersionName() != aliased.VersionName() || copied.Resumed() != aliased.Resumed() {
+			t.Fatal("version or resumption differ between the parses")
+		}
+		if copied.Server != nil && copied.Server.Alert != nil && copied.Server.Alert.String() == "" {
+			t.Fatal("alert without a name")
+		}
 		want := separatePrints(copied)
 		if got := copied.Prints(TransportTCP); got != want {
 			t.Fatalf("Prints without cache\n got %+v\nwant %+v", got, want)

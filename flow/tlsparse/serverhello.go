@@ -68,6 +68,12 @@ type ServerFlight struct {
 	// Truncated is set when the stream ended before the flight did (before
 	// ServerHelloDone in TLS 1.2 and older).
 	Truncated bool
+	// ChainCut is set when the Certificate message is cut short (a chain
+	// larger than what was kept): Chain holds the certificates that are
+	// whole, the leaf first.
+	ChainCut bool
+
+	endedByCCS bool // the clear flight ended with a ChangeCipherSpec record
 
 	certs    *CertCache   // where leaf certificates are parsed; nil: no cache
 	store    *serverStore // while parsing: where the hello and lists go
@@ -225,6 +231,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 func (f *ServerFlight) end(r *hsReader) error {
 	if r.stopped {
 		f.noteStop(&r.stop)
+		f.endedByCCS = r.stop.Type == ContentChangeCipherSpec
 		if f.ServerHello == nil && f.HelloRetryRequest == nil {
 			return errorf(ErrNoHello, "no ServerHello before a %s record", r.stop.Type)
 		}
@@ -243,6 +250,7 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 	if len(msg) < 4 {
 		return
 	}
+	f.ChainCut = len(msg) < 4+msgLen(msg)
 	r := newReader(msg[4:], msgLen(msg), "certificate")
 	list, ok := r.vec(3, "certificate list")
 	if !ok {
