@@ -212,3 +212,56 @@ func TestGeneratedBigChain(t *testing.T) {
 		t.Errorf("stream cut in half: %+v %v", cut, err)
 	}
 }
+
+// openVPNOverTCP carries each side's TLS bytes the way OpenVPN over TCP
+// does: a hard reset, then P_CONTROL_V1 packets of at most 100 TLS bytes
+// (2-byte length, opcode, session id, tls-auth HMAC-SHA1 with packet id
+// and time, an ack array, the message packet id).
+func openVPNOverTCP(conv capgen.Conversation) capgen.Conversation {
+	packet := func(opcode byte, id uint32, payload []byte) []byte {
+		p := []byte{opcode << 3}
+		p = append(p, make([]byte, 8+20+8)...) // session id, HMAC, packet id and time
+		p = append(p, 1, 0, 0, 0, 0)           // one ack (id 0)
+		p = append(p, make([]byte, 8)...)      // the peer's session id
+		p = append(p, byte(id>>24), byte(id>>16), byte(id>>8), byte(id))
+		p = append(p, payload...)
+		return append([]byte{byte(len(p) >> 8), byte(len(p))}, p...)
+	}
+	out := capgen.Conversation{capgen.ClientWrite(packet(7, 0, nil)), capgen.ServerWrite(packet(8, 0, nil))}
+	ids := map[bool]uint32{true: 1, false: 1}
+	for _, w := range conv {
+		var framed []byte
+		for b := w.Data; len(b) > 0; {
+			n := min(100, len(b))
+			framed = append(framed, packet(4, ids[w.FromClient], b[:n])...)
+			ids[w.FromClient]++
+			b = b[n:]
+		}
+		out = append(out, capgen.Write{FromClient: w.FromClient, Data: framed})
+	}
+	return out
+}
+
+// TestGeneratedOpenVPN: a real handshake inside OpenVPN over TCP, its
+// ClientHello split over many control packets, gives the fingerprints
+// and certificate of the same handshake without OpenVPN.
+func TestGeneratedOpenVPN(t *testing.T) {
+	cc, sc := configs(t, "vpn.example")
+	cc.MaxVersion = tls.VersionTLS12
+	conv, err := capgen.TLSConversation(context.Background(), cc, sc, capgen.TLSOptions{ClientData: []byte("ping"), ServerData: []byte("pong")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := tlsparse.FromFlow(flowOf(t, conv, flow.Config{}), nil)
+	vpn := tlsparse.FromFlow(flowOf(t, openVPNOverTCP(conv), flow.Config{}), nil)
+	if plain.Client == nil || vpn.Client == nil || vpn.Server == nil || vpn.Server.Leaf == nil {
+		t.Fatalf("plain %+v, through OpenVPN %+v (%v %v)", plain, vpn, vpn.ClientErr, vpn.ServerErr)
+	}
+	p, v := plain.Prints(tlsparse.TransportTCP), vpn.Prints(tlsparse.TransportTCP)
+	if p.JA3 != v.JA3 || p.JA3S != v.JA3S || p.JA4 != v.JA4 || v.JA3.Full == "" {
+		t.Errorf("fingerprints differ:\n plain %+v\n vpn   %+v", p, v)
+	}
+	if vpn.Server.Leaf.Subject != "CN=vpn.example" || vpn.ClientErr != nil || vpn.ServerErr != nil {
+		t.Errorf("leaf %q, errors %v %v", vpn.Server.Leaf.Subject, vpn.ClientErr, vpn.ServerErr)
+	}
+}
