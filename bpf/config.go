@@ -3,6 +3,8 @@ package bpf
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tlsentry/tlsentry/internal/bounds"
 )
 
 // Defaults for Config.
@@ -54,32 +56,23 @@ func DefaultConfig(ports ...uint16) Config {
 // ErrInvalidConfig is wrapped by the errors of Validate.
 var ErrInvalidConfig = errors.New("invalid socket filter config")
 
-// Validate reports the first problem with c.
+// Validate reports every problem with c (a *bounds.Error each, wrapped in
+// ErrInvalidConfig).
 func (c Config) Validate() error {
+	var errs []error
 	if len(c.Ports) == 0 {
-		return fmt.Errorf("%w: no ports to watch", ErrInvalidConfig)
+		bounds.Add(&errs, "Ports", "no ports to watch")
 	}
-	for _, p := range c.Ports {
+	for i, p := range c.Ports {
 		if p == 0 {
-			return fmt.Errorf("%w: port 0 cannot be watched", ErrInvalidConfig)
+			bounds.Add(&errs, fmt.Sprintf("Ports[%d]", i), "port 0 cannot be watched")
 		}
 	}
-	if c.MapEntries == 0 {
-		return fmt.Errorf("%w: map entries must be at least 1", ErrInvalidConfig)
-	}
-	if c.MapEntries > MaxMapEntries {
-		return fmt.Errorf("%w: map entries %d: at most %d", ErrInvalidConfig, c.MapEntries, MaxMapEntries)
-	}
-	for _, b := range []struct {
-		name  string
-		value uint32
-	}{{"client", c.ClientBudget}, {"server", c.ServerBudget}} {
-		if b.value == 0 {
-			return fmt.Errorf("%w: %s budget must be at least 1 byte", ErrInvalidConfig, b.name)
-		}
-		if b.value > MaxBudget {
-			return fmt.Errorf("%w: %s budget %d: at most %d bytes", ErrInvalidConfig, b.name, b.value, MaxBudget)
-		}
+	bounds.Int(&errs, "MapEntries", int(c.MapEntries), 1, MaxMapEntries)
+	bounds.Int(&errs, "ClientBudget", int(c.ClientBudget), 1, MaxBudget)
+	bounds.Int(&errs, "ServerBudget", int(c.ServerBudget), 1, MaxBudget)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return nil
 }

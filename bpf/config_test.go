@@ -25,12 +25,12 @@ func TestConfigValidate(t *testing.T) {
 		{"largest", with(func(c *Config) { c.MapEntries, c.ClientBudget, c.ServerBudget = MaxMapEntries, MaxBudget, MaxBudget }), ""},
 		{"no ports", with(func(c *Config) { c.Ports = nil }), "no ports to watch"},
 		{"port 0", with(func(c *Config) { c.Ports = []uint16{443, 0} }), "port 0 cannot be watched"},
-		{"no map entries", with(func(c *Config) { c.MapEntries = 0 }), "map entries must be at least 1"},
-		{"map too large", with(func(c *Config) { c.MapEntries = MaxMapEntries + 1 }), "map entries 16777217: at most 16777216"},
-		{"no client budget", with(func(c *Config) { c.ClientBudget = 0 }), "client budget must be at least 1 byte"},
-		{"no server budget", with(func(c *Config) { c.ServerBudget = 0 }), "server budget must be at least 1 byte"},
-		{"client budget too large", with(func(c *Config) { c.ClientBudget = MaxBudget + 1 }), "client budget 1073741825: at most 1073741824 bytes"},
-		{"server budget too large", with(func(c *Config) { c.ServerBudget = 1<<32 - 1 }), "server budget 4294967295: at most"},
+		{"no map entries", with(func(c *Config) { c.MapEntries = 0 }), "MapEntries: 0 is out of range (1-16777216)"},
+		{"map too large", with(func(c *Config) { c.MapEntries = MaxMapEntries + 1 }), "MapEntries: 16777217 is out of range (1-16777216)"},
+		{"no client budget", with(func(c *Config) { c.ClientBudget = 0 }), "ClientBudget: 0 is out of range (1-1073741824)"},
+		{"no server budget", with(func(c *Config) { c.ServerBudget = 0 }), "ServerBudget: 0 is out of range"},
+		{"client budget too large", with(func(c *Config) { c.ClientBudget = MaxBudget + 1 }), "ClientBudget: 1073741825 is out of range"},
+		{"server budget too large", with(func(c *Config) { c.ServerBudget = 1<<32 - 1 }), "ServerBudget: 4294967295 is out of range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

@@ -4,25 +4,33 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tlsentry/tlsentry/internal/bounds"
 )
 
-// Config bounds a Table. Zero values take the defaults of DefaultConfig.
+// Config bounds a Table. It is the one owner of the flow table's bounds:
+// the daemon's YAML configuration (section flow, whose keys are the yaml
+// names here) and the commands' flags take it as it is and call Validate.
 type Config struct {
 	// MaxFlows is the most connections the table tracks at once. When it
 	// is full, the least recently seen connection makes room: one already
 	// handed out first, otherwise an active one, handed out as EndEvicted.
-	MaxFlows int
+	MaxFlows int `yaml:"max_flows"`
 	// IdleTimeout ends a connection that saw no packet for this long
 	// (packet time). MaxAge hands out a connection that has been open this
 	// long without completing. ClosedTimeout is how long a connection is
 	// remembered after FIN or RST, so that its last ACKs and
 	// retransmissions are not taken for a new flow.
-	IdleTimeout, MaxAge, ClosedTimeout time.Duration
+	IdleTimeout   time.Duration `yaml:"idle_timeout"`
+	MaxAge        time.Duration `yaml:"max_age"`
+	ClosedTimeout time.Duration `yaml:"closed_timeout"`
 	// HandshakeLimit bounds the handshake bytes kept per direction;
 	// ScanLimit bounds how far into a direction's stream the first TLS
-	// record is looked for (STARTTLS, proxies); MaxPending bounds the
-	// out-of-order bytes buffered per direction.
-	HandshakeLimit, ScanLimit, MaxPending int
+	// record is looked for (STARTTLS, proxies; 1: only at the start);
+	// MaxPending bounds the out-of-order bytes buffered per direction.
+	HandshakeLimit int `yaml:"handshake_limit"`
+	ScanLimit      int `yaml:"scan_limit"`
+	MaxPending     int `yaml:"max_pending"`
 }
 
 // DefaultConfig returns the defaults: 65,536 flows, 120 s idle, 600 s max
@@ -40,25 +48,44 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first setting that is out of range.
+// Bounds Validate enforces.
+const (
+	MaxMaxFlows       = 1 << 24
+	MinTimeout        = time.Second
+	MaxTimeout        = 24 * time.Hour
+	MinHandshakeLimit = 512
+	MaxHandshakeLimit = 1 << 20
+	MaxScanLimit      = 1 << 20
+	MinPending        = 1500
+	MaxPending        = 1 << 24
+)
+
+// WithDefaults returns c with its zero values replaced by the defaults.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
+	orDefault(&c.MaxFlows, d.MaxFlows)
+	orDefault(&c.IdleTimeout, d.IdleTimeout)
+	orDefault(&c.MaxAge, d.MaxAge)
+	orDefault(&c.ClosedTimeout, d.ClosedTimeout)
+	orDefault(&c.HandshakeLimit, d.HandshakeLimit)
+	orDefault(&c.ScanLimit, d.ScanLimit)
+	orDefault(&c.MaxPending, d.MaxPending)
+	return c
+}
+
+// Validate reports every setting out of its bounds (a *bounds.Error
+// each). Zero values are out of bounds: NewTable fills them with the
+// defaults first (WithDefaults), a configuration file does not.
 func (c Config) Validate() error {
-	switch {
-	case c.MaxFlows < 1:
-		return fmt.Errorf("max flows %d: must be at least 1", c.MaxFlows)
-	case c.IdleTimeout <= 0:
-		return fmt.Errorf("idle timeout %v: must be positive", c.IdleTimeout)
-	case c.MaxAge <= 0:
-		return fmt.Errorf("max age %v: must be positive", c.MaxAge)
-	case c.ClosedTimeout <= 0:
-		return fmt.Errorf("closed timeout %v: must be positive", c.ClosedTimeout)
-	case c.HandshakeLimit < 512 || c.HandshakeLimit > 1<<20:
-		return fmt.Errorf("handshake limit %d: must be between 512 and 1048576 bytes", c.HandshakeLimit)
-	case c.ScanLimit < 0 || c.ScanLimit > 1<<20:
-		return fmt.Errorf("scan limit %d: must be between 0 and 1048576 bytes", c.ScanLimit)
-	case c.MaxPending < 1500 || c.MaxPending > 1<<24:
-		return fmt.Errorf("max pending %d: must be between 1500 and 16777216 bytes", c.MaxPending)
-	}
-	return nil
+	var errs []error
+	bounds.Int(&errs, "MaxFlows", c.MaxFlows, 1, MaxMaxFlows)
+	bounds.Duration(&errs, "IdleTimeout", c.IdleTimeout, MinTimeout, MaxTimeout)
+	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
+	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
+	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
+	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
+	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)
+	return errors.Join(errs...)
 }
 
 // ErrConfig is wrapped by errors from NewTable for a bad Config.
@@ -87,14 +114,7 @@ type Table struct {
 
 // NewTable returns an empty table that hands flows to emit.
 func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
-	d := DefaultConfig()
-	orDefault(&cfg.MaxFlows, d.MaxFlows)
-	orDefault(&cfg.IdleTimeout, d.IdleTimeout)
-	orDefault(&cfg.MaxAge, d.MaxAge)
-	orDefault(&cfg.ClosedTimeout, d.ClosedTimeout)
-	orDefault(&cfg.HandshakeLimit, d.HandshakeLimit)
-	orDefault(&cfg.ScanLimit, d.ScanLimit)
-	orDefault(&cfg.MaxPending, d.MaxPending)
+	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,14 +38,56 @@ func newDaemonLog(level, path string, stderr io.Writer) (*daemonLog, error) {
 	return &daemonLog{Logger: zap.New(core), level: lvl, out: out}, nil
 }
 
-// apply switches level and path, for a reload.
-func (l *daemonLog) apply(level, path string) error {
+// stagedLog is a reload's level and output for the daemon's log, opened
+// but not yet in use.
+type stagedLog struct {
+	l     *daemonLog
+	level zapcore.Level
+	path  string
+	f     *os.File // the new file; nil for stderr or when the path is the same
+	same  bool
+	made  bool // prepare created the file
+}
+
+// prepare parses the level and opens the file of a reload.
+func (l *daemonLog) prepare(level, path string) (*stagedLog, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
-		return fmt.Errorf("output.log_level: %w", err)
+		return nil, fmt.Errorf("output.log_level: %w", err)
 	}
-	l.level.SetLevel(lvl)
-	return l.out.setPath(path)
+	s := &stagedLog{l: l, level: lvl, path: path}
+	l.out.mu.Lock()
+	s.same = path == l.out.path
+	l.out.mu.Unlock()
+	if !s.same && path != "" {
+		_, statErr := os.Lstat(path)
+		s.made = errors.Is(statErr, fs.ErrNotExist)
+		if s.f, err = openLogFile(path); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// commit puts the staged level and output in use; it cannot fail (an old
+// file that does not close cleanly is only reported).
+func (s *stagedLog) commit() error {
+	s.l.level.SetLevel(s.level)
+	if s.same {
+		return nil
+	}
+	return s.l.out.swap(s.path, s.f)
+}
+
+// abort closes what prepare opened, and removes the file it created: a
+// refused reload leaves no trace.
+func (s *stagedLog) abort() {
+	if s.f != nil {
+		s.f.Close()
+		if s.made {
+			os.Remove(s.path)
+		}
+	}
 }
 
 func (l *daemonLog) reopen() error { return l.out.reopen() }
@@ -91,6 +135,30 @@ func (o *logOutput) setPath(path string) error {
 	return o.open(path)
 }
 
+// openLogFile opens (or creates) the daemon's log file for appending.
+func openLogFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("output.log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("output.log: %w", err)
+	}
+	return f, nil
+}
+
+// swap puts f (nil: stderr) in use as path and closes the old file.
+func (o *logOutput) swap(path string, f *os.File) error {
+	o.mu.Lock()
+	old := o.f
+	o.path, o.f = path, f
+	o.mu.Unlock()
+	if old != nil {
+		return old.Close()
+	}
+	return nil
+}
+
 // reopen opens the file by its name again: a logrotate moved it away.
 func (o *logOutput) reopen() error {
 	o.mu.Lock()
@@ -105,22 +173,12 @@ func (o *logOutput) reopen() error {
 func (o *logOutput) open(path string) error {
 	var f *os.File
 	if path != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return fmt.Errorf("output.log: %w", err)
-		}
 		var err error
-		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640); err != nil {
-			return fmt.Errorf("output.log: %w", err)
+		if f, err = openLogFile(path); err != nil {
+			return err
 		}
 	}
-	o.mu.Lock()
-	old := o.f
-	o.path, o.f = path, f
-	o.mu.Unlock()
-	if old != nil {
-		return old.Close()
-	}
-	return nil
+	return o.swap(path, f)
 }
 
 func (o *logOutput) close() error {

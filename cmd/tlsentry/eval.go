@@ -10,9 +10,9 @@ import (
 	"os"
 
 	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,7 +41,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var problems []error
 	score := func(files []string, onlyTLS bool) ([]float64, error) {
-		set, err := dataset.Load(ctx, files, flow.Config{})
+		set, err := pipeline.LoadFlows(ctx, files, flow.DefaultConfig())
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -32,11 +35,14 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return fmt.Errorf("%w: extract needs -png DIR", errUsage)
 	}
+	if err := in.check("extract"); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("extract: %w", err)
 	}
-	sink := &pngSink{dir: *dir, all: *all, out: stdout}
-	readErr := readFlows(ctx, "extract", &in, sink, stderr)
+	sink := &pngSink{dir: *dir, out: stdout}
+	readErr := readFiles(ctx, "extract", &in, pipeline.Config{EmptyFlows: *all, Sink: sink}, stderr)
 	fmt.Fprintf(stderr, "summary: images_written=%d\n", sink.written)
 	if sink.err != nil {
 		return fmt.Errorf("extract: %w", sink.err)
@@ -44,35 +50,36 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return readErr
 }
 
-// pngSink writes one PNG per flow; shards call it from their goroutines.
+// pngSink writes one PNG per flow: the workers write the images, the
+// names are printed in the order the flows came.
 type pngSink struct {
 	dir     string
-	all     bool
-	mu      sync.Mutex // guards out, written and err
 	out     io.Writer
-	written int
-	err     error
+	written int // Commit's alone
+
+	mu  sync.Mutex
+	err error // the first image that could not be written
 }
 
-func (s *pngSink) emitter(int) func(*flow.Flow) { return s.write }
-func (s *pngSink) shardDone(int)                {}
-
-func (s *pngSink) write(f *flow.Flow) {
-	if len(f.Prefix) == 0 && !s.all {
-		return
-	}
-	name := pngName(f)
-	err := writePNG(filepath.Join(s.dir, name), f.Prefix)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		if s.err == nil {
-			s.err = err
+// Encode writes the batch's images, going on after a failure.
+func (s *pngSink) Encode(b *pipeline.Batch) error {
+	for _, r := range b.Results {
+		name := pngName(r.Flow)
+		if err := writePNG(filepath.Join(s.dir, name), r.Flow.Prefix); err != nil {
+			s.mu.Lock()
+			s.err = cmp.Or(s.err, err)
+			s.mu.Unlock()
+			continue
 		}
-		return
+		b.Out = append(append(b.Out, name...), '\n')
 	}
-	s.written++
-	fmt.Fprintln(s.out, name)
+	return nil
+}
+
+func (s *pngSink) Commit(b *pipeline.Batch) error {
+	s.written += bytes.Count(b.Out, []byte{'\n'})
+	_, err := s.out.Write(b.Out)
+	return err
 }
 
 // pngName names a flow's image by its id and addresses, with the

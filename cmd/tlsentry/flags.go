@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
 )
 
 // fileList is a repeatable -r flag.
@@ -42,9 +43,29 @@ func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
 	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
 	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%w: %w", errUsage, err)
+		return c, flagErrors(err, tableFlagNames)
 	}
 	return c, nil
+}
+
+// tableFlagNames are the flags of flow.Config's fields.
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "HandshakeLimit": "-handshake-limit"}
+
+// flagErrors turns a config type's bounds errors into a usage error that
+// names the flags.
+func flagErrors(err error, names map[string]string) error {
+	var msgs []string
+	for _, e := range bounds.Fields(err) {
+		name := names[e.Field]
+		if name == "" {
+			name = e.Field
+		}
+		msgs = append(msgs, name+": "+e.Msg)
+	}
+	if len(msgs) == 0 {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return fmt.Errorf("%w: %s", errUsage, strings.Join(msgs, "; "))
 }
 
 // errHelp means the user asked for the flags: print them and stop, with

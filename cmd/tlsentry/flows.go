@@ -9,12 +9,9 @@ import (
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/decode"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
-
-// certCacheSize bounds the certificates remembered across flows.
-const certCacheSize = 4096
 
 func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
@@ -33,9 +30,8 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(in.files) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: flows needs at least one -r FILE", errUsage)
 	}
-	if _, err := in.table.config(); err != nil {
+	if err := in.check("flows"); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -49,15 +45,14 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	records := sensor.NewRecordWriter(w, !*noTLS, tlsparse.NewCertCache(certCacheSize), nil)
-	readErr := readFlows(ctx, "flows", &in, newRecordSink(records, in.workers), stderr)
-	writeErr := records.Close()
+	cfg := pipeline.Config{ParseTLS: !*noTLS, EmptyFlows: true, Sink: pipeline.NewRecordSink(w, "")}
+	readErr := readFiles(ctx, "flows", &in, cfg, stderr)
 	closeErr := closeOut()
 	var profErr error
 	if *allocProfile != "" {
 		profErr = writeAllocProfile(*allocProfile)
 	}
-	return errors.Join(readErr, writeErr, closeErr, profErr)
+	return errors.Join(readErr, closeErr, profErr)
 }
 
 func ignoreHelp(err error) error {
@@ -68,10 +63,10 @@ func ignoreHelp(err error) error {
 }
 
 // printSummary writes the end-of-run counters as key=value lines.
-func printSummary(w io.Writer, ps *sensor.PacketStats, fs *flow.Stats, open int) {
+func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int) {
 	var skipped []string
-	for _, r := range sensor.SkipReasons() {
-		if n := ps.Skipped[r]; n > 0 {
+	for _, r := range decode.SkipReasons() {
+		if n := ps.Packets.Skipped[r]; n > 0 {
 			skipped = append(skipped, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
@@ -83,7 +78,7 @@ func printSummary(w io.Writer, ps *sensor.PacketStats, fs *flow.Stats, open int)
 			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
-	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Read, ps.Decoded, ps.Errors)
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
 	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d pending_overflows=%d\n",

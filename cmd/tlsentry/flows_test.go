@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
 
 const sample = "../../testdata/sample.pcap"
@@ -126,7 +126,7 @@ func TestFlowsInterrupted(t *testing.T) {
 // same records as one table (only their order may differ).
 func TestFlowsWorkersSameRecords(t *testing.T) {
 	args := []string{"flows", "-r", sample, "-r", sample}
-	if dir, ok := testdata.Dir(); ok {
+	if dir, ok := sharedpcaps.Dir(); ok {
 		args = append(args, "-r", filepath.Join(dir, "ja4/tls-handshake.pcapng"), "-r", filepath.Join(dir, "zeek/tls-conn-with-extensions.pcap"))
 	}
 	one, _, err := runCmd(t, args...)

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 
-	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 // inputFlags are the flags of every command that reads capture files.
@@ -20,72 +19,52 @@ type inputFlags struct {
 
 func (in *inputFlags) register(fs *flag.FlagSet) {
 	fs.Var(&in.files, "r", "capture file to read (pcap or pcapng); repeat for several, read in order")
-	fs.IntVar(&in.workers, "workers", 1, "flow table shards, each on its own goroutine; above 1 the results are the same but their order may vary")
+	fs.IntVar(&in.workers, "workers", 1, fmt.Sprintf("flow table shards, each on its own goroutine (1-%d); above 1 the results are the same but their order may vary", maxShards))
 	in.table.register(fs)
 }
 
-// flowSink receives the flows of a read. emitter(i) is called once per
-// shard and returns the function shard i's goroutine hands flows to;
-// shardDone(i) is called on that goroutine after the shard's last flow.
-type flowSink interface {
-	emitter(shard int) func(*flow.Flow)
-	shardDone(shard int)
-}
+// maxShards bounds -workers: each shard is a goroutine and a table.
+const maxShards = 256
 
-// readFlows reads the input files into sharded flow tables feeding sink,
-// prints the summary to stderr, and returns the input's problems
-// (problems are also reported as they happen, prefixed with cmd).
-func readFlows(ctx context.Context, cmd string, in *inputFlags, sink flowSink, stderr io.Writer) error {
+// check validates the flags before anything is opened.
+func (in *inputFlags) check(cmd string) error {
 	if len(in.files) == 0 {
 		return fmt.Errorf("%w: %s needs at least one -r FILE", errUsage, cmd)
 	}
-	cfg, err := in.table.config()
-	if err != nil {
+	if in.workers < 1 || in.workers > maxShards {
+		return fmt.Errorf("%w: -workers %d: must be between 1 and %d", errUsage, in.workers, maxShards)
+	}
+	_, err := in.table.config()
+	return err
+}
+
+// readFiles runs the capture files through the pipeline: cfg says what
+// happens to the flows (parsing, scoring, the sink); the input flags set
+// the tables. It prints the summary to stderr and returns the input's
+// problems (reported as they happen too, prefixed with cmd) and the
+// sink's error.
+func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Config, stderr io.Writer) error {
+	if err := in.check(cmd); err != nil {
 		return err
 	}
-	n := max(1, in.workers)
-	flows, err := flow.NewSharded(n, cfg, sink.emitter)
+	table, _ := in.table.config()
+	n := runtime.GOMAXPROCS(0)
+	cfg.Shards, cfg.Table, cfg.Ordered = in.workers, table, true
+	// Workers encode beside the packet path, a few batches each in hand.
+	cfg.Tuning = pipeline.Tuning{BatchSize: fileBatch, BatchTimeout: pipeline.MaxBatchTimeout, QueueSize: 2 * n * fileBatch, Workers: n}
+	p, err := pipeline.New(cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	reader := &sensor.FileReader{
-		Decoder: sensor.NewDecoder(),
-		Report:  func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %v\n", cmd, err) },
+	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %v\n", cmd, err) }}
+	runErr := p.Run(ctx, src)
+	if ctx.Err() != nil {
+		runErr = fmt.Errorf("interrupted: the flows read so far are handed on: %w", ctx.Err())
 	}
-	var end func()
-	if n == 1 {
-		reader.Flows = flows
-		end = func() {
-			flows.Flush()
-			sink.shardDone(0)
-		}
-	} else {
-		d := sensor.NewDispatcher(flows, sink.shardDone)
-		reader.Flows, end = d, d.Close
-	}
-	readErr := reader.ReadFiles(ctx, in.files)
-	if errors.Is(readErr, context.Canceled) {
-		readErr = fmt.Errorf("interrupted: the flows read so far are handed on: %w", readErr)
-	}
-	end()
-	st := flows.Stats()
-	printSummary(stderr, &reader.Stats, &st, flows.Len())
-	return readErr
+	fst, pst := src.Stats(), p.Stats()
+	printSummary(stderr, &fst, pst.Tables, p.Shards().Tables().Len())
+	return runErr
 }
 
-// recordSink writes flow records through a RecordWriter, one producer per shard.
-type recordSink struct {
-	records   *sensor.RecordWriter
-	producers map[int]*sensor.Producer
-}
-
-func newRecordSink(records *sensor.RecordWriter, shards int) *recordSink {
-	s := &recordSink{records: records, producers: map[int]*sensor.Producer{}}
-	for i := range max(1, shards) {
-		s.producers[i] = records.Producer()
-	}
-	return s
-}
-
-func (s *recordSink) emitter(i int) func(*flow.Flow) { return s.producers[i].Add }
-func (s *recordSink) shardDone(i int)                { s.producers[i].Flush() }
+// fileBatch is how many flows a worker takes at a time from capture files.
+const fileBatch = 256

@@ -25,7 +25,7 @@ type learned struct {
 
 func summarise(flows []*flow.Flow) *learned {
 	l := &learned{protos: map[string]int{}, versions: map[string]int{}, ja4: map[string]int{}, sni: map[string]int{}}
-	certs := tlsparse.NewCertCache(certCacheSize)
+	certs := tlsparse.NewCertCache(4096)
 	for _, f := range flows {
 		l.flows++
 		h := tlsparse.FromFlow(f, certs)

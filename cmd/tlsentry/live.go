@@ -4,39 +4,29 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/bpf"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 // openLive loads the eBPF filter (capture.bpf) and opens one AF_PACKET
 // capture per interface with it attached. Needs CAP_NET_RAW, and CAP_BPF
 // for the filter; CAP_NET_ADMIN for promiscuous mode.
-func (d *daemon) openLive(cfg *config.Config) (*sensor.LiveInput, error) {
+func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 	c := cfg.Capture
 	progFD := 0
 	if c.BPF {
-		f, err := bpf.Load(bpf.Config{
-			Ports:        ports(cfg),
-			MapEntries:   uint32(c.BPFMapEntries),
-			ClientBudget: uint32(c.BPFBudgetBytes),
-			ServerBudget: uint32(c.BPFBudgetBytes),
-		})
+		f, err := bpf.Load(c.Filter())
 		if err != nil {
 			return nil, cfg.Errorf("capture.bpf", "%v", err)
 		}
 		d.filter, progFD = f, f.FD()
 	}
-	d.live = &sensor.LiveInput{}
+	d.live = &pipeline.LiveInput{}
 	for _, iface := range c.Interfaces {
-		capture, err := sensor.OpenLive(sensor.LiveConfig{
-			Interface:    iface,
-			Workers:      c.Workers,
-			RingBytes:    c.RingSizeMB << 20,
-			BlockSize:    c.BlockSizeKB << 10,
-			BlockTimeout: c.BlockTimeout,
-			Promiscuous:  c.Promiscuous,
-			BPFProgramFD: progFD,
-		})
+		ac := c.AFPacket(iface)
+		ac.BPFProgramFD = progFD
+		capture, err := afpacket.Open(ac)
 		if err != nil {
 			return nil, cfg.Errorf("capture.interfaces", "%v", err)
 		}
@@ -46,22 +36,13 @@ func (d *daemon) openLive(cfg *config.Config) (*sensor.LiveInput, error) {
 	return d.live, nil
 }
 
-// ports are the watched ports as the filter and the pipeline take them.
-func ports(cfg *config.Config) []uint16 {
-	out := make([]uint16, len(cfg.Capture.Ports))
-	for i, p := range cfg.Capture.Ports {
-		out[i] = uint16(p) // validated: 1-65535
-	}
-	return out
-}
-
 // captureFields are the capture's and the filter's counters, for the
 // log line at stop.
 func (d *daemon) captureFields() []zap.Field {
 	if d.live == nil {
 		return nil
 	}
-	var total sensor.LiveWorkerStats
+	var total afpacket.WorkerStats
 	for _, c := range d.live.Captures {
 		st := c.Stats()
 		total.Add(&st.Total)

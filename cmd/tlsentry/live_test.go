@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // TestRunLiveInNetns is the daemon end to end: real TLS (crypto/tls, and
@@ -59,19 +60,10 @@ func TestRunLiveInNetns(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-			data, _ := os.ReadFile(logPath)
-			t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
-		}
-	}()
+	exited := testkit.Start(t, cmd, func() {
+		data, _ := os.ReadFile(logPath)
+		t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
+	})
 	notes.expect(t, "READY=1")
 	signal := func(sig syscall.Signal) {
 		t.Helper()
@@ -104,11 +96,11 @@ func TestRunLiveInNetns(t *testing.T) {
 		}
 	}
 	others := 0 // openssl and curl connections
-	waitFlows := func() []eveLine {
+	waitFlows := func() []testkit.EveLine {
 		t.Helper()
-		var lines []eveLine
-		waitUntil(t, fmt.Sprintf("%d flow lines", len(conns)+others), func() bool {
-			lines = readLines(t, flowPath)
+		var lines []testkit.EveLine
+		testkit.WaitFor(t, fmt.Sprintf("%d flow lines", len(conns)+others), func() bool {
+			lines = testkit.ReadEve(t, flowPath)
 			return len(lines) >= len(conns)+others
 		})
 		return lines
@@ -179,7 +171,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	checkAlerts := func(want []uint16) {
 		t.Helper()
 		var got []uint16
-		for _, a := range readLines(t, alertPath) {
+		for _, a := range testkit.ReadEve(t, alertPath) {
 			got = append(got, a.SrcPort)
 			if a.Anomaly.Threshold != threshold || a.AppProto != "ssh" || a.Sensor != "e2e-sensor" {
 				t.Errorf("alert %+v", a)
@@ -219,7 +211,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	}
 	defer open.Close()
 	total := float64(len(conns) + others + 1)
-	waitUntil(t, "the open connection in the flow table", func() bool {
+	testkit.WaitFor(t, "the open connection in the flow table", func() bool {
 		n, err := scrape(p.A, metricsAddr, "tlsentry_flows_opened_total")
 		return err == nil && n >= total
 	})
@@ -242,11 +234,11 @@ func TestRunLiveInNetns(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the daemon did not stop after SIGTERM")
 	}
-	lines = readLines(t, flowPath)
+	lines = testkit.ReadEve(t, flowPath)
 	if len(lines) != len(conns)+others+1 {
 		t.Errorf("%d flow lines after SIGTERM, want every connection (%d)", len(lines), len(conns)+others+1)
 	}
-	i := slices.IndexFunc(lines, func(l eveLine) bool { return l.SrcPort == openPort })
+	i := slices.IndexFunc(lines, func(l testkit.EveLine) bool { return l.SrcPort == openPort })
 	if i < 0 || lines[i].EndReason != "flush" {
 		t.Errorf("the open connection was not scored at shutdown (line %d)", i)
 	}

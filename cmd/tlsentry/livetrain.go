@@ -7,23 +7,23 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 // liveLearning says what to capture for training straight from an
 // interface (learning mode).
 type liveLearning struct {
-	iface    string
-	duration time.Duration
-	ports    string
-	maxFlows int
-	workers  int
-	noBPF    bool
+	iface     string
+	duration  time.Duration
+	ports     string
+	stopAfter int
+	workers   int
+	noBPF     bool
 }
 
 func (l *liveLearning) portList() ([]uint16, error) {
@@ -39,15 +39,16 @@ func (l *liveLearning) portList() ([]uint16, error) {
 }
 
 // captureFlows captures the flows of the watched ports on an interface for
-// the given duration (or until ctx ends, or maxFlows flows), then hands out
-// the flows still open. Only flows whose server port is watched are kept
-// (the eBPF filter, when it loads, keeps the rest in the kernel).
-func (l *liveLearning) captureFlows(ctx context.Context, stderr io.Writer) ([]*flow.Flow, error) {
+// the given duration (or until ctx ends, or stopAfter flows), through the
+// same pipeline as the daemon, then hands out the flows still open. Only
+// flows with payload whose server port is watched are kept (the eBPF
+// filter, when it loads, keeps the rest in the kernel).
+func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stderr io.Writer) ([]*flow.Flow, error) {
 	ports, err := l.portList()
 	if err != nil {
 		return nil, err
 	}
-	cfg := sensor.DefaultLiveConfig(l.iface)
+	cfg := afpacket.DefaultConfig(l.iface)
 	if l.workers > 0 {
 		cfg.Workers = l.workers
 	}
@@ -59,7 +60,7 @@ func (l *liveLearning) captureFlows(ctx context.Context, stderr io.Writer) ([]*f
 		defer filter.Close()
 		cfg.BPFProgramFD = filter.FD()
 	}
-	capture, err := sensor.OpenLive(cfg)
+	capture, err := afpacket.Open(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -68,41 +69,29 @@ func (l *liveLearning) captureFlows(ctx context.Context, stderr io.Writer) ([]*f
 	for _, p := range ports {
 		watched[p] = true
 	}
-	var (
-		mu    sync.Mutex
-		flows []*flow.Flow
-	)
 	runCtx, stop := context.WithTimeout(ctx, l.duration)
 	defer stop()
-	keep := func(f *flow.Flow) {
-		if !watched[f.Server.Port] || len(f.Prefix) == 0 {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if len(flows) < l.maxFlows {
-			flows = append(flows, f)
-			if len(flows) == l.maxFlows {
-				stop() // enough to learn from
-			}
-		}
+	flows := &pipeline.Collector{
+		Keep:  func(f *flow.Flow) bool { return watched[f.Server.Port] },
+		Limit: l.stopAfter,
+		Full:  stop, // enough to learn from
 	}
-	tables, err := flow.NewSharded(cfg.Workers, flow.Config{}, func(int) func(*flow.Flow) { return keep })
+	tuning := pipeline.DefaultTuning()
+	p, err := pipeline.New(pipeline.Config{Shards: cfg.Workers, Ports: ports, Table: table, Tuning: tuning, Sink: flows})
 	if err != nil {
 		return nil, err
 	}
-	sinks := make([]sensor.LiveSink, cfg.Workers)
-	for i := range sinks {
-		sinks[i] = sensor.LiveTable{Table: tables.Shard(i)}
-	}
-	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", l.iface, l.ports, l.duration, l.maxFlows)
-	runErr := capture.Run(runCtx, sinks)
-	tables.Flush()
+	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", l.iface, l.ports, l.duration, l.stopAfter)
+	runErr := p.Run(runCtx, &pipeline.LiveInput{Captures: []*afpacket.Capture{capture}})
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, ctx.Err()
 	}
 	st := capture.Stats().Total
+	got := flows.Flows()
 	fmt.Fprintf(stderr, "train: captured %d packets (%d dropped by the kernel), %d flows on watched ports\n",
-		st.Packets.Read, st.Kernel.Drops, len(flows))
-	return flows, runErr
+		st.Packets.Read, st.Kernel.Drops, len(got))
+	if runErr != nil {
+		return got, fmt.Errorf("live capture: %w", runErr)
+	}
+	return got, nil
 }

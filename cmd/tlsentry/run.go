@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -87,11 +88,12 @@ func (d *daemon) run(ctx context.Context) error {
 	close(pipelineDone)
 	signals.Wait()
 	d.stopping() // for an input that ended by itself
+	err = errors.Join(err, d.logs.Sync())
 
-	st := d.pipeline.Stats()
+	st, ls := d.pipeline.Stats(), d.logs.Stats()
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
-		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", st.Alerts), zap.Uint64("suppressed", st.Suppressed),
-		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", st.WriteErrors)}
+		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", ls.Alerts), zap.Uint64("suppressed", st.Suppressed),
+		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors)}
 	fields = append(fields, d.captureFields()...)
 	if err != nil {
 		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -16,7 +14,6 @@ import (
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testmodel"
-	"github.com/tlsentry/tlsentry/sensor"
 )
 
 // TestMain lets the test binary stand in for tlsentry in a child process
@@ -89,60 +86,6 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// eveLine is the part of an alert or flow line the tests look at.
-type eveLine struct {
-	Timestamp string `json:"timestamp"`
-	EventType string `json:"event_type"`
-	Sensor    string `json:"sensor"`
-	SrcIP     string `json:"src_ip"`
-	SrcPort   uint16 `json:"src_port"`
-	PrefixLen int    `json:"prefix_len"`
-	Prefix    []byte `json:"prefix"`
-	AppProto  string `json:"app_proto"`
-	EndReason string `json:"end_reason"`
-	TLS       *struct {
-		SNI string `json:"sni"`
-	} `json:"tls"`
-	Anomaly *sensor.AnomalyRecord `json:"anomaly"`
-}
-
-func (l eveLine) endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
-
-// readLines parses a JSON lines file; a missing file has none.
-func readLines(t *testing.T, path string) []eveLine {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []eveLine
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l eveLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-// waitUntil polls cond until it holds or a minute has passed.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // fileContains reports whether the file at path holds s.

@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/internal/labset"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 // TestRunOfflineEndToEnd runs the daemon over the sample and SSH-on-443
@@ -44,11 +46,11 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	scoreFile := filepath.Join(dir, "score.json")
 	os.WriteFile(scoreFile, []byte(scored), 0o644)
 	var want []string
-	all := readLines(t, scoreFile)
+	all := testkit.ReadEve(t, scoreFile)
 	threshold, ssh443 := 0.0, 0
 	for _, r := range all {
 		if r.Anomaly != nil && r.Anomaly.Alert {
-			want = append(want, r.endpoint())
+			want = append(want, r.Endpoint())
 			threshold = r.Anomaly.Threshold
 			if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
 				ssh443++
@@ -59,15 +61,15 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 		t.Fatalf("score flags %d of the 6 SSH flows: the test model should flag them all", ssh443)
 	}
 
-	alerts := readLines(t, filepath.Join(dir, "alerts.json"))
+	alerts := testkit.ReadEve(t, filepath.Join(dir, "alerts.json"))
 	var got []string
 	for _, a := range alerts {
-		got = append(got, a.endpoint())
+		got = append(got, a.Endpoint())
 		if a.EventType != "alert" || a.Sensor != "e2e-sensor" || a.Anomaly == nil || !a.Anomaly.Alert ||
 			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
 		}
-		if _, err := sensor.ParseEveTime(a.Timestamp); err != nil {
+		if _, err := eve.ParseTime(a.Timestamp); err != nil {
 			t.Errorf("alert timestamp: %v", err)
 		}
 	}
@@ -79,7 +81,7 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	if n := strings.Count(out, `"event_type":"alert"`); n != len(alerts) || strings.Count(out, "\n") != len(alerts) {
 		t.Errorf("stdout has %d alert lines of %d lines, the alert log %d", n, strings.Count(out, "\n"), len(alerts))
 	}
-	if flows := readLines(t, filepath.Join(dir, "flows.json")); len(flows) != len(all) {
+	if flows := testkit.ReadEve(t, filepath.Join(dir, "flows.json")); len(flows) != len(all) {
 		t.Errorf("%d flow log lines, score wrote %d records", len(flows), len(all))
 	}
 	logPath := filepath.Join(dir, "tlsentry.log")
@@ -146,9 +148,9 @@ func TestDaemonReload(t *testing.T) {
 		"output":    "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: false\n  log: tlsentry.log\n",
 	})
 	d.reload()
-	pol := d.pipeline.Policy()
-	if pol.Threshold != 0.75 || pol.Allow.Len() != 1 || pol.IncludePrefix || d.flowLog == nil {
-		t.Errorf("after reload: %+v, flow log %v", pol, d.flowLog)
+	pol, out := d.pipeline.Policy(), d.logs.Outputs()
+	if pol.Threshold != 0.75 || pol.Allow.Len() != 1 || out.IncludePrefix || d.flowLog == nil || out.Flows != d.flowLog {
+		t.Errorf("after reload: %+v, outputs %+v, flow log %v", pol, out, d.flowLog)
 	}
 	if testutil.ToFloat64(d.metrics.Reloads) != 1 || testutil.ToFloat64(d.metrics.LastReloadSuccess) != 1 {
 		t.Error("reload metrics not counted")
@@ -170,7 +172,7 @@ func TestDaemonReload(t *testing.T) {
 		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n",
 	})
 	d.reload()
-	if d.flowLog != nil || d.pipeline.SetFlowLog(nil) != nil {
+	if d.flowLog != nil || d.logs.Outputs().Flows != nil {
 		t.Error("the flow log stayed after output.flow_log was emptied")
 	}
 	if d.pipeline.Policy().Threshold != 0.6 || testutil.ToFloat64(d.metrics.LastReloadSuccess) != 1 {
@@ -215,17 +217,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	exited := testkit.Start(t, cmd, nil)
 	in, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -234,8 +226,8 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	if _, err := in.Write(first); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the first flows scored", func() bool { return len(readLines(t, flowPath)) == 5 })
-	if n := len(readLines(t, alertPath)); n != 0 {
+	testkit.WaitFor(t, "the first flows scored", func() bool { return len(testkit.ReadEve(t, flowPath)) == 5 })
+	if n := len(testkit.ReadEve(t, alertPath)); n != 0 {
 		t.Fatalf("%d alerts at threshold 1000", n)
 	}
 
@@ -244,7 +236,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		if err := cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "the daemon to log "+logged, func() bool { return fileContains(logPath, logged) })
+		testkit.WaitFor(t, "the daemon to log "+logged, func() bool { return fileContains(logPath, logged) })
 	}
 	sections["detector"] = detector + "  threshold: 0.01\n"
 	writeConfig(t, dir, sections)
@@ -266,7 +258,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the daemon did not exit at the end of its input")
 	}
-	alerts := readLines(t, alertPath)
+	alerts := testkit.ReadEve(t, alertPath)
 	if len(alerts) != 4 {
 		t.Errorf("%d alerts after the reload, want the 4 later flows", len(alerts))
 	}
@@ -275,7 +267,7 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
 		}
 	}
-	if n := len(readLines(t, flowPath)); n != 9 {
+	if n := len(testkit.ReadEve(t, flowPath)); n != 9 {
 		t.Errorf("%d flow lines, want 9", n)
 	}
 	if fileContains(alertPath+".1", "event_type") {
@@ -283,19 +275,68 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 	}
 }
 
-// The reload check refuses what the loaded model cannot resolve.
-func TestDaemonCheckReload(t *testing.T) {
+// The reload refuses what the loaded model cannot resolve.
+func TestDaemonReloadRefusesWhatTheModelCannotResolve(t *testing.T) {
 	dir := t.TempDir()
-	d, err := startDaemon(daemonOptions{configPath: writeConfig(t, dir, nil), files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
+	path := writeConfig(t, dir, nil)
+	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.close()
-	bad := &config.Config{}
-	*bad = *d.holder.Current()
-	bad.Detector.Threshold, bad.Detector.AlertRate = 0, 0.005
+	writeConfig(t, dir, map[string]string{"detector": "  alert_rate: 0.005\n"})
 	var cerr *config.Error
-	if err := d.checkReload(bad); !errors.As(err, &cerr) || cerr.Path != "detector.alert_rate" {
-		t.Errorf("checkReload with an alert rate the model lacks: %v", err)
+	if _, err := d.prepareReload(); !errors.As(err, &cerr) || cerr.Path != "detector.alert_rate" {
+		t.Errorf("reload with an alert rate the model lacks: %v", err)
+	}
+}
+
+// TestDaemonRefusedReloadChangesNothing: a reload whose last step fails
+// (the new flow log cannot be opened) leaves every part as it was, though
+// the steps before it (threshold, allowlist, log level, a new daemon log
+// and a new alert log) would have worked, and leaves no file behind.
+func TestDaemonRefusedReloadChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.6\n",
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n  log_level: info\n",
+	})
+	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	before, beforeOut := d.pipeline.Policy(), d.logs.Outputs()
+	running := d.holder.Current()
+	blocked := filepath.Join(dir, "a-directory")
+	if err := os.Mkdir(blocked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, dir, map[string]string{
+		"detector":  "  model: " + trainedModelFile(t) + "\n  threshold: 0.9\n",
+		"allowlist": "  cidrs: [10.0.0.0/8]\n",
+		"output":    "  alert_log: other-alerts.json\n  flow_log: a-directory\n  log: other.log\n  log_level: debug\n  include_prefix: false\n",
+	})
+	d.reload()
+	after, afterOut := d.pipeline.Policy(), d.logs.Outputs()
+	if after.Threshold != before.Threshold || after.Allow != before.Allow || afterOut != beforeOut || d.flowLog != nil {
+		t.Errorf("a refused reload changed the policy or outputs: %+v %+v", after, afterOut)
+	}
+	if d.holder.Current() != running || d.log.level.Level() != zap.InfoLevel {
+		t.Error("a refused reload changed the configuration in effect or the log level")
+	}
+	for _, name := range []string{"other-alerts.json", "other.log"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s was left behind by the refused reload (%v)", name, err)
+		}
+	}
+	if testutil.ToFloat64(d.metrics.ReloadFailures) != 1 {
+		t.Error("the refusal was not counted")
+	}
+	if r, ok := d.holder.LastReload(); !ok || r.Err == nil || !strings.Contains(r.Err.Error(), "output.flow_log") {
+		t.Errorf("last reload %+v: want the flow log's error", r)
+	}
+	if !fileContains(filepath.Join(dir, "tlsentry.log"), "configuration reload refused") {
+		t.Error("the refusal was not logged to the running daemon log")
 	}
 }

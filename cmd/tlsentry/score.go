@@ -6,21 +6,25 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	var in inputFlags
 	in.register(fs)
-	modelPath := fs.String("model", "", "model file (default: the embedded default model)")
-	threshold := fs.Float64("threshold", 0, "alert threshold (default: the model's)")
+	modelPath := fs.String("model", "", "model file (default: the configuration's, else the embedded default model)")
+	threshold := fs.Float64("threshold", 0, "alert threshold (default: the configuration's, else the model's)")
+	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration file, as `run` does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry score -r FILE [-r FILE ...] [-model MODEL] [-threshold X] [-w OUT]\n\nThe flow records of `tlsentry flows`, each with an anomaly object: model, score, threshold, alert.")
+		fmt.Fprintln(stderr, "usage: tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]\n\nThe flow records of `tlsentry flows`, each with an anomaly object: model, score, threshold, alert.\nVerdicts are given as `run` gives them: threshold, then the allowlist of -config.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -28,9 +32,11 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(in.files) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: score needs at least one -r FILE", errUsage)
 	}
-	m, t, err := loadModel(*modelPath, *threshold)
+	if err := in.check("score"); err != nil {
+		return err
+	}
+	m, pol, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
 		return err
 	}
@@ -38,17 +44,65 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	records := sensor.NewRecordWriter(w, true, tlsparse.NewCertCache(certCacheSize),
-		&sensor.Scoring{NewScorer: m.NewScorer, Model: m.Name(), Threshold: t})
-	readErr := readFlows(ctx, "score", &in, newRecordSink(records, in.workers), stderr)
-	writeErr := records.Close()
+	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
+		Sink: pipeline.NewRecordSink(w, m.Name())}
+	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
-	return errors.Join(readErr, writeErr, closeErr)
+	return errors.Join(readErr, closeErr)
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// scoringPolicy loads the model and builds the verdict policy of an
+// offline command: from the daemon's configuration file when one is
+// given (its model, threshold or alert rate, allowlist), with the flags
+// taking precedence; else the model file or the embedded default, at its
+// own threshold.
+func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet bool) (*detector.Model, *verdict.Policy, error) {
+	if thresholdSet {
+		if err := verdict.CheckThreshold(threshold); err != nil {
+			return nil, nil, fmt.Errorf("%w: -threshold: %w", errUsage, err)
+		}
+	}
+	cfg := config.Default()
+	if configPath != "" {
+		var err error
+		if cfg, err = config.Load(configPath); err != nil {
+			return nil, nil, err
+		}
+	}
+	if modelPath != "" {
+		cfg.Detector.Model = modelPath
+	}
+	m, err := loadConfiguredModel(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol := &verdict.Policy{Threshold: threshold}
+	if !thresholdSet {
+		if pol.Threshold, _, err = cfg.ResolveThreshold(m.File.Meta); err != nil {
+			return nil, nil, err
+		}
+	}
+	if pol.Allow, err = allowlist.New(cfg.Allowlist); err != nil {
+		return nil, nil, err
+	}
+	return m, pol, nil
 }
 
 // loadModel loads the named model file, or the embedded default, and
 // returns it with the threshold to use: threshold if set, else the model's.
 func loadModel(path string, threshold float64) (*detector.Model, float64, error) {
+	if threshold != 0 {
+		if math.IsNaN(threshold) || threshold < 0 {
+			return nil, 0, fmt.Errorf("%w: -threshold %v: must be more than 0", errUsage, threshold)
+		}
+	}
 	load := detector.Default
 	if path != "" {
 		load = func() (*detector.Model, error) { return detector.LoadFile(path) }

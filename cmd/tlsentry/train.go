@@ -15,6 +15,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -38,8 +39,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
 	fs.StringVar(&live.ports, "ports", "443", "with -i: watched TCP server ports, comma-separated")
-	fs.IntVar(&live.maxFlows, "max-flows", 200000, "with -i: stop learning after this many flows")
-	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers (0: the capture's default)")
+	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
+	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
+	var table tableFlags
+	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	fs.Usage = func() {
@@ -72,7 +75,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		report(p)
 	}
 
-	flows, loadErr := trainingFlows(ctx, files, &live, stderr)
+	tableCfg, err := table.config()
+	if err != nil {
+		return err
+	}
+	flows, loadErr := trainingFlows(ctx, files, tableCfg, &live, stderr)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -111,11 +118,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // trainingFlows reads the flows of the capture files, or captures them
 // live when an interface is given.
-func trainingFlows(ctx context.Context, files []string, live *liveLearning, stderr io.Writer) ([]*flow.Flow, error) {
+func trainingFlows(ctx context.Context, files []string, table flow.Config, live *liveLearning, stderr io.Writer) ([]*flow.Flow, error) {
 	if live.iface != "" {
-		return live.captureFlows(ctx, stderr)
+		return live.captureFlows(ctx, table, stderr)
 	}
-	set, err := dataset.Load(ctx, files, flow.Config{})
+	set, err := pipeline.LoadFlows(ctx, files, table)
 	flows := make([]*flow.Flow, len(set))
 	for i := range set {
 		flows[i] = set[i].Flow

@@ -8,8 +8,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/image"
-	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
 // synthImages makes n TLS-like images: a fixed record header, a noisy byte
@@ -96,26 +95,21 @@ func trainedWeights(t testing.TB) *Weights {
 	return trained.w
 }
 
-// sampleFlowImages reads testdata/sample.pcap into flows and returns the
-// image of each flow's prefix.
+// sampleFlowImages makes a few real flows of several kinds (TLS and not)
+// and returns the image of each flow's prefix.
 func sampleFlowImages(t testing.TB) [][]float32 {
 	t.Helper()
 	var imgs [][]float32
-	table, err := flow.NewTable(flow.Config{}, func(f *flow.Flow) {
-		img := make([]float32, Pixels)
-		image.Fill(img, f.Prefix)
-		imgs = append(imgs, img)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := sensor.FileReader{Decoder: sensor.NewDecoder(), Flows: table}
-	if err := r.ReadFiles(context.Background(), []string{"../../testdata/sample.pcap"}); err != nil {
-		t.Fatal(err)
-	}
-	table.Flush()
-	if len(imgs) == 0 {
-		t.Fatal("no flows in sample.pcap")
+	for _, kind := range []string{labset.Benign, labset.NonTLSSSH, labset.NonTLSRandom, labset.LegacyTLS10} {
+		flows, err := labset.Flows(context.Background(), kind, 2, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range flows {
+			img := make([]float32, Pixels)
+			image.Fill(img, f.Prefix)
+			imgs = append(imgs, img)
+		}
 	}
 	return imgs
 }

@@ -1,32 +1,12 @@
 package dataset
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 
-	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/internal/testdata"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
-
-func TestLoadSample(t *testing.T) {
-	flows, err := Load(context.Background(), []string{"../../testdata/sample.pcap"}, flow.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(flows) != 7 {
-		t.Fatalf("%d flows, want 7", len(flows))
-	}
-	for _, f := range flows {
-		if len(f.Prefix) == 0 || f.Source != "../../testdata/sample.pcap" {
-			t.Errorf("flow %d: prefix %d source %q", f.ID, len(f.Prefix), f.Source)
-		}
-	}
-	if _, err := Load(context.Background(), []string{"missing.pcap"}, flow.Config{}); err == nil {
-		t.Error("missing file: no error")
-	}
-}
 
 func TestSplitIsStableAndAboutOneFifth(t *testing.T) {
 	var files []string
@@ -40,9 +20,9 @@ func TestSplitIsStableAndAboutOneFifth(t *testing.T) {
 	if HeldOut("/a/x.pcap") != HeldOut("/b/c/x.pcap") {
 		t.Error("the split depends on the folder")
 	}
-	if dir, ok := testdata.Dir(); ok {
+	if dir, ok := sharedpcaps.Dir(); ok {
 		var shared []string
-		for _, c := range testdata.Captures(t) {
+		for _, c := range sharedpcaps.Captures(t) {
 			shared = append(shared, filepath.Join(dir, c))
 		}
 		tr, ho := Split(shared)

@@ -26,6 +26,14 @@ const (
 	ExtRenegotiationInfo    uint16 = 0xff01
 )
 
+// quic_transport_parameters: RFC 9001 section 8.2 (QUIC v1, v2 and draft
+// 33 on), and the codepoint of earlier drafts, which Google's T05x and
+// Facebook's mvfst kept. Only QUIC clients send them.
+const (
+	ExtQUICTransportParameters      uint16 = 0x0039
+	ExtQUICTransportParametersDraft uint16 = 0xffa5
+)
+
 // hasExtension reports whether exts holds an extension of type t.
 func hasExtension(exts []Extension, t uint16) bool {
 	for _, e := range exts {

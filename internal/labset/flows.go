@@ -3,33 +3,32 @@ package labset
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
-// Flows makes n conversations of a kind and returns them as the flow
-// table hands them out, through a capture file in a temporary directory:
-// for tests that want real flows without keeping captures around.
+// Flows makes n conversations of a kind and returns them as a flow table
+// hands them out: for tests that want real flows without a capture file.
+// The generated Ethernet frames are decoded as a capture's would be.
 func Flows(ctx context.Context, kind string, n int, seed uint64) ([]*flow.Flow, error) {
-	dir, err := os.MkdirTemp("", "labset-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path, err := WriteSet(ctx, dir, kind, n, seed)
+	pkts, err := Packets(ctx, kind, n, seed)
 	if err != nil {
 		return nil, err
 	}
 	var out []*flow.Flow
-	table, err := flow.NewTable(flow.Config{}, func(f *flow.Flow) { out = append(out, f) })
+	table, err := flow.NewTable(flow.DefaultConfig(), func(f *flow.Flow) { out = append(out, f) })
 	if err != nil {
 		return nil, err
 	}
-	r := &sensor.FileReader{Decoder: sensor.NewDecoder(), Flows: table}
-	if err := r.ReadFiles(ctx, []string{path}); err != nil {
-		return nil, fmt.Errorf("labset %s: %w", kind, err)
+	dec := decode.NewDecoder()
+	var seg flow.Segment
+	for i, p := range pkts {
+		if why := dec.Decode(decode.LinkEthernet, p.Data, &seg); why != decode.SkipNone {
+			return nil, fmt.Errorf("labset %s: packet %d does not decode: %v", kind, i+1, why)
+		}
+		seg.Time = p.Time.UnixNano()
+		table.Process(&seg)
 	}
 	table.Flush()
 	return out, nil

@@ -162,9 +162,20 @@ func randomBytes(r *rand.Rand, n int) []byte {
 // WriteSet writes n flows of a kind to DIR/KIND.pcap, each from its own
 // client address to a server on port 443, and returns the path.
 func WriteSet(ctx context.Context, dir, kind string, n int, seed uint64) (string, error) {
-	convs, err := Conversations(ctx, kind, n, seed)
+	pkts, err := Packets(ctx, kind, n, seed)
 	if err != nil {
 		return "", err
+	}
+	path := filepath.Join(dir, kind+".pcap")
+	return path, capgen.WriteFile(path, pkts)
+}
+
+// Packets makes n conversations of a kind as the packets of a capture, in
+// time order (what WriteSet writes).
+func Packets(ctx context.Context, kind string, n int, seed uint64) ([]capgen.Packet, error) {
+	convs, err := Conversations(ctx, kind, n, seed)
+	if err != nil {
+		return nil, err
 	}
 	r := rand.New(rand.NewPCG(seed, 0x706b74))
 	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
@@ -180,10 +191,9 @@ func WriteSet(ctx context.Context, dir, kind string, n int, seed uint64) (string
 		}
 		pkts, err := spec.Packets(conv)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		flows = append(flows, pkts)
 	}
-	path := filepath.Join(dir, kind+".pcap")
-	return path, capgen.WriteFile(path, capgen.Merge(flows...))
+	return capgen.Merge(flows...), nil
 }

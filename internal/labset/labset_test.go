@@ -1,15 +1,20 @@
 package labset
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/sensor"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
-// TestKindsLookAsLabelled writes a few flows of every kind and checks the
+// TestKindsLookAsLabelled makes a few flows of every kind and checks the
 // sensor sees what the label says.
 func TestKindsLookAsLabelled(t *testing.T) {
 	want := map[string]func(h appProto) bool{
@@ -23,21 +28,16 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		OddCiphersNoSNI: func(h appProto) bool { return !h.sni && h.version == "TLS 1.2" },
 		SelfSigned:      func(h appProto) bool { return h.selfSigned },
 	}
-	dir := t.TempDir()
 	for kind, ok := range want {
-		path, err := WriteSet(context.Background(), dir, kind, 4, 1)
+		flows, err := Flows(context.Background(), kind, 4, 1)
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
-		if filepath.Base(path) != kind+".pcap" {
-			t.Errorf("%s written to %s", kind, path)
+		if len(flows) != 4 {
+			t.Fatalf("%s: %d flows, want 4", kind, len(flows))
 		}
-		seen := read(t, path)
-		if len(seen) != 4 {
-			t.Fatalf("%s: %d flows, want 4", kind, len(seen))
-		}
-		for _, h := range seen {
-			if !ok(h) {
+		for _, f := range flows {
+			if h := look(f); !ok(h) {
 				t.Errorf("%s: flow looks like %+v", kind, h)
 			}
 		}
@@ -47,27 +47,59 @@ func TestKindsLookAsLabelled(t *testing.T) {
 	}
 }
 
+// TestWriteSet: the capture file holds the packets Packets makes.
+func TestWriteSet(t *testing.T) {
+	ctx := context.Background()
+	path, err := WriteSet(ctx, t.TempDir(), NonTLSHTTP, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(path) != NonTLSHTTP+".pcap" {
+		t.Errorf("written to %s", path)
+	}
+	pkts, err := Packets(ctx, NonTLSHTTP, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		data, _, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(pkts) || !bytes.Equal(data, pkts[n].Data) {
+			t.Fatalf("packet %d differs from Packets'", n+1)
+		}
+		n++
+	}
+	if n != len(pkts) {
+		t.Errorf("%d packets in the file, want %d", n, len(pkts))
+	}
+}
+
 type appProto struct {
 	proto, version, parseErr string
 	sni, selfSigned          bool
 }
 
-func read(t *testing.T, path string) []appProto {
-	t.Helper()
-	var out []appProto
-	table, _ := flow.NewTable(flow.Config{}, func(f *flow.Flow) {
-		h := sensor.ParseHandshake(f, nil)
-		a := appProto{proto: h.AppProto}
-		if r := sensor.NewTLSRecord(h); r != nil {
-			a.version, a.parseErr, a.sni = r.Version, r.ParseError, r.SNI != ""
-			a.selfSigned = r.SelfSigned != nil && *r.SelfSigned
-		}
-		out = append(out, a)
-	})
-	r := &sensor.FileReader{Decoder: sensor.NewDecoder(), Flows: table}
-	if err := r.ReadFiles(context.Background(), []string{path}); err != nil {
-		t.Fatal(err)
+func look(f *flow.Flow) appProto {
+	h := tlsparse.FromFlow(f, nil)
+	a := appProto{proto: h.AppProto}
+	if r := eve.NewTLSRecord(h); r != nil {
+		a.version, a.parseErr, a.sni = r.Version, r.ParseError, r.SNI != ""
+		a.selfSigned = r.SelfSigned != nil && *r.SelfSigned
 	}
-	table.Flush()
-	return out
+	return a
 }

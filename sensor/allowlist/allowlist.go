@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-
-	"github.com/tlsentry/tlsentry/sensor/config"
 )
 
 // Reasons a flow is allowed, as Match reports them: a small fixed set, fit
@@ -43,9 +41,9 @@ type List struct {
 	v4Lens, v6Lens []int
 }
 
-// New compiles cfg, checking its entries first (config.Allowlist.Validate:
+// New compiles cfg, checking its entries first (Config.Validate:
 // the same rules and messages as loading a file).
-func New(cfg config.Allowlist) (*List, error) {
+func New(cfg Config) (*List, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("allowlist: %w", err)
 	}
@@ -65,7 +63,7 @@ func New(cfg config.Allowlist) (*List, error) {
 	}
 	l.prefixes = make(map[netip.Prefix]struct{}, len(cfg.CIDRs))
 	for _, s := range cfg.CIDRs {
-		p, err := config.ParsePrefix(s)
+		p, err := ParsePrefix(s)
 		if err != nil { // Validate has already refused it
 			return nil, fmt.Errorf("allowlist: %w", err)
 		}

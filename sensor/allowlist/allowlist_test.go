@@ -4,13 +4,11 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-
-	"github.com/tlsentry/tlsentry/sensor/config"
 )
 
 func testList(t *testing.T) *List {
 	t.Helper()
-	l, err := New(config.Allowlist{
+	l, err := New(Config{
 		SNISuffixes: []string{"example.com", "Update.Microsoft.COM.", "internal", "example.com"},
 		JA3:         []string{"E7D705A3286E19EA42F587B344EE6865"},
 		JA4:         []string{"t13d1516h2_8daaf6152771_B186095E22B6"},
@@ -84,7 +82,7 @@ func TestEmptyAndNil(t *testing.T) {
 	if _, ok := nilList.Match(f); ok || nilList.Len() != 0 {
 		t.Error("nil list matched")
 	}
-	empty, err := New(config.Allowlist{})
+	empty, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +96,9 @@ func TestEmptyAndNil(t *testing.T) {
 }
 
 func TestNewRefusesBadEntries(t *testing.T) {
-	_, err := New(config.Allowlist{CIDRs: []string{"10.0.0.1/8"}, JA4: []string{"nope"}})
-	want := "allowlist: allowlist.ja4[0]: \"nope\" is not a JA4 fingerprint (like t13d1516h2_8daaf6152771_b186095e22b6)\n" +
-		"allowlist.cidrs[0]: \"10.0.0.1/8\" has bits set after the prefix length (did you mean 10.0.0.0/8, or 10.0.0.1 alone?)"
+	_, err := New(Config{CIDRs: []string{"10.0.0.1/8"}, JA4: []string{"nope"}})
+	want := "allowlist: JA4[0]: \"nope\" is not a JA4 fingerprint (like t13d1516h2_8daaf6152771_b186095e22b6)\n" +
+		"CIDRs[0]: \"10.0.0.1/8\" has bits set after the prefix length (did you mean 10.0.0.0/8, or 10.0.0.1 alone?)"
 	if err == nil || err.Error() != want {
 		t.Errorf("New = %v\nwant %s", err, want)
 	}
@@ -118,7 +116,7 @@ func TestReasonsAreFixed(t *testing.T) {
 // the network, is matched without a panic, and that a name matches exactly
 // when it or a name above it is listed.
 func FuzzMatch(f *testing.F) {
-	l, err := New(config.Allowlist{SNISuffixes: []string{"example.com"}, JA3: []string{"e7d705a3286e19ea42f587b344ee6865"}})
+	l, err := New(Config{SNISuffixes: []string{"example.com"}, JA3: []string{"e7d705a3286e19ea42f587b344ee6865"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -137,7 +135,7 @@ func FuzzMatch(f *testing.F) {
 }
 
 func BenchmarkMatch(b *testing.B) {
-	cfg := config.Allowlist{}
+	cfg := Config{}
 	for i := range 200 {
 		cfg.SNISuffixes = append(cfg.SNISuffixes, "site"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+".example")
 	}

@@ -20,7 +20,7 @@ func TestBadConfigs(t *testing.T) {
 		{"bad-duration.yaml", "testdata/bad-duration.yaml:2: flow.idle_timeout: \"5x\" is not a duration (like 250ms, 90s, 5m or 2h)"},
 		{"bad-float.yaml", "testdata/bad-float.yaml:2: detector.threshold: \"high\" is not a number"},
 		{"bad-int.yaml", "testdata/bad-int.yaml:2: capture.workers: \"many\" is not an integer"},
-		{"block-size.yaml", "testdata/block-size.yaml:2: capture.block_size_kb: 1000 is not a power of two from 4 to 16384"},
+		{"block-size.yaml", "testdata/block-size.yaml:2: capture.block_size_kb: 1000 KiB is not a power of two from the page size (4 KiB) to 64 MiB"},
 		{"cidr-bad.yaml", "testdata/cidr-bad.yaml:4: allowlist.cidrs[1]: \"10.0.0.0/33\" is not an address or CIDR prefix (like 10.0.0.0/8 or 2001:db8::/32)"},
 		{"cidr-hostbits.yaml", "testdata/cidr-hostbits.yaml:2: allowlist.cidrs[0]: \"192.168.1.7/16\" has bits set after the prefix length (did you mean 192.168.0.0/16, or 192.168.1.7 alone?)"},
 		{"duration-no-unit.yaml", "testdata/duration-no-unit.yaml:2: flow.max_age: \"120\" is not a duration (like 250ms, 90s, 5m or 2h)"},
@@ -37,7 +37,7 @@ func TestBadConfigs(t *testing.T) {
 		{"long-duration.yaml", "testdata/long-duration.yaml:2: flow.max_age: 48h is out of range (1s-24h)"},
 		{"multiple.yaml", strings.Join([]string{
 			"testdata/multiple.yaml:2: capture.ports[0]: 0 is not a port (1-65535)",
-			"testdata/multiple.yaml:3: capture.workers: 0 is out of range (1-64)",
+			"testdata/multiple.yaml:3: capture.workers: 0 is out of range (1-256)",
 			`testdata/multiple.yaml:5: flow.idle_timeout: "soon" is not a duration (like 250ms, 90s, 5m or 2h)`,
 			"testdata/multiple.yaml:7: detector.batch_size: 0 is out of range (1-65536)",
 			"testdata/multiple.yaml:8: detector.bogus: unknown key",
@@ -52,7 +52,7 @@ func TestBadConfigs(t *testing.T) {
 		{"quoted-int.yaml", "testdata/quoted-int.yaml:2: capture.ports[0]: \"443\" is not an integer"},
 		{"repeated-key.yaml", "testdata/repeated-key.yaml:4: capture.ports: key repeated (first set at line 2)"},
 		{"repeated-section.yaml", "testdata/repeated-section.yaml:3: flow: key repeated (first set at line 1)"},
-		{"ring-blocks.yaml", "testdata/ring-blocks.yaml:2: capture.ring_size_mb: 1 MB is not a whole number of 2048 KB blocks (capture.block_size_kb)"},
+		{"ring-blocks.yaml", "testdata/ring-blocks.yaml:2: capture.ring_size_mb: 1 is out of range (4-2048)"},
 		{"root-list.yaml", "testdata/root-list.yaml:1: want a mapping of sections (sensor, capture, ...), got a list"},
 		{"section-list.yaml", "testdata/section-list.yaml:2: capture: want a mapping of keys, got a list"},
 		{"sni-bad.yaml", "testdata/sni-bad.yaml:4: allowlist.sni_suffixes[1]: \"exa mple.com\" is not a domain name (' ' is not allowed)"},
@@ -66,7 +66,14 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown-far.yaml", "testdata/unknown-far.yaml:2: output.colour: unknown key"},
 		{"unknown-nested.yaml", "testdata/unknown-nested.yaml:3: flow.idle_timout: unknown key (did you mean idle_timeout?)"},
 		{"unknown-top.yaml", "testdata/unknown-top.yaml:2: captur: unknown key (did you mean capture?)"},
-		{"workers-range.yaml", "testdata/workers-range.yaml:2: capture.workers: 65 is out of range (1-64)"},
+		{"workers-range.yaml", "testdata/workers-range.yaml:2: capture.workers: 300 is out of range (1-256)"},
+		// Values the config once passed and the owners (afpacket, evelog, bpf, flow) refused at run:
+		{"block-timeout-long.yaml", "testdata/block-timeout-long.yaml:2: capture.block_timeout: 1s is out of range (1ms-50ms)"},
+		{"ring-too-big.yaml", "testdata/ring-too-big.yaml:2: capture.ring_size_mb: 4096 is out of range (2-2048)"},
+		{"bpf-budget-small.yaml", "testdata/bpf-budget-small.yaml:2: capture.bpf_budget_bytes: 8192 is less than the flow table keeps per direction (17408: the 1024-byte prefix plus flow.handshake_limit 16384); the filter would keep handshake bytes in the kernel"},
+		{"rotate-no-backups.yaml", "testdata/rotate-no-backups.yaml:3: output.max_backups: must be at least 1 when files rotate (by size or by age)"},
+		{"scan-limit-zero.yaml", "testdata/scan-limit-zero.yaml:2: flow.scan_limit: 0 is out of range (1-1048576)"},
+		{"scoring-workers.yaml", "testdata/scoring-workers.yaml:2: detector.scoring_workers: 65 is out of range (1-64)"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -1,24 +1,30 @@
 package config
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"time"
 
+	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
 // Config is the sensor's whole configuration. The yaml tags are the key
 // names; fields tagged reload:"hot" take effect on reload, the others only
 // on restart (see Diff).
 type Config struct {
-	Sensor    Sensor    `yaml:"sensor"`
-	Capture   Capture   `yaml:"capture"`
-	Flow      Flow      `yaml:"flow"`
-	Detector  Detector  `yaml:"detector"`
-	Allowlist Allowlist `yaml:"allowlist"`
-	Output    Output    `yaml:"output"`
-	Metrics   Metrics   `yaml:"metrics"`
+	Sensor    Sensor           `yaml:"sensor"`
+	Capture   Capture          `yaml:"capture"`
+	Flow      flow.Config      `yaml:"flow"`
+	Detector  Detector         `yaml:"detector"`
+	Allowlist allowlist.Config `yaml:"allowlist"`
+	Output    Output           `yaml:"output"`
+	Metrics   Metrics          `yaml:"metrics"`
 
 	// src locates keys in the file the config came from, so that errors
 	// found after parsing still name a line. Nil for a Config built in code.
@@ -30,11 +36,13 @@ type Sensor struct {
 	Name string `yaml:"name" reload:"hot"` // default: the host name
 }
 
-// Capture is where packets come from.
+// Capture is where packets come from. Its bounds are those of
+// afpacket.Config (the sockets) and bpf.Config (the filter), which it
+// converts to (AFPacket, Filter).
 type Capture struct {
 	Interfaces []string `yaml:"interfaces"`   // live capture needs at least one
 	Ports      []int    `yaml:"ports"`        // watched TCP ports, 1-65535, no repeats
-	Workers    int      `yaml:"workers"`      // capture sockets and flow tables, 1-64
+	Workers    int      `yaml:"workers"`      // capture sockets and flow tables per interface
 	RingSizeMB int      `yaml:"ring_size_mb"` // AF_PACKET ring per worker
 	// BlockSizeKB is the TPACKET_V3 block size, a power of two; the ring is
 	// a whole number of blocks.
@@ -49,32 +57,8 @@ type Capture struct {
 	BPFBudgetBytes int  `yaml:"bpf_budget_bytes"`
 }
 
-// Flow bounds the flow tables: the fields of flow.Config.
-type Flow struct {
-	MaxFlows       int           `yaml:"max_flows"`
-	IdleTimeout    time.Duration `yaml:"idle_timeout"`
-	MaxAge         time.Duration `yaml:"max_age"`
-	ClosedTimeout  time.Duration `yaml:"closed_timeout"`
-	HandshakeLimit int           `yaml:"handshake_limit"`
-	ScanLimit      int           `yaml:"scan_limit"`
-	MaxPending     int           `yaml:"max_pending"`
-}
-
-// TableConfig is f as the flow package takes it. MaxFlows is the bound
-// for all tables together, as flow.NewSharded divides it.
-func (f Flow) TableConfig() flow.Config {
-	return flow.Config{
-		MaxFlows:       f.MaxFlows,
-		IdleTimeout:    f.IdleTimeout,
-		MaxAge:         f.MaxAge,
-		ClosedTimeout:  f.ClosedTimeout,
-		HandshakeLimit: f.HandshakeLimit,
-		ScanLimit:      f.ScanLimit,
-		MaxPending:     f.MaxPending,
-	}
-}
-
-// Detector is the model and how flows reach it.
+// Detector is the model and how flows reach it; the batch and queue
+// settings are a pipeline.Tuning (Tuning).
 type Detector struct {
 	Model string `yaml:"model"` // model file; empty: the embedded default
 	// Threshold overrides the model's alert threshold; AlertRate instead
@@ -88,18 +72,8 @@ type Detector struct {
 	ScoringWorkers int           `yaml:"scoring_workers"` // scorers working in parallel
 }
 
-// Allowlist names flows that are never alerted on. Entries keep the text
-// of the file; package allowlist compiles them.
-type Allowlist struct {
-	// SNISuffixes match a server name and all names below it, by whole
-	// labels, ignoring case and a trailing dot.
-	SNISuffixes []string `yaml:"sni_suffixes" reload:"hot"`
-	JA3         []string `yaml:"ja3" reload:"hot"`   // JA3 hashes, 32 hex digits
-	JA4         []string `yaml:"ja4" reload:"hot"`   // JA4 fingerprints
-	CIDRs       []string `yaml:"cidrs" reload:"hot"` // a flow with either end inside is allowed
-}
-
-// Output is where alerts and the sensor's own log go.
+// Output is where alerts and the sensor's own log go; the rotation
+// settings are an evelog.Rotation (Rotation).
 type Output struct {
 	AlertLog string `yaml:"alert_log" reload:"hot"` // JSON lines, one alert each
 	FlowLog  string `yaml:"flow_log" reload:"hot"`  // every scored flow; empty: off
@@ -114,6 +88,51 @@ type Output struct {
 	Log           string        `yaml:"log" reload:"hot"`            // the daemon's own log; empty: stderr
 }
 
+// AFPacket is the capture on iface as package afpacket takes it.
+func (c Capture) AFPacket(iface string) afpacket.Config {
+	return afpacket.Config{
+		Interface:    iface,
+		Workers:      c.Workers,
+		RingBytes:    c.RingSizeMB << 20,
+		BlockSize:    c.BlockSizeKB << 10,
+		BlockTimeout: c.BlockTimeout,
+		Promiscuous:  c.Promiscuous,
+		TickInterval: afpacket.DefaultTickInterval,
+	}
+}
+
+// PortList is the watched ports as 16-bit numbers (validated: 1-65535).
+func (c Capture) PortList() []uint16 {
+	out := make([]uint16, len(c.Ports))
+	for i, p := range c.Ports {
+		out[i] = uint16(p)
+	}
+	return out
+}
+
+// Filter is the eBPF filter's configuration.
+func (c Capture) Filter() bpf.Config {
+	return bpf.Config{
+		Ports:        c.PortList(),
+		MapEntries:   clampUint32(c.BPFMapEntries),
+		ClientBudget: clampUint32(c.BPFBudgetBytes),
+		ServerBudget: clampUint32(c.BPFBudgetBytes),
+	}
+}
+
+// clampUint32 keeps an int inside uint32 (its bounds are checked after).
+func clampUint32(v int) uint32 { return uint32(min(max(v, 0), math.MaxUint32)) }
+
+// Tuning is the pipeline's batch, queue and worker settings.
+func (d Detector) Tuning() pipeline.Tuning {
+	return pipeline.Tuning{BatchSize: d.BatchSize, BatchTimeout: d.BatchTimeout, QueueSize: d.QueueSize, Workers: d.ScoringWorkers}
+}
+
+// Rotation is the alert and flow logs' rotation.
+func (o Output) Rotation() evelog.Rotation {
+	return evelog.Rotation{MaxBytes: int64(o.RotateSizeMB) << 20, MaxAge: o.RotateAge, MaxBackups: o.MaxBackups}
+}
+
 // Metrics is the Prometheus endpoint.
 type Metrics struct {
 	Listen string `yaml:"listen"` // host:port; empty: no metrics endpoint
@@ -121,9 +140,6 @@ type Metrics struct {
 
 // Log levels Output.LogLevel accepts.
 var LogLevels = []string{"debug", "info", "warn", "error"}
-
-// MaxWorkers bounds Capture.Workers and Detector.ScoringWorkers.
-const MaxWorkers = 64
 
 // Default returns the configuration a file with no keys gives: the host
 // name as sensor name, one capture worker per CPU (at most MaxWorkers),
@@ -134,34 +150,28 @@ func Default() *Config {
 	if err != nil || name == "" {
 		name = "tlsentry"
 	}
-	ft := flow.DefaultConfig()
+	ac := afpacket.DefaultConfig("")
+	bc := bpf.DefaultConfig()
+	tuning := pipeline.DefaultTuning()
 	return &Config{
 		Sensor: Sensor{Name: name},
 		Capture: Capture{
 			Ports:          []int{443},
-			Workers:        min(runtime.NumCPU(), MaxWorkers),
-			RingSizeMB:     64,
-			BlockSizeKB:    1024,
-			BlockTimeout:   10 * time.Millisecond,
-			Promiscuous:    true,
+			Workers:        min(runtime.NumCPU(), afpacket.MaxWorkers),
+			RingSizeMB:     ac.RingBytes >> 20,
+			BlockSizeKB:    ac.BlockSize >> 10,
+			BlockTimeout:   ac.BlockTimeout,
+			Promiscuous:    ac.Promiscuous,
 			BPF:            true,
-			BPFMapEntries:  1 << 17,
-			BPFBudgetBytes: 17408,
+			BPFMapEntries:  int(bc.MapEntries),
+			BPFBudgetBytes: int(bc.ClientBudget),
 		},
-		Flow: Flow{
-			MaxFlows:       ft.MaxFlows,
-			IdleTimeout:    ft.IdleTimeout,
-			MaxAge:         ft.MaxAge,
-			ClosedTimeout:  ft.ClosedTimeout,
-			HandshakeLimit: ft.HandshakeLimit,
-			ScanLimit:      ft.ScanLimit,
-			MaxPending:     ft.MaxPending,
-		},
+		Flow: flow.DefaultConfig(),
 		Detector: Detector{
-			BatchSize:      256,
-			BatchTimeout:   100 * time.Millisecond,
-			QueueSize:      4096,
-			ScoringWorkers: 1,
+			BatchSize:      tuning.BatchSize,
+			BatchTimeout:   tuning.BatchTimeout,
+			QueueSize:      tuning.QueueSize,
+			ScoringWorkers: tuning.Workers,
 		},
 		Output: Output{
 			AlertLog:      "/var/log/tlsentry/alerts.json",

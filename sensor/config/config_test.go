@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/allowlist"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -23,11 +25,11 @@ func TestDefaultIsValid(t *testing.T) {
 	if d.Sensor.Name == "" {
 		t.Error("default sensor name is empty")
 	}
-	if want := min(runtime.NumCPU(), MaxWorkers); d.Capture.Workers != want {
+	if want := min(runtime.NumCPU(), afpacket.MaxWorkers); d.Capture.Workers != want {
 		t.Errorf("default workers = %d, want %d", d.Capture.Workers, want)
 	}
-	if d.Flow.TableConfig() != flow.DefaultConfig() {
-		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow.TableConfig(), flow.DefaultConfig())
+	if d.Flow != flow.DefaultConfig() {
+		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow, flow.DefaultConfig())
 	}
 	err := d.ValidateLive()
 	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface" {
@@ -91,7 +93,7 @@ capture:
   workers: 8
   ring_size_mb: 256
   block_size_kb: 2048
-  block_timeout: 1500us
+  block_timeout: 2ms
   promiscuous: false
   bpf: false
   bpf_map_entries: 1_000_000
@@ -102,7 +104,7 @@ flow: &flow
   max_age: 1h30m
   closed_timeout: 5s
   handshake_limit: 512
-  scan_limit: 0
+  scan_limit: 1
   max_pending: 1500
 detector:
   model: /etc/tlsentry/site.model
@@ -122,7 +124,7 @@ output:
   stdout: true
   rotate_size_mb: 0
   rotate_age: 24h
-  max_backups: 0
+  max_backups: 3
   include_prefix: false
   log_level: debug
   log: /var/log/tlsentry/tlsentry.log
@@ -137,25 +139,25 @@ metrics:
 		Sensor: Sensor{Name: "dmz-1"},
 		Capture: Capture{
 			Interfaces: []string{"eth1", "ens3f0"}, Ports: []int{443, 8443, 7089}, Workers: 8,
-			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 1500 * time.Microsecond,
+			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 2 * time.Millisecond,
 			BPFMapEntries: 1000000, BPFBudgetBytes: 4096,
 		},
-		Flow: Flow{
+		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
-			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 0, MaxPending: 1500,
+			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
 		},
 		Detector: Detector{
 			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,
 			BatchTimeout: 20 * time.Millisecond, QueueSize: 100, ScoringWorkers: 4,
 		},
-		Allowlist: Allowlist{
+		Allowlist: allowlist.Config{
 			SNISuffixes: []string{"Example.COM.", "windowsupdate.com"},
 			JA3:         []string{"E7D705A3286E19EA42F587B344EE6865"},
 			JA4:         []string{"t13d1516h2_8daaf6152771_b186095e22b6"},
 			CIDRs:       []string{"10.0.0.0/8", "2001:db8::/32", "192.0.2.1"},
 		},
 		Output: Output{
-			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour,
+			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",
 		},
 	}

@@ -3,10 +3,16 @@ package config
 import (
 	"fmt"
 	"net"
+	"reflect"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // Validate checks every value of c against its range and the values
@@ -41,38 +47,13 @@ func (c *Config) set(path string) bool {
 
 func (c *Config) check(l *errorList) {
 	checkSensor(l, c.Sensor)
-	checkCapture(l, c.Capture)
-	checkFlow(l, c.Flow)
+	c.checkCapture(l)
+	l.owner(c.Flow.Validate(), keysOf("flow", reflect.TypeFor[flow.Config]()))
 	c.checkDetector(l)
-	checkAllowlist(l, c.Allowlist)
-	checkOutput(l, c.Output)
+	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
+	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
-}
-
-// intRange checks lo <= v <= hi.
-func intRange(l *errorList, path string, v, lo, hi int) {
-	if v < lo || v > hi {
-		l.add(path, "%d is out of range (%d-%d)", v, lo, hi)
-	}
-}
-
-// durationRange checks lo <= v <= hi.
-func durationRange(l *errorList, path string, v, lo, hi time.Duration) {
-	if v < lo || v > hi {
-		l.add(path, "%s is out of range (%s-%s)", shortDuration(v), shortDuration(lo), shortDuration(hi))
-	}
-}
-
-// shortDuration writes 24h rather than 24h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+	c.crossCheck(l)
 }
 
 func checkSensor(l *errorList, s Sensor) {
@@ -86,23 +67,35 @@ func checkSensor(l *errorList, s Sensor) {
 	}
 }
 
-func checkCapture(l *errorList, c Capture) {
+// captureKeys maps afpacket.Config's and bpf.Config's fields to their
+// keys: the sizes are in MB and KB here, in bytes there.
+func captureKeys(cp Capture) map[string]key {
+	return map[string]key{
+		"Workers":      {path: "capture.workers"},
+		"RingBytes":    {path: "capture.ring_size_mb", scale: 1 << 20, value: cp.RingSizeMB},
+		"BlockSize":    {path: "capture.block_size_kb", scale: 1 << 10, value: cp.BlockSizeKB},
+		"BlockTimeout": {path: "capture.block_timeout"},
+		"Ports":        {}, // checked above, as the file has them
+		"MapEntries":   {path: "capture.bpf_map_entries"},
+		"ClientBudget": {path: "capture.bpf_budget_bytes"},
+		"ServerBudget": {}, // the same key as ClientBudget: said once
+	}
+}
+
+func (c *Config) checkCapture(l *errorList) {
+	cp := c.Capture
 	seenIf := map[string]bool{}
-	for i, name := range c.Interfaces {
+	for i, name := range cp.Interfaces {
 		p := fmt.Sprintf("capture.interfaces[%d]", i)
-		switch {
-		case !validInterfaceName(name):
-			l.add(p, "%q is not an interface name (1-15 characters, no '/', ':' or spaces)", name)
-		case seenIf[name]:
+		if msg := afpacket.InterfaceNameProblem(name); msg != "" {
+			l.add(p, "%q %s", name, msg)
+		} else if seenIf[name] {
 			l.add(p, "%q is listed twice", name)
 		}
 		seenIf[name] = true
 	}
-	if len(c.Ports) == 0 {
-		l.add("capture.ports", "at least one port is needed")
-	}
 	seenPort := map[int]bool{}
-	for i, port := range c.Ports {
+	for i, port := range cp.Ports {
 		p := fmt.Sprintf("capture.ports[%d]", i)
 		switch {
 		case port < 1 || port > 65535:
@@ -112,57 +105,22 @@ func checkCapture(l *errorList, c Capture) {
 		}
 		seenPort[port] = true
 	}
-	intRange(l, "capture.workers", c.Workers, 1, MaxWorkers)
-	intRange(l, "capture.ring_size_mb", c.RingSizeMB, 1, 4096)
-	bs := c.BlockSizeKB
-	switch {
-	case bs < 4 || bs > 16384 || bs&(bs-1) != 0:
-		l.add("capture.block_size_kb", "%d is not a power of two from 4 to 16384", bs)
-	case c.RingSizeMB >= 1 && (c.RingSizeMB<<10)%bs != 0:
-		l.add("capture.ring_size_mb", "%d MB is not a whole number of %d KB blocks (capture.block_size_kb)", c.RingSizeMB, bs)
+	keys := captureKeys(cp)
+	if len(cp.Ports) == 0 {
+		l.add("capture.ports", "at least one port is needed")
 	}
-	durationRange(l, "capture.block_timeout", c.BlockTimeout, time.Millisecond, 10*time.Second)
-	intRange(l, "capture.bpf_map_entries", c.BPFMapEntries, 1024, 1<<24)
-	intRange(l, "capture.bpf_budget_bytes", c.BPFBudgetBytes, 1024, 1<<24)
+	l.owner(cp.AFPacket("").Validate(), keys)
+	l.owner(cp.Filter().Validate(), keys)
 }
 
-// validInterfaceName applies the kernel's dev_valid_name rules.
-func validInterfaceName(s string) bool {
-	if s == "" || len(s) > 15 || s == "." || s == ".." {
-		return false
-	}
-	return !strings.ContainsFunc(s, func(r rune) bool {
-		return r == '/' || r == ':' || unicode.IsSpace(r) || r < 0x20 || r >= 0x7f
-	})
-}
-
-func checkFlow(l *errorList, f Flow) {
-	before := len(l.errs) + l.more
-	intRange(l, "flow.max_flows", f.MaxFlows, 1, 1<<24)
-	durationRange(l, "flow.idle_timeout", f.IdleTimeout, time.Second, 24*time.Hour)
-	durationRange(l, "flow.max_age", f.MaxAge, time.Second, 24*time.Hour)
-	durationRange(l, "flow.closed_timeout", f.ClosedTimeout, time.Second, 24*time.Hour)
-	intRange(l, "flow.handshake_limit", f.HandshakeLimit, 512, 1<<20)
-	intRange(l, "flow.scan_limit", f.ScanLimit, 0, 1<<20)
-	intRange(l, "flow.max_pending", f.MaxPending, 1500, 1<<24)
-	// The flow package has the last word; its rules are within ours, so
-	// this only speaks if the two drift apart.
-	if len(l.errs)+l.more == before {
-		if err := f.TableConfig().Validate(); err != nil {
-			l.add("flow", "%v", err)
-		}
-	}
-}
-
-// MaxThreshold bounds detector.threshold: isolation forest scores are
-// below 1 and VAE reconstruction distances below 32 (sqrt of 1024 pixels).
-const MaxThreshold = 1000
+// MaxThreshold bounds detector.threshold (verdict.MaxThreshold).
+const MaxThreshold = verdict.MaxThreshold
 
 func (c *Config) checkDetector(l *errorList) {
 	d := c.Detector
 	tSet := d.Threshold != 0 || c.set("detector.threshold")
 	rSet := d.AlertRate != 0 || c.set("detector.alert_rate")
-	if tSet && !(d.Threshold > 0 && d.Threshold <= MaxThreshold) {
+	if tSet && verdict.CheckThreshold(d.Threshold) != nil {
 		l.add("detector.threshold", "%s is out of range (more than 0, at most %d; leave the key out for the model's)",
 			strconv.FormatFloat(d.Threshold, 'g', -1, 64), MaxThreshold)
 	}
@@ -176,13 +134,16 @@ func (c *Config) checkDetector(l *errorList) {
 	if strings.ContainsRune(d.Model, 0) {
 		l.add("detector.model", "%q is not a file path", d.Model)
 	}
-	intRange(l, "detector.batch_size", d.BatchSize, 1, 65536)
-	durationRange(l, "detector.batch_timeout", d.BatchTimeout, time.Millisecond, time.Minute)
-	intRange(l, "detector.queue_size", d.QueueSize, 1, 1<<20)
-	intRange(l, "detector.scoring_workers", d.ScoringWorkers, 1, MaxWorkers)
+	l.owner(d.Tuning().Validate(), map[string]key{
+		"BatchSize":    {path: "detector.batch_size"},
+		"BatchTimeout": {path: "detector.batch_timeout"},
+		"QueueSize":    {path: "detector.queue_size"},
+		"Workers":      {path: "detector.scoring_workers"},
+	})
 }
 
-func checkOutput(l *errorList, o Output) {
+func (c *Config) checkOutput(l *errorList) {
+	o := c.Output
 	switch {
 	case o.AlertLog == "" && !o.Stdout:
 		l.add("output.alert_log", "must not be empty unless output.stdout is true (alerts must go somewhere)")
@@ -199,9 +160,11 @@ func checkOutput(l *errorList, o Output) {
 			l.add(p.path, "%q is not a file path", p.v)
 		}
 	}
-	intRange(l, "output.rotate_size_mb", o.RotateSizeMB, 0, 1<<20)
-	durationRange(l, "output.rotate_age", o.RotateAge, 0, 366*24*time.Hour)
-	intRange(l, "output.max_backups", o.MaxBackups, 0, 10000)
+	l.owner(o.Rotation().Validate(), map[string]key{
+		"MaxBytes":   {path: "output.rotate_size_mb", scale: 1 << 20, value: o.RotateSizeMB},
+		"MaxAge":     {path: "output.rotate_age"},
+		"MaxBackups": {path: "output.max_backups"},
+	})
 	if !knownLevel(o.LogLevel) {
 		l.add("output.log_level", "%q is not a log level (debug, info, warn or error)", o.LogLevel)
 	}
@@ -232,5 +195,69 @@ func checkListen(l *errorList, path, addr string, emptyOK bool) {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		l.add(path, "%q: port %q is not a number from 1 to 65535", addr, port)
+	}
+}
+
+// crossCheck checks bounds that span packages: they are kept here, in one
+// place.
+func (c *Config) crossCheck(l *errorList) {
+	// The filter must pass what the flow table keeps of each direction:
+	// the prefix and the handshake.
+	need := flow.PrefixSize + c.Flow.HandshakeLimit
+	if c.Capture.BPF && c.Capture.BPFBudgetBytes < need && c.Capture.BPFBudgetBytes > 0 {
+		l.add("capture.bpf_budget_bytes", "%d is less than the flow table keeps per direction (%d: the %d-byte prefix plus flow.handshake_limit %d); the filter would keep handshake bytes in the kernel",
+			c.Capture.BPFBudgetBytes, need, flow.PrefixSize, c.Flow.HandshakeLimit)
+	}
+}
+
+// key is where an owner's field is in the file: its path, and for sizes
+// kept in bigger units here, the scale (bytes per unit) and the file's
+// value.
+type key struct {
+	path  string
+	scale int64
+	value any
+}
+
+// keysOf maps the fields of an owner's config type, embedded as section,
+// to their keys by their yaml tags.
+func keysOf(section string, t reflect.Type) map[string]key {
+	keys := map[string]key{}
+	for _, f := range fieldsOf(t) {
+		keys[t.Field(f.index).Name] = key{path: section + "." + f.key}
+	}
+	return keys
+}
+
+// owner adds the problems an owner's Validate found (*bounds.Error each)
+// at their keys, in the file's units. A field mapped to no path is left
+// out (said under another key).
+func (l *errorList) owner(err error, keys map[string]key) {
+	if err == nil {
+		return
+	}
+	fields := bounds.Fields(err)
+	if len(fields) == 0 {
+		l.add("", "%v", err)
+		return
+	}
+	for _, e := range fields {
+		name, index, _ := strings.Cut(e.Field, "[")
+		k, ok := keys[name]
+		if ok && k.path == "" {
+			continue
+		}
+		path := k.path
+		if !ok {
+			path = e.Field
+		} else if index != "" {
+			path += "[" + index
+		}
+		msg := e.Msg
+		if r := e.Range; r != nil && k.scale > 1 && k.value != nil {
+			lo := (r.Min + k.scale - 1) / k.scale
+			msg = fmt.Sprintf("%v is out of range (%d-%d)", k.value, lo, r.Max/k.scale)
+		}
+		l.add(path, "%s", msg)
 	}
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tlsentry/tlsentry/internal/sdnotify"
+	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// reload handles SIGHUP: build → validate → open → swap. The file is
+// loaded and checked, and everything its hot keys need is built and
+// opened (the policy, the daemon's log, the alert and flow logs); only
+// when all of that worked is it swapped in, in one step that cannot fail.
+// A refused reload changes nothing. Restart-only keys that changed are
+// logged as waiting for a restart.
+func (d *daemon) reload() {
+	d.notify(sdnotify.Reloading())
+	defer d.notify(sdnotify.Ready)
+	hot, restart, err := d.tryReload()
+	d.metrics.Reloaded(err, time.Now())
+	if err != nil {
+		d.holder.Refused(err)
+		d.log.Error("configuration reload refused: the running configuration stays", zap.String("config", d.configPath), zap.Error(err))
+		return
+	}
+	d.log.Info("configuration reloaded", zap.String("config", d.configPath), zap.Strings("applied", hot),
+		zap.Float64("threshold", d.pipeline.Policy().Threshold), zap.String("threshold_from", d.thresholdFrom))
+	if len(restart) > 0 {
+		d.log.Warn("changed keys take effect only after a restart", zap.Strings("keys", restart))
+	}
+}
+
+// stagedReload is everything a reload built and opened, not yet in use.
+type stagedReload struct {
+	pending *config.Pending
+	policy  verdict.Policy
+	from    string
+	log     *stagedLog
+	alerts  *evelog.Staged
+	flows   *evelog.Staged // the flow log reconfigured
+	newFlow *evelog.Log    // or a flow log opened (it was off)
+}
+
+// abort closes what was opened for a reload that will not happen.
+func (s *stagedReload) abort() {
+	if s.log != nil {
+		s.log.abort()
+	}
+	if s.alerts != nil {
+		s.alerts.Abort()
+	}
+	if s.flows != nil {
+		s.flows.Abort()
+	}
+	if s.newFlow != nil {
+		s.newFlow.Close()
+	}
+}
+
+// tryReload builds the reloaded configuration's parts and swaps them in.
+func (d *daemon) tryReload() (hot, restart []string, err error) {
+	s, err := d.prepareReload()
+	if err != nil {
+		return nil, nil, err
+	}
+	d.commitReload(s)
+	return s.pending.Hot, s.pending.Restart, nil
+}
+
+// prepareReload loads and checks the file and opens what it needs; on
+// error whatever it opened is closed again.
+func (d *daemon) prepareReload() (_ *stagedReload, err error) {
+	s := &stagedReload{}
+	defer func() {
+		if err != nil {
+			s.abort()
+		}
+	}()
+	if s.pending, err = d.holder.Prepare(d.configPath); err != nil {
+		return nil, err
+	}
+	cfg := s.pending.Config
+	if s.policy, s.from, err = d.policy(cfg); err != nil {
+		return nil, err
+	}
+	if s.log, err = d.log.prepare(cfg.Output.LogLevel, cfg.Output.Log); err != nil {
+		return nil, err
+	}
+	if s.alerts, err = d.alerts.Prepare(d.alertLogConfig(cfg)); err != nil {
+		return nil, fmt.Errorf("output.alert_log: %w", err)
+	}
+	switch {
+	case cfg.Output.FlowLog == "":
+	case d.flowLog != nil:
+		if s.flows, err = d.flowLog.Prepare(flowLogConfig(cfg)); err != nil {
+			return nil, fmt.Errorf("output.flow_log: %w", err)
+		}
+	default:
+		if s.newFlow, err = evelog.New(flowLogConfig(cfg)); err != nil {
+			return nil, fmt.Errorf("output.flow_log: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// commitReload swaps a prepared reload in. Nothing in it can fail; old
+// files that do not close cleanly are only reported.
+func (d *daemon) commitReload(s *stagedReload) {
+	cfg := s.pending.Config
+	s.pending.Commit()
+	var closeErrs []error
+	closeErrs = append(closeErrs, s.log.commit(), s.alerts.Commit())
+	flowLog := d.flowLog
+	switch {
+	case s.flows != nil:
+		closeErrs = append(closeErrs, s.flows.Commit())
+	case s.newFlow != nil:
+		flowLog = s.newFlow
+	case cfg.Output.FlowLog == "":
+		flowLog = nil
+	}
+	old := d.logs.SetOutputs(d.logOutputs(cfg, flowLog))
+	if old.Flows != nil && old.Flows != flowLog {
+		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
+	}
+	d.flowLog = flowLog
+	if err := d.pipeline.SetPolicy(s.policy); err != nil { // validated in prepareReload: cannot happen
+		d.log.Error("reloaded policy refused by the pipeline", zap.Error(err))
+	}
+	d.thresholdFrom = s.from
+	if err := errors.Join(closeErrs...); err != nil {
+		d.log.Warn("reloaded, but an old log file did not close cleanly", zap.Error(err))
+	}
+}
+
+// reopen handles SIGUSR1: every log file is reopened by name, after an
+// external logrotate moved it away.
+func (d *daemon) reopen() {
+	errs := []error{d.log.reopen(), d.alerts.Reopen()}
+	if d.flowLog != nil {
+		errs = append(errs, d.flowLog.Reopen())
+	}
+	if err := errors.Join(errs...); err != nil {
+		d.log.Error("cannot reopen the logs", zap.Error(err))
+		return
+	}
+	d.log.Info("logs reopened")
+}

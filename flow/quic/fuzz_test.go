@@ -1,0 +1,128 @@
+package quic
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// FuzzParseLongHeader: any bytes parse without panic, and a parsed header
+// stays inside its input with connection IDs of at most 20 bytes.
+func FuzzParseLongHeader(f *testing.F) {
+	for _, name := range []string{"rfc9001", "rfc9369"} {
+		vec := vectors(f, name)
+		for _, k := range []string{"client_packet", "server_packet", "retry_packet"} {
+			f.Add(vec[k])
+			f.Add(vec[k][:min(40, len(vec[k]))])
+		}
+	}
+	f.Add([]byte{0x80, 0, 0, 0, 0, 1, 9, 1, 8, 0, 0, 0, 1})
+	f.Add([]byte{0xc0, 0x54, 0x30, 0x35, 0x30, 0, 0, 0x44, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ParseLongHeader(b)
+		LooksLikeQUIC(b)
+		if err != nil {
+			return
+		}
+		if h.Len > len(b) || h.PNOffset > h.Len || len(h.DCID) > MaxCIDLen || len(h.SCID) > MaxCIDLen {
+			t.Fatalf("header %+v outside %d bytes", h, len(b))
+		}
+		if h.Type == PacketUnknown {
+			t.Fatalf("parsed without error but no type: %+v", h)
+		}
+	})
+}
+
+// FuzzDatagram feeds a Conn arbitrary datagrams, optionally after the RFC
+// client Initial (so that keys exist and later packets reach the
+// decryption and frame code). Records in the input: a flag byte (bit 0:
+// from the client; bit 1: seal the payload as the frames of a valid
+// Initial), a 2-byte length, the payload. Nothing may panic, and the
+// Conn's memory stays within its bounds.
+func FuzzDatagram(f *testing.F) {
+	vec := vectors(f, "rfc9001")
+	record := func(flags byte, payload []byte) []byte {
+		b := []byte{flags, byte(len(payload) >> 8), byte(len(payload))}
+		return append(b, payload...)
+	}
+	f.Add(false, record(1, vec["client_packet"]))
+	f.Add(true, record(0, vec["server_packet"]))
+	f.Add(true, record(0, vec["retry_packet"]))
+	f.Add(true, record(3, []byte{0x06, 0x00, 0x05, 1, 0, 0, 1, 0, 0x01, 0x02, 1, 0, 0, 0}))
+	f.Add(true, append(record(3, []byte{0x06, 0x40, 0x10, 0x03, 'a', 'b', 'c'}), record(2, []byte{0x06, 0, 3, 2, 0, 0})...))
+	f.Add(true, record(3, []byte{0x1c, 1, 2, 3, 'a', 'b', 'c', 0x03, 1, 2, 0, 0, 1, 2, 3, 0x08}))
+	f.Add(false, record(0, []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}))
+
+	const limit = 2048
+	f.Fuzz(func(t *testing.T, afterInitial bool, in []byte) {
+		c := NewConn(limit)
+		if afterInitial {
+			c.Datagram(vec["client_packet"], true)
+		}
+		var pn [2]uint64
+		for len(in) >= 3 {
+			flags := in[0]
+			n := int(binary.BigEndian.Uint16(in[1:3]))
+			in = in[3:]
+			payload := in[:min(n, len(in))]
+			in = in[len(payload):]
+			fromClient := flags&1 != 0
+			if flags&2 != 0 {
+				dir := 0
+				if fromClient {
+					dir = 1
+				}
+				dcid := rfcDCID
+				if !fromClient {
+					dcid = testSCID
+				}
+				payload = initialPacket(t, Version1, rfcDCID, dcid, testSCID, !fromClient, pn[dir], 2, padTo(append([]byte(nil), payload...), 20))
+				pn[dir]++
+			}
+			c.Datagram(payload, fromClient)
+			checkBounds(t, c, limit)
+		}
+	})
+}
+
+// checkBounds fails when a Conn holds more than its bounds allow.
+func checkBounds(t *testing.T, c *Conn, limit int) {
+	t.Helper()
+	for _, s := range []*side{&c.client, &c.server} {
+		if cap(s.stream.buf) > limit || len(s.stream.spans) > maxSpans {
+			t.Fatalf("stream capacity %d, %d spans: over the bounds", cap(s.stream.buf), len(s.stream.spans))
+		}
+		if s.info.Decrypted+s.info.DecryptFailures > maxInitials {
+			t.Fatalf("%d Initials decrypted or tried, bound %d", s.info.Decrypted+s.info.DecryptFailures, maxInitials)
+		}
+		if s.info.CryptoBytes != len(s.stream.contiguous()) {
+			t.Fatalf("CryptoBytes %d, stream %d", s.info.CryptoBytes, len(s.stream.contiguous()))
+		}
+	}
+	if c.nkeys > maxKeySets {
+		t.Fatalf("%d key sets", c.nkeys)
+	}
+	if len(c.ClientCrypto()) > limit || len(c.ServerCrypto()) > limit {
+		t.Fatalf("crypto streams over the limit")
+	}
+}
+
+// FuzzFrames runs the frame parsers of both encodings on arbitrary
+// decrypted payloads.
+func FuzzFrames(f *testing.F) {
+	f.Add(false, []byte{0x00, 0x01, 0x02, 1, 0, 1, 0, 0x06, 0, 3, 'a', 'b', 'c', 0x1c, 1, 0, 1, 'x'})
+	f.Add(false, []byte{0x03, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x06, 0x40, 5, 1, 'x'})
+	f.Add(true, []byte{0x07, 0x65, 0, 3, 0, 0, 1, 0, 2, 1, 0, 1, 0, 0x08, 0, 2, 'h', 'i', 0})
+	f.Add(true, []byte{0x02, 0, 0, 0, 1, 0, 2, 'o', 'k', 0x7f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 2, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, gquic bool, p []byte) {
+		const limit = 512
+		var s side
+		if gquic {
+			s.gquicFrames(p, limit)
+		} else {
+			s.frames(p, limit)
+		}
+		if cap(s.stream.buf) > limit || len(s.stream.spans) > maxSpans {
+			t.Fatalf("stream over its bounds")
+		}
+	})
+}

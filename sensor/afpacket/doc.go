@@ -1,0 +1,13 @@
+// Package afpacket captures live traffic with AF_PACKET: one TPACKET_V3
+// socket per worker, all in one PACKET_FANOUT_HASH group, so that the
+// kernel's symmetric flow hash sends both directions of a connection to
+// the same worker. Each worker decodes its frames (package decode) and
+// hands the segments to its own Sink on its own goroutine, with a Tick
+// about every TickInterval so that idle flows end on a quiet link.
+//
+// An eBPF socket filter (package bpf) can be attached to every socket. A
+// slow sink makes the kernel drop packets when the ring fills (counted in
+// KernelStats.Drops): the capture never blocks the kernel nor buffers
+// more than the rings. Open needs CAP_NET_RAW (CAP_NET_ADMIN for
+// promiscuous mode); on other systems than Linux it fails.
+package afpacket

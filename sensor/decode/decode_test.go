@@ -1,0 +1,172 @@
+package decode
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/capgen"
+)
+
+// ipv4TCP returns a real IPv4+TCP packet with payload "hello" (from the
+// generator's Ethernet frame, header stripped).
+func ipv4TCP(t testing.TB, v6 bool) []byte {
+	t.Helper()
+	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.1.2.3:40000"), Server: netip.MustParseAddrPort("10.9.8.7:443")}
+	if v6 {
+		spec.Client, spec.Server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
+	}
+	pkts, err := spec.Packets(capgen.Conversation{capgen.ClientWrite([]byte("hello"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkts[0].Data[14:]
+}
+
+func cat(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+
+func TestDecodeLinkTypesAndTunnels(t *testing.T) {
+	ip4 := ipv4TCP(t, false)
+	ip6 := ipv4TCP(t, true)
+	eth := func(et uint16, p []byte) []byte { return cat(make([]byte, 12), be16(et), p) }
+	udp := func(dport uint16, p []byte) []byte {
+		return cat(be16(1234), be16(dport), be16(uint16(8+len(p))), be16(0), p)
+	}
+	outer4 := func(proto byte, p []byte) []byte {
+		h := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+		binary.BigEndian.PutUint16(h[2:], uint16(20+len(p)))
+		return cat(h, p)
+	}
+	cases := []struct {
+		name  string
+		link  uint32
+		frame []byte
+		v6    bool
+	}{
+		{"ethernet", LinkEthernet, eth(0x0800, ip4), false},
+		{"ethernet ipv6", LinkEthernet, eth(0x86dd, ip6), true},
+		{"802.1Q", LinkEthernet, eth(0x8100, cat([]byte{0, 5}, be16(0x0800), ip4)), false},
+		{"QinQ", LinkEthernet, eth(0x88a8, cat([]byte{0, 5}, be16(0x8100), []byte{0, 6}, be16(0x0800), ip4)), false},
+		{"raw", LinkRaw, ip4, false},
+		{"ipv4 link", LinkIPv4, ip4, false},
+		{"ipv6 link", LinkIPv6, ip6, true},
+		{"sll", LinkSLL, cat(make([]byte, 14), be16(0x0800), ip4), false},
+		{"sll2", LinkSLL2, cat(be16(0x86dd), make([]byte, 18), ip6), true},
+		{"null little-endian AF_INET", LinkNull, cat([]byte{2, 0, 0, 0}, ip4), false},
+		{"loop AF_INET6 (darwin)", LinkLoop, cat([]byte{0, 0, 0, 30}, ip6), true},
+		{"ipv6 hop-by-hop", LinkIPv6, hopByHop(ip6), true},
+		{"GRE ipv4", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0, 0}, be16(0x0800), ip4))), false},
+		{"GRE key+seq", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0x30, 0}, be16(0x0800), make([]byte, 8), ip4))), false},
+		{"ERSPAN II", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0x10, 0}, be16(0x88be), make([]byte, 4), make([]byte, 8), eth(0x0800, ip4)))), false},
+		{"ERSPAN III", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0x10, 0}, be16(0x22eb), make([]byte, 4), make([]byte, 12), eth(0x0800, ip4)))), false},
+		{"VXLAN", LinkEthernet, eth(0x0800, outer4(17, udp(4789, cat([]byte{0x08, 0, 0, 0, 0, 0, 1, 0}, eth(0x0800, ip4))))), false},
+		{"Geneve", LinkEthernet, eth(0x0800, outer4(17, udp(6081, cat([]byte{0, 0}, be16(0x6558), make([]byte, 4), eth(0x86dd, ip6))))), true},
+		{"IP in IP", LinkRaw, outer4(4, ip4), false},
+		{"6in4 (IP protocol 41)", LinkEthernet, eth(0x0800, outer4(41, ip6)), true},
+		{"GTP-U", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x30, nil, ip4)))), false},
+		{"GTP-U sequence and PDU session container", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip6)))), true},
+		{"CAPWAP 802.3", LinkEthernet, eth(0x0800, outer4(17, udp(5247, cat([]byte{0, 0x10, 0, 0}, make([]byte, 4), eth(0x0800, ip4))))), false},
+	}
+	d := NewDecoder()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var s flow.Segment
+			if why := d.Decode(tc.link, tc.frame, &s); why != SkipNone {
+				t.Fatalf("skipped: %v", why)
+			}
+			wantSrc := "10.1.2.3:40000"
+			if tc.v6 {
+				wantSrc = "[2001:db8::3]:40000"
+			}
+			if got := s.Src.AddrPort().String(); got != wantSrc || string(s.Payload) != "hello" || s.PayloadLen != 5 {
+				t.Errorf("src %s payload %q (%d), want %s hello", got, s.Payload, s.PayloadLen, wantSrc)
+			}
+		})
+	}
+}
+
+// gtpu frames a user packet as a GTP-U G-PDU with the given flags; opt
+// (sequence, N-PDU, next type, then extension headers) when E, S or PN is
+// set.
+func gtpu(flags byte, opt, pkt []byte) []byte {
+	return cat([]byte{flags, 0xff}, be16(uint16(len(opt)+len(pkt))), []byte{0, 0, 0, 1}, opt, pkt)
+}
+
+func hopByHop(ip6 []byte) []byte {
+	out := cat(ip6[:40], []byte{ip6[6], 0, 1, 4, 0, 0, 0, 0}, ip6[40:])
+	out[6] = 0
+	binary.BigEndian.PutUint16(out[4:], binary.BigEndian.Uint16(ip6[4:])+8)
+	return out
+}
+
+func TestDecodeSkips(t *testing.T) {
+	ip4 := ipv4TCP(t, false)
+	frag := append([]byte(nil), ip4...)
+	frag[6] = 0x20 // more fragments
+	udp := append([]byte(nil), ip4...)
+	udp[9] = 17
+	short := ip4[:30]
+	badIHL := append([]byte(nil), ip4...)
+	badIHL[0] = 0x43
+	cases := []struct {
+		name  string
+		link  uint32
+		frame []byte
+		want  SkipReason
+	}{
+		{"unknown link type", 147, ip4, SkipLinkType},
+		{"ARP", LinkEthernet, cat(make([]byte, 12), be16(0x0806), make([]byte, 28)), SkipNotIP},
+		{"fragment", LinkRaw, frag, SkipFragment},
+		{"udp", LinkRaw, udp, SkipNotTCP},
+		{"truncated tcp header", LinkRaw, short, SkipTruncated},
+		{"bad ihl", LinkRaw, badIHL, SkipMalformed},
+		{"empty", LinkEthernet, nil, SkipTruncated},
+		{"GTP-U echo request", LinkRaw, gtpOuter(cat([]byte{0x32, 1}, be16(4), []byte{0, 0, 0, 0, 0, 1, 0, 0})), SkipNotIP},
+		{"GTP' (no GTP-U)", LinkRaw, gtpOuter(gtpu(0x20, nil, ip4)), SkipMalformed},
+		{"GTP-U extension of length 0", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 0, 0, 0, 0}, ip4)), SkipMalformed},
+		{"GTP-U extension past the packet", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 9}, nil)), SkipTruncated},
+	}
+	d := NewDecoder()
+	for _, tc := range cases {
+		var s flow.Segment
+		if got := d.Decode(tc.link, tc.frame, &s); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// gtpOuter wraps a GTP-U payload in IPv4 and UDP to port 2152.
+func gtpOuter(p []byte) []byte {
+	u := cat(be16(2152), be16(2152), be16(uint16(8+len(p))), be16(0), p)
+	h := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+	binary.BigEndian.PutUint16(h[2:], uint16(20+len(u)))
+	return cat(h, u)
+}
+
+func FuzzDecode(f *testing.F) {
+	ip4 := ipv4TCP(f, false)
+	f.Add(LinkRaw, ip4)
+	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x86dd), ipv4TCP(f, true)))
+	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x0800), []byte{0x45, 0, 0, 60, 0, 0, 0, 0, 64, 47, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0, 0x88, 0xbe}, make([]byte, 12), ip4))
+	f.Add(LinkSLL2, cat(be16(0x0800), make([]byte, 18), ip4))
+	f.Add(LinkNull, cat([]byte{2, 0, 0, 0}, ip4))
+	f.Add(LinkRaw, gtpOuter(gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip4)))
+	d := NewDecoder()
+	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
+		var s flow.Segment
+		if d.Decode(link, frame, &s) == SkipNone {
+			if len(s.Payload) > s.PayloadLen || s.PayloadLen < 0 || len(s.Payload) > len(frame) {
+				t.Fatalf("payload %d bytes, announced %d, frame %d", len(s.Payload), s.PayloadLen, len(frame))
+			}
+		}
+	})
+}

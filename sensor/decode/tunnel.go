@@ -1,0 +1,221 @@
+package decode
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// gre opens a GRE packet (RFC 2784/2890): IPv4, IPv6, bridged Ethernet,
+// and ERSPAN types I, II and III.
+func (d *Decoder) gre(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 4 {
+		return SkipTruncated
+	}
+	flags := binary.BigEndian.Uint16(b[0:2])
+	proto := binary.BigEndian.Uint16(b[2:4])
+	if flags&0x0007 != 0 {
+		return SkipMalformed // only GRE version 0 carries these payloads
+	}
+	n := 4
+	if flags&0x8000 != 0 { // checksum present (with reserved word)
+		n += 4
+	}
+	if flags&0x2000 != 0 { // key present
+		n += 4
+	}
+	hasSeq := flags&0x1000 != 0
+	if hasSeq {
+		n += 4
+	}
+	if len(b) < n {
+		return SkipTruncated
+	}
+	b = b[n:]
+	switch proto {
+	case etherIPv4, etherIPv6:
+		return d.ip(b, seg, depth)
+	case etherTEB:
+		return d.ethernet(b, seg, depth)
+	case etherERSPAN2:
+		if !hasSeq {
+			return d.ethernet(b, seg, depth) // type I: no ERSPAN header
+		}
+		if len(b) < 8 {
+			return SkipTruncated
+		}
+		return d.ethernet(b[8:], seg, depth)
+	case etherERSPAN3:
+		if len(b) < 12 {
+			return SkipTruncated
+		}
+		h := 12
+		if b[11]&0x01 != 0 { // O flag: an 8-byte platform-specific subheader follows
+			h += 8
+		}
+		if len(b) < h {
+			return SkipTruncated
+		}
+		return d.ethernet(b[h:], seg, depth)
+	}
+	return SkipNotIP
+}
+
+// udp opens VXLAN and Geneve; any other UDP is not for the sensor.
+func (d *Decoder) udp(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 8 {
+		return SkipTruncated
+	}
+	sport, dport := binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	b = b[8:]
+	switch {
+	case slices.Contains(d.CAPWAPPorts, dport) || slices.Contains(d.CAPWAPPorts, sport):
+		if depth >= maxEncapsulation {
+			return SkipTunnelDepth
+		}
+		return d.capwap(b, seg, depth+1)
+	case slices.Contains(d.VXLANPorts, dport) || slices.Contains(d.VXLANPorts, sport):
+		if depth >= maxEncapsulation {
+			return SkipTunnelDepth
+		}
+		if len(b) < 8 {
+			return SkipTruncated
+		}
+		if b[0]&0x08 == 0 {
+			return SkipMalformed // the VNI-valid flag must be set
+		}
+		return d.ethernet(b[8:], seg, depth+1)
+	case slices.Contains(d.GTPUPorts, dport) || slices.Contains(d.GTPUPorts, sport):
+		if depth >= maxEncapsulation {
+			return SkipTunnelDepth
+		}
+		return d.gtpu(b, seg, depth+1)
+	case slices.Contains(d.GenevePorts, dport) || slices.Contains(d.GenevePorts, sport):
+		if depth >= maxEncapsulation {
+			return SkipTunnelDepth
+		}
+		if len(b) < 8 {
+			return SkipTruncated
+		}
+		if b[0]>>6 != 0 {
+			return SkipMalformed // unknown Geneve version
+		}
+		h := 8 + int(b[0]&0x3f)*4
+		if len(b) < h {
+			return SkipTruncated
+		}
+		proto := binary.BigEndian.Uint16(b[2:4])
+		if proto == etherTEB {
+			return d.ethernet(b[h:], seg, depth+1)
+		}
+		return d.ethertype(proto, b[h:], seg, depth+1)
+	}
+	return SkipNotTCP
+}
+
+// capwap opens a CAPWAP data packet (RFC 5415): the bridged 802.3 frame,
+// or the native 802.11 frame of a wireless access point.
+func (d *Decoder) capwap(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 8 {
+		return SkipTruncated
+	}
+	if b[0] != 0 {
+		return SkipNotIP // version 0, type 0 only; type 1 is DTLS-encrypted
+	}
+	w := binary.BigEndian.Uint32(b[0:4])
+	hlen := int(w>>19&0x1f) * 4
+	native := w>>8&1 == 1
+	if w>>7&1 == 1 {
+		return SkipFragment
+	}
+	if hlen < 8 || len(b) < hlen {
+		return SkipTruncated
+	}
+	b = b[hlen:]
+	if !native {
+		return d.ethernet(b, seg, depth)
+	}
+	if wbid := w >> 9 & 0x1f; wbid != 1 {
+		return SkipNotIP // only the IEEE 802.11 binding is known
+	}
+	return d.ieee80211(b, seg, depth)
+}
+
+// ieee80211 opens an 802.11 data frame carrying LLC/SNAP. Some access
+// points send the frame control field byte-swapped; both orders are tried.
+func (d *Decoder) ieee80211(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 24 {
+		return SkipTruncated
+	}
+	fc, flags := b[0], b[1]
+	if fc>>2&3 != 2 && flags>>2&3 == 2 {
+		fc, flags = flags, fc
+	}
+	if fc>>2&3 != 2 || fc&3 != 0 {
+		return SkipNotIP // not a version-0 data frame
+	}
+	if flags&0x40 != 0 {
+		return SkipNotIP // protected: encrypted payload
+	}
+	n := 24
+	if flags&3 == 3 {
+		n += 6 // four-address frame
+	}
+	if fc>>4&0x8 != 0 { // QoS data
+		n += 2
+		if flags&0x80 != 0 {
+			n += 4 // HT control
+		}
+	}
+	if fc>>4&0x4 != 0 {
+		return SkipNotIP // null data: no payload
+	}
+	if len(b) < n+8 {
+		return SkipTruncated
+	}
+	llc := b[n:]
+	if llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03 {
+		return SkipNotIP
+	}
+	return d.ethertype(binary.BigEndian.Uint16(llc[6:8]), llc[8:], seg, depth)
+}
+
+// gtpu opens a GTP-U G-PDU (3GPP TS 29.281): version 1, the 8-byte header,
+// the optional sequence/N-PDU/next-extension word, the extension headers
+// (each a length in 4-byte units, its content, and the next type in its
+// last byte), then the user's IPv4 or IPv6 packet.
+func (d *Decoder) gtpu(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 8 {
+		return SkipTruncated
+	}
+	if b[0]>>5 != 1 || b[0]&0x10 == 0 {
+		return SkipMalformed // not GTPv1 (GTP' has the protocol type bit clear)
+	}
+	if b[1] != 0xff {
+		return SkipNotIP // echo, error indication, end marker: no user packet
+	}
+	n := 8
+	if b[0]&0x07 != 0 { // E, S or PN: the optional word is there
+		if len(b) < 12 {
+			return SkipTruncated
+		}
+		next := b[11]
+		n = 12
+		for next != 0 {
+			if len(b) < n+1 {
+				return SkipTruncated
+			}
+			l := int(b[n]) * 4
+			if l == 0 {
+				return SkipMalformed
+			}
+			if len(b) < n+l {
+				return SkipTruncated
+			}
+			next = b[n+l-1]
+			n += l
+		}
+	}
+	return d.ip(b[n:], seg, depth)
+}

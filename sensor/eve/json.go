@@ -1,0 +1,289 @@
+package eve
+
+import (
+	"encoding/base64"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The flow records are written by hand rather than through encoding/json:
+// a sensor writes one per flow, and reflection cost five times as much as
+// the rest of the record's work. evejson_test.go checks that both give the
+// same JSON values.
+
+// AppendJSON appends the record as one JSON object (no newline).
+func (r *FlowRecord) AppendJSON(b []byte) []byte {
+	b = append(b, `{"timestamp":`...)
+	b = appendString(b, r.Timestamp)
+	b = append(b, `,"flow_id":`...)
+	b = strconv.AppendUint(b, r.FlowID, 10)
+	b = appendStringField(b, "event_type", r.EventType)
+	return r.appendMembers(b, true)
+}
+
+// AppendBody appends the record as one JSON object without its timestamp
+// and event_type members, for a log that writes those itself (package
+// alertlog): flow_id comes first. A nil Prefix is left out rather than
+// written as null, so that a log can leave prefixes out by clearing it.
+func (r *FlowRecord) AppendBody(b []byte) []byte {
+	b = append(b, `{"flow_id":`...)
+	b = strconv.AppendUint(b, r.FlowID, 10)
+	return r.appendMembers(b, false)
+}
+
+// appendMembers appends the members after event_type and the closing
+// brace; nullPrefix writes a nil Prefix as null instead of leaving it out.
+func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
+	b = appendStringField(b, "src_ip", r.SrcIP)
+	b = appendUintField(b, "src_port", uint64(r.SrcPort))
+	b = appendStringField(b, "dest_ip", r.DestIP)
+	b = appendUintField(b, "dest_port", uint64(r.DestPort))
+	b = appendStringField(b, "proto", r.Proto)
+	b = appendUintField(b, "pkts_toserver", r.PktsToServer)
+	b = appendUintField(b, "pkts_toclient", r.PktsToClient)
+	b = appendUintField(b, "bytes_toserver", r.BytesToServer)
+	b = appendUintField(b, "bytes_toclient", r.BytesToClient)
+	b = appendStringField(b, "start", r.Start)
+	b = appendStringField(b, "end", r.End)
+	b = appendStringField(b, "end_reason", r.EndReason)
+	if r.Midstream {
+		b = append(b, `,"midstream":true`...)
+	}
+	if r.ClientGuessed {
+		b = append(b, `,"client_guessed":true`...)
+	}
+	b = appendUintField(b, "prefix_len", uint64(r.PrefixLen))
+	if r.PrefixGap {
+		b = append(b, `,"prefix_gap":true`...)
+	}
+	switch {
+	case r.Prefix != nil:
+		b = append(b, `,"prefix":"`...)
+		b = base64.StdEncoding.AppendEncode(b, r.Prefix)
+		b = append(b, '"')
+	case nullPrefix:
+		b = append(b, `,"prefix":null`...)
+	}
+	if r.AppProto != "" {
+		b = appendStringField(b, "app_proto", r.AppProto)
+	}
+	if r.TLS != nil {
+		b = append(b, `,"tls":`...)
+		b = r.TLS.AppendJSON(b)
+	}
+	if a := r.Anomaly; a != nil {
+		b = append(b, `,"anomaly":{"model":`...)
+		b = appendString(b, a.Model)
+		b = append(b, `,"score":`...)
+		b = strconv.AppendFloat(b, a.Score, 'g', -1, 64)
+		b = append(b, `,"threshold":`...)
+		b = strconv.AppendFloat(b, a.Threshold, 'g', -1, 64)
+		b = append(b, `,"alert":`...)
+		b = strconv.AppendBool(b, a.Alert)
+		if len(a.Reasons) > 0 {
+			b = append(b, `,"reasons":[`...)
+			for i, r := range a.Reasons {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, r)
+			}
+			b = append(b, ']')
+		}
+		if a.Suppressed != "" {
+			b = appendStringField(b, "suppressed", a.Suppressed)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// AppendJSON appends the tls object, leaving out empty fields as the
+// struct tags' omitempty does.
+func (t *TLSRecord) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	n := len(b)
+	opt := func(name, v string) {
+		if v != "" {
+			b = appendKey(b, n, name)
+			b = appendString(b, v)
+		}
+	}
+	// ours is for values the sensor composes from digits, hex and fixed
+	// names (fingerprints, versions, cipher names): nothing to escape.
+	ours := func(name, v string) {
+		if v != "" {
+			b = appendKey(b, n, name)
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		}
+	}
+	list := func(name string, vs []string) {
+		if len(vs) > 0 {
+			b = appendKey(b, n, name)
+			b = append(b, '[')
+			for i, v := range vs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, v)
+			}
+			b = append(b, ']')
+		}
+	}
+	hashed := func(name string, h *Hashed) {
+		if h != nil {
+			b = appendKey(b, n, name)
+			b = append(b, `{"hash":"`...)
+			b = append(b, h.Hash...)
+			b = append(b, `","string":"`...)
+			b = append(b, h.String...)
+			b = append(b, `"}`...)
+		}
+	}
+	flag := func(name string, v bool) {
+		if v {
+			b = appendKey(b, n, name)
+			b = append(b, "true"...)
+		}
+	}
+	ours("version", t.Version)
+	opt("sni", t.SNI)
+	list("client_alpns", t.ClientALPNs)
+	list("server_alpns", t.ServerALPNs)
+	ours("cipher_suite", t.CipherSuite)
+	hashed("ja3", t.JA3)
+	hashed("ja3n", t.JA3N)
+	hashed("ja3s", t.JA3S)
+	ours("ja4", t.JA4)
+	ours("ja4_r", t.JA4R)
+	opt("subject", t.Subject)
+	opt("issuerdn", t.IssuerDN)
+	ours("serial", t.Serial)
+	ours("notbefore", t.NotBefore)
+	ours("notafter", t.NotAfter)
+	ours("fingerprint", t.Fingerprint)
+	ours("fingerprint_sha256", t.SHA256)
+	list("sans", t.SANs)
+	ours("key", t.KeyType)
+	if t.ChainLen != 0 {
+		b = appendKey(b, n, "chain_len")
+		b = strconv.AppendInt(b, int64(t.ChainLen), 10)
+	}
+	flag("chain_cut", t.ChainCut)
+	if t.SelfSigned != nil {
+		b = appendKey(b, n, "self_signed")
+		b = strconv.AppendBool(b, *t.SelfSigned)
+	}
+	flag("hello_retry_request", t.HRR)
+	flag("truncated", t.Truncated)
+	opt("parse_error", t.ParseError)
+	ours("alert", t.Alert)
+	flag("grease", t.GREASE)
+	flag("session_resumed", t.Resumed)
+	return append(b, '}')
+}
+
+// appendKey writes "name": preceded by a comma unless it is the first
+// member of the object that starts at offset start.
+func appendKey(b []byte, start int, name string) []byte {
+	if len(b) > start {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
+func appendStringField(b []byte, name, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendString(b, v)
+}
+
+func appendUintField(b []byte, name string, v uint64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return strconv.AppendUint(b, v, 10)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// jsonSpecial8 reports whether any of the 8 bytes of s is below 0x20, a
+// quote, a backslash or not ASCII (the bytes appendString looks at one by
+// one). Each test is the classic "has a byte less than n" word trick,
+// exact as a yes or no for n <= 128.
+func jsonSpecial8(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	quote := x ^ ones*'"'
+	backslash := x ^ ones*'\\'
+	control := (x - ones*0x20) &^ x
+	isQuote := (quote - ones) &^ quote
+	isBackslash := (backslash - ones) &^ backslash
+	return (control|isQuote|isBackslash|x)&highs != 0
+}
+
+// appendString writes s as a JSON string. Values come from hostile
+// traffic (SNI, certificate names): control characters are escaped and
+// invalid UTF-8 becomes U+FFFD, as encoding/json does, so every line is
+// valid JSON.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		// Names and SANs are long and nearly always plain ASCII: skip
+		// eight bytes at a time while none needs a look.
+		for i+8 <= len(s) && !jsonSpecial8(s[i:i+8]) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

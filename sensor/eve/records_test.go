@@ -1,0 +1,147 @@
+package eve_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/sensor/eve"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
+)
+
+// readCapture reads a capture's flows as the sensor does.
+func readCapture(t *testing.T, path string) ([]*flow.Flow, error) {
+	t.Helper()
+	return pipeline.ReadFlows(context.Background(), []string{path}, flow.DefaultConfig(), nil)
+}
+
+// TestAppendJSONMatchesEncodingJSON: the hand-written encoder gives the
+// same JSON values as encoding/json for every flow of the sample and of
+// the shared captures.
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	paths := []string{"../../testdata/sample.pcap"}
+	if dir, ok := sharedpcaps.Dir(); ok {
+		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng"} {
+			paths = append(paths, filepath.Join(dir, n))
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		flows, _ := readCapture(t, p)
+		for _, f := range flows {
+			rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
+			want, err := json.Marshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rec.AppendJSON(nil)
+			var a, b any
+			if err := json.Unmarshal(got, &a); err != nil {
+				t.Fatalf("%s: invalid JSON %v: %s", p, err, got)
+			}
+			json.Unmarshal(want, &b)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: differs:\n got  %s\n want %s", p, got, want)
+			}
+			n++
+		}
+	}
+	t.Logf("%d records compared", n)
+}
+
+// TestJA3PairMatches: the fused JA3/JA3N equals the separate ones on every
+// ClientHello of the sample and of the shared captures.
+func TestJA3PairMatches(t *testing.T) {
+	paths := []string{"../../testdata/sample.pcap"}
+	if dir, ok := sharedpcaps.Dir(); ok {
+		for _, c := range sharedpcaps.Captures(t) {
+			paths = append(paths, filepath.Join(dir, c))
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		flows, _ := readCapture(t, p)
+		for _, f := range flows {
+			h := tlsparse.FromFlow(f, nil)
+			if h.Client == nil {
+				continue
+			}
+			a, b := h.Client.JA3Pair()
+			if a != h.Client.JA3() || b != h.Client.JA3N() {
+				t.Fatalf("%s: pair %v %v, separate %v %v", p, a, b, h.Client.JA3(), h.Client.JA3N())
+			}
+			n++
+		}
+	}
+	t.Logf("%d hellos", n)
+}
+
+// TestAppendBody: the body is the record less timestamp and event_type,
+// with a nil prefix left out, and the anomaly object in full.
+func TestAppendBody(t *testing.T) {
+	flows, _ := readCapture(t, "../../testdata/sample.pcap")
+	if len(flows) == 0 {
+		t.Fatal("no flows in the sample")
+	}
+	for i, f := range flows {
+		rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
+		rec.Anomaly = &eve.AnomalyRecord{Model: "m/1", Score: 0.75, Threshold: 0.5, Reasons: []string{"a \"b\""}, Suppressed: "cidr"}
+		if i%2 == 1 {
+			rec.Prefix = nil
+		}
+		var full, body map[string]any
+		if err := json.Unmarshal(rec.AppendJSON(nil), &full); err != nil {
+			t.Fatal(err)
+		}
+		got := rec.AppendBody(nil)
+		if err := json.Unmarshal(got, &body); err != nil {
+			t.Fatalf("invalid JSON %v: %s", err, got)
+		}
+		delete(full, "timestamp")
+		delete(full, "event_type")
+		if rec.Prefix == nil {
+			if _, ok := body["prefix"]; ok {
+				t.Errorf("nil prefix written: %s", got)
+			}
+			delete(full, "prefix")
+		}
+		if !reflect.DeepEqual(full, body) {
+			t.Fatalf("body differs:\n got  %v\n want %v", body, full)
+		}
+		if string(got[:len(`{"flow_id":`)]) != `{"flow_id":` {
+			t.Errorf("body does not start with flow_id: %s", got)
+		}
+	}
+}
+
+// TestAppendJSONEveryTLSField: a record with every tls member set
+// (flags that no shared capture raises included) encodes as
+// encoding/json does.
+func TestAppendJSONEveryTLSField(t *testing.T) {
+	yes := true
+	rec := FlowRecord{EventType: "flow", AppProto: "tls", TLS: &TLSRecord{
+		Version: "TLS 1.2", SNI: "a.example", ClientALPNs: []string{"h2"}, ServerALPNs: []string{"h2"},
+		CipherSuite: "TLS_RSA_WITH_RC4_128_MD5", JA3: &Hashed{"h", "s"}, JA3N: &Hashed{"h", "s"}, JA3S: &Hashed{"h", "s"},
+		JA4: "t13d", JA4R: "t13d_r", Subject: "CN=a", IssuerDN: "CN=b", Serial: "01", NotBefore: "2024-01-01T00:00:00",
+		NotAfter: "2025-01-01T00:00:00", Fingerprint: "aa", SHA256: "bb", SANs: []string{"a.example"}, KeyType: "RSA-2048",
+		ChainLen: 3, ChainCut: true, SelfSigned: &yes, HRR: true, Truncated: true, ParseError: "x", Alert: "fatal: handshake_failure",
+		GREASE: true, Resumed: true,
+	}}
+	want, err := json.Marshal(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
+	}
+}

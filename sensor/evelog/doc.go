@@ -1,0 +1,20 @@
+// Package evelog writes the sensor's alerts and flow records as JSON
+// lines in the shape of Suricata's eve.json.
+//
+// Every line is one object that starts with "timestamp" (the packet time
+// of the event in Suricata's layout, with microseconds, in UTC:
+// 2024-03-01T12:04:05.123456+0000), "event_type" ("alert"
+// or "flow") and "sensor", followed by the members of the record the
+// caller encoded. The header is written by a zap JSON core; the record
+// arrives already encoded (the sensor's flow records have a hand-written
+// encoder, for speed) and is spliced in as raw bytes, neither parsed nor
+// re-encoded.
+//
+// Output goes to a file, to a console writer, or both. The file rotates
+// by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new
+// alerts.json, so `tail -F` follows), and Reopen reopens it by name after
+// an external logrotate moved it away (the daemon calls it on SIGUSR1).
+// A line is always written with one write call and never split across
+// files. Reconfigure switches paths, rotation or sensor name at once for
+// a config reload. A Log is safe for concurrent use.
+package evelog

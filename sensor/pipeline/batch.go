@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"sync"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// Result is one flow on its way to the sink.
+type Result struct {
+	Flow *flow.Flow
+	// Scored: the flow had payload and the pipeline a scorer; Verdict
+	// holds its score (and, with a policy, the decision).
+	Scored  bool
+	Verdict verdict.Verdict
+	// Reasons explain an alert.
+	Reasons []scoring.Reason
+}
+
+// Batch is a run of flows from one table, handled by one worker: parsed,
+// scored, judged, then encoded and committed by the sink.
+type Batch struct {
+	Results []Result
+	// Out is the sink's to fill in Encode and use in Commit (encoded
+	// lines, say); the pipeline keeps its memory for the next batch.
+	Out []byte
+
+	hs     []*tlsparse.Handshake // parsed handshakes, by result
+	parser *parser               // nil: no TLS parsing
+	opened time.Time             // when its first flow came (wall clock)
+	sent   time.Time             // when it left its table
+	ready  chan struct{}         // closed once encoded (ordered commits)
+	err    error                 // the sink's Encode error
+}
+
+// Handshake returns result i's parsed handshake, parsing it now if the
+// pipeline has not yet (nil when the pipeline does not parse TLS). It is
+// valid until Release(i) or the end of the sink's Encode.
+func (b *Batch) Handshake(i int) *tlsparse.Handshake {
+	if b.parser == nil {
+		return nil
+	}
+	if b.hs[i] == nil {
+		b.hs[i] = b.parser.parse(b.Results[i].Flow)
+	}
+	return b.hs[i]
+}
+
+// Release gives result i's handshake memory back for the next parse: a
+// sink that encodes flow by flow releases each as it goes, so that one
+// parse's memory serves the whole batch while it is in the CPU's cache.
+func (b *Batch) Release(i int) {
+	if h := b.hs[i]; h != nil {
+		h.Release()
+		b.hs[i] = nil
+	}
+}
+
+// releaseAll releases what the sink did not.
+func (b *Batch) releaseAll() {
+	for i := range b.hs {
+		b.Release(i)
+	}
+}
+
+// reset empties the batch for reuse.
+func (b *Batch) reset() {
+	clear(b.Results) // let the flows go
+	b.Results = b.Results[:0]
+	b.hs = b.hs[:0]
+	b.Out = b.Out[:0]
+	b.ready = nil
+	b.err = nil
+}
+
+// parser parses handshakes with the pipeline's certificate cache.
+type parser struct{ certs *tlsparse.CertCache }
+
+func (p *parser) parse(f *flow.Flow) *tlsparse.Handshake { return tlsparse.FromFlow(f, p.certs) }
+
+// producer gathers one table's finished flows into batches. The table's
+// goroutine offers flows; the pipeline's ticker sends a batch that waited
+// long enough (tick), so that a quiet input, live or a stream read from a
+// pipe, still has its verdicts on time.
+type producer struct {
+	p     *Pipeline
+	mu    sync.Mutex // the table's goroutine and the ticker
+	batch *Batch
+}
+
+// offer takes a flow the table handed out.
+func (pr *producer) offer(f *flow.Flow) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	p := pr.p
+	if len(f.Prefix) == 0 {
+		p.noPayload.Add(1)
+		if !p.cfg.EmptyFlows {
+			return
+		}
+	} else {
+		p.in.Add(1)
+	}
+	b := pr.batch
+	if b == nil {
+		b = p.newBatch()
+		pr.batch = b
+	}
+	b.Results = append(b.Results, Result{Flow: f})
+	b.hs = append(b.hs, nil)
+	if len(b.Results) == p.cfg.BatchSize {
+		pr.send()
+	}
+}
+
+// tick sends a batch whose first flow has waited long enough.
+func (pr *producer) tick(now time.Time) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if b := pr.batch; b != nil && now.Sub(b.opened) >= pr.p.cfg.BatchTimeout {
+		pr.send()
+	}
+}
+
+// flush sends the batch being filled.
+func (pr *producer) flush() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.send()
+}
+
+func (pr *producer) send() {
+	if b := pr.batch; b != nil {
+		pr.batch = nil
+		pr.p.send(b)
+	}
+}

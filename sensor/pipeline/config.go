@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// Tuning sizes the stages between the flow tables and the sink. The
+// daemon's configuration (detector.batch_size ...) converts to it.
+type Tuning struct {
+	// BatchSize flows are scored together. A batch leaves its table when
+	// full, or, on a live capture, at the first tick after its first flow
+	// waited BatchTimeout.
+	BatchSize    int
+	BatchTimeout time.Duration
+	// QueueSize bounds the flows waiting for a worker.
+	QueueSize int
+	// Workers parse, score, judge and encode batches in parallel, each
+	// with its own scorer.
+	Workers int
+}
+
+// Bounds of a Tuning.
+const (
+	MaxBatchSize    = 65536
+	MinBatchTimeout = time.Millisecond
+	MaxBatchTimeout = time.Minute
+	MaxQueueSize    = 1 << 20
+	MaxWorkers      = 64
+)
+
+// DefaultTuning is what the daemon runs with unless configured otherwise.
+func DefaultTuning() Tuning {
+	return Tuning{BatchSize: 256, BatchTimeout: 100 * time.Millisecond, QueueSize: 4096, Workers: 1}
+}
+
+// Validate reports every value out of its bounds (*bounds.Error each).
+func (t Tuning) Validate() error {
+	var errs []error
+	bounds.Int(&errs, "BatchSize", t.BatchSize, 1, MaxBatchSize)
+	bounds.Duration(&errs, "BatchTimeout", t.BatchTimeout, MinBatchTimeout, MaxBatchTimeout)
+	bounds.Int(&errs, "QueueSize", t.QueueSize, 1, MaxQueueSize)
+	bounds.Int(&errs, "Workers", t.Workers, 1, MaxWorkers)
+	return errors.Join(errs...)
+}
+
+// Config sets up a Pipeline.
+type Config struct {
+	// Shards is the number of flow tables: one per capture worker.
+	Shards int
+	// Ports are the watched TCP ports: segments with neither port in it
+	// are not tracked. Empty: every port.
+	Ports []uint16
+	// Table bounds the tables; its MaxFlows is for all of them together.
+	Table flow.Config
+	Tuning
+
+	// DropWhenBehind drops (and counts) finished flows that find the
+	// queue full, so that a live capture never waits for the workers.
+	// Without it the tables wait for room: for capture files, where
+	// waiting only slows the reading down. Once the source has stopped,
+	// the pipeline always waits, so a shutdown handles every flow.
+	DropWhenBehind bool
+	// Ordered commits batches to the sink in the order the tables handed
+	// out their flows (with one table: the same output on every run).
+	Ordered bool
+	// EmptyFlows passes flows without payload to the sink (unscored);
+	// otherwise they are only counted.
+	EmptyFlows bool
+
+	// ParseTLS parses each flow's handshake once, for the scorer, the
+	// verdict and the sink.
+	ParseTLS bool
+	// CertCacheSize bounds the certificates remembered across flows;
+	// 0: 4096.
+	CertCacheSize int
+	// NewScorer, when set, gives each worker its own scorer; flows with
+	// payload are scored. Model names the model in verdicts.
+	NewScorer func() (scoring.Scorer, error)
+	Model     string
+	// Policy, when set, judges every scored flow (see SetPolicy).
+	Policy *verdict.Policy
+
+	// Sink takes the flows.
+	Sink Sink
+
+	// Metrics; nil: counted in a registry of the pipeline's own.
+	Metrics *metrics.Metrics
+	// Log is the daemon's own log; nil: none.
+	Log *zap.Logger
+}
+
+const defaultCertCacheSize = 4096
+
+func (c *Config) check() error {
+	c.Table = c.Table.WithDefaults()
+	var errs []error
+	if c.Shards < 1 {
+		errs = append(errs, fmt.Errorf("%d flow tables: need at least 1", c.Shards))
+	}
+	if err := c.Tuning.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Table.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Sink == nil {
+		errs = append(errs, errors.New("no sink"))
+	}
+	if c.Policy != nil && c.NewScorer == nil {
+		errs = append(errs, errors.New("a policy without a scorer"))
+	}
+	if c.Policy != nil {
+		if err := c.Policy.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+// Package pipeline is the one path from packets to output that every
+// command takes: a Source (capture files, or live AF_PACKET captures)
+// fills one flow table per capture worker; each table gathers the flows
+// it hands out into batches; the batches wait in a bounded queue for the
+// workers; a worker parses each flow's TLS handshake once, scores the
+// batch with its own scorer, judges every scored flow against the policy
+// in effect (package verdict: threshold and allowlist, swapped atomically
+// on reload) and hands the batch to the Sink, which encodes it on the
+// worker and commits it (in table order when the pipeline is Ordered).
+//
+// Sinks: RecordSink writes eve JSON records (tlsentry flows and score),
+// LogSink writes the daemon's alert and flow logs, Collector keeps the
+// flows (training and evaluation sets; LoadFlows and ReadFlows read
+// capture files with it).
+//
+// While a live capture runs, a batch that finds the queue full is dropped
+// and counted rather than stalling the capture ring; once the source has
+// stopped (end of the files, or shutdown) the tables are flushed and every
+// flow left is handled.
+package pipeline

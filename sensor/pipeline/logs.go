@@ -1,0 +1,150 @@
+package pipeline
+
+import (
+	"math/bits"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/tlsentry/tlsentry/sensor/eve"
+	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
+)
+
+// LogOutputs are where a LogSink writes: the alert log, the flow log
+// (nil: off), and whether records carry the flow's prefix.
+type LogOutputs struct {
+	Alerts        *evelog.Log
+	Flows         *evelog.Log
+	IncludePrefix bool
+}
+
+// LogSink writes the daemon's logs: one alert line per alerting flow and,
+// when the flow log is on, one flow line per scored flow. A write error
+// is counted and logged (the 1st, 2nd, 4th, 8th... of each log), never
+// returned: the capture goes on. The outputs are swapped at once on
+// reload (SetOutputs).
+type LogSink struct {
+	model string
+	m     *metrics.Metrics
+	log   *zap.Logger
+
+	mu  sync.RWMutex // writers hold it for reading while they write
+	out LogOutputs
+
+	bufs sync.Pool
+
+	alerted, written    atomic.Uint64
+	alertErrs, flowErrs atomic.Uint64
+}
+
+// NewLogSink writes to out; model names the model in every verdict.
+func NewLogSink(out LogOutputs, model string, m *metrics.Metrics, log *zap.Logger) *LogSink {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	s := &LogSink{model: model, m: m, log: log, out: out}
+	s.bufs.New = func() any { return new(eve.Memory) }
+	return s
+}
+
+// SetOutputs swaps the outputs and returns the ones replaced, which no
+// worker writes to any more: the caller closes what it no longer uses.
+func (s *LogSink) SetOutputs(out LogOutputs) LogOutputs {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.out
+	s.out = out
+	return old
+}
+
+// Outputs returns the outputs in use.
+func (s *LogSink) Outputs() LogOutputs {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.out
+}
+
+// Encode writes the batch's lines.
+func (s *LogSink) Encode(b *Batch) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	mem := s.bufs.Get().(*eve.Memory)
+	defer s.bufs.Put(mem)
+	for i := range b.Results {
+		r := &b.Results[i]
+		if !r.Scored || (!r.Verdict.Alert && s.out.Flows == nil) {
+			continue // the common case: nothing to write
+		}
+		f := r.Flow
+		// One time zone for the whole line: the header's time is UTC.
+		f.Start, f.End = f.Start.UTC(), f.End.UTC()
+		h := b.Handshake(i)
+		if h == nil {
+			h = noHandshake
+		}
+		rec := mem.FlowRecord(f, h)
+		rec.Anomaly = anomaly(s.model, r)
+		if !s.out.IncludePrefix {
+			rec.Prefix = nil
+		}
+		b.Out = rec.AppendBody(b.Out[:0])
+		if r.Verdict.Alert {
+			// An alert's time is its flow's last packet: when the verdict
+			// could first be given.
+			if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
+				s.writeFailed("alerts", &s.alertErrs, err)
+			} else {
+				s.alerted.Add(1)
+				s.m.Alerts.Inc()
+			}
+		}
+		if s.out.Flows != nil {
+			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
+				s.writeFailed("flows", &s.flowErrs, err)
+			} else {
+				s.written.Add(1)
+			}
+		}
+	}
+	return nil
+}
+
+// Commit does nothing: Encode wrote the lines.
+func (s *LogSink) Commit(*Batch) error { return nil }
+
+// writeFailed counts a failed line, and logs the 1st, 2nd, 4th, 8th...
+// failure of a log, so that a full disk does not flood the daemon's own
+// log.
+func (s *LogSink) writeFailed(name string, count *atomic.Uint64, err error) {
+	s.m.LogWriteErrors.WithLabelValues(name).Inc()
+	if n := count.Add(1); bits.OnesCount64(n) == 1 {
+		s.log.Error("cannot write to the "+name+" log", zap.Error(err), zap.Uint64("failures", n))
+	}
+}
+
+// Sync flushes the logs in use to the disk.
+func (s *LogSink) Sync() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	err := s.out.Alerts.Sync()
+	if s.out.Flows != nil {
+		if ferr := s.out.Flows.Sync(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// LogStats counts what a LogSink wrote.
+type LogStats struct {
+	Alerts      uint64 // alert lines written
+	FlowLines   uint64 // flow log lines written
+	WriteErrors uint64 // lines the alert or flow log failed to write
+}
+
+// Stats returns the counters so far.
+func (s *LogSink) Stats() LogStats {
+	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load()}
+}

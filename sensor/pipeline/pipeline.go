@@ -1,0 +1,339 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// Sink takes the flows of a pipeline, a batch at a time.
+type Sink interface {
+	// Encode runs on a pipeline worker, for several batches at once: it
+	// must be safe for concurrent use. It does the batch's work (encode
+	// records into b.Out, write log lines...). Handshakes from
+	// b.Handshake are valid until it returns.
+	Encode(b *Batch) error
+	// Commit runs for one batch at a time, after its Encode: in the order
+	// the tables handed the flows out when the pipeline is Ordered.
+	Commit(b *Batch) error
+}
+
+// Pipeline takes segments to a sink: flow tables (one per capture
+// worker) → batches → a bounded queue → workers (each flow's handshake
+// parsed once, scored, judged against the policy in effect) → the sink.
+// Run runs it once; SetPolicy applies a reload while it runs.
+type Pipeline struct {
+	cfg    Config
+	m      *metrics.Metrics
+	log    *zap.Logger
+	parser *parser // nil without TLS parsing
+	policy atomic.Pointer[verdict.Policy]
+	shards *Shards
+	ran    atomic.Bool
+
+	queue    chan *Batch
+	order    chan *Batch // Ordered: batches in the order they were sent
+	draining atomic.Bool // the source has stopped: wait, never drop
+	dropFull prometheus.Counter
+	free     sync.Pool
+	commitMu sync.Mutex // unordered commits, one at a time
+
+	errMu sync.Mutex
+	err   error // the sink's first error
+
+	in, noPayload, dropped, scored, alerts, suppressed atomic.Uint64
+	tables                                             atomic.Pointer[flow.Stats] // when Run has returned
+}
+
+// QueueDrops labels of the scoring queue.
+const (
+	queueScoring = "scoring"
+	dropFull     = "full"
+)
+
+// New checks cfg and makes a pipeline; Run starts it.
+func New(cfg Config) (*Pipeline, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	m := cfg.Metrics
+	if m == nil {
+		var err error
+		if m, err = metrics.New(prometheus.NewRegistry()); err != nil {
+			return nil, err
+		}
+	}
+	log := cfg.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	if cfg.CertCacheSize == 0 {
+		cfg.CertCacheSize = defaultCertCacheSize
+	}
+	p := &Pipeline{cfg: cfg, m: m, log: log, dropFull: m.QueueDrops.WithLabelValues(queueScoring, dropFull)}
+	if cfg.ParseTLS {
+		p.parser = &parser{certs: tlsparse.NewCertCache(cfg.CertCacheSize)}
+	}
+	if cfg.Policy != nil {
+		pol := *cfg.Policy
+		p.policy.Store(&pol)
+	}
+	// The queue holds whole batches: as many as QueueSize flows fill.
+	slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
+	p.queue = make(chan *Batch, slots)
+	if cfg.Ordered {
+		p.order = make(chan *Batch, slots+cfg.Workers+cfg.Shards)
+	}
+	p.free.New = func() any { return &Batch{parser: p.parser} }
+	shards, err := newShards(p)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.shards = shards
+	return p, nil
+}
+
+// Run wires the stages and runs them until the source ends (capture
+// files read) or ctx is cancelled (shutdown). Then it flushes every
+// table, handles every flow queued, and returns: no flow the tables
+// handed out is lost on the way, except those dropped while
+// DropWhenBehind, which are counted. A cancelled ctx is a normal end (nil
+// error). The error also says when the sink failed (the pipeline goes on
+// after a sink error, so that the tables never wait on a dead sink). Run
+// may be called once.
+func (p *Pipeline) Run(ctx context.Context, src Source) error {
+	if p.ran.Swap(true) {
+		return errors.New("pipeline: already run")
+	}
+	// Scorers first: a model that cannot make one fails before capture.
+	scorers := make([]scoring.Scorer, p.cfg.Workers)
+	if p.cfg.NewScorer != nil {
+		for i := range scorers {
+			s, err := p.cfg.NewScorer()
+			if err != nil {
+				return fmt.Errorf("pipeline: scorer: %w", err)
+			}
+			scorers[i] = s
+		}
+	}
+	var workers, committer sync.WaitGroup
+	for _, s := range scorers {
+		workers.Go(func() { p.work(s) })
+	}
+	if p.cfg.Ordered {
+		committer.Go(p.commitInOrder)
+	}
+
+	stopTicks := make(chan struct{})
+	var ticker sync.WaitGroup
+	ticker.Go(func() { p.shards.tickBatches(stopTicks, max(p.cfg.BatchTimeout/2, time.Millisecond)) })
+
+	srcErr := src.Run(ctx, p.shards)
+
+	// The source has stopped: from now on batches wait for room rather
+	// than drop; every table hands out what it holds; the queue drains.
+	p.draining.Store(true)
+	close(stopTicks)
+	ticker.Wait()
+	p.shards.finish()
+	close(p.queue)
+	workers.Wait()
+	if p.cfg.Ordered {
+		close(p.order)
+		committer.Wait()
+	}
+	st := p.shards.tables.Stats()
+	p.tables.Store(&st)
+
+	if errors.Is(srcErr, context.Canceled) && ctx.Err() != nil {
+		srcErr = nil
+	}
+	return errors.Join(srcErr, p.sinkErr())
+}
+
+func (p *Pipeline) newBatch() *Batch {
+	b := p.free.Get().(*Batch)
+	b.opened = time.Now()
+	return b
+}
+
+// send queues a batch for the workers, or drops it (live, queue full).
+func (p *Pipeline) send(b *Batch) {
+	b.sent = time.Now()
+	if p.cfg.Ordered {
+		b.ready = make(chan struct{})
+	}
+	if p.cfg.DropWhenBehind && !p.draining.Load() {
+		select {
+		case p.queue <- b:
+		default:
+			n := uint64(len(b.Results))
+			p.dropped.Add(n)
+			p.dropFull.Add(float64(n))
+			p.recycle(b)
+			return
+		}
+	} else {
+		p.queue <- b
+	}
+	if p.cfg.Ordered {
+		p.order <- b
+	}
+}
+
+// work is one worker: it scores and judges each batch (parsing each
+// flow's handshake once, for the scorer, the verdict and the sink), has
+// the sink encode it, and commits it or hands it to the committer.
+func (p *Pipeline) work(scorer scoring.Scorer) {
+	var (
+		inputs []scoring.Input
+		index  []int // result of each input
+		scores []float64
+	)
+	for b := range p.queue {
+		if scorer != nil {
+			inputs, index = inputs[:0], index[:0]
+			for i := range b.Results {
+				if f := b.Results[i].Flow; len(f.Prefix) > 0 {
+					inputs = append(inputs, scoring.Input{Flow: f, TLS: b.Handshake(i)})
+					index = append(index, i)
+				}
+			}
+			scores = slices.Grow(scores[:0], len(inputs))[:len(inputs)]
+			scorer.Score(inputs, scores)
+			p.judge(b, scorer, inputs, index, scores)
+		}
+		b.err = p.cfg.Sink.Encode(b)
+		b.releaseAll()
+		clear(inputs) // let the flows go
+		if p.cfg.Ordered {
+			close(b.ready)
+			continue
+		}
+		p.commitMu.Lock()
+		p.commit(b)
+		p.commitMu.Unlock()
+	}
+}
+
+// judge gives each scored flow its verdict, and an alert its reasons.
+func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, inputs []scoring.Input, index []int, scores []float64) {
+	pol := p.policy.Load()
+	for k, i := range index {
+		r := &b.Results[i]
+		r.Scored = true
+		if pol == nil {
+			r.Verdict = verdict.Verdict{Score: scores[k]}
+			continue
+		}
+		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS)
+		switch {
+		case r.Verdict.Alert:
+			r.Reasons = scorer.Explain(inputs[k])
+			p.alerts.Add(1)
+		case r.Verdict.Suppressed != "":
+			p.suppressed.Add(1)
+			p.m.AlertsSuppressed.WithLabelValues(r.Verdict.Suppressed).Inc()
+		}
+	}
+	n := float64(len(index))
+	p.scored.Add(uint64(len(index)))
+	p.m.FlowsScored.Add(n)
+	p.m.BatchSize.Observe(n)
+	p.m.ScoreLatency.Observe(time.Since(b.sent).Seconds())
+}
+
+// commitInOrder commits the batches in the order they were sent.
+func (p *Pipeline) commitInOrder() {
+	for b := range p.order {
+		<-b.ready
+		p.commit(b)
+	}
+}
+
+func (p *Pipeline) commit(b *Batch) {
+	if b.err == nil {
+		b.err = p.cfg.Sink.Commit(b)
+	}
+	if b.err != nil {
+		p.errMu.Lock()
+		if p.err == nil {
+			p.err = b.err
+		}
+		p.errMu.Unlock()
+	}
+	p.recycle(b)
+}
+
+func (p *Pipeline) recycle(b *Batch) {
+	b.reset()
+	p.free.Put(b)
+}
+
+func (p *Pipeline) sinkErr() error {
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	return p.err
+}
+
+// SetPolicy replaces the policy; the next batches judged use it.
+func (p *Pipeline) SetPolicy(pol verdict.Policy) error {
+	if p.cfg.NewScorer == nil {
+		return errors.New("pipeline: no scorer to judge with")
+	}
+	if err := pol.Validate(); err != nil {
+		return err
+	}
+	p.policy.Store(&pol)
+	return nil
+}
+
+// Policy returns the policy in effect (the zero Policy when none).
+func (p *Pipeline) Policy() verdict.Policy {
+	if pol := p.policy.Load(); pol != nil {
+		return *pol
+	}
+	return verdict.Policy{}
+}
+
+// Shards returns the flow tables, for a source that needs them before
+// Run (a test).
+func (p *Pipeline) Shards() *Shards { return p.shards }
+
+// Stats counts what a pipeline did.
+type Stats struct {
+	Flows      uint64 // flows the tables handed out with payload
+	NoPayload  uint64 // flows handed out without payload
+	Dropped    uint64 // flows dropped because the queue was full
+	Scored     uint64 // flows scored
+	Alerts     uint64 // flows judged to alert
+	Suppressed uint64 // flows over the threshold that the allowlist allowed
+	// Tables sums the flow tables' counters; set once Run has returned.
+	Tables *flow.Stats
+}
+
+// Stats returns the counters so far; safe to call at any time.
+func (p *Pipeline) Stats() Stats {
+	return Stats{
+		Flows:      p.in.Load(),
+		NoPayload:  p.noPayload.Load(),
+		Dropped:    p.dropped.Load(),
+		Scored:     p.scored.Load(),
+		Alerts:     p.alerts.Load(),
+		Suppressed: p.suppressed.Load(),
+		Tables:     p.tables.Load(),
+	}
+}
