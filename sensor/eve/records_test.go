@@ -124,9 +124,9 @@ func TestAppendBody(t *testing.T) {
 // encoding/json does.
 func TestAppendJSONEveryTLSField(t *testing.T) {
 	yes := true
-	rec := FlowRecord{EventType: "flow", AppProto: "tls", TLS: &TLSRecord{
+	rec := eve.FlowRecord{EventType: "flow", AppProto: "tls", TLS: &eve.TLSRecord{
 		Version: "TLS 1.2", SNI: "a.example", ClientALPNs: []string{"h2"}, ServerALPNs: []string{"h2"},
-		CipherSuite: "TLS_RSA_WITH_RC4_128_MD5", JA3: &Hashed{"h", "s"}, JA3N: &Hashed{"h", "s"}, JA3S: &Hashed{"h", "s"},
+		CipherSuite: "TLS_RSA_WITH_RC4_128_MD5", JA3: &eve.Hashed{Hash: "h", String: "s"}, JA3N: &eve.Hashed{Hash: "h", String: "s"}, JA3S: &eve.Hashed{Hash: "h", String: "s"},
 		JA4: "t13d", JA4R: "t13d_r", Subject: "CN=a", IssuerDN: "CN=b", Serial: "01", NotBefore: "2024-01-01T00:00:00",
 		NotAfter: "2025-01-01T00:00:00", Fingerprint: "aa", SHA256: "bb", SANs: []string{"a.example"}, KeyType: "RSA-2048",
 		ChainLen: 3, ChainCut: true, SelfSigned: &yes, HRR: true, Truncated: true, ParseError: "x", Alert: "fatal: handshake_failure",
