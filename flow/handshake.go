@@ -88,6 +88,7 @@ func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLi
 		n += copy(start[n:], data)
 		if n == ovpnStartLen && looksOpenVPN(start[:], accept) {
 			h.ovpn = newOVPNStream()
+			h.carryN, h.scanned = 0, 0 // the scan starts over on the TLS bytes
 			h.feedOpenVPN(start[:streamOff], accept, limit, scanLimit)
 		}
 	}
