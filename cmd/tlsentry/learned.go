@@ -33,7 +33,7 @@ func summarise(flows []*flow.Flow) *learned {
 		if h.AppProto != tlsparse.SniffTLS {
 			continue
 		}
-		l.versions[tlsparse.VersionName(h.Version())]++
+		l.versions[h.VersionName()]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
 			l.ja4[h.Prints(tlsparse.TransportTCP).JA4]++
 			if ch.ServerName != "" {
