@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +17,26 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var trainHelp = help{
+	usage: []string{"tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]",
+		"tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]"},
+	about: `Learns what the flows of the given captures (or of live traffic on an
+interface: learning mode) look like and writes a model file for score, eval
+and run (detector.model). One progress line per epoch goes to stderr; on
+stdout, what was learned: flows, losses, score quantiles, the threshold,
+protocols, TLS versions, client stacks (JA4) and servers (SNI).
+
+Learning mode (-i) captures on the watched -ports with the eBPF filter
+(unless -no-bpf) until -duration or -stop-after flows; it needs
+CAP_NET_RAW, and CAP_BPF for the filter. Train on your own network: the
+same seed gives the same model file.`,
+}
+
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlagSet("train", trainHelp)
 	var files fileList
 	var cfg detector.TrainConfig
-	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
+	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
@@ -45,12 +59,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if (len(files) == 0) == (live.iface == "") || *out == "" {
 		fs.Usage()
