@@ -52,7 +52,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
-	fs.StringVar(&live.ports, "ports", "443", "with -i: watched TCP server ports, comma-separated")
+	fs.StringVar(&live.ports, "ports", defaultLearnPorts(), "with -i: watched TCP server ports, comma-separated")
 	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
 	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
 	var table tableFlags
