@@ -46,15 +46,6 @@ func TestCheckConfigShipped(t *testing.T) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
 func TestCheckConfigProblems(t *testing.T) {
 	tests := []struct {
 		name, text string

@@ -18,6 +18,7 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -40,6 +41,7 @@ type daemon struct {
 	alerts        *evelog.Log
 	flowLog       *evelog.Log // nil when output.flow_log is empty
 	logs          *pipeline.LogSink
+	limiter       *ratelimit.Limiter
 	pipeline      *pipeline.Pipeline
 	source        pipeline.Source
 	live          *pipeline.LiveInput // nil with capture files
@@ -108,6 +110,9 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		}
 		d.source, shards = live, live.Workers()
 	}
+	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
+		return nil, err
+	}
 	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog), d.model.Name(), d.metrics, d.log.Logger)
 	d.pipeline, err = pipeline.New(pipeline.Config{
 		Shards:         shards,
@@ -119,6 +124,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		NewScorer:      d.model.NewScorer,
 		Model:          d.model.Name(),
 		Policy:         &policy,
+		Limiter:        d.limiter,
 		Sink:           d.logs,
 		Metrics:        d.metrics,
 		Log:            d.log.Logger,

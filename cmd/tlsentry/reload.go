@@ -130,8 +130,9 @@ func (d *daemon) commitReload(s *stagedReload) {
 		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
 	}
 	d.flowLog = flowLog
-	if err := d.pipeline.SetPolicy(s.policy); err != nil { // validated in prepareReload: cannot happen
-		d.log.Error("reloaded policy refused by the pipeline", zap.Error(err))
+	if err := errors.Join(d.pipeline.SetPolicy(s.policy), d.limiter.SetConfig(cfg.Alerts)); err != nil {
+		// Both were validated in prepareReload: this cannot happen.
+		d.log.Error("reloaded policy or rate limits refused", zap.Error(err))
 	}
 	d.thresholdFrom = s.from
 	if err := errors.Join(closeErrs...); err != nil {

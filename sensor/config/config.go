@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
 // Config is the sensor's whole configuration. The yaml tags are the key
@@ -23,6 +24,7 @@ type Config struct {
 	Flow      flow.Config      `yaml:"flow"`
 	Detector  Detector         `yaml:"detector"`
 	Allowlist allowlist.Config `yaml:"allowlist"`
+	Alerts    ratelimit.Config `yaml:"alerts"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 
@@ -178,6 +180,7 @@ func Default() *Config {
 			QueueSize:      tuning.QueueSize,
 			ScoringWorkers: tuning.Workers,
 		},
+		Alerts: ratelimit.DefaultConfig(),
 		Output: Output{
 			AlertLog:      "/var/log/tlsentry/alerts.json",
 			RotateSizeMB:  100,

@@ -85,21 +85,23 @@ func (s *LogSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(f, h)
-		rec.Anomaly = anomaly(s.model, r)
+		rec.Sensor.Verdict = verdictRecord(s.model, r)
+		rec.Flow.Alerted = r.Verdict.Alert
 		if !s.out.IncludePrefix {
-			rec.Prefix = nil
+			rec.Sensor.Prefix = nil
 		}
-		b.Out = rec.AppendBody(b.Out[:0])
-		if r.Verdict.Alert {
-			// An alert's time is its flow's last packet: when the verdict
-			// could first be given.
+		// An alert's time is its flow's last packet: when the verdict
+		// could first be given.
+		eachAlert(&rec, r, func(rec *eve.FlowRecord) {
+			b.Out = rec.AppendBody(b.Out[:0])
 			if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
 				s.writeFailed("alerts", &s.alertErrs, err)
 			} else {
 				s.alerted.Add(1)
 				s.m.Alerts.Inc()
 			}
-		}
+		})
+		b.Out = rec.AppendBody(b.Out[:0])
 		if s.out.Flows != nil {
 			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 				s.writeFailed("flows", &s.flowErrs, err)
