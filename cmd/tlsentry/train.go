@@ -93,21 +93,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if loadErr != nil && len(flows) == 0 {
+		return fmt.Errorf("nothing to learn from: %w", loadErr)
+	}
 	if loadErr != nil {
 		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
 	}
+	from := fmt.Sprintf("%d file(s)", len(files))
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
+		from = "live capture on " + terminalSafe(live.iface)
 	}
 	if *tlsOnly {
 		n := len(flows)
 		flows = keepTLS(flows)
 		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
-	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
+	fmt.Fprintf(stderr, "train: %d flows with payload from %s; training %s\n", len(flows), from, cfg.Kind)
 	f, err := detector.Train(ctx, flows, cfg)
+	if err != nil && loadErr != nil {
+		// Too few flows, say, because the input ended early: say why.
+		return fmt.Errorf("%w (the input was cut short: %w)", err, loadErr)
+	}
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	data, err := f.Encode()
 	if err != nil {
@@ -144,9 +153,13 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 func printModel(w io.Writer, path string, f *model.File) {
 	m, t := f.Meta, f.Meta.Training
 	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
-	src := strings.Join(t.Sources, ", ")
-	if len(t.Sources) > 3 {
-		src = fmt.Sprintf("%d files (%s, ...)", len(t.Sources), strings.Join(t.Sources[:3], ", "))
+	sources := make([]string, len(t.Sources))
+	for i, s := range t.Sources {
+		sources[i] = terminalSafe(s) // file names are anyone's
+	}
+	src := strings.Join(sources, ", ")
+	if len(sources) > 3 {
+		src = fmt.Sprintf("%d files (%s, ...)", len(sources), strings.Join(sources[:3], ", "))
 	}
 	fmt.Fprintf(w, "  trained on %d flows (+%d for validation) from %s, seed %d\n", t.Flows, t.ValidationFlow, src, t.Seed)
 	fmt.Fprintf(w, "  %d epochs, final loss %.5f, best validation loss %.5f\n", t.Epochs, t.FinalLoss, t.ValidationLoss)
