@@ -17,6 +17,8 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/tlsentry
+MANDIR  ?= $(PREFIX)/share/man
+LOGROTATEDIR ?= /etc/logrotate.d
 
 # What make build records in the binary (tlsentry version and the
 # tlsentry_build_info metric): go build records no VCS information here
@@ -58,10 +60,13 @@ build:
 ldflags:
 	@echo '$(LDFLAGS)'
 
-# Install the binary, the systemd unit (pointing at the installed binary)
-# and the configuration; an existing configuration is kept.
+# Install the binary, the systemd unit (pointing at the installed binary),
+# the manual page, the logrotate file and the configuration; an existing
+# configuration is kept.
 install: build
 	install -D -m 0755 bin/tlsentry $(DESTDIR)$(BINDIR)/tlsentry
+	install -D -m 0644 docs/tlsentry.1 $(DESTDIR)$(MANDIR)/man1/tlsentry.1
+	install -D -m 0644 configs/logrotate $(DESTDIR)$(LOGROTATEDIR)/tlsentry
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/bin/tlsentry|$(BINDIR)/tlsentry|g' systemd/tlsentry.service > $(DESTDIR)$(UNITDIR)/tlsentry.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsentry.service
