@@ -20,7 +20,7 @@ const logrotatePath = "../../configs/logrotate"
 // compressed at the second rotation, and every alert is in exactly one
 // file.
 func TestLogrotateFile(t *testing.T) {
-	logrotate, err := exec.LookPath("logrotate")
+	logrotate, err := lookSystemCommand("logrotate")
 	if err != nil {
 		t.Skip("logrotate not installed (Debian: apt-get install logrotate; .ci/run installs it)")
 	}
