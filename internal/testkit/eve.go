@@ -51,7 +51,8 @@ func (l EveLine) Src(t testing.TB) netip.Addr {
 // Endpoint is the line's client address and port, as "ip:port".
 func (l EveLine) Endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
 
-// ReadEve parses every line of a JSON lines file; a missing file has none.
+// ReadEve parses every line of a JSON lines file, each checked against
+// the eve schema (ValidateEve); a missing file has none.
 func ReadEve(t testing.TB, path string) []EveLine {
 	t.Helper()
 	f, err := os.Open(path)
@@ -66,6 +67,7 @@ func ReadEve(t testing.TB, path string) []EveLine {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		ValidateEve(t, sc.Bytes())
 		var l EveLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())
