@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ type fifoDaemon struct {
 	cmd    *exec.Cmd
 	in     *os.File
 	exited <-chan error
-	stderr *strings.Builder
+	stderr *lockedBuffer
 	header bool // the stream's pcap header is written
 }
 
@@ -47,7 +48,7 @@ func startFIFODaemon(t *testing.T, dir string, sections map[string]string) *fifo
 		base[k] = v
 	}
 	cfg := writeConfig(t, dir, base)
-	d := &fifoDaemon{dir: dir, stderr: &strings.Builder{}}
+	d := &fifoDaemon{dir: dir, stderr: &lockedBuffer{}}
 	d.cmd = exec.Command(os.Args[0], "run", "-config", cfg, "-r", fifo)
 	d.cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	d.cmd.Stderr = d.stderr
@@ -164,4 +165,22 @@ func fileLines(t *testing.T, path string) []string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return lines
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
