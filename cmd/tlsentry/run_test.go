@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -424,4 +425,70 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestRunWritesAlertPcaps: each alert names a pcap of its flow that
+// Wireshark opens and that holds the flow's first bytes (the ClientHello
+// for TLS), and the folder stays within its bound.
+func TestRunWritesAlertPcaps(t *testing.T) {
+	dir := t.TempDir()
+	ssh, err := labset.WriteSet(context.Background(), dir, labset.NonTLSSSH, 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcaps := filepath.Join(dir, "pcap")
+	cfg := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.001\n", // every flow alerts
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n  alert_pcap_dir: pcap\n  alert_pcap_max_mb: 1\n",
+	})
+	if _, errOut, err := runCmd(t, "run", "-config", cfg, "-r", sample, "-r", ssh); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	alerts := testkit.ReadEve(t, filepath.Join(dir, "alerts.json"))
+	if len(alerts) < 11 {
+		t.Fatalf("%d alerts: every flow of the sample and the SSH capture should alert", len(alerts))
+	}
+	_, tshark := exec.LookPath("tshark")
+	for _, a := range alerts {
+		p := a.Verdict().Pcap
+		if filepath.Dir(p) != pcaps {
+			t.Fatalf("alert for %s names pcap %q", a.Endpoint(), p)
+		}
+		if tshark != nil {
+			continue
+		}
+		out, err := exec.Command("tshark", "-r", p, "-T", "fields", "-e", "tcp.payload").Output()
+		if err != nil {
+			t.Fatalf("tshark -r %s: %v", p, err)
+		}
+		first := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+		for first == "" && len(out) > 0 { // the handshake's segments carry no payload
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			for _, l := range lines {
+				if l = strings.TrimSpace(l); l != "" {
+					first = l
+					break
+				}
+			}
+			break
+		}
+		if want := fmt.Sprintf("%x", a.Detail.Prefix); first == "" || !strings.HasPrefix(want, strings.ReplaceAll(first, ":", "")) {
+			t.Errorf("%s: first payload %q, the alert's prefix starts %.40s", p, first, want)
+		}
+		if a.AppProto == "tls" {
+			hello, _ := exec.Command("tshark", "-r", p, "-Y", "tls.handshake.type==1", "-T", "fields", "-e", "frame.number").Output()
+			if strings.TrimSpace(string(hello)) == "" {
+				t.Errorf("%s: no ClientHello in the pcap of a TLS flow", p)
+			}
+		}
+	}
+	var total int64
+	ents, _ := os.ReadDir(pcaps)
+	for _, e := range ents {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > 1<<20 {
+		t.Errorf("the pcap folder holds %d bytes, over its 1 MB bound", total)
+	}
 }

@@ -162,6 +162,12 @@ func (c *Config) checkOutput(l *errorList) {
 			l.add(p.path, "%q is not a file path", p.v)
 		}
 	}
+	if o.AlertPcapDir != "" {
+		l.owner(o.Pcaps().Validate(), map[string]key{
+			"Dir":      {path: "output.alert_pcap_dir"},
+			"MaxBytes": {path: "output.alert_pcap_max_mb", scale: 1 << 20, value: o.AlertPcapMaxMB},
+		})
+	}
 	l.owner(o.Rotation().Validate(), map[string]key{
 		"MaxBytes":   {path: "output.rotate_size_mb", scale: 1 << 20, value: o.RotateSizeMB},
 		"MaxAge":     {path: "output.rotate_age"},

@@ -10,13 +10,16 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), and whether records carry the flow's prefix.
+// (nil: off), the folder of alerts' pcaps (nil: off), and whether records
+// carry the flow's prefix.
 type LogOutputs struct {
 	Alerts        *evelog.Log
 	Flows         *evelog.Log
+	Pcaps         *pcapdump.Writer
 	IncludePrefix bool
 }
 
@@ -35,8 +38,8 @@ type LogSink struct {
 
 	bufs sync.Pool
 
-	alerted, written    atomic.Uint64
-	alertErrs, flowErrs atomic.Uint64
+	alerted, written              atomic.Uint64
+	alertErrs, flowErrs, pcapErrs atomic.Uint64
 }
 
 // NewLogSink writes to out; model names the model in every verdict.
@@ -89,6 +92,13 @@ func (s *LogSink) Encode(b *Batch) error {
 		rec.Flow.Alerted = r.Verdict.Alert
 		if !s.out.IncludePrefix {
 			rec.Sensor.Prefix = nil
+		}
+		if s.out.Pcaps != nil && anyWritten(r.Findings) {
+			if path, err := s.out.Pcaps.Write(f); err != nil {
+				s.writeFailed("pcaps", &s.pcapErrs, err)
+			} else {
+				rec.Sensor.Verdict.Pcap = path
+			}
 		}
 		// An alert's time is its flow's last packet: when the verdict
 		// could first be given.
@@ -148,5 +158,16 @@ type LogStats struct {
 
 // Stats returns the counters so far.
 func (s *LogSink) Stats() LogStats {
-	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load()}
+	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load() + s.pcapErrs.Load()}
+}
+
+// anyWritten reports whether a flow has an alert record the rate limit
+// let through.
+func anyWritten(fs []Finding) bool {
+	for i := range fs {
+		if fs[i].Written {
+			return true
+		}
+	}
+	return false
 }
