@@ -52,7 +52,7 @@ func TestCategorical(t *testing.T) {
 	if want := math.Log2(10); math.Abs(bits-want) > 1e-9 || len(found) != 1 {
 		t.Fatalf("bits %v, want %v; %+v", bits, want, found)
 	}
-	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 known in 99 flows)") {
+	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 distinct values in 99 flows)") {
 		t.Errorf("text %q", txt)
 	}
 	// With no rare values at all, a new one is as surprising as can be.
