@@ -281,4 +281,3 @@ func sortSegments(segs []*segment) {
 		return 0
 	})
 }
-
