@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -85,7 +86,7 @@ func (s *LogSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(f, h)
-		rec.Anomaly = anomaly(s.model, r)
+		rec.Anomaly = anomaly(cmp.Or(b.Model, s.model), r)
 		if !s.out.IncludePrefix {
 			rec.Prefix = nil
 		}

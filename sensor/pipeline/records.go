@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"sync"
@@ -48,7 +49,7 @@ func (s *RecordSink) Encode(b *Batch) error {
 		}
 		rec := mem.FlowRecord(r.Flow, h)
 		if r.Scored {
-			rec.Anomaly = anomaly(s.model, r)
+			rec.Anomaly = anomaly(cmp.Or(b.Model, s.model), r)
 		}
 		b.Out = append(rec.AppendJSON(b.Out), '\n')
 		b.Release(i)
