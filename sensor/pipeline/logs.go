@@ -14,11 +14,13 @@ import (
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), and whether records carry the flow's prefix.
+// (nil: off), whether records carry the flow's prefix, and whether flow
+// lines carry the raw handshake bytes training needs (eve.AppendRaw).
 type LogOutputs struct {
-	Alerts        *evelog.Log
-	Flows         *evelog.Log
-	IncludePrefix bool
+	Alerts           *evelog.Log
+	Flows            *evelog.Log
+	IncludePrefix    bool
+	IncludeHandshake bool
 }
 
 // LogSink writes the daemon's logs: one alert line per alerting flow and,
@@ -102,6 +104,9 @@ func (s *LogSink) Encode(b *Batch) error {
 			}
 		}
 		if s.out.Flows != nil {
+			if s.out.IncludeHandshake {
+				b.Out = eve.AppendRaw(b.Out, f)
+			}
 			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 				s.writeFailed("flows", &s.flowErrs, err)
 			} else {
