@@ -11,6 +11,8 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -25,6 +27,7 @@ type Config struct {
 	Allowlist allowlist.Config `yaml:"allowlist"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
+	Fleet     fleet.Config     `yaml:"fleet"`
 
 	// src locates keys in the file the config came from, so that errors
 	// found after parsing still name a line. Nil for a Config built in code.
@@ -84,8 +87,14 @@ type Output struct {
 	RotateAge     time.Duration `yaml:"rotate_age" reload:"hot"`
 	MaxBackups    int           `yaml:"max_backups" reload:"hot"`
 	IncludePrefix bool          `yaml:"include_prefix" reload:"hot"` // put the flow's prefix (base64) in alerts
-	LogLevel      string        `yaml:"log_level" reload:"hot"`      // debug, info, warn or error
-	Log           string        `yaml:"log" reload:"hot"`            // the daemon's own log; empty: stderr
+	// IncludeHandshake puts the raw handshake bytes in flow records (file
+	// and NATS), so that a model can be trained on the records.
+	IncludeHandshake bool   `yaml:"include_handshake" reload:"hot"`
+	LogLevel         string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
+	Log              string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
+	// NATS publishes the records to JetStream too (natsout.Config; off
+	// without servers). Changing it takes a restart.
+	NATS natsout.Config `yaml:"nats"`
 }
 
 // AFPacket is the capture on iface as package afpacket takes it.
@@ -179,7 +188,9 @@ func Default() *Config {
 			MaxBackups:    10,
 			IncludePrefix: true,
 			LogLevel:      "info",
+			NATS:          natsout.DefaultConfig(),
 		},
 		Metrics: Metrics{Listen: "127.0.0.1:9560"},
+		Fleet:   fleet.DefaultConfig(),
 	}
 }
