@@ -11,15 +11,32 @@ import (
 	"go.uber.org/zap"
 )
 
+// Conn is a connection made by Connect.
+type Conn struct {
+	*nats.Conn
+	closed chan struct{} // closed by the client's last callback
+}
+
+// Close closes the connection and waits (a few seconds at most) until
+// the client has run its last callback, so that none logs after it.
+func (c *Conn) Close() {
+	c.Conn.Close()
+	select {
+	case <-c.closed:
+	case <-time.After(5 * time.Second):
+	}
+}
+
 // Connect opens the connection cfg describes, named name (the sensor).
 // It does not wait for a server: while none answers (at start or later)
 // the client keeps trying in the background and publishes fail at once,
 // so that the Output spools instead of buffering in memory. log gets the
 // connection's ups and downs.
-func Connect(cfg Config, name string, log *zap.Logger) (*nats.Conn, error) {
+func Connect(cfg Config, name string, log *zap.Logger) (*Conn, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	closed := make(chan struct{})
 	opts := []nats.Option{
 		nats.Name("tlsentry " + name),
 		nats.MaxReconnects(-1),
@@ -28,8 +45,10 @@ func Connect(cfg Config, name string, log *zap.Logger) (*nats.Conn, error) {
 		// No buffer while reconnecting: a publish then fails, and the
 		// record waits in the spool instead of in memory.
 		nats.ReconnectBufSize(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("NATS connection lost; records are spooled until it is back", zap.Error(err))
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if err != nil && !nc.IsClosed() {
+				log.Warn("NATS connection lost; records are spooled until it is back", zap.Error(err))
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("NATS connection back", zap.String("server", nc.ConnectedUrlRedacted()))
@@ -40,6 +59,7 @@ func Connect(cfg Config, name string, log *zap.Logger) (*nats.Conn, error) {
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			log.Warn("NATS error", zap.Error(err))
 		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
 	}
 	switch {
 	case cfg.Creds != "":
@@ -61,7 +81,7 @@ func Connect(cfg Config, name string, log *zap.Logger) (*nats.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsout: connect: %w", err)
 	}
-	return nc, nil
+	return &Conn{Conn: nc, closed: closed}, nil
 }
 
 // StreamConfig is the stream cfg creates: file storage, the configured

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -18,7 +17,7 @@ import (
 // testOutput is an Output on a connection to url, with its metrics.
 type testOutput struct {
 	*Output
-	nc  *nats.Conn
+	nc  *Conn
 	m   *Metrics
 	cfg Config
 }
@@ -43,7 +42,7 @@ func startOutput(t *testing.T, cfg Config, sensor string) *testOutput {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := New(cfg, Options{Sensor: sensor, Conn: nc, Metrics: m})
+	o, err := New(cfg, Options{Sensor: sensor, Conn: nc.Conn, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
