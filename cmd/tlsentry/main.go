@@ -44,6 +44,8 @@ func commands() []command {
 		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
 		{"check-config", "check a configuration file: strict keys, values, model, allowlist", runCheckConfig},
 		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runRun},
+		{"model", "model push FILE: publish a model to every sensor of the fleet (NATS)", runModel},
+		{"config", "config push FILE | remove: publish (or remove) settings of every sensor of the fleet, or of one (NATS)", runConfigCmd},
 	}
 }
 
