@@ -45,16 +45,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
+	var stream streamLearning
+	stream.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
+		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n       tlsentry train -stream [-config FILE | -server URL] [-since 24h] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic, or of the fleet's stream) look like and writes a model file.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return ignoreHelp(err)
 	}
-	if (len(files) == 0) == (live.iface == "") || *out == "" {
+	if sources := btoi(len(files) > 0) + btoi(live.iface != "") + btoi(stream.on); sources != 1 || *out == "" {
 		fs.Usage()
-		return fmt.Errorf("%w: train needs -out MODEL and either -r FILE or -i IFACE", errUsage)
+		return fmt.Errorf("%w: train needs -out MODEL and one of -r FILE, -i IFACE or -stream", errUsage)
 	}
 	if *holdout {
 		var held []string
@@ -79,7 +81,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	flows, loadErr := trainingFlows(ctx, files, tableCfg, &live, stderr)
+	var flows []*flow.Flow
+	var loadErr error
+	if stream.on {
+		flows, loadErr = stream.flows(ctx, stderr)
+		cfg.Sources = []string{"stream:" + stream.subject}
+	} else {
+		flows, loadErr = trainingFlows(ctx, files, tableCfg, &live, stderr)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -203,4 +212,11 @@ func newProgress(stderr io.Writer) func(detector.Progress) {
 			fmt.Fprintln(stderr)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
