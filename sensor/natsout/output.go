@@ -51,6 +51,7 @@ type Output struct {
 	idPrefix string // sensor-run-: a record's id is this and its sequence number
 	nc       *nats.Conn
 	js       jetstream.JetStream
+	acks     *ackBox
 	m        *Metrics
 	log      *zap.Logger
 
@@ -121,7 +122,14 @@ func New(cfg Config, opts Options) (*Output, error) {
 	if _, err := rand.Read(run); err != nil {
 		return nil, fmt.Errorf("natsout: run id: %w", err)
 	}
-	js, err := jetstream.New(opts.Conn, jetstream.WithPublishAsyncTimeout(cfg.AckTimeout))
+	acks := &ackBox{wake: make(chan struct{}, 1)}
+	js, err := jetstream.New(opts.Conn, jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
+		jetstream.WithPublishAsyncAckHandler(func(_ jetstream.JetStream, m *nats.Msg, ack *jetstream.PubAck) {
+			acks.put(ackEvent{msg: m, ack: ack})
+		}),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) {
+			acks.put(ackEvent{msg: m, err: err})
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("natsout: %w", err)
 	}
@@ -131,6 +139,7 @@ func New(cfg Config, opts Options) (*Output, error) {
 		idPrefix: SubjectToken(opts.Sensor) + "-" + hex.EncodeToString(run) + "-",
 		nc:       opts.Conn,
 		js:       js,
+		acks:     acks,
 		m:        m,
 		log:      log,
 		queue:    make(chan *record, cfg.QueueSize),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/bits"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,19 +14,55 @@ import (
 
 // sent is a record in flight.
 type sent struct {
-	rec  *record
-	paf  jetstream.PubAckFuture
-	at   time.Time
-	ok   <-chan *jetstream.PubAck
-	fail <-chan error
+	rec   *record
+	at    time.Time
+	acked bool
+}
+
+// ackEvent is the client's word on one message: its acknowledgement or
+// why there is none.
+type ackEvent struct {
+	msg *nats.Msg
+	ack *jetstream.PubAck
+	err error
+}
+
+// ackBox takes ack events from the client's callbacks without ever
+// blocking them; the publisher drains it.
+type ackBox struct {
+	mu     sync.Mutex
+	events []ackEvent
+	wake   chan struct{} // cap 1
+}
+
+func (b *ackBox) put(e ackEvent) {
+	b.mu.Lock()
+	b.events = append(b.events, e)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the events so far, reusing buf.
+func (b *ackBox) take(buf []ackEvent) []ackEvent {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	buf = append(buf[:0], b.events...)
+	clear(b.events)
+	b.events = b.events[:0]
+	return buf
 }
 
 // publisher is the state of the publishing goroutine.
 type publisher struct {
-	o      *Output
-	window []sent    // in flight, in send order
-	resend []*record // to send before anything else, in order
-	down   bool      // waiting for the server: until retryAt, and connected
+	o        *Output
+	window   []*sent             // in flight, in send order
+	inflight map[*nats.Msg]*sent // the same, by message
+	resend   []*record           // to send before anything else, in order
+	events   []ackEvent          // scratch for the ack box
+	down     bool                // waiting for the server: until retryAt, and connected
 	// retryAt is when to try again; backoff doubles on each failure in a
 	// row, up to maxBackoff.
 	retryAt  time.Time
@@ -44,7 +81,7 @@ const (
 func (o *Output) publish(ctx context.Context) {
 	defer close(o.done)
 	// Down until the first connection (and the stream) is there.
-	p := &publisher{o: o, backoff: minBackoff, down: true, retryAt: time.Now()}
+	p := &publisher{o: o, backoff: minBackoff, down: true, retryAt: time.Now(), inflight: map[*nats.Msg]*sent{}}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	retry := time.NewTimer(0)
@@ -65,10 +102,6 @@ func (o *Output) publish(ctx context.Context) {
 			return
 		}
 
-		var front sent
-		if len(p.window) > 0 {
-			front = p.window[0]
-		}
 		var queue <-chan *record
 		var wake <-chan struct{}
 		if !p.down && len(p.window) < o.cfg.MaxInFlight && len(p.resend) == 0 {
@@ -78,10 +111,7 @@ func (o *Output) publish(ctx context.Context) {
 			retry.Reset(max(time.Until(p.retryAt), minBackoff))
 		}
 		select {
-		case ack := <-front.ok:
-			p.acked(ack)
-		case err := <-front.fail:
-			p.failed(err)
+		case <-o.acks.wake: // settled at the top
 		case r := <-queue:
 			p.resend = append(p.resend, r)
 		case <-wake:
@@ -115,39 +145,51 @@ func (p *publisher) idle() bool {
 	return n == 0
 }
 
-// settle takes the acknowledgements at the front of the window, in
-// order; a failed one means the server is away or refusing.
+// settle takes in the client's acknowledgements and errors, then takes
+// the acknowledged records off the front of the window, in order. An
+// error on a record in flight means the server is away or refusing.
 func (p *publisher) settle() {
-	for len(p.window) > 0 {
-		s := p.window[0]
-		select {
-		case ack := <-s.ok:
-			p.acked(ack)
-			continue
-		case err := <-s.fail:
-			p.failed(err)
-		default:
-		}
-		break
-	}
-	p.o.m.InFlight.Set(float64(len(p.window)))
-}
-
-// acked takes the front of the window off: the stream has it.
-func (p *publisher) acked(ack *jetstream.PubAck) {
 	o := p.o
-	s := p.window[0]
-	p.window = p.window[1:]
-	lat := time.Since(s.at).Seconds()
-	o.m.AckLatency.Set(lat)
-	o.m.AckSeconds.Observe(lat)
-	o.m.Acked.WithLabelValues(s.rec.kind.String()).Inc()
-	o.stats.acked.Add(1)
-	if ack != nil && ack.Duplicate {
-		o.m.Duplicates.Inc()
-		o.stats.duplicates.Add(1)
+	p.events = o.acks.take(p.events)
+	var failure error
+	now := time.Now()
+	for _, e := range p.events {
+		s := p.inflight[e.msg]
+		if s == nil {
+			continue // given up on already (sent again)
+		}
+		delete(p.inflight, e.msg)
+		if e.err != nil {
+			if failure == nil {
+				failure = e.err
+			}
+			continue
+		}
+		s.acked = true
+		lat := now.Sub(s.at).Seconds()
+		o.m.AckLatency.Set(lat)
+		o.m.AckSeconds.Observe(lat)
+		o.m.Acked.WithLabelValues(s.rec.kind.String()).Inc()
+		o.stats.acked.Add(1)
+		if e.ack != nil && e.ack.Duplicate {
+			o.m.Duplicates.Inc()
+			o.stats.duplicates.Add(1)
+		}
 	}
-	p.failures, p.backoff = 0, minBackoff
+	clear(p.events)
+	n := 0
+	for n < len(p.window) && p.window[n].acked {
+		n++
+	}
+	if n > 0 {
+		clear(p.window[:n])
+		p.window = p.window[n:]
+		p.failures, p.backoff = 0, minBackoff
+	}
+	if failure != nil {
+		p.failed(failure)
+	}
+	o.m.InFlight.Set(float64(len(p.window)))
 }
 
 // failed handles a send that did not go through: everything in flight
@@ -157,9 +199,12 @@ func (p *publisher) failed(err error) {
 	o := p.o
 	again := make([]*record, 0, len(p.window)+len(p.resend))
 	for _, s := range p.window {
-		again = append(again, s.rec)
+		if !s.acked {
+			again = append(again, s.rec)
+		}
 	}
-	p.window = p.window[:0]
+	p.window = nil
+	clear(p.inflight) // late words on these are ignored
 	p.resend = append(again, p.resend...)
 	p.down = true
 	p.stream = p.stream && !errors.Is(err, nats.ErrDisconnected) && !errors.Is(err, nats.ErrConnectionClosed)
@@ -193,17 +238,15 @@ func (p *publisher) up(ctx context.Context) {
 func (p *publisher) fill() {
 	o := p.o
 	for len(p.window) < o.cfg.MaxInFlight {
-		var r *record
-		if len(p.resend) > 0 {
-			r = p.resend[0]
-		} else if r = o.next(); r == nil {
-			return
-		} else {
-			p.resend = append(p.resend, r)
+		if len(p.resend) == 0 {
+			if p.resend = o.take(p.resend, o.cfg.MaxInFlight-len(p.window)); len(p.resend) == 0 {
+				return
+			}
 		}
-		if !p.send(r) {
+		if !p.send(p.resend[0]) {
 			return
 		}
+		p.resend[0] = nil
 		p.resend = p.resend[1:]
 	}
 }
@@ -217,7 +260,7 @@ func (p *publisher) send(r *record) bool {
 		return false
 	}
 	msg := &nats.Msg{Subject: o.subjects[r.kind], Data: r.data, Header: nats.Header{jetstream.MsgIDHeader: []string{r.id}}}
-	paf, err := o.js.PublishMsgAsync(msg)
+	_, err := o.js.PublishMsgAsync(msg)
 	switch {
 	case errors.Is(err, nats.ErrMaxPayload):
 		o.dropped(r.kind, DropTooLarge, 1)
@@ -226,7 +269,9 @@ func (p *publisher) send(r *record) bool {
 		p.failed(err)
 		return false
 	}
-	p.window = append(p.window, sent{rec: r, paf: paf, at: time.Now(), ok: paf.Ok(), fail: paf.Err()})
+	st := &sent{rec: r, at: time.Now()}
+	p.window = append(p.window, st)
+	p.inflight[msg] = st
 	switch {
 	case r.attempts > 0:
 		o.stats.resent.Add(1)
@@ -243,29 +288,42 @@ func (p *publisher) send(r *record) bool {
 	return true
 }
 
-// next takes the next record: from the queue, else from the spool (the
-// queue is older: while the spool holds records nothing enters it).
-func (o *Output) next() *record {
-	select {
-	case r := <-o.queue:
-		return r
-	default:
+// take appends up to n records to buf: from the queue, else from the
+// spool (the queue is older: while the spool holds records nothing enters
+// it). Records come from the spool in batches, so that the publisher and
+// the writers spooling meanwhile take its lock once per batch.
+func (o *Output) take(buf []*record, n int) []*record {
+	for len(buf) < n {
+		select {
+		case r := <-o.queue:
+			buf = append(buf, r)
+			continue
+		default:
+		}
+		break
+	}
+	if len(buf) > 0 {
+		return buf
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !o.spooling || o.spool == nil {
-		return nil
+		return buf
 	}
-	r, err := o.spool.Next()
-	if err != nil {
-		o.spoolFailed(err)
-		return nil
-	}
-	if r == nil {
-		o.spooling = false // empty: records go to the queue again
+	for len(buf) < n {
+		r, err := o.spool.Next()
+		if err != nil {
+			o.spoolFailed(err)
+			break
+		}
+		if r == nil {
+			o.spooling = false // empty: records go to the queue again
+			break
+		}
+		buf = append(buf, r)
 	}
 	o.spoolGauges()
-	return r
+	return buf
 }
 
 // housekeeping runs every second: the spool's buffer to its files, and
@@ -293,7 +351,9 @@ func (p *publisher) leave() {
 	o := p.o
 	var left []*record
 	for _, s := range p.window {
-		left = append(left, s.rec)
+		if !s.acked {
+			left = append(left, s.rec)
+		}
 	}
 	left = append(left, p.resend...)
 	p.window, p.resend = nil, nil

@@ -40,6 +40,10 @@ type kindQueue struct {
 	flushed int64 // bytes of the last segment in the file
 	buf     []byte
 
+	// The buffers, kept from file to file.
+	rbuf *bufio.Reader
+	wbuf *bufio.Writer
+
 	bytes, records int64
 	nextIndex      uint64
 }
@@ -170,7 +174,7 @@ func (q *kindQueue) tail() (*segment, error) {
 			if err != nil {
 				return nil, fmt.Errorf("natsout: spool: %w", err)
 			}
-			q.w, q.bw = f, bufio.NewWriterSize(f, 64<<10)
+			q.w, q.bw = f, q.writer(f)
 		}
 		return last, nil
 	}
@@ -183,7 +187,7 @@ func (q *kindQueue) tail() (*segment, error) {
 		return nil, fmt.Errorf("natsout: spool: %w", err)
 	}
 	q.nextIndex++
-	q.w, q.bw, q.flushed = f, bufio.NewWriterSize(f, 64<<10), 0
+	q.w, q.bw, q.flushed = f, q.writer(f), 0
 	q.segs = append(q.segs, seg)
 	return seg, nil
 }
@@ -244,8 +248,21 @@ func (q *kindQueue) openReader(seg *segment) error {
 		f.Close()
 		return fmt.Errorf("natsout: spool: %w", err)
 	}
-	q.r, q.br, q.roff = f, bufio.NewReaderSize(f, 64<<10), seg.start
+	if q.rbuf == nil {
+		q.rbuf = bufio.NewReaderSize(f, 64<<10)
+	}
+	q.rbuf.Reset(f)
+	q.r, q.br, q.roff = f, q.rbuf, seg.start
 	return nil
+}
+
+// writer is the queue's write buffer (kept from file to file) on f.
+func (q *kindQueue) writer(f *os.File) *bufio.Writer {
+	if q.wbuf == nil {
+		q.wbuf = bufio.NewWriterSize(f, 64<<10)
+	}
+	q.wbuf.Reset(f)
+	return q.wbuf
 }
 
 // pop takes the record peek returned.
