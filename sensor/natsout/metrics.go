@@ -24,6 +24,14 @@ type Metrics struct {
 	AckSeconds  prometheus.Histogram   // tlsentry_nats_ack_latency_seconds
 	Connected   prometheus.Gauge       // tlsentry_nats_connected: 1 while connected
 	StreamError prometheus.Counter     // tlsentry_nats_stream_errors_total: refusals by the server (no stream, limits)
+
+	// The counters of each kind, looked up once (a label lookup per
+	// record costs more than the count).
+	kinds [numKinds]kindCounters
+}
+
+type kindCounters struct {
+	published, acked, spooled, replayed prometheus.Counter
 }
 
 // NewMetrics makes the metrics and registers them on reg.
@@ -63,9 +71,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	for k := range numKinds {
 		t := kind(k).String()
-		for _, v := range []*prometheus.CounterVec{m.Published, m.Acked, m.Spooled, m.Replayed} {
-			v.WithLabelValues(t)
-		}
+		m.kinds[k] = kindCounters{published: m.Published.WithLabelValues(t), acked: m.Acked.WithLabelValues(t),
+			spooled: m.Spooled.WithLabelValues(t), replayed: m.Replayed.WithLabelValues(t)}
 		for _, r := range []string{DropSpoolFull, DropTooLarge, DropCorrupt, DropSpoolIO, DropClosed} {
 			m.Dropped.WithLabelValues(t, r)
 		}

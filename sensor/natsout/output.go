@@ -199,12 +199,14 @@ func (o *Output) write(k kind, line []byte) {
 	id := make([]byte, 0, len(o.idPrefix)+20)
 	id = append(id, o.idPrefix...)
 	id = strconv.AppendUint(id, seq, 10)
-	r := &record{kind: k, seq: seq, id: string(id), data: bytes.Clone(line)}
+	r := &record{kind: k, seq: seq, id: string(id)}
+	r.setData(line)
 
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		o.dropped(k, DropClosed, 1)
+		r.release()
 		return
 	}
 	if !o.spooling {
@@ -227,12 +229,13 @@ func (o *Output) write(k kind, line []byte) {
 // spoolLocked appends r to the spool; o.mu is held.
 func (o *Output) spoolLocked(r *record) {
 	kept, err := o.spool.Append(r)
+	r.release() // the spool has its copy
 	if err != nil {
 		o.spoolFailed(err)
 	}
 	if kept {
 		o.stats.spooled.Add(1)
-		o.m.Spooled.WithLabelValues(r.kind.String()).Inc()
+		o.m.kinds[r.kind].spooled.Inc()
 	}
 	o.spoolGauges()
 }

@@ -166,10 +166,11 @@ func (p *publisher) settle() {
 			continue
 		}
 		s.acked = true
+		s.rec.release() // the client is done with it
 		lat := now.Sub(s.at).Seconds()
 		o.m.AckLatency.Set(lat)
 		o.m.AckSeconds.Observe(lat)
-		o.m.Acked.WithLabelValues(s.rec.kind.String()).Inc()
+		o.m.kinds[s.rec.kind].acked.Inc()
 		o.stats.acked.Add(1)
 		if e.ack != nil && e.ack.Duplicate {
 			o.m.Duplicates.Inc()
@@ -200,6 +201,9 @@ func (p *publisher) failed(err error) {
 	again := make([]*record, 0, len(p.window)+len(p.resend))
 	for _, s := range p.window {
 		if !s.acked {
+			// The client may still hold the first send (a retry it
+			// schedules itself): the data must not go back to the pool.
+			s.rec.buf = nil
 			again = append(again, s.rec)
 		}
 	}
@@ -264,6 +268,7 @@ func (p *publisher) send(r *record) bool {
 	switch {
 	case errors.Is(err, nats.ErrMaxPayload):
 		o.dropped(r.kind, DropTooLarge, 1)
+		r.release()
 		return true
 	case err != nil:
 		p.failed(err)
@@ -278,11 +283,11 @@ func (p *publisher) send(r *record) bool {
 		o.m.Resent.Inc()
 	case r.fromSpool:
 		o.stats.replayed.Add(1)
-		o.m.Replayed.WithLabelValues(r.kind.String()).Inc()
+		o.m.kinds[r.kind].replayed.Inc()
 		fallthrough
 	default:
 		o.stats.published.Add(1)
-		o.m.Published.WithLabelValues(r.kind.String()).Inc()
+		o.m.kinds[r.kind].published.Inc()
 	}
 	r.attempts++
 	return true
@@ -376,7 +381,7 @@ func (p *publisher) leave() {
 		}
 		for _, r := range left {
 			o.stats.spooled.Add(1)
-			o.m.Spooled.WithLabelValues(r.kind.String()).Inc()
+			o.m.kinds[r.kind].spooled.Inc()
 		}
 		o.spooling = true
 		o.spoolGauges()

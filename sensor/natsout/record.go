@@ -2,6 +2,7 @@ package natsout
 
 import (
 	"encoding/binary"
+	"sync"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -58,8 +59,34 @@ type record struct {
 	id   string // Nats-Msg-Id: the stream drops a second copy
 	data []byte // the JSON object, as the log files have it
 
-	fromSpool bool // taken from the spool
-	attempts  int  // sends so far
+	fromSpool bool    // taken from the spool
+	attempts  int     // sends so far
+	buf       *[]byte // data's pooled memory; nil when data is its own
+}
+
+// linePool keeps the memory of records' data from record to record: a
+// sensor copies every line it publishes, and fresh memory for each would
+// cost more than the copy.
+var linePool = sync.Pool{New: func() any { return new([]byte) }}
+
+// setData copies line into pooled memory for r.
+func (r *record) setData(line []byte) {
+	bp := linePool.Get().(*[]byte)
+	if cap(*bp) < len(line) {
+		*bp = make([]byte, 0, len(line))
+	}
+	r.buf = bp
+	r.data = append((*bp)[:0], line...)
+}
+
+// release gives r's pooled memory back once nothing reads its data any
+// more (acknowledged, spooled or dropped).
+func (r *record) release() {
+	if r.buf != nil {
+		*r.buf = r.data[:0]
+		linePool.Put(r.buf)
+		r.buf, r.data = nil, nil
+	}
 }
 
 // The spool's on-disk form of a record: an 8-byte header (the body's
