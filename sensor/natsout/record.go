@@ -2,10 +2,10 @@ package natsout
 
 import (
 	"encoding/binary"
-	"sync"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"sync"
 )
 
 // kind is a record type as the output and its spool know it. The spool
