@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/tlsentry/tlsentry/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,7 +40,8 @@ type capturedSegment struct {
 // namespace and checks what an AF_PACKET socket with the filter receives.
 func TestLive(t *testing.T) {
 	// One packet per MTU-sized segment, as on a wire: no GSO super-packets.
-	ns := newNetns(t, "up", "mtu", "1500", "gso_max_segs", "1", "gso_max_size", "1500")
+	ns := netnstest.New(t)
+	ns.MustIP(t, "link", "set", "lo", "up", "mtu", "1500", "gso_max_segs", "1", "gso_max_size", "1500")
 	f := loadForTest(t, Config{Ports: []uint16{liveWatched}, MapEntries: 1024, ClientBudget: liveBudget, ServerBudget: liveBudget})
 
 	var (
@@ -55,7 +57,7 @@ func TestLive(t *testing.T) {
 			p[1].Close()
 		}
 	})
-	err := inNetns(ns, func() error {
+	err := ns.Do(func() error {
 		var err error
 		pktFD, err = packetSocket(f)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 )
@@ -18,14 +19,16 @@ import (
 var errInvalidConfig = errors.New("invalid configuration")
 
 // runCheckConfig validates a configuration file as the daemon would load
-// it: strict YAML, every value in range, capture interfaces (unless
-// -offline), the model file and the threshold it gives, the allowlist.
+// it (runPreflight, as run does): strict YAML, every value in range,
+// capture interfaces (unless -offline), the model file and the threshold
+// it gives, the allowlist; then what run opens before capture: the log
+// files, and the interfaces when live.
 func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 	offline := fs.Bool("offline", false, "the config is for replaying capture files: capture.interfaces may be empty")
 	noModel := fs.Bool("no-model", false, "do not load the model (when checking on a host that does not have it)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry check-config [-offline] [-no-model] FILE\n\nCheck a configuration file: exit 0 and print FILE: ok, or print each problem with its line and exit 1.")
+		fmt.Fprintf(stderr, "usage: tlsentry check-config [-offline] [-no-model] [FILE]\n\nCheck a configuration file (default %s) as run would: exit 0 and print FILE: ok, or print each problem with its line and exit 1.\n", defaultConfigPath)
 		fs.PrintDefaults()
 	}
 	fs.SetOutput(stderr)
@@ -35,50 +38,50 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if fs.NArg() != 1 {
+	path := defaultConfigPath
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		path = fs.Arg(0)
+	default:
 		fs.Usage()
-		return fmt.Errorf("%w: check-config needs one FILE", errUsage)
+		return fmt.Errorf("%w: check-config takes one FILE", errUsage)
 	}
-	path := fs.Arg(0)
+	live := !*offline
 
-	c, err := config.Load(path)
-	if err == nil && !*offline {
-		err = c.ValidateLive()
-	}
-	if err != nil {
-		return reportProblems(stderr, path, err)
-	}
+	pf := &preflight{}
 	modelLine := "not loaded (-no-model)"
-	if !*noModel {
-		if modelLine, err = checkModel(c); err != nil {
-			return reportProblems(stderr, path, err)
+	var err error
+	if *noModel {
+		if pf.cfg, err = loadConfig(path, live); err == nil {
+			pf.pol.Allow, err = allowlist.New(pf.cfg.Allowlist)
 		}
+	} else if pf, err = runPreflight(path, live); err == nil {
+		name := "embedded default"
+		if pf.cfg.Detector.Model != "" {
+			name = pf.cfg.Detector.Model
+		}
+		modelLine = fmt.Sprintf("%s (%s), threshold %.4g from %s (%s)", name, pf.model.Name(), pf.pol.Threshold, pf.from, scoreScale(pf.model))
 	}
-	allow, err := allowlist.New(c.Allowlist)
+	if err == nil {
+		err = pf.checkOutputs(live)
+	}
 	if err != nil {
 		return reportProblems(stderr, path, err)
 	}
-	printConfigSummary(stdout, path, c, modelLine, allow.Len())
+	printConfigSummary(stdout, path, pf.cfg, modelLine, pf.pol.Allow.Len())
 	return nil
 }
 
-// checkModel loads the configured model (or the embedded default) and
-// resolves the threshold against it, as the daemon does at start.
-func checkModel(c *config.Config) (string, error) {
-	load, name := detector.Default, "embedded default"
-	if c.Detector.Model != "" {
-		load = func() (*detector.Model, error) { return detector.LoadFile(c.Detector.Model) }
-		name = c.Detector.Model
+// scoreScale says in words what the model's scores are.
+func scoreScale(m *detector.Model) string {
+	switch m.File.Meta.Kind {
+	case model.KindCNNIForest:
+		return "isolation forest scores, 0 to 1"
+	case model.KindVAE:
+		return "reconstruction distances"
 	}
-	m, err := load()
-	if err != nil {
-		return "", c.Errorf("detector.model", "%v", err)
-	}
-	threshold, from, err := c.ResolveThreshold(m.File.Meta)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s (%s), threshold %.4g from %s", name, m.Name(), threshold, from), nil
+	return "forest score plus novelty bits"
 }
 
 // reportProblems prints each problem of err on its own line and returns

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,12 +88,70 @@ func TestCheckConfigOffline(t *testing.T) {
 }
 
 func TestCheckConfigUsage(t *testing.T) {
-	for _, args := range [][]string{{"check-config"}, {"check-config", "a.yaml", "b.yaml"}, {"check-config", "-bogus", "a.yaml"}} {
+	for _, args := range [][]string{{"check-config", "a.yaml", "b.yaml"}, {"check-config", "-bogus", "a.yaml"}} {
 		if _, _, err := runCmd(t, args...); !errors.Is(err, errUsage) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}
 	}
 	if _, _, err := runCmd(t, "check-config", filepath.Join(t.TempDir(), "missing.yaml")); err == nil || errors.Is(err, errUsage) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestCheckConfigAgreesWithRun feeds check-config and run the same files:
+// what one refuses the other refuses, at the same key, and a file
+// check-config passes starts the daemon. The first five were passed by
+// check-config and refused by run before the bounds had one owner each.
+func TestCheckConfigAgreesWithRun(t *testing.T) {
+	tests := []struct {
+		name     string
+		sections map[string]string
+		live     bool
+		key      string // the key both name; "" for a file both accept
+	}{
+		{"block timeout over the capture's bound", map[string]string{"capture": "  block_timeout: 1s\n"}, false, "capture.block_timeout"},
+		{"ring over the capture's bound", map[string]string{"capture": "  ring_size_mb: 4096\n"}, false, "capture.ring_size_mb"},
+		{"rotation without backups", map[string]string{"output": "  alert_log: alerts.json\n  rotate_size_mb: 10\n  max_backups: 0\n"}, false, "output.max_backups"},
+		{"filter budget under the handshake limit", map[string]string{"capture": "  bpf_budget_bytes: 4096\n"}, false, "capture.bpf_budget_bytes"},
+		{"scan limit zero", map[string]string{"flow": "  scan_limit: 0\n"}, false, "flow.scan_limit"},
+		{"alert log under a file", map[string]string{"output": "  alert_log: tlsentry.yaml/alerts.json\n"}, false, "output.alert_log"},
+		{"missing model", map[string]string{"detector": "  model: /nonexistent/x.model\n"}, false, "detector.model"},
+		{"alert rate the model lacks", map[string]string{"detector": "  alert_rate: 0.005\n"}, false, "detector.alert_rate"},
+		{"no interfaces, live", nil, true, "capture.interfaces"},
+		{"an interface that does not exist", map[string]string{"capture": "  interfaces: [nosuchif0]\n"}, true, "capture.interfaces"},
+		{"a good file", nil, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sections := map[string]string{"detector": "  model: \"\"\n", "output": "  alert_log: alerts.json\n"}
+			for k, v := range tc.sections {
+				sections[k] = v
+			}
+			path := writeConfig(t, dir, sections)
+			args := []string{"check-config", "-offline", path}
+			opts := daemonOptions{configPath: path, files: []string{sample}, stdout: io.Discard, stderr: io.Discard}
+			if tc.live {
+				args = []string{"check-config", path}
+				opts.files = nil
+			}
+			_, errOut, checkErr := runCmd(t, args...)
+			d, runErr := startDaemon(opts)
+			if d != nil {
+				d.close()
+			}
+			if tc.key == "" {
+				if checkErr != nil || runErr != nil {
+					t.Fatalf("check-config: %v %s; run: %v", checkErr, errOut, runErr)
+				}
+				return
+			}
+			if checkErr == nil || runErr == nil {
+				t.Fatalf("check-config: %v; run: %v: want both to refuse", checkErr, runErr)
+			}
+			if !strings.Contains(errOut, tc.key) || !strings.Contains(runErr.Error(), tc.key) {
+				t.Errorf("check-config said:\n%s\nrun said: %v\nwant both to name %s", errOut, runErr, tc.key)
+			}
+		})
 	}
 }

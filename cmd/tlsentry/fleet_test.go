@@ -17,6 +17,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/internal/natstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
@@ -218,7 +219,7 @@ func (s *liveSensor) feed(t *testing.T, capture string, n int) {
 	t.Helper()
 	s.src.files <- capture
 	<-s.src.read
-	waitUntil(t, s.name+"'s flow lines", func() bool { return len(readLines(t, filepath.Join(s.dir, "flows.json"))) >= n })
+	testkit.WaitFor(t, s.name+"'s flow lines", func() bool { return len(testkit.ReadEve(t, filepath.Join(s.dir, "flows.json"))) >= n })
 }
 
 func (s *liveSensor) revision(k fleet.Kind) uint64 {
@@ -290,10 +291,10 @@ func TestFleetPushModelAndSettings(t *testing.T) {
 		flowsSoFar += 4
 		for _, s := range sensors {
 			s.feed(t, p, flowsSoFar)
-			lines := readLines(t, filepath.Join(s.dir, "flows.json"))
+			lines := testkit.ReadEve(t, filepath.Join(s.dir, "flows.json"))
 			for _, l := range lines[flowsSoFar-4:] {
-				if l.Anomaly == nil || l.Anomaly.Model != model || l.Anomaly.Threshold != threshold {
-					t.Fatalf("round %d, %s: flow scored %+v, want model %s at %v", round, s.name, l.Anomaly, model, threshold)
+				if v := l.Verdict(); v == nil || v.Model != model || v.Threshold != threshold {
+					t.Fatalf("round %d, %s: flow scored %+v, want model %s at %v", round, s.name, v, model, threshold)
 				}
 			}
 		}
@@ -356,7 +357,7 @@ func TestFleetPushModelAndSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range sensors {
-		waitUntil(t, s.name+" refusing the corrupt model", func() bool { return s.refused(fleet.KindModel) == 1 })
+		testkit.WaitFor(t, s.name+" refusing the corrupt model", func() bool { return s.refused(fleet.KindModel) == 1 })
 		if s.revision(fleet.KindModel) != rev {
 			t.Errorf("%s runs model revision %d after refusing %d, want %d", s.name, s.revision(fleet.KindModel), badRev, rev)
 		}
@@ -374,13 +375,13 @@ func TestFleetPushModelAndSettings(t *testing.T) {
 		t.Fatalf("config push: %v\n%s", err, errOut)
 	}
 	for _, s := range sensors {
-		waitUntil(t, s.name+" refusing the alert rate", func() bool { return s.refused(fleet.KindSettings) == 1 })
+		testkit.WaitFor(t, s.name+" refusing the alert rate", func() bool { return s.refused(fleet.KindSettings) == 1 })
 	}
 	if _, errOut, err := runCmd(t, "config", "remove", "-server", srv.URL()); err != nil {
 		t.Fatalf("config remove: %v\n%s", err, errOut)
 	}
 	for _, s := range sensors {
-		waitUntil(t, s.name+" dropping the fleet's settings", func() bool { return s.revision(fleet.KindSettings) == 0 })
+		testkit.WaitFor(t, s.name+" dropping the fleet's settings", func() bool { return s.revision(fleet.KindSettings) == 0 })
 	}
 	checkRecords(4, other.Name(), other.File.Meta.Threshold)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // TestRunLiveWithUnitCapabilities runs the daemon as it runs under the
@@ -68,19 +69,9 @@ func TestRunLiveWithUnitCapabilities(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	exited := testkit.Start(t, cmd, nil)
 	logPath := filepath.Join(logs, "tlsentry.log")
-	waitUntil(t, "the daemon to start", func() bool {
+	testkit.WaitFor(t, "the daemon to start", func() bool {
 		select {
 		case err := <-exited:
 			t.Fatalf("the daemon exited (%v) with the unit's capabilities %s:\n%s", err, caps, out.String())
@@ -92,7 +83,7 @@ func TestRunLiveWithUnitCapabilities(t *testing.T) {
 		t.Fatal(err)
 	}
 	flowPath := filepath.Join(logs, "flows.json")
-	waitUntil(t, "the connection scored", func() bool { return len(readLines(t, flowPath)) == 1 })
+	testkit.WaitFor(t, "the connection scored", func() bool { return len(testkit.ReadEve(t, flowPath)) == 1 })
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

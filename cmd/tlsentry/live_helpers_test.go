@@ -20,6 +20,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 const (
@@ -33,40 +34,8 @@ const (
 // the SSH server sends its banner and reads until the client closes.
 func liveServers(t *testing.T, l netnstest.Link, cfg *tls.Config) (tlsAddr, sshAddr netip.AddrPort) {
 	t.Helper()
-	tlsAddr, sshAddr = netip.AddrPortFrom(l.Addr4, 443), netip.AddrPortFrom(l.Addr6, 443)
-	var tlsLn, sshLn net.Listener
-	if err := l.NS.Do(func() (err error) {
-		if tlsLn, err = tls.Listen("tcp", tlsAddr.String(), cfg); err != nil {
-			return err
-		}
-		sshLn, err = net.Listen("tcp", sshAddr.String())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	serve := func(ln net.Listener, handle func(net.Conn)) {
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					c.SetDeadline(time.Now().Add(time.Minute))
-					handle(c)
-				}()
-			}
-		}()
-	}
-	serve(tlsLn, func(c net.Conn) {
-		buf := make([]byte, 5)
-		if _, err := io.ReadFull(c, buf); err == nil {
-			c.Write([]byte("world"))
-		}
-	})
-	serve(sshLn, func(c net.Conn) {
+	tlsAddr = testkit.ServeTLS(t, l, netip.AddrPortFrom(l.Addr4, 443), cfg, nil)
+	sshAddr = testkit.ServeTCP(t, l, netip.AddrPortFrom(l.Addr6, 443), func(c net.Conn) {
 		c.Write([]byte(sshServerBanner))
 		io.Copy(io.Discard, c)
 	})
@@ -89,23 +58,8 @@ func tlsClientConfig(t *testing.T, cert tls.Certificate, serverName string) *tls
 // dialTLSFrom makes one TLS connection from l's namespace: handshake,
 // "hello", "world", close. It returns the client's port.
 func dialTLSFrom(l netnstest.Link, addr netip.AddrPort, cfg *tls.Config) (uint16, error) {
-	var port uint16
-	err := l.NS.Do(func() error {
-		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: cfg}
-		c, err := d.Dial("tcp", addr.String())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		port = c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Write([]byte("hello")); err != nil {
-			return err
-		}
-		_, err = io.ReadFull(c, make([]byte, 5))
-		return err
-	})
-	return port, err
+	local, err := testkit.DialTLS(l, addr, cfg)
+	return local.Port(), err
 }
 
 // dialSSHFrom connects from l's namespace to the SSH server on 443,

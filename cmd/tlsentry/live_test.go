@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // TestRunLiveInNetns is the daemon end to end: real TLS (crypto/tls, and
@@ -59,19 +60,10 @@ func TestRunLiveInNetns(t *testing.T) {
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-exited
-			data, _ := os.ReadFile(logPath)
-			t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
-		}
-	}()
+	exited := testkit.Start(t, cmd, func() {
+		data, _ := os.ReadFile(logPath)
+		t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
+	})
 	notes.expect(t, "READY=1")
 	signal := func(sig syscall.Signal) {
 		t.Helper()
@@ -104,11 +96,11 @@ func TestRunLiveInNetns(t *testing.T) {
 		}
 	}
 	others := 0 // openssl and curl connections
-	waitFlows := func() []eveLine {
+	waitFlows := func() []testkit.EveLine {
 		t.Helper()
-		var lines []eveLine
-		waitUntil(t, fmt.Sprintf("%d flow lines", len(conns)+others), func() bool {
-			lines = readLines(t, flowPath)
+		var lines []testkit.EveLine
+		testkit.WaitFor(t, fmt.Sprintf("%d flow lines", len(conns)+others), func() bool {
+			lines = testkit.ReadEve(t, flowPath)
 			return len(lines) >= len(conns)+others
 		})
 		return lines
@@ -119,13 +111,13 @@ func TestRunLiveInNetns(t *testing.T) {
 	maxTLS, minSSH := 0.0, 1e300
 	for _, l := range waitFlows() {
 		i := slices.IndexFunc(conns, func(c conn) bool { return c.port == l.SrcPort })
-		if i < 0 || l.Anomaly == nil || l.Anomaly.Alert {
+		if i < 0 || l.Verdict() == nil || l.Verdict().Alert {
 			t.Fatalf("unexpected flow line %+v", l)
 		}
 		if conns[i].ssh {
-			minSSH = min(minSSH, l.Anomaly.Score)
+			minSSH = min(minSSH, l.Verdict().Score)
 		} else {
-			maxTLS = max(maxTLS, l.Anomaly.Score)
+			maxTLS = max(maxTLS, l.Verdict().Score)
 		}
 	}
 	if maxTLS >= minSSH {
@@ -162,10 +154,10 @@ func TestRunLiveInNetns(t *testing.T) {
 	suppressed := 0
 	for _, l := range lines {
 		if l.TLS != nil && l.TLS.SNI == "allowed.tlsentry.test" {
-			if l.Anomaly.Alert {
-				t.Errorf("an allowlisted flow alerted: %+v", l.Anomaly)
+			if l.Verdict().Alert {
+				t.Errorf("an allowlisted flow alerted: %+v", l.Verdict())
 			}
-			if l.Anomaly.Suppressed != "" {
+			if l.Verdict().Suppressed != "" {
 				suppressed++
 			}
 		}
@@ -179,9 +171,9 @@ func TestRunLiveInNetns(t *testing.T) {
 	checkAlerts := func(want []uint16) {
 		t.Helper()
 		var got []uint16
-		for _, a := range readLines(t, alertPath) {
+		for _, a := range testkit.ReadEve(t, alertPath) {
 			got = append(got, a.SrcPort)
-			if a.Anomaly.Threshold != threshold || a.AppProto != "ssh" || a.Sensor != "e2e-sensor" {
+			if a.Verdict().Threshold != threshold || a.AppProto != "ssh" || a.Host != "e2e-sensor" {
 				t.Errorf("alert %+v", a)
 			}
 		}
@@ -219,7 +211,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	}
 	defer open.Close()
 	total := float64(len(conns) + others + 1)
-	waitUntil(t, "the open connection in the flow table", func() bool {
+	testkit.WaitFor(t, "the open connection in the flow table", func() bool {
 		n, err := scrape(p.A, metricsAddr, "tlsentry_flows_opened_total")
 		return err == nil && n >= total
 	})
@@ -242,12 +234,12 @@ func TestRunLiveInNetns(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the daemon did not stop after SIGTERM")
 	}
-	lines = readLines(t, flowPath)
+	lines = testkit.ReadEve(t, flowPath)
 	if len(lines) != len(conns)+others+1 {
 		t.Errorf("%d flow lines after SIGTERM, want every connection (%d)", len(lines), len(conns)+others+1)
 	}
-	i := slices.IndexFunc(lines, func(l eveLine) bool { return l.SrcPort == openPort })
-	if i < 0 || lines[i].EndReason != "flush" {
+	i := slices.IndexFunc(lines, func(l testkit.EveLine) bool { return l.SrcPort == openPort })
+	if i < 0 || lines[i].Flow.Reason != "flush" {
 		t.Errorf("the open connection was not scored at shutdown (line %d)", i)
 	}
 	if !fileContains(logPath, `"kernel_drops":0`) || !fileContains(logPath, `"bpf_passed":`) {

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"crypto/tls"
 	"fmt"
-	"io"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // TestTrainLive learns from a live interface: real TLS connections to port
@@ -28,22 +26,8 @@ func TestTrainLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	clientCfg, serverCfg := capgen.TLSConfigs(cert, "learn.test")
-	var lns []net.Listener
-	if err := p.B.NS.Do(func() error {
-		for _, port := range []uint16{443, 8443} {
-			ln, err := tls.Listen("tcp", netip.AddrPortFrom(p.B.Addr4, port).String(), serverCfg)
-			if err != nil {
-				return err
-			}
-			lns = append(lns, ln)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, ln := range lns {
-		t.Cleanup(func() { ln.Close() })
-		go answer(ln)
+	for _, port := range []uint16{443, 8443} {
+		testkit.ServeTLS(t, p.B, netip.AddrPortFrom(p.B.Addr4, port), serverCfg, nil)
 	}
 
 	const conns = 24
@@ -78,22 +62,5 @@ func TestTrainLive(t *testing.T) {
 	if !strings.Contains(stderr, fmt.Sprintf("%d flows on watched ports", conns)) || !strings.Contains(out, fmt.Sprintf("learned from %d flows", conns)) ||
 		!strings.Contains(out, "servers: 4 distinct SNI") || !strings.Contains(out, "live:"+p.B.Name) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, stderr)
-	}
-}
-
-func answer(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			buf := make([]byte, 5)
-			if _, err := io.ReadFull(c, buf); err == nil {
-				c.Write([]byte("world"))
-			}
-		}()
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -16,7 +14,6 @@ import (
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testmodel"
-	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 // TestMain lets the test binary stand in for tlsentry in a child process
@@ -74,12 +71,14 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		"detector": "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n",
 		"output":   "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: true\n  log: tlsentry.log\n  log_level: debug\n",
 		"metrics":  "  listen: \"\"\n",
+		// Every alert record written: the rate limit has tests of its own.
+		"alerts": "  rate_limit: []\n",
 	}
 	for k, v := range sections {
 		base[k] = v
 	}
 	var b strings.Builder
-	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "output", "metrics"} {
+	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "alerts", "output", "metrics"} {
 		if v, ok := base[k]; ok {
 			fmt.Fprintf(&b, "%s:\n%s", k, v)
 		}
@@ -89,60 +88,6 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// eveLine is the part of an alert or flow line the tests look at.
-type eveLine struct {
-	Timestamp string `json:"timestamp"`
-	EventType string `json:"event_type"`
-	Sensor    string `json:"sensor"`
-	SrcIP     string `json:"src_ip"`
-	SrcPort   uint16 `json:"src_port"`
-	PrefixLen int    `json:"prefix_len"`
-	Prefix    []byte `json:"prefix"`
-	AppProto  string `json:"app_proto"`
-	EndReason string `json:"end_reason"`
-	TLS       *struct {
-		SNI string `json:"sni"`
-	} `json:"tls"`
-	Anomaly *eve.AnomalyRecord `json:"anomaly"`
-}
-
-func (l eveLine) endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
-
-// readLines parses a JSON lines file; a missing file has none.
-func readLines(t *testing.T, path string) []eveLine {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []eveLine
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l eveLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-// waitUntil polls cond until it holds or a minute has passed.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // fileContains reports whether the file at path holds s.

@@ -52,8 +52,24 @@ func Captures(tb testing.TB) []string {
 }
 
 // ClientHelloCounts reads clienthello-counts.txt: per capture, the TCP
-// ClientHello messages Wireshark 4.0 dissects.
+// ClientHello messages Wireshark 4.0 dissects (the first column).
 func ClientHelloCounts(tb testing.TB) map[string]int {
+	tb.Helper()
+	return helloCounts(tb, 0, true)
+}
+
+// QUICClientHelloCounts reads clienthello-counts.txt: per capture, the
+// QUIC ClientHello messages Wireshark 4.0 dissects (the second column).
+// Captures without any are left out.
+func QUICClientHelloCounts(tb testing.TB) map[string]int {
+	tb.Helper()
+	return helloCounts(tb, 1, false)
+}
+
+// helloCounts reads one column of clienthello-counts.txt ("TCP QUIC
+// capture" per line); zeros are kept when keepZero.
+func helloCounts(tb testing.TB, column int, keepZero bool) map[string]int {
+	tb.Helper()
 	dir := PcapDir(tb)
 	f, err := os.Open(filepath.Join(dir, "clienthello-counts.txt"))
 	if err != nil {
@@ -67,11 +83,16 @@ func ClientHelloCounts(tb testing.TB) map[string]int {
 		if len(fields) != 3 {
 			continue
 		}
-		n, err := strconv.Atoi(fields[0])
+		n, err := strconv.Atoi(fields[column])
 		if err != nil {
 			tb.Fatalf("clienthello counts: %v", fmt.Errorf("line %q: %w", sc.Text(), err))
 		}
-		out[fields[2]] = n
+		if n > 0 || keepZero {
+			out[fields[2]] = n
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("clienthello counts: %v", err)
 	}
 	return out
 }

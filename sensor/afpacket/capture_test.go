@@ -5,8 +5,6 @@ package afpacket
 import (
 	"crypto/tls"
 	"fmt"
-	"io"
-	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // testLiveConfig is a small capture on iface: 4 MiB rings of 128 small
@@ -56,64 +55,14 @@ func endpointOf(ap netip.AddrPort) flow.Endpoint {
 // the handshake it reads "hello", writes "world" and closes.
 func serveTLS(t *testing.T, l netnstest.Link, cfg *tls.Config) (v4, v6 netip.AddrPort) {
 	t.Helper()
-	var lns []net.Listener
-	if err := l.NS.Do(func() error {
-		for _, a := range []netip.Addr{l.Addr4, l.Addr6} {
-			ln, err := tls.Listen("tcp", netip.AddrPortFrom(a, 0).String(), cfg)
-			if err != nil {
-				return err
-			}
-			lns = append(lns, ln)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, ln := range lns {
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					c.SetDeadline(time.Now().Add(10 * time.Second))
-					buf := make([]byte, 5)
-					if _, err := io.ReadFull(c, buf); err == nil {
-						c.Write([]byte("world"))
-					}
-				}()
-			}
-		}()
-	}
-	return lns[0].Addr().(*net.TCPAddr).AddrPort(), lns[1].Addr().(*net.TCPAddr).AddrPort()
+	return testkit.ServeTLS(t, l, netip.AddrPortFrom(l.Addr4, 0), cfg, nil), testkit.ServeTLS(t, l, netip.AddrPortFrom(l.Addr6, 0), cfg, nil)
 }
 
-// dialTLS makes one TLS connection from l's namespace: handshake, "hello",
-// "world", close. It returns the client's endpoint.
+// dialTLS makes one TLS connection from l's namespace (testkit.DialTLS)
+// and returns the client's endpoint.
 func dialTLS(l netnstest.Link, addr netip.AddrPort, cfg *tls.Config) (flow.Endpoint, error) {
-	var ep flow.Endpoint
-	err := l.NS.Do(func() error {
-		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: cfg}
-		c, err := d.Dial("tcp", addr.String())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		ep = endpointOf(c.LocalAddr().(*net.TCPAddr).AddrPort())
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Write([]byte("hello")); err != nil {
-			return err
-		}
-		buf := make([]byte, 5)
-		if _, err := io.ReadFull(c, buf); err != nil {
-			return fmt.Errorf("read answer: %w", err)
-		}
-		return nil
-	})
-	return ep, err
+	local, err := testkit.DialTLS(l, addr, cfg)
+	return endpointOf(local), err
 }
 
 // TestLiveCaptureTLSAcrossVeth captures real crypto/tls connections on a

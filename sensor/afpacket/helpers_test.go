@@ -84,6 +84,13 @@ func (r *liveRecorder) Tick(now time.Time) {
 }
 
 // flowOf returns the flow handed out for the client endpoint, if any.
+// segments is how many segments the recorder was given so far.
+func (r *liveRecorder) segments() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.segs
+}
+
 func (r *liveRecorder) flowOf(client flow.Endpoint) *flow.Flow {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -109,8 +109,10 @@ func TestLiveCaptureVLAN(t *testing.T) {
 
 			client := endpointOf(spec.Client)
 			r := recs[0]
-			if !waitFor(5*time.Second, func() bool { return r.flowOf(client) != nil }) {
-				t.Fatal("flow not handed out within 5s")
+			// Wait for every frame, not only for the flow: it is handed out
+			// before the connection's last frames (FIN, ACKs) arrive.
+			if !waitFor(5*time.Second, func() bool { return r.flowOf(client) != nil && r.segments() == len(frames) }) {
+				t.Fatalf("within 5s: flow handed out %v, %d of %d frames read", r.flowOf(client) != nil, r.segments(), len(frames))
 			}
 			if err := stop(); err != nil {
 				t.Fatal(err)

@@ -13,7 +13,9 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/natsout"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
 // Config is the sensor's whole configuration. The yaml tags are the key
@@ -25,6 +27,7 @@ type Config struct {
 	Flow      flow.Config      `yaml:"flow"`
 	Detector  Detector         `yaml:"detector"`
 	Allowlist allowlist.Config `yaml:"allowlist"`
+	Alerts    ratelimit.Config `yaml:"alerts"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 	Fleet     fleet.Config     `yaml:"fleet"`
@@ -89,9 +92,13 @@ type Output struct {
 	IncludePrefix bool          `yaml:"include_prefix" reload:"hot"` // put the flow's prefix (base64) in alerts
 	// IncludeHandshake puts the raw handshake bytes in flow records (file
 	// and NATS), so that a model can be trained on the records.
-	IncludeHandshake bool   `yaml:"include_handshake" reload:"hot"`
-	LogLevel         string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
-	Log              string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
+	IncludeHandshake bool `yaml:"include_handshake" reload:"hot"`
+	// AlertPcapDir, when set, gets one pcap per alerting flow (its kept
+	// packets), AlertPcapMaxMB at most in all, the oldest removed first.
+	AlertPcapDir   string `yaml:"alert_pcap_dir" reload:"hot"`
+	AlertPcapMaxMB int    `yaml:"alert_pcap_max_mb" reload:"hot"`
+	LogLevel       string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
+	Log            string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
 	// NATS publishes the records to JetStream too (natsout.Config; off
 	// without servers). Changing it takes a restart.
 	NATS natsout.Config `yaml:"nats"`
@@ -135,6 +142,11 @@ func clampUint32(v int) uint32 { return uint32(min(max(v, 0), math.MaxUint32)) }
 // Tuning is the pipeline's batch, queue and worker settings.
 func (d Detector) Tuning() pipeline.Tuning {
 	return pipeline.Tuning{BatchSize: d.BatchSize, BatchTimeout: d.BatchTimeout, QueueSize: d.QueueSize, Workers: d.ScoringWorkers}
+}
+
+// Pcaps is where alerts' pcaps go (Dir empty: nowhere).
+func (o Output) Pcaps() pcapdump.Config {
+	return pcapdump.Config{Dir: o.AlertPcapDir, MaxBytes: int64(o.AlertPcapMaxMB) << 20}
 }
 
 // Rotation is the alert and flow logs' rotation.
@@ -182,13 +194,15 @@ func Default() *Config {
 			QueueSize:      tuning.QueueSize,
 			ScoringWorkers: tuning.Workers,
 		},
+		Alerts: ratelimit.DefaultConfig(),
 		Output: Output{
-			AlertLog:      "/var/log/tlsentry/alerts.json",
-			RotateSizeMB:  100,
-			MaxBackups:    10,
-			IncludePrefix: true,
-			LogLevel:      "info",
-			NATS:          natsout.DefaultConfig(),
+			AlertLog:       "/var/log/tlsentry/alerts.json",
+			RotateSizeMB:   100,
+			MaxBackups:     10,
+			IncludePrefix:  true,
+			AlertPcapMaxMB: 1024,
+			LogLevel:       "info",
+			NATS:           natsout.DefaultConfig(),
 		},
 		Metrics: Metrics{Listen: "127.0.0.1:9560"},
 		Fleet:   fleet.DefaultConfig(),

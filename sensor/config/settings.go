@@ -9,8 +9,8 @@ import (
 
 // FleetKeys lists the keys fleet settings may set: every hot key outside
 // the sensor and output sections, which are each sensor's own (its name,
-// its files). Today: detector.threshold, detector.alert_rate and the
-// allowlist.
+// its files). Today: detector.threshold, detector.alert_rate, the
+// allowlist and the alerts' rate limits.
 func FleetKeys() []string {
 	var keys []string
 	for _, k := range HotKeys() {

@@ -14,6 +14,7 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/natsout"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -53,6 +54,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Flow.Validate(), keysOf("flow", reflect.TypeFor[flow.Config]()))
 	c.checkDetector(l)
 	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
+	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
 	l.owner(c.Fleet.Validate(), keysOf("fleet", reflect.TypeFor[fleet.Config]()))
@@ -162,6 +164,12 @@ func (c *Config) checkOutput(l *errorList) {
 		if strings.ContainsRune(p.v, 0) || strings.HasSuffix(p.v, "/") {
 			l.add(p.path, "%q is not a file path", p.v)
 		}
+	}
+	if o.AlertPcapDir != "" {
+		l.owner(o.Pcaps().Validate(), map[string]key{
+			"Dir":      {path: "output.alert_pcap_dir"},
+			"MaxBytes": {path: "output.alert_pcap_max_mb", scale: 1 << 20, value: o.AlertPcapMaxMB},
+		})
 	}
 	l.owner(o.Rotation().Validate(), map[string]key{
 		"MaxBytes":   {path: "output.rotate_size_mb", scale: 1 << 20, value: o.RotateSizeMB},

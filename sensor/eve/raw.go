@@ -13,23 +13,26 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 )
 
-// The raw object of a flow record (output.include_handshake) carries what
-// the detector learns from besides the prefix, so that a model can be
-// trained on records (tlsentry train from the NATS stream) as on
-// captures: the prefix's turns (client runs positive, server runs
-// negative), whether the last turn stands for several, and each
-// direction's first handshake messages as captured (base64), with
-// whether missing bytes were crossed.
+// The raw object, in a flow record's tlsentry object
+// (output.include_handshake), carries what the detector learns from
+// besides the prefix, so that a model can be trained on records (tlsentry
+// train from the NATS stream) as on captures: the prefix's turns (client
+// runs positive, server runs negative), whether the last turn stands for
+// several, and each direction's first handshake messages as captured
+// (base64), with whether missing bytes were crossed.
 //
-//	"raw":{"prefix_runs":[517,-1460],"client_handshake":"FgMB...","server_handshake":"FgMD..."}
+//	"tlsentry":{"prefix_len":1024,...,"raw":{"prefix_runs":[517,-507],"client_handshake":"FgMB...","server_handshake":"FgMD..."}}
 
-// AppendRaw appends the raw member to a record body: body ends with the
-// object's closing brace, which moves after the new member.
+// AppendRaw adds the raw object to a record body written by AppendBody or
+// AppendJSON: the tlsentry object is the record's last member, so the
+// body ends with its closing brace and the record's, and the raw object
+// goes before them.
 func AppendRaw(body []byte, f *flow.Flow) []byte {
-	if n := len(body); n == 0 || body[n-1] != '}' {
+	n := len(body)
+	if n < 2 || body[n-1] != '}' || body[n-2] != '}' {
 		return body
 	}
-	body = body[:len(body)-1]
+	body = body[:n-2]
 	body = append(body, `,"raw":{"prefix_runs":[`...)
 	for i, r := range f.PrefixRuns {
 		if i > 0 {
@@ -63,7 +66,7 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 			body = append(body, `_handshake_gap":true`...)
 		}
 	}
-	return append(body, "}}"...)
+	return append(body, "}}}"...)
 }
 
 // Bounds of the flow lines ParseFlowLine takes.
@@ -73,31 +76,35 @@ const (
 	maxHandshakeSize = flow.MaxHandshakeLimit
 )
 
-// ErrNoRaw says a flow line has no raw object: the sensor that wrote it
+// ErrNoRaw says a flow line has no raw object in its tlsentry object: the sensor that wrote it
 // did not include the handshakes (output.include_handshake), so the flow
 // cannot be learned from.
 var ErrNoRaw = errors.New("eve: flow record without its raw handshake bytes (output.include_handshake off)")
 
 // flowLine is what ParseFlowLine reads of an eve flow or alert line.
 type flowLine struct {
-	EventType     string  `json:"event_type"`
-	FlowID        uint64  `json:"flow_id"`
-	SrcIP         string  `json:"src_ip"`
-	SrcPort       uint16  `json:"src_port"`
-	DestIP        string  `json:"dest_ip"`
-	DestPort      uint16  `json:"dest_port"`
-	PktsToServer  uint64  `json:"pkts_toserver"`
-	PktsToClient  uint64  `json:"pkts_toclient"`
-	BytesToServer uint64  `json:"bytes_toserver"`
-	BytesToClient uint64  `json:"bytes_toclient"`
-	Start         string  `json:"start"`
-	End           string  `json:"end"`
-	EndReason     string  `json:"end_reason"`
-	Midstream     bool    `json:"midstream"`
-	ClientGuessed bool    `json:"client_guessed"`
-	PrefixGap     bool    `json:"prefix_gap"`
-	Prefix        []byte  `json:"prefix"`
-	Raw           *rawObj `json:"raw"`
+	EventType string `json:"event_type"`
+	FlowID    uint64 `json:"flow_id"`
+	SrcIP     string `json:"src_ip"`
+	SrcPort   uint16 `json:"src_port"`
+	DestIP    string `json:"dest_ip"`
+	DestPort  uint16 `json:"dest_port"`
+	Flow      struct {
+		PktsToServer  uint64 `json:"pkts_toserver"`
+		PktsToClient  uint64 `json:"pkts_toclient"`
+		BytesToServer uint64 `json:"bytes_toserver"`
+		BytesToClient uint64 `json:"bytes_toclient"`
+		Start         string `json:"start"`
+		End           string `json:"end"`
+		Reason        string `json:"reason"`
+	} `json:"flow"`
+	Sensor struct {
+		Midstream     bool    `json:"midstream"`
+		ClientGuessed bool    `json:"client_guessed"`
+		PrefixGap     bool    `json:"prefix_gap"`
+		Prefix        []byte  `json:"prefix"`
+		Raw           *rawObj `json:"raw"`
+	} `json:"tlsentry"`
 }
 
 type rawObj struct {
@@ -123,19 +130,20 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 	if err := dec.Decode(&l); err != nil {
 		return nil, fmt.Errorf("eve: flow line: %w", err)
 	}
-	if l.EventType != "flow" && l.EventType != "alert" {
+	if l.EventType != TypeFlow && l.EventType != TypeAlert {
 		return nil, fmt.Errorf("eve: event_type %q is not a flow record", l.EventType)
 	}
-	if l.Raw == nil {
+	d, st, raw := &l.Sensor, &l.Flow, l.Sensor.Raw
+	if raw == nil {
 		return nil, ErrNoRaw
 	}
 	f := &flow.Flow{
-		ID: l.FlowID, ClientByPort: l.ClientGuessed, Midstream: l.Midstream,
-		PktsToServer: l.PktsToServer, PktsToClient: l.PktsToClient,
-		BytesToServer: l.BytesToServer, BytesToClient: l.BytesToClient,
-		Prefix: l.Prefix, PrefixGap: l.PrefixGap,
-		ClientHandshake: l.Raw.ClientHandshake, ServerHandshake: l.Raw.ServerHandshake,
-		ClientHandshakeGap: l.Raw.ClientHandshakeGap, ServerHandshakeGap: l.Raw.ServerHandshakeGap,
+		ID: l.FlowID, ClientByPort: d.ClientGuessed, Midstream: d.Midstream,
+		PktsToServer: st.PktsToServer, PktsToClient: st.PktsToClient,
+		BytesToServer: st.BytesToServer, BytesToClient: st.BytesToClient,
+		Prefix: d.Prefix, PrefixGap: d.PrefixGap,
+		ClientHandshake: raw.ClientHandshake, ServerHandshake: raw.ServerHandshake,
+		ClientHandshakeGap: raw.ClientHandshakeGap, ServerHandshakeGap: raw.ServerHandshakeGap,
 	}
 	var err error
 	if f.Client, err = endpoint(l.SrcIP, l.SrcPort); err != nil {
@@ -144,14 +152,14 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 	if f.Server, err = endpoint(l.DestIP, l.DestPort); err != nil {
 		return nil, fmt.Errorf("eve: dest_ip: %w", err)
 	}
-	if f.Start, err = ParseTime(l.Start); err != nil {
-		return nil, fmt.Errorf("eve: start: %w", err)
+	if f.Start, err = ParseTime(st.Start); err != nil {
+		return nil, fmt.Errorf("eve: flow.start: %w", err)
 	}
-	if f.End, err = ParseTime(l.End); err != nil {
-		return nil, fmt.Errorf("eve: end: %w", err)
+	if f.End, err = ParseTime(st.End); err != nil {
+		return nil, fmt.Errorf("eve: flow.end: %w", err)
 	}
 	f.Start, f.End = f.Start.UTC(), f.End.UTC()
-	if f.EndReason, err = endReason(l.EndReason); err != nil {
+	if f.EndReason, err = endReason(st.Reason); err != nil {
 		return nil, err
 	}
 	if len(f.Prefix) > flow.PrefixSize {
@@ -160,7 +168,7 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 	if len(f.ClientHandshake) > maxHandshakeSize || len(f.ServerHandshake) > maxHandshakeSize {
 		return nil, fmt.Errorf("eve: handshake of more than %d bytes", maxHandshakeSize)
 	}
-	if f.PrefixRuns, err = prefixRuns(l.Raw.PrefixRuns, l.Raw.PrefixRunsMixed, len(f.Prefix)); err != nil {
+	if f.PrefixRuns, err = prefixRuns(raw.PrefixRuns, raw.PrefixRunsMixed, len(f.Prefix)); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -2,7 +2,6 @@ package eve_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
@@ -20,7 +20,7 @@ import (
 func flowLine(f *flow.Flow) []byte {
 	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
 	body := eve.AppendRaw(rec.AppendBody(nil), f)
-	return append([]byte(`{"timestamp":"2026-01-01T00:00:00.000000+0000","event_type":"flow","sensor":"s",`), body[1:]...)
+	return append([]byte(`{"timestamp":"2026-01-01T00:00:00.000000+0000","event_type":"flow","host":"s",`), body[1:]...)
 }
 
 // trainingView is what of a flow the detector learns from, with times at
@@ -54,8 +54,8 @@ func TestRawRoundTrip(t *testing.T) {
 		flows, _ := readCapture(t, p)
 		for _, f := range flows {
 			line := flowLine(f)
-			if !json.Valid(line) {
-				t.Fatalf("%s: invalid JSON: %s", p, line)
+			if err := testkit.CheckEve(line); err != nil {
+				t.Fatalf("%s: %v: %s", p, err, line)
 			}
 			got, err := eve.ParseFlowLine(line)
 			if err != nil {
@@ -91,7 +91,7 @@ func FuzzParseFlowLine(f *testing.F) {
 	} {
 		f.Add(flowLine(fl))
 	}
-	f.Add([]byte(`{"event_type":"flow","raw":{"prefix_runs":[-1024,1024]}}`))
+	f.Add([]byte(`{"event_type":"flow","tlsentry":{"raw":{"prefix_runs":[-1024,1024]}}}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		fl, err := eve.ParseFlowLine(line)
 		if err != nil {

@@ -1,12 +1,9 @@
 package pipeline_test
 
 import (
-	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -18,7 +15,6 @@ import (
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testmodel"
-	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
@@ -141,62 +137,6 @@ func separatingThreshold(t *testing.T, scores map[netip.Addr]float64, benignNet 
 	return (maxBenign + minOther) / 2
 }
 
-// logLine is the part of an alert or flow line the tests look at.
-type logLine struct {
-	Timestamp string `json:"timestamp"`
-	EventType string `json:"event_type"`
-	Sensor    string `json:"sensor"`
-	FlowID    uint64 `json:"flow_id"`
-	SrcIP     string `json:"src_ip"`
-	DestPort  uint16 `json:"dest_port"`
-	AppProto  string `json:"app_proto"`
-	PrefixLen int    `json:"prefix_len"`
-	Prefix    []byte `json:"prefix"`
-	TLS       *struct {
-		SNI string `json:"sni"`
-		JA3 *struct {
-			Hash string `json:"hash"`
-		} `json:"ja3"`
-	} `json:"tls"`
-	Anomaly *eve.AnomalyRecord `json:"anomaly"`
-}
-
-func (l logLine) src(t *testing.T) netip.Addr {
-	t.Helper()
-	a, err := netip.ParseAddr(l.SrcIP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-// readLog parses every line of a JSON lines file; a missing file has none.
-func readLog(t *testing.T, path string) []logLine {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []logLine
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l logLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())
-		}
-		out = append(out, l)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // openLog opens an evelog.Log at dir/name, closed at the test's end.
 func openLog(t *testing.T, dir, name string) (*evelog.Log, string) {
 	t.Helper()
@@ -213,15 +153,3 @@ func openLog(t *testing.T, dir, name string) (*evelog.Log, string) {
 type sourceFunc func(ctx context.Context, shards *pipeline.Shards) error
 
 func (f sourceFunc) Run(ctx context.Context, shards *pipeline.Shards) error { return f(ctx, shards) }
-
-// waitFor polls cond until it holds or a minute has passed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -42,7 +43,7 @@ func TestPipelineSetModel(t *testing.T) {
 		}
 		shards.Tables().Flush()
 		shards.Done(0)
-		waitFor(t, "the first half's verdicts", func() bool { return p.Stats().Scored == uint64(len(flows)) })
+		testkit.WaitFor(t, "the first half's verdicts", func() bool { return p.Stats().Scored == uint64(len(flows)) })
 		broken := pipeline.Model{Name: "broken", NewScorer: func() (scoring.Scorer, error) { return nil, errors.New("no weights") }}
 		if err := p.SetModel(broken, verdict.Policy{Threshold: 1}); err == nil {
 			t.Error("a model that makes no scorer was taken")
@@ -58,7 +59,7 @@ func TestPipelineSetModel(t *testing.T) {
 	if err := p.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	got := readLog(t, flowPath)
+	got := testkit.ReadEve(t, flowPath)
 	if len(got) != len(flows)+len(more) {
 		t.Fatalf("%d flow lines, want %d", len(got), len(flows)+len(more))
 	}
@@ -67,8 +68,8 @@ func TestPipelineSetModel(t *testing.T) {
 		if i >= len(flows) {
 			wantModel, wantThreshold = other.Name(), otherThreshold
 		}
-		if l.Anomaly == nil || l.Anomaly.Model != wantModel || l.Anomaly.Threshold != wantThreshold {
-			t.Errorf("line %d: %+v, want model %s at %v", i, l.Anomaly, wantModel, wantThreshold)
+		if v := l.Verdict(); v == nil || v.Model != wantModel || v.Threshold != wantThreshold {
+			t.Errorf("line %d: %+v, want model %s at %v", i, v, wantModel, wantThreshold)
 		}
 	}
 	if p.ModelName() != other.Name() {

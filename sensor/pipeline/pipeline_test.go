@@ -17,6 +17,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
@@ -108,7 +109,7 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := readLog(t, alertPath)
+	got := testkit.ReadEve(t, alertPath)
 	if len(got) != 12 {
 		t.Errorf("%d alerts, want one per SSH flow (12)", len(got))
 	}
@@ -118,34 +119,34 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 	}
 	seen := map[netip.Addr]bool{}
 	for _, a := range got {
-		src := a.src(t)
+		src := a.Src(t)
 		if src.As4()[1] != sshNet || seen[src] {
 			t.Errorf("alert for %s (repeated: %v): only SSH flows, once each", src, seen[src])
 		}
 		seen[src] = true
-		if a.EventType != "alert" || a.Sensor != "test-sensor" || a.DestPort != 443 || a.AppProto != "ssh" || a.FlowID == 0 {
+		if a.EventType != "alert" || a.Host != "test-sensor" || a.DestPort != 443 || a.AppProto != "ssh" || a.FlowID == 0 {
 			t.Errorf("alert header or flow fields: %+v", a)
 		}
 		if _, err := eve.ParseTime(a.Timestamp); err != nil || !strings.HasSuffix(a.Timestamp, "+0000") {
 			t.Errorf("timestamp %q: %v", a.Timestamp, err)
 		}
-		an := a.Anomaly
+		an := a.Verdict()
 		if an == nil || !an.Alert || an.Model != m.Name() || an.Threshold != threshold || an.Score < threshold || len(an.Reasons) == 0 {
 			t.Errorf("anomaly object: %+v", an)
 		}
-		if string(a.Prefix) != string(prefixes[src]) || a.PrefixLen != len(a.Prefix) {
-			t.Errorf("alert for %s: prefix of %d bytes, want the flow's %d", src, len(a.Prefix), len(prefixes[src]))
+		if string(a.Detail.Prefix) != string(prefixes[src]) || a.Detail.PrefixLen != len(a.Detail.Prefix) {
+			t.Errorf("alert for %s: prefix of %d bytes, want the flow's %d", src, len(a.Detail.Prefix), len(prefixes[src]))
 		}
 	}
 
-	lines := readLog(t, flowPath)
+	lines := testkit.ReadEve(t, flowPath)
 	if len(lines) != len(flows) {
 		t.Errorf("%d flow log lines, want %d", len(lines), len(flows))
 	}
 	for _, l := range lines {
-		benign := l.src(t).As4()[1] == benignNet
-		if l.EventType != "flow" || l.Anomaly == nil || l.Anomaly.Alert == benign {
-			t.Errorf("flow line for %s: %+v", l.SrcIP, l.Anomaly)
+		benign := l.Src(t).As4()[1] == benignNet
+		if l.EventType != "flow" || l.Verdict() == nil || l.Verdict().Alert == benign {
+			t.Errorf("flow line for %s: %+v", l.SrcIP, l.Verdict())
 		}
 		if benign && (l.TLS == nil || l.TLS.SNI == "" || l.TLS.JA3 == nil) {
 			t.Errorf("benign flow line without its tls object: %+v", l)
@@ -197,7 +198,7 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 		}
 		shards.Tables().Flush() // the source owns the table: end the first half
 		shards.Done(0)          // and send its last batch
-		waitFor(t, "the first half's verdicts", func() bool { return p.Stats().Scored == uint64(len(flows)) })
+		testkit.WaitFor(t, "the first half's verdicts", func() bool { return p.Stats().Scored == uint64(len(flows)) })
 		if err := p.SetPolicy(verdict.Policy{Threshold: verdict.MaxThreshold}); err != nil {
 			return err
 		}
@@ -206,13 +207,13 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 	if err := p.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	got := readLog(t, alertPath)
+	got := testkit.ReadEve(t, alertPath)
 	if len(got) != 6 {
 		t.Errorf("%d alerts, want the first half's 6 SSH flows", len(got))
 	}
 	for _, a := range got {
-		if a.src(t).As4()[1] != sshNet || a.Anomaly.Threshold != threshold {
-			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
+		if a.Src(t).As4()[1] != sshNet || a.Verdict().Threshold != threshold {
+			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Verdict().Threshold)
 		}
 	}
 	if st := p.Stats(); st.Scored != uint64(len(flows)+5) || st.Alerts != 6 {
@@ -257,7 +258,7 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAlerts := len(flows) - wantSNI - 2
-	if got := readLog(t, alertPath); len(got) != wantAlerts {
+	if got := testkit.ReadEve(t, alertPath); len(got) != wantAlerts {
 		t.Errorf("%d alerts, want %d", len(got), wantAlerts)
 	}
 	if st := p.Stats(); st.Suppressed != uint64(wantSNI+2) || st.Alerts != uint64(wantAlerts) {
@@ -270,11 +271,11 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 		t.Errorf("suppressed by cidr: %v, want 2", got)
 	}
 	suppressed := 0
-	for _, l := range readLog(t, flowPath) {
-		if l.Anomaly.Suppressed != "" {
+	for _, l := range testkit.ReadEve(t, flowPath) {
+		if l.Verdict().Suppressed != "" {
 			suppressed++
-			if l.Anomaly.Alert {
-				t.Errorf("suppressed flow marked as alert: %+v", l.Anomaly)
+			if l.Verdict().Alert {
+				t.Errorf("suppressed flow marked as alert: %+v", l.Verdict())
 			}
 		}
 	}
@@ -378,7 +379,7 @@ func TestPipelineShutdownLosesNoFlow(t *testing.T) {
 		t.Fatalf("Run after shutdown: %v", err)
 	}
 	st := p.Stats()
-	lines := readLog(t, flowPath)
+	lines := testkit.ReadEve(t, flowPath)
 	if st.Flows != 17 || st.Scored != 17 || st.Dropped != 0 || len(lines) != 17 {
 		t.Errorf("stats %+v, %d flow lines: want all 17 flows in and out", st, len(lines))
 	}
@@ -453,12 +454,12 @@ func TestLogSinkSetOutputs(t *testing.T) {
 	if err := p.Run(context.Background(), &pipeline.FileInput{Paths: []string{path}}); err != nil {
 		t.Fatal(err)
 	}
-	lines := readLog(t, flowPath)
+	lines := testkit.ReadEve(t, flowPath)
 	if len(lines) != 4 {
 		t.Errorf("%d flow lines after turning the flow log on, want 4", len(lines))
 	}
 	for _, l := range lines {
-		if l.Prefix != nil {
+		if l.Detail.Prefix != nil {
 			t.Error("a prefix in a flow line with IncludePrefix off")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
@@ -34,6 +35,7 @@ func TestLogSinkIncludeHandshake(t *testing.T) {
 	for _, f := range flows {
 		byID[f.ID] = f
 	}
+	testkit.ReadEve(t, flowPath) // the raw object fits the schema
 	n := 0
 	for _, line := range readLines(t, flowPath) {
 		got, err := eve.ParseFlowLine(line)

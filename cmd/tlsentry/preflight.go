@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// preflight is what run checks before it opens anything, and what
+// check-config reports: the file loads and validates (live: with
+// interfaces), the model loads, the threshold resolves against it, the
+// allowlist compiles. Both commands go through it, so check-config can
+// never pass a file run refuses for these reasons.
+type preflight struct {
+	cfg   *config.Config
+	model *detector.Model
+	pol   verdict.Policy
+	from  string // where the threshold came from
+}
+
+func runPreflight(path string, live bool) (*preflight, error) {
+	cfg, err := loadConfig(path, live)
+	if err != nil {
+		return nil, err
+	}
+	pf := &preflight{cfg: cfg}
+	if pf.model, err = loadConfiguredModel(cfg); err != nil {
+		return nil, err
+	}
+	if pf.pol, pf.from, err = buildPolicy(cfg, pf.model); err != nil {
+		return nil, err
+	}
+	return pf, nil
+}
+
+// checkOutputs does what run does next, without keeping anything: the
+// log files open for appending (nothing is truncated; a file made only
+// for the check is removed again) and, live, the interfaces exist. (The
+// metrics address is not tried: a running daemon holds it while its new
+// configuration is checked.)
+func (pf *preflight) checkOutputs(live bool) error {
+	cfg := pf.cfg
+	var errs []error
+	for _, o := range []struct{ key, path string }{
+		{"output.alert_log", cfg.Output.AlertLog}, {"output.flow_log", cfg.Output.FlowLog}, {"output.log", cfg.Output.Log},
+	} {
+		if o.path == "" {
+			continue
+		}
+		if err := tryAppend(o.path); err != nil {
+			errs = append(errs, cfg.Errorf(o.key, "%v", err))
+		}
+	}
+	if live {
+		for i, name := range cfg.Capture.Interfaces {
+			if _, err := net.InterfaceByName(name); err != nil {
+				errs = append(errs, cfg.Errorf(fmt.Sprintf("capture.interfaces[%d]", i), "%q: %v", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// tryAppend opens path for appending as the logs do (creating its
+// directory and the file if needed), then undoes what it created.
+func tryAppend(path string) error {
+	dir := filepath.Dir(path)
+	_, dirErr := os.Stat(dir)
+	madeDir := errors.Is(dirErr, fs.ErrNotExist)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	_, statErr := os.Lstat(path)
+	made := errors.Is(statErr, fs.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil && !st.Mode().IsRegular() {
+			err = fmt.Errorf("%s is not a regular file", path)
+		}
+		f.Close()
+	}
+	if made {
+		os.Remove(path)
+	}
+	if madeDir {
+		os.Remove(dir)
+	}
+	return err
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package beacon
+
+const raceEnabled = false

@@ -1,0 +1,93 @@
+package testkit
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/sensor/eve"
+)
+
+// EveLine is the part of an eve line (alert, flow) the tests look at.
+type EveLine struct {
+	Timestamp   string        `json:"timestamp"`
+	EventType   string        `json:"event_type"`
+	Host        string        `json:"host"`
+	FlowID      uint64        `json:"flow_id"`
+	InIface     string        `json:"in_iface"`
+	SrcIP       string        `json:"src_ip"`
+	SrcPort     uint16        `json:"src_port"`
+	DestPort    uint16        `json:"dest_port"`
+	AppProto    string        `json:"app_proto"`
+	CommunityID string        `json:"community_id"`
+	Alert       *eve.Alert    `json:"alert"`
+	Flow        eve.FlowStats `json:"flow"`
+	TLS         *struct {
+		SNI string `json:"sni"`
+		JA3 *struct {
+			Hash string `json:"hash"`
+		} `json:"ja3"`
+	} `json:"tls"`
+	Detail eve.Detail `json:"tlsentry"`
+}
+
+// Verdict is the line's verdict (nil for an unscored flow).
+func (l EveLine) Verdict() *eve.Verdict { return l.Detail.Verdict }
+
+// Src is the line's client address.
+func (l EveLine) Src(t testing.TB) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(l.SrcIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Endpoint is the line's client address and port, as "ip:port".
+func (l EveLine) Endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
+
+// ReadEve parses every line of a JSON lines file, each checked against
+// the eve schema (ValidateEve); a missing file has none.
+func ReadEve(t testing.TB, path string) []EveLine {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []EveLine
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		ValidateEve(t, sc.Bytes())
+		var l EveLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())
+		}
+		out = append(out, l)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// WaitFor polls cond until it holds, failing the test after a minute.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
