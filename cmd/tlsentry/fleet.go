@@ -146,6 +146,9 @@ func (d *daemon) fleetRevisions() <-chan fleet.Revision {
 // refuses it and keeps what runs; either way it is logged and counted.
 func (d *daemon) applyRevision(r fleet.Revision) {
 	f := d.nats.fleet
+	if r.Revision == f.revs[r.Kind] {
+		return // a watch started again hands over what runs already
+	}
 	err := d.tryRevision(r)
 	f.m.Result(r, err)
 	fields := []zap.Field{zap.String("key", string(r.Kind)), zap.Uint64("revision", r.Revision), zap.Bool("removed", r.Removed)}

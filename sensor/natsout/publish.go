@@ -87,7 +87,7 @@ func (o *Output) publish(ctx context.Context) {
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	var deadline <-chan time.Time // set once stopping
-	stopping := false
+	stopping, stop := false, o.stop
 	defer func() { p.leave() }()
 
 	for {
@@ -118,9 +118,8 @@ func (o *Output) publish(ctx context.Context) {
 		case <-retry.C:
 		case <-tick.C:
 			p.housekeeping()
-		case <-o.stop:
-			stopping = true
-			o.stop = nil
+		case <-stop:
+			stopping, stop = true, nil
 			if o.cfg.CloseTimeout > 0 {
 				deadline = time.After(o.cfg.CloseTimeout)
 			} else {
