@@ -11,17 +11,19 @@
 #     1e-9) publishing its alerts, a consumer counting them: alerts/s
 #     delivered, against the alerts/s the sensor wrote to its file.
 #  3. the output's CPU cost: tlsentry run -r FILE (alerts and a flow log
-#     file) without and with output.nats publishing alerts and flows,
-#     ROUNDS times each, alternating: CPU seconds (user+sys) of the
-#     sensor process, medians and their ratio.
+#     file) without output.nats, with it publishing alerts (the default),
+#     and with it publishing every flow record too, ROUNDS times each,
+#     in turn: CPU seconds (user+sys) of the sensor process, medians and
+#     their ratios.
 # The JetStream server (the nats-server module, bench/fleetbench serve)
 # runs in its own process on the second CPU; the sensor is pinned to the
 # first.
-# Usage: bench/fleet.sh FILE.pcap [ROUNDS] [RATE]
+# Usage: bench/fleet.sh FILE.pcap [ROUNDS] [RATE]   (PARTS=13 runs parts 1 and 3 only)
 set -euo pipefail
 F=${1:?usage: bench/fleet.sh FILE.pcap [ROUNDS] [RATE]}
 ROUNDS=${2:-3}
 RATE=${3:-20000}
+PARTS=${PARTS:-123}
 F=$(readlink -f "$F")
 cd "$(dirname "$0")/.."
 OUT=$(readlink -f bench/out)/fleet; rm -rf "$OUT"; mkdir -p "$OUT"
@@ -38,9 +40,11 @@ exec 3> "$OUT/server.in" # the server runs until this closes
 trap 'exec 3>&-; wait $SERVER 2>/dev/null || true' EXIT
 for i in $(seq 1 100); do grep -q ready "$OUT/server.out" 2>/dev/null && break; sleep 0.1; done
 
+if [[ $PARTS == *1* ]]; then
 echo "== 1. output to consumer, $RATE alerts/s for 10 s, then as fast as taken"
 "$OUT/fleetbench" e2e -server $URL -rate "$RATE" -seconds 10 | tee "$OUT/e2e-rate.txt"
 "$OUT/fleetbench" e2e -server $URL -rate 0 -seconds 4 | tee "$OUT/e2e-max.txt"
+fi
 
 config() { # config NAME NATS(true|false) THRESHOLD RECORDS
 	local d="$OUT/$1"; mkdir -p "$d"
@@ -63,6 +67,7 @@ config() { # config NAME NATS(true|false) THRESHOLD RECORDS
 	echo "$d/tlsentry.yaml"
 }
 
+if [[ $PARTS == *2* ]]; then
 echo "== 2. tlsentry run -r with every flow alerting, alerts to a consumer"
 cfg=$(config alerting true 0.000000001 alert)
 "$OUT/fleetbench" consume -server $URL -stream BENCH_RUN_alerting -subject 'bench.alerting.alert' -idle 5s > "$OUT/consume.txt" &
@@ -75,19 +80,24 @@ wait $CONSUMER
 alerts=$(wc -l < "$OUT/alerting/alerts.json")
 cat "$OUT/consume.txt"
 awk -v a=$alerts -v t0=$t0 -v t1=$t1 'BEGIN{printf "sensor wrote %d alerts in %.1f s (%.0f alerts/s, run to the end of the drain)\n", a, t1-t0, a/(t1-t0)}'
+fi
 
-echo "== 3. CPU cost of the output on tlsentry run -r (alerts and flows published)"
+if [[ $PARTS == *3* ]]; then
+echo "== 3. CPU cost of the output on tlsentry run -r"
 off=$(config off false "" "")
+alerts=$(config alerts true "" "alert")
 on=$(config on true "" "alert, flow")
 # CPU seconds (user+sys) of a command pinned to the first CPU.
 cpu() { /usr/bin/time -f "%U %S" -o "$OUT/time.txt" taskset -c 0 "$@" >/dev/null 2>&1 || true; tail -1 "$OUT/time.txt" | awk '{print $1+$2}'; }
-: > "$OUT/cpu-off.txt"; : > "$OUT/cpu-on.txt"
+: > "$OUT/cpu-off.txt"; : > "$OUT/cpu-alerts.txt"; : > "$OUT/cpu-on.txt"
 for i in $(seq 1 "$ROUNDS"); do
-	rm -rf "$OUT/off/"*.json "$OUT/on/"*.json
-	c=$(cpu "$OUT/tlsentry" run -config "$off" -r "$F"); echo "$c" >> "$OUT/cpu-off.txt"; echo "round $i without NATS: $c CPU s"
-	c=$(cpu "$OUT/tlsentry" run -config "$on" -r "$F"); echo "$c" >> "$OUT/cpu-on.txt"; echo "round $i with NATS:    $c CPU s"
+	for v in off alerts on; do
+		rm -rf "$OUT/$v/"*.json
+		c=$(cpu "$OUT/tlsentry" run -config "${!v}" -r "$F"); echo "$c" >> "$OUT/cpu-$v.txt"; echo "round $i $v: $c CPU s"
+	done
 done
-flows=$(wc -l < "$OUT/on/flows.json"); alerts=$(wc -l < "$OUT/on/alerts.json")
+flows=$(wc -l < "$OUT/on/flows.json"); nalerts=$(wc -l < "$OUT/on/alerts.json")
 grep -o '"nats_[a-z_]*":[0-9]*' "$OUT/on/tlsentry.log" | tail -6 | tr '\n' ' '; echo
-a=$(median < "$OUT/cpu-off.txt"); b=$(median < "$OUT/cpu-on.txt")
-awk -v a=$a -v b=$b -v f=$flows -v al=$alerts 'BEGIN{printf "flows=%d alerts=%d cpu_without=%.2fs cpu_with=%.2fs output_cpu_cost=%+.1f%%\n", f, al, a, b, 100*(b/a-1)}'
+a=$(median < "$OUT/cpu-off.txt"); b=$(median < "$OUT/cpu-alerts.txt"); c=$(median < "$OUT/cpu-on.txt")
+awk -v a=$a -v b=$b -v c=$c -v f=$flows -v al=$nalerts 'BEGIN{printf "flows=%d alerts=%d cpu_without=%.2fs cpu_alerts=%.2fs cpu_alerts_and_flows=%.2fs output_cpu_cost_alerts=%+.1f%% output_cpu_cost_alerts_and_flows=%+.1f%% (%.1f us per flow record)\n", f, al, a, b, c, 100*(b/a-1), 100*(c/a-1), 1e6*(c-a)/f}'
+fi

@@ -87,7 +87,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		Records:         []string{TypeAlert},
-		MaxInFlight:     1024,
+		MaxInFlight:     4096,
 		QueueSize:       8192,
 		AckTimeout:      5 * time.Second,
 		SpoolDir:        "/var/lib/tlsentry/spool",
