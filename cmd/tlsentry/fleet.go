@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -284,4 +285,32 @@ func (d *daemon) natsFields() []zap.Field {
 	return []zap.Field{zap.Uint64("nats_published", st.Published), zap.Uint64("nats_acked", st.Acked),
 		zap.Uint64("nats_spooled", st.Spooled), zap.Uint64("nats_replayed", st.Replayed),
 		zap.Uint64("nats_dropped", st.Dropped), zap.Int64("nats_left_in_spool", st.InSpool)}
+}
+
+// checkNATS is what check-config and run check of output.nats before
+// connecting: the stream created at start takes the sensor's subjects,
+// and the credential and TLS files can be read.
+func checkNATS(cfg *config.Config) []error {
+	nc := cfg.Output.NATS
+	if !nc.Enabled() {
+		return nil
+	}
+	var errs []error
+	if err := nc.CheckPrefix(nc.Prefix(cfg.Sensor.Name)); err != nil {
+		errs = append(errs, cfg.Errorf("output.nats.subject_prefix", "%v", err))
+	}
+	for _, f := range []struct{ key, path string }{
+		{"output.nats.creds", nc.Creds}, {"output.nats.nkey", nc.NKey}, {"output.nats.tls_ca", nc.TLSCA},
+		{"output.nats.tls_cert", nc.TLSCert}, {"output.nats.tls_key", nc.TLSKey},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if fh, err := os.Open(f.path); err != nil {
+			errs = append(errs, cfg.Errorf(f.key, "%v", err))
+		} else {
+			fh.Close()
+		}
+	}
+	return errs
 }

@@ -385,3 +385,33 @@ func TestFleetPushModelAndSettings(t *testing.T) {
 	}
 	checkRecords(4, other.Name(), other.File.Meta.Threshold)
 }
+
+// TestCheckConfigNATS: check-config finds what the NATS output would
+// refuse at start: a stream that does not take the sensor's subjects
+// (the default prefix follows the sensor name), a credentials file that
+// cannot be read.
+func TestCheckConfigNATS(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tlsentry.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`sensor: {name: edge.1}
+detector: {model: %s}
+output:
+  alert_log: %s
+  nats:
+    servers: [nats://127.0.0.1:4222]
+    creds: missing.creds
+    stream_subjects: [sites.>]
+`, trainedModelFile(t), filepath.Join(dir, "alerts.json"))), 0o644)
+	_, errOut, err := runCmd(t, "check-config", "-offline", path)
+	if err == nil {
+		t.Fatal("check-config passed")
+	}
+	for _, want := range []string{
+		"output.nats.subject_prefix: natsout: records go to tlsentry.edge_1.*, which the stream's subjects [sites.>] do not take",
+		"output.nats.creds: open " + filepath.Join(dir, "missing.creds"),
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("check-config says\n%s\nwithout %q", errOut, want)
+		}
+	}
+}
