@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector"
@@ -100,38 +101,24 @@ func (n *natsFlags) openFleet(ctx context.Context, who string) (*fleet.Fleet, *n
 	return f, conn, fc, nil
 }
 
-// parseWithFile parses flags followed by exactly one file argument.
-func parseWithFile(fs *flag.FlagSet, args []string, stderr io.Writer) (string, error) {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", errHelp
-		}
-		return "", fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return "", fmt.Errorf("%w: give one file", errUsage)
-	}
-	return fs.Arg(0), nil
+var modelHelp = help{
+	usage: []string{"tlsentry model push [-config FILE | -server URL] [-fleet NAME] MODEL"},
+	about: `Checks a model file (it must load and make a scorer) and publishes it to
+the fleet's object store on the NATS servers of a sensor's configuration
+(output.nats of -config) or of -server: every sensor watching the fleet
+(fleet.watch) fetches it, checks it again, and swaps it in through its
+reload path, or refuses it and keeps the model it runs. Prints the
+revision made.`,
 }
 
-// runModel is `tlsentry model push FILE`.
+// runModel is `tlsentry model push MODEL`.
 func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "push" {
-		fmt.Fprintln(stderr, "usage: tlsentry model push [-config FILE | -server URL] [-fleet NAME] MODEL")
-		return fmt.Errorf("%w: model needs the push subcommand", errUsage)
-	}
-	fs := flag.NewFlagSet("model push", flag.ContinueOnError)
+	fs := newFlagSet("model", modelHelp)
 	var n natsFlags
 	n.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry model push [-config FILE | -server URL] [-fleet NAME] MODEL\n\nChecks a model file and publishes it to the fleet: every sensor watching the fleet loads it,\nchecks it and swaps it in (or refuses it and keeps its model).")
-		fs.PrintDefaults()
-	}
-	path, err := parseWithFile(fs, args[1:], stderr)
+	path, err := parseSubcommand(fs, args, stderr, "push", true)
 	if err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	data, err := readBounded(path, fleet.MaxModelMB<<20)
 	if err != nil {
@@ -159,39 +146,44 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// runConfigCmd is `tlsentry config push FILE` and `tlsentry config
+var configHelp = help{
+	usage: []string{"tlsentry config push [-config FILE | -server URL] [-fleet NAME] [-sensor NAME] SETTINGS",
+		"tlsentry config remove [-config FILE | -server URL] [-fleet NAME] [-sensor NAME]"},
+	about: `push checks a settings file (YAML shaped like the configuration that sets
+only keys a reload applies outside the sensor and output sections: the
+threshold or alert rate, the allowlist, the alerts' rate limits) and
+publishes it to the fleet's key-value bucket, or as one sensor's own
+settings (-sensor), laid over the fleet's. Every sensor concerned applies
+it over its configuration file as a reload does, or refuses it and keeps
+what it runs. remove takes the settings away: the sensors go back to
+their files. Prints the revision made.`,
+}
+
+// runConfigCmd is `tlsentry config push SETTINGS` and `tlsentry config
 // remove`.
 func runConfigCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: tlsentry config push [-config FILE | -server URL] [-fleet NAME] [-sensor NAME] SETTINGS\n       tlsentry config remove [-config FILE | -server URL] [-fleet NAME] [-sensor NAME]"
-	if len(args) == 0 || (args[0] != "push" && args[0] != "remove") {
-		fmt.Fprintln(stderr, usage)
-		return fmt.Errorf("%w: config needs the push or remove subcommand", errUsage)
-	}
-	remove := args[0] == "remove"
-	fs := flag.NewFlagSet("config "+args[0], flag.ContinueOnError)
+	fs := newFlagSet("config", configHelp)
 	var n natsFlags
 	n.register(fs)
 	sensor := fs.String("sensor", "", "the settings of this sensor (over the fleet's), instead of the fleet's")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n\npush checks a settings file (YAML shaped like the configuration, setting only %v)\nand publishes it to the fleet, or to one sensor: every sensor concerned applies it as a reload does,\nor refuses it and keeps what it runs. remove takes the settings away: sensors go back to their files.\n", usage, config.FleetKeys())
-		fs.PrintDefaults()
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
 	}
-	var path string
-	var err error
-	if remove {
-		err = parseFlags(fs, args[1:], stderr)
-	} else {
-		path, err = parseWithFile(fs, args[1:], stderr)
+	want, withFile := "push", true
+	if sub == "remove" {
+		want, withFile = "remove", false
 	}
+	path, err := parseSubcommand(fs, args, stderr, want, withFile)
 	if err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	kind := fleet.KindSettings
 	if *sensor != "" {
 		kind = fleet.KindSensorSettings
 	}
 	var data []byte
-	if !remove {
+	if sub == "push" {
 		if data, err = readBounded(path, config.MaxFileSize); err != nil {
 			return err
 		}
@@ -200,12 +192,12 @@ func runConfigCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
-	f, conn, fc, err := n.openFleet(ctx, "config "+args[0])
+	f, conn, fc, err := n.openFleet(ctx, "config "+sub)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if remove {
+	if sub == "remove" {
 		if err := f.Remove(ctx, kind, *sensor); err != nil {
 			return err
 		}
@@ -218,6 +210,31 @@ func runConfigCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "%s pushed to fleet %s as %s: revision %d\n", path, fc.Name, fc.Key(kind, *sensor), rev)
 	return nil
+}
+
+// parseSubcommand parses "SUB [flags] [FILE]": the subcommand first,
+// then flags, then one file when withFile. -h alone asks for the help.
+func parseSubcommand(fs *flag.FlagSet, args []string, stderr io.Writer, sub string, withFile bool) (string, error) {
+	if len(args) > 0 && args[0] == sub {
+		args = args[1:]
+	} else if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return "", fmt.Errorf("%w: %s needs its subcommand (see tlsentry help %s)", errUsage, fs.Name(), fs.Name())
+	}
+	if err := parseFlagsAndArgs(fs, args, stderr); err != nil {
+		return "", err
+	}
+	switch {
+	case withFile && fs.NArg() != 1:
+		fs.Usage()
+		return "", fmt.Errorf("%w: give one file", errUsage)
+	case !withFile && fs.NArg() > 0:
+		return "", fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	case withFile:
+		return fs.Arg(0), nil
+	}
+	return "", nil
 }
 
 // readBounded reads a file of at most limit bytes.

@@ -27,12 +27,21 @@ type EveLine struct {
 	Alert       *eve.Alert    `json:"alert"`
 	Flow        eve.FlowStats `json:"flow"`
 	TLS         *struct {
-		SNI string `json:"sni"`
-		JA3 *struct {
+		Version string `json:"version"`
+		SNI     string `json:"sni"`
+		JA3     *struct {
 			Hash string `json:"hash"`
 		} `json:"ja3"`
 	} `json:"tls"`
 	Detail eve.Detail `json:"tlsentry"`
+}
+
+// TLSVersion is the tls object's version ("" without one).
+func (l EveLine) TLSVersion() string {
+	if l.TLS == nil {
+		return ""
+	}
+	return l.TLS.Version
 }
 
 // Verdict is the line's verdict (nil for an unscored flow).
