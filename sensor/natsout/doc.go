@@ -13,9 +13,10 @@
 // or, when the queue is full (the server is slow or away) or the spool
 // already holds records, appends it to the on-disk spool. One publisher
 // goroutine sends records asynchronously with at most MaxInFlight
-// unacknowledged; when a send fails or its acknowledgement is lost, it
-// sends everything unacknowledged again once the server is back, in
-// order, then the queue, then the spool. The spool is bounded: when it
+// unacknowledged; when a send fails or its acknowledgement does not come
+// in time, it stops sending until the client has had its word on every
+// record in flight, then sends the ones that failed again, in order,
+// once the server is back, then the queue, then the spool. The spool is bounded: when it
 // fills, the oldest flow records go first and alerts last, and every
 // record given up is counted by type and reason. Records still in hand
 // when the sensor stops are spooled for its next start.

@@ -41,8 +41,9 @@ type Options struct {
 // goroutine, or, when that is full or the spool already holds records,
 // to the end of the on-disk spool. The publisher sends what it takes
 // asynchronously, at most MaxInFlight unacknowledged; a send that fails
-// or whose acknowledgement does not come is sent again, in order, once
-// the server is back. Order is kept throughout: records in flight, then
+// or whose acknowledgement does not come in time is sent again, first
+// and in order, once everything in flight is settled and the server is
+// back. Order is kept throughout: records in flight, then
 // the queue, then the spool.
 type Output struct {
 	cfg      Config

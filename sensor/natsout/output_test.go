@@ -155,6 +155,13 @@ func TestOutageNothingLostOrDuplicated(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	close(stop)
 	wg.Wait()
+	// The spool drains (at the pace the server takes it: slow under the
+	// race detector on a busy machine).
+	start := time.Now()
+	for o.Stats().InSpool > 0 && time.Since(start) < 2*time.Minute {
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("spool drained %v after the writes stopped", time.Since(start).Round(time.Millisecond))
 	if err := o.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,11 +12,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// sent is a record in flight.
+// sent is a record in flight, until the client's word on it.
 type sent struct {
-	rec   *record
-	at    time.Time
-	acked bool
+	rec           *record
+	at            time.Time
+	acked, failed bool
 }
 
 // ackEvent is the client's word on one message: its acknowledgement or
@@ -63,6 +63,10 @@ type publisher struct {
 	resend   []*record           // to send before anything else, in order
 	events   []ackEvent          // scratch for the ack box
 	down     bool                // waiting for the server: until retryAt, and connected
+	// draining: a send failed; nothing new is sent until the client has
+	// had its word on every record in flight, then the failed ones go
+	// first in line.
+	draining bool
 	// retryAt is when to try again; backoff doubles on each failure in a
 	// row, up to maxBackoff.
 	retryAt  time.Time
@@ -95,7 +99,7 @@ func (o *Output) publish(ctx context.Context) {
 		if p.down && time.Now().After(p.retryAt) && o.nc.IsConnected() {
 			p.up(ctx)
 		}
-		if !p.down {
+		if !p.down && !p.draining {
 			p.fill()
 		}
 		if stopping && (p.idle() || p.down && !o.nc.IsConnected()) {
@@ -104,7 +108,7 @@ func (o *Output) publish(ctx context.Context) {
 
 		var queue <-chan *record
 		var wake <-chan struct{}
-		if !p.down && len(p.window) < o.cfg.MaxInFlight && len(p.resend) == 0 {
+		if !p.down && !p.draining && len(p.window) < o.cfg.MaxInFlight && len(p.resend) == 0 {
 			queue, wake = o.queue, o.wake
 		}
 		if p.down {
@@ -145,23 +149,22 @@ func (p *publisher) idle() bool {
 }
 
 // settle takes in the client's acknowledgements and errors, then takes
-// the acknowledged records off the front of the window, in order. An
-// error on a record in flight means the server is away or refusing.
+// the acknowledged records off the front of the window, in order. Once a
+// send failed and the client has had its word on every record in flight,
+// the ones that failed go back first in line (resolve).
 func (p *publisher) settle() {
 	o := p.o
 	p.events = o.acks.take(p.events)
-	var failure error
 	now := time.Now()
 	for _, e := range p.events {
 		s := p.inflight[e.msg]
 		if s == nil {
-			continue // given up on already (sent again)
+			continue
 		}
 		delete(p.inflight, e.msg)
 		if e.err != nil {
-			if failure == nil {
-				failure = e.err
-			}
+			s.failed = true
+			p.fail(e.err)
 			continue
 		}
 		s.acked = true
@@ -186,42 +189,50 @@ func (p *publisher) settle() {
 		p.window = p.window[n:]
 		p.failures, p.backoff = 0, minBackoff
 	}
-	if failure != nil {
-		p.failed(failure)
+	if p.draining && len(p.inflight) == 0 {
+		p.resolve()
 	}
 	o.m.InFlight.Set(float64(len(p.window)))
 }
 
-// failed handles a send that did not go through: everything in flight
-// is sent again, in order, once the server is back (the stream drops the
-// copies it already has).
-func (p *publisher) failed(err error) {
+// fail notes a send that did not go through (an error from the client, or
+// from the server through it): sending stops until the records in flight
+// are settled.
+func (p *publisher) fail(err error) {
 	o := p.o
-	again := make([]*record, 0, len(p.window)+len(p.resend))
-	for _, s := range p.window {
-		if !s.acked {
-			// The client may still hold the first send (a retry it
-			// schedules itself): the data must not go back to the pool.
-			s.rec.buf = nil
-			again = append(again, s.rec)
+	if !p.draining {
+		p.draining = true
+		if p.failures++; bits.OnesCount64(p.failures) == 1 {
+			o.log.Warn("NATS send failed; records wait and are sent again", zap.Error(err),
+				zap.Int("in_flight", len(p.inflight)), zap.Uint64("failures_in_a_row", p.failures))
 		}
 	}
-	p.window = nil
-	clear(p.inflight) // late words on these are ignored
-	p.resend = append(again, p.resend...)
-	p.down = true
-	p.stream = p.stream && !errors.Is(err, nats.ErrDisconnected) && !errors.Is(err, nats.ErrConnectionClosed)
+	if errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionClosed) {
+		p.stream = false // make sure of it on the next connection
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) || errors.Is(err, jetstream.ErrNoStreamResponse) {
 		o.m.StreamError.Inc()
 		p.stream = false // create it again (it may have been deleted)
 	}
+}
+
+// resolve puts the records that failed back first in line, in their
+// order (the stream drops the copies it already has), and waits for the
+// server: a backoff that doubles with each failure in a row.
+func (p *publisher) resolve() {
+	again := make([]*record, 0, len(p.window)+len(p.resend))
+	for _, s := range p.window {
+		if !s.acked {
+			s.rec.buf = nil // never back to the pool: a client that failed once is not trusted with it
+			again = append(again, s.rec)
+		}
+	}
+	p.window = nil
+	p.resend = append(again, p.resend...)
+	p.draining, p.down = false, true
 	p.retryAt = time.Now().Add(p.backoff)
 	p.backoff = min(2*p.backoff, maxBackoff)
-	if p.failures++; bits.OnesCount64(p.failures) == 1 {
-		o.log.Warn("NATS send failed; records wait and are sent again", zap.Error(err),
-			zap.Int("waiting", len(p.resend)), zap.Uint64("failures_in_a_row", p.failures))
-	}
 }
 
 // up is called when the server may be back: the stream is created if
@@ -229,7 +240,8 @@ func (p *publisher) failed(err error) {
 func (p *publisher) up(ctx context.Context) {
 	if p.o.cfg.CreateStream && !p.stream {
 		if err := EnsureStream(ctx, p.o.js, p.o.cfg); err != nil {
-			p.failed(err)
+			p.fail(err)
+			p.resolve()
 			return
 		}
 		p.stream = true
@@ -259,7 +271,7 @@ func (p *publisher) fill() {
 func (p *publisher) send(r *record) bool {
 	o := p.o
 	if o.cfg.CreateStream && !p.stream {
-		p.failed(errors.New("stream not yet created"))
+		p.fail(errors.New("stream not yet created"))
 		return false
 	}
 	msg := &nats.Msg{Subject: o.subjects[r.kind], Data: r.data, Header: nats.Header{jetstream.MsgIDHeader: []string{r.id}}}
@@ -270,7 +282,7 @@ func (p *publisher) send(r *record) bool {
 		r.release()
 		return true
 	case err != nil:
-		p.failed(err)
+		p.fail(err)
 		return false
 	}
 	st := &sent{rec: r, at: time.Now()}
