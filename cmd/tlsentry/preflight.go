@@ -58,6 +58,7 @@ func (pf *preflight) checkOutputs(live bool) error {
 			errs = append(errs, cfg.Errorf(o.key, "%v", err))
 		}
 	}
+	errs = append(errs, checkNATS(cfg)...)
 	if live {
 		for i, name := range cfg.Capture.Interfaces {
 			if _, err := net.InterfaceByName(name); err != nil {

@@ -94,6 +94,9 @@ func (d *daemon) run(ctx context.Context) error {
 	pipelineDone := make(chan struct{})
 	var signals sync.WaitGroup
 	signals.Go(func() { d.handleSignals(ctx, hup, usr1, pipelineDone) })
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	d.startNATS(watchCtx)
 
 	d.notify(sdnotify.Ready)
 	d.log.Info("started", d.startFields()...)
@@ -101,8 +104,9 @@ func (d *daemon) run(ctx context.Context) error {
 	err := d.pipeline.Run(ctx, d.source)
 	close(pipelineDone)
 	signals.Wait()
+	stopWatching()
 	d.stopping() // for an input that ended by itself
-	err = errors.Join(err, d.logs.Sync())
+	err = errors.Join(err, d.logs.Sync(), d.stopNATS())
 
 	st, ls := d.pipeline.Stats(), d.logs.Stats()
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
@@ -110,6 +114,7 @@ func (d *daemon) run(ctx context.Context) error {
 		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors),
 		zap.Uint64("alerts_rate_limited", d.limiter.Stats().Held)}
 	fields = append(fields, d.captureFields()...)
+	fields = append(fields, d.natsFields()...)
 	if err != nil {
 		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)
 		return err
@@ -128,6 +133,8 @@ func (d *daemon) handleSignals(ctx context.Context, hup, usr1 <-chan os.Signal, 
 			d.reload()
 		case <-usr1:
 			d.reopen()
+		case r := <-d.fleetRevisions():
+			d.applyRevision(r)
 		case <-stopping:
 			stopping = nil
 			d.stopping()
@@ -159,11 +166,11 @@ func (d *daemon) startFields() []zap.Field {
 	if len(d.files) > 0 {
 		mode = "capture files"
 	}
-	return []zap.Field{
+	return append([]zap.Field{
 		zap.String("sensor", cfg.Sensor.Name), zap.String("mode", mode), zap.Strings("interfaces", cfg.Capture.Interfaces),
 		zap.Strings("files", d.files), zap.Int("workers", cfg.Capture.Workers), zap.String("model", d.model.Name()),
 		zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
 		zap.Int("allowlist_entries", pol.Allow.Len()), zap.String("alert_log", cfg.Output.AlertLog),
 		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
-	}
+	}, d.natsStartFields()...)
 }

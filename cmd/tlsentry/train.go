@@ -19,7 +19,8 @@ import (
 
 var trainHelp = help{
 	usage: []string{"tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]",
-		"tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]"},
+		"tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]",
+		"tlsentry train -stream [-config FILE | -server URL] [-since 24h] -out MODEL [flags]"},
 	about: `Learns what the flows of the given captures (or of live traffic on an
 interface: learning mode) look like and writes a model file for score, eval
 and run (detector.model). One progress line per epoch goes to stderr; on
@@ -29,7 +30,12 @@ protocols, TLS versions, client stacks (JA4) and servers (SNI).
 Learning mode (-i) captures on the watched -ports with the eBPF filter
 (unless -no-bpf) until -duration or -stop-after flows; it needs
 CAP_NET_RAW, and CAP_BPF for the filter. Train on your own network: the
-same seed gives the same model file.`,
+same seed gives the same model file.
+
+-stream learns from the fleet instead: the flow records every sensor
+published to the NATS stream (output.nats of -config, or -server), those
+written with output.include_handshake, each turned back into the flow its
+sensor scored.`,
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,12 +70,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile and threshold, keeping its networks; writes -out")
 	words := fs.String("words", "/usr/share/dict/words", "benign words for the server-name check (read only when training; skipped when missing)")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
+	var stream streamLearning
+	stream.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if (len(files) == 0) == (live.iface == "") || *out == "" {
+	if sources := btoi(len(files) > 0) + btoi(live.iface != "") + btoi(stream.on); sources != 1 || *out == "" {
 		fs.Usage()
-		return fmt.Errorf("%w: train needs -out MODEL and either -r FILE or -i IFACE", errUsage)
+		return fmt.Errorf("%w: train needs -out MODEL and one of -r FILE, -i IFACE or -stream", errUsage)
 	}
 	if *holdout {
 		var held []string
@@ -94,7 +102,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	flows, loadErr := trainingFlows(ctx, files, tableCfg, &live, stderr)
+	var flows []*flow.Flow
+	var loadErr error
+	if stream.on {
+		flows, loadErr = stream.flows(ctx, stderr)
+		cfg.Sources = []string{"stream:" + stream.subject}
+	} else {
+		flows, loadErr = trainingFlows(ctx, files, tableCfg, &live, stderr)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -105,6 +120,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
 	}
 	from := fmt.Sprintf("%d file(s)", len(files))
+	if stream.on {
+		from = "the stream's flow records"
+	}
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
 		from = "live capture on " + terminalSafe(live.iface)
@@ -248,4 +266,11 @@ func newProgress(stderr io.Writer) func(detector.Progress) {
 			fmt.Fprintln(stderr)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

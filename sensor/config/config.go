@@ -11,6 +11,8 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -28,6 +30,7 @@ type Config struct {
 	Alerts    ratelimit.Config `yaml:"alerts"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
+	Fleet     fleet.Config     `yaml:"fleet"`
 
 	// src locates keys in the file the config came from, so that errors
 	// found after parsing still name a line. Nil for a Config built in code.
@@ -87,12 +90,18 @@ type Output struct {
 	RotateAge     time.Duration `yaml:"rotate_age" reload:"hot"`
 	MaxBackups    int           `yaml:"max_backups" reload:"hot"`
 	IncludePrefix bool          `yaml:"include_prefix" reload:"hot"` // put the flow's prefix (base64) in alerts
+	// IncludeHandshake puts the raw handshake bytes in flow records (file
+	// and NATS), so that a model can be trained on the records.
+	IncludeHandshake bool `yaml:"include_handshake" reload:"hot"`
 	// AlertPcapDir, when set, gets one pcap per alerting flow (its kept
 	// packets), AlertPcapMaxMB at most in all, the oldest removed first.
 	AlertPcapDir   string `yaml:"alert_pcap_dir" reload:"hot"`
 	AlertPcapMaxMB int    `yaml:"alert_pcap_max_mb" reload:"hot"`
 	LogLevel       string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
 	Log            string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
+	// NATS publishes the records to JetStream too (natsout.Config; off
+	// without servers). Changing it takes a restart.
+	NATS natsout.Config `yaml:"nats"`
 }
 
 // AFPacket is the capture on iface as package afpacket takes it.
@@ -198,7 +207,9 @@ func Default() *Config {
 			IncludePrefix:  true,
 			AlertPcapMaxMB: 1024,
 			LogLevel:       "info",
+			NATS:           natsout.DefaultConfig(),
 		},
 		Metrics: Metrics{Listen: "127.0.0.1:9560"},
+		Fleet:   fleet.DefaultConfig(),
 	}
 }

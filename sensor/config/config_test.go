@@ -17,6 +17,8 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
@@ -167,10 +169,35 @@ output:
   rotate_age: 24h
   max_backups: 3
   include_prefix: false
+  include_handshake: false
   log_level: debug
   log: /var/log/tlsentry/tlsentry.log
+  nats:
+    servers: [nats://10.0.0.1:4222, tls://nats.example.com:4222]
+    creds: /etc/tlsentry/sensor.creds
+    tls_ca: ca.pem
+    subject_prefix: tlsentry.dmz-1
+    records: [alert, flow]
+    max_in_flight: 256
+    queue_size: 1000
+    ack_timeout: 2s
+    spool_dir: /var/lib/tlsentry/spool
+    spool_size_mb: 64
+    close_timeout: 3s
+    create_stream: false
+    stream: ALERTS
+    stream_subjects: [tlsentry.>]
+    stream_max_age: 24h
+    stream_max_size_mb: 1024
+    duplicate_window: 2m
 metrics:
   listen: ""
+fleet:
+  watch: true
+  name: dmz
+  bucket: fleet_kv
+  model_bucket: fleet_models
+  max_model_mb: 64
 `
 	c, err := Parse([]byte(in), "full.yaml")
 	if err != nil {
@@ -204,7 +231,16 @@ metrics:
 		Output: Output{
 			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3, AlertPcapMaxMB: 1024,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",
+			NATS: natsout.Config{
+				Servers: []string{"nats://10.0.0.1:4222", "tls://nats.example.com:4222"},
+				Creds:   "/etc/tlsentry/sensor.creds", TLSCA: "ca.pem", SubjectPrefix: "tlsentry.dmz-1",
+				Records: []string{"alert", "flow"}, MaxInFlight: 256, QueueSize: 1000, AckTimeout: 2 * time.Second,
+				SpoolDir: "/var/lib/tlsentry/spool", SpoolSizeMB: 64, CloseTimeout: 3 * time.Second,
+				Stream: "ALERTS", StreamSubjects: []string{"tlsentry.>"}, StreamMaxAge: 24 * time.Hour,
+				StreamMaxSizeMB: 1024, DuplicateWindow: 2 * time.Minute,
+			},
 		},
+		Fleet: fleet.Config{Watch: true, Name: "dmz", Bucket: "fleet_kv", ModelBucket: "fleet_models", MaxModelMB: 64},
 	}
 	c.src = nil
 	if !reflect.DeepEqual(c, want) {

@@ -10,7 +10,8 @@
 // flow records have a hand-written encoder, for speed) and is spliced in
 // as raw bytes, neither parsed nor re-encoded.
 //
-// Output goes to a file, to a console writer, or both. The file rotates
+// Output goes to a file, to a console writer, or both, and each line
+// also to a tee when one is set (the NATS output). The file rotates
 // by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new
 // alerts.json, so `tail -F` follows), and Reopen reopens it by name after
 // an external logrotate moved it away (the daemon calls it on SIGUSR1).

@@ -46,11 +46,21 @@ type Config struct {
 	Sensor string
 	// Rotation applies to Path.
 	Rotation Rotation
+	// Tee, when not nil, gets every line too, the same bytes the file
+	// gets (the NATS output).
+	Tee LineWriter
+}
+
+// LineWriter takes a copy of each line a Log writes: the whole line,
+// newline included. WriteLine must neither keep the slice nor block; it
+// counts its own failures (a Log's writes do not fail because of it).
+type LineWriter interface {
+	WriteLine(line []byte)
 }
 
 func (c Config) validate() error {
-	if c.Path == "" && c.Console == nil {
-		return errors.New("evelog: no output: neither a path nor a console")
+	if c.Path == "" && c.Console == nil && c.Tee == nil {
+		return errors.New("evelog: no output: neither a path, a console nor a tee")
 	}
 	return c.Rotation.Validate()
 }
@@ -110,6 +120,9 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 	}
 	if cfg.Console != nil {
 		sinks = append(sinks, &console{w: cfg.Console})
+	}
+	if cfg.Tee != nil {
+		sinks = append(sinks, tee{cfg.Tee})
 	}
 	out := sinks[0]
 	if len(sinks) > 1 {
@@ -281,3 +294,13 @@ func (c *console) Write(p []byte) (int, error) {
 }
 
 func (c *console) Sync() error { return nil }
+
+// tee hands each line to a LineWriter; zap writes a whole line per Write.
+type tee struct{ w LineWriter }
+
+func (t tee) Write(p []byte) (int, error) {
+	t.w.WriteLine(p)
+	return len(p), nil
+}
+
+func (t tee) Sync() error { return nil }

@@ -46,6 +46,8 @@ type Batch struct {
 	// Out is the sink's to fill in Encode and use in Commit (encoded
 	// lines, say); the pipeline keeps its memory for the next batch.
 	Out []byte
+	// Model names the model that scored the batch ("" when unscored).
+	Model string
 
 	hs     []*tlsparse.Handshake // parsed handshakes, by result
 	parser *parser               // nil: no TLS parsing
@@ -93,6 +95,7 @@ func (b *Batch) reset() {
 	b.Out = b.Out[:0]
 	b.ready = nil
 	b.err = nil
+	b.Model = ""
 	b.InIface = ""
 }
 

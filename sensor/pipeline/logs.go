@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -14,13 +15,15 @@ import (
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), the folder of alerts' pcaps (nil: off), and whether records
-// carry the flow's prefix.
+// (nil: off), the folder of alerts' pcaps (nil: off), whether records
+// carry the flow's prefix, and whether flow lines carry the raw handshake
+// bytes training needs (eve.AppendRaw).
 type LogOutputs struct {
-	Alerts        *evelog.Log
-	Flows         *evelog.Log
-	Pcaps         *pcapdump.Writer
-	IncludePrefix bool
+	Alerts           *evelog.Log
+	Flows            *evelog.Log
+	Pcaps            *pcapdump.Writer
+	IncludePrefix    bool
+	IncludeHandshake bool
 }
 
 // LogSink writes the daemon's logs: one alert line per alerting flow and,
@@ -92,7 +95,7 @@ func (s *LogSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(f, h)
-		rec.Sensor.Verdict = verdictRecord(s.model, r)
+		rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 		rec.Flow.Alerted = r.Verdict.Alert
 		if !s.out.IncludePrefix {
 			rec.Sensor.Prefix = nil
@@ -117,6 +120,9 @@ func (s *LogSink) Encode(b *Batch) error {
 		})
 		b.Out = rec.AppendBody(b.Out[:0])
 		if s.out.Flows != nil {
+			if s.out.IncludeHandshake {
+				b.Out = eve.AppendRaw(b.Out, f)
+			}
 			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 				s.writeFailed("flows", &s.flowErrs, err)
 			} else {

@@ -38,15 +38,17 @@ type Sink interface {
 // Pipeline takes segments to a sink: flow tables (one per capture
 // worker) → batches → a bounded queue → workers (each flow's handshake
 // parsed once, scored, judged against the policy in effect) → the sink.
-// Run runs it once; SetPolicy applies a reload while it runs.
+// Run runs it once; SetPolicy and SetModel apply a reload while it runs.
 type Pipeline struct {
-	cfg    Config
-	m      *metrics.Metrics
-	log    *zap.Logger
-	parser *parser // nil without TLS parsing
-	policy atomic.Pointer[verdict.Policy]
-	shards *Shards
-	ran    atomic.Bool
+	cfg        Config
+	m          *metrics.Metrics
+	log        *zap.Logger
+	parser     *parser                 // nil without TLS parsing
+	judging    atomic.Pointer[judging] // never nil
+	swapMu     sync.Mutex              // one swap of judging at a time
+	scorerErrs atomic.Uint64
+	shards     *Shards
+	ran        atomic.Bool
 
 	queue      chan *Batch // Ordered: batches from the tables
 	order      chan *Batch // Ordered: batches in the order they were sent
@@ -92,10 +94,15 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.ParseTLS {
 		p.parser = &parser{certs: tlsparse.NewCertCache(cfg.CertCacheSize)}
 	}
+	j := &judging{}
+	if cfg.NewScorer != nil {
+		j.model = &Model{Name: cfg.Model, NewScorer: cfg.NewScorer}
+	}
 	if cfg.Policy != nil {
 		pol := *cfg.Policy
-		p.policy.Store(&pol)
+		j.policy = &pol
 	}
+	p.judging.Store(j)
 	if cfg.Ordered {
 		// The queue holds whole batches: as many as QueueSize flows fill.
 		slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
@@ -129,14 +136,16 @@ func (p *Pipeline) Run(ctx context.Context, src Source) error {
 		return errors.New("pipeline: already run")
 	}
 	// Scorers first: a model that cannot make one fails before capture.
-	scorers := make([]scoring.Scorer, p.cfg.Workers)
-	if p.cfg.NewScorer != nil {
-		for i := range scorers {
-			s, err := p.cfg.NewScorer()
+	cur := p.judging.Load()
+	scorers := make([]*workerScorer, p.cfg.Workers)
+	for i := range scorers {
+		scorers[i] = &workerScorer{cur: cur}
+		if cur.model != nil {
+			s, err := cur.model.NewScorer()
 			if err != nil {
 				return fmt.Errorf("pipeline: scorer: %w", err)
 			}
-			scorers[i] = s
+			scorers[i].scorer = s
 		}
 	}
 	var workers, committer, shedder sync.WaitGroup
@@ -203,8 +212,9 @@ func (p *Pipeline) send(b *Batch) {
 
 // work is one worker: it scores and judges each batch (parsing each
 // flow's handshake once, for the scorer, the verdict and the sink), has
-// the sink encode it, and commits it or hands it to the committer.
-func (p *Pipeline) work(scorer scoring.Scorer) {
+// the sink encode it, and commits it or hands it to the committer. Before
+// each batch it takes up the model and policy in effect.
+func (p *Pipeline) work(w *workerScorer) {
 	var (
 		inputs []scoring.Input
 		index  []int // result of each input
@@ -215,7 +225,9 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 		if b == nil {
 			return
 		}
-		if scorer != nil {
+		p.refresh(w)
+		if scorer := w.scorer; scorer != nil {
+			b.Model = w.cur.model.Name
 			inputs, index = inputs[:0], index[:0]
 			for i := range b.Results {
 				if f := b.Results[i].Flow; len(f.Prefix) > 0 {
@@ -225,7 +237,7 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 			}
 			scores = slices.Grow(scores[:0], len(inputs))[:len(inputs)]
 			scorer.Score(inputs, scores)
-			p.judge(b, scorer, inputs, index, scores)
+			p.judge(b, scorer, w.cur.policy, inputs, index, scores)
 		}
 		b.err = p.cfg.Sink.Encode(b)
 		b.releaseAll()
@@ -241,8 +253,7 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 }
 
 // judge gives each scored flow its verdict, and an alert its reasons.
-func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, inputs []scoring.Input, index []int, scores []float64) {
-	pol := p.policy.Load()
+func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, inputs []scoring.Input, index []int, scores []float64) {
 	for k, i := range index {
 		r := &b.Results[i]
 		r.Scored = true
@@ -322,26 +333,6 @@ func (p *Pipeline) sinkErr() error {
 	p.errMu.Lock()
 	defer p.errMu.Unlock()
 	return p.err
-}
-
-// SetPolicy replaces the policy; the next batches judged use it.
-func (p *Pipeline) SetPolicy(pol verdict.Policy) error {
-	if p.cfg.NewScorer == nil {
-		return errors.New("pipeline: no scorer to judge with")
-	}
-	if err := pol.Validate(); err != nil {
-		return err
-	}
-	p.policy.Store(&pol)
-	return nil
-}
-
-// Policy returns the policy in effect (the zero Policy when none).
-func (p *Pipeline) Policy() verdict.Policy {
-	if pol := p.policy.Load(); pol != nil {
-		return *pol
-	}
-	return verdict.Policy{}
 }
 
 // Shards returns the flow tables, for a source that needs them before
