@@ -144,3 +144,23 @@ func runLive(t *testing.T, c *Capture, sinks []Sink) (stop func() error, done <-
 type tableSink struct{ *flow.Table }
 
 func (t tableSink) Tick(now time.Time) { t.Advance(now) }
+
+// flowsOf counts the flows handed out for the client endpoint.
+func (r *liveRecorder) flowsOf(client flow.Endpoint) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.flows {
+		if f.Client == client {
+			n++
+		}
+	}
+	return n
+}
+
+// tickCount is how many ticks the recorder got so far.
+func (r *liveRecorder) tickCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ticks
+}
