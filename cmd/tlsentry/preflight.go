@@ -42,10 +42,9 @@ func runPreflight(path string, live bool) (*preflight, error) {
 
 // checkOutputs does what run does next, without keeping anything: the
 // log files open for appending (nothing is truncated; a file made only
-// for the check is removed again) and, live, the interfaces exist. (The
-// metrics address is not tried: a running daemon holds it while its new
-// configuration is checked.)
-func (pf *preflight) checkOutputs(live bool) error {
+// for the check is removed again). (The metrics address is not tried: a
+// running daemon holds it while its new configuration is checked.)
+func (pf *preflight) checkOutputs() error {
 	cfg := pf.cfg
 	var errs []error
 	for _, o := range []struct{ key, path string }{
@@ -58,14 +57,25 @@ func (pf *preflight) checkOutputs(live bool) error {
 			errs = append(errs, cfg.Errorf(o.key, "%v", err))
 		}
 	}
-	if live {
-		for i, name := range cfg.Capture.Interfaces {
-			if _, err := net.InterfaceByName(name); err != nil {
-				errs = append(errs, cfg.Errorf(fmt.Sprintf("capture.interfaces[%d]", i), "%q: %v", name, err))
-			}
+	return errors.Join(errs...)
+}
+
+// interfaceWarnings says which capture interfaces do not exist here or
+// are down. run starts anyway and captures on each once it is there and
+// up, so these are warnings, not problems.
+func (pf *preflight) interfaceWarnings() []error {
+	var warns []error
+	for i, name := range pf.cfg.Capture.Interfaces {
+		key := fmt.Sprintf("capture.interfaces[%d]", i)
+		ifi, err := net.InterfaceByName(name)
+		switch {
+		case err != nil:
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q: %v: run starts and waits for it, capturing once it exists and is up", name, err))
+		case ifi.Flags&net.FlagUp == 0:
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q is down: run starts and captures once it is up", name))
 		}
 	}
-	return errors.Join(errs...)
+	return warns
 }
 
 // tryAppend opens path for appending as the logs do (creating its
