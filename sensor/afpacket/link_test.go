@@ -354,6 +354,42 @@ func TestLiveCaptureFollowsARecreatedInterface(t *testing.T) {
 	}
 }
 
+// TestLiveCaptureEndsIdleFlowsWhileLinkDown: the tables keep their time
+// while the link is down, so a flow idle for the idle timeout ends then,
+// not when the link is back.
+func TestLiveCaptureEndsIdleFlowsWhileLinkDown(t *testing.T) {
+	p := netnstest.NewVethPair(t)
+	sinkAddr := serveSink(t, p.B)
+	c := openLiveIn(t, p.B.NS, testLiveConfig(p.B.Name, 2))
+	table := flow.DefaultConfig()
+	table.IdleTimeout = flow.MinTimeout
+	recs := newLiveRecordersWith(t, 2, table, nil)
+	stop, _ := runLive(t, c, liveSinks(recs))
+	waitLink(t, c, LinkUp)
+
+	held := holdConn(t, p.A, sinkAddr, "and then nothing")
+	p.B.NS.MustIP(t, "link", "set", p.B.Name, "down")
+	waitLink(t, c, LinkDown)
+	downAt := time.Now()
+	var f *flow.Flow
+	if !waitFor(5*time.Second, func() bool {
+		f = recs[0].flowOf(held.client)
+		if f == nil {
+			f = recs[1].flowOf(held.client)
+		}
+		return f != nil
+	}) {
+		t.Fatal("the idle flow did not end within 5s of the link going down")
+	}
+	t.Logf("idle flow handed out %v after the link went down", time.Since(downAt).Round(time.Millisecond))
+	if st := c.Stats().Link.State; st != LinkDown || f.EndReason != flow.EndIdle || string(f.Prefix) != "and then nothing" {
+		t.Errorf("flow %q ended %v while the link was %v: want idle_timeout while down", f.Prefix, f.EndReason, st)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOpenWaitsForLink opens a capture on an interface that does not
 // exist yet (WaitForLink): the capture ticks while it waits, still waits
 // while the interface is down, and captures once it is up.
