@@ -138,7 +138,7 @@ func TestCheckConfigAgreesWithRun(t *testing.T) {
 		{"alert rate the model lacks", map[string]string{"detector": "  alert_rate: 0.005\n"}, false, "detector.alert_rate", ""},
 		{"no interfaces, live", nil, true, "capture.interfaces", ""},
 		{"an interface that does not exist", map[string]string{"capture": "  interfaces: [nosuchif0]\n"}, true, "",
-			`capture.interfaces[0]: warning: "nosuchif0": route ip+net: no such network interface: run starts and waits for it`},
+			`capture.interfaces[0]: warning: "nosuchif0" does not exist here: run starts and waits for it`},
 		{"a good file", nil, false, "", ""},
 	}
 	for _, tc := range tests {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -69,13 +70,20 @@ func (pf *preflight) interfaceWarnings() []error {
 		key := fmt.Sprintf("capture.interfaces[%d]", i)
 		ifi, err := net.InterfaceByName(name)
 		switch {
+		case err != nil && !interfaceExists(name):
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q does not exist here: run starts and waits for it, capturing once it exists and is up", name))
 		case err != nil:
-			warns = append(warns, pf.cfg.Errorf(key, "warning: %q: %v: run starts and waits for it, capturing once it exists and is up", name, err))
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q: %v: run starts and captures once it can", name, err))
 		case ifi.Flags&net.FlagUp == 0:
 			warns = append(warns, pf.cfg.Errorf(key, "warning: %q is down: run starts and captures once it is up", name))
 		}
 	}
 	return warns
+}
+
+func interfaceExists(name string) bool {
+	ifaces, err := net.Interfaces()
+	return err == nil && slices.ContainsFunc(ifaces, func(ifi net.Interface) bool { return ifi.Name == name })
 }
 
 // tryAppend opens path for appending as the logs do (creating its
