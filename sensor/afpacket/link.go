@@ -162,7 +162,12 @@ func (c *Capture) watchLink(stopped <-chan struct{}, wake <-chan struct{}) {
 	lw.log = lw.log.With(zap.String("interface", c.cfg.Interface))
 	changed := make(chan struct{}, 1)
 	if c.events != nil {
-		go c.events.watch(changed) // ends when Run closes the events
+		var listening sync.WaitGroup
+		listening.Go(func() { c.events.watch(changed) })
+		defer func() {
+			c.events.close() // ends watch
+			listening.Wait()
+		}()
 	}
 	timer := time.NewTimer(0) // a first look at once: the link may be waited for
 	defer timer.Stop()

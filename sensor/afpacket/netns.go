@@ -179,4 +179,5 @@ func (e *linkEvents) watch(changed chan<- struct{}) {
 	}
 }
 
+// close ends watch; closing twice does no harm.
 func (e *linkEvents) close() { e.f.Close() }
