@@ -4,6 +4,7 @@ package afpacket
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -237,8 +238,8 @@ func (c *Capture) look(lw *linkWatch) time.Duration {
 func (c *Capture) retireAll(lw *linkWatch, info linkInfo) {
 	var why []error
 	for _, w := range c.workers {
-		if p := w.lost.Swap(nil); p != nil {
-			why = append(why, *p)
+		if p := w.lost.Swap(nil); p != nil && !slices.ContainsFunc(why, func(e error) bool { return e.Error() == (*p).Error() }) {
+			why = append(why, *p) // each distinct failure once
 		}
 		if w.holding.Load() {
 			w.retire.Store(true)

@@ -74,8 +74,9 @@ func seenFromClient(recs []*liveRecorder, client flow.Endpoint, n int) bool {
 	for _, r := range recs {
 		r.mu.Lock()
 		d := r.dirs[client]
+		seen := d != nil && d[0] >= n
 		r.mu.Unlock()
-		if d != nil && d[0] >= n {
+		if seen {
 			return true
 		}
 	}
