@@ -151,17 +151,23 @@ func TestCheckConfigAgreesWithRun(t *testing.T) {
 			path := writeConfig(t, dir, sections)
 			args := []string{"check-config", "-offline", path}
 			opts := daemonOptions{configPath: path, files: []string{sample}, stdout: io.Discard, stderr: io.Discard}
+			// A file run accepts live opens a capture (waiting for its
+			// interface), which needs CAP_NET_RAW and CAP_BPF.
+			runs := true
 			if tc.live {
 				args = []string{"check-config", path}
 				opts.files = nil
-				if tc.key == "" && os.Geteuid() != 0 {
-					t.Skip("run opens a live capture (waiting for its interface): needs CAP_NET_RAW and CAP_BPF")
-				}
+				runs = tc.key != "" || os.Geteuid() == 0
 			}
 			_, errOut, checkErr := runCmd(t, args...)
-			d, runErr := startDaemon(opts)
-			if d != nil {
-				d.close()
+			var runErr error
+			if runs {
+				var d *daemon
+				if d, runErr = startDaemon(opts); d != nil {
+					d.close()
+				}
+			} else {
+				t.Log("run not tried: it would open a live capture, which needs root")
 			}
 			if tc.key == "" {
 				if checkErr != nil || runErr != nil {
