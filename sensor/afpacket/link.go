@@ -4,6 +4,7 @@ package afpacket
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -190,7 +191,7 @@ func (c *Capture) look(lw *linkWatch) time.Duration {
 	now := time.Now()
 	info, err := c.ns.link(c.cfg.Interface)
 	if err != nil {
-		lw.openFailed(err, now)
+		lw.openFailed(fmt.Errorf("looking at the interface: %w", err), now)
 		return lw.back.next()
 	}
 	holding := 0
