@@ -71,8 +71,8 @@ type Detector struct {
 	AlertRate      float64       `yaml:"alert_rate" reload:"hot"`
 	BatchSize      int           `yaml:"batch_size"`      // flows scored together
 	BatchTimeout   time.Duration `yaml:"batch_timeout"`   // most a flow waits for its batch to fill
-	QueueSize      int           `yaml:"queue_size"`      // flows waiting to be scored; more are dropped and counted
-	ScoringWorkers int           `yaml:"scoring_workers"` // scorers working in parallel
+	QueueSize      int           `yaml:"queue_size"`      // flows waiting to be scored; live, more are shed (by priority and source) and counted
+	ScoringWorkers int           `yaml:"scoring_workers"` // scorers working in parallel; default: one per CPU
 }
 
 // Output is where alerts and the sensor's own log go; the rotation

@@ -133,6 +133,10 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
 	case nullPrefix:
 		b = append(b, `,"prefix":null`...)
 	}
+	if d.Unscored != "" {
+		b = appendStringField(b, "unscored", d.Unscored)
+		b = appendStringField(b, "shed_reason", d.ShedReason)
+	}
 	if v := d.Verdict; v != nil {
 		b = appendStringField(b, "model", v.Model)
 		b = append(b, `,"score":`...)

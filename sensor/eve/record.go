@@ -87,6 +87,10 @@ type Detail struct {
 	PrefixLen     int    `json:"prefix_len"`
 	PrefixGap     bool   `json:"prefix_gap,omitempty"`
 	Prefix        []byte `json:"prefix"` // base64 in JSON
+	// Unscored says why a flow with payload was not scored: "shed" (the
+	// live queue was full; ShedReason says which flows it kept instead).
+	Unscored   string `json:"unscored,omitempty"`
+	ShedReason string `json:"shed_reason,omitempty"`
 	*Verdict
 }
 

@@ -33,6 +33,10 @@ type Metrics struct {
 	// QueueDrops counts items a stage dropped rather than block (labels
 	// "queue": the stage's input, "reason").
 	QueueDrops *prometheus.CounterVec // tlsentry_queue_dropped_total
+	// ScoringQueue is the flows waiting for a scoring worker, of at most
+	// ScoringQueueCapacity (a live pipeline sheds beyond it).
+	ScoringQueue         prometheus.Gauge // tlsentry_scoring_queue_flows
+	ScoringQueueCapacity prometheus.Gauge // tlsentry_scoring_queue_capacity_flows
 
 	// Detector.
 	BatchSize        prometheus.Histogram   // tlsentry_score_batch_flows
@@ -88,7 +92,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
 		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments.", "event"),
 
-		QueueDrops: counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
+		QueueDrops:           counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
+		ScoringQueue:         gauge("tlsentry_scoring_queue_flows", "Flows waiting for a scoring worker."),
+		ScoringQueueCapacity: gauge("tlsentry_scoring_queue_capacity_flows", "Most flows that wait for a scoring worker; a live sensor sheds beyond it."),
 
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tlsentry_score_batch_flows",
@@ -130,7 +136,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	cs := []prometheus.Collector{
 		m.Packets, m.Bytes, m.DecodeSkips,
 		m.Segments, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
-		m.QueueDrops,
+		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.LogWriteErrors,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,

@@ -52,6 +52,8 @@ func TestNames(t *testing.T) {
 		"tlsentry_flow_evictions_total":                         dto.MetricType_COUNTER,
 		"tlsentry_reassembly_events_total":                      dto.MetricType_COUNTER,
 		"tlsentry_queue_dropped_total":                          dto.MetricType_COUNTER,
+		"tlsentry_scoring_queue_flows":                          dto.MetricType_GAUGE,
+		"tlsentry_scoring_queue_capacity_flows":                 dto.MetricType_GAUGE,
 		"tlsentry_score_batch_flows":                            dto.MetricType_HISTOGRAM,
 		"tlsentry_score_latency_seconds":                        dto.MetricType_HISTOGRAM,
 		"tlsentry_flows_scored_total":                           dto.MetricType_COUNTER,

@@ -23,6 +23,9 @@ type Result struct {
 	// rate limit.
 	Reasons  []scoring.Reason
 	Findings []Finding
+	// Shed says why the flow was not scored: the live queue was full and
+	// it was shed to keep flows that matter more (package doc).
+	Shed string
 }
 
 // Finding is one alert record of an alerting flow.
@@ -119,8 +122,16 @@ func (pr *producer) offer(f *flow.Flow) {
 		if !p.cfg.EmptyFlows {
 			return
 		}
+		if p.backlog != nil {
+			p.logUnscored(shedFlow{f: f}) // nothing to score: never queued
+			return
+		}
 	} else {
 		p.in.Add(1)
+	}
+	if p.backlog != nil {
+		p.admit(f, *pr.iface) // unordered: one flow at a time, shed when full
+		return
 	}
 	b := pr.batch
 	if b == nil {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"go.uber.org/zap"
@@ -39,9 +40,11 @@ const (
 	MaxWorkers      = 64
 )
 
-// DefaultTuning is what the daemon runs with unless configured otherwise.
+// DefaultTuning is what the daemon runs with unless configured otherwise:
+// a scorer per CPU (an idle one costs nothing; a flood needs them all).
 func DefaultTuning() Tuning {
-	return Tuning{BatchSize: 256, BatchTimeout: 100 * time.Millisecond, QueueSize: 4096, Workers: 1}
+	return Tuning{BatchSize: 256, BatchTimeout: 100 * time.Millisecond, QueueSize: 4096,
+		Workers: min(runtime.NumCPU(), MaxWorkers)}
 }
 
 // Validate reports every value out of its bounds (*bounds.Error each).
@@ -65,14 +68,18 @@ type Config struct {
 	Table flow.Config
 	Tuning
 
-	// DropWhenBehind drops (and counts) finished flows that find the
-	// queue full, so that a live capture never waits for the workers.
-	// Without it the tables wait for room: for capture files, where
-	// waiting only slows the reading down. Once the source has stopped,
-	// the pipeline always waits, so a shutdown handles every flow.
+	// DropWhenBehind sheds flows when the queue is full, so that a live
+	// capture never waits for the workers: the flows of the lowest
+	// priority first, and among those the oldest of the source holding
+	// most of the queue (backlog). Shed flows are counted by reason and
+	// logged unscored. Without it the tables wait for room: for capture
+	// files, where waiting only slows the reading down. Once the source
+	// has stopped, the pipeline always waits, so a shutdown handles every
+	// flow.
 	DropWhenBehind bool
 	// Ordered commits batches to the sink in the order the tables handed
-	// out their flows (with one table: the same output on every run).
+	// out their flows (with one table: the same output on every run). An
+	// ordered pipeline never sheds.
 	Ordered bool
 	// EmptyFlows passes flows without payload to the sink (unscored);
 	// otherwise they are only counted.
@@ -116,6 +123,9 @@ func (c *Config) check() error {
 	}
 	if err := c.Table.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Ordered && c.DropWhenBehind {
+		errs = append(errs, errors.New("an ordered pipeline cannot shed flows (DropWhenBehind)"))
 	}
 	if c.Sink == nil {
 		errs = append(errs, errors.New("no sink"))

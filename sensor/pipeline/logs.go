@@ -77,6 +77,10 @@ func (s *LogSink) Encode(b *Batch) error {
 	defer s.bufs.Put(mem)
 	for i := range b.Results {
 		r := &b.Results[i]
+		if r.Shed != "" {
+			s.writeShed(b, i, mem)
+			continue
+		}
 		if !r.Scored || (!r.Verdict.Alert && s.out.Flows == nil) {
 			continue // the common case: nothing to write
 		}
@@ -121,6 +125,32 @@ func (s *LogSink) Encode(b *Batch) error {
 		}
 	}
 	return nil
+}
+
+// writeShed writes the flow line of a flow shed unscored.
+func (s *LogSink) writeShed(b *Batch, i int, mem *eve.Memory) {
+	if s.out.Flows == nil {
+		return
+	}
+	r := &b.Results[i]
+	f := r.Flow
+	f.Start, f.End = f.Start.UTC(), f.End.UTC()
+	h := b.Handshake(i)
+	if h == nil {
+		h = noHandshake
+	}
+	rec := mem.FlowRecord(f, h)
+	rec.InIface = b.InIface
+	rec.Sensor.Unscored, rec.Sensor.ShedReason = "shed", r.Shed
+	if !s.out.IncludePrefix {
+		rec.Sensor.Prefix = nil
+	}
+	b.Out = rec.AppendBody(b.Out[:0])
+	if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
+		s.writeFailed("flows", &s.flowErrs, err)
+	} else {
+		s.written.Add(1)
+	}
 }
 
 // Commit does nothing: Encode wrote the lines.

@@ -48,12 +48,13 @@ type Pipeline struct {
 	shards *Shards
 	ran    atomic.Bool
 
-	queue    chan *Batch
-	order    chan *Batch // Ordered: batches in the order they were sent
-	draining atomic.Bool // the source has stopped: wait, never drop
-	dropFull prometheus.Counter
-	free     sync.Pool
-	commitMu sync.Mutex // unordered commits, one at a time
+	queue      chan *Batch // Ordered: batches from the tables
+	order      chan *Batch // Ordered: batches in the order they were sent
+	backlog    *backlog    // unordered: flows waiting, shed by priority and source
+	shedLog    chan shedFlow
+	shedHealth *shedHealth // unordered: the health line about shedding
+	free       sync.Pool
+	commitMu   sync.Mutex // unordered commits, one at a time
 
 	errMu sync.Mutex
 	err   error // the sink's first error
@@ -87,7 +88,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.CertCacheSize == 0 {
 		cfg.CertCacheSize = defaultCertCacheSize
 	}
-	p := &Pipeline{cfg: cfg, m: m, log: log, dropFull: m.QueueDrops.WithLabelValues(queueScoring, dropFull)}
+	p := &Pipeline{cfg: cfg, m: m, log: log}
 	if cfg.ParseTLS {
 		p.parser = &parser{certs: tlsparse.NewCertCache(cfg.CertCacheSize)}
 	}
@@ -95,11 +96,16 @@ func New(cfg Config) (*Pipeline, error) {
 		pol := *cfg.Policy
 		p.policy.Store(&pol)
 	}
-	// The queue holds whole batches: as many as QueueSize flows fill.
-	slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
-	p.queue = make(chan *Batch, slots)
 	if cfg.Ordered {
+		// The queue holds whole batches: as many as QueueSize flows fill.
+		slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
+		p.queue = make(chan *Batch, slots)
 		p.order = make(chan *Batch, slots+cfg.Workers+cfg.Shards)
+	} else {
+		p.backlog = newBacklog(cfg.QueueSize, cfg.DropWhenBehind, m.ScoringQueue)
+		m.ScoringQueueCapacity.Set(float64(cfg.QueueSize))
+		p.shedLog = make(chan shedFlow, shedLogSize)
+		p.shedHealth = newShedHealth(log, cfg.QueueSize)
 	}
 	p.free.New = func() any { return &Batch{parser: p.parser} }
 	shards, err := newShards(p)
@@ -133,12 +139,14 @@ func (p *Pipeline) Run(ctx context.Context, src Source) error {
 			scorers[i] = s
 		}
 	}
-	var workers, committer sync.WaitGroup
+	var workers, committer, shedder sync.WaitGroup
 	for _, s := range scorers {
 		workers.Go(func() { p.work(s) })
 	}
 	if p.cfg.Ordered {
 		committer.Go(p.commitInOrder)
+	} else {
+		shedder.Go(p.logShed)
 	}
 
 	stopTicks := make(chan struct{})
@@ -149,15 +157,25 @@ func (p *Pipeline) Run(ctx context.Context, src Source) error {
 
 	// The source has stopped: from now on batches wait for room rather
 	// than drop; every table hands out what it holds; the queue drains.
-	p.draining.Store(true)
+	if p.backlog != nil {
+		p.backlog.stopShedding()
+	}
 	close(stopTicks)
 	ticker.Wait()
 	p.shards.finish()
-	close(p.queue)
+	if p.cfg.Ordered {
+		close(p.queue)
+	} else {
+		p.backlog.close()
+	}
 	workers.Wait()
 	if p.cfg.Ordered {
 		close(p.order)
 		committer.Wait()
+	} else {
+		close(p.shedLog)
+		shedder.Wait()
+		p.shedHealth.flush()
 	}
 	st := p.shards.tables.Stats()
 	p.tables.Store(&st)
@@ -174,28 +192,13 @@ func (p *Pipeline) newBatch() *Batch {
 	return b
 }
 
-// send queues a batch for the workers, or drops it (live, queue full).
+// send queues a batch of an ordered pipeline for the workers, and for
+// the committer in the same order.
 func (p *Pipeline) send(b *Batch) {
 	b.sent = time.Now()
-	if p.cfg.Ordered {
-		b.ready = make(chan struct{})
-	}
-	if p.cfg.DropWhenBehind && !p.draining.Load() {
-		select {
-		case p.queue <- b:
-		default:
-			n := uint64(len(b.Results))
-			p.dropped.Add(n)
-			p.dropFull.Add(float64(n))
-			p.recycle(b)
-			return
-		}
-	} else {
-		p.queue <- b
-	}
-	if p.cfg.Ordered {
-		p.order <- b
-	}
+	b.ready = make(chan struct{})
+	p.queue <- b
+	p.order <- b
 }
 
 // work is one worker: it scores and judges each batch (parsing each
@@ -207,7 +210,11 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 		index  []int // result of each input
 		scores []float64
 	)
-	for b := range p.queue {
+	for {
+		b := p.next()
+		if b == nil {
+			return
+		}
 		if scorer != nil {
 			inputs, index = inputs[:0], index[:0]
 			for i := range b.Results {

@@ -229,7 +229,8 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 	m := trainedModel(t)
 	path, flows, _ := mixedCapture(t, m, 24, 6)
-	// Everything scores over this threshold; the allowlist decides.
+	// Every flow scores over the threshold (liftedScorer); the allowlist
+	// decides.
 	allow, err := allowlist.New(allowlist.Config{
 		SNISuffixes: []string{"example.com"},
 		CIDRs:       []string{clientAddr(sshNet, 0).String(), clientAddr(sshNet, 3).String()},
@@ -250,8 +251,12 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 	alerts, alertPath := openLog(t, dir, "alerts.json")
 	flowLog, flowPath := openLog(t, dir, "flows.json")
 	mets := newMetrics(t)
-	d := pipelineConfig(m, mets, 1e-9)
+	d := pipelineConfig(m, mets, 0.25)
 	d.cfg.Policy.Allow, d.logs.Alerts, d.logs.Flows = allow, alerts, flowLog
+	d.cfg.NewScorer = func() (detector.Scorer, error) {
+		s, err := m.NewScorer()
+		return liftedScorer{s}, err
+	}
 	p, _, err := d.build()
 	if err != nil {
 		t.Fatal(err)
@@ -283,6 +288,18 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 	}
 	if suppressed != wantSNI+2 {
 		t.Errorf("%d flow lines say suppressed, want %d", suppressed, wantSNI+2)
+	}
+}
+
+// liftedScorer is a real scorer whose scores are all lifted over 0.5
+// (the hybrid model scores a plain benign flow 0): every flow reaches the
+// policy as an alert, for the allowlist tests.
+type liftedScorer struct{ detector.Scorer }
+
+func (l liftedScorer) Score(in []detector.Input, out []float64) {
+	l.Scorer.Score(in, out)
+	for i := range out {
+		out[i] = 0.5 + out[i]/2
 	}
 }
 
@@ -337,8 +354,12 @@ func TestPipelineDropsWhenScoringFallsBehind(t *testing.T) {
 	if st.Flows != 60 || st.Dropped == 0 || st.Dropped+st.Scored != st.Flows {
 		t.Errorf("stats %+v: want 60 flows, some dropped, the rest scored", st)
 	}
-	if got := testutil.ToFloat64(mets.QueueDrops.WithLabelValues("scoring", "full")); got != float64(st.Dropped) {
-		t.Errorf("queue drops metric %v, dropped %d", got, st.Dropped)
+	var got float64
+	for _, why := range []string{"lower_priority", "source_share"} {
+		got += testutil.ToFloat64(mets.QueueDrops.WithLabelValues("scoring", why))
+	}
+	if got != float64(st.Dropped) {
+		t.Errorf("queue drops metric %v (by reason), dropped %d", got, st.Dropped)
 	}
 }
 
