@@ -22,16 +22,18 @@ var checkConfigHelp = help{
 	about: `Checks a configuration file (default ` + defaultConfigPath + `) as run would
 load it: strict keys, every value in range, the capture interfaces (unless
 -offline), the model and the threshold it gives, the allowlist, and the log
-files and interfaces run opens before capture. It prints FILE: ok and a
-summary (the model's threshold and score scale included) and exits 0, or
-prints each problem with its line and exits 1.`,
+files run opens before capture. It prints FILE: ok and a summary (the
+model's threshold and score scale included) and exits 0, or prints each
+problem with its line and exits 1. A capture interface that does not
+exist here or is down gets a warning, not a problem: run starts and
+captures on it once it is there and up.`,
 }
 
 // runCheckConfig validates a configuration file as the daemon would load
 // it (runPreflight, as run does): strict YAML, every value in range,
 // capture interfaces (unless -offline), the model file and the threshold
 // it gives, the allowlist; then what run opens before capture: the log
-// files, and the interfaces when live.
+// files. Missing or down interfaces are warned about (run waits for them).
 func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check-config", checkConfigHelp)
 	offline := fs.Bool("offline", false, "the config is for replaying capture files: capture.interfaces may be empty")
@@ -65,10 +67,15 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		modelLine = fmt.Sprintf("%s (%s), threshold %.4g from %s (%s)", name, pf.model.Name(), pf.pol.Threshold, pf.from, scoreScale(pf.model))
 	}
 	if err == nil {
-		err = pf.checkOutputs(live)
+		err = pf.checkOutputs()
 	}
 	if err != nil {
 		return reportProblems(stderr, path, err)
+	}
+	if live {
+		for _, w := range pf.interfaceWarnings() {
+			fmt.Fprintln(stderr, w)
+		}
 	}
 	printConfigSummary(stdout, path, pf.cfg, modelLine, pf.pol.Allow.Len())
 	return nil

@@ -97,10 +97,15 @@ func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stde
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, ctx.Err()
 	}
-	st := capture.Stats().Total
+	cst := capture.Stats()
+	st := cst.Total
 	got := flows.Flows()
 	fmt.Fprintf(stderr, "train: captured %d packets (%d dropped by the kernel), %d flows on watched ports\n",
 		st.Packets.Read, st.Kernel.Drops, len(got))
+	if link := cst.Link; link.Flaps > 0 {
+		fmt.Fprintf(stderr, "train: the link of %s went down %d time(s), %s without it in all; the flows in hand were kept\n",
+			l.iface, link.Flaps, link.Down.Round(time.Second))
+	}
 	if runErr != nil {
 		return got, fmt.Errorf("live capture: %w", runErr)
 	}

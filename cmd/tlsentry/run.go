@@ -33,6 +33,12 @@ Live capture needs CAP_NET_RAW, CAP_BPF for the eBPF filter (capture.bpf),
 and on kernels before 5.11 a high RLIMIT_MEMLOCK; the systemd unit grants
 exactly these. An error names the one that is missing.
 
+An interface that does not exist yet or is down does not stop the start,
+and one that goes down, loses its carrier or is removed and made again
+does not stop the daemon: it waits for it, keeps the flows in hand, and
+captures again once it is up; its log and the tlsentry_capture_link_*
+metrics say so.
+
 Signals: HUP reloads the configuration (a file that does not load is
 refused and the running one stays), USR1 reopens the log files (after
 logrotate moved them), INT and TERM stop the capture, score the flows in

@@ -58,6 +58,7 @@ type Metrics struct {
 	LastReloadTime    prometheus.Gauge   // tlsentry_config_last_reload_success_timestamp_seconds
 
 	kernel *kernelCollector
+	link   *linkCollector
 }
 
 // Label values of FlowEvictions and Reassembly.
@@ -118,6 +119,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		LastReloadTime:    gauge("tlsentry_config_last_reload_success_timestamp_seconds", "Unix time of the last config load or reload that worked."),
 
 		kernel: newKernelCollector(),
+		link:   newLinkCollector(),
 	}
 	// Known label values start at zero, so rates work from the first scrape.
 	for _, r := range flow.EndReasons() {
@@ -138,7 +140,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.LogWriteErrors,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
-		m.kernel, newBuildInfo(),
+		m.kernel, m.link, newBuildInfo(),
 	}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {

@@ -33,6 +33,7 @@ func TestNames(t *testing.T) {
 	m.AlertsSuppressed.WithLabelValues("sni").Inc()
 	m.LogWriteErrors.WithLabelValues("alerts").Inc()
 	m.SetKernelStats(func() KernelStats { return KernelStats{} })
+	m.SetLinkStats(func() []LinkStats { return []LinkStats{{Interface: "eth1"}} })
 	mfs, err := reg.Gather() // the pedantic registry checks consistency
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,10 @@ func TestNames(t *testing.T) {
 		"tlsentry_kernel_packets_total":                         dto.MetricType_COUNTER,
 		"tlsentry_kernel_drops_total":                           dto.MetricType_COUNTER,
 		"tlsentry_kernel_queue_freezes_total":                   dto.MetricType_COUNTER,
+		"tlsentry_capture_link_up":                              dto.MetricType_GAUGE,
+		"tlsentry_capture_link_flaps_total":                     dto.MetricType_COUNTER,
+		"tlsentry_capture_link_down_seconds_total":              dto.MetricType_COUNTER,
+		"tlsentry_capture_reopens_total":                        dto.MetricType_COUNTER,
 		"tlsentry_build_info":                                   dto.MetricType_GAUGE,
 	}
 	for name, typ := range want {
@@ -242,6 +247,45 @@ tlsentry_kernel_queue_freezes_total N
 	m.SetKernelStats(nil)
 	if n, _ := testutil.GatherAndCount(reg, "tlsentry_kernel_drops_total"); n != 0 {
 		t.Errorf("kernel metrics after the source was removed: %d", n)
+	}
+}
+
+func TestLinkStats(t *testing.T) {
+	m, reg := newTest(t)
+	names := []string{"tlsentry_capture_link_up", "tlsentry_capture_link_flaps_total", "tlsentry_capture_link_down_seconds_total", "tlsentry_capture_reopens_total"}
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
+		t.Errorf("link metrics before a source was set: %d", n)
+	}
+	m.SetLinkStats(func() []LinkStats {
+		return []LinkStats{
+			{Interface: "eth1", Up: true, Flaps: 2, DownSeconds: 3.5, Reopens: 1},
+			{Interface: "eth2", Up: false, DownSeconds: 12},
+		}
+	})
+	want := strings.NewReader(`
+# HELP tlsentry_capture_link_down_seconds_total Seconds the capture interface was not up since the sensor started.
+# TYPE tlsentry_capture_link_down_seconds_total counter
+tlsentry_capture_link_down_seconds_total{interface="eth1"} 3.5
+tlsentry_capture_link_down_seconds_total{interface="eth2"} 12
+# HELP tlsentry_capture_link_flaps_total Times the capture interface stopped being up.
+# TYPE tlsentry_capture_link_flaps_total counter
+tlsentry_capture_link_flaps_total{interface="eth1"} 2
+tlsentry_capture_link_flaps_total{interface="eth2"} 0
+# HELP tlsentry_capture_link_up Whether the capture interface is up with a carrier and captured on (1) or not (0: down, without carrier, absent, or its sockets being opened again).
+# TYPE tlsentry_capture_link_up gauge
+tlsentry_capture_link_up{interface="eth1"} 1
+tlsentry_capture_link_up{interface="eth2"} 0
+# HELP tlsentry_capture_reopens_total Times the capture opened its sockets again (the interface was made again, or a socket failed).
+# TYPE tlsentry_capture_reopens_total counter
+tlsentry_capture_reopens_total{interface="eth1"} 1
+tlsentry_capture_reopens_total{interface="eth2"} 0
+`)
+	if err := testutil.GatherAndCompare(reg, want, names...); err != nil {
+		t.Error(err)
+	}
+	m.SetLinkStats(nil)
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
+		t.Errorf("link metrics after the source was removed: %d", n)
 	}
 }
 
