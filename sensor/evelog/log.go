@@ -46,6 +46,12 @@ type Config struct {
 	Sensor string
 	// Rotation applies to Path.
 	Rotation Rotation
+	// Followed, when set, is told each time the file at Path was found
+	// moved or removed without a Reopen and was opened again by name
+	// (err nil), or could not be (err says why; lines then go on to the
+	// old file and their writes fail until it can). It is called with the
+	// file's lock held: it must not write to this Log.
+	Followed func(path string, err error)
 }
 
 func (c Config) validate() error {
@@ -102,7 +108,7 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 			f = cur
 		} else {
 			var err error
-			if f, err = openFile(path, cfg.Rotation, l.now); err != nil {
+			if f, err = openFile(path, cfg.Rotation, l.now, cfg.Followed); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -190,7 +196,7 @@ func (s *Staged) Commit() error {
 	}
 	old := l.file
 	if s.f != nil {
-		s.f.setRotation(s.cfg.Rotation)
+		s.f.setRotation(s.cfg.Rotation, s.cfg.Followed)
 	}
 	l.core, l.file = s.core, s.f
 	l.mu.Unlock()
@@ -237,6 +243,19 @@ func (l *Log) Reopen() error {
 		return nil
 	}
 	return l.file.Reopen()
+}
+
+// Followed is how many times the file was found moved or removed
+// without a Reopen and opened again by name (see Config.Followed).
+func (l *Log) Followed() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.file == nil {
+		return 0
+	}
+	l.file.mu.Lock()
+	defer l.file.mu.Unlock()
+	return l.file.follow.count
 }
 
 // Sync flushes the file to disk.
