@@ -95,7 +95,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		return nil, cfg.Errorf("output.alert_log", "%v", err)
 	}
 	if cfg.Output.FlowLog != "" {
-		if d.flowLog, err = evelog.New(flowLogConfig(cfg)); err != nil {
+		if d.flowLog, err = evelog.New(d.flowLogConfig(cfg)); err != nil {
 			return nil, cfg.Errorf("output.flow_log", "%v", err)
 		}
 	}
@@ -205,15 +205,31 @@ func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log, pcaps *pcap
 }
 
 func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
-	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation()}
+	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Followed: d.logFollowed("alerts")}
 	if cfg.Output.Stdout || d.foreground {
 		c.Console = d.stdout
 	}
 	return c
 }
 
-func flowLogConfig(cfg *config.Config) evelog.Config {
-	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation()}
+func (d *daemon) flowLogConfig(cfg *config.Config) evelog.Config {
+	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Followed: d.logFollowed("flows")}
+}
+
+// logFollowed is told when a log file was found moved or removed without
+// a SIGUSR1 (evelog checks now and then): it was opened again by name, or
+// could not be, and then its lines count as write errors until it can.
+// It is called under the log file's lock and writes only to the daemon's
+// own log.
+func (d *daemon) logFollowed(name string) func(string, error) {
+	return func(path string, err error) {
+		if err != nil {
+			d.log.Error("log file moved or removed, and it cannot be opened again", zap.String("log", name), zap.String("path", path), zap.Error(err))
+			return
+		}
+		d.metrics.LogReopened.WithLabelValues(name).Inc()
+		d.log.Warn("log file moved or removed without SIGUSR1: opened again by name", zap.String("log", name), zap.String("path", path))
+	}
 }
 
 // close closes what startDaemon opened; the pipeline has stopped.

@@ -100,11 +100,11 @@ func (d *daemon) prepareReload() (_ *stagedReload, err error) {
 	switch {
 	case cfg.Output.FlowLog == "":
 	case d.flowLog != nil:
-		if s.flows, err = d.flowLog.Prepare(flowLogConfig(cfg)); err != nil {
+		if s.flows, err = d.flowLog.Prepare(d.flowLogConfig(cfg)); err != nil {
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	default:
-		if s.newFlow, err = evelog.New(flowLogConfig(cfg)); err != nil {
+		if s.newFlow, err = evelog.New(d.flowLogConfig(cfg)); err != nil {
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	}
