@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/netip"
 	"strings"
@@ -110,20 +111,21 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 	}
 
 	got := testkit.ReadEve(t, alertPath)
-	if len(got) != 12 {
-		t.Errorf("%d alerts, want one per SSH flow (12)", len(got))
+	if n := len(flowsOf(got)); n != 12 {
+		t.Errorf("alerts on %d flows, want each SSH flow (12)", n)
 	}
 	prefixes := map[netip.Addr][]byte{}
 	for _, f := range flows {
 		prefixes[f.Client.AddrPort().Addr()] = f.Prefix
 	}
-	seen := map[netip.Addr]bool{}
+	seen := map[string]bool{} // signature alerted on, per flow
 	for _, a := range got {
 		src := a.Src(t)
-		if src.As4()[1] != sshNet || seen[src] {
-			t.Errorf("alert for %s (repeated: %v): only SSH flows, once each", src, seen[src])
+		key := fmt.Sprint(src, a.Alert.SignatureID)
+		if src.As4()[1] != sshNet || seen[key] {
+			t.Errorf("alert for %s (repeated signature: %v): only SSH flows, each signature once", src, seen[key])
 		}
-		seen[src] = true
+		seen[key] = true
 		if a.EventType != "alert" || a.Host != "test-sensor" || a.DestPort != 443 || a.AppProto != "ssh" || a.FlowID == 0 {
 			t.Errorf("alert header or flow fields: %+v", a)
 		}
@@ -154,14 +156,14 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 	}
 
 	st, ls := p.Stats(), logs.Stats()
-	if st.Flows != uint64(len(flows)) || st.Scored != st.Flows || ls.FlowLines != st.Flows || st.Alerts != 12 || ls.Alerts != 12 || st.Dropped != 0 || ls.WriteErrors != 0 {
+	if st.Flows != uint64(len(flows)) || st.Scored != st.Flows || ls.FlowLines != st.Flows || st.Alerts != 12 || ls.Alerts != uint64(len(got)) || st.Dropped != 0 || ls.WriteErrors != 0 {
 		t.Errorf("stats %+v %+v", st, ls)
 	}
 	if st.Tables == nil || st.Tables.FlowsOpened != uint64(len(flows)) {
 		t.Errorf("table stats %+v", st.Tables)
 	}
-	if got := testutil.ToFloat64(mets.Alerts); got != 12 {
-		t.Errorf("alerts metric %v", got)
+	if n := testutil.ToFloat64(mets.Alerts); n != float64(len(got)) {
+		t.Errorf("alerts metric %v, %d alert records", n, len(got))
 	}
 	if got := testutil.ToFloat64(mets.FlowsScored); got != float64(len(flows)) {
 		t.Errorf("flows scored metric %v", got)
@@ -208,8 +210,8 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := testkit.ReadEve(t, alertPath)
-	if len(got) != 6 {
-		t.Errorf("%d alerts, want the first half's 6 SSH flows", len(got))
+	if n := len(flowsOf(got)); n != 6 {
+		t.Errorf("alerts on %d flows, want the first half's 6 SSH flows", n)
 	}
 	for _, a := range got {
 		if a.Src(t).As4()[1] != sshNet || a.Verdict().Threshold != threshold {
@@ -258,8 +260,8 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAlerts := len(flows) - wantSNI - 2
-	if got := testkit.ReadEve(t, alertPath); len(got) != wantAlerts {
-		t.Errorf("%d alerts, want %d", len(got), wantAlerts)
+	if n := len(flowsOf(testkit.ReadEve(t, alertPath))); n != wantAlerts {
+		t.Errorf("alerts on %d flows, want %d", n, wantAlerts)
 	}
 	if st := p.Stats(); st.Suppressed != uint64(wantSNI+2) || st.Alerts != uint64(wantAlerts) {
 		t.Errorf("stats %+v, want %d suppressed", st, wantSNI+2)
@@ -494,4 +496,14 @@ func TestPipelineWatchesOnlyItsPorts(t *testing.T) {
 			t.Errorf("%d workers: no bytes counted", workers)
 		}
 	}
+}
+
+// flowsOf is the flows alert lines are about: a flow has one alert record
+// per finding.
+func flowsOf(alerts []testkit.EveLine) map[uint64]int {
+	out := map[uint64]int{}
+	for _, a := range alerts {
+		out[a.FlowID]++
+	}
+	return out
 }
