@@ -14,6 +14,8 @@ import (
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -39,13 +41,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
-	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
-	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, fmt.Sprintf("autoencoder epochs, at most (early stopping may end sooner), 0-%d; 0: enough for 600 optimiser steps, 10 to 60", detector.MaxTrainEpochs))
+	fs.IntVar(&cfg.Batch, "batch", 0, fmt.Sprintf("images per training step, 0-%d (0: the model's default, 32 for the CNN, 64 for the VAE)", detector.MaxTrainBatch))
 	seed := fs.Uint64("seed", 1, "seed of weights, shuffling, validation split and forest: the same seed gives the same model")
-	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
-	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
-	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
-	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
+	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Patience, "patience", 3, fmt.Sprintf("epochs without a better validation loss before stopping (1-%d)", detector.MaxPatience))
+	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Trees, "trees", 0, fmt.Sprintf("isolation forest trees, 0-%d (0: the model's default, 500 for hybrid, 100 for cnn-iforest)", detector.MaxTrees))
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
@@ -53,10 +55,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
-	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
+	fs.DurationVar(&live.duration, "duration", time.Hour, fmt.Sprintf("with -i: how long to learn (%s to %s)", bounds.Short(minLearnDuration), bounds.Short(maxLearnDuration)))
 	fs.StringVar(&live.ports, "ports", defaultLearnPorts(), "with -i: watched TCP server ports, comma-separated")
-	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
-	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
+	fs.IntVar(&live.stopAfter, "stop-after", 200000, fmt.Sprintf("with -i: stop learning after this many flows (1-%d)", maxLearnFlows))
+	fs.IntVar(&live.workers, "workers", 0, fmt.Sprintf("with -i: capture workers, each with its own flow table, 0-%d (0: the capture's default)", afpacket.MaxWorkers))
 	var table tableFlags
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
@@ -71,6 +73,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("%w: train needs -out MODEL and either -r FILE or -i IFACE", errUsage)
 	}
+	cfg.Kind, cfg.Seed = *kind, *seed
+	if err := cfg.Validate(); err != nil {
+		return flagErrors(err, trainFlagNames)
+	}
+	if err := live.validate(); err != nil {
+		return err
+	}
+	tableCfg, err := table.config()
+	if err != nil {
+		return err
+	}
 	if *holdout {
 		var held []string
 		files, held = dataset.Split(files)
@@ -79,7 +92,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: every file is held out", errUsage)
 		}
 	}
-	cfg.Kind, cfg.Seed = *kind, *seed
 	for _, f := range files {
 		cfg.Sources = append(cfg.Sources, filepath.Base(f))
 	}
@@ -90,10 +102,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		report(p)
 	}
 
-	tableCfg, err := table.config()
-	if err != nil {
-		return err
-	}
 	flows, loadErr := trainingFlows(ctx, files, tableCfg, &live, stderr)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -155,6 +163,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return loadErr
+}
+
+// trainFlagNames are the flags of detector.TrainConfig's fields.
+var trainFlagNames = map[string]string{
+	"Kind": "-model", "Epochs": "-epochs", "Batch": "-batch", "Trees": "-trees",
+	"Patience": "-patience", "ValSplit": "-val-split", "AlertRate": "-alert-rate",
 }
 
 // trainingFlows reads the flows of the capture files, or captures them
