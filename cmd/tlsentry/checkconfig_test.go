@@ -59,7 +59,7 @@ func TestCheckConfigProblems(t *testing.T) {
 		{"no interfaces", "sensor:\n  name: x\n", nil,
 			[]string{`: capture.interfaces: live capture needs at least one interface`}},
 		{"missing model", "capture:\n  interfaces: [eth0]\ndetector:\n  model: /nonexistent/x.model\n", nil,
-			[]string{`:4: detector.model: model: open /nonexistent/x.model: no such file or directory`}},
+			[]string{`:4: detector.model: model: stat /nonexistent/x.model: no such file or directory`}},
 		{"rate the model lacks", "detector:\n  alert_rate: 0.005\n", []string{"-offline"},
 			[]string{`:2: detector.alert_rate: 0.005: the model knows the threshold only for alert rates`}},
 	}
