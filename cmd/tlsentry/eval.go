@@ -11,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -57,7 +58,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if err != nil {
 			problems = append(problems, err)
-			fmt.Fprintln(stderr, "eval:", err)
+			fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error()))
 		}
 		flows := make([]*flow.Flow, len(set))
 		for i := range set {

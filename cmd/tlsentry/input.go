@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -53,7 +54,7 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %v\n", cmd, err) }}
+	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %s\n", cmd, termsafe.Line(err.Error())) }}
 	runErr := p.Run(ctx, src)
 	if ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: the flows read so far are handed on: %w", ctx.Err())

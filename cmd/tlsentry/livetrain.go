@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
@@ -83,7 +84,7 @@ func (l *liveLearning) portList() ([]uint16, error) {
 		p, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
 		switch {
 		case err != nil || p == 0:
-			bounds.Add(&errs, "Ports", "item %d, %s, is not a TCP port (1-65535)", i+1, terminalSafe(strings.TrimSpace(s)))
+			bounds.Add(&errs, "Ports", "item %d, %s, is not a TCP port (1-65535)", i+1, termsafe.Value(strings.TrimSpace(s)))
 		case seen[p]:
 			bounds.Add(&errs, "Ports", "port %d is listed twice", p)
 		}
@@ -139,7 +140,7 @@ func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stde
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", l.iface, l.ports, l.duration, l.stopAfter)
+	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", termsafe.Value(l.iface), termsafe.Value(l.ports), l.duration, l.stopAfter)
 	runErr := p.Run(runCtx, &pipeline.LiveInput{Captures: []*afpacket.Capture{capture}})
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, ctx.Err()

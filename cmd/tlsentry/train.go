@@ -15,6 +15,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
@@ -110,12 +111,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("nothing to learn from: %w", loadErr)
 	}
 	if loadErr != nil {
-		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
+		fmt.Fprintln(stderr, "train:", termsafe.Line(loadErr.Error())) // train on what could be read
 	}
 	from := fmt.Sprintf("%d file(s)", len(files))
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
-		from = "live capture on " + terminalSafe(live.iface)
+		from = "live capture on " + termsafe.Value(live.iface)
 	}
 	if *update != "" {
 		return runUpdate(*update, *out, flows, stdout, loadErr)
@@ -127,7 +128,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if ev, err := detector.DefaultEvidence(); err == nil {
 		cfg.Evidence = ev
 	} else {
-		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", err)
+		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", termsafe.Line(err.Error()))
 	}
 	if *tlsPortsOnly {
 		n := len(flows)
@@ -188,10 +189,10 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 // printModel reports what a model learned.
 func printModel(w io.Writer, path string, f *model.File) {
 	m, t := f.Meta, f.Meta.Training
-	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
+	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", termsafe.Value(path), m.Kind, f.ID, sectionBytes(f))
 	sources := make([]string, len(t.Sources))
 	for i, s := range t.Sources {
-		sources[i] = terminalSafe(s) // file names are anyone's
+		sources[i] = termsafe.Value(s) // file names are anyone's
 	}
 	src := strings.Join(sources, ", ")
 	if len(sources) > 3 {
