@@ -121,8 +121,13 @@ func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	if emit == nil {
 		return nil, fmt.Errorf("%w: nil emit function", ErrConfig)
 	}
-	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, 1<<16))}, nil
+	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}, nil
 }
+
+// initialConns sizes a new table's map; it grows as flows come. A table
+// per shard made room for 65,536 flows each: 256 shards took 800 MB and
+// seconds before the first packet.
+const initialConns = 1 << 8
 
 // Len is the number of connections tracked now.
 func (t *Table) Len() int { return len(t.conns) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 )
@@ -62,7 +63,7 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	} else if pf, err = runPreflight(path, live); err == nil {
 		name := "embedded default"
 		if pf.cfg.Detector.Model != "" {
-			name = pf.cfg.Detector.Model
+			name = termsafe.Value(pf.cfg.Detector.Model)
 		}
 		modelLine = fmt.Sprintf("%s (%s), threshold %.4g from %s (%s)", name, pf.model.Name(), pf.pol.Threshold, pf.from, scoreScale(pf.model))
 	}
@@ -100,18 +101,24 @@ func reportProblems(w io.Writer, path string, err error) error {
 		problems = joined.Unwrap()
 	}
 	for _, p := range problems {
-		fmt.Fprintln(w, p)
+		fmt.Fprintln(w, termsafe.Line(p.Error())) // they quote the file's values
 	}
 	noun := "problems"
 	if len(problems) == 1 {
 		noun = "problem"
 	}
-	return fmt.Errorf("%s: %w (%d %s)", path, errInvalidConfig, len(problems), noun)
+	return fmt.Errorf("%s: %w (%d %s)", termsafe.Value(path), errInvalidConfig, len(problems), noun)
 }
 
+// printConfigSummary says what the file sets; its strings are escaped
+// (a file is anyone's).
 func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine string, allowEntries int) {
-	fmt.Fprintf(w, "%s: ok\n", path)
-	ifaces := strings.Join(c.Capture.Interfaces, ",")
+	fmt.Fprintf(w, "%s: ok\n", termsafe.Value(path))
+	var names []string
+	for _, n := range c.Capture.Interfaces {
+		names = append(names, termsafe.Value(n))
+	}
+	ifaces := strings.Join(names, ",")
 	if ifaces == "" {
 		ifaces = "none (capture files only)"
 	}
@@ -119,15 +126,15 @@ func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine st
 	if c.Capture.BPF {
 		bpf = "on"
 	}
-	fmt.Fprintf(w, "  sensor:    %s\n", c.Sensor.Name)
+	fmt.Fprintf(w, "  sensor:    %s\n", termsafe.Value(c.Sensor.Name))
 	fmt.Fprintf(w, "  capture:   interfaces %s, ports %v, %d workers, eBPF filter %s\n", ifaces, c.Capture.Ports, c.Capture.Workers, bpf)
 	fmt.Fprintf(w, "  model:     %s\n", modelLine)
 	fmt.Fprintf(w, "  allowlist: %d entries\n", allowEntries)
-	alerts := c.Output.AlertLog
+	alerts := termsafe.Value(c.Output.AlertLog)
 	if c.Output.Stdout {
 		alerts = strings.TrimPrefix(alerts+" and stdout", " and ")
 	}
-	metrics := c.Metrics.Listen
+	metrics := termsafe.Value(c.Metrics.Listen)
 	if metrics == "" {
 		metrics = "off"
 	}

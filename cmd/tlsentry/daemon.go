@@ -212,7 +212,7 @@ func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log, pcaps *pcap
 }
 
 func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
-	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeAlert)}
+	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeAlert), Followed: d.logFollowed("alerts")}
 	if cfg.Output.Stdout || d.foreground {
 		c.Console = d.stdout
 	}
@@ -222,7 +222,23 @@ func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
 // flowLogConfig is the flow log's: output.flow_log (may be empty) and
 // the NATS output when it takes flow records.
 func (d *daemon) flowLogConfig(cfg *config.Config) evelog.Config {
-	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow)}
+	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow), Followed: d.logFollowed("flows")}
+}
+
+// logFollowed is told when a log file was found moved or removed without
+// a SIGUSR1 (evelog checks now and then): it was opened again by name, or
+// could not be, and then its lines count as write errors until it can.
+// It is called under the log file's lock and writes only to the daemon's
+// own log.
+func (d *daemon) logFollowed(name string) func(string, error) {
+	return func(path string, err error) {
+		if err != nil {
+			d.log.Error("log file moved or removed, and it cannot be opened again", zap.String("log", name), zap.String("path", path), zap.Error(err))
+			return
+		}
+		d.metrics.LogReopened.WithLabelValues(name).Inc()
+		d.log.Warn("log file moved or removed without SIGUSR1: opened again by name", zap.String("log", name), zap.String("path", path))
+	}
 }
 
 // close closes what startDaemon opened; the pipeline has stopped.

@@ -32,10 +32,10 @@ type tableFlags struct {
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
 	d := flow.DefaultConfig()
-	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, "most flows tracked at once (then the least recently seen makes room)")
-	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, "end a flow after this long without a packet (packet time)")
-	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, "hand out a flow still incomplete after this long (packet time)")
-	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, "handshake bytes kept per direction")
+	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, fmt.Sprintf("most flows tracked at once, 1-%d (then the least recently seen makes room)", flow.MaxMaxFlows))
+	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, fmt.Sprintf("end a flow after this long without a packet, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
 }
 
 func (t *tableFlags) config() (flow.Config, error) {

@@ -6,11 +6,11 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 )
 
 // learned summarises the traffic a model was trained on, so that an
@@ -30,15 +30,15 @@ func summarise(flows []*flow.Flow) *learned {
 	for _, f := range flows {
 		l.flows++
 		h := tlsparse.FromFlow(f, certs)
-		l.protos[terminalSafe(h.AppProto)]++
+		l.protos[termsafe.Value(h.AppProto)]++
 		if h.AppProto != tlsparse.SniffTLS {
 			continue
 		}
-		l.versions[terminalSafe(h.VersionName())]++
+		l.versions[termsafe.Value(h.VersionName())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[terminalSafe(h.Prints(tlsparse.TransportTCP).JA4)]++
+			l.ja4[termsafe.Value(h.Prints(tlsparse.TransportTCP).JA4)]++
 			if ch.ServerName != "" {
-				l.sni[terminalSafe(ch.ServerName)]++
+				l.sni[termsafe.Value(ch.ServerName)]++
 			}
 		}
 	}
@@ -91,18 +91,4 @@ func once(m map[string]int) int {
 		}
 	}
 	return n
-}
-
-// terminalSafe returns s as it is when it is plain printable ASCII, else
-// quoted with Go's escapes (strconv.QuoteToASCII): values from the wire
-// (SNI above all) may carry newlines, escape sequences or bidi controls
-// that must not reach a terminal raw. Strings holding a quote or a
-// backslash are quoted too, so no raw value reads as another's escape.
-func terminalSafe(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 )
 
 // errUsage marks command-line mistakes: exit status 2 instead of 1.
@@ -21,11 +23,24 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "tlsentry:", err)
+		printError(os.Stderr, err)
 		os.Exit(2)
 	default:
-		fmt.Fprintln(os.Stderr, "tlsentry:", err)
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError prints err for a person: each part of a joined error on a
+// line of its own, with what a terminal would act on escaped (errors
+// hold file names, and values from configuration and model files).
+func printError(w io.Writer, err error) {
+	parts := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	}
+	for _, p := range parts {
+		fmt.Fprintln(w, "tlsentry:", termsafe.Line(p.Error()))
 	}
 }
 

@@ -14,6 +14,9 @@ import (
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -45,13 +48,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
-	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
-	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, fmt.Sprintf("autoencoder epochs, at most (early stopping may end sooner), 0-%d; 0: enough for 600 optimiser steps, 10 to 60", detector.MaxTrainEpochs))
+	fs.IntVar(&cfg.Batch, "batch", 0, fmt.Sprintf("images per training step, 0-%d (0: the model's default, 32 for the CNN, 64 for the VAE)", detector.MaxTrainBatch))
 	seed := fs.Uint64("seed", 1, "seed of weights, shuffling, validation split and forest: the same seed gives the same model")
-	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
-	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
-	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
-	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
+	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Patience, "patience", 3, fmt.Sprintf("epochs without a better validation loss before stopping (1-%d)", detector.MaxPatience))
+	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Trees, "trees", 0, fmt.Sprintf("isolation forest trees, 0-%d (0: the model's default, 500 for hybrid, 100 for cnn-iforest)", detector.MaxTrees))
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
@@ -59,10 +62,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
-	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
+	fs.DurationVar(&live.duration, "duration", time.Hour, fmt.Sprintf("with -i: how long to learn (%s to %s)", bounds.Short(minLearnDuration), bounds.Short(maxLearnDuration)))
 	fs.StringVar(&live.ports, "ports", defaultLearnPorts(), "with -i: watched TCP server ports, comma-separated")
-	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
-	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
+	fs.IntVar(&live.stopAfter, "stop-after", 200000, fmt.Sprintf("with -i: stop learning after this many flows (1-%d)", maxLearnFlows))
+	fs.IntVar(&live.workers, "workers", 0, fmt.Sprintf("with -i: capture workers, each with its own flow table, 0-%d (0: the capture's default)", afpacket.MaxWorkers))
 	var table tableFlags
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
@@ -79,6 +82,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("%w: train needs -out MODEL and one of -r FILE, -i IFACE or -stream", errUsage)
 	}
+	cfg.Kind, cfg.Seed = *kind, *seed
+	if err := cfg.Validate(); err != nil {
+		return flagErrors(err, trainFlagNames)
+	}
+	if err := live.validate(); err != nil {
+		return err
+	}
+	tableCfg, err := table.config()
+	if err != nil {
+		return err
+	}
 	if *holdout {
 		var held []string
 		files, held = dataset.Split(files)
@@ -87,7 +101,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: every file is held out", errUsage)
 		}
 	}
-	cfg.Kind, cfg.Seed = *kind, *seed
 	for _, f := range files {
 		cfg.Sources = append(cfg.Sources, filepath.Base(f))
 	}
@@ -98,10 +111,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		report(p)
 	}
 
-	tableCfg, err := table.config()
-	if err != nil {
-		return err
-	}
 	var flows []*flow.Flow
 	var loadErr error
 	if stream.on {
@@ -117,7 +126,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("nothing to learn from: %w", loadErr)
 	}
 	if loadErr != nil {
-		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
+		fmt.Fprintln(stderr, "train:", termsafe.Line(loadErr.Error())) // train on what could be read
 	}
 	from := fmt.Sprintf("%d file(s)", len(files))
 	if stream.on {
@@ -125,7 +134,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
-		from = "live capture on " + terminalSafe(live.iface)
+		from = "live capture on " + termsafe.Value(live.iface)
 	}
 	if *update != "" {
 		return runUpdate(*update, *out, flows, stdout, loadErr)
@@ -137,7 +146,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if ev, err := detector.DefaultEvidence(); err == nil {
 		cfg.Evidence = ev
 	} else {
-		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", err)
+		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", termsafe.Line(err.Error()))
 	}
 	if *tlsPortsOnly {
 		n := len(flows)
@@ -175,6 +184,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return loadErr
 }
 
+// trainFlagNames are the flags of detector.TrainConfig's fields.
+var trainFlagNames = map[string]string{
+	"Kind": "-model", "Epochs": "-epochs", "Batch": "-batch", "Trees": "-trees",
+	"Patience": "-patience", "ValSplit": "-val-split", "AlertRate": "-alert-rate",
+}
+
 // trainingFlows reads the flows of the capture files, or captures them
 // live when an interface is given.
 func trainingFlows(ctx context.Context, files []string, table flow.Config, live *liveLearning, stderr io.Writer) ([]*flow.Flow, error) {
@@ -192,10 +207,10 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 // printModel reports what a model learned.
 func printModel(w io.Writer, path string, f *model.File) {
 	m, t := f.Meta, f.Meta.Training
-	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
+	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", termsafe.Value(path), m.Kind, f.ID, sectionBytes(f))
 	sources := make([]string, len(t.Sources))
 	for i, s := range t.Sources {
-		sources[i] = terminalSafe(s) // file names are anyone's
+		sources[i] = termsafe.Value(s) // file names are anyone's
 	}
 	src := strings.Join(sources, ", ")
 	if len(sources) > 3 {

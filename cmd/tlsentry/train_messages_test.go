@@ -89,20 +89,3 @@ func TestTrainSummaryEscapes(t *testing.T) {
 		t.Errorf("no escaped server name %s in:\n%s", want, text)
 	}
 }
-
-func TestTerminalSafe(t *testing.T) {
-	for in, want := range map[string]string{
-		"www.example.com":                      "www.example.com",
-		"t13d1516h2_8daaf6152771_b186095e22b6": "t13d1516h2_8daaf6152771_b186095e22b6",
-		"a\nb":                                 `"a\nb"`,
-		"\x1b[31mred":                          `"\x1b[31mred"`,
-		"\u202egnp.exe":                        `"\u202egnp.exe"`, // right-to-left override
-		"caf\u00e9":                            `"caf\u00e9"`,
-		`"\x1b"`:                               `"\"\\x1b\""`, // not the same as the escape itself
-		"":                                     "",
-	} {
-		if got := terminalSafe(in); got != want {
-			t.Errorf("terminalSafe(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

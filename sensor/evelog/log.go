@@ -49,6 +49,12 @@ type Config struct {
 	// Tee, when not nil, gets every line too, the same bytes the file
 	// gets (the NATS output).
 	Tee LineWriter
+	// Followed, when set, is told each time the file at Path was found
+	// moved or removed without a Reopen and was opened again by name
+	// (err nil), or could not be (err says why; lines then go on to the
+	// old file and their writes fail until it can). It is called with the
+	// file's lock held: it must not write to this Log.
+	Followed func(path string, err error)
 }
 
 // LineWriter takes a copy of each line a Log writes: the whole line,
@@ -112,7 +118,7 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 			f = cur
 		} else {
 			var err error
-			if f, err = openFile(path, cfg.Rotation, l.now); err != nil {
+			if f, err = openFile(path, cfg.Rotation, l.now, cfg.Followed); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -203,7 +209,7 @@ func (s *Staged) Commit() error {
 	}
 	old := l.file
 	if s.f != nil {
-		s.f.setRotation(s.cfg.Rotation)
+		s.f.setRotation(s.cfg.Rotation, s.cfg.Followed)
 	}
 	l.core, l.file = s.core, s.f
 	l.mu.Unlock()
@@ -250,6 +256,19 @@ func (l *Log) Reopen() error {
 		return nil
 	}
 	return l.file.Reopen()
+}
+
+// Followed is how many times the file was found moved or removed
+// without a Reopen and opened again by name (see Config.Followed).
+func (l *Log) Followed() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.file == nil {
+		return 0
+	}
+	l.file.mu.Lock()
+	defer l.file.mu.Unlock()
+	return l.file.follow.count
 }
 
 // Sync flushes the file to disk.

@@ -50,6 +50,9 @@ type Metrics struct {
 	// LogWriteErrors counts lines an output failed to write (label "log":
 	// "alerts", "flows").
 	LogWriteErrors *prometheus.CounterVec // tlsentry_log_write_errors_total
+	// LogReopened counts log files found moved or removed without a
+	// SIGUSR1 and opened again by name (label "log").
+	LogReopened *prometheus.CounterVec // tlsentry_log_reopened_total
 
 	// Config reloads; Reloaded sets them.
 	Reloads           prometheus.Counter // tlsentry_config_reloads_total
@@ -112,6 +115,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		AlertsRateLimited: counterVec("tlsentry_alerts_rate_limited_total", "Alert records held back by the rate limit, by signature.", "signature_id"),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
+		LogReopened:    counterVec("tlsentry_log_reopened_total", "Log files found moved or removed without SIGUSR1 and opened again by name, by log.", "log"),
 
 		Reloads:           counter("tlsentry_config_reloads_total", "Config reloads tried."),
 		ReloadFailures:    counter("tlsentry_config_reload_failures_total", "Config reloads that failed (the old config stayed)."),
@@ -138,7 +142,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Segments, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
-		m.LogWriteErrors,
+		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.kernel, m.link, newBuildInfo(),
 	}

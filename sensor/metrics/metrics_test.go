@@ -32,6 +32,7 @@ func TestNames(t *testing.T) {
 	m.QueueDrops.WithLabelValues("score", "full").Inc()
 	m.AlertsSuppressed.WithLabelValues("sni").Inc()
 	m.LogWriteErrors.WithLabelValues("alerts").Inc()
+	m.LogReopened.WithLabelValues("alerts").Inc()
 	m.SetKernelStats(func() KernelStats { return KernelStats{} })
 	m.SetLinkStats(func() []LinkStats { return []LinkStats{{Interface: "eth1"}} })
 	mfs, err := reg.Gather() // the pedantic registry checks consistency
@@ -60,6 +61,7 @@ func TestNames(t *testing.T) {
 		"tlsentry_alerts_total":                                 dto.MetricType_COUNTER,
 		"tlsentry_alerts_suppressed_total":                      dto.MetricType_COUNTER,
 		"tlsentry_log_write_errors_total":                       dto.MetricType_COUNTER,
+		"tlsentry_log_reopened_total":                           dto.MetricType_COUNTER,
 		"tlsentry_config_reloads_total":                         dto.MetricType_COUNTER,
 		"tlsentry_config_reload_failures_total":                 dto.MetricType_COUNTER,
 		"tlsentry_config_last_reload_successful":                dto.MetricType_GAUGE,

@@ -11,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
@@ -54,6 +55,18 @@ func (t Tuning) Validate() error {
 	bounds.Duration(&errs, "BatchTimeout", t.BatchTimeout, MinBatchTimeout, MaxBatchTimeout)
 	bounds.Int(&errs, "QueueSize", t.QueueSize, 1, MaxQueueSize)
 	bounds.Int(&errs, "Workers", t.Workers, 1, MaxWorkers)
+	return errors.Join(errs...)
+}
+
+// MaxShards bounds Config.Shards: a flow table each (and a goroutine
+// each, for capture files), one per capture worker at most.
+const MaxShards = afpacket.MaxWorkers
+
+// ValidateShards reports a shard count out of its bounds (a
+// *bounds.Error for the field "Shards").
+func ValidateShards(n int) error {
+	var errs []error
+	bounds.Int(&errs, "Shards", n, 1, MaxShards)
 	return errors.Join(errs...)
 }
 
@@ -115,8 +128,8 @@ const defaultCertCacheSize = 4096
 func (c *Config) check() error {
 	c.Table = c.Table.WithDefaults()
 	var errs []error
-	if c.Shards < 1 {
-		errs = append(errs, fmt.Errorf("%d flow tables: need at least 1", c.Shards))
+	if err := ValidateShards(c.Shards); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Tuning.Validate(); err != nil {
 		errs = append(errs, err)
