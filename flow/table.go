@@ -141,7 +141,6 @@ func (t *Table) Stats() Stats { return t.stats }
 // Process takes one segment. Segments should come in capture order; a
 // segment whose time goes backwards is treated as happening now.
 func (t *Table) Process(s *Segment) {
-	t.stats.Segments++
 	if s.Time > t.now {
 		t.now = s.Time
 	}
@@ -154,6 +153,7 @@ func (t *Table) Process(s *Segment) {
 		t.datagram(key, s, srcIsLo)
 		return
 	}
+	t.stats.Segments++
 	c := t.conns[key]
 	var prev uint64
 	if c != nil && c.isNewConnection(s, srcIsLo) {

@@ -124,7 +124,7 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	}
 	c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	switch {
-	case c.qc.ClientHelloDone() && c.qc.ServerHelloDone():
+	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()):
 		// The rest of the handshake is in Handshake packets, which a
 		// passive sensor cannot open: nothing more to collect.
 		t.finish(c, EndComplete)
@@ -177,6 +177,40 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 	}
 	c.qc = nil
 	return f
+}
+
+// helloRetryRandom is the random of a HelloRetryRequest (RFC 8446 4.1.3):
+// SHA-256("HelloRetryRequest").
+var helloRetryRandom = [32]byte{
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+}
+
+// serverHelloDone reports whether a server's CRYPTO stream holds its whole
+// ServerHello: the first message, or after a HelloRetryRequest the one
+// that follows (the client's second ClientHello comes between them).
+func serverHelloDone(b []byte) bool {
+	n := wholeMessage(b, hsServerHello)
+	if n == 0 {
+		return false
+	}
+	if n < 38 || [32]byte(b[6:38]) != helloRetryRandom {
+		return true
+	}
+	return wholeMessage(b[n:], hsServerHello) > 0
+}
+
+// wholeMessage is the length of the handshake message of type typ at the
+// start of b, header included; 0 when b does not start with a whole one.
+func wholeMessage(b []byte, typ byte) int {
+	if len(b) < 4 || b[0] != typ {
+		return 0
+	}
+	n := 4 + (int(b[1])<<16 | int(b[2])<<8 | int(b[3]))
+	if n > len(b) {
+		return 0
+	}
+	return n
 }
 
 // nonEmpty is b, or nil when it holds nothing.

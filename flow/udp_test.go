@@ -122,7 +122,7 @@ func TestUDPNotQUIC(t *testing.T) {
 	tab, _ := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
 	for i, p := range [][]byte{
 		[]byte("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"), // DNS
-		{0x40, 1, 2, 3, 4, 5, 6, 7, 8}, // a short-header packet: a connection picked up midway
+		{0x40, 1, 2, 3, 4, 5, 6, 7, 8},             // a short-header packet: a connection picked up midway
 		{0xc0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0}, // long header of an unknown version
 		nil,
 	} {
@@ -223,5 +223,29 @@ func TestUDPEviction(t *testing.T) {
 	}
 	if tab.Len() != 2 {
 		t.Errorf("table holds %d", tab.Len())
+	}
+}
+
+// TestServerHelloDone: a HelloRetryRequest alone does not complete a
+// QUIC flow's server side; the ServerHello after it does.
+func TestServerHelloDone(t *testing.T) {
+	msg := func(random byte) []byte {
+		body := append([]byte{3, 3}, bytes.Repeat([]byte{random}, 32)...)
+		body = append(body, 0, 0x13, 0x01, 0)
+		return append([]byte{hsServerHello, 0, 0, byte(len(body))}, body...)
+	}
+	hrr := msg(0)
+	copy(hrr[6:38], helloRetryRandom[:])
+	sh := msg(7)
+	for _, tc := range []struct {
+		b    []byte
+		want bool
+	}{
+		{sh, true}, {sh[:len(sh)-1], false}, {hrr, false}, {append(append([]byte(nil), hrr...), sh[:10]...), false},
+		{append(append([]byte(nil), hrr...), sh...), true}, {nil, false}, {[]byte{1, 0, 0, 0}, false},
+	} {
+		if got := serverHelloDone(tc.b); got != tc.want {
+			t.Errorf("%x: %v, want %v", tc.b, got, tc.want)
+		}
 	}
 }
