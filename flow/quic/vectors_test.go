@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"testing"
-
-	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // The RFC 9001 (v1) and RFC 9369 (v2) Appendix A examples, checked step by
@@ -100,13 +98,6 @@ func TestConnRFC(t *testing.T) {
 			if !c.ClientHelloDone() {
 				t.Error("ClientHelloDone = false")
 			}
-			ch, err := tlsparse.ParseClientHelloMessage(c.ClientCrypto())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ch.ServerName != "example.com" {
-				t.Errorf("SNI = %q, want example.com", ch.ServerName)
-			}
 
 			c.Datagram(vec["server_packet"], false)
 			payload := vec["server_payload"] // ACK (5 bytes), then 06 00 405a + 90 bytes
@@ -115,13 +106,6 @@ func TestConnRFC(t *testing.T) {
 			}
 			if !c.ServerHelloDone() {
 				t.Error("ServerHelloDone = false")
-			}
-			sh, err := tlsparse.ParseServerHelloMessage(c.ServerCrypto())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sh.CipherSuite != 0x1301 || sh.SelectedVersion != 0x0304 {
-				t.Errorf("server hello: suite %#x version %#x, want 0x1301 TLS 1.3", sh.CipherSuite, sh.SelectedVersion)
 			}
 
 			info := c.Info()
