@@ -7,14 +7,18 @@ const sniffBytes = 512
 
 // FromFlow parses what a finished flow kept of its TLS handshake; certs
 // (may be nil) caches certificate parsing across flows. A flow that is not
-// TLS is labelled from its first bytes.
+// TLS is labelled from its first bytes; a QUIC flow's handshake bytes are
+// its CRYPTO streams (as ParseQUICFlow).
 //
 // Unlike ParseFlow, the result aliases the flow's handshake bytes instead
 // of copying them: a finished flow's bytes are never written again, and
 // copying each flow's hellos and certificates was a large part of the
 // parsing cost.
 func FromFlow(f *flow.Flow, certs *CertCache) *Handshake {
-	return parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false)
+	if f.Transport == flow.TransportUDP {
+		return parseFlow(f.ClientHandshake, f.ServerHandshake, nil, nil, certs, true, false)
+	}
+	return parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false, false)
 }
 
 func firstBytes(f *flow.Flow, fromClient bool) []byte {

@@ -98,17 +98,22 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 // ParseServerFlightCached is ParseServerFlight with leaf certificates
 // looked up in (and added to) certs.
 func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, error) {
-	return parseServerFlight(stream, certs, nil, true)
+	return parseServerFlight(stream, certs, nil, false, true)
 }
 
 // parseServerFlight is ParseServerFlightCached parsing into s (a new store
-// when nil). With copyMsgs the flight gets private copies of its messages,
-// else it aliases stream.
-func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs bool) (*ServerFlight, error) {
+// when nil). With messages the stream holds handshake messages without
+// record headers (a QUIC CRYPTO stream). With copyMsgs the flight gets
+// private copies of its messages, else it aliases stream.
+func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, messages, copyMsgs bool) (*ServerFlight, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
-	if stream[0]&0x80 != 0 {
+	var r hsReader
+	switch {
+	case messages:
+		r.initMessages(stream)
+	case stream[0]&0x80 != 0:
 		if len(stream) < 7 && maybeSSLv2(stream, 4) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
@@ -116,10 +121,10 @@ func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs
 			return parseSSLv2ServerHello(stream, certs, copyMsgs)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
-	}
-	var r hsReader
-	if err := r.init(stream); err != nil {
-		return nil, err
+	default:
+		if err := r.init(stream); err != nil {
+			return nil, err
+		}
 	}
 	if s == nil {
 		s = new(serverStore)
