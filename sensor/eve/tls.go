@@ -59,9 +59,9 @@ type tlsRecordMem struct {
 	selfSigned      bool
 }
 
-// NewTLSRecord builds the tls object; nil when the flow is not TLS.
+// NewTLSRecord builds the tls object; nil when the flow spoke no TLS.
 func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
-	if h.AppProto != tlsparse.SniffTLS {
+	if !h.SpokeTLS() {
 		return nil
 	}
 	m := &tlsRecordMem{}
@@ -75,7 +75,7 @@ func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 	r := &m.r
 	r.Version = tlsparse.VersionName(h.Version())
 	var errs []string
-	prints := h.Prints(tlsparse.TransportTCP)
+	prints := h.Prints(h.Transport())
 	if ch := h.Client; ch != nil {
 		r.SNI = ch.ServerName
 		r.ClientALPNs = ch.ALPN
