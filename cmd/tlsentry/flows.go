@@ -22,7 +22,7 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	allocProfile := fs.String("allocprofile", "", "write an allocation profile to this file at the end (for performance work)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, TLS handshake, the 1024-byte prefix (base64).")
+		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow or QUIC flow: addresses, counters, TLS handshake, the 1024-byte prefix (base64).")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -78,7 +78,7 @@ func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int)
 			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
-	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, ps.Errors)
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded=%d (udp=%d, not_quic=%d) problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
 	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d pending_overflows=%d\n",
