@@ -26,9 +26,9 @@ func (f *fileList) Set(v string) error {
 
 // tableFlags are the flow table settings shared by the offline commands.
 type tableFlags struct {
-	maxFlows       int
-	idle, maxAge   time.Duration
-	handshakeLimit int
+	maxFlows              int
+	idle, maxAge, udpIdle time.Duration
+	handshakeLimit        int
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
@@ -36,12 +36,13 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, "most flows tracked at once (then the least recently seen makes room)")
 	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, "end a flow after this long without a packet (packet time)")
 	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, "hand out a flow still incomplete after this long (packet time)")
+	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, "end a UDP (QUIC) flow after this long without a datagram (packet time)")
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, "handshake bytes kept per direction")
 }
 
 func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
-	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
+	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}
@@ -49,7 +50,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 }
 
 // tableFlagNames are the flags of flow.Config's fields.
-var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "HandshakeLimit": "-handshake-limit"}
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit"}
 
 // flagErrors turns a config type's bounds errors into a usage error that
 // names the flags.

@@ -41,7 +41,7 @@ type Sensor struct {
 // converts to (AFPacket, Filter).
 type Capture struct {
 	Interfaces []string `yaml:"interfaces"`   // live capture needs at least one
-	Ports      []int    `yaml:"ports"`        // watched TCP ports, 1-65535, no repeats
+	Ports      []int    `yaml:"ports"`        // watched TCP and UDP ports, 1-65535, no repeats
 	Workers    int      `yaml:"workers"`      // capture sockets and flow tables per interface
 	RingSizeMB int      `yaml:"ring_size_mb"` // AF_PACKET ring per worker
 	// BlockSizeKB is the TPACKET_V3 block size, a power of two; the ring is

@@ -103,6 +103,7 @@ flow: &flow
   idle_timeout: 30s
   max_age: 1h30m
   closed_timeout: 5s
+  udp_idle_timeout: 45s
   handshake_limit: 512
   scan_limit: 1
   max_pending: 1500
@@ -144,7 +145,7 @@ metrics:
 		},
 		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
-			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
+			ClosedTimeout: 5 * time.Second, UDPIdleTimeout: 45 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
 		},
 		Detector: Detector{
 			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,
