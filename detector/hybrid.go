@@ -22,15 +22,17 @@ const (
 	noveltySection   = "novelty"
 	paramFeatures    = "features"
 	paramScale       = "novelty_scale"
-	hybridRow        = cnn.CodeSize + features.Len
 	defaultScale     = 0.1
 	maxNoveltyReason = 5
 	maxForestReasons = 3
 )
 
 func loadHybrid(f *model.File) (*Model, error) {
-	if got := f.Meta.Params[paramFeatures]; got != features.Schema {
-		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, got, features.Schema)
+	// A model of an older feature layout that this build extends reads
+	// the first size.Len features.
+	size, ok := features.Layout(f.Meta.Params[paramFeatures])
+	if !ok {
+		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, f.Meta.Params[paramFeatures], features.Schema)
 	}
 	scale, err := strconv.ParseFloat(f.Meta.Params[paramScale], 64)
 	if err != nil || scale < 0 || scale > 1e6 {
@@ -40,7 +42,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	forest, err := readForest(f, hybridRow)
+	forest, err := readForest(f, cnn.CodeSize+size.Len)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +59,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, scale), nil
+		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, scale, size.Len), nil
 	}}, nil
 }
 
@@ -78,6 +80,7 @@ func readForest(f *model.File, width int) (*iforest.Forest, error) {
 }
 
 type hybridScorer struct {
+	nfeat   int // handshake features the forest takes (the model's layout)
 	code    *codeScorer
 	forest  *iforest.Forest
 	prof    *novelty.Profile
@@ -89,16 +92,17 @@ type hybridScorer struct {
 	found   []novelty.Finding
 }
 
-func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, scale float64) *hybridScorer {
+func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, scale float64, nfeat int) *hybridScorer {
+	row := cnn.CodeSize + nfeat
 	s := &hybridScorer{
-		code: code, forest: forest, prof: prof, scale: scale,
+		nfeat: nfeat, code: code, forest: forest, prof: prof, scale: scale,
 		vals:    make([]features.Values, scoreBatch),
-		joined:  make([]float32, scoreBatch*hybridRow),
+		joined:  make([]float32, scoreBatch*row),
 		rows:    make([][]float32, scoreBatch),
-		contrib: make([]float64, hybridRow),
+		contrib: make([]float64, row),
 	}
 	for i := range s.rows {
-		s.rows[i] = s.joined[i*hybridRow : (i+1)*hybridRow]
+		s.rows[i] = s.joined[i*row : (i+1)*row]
 	}
 	return s
 }
@@ -130,7 +134,7 @@ func (s *hybridScorer) fill(batch []Input) {
 		}
 		features.Extract(x.Flow, h, &s.vals[i])
 		copy(s.rows[i], s.code.rows[i])
-		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:])
+		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
 	}
 }
 

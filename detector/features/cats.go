@@ -24,6 +24,7 @@ const (
 	CCertIssuer               // issuer of the certificate in clear
 	CCertKey                  // public key type of that certificate
 	CServerEncMax             // largest encrypted record of the server's first turn
+	CTransport                // "tcp", or "quic": the transport the TLS came in
 	NumCats
 )
 
@@ -54,6 +55,7 @@ var catDefs = [NumCats]CatDef{
 	CCertIssuer:    {"cert.issuer", "certificate issuer", false},
 	CCertKey:       {"cert.key", "certificate key type", false},
 	CServerEncMax:  {"server.encrypted_max", "length of the server's largest encrypted handshake record (TLS 1.3 certificates)", false},
+	CTransport:     {"transport", "transport", false},
 }
 
 // CatDefs returns the categorical features' descriptions.

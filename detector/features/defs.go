@@ -1,7 +1,25 @@
 package features
 
-// Schema names the feature layout; a model trained on one refuses another.
-const Schema = "handshake-features-v2"
+// Schema names the feature layout; a model trained on one refuses another,
+// except an older layout this one extends (Layout).
+const Schema = "handshake-features-v2-quic"
+
+// Sizes of a feature layout: the numeric vector and the categorical
+// features. A layout that extends another appends to both, so a model of
+// the older one reads the first part of this build's values.
+type Sizes struct{ Len, Cats int }
+
+// Layout returns the sizes of schema's layout when this build's features
+// start with it (this build's own, or an older one it appends to).
+func Layout(schema string) (Sizes, bool) {
+	switch schema {
+	case Schema:
+		return Sizes{Len, int(NumCats)}, true
+	case "handshake-features-v2": // before the transport features
+		return Sizes{FQUIC, int(CTransport)}, true
+	}
+	return Sizes{}, false
+}
 
 // Format says how a numeric feature's value reads in words.
 type Format uint8
@@ -97,8 +115,15 @@ const (
 	FExtHash   = FCipherHash + cipherBuckets
 	FGroupHash = FExtHash + extBuckets
 	FSigHash   = FGroupHash + groupBuckets
+)
+
+// The transport features, after the hashed lists (appended to the layout
+// handshake-features-v2, so that models of it still load: see Layout).
+const (
+	FQUIC            = FSigHash + sigBuckets + iota // TLS inside QUIC (UDP)
+	FQUICUndecrypted                                // looked like QUIC, no Initial opened
 	// Len is the length of the numeric vector.
-	Len = FSigHash + sigBuckets
+	Len
 )
 
 var defs = [Len]Def{
@@ -160,6 +185,8 @@ var defs = [Len]Def{
 	FClientFirst:      {"flow.client_first", "client spoke first", FormatFlag, true},
 	FFirstRunLen:      {"flow.first_run", "length of the first turn", FormatNumber, false},
 	FSecondRunLen:     {"flow.second_run", "length of the second turn", FormatNumber, false},
+	FQUIC:             {"flow.quic", "carried by QUIC (UDP)", FormatFlag, false},
+	FQUICUndecrypted:  {"quic.undecrypted", "looks like QUIC but no Initial packet opened with the Initial keys", FormatFlag, true},
 }
 
 func init() {

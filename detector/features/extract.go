@@ -47,11 +47,12 @@ func (v *Values) cat(c Cat, s string) {
 func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.Reset()
 	v.cat(CAppProto, orNone(h.AppProto))
-	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
+	v.flag(FTLS, h.SpokeTLS())
+	transport(f, v)
 	if ch := h.Client; ch != nil {
 		client(ch, v)
 		if !ch.SSLv2 {
-			fingerprints(h.Prints(tlsparse.TransportTCP), v)
+			fingerprints(h.Prints(h.Transport()), v)
 		}
 	}
 	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
@@ -229,6 +230,18 @@ func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
 		v.cat(CCertIssuer, orNone(c.Issuer))
 		v.cat(CCertKey, orNone(c.PublicKey))
 	}
+}
+
+// transport says what carried the flow: TCP, or QUIC, whose Initial
+// packets may not have opened (a flow that only looks like QUIC).
+func transport(f *flow.Flow, v *Values) {
+	if f.Transport != flow.TransportUDP {
+		v.cat(CTransport, "tcp")
+		return
+	}
+	v.cat(CTransport, "quic")
+	v.flag(FQUIC, true)
+	v.flag(FQUICUndecrypted, f.QUIC != nil && f.QUIC.Undecrypted)
 }
 
 // shape describes the flow's first bytes and size.
