@@ -98,6 +98,7 @@ capture:
   bpf: false
   bpf_map_entries: 1_000_000
   bpf_budget_bytes: 4096
+  bpf_budget_packets: 8
 flow: &flow
   max_flows: 1000
   idle_timeout: 30s
@@ -141,7 +142,7 @@ metrics:
 		Capture: Capture{
 			Interfaces: []string{"eth1", "ens3f0"}, Ports: []int{443, 8443, 7089}, Workers: 8,
 			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 2 * time.Millisecond,
-			BPFMapEntries: 1000000, BPFBudgetBytes: 4096,
+			BPFMapEntries: 1000000, BPFBudgetBytes: 4096, BPFBudgetPackets: 8,
 		},
 		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
