@@ -71,15 +71,16 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 	if len(serverHS) > 0 {
 		h.Server, h.ServerErr = parseServerFlight(serverHS, certs, &st.s, quic, copyMsgs)
 	}
+	hellos := h.Client != nil || h.Server != nil
 	switch {
 	case quic:
 		h.AppProto = AppQUIC
-	case h.SpokeTLS():
+	case hellos:
 		h.AppProto = SniffTLS
 	default:
 		h.AppProto = sniffSides(clientStart, serverStart)
 	}
-	if h.SpokeTLS() && h.prints != nil {
+	if hellos && h.prints != nil {
 		// Now, while the hellos are in the processor's cache: a sensor
 		// parses a batch of flows before it writes their records, and by
 		// then they are not.
@@ -88,9 +89,10 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 	return h
 }
 
-// SpokeTLS reports whether either side sent a hello: the flow spoke TLS
-// (over TCP, or inside QUIC).
-func (h *Handshake) SpokeTLS() bool { return h.Client != nil || h.Server != nil }
+// SpokeTLS reports whether the flow spoke TLS: TLS records over TCP
+// (AppProto "tls", hellos or not: a connection picked up after its
+// handshake), or hellos inside QUIC.
+func (h *Handshake) SpokeTLS() bool { return h.AppProto == SniffTLS || h.Client != nil || h.Server != nil }
 
 // Transport is the JA4 transport of the flow: TransportQUIC for a QUIC
 // flow, TransportTCP otherwise.
