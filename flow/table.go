@@ -141,19 +141,13 @@ func (t *Table) Stats() Stats { return t.stats }
 // Process takes one segment. Segments should come in capture order; a
 // segment whose time goes backwards is treated as happening now.
 func (t *Table) Process(s *Segment) {
-	if s.Time > t.now {
-		t.now = s.Time
-	}
-	if t.now-t.lastSweep >= int64(time.Second) {
-		t.expire()
-		t.lastSweep = t.now
-	}
-	key, srcIsLo := SegmentKey(s)
-	if key.Transport == TransportUDP {
-		t.datagram(key, s, srcIsLo)
+	if s.Transport == TransportUDP {
+		t.datagram(s)
 		return
 	}
 	t.stats.Segments++
+	t.tick(s.Time)
+	key, srcIsLo := KeyOf(s.Src, s.Dst)
 	c := t.conns[key]
 	var prev uint64
 	if c != nil && c.isNewConnection(s, srcIsLo) {
@@ -167,6 +161,18 @@ func (t *Table) Process(s *Segment) {
 		t.touch(c)
 	}
 	c.process(t, s, srcIsLo)
+}
+
+// tick moves packet time to ts (never back) and, once a second of it,
+// ends the idle connections.
+func (t *Table) tick(ts int64) {
+	if ts > t.now {
+		t.now = ts
+	}
+	if t.now-t.lastSweep >= int64(time.Second) {
+		t.expire()
+		t.lastSweep = t.now
+	}
 }
 
 // Advance moves packet time forward without a packet (a live sensor calls

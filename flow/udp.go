@@ -67,12 +67,27 @@ func (t *Table) expireUDP() {
 	}
 }
 
+// Clocked reports whether a segment moves a table's packet time: TCP
+// segments do, and UDP datagrams that look like QUIC long-header packets.
+// Other UDP is as if filtered out before the table (most of it is not for
+// the table), and so is a QUIC flow's later traffic, which cannot open a
+// flow: a source that advances every table's time for the table (as the
+// Dispatcher does) asks this, so that any sharding ends flows alike.
+func (s *Segment) Clocked() bool {
+	return s.Transport != TransportUDP || quic.LooksLikeQUIC(s.Payload)
+}
+
 // datagram takes one UDP datagram.
-func (t *Table) datagram(key Key, s *Segment, srcIsLo bool) {
+func (t *Table) datagram(s *Segment) {
 	t.stats.Datagrams++
+	quicLike := quic.LooksLikeQUIC(s.Payload)
+	if quicLike {
+		t.tick(s.Time)
+	}
+	key, srcIsLo := SegmentKey(s)
 	c := t.conns[key]
 	if c == nil {
-		if !quic.LooksLikeQUIC(s.Payload) {
+		if !quicLike {
 			t.stats.NotQUIC++
 			return
 		}
