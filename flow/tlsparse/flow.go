@@ -92,7 +92,9 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 // SpokeTLS reports whether the flow spoke TLS: TLS records over TCP
 // (AppProto "tls", hellos or not: a connection picked up after its
 // handshake), or hellos inside QUIC.
-func (h *Handshake) SpokeTLS() bool { return h.AppProto == SniffTLS || h.Client != nil || h.Server != nil }
+func (h *Handshake) SpokeTLS() bool {
+	return h.AppProto == SniffTLS || h.Client != nil || h.Server != nil
+}
 
 // Transport is the JA4 transport of the flow: TransportQUIC for a QUIC
 // flow, TransportTCP otherwise.
