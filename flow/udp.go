@@ -7,8 +7,8 @@ import (
 )
 
 // UDP flows are tracked for QUIC only. A datagram of no tracked flow opens
-// one when it looks like the start of a QUIC connection (quic.LooksLikeQUIC:
-// a long-header packet of a known version); every datagram of the flow
+// one when it looks like the start of a QUIC connection (opensQUIC: a
+// long-header packet of a known version); every datagram of the flow
 // then goes to its quic.Conn, which opens both sides' Initial packets and
 // reassembles their CRYPTO streams. The flow is complete when both hellos
 // are whole; its handshake bytes are the two CRYPTO streams, and its
@@ -74,13 +74,22 @@ func (t *Table) expireUDP() {
 // flow: a source that advances every table's time for the table (as the
 // Dispatcher does) asks this, so that any sharding ends flows alike.
 func (s *Segment) Clocked() bool {
-	return s.Transport != TransportUDP || quic.LooksLikeQUIC(s.Payload)
+	return s.Transport != TransportUDP || opensQUIC(s.Payload)
+}
+
+// opensQUIC reports whether a datagram may open a QUIC flow: a long-header
+// packet of a version package quic knows of (quic.LooksLikeQUIC), but not
+// a Version Negotiation packet (version 0), which only answers a client's
+// Initial that the capture would have shown first, and whose few fixed
+// bits other protocols match by chance (an LLMNR query does).
+func opensQUIC(p []byte) bool {
+	return quic.LooksLikeQUIC(p) && (p[1]|p[2]|p[3]|p[4]) != 0
 }
 
 // datagram takes one UDP datagram.
 func (t *Table) datagram(s *Segment) {
 	t.stats.Datagrams++
-	quicLike := quic.LooksLikeQUIC(s.Payload)
+	quicLike := opensQUIC(s.Payload)
 	if quicLike {
 		t.tick(s.Time)
 	}
@@ -102,15 +111,15 @@ func (t *Table) datagram(s *Segment) {
 // startQUIC gives a new UDP flow its QUIC state and decides which side is
 // the client from its first datagram (from half d): the sender of an
 // Initial or 0-RTT packet, or of a version the package cannot decrypt (a
-// client trying a version); the receiver of a Retry or Version
-// Negotiation, which only servers send; otherwise (a Handshake packet: the
-// capture missed the Initials) the side with the higher port.
+// client trying a version); the receiver of a Retry, which only servers
+// send; otherwise (a Handshake packet: the capture missed the Initials)
+// the side with the higher port.
 func (c *conn) startQUIC(d int, first []byte, limit int) {
 	c.qc = quic.NewConn(limit)
 	c.clientDir = int8(d)
 	h, _ := quic.ParseLongHeader(first)
 	switch h.Type {
-	case quic.PacketRetry, quic.PacketVersionNegotiation:
+	case quic.PacketRetry:
 		c.clientDir = int8(1 - d)
 	case quic.PacketHandshake:
 		c.byPort = true

@@ -118,19 +118,24 @@ func TestQUICFlow(t *testing.T) {
 // TestUDPNotQUIC: UDP that does not start like QUIC opens no flow, and is
 // counted.
 func TestUDPNotQUIC(t *testing.T) {
+	vnLike := []byte{0x8b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x0a, 0x1a, 0x2a, 0x3a}
+	if !quic.LooksLikeQUIC(vnLike) {
+		t.Fatal("the Version Negotiation case does not look like QUIC")
+	}
 	var out []*Flow
 	tab, _ := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
 	for i, p := range [][]byte{
 		[]byte("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01"), // DNS
 		{0x40, 1, 2, 3, 4, 5, 6, 7, 8},             // a short-header packet: a connection picked up midway
 		{0xc0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0}, // long header of an unknown version
+		vnLike, // a Version Negotiation packet, or an LLMNR query with its bits (ndpi/1kxun.pcap)
 		nil,
 	} {
 		d := udp(i%2 == 0, i, p)
 		tab.Process(&d)
 	}
 	tab.Flush()
-	if st := tab.Stats(); len(out) != 0 || st.NotQUIC != 4 || st.Datagrams != 4 || st.FlowsOpened != 0 {
+	if st := tab.Stats(); len(out) != 0 || st.NotQUIC != 5 || st.Datagrams != 5 || st.FlowsOpened != 0 {
 		t.Errorf("%d flows, stats %+v", len(out), st)
 	}
 }
@@ -160,19 +165,18 @@ func TestQUICUndecrypted(t *testing.T) {
 	}
 }
 
-// TestQUICClientDirection: a Version Negotiation packet comes from the
-// server, so its receiver is the client; a Handshake packet first leaves
-// the ports to decide.
+// TestQUICClientDirection: a Retry comes from the server, so its receiver
+// is the client; a Handshake packet first leaves the ports to decide.
 func TestQUICClientDirection(t *testing.T) {
-	vn := []byte{0x80, 0, 0, 0, 0, 4, 1, 2, 3, 4, 0, 0, 0, 0, 1}
-	hs := rfcPackets(t, "rfc9001")["server_packet"]
+	vec := rfcPackets(t, "rfc9001")
+	hs := vec["server_packet"]
 	hs = append([]byte{hs[0]&^0x30 | 0x20}, hs[1:]...) // the type bits of a Handshake packet
 	for _, tc := range []struct {
 		name    string
 		p       []byte
 		client  Endpoint
 		guessed bool
-	}{{"version negotiation", vn, cliEP, false}, {"handshake", hs, cliEP, true}} {
+	}{{"retry", vec["retry_packet"], cliEP, false}, {"handshake", hs, cliEP, true}} {
 		var out []*Flow
 		tab, _ := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
 		d := udp(false, 0, tc.p) // sent by the server
