@@ -17,7 +17,9 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -38,8 +40,10 @@ type daemon struct {
 	thresholdFrom string
 	log           *daemonLog
 	alerts        *evelog.Log
-	flowLog       *evelog.Log // nil when output.flow_log is empty
+	flowLog       *evelog.Log      // nil when output.flow_log is empty
+	pcaps         *pcapdump.Writer // nil when output.alert_pcap_dir is empty
 	logs          *pipeline.LogSink
+	limiter       *ratelimit.Limiter
 	pipeline      *pipeline.Pipeline
 	source        pipeline.Source
 	live          *pipeline.LiveInput // nil with capture files
@@ -95,6 +99,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			return nil, cfg.Errorf("output.flow_log", "%v", err)
 		}
 	}
+	if cfg.Output.AlertPcapDir != "" {
+		if d.pcaps, err = pcapdump.Open(cfg.Output.Pcaps()); err != nil {
+			return nil, cfg.Errorf("output.alert_pcap_dir", "%v", err)
+		}
+	}
 	// The capture opens before the pipeline: it decides how many flow
 	// tables there are (one per socket), and packets queue in its rings
 	// from now on.
@@ -108,7 +117,10 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		}
 		d.source, shards = live, live.Workers()
 	}
-	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog), d.model.Name(), d.metrics, d.log.Logger)
+	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
+		return nil, err
+	}
+	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog, d.pcaps), d.model.Name(), d.metrics, d.log.Logger)
 	d.pipeline, err = pipeline.New(pipeline.Config{
 		Shards:         shards,
 		Ports:          cfg.Capture.PortList(),
@@ -119,6 +131,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		NewScorer:      d.model.NewScorer,
 		Model:          d.model.Name(),
 		Policy:         &policy,
+		Limiter:        d.limiter,
 		Sink:           d.logs,
 		Metrics:        d.metrics,
 		Log:            d.log.Logger,
@@ -187,8 +200,8 @@ func buildPolicy(cfg *config.Config, m *detector.Model) (verdict.Policy, string,
 	return p, from, nil
 }
 
-func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log) pipeline.LogOutputs {
-	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, IncludePrefix: cfg.Output.IncludePrefix}
+func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log, pcaps *pcapdump.Writer) pipeline.LogOutputs {
+	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, Pcaps: pcaps, IncludePrefix: cfg.Output.IncludePrefix}
 }
 
 func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {

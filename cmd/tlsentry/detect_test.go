@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 // TestTrainScoreEval: a model trained on the sample scores it; eval
@@ -27,23 +29,23 @@ func TestTrainScoreEval(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, stderr)
 		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
+		var lines []string // the flow records, without the alerts before them
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if strings.Contains(l, `"event_type":"flow"`) {
+				lines = append(lines, l)
+			}
+		}
 		if len(lines) != 7 {
-			t.Fatalf("%v: %d records", args, len(lines))
+			t.Fatalf("%v: %d flow records", args, len(lines))
 		}
 		for _, l := range lines {
 			var rec struct {
-				Anomaly *struct {
-					Model     string  `json:"model"`
-					Score     float64 `json:"score"`
-					Threshold float64 `json:"threshold"`
-					Alert     bool    `json:"alert"`
-				} `json:"anomaly"`
+				Detail eve.Detail `json:"tlsentry"`
 			}
-			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Anomaly == nil || rec.Anomaly.Score <= 0 || rec.Anomaly.Model == "" {
+			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Detail.Verdict == nil || rec.Detail.Score <= 0 || rec.Detail.Model == "" {
 				t.Fatalf("%v: record without a verdict: %s", args, l)
 			}
-			if rec.Anomaly.Alert != (rec.Anomaly.Score >= rec.Anomaly.Threshold) {
+			if rec.Detail.Alert != (rec.Detail.Score >= rec.Detail.Threshold) {
 				t.Fatalf("%v: alert does not follow the threshold: %s", args, l)
 			}
 		}
@@ -107,7 +109,7 @@ func TestTrainHybridReport(t *testing.T) {
 		t.Errorf("curve:\n%s", data)
 	}
 	out, stderr, err = runCmd(t, "score", "-r", sample, "-model", modelPath)
-	if err != nil || strings.Count(out, `"model":"hybrid/`) != 7 {
+	if err != nil || strings.Count(out, `"event_type":"flow"`) != 7 || strings.Count(out, `"model":"hybrid/`) < 7 {
 		t.Errorf("score with the hybrid model: %v\n%s\n%s", err, out, stderr)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
 const sample = "../../testdata/sample.pcap"
@@ -39,10 +40,21 @@ func TestFlowsSample(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
-		for _, k := range []string{"timestamp", "flow_id", "src_ip", "src_port", "dest_ip", "dest_port", "proto",
-			"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "prefix_len", "prefix", "end_reason"} {
+		for _, k := range []string{"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "community_id", "flow", "tlsentry"} {
 			if _, ok := rec[k]; !ok {
 				t.Errorf("line %d: no %q", n+1, k)
+			}
+		}
+		fl, _ := rec["flow"].(map[string]any)
+		for _, k := range []string{"pkts_toserver", "pkts_toclient", "bytes_toserver", "bytes_toclient", "start", "end", "age", "reason", "alerted"} {
+			if _, ok := fl[k]; !ok {
+				t.Errorf("line %d: no flow.%s", n+1, k)
+			}
+		}
+		ts, _ := rec["tlsentry"].(map[string]any)
+		for _, k := range []string{"prefix_len", "prefix"} {
+			if _, ok := ts[k]; !ok {
+				t.Errorf("line %d: no tlsentry.%s", n+1, k)
 			}
 		}
 		if rec["dest_port"].(float64) != 443 {
@@ -159,11 +171,11 @@ func TestExtractPNGs(t *testing.T) {
 	prefixes := map[string][]byte{} // flow id -> prefix
 	for _, line := range strings.Split(strings.TrimSpace(flowsOut), "\n") {
 		var rec struct {
-			ID     uint64 `json:"flow_id"`
-			Prefix []byte `json:"prefix"`
+			ID     uint64     `json:"flow_id"`
+			Detail eve.Detail `json:"tlsentry"`
 		}
 		json.Unmarshal([]byte(line), &rec)
-		prefixes[fmt.Sprint(rec.ID)] = rec.Prefix
+		prefixes[fmt.Sprint(rec.ID)] = rec.Detail.Prefix
 	}
 	for _, n := range names {
 		fh, err := os.Open(filepath.Join(dir, n))

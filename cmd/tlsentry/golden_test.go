@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/golden.txt with the outputs of this build")
@@ -60,12 +61,26 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
+	records := 0
+	// Every record written here fits the eve schema.
+	validate := func(what string, out []byte) {
+		for _, line := range bytes.Split(bytes.TrimSpace(out), []byte{'\n'}) {
+			if len(line) > 0 {
+				records++
+				if err := testkit.CheckEve(line); err != nil {
+					t.Errorf("%s: %v", what, err)
+				}
+			}
+		}
+	}
 	for _, c := range captures {
 		name := goldenName(c)
 		out, _, _ := runCmd(t, "flows", "-r", c)
 		got["flows "+name] = digest([]byte(out))
+		validate("flows "+name, []byte(out))
 		out, _, _ = runCmd(t, "score", "-r", c)
 		got["score "+name] = digest([]byte(out))
+		validate("score "+name, []byte(out))
 		os.Remove(filepath.Join(cfgDir, "alerts.json"))
 		os.Remove(filepath.Join(cfgDir, "flows.json"))
 		runCmd(t, "run", "-config", cfg, "-r", c)
@@ -73,7 +88,10 @@ func TestGolden(t *testing.T) {
 		flows, _ := os.ReadFile(filepath.Join(cfgDir, "flows.json"))
 		got["run-alerts "+name] = digest(alerts)
 		got["run-flows "+name] = digest(flows)
+		validate("run alerts "+name, alerts)
+		validate("run flows "+name, flows)
 	}
+	t.Logf("%d records checked against the eve schema", records)
 	if *updateGolden {
 		writeGolden(t, got)
 		return

@@ -111,13 +111,13 @@ func TestRunLiveInNetns(t *testing.T) {
 	maxTLS, minSSH := 0.0, 1e300
 	for _, l := range waitFlows() {
 		i := slices.IndexFunc(conns, func(c conn) bool { return c.port == l.SrcPort })
-		if i < 0 || l.Anomaly == nil || l.Anomaly.Alert {
+		if i < 0 || l.Verdict() == nil || l.Verdict().Alert {
 			t.Fatalf("unexpected flow line %+v", l)
 		}
 		if conns[i].ssh {
-			minSSH = min(minSSH, l.Anomaly.Score)
+			minSSH = min(minSSH, l.Verdict().Score)
 		} else {
-			maxTLS = max(maxTLS, l.Anomaly.Score)
+			maxTLS = max(maxTLS, l.Verdict().Score)
 		}
 	}
 	if maxTLS >= minSSH {
@@ -154,10 +154,10 @@ func TestRunLiveInNetns(t *testing.T) {
 	suppressed := 0
 	for _, l := range lines {
 		if l.TLS != nil && l.TLS.SNI == "allowed.tlsentry.test" {
-			if l.Anomaly.Alert {
-				t.Errorf("an allowlisted flow alerted: %+v", l.Anomaly)
+			if l.Verdict().Alert {
+				t.Errorf("an allowlisted flow alerted: %+v", l.Verdict())
 			}
-			if l.Anomaly.Suppressed != "" {
+			if l.Verdict().Suppressed != "" {
 				suppressed++
 			}
 		}
@@ -173,7 +173,7 @@ func TestRunLiveInNetns(t *testing.T) {
 		var got []uint16
 		for _, a := range testkit.ReadEve(t, alertPath) {
 			got = append(got, a.SrcPort)
-			if a.Anomaly.Threshold != threshold || a.AppProto != "ssh" || a.Sensor != "e2e-sensor" {
+			if a.Verdict().Threshold != threshold || a.AppProto != "ssh" || a.Host != "e2e-sensor" {
 				t.Errorf("alert %+v", a)
 			}
 		}
@@ -239,7 +239,7 @@ func TestRunLiveInNetns(t *testing.T) {
 		t.Errorf("%d flow lines after SIGTERM, want every connection (%d)", len(lines), len(conns)+others+1)
 	}
 	i := slices.IndexFunc(lines, func(l testkit.EveLine) bool { return l.SrcPort == openPort })
-	if i < 0 || lines[i].EndReason != "flush" {
+	if i < 0 || lines[i].Flow.Reason != "flush" {
 		t.Errorf("the open connection was not scored at shutdown (line %d)", i)
 	}
 	if !fileContains(logPath, `"kernel_drops":0`) || !fileContains(logPath, `"bpf_passed":`) {

@@ -10,6 +10,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/sdnotify"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -43,8 +44,9 @@ type stagedReload struct {
 	from    string
 	log     *stagedLog
 	alerts  *evelog.Staged
-	flows   *evelog.Staged // the flow log reconfigured
-	newFlow *evelog.Log    // or a flow log opened (it was off)
+	flows   *evelog.Staged   // the flow log reconfigured
+	newFlow *evelog.Log      // or a flow log opened (it was off)
+	pcaps   *pcapdump.Writer // the alerts' pcap folder to use (nil: off)
 }
 
 // abort closes what was opened for a reload that will not happen.
@@ -106,6 +108,15 @@ func (d *daemon) prepareReload() (_ *stagedReload, err error) {
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	}
+	// The pcap folder: the same one keeps its files and counts (its bound
+	// changes at the swap); another is opened now.
+	if dir := cfg.Output.AlertPcapDir; dir != "" {
+		if s.pcaps = d.pcaps; d.pcaps == nil || d.holder.Current().Output.AlertPcapDir != dir {
+			if s.pcaps, err = pcapdump.Open(cfg.Output.Pcaps()); err != nil {
+				return nil, fmt.Errorf("output.alert_pcap_dir: %w", err)
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -125,13 +136,18 @@ func (d *daemon) commitReload(s *stagedReload) {
 	case cfg.Output.FlowLog == "":
 		flowLog = nil
 	}
-	old := d.logs.SetOutputs(d.logOutputs(cfg, flowLog))
+	if s.pcaps != nil && s.pcaps == d.pcaps {
+		closeErrs = append(closeErrs, s.pcaps.SetMaxBytes(cfg.Output.Pcaps().MaxBytes))
+	}
+	d.pcaps = s.pcaps
+	old := d.logs.SetOutputs(d.logOutputs(cfg, flowLog, s.pcaps))
 	if old.Flows != nil && old.Flows != flowLog {
 		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
 	}
 	d.flowLog = flowLog
-	if err := d.pipeline.SetPolicy(s.policy); err != nil { // validated in prepareReload: cannot happen
-		d.log.Error("reloaded policy refused by the pipeline", zap.Error(err))
+	if err := errors.Join(d.pipeline.SetPolicy(s.policy), d.limiter.SetConfig(cfg.Alerts)); err != nil {
+		// Both were validated in prepareReload: this cannot happen.
+		d.log.Error("reloaded policy or rate limits refused", zap.Error(err))
 	}
 	d.thresholdFrom = s.from
 	if err := errors.Join(closeErrs...); err != nil {

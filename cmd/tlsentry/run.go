@@ -93,7 +93,8 @@ func (d *daemon) run(ctx context.Context) error {
 	st, ls := d.pipeline.Stats(), d.logs.Stats()
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
 		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", ls.Alerts), zap.Uint64("suppressed", st.Suppressed),
-		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors)}
+		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors),
+		zap.Uint64("alerts_rate_limited", d.limiter.Stats().Held)}
 	fields = append(fields, d.captureFields()...)
 	if err != nil {
 		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)

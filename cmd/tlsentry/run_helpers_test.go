@@ -71,12 +71,14 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		"detector": "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n",
 		"output":   "  alert_log: alerts.json\n  flow_log: flows.json\n  include_prefix: true\n  log: tlsentry.log\n  log_level: debug\n",
 		"metrics":  "  listen: \"\"\n",
+		// Every alert record written: the rate limit has tests of its own.
+		"alerts": "  rate_limit: []\n",
 	}
 	for k, v := range sections {
 		base[k] = v
 	}
 	var b strings.Builder
-	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "output", "metrics"} {
+	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "alerts", "output", "metrics"} {
 		if v, ok := base[k]; ok {
 			fmt.Fprintf(&b, "%s:\n%s", k, v)
 		}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -46,14 +50,19 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	scoreFile := filepath.Join(dir, "score.json")
 	os.WriteFile(scoreFile, []byte(scored), 0o644)
 	var want []string
-	all := testkit.ReadEve(t, scoreFile)
+	var all []testkit.EveLine // score's flow records
 	threshold, ssh443 := 0.0, 0
-	for _, r := range all {
-		if r.Anomaly != nil && r.Anomaly.Alert {
+	for _, r := range testkit.ReadEve(t, scoreFile) {
+		switch r.EventType {
+		case "alert": // the same alert records as run writes
 			want = append(want, r.Endpoint())
-			threshold = r.Anomaly.Threshold
-			if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
-				ssh443++
+		case "flow":
+			all = append(all, r)
+			if r.Verdict() != nil && r.Verdict().Alert {
+				threshold = r.Verdict().Threshold
+				if strings.HasPrefix(r.SrcIP, "10.") && !strings.HasPrefix(r.SrcIP, "10.0.0.") {
+					ssh443++
+				}
 			}
 		}
 	}
@@ -65,9 +74,13 @@ func TestRunOfflineEndToEnd(t *testing.T) {
 	var got []string
 	for _, a := range alerts {
 		got = append(got, a.Endpoint())
-		if a.EventType != "alert" || a.Sensor != "e2e-sensor" || a.Anomaly == nil || !a.Anomaly.Alert ||
-			a.Anomaly.Threshold != threshold || len(a.Prefix) != a.PrefixLen || a.PrefixLen == 0 {
+		if a.EventType != "alert" || a.Host != "e2e-sensor" || a.Verdict() == nil || !a.Verdict().Alert ||
+			a.Verdict().Threshold != threshold || len(a.Detail.Prefix) != a.Detail.PrefixLen || a.Detail.PrefixLen == 0 {
 			t.Errorf("alert %+v", a)
+		}
+		if al := a.Alert; al == nil || al.SignatureID < 8100000 || al.Severity < 1 || al.Severity > 3 || al.Signature == "" ||
+			al.Action != "allowed" || a.Verdict().Finding == "" || !strings.HasPrefix(a.CommunityID, "1:") || !a.Flow.Alerted {
+			t.Errorf("alert object, finding, community_id or flow.alerted: %+v %+v", al, a)
 		}
 		if _, err := eve.ParseTime(a.Timestamp); err != nil {
 			t.Errorf("alert timestamp: %v", err)
@@ -263,8 +276,8 @@ func TestRunSignalsOverFIFO(t *testing.T) {
 		t.Errorf("%d alerts after the reload, want the 4 later flows", len(alerts))
 	}
 	for _, a := range alerts {
-		if !strings.HasPrefix(a.SrcIP, "10.71.") || a.Anomaly.Threshold != 0.01 {
-			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
+		if !strings.HasPrefix(a.SrcIP, "10.71.") || a.Verdict().Threshold != 0.01 {
+			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Verdict().Threshold)
 		}
 	}
 	if n := len(testkit.ReadEve(t, flowPath)); n != 9 {
@@ -338,5 +351,144 @@ func TestDaemonRefusedReloadChangesNothing(t *testing.T) {
 	}
 	if !fileContains(filepath.Join(dir, "tlsentry.log"), "configuration reload refused") {
 		t.Error("the refusal was not logged to the running daemon log")
+	}
+}
+
+// TestRunRateLimitsABurst replays 1,000 identical anomalous connections
+// (SSH on 443, one client, one server) with a limit of 3 alerts per
+// signature and host pair per hour: per signature, at most 3 alert
+// records, and those written plus those held back add up to 1,000.
+func TestRunRateLimitsABurst(t *testing.T) {
+	dir := t.TempDir()
+	convs, err := labset.Conversations(context.Background(), labset.NonTLSSSH, 1000, 77)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	var flows [][]capgen.Packet
+	for i, conv := range convs {
+		spec := capgen.FlowSpec{
+			Client: netip.AddrPortFrom(netip.MustParseAddr("10.66.0.1"), uint16(20000+i)), Server: netip.MustParseAddrPort("192.0.2.1:443"),
+			Start: start.Add(time.Duration(i) * 50 * time.Millisecond), ClientISN: uint32(1000 * (i + 1)), ServerISN: uint32(9000 * (i + 1)),
+			Handshake: true, Close: capgen.CloseFIN, ACKs: true,
+		}
+		pkts, err := spec.Packets(conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows = append(flows, pkts)
+	}
+	capPath := filepath.Join(dir, "burst.pcap")
+	if err := capgen.WriteFile(capPath, capgen.Merge(flows...)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 1\n",
+		"alerts":   "  rate_limit:\n    - {signature_id: 0, track: by_both, count: 3, window: 1h}\n",
+	})
+	if _, errOut, err := runCmd(t, "run", "-config", cfg, "-r", capPath); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	written := map[int]int{}
+	said := uint64(0)
+	for _, a := range testkit.ReadEve(t, filepath.Join(dir, "alerts.json")) {
+		written[a.Alert.SignatureID]++
+		said += a.Verdict().AlertsSuppressed
+	}
+	if len(written) == 0 {
+		t.Fatal("no alert at all: the SSH flows should alert")
+	}
+	total := 0
+	for sig, n := range written {
+		if n > 3 {
+			t.Errorf("signature %d: %d alerts, want at most 3", sig, n)
+		}
+		total += n
+	}
+	var stopped struct {
+		Held uint64 `json:"alerts_rate_limited"`
+	}
+	for _, line := range strings.Split(readFile(t, filepath.Join(dir, "tlsentry.log")), "\n") {
+		if strings.Contains(line, `"msg":"stopped"`) {
+			json.Unmarshal([]byte(line), &stopped)
+		}
+	}
+	if want := 1000 * len(written); total+int(stopped.Held) != want || said > stopped.Held {
+		t.Errorf("%d alerts written + %d held back = %d, want %d (1,000 per signature); %d said in alerts", total, stopped.Held, total+int(stopped.Held), want, said)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestRunWritesAlertPcaps: each alert names a pcap of its flow that
+// Wireshark opens and that holds the flow's first bytes (the ClientHello
+// for TLS), and the folder stays within its bound.
+func TestRunWritesAlertPcaps(t *testing.T) {
+	dir := t.TempDir()
+	ssh, err := labset.WriteSet(context.Background(), dir, labset.NonTLSSSH, 4, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcaps := filepath.Join(dir, "pcap")
+	cfg := writeConfig(t, dir, map[string]string{
+		"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 0.001\n", // every flow alerts
+		"output":   "  alert_log: alerts.json\n  log: tlsentry.log\n  alert_pcap_dir: pcap\n  alert_pcap_max_mb: 1\n",
+	})
+	if _, errOut, err := runCmd(t, "run", "-config", cfg, "-r", sample, "-r", ssh); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	alerts := testkit.ReadEve(t, filepath.Join(dir, "alerts.json"))
+	if len(alerts) < 11 {
+		t.Fatalf("%d alerts: every flow of the sample and the SSH capture should alert", len(alerts))
+	}
+	_, tshark := exec.LookPath("tshark")
+	for _, a := range alerts {
+		p := a.Verdict().Pcap
+		if filepath.Dir(p) != pcaps {
+			t.Fatalf("alert for %s names pcap %q", a.Endpoint(), p)
+		}
+		if tshark != nil {
+			continue
+		}
+		out, err := exec.Command("tshark", "-r", p, "-T", "fields", "-e", "tcp.payload").Output()
+		if err != nil {
+			t.Fatalf("tshark -r %s: %v", p, err)
+		}
+		first := strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0]
+		for first == "" && len(out) > 0 { // the handshake's segments carry no payload
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			for _, l := range lines {
+				if l = strings.TrimSpace(l); l != "" {
+					first = l
+					break
+				}
+			}
+			break
+		}
+		if want := fmt.Sprintf("%x", a.Detail.Prefix); first == "" || !strings.HasPrefix(want, strings.ReplaceAll(first, ":", "")) {
+			t.Errorf("%s: first payload %q, the alert's prefix starts %.40s", p, first, want)
+		}
+		if a.AppProto == "tls" {
+			hello, _ := exec.Command("tshark", "-r", p, "-Y", "tls.handshake.type==1", "-T", "fields", "-e", "frame.number").Output()
+			if strings.TrimSpace(string(hello)) == "" {
+				t.Errorf("%s: no ClientHello in the pcap of a TLS flow", p)
+			}
+		}
+	}
+	var total int64
+	ents, _ := os.ReadDir(pcaps)
+	for _, e := range ents {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > 1<<20 {
+		t.Errorf("the pcap folder holds %d bytes, over its 1 MB bound", total)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -24,7 +25,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration file, as `run` does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]\n\nThe flow records of `tlsentry flows`, each with an anomaly object: model, score, threshold, alert.\nVerdicts are given as `run` gives them: threshold, then the allowlist of -config.")
+		fmt.Fprintln(stderr, "usage: tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]\n\nThe records of `tlsentry flows`, each with the verdict in its tlsentry object (model, score,\nthreshold, alert), and before an alerting flow its alert records, one per finding, as run writes them.\nVerdicts are given as run gives them: threshold, then the allowlist (and rate limits) of -config.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -36,16 +37,22 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := in.check("score"); err != nil {
 		return err
 	}
-	m, pol, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
+	m, pol, daemonCfg, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
 		return err
+	}
+	var limiter *ratelimit.Limiter
+	if *configPath != "" { // the configuration's rate limits, as run applies them
+		if limiter, err = ratelimit.New(daemonCfg.Alerts); err != nil {
+			return err
+		}
 	}
 	w, closeOut, err := output(*outPath, stdout)
 	if err != nil {
 		return err
 	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Sink: pipeline.NewRecordSink(w, m.Name())}
+		Limiter: limiter, Sink: pipeline.NewRecordSink(w, m.Name())}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
 	return errors.Join(readErr, closeErr)
@@ -63,17 +70,17 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 // given (its model, threshold or alert rate, allowlist), with the flags
 // taking precedence; else the model file or the embedded default, at its
 // own threshold.
-func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet bool) (*detector.Model, *verdict.Policy, error) {
+func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet bool) (*detector.Model, *verdict.Policy, *config.Config, error) {
 	if thresholdSet {
 		if err := verdict.CheckThreshold(threshold); err != nil {
-			return nil, nil, fmt.Errorf("%w: -threshold: %w", errUsage, err)
+			return nil, nil, nil, fmt.Errorf("%w: -threshold: %w", errUsage, err)
 		}
 	}
 	cfg := config.Default()
 	if configPath != "" {
 		var err error
 		if cfg, err = config.Load(configPath); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if modelPath != "" {
@@ -81,18 +88,18 @@ func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet
 	}
 	m, err := loadConfiguredModel(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pol := &verdict.Policy{Threshold: threshold}
 	if !thresholdSet {
 		if pol.Threshold, _, err = cfg.ResolveThreshold(m.File.Meta); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if pol.Allow, err = allowlist.New(cfg.Allowlist); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return m, pol, nil
+	return m, pol, cfg, nil
 }
 
 // loadModel loads the named model file, or the embedded default, and

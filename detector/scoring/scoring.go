@@ -22,11 +22,24 @@ func Inputs(flows []*flow.Flow) []Input {
 	return in
 }
 
-// Reason is one thing that made a flow score high, for the analyst.
+// Layers of detection a reason comes from.
+const (
+	LayerEvidence = "evidence" // a protocol check that holds on any network
+	LayerLearned  = "learned"  // what the model learned of the network (novelty, forest, CNN)
+	LayerLists    = "lists"    // the operator's block and allow lists
+)
+
+// Reason is one thing that made a flow score high, for the analyst: which
+// layer spoke, the check or feature (a stable id), the record field and
+// its value, and in words how they compare with the baseline or the
+// public corpus.
 type Reason struct {
-	Feature string  // stable feature name, e.g. "client.version"
+	Layer   string  // LayerEvidence, LayerLearned or LayerLists
+	Feature string  // stable id of the check or feature, e.g. "sni.missing", "tls.ja4"
+	Field   string  // the eve record field it is about, e.g. "tls.sni", "app_proto"
+	Value   string  // that field's value in this flow
 	Text    string  // in words
-	Weight  float64 // how much it counted (bits of novelty or path levels)
+	Weight  float64 // how much it counted, in bits (hybrid); tree levels (cnn-iforest)
 }
 
 // Scorer scores flows. It is not safe for concurrent use: each worker

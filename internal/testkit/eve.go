@@ -14,25 +14,29 @@ import (
 
 // EveLine is the part of an eve line (alert, flow) the tests look at.
 type EveLine struct {
-	Timestamp string `json:"timestamp"`
-	EventType string `json:"event_type"`
-	Sensor    string `json:"sensor"`
-	FlowID    uint64 `json:"flow_id"`
-	SrcIP     string `json:"src_ip"`
-	SrcPort   uint16 `json:"src_port"`
-	DestPort  uint16 `json:"dest_port"`
-	AppProto  string `json:"app_proto"`
-	EndReason string `json:"end_reason"`
-	PrefixLen int    `json:"prefix_len"`
-	Prefix    []byte `json:"prefix"`
-	TLS       *struct {
+	Timestamp   string        `json:"timestamp"`
+	EventType   string        `json:"event_type"`
+	Host        string        `json:"host"`
+	FlowID      uint64        `json:"flow_id"`
+	InIface     string        `json:"in_iface"`
+	SrcIP       string        `json:"src_ip"`
+	SrcPort     uint16        `json:"src_port"`
+	DestPort    uint16        `json:"dest_port"`
+	AppProto    string        `json:"app_proto"`
+	CommunityID string        `json:"community_id"`
+	Alert       *eve.Alert    `json:"alert"`
+	Flow        eve.FlowStats `json:"flow"`
+	TLS         *struct {
 		SNI string `json:"sni"`
 		JA3 *struct {
 			Hash string `json:"hash"`
 		} `json:"ja3"`
 	} `json:"tls"`
-	Anomaly *eve.AnomalyRecord `json:"anomaly"`
+	Detail eve.Detail `json:"tlsentry"`
 }
+
+// Verdict is the line's verdict (nil for an unscored flow).
+func (l EveLine) Verdict() *eve.Verdict { return l.Detail.Verdict }
 
 // Src is the line's client address.
 func (l EveLine) Src(t testing.TB) netip.Addr {
@@ -47,7 +51,8 @@ func (l EveLine) Src(t testing.TB) netip.Addr {
 // Endpoint is the line's client address and port, as "ip:port".
 func (l EveLine) Endpoint() string { return fmt.Sprintf("%s:%d", l.SrcIP, l.SrcPort) }
 
-// ReadEve parses every line of a JSON lines file; a missing file has none.
+// ReadEve parses every line of a JSON lines file, each checked against
+// the eve schema (ValidateEve); a missing file has none.
 func ReadEve(t testing.TB, path string) []EveLine {
 	t.Helper()
 	f, err := os.Open(path)
@@ -62,6 +67,7 @@ func ReadEve(t testing.TB, path string) []EveLine {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		ValidateEve(t, sc.Bytes())
 		var l EveLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("%s: %v: %s", path, err, sc.Bytes())

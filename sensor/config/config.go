@@ -11,7 +11,9 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
 // Config is the sensor's whole configuration. The yaml tags are the key
@@ -23,6 +25,7 @@ type Config struct {
 	Flow      flow.Config      `yaml:"flow"`
 	Detector  Detector         `yaml:"detector"`
 	Allowlist allowlist.Config `yaml:"allowlist"`
+	Alerts    ratelimit.Config `yaml:"alerts"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 
@@ -86,8 +89,12 @@ type Output struct {
 	RotateAge     time.Duration `yaml:"rotate_age" reload:"hot"`
 	MaxBackups    int           `yaml:"max_backups" reload:"hot"`
 	IncludePrefix bool          `yaml:"include_prefix" reload:"hot"` // put the flow's prefix (base64) in alerts
-	LogLevel      string        `yaml:"log_level" reload:"hot"`      // debug, info, warn or error
-	Log           string        `yaml:"log" reload:"hot"`            // the daemon's own log; empty: stderr
+	// AlertPcapDir, when set, gets one pcap per alerting flow (its kept
+	// packets), AlertPcapMaxMB at most in all, the oldest removed first.
+	AlertPcapDir   string `yaml:"alert_pcap_dir" reload:"hot"`
+	AlertPcapMaxMB int    `yaml:"alert_pcap_max_mb" reload:"hot"`
+	LogLevel       string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
+	Log            string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
 }
 
 // AFPacket is the capture on iface as package afpacket takes it.
@@ -129,6 +136,11 @@ func clampUint32(v int) uint32 { return uint32(min(max(v, 0), math.MaxUint32)) }
 // Tuning is the pipeline's batch, queue and worker settings.
 func (d Detector) Tuning() pipeline.Tuning {
 	return pipeline.Tuning{BatchSize: d.BatchSize, BatchTimeout: d.BatchTimeout, QueueSize: d.QueueSize, Workers: d.ScoringWorkers}
+}
+
+// Pcaps is where alerts' pcaps go (Dir empty: nowhere).
+func (o Output) Pcaps() pcapdump.Config {
+	return pcapdump.Config{Dir: o.AlertPcapDir, MaxBytes: int64(o.AlertPcapMaxMB) << 20}
 }
 
 // Rotation is the alert and flow logs' rotation.
@@ -177,12 +189,14 @@ func Default() *Config {
 			QueueSize:      tuning.QueueSize,
 			ScoringWorkers: tuning.Workers,
 		},
+		Alerts: ratelimit.DefaultConfig(),
 		Output: Output{
-			AlertLog:      "/var/log/tlsentry/alerts.json",
-			RotateSizeMB:  100,
-			MaxBackups:    10,
-			IncludePrefix: true,
-			LogLevel:      "info",
+			AlertLog:       "/var/log/tlsentry/alerts.json",
+			RotateSizeMB:   100,
+			MaxBackups:     10,
+			IncludePrefix:  true,
+			AlertPcapMaxMB: 1024,
+			LogLevel:       "info",
 		},
 		Metrics: Metrics{Listen: "127.0.0.1:9560"},
 	}

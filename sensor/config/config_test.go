@@ -15,6 +15,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -120,6 +121,14 @@ allowlist:
   ja3: [E7D705A3286E19EA42F587B344EE6865]
   ja4: [t13d1516h2_8daaf6152771_b186095e22b6]
   cidrs: [10.0.0.0/8, "2001:db8::/32", 192.0.2.1]
+alerts:
+  rate_limit:
+    - {signature_id: 0, track: by_src, count: 2, window: 5m}
+    - signature_id: 8100007
+      track: by_fingerprint
+      count: 1
+      window: 1h
+  max_tracked: 1000
 output:
   alert_log: ""
   flow_log: flows.json
@@ -158,8 +167,12 @@ metrics:
 			JA4:         []string{"t13d1516h2_8daaf6152771_b186095e22b6"},
 			CIDRs:       []string{"10.0.0.0/8", "2001:db8::/32", "192.0.2.1"},
 		},
+		Alerts: ratelimit.Config{Rules: []ratelimit.Rule{
+			{SignatureID: 0, Track: ratelimit.BySrc, Count: 2, Window: 5 * time.Minute},
+			{SignatureID: 8100007, Track: ratelimit.ByFingerprint, Count: 1, Window: time.Hour},
+		}, MaxTracked: 1000},
 		Output: Output{
-			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3,
+			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3, AlertPcapMaxMB: 1024,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",
 		},
 	}

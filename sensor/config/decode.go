@@ -133,7 +133,7 @@ func (d *decoder) decodeList(n *yaml.Node, v reflect.Value, path string) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		item = resolveAlias(item)
 		d.src.lines[p] = item.Line
-		d.decodeScalar(item, list.Index(i), p)
+		d.decodeValue(item, list.Index(i), p)
 	}
 	v.Set(list)
 }

@@ -13,9 +13,9 @@ func TestKeyClasses(t *testing.T) {
 	wantHot := []string{
 		"sensor.name",
 		"detector.threshold", "detector.alert_rate",
-		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs",
+		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs", "alerts.rate_limit", "alerts.max_tracked",
 		"output.alert_log", "output.flow_log", "output.stdout", "output.rotate_size_mb", "output.rotate_age",
-		"output.max_backups", "output.include_prefix", "output.log_level", "output.log",
+		"output.max_backups", "output.include_prefix", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",
 	}
 	wantRestart := []string{
 		"capture.interfaces", "capture.ports", "capture.workers", "capture.ring_size_mb", "capture.block_size_kb",

@@ -21,8 +21,9 @@ const MaxFileSize = 16 << 20
 
 // Load reads, parses and validates the file at path (see Parse). Relative
 // file paths in it (detector.model, output.alert_log, output.flow_log,
-// output.log) are taken relative to the file's directory, as Prometheus
-// does, so that the daemon's working directory does not matter.
+// output.log, output.alert_pcap_dir) are taken relative to the file's
+// directory, as Prometheus does, so that the daemon's working directory
+// does not matter.
 func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -46,7 +47,7 @@ func Load(path string) (*Config, error) {
 
 // resolvePaths makes the relative file paths of c relative to dir.
 func (c *Config) resolvePaths(dir string) {
-	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.Log} {
+	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.Log, &c.Output.AlertPcapDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/bounds"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -51,6 +52,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Flow.Validate(), keysOf("flow", reflect.TypeFor[flow.Config]()))
 	c.checkDetector(l)
 	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
+	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
 	c.crossCheck(l)
@@ -160,6 +162,12 @@ func (c *Config) checkOutput(l *errorList) {
 		if strings.ContainsRune(p.v, 0) || strings.HasSuffix(p.v, "/") {
 			l.add(p.path, "%q is not a file path", p.v)
 		}
+	}
+	if o.AlertPcapDir != "" {
+		l.owner(o.Pcaps().Validate(), map[string]key{
+			"Dir":      {path: "output.alert_pcap_dir"},
+			"MaxBytes": {path: "output.alert_pcap_max_mb", scale: 1 << 20, value: o.AlertPcapMaxMB},
+		})
 	}
 	l.owner(o.Rotation().Validate(), map[string]key{
 		"MaxBytes":   {path: "output.rotate_size_mb", scale: 1 << 20, value: o.RotateSizeMB},

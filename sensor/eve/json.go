@@ -17,17 +17,23 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 	b = appendString(b, r.Timestamp)
 	b = append(b, `,"flow_id":`...)
 	b = strconv.AppendUint(b, r.FlowID, 10)
+	if r.InIface != "" {
+		b = appendStringField(b, "in_iface", r.InIface)
+	}
 	b = appendStringField(b, "event_type", r.EventType)
 	return r.appendMembers(b, true)
 }
 
 // AppendBody appends the record as one JSON object without its timestamp
 // and event_type members, for a log that writes those itself (package
-// alertlog): flow_id comes first. A nil Prefix is left out rather than
+// evelog): flow_id comes first. A nil Prefix is left out rather than
 // written as null, so that a log can leave prefixes out by clearing it.
 func (r *FlowRecord) AppendBody(b []byte) []byte {
 	b = append(b, `{"flow_id":`...)
 	b = strconv.AppendUint(b, r.FlowID, 10)
+	if r.InIface != "" {
+		b = appendStringField(b, "in_iface", r.InIface)
+	}
 	return r.appendMembers(b, false)
 }
 
@@ -39,34 +45,16 @@ func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 	b = appendStringField(b, "dest_ip", r.DestIP)
 	b = appendUintField(b, "dest_port", uint64(r.DestPort))
 	b = appendStringField(b, "proto", r.Proto)
-	b = appendUintField(b, "pkts_toserver", r.PktsToServer)
-	b = appendUintField(b, "pkts_toclient", r.PktsToClient)
-	b = appendUintField(b, "bytes_toserver", r.BytesToServer)
-	b = appendUintField(b, "bytes_toclient", r.BytesToClient)
-	b = appendStringField(b, "start", r.Start)
-	b = appendStringField(b, "end", r.End)
-	b = appendStringField(b, "end_reason", r.EndReason)
-	if r.Midstream {
-		b = append(b, `,"midstream":true`...)
-	}
-	if r.ClientGuessed {
-		b = append(b, `,"client_guessed":true`...)
-	}
-	b = appendUintField(b, "prefix_len", uint64(r.PrefixLen))
-	if r.PrefixGap {
-		b = append(b, `,"prefix_gap":true`...)
-	}
-	switch {
-	case r.Prefix != nil:
-		b = append(b, `,"prefix":"`...)
-		b = base64.StdEncoding.AppendEncode(b, r.Prefix)
-		b = append(b, '"')
-	case nullPrefix:
-		b = append(b, `,"prefix":null`...)
-	}
+	b = appendStringField(b, "community_id", r.CommunityID)
 	if r.AppProto != "" {
 		b = appendStringField(b, "app_proto", r.AppProto)
 	}
+	if r.Alert != nil {
+		b = append(b, `,"alert":`...)
+		b = r.Alert.appendJSON(b)
+	}
+	b = append(b, `,"flow":`...)
+	b = r.Flow.appendJSON(b)
 	if r.TLS != nil {
 		b = append(b, `,"tls":`...)
 		b = r.TLS.AppendJSON(b)
@@ -74,31 +62,118 @@ func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 	if q := r.QUIC; q != nil {
 		b = q.appendJSON(b)
 	}
-	if a := r.Anomaly; a != nil {
-		b = append(b, `,"anomaly":{"model":`...)
-		b = appendString(b, a.Model)
-		b = append(b, `,"score":`...)
-		b = strconv.AppendFloat(b, a.Score, 'g', -1, 64)
-		b = append(b, `,"threshold":`...)
-		b = strconv.AppendFloat(b, a.Threshold, 'g', -1, 64)
-		b = append(b, `,"alert":`...)
-		b = strconv.AppendBool(b, a.Alert)
-		if len(a.Reasons) > 0 {
-			b = append(b, `,"reasons":[`...)
-			for i, r := range a.Reasons {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, r)
-			}
-			b = append(b, ']')
+	b = append(b, `,"tlsentry":`...)
+	b = r.Sensor.appendJSON(b, nullPrefix)
+	return append(b, '}')
+}
+
+func (f *FlowStats) appendJSON(b []byte) []byte {
+	b = append(b, `{"pkts_toserver":`...)
+	b = strconv.AppendUint(b, f.PktsToServer, 10)
+	b = appendUintField(b, "pkts_toclient", f.PktsToClient)
+	b = appendUintField(b, "bytes_toserver", f.BytesToServer)
+	b = appendUintField(b, "bytes_toclient", f.BytesToClient)
+	b = appendStringField(b, "start", f.Start)
+	b = appendStringField(b, "end", f.End)
+	b = append(b, `,"age":`...)
+	b = strconv.AppendInt(b, f.Age, 10)
+	b = appendStringField(b, "reason", f.Reason)
+	b = append(b, `,"alerted":`...)
+	b = strconv.AppendBool(b, f.Alerted)
+	return append(b, '}')
+}
+
+func (a *Alert) appendJSON(b []byte) []byte {
+	b = append(b, `{"action":`...)
+	b = appendString(b, a.Action)
+	b = append(b, `,"gid":`...)
+	b = strconv.AppendInt(b, int64(a.GID), 10)
+	b = append(b, `,"signature_id":`...)
+	b = strconv.AppendInt(b, int64(a.SignatureID), 10)
+	b = append(b, `,"rev":`...)
+	b = strconv.AppendInt(b, int64(a.Rev), 10)
+	b = appendStringField(b, "signature", a.Signature)
+	b = appendStringField(b, "category", a.Category)
+	b = append(b, `,"severity":`...)
+	b = strconv.AppendInt(b, int64(a.Severity), 10)
+	if m := a.Metadata; m != nil {
+		b = append(b, `,"metadata":{`...)
+		n := len(b)
+		if len(m.Layer) > 0 {
+			b = appendKey(b, n, "layer")
+			b = appendStrings(b, m.Layer)
 		}
-		if a.Suppressed != "" {
-			b = appendStringField(b, "suppressed", a.Suppressed)
+		if len(m.Check) > 0 {
+			b = appendKey(b, n, "check")
+			b = appendStrings(b, m.Check)
 		}
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if d.Midstream {
+		b = appendKey(b, n, "midstream")
+		b = append(b, "true"...)
+	}
+	if d.ClientGuessed {
+		b = appendKey(b, n, "client_guessed")
+		b = append(b, "true"...)
+	}
+	b = appendKey(b, n, "prefix_len")
+	b = strconv.AppendInt(b, int64(d.PrefixLen), 10)
+	if d.PrefixGap {
+		b = append(b, `,"prefix_gap":true`...)
+	}
+	switch {
+	case d.Prefix != nil:
+		b = append(b, `,"prefix":"`...)
+		b = base64.StdEncoding.AppendEncode(b, d.Prefix)
+		b = append(b, '"')
+	case nullPrefix:
+		b = append(b, `,"prefix":null`...)
+	}
+	if v := d.Verdict; v != nil {
+		b = appendStringField(b, "model", v.Model)
+		b = append(b, `,"score":`...)
+		b = strconv.AppendFloat(b, v.Score, 'g', -1, 64)
+		b = append(b, `,"threshold":`...)
+		b = strconv.AppendFloat(b, v.Threshold, 'g', -1, 64)
+		b = append(b, `,"alert":`...)
+		b = strconv.AppendBool(b, v.Alert)
+		if len(v.Reasons) > 0 {
+			b = append(b, `,"reasons":`...)
+			b = appendStrings(b, v.Reasons)
+		}
+		if v.Finding != "" {
+			b = appendStringField(b, "finding", v.Finding)
+		}
+		if v.Suppressed != "" {
+			b = appendStringField(b, "suppressed", v.Suppressed)
+		}
+		if v.AlertsSuppressed != 0 {
+			b = appendUintField(b, "alerts_suppressed", v.AlertsSuppressed)
+		}
+		if v.Pcap != "" {
+			b = appendStringField(b, "pcap", v.Pcap)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendStrings appends a JSON array of strings.
+func appendStrings(b []byte, vs []string) []byte {
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, v)
+	}
+	return append(b, ']')
 }
 
 // AppendJSON appends the tls object, leaving out empty fields as the

@@ -5,24 +5,83 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
-// FlowRecord is the JSON form of a flow, with Suricata eve.json names
-// where Suricata has them.
+// Event types of the records.
+const (
+	TypeFlow  = "flow"  // a flow, when it ends (or is handed out)
+	TypeAlert = "alert" // one finding of the detector on a flow
+	TypeTLS   = "tls"   // a TLS session, alerting or not
+)
+
+// FlowRecord is the JSON form of a flow in Suricata's eve.json layout:
+// the flow's addresses, community_id and app_proto at the top, its
+// counters in the flow object, its TLS handshake in the tls object, an
+// alert's signature in the alert object (alert records only), and what is
+// tlsentry's own (the prefix, the detector's verdict) in the tlsentry
+// object, a name that collides with nothing in eve.json.
 type FlowRecord struct {
-	Timestamp     string `json:"timestamp"`
-	FlowID        uint64 `json:"flow_id"`
-	EventType     string `json:"event_type"`
-	SrcIP         string `json:"src_ip"`
-	SrcPort       uint16 `json:"src_port"`
-	DestIP        string `json:"dest_ip"`
-	DestPort      uint16 `json:"dest_port"`
-	Proto         string `json:"proto"`
+	Timestamp string `json:"timestamp"`
+	FlowID    uint64 `json:"flow_id"`
+	// InIface is the capture interface (live capture only).
+	InIface     string `json:"in_iface,omitempty"`
+	EventType   string `json:"event_type"`
+	SrcIP       string `json:"src_ip"`
+	SrcPort     uint16 `json:"src_port"`
+	DestIP      string `json:"dest_ip"`
+	DestPort    uint16 `json:"dest_port"`
+	Proto       string `json:"proto"`
+	CommunityID string `json:"community_id"`
+	// AppProto is Suricata's name for what the flow spoke: "tls", or what
+	// a non-TLS flow looks like ("ssh", "http", "binary"...), "empty"
+	// without payload; "quic" for a QUIC flow.
+	AppProto string    `json:"app_proto,omitempty"`
+	Alert    *Alert    `json:"alert,omitempty"`
+	Flow     FlowStats `json:"flow"`
+	// TLS is the handshake of a TLS flow, or of a QUIC flow whose Initial
+	// packets carried hellos; QUIC what a QUIC flow's Initials showed.
+	TLS    *TLSRecord  `json:"tls,omitempty"`
+	QUIC   *QUICRecord `json:"quic,omitempty"`
+	Sensor Detail      `json:"tlsentry"`
+}
+
+// FlowStats is the eve flow object: the flow's counters and times as
+// Suricata nests them.
+type FlowStats struct {
 	PktsToServer  uint64 `json:"pkts_toserver"`
 	PktsToClient  uint64 `json:"pkts_toclient"`
 	BytesToServer uint64 `json:"bytes_toserver"`
 	BytesToClient uint64 `json:"bytes_toclient"`
 	Start         string `json:"start"`
 	End           string `json:"end"`
-	EndReason     string `json:"end_reason"`
+	Age           int64  `json:"age"` // whole seconds from start to end
+	// Reason is why the flow was handed out (flow.EndReason: complete,
+	// fin, rst, idle_timeout, max_age, evicted, reused, flush).
+	Reason  string `json:"reason"`
+	Alerted bool   `json:"alerted"`
+}
+
+// Alert is the eve alert object: which signature of tlsentry's catalogue
+// the finding is, how severe (1 high to 3 low), in Suricata's fields.
+type Alert struct {
+	Action      string     `json:"action"` // always "allowed": the sensor is passive
+	GID         int        `json:"gid"`
+	SignatureID int        `json:"signature_id"`
+	Rev         int        `json:"rev"`
+	Signature   string     `json:"signature"`
+	Category    string     `json:"category"`
+	Severity    int        `json:"severity"`
+	Metadata    *AlertMeta `json:"metadata,omitempty"`
+}
+
+// AlertMeta is the alert's metadata, as Suricata's rule metadata: lists
+// of values by key.
+type AlertMeta struct {
+	Layer []string `json:"layer,omitempty"` // evidence, learned, lists, rhythm
+	Check []string `json:"check,omitempty"` // the detector's check ids behind the finding
+}
+
+// Detail is the tlsentry object: the flow's first bytes and the
+// detector's verdict.
+type Detail struct {
 	// Midstream: the capture missed the connection's start.
 	Midstream bool `json:"midstream,omitempty"`
 	// ClientGuessed: no SYN or client greeting told the client; the port
@@ -31,15 +90,7 @@ type FlowRecord struct {
 	PrefixLen     int    `json:"prefix_len"`
 	PrefixGap     bool   `json:"prefix_gap,omitempty"`
 	Prefix        []byte `json:"prefix"` // base64 in JSON
-	// AppProto is Suricata's name for what the flow spoke: "tls", or what
-	// a non-TLS flow looks like ("ssh", "http", "binary"...), "empty"
-	// without payload; "quic" for a QUIC flow.
-	AppProto string `json:"app_proto,omitempty"`
-	// TLS is the handshake of a TLS flow, or of a QUIC flow whose
-	// Initial packets carried hellos.
-	TLS     *TLSRecord     `json:"tls,omitempty"`
-	QUIC    *QUICRecord    `json:"quic,omitempty"`
-	Anomaly *AnomalyRecord `json:"anomaly,omitempty"`
+	*Verdict
 }
 
 // QUICRecord is what a QUIC flow's Initial packets showed.
@@ -97,19 +148,25 @@ func NewQUICRecord(q *flow.QUIC) *QUICRecord {
 	return r
 }
 
-// AnomalyRecord is the detector's verdict on a flow.
-type AnomalyRecord struct {
+// Verdict is the detector's verdict on a scored flow.
+type Verdict struct {
 	Model     string  `json:"model"` // kind/id of the model file
 	Score     float64 `json:"score"`
 	Threshold float64 `json:"threshold"`
 	Alert     bool    `json:"alert"`
-	// Reasons say, for an alert, what made the score: novel values and
-	// the features that isolated the flow, most important first.
+	// Reasons say, for an alert, what made the score, most important
+	// first; Finding is the one an alert record is about.
 	Reasons []string `json:"reasons,omitempty"`
+	Finding string   `json:"finding,omitempty"`
 	// Suppressed names the allowlist reason (allowlist.Reasons) when the
 	// flow scored at or above the threshold but is allowed: Alert is then
-	// false and no alert was written.
-	Suppressed string `json:"suppressed,omitempty"`
+	// false and no alert was written. AlertsSuppressed, in an alert
+	// record, counts the alerts of the same signature and track that the
+	// rate limit held back since the last one written.
+	Suppressed       string `json:"suppressed,omitempty"`
+	AlertsSuppressed uint64 `json:"alerts_suppressed,omitempty"`
+	// Pcap names the capture file written for an alert.
+	Pcap string `json:"pcap,omitempty"`
 }
 
 // NewFlowRecord fills a record from a flow and its parsed handshake.
@@ -141,29 +198,43 @@ func (m *Memory) FlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 // flowRecord fills a record but for its tls object.
 func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	c, s := f.Client.AddrPort(), f.Server.AddrPort()
-	start := formatTime(f.Start)
+	start := FormatTime(f.Start)
 	return FlowRecord{
-		AppProto:      h.AppProto,
-		Timestamp:     start,
-		FlowID:        f.ID,
-		EventType:     "flow",
-		SrcIP:         c.Addr().String(),
-		SrcPort:       c.Port(),
-		DestIP:        s.Addr().String(),
-		DestPort:      s.Port(),
-		Proto:         f.Transport.String(),
-		PktsToServer:  f.PktsToServer,
-		PktsToClient:  f.PktsToClient,
-		BytesToServer: f.BytesToServer,
-		BytesToClient: f.BytesToClient,
-		Start:         start,
-		End:           formatTime(f.End),
-		EndReason:     f.EndReason.String(),
-		Midstream:     f.Midstream,
-		ClientGuessed: f.ClientByPort,
-		PrefixLen:     len(f.Prefix),
-		PrefixGap:     f.PrefixGap,
-		Prefix:        f.Prefix,
-		QUIC:          NewQUICRecord(f.QUIC),
+		AppProto:    h.AppProto,
+		Timestamp:   start,
+		FlowID:      f.ID,
+		EventType:   TypeFlow,
+		SrcIP:       c.Addr().String(),
+		SrcPort:     c.Port(),
+		DestIP:      s.Addr().String(),
+		DestPort:    s.Port(),
+		Proto:       f.Transport.String(),
+		CommunityID: CommunityID(0, protoNumber(f.Transport), c, s, true),
+		Flow: FlowStats{
+			PktsToServer:  f.PktsToServer,
+			PktsToClient:  f.PktsToClient,
+			BytesToServer: f.BytesToServer,
+			BytesToClient: f.BytesToClient,
+			Start:         start,
+			End:           FormatTime(f.End),
+			Age:           int64(f.End.Sub(f.Start).Seconds()),
+			Reason:        f.EndReason.String(),
+		},
+		Sensor: Detail{
+			Midstream:     f.Midstream,
+			ClientGuessed: f.ClientByPort,
+			PrefixLen:     len(f.Prefix),
+			PrefixGap:     f.PrefixGap,
+			Prefix:        f.Prefix,
+		},
+		QUIC: NewQUICRecord(f.QUIC),
 	}
+}
+
+// protoNumber is the IP protocol number of a transport, for community_id.
+func protoNumber(t flow.Transport) uint8 {
+	if t == flow.TransportUDP {
+		return ProtoUDP
+	}
+	return ProtoTCP
 }

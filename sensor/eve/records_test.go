@@ -83,7 +83,7 @@ func TestJA3PairMatches(t *testing.T) {
 }
 
 // TestAppendBody: the body is the record less timestamp and event_type,
-// with a nil prefix left out, and the anomaly object in full.
+// with a nil prefix left out, and the verdict and alert objects in full.
 func TestAppendBody(t *testing.T) {
 	flows, _ := readCapture(t, "../../testdata/sample.pcap")
 	if len(flows) == 0 {
@@ -91,9 +91,12 @@ func TestAppendBody(t *testing.T) {
 	}
 	for i, f := range flows {
 		rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
-		rec.Anomaly = &eve.AnomalyRecord{Model: "m/1", Score: 0.75, Threshold: 0.5, Reasons: []string{"a \"b\""}, Suppressed: "cidr"}
+		rec.Sensor.Verdict = &eve.Verdict{Model: "m/1", Score: 0.75, Threshold: 0.5, Reasons: []string{"a \"b\""}, Suppressed: "cidr", AlertsSuppressed: 3, Pcap: "/var/x.pcap"}
 		if i%2 == 1 {
-			rec.Prefix = nil
+			rec.Sensor.Prefix = nil
+			rec.InIface = "eth1"
+			rec.Alert = &eve.Alert{Action: "allowed", GID: 1, SignatureID: 8100001, Rev: 1, Signature: "x", Category: "y", Severity: 2,
+				Metadata: &eve.AlertMeta{Layer: []string{"evidence"}, Check: []string{"a.b"}}}
 		}
 		var full, body map[string]any
 		if err := json.Unmarshal(rec.AppendJSON(nil), &full); err != nil {
@@ -105,11 +108,11 @@ func TestAppendBody(t *testing.T) {
 		}
 		delete(full, "timestamp")
 		delete(full, "event_type")
-		if rec.Prefix == nil {
-			if _, ok := body["prefix"]; ok {
+		if rec.Sensor.Prefix == nil {
+			if _, ok := body["tlsentry"].(map[string]any)["prefix"]; ok {
 				t.Errorf("nil prefix written: %s", got)
 			}
-			delete(full, "prefix")
+			delete(full["tlsentry"].(map[string]any), "prefix")
 		}
 		if !reflect.DeepEqual(full, body) {
 			t.Fatalf("body differs:\n got  %v\n want %v", body, full)

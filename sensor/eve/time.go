@@ -48,8 +48,8 @@ func appendDigits(b []byte, v, width int) []byte {
 	return append(b, buf[:width]...)
 }
 
-// formatTime formats t in TimeFormat.
-func formatTime(t time.Time) string {
+// FormatTime formats t in TimeFormat.
+func FormatTime(t time.Time) string {
 	var buf [32]byte
 	return string(AppendTime(buf[:0], t))
 }

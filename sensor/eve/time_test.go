@@ -16,7 +16,7 @@ func TestEveTimeMatchesFormat(t *testing.T) {
 	for _, tm := range times {
 		for _, z := range zones {
 			in := tm.In(z)
-			if got, want := formatTime(in), in.Format(TimeFormat); got != want {
+			if got, want := FormatTime(in), in.Format(TimeFormat); got != want {
 				t.Errorf("%v: %q, want %q", in, got, want)
 			}
 		}

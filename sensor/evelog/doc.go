@@ -3,12 +3,12 @@
 //
 // Every line is one object that starts with "timestamp" (the packet time
 // of the event in Suricata's layout, with microseconds, in UTC:
-// 2024-03-01T12:04:05.123456+0000), "event_type" ("alert"
-// or "flow") and "sensor", followed by the members of the record the
-// caller encoded. The header is written by a zap JSON core; the record
-// arrives already encoded (the sensor's flow records have a hand-written
-// encoder, for speed) and is spliced in as raw bytes, neither parsed nor
-// re-encoded.
+// 2024-03-01T12:04:05.123456+0000), "event_type" ("alert", "flow" or
+// "tls") and "host" (the sensor's name, as Suricata names it), followed
+// by the members of the record the caller encoded. The header is written
+// by a zap JSON core; the record arrives already encoded (the sensor's
+// flow records have a hand-written encoder, for speed) and is spliced in
+// as raw bytes, neither parsed nor re-encoded.
 //
 // Output goes to a file, to a console writer, or both. The file rotates
 // by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new

@@ -13,7 +13,7 @@ import (
 // TimeLayout is the layout of the timestamp member: Suricata eve.json's
 // (ISO 8601 with microseconds and a +hhmm offset), always written in UTC,
 // so "2024-03-01T12:04:05.123456+0000". It is the layout of the flow
-// records' own start and end times too (sensor.EveTimeFormat), so a line
+// records' own start and end times too (eve.TimeFormat), so a line
 // has one time format and eve.json parsers read it.
 const TimeLayout = "2006-01-02T15:04:05.000000-0700"
 
@@ -54,7 +54,7 @@ func bodyField(members []byte) zapcore.Field {
 }
 
 // spliceEncoder is zap's JSON encoder plus the raw body: the inner
-// encoder writes {"timestamp":...,"event_type":...,"sensor":...}, and
+// encoder writes {"timestamp":...,"event_type":...,"host":...}, and
 // the body's members go before its closing brace.
 type spliceEncoder struct {
 	zapcore.Encoder

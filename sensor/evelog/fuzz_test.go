@@ -41,7 +41,7 @@ func FuzzWrite(f *testing.F) {
 		if err := json.Unmarshal(line, &got); err != nil {
 			t.Fatalf("body %q gave line %q: %v", b, line, err)
 		}
-		for _, k := range []string{"timestamp", "event_type", "sensor"} {
+		for _, k := range []string{"timestamp", "event_type", "host"} {
 			if _, ok := got[k]; !ok {
 				t.Fatalf("line %q has no %s", line, k)
 			}

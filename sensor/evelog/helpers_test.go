@@ -37,7 +37,7 @@ func readIDs(t *testing.T, files ...string) map[int]int {
 			var rec struct {
 				Timestamp string `json:"timestamp"`
 				EventType string `json:"event_type"`
-				Sensor    string `json:"sensor"`
+				Sensor    string `json:"host"`
 				ID        *int   `json:"id"`
 			}
 			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {

@@ -17,6 +17,7 @@ import (
 const (
 	TypeAlert = "alert"
 	TypeFlow  = "flow"
+	TypeTLS   = "tls"
 )
 
 // Event is one line of the log.
@@ -115,7 +116,7 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 		out = zapcore.NewMultiWriteSyncer(sinks...)
 	}
 	core := zapcore.NewCore(newSpliceEncoder(), out, zapcore.DebugLevel).
-		With([]zapcore.Field{zap.String("sensor", cfg.Sensor)})
+		With([]zapcore.Field{zap.String("host", cfg.Sensor)})
 	return f, core, nil
 }
 

@@ -25,7 +25,7 @@ func TestLineShape(t *testing.T) {
 	if err := l.Write(Event{Time: packet, Type: TypeAlert, Body: rec}); err != nil {
 		t.Fatal(err)
 	}
-	want := `{"timestamp":"2024-03-01T12:04:05.123456+0000","event_type":"alert","sensor":"edge-1",` +
+	want := `{"timestamp":"2024-03-01T12:04:05.123456+0000","event_type":"alert","host":"edge-1",` +
 		`"flow_id":7,"src_ip":"10.0.0.1","tls":{"sni":"a\"b"}}` + "\n"
 	if got := out.String(); got != want {
 		t.Errorf("line\n got %s\nwant %s", got, want)
@@ -40,9 +40,9 @@ func TestBodies(t *testing.T) {
 		name, body, want string
 		err              error
 	}{
-		{"empty object", `{}`, `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","sensor":"s"}`, nil},
-		{"spaces", " \n{ \"a\" : 1 }\n", `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","sensor":"s","a" : 1}`, nil},
-		{"indented", "{\n  \"a\": [\n    1\r\n  ]\n}", `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","sensor":"s","a": [     1    ]}`, nil},
+		{"empty object", `{}`, `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","host":"s"}`, nil},
+		{"spaces", " \n{ \"a\" : 1 }\n", `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","host":"s","a" : 1}`, nil},
+		{"indented", "{\n  \"a\": [\n    1\r\n  ]\n}", `{"timestamp":"1970-01-01T00:00:01.000000+0000","event_type":"flow","host":"s","a": [     1    ]}`, nil},
 		{"array", `[1]`, "", ErrBody},
 		{"empty", ``, "", ErrBody},
 		{"unclosed", `{"a":1`, "", ErrBody},
@@ -266,7 +266,7 @@ func TestReconfigureNewPath(t *testing.T) {
 		t.Errorf("old file has %d lines, new %d: want both", len(oldIDs), len(newIDs))
 	}
 	data, _ := os.ReadFile(newPath)
-	if !bytes.Contains(data, []byte(`"sensor":"new"`)) || bytes.Contains(data, []byte(`"sensor":"old"`)) {
+	if !bytes.Contains(data, []byte(`"host":"new"`)) || bytes.Contains(data, []byte(`"host":"old"`)) {
 		t.Error("new file does not carry the new sensor name only")
 	}
 }

@@ -42,6 +42,8 @@ type Metrics struct {
 	FlowsScored      prometheus.Counter     // tlsentry_flows_scored_total
 	Alerts           prometheus.Counter     // tlsentry_alerts_total
 	AlertsSuppressed *prometheus.CounterVec // tlsentry_alerts_suppressed_total{reason}
+	// AlertsRateLimited counts alert records the rate limit held back.
+	AlertsRateLimited *prometheus.CounterVec // tlsentry_alerts_rate_limited_total{signature_id}
 
 	// LogWriteErrors counts lines an output failed to write (label "log":
 	// "alerts", "flows").
@@ -101,9 +103,10 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Seconds from a batch being closed to its verdicts: queue wait plus scoring.",
 			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 16), // 100 µs .. 3.3 s
 		}),
-		FlowsScored:      counter("tlsentry_flows_scored_total", "Flows the detector scored."),
-		Alerts:           counter("tlsentry_alerts_total", "Alerts written."),
-		AlertsSuppressed: counterVec("tlsentry_alerts_suppressed_total", "Flows over the threshold not alerted on, by allowlist reason.", "reason"),
+		FlowsScored:       counter("tlsentry_flows_scored_total", "Flows the detector scored."),
+		Alerts:            counter("tlsentry_alerts_total", "Alerts written."),
+		AlertsSuppressed:  counterVec("tlsentry_alerts_suppressed_total", "Flows over the threshold not alerted on, by allowlist reason.", "reason"),
+		AlertsRateLimited: counterVec("tlsentry_alerts_rate_limited_total", "Alert records held back by the rate limit, by signature.", "signature_id"),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
 
@@ -130,7 +133,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Packets, m.Bytes, m.DecodeSkips,
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops,
-		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed,
+		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.LogWriteErrors,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.kernel, newBuildInfo(),

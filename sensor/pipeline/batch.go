@@ -7,6 +7,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/sensor/signature"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -17,14 +18,28 @@ type Result struct {
 	// holds its score (and, with a policy, the decision).
 	Scored  bool
 	Verdict verdict.Verdict
-	// Reasons explain an alert.
-	Reasons []scoring.Reason
+	// Reasons explain an alert; Findings are its alert records, one per
+	// signature (package signature), each written or held back by the
+	// rate limit.
+	Reasons  []scoring.Reason
+	Findings []Finding
+}
+
+// Finding is one alert record of an alerting flow.
+type Finding struct {
+	signature.Finding
+	// Written: the rate limit let it through; HeldBefore counts the
+	// alerts of its track held back since the last one written.
+	Written    bool
+	HeldBefore uint64
 }
 
 // Batch is a run of flows from one table, handled by one worker: parsed,
 // scored, judged, then encoded and committed by the sink.
 type Batch struct {
 	Results []Result
+	// InIface is the capture interface its flows came from (live only).
+	InIface string
 	// Out is the sink's to fill in Encode and use in Commit (encoded
 	// lines, say); the pipeline keeps its memory for the next batch.
 	Out []byte
@@ -75,6 +90,7 @@ func (b *Batch) reset() {
 	b.Out = b.Out[:0]
 	b.ready = nil
 	b.err = nil
+	b.InIface = ""
 }
 
 // parser parses handshakes with the pipeline's certificate cache.
@@ -88,6 +104,7 @@ func (p *parser) parse(f *flow.Flow) *tlsparse.Handshake { return tlsparse.FromF
 // pipe, still has its verdicts on time.
 type producer struct {
 	p     *Pipeline
+	iface *string    // the shard's capture interface (Shards.ifaces)
 	mu    sync.Mutex // the table's goroutine and the ticker
 	batch *Batch
 }
@@ -108,6 +125,7 @@ func (pr *producer) offer(f *flow.Flow) {
 	b := pr.batch
 	if b == nil {
 		b = p.newBatch()
+		b.InIface = *pr.iface
 		pr.batch = b
 	}
 	b.Results = append(b.Results, Result{Flow: f})

@@ -11,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -89,6 +90,9 @@ type Config struct {
 	Model     string
 	// Policy, when set, judges every scored flow (see SetPolicy).
 	Policy *verdict.Policy
+	// Limiter, when set, holds back repeated alerts (its rules can be
+	// swapped while the pipeline runs).
+	Limiter *ratelimit.Limiter
 
 	// Sink takes the flows.
 	Sink Sink

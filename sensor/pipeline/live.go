@@ -59,6 +59,7 @@ func (in *LiveInput) Run(ctx context.Context, shards *Shards) error {
 		}
 		sinks := make([]afpacket.Sink, c.Config().Workers)
 		for j := range sinks {
+			shards.SetInterface(first+j, c.Config().Interface)
 			sinks[j] = &liveShard{ShardSink: shards.Sink(first + j), shards: shards, capture: c, worker: j, shard: first + j}
 		}
 		first += len(sinks)

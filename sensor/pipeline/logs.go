@@ -10,13 +10,16 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), and whether records carry the flow's prefix.
+// (nil: off), the folder of alerts' pcaps (nil: off), and whether records
+// carry the flow's prefix.
 type LogOutputs struct {
 	Alerts        *evelog.Log
 	Flows         *evelog.Log
+	Pcaps         *pcapdump.Writer
 	IncludePrefix bool
 }
 
@@ -35,8 +38,8 @@ type LogSink struct {
 
 	bufs sync.Pool
 
-	alerted, written    atomic.Uint64
-	alertErrs, flowErrs atomic.Uint64
+	alerted, written              atomic.Uint64
+	alertErrs, flowErrs, pcapErrs atomic.Uint64
 }
 
 // NewLogSink writes to out; model names the model in every verdict.
@@ -85,21 +88,30 @@ func (s *LogSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(f, h)
-		rec.Anomaly = anomaly(s.model, r)
+		rec.Sensor.Verdict = verdictRecord(s.model, r)
+		rec.Flow.Alerted = r.Verdict.Alert
 		if !s.out.IncludePrefix {
-			rec.Prefix = nil
+			rec.Sensor.Prefix = nil
 		}
-		b.Out = rec.AppendBody(b.Out[:0])
-		if r.Verdict.Alert {
-			// An alert's time is its flow's last packet: when the verdict
-			// could first be given.
+		if s.out.Pcaps != nil && anyWritten(r.Findings) {
+			if path, err := s.out.Pcaps.Write(f); err != nil {
+				s.writeFailed("pcaps", &s.pcapErrs, err)
+			} else {
+				rec.Sensor.Verdict.Pcap = path
+			}
+		}
+		// An alert's time is its flow's last packet: when the verdict
+		// could first be given.
+		eachAlert(&rec, r, func(rec *eve.FlowRecord) {
+			b.Out = rec.AppendBody(b.Out[:0])
 			if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
 				s.writeFailed("alerts", &s.alertErrs, err)
 			} else {
 				s.alerted.Add(1)
 				s.m.Alerts.Inc()
 			}
-		}
+		})
+		b.Out = rec.AppendBody(b.Out[:0])
 		if s.out.Flows != nil {
 			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 				s.writeFailed("flows", &s.flowErrs, err)
@@ -146,5 +158,16 @@ type LogStats struct {
 
 // Stats returns the counters so far.
 func (s *LogSink) Stats() LogStats {
-	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load()}
+	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load() + s.pcapErrs.Load()}
+}
+
+// anyWritten reports whether a flow has an alert record the rate limit
+// let through.
+func anyWritten(fs []Finding) bool {
+	for i := range fs {
+		if fs[i].Written {
+			return true
+		}
+	}
+	return false
 }

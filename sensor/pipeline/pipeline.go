@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +18,8 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
+	"github.com/tlsentry/tlsentry/sensor/signature"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
@@ -243,6 +247,7 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, inputs []scoring.Input
 		switch {
 		case r.Verdict.Alert:
 			r.Reasons = scorer.Explain(inputs[k])
+			p.findings(r, inputs[k].TLS)
 			p.alerts.Add(1)
 		case r.Verdict.Suppressed != "":
 			p.suppressed.Add(1)
@@ -254,6 +259,29 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, inputs []scoring.Input
 	p.m.FlowsScored.Add(n)
 	p.m.BatchSize.Observe(n)
 	p.m.ScoreLatency.Observe(time.Since(b.sent).Seconds())
+}
+
+// findings groups an alerting flow's reasons into its alert records and
+// asks the rate limit which are written.
+func (p *Pipeline) findings(r *Result, h *tlsparse.Handshake) {
+	groups := signature.Group(r.Reasons)
+	r.Findings = make([]Finding, len(groups))
+	var print string
+	if h != nil && h.Client != nil {
+		pr := h.Prints(h.Transport())
+		print = cmp.Or(pr.JA4, pr.JA3.Hash)
+	}
+	for i, g := range groups {
+		f := &r.Findings[i]
+		f.Finding, f.Written = g, true
+		if p.cfg.Limiter != nil {
+			f.Written, f.HeldBefore = p.cfg.Limiter.Allow(ratelimit.Alert{SignatureID: g.ID,
+				Src: r.Flow.Client.AddrPort().Addr(), Dst: r.Flow.Server.AddrPort().Addr(), Fingerprint: print, Time: r.Flow.End})
+			if !f.Written {
+				p.m.AlertsRateLimited.WithLabelValues(strconv.Itoa(g.ID)).Inc()
+			}
+		}
+	}
 }
 
 // commitInOrder commits the batches in the order they were sent.

@@ -124,18 +124,18 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 			t.Errorf("alert for %s (repeated: %v): only SSH flows, once each", src, seen[src])
 		}
 		seen[src] = true
-		if a.EventType != "alert" || a.Sensor != "test-sensor" || a.DestPort != 443 || a.AppProto != "ssh" || a.FlowID == 0 {
+		if a.EventType != "alert" || a.Host != "test-sensor" || a.DestPort != 443 || a.AppProto != "ssh" || a.FlowID == 0 {
 			t.Errorf("alert header or flow fields: %+v", a)
 		}
 		if _, err := eve.ParseTime(a.Timestamp); err != nil || !strings.HasSuffix(a.Timestamp, "+0000") {
 			t.Errorf("timestamp %q: %v", a.Timestamp, err)
 		}
-		an := a.Anomaly
+		an := a.Verdict()
 		if an == nil || !an.Alert || an.Model != m.Name() || an.Threshold != threshold || an.Score < threshold || len(an.Reasons) == 0 {
 			t.Errorf("anomaly object: %+v", an)
 		}
-		if string(a.Prefix) != string(prefixes[src]) || a.PrefixLen != len(a.Prefix) {
-			t.Errorf("alert for %s: prefix of %d bytes, want the flow's %d", src, len(a.Prefix), len(prefixes[src]))
+		if string(a.Detail.Prefix) != string(prefixes[src]) || a.Detail.PrefixLen != len(a.Detail.Prefix) {
+			t.Errorf("alert for %s: prefix of %d bytes, want the flow's %d", src, len(a.Detail.Prefix), len(prefixes[src]))
 		}
 	}
 
@@ -145,8 +145,8 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 	}
 	for _, l := range lines {
 		benign := l.Src(t).As4()[1] == benignNet
-		if l.EventType != "flow" || l.Anomaly == nil || l.Anomaly.Alert == benign {
-			t.Errorf("flow line for %s: %+v", l.SrcIP, l.Anomaly)
+		if l.EventType != "flow" || l.Verdict() == nil || l.Verdict().Alert == benign {
+			t.Errorf("flow line for %s: %+v", l.SrcIP, l.Verdict())
 		}
 		if benign && (l.TLS == nil || l.TLS.SNI == "" || l.TLS.JA3 == nil) {
 			t.Errorf("benign flow line without its tls object: %+v", l)
@@ -212,8 +212,8 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 		t.Errorf("%d alerts, want the first half's 6 SSH flows", len(got))
 	}
 	for _, a := range got {
-		if a.Src(t).As4()[1] != sshNet || a.Anomaly.Threshold != threshold {
-			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Anomaly.Threshold)
+		if a.Src(t).As4()[1] != sshNet || a.Verdict().Threshold != threshold {
+			t.Errorf("alert for %s at threshold %v", a.SrcIP, a.Verdict().Threshold)
 		}
 	}
 	if st := p.Stats(); st.Scored != uint64(len(flows)+5) || st.Alerts != 6 {
@@ -272,10 +272,10 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 	}
 	suppressed := 0
 	for _, l := range testkit.ReadEve(t, flowPath) {
-		if l.Anomaly.Suppressed != "" {
+		if l.Verdict().Suppressed != "" {
 			suppressed++
-			if l.Anomaly.Alert {
-				t.Errorf("suppressed flow marked as alert: %+v", l.Anomaly)
+			if l.Verdict().Alert {
+				t.Errorf("suppressed flow marked as alert: %+v", l.Verdict())
 			}
 		}
 	}
@@ -459,7 +459,7 @@ func TestLogSinkSetOutputs(t *testing.T) {
 		t.Errorf("%d flow lines after turning the flow log on, want 4", len(lines))
 	}
 	for _, l := range lines {
-		if l.Prefix != nil {
+		if l.Detail.Prefix != nil {
 			t.Error("a prefix in a flow line with IncludePrefix off")
 		}
 	}

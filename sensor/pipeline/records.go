@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/sensor/eve"
+	"github.com/tlsentry/tlsentry/sensor/signature"
 )
 
 // RecordSink writes every flow as one eve JSON record per line (the
@@ -36,7 +37,8 @@ var noHandshake = &tlsparse.Handshake{}
 
 // Encode appends the batch's records to b.Out, each flow from parse to
 // JSON before the next, so that one handshake store and one tls object
-// serve the whole batch.
+// serve the whole batch: a flow's alert records (those the rate limit
+// let through), then its flow record.
 func (s *RecordSink) Encode(b *Batch) error {
 	mem := s.mems.Get().(*eve.Memory)
 	defer s.mems.Put(mem)
@@ -47,13 +49,44 @@ func (s *RecordSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(r.Flow, h)
+		rec.InIface = b.InIface
 		if r.Scored {
-			rec.Anomaly = anomaly(s.model, r)
+			rec.Sensor.Verdict = verdictRecord(s.model, r)
+			rec.Flow.Alerted = r.Verdict.Alert
 		}
+		eachAlert(&rec, r, func(rec *eve.FlowRecord) { b.Out = append(rec.AppendJSON(b.Out), '\n') })
 		b.Out = append(rec.AppendJSON(b.Out), '\n')
 		b.Release(i)
 	}
 	return nil
+}
+
+// eachAlert gives emit the flow's alert records the rate limit let
+// through, one per finding, each at the flow's last packet time (when
+// the verdict could first be given); then it sets rec back to the flow
+// record.
+func eachAlert(rec *eve.FlowRecord, r *Result, emit func(*eve.FlowRecord)) {
+	if len(r.Findings) == 0 {
+		return
+	}
+	flowTime, v := rec.Timestamp, rec.Sensor.Verdict
+	rec.EventType, rec.Timestamp = eve.TypeAlert, eve.FormatTime(r.Flow.End)
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if !f.Written {
+			continue
+		}
+		rec.Alert = &eve.Alert{Action: "allowed", GID: signature.GID, SignatureID: f.ID, Rev: f.Rev,
+			Signature: f.Name, Category: f.Category, Severity: f.Severity,
+			Metadata: &eve.AlertMeta{Layer: []string{f.Layer}, Check: f.Checks()}}
+		if f.Layer == "" {
+			rec.Alert.Metadata = nil
+		}
+		v.Finding, v.AlertsSuppressed = f.Text(), f.HeldBefore
+		emit(rec)
+	}
+	rec.EventType, rec.Timestamp, rec.Alert = eve.TypeFlow, flowTime, nil
+	v.Finding, v.AlertsSuppressed = "", 0
 }
 
 // Commit writes the batch's lines.
@@ -75,10 +108,10 @@ func (s *RecordSink) Written() uint64 { return s.written }
 
 var newline = []byte{'\n'}
 
-// anomaly is the eve anomaly object of a scored flow.
-func anomaly(model string, r *Result) *eve.AnomalyRecord {
+// verdictRecord is the verdict of a scored flow for its record.
+func verdictRecord(model string, r *Result) *eve.Verdict {
 	v := r.Verdict
-	a := &eve.AnomalyRecord{Model: model, Score: v.Score, Threshold: v.Threshold, Alert: v.Alert, Suppressed: v.Suppressed}
+	a := &eve.Verdict{Model: model, Score: v.Score, Threshold: v.Threshold, Alert: v.Alert, Suppressed: v.Suppressed}
 	for _, reason := range r.Reasons {
 		a.Reasons = append(a.Reasons, reason.Text)
 	}

@@ -47,6 +47,7 @@ type Shards struct {
 	ports     *decode.PortSet // nil: every port
 	m         *metrics.Metrics
 	producers []*producer
+	ifaces    []string       // per table: the capture interface, live
 	flows     []flow.Stats   // per table: the counters already in the metrics
 	packets   []decode.Stats // per worker: likewise
 	bytes     []uint64       // per worker: likewise
@@ -58,10 +59,10 @@ const publishEvery = time.Second
 
 func newShards(p *Pipeline) (*Shards, error) {
 	n := p.cfg.Shards
-	s := &Shards{ports: decode.NewPortSet(p.cfg.Ports), m: p.m, producers: make([]*producer, n),
+	s := &Shards{ports: decode.NewPortSet(p.cfg.Ports), m: p.m, producers: make([]*producer, n), ifaces: make([]string, n),
 		flows: make([]flow.Stats, n), packets: make([]decode.Stats, n), bytes: make([]uint64, n), sinks: make([]*shardSink, n)}
 	for i := range s.producers {
-		s.producers[i] = &producer{p: p}
+		s.producers[i] = &producer{p: p, iface: &s.ifaces[i]}
 	}
 	tables, err := flow.NewSharded(n, p.cfg.Table, func(i int) func(*flow.Flow) { return s.producers[i].offer })
 	if err != nil {
@@ -93,6 +94,10 @@ func (s *Shards) Sink(i int) ShardSink { return s.sinks[i] }
 func (s *Shards) Watched(i int, next SegmentSink) SegmentSink {
 	return &watchedSink{ports: s.ports, next: next, bytes: &s.sinks[i].bytes}
 }
+
+// SetInterface names the capture interface table i's flows come from (a
+// live source calls it before its workers start).
+func (s *Shards) SetInterface(i int, name string) { s.ifaces[i] = name }
 
 // Done is called on table i's goroutine once the table is flushed: the
 // batch it was filling goes, and its counters are published.

@@ -1,0 +1,121 @@
+package signature
+
+import (
+	"strings"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+// GID is the generator id of every tlsentry signature (Suricata's rules
+// use 1 too); signature ids sit in 8100000-8100999, a range no public rule
+// set uses.
+const GID = 1
+
+// Layers a finding comes from, beside those of detector/scoring.
+const (
+	LayerRhythm = "rhythm" // the timing of a client's connections (beaconing)
+)
+
+// Signature is one kind of finding.
+type Signature struct {
+	ID       int
+	Rev      int
+	Name     string // the alert's signature text
+	Category string // a Suricata classification description
+	Layer    string // which layer of detection raises it
+	// Prefixes are the check and feature ids (detector/scoring.Reason's
+	// Feature) it covers: an id belongs to the signature whose prefix is
+	// the longest that matches it.
+	Prefixes []string
+	// Severe is the evidence in bits from which the finding is of
+	// severity 1; Notable, severity 2; below, 3. Lists are always 1.
+	Severe, Notable float64
+}
+
+// Suricata classification descriptions (classification.config).
+const (
+	catNonStandard = "Detection of a Non-Standard Protocol or Event"
+	catProtoDecode = "Generic Protocol Command Decode"
+	catBadTraffic  = "Potentially Bad Traffic"
+	catUnknown     = "Unknown Traffic"
+	catTrojan      = "A Network Trojan was detected"
+	catPolicy      = "Potential Corporate Privacy Violation"
+)
+
+var catalogue = []Signature{
+	{ID: 8100001, Rev: 1, Name: "TLSENTRY not TLS on a TLS port", Category: catNonStandard, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"proto."}, Severe: 8, Notable: 4},
+	{ID: 8100002, Rev: 1, Name: "TLSENTRY bytes before the TLS handshake", Category: catNonStandard, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"preamble."}, Severe: 10, Notable: 5},
+	{ID: 8100003, Rev: 1, Name: "TLSENTRY malformed or unusual TLS handshake", Category: catProtoDecode, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"hs."}, Severe: 10, Notable: 5},
+	{ID: 8100004, Rev: 1, Name: "TLSENTRY obsolete TLS client stack", Category: catPolicy, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"legacy.", "version."}, Severe: 12, Notable: 6},
+	{ID: 8100005, Rev: 1, Name: "TLSENTRY broken cipher suite offered or chosen", Category: catPolicy, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"cipher."}, Severe: 12, Notable: 6},
+	{ID: 8100006, Rev: 1, Name: "TLSENTRY missing, literal or generated-looking server name", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"sni."}, Severe: 10, Notable: 5},
+	{ID: 8100007, Rev: 1, Name: "TLSENTRY self-signed or self-issued certificate", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"cert.self"}, Severe: 10, Notable: 5},
+	{ID: 8100008, Rev: 1, Name: "TLSENTRY certificate does not name the server", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"cert.name"}, Severe: 10, Notable: 5},
+	{ID: 8100009, Rev: 1, Name: "TLSENTRY certificate validity out of the ordinary", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"cert."}, Severe: 10, Notable: 5},
+	{ID: 8100020, Rev: 1, Name: "TLSENTRY flow unlike this network's baseline", Category: catUnknown, Layer: scoring.LayerLearned,
+		Prefixes: []string{""}, Severe: 16, Notable: 8},
+	{ID: 8100021, Rev: 1, Name: "TLSENTRY client TLS stack never seen on this network", Category: catUnknown, Layer: scoring.LayerLearned,
+		Prefixes: []string{"client.", "tls.ja3", "tls.ja4", "novelty.client"}, Severe: 16, Notable: 8},
+	{ID: 8100022, Rev: 1, Name: "TLSENTRY server TLS stack never seen on this network", Category: catUnknown, Layer: scoring.LayerLearned,
+		Prefixes: []string{"server.", "tls.server", "novelty.server"}, Severe: 16, Notable: 8},
+	{ID: 8100023, Rev: 1, Name: "TLSENTRY certificate never seen on this network", Category: catUnknown, Layer: scoring.LayerLearned,
+		Prefixes: []string{"cert.", "tls.cert", "novelty.cert"}, Severe: 16, Notable: 8},
+	{ID: 8100024, Rev: 1, Name: "TLSENTRY first bytes unlike this network's flows", Category: catUnknown, Layer: scoring.LayerLearned,
+		Prefixes: []string{"prefix"}, Severe: 16, Notable: 8},
+	{ID: 8100025, Rev: 1, Name: "TLSENTRY protocol or framing never seen on this network", Category: catNonStandard, Layer: scoring.LayerLearned,
+		Prefixes: []string{"proto", "app_proto", "framing.", "preamble.", "novelty.proto", "novelty.preamble"}, Severe: 12, Notable: 6},
+	{ID: 8100030, Rev: 1, Name: "TLSENTRY client fingerprint on a block list", Category: catTrojan, Layer: scoring.LayerLists,
+		Prefixes: []string{"list.ja3", "list.ja4"}},
+	{ID: 8100031, Rev: 1, Name: "TLSENTRY certificate on a block list", Category: catTrojan, Layer: scoring.LayerLists,
+		Prefixes: []string{"list.cert"}},
+	{ID: 8100032, Rev: 1, Name: "TLSENTRY server name on a block list", Category: catTrojan, Layer: scoring.LayerLists,
+		Prefixes: []string{"list.sni"}},
+	{ID: 8100040, Rev: 1, Name: "TLSENTRY periodic connections (beaconing)", Category: catTrojan, Layer: LayerRhythm,
+		Prefixes: []string{"beacon."}, Severe: 1.5, Notable: 0.8},
+	{ID: 8100099, Rev: 1, Name: "TLSENTRY anomalous TLS flow", Category: catUnknown, Layer: "",
+		Prefixes: []string{""}, Severe: 16, Notable: 8},
+}
+
+// Catalogue returns every signature, in id order.
+func Catalogue() []Signature { return append([]Signature(nil), catalogue...) }
+
+// fallback is the signature of a reason no other signature covers.
+var fallback = catalogue[len(catalogue)-1]
+
+// Of is the signature a reason belongs to: among the signatures of its
+// layer, the one with the longest prefix of its feature id.
+func Of(r scoring.Reason) Signature {
+	best, bestLen := fallback, -1
+	for _, s := range catalogue {
+		if s.Layer != r.Layer || s.Layer == "" {
+			continue
+		}
+		for _, p := range s.Prefixes {
+			if strings.HasPrefix(r.Feature, p) && len(p) > bestLen {
+				best, bestLen = s, len(p)
+			}
+		}
+	}
+	return best
+}
+
+// Severity is how severe a finding of s is with bits of evidence: 1 high,
+// 2 medium, 3 low, as Suricata's alert severity.
+func (s Signature) Severity(bits float64) int {
+	switch {
+	case s.Layer == scoring.LayerLists, bits >= s.Severe:
+		return 1
+	case bits >= s.Notable:
+		return 2
+	}
+	return 3
+}

@@ -1,0 +1,119 @@
+package signature
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/signatures.md from the catalogue")
+
+const docPath = "../../docs/signatures.md"
+
+// TestDocsListTheCatalogue: docs/signatures.md is the catalogue, as the
+// code has it (go test ./sensor/signature -update rewrites it).
+func TestDocsListTheCatalogue(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# tlsentry alert signatures\n\n")
+	b.WriteString("Every tlsentry alert record carries Suricata's `alert` object: `action` (always `allowed`: the sensor is passive),\n")
+	b.WriteString("`gid` 1, `signature_id`, `rev`, `signature`, `category` (a Suricata classification) and `severity` (1 high, 2 medium,\n")
+	b.WriteString("3 low), and `metadata.layer` and `metadata.check` (the detector's layer and check ids behind the finding).\n")
+	b.WriteString("An alerting flow gives one alert record per signature its reasons belong to (at most 4), strongest first.\n")
+	b.WriteString("Severity comes from the finding's evidence in bits: at or above the first figure, 1; above the second, 2;\n")
+	b.WriteString("below, 3. Block-list hits are always 1. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
+	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, s := range Catalogue() {
+		layer, sev := s.Layer, fmt.Sprintf("%g / %g", s.Severe, s.Notable)
+		if layer == "" {
+			layer = "any (a reason no other signature covers)"
+		}
+		if s.Layer == scoring.LayerLists {
+			sev = "always 1"
+		}
+		var prefixes []string
+		for _, p := range s.Prefixes {
+			if p == "" {
+				p = "(any)"
+			}
+			prefixes = append(prefixes, "`"+p+"`")
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", s.ID, s.Name, s.Category, layer, strings.Join(prefixes, ", "), sev)
+	}
+	if *update {
+		if err := os.WriteFile(docPath, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != b.String() {
+		t.Errorf("%s differs from the catalogue: go test ./sensor/signature -update", docPath)
+	}
+}
+
+func TestCatalogueIDsAndOf(t *testing.T) {
+	seen := map[int]bool{}
+	for _, s := range Catalogue() {
+		if seen[s.ID] || s.ID < 8100000 || s.ID > 8100999 || s.Rev < 1 || s.Name == "" || s.Category == "" {
+			t.Errorf("signature %+v: ids unique in 8100000-8100999, rev, name and category set", s)
+		}
+		seen[s.ID] = true
+	}
+	for _, tc := range []struct {
+		layer, feature string
+		want           int
+	}{
+		{scoring.LayerEvidence, "proto.not_tls", 8100001},
+		{scoring.LayerEvidence, "cert.self_signed", 8100007},
+		{scoring.LayerEvidence, "cert.name_mismatch", 8100008},
+		{scoring.LayerEvidence, "cert.expired", 8100009},
+		{scoring.LayerEvidence, "sni.generated", 8100006},
+		{scoring.LayerEvidence, "no.such.check", 8100099},
+		{scoring.LayerLearned, "tls.ja4", 8100021},
+		{scoring.LayerLearned, "prefix.bytes", 8100024},
+		{scoring.LayerLearned, "something.new", 8100020},
+		{scoring.LayerLists, "list.ja3", 8100030},
+		{LayerRhythm, "beacon.periodic", 8100040},
+		{"", "anything", 8100099},
+	} {
+		if got := Of(scoring.Reason{Layer: tc.layer, Feature: tc.feature}).ID; got != tc.want {
+			t.Errorf("%s %s: signature %d, want %d", tc.layer, tc.feature, got, tc.want)
+		}
+	}
+}
+
+func TestGroup(t *testing.T) {
+	reasons := []scoring.Reason{
+		{Layer: scoring.LayerEvidence, Feature: "sni.missing", Weight: 3, Text: "no SNI"},
+		{Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 11, Text: "self-signed"},
+		{Layer: scoring.LayerEvidence, Feature: "cert.self_issued", Weight: 2, Text: "self-issued"},
+		{Layer: scoring.LayerLists, Feature: "list.ja3", Weight: 0, Text: "JA3 on the list"},
+		{Layer: scoring.LayerLearned, Feature: "tls.ja4", Weight: 5, Text: "new JA4"},
+		{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Weight: 1, Text: "bytes"},
+	}
+	got := Group(reasons)
+	if len(got) != MaxFindings {
+		t.Fatalf("%d findings, want at most %d", len(got), MaxFindings)
+	}
+	if got[0].ID != 8100030 || got[0].Severity != 1 {
+		t.Errorf("a block-list hit goes first, severity 1: %+v", got[0])
+	}
+	if got[1].ID != 8100007 || got[1].Bits != 13 || got[1].Severity != 1 || got[1].Text() != "self-signed" ||
+		strings.Join(got[1].Checks(), ",") != "cert.self_signed,cert.self_issued" {
+		t.Errorf("the self-signed finding: %+v", got[1])
+	}
+	if got[2].ID != 8100021 || got[2].Severity != 3 || got[3].ID != 8100006 || got[3].Severity != 3 {
+		t.Errorf("then by bits: %+v %+v", got[2], got[3])
+	}
+	if g := Group(nil); len(g) != 1 || g[0].ID != 8100099 {
+		t.Errorf("no reasons: %+v", g)
+	}
+}

@@ -1,0 +1,73 @@
+package signature
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+// Finding is one signature's share of an alerting flow's reasons: what
+// becomes one alert record.
+type Finding struct {
+	Signature
+	Severity int
+	Bits     float64          // the evidence of its reasons together
+	Reasons  []scoring.Reason // strongest first
+}
+
+// Checks lists the finding's check ids, for the alert's metadata.
+func (f *Finding) Checks() []string {
+	out := make([]string, 0, len(f.Reasons))
+	for _, r := range f.Reasons {
+		if r.Feature != "" && !slices.Contains(out, r.Feature) {
+			out = append(out, r.Feature)
+		}
+	}
+	return out
+}
+
+// Text is the finding in words: its strongest reason's.
+func (f *Finding) Text() string {
+	if len(f.Reasons) == 0 {
+		return f.Name
+	}
+	return f.Reasons[0].Text
+}
+
+// MaxFindings bounds the alert records one flow gives.
+const MaxFindings = 4
+
+// Group turns an alerting flow's reasons into findings, one per
+// signature, strongest first, at most MaxFindings. A flow alerted on
+// without reasons (a model that gives none) is one finding of the
+// catch-all signature.
+func Group(reasons []scoring.Reason) []Finding {
+	var out []Finding
+	for _, r := range reasons {
+		sig := Of(r)
+		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == sig.ID })
+		if i < 0 {
+			out = append(out, Finding{Signature: sig})
+			i = len(out) - 1
+		}
+		out[i].Reasons = append(out[i].Reasons, r)
+		out[i].Bits += max(r.Weight, 0)
+	}
+	if len(out) == 0 {
+		out = append(out, Finding{Signature: fallback})
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if (a.Layer == scoring.LayerLists) != (b.Layer == scoring.LayerLists) {
+			if a.Layer == scoring.LayerLists {
+				return -1 // an operator's list speaks first
+			}
+			return 1
+		}
+		return cmp.Compare(b.Bits, a.Bits)
+	})
+	for i := range out {
+		out[i].Severity = out[i].Signature.Severity(out[i].Bits)
+	}
+	return out[:min(len(out), MaxFindings)]
+}
