@@ -100,8 +100,17 @@ func (zeros) Read(p []byte) (int, error) {
 // close. It returns the client's address.
 func DialQUIC(l netnstest.Link, addr netip.AddrPort, cfg *tls.Config, download int) (netip.AddrPort, error) {
 	var pc *net.UDPConn
-	if err := l.NS.Do(func() (err error) {
-		pc, err = net.ListenUDP("udp", nil)
+	if err := l.NS.Do(func() error {
+		// Bound to the address the route to addr leaves from, so that the
+		// returned endpoint is the one on the wire (quic-go needs an
+		// unconnected socket).
+		probe, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
+		if err != nil {
+			return err
+		}
+		src := probe.LocalAddr().(*net.UDPAddr).AddrPort().Addr()
+		probe.Close()
+		pc, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0)))
 		return err
 	}); err != nil {
 		return netip.AddrPort{}, err
