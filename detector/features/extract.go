@@ -75,7 +75,9 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 	v.flag(FClientSSLv2, ch.SSLv2)
 	v.set(FRecordVersion, float64(ch.RecordVersion))
 	v.set(FClientVersion, float64(ch.Version))
-	v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
+	if ch.RecordVersion != 0 { // QUIC carries hellos without records
+		v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
+	}
 	v.cat(CClientVersion, tlsparse.VersionName(ch.Version))
 	maxV := ch.Version
 	versions := 0

@@ -75,6 +75,9 @@ func TestExtractTransport(t *testing.T) {
 	if got := v.Cats[CJA4]; len(got) != 1 || got[0] != h.Client.JA4(tlsparse.TransportQUIC).JA4 || got[0][0] != 'q' {
 		t.Errorf("JA4 %v", got)
 	}
+	if len(v.Cats[CRecordVersion]) != 0 || v.Vec[FRecordVersion] != 0 {
+		t.Errorf("a QUIC hello has no record version: %v %v", v.Cats[CRecordVersion], v.Vec[FRecordVersion])
+	}
 
 	v, _ = extract(quicFlow(t, true))
 	if v.Vec[FQUIC] != 1 || v.Vec[FQUICUndecrypted] != 1 || v.Vec[FTLS] != 0 || v.Vec[FClientHello] != 0 || v.Cats[CTransport][0] != "quic" {
