@@ -2,6 +2,8 @@ package quic
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"testing"
 )
@@ -22,18 +24,32 @@ func TestInitialKeysRFC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			vec := vectors(t, tc.name)
 			p := lookup(tc.version)
-			cs, ss, err := initialSecrets(p, rfcDCID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for side, secret := range map[string][]byte{"client": cs, "server": ss} {
-				equalHex(t, side+"_secret", secret, vec[side+"_secret"])
+			initial := hmacSHA256(p.salt[:], rfcDCID)
+			equalHex(t, "initial_secret", initial[:], vec["initial_secret"])
+			cs, ss := initialSecrets(p, rfcDCID)
+			for side, secret := range map[string]*[32]byte{"client": &cs, "server": &ss} {
+				equalHex(t, side+"_secret", secret[:], vec[side+"_secret"])
 				key, iv, hp := packetKeys(p, secret)
-				equalHex(t, side+"_key", key, vec[side+"_key"])
-				equalHex(t, side+"_iv", iv, vec[side+"_iv"])
-				equalHex(t, side+"_hp", hp, vec[side+"_hp"])
+				equalHex(t, side+"_key", key[:16], vec[side+"_key"])
+				equalHex(t, side+"_iv", iv[:12], vec[side+"_iv"])
+				equalHex(t, side+"_hp", hp[:16], vec[side+"_hp"])
 			}
 		})
+	}
+}
+
+// TestHMAC: the stack HMAC-SHA256 equals crypto/hmac's for keys and
+// messages on both sides of the block size.
+func TestHMAC(t *testing.T) {
+	for _, kn := range []int{0, 1, 20, 32, 63, 64, 65, 200} {
+		for _, mn := range []int{0, 1, 20, 50, 64, 65, 300} {
+			key, msg := bytes.Repeat([]byte{byte(kn)}, kn), bytes.Repeat([]byte{byte(mn + 1)}, mn)
+			m := hmac.New(sha256.New, key)
+			m.Write(msg)
+			if got := hmacSHA256(key, msg); !bytes.Equal(got[:], m.Sum(nil)) {
+				t.Errorf("key %d bytes, message %d bytes: %x, want %x", kn, mn, got, m.Sum(nil))
+			}
+		}
 	}
 }
 
