@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow/quic"
@@ -19,10 +21,37 @@ import (
 // udpLists are the recency lists of UDP flows (least recently seen first):
 // those still collecting, and those handed out but remembered until they
 // idle out, so that their later datagrams are only counted. Both lists
-// expire after UDPIdleTimeout.
+// expire after UDPIdleTimeout. filter counts the tracked UDP flows by a
+// hash of their key: most UDP belongs to no tracked flow (DNS and the
+// like), and a zero count tells so without a probe of the large
+// connection map.
 type udpLists struct {
 	active, finished connList
+	filter           *[1 << 16]uint16
 }
+
+// slot is a UDP key's place in the filter: a cheap mix of its addresses
+// and ports.
+func (k *Key) slot() uint16 {
+	x := binary.LittleEndian.Uint64(k.Lo.Addr[8:]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.Hi.Addr[8:]), 29) ^
+		binary.LittleEndian.Uint64(k.Lo.Addr[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.Hi.Addr[:8]), 17) ^
+		uint64(k.Lo.Port)<<32 ^ uint64(k.Hi.Port)
+	x *= 0x9e3779b97f4a7c15
+	return uint16(x >> 48)
+}
+
+// track counts a new UDP flow in the filter; forget uncounts a removed one.
+func (u *udpLists) track(k *Key) {
+	if u.filter == nil {
+		u.filter = new([1 << 16]uint16)
+	}
+	u.filter[k.slot()]++
+}
+
+func (u *udpLists) forget(k *Key) { u.filter[k.slot()]-- }
+
+// maybe reports whether a UDP key may belong to a tracked flow.
+func (u *udpLists) maybe(k *Key) bool { return u.filter != nil && u.filter[k.slot()] != 0 }
 
 // activeList is the list a new connection of transport tr starts on.
 func (t *Table) activeList(tr Transport) *connList {
@@ -94,13 +123,17 @@ func (t *Table) datagram(s *Segment) {
 		t.tick(s.Time)
 	}
 	key, srcIsLo := SegmentKey(s)
-	c := t.conns[key]
+	var c *conn
+	if quicLike || t.udp.maybe(&key) {
+		c = t.conns[key]
+	}
 	if c == nil {
 		if !quicLike {
 			t.stats.NotQUIC++
 			return
 		}
 		c = t.open(key, s, 0)
+		t.udp.track(&key)
 		c.startQUIC(dirOf(srcIsLo), s.Payload, t.cfg.HandshakeLimit)
 	} else {
 		t.touch(c)
