@@ -293,9 +293,6 @@ func (t *Table) handOut(c *conn, why EndReason) {
 func (t *Table) remove(c *conn) {
 	c.list.remove(c)
 	delete(t.conns, c.key)
-	if c.key.Transport == TransportUDP {
-		t.udp.forget(&c.key)
-	}
 	c.release()
 	if len(t.free) < 1024 {
 		t.free = append(t.free, c)

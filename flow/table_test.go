@@ -131,13 +131,6 @@ func FuzzTable(f *testing.F) {
 		if tab.Len() != 0 {
 			t.Fatalf("%d connections left after Flush", tab.Len())
 		}
-		if f := tab.udp.filter; f != nil {
-			for i, n := range f {
-				if n != 0 {
-					t.Fatalf("UDP filter slot %d counts %d flows after Flush", i, n)
-				}
-			}
-		}
 	})
 }
 
