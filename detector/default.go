@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+
+	"github.com/tlsentry/tlsentry/detector/evidence"
 )
 
 // defaultModel is the model shipped in the binary (make model rebuilds it
@@ -25,4 +27,19 @@ func Default() (*Model, error) {
 		return nil, fmt.Errorf("embedded default model: %w", err)
 	}
 	return m, nil
+}
+
+// DefaultEvidence is the embedded default model's evidence table: the
+// protocol checks calibrated on the public corpus, for models trained on
+// one network to carry (nil when the build has no default model).
+func DefaultEvidence() (*evidence.Table, error) {
+	m, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	var t evidence.Table
+	if err := unmarshalSection(m.File, evidenceSection, &t); err != nil {
+		return nil, fmt.Errorf("embedded default model: %w", err)
+	}
+	return &t, nil
 }

@@ -1,13 +1,14 @@
 package detector
 
 import (
-	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/model"
@@ -15,52 +16,80 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
-// A hybrid model scores a flow with an isolation forest over its CNN code
-// joined with its handshake features, plus its novelty against training
-// (in bits) times a scale.
+// A hybrid model scores a flow in bits of surprise, the sum of three
+// parts:
+//
+//   - evidence: protocol checks that hold on any network, each weighing
+//     -log2 of how often it fired on the benign corpus the model was built
+//     from, one per fact (package evidence);
+//   - novelty: values the training flows never showed, one per fact
+//     (client stack, server stack, certificate, protocol and framing,
+//     bytes before the handshake; package novelty);
+//   - the forest: an isolation forest over the flow's CNN code joined with
+//     its handshake features, its score turned into bits by the training
+//     flows' own scores: -log2 of the share of training flows scoring as
+//     high (an exponential tail beyond their 90th percentile).
+//
+// A score of b bits thus reads "as surprising as one benign flow in 2^b",
+// summed over independent facts; the threshold is in the same unit.
 const (
-	noveltySection   = "novelty"
-	paramFeatures    = "features"
-	paramScale       = "novelty_scale"
-	defaultScale     = 0.1
-	maxNoveltyReason = 5
-	maxForestReasons = 3
+	noveltySection  = "novelty"
+	evidenceSection = "evidence"
+	tailSection     = "forest_tail"
+	paramFeatures   = "features"
+	paramScoring    = "scoring"
+	scoringBits     = "bits-v1"
+	hybridRow       = cnn.CodeSize + features.Len
+	maxReasons      = 8
 )
 
 func loadHybrid(f *model.File) (*Model, error) {
-	// A model of an older feature layout that this build extends reads
-	// the first size.Len features.
-	size, ok := features.Layout(f.Meta.Params[paramFeatures])
-	if !ok {
-		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, f.Meta.Params[paramFeatures], features.Schema)
+	if got := f.Meta.Params[paramFeatures]; got != features.Schema {
+		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, got, features.Schema)
 	}
-	scale, err := strconv.ParseFloat(f.Meta.Params[paramScale], 64)
-	if err != nil || scale < 0 || scale > 1e6 {
-		return nil, fmt.Errorf("%w: hybrid novelty scale %q", model.ErrCorrupt, f.Meta.Params[paramScale])
+	if got := f.Meta.Params[paramScoring]; got != scoringBits {
+		return nil, fmt.Errorf("%w: hybrid model scores %q, this build scores %q (retrain it)", model.ErrUnsupported, got, scoringBits)
 	}
 	w, err := readCNN(f)
 	if err != nil {
 		return nil, err
 	}
-	forest, err := readForest(f, cnn.CodeSize+size.Len)
+	forest, err := readForest(f, hybridRow)
 	if err != nil {
 		return nil, err
 	}
 	var prof novelty.Profile
-	data := f.Section(noveltySection)
-	if data == nil {
-		return nil, fmt.Errorf("%w: section %q is missing", model.ErrCorrupt, noveltySection)
+	if err := unmarshalSection(f, noveltySection, &prof); err != nil {
+		return nil, err
 	}
-	if err := prof.UnmarshalBinary(data); err != nil {
-		return nil, fmt.Errorf("%w: %w", model.ErrCorrupt, err)
+	var ev evidence.Table
+	if err := unmarshalSection(f, evidenceSection, &ev); err != nil {
+		return nil, err
+	}
+	var tail forestTail
+	if err := unmarshalSection(f, tailSection, &tail); err != nil {
+		return nil, err
 	}
 	return &Model{File: f, newScorer: func() (Scorer, error) {
 		enc, err := cnn.NewEncoder(w, scoreBatch)
 		if err != nil {
 			return nil, err
 		}
-		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, scale, size.Len), nil
+		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail), nil
 	}}, nil
+}
+
+type binaryUnmarshaler interface{ UnmarshalBinary([]byte) error }
+
+func unmarshalSection(f *model.File, name string, into binaryUnmarshaler) error {
+	data := f.Section(name)
+	if data == nil {
+		return fmt.Errorf("%w: section %q is missing", model.ErrCorrupt, name)
+	}
+	if err := into.UnmarshalBinary(data); err != nil {
+		return fmt.Errorf("%w: %w", model.ErrCorrupt, err)
+	}
+	return nil
 }
 
 // readForest decodes the model's forest and checks its width.
@@ -79,35 +108,113 @@ func readForest(f *model.File, width int) (*iforest.Forest, error) {
 	return &forest, nil
 }
 
+// forestTail turns forest scores into bits against the training flows'
+// scores: Q are their percentiles 0..100; beyond the 90th, an
+// exponential tail with mean excess Beta, so that scores above every
+// training flow still rank.
+type forestTail struct {
+	Q    []float64 `json:"q"`
+	Beta float64   `json:"beta"`
+}
+
+func fitTail(scores []float64) *forestTail {
+	s := slices.Clone(scores)
+	slices.Sort(s)
+	t := &forestTail{Q: make([]float64, 101)}
+	for k := range t.Q {
+		t.Q[k] = s[min(len(s)-1, k*len(s)/100)]
+	}
+	t.Q[100] = s[len(s)-1]
+	excess, n := 0.0, 0
+	for _, x := range s {
+		if x > t.Q[90] {
+			excess += x - t.Q[90]
+			n++
+		}
+	}
+	t.Beta = 1e-3
+	if n > 0 {
+		t.Beta = max(t.Beta, excess/float64(n))
+	}
+	return t
+}
+
+func (t *forestTail) bits(s float64) float64 {
+	q := t.Q
+	switch {
+	case s <= q[0]:
+		return 0
+	case s >= q[90]:
+		return math.Log2(10) + (s-q[90])/(t.Beta*math.Ln2)
+	}
+	k, _ := slices.BinarySearch(q[:91], s)
+	k = max(1, k)
+	lo, hi := q[k-1], q[k]
+	frac := 1.0
+	if hi > lo {
+		frac = (s - lo) / (hi - lo)
+	}
+	tail := 1 - (float64(k-1)+frac)/100
+	return -math.Log2(tail)
+}
+
+func (t *forestTail) MarshalBinary() ([]byte, error) { return json.Marshal(t) }
+
+func (t *forestTail) UnmarshalBinary(data []byte) error {
+	var q forestTail
+	if err := json.Unmarshal(data, &q); err != nil {
+		return fmt.Errorf("forest tail: %w", err)
+	}
+	if len(q.Q) != 101 || !slices.IsSorted(q.Q) || !(q.Beta > 0) || math.IsInf(q.Beta, 0) {
+		return fmt.Errorf("forest tail: %d percentiles (want 101, sorted), mean excess %v", len(q.Q), q.Beta)
+	}
+	for _, x := range q.Q {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("forest tail: percentile %v", x)
+		}
+	}
+	*t = q
+	return nil
+}
+
 type hybridScorer struct {
-	nfeat   int // handshake features the forest takes (the model's layout)
 	code    *codeScorer
 	forest  *iforest.Forest
 	prof    *novelty.Profile
-	scale   float64
+	ev      *evidence.Table
+	tail    *forestTail
 	vals    []features.Values
+	hs      []*tlsparse.Handshake
 	joined  []float32
 	rows    [][]float32
+	fscore  []float64
 	contrib []float64
 	found   []novelty.Finding
+	ein     evidence.Input
 }
 
-func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, scale float64, nfeat int) *hybridScorer {
-	row := cnn.CodeSize + nfeat
+func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, ev *evidence.Table, tail *forestTail) *hybridScorer {
 	s := &hybridScorer{
-		nfeat: nfeat, code: code, forest: forest, prof: prof, scale: scale,
+		code: code, forest: forest, prof: prof, ev: ev, tail: tail,
 		vals:    make([]features.Values, scoreBatch),
-		joined:  make([]float32, scoreBatch*row),
+		hs:      make([]*tlsparse.Handshake, scoreBatch),
+		joined:  make([]float32, scoreBatch*hybridRow),
 		rows:    make([][]float32, scoreBatch),
-		contrib: make([]float64, row),
+		fscore:  make([]float64, scoreBatch),
+		contrib: make([]float64, hybridRow),
 	}
 	for i := range s.rows {
-		s.rows[i] = s.joined[i*row : (i+1)*row]
+		s.rows[i] = s.joined[i*hybridRow : (i+1)*hybridRow]
 	}
 	return s
 }
 
 func (s *hybridScorer) Score(in []Input, out []float64) { s.score(in, out, false) }
+
+// parts are one flow's score in its three parts, in bits.
+type parts struct{ evidence, novelty, forest float64 }
+
+func (p parts) sum() float64 { return p.evidence + p.novelty + p.forest }
 
 // score scores flows; with leaveOut they are training flows, each scored
 // against the novelty profile without itself.
@@ -116,12 +223,20 @@ func (s *hybridScorer) score(in []Input, out []float64, leaveOut bool) {
 		n := min(scoreBatch, len(in)-start)
 		batch := in[start : start+n]
 		s.fill(batch)
-		s.forest.ScoreBatch(s.rows[:n], out[start:start+n])
+		s.forest.ScoreBatch(s.rows[:n], s.fscore[:n])
 		for i := range batch {
-			bits, _ := s.prof.Score(&s.vals[i], leaveOut, nil)
-			out[start+i] += s.scale * bits
+			out[start+i] = s.parts(i, batch[i], leaveOut).sum()
 		}
 	}
+}
+
+func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
+	var p parts
+	p.novelty, s.found = s.prof.Score(&s.vals[i], leaveOut, s.found[:0])
+	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
+	p.evidence = s.ev.Score(&s.ein)
+	p.forest = s.tail.bits(s.fscore[i])
+	return p
 }
 
 // fill encodes a batch and builds its joined rows.
@@ -132,41 +247,12 @@ func (s *hybridScorer) fill(batch []Input) {
 		if h == nil {
 			h = tlsparse.FromFlow(x.Flow, nil)
 		}
+		s.hs[i] = h
 		features.Extract(x.Flow, h, &s.vals[i])
 		copy(s.rows[i], s.code.rows[i])
-		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
+		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:])
 	}
 }
-
-func (s *hybridScorer) Explain(in Input) []Reason {
-	s.fill([]Input{in})
-	var reasons []Reason
-	_, s.found = s.prof.Score(&s.vals[0], false, s.found[:0])
-	slices.SortStableFunc(s.found, func(a, b novelty.Finding) int { return cmp.Compare(b.Bits, a.Bits) })
-	for i := range s.found[:min(len(s.found), maxNoveltyReason)] {
-		f := &s.found[i]
-		reasons = append(reasons, Reason{Feature: f.Name(), Text: f.Text(), Weight: f.Bits})
-	}
-	s.forest.Contributions(s.rows[0], s.contrib)
-	forest := []Reason{codeReason(sum(s.contrib[:cnn.CodeSize]))}
-	defs := features.Defs()
-	for j, c := range s.contrib[cnn.CodeSize:] {
-		d := defs[j]
-		forest = append(forest, Reason{Feature: d.Name, Weight: c,
-			Text: fmt.Sprintf("%s %s set the flow apart: isolated it %.1f levels sooner", d.Label, d.Text(s.vals[0].Vec[j]), c)})
-	}
-	slices.SortStableFunc(forest, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
-	for _, r := range forest[:maxForestReasons] {
-		if r.Weight >= minForestReason {
-			reasons = append(reasons, r)
-		}
-	}
-	return reasons
-}
-
-// minForestReason is the least path shortening (in tree levels) worth
-// naming as a reason.
-const minForestReason = 0.5
 
 // hybridTrees is the hybrid model's default forest size: with 100 trees,
 // recall at a strict false-positive rate swung between seeds.
@@ -177,24 +263,5 @@ func trainHybrid(ctx context.Context, f *model.File, set *trainSet, cfg TrainCon
 	if err != nil {
 		return err
 	}
-	certs := tlsparse.NewCertCache(1024)
-	vals := make([]*features.Values, len(set.flows))
-	rows := make([][]float32, len(set.flows))
-	for i, fl := range set.flows {
-		vals[i] = new(features.Values)
-		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
-		rows[i] = append(codes[i], vals[i].Vec[:]...)
-	}
-	prof, err := novelty.Fit(vals)
-	if err != nil {
-		return err
-	}
-	data, err := prof.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	f.Sections = append(f.Sections, model.Section{Name: noveltySection, Data: data})
-	f.Meta.Params[paramFeatures] = features.Schema
-	f.Meta.Params[paramScale] = strconv.FormatFloat(defaultScale, 'g', -1, 64)
-	return addForest(f, rows, cfg)
+	return fitHybridParts(f, set.flows, codes, cfg)
 }

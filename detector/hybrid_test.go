@@ -110,8 +110,22 @@ func TestHybridLoadErrors(t *testing.T) {
 		is     error
 		want   string
 	}{
-		"schema": {func(g *model.File) { g.Meta.Params[paramFeatures] = "v0" }, model.ErrUnsupported, `uses features "v0"`},
-		"scale":  {func(g *model.File) { g.Meta.Params[paramScale] = "x" }, model.ErrCorrupt, "novelty scale"},
+		"schema":  {func(g *model.File) { g.Meta.Params[paramFeatures] = "v0" }, model.ErrUnsupported, `uses features "v0"`},
+		"scoring": {func(g *model.File) { g.Meta.Params[paramScoring] = "x" }, model.ErrUnsupported, `scores "x"`},
+		"evidence": {func(g *model.File) {
+			for i := range g.Sections {
+				if g.Sections[i].Name == evidenceSection {
+					g.Sections[i].Data = []byte(`{"flows":0}`)
+				}
+			}
+		}, model.ErrCorrupt, "evidence table"},
+		"tail": {func(g *model.File) {
+			for i := range g.Sections {
+				if g.Sections[i].Name == tailSection {
+					g.Sections[i].Data = []byte(`{"q":[1],"beta":1}`)
+				}
+			}
+		}, model.ErrCorrupt, "forest tail"},
 		"novelty": {func(g *model.File) {
 			for i := range g.Sections {
 				if g.Sections[i].Name == noveltySection {

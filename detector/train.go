@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
-	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/internal/trainloop"
@@ -30,6 +30,17 @@ type TrainConfig struct {
 	Mask      bool    // image prefixes with their random handshake fields zeroed
 	Trees     int     // isolation forest trees; default 100 (hybrid: 500)
 	Sources   []string
+	// Corpus is the benign corpus the hybrid's evidence checks are
+	// calibrated on (nil: the training flows), CorpusName how reasons
+	// name it; Words are extra benign words for its server-name model
+	// (e.g. /usr/share/dict/words).
+	Corpus     []*flow.Flow
+	CorpusName string
+	Words      []string
+	// Evidence, if set, is the evidence table to use as it is (the
+	// embedded default's, calibrated on the public corpus) instead of
+	// calibrating one on Corpus.
+	Evidence *evidence.Table
 	// Progress, if set, is called after every epoch.
 	Progress func(Progress)
 }
@@ -133,26 +144,8 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 		return nil, err
 	}
 	// The threshold comes from the model's own scores on all its flows.
-	m, err := fileToModel(f)
-	if err != nil {
+	if err := setThreshold(f, kept, cfg.AlertRate, nil); err != nil {
 		return nil, err
-	}
-	s, err := m.NewScorer()
-	if err != nil {
-		return nil, err
-	}
-	scores := make([]float64, len(kept))
-	if hs, ok := s.(*hybridScorer); ok {
-		// Each training flow is scored as new: novelty without itself.
-		hs.score(Inputs(kept), scores, true)
-	} else {
-		s.Score(Inputs(kept), scores)
-	}
-	slices.Sort(scores)
-	f.Meta.Threshold = eval.Quantile(scores, 1-cfg.AlertRate)
-	f.Meta.Training.ScoreQuantiles = map[string]float64{}
-	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
-		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
 	}
 	return f, nil
 }
@@ -260,19 +253,19 @@ func trainEncoder(ctx context.Context, f *model.File, train, val [][]float32, cf
 }
 
 // addForest fits an isolation forest to rows and adds it to f.
-func addForest(f *model.File, rows [][]float32, cfg TrainConfig) error {
+func addForest(f *model.File, rows [][]float32, cfg TrainConfig) (*iforest.Forest, error) {
 	forest, err := iforest.Fit(rows, iforest.Config{Trees: cfg.Trees, Seed: cfg.Seed})
 	if err != nil {
-		return fmt.Errorf("fit isolation forest: %w", err)
+		return nil, fmt.Errorf("fit isolation forest: %w", err)
 	}
 	data, err := forest.MarshalBinary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.Sections = append(f.Sections, model.Section{Name: iforestSection, Data: data})
 	f.Meta.Params["trees"] = strconv.Itoa(forest.Trees())
 	f.Meta.Params["max_samples"] = strconv.Itoa(forest.MaxSamples())
-	return nil
+	return forest, nil
 }
 
 func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {
@@ -281,7 +274,8 @@ func trainCNNIForest(ctx context.Context, f *model.File, train, val [][]float32,
 		return err
 	}
 	// The forest is fitted on the codes of every training flow.
-	return addForest(f, codes, cfg)
+	_, err = addForest(f, codes, cfg)
+	return err
 }
 
 func trainVAE(ctx context.Context, f *model.File, train, val [][]float32, cfg TrainConfig) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow/quic"
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // prefixRun records which half sent a stretch of the prefix.
@@ -156,9 +157,9 @@ func (c *conn) complete() bool {
 func (c *conn) chooseClient(d int, s *Segment) {
 	p := s.Payload
 	switch {
-	case isRecordStart(p, false) || (len(p) >= 5 && isSSLv2Hello(p, false)) || looksLikeRequest(p):
+	case tlsrecord.HelloStart(p, false) || tlsrecord.IsSSLv2ClientHello(p) || looksLikeRequest(p):
 		c.clientDir = int8(d)
-	case isRecordStart(p, true):
+	case tlsrecord.HelloStart(p, true):
 		c.clientDir = int8(1 - d)
 	default:
 		c.byPort = true
@@ -227,6 +228,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		accept = acceptClient | acceptServer
 	case int(c.clientDir) != d:
 		accept = acceptServer
+		if other := &c.halves[1-d].hs; other.stage != hsScanning && other.buf != nil && !other.server {
+			accept |= acceptAlert // the client's hello is there: the server may refuse it
+		}
 	}
 	wasScanning := h.hs.stage == hsScanning
 	h.hs.feed(data, h.streamed, accept, s.t.cfg.HandshakeLimit, s.t.cfg.ScanLimit)
@@ -280,24 +284,26 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	}
 	ch, sh := &c.halves[cd], &c.halves[1-cd]
 	f := &Flow{
-		ID:                 c.id,
-		Client:             client,
-		Server:             server,
-		ClientByPort:       c.byPort,
-		Start:              time.Unix(0, c.first).UTC(),
-		End:                time.Unix(0, c.last).UTC(),
-		PktsToServer:       ch.pkts,
-		PktsToClient:       sh.pkts,
-		BytesToServer:      ch.byts,
-		BytesToClient:      sh.byts,
-		Prefix:             c.prefix,
-		PrefixGap:          c.prefixGap,
-		Midstream:          !ch.synSeen && !sh.synSeen,
-		ClientHandshake:    ch.hs.buf,
-		ServerHandshake:    sh.hs.buf,
-		ClientHandshakeGap: ch.hs.gap,
-		ServerHandshakeGap: sh.hs.gap,
-		EndReason:          why,
+		ID:                     c.id,
+		Client:                 client,
+		Server:                 server,
+		ClientByPort:           c.byPort,
+		Start:                  time.Unix(0, c.first).UTC(),
+		End:                    time.Unix(0, c.last).UTC(),
+		PktsToServer:           ch.pkts,
+		PktsToClient:           sh.pkts,
+		BytesToServer:          ch.byts,
+		BytesToClient:          sh.byts,
+		Prefix:                 c.prefix,
+		PrefixGap:              c.prefixGap,
+		Midstream:              !ch.synSeen && !sh.synSeen,
+		ClientHandshake:        ch.hs.buf,
+		ServerHandshake:        sh.hs.buf,
+		ClientHandshakeGap:     ch.hs.gap,
+		ServerHandshakeGap:     sh.hs.gap,
+		ClientHandshakeAtLimit: ch.hs.full,
+		ServerHandshakeAtLimit: sh.hs.full,
+		EndReason:              why,
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))
 	for i, r := range c.runs {

@@ -75,13 +75,20 @@ type Flow struct {
 	// ClientHandshake and ServerHandshake are each direction's stream bytes
 	// from the first TLS handshake record on, up to the end of the first
 	// handshake messages (the ClientHello; the server's clear flight up to
-	// ServerHelloDone), at most HandshakeLimit bytes. Empty when the
-	// direction sent no TLS. For a QUIC flow they are the CRYPTO streams
-	// of each side's Initial packets: handshake messages without record
-	// headers (see QUIC).
+	// ServerHelloDone, or the alert it sent instead), at most
+	// HandshakeLimit bytes. Empty when the direction sent no TLS. Inside
+	// OpenVPN over TCP they are the TLS bytes of its control channel,
+	// without OpenVPN's framing. For a QUIC flow they are the CRYPTO
+	// streams of each side's Initial packets: handshake messages without
+	// record headers (see QUIC).
 	ClientHandshake, ServerHandshake []byte
 	// Handshake*Gap is set when the captured handshake crossed missing bytes.
 	ClientHandshakeGap, ServerHandshakeGap bool
+	// Handshake*AtLimit is set when the capture kept HandshakeLimit bytes
+	// and stopped there with the messages going on (a certificate chain
+	// larger than the limit): the stream did not end, the capture's bound
+	// did.
+	ClientHandshakeAtLimit, ServerHandshakeAtLimit bool
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

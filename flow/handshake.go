@@ -3,21 +3,20 @@ package flow
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
-// TLS framing constants needed to find and bound the first handshake
-// messages. Full parsing lives in flow/tlsparse; this file only decides
-// where the handshake starts and when enough of it has been kept.
+// TLS framing constants needed to bound the first handshake messages.
+// Full parsing lives in flow/tlsparse; where TLS starts is decided by
+// flow/tlsrecord, the rules the parsers use too. This file only decides
+// when enough of the handshake has been kept.
 const (
-	recordHandshake = 22
-	maxRecordLen    = 16384 + 2048 // TLSCiphertext limit (RFC 8446 5.2)
+	recordHandshake = tlsrecord.Handshake
+	maxRecordLen    = tlsrecord.MaxLen
 
-	hsClientHello     = 1
-	hsServerHello     = 2
+	hsServerHello     = tlsrecord.ServerHello
 	hsServerHelloDone = 14
-
-	sslv2ClientHello = 1
-	sslv2ServerHello = 4
 )
 
 type hsStage uint8
@@ -37,11 +36,17 @@ type hsCapture struct {
 	server  bool // what was found: a ServerHello (true) or a ClientHello
 	sslv2   bool
 	gap     bool
-	scanned int     // stream bytes looked at while scanning
-	carry   [5]byte // last bytes of the previous chunk, for headers split across chunks
-	carryN  uint8
-	buf     []byte
+	full    bool // stopped at the byte limit, the messages unfinished
+	scanned int  // stream bytes looked at while scanning
+	// carry holds the last bytes of the previous chunk, for a start split
+	// across chunks (a hello start needs 6 bytes, an alert 7).
+	carry  [carryLen]byte
+	carryN uint8
+	buf    []byte
+	ovpn   *ovpnStream // OpenVPN over TCP: the TLS bytes come out of its framing
 }
+
+const carryLen = 6
 
 // needsMore reports whether the capture still wants stream bytes.
 func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
@@ -49,6 +54,10 @@ func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
 // markGap records that bytes are missing from the stream. Inside a
 // handshake this ends the capture: what follows cannot be framed.
 func (h *hsCapture) markGap() {
+	if h.ovpn != nil {
+		h.stage = hsDone // OpenVPN's framing is lost with the bytes
+		return
+	}
 	switch h.stage {
 	case hsCapturing:
 		h.gap = true
@@ -58,16 +67,64 @@ func (h *hsCapture) markGap() {
 	}
 }
 
-// Which hellos a scan accepts: the direction's role decides, unless the
-// roles were only guessed from port numbers.
+// Which starts a scan accepts: the direction's role decides, unless the
+// roles were only guessed from port numbers. A server may answer a
+// ClientHello with an alert instead of its hello; that is accepted only
+// once the other direction's ClientHello was found.
 const (
 	acceptClient = 1 << iota
 	acceptServer
+	acceptAlert
 )
 
 // feed gives the capture the next in-order stream bytes. streamOff is the
 // offset of data[0] in the direction's stream (0 for its first byte).
 func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
+	if h.ovpn == nil && streamOff < ovpnStartLen && h.stage == hsScanning && int(h.carryN) == streamOff {
+		// The stream's first bytes, perhaps over several chunks: the scan
+		// carried the earlier ones.
+		var start [ovpnStartLen]byte
+		n := copy(start[:], h.carry[:h.carryN])
+		n += copy(start[n:], data)
+		if n == ovpnStartLen && looksOpenVPN(start[:], accept) {
+			h.ovpn = newOVPNStream()
+			h.carryN, h.scanned = 0, 0 // the scan starts over on the TLS bytes
+			h.feedOpenVPN(start[:streamOff], accept, limit, scanLimit)
+		}
+	}
+	if h.ovpn != nil {
+		h.feedOpenVPN(data, accept, limit, scanLimit)
+		return
+	}
+	h.feedTLS(data, streamOff, accept, limit, scanLimit)
+}
+
+// feedOpenVPN hands the TLS bytes of an OpenVPN control channel to the
+// capture. Without a TLS start in the first scanLimit bytes of the stream
+// it gives up, as a plain scan does.
+func (h *hsCapture) feedOpenVPN(data []byte, accept uint8, limit, scanLimit int) {
+	o := h.ovpn
+	for len(data) > 0 && h.stage != hsDone {
+		tls, rest, gap := o.next(data)
+		data = rest
+		if gap {
+			h.gap = h.stage == hsCapturing
+			h.stage = hsDone
+			return
+		}
+		if tls == nil {
+			break
+		}
+		h.feedTLS(tls, o.tlsOff, accept, limit, scanLimit)
+		o.tlsOff += len(tls)
+	}
+	if h.stage == hsScanning && o.raw >= scanLimit {
+		h.stage = hsDone
+	}
+}
+
+// feedTLS gives the capture the next in-order bytes of the TLS stream.
+func (h *hsCapture) feedTLS(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
 	switch h.stage {
 	case hsScanning:
 		h.scan(data, streamOff, accept, limit, scanLimit)
@@ -76,19 +133,23 @@ func (h *hsCapture) feed(data []byte, streamOff int, accept uint8, limit, scanLi
 	}
 }
 
-// found tells whether b starts a hello the scan accepts, and which.
+// found tells whether b starts a hello (or alert) the scan accepts, and
+// which side's.
 func found(b []byte, accept uint8) (ok, server bool) {
-	if accept&acceptClient != 0 && isRecordStart(b, false) {
+	if accept&acceptClient != 0 && tlsrecord.HelloStart(b, false) {
 		return true, false
 	}
-	if accept&acceptServer != 0 && isRecordStart(b, true) {
+	if accept&acceptServer != 0 && tlsrecord.HelloStart(b, true) {
+		return true, true
+	}
+	if accept&acceptAlert != 0 && tlsrecord.AlertStart(b) {
 		return true, true
 	}
 	return false, false
 }
 
 func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLimit int) {
-	if streamOff == 0 && len(data) >= 3 {
+	if streamOff == 0 {
 		for _, server := range [2]bool{false, true} {
 			want := uint8(acceptClient)
 			if server {
@@ -103,7 +164,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 	}
 	// Candidates that start inside the carried tail of the previous chunk.
 	if h.carryN > 0 {
-		var joined [5 + 6]byte
+		var joined [carryLen + tlsrecord.HeaderLen + 2]byte
 		n := copy(joined[:], h.carry[:h.carryN])
 		n += copy(joined[n:], data)
 		for i := 0; i < int(h.carryN); i++ {
@@ -115,33 +176,59 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 			}
 		}
 	}
-	for i := 0; i+6 <= len(data); i++ {
-		j := bytes.IndexByte(data[i:len(data)-5], recordHandshake)
-		if j < 0 {
-			break
-		}
-		i += j
-		if ok, server := found(data[i:], accept); ok {
-			h.server = server
-			h.begin(data[i:], limit)
-			return
-		}
+	if i, server := firstStart(data, accept); i >= 0 {
+		h.server = server
+		h.begin(data[i:], limit)
+		return
 	}
 	h.scanned += len(data)
 	if h.scanned >= scanLimit {
 		h.stage = hsDone
 		return
 	}
-	// Keep the last five bytes: a header may continue in the next chunk.
-	if len(data) >= 5 {
-		h.carryN = uint8(copy(h.carry[:], data[len(data)-5:]))
+	// Keep the last bytes: a start may continue in the next chunk.
+	if len(data) >= carryLen {
+		h.carryN = uint8(copy(h.carry[:], data[len(data)-carryLen:]))
 	} else {
 		keep := append(h.carry[:h.carryN:h.carryN], data...)
-		if len(keep) > 5 {
-			keep = keep[len(keep)-5:]
+		if len(keep) > carryLen {
+			keep = keep[len(keep)-carryLen:]
 		}
 		h.carryN = uint8(copy(h.carry[:], keep))
 	}
+}
+
+// firstStart is the offset of the first start in data the scan accepts
+// (a hello record, or an alert record when accepted), or -1, and whether
+// it is the server's.
+func firstStart(data []byte, accept uint8) (at int, server bool) {
+	at, server = scanFor(data, tlsrecord.Handshake, accept)
+	if accept&acceptAlert != 0 && at != 0 {
+		before := data
+		if at > 0 {
+			before = data[:at] // only an alert that ends before the hello starts
+		}
+		if a, _ := scanFor(before, tlsrecord.Alert, accept); a >= 0 && (at < 0 || a < at) {
+			at, server = a, true
+		}
+	}
+	return at, server
+}
+
+// scanFor finds the first offset where a record of content type typ
+// starts that found accepts.
+func scanFor(data []byte, typ byte, accept uint8) (at int, server bool) {
+	for i := 0; i+tlsrecord.HeaderLen < len(data); i++ {
+		j := bytes.IndexByte(data[i:len(data)-tlsrecord.HeaderLen], typ)
+		if j < 0 {
+			return -1, false
+		}
+		i += j
+		if ok, server := found(data[i:], accept); ok {
+			return i, server
+		}
+	}
+	return -1, false
 }
 
 func (h *hsCapture) begin(data []byte, limit int) {
@@ -162,120 +249,19 @@ func (h *hsCapture) capture(data []byte, limit int) {
 		data = data[:room]
 	}
 	h.buf = append(h.buf, data...)
-	if len(h.buf) >= limit || firstMessagesComplete(h.buf, h.server, h.sslv2) {
+	switch {
+	case firstMessagesComplete(h.buf, h.server, h.sslv2):
 		h.stage = hsDone
+	case len(h.buf) >= limit:
+		h.stage, h.full = hsDone, true
 	}
-}
-
-// isRecordStart reports whether b starts with a TLS handshake record
-// header followed by the hello this direction should open with.
-func isRecordStart(b []byte, server bool) bool {
-	if len(b) < 6 || b[0] != recordHandshake || b[1] != 3 || b[2] > 4 {
-		return false
-	}
-	n := int(binary.BigEndian.Uint16(b[3:5]))
-	if n < 4 || n > maxRecordLen {
-		return false
-	}
-	if server {
-		return b[5] == hsServerHello
-	}
-	return b[5] == hsClientHello
 }
 
 // isSSLv2Hello recognises an SSLv2 (or SSLv2-compatible) hello with a
 // two-byte record header, which only ever opens a stream.
 func isSSLv2Hello(b []byte, server bool) bool {
-	if b[0]&0x80 == 0 {
-		return false
-	}
-	n := int(b[0]&0x7f)<<8 | int(b[1])
 	if server {
-		return b[2] == sslv2ServerHello && n >= 10
+		return tlsrecord.IsSSLv2ServerHello(b)
 	}
-	return b[2] == sslv2ClientHello && n >= 9 && len(b) >= 5 && (b[3] == 0 || b[3] == 3)
-}
-
-// firstMessagesComplete reports whether buf, starting at a record header,
-// holds the handshake messages the sensor keeps: the ClientHello for a
-// client; for a server its clear flight from the ServerHello to the
-// ServerHelloDone (certificate and key exchange included), or up to the
-// first non-handshake record (ChangeCipherSpec, TLS 1.3's encrypted
-// records, an alert). Framing that makes no
-// sense also ends the capture: nothing more can be parsed from it.
-func firstMessagesComplete(buf []byte, server, sslv2 bool) bool {
-	if sslv2 {
-		n := int(buf[0]&0x7f)<<8 | int(buf[1])
-		return len(buf) >= 2+n
-	}
-	var (
-		hdr      [4]byte // current handshake message header
-		hdrN     int
-		bodyLeft int // bytes of the current message body still to come
-		sawHello bool
-	)
-	pos := 0
-	for pos+5 <= len(buf) {
-		if buf[pos+1] != 3 {
-			return true // not TLS framing any more
-		}
-		typ := buf[pos]
-		rl := int(binary.BigEndian.Uint16(buf[pos+3 : pos+5]))
-		if rl > maxRecordLen {
-			return true
-		}
-		if typ != recordHandshake {
-			return true // alert, ChangeCipherSpec or encrypted data: the clear part is over
-		}
-		body := buf[pos+5 : min(pos+5+rl, len(buf))]
-		for len(body) > 0 {
-			if bodyLeft > 0 {
-				n := min(bodyLeft, len(body))
-				body, bodyLeft = body[n:], bodyLeft-n
-				if bodyLeft > 0 {
-					break
-				}
-				if done := messageEnds(hdr[0], server, &sawHello); done {
-					return true
-				}
-				hdrN = 0
-				continue
-			}
-			n := copy(hdr[hdrN:], body)
-			hdrN += n
-			body = body[n:]
-			if hdrN < 4 {
-				break
-			}
-			bodyLeft = int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
-			if bodyLeft == 0 {
-				if done := messageEnds(hdr[0], server, &sawHello); done {
-					return true
-				}
-				hdrN = 0
-			}
-		}
-		if pos+5+rl > len(buf) {
-			return false
-		}
-		pos += 5 + rl
-	}
-	return false
-}
-
-// messageEnds is called when a whole handshake message of type t has been
-// seen and says whether the kept messages are complete.
-func messageEnds(t byte, server bool, sawHello *bool) bool {
-	if !server {
-		return true // the first message is the ClientHello (or garbage): done either way
-	}
-	switch t {
-	case hsServerHello:
-		*sawHello = true
-		return false
-	case hsServerHelloDone:
-		return true // the end of the clear server flight (TLS 1.2 and older)
-	default:
-		return !*sawHello // anything but a ServerHello first cannot be followed
-	}
+	return tlsrecord.IsSSLv2ClientHello(b)
 }

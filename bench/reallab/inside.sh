@@ -45,14 +45,15 @@ listening() {
 	done
 }
 
-# begin SET CHUNK: dumpcap on lo into $PARTS/SET/CHUNK.pcap until end.
+# begin SET CHUNK [FILTER]: dumpcap on lo into $PARTS/SET/CHUNK.pcap
+# until end.
 CAP=
 begin() {
-	local i
+	local i f=${3:-$FILTER}
 	CUR_SET=$1
 	mkdir -p "$PARTS/$1"
 	local log=$LOGS/dumpcap-$1-$2.log
-	dumpcap -i lo -P -f "$FILTER" -w "$PARTS/$1/$2.pcap" >"$log" 2>&1 &
+	dumpcap -i lo -P -f "$f" -w "$PARTS/$1/$2.pcap" >"$log" 2>&1 &
 	CAP=$!
 	for i in $(seq 100); do
 		grep -qs "Capturing on" "$log" && return
@@ -184,6 +185,16 @@ start_anomaly_servers() {
 	done
 	start proxy-truncate "$PY" "$LAB_PY" proxy --mode truncate --seed "$SEED" "${maps_t[@]}"
 	start proxy-malformed "$PY" "$LAB_PY" proxy --mode malformed --seed "$SEED" "${maps_m[@]}"
+	# Issue 12's families: a CONNECT proxy on 443, a banner-then-TLS
+	# listener, a server that asks for client certificates (TLS 1.2, so
+	# the request and the client's certificate travel in clear), and a
+	# FakeTLS responder.
+	start proxy-connect "$PY" "$LAB_PY" proxy-connect --listen 127.0.9.1:443
+	start serve-banner "$PY" "$LAB_PY" serve-banner --listen 127.0.9.2:443 --cert "$p/www.chain" --key "$p/www.key"
+	start mtls-s_server openssl s_server -accept 127.0.9.3:443 -cert "$p/www.crt" -key "$p/www.key" -cert_chain "$p/inter.crt" \
+		-Verify 1 -CAfile "$CA" -no_tls1_3 -www -quiet
+	start serve-faketls "$PY" "$LAB_PY" serve-faketls --listen 127.0.9.4:443
+	listening 127.0.9.1:443 127.0.9.2:443 127.0.9.3:443 127.0.9.4:443
 	listening 127.0.6.1:443 127.0.7.1:443 127.0.8.1:443 127.0.4.1:443 127.0.4.2:443 \
 		127.0.3.1:443 127.0.3.2:443 127.0.3.3:443 127.0.3.4:443 127.0.1.1:9443 127.0.1.1:9444
 }
@@ -348,6 +359,50 @@ anomaly_selfsigned() {
 	stack go-insecure "$n" go_client -profile insecure -urls "$u/go"
 }
 
+# Issue 12's families (what the features described only from then on).
+anomaly_preamble_connect() {
+	local u=$W/urls/connect n
+	mkdir -p "$u"
+	n=$(share 3)
+	urls "$n" "$u/curl" "${BENIGN_HOSTS[@]}"
+	stack curl-proxytunnel "$n" curl_each "$u/curl" --cacert "$CA" -p -x http://proxy.corp.lab:443
+	urls "$n" "$u/wget" "${BENIGN_HOSTS[@]}"
+	stack wget-https-proxy "$n" with_proxy wget_each "$u/wget" --ca-certificate="$CA"
+	urls "$n" "$u/python" "${BENIGN_HOSTS[@]}"
+	stack python-urllib-proxy "$n" with_proxy py client-https --urls "$u/python" --ca "$CA"
+}
+# with_proxy CMD...: CMD with the CONNECT proxy as its HTTPS proxy.
+with_proxy() (
+	export https_proxy=http://proxy.corp.lab:443
+	"$@"
+)
+
+anomaly_preamble_banner() {
+	local n
+	n=$(share 2)
+	stack python-banner-then-tls "$n" py client-banner -n "$n" --seed "$SEED" --target 127.0.9.2:443 --sni www.corp.lab --ca "$CA"
+	stack python-banner-then-tls-nosni "$n" py client-banner -n "$n" --seed "$((SEED + 1))" --target 127.0.9.2:443 --no-sni --insecure
+}
+
+anomaly_client_cert() {
+	local u=$W/urls/mtls n p=$W/pki/base
+	mkdir -p "$u"
+	n=$(share 3)
+	urls "$n" "$u/curl" mtls.corp.lab:443
+	stack curl-client-cert "$n" curl_each "$u/curl" -k --cert "$p/api.crt" --key "$p/api.key"
+	urls "$n" "$u/openssl" mtls.corp.lab:443
+	stack openssl-client-cert "$n" openssl_each "$u/openssl" -cert "$p/files.crt" -key "$p/files.key"
+	urls "$n" "$u/curl2" mtls.corp.lab:443
+	stack curl-client-cert-tls12 "$n" curl_each "$u/curl2" -k --cert "$p/cdn.crt" --key "$p/cdn.key" --tls-max 1.2
+}
+
+anomaly_faketls() {
+	local n
+	n=$(share 2)
+	stack python-faketls "$n" py client-faketls -n "$n" --seed "$SEED" --target 127.0.9.4:443
+	stack python-faketls-to-tls-server "$n" py client-faketls -n "$n" --seed "$((SEED + 1))" --target 127.0.1.1:443 --target 127.0.1.3:443
+}
+
 # ---- the lab ---------------------------------------------------------------
 ip link set lo up
 for ((r = 1; r <= RUNS; r++)); do
@@ -390,5 +445,18 @@ anomaly_odd
 end
 begin self-signed-server all
 anomaly_selfsigned
+end
+# Only the client's leg to the proxy: its leg to the server is plain TLS.
+begin preamble-connect all 'tcp port 443 and host 127.0.9.1'
+anomaly_preamble_connect
+end
+begin preamble-banner all
+anomaly_preamble_banner
+end
+begin client-certificate all
+anomaly_client_cert
+end
+begin fake-tls all
+anomaly_faketls
 end
 stop_all

@@ -326,6 +326,171 @@ def cmd_proxy(a):
     log("proxy (%s) made %s" % (a.mode, counts))
 
 
+def cmd_proxy_connect(a):
+    """An HTTP CONNECT proxy on a TLS port: reads the request, dials the
+    target, answers 200 and relays both ways."""
+    def handle(c):
+        with c:
+            c.settimeout(10)
+            try:
+                req = b""
+                while b"\r\n\r\n" not in req and len(req) < 8192:
+                    d = c.recv(4096)
+                    if not d:
+                        return
+                    req += d
+                line = req.split(b"\r\n", 1)[0].decode("latin-1").split()
+                if len(line) < 2 or line[0] != "CONNECT":
+                    c.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                    return
+                with socket.create_connection(hostport(line[1]), timeout=10) as s:
+                    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    rest = req.split(b"\r\n\r\n", 1)[1]
+                    if rest:
+                        s.sendall(rest)
+                    t = threading.Thread(target=relay_pair, args=(c, s), daemon=True)
+                    t.start()
+                    relay_pair(s, c)
+                    t.join(3)
+            except OSError:
+                pass
+
+    for a_ in a.listen:
+        l = socket.create_server(hostport(a_), reuse_port=True)
+        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
+    log("CONNECT proxy on", ", ".join(a.listen))
+    wait_forever()
+
+
+def relay_pair(src, dst):
+    try:
+        while True:
+            d = src.recv(65536)
+            if not d:
+                break
+            dst.sendall(d)
+    except OSError:
+        pass
+    finally:
+        for x in (src, dst):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def accept_loop(l, handle):
+    while True:
+        c, _ = l.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+
+def wait_forever():
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+
+
+BANNER_MAGIC = b"\x7e\x11\x00"
+
+
+def cmd_serve_banner(a):
+    """A TLS server (python ssl) that first reads a client's binary
+    banner (magic, length, id) and then runs TLS on the same socket, as an
+    implant's listener would."""
+    ctx = server_context(a)
+
+    def handle(c):
+        with c:
+            c.settimeout(10)
+            try:
+                head = c.recv(4, socket.MSG_WAITALL)
+                if len(head) < 4:
+                    return
+                c.recv(head[3], socket.MSG_WAITALL)
+                with ctx.wrap_socket(c, server_side=True) as t:
+                    t.recv(4096)
+                    t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            except (OSError, ssl.SSLError):
+                pass
+
+    for a_ in a.listen:
+        l = socket.create_server(hostport(a_), reuse_port=True)
+        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
+    log("banner+TLS server on", ", ".join(a.listen))
+    wait_forever()
+
+
+def cmd_client_banner(a):
+    """Sends a binary banner, then a real TLS handshake (python ssl) on the
+    same connection."""
+    r = random.Random(a.seed)
+    ctx = client_context(a)
+    ok = 0
+    for _ in range(a.n):
+        target = hostport(r.choice(a.target))
+        ident = bytes(r.randrange(256) for _ in range(r.randint(12, 40)))
+        try:
+            with socket.create_connection(target, timeout=5) as s:
+                s.sendall(BANNER_MAGIC + bytes([len(ident)]) + ident)
+                with ctx.wrap_socket(s, server_hostname=a.sni) as t:
+                    t.sendall(b"GET /beacon HTTP/1.1\r\nHost: x\r\n\r\n")
+                    t.recv(4096)
+            ok += 1
+        except (OSError, ssl.SSLError):
+            pass
+    log("client-banner: %d of %d connections" % (ok, a.n))
+
+
+def fake_record(r, lo, hi):
+    body = os.urandom(r.randint(lo, hi))
+    return b"\x17\x03\x03" + len(body).to_bytes(2, "big") + body
+
+
+def cmd_serve_faketls(a):
+    """Answers TLS-framed application data records with more of them: no
+    handshake at all (FakeTLS-style obfuscation)."""
+    def handle(c):
+        with c:
+            c.settimeout(3)
+            try:
+                r = random.Random()
+                for _ in range(r.randint(1, 3)):
+                    if not c.recv(65536):
+                        return
+                    c.sendall(fake_record(r, 40, 1400))
+            except OSError:
+                pass
+
+    for a_ in a.listen:
+        l = socket.create_server(hostport(a_), reuse_port=True)
+        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
+    log("fake TLS server on", ", ".join(a.listen))
+    wait_forever()
+
+
+def cmd_client_faketls(a):
+    r = random.Random(a.seed)
+    ok = 0
+    for _ in range(a.n):
+        target = hostport(r.choice(a.target))
+        try:
+            with socket.create_connection(target, timeout=3) as s:
+                s.settimeout(1)
+                for _ in range(r.randint(1, 3)):
+                    s.sendall(fake_record(r, 60, 900))
+                    try:
+                        if not s.recv(65536):
+                            break
+                    except socket.timeout:
+                        break
+            ok += 1
+        except OSError:
+            pass
+    log("client-faketls: %d of %d connections" % (ok, a.n))
+
+
 def stop(*_):
     raise KeyboardInterrupt  # servers end their wait and report
 
@@ -392,8 +557,10 @@ def cmd_by_stack(a):
             rows = []
             for line in open(os.path.join(d, st + ".json")):
                 f = json.loads(line)
-                if f.get("prefix_len", 0) > 0 and "anomaly" in f:
-                    rows.append((flow_time(f), f["anomaly"]["score"], f["anomaly"]["alert"]))
+                # "anomaly" at the top, or in "tlsentry" (the later layout).
+                a = f.get("anomaly") or f.get("tlsentry") or {}
+                if f.get("prefix_len", a.get("prefix_len", 0)) > 0 and "score" in a and f.get("event_type", "flow") == "flow":
+                    rows.append((flow_time(f), a["score"], a["alert"]))
             return rows
 
         benign = sorted((r[1] for r in load("benign")), reverse=True)
@@ -456,6 +623,36 @@ def main():
     s.add_argument("--mode", choices=["truncate", "malformed"], required=True)
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(f=cmd_proxy)
+    s = sub.add_parser("proxy-connect")
+    s.add_argument("--listen", action="append", required=True)
+    s.set_defaults(f=cmd_proxy_connect)
+    s = sub.add_parser("serve-banner")
+    s.add_argument("--listen", action="append", required=True)
+    s.add_argument("--cert", required=True)
+    s.add_argument("--key", required=True)
+    s.add_argument("--tls-min", choices=VERSIONS)
+    s.add_argument("--tls-max", choices=VERSIONS)
+    s.set_defaults(f=cmd_serve_banner)
+    s = sub.add_parser("client-banner")
+    s.add_argument("--target", action="append", required=True)
+    s.add_argument("--sni")
+    s.add_argument("--ca")
+    s.add_argument("--insecure", action="store_true")
+    s.add_argument("--no-sni", action="store_true")
+    s.add_argument("--ciphers")
+    s.add_argument("--tls-min", choices=VERSIONS)
+    s.add_argument("--tls-max", choices=VERSIONS)
+    s.add_argument("-n", type=int, default=20)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(f=cmd_client_banner)
+    s = sub.add_parser("serve-faketls")
+    s.add_argument("--listen", action="append", required=True)
+    s.set_defaults(f=cmd_serve_faketls)
+    s = sub.add_parser("client-faketls")
+    s.add_argument("--target", action="append", required=True)
+    s.add_argument("-n", type=int, default=20)
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(f=cmd_client_faketls)
     s = sub.add_parser("labels")
     s.add_argument("--attempts", required=True)
     s.add_argument("--flows", required=True, help="folder of SET.json")

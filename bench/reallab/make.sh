@@ -156,6 +156,8 @@ mkdir -p "/etc/netns/$NS"
 	echo "127.0.4.2 printer.corp.lab"
 	echo "127.0.6.1 git.corp.lab"
 	echo "127.0.7.1 wiki.corp.lab"
+	echo "127.0.9.1 proxy.corp.lab"
+	echo "127.0.9.3 mtls.corp.lab"
 	while read -r name addr; do echo "$addr $name"; done <"$W/selfsigned-addrs"
 } >"/etc/netns/$NS/hosts" # ip netns exec mounts it over /etc/hosts
 

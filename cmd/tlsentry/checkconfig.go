@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,25 +17,27 @@ import (
 // problems: exit status 1, with a one-line summary.
 var errInvalidConfig = errors.New("invalid configuration")
 
+var checkConfigHelp = help{
+	usage: []string{"tlsentry check-config [-offline] [-no-model] [FILE]"},
+	about: `Checks a configuration file (default ` + defaultConfigPath + `) as run would
+load it: strict keys, every value in range, the capture interfaces (unless
+-offline), the model and the threshold it gives, the allowlist, and the log
+files and interfaces run opens before capture. It prints FILE: ok and a
+summary (the model's threshold and score scale included) and exits 0, or
+prints each problem with its line and exits 1.`,
+}
+
 // runCheckConfig validates a configuration file as the daemon would load
 // it (runPreflight, as run does): strict YAML, every value in range,
 // capture interfaces (unless -offline), the model file and the threshold
 // it gives, the allowlist; then what run opens before capture: the log
 // files, and the interfaces when live.
 func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs := newFlagSet("check-config", checkConfigHelp)
 	offline := fs.Bool("offline", false, "the config is for replaying capture files: capture.interfaces may be empty")
 	noModel := fs.Bool("no-model", false, "do not load the model (when checking on a host that does not have it)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tlsentry check-config [-offline] [-no-model] [FILE]\n\nCheck a configuration file (default %s) as run would: exit 0 and print FILE: ok, or print each problem with its line and exit 1.\n", defaultConfigPath)
-		fs.PrintDefaults()
-	}
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if err := parseFlagsAndArgs(fs, args, stderr); err != nil {
+		return err
 	}
 	path := defaultConfigPath
 	switch fs.NArg() {

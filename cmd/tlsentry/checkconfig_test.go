@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,15 +19,30 @@ func writeTemp(t *testing.T, text string) string {
 	return path
 }
 
+// TestCheckConfigShipped: the shipped configuration is refused until an
+// interface is set, and is otherwise sound: with -offline it passes, and
+// the summary shows the usual TLS ports and the model's threshold with
+// its scale.
 func TestCheckConfigShipped(t *testing.T) {
 	const path = "../../configs/tlsentry.yaml"
 	out, errOut, err := runCmd(t, "check-config", path)
-	if err != nil {
-		t.Fatalf("check-config: %v\n%s", err, errOut)
+	if !errors.Is(err, errInvalidConfig) || out != "" || !strings.Contains(errOut, "capture.interfaces: live capture needs at least one interface") {
+		t.Errorf("check-config of the shipped file with no interface: %v\nstdout: %s\nstderr: %s", err, out, errOut)
 	}
-	if !strings.HasPrefix(out, path+": ok\n") || !strings.Contains(out, "interfaces eth0, ports [443]") ||
-		!strings.Contains(out, "embedded default (hybrid/") {
+	out, errOut, err = runCmd(t, "check-config", "-offline", path)
+	if err != nil {
+		t.Fatalf("check-config -offline: %v\n%s", err, errOut)
+	}
+	if !strings.HasPrefix(out, path+": ok\n") || !strings.Contains(out, "ports [443 8443 465 993 995 636 853]") ||
+		!regexp.MustCompile(`embedded default \(hybrid/\w+\), threshold [0-9.]+ from the model's threshold \(.+\)`).MatchString(out) {
 		t.Errorf("stdout:\n%s", out)
+	}
+	// With an interface set (and the alert log where this test may write).
+	text := strings.Replace(readFile(t, path), "  interfaces: []\n", "  interfaces: [lo]\n", 1)
+	text = strings.Replace(text, "alert_log: /var/log/tlsentry/alerts.json", "alert_log: "+filepath.Join(t.TempDir(), "alerts.json"), 1)
+	withIface := writeTemp(t, text)
+	if out, errOut, err := runCmd(t, "check-config", withIface); err != nil || !strings.Contains(out, "interfaces lo,") {
+		t.Errorf("the shipped file with an interface set: %v\n%s%s", err, out, errOut)
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -15,21 +14,26 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var evalHelp = help{
+	usage: []string{"tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]"},
+	about: `How well the model's scores separate two sets of flows (flows with payload
+only): ROC AUC, PR AUC, recall at 1% and 0.1% false-positive rate, and
+precision, recall and false-positive rate at the model's threshold (or
+-threshold). -plot draws both score histograms with the threshold, and the
+ROC curve.`,
+}
+
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := newFlagSet("eval", evalHelp)
 	var benign, anomalous fileList
-	fs.Var(&benign, "benign", "capture of benign traffic (repeat)")
-	fs.Var(&anomalous, "anomalous", "capture of anomalous traffic (repeat)")
+	fs.Var(&benign, "benign", "capture `FILE` of benign traffic (repeat)")
+	fs.Var(&anomalous, "anomalous", "capture `FILE` of anomalous traffic (repeat)")
 	modelPath := fs.String("model", "", "model file (default: the embedded default model)")
 	threshold := fs.Float64("threshold", 0, "threshold to report precision and recall at (default: the model's)")
 	plotPath := fs.String("plot", "", "write score histograms and the ROC curve to this PNG")
 	tlsOnly := fs.Bool("tls-only", false, "keep only the benign flows that spoke TLS (what a sensor on TLS ports sees of benign traffic); anomalous sets are scored whole")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]\n\nHow well the model's scores separate the two sets of flows (flows with payload only).")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if len(benign) == 0 || len(anomalous) == 0 {
 		fs.Usage()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,25 +66,6 @@ func flagErrors(err error, names map[string]string) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return fmt.Errorf("%w: %s", errUsage, strings.Join(msgs, "; "))
-}
-
-// errHelp means the user asked for the flags: print them and stop, with
-// success.
-var errHelp = errors.New("help requested")
-
-// parseFlags parses args, turning flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	return nil
 }
 
 // output opens path for writing ("" or "-" is stdout) with a buffer; the

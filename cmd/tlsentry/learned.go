@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow"
@@ -29,15 +30,15 @@ func summarise(flows []*flow.Flow) *learned {
 	for _, f := range flows {
 		l.flows++
 		h := tlsparse.FromFlow(f, certs)
-		l.protos[h.AppProto]++
+		l.protos[terminalSafe(h.AppProto)]++
 		if !h.SpokeTLS() {
 			continue
 		}
-		l.versions[tlsparse.VersionName(h.Version())]++
+		l.versions[terminalSafe(h.VersionName())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[h.Prints(h.Transport()).JA4]++
+			l.ja4[terminalSafe(h.Prints(h.Transport()).JA4)]++
 			if ch.ServerName != "" {
-				l.sni[ch.ServerName]++
+				l.sni[terminalSafe(ch.ServerName)]++
 			}
 		}
 	}
@@ -90,4 +91,18 @@ func once(m map[string]int) int {
 		}
 	}
 	return n
+}
+
+// terminalSafe returns s as it is when it is plain printable ASCII, else
+// quoted with Go's escapes (strconv.QuoteToASCII): values from the wire
+// (SNI above all) may carry newlines, escape sequences or bidi controls
+// that must not reach a terminal raw. Strings holding a quote or a
+// backslash are quoted too, so no raw value reads as another's escape.
+func terminalSafe(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
 }

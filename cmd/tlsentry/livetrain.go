@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -24,6 +25,16 @@ type liveLearning struct {
 	stopAfter int
 	workers   int
 	noBPF     bool
+}
+
+// defaultLearnPorts are the ports learning mode watches unless -ports
+// says otherwise: those the daemon watches by default.
+func defaultLearnPorts() string {
+	var ports []string
+	for _, p := range config.DefaultPorts() {
+		ports = append(ports, strconv.Itoa(p))
+	}
+	return strings.Join(ports, ",")
 }
 
 func (l *liveLearning) portList() ([]uint16, error) {

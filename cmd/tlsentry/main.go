@@ -31,42 +31,63 @@ func main() {
 
 type command struct {
 	name, summary string
+	help          help
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
 	return []command{
-		{"flows", "print one JSON record per TCP flow of capture files", runFlows},
-		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", runExtract},
-		{"train", "learn a model from the flows of capture files", runTrain},
-		{"score", "flow records with the detector's score and verdict", runScore},
-		{"eval", "how well a model separates benign from anomalous captures", runEval},
-		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
-		{"check-config", "check a configuration file: strict keys, values, model, allowlist", runCheckConfig},
-		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runRun},
+		{"flows", "print one JSON record per TCP flow of capture files", flowsHelp, runFlows},
+		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", extractHelp, runExtract},
+		{"train", "learn a model from the flows of capture files or live traffic", trainHelp, runTrain},
+		{"score", "flow records with the detector's score and verdict", scoreHelp, runScore},
+		{"eval", "how well a model separates benign from anomalous captures", evalHelp, runEval},
+		{"heldout", "list which of the given capture files train -holdout leaves out", heldoutHelp, runHeldout},
+		{"check-config", "check a configuration file: strict keys, values, model, allowlist", checkConfigHelp, runCheckConfig},
+		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runCommandHelp, runRun},
+		{"version", "print the version and VCS revision of this build", versionHelp, runVersion},
+		{"help", "print this help, a command's (help COMMAND) or the manual page (help -man)", helpHelp, runHelpCommand},
 	}
+}
+
+func commandNamed(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(stdout)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no command given", errUsage)
-		}
-		return nil
+	if len(args) == 0 {
+		printHelp(stderr)
+		return fmt.Errorf("%w: no command given", errUsage)
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		args = []string{"help"}
+	case "-version", "--version":
+		args = []string{"version"}
 	}
-	return fmt.Errorf("%w: unknown command %q (see tlsentry help)", errUsage, args[0])
+	c, ok := commandNamed(args[0])
+	if !ok {
+		return fmt.Errorf("%w: unknown command %q (see tlsentry help)", errUsage, args[0])
+	}
+	return printRequestedHelp(c.run(ctx, args[1:], stdout, stderr), stdout)
 }
 
-func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "tlsentry: passive TLS anomaly sensor\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+// printRequestedHelp prints the help a command was asked for (err is a
+// *helpRequest) and returns nil; other errors are returned as they are.
+func printRequestedHelp(err error, stdout io.Writer) error {
+	var hr *helpRequest
+	if !errors.As(err, &hr) {
+		return err
 	}
-	fmt.Fprintln(w, "\nRun tlsentry COMMAND -h for its flags.")
+	c, ok := commandNamed(hr.flags.Name())
+	if !ok {
+		return fmt.Errorf("help for an unknown command %q", hr.flags.Name())
+	}
+	c.help.write(stdout, hr.flags)
+	return nil
 }

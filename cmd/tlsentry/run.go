@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -21,22 +19,38 @@ import (
 // defaultConfigPath is where make install puts the configuration.
 const defaultConfigPath = "/etc/tlsentry/tlsentry.yaml"
 
+var runCommandHelp = help{
+	usage: []string{"tlsentry run [-config FILE] [-r FILE ...] [-foreground]"},
+	about: `The sensor daemon. It loads and checks the configuration, the model and
+its threshold, then captures on capture.interfaces (AF_PACKET, one socket
+and flow table per worker, the eBPF filter attached), scores each flow and
+writes one JSON line per alert to output.alert_log, every scored flow to
+output.flow_log when set, its own log to output.log (stderr when empty),
+and Prometheus metrics on metrics.listen. With -r it runs the same pipeline
+over capture files and exits when they are read.
+
+Live capture needs CAP_NET_RAW, CAP_BPF for the eBPF filter (capture.bpf),
+and on kernels before 5.11 a high RLIMIT_MEMLOCK; the systemd unit grants
+exactly these. An error names the one that is missing.
+
+Signals: HUP reloads the configuration (a file that does not load is
+refused and the running one stays), USR1 reopens the log files (after
+logrotate moved them), INT and TERM stop the capture, score the flows in
+hand, flush the logs and exit 0.`,
+}
+
 // runRun is the daemon: live capture on the configured interfaces, or
 // the same pipeline over capture files with -r. SIGHUP reloads the
 // configuration, SIGUSR1 reopens the logs, SIGINT/SIGTERM (the context)
 // stop the capture, score what the flow tables hold and exit.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run", runCommandHelp)
 	configPath := fs.String("config", defaultConfigPath, "configuration file")
 	var files fileList
-	fs.Var(&files, "r", "read this capture file (pcap or pcapng) instead of capturing live; repeat for several, read in order")
+	fs.Var(&files, "r", "read this capture `FILE` (pcap or pcapng) instead of capturing live; repeat for several, read in order")
 	foreground := fs.Bool("foreground", false, "also print alerts to stdout (as output.stdout does)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry run [-config FILE] [-r FILE ...] [-foreground]\n\nRun the sensor: capture, score, write alerts. With -r, run the same pipeline over capture files and exit when they are read.\nSignals: HUP reloads the configuration, USR1 reopens the logs, INT and TERM stop it after scoring the flows in hand.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	d, err := startDaemon(daemonOptions{
 		configPath: *configPath,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +17,26 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var trainHelp = help{
+	usage: []string{"tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]",
+		"tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]"},
+	about: `Learns what the flows of the given captures (or of live traffic on an
+interface: learning mode) look like and writes a model file for score, eval
+and run (detector.model). One progress line per epoch goes to stderr; on
+stdout, what was learned: flows, losses, score quantiles, the threshold,
+protocols, TLS versions, client stacks (JA4) and servers (SNI).
+
+Learning mode (-i) captures on the watched -ports with the eBPF filter
+(unless -no-bpf) until -duration or -stop-after flows; it needs
+CAP_NET_RAW, and CAP_BPF for the filter. Train on your own network: the
+same seed gives the same model file.`,
+}
+
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlagSet("train", trainHelp)
 	var files fileList
 	var cfg detector.TrainConfig
-	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
+	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
@@ -35,22 +49,23 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
+	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
+	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
-	fs.StringVar(&live.ports, "ports", "443", "with -i: watched TCP server ports, comma-separated")
+	fs.StringVar(&live.ports, "ports", defaultLearnPorts(), "with -i: watched TCP server ports, comma-separated")
 	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
 	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
 	var table tableFlags
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
+	encoder := fs.String("encoder", "", "hybrid: take the CNN encoder from this model file instead of training one (same data, new features)")
+	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile and threshold, keeping its networks; writes -out")
+	words := fs.String("words", "/usr/share/dict/words", "benign words for the server-name check (read only when training; skipped when missing)")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if (len(files) == 0) == (live.iface == "") || *out == "" {
 		fs.Usage()
@@ -83,21 +98,47 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if loadErr != nil && len(flows) == 0 {
+		return fmt.Errorf("nothing to learn from: %w", loadErr)
+	}
 	if loadErr != nil {
 		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
 	}
+	from := fmt.Sprintf("%d file(s)", len(files))
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
+		from = "live capture on " + terminalSafe(live.iface)
+	}
+	if *update != "" {
+		return runUpdate(*update, *out, flows, stdout, loadErr)
+	}
+	if *calib {
+		cfg.Corpus = tlsPortFlows(flows)
+		cfg.CorpusName = fmt.Sprintf("%d flows of the public captures", len(cfg.Corpus))
+		cfg.Words = readWords(*words)
+	} else if ev, err := detector.DefaultEvidence(); err == nil {
+		cfg.Evidence = ev
+	} else {
+		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", err)
+	}
+	if *tlsPortsOnly {
+		n := len(flows)
+		flows = tlsPortFlows(flows)
+		fmt.Fprintf(stderr, "train: %d of %d flows went to a TLS port\n", len(flows), n)
 	}
 	if *tlsOnly {
 		n := len(flows)
 		flows = keepTLS(flows)
 		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
-	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
-	f, err := detector.Train(ctx, flows, cfg)
+	fmt.Fprintf(stderr, "train: %d flows with payload from %s; training %s\n", len(flows), from, cfg.Kind)
+	f, err := trainModel(ctx, *encoder, flows, cfg)
+	if err != nil && loadErr != nil {
+		// Too few flows, say, because the input ended early: say why.
+		return fmt.Errorf("%w (the input was cut short: %w)", err, loadErr)
+	}
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	data, err := f.Encode()
 	if err != nil {
@@ -134,9 +175,13 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 func printModel(w io.Writer, path string, f *model.File) {
 	m, t := f.Meta, f.Meta.Training
 	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
-	src := strings.Join(t.Sources, ", ")
-	if len(t.Sources) > 3 {
-		src = fmt.Sprintf("%d files (%s, ...)", len(t.Sources), strings.Join(t.Sources[:3], ", "))
+	sources := make([]string, len(t.Sources))
+	for i, s := range t.Sources {
+		sources[i] = terminalSafe(s) // file names are anyone's
+	}
+	src := strings.Join(sources, ", ")
+	if len(sources) > 3 {
+		src = fmt.Sprintf("%d files (%s, ...)", len(sources), strings.Join(sources[:3], ", "))
 	}
 	fmt.Fprintf(w, "  trained on %d flows (+%d for validation) from %s, seed %d\n", t.Flows, t.ValidationFlow, src, t.Seed)
 	fmt.Fprintf(w, "  %d epochs, final loss %.5f, best validation loss %.5f\n", t.Epochs, t.FinalLoss, t.ValidationLoss)

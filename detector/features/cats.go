@@ -24,7 +24,11 @@ const (
 	CCertIssuer               // issuer of the certificate in clear
 	CCertKey                  // public key type of that certificate
 	CServerEncMax             // largest encrypted record of the server's first turn
-	CTransport                // "tcp", or "quic": the transport the TLS came in
+	CPreamble                 // what came before the client's first handshake record
+	CClientMsgs               // set: handshake messages the client sent in clear
+	CServerMsgs               // set: handshake messages the server sent in clear
+	CRecordTypes              // set: record content types each side sent ("client application_data")
+	CServerDomain             // the SNI's last two labels: whom the client talks to
 	NumCats
 )
 
@@ -33,29 +37,34 @@ type CatDef struct {
 	Name  string
 	Label string
 	Set   bool // holds several values per flow
+	Group Group
 }
 
 var catDefs = [NumCats]CatDef{
-	CAppProto:      {"app_proto", "protocol", false},
-	CRecordVersion: {"client.record_version", "ClientHello record version", false},
-	CClientVersion: {"client.version", "ClientHello version", false},
-	CMaxVersion:    {"client.max_version", "highest TLS version offered", false},
-	CServerVersion: {"server.version", "TLS version the server chose", false},
-	CJA4:           {"tls.ja4", "JA4 fingerprint", false},
-	CJA3N:          {"tls.ja3n", "JA3N fingerprint", false},
-	CJA4Ciphers:    {"tls.ja4.ciphers", "cipher list (JA4 part b)", false},
-	CJA4Exts:       {"tls.ja4.extensions", "extension list (JA4 part c)", false},
-	CCipher:        {"client.cipher", "cipher suite offered", true},
-	CExtension:     {"client.extension", "ClientHello extension", true},
-	CGroup:         {"client.group", "supported group", true},
-	CSigAlg:        {"client.sigalg", "signature algorithm", true},
-	CALPN:          {"client.alpn", "ALPN protocol offered", true},
-	CServerCipher:  {"server.cipher", "cipher suite the server chose", false},
-	CServerALPN:    {"server.alpn", "ALPN protocol the server chose", false},
-	CCertIssuer:    {"cert.issuer", "certificate issuer", false},
-	CCertKey:       {"cert.key", "certificate key type", false},
-	CServerEncMax:  {"server.encrypted_max", "length of the server's largest encrypted handshake record (TLS 1.3 certificates)", false},
-	CTransport:     {"transport", "transport", false},
+	CAppProto:      {"app_proto", "protocol", false, GProtocol},
+	CRecordVersion: {"client.record_version", "ClientHello record version", false, GClient},
+	CClientVersion: {"client.version", "ClientHello version", false, GClient},
+	CMaxVersion:    {"client.max_version", "highest TLS version offered", false, GClient},
+	CServerVersion: {"server.version", "TLS version the server chose", false, GServer},
+	CJA4:           {"tls.ja4", "JA4 fingerprint", false, GClient},
+	CJA3N:          {"tls.ja3n", "JA3N fingerprint", false, GClient},
+	CJA4Ciphers:    {"tls.ja4.ciphers", "cipher list (JA4 part b)", false, GClient},
+	CJA4Exts:       {"tls.ja4.extensions", "extension list (JA4 part c)", false, GClient},
+	CCipher:        {"client.cipher", "cipher suite offered", true, GClient},
+	CExtension:     {"client.extension", "ClientHello extension", true, GClient},
+	CGroup:         {"client.group", "supported group", true, GClient},
+	CSigAlg:        {"client.sigalg", "signature algorithm", true, GClient},
+	CALPN:          {"client.alpn", "ALPN protocol offered", true, GClient},
+	CServerCipher:  {"server.cipher", "cipher suite the server chose", false, GServer},
+	CServerALPN:    {"server.alpn", "ALPN protocol the server chose", false, GServer},
+	CCertIssuer:    {"cert.issuer", "certificate issuer", false, GCert},
+	CCertKey:       {"cert.key", "certificate key type", false, GCert},
+	CServerEncMax:  {"server.encrypted_max", "length of the server's largest encrypted handshake record (TLS 1.3 certificates)", false, GCert},
+	CPreamble:      {"client.preamble", "bytes before the ClientHello", false, GPreamble},
+	CClientMsgs:    {"client.messages", "handshake message the client sent in clear", true, GProtocol},
+	CServerMsgs:    {"server.messages", "handshake message the server sent in clear", true, GProtocol},
+	CRecordTypes:   {"flow.record_types", "TLS record type sent", true, GProtocol},
+	CServerDomain:  {"tls.sni_domain", "server domain (last two labels of the SNI)", false, GServer},
 }
 
 // CatDefs returns the categorical features' descriptions.

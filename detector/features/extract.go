@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -15,6 +16,8 @@ import (
 type Values struct {
 	Vec  [Len]float32
 	Cats [NumCats][]string
+	// T is what each side sent in the clear (filled by Extract).
+	T transcript.Transcript
 }
 
 // Reset clears v for reuse, keeping its slices' memory.
@@ -46,13 +49,16 @@ func (v *Values) cat(c Cat, s string) {
 // Extract fills v from a flow and its parsed handshake (tlsparse.FromFlow).
 func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.Reset()
-	v.cat(CAppProto, orNone(h.AppProto))
-	v.flag(FTLS, h.SpokeTLS())
-	transport(f, v)
+	proto := orNone(h.AppProto)
+	if proto == tlsparse.SniffBinary && transcript.LooksRandom(f) {
+		proto = transcript.Random
+	}
+	v.cat(CAppProto, proto)
+	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
 	if ch := h.Client; ch != nil {
 		client(ch, v)
 		if !ch.SSLv2 {
-			fingerprints(h.Prints(h.Transport()), v)
+			fingerprints(h.Prints(tlsparse.TransportTCP), v)
 		}
 	}
 	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
@@ -62,6 +68,8 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.flag(FServerError, h.ServerErr != nil && (h.Server == nil || !h.Server.Truncated))
 	shape(f, v)
 	encrypted(f, v)
+	transcript.Of(f, &v.T)
+	clear(f, h, v)
 	for c, d := range catDefs {
 		if d.Set {
 			v.Cats[c] = sortedUnique(v.Cats[c])
@@ -75,9 +83,7 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 	v.flag(FClientSSLv2, ch.SSLv2)
 	v.set(FRecordVersion, float64(ch.RecordVersion))
 	v.set(FClientVersion, float64(ch.Version))
-	if ch.RecordVersion != 0 { // QUIC carries hellos without records
-		v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
-	}
+	v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
 	v.cat(CClientVersion, tlsparse.VersionName(ch.Version))
 	maxV := ch.Version
 	versions := 0
@@ -152,9 +158,11 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 // fingerprint cache when it had one).
 func fingerprints(p tlsparse.FlowPrints, v *Values) {
 	v.cat(CJA4, p.JA4)
-	if parts := strings.SplitN(p.JA4, "_", 3); len(parts) == 3 {
-		v.cat(CJA4Ciphers, parts[1])
-		v.cat(CJA4Exts, parts[2])
+	if _, rest, ok := strings.Cut(p.JA4, "_"); ok {
+		if b, c, ok := strings.Cut(rest, "_"); ok {
+			v.cat(CJA4Ciphers, b)
+			v.cat(CJA4Exts, c)
+		}
 	}
 	v.cat(CJA3N, p.JA3N.Hash)
 }
@@ -177,6 +185,14 @@ func listInto(v *Values, list []uint16, first, buckets int, c Cat) int {
 func sni(name string, v *Values) {
 	if name == "" {
 		return
+	}
+	isIP := MaybeIP(name)
+	if isIP {
+		_, err := netip.ParseAddr(name)
+		isIP = err == nil
+	}
+	if !isIP {
+		v.cat(CServerDomain, domain(name))
 	}
 	v.flag(FSNIPresent, true)
 	v.set(FSNILen, float64(len(name)))
@@ -204,8 +220,7 @@ func sni(name string, v *Values) {
 		}
 	}
 	v.set(FSNIEntropy, entropy)
-	_, err := netip.ParseAddr(name)
-	v.flag(FSNIIsIP, err == nil)
+	v.flag(FSNIIsIP, isIP)
 }
 
 func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
@@ -232,18 +247,6 @@ func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
 		v.cat(CCertIssuer, orNone(c.Issuer))
 		v.cat(CCertKey, orNone(c.PublicKey))
 	}
-}
-
-// transport says what carried the flow: TCP, or QUIC, whose Initial
-// packets may not have opened (a flow that only looks like QUIC).
-func transport(f *flow.Flow, v *Values) {
-	if f.Transport != flow.TransportUDP {
-		v.cat(CTransport, "tcp")
-		return
-	}
-	v.cat(CTransport, "quic")
-	v.flag(FQUIC, true)
-	v.flag(FQUICUndecrypted, f.QUIC != nil && f.QUIC.Undecrypted)
 }
 
 // shape describes the flow's first bytes and size.
@@ -309,7 +312,29 @@ func bucket(x uint16, n int) int {
 	return int((uint32(x) * 0x9E3779B1) >> 16 % uint32(n))
 }
 
-func hex16(x uint16) string { return "0x" + strconv.FormatUint(uint64(x)|0x10000, 16)[1:] }
+// hex16 is "0x" and four hex digits, from a table made once: the set
+// features name every cipher suite, extension, group and signature
+// algorithm of every flow, and formatting them was most of the
+// extraction's allocations.
+func hex16(x uint16) string { return hexNames[x] }
+
+var hexNames = func() *[1 << 16]string {
+	const digits = "0123456789abcdef"
+	all := make([]byte, 6<<16)
+	for i := range 1 << 16 {
+		b := all[6*i : 6*i+6]
+		b[0], b[1] = '0', 'x'
+		for j := range 4 {
+			b[2+j] = digits[i>>(12-4*j)&15]
+		}
+	}
+	s := string(all)
+	var t [1 << 16]string
+	for i := range t {
+		t[i] = s[6*i : 6*i+6]
+	}
+	return &t
+}()
 
 func orNone(s string) string {
 	if s == "" {
@@ -323,4 +348,82 @@ func orNone(s string) string {
 func sortedUnique(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// clear describes what each side sent in the clear around the handshake
+// (package transcript).
+func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
+	c, s := &v.T.Client, &v.T.Server
+	if c.Preamble != transcript.PreambleUnseen {
+		v.cat(CPreamble, c.Preamble)
+	}
+	v.set(FPreambleLen, math.Log2(1+float64(c.PreambleLen)))
+	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
+	certReq := s.Sent(transcript.MsgCertificateRequest)
+	if h.Server != nil {
+		for _, m := range h.Server.MessageTypes {
+			certReq = certReq || m == transcript.MsgCertificateRequest
+			v.cat(CServerMsgs, transcript.MsgName(m))
+		}
+	}
+	v.flag(FCertRequest, certReq)
+	tls13 := transcript.TLS13(h.Version())
+	_, ce := c.DataBeforeHandshake(tls13)
+	_, se := s.DataBeforeHandshake(tls13)
+	v.flag(FDataEarly, ce || se)
+	_, cu := c.UnknownType()
+	_, su := s.UnknownType()
+	v.flag(FUnknownType, cu || su)
+	v.flag(FNoHandshake, c.NoHandshake())
+	v.flag(FFramingBroke, c.FramingBroke || s.FramingBroke)
+	v.set(FClientRecords, float64(len(c.Records)))
+	for _, r := range c.Records {
+		for _, m := range r.Messages {
+			v.cat(CClientMsgs, transcript.MsgName(m))
+		}
+		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
+	}
+	for _, m := range s.Records {
+		for _, t := range m.Messages {
+			v.cat(CServerMsgs, transcript.MsgName(t))
+		}
+		v.cat(CRecordTypes, recordTypeNames[1][max(19, min(int(m.Type), 25))-19])
+	}
+}
+
+// recordTypeNames are the CRecordTypes values per side, by content type
+// 19 (and below), 20..24, 25 (and above).
+var recordTypeNames = [2][7]string{
+	{"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24"},
+	{"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24"},
+}
+
+// domain is a server name's last two labels ("example.com" of
+// "www.example.com"), a substring of name.
+func domain(name string) string {
+	name = strings.TrimSuffix(name, ".")
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 {
+		return name
+	}
+	if j := strings.LastIndexByte(name[:i], '.'); j >= 0 {
+		return name[j+1:]
+	}
+	return name
+}
+
+// MaybeIP reports whether s has only the characters of an IP address
+// literal, so that hostnames skip netip.ParseAddr (whose error for them
+// allocates).
+func MaybeIP(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
 }

@@ -152,3 +152,11 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestDomain(t *testing.T) {
+	for in, want := range map[string]string{"www.example.com": "example.com", "a.b.example.org.": "example.org", "example.net": "example.net", "localhost": "localhost"} {
+		if got := domain(in); got != want {
+			t.Errorf("domain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

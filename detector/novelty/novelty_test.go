@@ -23,6 +23,8 @@ func flows(n, rare int) []*features.Values {
 		v.Cats[features.CCipher] = []string{"0x1301", "0x1302"}
 		v.Vec[features.FCiphers] = float32(10 + i)
 		v.Vec[features.FTLS] = 1
+		v.Vec[features.FClientHello] = 1
+		v.Cats[features.CAppProto] = []string{"tls"}
 		out[i] = v
 	}
 	return out
@@ -50,7 +52,7 @@ func TestCategorical(t *testing.T) {
 	if want := math.Log2(10); math.Abs(bits-want) > 1e-9 || len(found) != 1 {
 		t.Fatalf("bits %v, want %v; %+v", bits, want, found)
 	}
-	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 known in 99 flows)") {
+	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 distinct values in 99 flows)") {
 		t.Errorf("text %q", txt)
 	}
 	// With no rare values at all, a new one is as surprising as can be.
@@ -98,9 +100,9 @@ func TestRange(t *testing.T) {
 	}
 	// A flag constant in training.
 	v.Vec[features.FCiphers] = 12
-	v.Vec[features.FTLS] = 0
+	v.Vec[features.FClientSSLv2] = 1
 	_, found = p.Score(v, false, nil)
-	if len(found) != 1 || found[0].Text() != "speaks TLS: no; always yes in training" {
+	if len(found) != 1 || found[0].Text() != "SSLv2-format ClientHello: yes; always no in training" {
 		t.Errorf("%+v", found)
 	}
 }
@@ -173,52 +175,6 @@ func TestUnmarshalErrors(t *testing.T) {
 	}
 }
 
-// TestOlderLayout: a profile of the layout before the transport features
-// loads, and judges the features it knows; the appended ones, which its
-// training never saw, add nothing.
-func TestOlderLayout(t *testing.T) {
-	vs := flows(30, 3)
-	for _, v := range vs {
-		v.Cats[features.CTransport] = []string{"tcp"}
-	}
-	p := fit(t, vs)
-	size, _ := features.Layout("handshake-features-v2")
-	p.Schema, p.Cats, p.Ranges = "handshake-features-v2", p.Cats[:size.Cats], p.Ranges[:size.Len]
-	data, err := p.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var q Profile
-	if err := q.UnmarshalBinary(data); err != nil {
-		t.Fatal(err)
-	}
-	v := flows(1, 0)[0]
-	v.Cats[features.CTransport] = []string{"quic"}
-	v.Vec[features.FQUICUndecrypted] = 1
-	if bits, found := q.Score(v, false, nil); bits != 0 || len(found) != 0 {
-		t.Errorf("old profile: %v bits %+v", bits, found)
-	}
-	v.Cats[features.CJA4] = []string{"new"}
-	if bits, _ := q.Score(v, false, nil); bits == 0 {
-		t.Error("old profile: a new JA4 is not novel")
-	}
-	// The whole current profile finds the new transport and the flag.
-	_, found := fit(t, vs).Score(v, false, nil)
-	names := map[string]bool{}
-	for _, f := range found {
-		names[f.Name()] = true
-	}
-	if !names["transport"] || !names["quic.undecrypted"] {
-		t.Errorf("current profile findings %v", names)
-	}
-	// An old layout with the wrong number of features is refused.
-	p.Ranges = p.Ranges[:10]
-	data, _ = p.MarshalBinary()
-	if err := q.UnmarshalBinary(data); err == nil || !strings.Contains(err.Error(), "want") {
-		t.Errorf("short old profile: %v", err)
-	}
-}
-
 func FuzzUnmarshal(f *testing.F) {
 	good, _ := fit(&testing.T{}, flows(10, 1)).MarshalBinary()
 	f.Add(good)
@@ -234,4 +190,61 @@ func FuzzUnmarshal(f *testing.F) {
 			t.Fatalf("bits %v %+v", bits, found)
 		}
 	})
+}
+
+// TestGroupsCountOnce: a new client library shows in JA4, JA3N and its
+// cipher list at once; it counts as its strongest finding, while a new
+// protocol counts in its own group.
+func TestGroupsCountOnce(t *testing.T) {
+	p := fit(t, flows(50, 5))
+	v := flows(1, 0)[0]
+	v.Vec[features.FCiphers] = 20
+	v.Cats[features.CJA4] = []string{"new"}
+	v.Cats[features.CJA3N] = []string{"new"}
+	v.Cats[features.CCipher] = []string{"0x0004"}
+	bits, found := p.Score(v, false, nil)
+	if len(found) < 2 || math.Abs(bits-math.Log2(51)) > 1e-9 {
+		t.Fatalf("bits %v, want log2(51) (cipher, never rare); %+v", bits, found)
+	}
+	MarkCounted(found)
+	if !found[0].Counted || found[1].Counted {
+		t.Errorf("counted %v %v", found[0].Counted, found[1].Counted)
+	}
+	v.Cats[features.CAppProto] = []string{"ssh"}
+	bits2, _ := p.Score(v, false, nil)
+	if math.Abs(bits2-2*math.Log2(51)) > 1e-9 {
+		t.Errorf("with a new protocol: %v bits, want %v", bits2, 2*math.Log2(51))
+	}
+	// Without a ClientHello the client stack's values are not judged.
+	v.Vec[features.FClientHello] = 0
+	bits3, found := p.Score(v, false, nil)
+	for _, f := range found {
+		if f.Group == features.GClient {
+			t.Errorf("client finding on a flow without a hello: %+v", f)
+		}
+	}
+	if bits3 < math.Log2(51)-1e-9 {
+		t.Errorf("bits %v", bits3)
+	}
+}
+
+func TestAdd(t *testing.T) {
+	p := fit(t, flows(20, 0))
+	v := flows(1, 0)[0]
+	v.Cats[features.CJA4] = []string{"fresh"}
+	v.Vec[features.FCiphers] = 100
+	if bits, _ := p.Score(v, false, nil); bits == 0 {
+		t.Fatal("new values not novel")
+	}
+	p.Add([]*features.Values{v})
+	if bits, found := p.Score(v, false, nil); bits != 0 {
+		t.Errorf("after Add: %v bits %+v", bits, found)
+	}
+	if p.Flows != 21 || p.Cats[features.CJA4].Rare != 1 {
+		t.Errorf("flows %d rare %d", p.Flows, p.Cats[features.CJA4].Rare)
+	}
+	data, _ := p.MarshalBinary()
+	if err := new(Profile).UnmarshalBinary(data); err != nil {
+		t.Error(err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tlsentry/tlsentry/detector/features"
 )
@@ -14,6 +15,9 @@ type Profile struct {
 	Flows  int          `json:"flows"`
 	Cats   []CatProfile `json:"cats"`   // indexed by features.Cat
 	Ranges []Range      `json:"ranges"` // indexed like features.Values.Vec
+	// Mid is each numeric feature's training median, for reasons that
+	// compare a value with the baseline.
+	Mid []float32 `json:"mid"`
 }
 
 // CatProfile counts a categorical feature's values over training flows.
@@ -65,6 +69,15 @@ func Fit(flows []*features.Values) (*Profile, error) {
 				}
 			}
 		}
+	}
+	p.Mid = make([]float32, features.Len)
+	col := make([]float32, len(flows))
+	for i := range features.Len {
+		for j, v := range flows {
+			col[j] = v.Vec[i]
+		}
+		slices.Sort(col)
+		p.Mid[i] = col[len(col)/2]
 	}
 	for i, d := range features.Defs() {
 		r := &p.Ranges[i]
@@ -118,17 +131,14 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 	if err := json.Unmarshal(data, &q); err != nil {
 		return fmt.Errorf("novelty profile: %w", err)
 	}
-	// A profile of an older layout that this build extends judges the
-	// features it knows; the appended ones it never saw add nothing.
-	size, ok := features.Layout(q.Schema)
-	if !ok {
+	if q.Schema != features.Schema {
 		return fmt.Errorf("novelty profile: feature schema %q, this build has %q", q.Schema, features.Schema)
 	}
-	if len(q.Cats) != size.Cats || len(q.Ranges) != size.Len || q.Flows <= 0 {
+	if len(q.Cats) != int(features.NumCats) || len(q.Ranges) != features.Len || len(q.Mid) != features.Len || q.Flows <= 0 {
 		return fmt.Errorf("novelty profile: %d categorical and %d numeric features over %d flows; want %d and %d over at least one",
-			len(q.Cats), len(q.Ranges), q.Flows, size.Cats, size.Len)
+			len(q.Cats), len(q.Ranges), q.Flows, features.NumCats, features.Len)
 	}
-	for c, d := range features.CatDefs()[:size.Cats] {
+	for c, d := range features.CatDefs() {
 		cp := &q.Cats[c]
 		if cp.Name != d.Name || cp.Present < 0 || cp.Present > q.Flows || cp.Rare < 0 || cp.Rare > cp.Present {
 			return fmt.Errorf("novelty profile: categorical feature %d (%q) does not fit (want %q)", c, cp.Name, d.Name)
@@ -139,7 +149,7 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
-	for i, d := range features.Defs()[:size.Len] {
+	for i, d := range features.Defs() {
 		r := &q.Ranges[i]
 		if r.Name != d.Name || r.Used != d.Range || r.NLo < 0 || r.NHi < 0 || r.NLo > q.Flows || r.NHi > q.Flows {
 			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)
@@ -147,4 +157,57 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 	}
 	*p = q
 	return nil
+}
+
+// Add counts more benign flows into the profile (a baseline update
+// without retraining): their values become known and the ranges widen.
+// Rare is recounted from the values held by one flow only, which counts
+// a flow holding two such values twice: a slight overestimate of how
+// often new values appear, so new values weigh a little less. Medians
+// stay those of the first training.
+func (p *Profile) Add(flows []*features.Values) {
+	for c := range p.Cats {
+		cp := &p.Cats[c]
+		for _, v := range flows {
+			if len(v.Cats[c]) > 0 {
+				cp.Present++
+			}
+			for _, s := range v.Cats[c] {
+				cp.Counts[s]++
+			}
+		}
+		rare := 0
+		for _, n := range cp.Counts {
+			if n == 1 {
+				rare++
+			}
+		}
+		cp.Rare = min(rare, cp.Present)
+	}
+	for i := range p.Ranges {
+		r := &p.Ranges[i]
+		if !r.Used {
+			continue
+		}
+		for _, v := range flows {
+			x := v.Vec[i]
+			switch {
+			case x < r.Lo:
+				r.Lo2, r.Lo, r.NLo = r.Lo, x, 1
+			case x == r.Lo:
+				r.NLo++
+			case x < r.Lo2 || r.Lo2 == r.Lo:
+				r.Lo2 = x
+			}
+			switch {
+			case x > r.Hi:
+				r.Hi2, r.Hi, r.NHi = r.Hi, x, 1
+			case x == r.Hi:
+				r.NHi++
+			case x > r.Hi2 || r.Hi2 == r.Hi:
+				r.Hi2 = x
+			}
+		}
+	}
+	p.Flows += len(flows)
 }

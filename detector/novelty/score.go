@@ -1,8 +1,10 @@
 package novelty
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector/features"
@@ -18,6 +20,10 @@ type Finding struct {
 	Bits    float64  // how surprising: -log2 of the chance of something this new
 	Known   int      // categorical: distinct values training saw
 	Present int      // flows in training with the feature
+	Group   features.Group
+	// Counted is false for a finding outweighed by a stronger one of its
+	// group: the same fact, listed but not added (see MarkCounted).
+	Counted bool
 }
 
 const maxValues = 3
@@ -25,23 +31,68 @@ const maxValues = 3
 // Score returns a flow's novelty in bits and appends its findings to
 // found (which may be nil). With leaveOut the flow is taken to be one of
 // the training flows and its own contribution to the profile is removed.
+//
+// Findings are grouped by the fact they describe (features.Group): a
+// group adds only its strongest finding, so that a new client library,
+// which shows in its JA4, JA3N, cipher list and extension list at once,
+// counts once. A group whose subject the flow does not have (no
+// ClientHello: no client stack) adds nothing; the protocol group says it.
 func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (float64, []Finding) {
-	total := 0.0
+	var best [features.NumGroups]float64
+	absent := absentGroups(v)
+	cats := features.CatDefs()
 	for c := range p.Cats {
+		g := cats[c].Group
+		if absent[g] {
+			continue
+		}
 		f, ok := p.cat(features.Cat(c), v.Cats[c], leaveOut)
 		if ok {
-			total += f.Bits
+			f.Group = g
+			best[g] = max(best[g], f.Bits)
 			found = append(found, f)
 		}
 	}
+	defs := features.Defs()
 	for i := range p.Ranges {
+		g := defs[i].Group
+		if absent[g] {
+			continue
+		}
 		f, ok := p.numeric(i, v.Vec[i], leaveOut)
 		if ok {
-			total += f.Bits
+			f.Group = g
+			best[g] = max(best[g], f.Bits)
 			found = append(found, f)
 		}
 	}
+	total := 0.0
+	for _, b := range best {
+		total += b
+	}
 	return total, found
+}
+
+// absentGroups marks the groups whose subject the flow lacks.
+func absentGroups(v *features.Values) (a [features.NumGroups]bool) {
+	a[features.GClient] = v.Vec[features.FClientHello] == 0
+	a[features.GServer] = v.Vec[features.FServerHello] == 0
+	a[features.GCert] = v.Vec[features.FCertPresent] == 0 && v.Vec[features.FServerEncRecords] == 0
+	return a
+}
+
+// MarkCounted sorts findings strongest first and marks the first of each
+// group as counted.
+func MarkCounted(found []Finding) {
+	slices.SortStableFunc(found, func(a, b Finding) int { return cmp.Compare(b.Bits, a.Bits) })
+	var seen [features.NumGroups]bool
+	for i := range found {
+		g := found[i].Group
+		found[i].Counted = g < features.NumGroups && !seen[g]
+		if g < features.NumGroups {
+			seen[g] = true
+		}
+	}
 }
 
 func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, bool) {
@@ -117,7 +168,12 @@ func (f *Finding) Text() string {
 		if f.Present == 0 {
 			return fmt.Sprintf("%s %s: training flows never had one", d.Label, strings.Join(vals, ", "))
 		}
-		return fmt.Sprintf("%s %s never seen in training (%d known in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, f.Present)
+		// Known counts distinct values, Present flows: say which is which.
+		values := "distinct values"
+		if f.Known == 1 {
+			values = "distinct value"
+		}
+		return fmt.Sprintf("%s %s never seen in training (%d %s in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, values, f.Present)
 	}
 	d := features.Defs()[f.Index]
 	if d.Format == features.FormatFlag {

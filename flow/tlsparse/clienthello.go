@@ -1,6 +1,10 @@
 package tlsparse
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
+)
 
 // ClientHello is a parsed ClientHello. Byte slices alias Raw, a private
 // copy of the message, never the caller's stream (FromFlow: the flow's own
@@ -66,6 +70,17 @@ const (
 // HasExtension reports whether the hello carries an extension of type t.
 func (ch *ClientHello) HasExtension(t uint16) bool { return hasExtension(ch.Extensions, t) }
 
+// offersTicket reports whether the hello carries a session ticket to
+// resume with (a session_ticket extension that is not empty).
+func (ch *ClientHello) offersTicket() bool {
+	for _, e := range ch.Extensions {
+		if e.Type == ExtSessionTicket && len(e.Data) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseClientHello parses the first ClientHello of a client stream: TLS
 // records from the start of stream (or an SSLv2 ClientHello), the hello
 // reassembled across records if needed.
@@ -91,10 +106,10 @@ func parseClientHello(stream []byte, s *clientStore, messages, copyMsg bool) (*C
 	case messages:
 		r.initMessages(stream)
 	case stream[0]&0x80 != 0:
-		if len(stream) < 5 && maybeSSLv2(stream, typeClientHello) {
+		if len(stream) < tlsrecord.SSLv2ClientHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ClientHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
-		if isSSLv2ClientHello(stream) {
+		if tlsrecord.IsSSLv2ClientHello(stream) {
 			return parseSSLv2ClientHello(stream, s, copyMsg)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ClientHello")

@@ -568,9 +568,15 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
+	// A server that refuses the ClientHello answers with an alert: no
+	// hello, and nothing wrong with the stream.
 	f, err := ParseServerFlight(records(ContentAlert, []byte{2, 40}))
-	if !errors.Is(err, ErrNoHello) || f == nil || f.Alert == nil || *f.Alert != (Alert{2, 40}) {
+	if err != nil || f == nil || f.Alert == nil || *f.Alert != (Alert{2, 40}) || f.ServerHello != nil {
 		t.Errorf("alert flight: %v %+v", err, f)
+	}
+	f, err = ParseServerFlight(records(ContentChangeCipherSpec, []byte{1}))
+	if !errors.Is(err, ErrNoHello) || f == nil || f.Alert != nil {
+		t.Errorf("flight opening with a ChangeCipherSpec: %v %+v", err, f)
 	}
 }
 

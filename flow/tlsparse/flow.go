@@ -1,6 +1,9 @@
 package tlsparse
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Handshake is what one flow said about TLS: both directions' first
 // handshake messages, parsed, or what the flow looks like instead.
@@ -115,19 +118,70 @@ func sniffSides(clientStart, serverStart []byte) string {
 }
 
 // Version is the TLS version of the connection: the one the server
-// selected, else the highest the client offered.
+// selected (in its ServerHello, else in a HelloRetryRequest), else the
+// highest the client offered, TLS 1.3 drafts counted (above TLS 1.2).
 func (h *Handshake) Version() uint16 {
-	if h.Server != nil && h.Server.ServerHello != nil {
-		return h.Server.ServerHello.SelectedVersion
+	v, _ := h.version()
+	return v
+}
+
+// VersionName is Version in Suricata's spelling (see VersionName), read
+// as Suricata reads TLS 1.3 drafts: a hello whose legacy version field
+// says TLS 1.3 comes from a draft before 16 (later drafts and RFC 8446 put
+// TLS 1.2 there and the real version in supported_versions), so it is
+// "TLS 1.3 draft-<16". A draft is never reported as TLS 1.2.
+func (h *Handshake) VersionName() string {
+	v, legacy := h.version()
+	if legacy && v == VersionTLS13 {
+		return versionPreDraft16
 	}
-	if h.Client == nil {
-		return 0
-	}
-	v := h.Client.Version
-	for _, sv := range h.Client.SupportedVersions {
-		if !IsGREASE(sv) && sv > v && sv>>8 == 3 {
-			v = sv
+	return VersionName(v)
+}
+
+// version is Version, and whether it came from a hello's legacy version
+// field rather than supported_versions.
+func (h *Handshake) version() (v uint16, legacy bool) {
+	if sf := h.Server; sf != nil {
+		sh := sf.ServerHello
+		if sh == nil {
+			sh = sf.HelloRetryRequest
+		}
+		if sh != nil {
+			return sh.SelectedVersion, sh.SSLv2 || !sh.HasExtension(ExtSupportedVersions)
 		}
 	}
-	return v
+	if h.Client == nil {
+		return 0, false
+	}
+	v, legacy = h.Client.Version, true
+	for _, sv := range h.Client.SupportedVersions {
+		if versionRank(sv) > versionRank(v) {
+			v, legacy = sv, false
+		}
+	}
+	return v, legacy
+}
+
+// Resumed reports whether the server resumed an earlier session instead
+// of a full handshake. TLS 1.3: its ServerHello accepted a pre-shared key
+// (the pre_shared_key extension). TLS 1.2 and older: it echoed the
+// client's non-empty session id, or the client offered a session ticket
+// and the server's clear flight ended with ChangeCipherSpec, without a
+// Certificate or ServerHelloDone.
+func (h *Handshake) Resumed() bool {
+	if h.Server == nil || h.Server.ServerHello == nil || h.Client == nil {
+		return false
+	}
+	sf, sh, ch := h.Server, h.Server.ServerHello, h.Client
+	if sh.SSLv2 {
+		return false
+	}
+	if isTLS13(sh.SelectedVersion) {
+		return sh.HasExtension(ExtPreSharedKey)
+	}
+	if len(ch.SessionID) > 0 && string(ch.SessionID) == string(sh.SessionID) {
+		return true
+	}
+	return ch.offersTicket() && sf.endedByCCS && !slices.Contains(sf.MessageTypes, typeCertificate) &&
+		!slices.Contains(sf.MessageTypes, typeServerHelloDone)
 }

@@ -14,11 +14,21 @@ const sniffBytes = 512
 // of copying them: a finished flow's bytes are never written again, and
 // copying each flow's hellos and certificates was a large part of the
 // parsing cost.
+//
+// A server flight the capture kept only up to its byte limit (a
+// certificate chain larger than the limit) is not Truncated: the stream
+// went on, and what was kept is parsed (the leaf and the whole chain
+// certificates, with ChainCut set).
 func FromFlow(f *flow.Flow, certs *CertCache) *Handshake {
 	if f.Transport == flow.TransportUDP {
 		return parseFlow(f.ClientHandshake, f.ServerHandshake, nil, nil, certs, true, false)
 	}
-	return parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false, false)
+	h := parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false, false)
+	if f.ServerHandshakeAtLimit && h.Server != nil && h.Server.Truncated {
+		h.Server.Truncated = false
+		h.ServerErr = nil
+	}
+	return h
 }
 
 func firstBytes(f *flow.Flow, fromClient bool) []byte {

@@ -40,6 +40,12 @@ func FuzzParseFlow(f *testing.F) {
 		if !reflect.DeepEqual(withoutStores(copied), withoutStores(aliased)) {
 			t.Fatalf("aliasing parse differs:\n%+v\n%+v", copied, aliased)
 		}
+		if copied.VersionName() != aliased.VersionName() || copied.Resumed() != aliased.Resumed() {
+			t.Fatal("version or resumption differ between the parses")
+		}
+		if copied.Server != nil && copied.Server.Alert != nil && copied.Server.Alert.String() == "" {
+			t.Fatal("alert without a name")
+		}
 		// Released, its store serves the next parse, which must not see
 		// what this one left there.
 		aliased.Release()

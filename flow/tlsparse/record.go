@@ -3,6 +3,8 @@ package tlsparse
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // Sentinel errors. Every error returned by this package wraps exactly one of
@@ -19,7 +21,9 @@ var (
 	// handshake message interrupted by another content type...).
 	ErrMalformed = errors.New("tlsparse: malformed")
 	// ErrNoHello: the stream is TLS but does not start with the expected
-	// hello (for example a server stream that opens with an alert).
+	// hello (for example a server stream that opens with a
+	// ChangeCipherSpec). A server that answers with an alert instead is
+	// no error: its flight holds the alert.
 	ErrNoHello = errors.New("tlsparse: no hello message")
 )
 
@@ -67,10 +71,10 @@ const (
 
 const (
 	// RecordHeaderLen is the size of a TLS record header.
-	RecordHeaderLen = 5
+	RecordHeaderLen = tlsrecord.HeaderLen
 	// MaxRecordLen is the largest record payload accepted: 2^14 plus the
 	// 2048 bytes of expansion RFC 8446 5.2 allows for a ciphertext.
-	MaxRecordLen = 16384 + 2048
+	MaxRecordLen = tlsrecord.MaxLen
 )
 
 // Record is one TLS record as found in the stream.
@@ -83,30 +87,12 @@ type Record struct {
 	Fragment []byte
 }
 
-// validRecordHeader reports whether the first min(len(b), 5) bytes can start
-// a TLS record. It checks only the bytes present.
-func validRecordHeader(b []byte) bool {
-	if len(b) > 0 && (b[0] < 20 || b[0] > 24) {
-		return false
-	}
-	if len(b) > 1 && b[1] != 3 {
-		return false
-	}
-	if len(b) > 2 && b[2] > 4 {
-		return false
-	}
-	if len(b) > 4 && int(b[3])<<8|int(b[4]) > MaxRecordLen {
-		return false
-	}
-	return true
-}
-
 // NextRecord reads the record at the start of b and returns it with the
 // bytes that follow it. When b holds only part of the record, it returns the
 // part it has, a nil rest and an error wrapping ErrTruncated. A header that
 // cannot be TLS gives an error wrapping ErrNotTLS.
 func NextRecord(b []byte) (rec Record, rest []byte, err error) {
-	if !validRecordHeader(b) {
+	if !tlsrecord.ValidHeader(b) {
 		return Record{}, b, errorf(ErrNotTLS, "bad record header % x", b[:min(len(b), RecordHeaderLen)])
 	}
 	if len(b) < RecordHeaderLen {
@@ -124,40 +110,6 @@ func NextRecord(b []byte) (rec Record, rest []byte, err error) {
 	}
 	rec.Fragment = body[:rec.Length]
 	return rec, body[rec.Length:], nil
-}
-
-// maybeSSLv2 reports whether the few bytes present (fewer than the fixed
-// header) can still start an SSLv2 hello of message type typ.
-func maybeSSLv2(b []byte, typ byte) bool {
-	if len(b) >= 2 && int(b[0]&0x7f)<<8|int(b[1]) < 9 {
-		return false
-	}
-	return len(b) < 3 || b[2] == typ
-}
-
-// isSSLv2ClientHello reports whether b starts like an SSLv2 (or
-// SSLv2-compatible) ClientHello: a 2-byte record header with the high bit
-// set, message type 1, a version Wireshark accepts (SSL 2.0 to TLS 1.2), and
-// a record long enough for the fixed fields.
-func isSSLv2ClientHello(b []byte) bool {
-	if len(b) < 5 || b[0]&0x80 == 0 || b[2] != typeClientHello {
-		return false
-	}
-	n := int(b[0]&0x7f)<<8 | int(b[1])
-	v := uint16(b[3])<<8 | uint16(b[4])
-	return n >= 9 && (v == VersionSSL20 || (v >= VersionSSL30 && v <= VersionTLS12))
-}
-
-// isSSLv2ServerHello is the same test for an SSLv2 ServerHello (type 4),
-// whose version field sits after the session-id-hit and certificate-type
-// bytes.
-func isSSLv2ServerHello(b []byte) bool {
-	if len(b) < 7 || b[0]&0x80 == 0 || b[2] != 4 {
-		return false
-	}
-	n := int(b[0]&0x7f)<<8 | int(b[1])
-	v := uint16(b[5])<<8 | uint16(b[6])
-	return n >= 11 && v == VersionSSL20
 }
 
 // hsReader reassembles the handshake-message byte stream carried by the

@@ -1,16 +1,10 @@
 package tlsparse
 
 import (
-	"bytes"
 	"errors"
-)
 
-// helloRetryRandom is the ServerHello.random value that marks a
-// HelloRetryRequest (RFC 8446 4.1.3): SHA-256("HelloRetryRequest").
-var helloRetryRandom = []byte{
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-}
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
+)
 
 // ServerHello is a parsed ServerHello or HelloRetryRequest. Byte slices
 // alias Raw, a private copy of the message (FromFlow: the flow's own
@@ -74,6 +68,12 @@ type ServerFlight struct {
 	// Truncated is set when the stream ended before the flight did (before
 	// ServerHelloDone in TLS 1.2 and older).
 	Truncated bool
+	// ChainCut is set when the Certificate message is cut short (a chain
+	// larger than what was kept): Chain holds the certificates that are
+	// whole, the leaf first.
+	ChainCut bool
+
+	endedByCCS bool // the clear flight ended with a ChangeCipherSpec record
 
 	certs    *CertCache   // where leaf certificates are parsed; nil: no cache
 	store    *serverStore // while parsing: where the hello and lists go
@@ -86,8 +86,13 @@ type ServerFlight struct {
 // summarising the Certificate message. It stops at the first record that is
 // not a handshake record (ChangeCipherSpec, alert, application data).
 //
-// The result is nil only when no ServerHello header was found (an alert is
-// still reported in a non-nil result with ErrNoHello). When the stream ends
+// A server may send a warning alert before its hello (unrecognized_name)
+// or answer with an alert instead (handshake_failure, protocol_version):
+// the flight reports it in Alert, and an alert instead of the hello is no
+// error.
+//
+// The result is nil only when neither a ServerHello header nor an alert
+// was found. When the stream ends
 // before the flight is complete, the result holds what was parsed,
 // Truncated is set and the error wraps ErrTruncated. A certificate that
 // crypto/x509 rejects is reported in Leaf.CertError, not as an error.
@@ -109,30 +114,44 @@ func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, messages
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
-	var r hsReader
-	switch {
-	case messages:
-		r.initMessages(stream)
-	case stream[0]&0x80 != 0:
-		if len(stream) < 7 && maybeSSLv2(stream, 4) {
+	if !messages && stream[0]&0x80 != 0 {
+		if len(stream) < tlsrecord.SSLv2ServerHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ServerHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
-		if isSSLv2ServerHello(stream) {
+		if tlsrecord.IsSSLv2ServerHello(stream) {
 			return parseSSLv2ServerHello(stream, certs, copyMsgs)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ServerHello")
-	default:
-		if err := r.init(stream); err != nil {
-			return nil, err
-		}
 	}
 	if s == nil {
 		s = new(serverStore)
 	}
 	f := &s.f
-	*f = ServerFlight{RecordVersion: r.recVersion, certs: certs}
+	*f = ServerFlight{certs: certs}
+	var r hsReader
+	if messages {
+		r.initMessages(stream)
+	} else {
+		if len(stream) >= 3 {
+			f.RecordVersion = uint16(stream[1])<<8 | uint16(stream[2])
+		}
+		f.Alert, stream = skipWarnings(stream)
+		if len(stream) == 0 {
+			return f, nil // a warning, and nothing after it yet
+		}
+		if err := r.init(stream); err != nil {
+			if f.Alert == nil {
+				return nil, err
+			}
+			f.Truncated = errors.Is(err, ErrTruncated)
+			return f, err
+		}
+	}
 	if r.stopped {
 		f.noteStop(&r.stop)
+		if r.stop.Type == ContentAlert && f.Alert != nil {
+			return f, nil // the server refused the ClientHello
+		}
 		return f, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)
 	}
 	f.store, f.copyMsgs = s, copyMsgs
@@ -145,6 +164,18 @@ func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, messages
 		return nil, err
 	}
 	return f, err
+}
+
+// skipWarnings takes the whole warning alerts a server may send before
+// its hello (unrecognized_name) off the start of stream, and returns the
+// last of them.
+func skipWarnings(stream []byte) (*Alert, []byte) {
+	var last *Alert
+	for tlsrecord.AlertStart(stream) && stream[tlsrecord.HeaderLen] == 1 {
+		last = &Alert{Level: 1, Description: stream[tlsrecord.HeaderLen+1]}
+		stream = stream[tlsrecord.HeaderLen+2:]
+	}
+	return last, stream
 }
 
 func (f *ServerFlight) noteStop(rec *Record) {
@@ -205,6 +236,7 @@ func (f *ServerFlight) parse(r *hsReader) error {
 func (f *ServerFlight) end(r *hsReader) error {
 	if r.stopped {
 		f.noteStop(&r.stop)
+		f.endedByCCS = r.stop.Type == ContentChangeCipherSpec
 		if f.ServerHello == nil && f.HelloRetryRequest == nil {
 			return errorf(ErrNoHello, "no ServerHello before a %s record", r.stop.Type)
 		}
@@ -223,6 +255,7 @@ func (f *ServerFlight) parseCertificateMessage(msg []byte) {
 	if len(msg) < 4 {
 		return
 	}
+	f.ChainCut = len(msg) < 4+msgLen(msg)
 	r := newReader(msg[4:], msgLen(msg), "certificate")
 	list, ok := r.vec(3, "certificate list")
 	if !ok {
@@ -302,7 +335,7 @@ func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 	if sh.Random, ok = r.take(32, "random"); !ok {
 		return r.err
 	}
-	sh.HelloRetryRequest = bytes.Equal(sh.Random, helloRetryRandom)
+	sh.HelloRetryRequest = tlsrecord.IsHelloRetryRandom(sh.Random)
 	// TLS 1.3 drafts before 22 put their version here and had no session
 	// id or compression method. RFC 8446 servers send 0x0303 here, so
 	// 0x0304 also means an early draft implementation.

@@ -2,6 +2,8 @@ package tlsparse
 
 import (
 	"bytes"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // Labels returned by Sniff.
@@ -74,9 +76,9 @@ func Sniff(stream []byte) string {
 
 func looksTLS(b []byte) bool {
 	if b[0]&0x80 != 0 {
-		return isSSLv2ClientHello(b) || isSSLv2ServerHello(b)
+		return tlsrecord.IsSSLv2ClientHello(b) || tlsrecord.IsSSLv2ServerHello(b)
 	}
-	return len(b) >= 3 && validRecordHeader(b[:min(len(b), RecordHeaderLen)])
+	return len(b) >= 3 && tlsrecord.ValidHeader(b[:min(len(b), RecordHeaderLen)])
 }
 
 var httpPrefixes = [][]byte{

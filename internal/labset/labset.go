@@ -29,11 +29,17 @@ const (
 	LegacyTLS10     = "legacy-tls10"
 	OddCiphersNoSNI = "odd-ciphers-no-sni"
 	SelfSigned      = "self-signed-server"
+	// Families the features described only from issue 12 on.
+	PreambleConnect = "preamble-connect" // TLS after an HTTP CONNECT exchange on 443
+	PreambleBanner  = "preamble-banner"  // TLS after a custom binary banner
+	ClientCert      = "client-certificate"
+	FakeTLS         = "fake-tls" // TLS-framed records without a handshake
 )
 
 // Anomalies lists the anomaly kinds.
 func Anomalies() []string {
-	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned}
+	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned,
+		PreambleConnect, PreambleBanner, ClientCert, FakeTLS}
 }
 
 var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
@@ -94,6 +100,42 @@ func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversa
 			c.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}
 			c.InsecureSkipVerify = true
 		}, capgen.RSA2048, true)
+	case PreambleConnect, PreambleBanner:
+		conv, err := benign(ctx, host, i)
+		if err != nil {
+			return nil, err
+		}
+		pre := capgen.Conversation{
+			capgen.ClientWrite([]byte("CONNECT " + host + ":443 HTTP/1.1\r\nHost: " + host + ":443\r\nUser-Agent: curl/8.5.0\r\n\r\n")),
+			capgen.ServerWrite([]byte("HTTP/1.1 200 Connection established\r\n\r\n")),
+		}
+		if kind == PreambleBanner {
+			// An implant's hello before it starts TLS: magic, id, length.
+			pre = capgen.Conversation{capgen.ClientWrite(append([]byte{0x7e, 0x11, 0x00, 0x20}, randomBytes(r, 12+r.IntN(20))...))}
+		}
+		return append(pre, conv...), nil
+	case ClientCert:
+		cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: "agent-" + host, Seed: uint64(i + 7)})
+		if err != nil {
+			return nil, err
+		}
+		return handshake(ctx, host, func(c, s *tls.Config) {
+			c.MaxVersion = tls.VersionTLS12 // so the client's certificate is in clear
+			c.Certificates = []tls.Certificate{cert}
+			s.ClientAuth = tls.RequireAnyClientCert
+		}, capgen.ECDSAP256, false)
+	case FakeTLS:
+		// Records framed as TLS application data from the first byte,
+		// with no handshake: obfuscation that looks like TLS to a
+		// glance at the header.
+		var conv capgen.Conversation
+		for k := range 2 + r.IntN(3) {
+			rec := randomBytes(r, 5+64+r.IntN(600))
+			rec[0], rec[1], rec[2] = 23, 3, 3
+			rec[3], rec[4] = byte((len(rec)-5)>>8), byte(len(rec)-5)
+			conv = append(conv, capgen.Write{FromClient: k%2 == 0, Data: rec})
+		}
+		return conv, nil
 	case SelfSigned:
 		return handshake(ctx, fmt.Sprintf("%x.example.info", r.Uint64()), func(c, s *tls.Config) {
 			c.MaxVersion = tls.VersionTLS12 // so the certificate is in clear

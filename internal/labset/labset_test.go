@@ -27,6 +27,10 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		LegacyTLS10:     func(h appProto) bool { return h.version == "TLSv1" },
 		OddCiphersNoSNI: func(h appProto) bool { return !h.sni && h.version == "TLS 1.2" },
 		SelfSigned:      func(h appProto) bool { return h.selfSigned },
+		PreambleConnect: func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
+		PreambleBanner:  func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
+		ClientCert:      func(h appProto) bool { return h.version == "TLS 1.2" && h.sni },
+		FakeTLS:         func(h appProto) bool { return h.proto == "tls" && !h.sni && h.version == "UNDETERMINED" },
 	}
 	for kind, ok := range want {
 		flows, err := Flows(context.Background(), kind, 4, 1)

@@ -28,8 +28,9 @@ type EveLine struct {
 	Alert       *eve.Alert    `json:"alert"`
 	Flow        eve.FlowStats `json:"flow"`
 	TLS         *struct {
-		SNI string `json:"sni"`
-		JA3 *struct {
+		Version string `json:"version"`
+		SNI     string `json:"sni"`
+		JA3     *struct {
 			Hash string `json:"hash"`
 		} `json:"ja3"`
 		JA4 string `json:"ja4"`
@@ -41,6 +42,14 @@ type EveLine struct {
 		Undecrypted      bool   `json:"undecrypted"`
 	} `json:"quic"`
 	Detail eve.Detail `json:"tlsentry"`
+}
+
+// TLSVersion is the tls object's version ("" without one).
+func (l EveLine) TLSVersion() string {
+	if l.TLS == nil {
+		return ""
+	}
+	return l.TLS.Version
 }
 
 // Verdict is the line's verdict (nil for an unscored flow).

@@ -156,9 +156,14 @@ type Metrics struct {
 // Log levels Output.LogLevel accepts.
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
+// DefaultPorts are the ports watched when capture.ports is not set: the
+// usual TLS ports (HTTPS and its alternate, SMTPS, IMAPS, POP3S, LDAPS and
+// DNS over TLS), as a sensor on a span port should watch them.
+func DefaultPorts() []int { return []int{443, 8443, 465, 993, 995, 636, 853} }
+
 // Default returns the configuration a file with no keys gives: the host
 // name as sensor name, one capture worker per CPU (at most MaxWorkers),
-// port 443, the flow table defaults of flow.DefaultConfig, and no
+// DefaultPorts, the flow table defaults of flow.DefaultConfig, and no
 // interfaces (live capture needs them set).
 func Default() *Config {
 	name, err := os.Hostname()
@@ -171,7 +176,7 @@ func Default() *Config {
 	return &Config{
 		Sensor: Sensor{Name: name},
 		Capture: Capture{
-			Ports:            []int{443},
+			Ports:            DefaultPorts(),
 			Workers:          min(runtime.NumCPU(), afpacket.MaxWorkers),
 			RingSizeMB:       ac.RingBytes >> 20,
 			BlockSizeKB:      ac.BlockSize >> 10,

@@ -2,12 +2,14 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,29 +35,36 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow, flow.DefaultConfig())
 	}
 	err := d.ValidateLive()
-	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface" {
+	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]" {
 		t.Errorf("Default().ValidateLive() = %v, want the missing interfaces", err)
 	}
 }
 
 // TestShippedConfig parses configs/tlsentry.yaml: it must load, equal the
-// defaults in every key it says is the default, and document every key.
+// defaults in every key, document every key, and be refused for live
+// capture until an interface is set (the one key with no default).
 func TestShippedConfig(t *testing.T) {
 	const path = "../../configs/tlsentry.yaml"
 	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ValidateLive(); err != nil {
-		t.Errorf("ValidateLive: %v", err)
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
 	}
-	d := Default()
-	// The file sets the one key with no default; everything else is the
-	// default, shown or (sensor.name, capture.workers) commented out.
-	d.Capture.Interfaces = []string{"eth0"}
-	hot, restart := Diff(d, c)
+	line := interfacesLine(t, path)
+	want := fmt.Sprintf("%s:%d: capture.interfaces: live capture needs at least one interface", path, line)
+	if err := c.ValidateLive(); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("ValidateLive: %v, want the unset interface refused: %s", err, want)
+	}
+	// Everything is the default, shown or (sensor.name, capture.workers)
+	// commented out.
+	hot, restart := Diff(Default(), c)
 	if len(hot)+len(restart) > 0 {
 		t.Errorf("shipped config differs from the defaults in %v %v", hot, restart)
+	}
+	if got := c.Capture.Ports; !slices.Equal(got, []int{443, 8443, 465, 993, 995, 636, 853}) {
+		t.Errorf("shipped ports %v: want the usual TLS ports", got)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -70,6 +79,29 @@ func TestShippedConfig(t *testing.T) {
 			t.Errorf("%s is not in %s below a comment", key, path)
 		}
 	}
+	// The threshold is in the model's units, which change with the model:
+	// the file points at check-config, which prints them, and gives no
+	// number that would go stale.
+	threshold := regexp.MustCompile(`(?m)(?:^ *#.*\n)+ *#?threshold:.*`).FindString(text)
+	if !strings.Contains(threshold, "check-config") || regexp.MustCompile(`threshold: *\S`).MatchString(threshold) {
+		t.Errorf("detector.threshold's documentation does not point at check-config, or shows a value:\n%s", threshold)
+	}
+}
+
+// interfacesLine is the line of capture.interfaces in the file at path.
+func interfacesLine(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "  interfaces:") {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s sets no capture.interfaces", path)
+	return 0
 }
 
 func TestParseEmpty(t *testing.T) {
@@ -222,7 +254,7 @@ func TestValidateLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ValidateLive(); err == nil || err.Error() != "l.yaml:2: capture.interfaces: live capture needs at least one interface" {
+	if err := c.ValidateLive(); err == nil || err.Error() != "l.yaml:2: capture.interfaces: live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]" {
 		t.Errorf("ValidateLive() = %v", err)
 	}
 	c, err = Parse([]byte("capture:\n  interfaces: [eth0]\n"), "l.yaml")

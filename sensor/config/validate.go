@@ -32,7 +32,7 @@ func (c *Config) ValidateLive() error {
 	l := errorList{src: c.src}
 	c.check(&l)
 	if len(c.Capture.Interfaces) == 0 {
-		l.add("capture.interfaces", "live capture needs at least one interface")
+		l.add("capture.interfaces", "live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]")
 	}
 	return l.err()
 }

@@ -51,10 +51,12 @@ const (
 // Decoder turns a captured frame into a TCP segment or UDP datagram. It
 // allocates nothing: the segment's payload aliases the frame.
 type Decoder struct {
-	// Ports of UDP tunnels to open (VXLAN, Geneve, CAPWAP).
+	// Ports of UDP tunnels to open (VXLAN, Geneve, CAPWAP, GTP-U); others
+	// are skipped.
 	VXLANPorts  []uint16
 	GenevePorts []uint16
 	CAPWAPPorts []uint16
+	GTPUPorts   []uint16
 	// UDPPorts are the watched UDP ports: a datagram from or to one of
 	// them (not a tunnel's) becomes a segment (for QUIC); other UDP is
 	// skipped as SkipNotTCP. Nil: every port.
@@ -62,9 +64,10 @@ type Decoder struct {
 }
 
 // NewDecoder returns a decoder that opens VXLAN on UDP 4789 and 8472,
-// Geneve on UDP 6081 and CAPWAP data on UDP 5247.
+// Geneve on UDP 6081, CAPWAP data on UDP 5247 and GTP-U (mobile
+// networks' user plane) on UDP 2152.
 func NewDecoder() *Decoder {
-	return &Decoder{VXLANPorts: []uint16{4789, 8472}, GenevePorts: []uint16{6081}, CAPWAPPorts: []uint16{5247}}
+	return &Decoder{VXLANPorts: []uint16{4789, 8472}, GenevePorts: []uint16{6081}, CAPWAPPorts: []uint16{5247}, GTPUPorts: []uint16{2152}}
 }
 
 // Decode fills seg from frame (of link type lt). It returns SkipNone when

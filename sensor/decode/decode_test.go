@@ -71,6 +71,9 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 		{"VXLAN", LinkEthernet, eth(0x0800, outer4(17, udp(4789, cat([]byte{0x08, 0, 0, 0, 0, 0, 1, 0}, eth(0x0800, ip4))))), false},
 		{"Geneve", LinkEthernet, eth(0x0800, outer4(17, udp(6081, cat([]byte{0, 0}, be16(0x6558), make([]byte, 4), eth(0x86dd, ip6))))), true},
 		{"IP in IP", LinkRaw, outer4(4, ip4), false},
+		{"6in4 (IP protocol 41)", LinkEthernet, eth(0x0800, outer4(41, ip6)), true},
+		{"GTP-U", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x30, nil, ip4)))), false},
+		{"GTP-U sequence and PDU session container", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip6)))), true},
 		{"CAPWAP 802.3", LinkEthernet, eth(0x0800, outer4(17, udp(5247, cat([]byte{0, 0x10, 0, 0}, make([]byte, 4), eth(0x0800, ip4))))), false},
 	}
 	d := NewDecoder()
@@ -89,6 +92,13 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gtpu frames a user packet as a GTP-U G-PDU with the given flags; opt
+// (sequence, N-PDU, next type, then extension headers) when E, S or PN is
+// set.
+func gtpu(flags byte, opt, pkt []byte) []byte {
+	return cat([]byte{flags, 0xff}, be16(uint16(len(opt)+len(pkt))), []byte{0, 0, 0, 1}, opt, pkt)
 }
 
 func hopByHop(ip6 []byte) []byte {
@@ -120,6 +130,10 @@ func TestDecodeSkips(t *testing.T) {
 		{"truncated tcp header", LinkRaw, short, SkipTruncated},
 		{"bad ihl", LinkRaw, badIHL, SkipMalformed},
 		{"empty", LinkEthernet, nil, SkipTruncated},
+		{"GTP-U echo request", LinkRaw, gtpOuter(cat([]byte{0x32, 1}, be16(4), []byte{0, 0, 0, 0, 0, 1, 0, 0})), SkipNotIP},
+		{"GTP' (no GTP-U)", LinkRaw, gtpOuter(gtpu(0x20, nil, ip4)), SkipMalformed},
+		{"GTP-U extension of length 0", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 0, 0, 0, 0}, ip4)), SkipMalformed},
+		{"GTP-U extension past the packet", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 9}, nil)), SkipTruncated},
 	}
 	d := NewDecoder()
 	d.UDPPorts = NewPortSet([]uint16{8443})
@@ -131,6 +145,14 @@ func TestDecodeSkips(t *testing.T) {
 	}
 }
 
+// gtpOuter wraps a GTP-U payload in IPv4 and UDP to port 2152.
+func gtpOuter(p []byte) []byte {
+	u := cat(be16(2152), be16(2152), be16(uint16(8+len(p))), be16(0), p)
+	h := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+	binary.BigEndian.PutUint16(h[2:], uint16(20+len(u)))
+	return cat(h, u)
+}
+
 func FuzzDecode(f *testing.F) {
 	ip4 := ipv4TCP(f, false)
 	f.Add(LinkRaw, ip4)
@@ -139,6 +161,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(LinkSLL2, cat(be16(0x0800), make([]byte, 18), ip4))
 	f.Add(LinkNull, cat([]byte{2, 0, 0, 0}, ip4))
 	f.Add(LinkRaw, ipv4UDP(50000, 443, []byte{0xc0, 0, 0, 0, 1, 0, 0}, 0))
+	f.Add(LinkRaw, gtpOuter(gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip4)))
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
 		var s flow.Segment

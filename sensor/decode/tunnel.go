@@ -90,6 +90,11 @@ func (d *Decoder) udp(b []byte, wire int, seg *flow.Segment, depth int) SkipReas
 			return SkipMalformed // the VNI-valid flag must be set
 		}
 		return d.ethernet(b[8:], seg, depth+1)
+	case slices.Contains(d.GTPUPorts, dport) || slices.Contains(d.GTPUPorts, sport):
+		if depth >= maxEncapsulation {
+			return SkipTunnelDepth
+		}
+		return d.gtpu(b, seg, depth+1)
 	case slices.Contains(d.GenevePorts, dport) || slices.Contains(d.GenevePorts, sport):
 		if depth >= maxEncapsulation {
 			return SkipTunnelDepth
@@ -199,4 +204,43 @@ func (d *Decoder) ieee80211(b []byte, seg *flow.Segment, depth int) SkipReason {
 		return SkipNotIP
 	}
 	return d.ethertype(binary.BigEndian.Uint16(llc[6:8]), llc[8:], seg, depth)
+}
+
+// gtpu opens a GTP-U G-PDU (3GPP TS 29.281): version 1, the 8-byte header,
+// the optional sequence/N-PDU/next-extension word, the extension headers
+// (each a length in 4-byte units, its content, and the next type in its
+// last byte), then the user's IPv4 or IPv6 packet.
+func (d *Decoder) gtpu(b []byte, seg *flow.Segment, depth int) SkipReason {
+	if len(b) < 8 {
+		return SkipTruncated
+	}
+	if b[0]>>5 != 1 || b[0]&0x10 == 0 {
+		return SkipMalformed // not GTPv1 (GTP' has the protocol type bit clear)
+	}
+	if b[1] != 0xff {
+		return SkipNotIP // echo, error indication, end marker: no user packet
+	}
+	n := 8
+	if b[0]&0x07 != 0 { // E, S or PN: the optional word is there
+		if len(b) < 12 {
+			return SkipTruncated
+		}
+		next := b[11]
+		n = 12
+		for next != 0 {
+			if len(b) < n+1 {
+				return SkipTruncated
+			}
+			l := int(b[n]) * 4
+			if l == 0 {
+				return SkipMalformed
+			}
+			if len(b) < n+l {
+				return SkipTruncated
+			}
+			next = b[n+l-1]
+			n += l
+		}
+	}
+	return d.ip(b[n:], seg, depth)
 }

@@ -249,6 +249,7 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 		b = appendKey(b, n, "chain_len")
 		b = strconv.AppendInt(b, int64(t.ChainLen), 10)
 	}
+	flag("chain_cut", t.ChainCut)
 	if t.SelfSigned != nil {
 		b = appendKey(b, n, "self_signed")
 		b = strconv.AppendBool(b, *t.SelfSigned)

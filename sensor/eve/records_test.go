@@ -122,3 +122,30 @@ func TestAppendBody(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONEveryTLSField: a record with every tls member set
+// (flags that no shared capture raises included) encodes as
+// encoding/json does.
+func TestAppendJSONEveryTLSField(t *testing.T) {
+	yes := true
+	rec := eve.FlowRecord{EventType: "flow", AppProto: "tls", TLS: &eve.TLSRecord{
+		Version: "TLS 1.2", SNI: "a.example", ClientALPNs: []string{"h2"}, ServerALPNs: []string{"h2"},
+		CipherSuite: "TLS_RSA_WITH_RC4_128_MD5", JA3: &eve.Hashed{Hash: "h", String: "s"}, JA3N: &eve.Hashed{Hash: "h", String: "s"}, JA3S: &eve.Hashed{Hash: "h", String: "s"},
+		JA4: "t13d", JA4R: "t13d_r", Subject: "CN=a", IssuerDN: "CN=b", Serial: "01", NotBefore: "2024-01-01T00:00:00",
+		NotAfter: "2025-01-01T00:00:00", Fingerprint: "aa", SHA256: "bb", SANs: []string{"a.example"}, KeyType: "RSA-2048",
+		ChainLen: 3, ChainCut: true, SelfSigned: &yes, HRR: true, Truncated: true, ParseError: "x", Alert: "fatal: handshake_failure",
+		GREASE: true, Resumed: true,
+	}}
+	want, err := json.Marshal(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
+	}
+}

@@ -1,8 +1,6 @@
 package eve
 
 import (
-	"crypto/tls"
-	"fmt"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -31,6 +29,7 @@ type TLSRecord struct {
 	SANs        []string `json:"sans,omitempty"`
 	KeyType     string   `json:"key,omitempty"`
 	ChainLen    int      `json:"chain_len,omitempty"`
+	ChainCut    bool     `json:"chain_cut,omitempty"` // the chain went on past the bytes kept
 	SelfSigned  *bool    `json:"self_signed,omitempty"`
 	HRR         bool     `json:"hello_retry_request,omitempty"`
 	Truncated   bool     `json:"truncated,omitempty"`
@@ -73,7 +72,7 @@ func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
 // times (may be nil) remembers certificates' validity strings.
 func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 	r := &m.r
-	r.Version = tlsparse.VersionName(h.Version())
+	r.Version = h.VersionName()
 	var errs []string
 	prints := h.Prints(h.Transport())
 	if ch := h.Client; ch != nil {
@@ -98,21 +97,22 @@ func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 		r.Truncated = r.Truncated || sf.Truncated
 		r.HRR = sf.HelloRetryRequest != nil
 		if sf.Alert != nil {
-			r.Alert = alertString(sf.Alert)
+			r.Alert = sf.Alert.String()
 		}
+		r.ChainCut = sf.ChainCut
 		if sh := sf.ServerHello; sh != nil {
 			if sh.ALPN != "" {
 				m.serverALPN[0] = sh.ALPN
 				r.ServerALPNs = m.serverALPN[:]
 			}
 			if !sh.SSLv2 {
-				r.CipherSuite = cipherName(sh.CipherSuite)
+				r.CipherSuite = tlsparse.CipherSuiteName(sh.CipherSuite)
 			}
 			if j := prints.JA3S; j.Full != "" {
 				m.ja3s = Hashed{Hash: j.Hash, String: j.Full}
 				r.JA3S = &m.ja3s
 			}
-			r.Resumed = resumed(h.Client, sh, sf)
+			r.Resumed = h.Resumed()
 		}
 		if leaf := sf.Leaf; leaf != nil {
 			r.Subject, r.IssuerDN, r.Serial = leaf.Subject, leaf.Issuer, leaf.Serial
@@ -186,39 +186,4 @@ func sans(c *tlsparse.Certificate) []string {
 		out = append(out, ip.String())
 	}
 	return out
-}
-
-// resumed: the server echoed the client's non-empty session id (TLS 1.2
-// and older) and went straight to ChangeCipherSpec without a certificate.
-func resumed(ch *tlsparse.ClientHello, sh *tlsparse.ServerHello, sf *tlsparse.ServerFlight) bool {
-	return ch != nil && len(ch.SessionID) > 0 && string(ch.SessionID) == string(sh.SessionID) &&
-		sh.SelectedVersion <= tlsparse.VersionTLS12 && len(sf.Chain) == 0
-}
-
-// cipherNames maps the suites crypto/tls knows to their IANA names
-// (tls.CipherSuiteName searches a list on every call).
-var cipherNames = func() map[uint16]string {
-	m := map[uint16]string{}
-	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
-		for _, c := range list {
-			m[c.ID] = c.Name
-		}
-	}
-	return m
-}()
-
-func cipherName(id uint16) string {
-	if n, ok := cipherNames[id]; ok {
-		return n
-	}
-	return fmt.Sprintf("0x%04X", id)
-}
-
-// alertString names a cleartext alert: "fatal: handshake failure".
-func alertString(a *tlsparse.Alert) string {
-	level := "warning"
-	if a.Level == 2 {
-		level = "fatal"
-	}
-	return level + ": " + strings.TrimPrefix(tls.AlertError(a.Description).Error(), "tls: ")
 }

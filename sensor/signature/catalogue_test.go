@@ -22,7 +22,8 @@ func TestDocsListTheCatalogue(t *testing.T) {
 	b.WriteString("Every tlsentry alert record carries Suricata's `alert` object: `action` (always `allowed`: the sensor is passive),\n")
 	b.WriteString("`gid` 1, `signature_id`, `rev`, `signature`, `category` (a Suricata classification) and `severity` (1 high, 2 medium,\n")
 	b.WriteString("3 low), and `metadata.layer` and `metadata.check` (the detector's layer and check ids behind the finding).\n")
-	b.WriteString("An alerting flow gives one alert record per signature its reasons belong to (at most 4), strongest first.\n")
+	b.WriteString("An alerting flow gives one alert record per signature its reasons belong to (at most 4), strongest first:\n")
+	b.WriteString("the strongest always, the others when of severity 1 or 2 on their own.\n")
 	b.WriteString("Severity comes from the finding's evidence in bits: at or above the first figure, 1; above the second, 2;\n")
 	b.WriteString("below, 3. Block-list hits are always 1. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
 	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
@@ -71,7 +72,13 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		layer, feature string
 		want           int
 	}{
-		{scoring.LayerEvidence, "proto.not_tls", 8100001},
+		{scoring.LayerEvidence, "proto.not_tls.ssh", 8100001},
+		{scoring.LayerEvidence, "proto.preamble.connect", 8100002},
+		{scoring.LayerEvidence, "proto.no_handshake", 8100003},
+		{scoring.LayerEvidence, "version.tls10", 8100004},
+		{scoring.LayerLearned, "client.preamble", 8100025},
+		{scoring.LayerLearned, "tls.sni_domain", 8100026},
+		{scoring.LayerLearned, "server.cipher", 8100022},
 		{scoring.LayerEvidence, "cert.self_signed", 8100007},
 		{scoring.LayerEvidence, "cert.name_mismatch", 8100008},
 		{scoring.LayerEvidence, "cert.expired", 8100009},
@@ -100,8 +107,8 @@ func TestGroup(t *testing.T) {
 		{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Weight: 1, Text: "bytes"},
 	}
 	got := Group(reasons)
-	if len(got) != MaxFindings {
-		t.Fatalf("%d findings, want at most %d", len(got), MaxFindings)
+	if len(got) != 2 {
+		t.Fatalf("%d findings, want the block-list hit and the self-signed certificate (the weak ones stay reasons)", len(got))
 	}
 	if got[0].ID != 8100030 || got[0].Severity != 1 {
 		t.Errorf("a block-list hit goes first, severity 1: %+v", got[0])
@@ -110,8 +117,19 @@ func TestGroup(t *testing.T) {
 		strings.Join(got[1].Checks(), ",") != "cert.self_signed,cert.self_issued" {
 		t.Errorf("the self-signed finding: %+v", got[1])
 	}
-	if got[2].ID != 8100021 || got[2].Severity != 3 || got[3].ID != 8100006 || got[3].Severity != 3 {
-		t.Errorf("then by bits: %+v %+v", got[2], got[3])
+	// Weak findings alone: the strongest is still one.
+	if g := Group(reasons[4:]); len(g) != 1 || g[0].ID != 8100021 || g[0].Severity != 3 {
+		t.Errorf("weak reasons only: %+v", g)
+	}
+	many := []scoring.Reason{
+		{Layer: scoring.LayerEvidence, Feature: "proto.not_tls.ssh", Weight: 20},
+		{Layer: scoring.LayerEvidence, Feature: "sni.missing", Weight: 12},
+		{Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 12},
+		{Layer: scoring.LayerEvidence, Feature: "cert.expired", Weight: 12},
+		{Layer: scoring.LayerEvidence, Feature: "cipher.null_offered", Weight: 12},
+	}
+	if g := Group(many); len(g) != MaxFindings {
+		t.Errorf("%d strong findings kept, want %d", len(g), MaxFindings)
 	}
 	if g := Group(nil); len(g) != 1 || g[0].ID != 8100099 {
 		t.Errorf("no reasons: %+v", g)

@@ -39,9 +39,11 @@ func (f *Finding) Text() string {
 const MaxFindings = 4
 
 // Group turns an alerting flow's reasons into findings, one per
-// signature, strongest first, at most MaxFindings. A flow alerted on
-// without reasons (a model that gives none) is one finding of the
-// catch-all signature.
+// signature, strongest first, at most MaxFindings. The strongest is
+// always a finding; the others only when they are of severity 2 or 1 on
+// their own (so a flow's weak side reasons stay reasons of its main
+// alert, not alerts of their own). A flow alerted on without reasons (a
+// model that gives none) is one finding of the catch-all signature.
 func Group(reasons []scoring.Reason) []Finding {
 	var out []Finding
 	for _, r := range reasons {
@@ -66,8 +68,12 @@ func Group(reasons []scoring.Reason) []Finding {
 		}
 		return cmp.Compare(b.Bits, a.Bits)
 	})
+	kept := out[:0]
 	for i := range out {
 		out[i].Severity = out[i].Signature.Severity(out[i].Bits)
+		if i == 0 || out[i].Severity <= 2 {
+			kept = append(kept, out[i])
+		}
 	}
-	return out[:min(len(out), MaxFindings)]
+	return kept[:min(len(kept), MaxFindings)]
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes labels.tsv: every capture of nDPI's tests/cfgs/default/pcap (the
+mirror's commit of 2024-10-21) with a label for the out-of-the-box
+evaluation (see README.md):
+
+  malicious   labelled malware, C2 or Tor traffic; column "split" says
+              whether it was used while tuning (tune) or kept out of all
+              tuning (heldout)
+  evasion     circumvention and obfuscation tools: reported on their own
+  benign      application traffic
+  excluded    not for this evaluation: the default model's training data
+              (../shared/pcaps/ndpi), fuzzing seeds, fabricated or broken
+              traces, attacks and scans over plain HTTP
+
+Usage: labels.py FILE_LIST SHARED_NDPI_DIR > labels.tsv
+"""
+import os
+import re
+import sys
+
+MALICIOUS = {
+    # family, split
+    "tor.pcap": ("tor", "tune"),
+    "tls_malicious_sha1.pcapng": ("malicious-cert", "tune"),
+    "emotet.pcap": ("emotet", "heldout"),
+    "trickbot.pcap": ("trickbot", "heldout"),
+    "malware.pcap": ("malware-mix", "heldout"),
+    "mining.pcapng": ("cryptominer", "heldout"),
+    "log4j-webapp-exploit.pcap": ("log4j-exploit", "heldout"),
+}
+EVASION = re.compile(r"^(psiphon3|ultrasurf|tls_heur__.*|openvpn_obfuscated|obfs.*|.*shadowsocks.*|.*vmess.*)\.")
+EXCLUDED = [
+    (re.compile(r"^ossfuzz_|fake_traces"), "fuzzing seed or fabricated trace"),
+    (re.compile(r"^(malformed|bad|badpackets|Webattack|sql_injection|xss|shell|synscan|tcp_scan|custom_risk_mask)"), "attack, scan or broken trace"),
+]
+
+
+def main():
+    names = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+    shared = set(os.listdir(sys.argv[2])) if os.path.isdir(sys.argv[2]) else set()
+    print("file\tlabel\tfamily\tsplit\twhy")
+    for n in sorted(names):
+        if n in shared:
+            print(f"{n}\texcluded\t\t\tin the default model's training data (shared/pcaps/ndpi)")
+        elif n in MALICIOUS:
+            fam, split = MALICIOUS[n]
+            print(f"{n}\tmalicious\t{fam}\t{split}\tnamed malware/C2/Tor capture")
+        elif EVASION.match(n):
+            print(f"{n}\tevasion\t{n.split('.')[0]}\t\tcircumvention or obfuscation tool")
+        else:
+            why = next((w for r, w in EXCLUDED if r.search(n)), None)
+            if why:
+                print(f"{n}\texcluded\t\t\t{why}")
+            else:
+                print(f"{n}\tbenign\t{n.split('.')[0]}\t\tapplication traffic")
+
+
+if __name__ == "__main__":
+    main()

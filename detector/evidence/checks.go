@@ -1,0 +1,408 @@
+package evidence
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/features"
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Input is one flow as the checks see it.
+type Input struct {
+	Flow *flow.Flow
+	TLS  *tlsparse.Handshake
+	T    *transcript.Transcript
+}
+
+// Groups: one fact each.
+const (
+	GroupProtocol = "protocol"      // what the client speaks
+	GroupPreamble = "preamble"      // what precedes the handshake
+	GroupFraming  = "framing"       // handshake well-formed, messages and records as TLS stacks send them
+	GroupLegacy   = "legacy"        // an old client stack: its best version, the broken suites it offers
+	GroupCipher   = "cipher"        // a broken cipher suite the server chose
+	GroupSNI      = "sni"           // the server name
+	GroupCertSelf = "cert.issuer"   // who signed the certificate
+	GroupCertName = "cert.name"     // whether it names the server
+	GroupCertTime = "cert.validity" // its validity
+)
+
+// A check is one protocol test. applies says whether the flow can show it
+// at all (certificate checks need a certificate in clear); fires whether
+// it does. Neither allocates. describe words a firing check.
+type check struct {
+	id, group string
+	applies   func(*Input) bool
+	fires     func(*Input) bool
+	describe  func(*Input) (field, value, text string)
+}
+
+func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
+
+func leaf(in *Input) *tlsparse.Certificate {
+	if in.TLS.Server == nil {
+		return nil
+	}
+	return in.TLS.Server.Leaf
+}
+
+func hasLeaf(in *Input) bool { return leaf(in) != nil }
+
+func always(*Input) bool { return true }
+
+func clientSpoke(in *Input) bool { return in.T.ClientBytes > 0 }
+
+// TLSPorts are the well-known server ports of TLS services (HTTPS and its
+// alternates, SMTPS, IMAPS, POP3S, DNS over TLS, LDAPS, FTPS, SIP-TLS,
+// MQTT over TLS): a client that does not speak TLS to one of them is
+// evidence; to another port it is only new to the network.
+var TLSPorts = map[uint16]bool{443: true, 8443: true, 465: true, 993: true, 995: true, 853: true, 636: true,
+	989: true, 990: true, 992: true, 994: true, 5061: true, 8883: true, 9443: true}
+
+func tlsPort(in *Input) bool { return clientSpoke(in) && TLSPorts[in.Flow.Server.Port] }
+
+func port(in *Input) string { return strconv.Itoa(int(in.Flow.Server.Port)) }
+
+// maxOffered is the highest version the client offers.
+func maxOffered(ch *tlsparse.ClientHello) uint16 {
+	v := ch.Version
+	for _, sv := range ch.SupportedVersions {
+		if !tlsparse.IsGREASE(sv) && sv>>8 == 3 && sv > v {
+			v = sv
+		}
+	}
+	return v
+}
+
+func versionCheck(id string, v uint16) check {
+	return check{id: id, group: GroupLegacy,
+		applies: func(in *Input) bool { return in.TLS.Client != nil },
+		fires: func(in *Input) bool {
+			if in.TLS.Client.SSLv2 {
+				return v == tlsparse.VersionSSL20 && in.TLS.Client.Version == tlsparse.VersionSSL20
+			}
+			return maxOffered(in.TLS.Client) == v
+		},
+		describe: func(in *Input) (string, string, string) {
+			name := tlsparse.VersionName(v)
+			return "tls.client.max_version", name, fmt.Sprintf("the client offered %s at best (highest version offered)", name)
+		}}
+}
+
+// suiteCheck fires when the client offers (or, chosen, the server picks)
+// a suite of a class.
+func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
+	if chosen {
+		return check{id: id, group: GroupCipher,
+			applies: func(i *Input) bool { return i.TLS.Server != nil && i.TLS.Server.ServerHello != nil },
+			fires:   func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
+			describe: func(i *Input) (string, string, string) {
+				c := suiteName(i.TLS.Server.ServerHello.CipherSuite)
+				return "tls.cipher_suite", c, fmt.Sprintf("the server chose a %s cipher suite: %s", class, c)
+			}}
+	}
+	return check{id: id, group: GroupLegacy, applies: hello,
+		fires: func(i *Input) bool {
+			for _, c := range i.TLS.Client.CipherSuites {
+				if in(c) {
+					return true
+				}
+			}
+			return false
+		},
+		describe: func(i *Input) (string, string, string) {
+			var names []string
+			for _, c := range i.TLS.Client.CipherSuites {
+				if in(c) && len(names) < 3 {
+					names = append(names, suiteName(c))
+				}
+			}
+			v := strings.Join(names, ", ")
+			return "tls.client.cipher_suites", v, fmt.Sprintf("the client offered %s cipher suites: %s", class, v)
+		}}
+}
+
+// checks is every fixed check, in the order reasons list them within a
+// group. proto.not_tls.* and proto.preamble.* are made per label.
+var checks = []check{
+	// A capture that missed the connection's start sees records without
+	// a handshake for that reason alone: such flows are not judged.
+	{id: "proto.no_handshake", group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && !in.Flow.Midstream },
+		fires: func(in *Input) bool { return in.T.Client.NoHandshake() },
+		describe: func(in *Input) (string, string, string) {
+			v := recordTypes(&in.T.Client)
+			return "tls.client.records", v, fmt.Sprintf("the client sent TLS records with no handshake at all (%s) on port %s", v, port(in))
+		}},
+	{id: "hs.client_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
+		fires: func(in *Input) bool {
+			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
+		},
+		describe: func(in *Input) (string, string, string) {
+			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + in.TLS.ClientErr.Error()
+		}},
+	{id: "hs.client_truncated", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
+		fires: func(in *Input) bool { return in.TLS.Client.Truncated && !in.Flow.ClientHandshakeGap },
+		describe: func(in *Input) (string, string, string) {
+			v := strconv.Itoa(len(in.TLS.Client.Raw))
+			return "tls.client.hello_len", v, fmt.Sprintf("the ClientHello stops after %s bytes, though the capture missed nothing", v)
+		}},
+	{id: "hs.server_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
+		fires: func(in *Input) bool {
+			return in.TLS.ServerErr != nil && (in.TLS.Server == nil || !in.TLS.Server.Truncated) && !isNoHello(in.TLS.ServerErr)
+		},
+		describe: func(in *Input) (string, string, string) {
+			return "tls.server.parse_error", in.TLS.ServerErr.Error(), "malformed server handshake: " + in.TLS.ServerErr.Error()
+		}},
+	{id: "hs.client_certificate", group: GroupFraming, applies: hello,
+		fires: func(in *Input) bool { return in.T.Client.Sent(transcript.MsgCertificate) },
+		describe: func(in *Input) (string, string, string) {
+			return "tls.client.messages", "Certificate", "the client sent a certificate in clear (TLS client authentication)"
+		}},
+	{id: "hs.certificate_request", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil },
+		fires: func(in *Input) bool {
+			return in.T.Server.Sent(transcript.MsgCertificateRequest) || serverSent(in, transcript.MsgCertificateRequest)
+		},
+		describe: func(in *Input) (string, string, string) {
+			return "tls.server.messages", "CertificateRequest", "the server asked the client for a certificate (CertificateRequest)"
+		}},
+	{id: "hs.data_before_handshake", group: GroupFraming, applies: hello,
+		fires: func(in *Input) bool {
+			_, c := in.T.Client.DataBeforeHandshake(tls13(in))
+			_, s := in.T.Server.DataBeforeHandshake(tls13(in))
+			return c || s
+		},
+		describe: func(in *Input) (string, string, string) {
+			side, sd := "client", &in.T.Client
+			typ, ok := sd.DataBeforeHandshake(tls13(in))
+			if !ok {
+				side, sd = "server", &in.T.Server
+				typ, _ = sd.DataBeforeHandshake(tls13(in))
+			}
+			name := transcript.TypeName(typ)
+			return "tls." + side + ".records", recordTypes(sd), fmt.Sprintf("the %s sent %s before the handshake was done (%s)", side, name, recordTypes(sd))
+		}},
+	{id: "hs.unknown_content_type", group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
+		fires: func(in *Input) bool {
+			_, c := in.T.Client.UnknownType()
+			_, s := in.T.Server.UnknownType()
+			return c || s
+		},
+		describe: func(in *Input) (string, string, string) {
+			side := "client"
+			typ, ok := in.T.Client.UnknownType()
+			if !ok {
+				side = "server"
+				typ, _ = in.T.Server.UnknownType()
+			}
+			v := strconv.Itoa(int(typ))
+			return "tls." + side + ".record_type", v, fmt.Sprintf("the %s sent a record of content type %s, which TLS does not define", side, v)
+		}},
+	{id: "hs.framing_broke", group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
+		fires: func(in *Input) bool { return in.T.Client.FramingBroke || in.T.Server.FramingBroke },
+		describe: func(in *Input) (string, string, string) {
+			side, sd := "client", &in.T.Client
+			if !sd.FramingBroke {
+				side, sd = "server", &in.T.Server
+			}
+			v := transcript.Printable(sd.BrokeHead[:min(len(sd.BrokeHead), 5)])
+			return "tls." + side + ".records", v, fmt.Sprintf("the %s's bytes stop being TLS records at its byte %d (%s): not a TLS record header", side, sd.BrokeAt, v)
+		}},
+	versionCheck("version.sslv2", tlsparse.VersionSSL20),
+	versionCheck("version.sslv3", tlsparse.VersionSSL30),
+	versionCheck("version.tls10", tlsparse.VersionTLS10),
+	suiteCheck("cipher.export_offered", "EXPORT-grade", exportSuite, false),
+	suiteCheck("cipher.null_offered", "NULL (no encryption)", nullSuite, false),
+	suiteCheck("cipher.anon_offered", "anonymous (unauthenticated)", anonSuite, false),
+	suiteCheck("cipher.broken_chosen", "EXPORT, NULL or anonymous", brokenSuite, true),
+	{id: "sni.missing", group: GroupSNI, applies: hello,
+		fires: func(in *Input) bool { return in.TLS.Client.ServerName == "" },
+		describe: func(in *Input) (string, string, string) {
+			return "tls.sni", "none", "the ClientHello names no server (no SNI)"
+		}},
+	{id: "sni.ip_literal", group: GroupSNI, applies: hello,
+		fires: func(in *Input) bool { return isIP(in.TLS.Client.ServerName) },
+		describe: func(in *Input) (string, string, string) {
+			s := in.TLS.Client.ServerName
+			return "tls.sni", s, fmt.Sprintf("the server name is an IP address (%s), which SNI does not allow", s)
+		}},
+	// sni.generated is evaluated with the table's name model (Table.fires).
+	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" }},
+	{id: "cert.self_signed", group: GroupCertSelf, applies: hasLeaf,
+		fires: func(in *Input) bool { return leaf(in).SelfSigned },
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			return "tls.self_signed", c.Subject, fmt.Sprintf("self-signed certificate: subject = issuer = %q, signed by its own key", c.Subject)
+		}},
+	{id: "cert.self_issued", group: GroupCertSelf, applies: hasLeaf,
+		fires: func(in *Input) bool { return leaf(in).SelfIssued && !leaf(in).SelfSigned },
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			return "tls.issuerdn", c.Issuer, fmt.Sprintf("self-issued certificate: issuer = subject = %q", c.Issuer)
+		}},
+	// An IP-literal server name is its own fact (sni.ip_literal).
+	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool {
+		return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" && !isIP(in.TLS.Client.ServerName)
+	},
+		fires: func(in *Input) bool { return !covers(leaf(in), in.TLS.Client.ServerName) },
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			names := certNames(c)
+			return "tls.sans", names, fmt.Sprintf("the certificate's names (%s) do not cover the server name %s", names, in.TLS.Client.ServerName)
+		}},
+	{id: "cert.expired", group: GroupCertTime, applies: hasLeaf,
+		fires: func(in *Input) bool { return in.Flow.Start.After(leaf(in).NotAfter) },
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			v := c.NotAfter.UTC().Format(time.DateOnly)
+			return "tls.notafter", v, fmt.Sprintf("the certificate expired on %s, %s before the flow", v, days(in.Flow.Start.Sub(c.NotAfter)))
+		}},
+	{id: "cert.not_yet_valid", group: GroupCertTime, applies: hasLeaf,
+		fires: func(in *Input) bool { return in.Flow.Start.Before(leaf(in).NotBefore) },
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			v := c.NotBefore.UTC().Format(time.DateOnly)
+			return "tls.notbefore", v, fmt.Sprintf("the certificate is valid only from %s, %s after the flow", v, days(c.NotBefore.Sub(in.Flow.Start)))
+		}},
+	{id: "cert.validity_short", group: GroupCertTime, applies: hasLeaf,
+		fires: func(in *Input) bool { return validity(leaf(in)) < shortValidity },
+		describe: func(in *Input) (string, string, string) {
+			v := days(validity(leaf(in)))
+			return "tls.validity", v, fmt.Sprintf("the certificate is valid for %s only (shorter than %s)", v, days(shortValidity))
+		}},
+	{id: "cert.validity_long", group: GroupCertTime, applies: hasLeaf,
+		fires: func(in *Input) bool { return validity(leaf(in)) > longValidity },
+		describe: func(in *Input) (string, string, string) {
+			v := days(validity(leaf(in)))
+			return "tls.validity", v, fmt.Sprintf("the certificate is valid for %s (public CAs issue at most 398 days; before 2020, 825)", v)
+		}},
+}
+
+// Validity bounds: CA/Browser Forum Baseline Requirements allowed at most
+// 825 days before 2020-09 and 398 days since; the shortest certificates
+// public CAs issue last 6 days.
+const (
+	longValidity  = 825 * 24 * time.Hour
+	shortValidity = 2 * 24 * time.Hour
+)
+
+func validity(c *tlsparse.Certificate) time.Duration { return c.NotAfter.Sub(c.NotBefore) }
+
+func days(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%.0f hours", d.Hours())
+	}
+	return fmt.Sprintf("%.0f days", d.Hours()/24)
+}
+
+func tls13(in *Input) bool { return transcript.TLS13(in.TLS.Version()) }
+
+func serverSent(in *Input, typ uint8) bool {
+	if in.TLS.Server == nil {
+		return false
+	}
+	for _, m := range in.TLS.Server.MessageTypes {
+		if m == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func isNoHello(err error) bool { return err != nil && strings.Contains(err.Error(), "no hello") }
+
+func isIP(s string) bool {
+	if !features.MaybeIP(s) {
+		return false
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+// covers reports whether a certificate names host: a SAN (DNS or IP), or
+// the subject CN when there is no SAN, with RFC 6125 wildcards (one
+// left-most label).
+func covers(c *tlsparse.Certificate, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if len(c.DNSNames) == 0 && len(c.IPAddresses) == 0 {
+		return matchName(commonName(c.Subject), host)
+	}
+	for _, n := range c.DNSNames {
+		if matchName(n, host) {
+			return true
+		}
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		for _, ip := range c.IPAddresses {
+			if ip == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchName(pattern, host string) bool {
+	pattern = strings.ToLower(strings.TrimSuffix(pattern, "."))
+	if pattern == host {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		if i := strings.IndexByte(host, '.'); i > 0 && host[i+1:] == rest {
+			return true
+		}
+	}
+	return false
+}
+
+// commonName picks CN=... out of a subject as tlsparse renders it.
+func commonName(subject string) string {
+	for _, part := range strings.Split(subject, ", ") {
+		if v, ok := strings.CutPrefix(part, "CN="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func certNames(c *tlsparse.Certificate) string {
+	var names []string
+	for _, n := range c.DNSNames {
+		names = append(names, n)
+	}
+	for _, a := range c.IPAddresses {
+		names = append(names, a.String())
+	}
+	if len(names) == 0 {
+		return "CN=" + commonName(c.Subject)
+	}
+	if len(names) > 4 {
+		names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
+	}
+	return strings.Join(names, ", ")
+}
+
+// recordTypes words a side's records: "application_data x3, handshake".
+func recordTypes(sd *transcript.Side) string {
+	var b strings.Builder
+	for i := 0; i < len(sd.Records); {
+		j := i
+		for j < len(sd.Records) && sd.Records[j].Type == sd.Records[i].Type {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(transcript.TypeName(sd.Records[i].Type))
+		if j-i > 1 {
+			fmt.Fprintf(&b, " x%d", j-i)
+		}
+		i = j
+	}
+	return b.String()
+}

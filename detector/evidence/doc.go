@@ -1,0 +1,16 @@
+// Package evidence holds the protocol checks that mean something on any
+// network (layer 1 of the detector): a client that does not speak TLS on a
+// TLS port, a malformed or cut handshake, SSL 3.0 or TLS 1.0 as the best a
+// client offers, export/NULL/anonymous cipher suites, no or odd server
+// names, self-signed certificates, certificates whose names do not cover
+// the server name or whose validity is odd, bytes before the handshake,
+// handshake messages benign clients never send, records without a
+// handshake.
+//
+// No weight is set by hand. Each check's weight is its surprise in bits
+// against a benign corpus, -log2 of its smoothed firing rate among the
+// corpus flows it applies to, computed when a model is built (Calibrate)
+// and stored in the model file. Checks that state one fact belong to one
+// group, and a group adds only its strongest check, so that a fact is
+// never counted twice.
+package evidence

@@ -1,0 +1,219 @@
+package evidence
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+func inputs(t testing.TB, kind string, n int) []*Input {
+	t.Helper()
+	flows, err := labset.Flows(context.Background(), kind, n, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*Input
+	for _, f := range flows {
+		out = append(out, input(f))
+	}
+	return out
+}
+
+func input(f *flow.Flow) *Input {
+	in := &Input{Flow: f, TLS: tlsparse.FromFlow(f, nil), T: new(transcript.Transcript)}
+	transcript.Of(f, in.T)
+	return in
+}
+
+// benignNames are server names people chose, for the name model.
+var benignNames = []string{"www.example.com", "accounts.google.com", "login.microsoftonline.com", "static.xx.fbcdn.net",
+	"api.github.com", "mail.yahoo.com", "www.wikipedia.org", "clients4.google.com", "outlook.office365.com", "cdn.jsdelivr.net",
+	"update.googleapis.com", "settings-win.data.microsoft.com", "images.example.org", "download.mozilla.org", "weather.com",
+	"www.amazon.com", "graph.facebook.com", "connectivity-check.ubuntu.com", "security.debian.org", "telemetry.mozilla.org"}
+
+var words = strings.Fields("apple banana network server window account login update weather people market garden " +
+	"station printer library company secure connect service storage download upload picture message mobile office " +
+	"system manager monitor report analysis control history central content delivery static images player stream")
+
+func TestChecksFire(t *testing.T) {
+	names, err := FitNames(benignNames, words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	benign := inputs(t, labset.Benign, 24)
+	tab := Calibrate("labset benign", benign, names)
+	for _, in := range benign {
+		if got := tab.Explain(in); len(got) != 0 && got[0].ID != "sni.generated" {
+			t.Errorf("benign flow: %+v", got)
+		}
+	}
+	want := map[string]string{
+		labset.NonTLSSSH:       "proto.not_tls.ssh",
+		labset.NonTLSHTTP:      "proto.not_tls.http",
+		labset.NonTLSRandom:    "proto.not_tls.random",
+		labset.TruncatedHello:  "hs.client_truncated",
+		labset.LegacyTLS10:     "version.tls10",
+		labset.OddCiphersNoSNI: "sni.missing",
+		labset.SelfSigned:      "cert.self_signed",
+		labset.PreambleConnect: "proto.preamble.connect",
+		labset.PreambleBanner:  "proto.preamble.binary",
+		labset.ClientCert:      "hs.certificate_request", // the client's own certificate lies beyond the prefix
+		labset.FakeTLS:         "proto.no_handshake",
+	}
+	for kind, id := range want {
+		for _, in := range inputs(t, kind, 3) {
+			found := tab.Explain(in)
+			ok := false
+			for _, f := range found {
+				if f.ID == id {
+					ok = true
+					if f.Bits < 4 || !strings.Contains(f.Text, "flows of the benign corpus (labset benign)") {
+						t.Errorf("%s: %+v", kind, f)
+					}
+				}
+			}
+			if !ok {
+				t.Errorf("%s: %s did not fire: %+v", kind, id, found)
+			}
+			if s := tab.Score(in); s < 5 {
+				t.Errorf("%s: score %v", kind, s)
+			}
+		}
+	}
+	ssh := inputs(t, labset.NonTLSSSH, 1)[0]
+	if txt := tab.Explain(ssh)[0].Text; !strings.HasPrefix(txt, `the client spoke SSH (SSH-2.0-OpenSSH_9.6\r\n), not TLS, on port 443`) {
+		t.Errorf("text %q", txt)
+	}
+}
+
+func TestGroupsCountOnce(t *testing.T) {
+	benign := inputs(t, labset.Benign, 8)
+	tab := Calibrate("b", benign, nil)
+	in := inputs(t, labset.SelfSigned, 1)[0]
+	found := tab.Explain(in)
+	sum := 0.0
+	groups := map[string]int{}
+	for _, f := range found {
+		if f.Counted {
+			sum += f.Bits
+			groups[f.Group]++
+		}
+	}
+	for g, n := range groups {
+		if n != 1 {
+			t.Errorf("group %s counted %d times", g, n)
+		}
+	}
+	if got := tab.Score(in); math.Abs(got-sum) > 1e-9 {
+		t.Errorf("score %v, counted findings sum to %v: %+v", got, sum, found)
+	}
+}
+
+// dictWords reads Debian's wamerican list, when installed.
+func dictWords(t *testing.T) []string {
+	data, err := os.ReadFile("/usr/share/dict/words")
+	if err != nil {
+		t.Skip("no /usr/share/dict/words (Debian package wamerican)")
+	}
+	return strings.Fields(string(data))
+}
+
+func TestNames(t *testing.T) {
+	m, err := FitNames(benignNames, dictWords(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	const b32 = "abcdefghijklmnopqrstuvwxyz234567"
+	fired := 0
+	for range 50 {
+		l := make([]byte, 8+r.IntN(8))
+		for i := range l {
+			l[i] = b32[r.IntN(len(b32))]
+		}
+		if m.Generated(fmt.Sprintf("www.%s.com", l)) {
+			fired++
+		}
+	}
+	if fired < 35 { // short random labels can read as words
+		t.Errorf("%d of 50 random names look generated", fired)
+	}
+	for _, n := range []string{"www.network-monitor.com", "download.example.org", "secure.login.company.net"} {
+		if m.Generated(n) {
+			s, l := m.Score(n)
+			t.Errorf("%s looks generated (%v bits/char in %q, cutoff %v)", n, s, l, m.Cutoff)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	data, err := tab.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Table
+	if err := q.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	in := inputs(t, labset.OddCiphersNoSNI, 1)[0]
+	if a, b := tab.Score(in), q.Score(in); a != b || a == 0 {
+		t.Errorf("scores %v and %v", a, b)
+	}
+	for _, bad := range []string{"{", `{"flows":0}`, `{"flows":2,"rates":{"x":{"fired":3,"applied":2}}}`, `{"flows":2,"names":{"cost":"AA=="}}`} {
+		if err := new(Table).UnmarshalBinary([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	tab := Calibrate("b", inputs(f, labset.Benign, 4), nil)
+	good, _ := tab.MarshalBinary()
+	f.Add(good)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var q Table
+		if q.UnmarshalBinary(data) != nil {
+			return
+		}
+		if s := q.Score(inputs(t, labset.NonTLSSSH, 1)[0]); math.IsNaN(s) || s < 0 {
+			t.Fatal(s)
+		}
+	})
+}
+
+// FuzzScore: any bytes as a flow, never a panic, a finite score, and
+// Explain agrees with Score.
+func FuzzScore(f *testing.F) {
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(f, labset.Benign, 4), names)
+	f.Add([]byte("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"), []byte("\x16\x03\x03\x00\x02\x02\x00"))
+	f.Fuzz(func(t *testing.T, client, server []byte) {
+		client, server = client[:min(len(client), 1024)], server[:min(len(server), 1024)]
+		fl := &flow.Flow{ClientHandshake: client, ServerHandshake: server, Prefix: append(append([]byte(nil), client...), server...)}
+		fl.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(client)}, {Len: len(server)}}
+		fl.Prefix = fl.Prefix[:min(len(fl.Prefix), 1024)]
+		fl.PrefixRuns[1].Len = len(fl.Prefix) - len(client)
+		in := input(fl)
+		s := tab.Score(in)
+		sum := 0.0
+		for _, x := range tab.Explain(in) {
+			if x.Counted {
+				sum += x.Bits
+			}
+		}
+		if math.IsNaN(s) || s < 0 || math.Abs(s-sum) > 1e-9 {
+			t.Fatalf("score %v, findings %v", s, sum)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package evidence
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// NameModel tells machine-generated server names (DGA domains, Tor's
+// random www.<base32>.com names) from names people chose: a character
+// trigram model of benign names (server names seen in a benign corpus and
+// English words) gives each label's surprise in bits per character; a
+// name whose most surprising label is above Cutoff looks generated.
+type NameModel struct {
+	// Cost holds -log2 P(c | two previous) per trigram, in eighths of a
+	// bit, capped at 255.
+	Cost   []uint8
+	Cutoff float64 // bits per character
+}
+
+// The alphabet: a-z, 0-9, '-', '_' for anything else, '^' the start and
+// '$' the end of a label.
+const (
+	alpha   = 40
+	symHigh = 36 // '-'
+	symElse = 37
+	symBeg  = 38
+	symEnd  = 39
+	nGrams  = alpha * alpha * alpha
+)
+
+func sym(c byte) int {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return int(c - 'a')
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= '0' && c <= '9':
+		return 26 + int(c-'0')
+	case c == '-':
+		return symHigh
+	}
+	return symElse
+}
+
+// minLabel is the shortest label judged: shorter ones carry too few
+// characters to tell.
+const minLabel = 6
+
+// counts accumulates trigram counts.
+type counts [nGrams]uint32
+
+func (n *counts) add(label string, w uint32) {
+	a, b := symBeg, symBeg
+	for i := 0; i <= len(label); i++ {
+		c := symEnd
+		if i < len(label) {
+			c = sym(label[i])
+		}
+		n[(a*alpha+b)*alpha+c] += w
+		a, b = b, c
+	}
+}
+
+func (n *counts) model() []uint8 {
+	cost := make([]uint8, nGrams)
+	for ctx := 0; ctx < alpha*alpha; ctx++ {
+		row := n[ctx*alpha : (ctx+1)*alpha]
+		total := 0.0
+		for _, k := range row {
+			total += float64(k)
+		}
+		for c, k := range row {
+			// Add-half smoothing: an unseen trigram costs about
+			// log2(total) bits.
+			p := (float64(k) + 0.5) / (total + 0.5*alpha)
+			cost[ctx*alpha+c] = uint8(min(255, math.Round(-math.Log2(p)*8)))
+		}
+	}
+	return cost
+}
+
+// labelBits is a label's surprise in bits per character (its end included).
+func labelBits(cost []uint8, label string) float64 {
+	a, b := symBeg, symBeg
+	sum := 0
+	for i := 0; i <= len(label); i++ {
+		c := symEnd
+		if i < len(label) {
+			c = sym(label[i])
+		}
+		sum += int(cost[(a*alpha+b)*alpha+c])
+		a, b = b, c
+	}
+	return float64(sum) / 8 / float64(len(label)+1)
+}
+
+// judged returns the labels of a name that are judged: all but the last
+// (the TLD) and a leading "www", at least minLabel characters long.
+func judged(name string, yield func(string)) {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	last := strings.LastIndexByte(name, '.')
+	if last < 0 {
+		return
+	}
+	for _, l := range strings.Split(name[:last], ".") {
+		if len(l) >= minLabel && l != "www" {
+			yield(l)
+		}
+	}
+}
+
+// Score is a name's generated-ness: the bits per character of its most
+// surprising judged label, and that label ("" and 0 when none is judged).
+func (m *NameModel) Score(name string) (float64, string) {
+	if m == nil || len(m.Cost) != nGrams {
+		return 0, ""
+	}
+	best, label := 0.0, ""
+	judged(name, func(l string) {
+		if b := labelBits(m.Cost, l); b > best {
+			best, label = b, l
+		}
+	})
+	return best, label
+}
+
+// Generated reports whether a name looks machine-generated.
+func (m *NameModel) Generated(name string) bool {
+	b, _ := m.Score(name)
+	return m != nil && b > m.Cutoff
+}
+
+// nameQuantile is the share of benign names the cutoff lets through: the
+// check then fires on about 1% of benign names, and its weight comes from
+// how often it fired on the corpus like any other check's.
+const nameQuantile = 0.99
+
+// FitNames builds a name model from benign server names and words. The
+// cutoff is the nameQuantile of the benign names' scores, each scored by
+// a model that did not learn it (two folds), so that it holds for names
+// the model has not seen.
+func FitNames(names, words []string) (*NameModel, error) {
+	names = slices.Clone(names)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var labels []string
+	for _, n := range names {
+		judged(n, func(l string) { labels = append(labels, l) })
+	}
+	if len(labels) < 10 {
+		return nil, fmt.Errorf("evidence: %d server name labels of at least %d characters: too few to learn names from", len(labels), minLabel)
+	}
+	var base counts
+	for _, w := range words {
+		if len(w) >= 3 {
+			base.add(w, 1)
+		}
+	}
+	// Every name learned with the weight of several words: names are few
+	// and closer to what is judged.
+	const nameWeight = 4
+	var scores []float64
+	for fold := range 2 {
+		c := base
+		for i, l := range labels {
+			if i%2 != fold {
+				c.add(l, nameWeight)
+			}
+		}
+		cost := c.model()
+		for i, l := range labels {
+			if i%2 == fold {
+				scores = append(scores, labelBits(cost, l))
+			}
+		}
+	}
+	slices.Sort(scores)
+	all := base
+	for _, l := range labels {
+		all.add(l, nameWeight)
+	}
+	return &NameModel{Cost: all.model(), Cutoff: scores[min(len(scores)-1, int(nameQuantile*float64(len(scores))))]}, nil
+}
+
+type nameJSON struct {
+	Cutoff float64 `json:"cutoff"`
+	Cost   string  `json:"cost"` // base64
+}
+
+func (m *NameModel) toJSON() nameJSON {
+	return nameJSON{Cutoff: m.Cutoff, Cost: base64.StdEncoding.EncodeToString(m.Cost)}
+}
+
+func (j nameJSON) model() (*NameModel, error) {
+	cost, err := base64.StdEncoding.DecodeString(j.Cost)
+	if err != nil || len(cost) != nGrams || math.IsNaN(j.Cutoff) || j.Cutoff < 0 || j.Cutoff > 32 {
+		return nil, fmt.Errorf("evidence: name model: %d trigram costs (want %d), cutoff %v", len(cost), nGrams, j.Cutoff)
+	}
+	return &NameModel{Cost: cost, Cutoff: j.Cutoff}, nil
+}

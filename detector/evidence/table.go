@@ -1,0 +1,346 @@
+package evidence
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Rate is how often a check fired on the calibration corpus.
+type Rate struct {
+	Fired   int `json:"fired"`
+	Applied int `json:"applied"` // corpus flows the check could fire on
+}
+
+// Bits is the check's weight: -log2 of its smoothed firing rate,
+// (fired + 1/2) / (applied + 1), so that a check that never fired on n
+// flows weighs log2(2n+2) bits and one that fires on every flow nearly 0.
+func (r Rate) Bits() float64 {
+	return math.Log2(float64(r.Applied+1) / (float64(r.Fired) + 0.5))
+}
+
+// Dynamic check ids: one per protocol label or preamble kind.
+const (
+	prefixNotTLS   = "proto.not_tls."
+	prefixPreamble = "proto.preamble."
+)
+
+// Table is a calibrated set of checks.
+type Table struct {
+	Corpus string          `json:"corpus"` // what the rates were counted on
+	Flows  int             `json:"flows"`
+	Rates  map[string]Rate `json:"rates"`
+	// SpokeFlows and HelloFlows are how many corpus flows the dynamic
+	// checks applied to (the client sent bytes to a TLS port; it sent a
+	// ClientHello).
+	SpokeFlows int        `json:"spoke_flows"`
+	HelloFlows int        `json:"hello_flows"`
+	Names      *NameModel `json:"-"`
+
+	bits     []float64          // per fixed check
+	notTLS   map[string]float64 // by protocol label
+	preamble map[string]float64 // by preamble kind
+	unseenNT float64            // a protocol label the corpus never had
+	unseenPr float64
+}
+
+// group indexes, for taking one maximum per group without allocating.
+var groups = []string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime}
+
+func groupIndex(g string) int { return slices.Index(groups, g) }
+
+// Calibrate counts each check over a benign corpus and builds the table.
+// names may be nil (sni.generated then never fires).
+func Calibrate(corpus string, in []*Input, names *NameModel) *Table {
+	t := &Table{Corpus: corpus, Flows: len(in), Rates: map[string]Rate{}, Names: names}
+	for _, x := range in {
+		for i := range checks {
+			c := &checks[i]
+			if !c.applies(x) {
+				continue
+			}
+			r := t.Rates[c.id]
+			r.Applied++
+			if t.fires(i, x) {
+				r.Fired++
+			}
+			t.Rates[c.id] = r
+		}
+		if tlsPort(x) {
+			t.SpokeFlows++
+			if l, ok := notTLS(x); ok {
+				r := t.Rates[prefixNotTLS+l]
+				r.Fired++
+				t.Rates[prefixNotTLS+l] = r
+			}
+		}
+		if tlsPort(x) && x.TLS.Client != nil {
+			t.HelloFlows++
+			if k, ok := preamble(x); ok {
+				r := t.Rates[prefixPreamble+k]
+				r.Fired++
+				t.Rates[prefixPreamble+k] = r
+			}
+		}
+	}
+	for id, r := range t.Rates {
+		switch {
+		case strings.HasPrefix(id, prefixNotTLS):
+			r.Applied = t.SpokeFlows
+		case strings.HasPrefix(id, prefixPreamble):
+			r.Applied = t.HelloFlows
+		}
+		t.Rates[id] = r
+	}
+	t.prepare()
+	return t
+}
+
+// prepare computes the weights from the rates.
+func (t *Table) prepare() {
+	t.bits = make([]float64, len(checks))
+	for i, c := range checks {
+		t.bits[i] = t.Rates[c.id].Bits()
+	}
+	t.notTLS, t.preamble = map[string]float64{}, map[string]float64{}
+	for id, r := range t.Rates {
+		if l, ok := strings.CutPrefix(id, prefixNotTLS); ok {
+			t.notTLS[l] = r.Bits()
+		}
+		if k, ok := strings.CutPrefix(id, prefixPreamble); ok {
+			t.preamble[k] = r.Bits()
+		}
+	}
+	t.unseenNT = Rate{Applied: t.SpokeFlows}.Bits()
+	t.unseenPr = Rate{Applied: t.HelloFlows}.Bits()
+}
+
+func (t *Table) fires(i int, x *Input) bool {
+	if checks[i].id == "sni.generated" {
+		return t.Names.Generated(x.TLS.Client.ServerName)
+	}
+	return checks[i].fires(x)
+}
+
+// notTLS returns the protocol label of a client that did not speak TLS
+// to a TLS port.
+func notTLS(x *Input) (string, bool) {
+	if !tlsPort(x) || x.TLS.Client != nil || x.TLS.ClientErr != nil || x.T.Client.NoHandshake() {
+		return "", false
+	}
+	p := x.TLS.AppProto
+	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 {
+		return "", false
+	}
+	if p == tlsparse.SniffBinary && transcript.LooksRandom(x.Flow) {
+		p = labelRandom
+	}
+	return p, true
+}
+
+// labelRandom labels client bytes that look uniformly random from the
+// first byte on (encrypted or obfuscated with no framing at all), told
+// apart from binary protocols with structure.
+const labelRandom = transcript.Random
+
+// preamble returns the kind of bytes a client sent before its hello to
+// a TLS port (other ports' protocols upgrade to TLS: STARTTLS, RDP,
+// database protocols).
+func preamble(x *Input) (string, bool) {
+	if !tlsPort(x) {
+		return "", false
+	}
+	switch k := x.T.Client.Preamble; k {
+	case transcript.PreambleNone, transcript.PreambleNoTLS, transcript.PreambleUnseen:
+		return "", false
+	default:
+		return k, true
+	}
+}
+
+// Score is the flow's evidence in bits: the sum over groups of the
+// strongest firing check of each. It does not allocate.
+func (t *Table) Score(x *Input) float64 {
+	var best [9]float64
+	for i := range checks {
+		if checks[i].applies(x) && t.fires(i, x) {
+			g := groupIndex(checks[i].group)
+			best[g] = max(best[g], t.bits[i])
+		}
+	}
+	if l, ok := notTLS(x); ok {
+		best[0] = max(best[0], t.bitsOr(t.notTLS, l, t.unseenNT))
+	}
+	if k, ok := preamble(x); ok {
+		best[1] = max(best[1], t.bitsOr(t.preamble, k, t.unseenPr))
+	}
+	total := 0.0
+	for _, b := range best {
+		total += b
+	}
+	return total
+}
+
+func (t *Table) bitsOr(m map[string]float64, k string, unseen float64) float64 {
+	if b, ok := m[k]; ok {
+		return b
+	}
+	return unseen
+}
+
+// Finding is one check that fired, for an alert's reasons.
+type Finding struct {
+	ID, Group    string
+	Field, Value string
+	Text         string // in words, with how often the corpus showed it
+	Bits         float64
+	// Counted is false for a check outweighed by a stronger one of its
+	// group (the same fact): it is listed, not added.
+	Counted bool
+}
+
+// Explain lists the checks that fired, strongest first.
+func (t *Table) Explain(x *Input) []Finding {
+	var out []Finding
+	if l, ok := notTLS(x); ok {
+		head := x.T.Client.Head
+		if i := slices.Index(head, '\n'); i >= 0 {
+			head = head[:i+1]
+		}
+		v := transcript.Printable(head)
+		if l == tlsparse.SniffBinary || l == labelRandom {
+			v = transcript.Printable(head[:min(len(head), 8)])
+		}
+		out = append(out, t.finding(prefixNotTLS+l, GroupProtocol, "app_proto", l,
+			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), v, port(x)), t.bitsOr(t.notTLS, l, t.unseenNT), t.SpokeFlows))
+	}
+	if k, ok := preamble(x); ok {
+		sd := &x.T.Client
+		at := ""
+		if sd.PreambleLen >= x.T.ClientBytes {
+			at = "at least "
+		}
+		out = append(out, t.finding(prefixPreamble+k, GroupPreamble, "tls.client.preamble", k,
+			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), t.bitsOr(t.preamble, k, t.unseenPr), t.HelloFlows))
+	}
+	for i := range checks {
+		c := &checks[i]
+		if !c.applies(x) || !t.fires(i, x) {
+			continue
+		}
+		var field, value, text string
+		if c.id == "sni.generated" {
+			bits, label := t.Names.Score(x.TLS.Client.ServerName)
+			field, value = "tls.sni", x.TLS.Client.ServerName
+			text = fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", value, label, bits, t.Names.Cutoff)
+		} else {
+			field, value, text = c.describe(x)
+		}
+		out = append(out, t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied))
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if a.Bits != b.Bits {
+			if a.Bits > b.Bits {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	seen := map[string]bool{}
+	for i := range out {
+		out[i].Counted = !seen[out[i].Group]
+		seen[out[i].Group] = true
+	}
+	return out
+}
+
+func (t *Table) finding(id, group, field, value, text string, bits float64, applied int) Finding {
+	r := t.Rates[id]
+	if applied == 0 {
+		applied = r.Applied
+	}
+	return Finding{ID: id, Group: group, Field: field, Value: value, Bits: bits, Counted: true,
+		Text: fmt.Sprintf("%s; %d of %d flows of the benign corpus (%s)", text, r.Fired, applied, t.Corpus)}
+}
+
+func protoName(l string) string {
+	switch l {
+	case tlsparse.SniffSSH, tlsparse.SniffHTTP, tlsparse.SniffSMTP, tlsparse.SniffFTP, tlsparse.SniffIMAP, tlsparse.SniffSOCKS, tlsparse.SniffRDP, tlsparse.SniffSMB:
+		return strings.ToUpper(l)
+	case tlsparse.SniffPOP3:
+		return "POP3"
+	case tlsparse.SniffBinary:
+		return "unrecognised binary"
+	case labelRandom:
+		return "random-looking bytes (no framing at all)"
+	case tlsparse.SniffText:
+		return "plain text"
+	case tlsparse.SniffBanner:
+		return "a text protocol (reply-code banner)"
+	}
+	return l
+}
+
+func preambleName(k string) string {
+	switch k {
+	case transcript.PreambleConnect:
+		return "an HTTP CONNECT exchange (proxy tunnel)"
+	case transcript.PreambleProxy:
+		return "a PROXY protocol header"
+	case transcript.PreambleSTARTTLS:
+		return "a STARTTLS exchange"
+	case tlsparse.SniffHTTP:
+		return "an HTTP request"
+	case "tls-records":
+		return "TLS records that are not a handshake"
+	}
+	return protoName(k)
+}
+
+type tableJSON struct {
+	Table
+	Names *nameJSON `json:"names,omitempty"`
+}
+
+// MarshalBinary encodes the table (JSON, keys sorted).
+func (t *Table) MarshalBinary() ([]byte, error) {
+	j := tableJSON{Table: *t}
+	if t.Names != nil {
+		n := t.Names.toJSON()
+		j.Names = &n
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalBinary decodes and checks a table.
+func (t *Table) UnmarshalBinary(data []byte) error {
+	var j tableJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("evidence table: %w", err)
+	}
+	q := j.Table
+	if q.Flows <= 0 || q.SpokeFlows < 0 || q.HelloFlows < 0 || q.SpokeFlows > q.Flows || q.HelloFlows > q.Flows {
+		return fmt.Errorf("evidence table: %d flows, %d that spoke, %d hellos", q.Flows, q.SpokeFlows, q.HelloFlows)
+	}
+	for id, r := range q.Rates {
+		if r.Fired < 0 || r.Applied < r.Fired || r.Applied > q.Flows {
+			return fmt.Errorf("evidence table: check %s fired %d times in %d flows (of %d)", id, r.Fired, r.Applied, q.Flows)
+		}
+	}
+	if j.Names != nil {
+		m, err := j.Names.model()
+		if err != nil {
+			return err
+		}
+		q.Names = m
+	}
+	*t = q
+	t.prepare()
+	return nil
+}

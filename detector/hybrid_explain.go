@@ -1,0 +1,127 @@
+package detector
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/tlsentry/tlsentry/detector/cnn"
+	"github.com/tlsentry/tlsentry/detector/evidence"
+	"github.com/tlsentry/tlsentry/detector/features"
+	"github.com/tlsentry/tlsentry/detector/novelty"
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+// Explain lists what made the flow's score, strongest first: the
+// evidence checks that fired (one per fact), the novel values (one per
+// fact), and, when the forest found the flow unusual, the handshake
+// feature or the byte region of the first bytes that set it apart.
+// Reasons about a TLS stack are not given for a flow that has none.
+func (s *hybridScorer) Explain(in Input) []Reason {
+	s.fill([]Input{in})
+	s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
+	p := s.parts(0, in, false)
+	v := &s.vals[0]
+	var reasons []Reason
+	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[0], T: &v.T}) {
+		if f.Counted {
+			reasons = append(reasons, Reason{Layer: scoring.LayerEvidence, Feature: f.ID, Field: f.Field, Value: f.Value,
+				Text: "evidence: " + f.Text, Weight: f.Bits})
+		}
+	}
+	_, s.found = s.prof.Score(v, false, s.found[:0])
+	novelty.MarkCounted(s.found)
+	for i := range s.found {
+		f := &s.found[i]
+		if f.Counted {
+			reasons = append(reasons, Reason{Layer: scoring.LayerLearned, Feature: f.Name(), Field: f.Name(), Value: findingValue(f),
+				Text: fmt.Sprintf("new to this network (%s): %s", f.Group, f.Text()), Weight: f.Bits})
+		}
+	}
+	if p.forest >= 1 {
+		reasons = append(reasons, s.forestReasons(in, p.forest)...)
+	}
+	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
+	return reasons[:min(len(reasons), maxReasons)]
+}
+
+func findingValue(f *novelty.Finding) string {
+	if f.Cat {
+		if len(f.Values) > 0 {
+			return f.Values[0]
+		}
+		return ""
+	}
+	return features.Defs()[f.Index].Text(f.Value)
+}
+
+// forestReasons says what set the flow apart in the forest: the
+// handshake feature or the region of the first bytes (through the CNN
+// code) whose splits isolated it most, with the forest's bits shared
+// between them by their part of the isolation.
+func (s *hybridScorer) forestReasons(in Input, bits float64) []Reason {
+	s.forest.Contributions(s.rows[0], s.contrib)
+	v := &s.vals[0]
+	absent := absentGroups(v)
+	var band [8]float64 // the CNN code's rows: 128 prefix bytes each
+	total := 0.0
+	for j, c := range s.contrib {
+		if c <= 0 {
+			continue
+		}
+		if j < cnn.CodeSize {
+			band[(j%64)/8] += c
+		} else if absent[features.Defs()[j-cnn.CodeSize].Group] {
+			continue
+		}
+		total += c
+	}
+	if total <= 0 {
+		return nil
+	}
+	type cand struct {
+		r Reason
+		c float64
+	}
+	var cands []cand
+	b := 0
+	for i := range band {
+		if band[i] > band[b] {
+			b = i
+		}
+	}
+	if band[b] > 0 {
+		lo, hi := 128*b, 128*b+127
+		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix",
+			Value: fmt.Sprintf("%d-%d", lo, hi),
+			Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))}, band[b]})
+	}
+	defs := features.Defs()
+	for j, c := range s.contrib[cnn.CodeSize:] {
+		d := defs[j]
+		if c <= 0 || absent[d.Group] {
+			continue
+		}
+		x := v.Vec[j]
+		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x),
+			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[j]))}, c})
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.c, a.c) })
+	var out []Reason
+	for _, c := range cands[:min(2, len(cands))] {
+		c.r.Weight = bits * c.c / total
+		if c.r.Weight >= 0.5 {
+			out = append(out, c.r)
+		}
+	}
+	return out
+}
+
+// absentGroups marks the feature groups whose subject the flow lacks (no
+// ClientHello: no client stack), as novelty does.
+func absentGroups(v *features.Values) (a [features.NumGroups]bool) {
+	a[features.GClient] = v.Vec[features.FClientHello] == 0
+	a[features.GServer] = v.Vec[features.FServerHello] == 0
+	a[features.GCert] = v.Vec[features.FCertPresent] == 0 && v.Vec[features.FServerEncRecords] == 0
+	return a
+}

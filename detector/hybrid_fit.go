@@ -1,0 +1,95 @@
+package detector
+
+import (
+	"fmt"
+
+	"github.com/tlsentry/tlsentry/detector/evidence"
+	"github.com/tlsentry/tlsentry/detector/features"
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/novelty"
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// fitHybridParts fits what a hybrid model learns beside its encoder: the
+// novelty profile and the forest on the training flows (codes given), the
+// forest's tail, and the evidence table on the calibration corpus.
+func fitHybridParts(f *model.File, flows []*flow.Flow, codes [][]float32, cfg TrainConfig) error {
+	certs := tlsparse.NewCertCache(1024)
+	vals := make([]*features.Values, len(flows))
+	rows := make([][]float32, len(flows))
+	for i, fl := range flows {
+		vals[i] = new(features.Values)
+		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
+		rows[i] = append(codes[i], vals[i].Vec[:]...)
+	}
+	prof, err := novelty.Fit(vals)
+	if err != nil {
+		return err
+	}
+	if err := addSection(f, noveltySection, prof); err != nil {
+		return err
+	}
+	ev, err := calibrate(flows, cfg, certs)
+	if err != nil {
+		return err
+	}
+	if err := addSection(f, evidenceSection, ev); err != nil {
+		return err
+	}
+	f.Meta.Params[paramFeatures] = features.Schema
+	f.Meta.Params[paramScoring] = scoringBits
+	forest, err := addForest(f, rows, cfg)
+	if err != nil {
+		return err
+	}
+	scores := make([]float64, len(rows))
+	forest.ScoreBatch(rows, scores)
+	return addSection(f, tailSection, fitTail(scores))
+}
+
+type binaryMarshaler interface{ MarshalBinary() ([]byte, error) }
+
+func addSection(f *model.File, name string, v binaryMarshaler) error {
+	data, err := v.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("model section %s: %w", name, err)
+	}
+	f.Sections = append(f.Sections, model.Section{Name: name, Data: data})
+	return nil
+}
+
+// calibrate counts the evidence checks over the calibration corpus
+// (cfg.Corpus, else the training flows) and learns server names from its
+// names and cfg.Words.
+func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
+	if cfg.Evidence != nil {
+		return cfg.Evidence, nil
+	}
+	corpus, name := cfg.Corpus, cfg.CorpusName
+	if len(corpus) == 0 {
+		corpus, name = train, "the training flows"
+	}
+	var ins []*evidence.Input
+	var names []string
+	for _, fl := range corpus {
+		if len(fl.Prefix) == 0 {
+			continue
+		}
+		in := &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs), T: new(transcript.Transcript)}
+		transcript.Of(fl, in.T)
+		ins = append(ins, in)
+		if in.TLS.Client != nil && in.TLS.Client.ServerName != "" {
+			names = append(names, in.TLS.Client.ServerName)
+		}
+	}
+	if len(ins) == 0 {
+		return nil, fmt.Errorf("evidence: the calibration corpus has no flow with payload")
+	}
+	nm, err := evidence.FitNames(names, cfg.Words)
+	if err != nil {
+		nm = nil // too few names to learn from: the check stays silent
+	}
+	return evidence.Calibrate(name, ins, nm), nil
+}

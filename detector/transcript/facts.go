@@ -1,0 +1,198 @@
+package transcript
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
+
+// Content types and handshake messages named in facts and texts.
+const (
+	TypeCCS       = 20
+	TypeAlert     = 21
+	TypeHandshake = 22
+	TypeAppData   = 23
+	TypeHeartbeat = 24
+
+	MsgClientHello        = 1
+	MsgServerHello        = 2
+	MsgCertificate        = 11
+	MsgCertificateRequest = 13
+)
+
+// Sent reports whether the side sent handshake message typ in clear.
+func (sd *Side) Sent(typ uint8) bool {
+	for i := range sd.Records {
+		for _, m := range sd.Records[i].Messages {
+			if m == typ {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Has reports whether the side sent a record of content type typ.
+func (sd *Side) Has(typ uint8) bool {
+	for i := range sd.Records {
+		if sd.Records[i].Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// NoHandshake reports records that carry no handshake at all: the side's
+// bytes are TLS records from byte 0, none of them a handshake record.
+func (sd *Side) NoHandshake() bool {
+	return sd.Preamble == PreambleNoTLS && len(sd.Records) > 0 && !sd.Has(TypeHandshake)
+}
+
+// DataBeforeHandshake reports a record no benign stack sends before its
+// handshake is done: application data before the side's first handshake
+// record, application data between a TLS 1.2 (or older) hello and the
+// side's change_cipher_spec (TLS 1.3 may send 0-RTT data there), or a
+// heartbeat before change_cipher_spec. It returns the content type.
+func (sd *Side) DataBeforeHandshake(tls13 bool) (uint8, bool) {
+	if !sd.Has(TypeHandshake) {
+		return 0, false // no handshake at all: NoHandshake says so
+	}
+	hello, ccs := false, false
+	for _, r := range sd.Records {
+		switch r.Type {
+		case TypeHandshake:
+			hello = true
+		case TypeCCS:
+			ccs = true
+		case TypeAppData:
+			if !hello || !ccs && !tls13 {
+				return r.Type, true
+			}
+		case TypeHeartbeat:
+			if !ccs {
+				return r.Type, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// UnknownType returns the first content type TLS does not define.
+func (sd *Side) UnknownType() (uint8, bool) {
+	for _, r := range sd.Records {
+		if r.Type < TypeCCS || r.Type > TypeHeartbeat {
+			return r.Type, true
+		}
+	}
+	return 0, false
+}
+
+// TypeName names a content type.
+func TypeName(t uint8) string {
+	switch t {
+	case TypeCCS:
+		return "change_cipher_spec"
+	case TypeAlert:
+		return "alert"
+	case TypeHandshake:
+		return "handshake"
+	case TypeAppData:
+		return "application_data"
+	case TypeHeartbeat:
+		return "heartbeat"
+	}
+	return "content type " + strconv.Itoa(int(t))
+}
+
+var msgNames = map[uint8]string{
+	0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket", 5: "EndOfEarlyData",
+	6: "HelloRetryRequest", 8: "EncryptedExtensions", 11: "Certificate", 12: "ServerKeyExchange",
+	13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify", 16: "ClientKeyExchange",
+	20: "Finished", 21: "CertificateURL", 22: "CertificateStatus", 24: "KeyUpdate", 25: "CompressedCertificate",
+}
+
+// MsgName names a handshake message type.
+func MsgName(t uint8) string {
+	if n, ok := msgNames[t]; ok {
+		return n
+	}
+	return "handshake message " + strconv.Itoa(int(t))
+}
+
+// Printable renders bytes for a reason: text as it is (control bytes
+// escaped), binary as hex.
+func Printable(b []byte) string {
+	text := 0
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f || c == '\r' || c == '\n' || c == '\t' {
+			text++
+		}
+	}
+	if len(b) > 0 && text*10 >= len(b)*9 {
+		s := strconv.Quote(string(b))
+		return s[1 : len(s)-1]
+	}
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 3*len(b))
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, hex[c>>4], hex[c&15])
+	}
+	return string(out)
+}
+
+// Random labels client bytes that look uniformly random from the first
+// byte on: encrypted or obfuscated with no framing at all.
+const Random = "random"
+
+// randomBytes is how many first client bytes LooksRandom judges.
+const randomBytes = 256
+
+// LooksRandom reports whether the client's first bytes (at least 32)
+// hold about as many distinct byte values as uniform random bytes would
+// (n uniform bytes show 256(1 - (1 - 1/256)^n) distinct values on
+// average; structured protocols, with zeros and small integers, far
+// fewer), few zero bytes, and no text: a run of 10 printable characters
+// has a chance of about 1 in 20,000 at each position of random bytes.
+func LooksRandom(f *flow.Flow) bool { return looksRandom(f.SideBytes(true, randomBytes)) }
+
+func looksRandom(b []byte) bool {
+	if len(b) < 32 {
+		return false
+	}
+	var seen [256]bool
+	distinct, run, zeros := 0, 0, 0
+	for _, c := range b {
+		if c == 0 {
+			zeros++
+		}
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+		if c >= 0x20 && c < 0x7f {
+			run++
+			if run >= 10 {
+				return false
+			}
+		} else {
+			run = 0
+		}
+	}
+	// Zero bytes: n/256 expected; more than that plus three standard
+	// deviations and one is structure (lengths, padding).
+	n := float64(len(b))
+	if float64(zeros) > n/256+3*math.Sqrt(n/256)+1 {
+		return false
+	}
+	want := 256 * (1 - math.Pow(1-1.0/256, n))
+	return float64(distinct) >= 0.9*want
+}
+
+// TLS13 reports whether a version is TLS 1.3 or one of its drafts
+// (0x7fNN, Facebook's 0xfbNN), where records after the ServerHello are
+// encrypted application data.
+func TLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f || v>>8 == 0xfb }

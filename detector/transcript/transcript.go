@@ -1,0 +1,254 @@
+package transcript
+
+import (
+	"bytes"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Preamble kinds: what came before a side's first TLS handshake record.
+const (
+	PreambleNone     = "none"           // the handshake starts at byte 0
+	PreambleConnect  = "connect"        // an HTTP CONNECT request (or its 200 answer)
+	PreambleHTTP     = "http"           // another HTTP request or response
+	PreambleProxy    = "proxy-protocol" // a PROXY protocol v1 or v2 header
+	PreambleSTARTTLS = "starttls"       // a text exchange that asks for TLS (STARTTLS, STLS, AUTH TLS)
+	PreambleNoTLS    = "no-handshake"   // no handshake record was found in the side's bytes
+	PreambleUnseen   = "unseen"         // the side sent no bytes within the prefix
+)
+
+// MaxRecords bounds the records described per side.
+const MaxRecords = 16
+
+// Record is one TLS record a side sent.
+type Record struct {
+	Type uint8 // content type (20 change_cipher_spec ... 24 heartbeat; others are unknown)
+	// Messages are the handshake message types the record starts or
+	// carries while they are in clear (before the side's
+	// change_cipher_spec): 1 ClientHello, 2 ServerHello, 11 Certificate,
+	// 13 CertificateRequest, 16 ClientKeyExchange...
+	Messages []uint8
+	Len      int // declared payload length
+}
+
+// Side is what one direction sent.
+type Side struct {
+	// Preamble is what came before the first handshake record (one of the
+	// Preamble constants, or a tlsparse.Sniff label such as "ssh" or
+	// "text"); PreambleLen how many bytes it held (at least that many
+	// when the handshake lies beyond the prefix); Head its first bytes.
+	Preamble    string
+	PreambleLen int
+	Head        []byte // aliases the flow's prefix; at most HeadLen bytes
+	// Records are the TLS records from the first handshake record on (or,
+	// when there is none, from byte 0 if the side's bytes are framed as
+	// TLS records), in order, as far as the prefix holds them.
+	Records []Record
+	// FramingBroke is set when, after at least one record, the bytes stop
+	// being TLS records (a header no TLS stack writes) inside the prefix.
+	FramingBroke bool
+	// BrokeAt is the offset in the side's bytes where that happened; BrokeHead the bytes there.
+	BrokeAt   int
+	BrokeHead []byte
+	rec       [MaxRecords]Record
+	msgs      [MaxRecords * 4]uint8
+	buf       []byte // the side's bytes when its turns are not contiguous
+}
+
+// HeadLen bounds Side.Head and Side.BrokeHead.
+const HeadLen = 24
+
+// Transcript is both sides.
+type Transcript struct {
+	Client, Server Side
+	// ClientBytes and ServerBytes are how many prefix bytes each side sent.
+	ClientBytes, ServerBytes int
+}
+
+// Of describes a flow. It reuses t's memory.
+func Of(f *flow.Flow, t *Transcript) {
+	c := t.Client.side(f, true)
+	s := t.Server.side(f, false)
+	t.ClientBytes, t.ServerBytes = len(c), len(s)
+	t.Client.describe(c, f.ClientHandshake)
+	t.Server.describe(s, f.ServerHandshake)
+}
+
+func (sd *Side) describe(b, hs []byte) {
+	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
+	sd.Records = sd.rec[:0]
+	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	if len(b) == 0 {
+		sd.Preamble = PreambleUnseen
+		return
+	}
+	start := handshakeStart(b, hs)
+	switch {
+	case start < 0 && len(hs) > 0:
+		// The handshake lies beyond the prefix: all of it is preamble.
+		sd.PreambleLen = len(b)
+		sd.setPreamble(b)
+		return
+	case start < 0:
+		sd.Preamble = PreambleNoTLS
+		if len(b) == 0 || !framed(b) {
+			sd.Head = b[:min(len(b), HeadLen)]
+			return
+		}
+		start = 0
+	case start > 0:
+		sd.PreambleLen = start
+		sd.setPreamble(b[:start])
+	}
+	sd.records(b, start)
+}
+
+// handshakeStart finds where the kept handshake bytes begin in the side's
+// prefix bytes: -1 when there is no handshake or it is not in b.
+func handshakeStart(b, hs []byte) int {
+	if len(hs) == 0 {
+		return -1
+	}
+	key := hs[:min(len(hs), 11)]
+	return bytes.Index(b, key)
+}
+
+// framed reports whether b starts with a TLS record header.
+func framed(b []byte) bool {
+	return len(b) >= 5 && b[0] >= 20 && b[0] <= 24 && b[1] == 3 && b[2] <= 4 &&
+		int(b[3])<<8|int(b[4]) <= tlsparse.MaxRecordLen
+}
+
+func (sd *Side) setPreamble(p []byte) {
+	sd.Head = p[:min(len(p), HeadLen)]
+	switch {
+	case hasPrefixFold(p, "CONNECT "), connectOK(p):
+		sd.Preamble = PreambleConnect
+	case bytes.HasPrefix(p, []byte("PROXY ")), bytes.HasPrefix(p, proxyV2):
+		sd.Preamble = PreambleProxy
+	case asksTLS(p):
+		sd.Preamble = PreambleSTARTTLS
+	default:
+		sd.Preamble = tlsparse.Sniff(p)
+		if sd.Preamble == tlsparse.SniffTLS {
+			// TLS-framed bytes before the hello: records without a handshake.
+			sd.Preamble = "tls-records"
+		}
+	}
+}
+
+var proxyV2 = []byte("\r\n\r\n\x00\r\nQUIT\n")
+
+// connectOK matches a proxy's answer to CONNECT ("HTTP/1.x 200 ..." with
+// nothing after the header).
+func connectOK(p []byte) bool {
+	return bytes.HasPrefix(p, []byte("HTTP/1.")) && len(p) > 12 && string(p[9:12]) == "200" && bytes.HasSuffix(p, []byte("\r\n\r\n"))
+}
+
+// asksTLS matches text exchanges that switch to TLS: SMTP/LMTP STARTTLS,
+// IMAP STARTTLS, POP3 STLS, FTP AUTH TLS/SSL, XMPP <starttls, LDAP's
+// StartTLS OID, and the servers' go-ahead.
+func asksTLS(p []byte) bool {
+	for _, k := range [...]string{"STARTTLS", "\nSTLS", "AUTH TLS", "AUTH SSL", "<starttls", "1.3.6.1.4.1.1466.20037", "<proceed", "Ready to start TLS", "Begin TLS"} {
+		if containsFold(p, k) {
+			return true
+		}
+	}
+	return bytes.HasPrefix(p, []byte("STLS")) || bytes.HasPrefix(p, []byte("+OK Begin"))
+}
+
+// records walks the TLS records from off on.
+func (sd *Side) records(b []byte, off int) {
+	ccs := false
+	need := 0 // bytes of a handshake message still to skip (spanning records)
+	nmsg := 0
+	for off < len(b) && len(sd.Records) < MaxRecords {
+		h := b[off:]
+		if len(h) < 5 {
+			break // a header cut by the prefix's end
+		}
+		if h[1] != 3 || h[2] > 4 || int(h[3])<<8|int(h[4]) > tlsparse.MaxRecordLen || h[0] < 20 || h[0] > 24 && !plausibleUnknown(h) {
+			if off == 0 && h[0]&0x80 != 0 {
+				// An SSLv2 hello: no records to describe.
+				return
+			}
+			sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = true, off, h[:min(len(h), HeadLen)]
+			return
+		}
+		r := Record{Type: h[0], Len: int(h[3])<<8 | int(h[4])}
+		frag := h[5:min(len(h), 5+r.Len)]
+		if r.Type == 22 && !ccs {
+			first := nmsg
+			if need > 0 {
+				k := min(need, len(frag))
+				need -= k
+				frag = frag[k:]
+			}
+			for len(frag) >= 4 && nmsg < len(sd.msgs) {
+				sd.msgs[nmsg] = frag[0]
+				nmsg++
+				l := int(frag[1])<<16 | int(frag[2])<<8 | int(frag[3])
+				if 4+l > len(frag) {
+					need = 4 + l - len(frag)
+					frag = nil
+					break
+				}
+				frag = frag[4+l:]
+			}
+			r.Messages = sd.msgs[first:nmsg:nmsg]
+		}
+		if r.Type == 20 {
+			ccs = true
+		}
+		sd.Records = append(sd.Records, r)
+		off += 5 + r.Len
+	}
+}
+
+// plausibleUnknown accepts a record header with a content type TLS does
+// not define but TLS framing otherwise (version 3.x, a length that fits):
+// told apart from framing that broke.
+func plausibleUnknown(h []byte) bool { return h[0] > 24 && h[0] < 32 }
+
+func hasPrefixFold(b []byte, p string) bool {
+	return len(b) >= len(p) && bytes.EqualFold(b[:len(p)], []byte(p))
+}
+
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// side returns the prefix bytes one side sent, in order: a slice of the
+// prefix when they are one run, else a copy in the side's reused buffer.
+func (sd *Side) side(f *flow.Flow, fromClient bool) []byte {
+	off, runs, first := 0, 0, []byte(nil)
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if r.FromClient == fromClient && !r.Mixed {
+			runs++
+			if runs == 1 {
+				first = f.Prefix[off:end]
+			}
+		}
+		off = end
+	}
+	if runs <= 1 {
+		return first
+	}
+	sd.buf = sd.buf[:0]
+	off = 0
+	for _, r := range f.PrefixRuns {
+		end := min(off+r.Len, len(f.Prefix))
+		if r.FromClient == fromClient && !r.Mixed {
+			sd.buf = append(sd.buf, f.Prefix[off:end]...)
+		}
+		off = end
+	}
+	return sd.buf
+}

@@ -1,0 +1,157 @@
+package transcript
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// rec builds a TLS record.
+func rec(typ byte, body ...byte) []byte {
+	return append([]byte{typ, 3, 3, byte(len(body) >> 8), byte(len(body))}, body...)
+}
+
+// hsMsg builds a handshake message of n body bytes.
+func hsMsg(typ byte, n int) []byte {
+	return append([]byte{typ, byte(n >> 16), byte(n >> 8), byte(n)}, make([]byte, n)...)
+}
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// mkflow makes a flow whose client sent c then the server s.
+func mkflow(c, s, chs, shs []byte) *flow.Flow {
+	f := &flow.Flow{Prefix: append(append([]byte(nil), c...), s...), ClientHandshake: chs, ServerHandshake: shs}
+	if len(c) > 0 {
+		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: true, Len: len(c)})
+	}
+	if len(s) > 0 {
+		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{Len: len(s)})
+	}
+	return f
+}
+
+func TestSides(t *testing.T) {
+	hello := rec(22, hsMsg(1, 40)...)
+	sflight := rec(22, cat(hsMsg(2, 30), hsMsg(11, 20), hsMsg(13, 4), hsMsg(14, 0))...)
+	connect := []byte("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	cases := []struct {
+		name         string
+		f            *flow.Flow
+		pre          string
+		preLen, nrec int
+		check        func(c, s *Side) bool
+	}{
+		{"plain", mkflow(hello, sflight, hello, sflight), PreambleNone, 0, 1, func(c, s *Side) bool {
+			return c.Sent(MsgClientHello) && s.Sent(MsgCertificateRequest) && !c.Sent(MsgCertificate)
+		}},
+		{"connect", mkflow(cat(connect, hello), sflight, hello, sflight), PreambleConnect, len(connect), 1, nil},
+		{"http", mkflow(cat([]byte("GET / HTTP/1.1\r\n\r\n"), hello), nil, hello, nil), "http", 18, 1, nil},
+		{"starttls", mkflow(cat([]byte("EHLO x\r\nSTARTTLS\r\n"), hello), nil, hello, nil), PreambleSTARTTLS, 18, 1, nil},
+		{"banner", mkflow(cat([]byte("\x00\x01hello-c2\xff"), hello), nil, hello, nil), "binary", 11, 1, nil},
+		{"client cert", mkflow(cat(hello, rec(22, cat(hsMsg(11, 100), hsMsg(16, 66), hsMsg(15, 70))...), rec(20, 1), rec(22, make([]byte, 40)...)), sflight, hello, sflight),
+			PreambleNone, 0, 4, func(c, s *Side) bool { return c.Sent(MsgCertificate) && c.Sent(16) && !c.Sent(20) }},
+		{"fake tls", mkflow(cat(rec(23, make([]byte, 50)...), rec(23, make([]byte, 9)...)), rec(23, 1, 2), nil, nil), PreambleNoTLS, 0, 2,
+			func(c, s *Side) bool { return c.NoHandshake() && s.NoHandshake() }},
+		{"data early", mkflow(cat(hello, rec(23, 1, 2, 3), rec(24, 1)), nil, hello, nil), PreambleNone, 0, 3, func(c, s *Side) bool {
+			typ, ok := c.DataBeforeHandshake(false)
+			_, ok13 := c.DataBeforeHandshake(true)
+			return ok && typ == 23 && ok13 // the heartbeat still counts in TLS 1.3
+		}},
+		{"unknown type", mkflow(cat(hello, rec(27, 1)), nil, hello, nil), PreambleNone, 0, 2, func(c, s *Side) bool {
+			typ, ok := c.UnknownType()
+			return ok && typ == 27
+		}},
+		{"broken framing", mkflow(cat(hello, []byte("garbage after")), nil, hello, nil), PreambleNone, 0, 1, func(c, s *Side) bool {
+			return c.FramingBroke && string(c.BrokeHead) == "garbage after"
+		}},
+		{"ssh", mkflow([]byte("SSH-2.0-OpenSSH_9.6\r\n"), nil, nil, nil), PreambleNoTLS, 0, 0, func(c, s *Side) bool {
+			return string(c.Head) == "SSH-2.0-OpenSSH_9.6\r\n"
+		}},
+	}
+	var tr Transcript
+	for _, c := range cases {
+		Of(c.f, &tr)
+		if tr.Client.Preamble != c.pre || tr.Client.PreambleLen != c.preLen || len(tr.Client.Records) != c.nrec {
+			t.Errorf("%s: preamble %q (%d bytes), %d records %+v; want %q, %d, %d", c.name, tr.Client.Preamble, tr.Client.PreambleLen,
+				len(tr.Client.Records), tr.Client.Records, c.pre, c.preLen, c.nrec)
+			continue
+		}
+		if c.check != nil && !c.check(&tr.Client, &tr.Server) {
+			t.Errorf("%s: client %+v server %+v", c.name, tr.Client.Records, tr.Server.Records)
+		}
+	}
+}
+
+// TestRealHandshakes: real crypto/tls flows open with their hello at
+// byte 0 and show the usual messages.
+func TestRealHandshakes(t *testing.T) {
+	flows, err := labset.Flows(context.Background(), labset.Benign, 8, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr Transcript
+	for _, f := range flows {
+		Of(f, &tr)
+		serverOK := tr.Server.Sent(MsgServerHello) || tr.ServerBytes == 0 && tr.Server.Preamble == PreambleUnseen
+		if tr.Client.Preamble != PreambleNone || !tr.Client.Sent(MsgClientHello) || !serverOK {
+			t.Errorf("flow %d: client %+v server %+v", f.ID, tr.Client, tr.Server)
+		}
+		if tr.Client.Sent(MsgCertificate) || tr.Client.FramingBroke || tr.Server.FramingBroke {
+			t.Errorf("flow %d: client cert %v, framing broke %v %v", f.ID, tr.Client.Sent(MsgCertificate), tr.Client.FramingBroke, tr.Server.FramingBroke)
+		}
+		if _, ok := tr.Client.DataBeforeHandshake(true); ok {
+			t.Errorf("flow %d: data before handshake %+v", f.ID, tr.Client.Records)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	if got := Printable([]byte("SSH-2.0-x\r\n")); got != `SSH-2.0-x\r\n` {
+		t.Errorf("%q", got)
+	}
+	if got := Printable([]byte{0x53, 0x00, 0xff}); got != "53 00 ff" {
+		t.Errorf("%q", got)
+	}
+}
+
+// FuzzOf: any bytes on either side, never a panic, bounded records.
+func FuzzOf(f *testing.F) {
+	f.Add(rec(22, hsMsg(1, 3)...), rec(22, hsMsg(2, 3)...), []byte("x"))
+	f.Add([]byte("CONNECT a:443 HTTP/1.1\r\n\r\n\x16\x03\x01\x00\x04\x01\x00\x00\x00"), []byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, c, s, junk []byte) {
+		c = c[:min(len(c), 1024)]
+		s = s[:min(len(s), 1024-len(c))]
+		fl := mkflow(c, s, c[min(len(c), len(junk)):], s)
+		var tr Transcript
+		Of(fl, &tr)
+		for _, sd := range []*Side{&tr.Client, &tr.Server} {
+			if len(sd.Records) > MaxRecords || len(sd.Head) > HeadLen || sd.PreambleLen < 0 {
+				t.Fatalf("%+v", sd)
+			}
+			sd.DataBeforeHandshake(false)
+			sd.UnknownType()
+		}
+	})
+}
+
+func TestLooksRandom(t *testing.T) {
+	b := make([]byte, 200)
+	x := uint32(12345)
+	for i := range b {
+		x = x*1664525 + 1013904223
+		b[i] = byte(x >> 24)
+	}
+	if !looksRandom(b) {
+		t.Error("random bytes not random")
+	}
+	structured := make([]byte, 200)
+	for i := range structured {
+		structured[i] = byte(i % 40)
+	}
+	if looksRandom(structured) || looksRandom(b[:20]) || looksRandom(bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 10)) {
+		t.Error("structured bytes look random")
+	}
+}

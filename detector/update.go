@@ -1,0 +1,186 @@
+package detector
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/detector/cnn"
+	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/features"
+	"github.com/tlsentry/tlsentry/detector/image"
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/novelty"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// TrainWithEncoder is Train for a hybrid model whose CNN encoder is taken
+// from base instead of trained (the slow part): the novelty profile, the
+// forest, its tail and the evidence table are fitted anew on flows. Used
+// to rebuild a model on the same data with new features, and by update.
+func TrainWithEncoder(ctx context.Context, base *model.File, flows []*flow.Flow, cfg TrainConfig) (*model.File, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Kind != model.KindHybrid {
+		return nil, fmt.Errorf("train: only hybrid models reuse an encoder")
+	}
+	var kept []*flow.Flow
+	for _, f := range flows {
+		if len(f.Prefix) > 0 {
+			kept = append(kept, f)
+		}
+	}
+	if err := cfg.check(len(kept)); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	w, err := readCNN(base)
+	if err != nil {
+		return nil, fmt.Errorf("encoder of the base model: %w", err)
+	}
+	f := &model.File{Meta: model.Meta{
+		Kind: model.KindHybrid, Layout: base.Meta.Layout, AlertRate: cfg.AlertRate,
+		Training: base.Meta.Training, Params: map[string]string{},
+	}}
+	f.Meta.Training.Flows, f.Meta.Training.ValidationFlow = len(kept), 0
+	f.Meta.Training.Sources, f.Meta.Training.Seed = cfg.Sources, cfg.Seed
+	f.Meta.Training.Notes = "encoder reused from model " + base.ID
+	addCNN(f, w)
+	codes, err := encodeFlows(w, kept, masked(base))
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := fitHybridParts(f, kept, codes, cfg); err != nil {
+		return nil, err
+	}
+	return f, setThreshold(f, kept, cfg.AlertRate, nil)
+}
+
+// encodeFlows returns the CNN codes of flows.
+func encodeFlows(w *cnn.Weights, flows []*flow.Flow, masked bool) ([][]float32, error) {
+	enc, err := cnn.NewEncoder(w, scoreBatch)
+	if err != nil {
+		return nil, err
+	}
+	im := imager{masked: masked}
+	batch := make([]float32, scoreBatch*image.Pixels)
+	out := make([]float32, scoreBatch*cnn.CodeSize)
+	codes := make([][]float32, len(flows))
+	for start := 0; start < len(flows); start += scoreBatch {
+		n := min(scoreBatch, len(flows)-start)
+		for i := range n {
+			im.fill(batch[i*image.Pixels:(i+1)*image.Pixels], Input{Flow: flows[start+i]})
+		}
+		enc.Encode(batch, n, out)
+		for i := range n {
+			codes[start+i] = slices.Clone(out[i*cnn.CodeSize : (i+1)*cnn.CodeSize])
+		}
+	}
+	return codes, nil
+}
+
+// setThreshold scores flows as training flows (leave-one-out novelty) and
+// sets the threshold at the (1 - alertRate) quantile of those scores and
+// of prior (scores kept from an earlier training, may be nil).
+func setThreshold(f *model.File, flows []*flow.Flow, alertRate float64, prior []float64) error {
+	m, err := fileToModel(f)
+	if err != nil {
+		return err
+	}
+	s, err := m.NewScorer()
+	if err != nil {
+		return err
+	}
+	scores := make([]float64, len(flows))
+	if hs, ok := s.(*hybridScorer); ok {
+		hs.score(Inputs(flows), scores, true)
+	} else {
+		s.Score(Inputs(flows), scores)
+	}
+	scores = append(scores, prior...)
+	slices.Sort(scores)
+	f.Meta.Threshold = eval.Quantile(scores, 1-alertRate)
+	f.Meta.Training.ScoreQuantiles = map[string]float64{}
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
+	}
+	return nil
+}
+
+// minUpdateFlows is how many new flows an update needs to set the
+// threshold from them alone.
+const minUpdateFlows = 1000
+
+// UpdateReport says what an update changed.
+type UpdateReport struct {
+	Flows                 int // new flows with payload added
+	OldThreshold          float64
+	NewThreshold          float64
+	KnownBefore, KnownNow int // flows the novelty profile counts
+}
+
+// Update adds benign flows to a hybrid model's baseline without
+// retraining its networks: their values join the novelty profile (they
+// are no longer new) and the threshold is set again at the (1 - alert
+// rate) quantile of the new flows, each scored as new against the updated
+// profile (never below the old threshold with fewer than minUpdateFlows). The encoder, the forest, its
+// tail and the evidence table stay as they are.
+func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error) {
+	var rep UpdateReport
+	if f.Meta.Kind != model.KindHybrid {
+		return nil, rep, fmt.Errorf("update: %s models have no baseline to update (hybrid only)", f.Meta.Kind)
+	}
+	if _, err := fileToModel(f); err != nil {
+		return nil, rep, err
+	}
+	var kept []*flow.Flow
+	for _, fl := range flows {
+		if len(fl.Prefix) > 0 {
+			kept = append(kept, fl)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, rep, fmt.Errorf("update: no flow with payload to add")
+	}
+	var prof novelty.Profile
+	if err := unmarshalSection(f, noveltySection, &prof); err != nil {
+		return nil, rep, err
+	}
+	rep.KnownBefore, rep.OldThreshold = prof.Flows, f.Meta.Threshold
+	certs := tlsparse.NewCertCache(1024)
+	vals := make([]*features.Values, len(kept))
+	for i, fl := range kept {
+		vals[i] = new(features.Values)
+		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
+	}
+	prof.Add(vals)
+	g := &model.File{Meta: f.Meta, Sections: slices.Clone(f.Sections)}
+	g.Meta.Params = map[string]string{}
+	for k, v := range f.Meta.Params {
+		g.Meta.Params[k] = v
+	}
+	data, err := prof.MarshalBinary()
+	if err != nil {
+		return nil, rep, err
+	}
+	for i := range g.Sections {
+		if g.Sections[i].Name == noveltySection {
+			g.Sections[i].Data = data
+		}
+	}
+	g.Meta.Training.Flows += len(kept)
+	g.Meta.Training.Notes = fmt.Sprintf("%s; baseline updated with %d flows", g.Meta.Training.Notes, len(kept))
+	if err := setThreshold(g, kept, g.Meta.AlertRate, nil); err != nil {
+		return nil, rep, err
+	}
+	if len(kept) < minUpdateFlows {
+		// Too few new flows to place a 99.9% quantile on their own: the
+		// threshold never falls below the old one.
+		g.Meta.Threshold = max(g.Meta.Threshold, f.Meta.Threshold)
+	}
+	rep.Flows, rep.NewThreshold, rep.KnownNow = len(kept), g.Meta.Threshold, prof.Flows
+	return g, rep, nil
+}

@@ -1,0 +1,78 @@
+package detector
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// TestUpdate: flows of a stack the model never saw are new before an
+// update and known after it; the networks stay the same bytes.
+func TestUpdate(t *testing.T) {
+	f, m := trainHybridLab(t)
+	newStack := lab(t, labset.LegacyTLS10, 12, 4)
+	novel := func(m *Model) float64 {
+		s, err := m.NewScorer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := s.(*hybridScorer)
+		in := Input{Flow: newStack[0], TLS: tlsparse.FromFlow(newStack[0], nil)}
+		hs.fill([]Input{in})
+		hs.forest.ScoreBatch(hs.rows[:1], hs.fscore[:1])
+		return hs.parts(0, in, false).novelty
+	}
+	if b := novel(m); b == 0 {
+		t.Fatal("the new stack is not new before the update")
+	}
+	g, rep, err := Update(f, newStack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Flows != 12 || rep.KnownNow != rep.KnownBefore+12 || rep.NewThreshold < rep.OldThreshold {
+		t.Errorf("report %+v", rep)
+	}
+	m2, err := fileToModel(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := novel(m2); b != 0 {
+		t.Errorf("after the update the new stack still scores %v bits of novelty", b)
+	}
+	for _, name := range []string{iforestSection, tailSection, evidenceSection, cnnPrefix + "conv1"} {
+		for i := range f.Sections {
+			if strings.HasPrefix(f.Sections[i].Name, name) && string(f.Sections[i].Data) != string(g.Section(f.Sections[i].Name)) {
+				t.Errorf("section %s changed", f.Sections[i].Name)
+			}
+		}
+	}
+	cnnFile, _ := trainSmall(t, model.KindCNNIForest)
+	if _, _, err := Update(cnnFile, newStack); err == nil {
+		t.Error("a cnn-iforest model was updated")
+	}
+}
+
+// TestTrainWithEncoder refits around a model's encoder: same CNN
+// weights, a loadable model whose parts are fitted on the new flows.
+func TestTrainWithEncoder(t *testing.T) {
+	f, _ := trainHybridLab(t)
+	g, err := TrainWithEncoder(context.Background(), f, lab(t, labset.Benign, 32, 5), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fileToModel(g); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range f.Sections {
+		if strings.HasPrefix(s.Name, cnnPrefix) && string(g.Section(s.Name)) != string(s.Data) {
+			t.Errorf("encoder section %s differs", s.Name)
+		}
+	}
+	if g.Meta.Training.Flows != 32 || !strings.Contains(g.Meta.Training.Notes, f.ID) {
+		t.Errorf("training %+v", g.Meta.Training)
+	}
+}
