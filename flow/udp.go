@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow/quic"
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
 // UDP flows are tracked for QUIC only. A datagram of no tracked flow opens
@@ -232,13 +233,6 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 	return f
 }
 
-// helloRetryRandom is the random of a HelloRetryRequest (RFC 8446 4.1.3):
-// SHA-256("HelloRetryRequest").
-var helloRetryRandom = [32]byte{
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-}
-
 // serverHelloDone reports whether a server's CRYPTO stream holds its whole
 // ServerHello: the first message, or after a HelloRetryRequest the one
 // that follows (the client's second ClientHello comes between them).
@@ -247,7 +241,7 @@ func serverHelloDone(b []byte) bool {
 	if n == 0 {
 		return false
 	}
-	if n < 38 || [32]byte(b[6:38]) != helloRetryRandom {
+	if !tlsrecord.IsHelloRetryRequest(b[:n]) {
 		return true
 	}
 	return wholeMessage(b[n:], hsServerHello) > 0

@@ -239,7 +239,7 @@ func TestServerHelloDone(t *testing.T) {
 		return append([]byte{hsServerHello, 0, 0, byte(len(body))}, body...)
 	}
 	hrr := msg(0)
-	copy(hrr[6:38], helloRetryRandom[:])
+	copy(hrr[6:38], helloRetryRandom())
 	sh := msg(7)
 	for _, tc := range []struct {
 		b    []byte
