@@ -176,14 +176,11 @@ func (t *Table) tick(ts int64) {
 }
 
 // Advance moves packet time forward without a packet (a live sensor calls
-// it on a ticker so idle flows end while the wire is quiet).
-func (t *Table) Advance(now time.Time) {
-	if n := now.UnixNano(); n > t.now {
-		t.now = n
-	}
-	t.expire()
-	t.lastSweep = t.now
-}
+// it on a ticker so idle flows end while the wire is quiet). Idle flows
+// end on the same once-a-second sweep as with packets, so that a sharded
+// table (advanced after every batch) ends flows as one table does, also
+// while packets with older times are replayed after newer ones.
+func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 
 // Flush hands out every connection still collecting bytes (EndFlush, or
 // EndIdle for those idle for the timeout by the latest packet time) and
