@@ -89,10 +89,10 @@ func (f *Filter) Attach(sockFD int) error {
 type Stats struct {
 	Seen       uint64 // frames the program ran on
 	Passed     uint64 // handed to the socket
-	NotWatched uint64 // not IP, not TCP, or neither port watched
+	NotWatched uint64 // not IP, neither TCP nor UDP, or neither port watched
 	Fragment   uint64 // IP fragments (the sensor skips them)
 	Malformed  uint64 // truncated or inconsistent headers, long IPv6 extension chains
-	OverBudget uint64 // data or pure ACKs past their flow's budget
+	OverBudget uint64 // data or pure ACKs past their flow's budget, datagrams past a UDP flow's
 }
 
 // Dropped is how many frames stayed in the kernel.

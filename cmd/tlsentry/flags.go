@@ -25,9 +25,9 @@ func (f *fileList) Set(v string) error {
 
 // tableFlags are the flow table settings shared by the offline commands.
 type tableFlags struct {
-	maxFlows       int
-	idle, maxAge   time.Duration
-	handshakeLimit int
+	maxFlows              int
+	idle, maxAge, udpIdle time.Duration
+	handshakeLimit        int
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
@@ -35,12 +35,13 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, fmt.Sprintf("most flows tracked at once, 1-%d (then the least recently seen makes room)", flow.MaxMaxFlows))
 	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, fmt.Sprintf("end a flow after this long without a packet, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, fmt.Sprintf("end a UDP (QUIC) flow after this long without a datagram, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
 }
 
 func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
-	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
+	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}
@@ -48,7 +49,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 }
 
 // tableFlagNames are the flags of flow.Config's fields.
-var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "HandshakeLimit": "-handshake-limit"}
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit"}
 
 // flagErrors turns a config type's bounds errors into a usage error that
 // names the flags.

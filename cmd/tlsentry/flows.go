@@ -15,7 +15,8 @@ import (
 var flowsHelp = help{
 	usage: []string{"tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]"},
 	about: `Reads pcap and pcapng files in order, as one stream of packets, and prints
-one JSON object per TCP flow with Suricata eve.json field names: addresses
+one JSON object per TCP flow or QUIC flow (UDP whose Initial packets carry
+the TLS handshake) with Suricata eve.json field names: addresses
 and ports (src is the client), packet and byte counters, first and last
 packet times, why the flow ended (end_reason), what the client spoke
 (app_proto), the TLS handshake (version, SNI, ALPN, cipher suite, JA3,
@@ -82,7 +83,7 @@ func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int)
 			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
-	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, ps.Errors)
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded=%d (udp=%d, not_quic=%d) problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
 	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d pending_overflows=%d\n",

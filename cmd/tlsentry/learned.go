@@ -31,12 +31,12 @@ func summarise(flows []*flow.Flow) *learned {
 		l.flows++
 		h := tlsparse.FromFlow(f, certs)
 		l.protos[termsafe.Value(h.AppProto)]++
-		if h.AppProto != tlsparse.SniffTLS {
+		if !h.SpokeTLS() {
 			continue
 		}
 		l.versions[termsafe.Value(h.VersionName())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[termsafe.Value(h.Prints(tlsparse.TransportTCP).JA4)]++
+			l.ja4[termsafe.Value(h.Prints(h.Transport()).JA4)]++
 			if ch.ServerName != "" {
 				l.sni[termsafe.Value(ch.ServerName)]++
 			}
@@ -76,7 +76,7 @@ func shares(m map[string]int, total, top int) string {
 func keepTLS(flows []*flow.Flow) []*flow.Flow {
 	var out []*flow.Flow
 	for _, f := range flows {
-		if tlsparse.FromFlow(f, nil).AppProto == tlsparse.SniffTLS {
+		if tlsparse.FromFlow(f, nil).SpokeTLS() {
 			out = append(out, f)
 		}
 	}

@@ -52,7 +52,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"flows", "print one JSON record per TCP flow of capture files", flowsHelp, runFlows},
+		{"flows", "print one JSON record per TCP or QUIC flow of capture files", flowsHelp, runFlows},
 		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", extractHelp, runExtract},
 		{"train", "learn a model from the flows of capture files or live traffic", trainHelp, runTrain},
 		{"score", "flow records with the detector's score and verdict", scoreHelp, runScore},

@@ -47,7 +47,7 @@ type Sensor struct {
 // converts to (AFPacket, Filter).
 type Capture struct {
 	Interfaces []string `yaml:"interfaces"`   // live capture needs at least one
-	Ports      []int    `yaml:"ports"`        // watched TCP ports, 1-65535, no repeats
+	Ports      []int    `yaml:"ports"`        // watched TCP and UDP ports, 1-65535, no repeats
 	Workers    int      `yaml:"workers"`      // capture sockets and flow tables per interface
 	RingSizeMB int      `yaml:"ring_size_mb"` // AF_PACKET ring per worker
 	// BlockSizeKB is the TPACKET_V3 block size, a power of two; the ring is
@@ -56,11 +56,13 @@ type Capture struct {
 	BlockTimeout time.Duration `yaml:"block_timeout"` // hand a block over when it is this old, full or not
 	Promiscuous  bool          `yaml:"promiscuous"`
 	// BPF attaches the eBPF socket filter; BPFMapEntries sizes its per-flow
-	// LRU map and BPFBudgetBytes is how many payload bytes per direction
-	// of a flow it passes before keeping the rest in the kernel.
-	BPF            bool `yaml:"bpf"`
-	BPFMapEntries  int  `yaml:"bpf_map_entries"`
-	BPFBudgetBytes int  `yaml:"bpf_budget_bytes"`
+	// LRU map, BPFBudgetBytes is how many payload bytes per direction of a
+	// TCP flow it passes before keeping the rest in the kernel, and
+	// BPFBudgetPackets how many datagrams per direction of a UDP flow.
+	BPF              bool `yaml:"bpf"`
+	BPFMapEntries    int  `yaml:"bpf_map_entries"`
+	BPFBudgetBytes   int  `yaml:"bpf_budget_bytes"`
+	BPFBudgetPackets int  `yaml:"bpf_budget_packets"`
 }
 
 // Detector is the model and how flows reach it; the batch and queue
@@ -133,6 +135,7 @@ func (c Capture) Filter() bpf.Config {
 		MapEntries:   clampUint32(c.BPFMapEntries),
 		ClientBudget: clampUint32(c.BPFBudgetBytes),
 		ServerBudget: clampUint32(c.BPFBudgetBytes),
+		UDPPackets:   clampUint32(c.BPFBudgetPackets),
 	}
 }
 
@@ -182,15 +185,16 @@ func Default() *Config {
 	return &Config{
 		Sensor: Sensor{Name: name},
 		Capture: Capture{
-			Ports:          DefaultPorts(),
-			Workers:        min(runtime.NumCPU(), afpacket.MaxWorkers),
-			RingSizeMB:     ac.RingBytes >> 20,
-			BlockSizeKB:    ac.BlockSize >> 10,
-			BlockTimeout:   ac.BlockTimeout,
-			Promiscuous:    ac.Promiscuous,
-			BPF:            true,
-			BPFMapEntries:  int(bc.MapEntries),
-			BPFBudgetBytes: int(bc.ClientBudget),
+			Ports:            DefaultPorts(),
+			Workers:          min(runtime.NumCPU(), afpacket.MaxWorkers),
+			RingSizeMB:       ac.RingBytes >> 20,
+			BlockSizeKB:      ac.BlockSize >> 10,
+			BlockTimeout:     ac.BlockTimeout,
+			Promiscuous:      ac.Promiscuous,
+			BPF:              true,
+			BPFMapEntries:    int(bc.MapEntries),
+			BPFBudgetBytes:   int(bc.ClientBudget),
+			BPFBudgetPackets: int(bc.UDPPackets),
 		},
 		Flow: flow.DefaultConfig(),
 		Detector: Detector{

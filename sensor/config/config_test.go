@@ -133,11 +133,13 @@ capture:
   bpf: false
   bpf_map_entries: 1_000_000
   bpf_budget_bytes: 4096
+  bpf_budget_packets: 8
 flow: &flow
   max_flows: 1000
   idle_timeout: 30s
   max_age: 1h30m
   closed_timeout: 5s
+  udp_idle_timeout: 45s
   handshake_limit: 512
   scan_limit: 1
   max_pending: 1500
@@ -208,11 +210,11 @@ fleet:
 		Capture: Capture{
 			Interfaces: []string{"eth1", "ens3f0"}, Ports: []int{443, 8443, 7089}, Workers: 8,
 			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 2 * time.Millisecond,
-			BPFMapEntries: 1000000, BPFBudgetBytes: 4096,
+			BPFMapEntries: 1000000, BPFBudgetBytes: 4096, BPFBudgetPackets: 8,
 		},
 		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
-			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
+			ClosedTimeout: 5 * time.Second, UDPIdleTimeout: 45 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
 		},
 		Detector: Detector{
 			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,

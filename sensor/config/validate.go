@@ -84,6 +84,7 @@ func captureKeys(cp Capture) map[string]key {
 		"MapEntries":   {path: "capture.bpf_map_entries"},
 		"ClientBudget": {path: "capture.bpf_budget_bytes"},
 		"ServerBudget": {}, // the same key as ClientBudget: said once
+		"UDPPackets":   {path: "capture.bpf_budget_packets"},
 	}
 }
 

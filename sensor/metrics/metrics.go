@@ -19,12 +19,14 @@ type Metrics struct {
 	Packets *prometheus.CounterVec // tlsentry_packets_total
 	Bytes   *prometheus.CounterVec // tlsentry_packet_bytes_total
 
-	// DecodeSkips counts frames that gave no TCP segment, by
+	// DecodeSkips counts frames that gave no segment, by
 	// sensor.SkipReason name (label "reason").
 	DecodeSkips *prometheus.CounterVec // tlsentry_decode_skipped_packets_total
 
 	// Flow tables; AddFlowStats feeds these.
 	Segments      prometheus.Counter     // tlsentry_tcp_segments_total
+	Datagrams     prometheus.Counter     // tlsentry_udp_datagrams_total
+	NotQUIC       prometheus.Counter     // tlsentry_udp_not_quic_total
 	FlowsOpened   prometheus.Counter     // tlsentry_flows_opened_total
 	FlowsEnded    *prometheus.CounterVec // tlsentry_flows_ended_total{end_reason}
 	FlowEvictions *prometheus.CounterVec // tlsentry_flow_evictions_total{state="active"|"finished"}
@@ -90,6 +92,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		DecodeSkips: counterVec("tlsentry_decode_skipped_packets_total", "Packets that gave no TCP segment, by reason.", "reason"),
 
 		Segments:      counter("tlsentry_tcp_segments_total", "TCP segments the flow tables processed."),
+		Datagrams:     counter("tlsentry_udp_datagrams_total", "UDP datagrams the flow tables processed."),
+		NotQUIC:       counter("tlsentry_udp_not_quic_total", "UDP datagrams of no tracked flow that did not start like QUIC (UDP is tracked for QUIC only)."),
 		FlowsOpened:   counter("tlsentry_flows_opened_total", "Flows the flow tables opened."),
 		FlowsEnded:    counterVec("tlsentry_flows_ended_total", "Flows handed out by the flow tables, by end reason.", "end_reason"),
 		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
@@ -139,7 +143,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 
 	cs := []prometheus.Collector{
 		m.Packets, m.Bytes, m.DecodeSkips,
-		m.Segments, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
+		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.LogWriteErrors, m.LogReopened,
@@ -179,6 +183,8 @@ func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
 		}
 	}
 	add(m.Segments, prev.Segments, cur.Segments)
+	add(m.Datagrams, prev.Datagrams, cur.Datagrams)
+	add(m.NotQUIC, prev.NotQUIC, cur.NotQUIC)
 	add(m.FlowsOpened, prev.FlowsOpened, cur.FlowsOpened)
 	for _, r := range flow.EndReasons() {
 		add(m.FlowsEnded.WithLabelValues(r.String()), prev.Emitted[r], cur.Emitted[r])

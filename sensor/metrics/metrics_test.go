@@ -48,6 +48,8 @@ func TestNames(t *testing.T) {
 		"tlsentry_packet_bytes_total":                           dto.MetricType_COUNTER,
 		"tlsentry_decode_skipped_packets_total":                 dto.MetricType_COUNTER,
 		"tlsentry_tcp_segments_total":                           dto.MetricType_COUNTER,
+		"tlsentry_udp_datagrams_total":                          dto.MetricType_COUNTER,
+		"tlsentry_udp_not_quic_total":                           dto.MetricType_COUNTER,
 		"tlsentry_flows_opened_total":                           dto.MetricType_COUNTER,
 		"tlsentry_flows_ended_total":                            dto.MetricType_COUNTER,
 		"tlsentry_flow_evictions_total":                         dto.MetricType_COUNTER,
@@ -127,6 +129,7 @@ func TestCounters(t *testing.T) {
 	m.AddFlowStats(&a, &b)
 	c := b
 	c.Segments, c.Emitted[flow.EndFIN], c.Gaps = 130, 9, 1
+	c.Datagrams, c.NotQUIC = 12, 4
 	m.AddFlowStats(&b, &c)
 	m.AddFlowStats(&c, &c) // no growth, no change
 	want := `
@@ -155,7 +158,7 @@ tlsentry_flow_evictions_total{state="finished"} 1
 		c    prometheus.Collector
 		want float64
 	}{
-		{m.Segments, 130}, {m.FlowsOpened, 10},
+		{m.Segments, 130}, {m.FlowsOpened, 10}, {m.Datagrams, 12}, {m.NotQUIC, 4},
 		{m.Reassembly.WithLabelValues("retransmit"), 5}, {m.Reassembly.WithLabelValues("gap"), 1},
 		{m.Reassembly.WithLabelValues("overlap"), 0},
 	} {

@@ -74,8 +74,8 @@ func ValidateShards(n int) error {
 type Config struct {
 	// Shards is the number of flow tables: one per capture worker.
 	Shards int
-	// Ports are the watched TCP ports: segments with neither port in it
-	// are not tracked. Empty: every port.
+	// Ports are the watched ports, TCP and UDP: segments with neither
+	// port in it are not tracked. Empty: every port.
 	Ports []uint16
 	// Table bounds the tables; its MaxFlows is for all of them together.
 	Table flow.Config

@@ -78,7 +78,9 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		c.Payload = append([]byte(nil), s.Payload...) // larger than an arena: rare
 	}
 	b.segs = append(b.segs, c)
-	d.latest = max(d.latest, s.Time)
+	if s.Clocked() {
+		d.latest = max(d.latest, s.Time)
+	}
 	b.now = d.latest
 }
 

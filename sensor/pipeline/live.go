@@ -15,7 +15,8 @@ import (
 // opened beforehand (afpacket.Open), each worker of each capture
 // feeding its own table: capture k's worker j owns the table after those
 // of the captures before it. The pipeline needs as many workers as all
-// the captures have together (Workers).
+// the captures have together (Workers). Run gives the captures' decoders
+// the pipeline's watched ports as their UDP ports.
 type LiveInput struct {
 	Captures []*afpacket.Capture
 }
@@ -66,6 +67,9 @@ func (in *LiveInput) Run(ctx context.Context, shards *Shards) error {
 	var running sync.WaitGroup
 	first := 0
 	for k, c := range in.Captures {
+		if c.Decoder != nil {
+			c.Decoder.UDPPorts = shards.Ports()
+		}
 		sinks := make([]afpacket.Sink, c.Config().Workers)
 		for j := range sinks {
 			shards.SetInterface(first+j, c.Config().Interface)

@@ -286,7 +286,7 @@ func (p *Pipeline) findings(r *Result, h *tlsparse.Handshake) {
 	r.Findings = make([]Finding, len(groups))
 	var print string
 	if h != nil && h.Client != nil {
-		pr := h.Prints(tlsparse.TransportTCP)
+		pr := h.Prints(h.Transport())
 		print = cmp.Or(pr.JA4, pr.JA3.Hash)
 	}
 	for i, g := range groups {
