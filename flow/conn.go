@@ -23,6 +23,7 @@ type conn struct {
 	list       *connList // the list it is on
 
 	id          uint64
+	hash        uint64 // key.Hash()
 	first, last int64
 	halves      [2]half
 	clientDir   int8 // index of the client's half; -1 until known
@@ -32,6 +33,7 @@ type conn struct {
 	prefixGap   bool
 	emitted     bool
 	closed      bool       // FIN both ways or RST seen
+	pickup      bool       // opened mid-stream on a connection given up by rem
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
 }
 
@@ -41,8 +43,8 @@ type conn struct {
 // the id of the connection this one replaces on the same 5-tuple (0 if
 // none), which it must not repeat.
 func (c *conn) init(key Key, s *Segment, prev uint64) {
-	*c = conn{key: key, first: s.Time, last: s.Time, clientDir: -1}
-	h := key.Hash() ^ uint64(s.Time)*0x9e3779b97f4a7c15 ^ (uint64(s.Seq)<<8|uint64(s.Flags))*0xc2b2ae3d27d4eb4f
+	*c = conn{key: key, hash: key.Hash(), first: s.Time, last: s.Time, clientDir: -1}
+	h := c.hash ^ uint64(s.Time)*0x9e3779b97f4a7c15 ^ (uint64(s.Seq)<<8|uint64(s.Flags))*0xc2b2ae3d27d4eb4f
 	// Kept below 2^52 so JSON readers that use doubles read ids exactly.
 	c.id = h & (1<<52 - 1)
 	if c.id == prev {
@@ -85,15 +87,6 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	if s.Time > c.last {
 		c.last = s.Time
 	}
-	if c.emitted {
-		t.stats.LateSegments++
-		h.finSeen = h.finSeen || s.Flags&FlagFIN != 0
-		if !c.closed && (s.Flags&FlagRST != 0 || (h.finSeen && c.halves[1-d].finSeen)) {
-			t.close(c, EndRST) // already handed out: only remembered as closed
-		}
-		return
-	}
-
 	seq := s.Seq
 	if s.Flags&FlagSYN != 0 {
 		if c.clientDir < 0 {
@@ -297,6 +290,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		Prefix:                 c.prefix,
 		PrefixGap:              c.prefixGap,
 		Midstream:              !ch.synSeen && !sh.synSeen,
+		PickupAfterEviction:    c.pickup,
 		ClientHandshake:        ch.hs.buf,
 		ServerHandshake:        sh.hs.buf,
 		ClientHandshakeGap:     ch.hs.gap,

@@ -71,6 +71,11 @@ type Flow struct {
 	PrefixRuns []PrefixRun
 	// Midstream is set when the capture did not see the connection start.
 	Midstream bool
+	// PickupAfterEviction is set on a mid-stream flow opened on a
+	// connection handed out before and then given up for want of room
+	// (Config.MaxRemembered): the same connection's earlier record is in
+	// the log, with another ID.
+	PickupAfterEviction bool
 
 	// ClientHandshake and ServerHandshake are each direction's stream bytes
 	// from the first TLS handshake record on, up to the end of the first

@@ -5,16 +5,19 @@ type Stats struct {
 	Segments    uint64 // TCP segments processed
 	FlowsOpened uint64
 	Emitted     [numEndReasons]uint64 // flows handed out, by end reason
-	// Evictions counts flows removed because the table was full: Active
-	// ones were handed out early (EndEvicted); Finished ones had already
-	// been handed out and only their trailing packet counts were lost.
+	// EvictedActive counts flows handed out early because the table was
+	// full (EndEvicted). EvictedFinished counts connections already handed
+	// out that were forgotten for want of room (the memory of handed-out
+	// TCP connections, Config.MaxRemembered, or a full table's finished
+	// QUIC flows): a later packet of one opens a new mid-stream flow,
+	// marked PickupAfterEviction.
 	EvictedActive, EvictedFinished uint64
 	Retransmits                    uint64 // segments wholly before the stream position
 	Overlaps                       uint64 // segments partly before it (trimmed: first data wins)
 	OutOfOrder                     uint64 // segments buffered until their predecessors arrived
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
-	LateSegments                   uint64 // segments of flows already handed out
+	LateSegments                   uint64 // segments of flows already handed out (counted only)
 	// Datagrams counts the UDP datagrams processed; NotQUIC those of them
 	// that belonged to no tracked flow and did not look like the start of
 	// a QUIC connection, so opened none (UDP flows are tracked only for

@@ -13,9 +13,16 @@ import (
 // names here) and the commands' flags take it as it is and call Validate.
 type Config struct {
 	// MaxFlows is the most connections the table tracks at once. When it
-	// is full, the least recently seen connection makes room: one already
-	// handed out first, otherwise an active one, handed out as EndEvicted.
+	// is full, the least recently seen connection makes room, handed out
+	// as EndEvicted.
 	MaxFlows int `yaml:"max_flows"`
+	// MaxRemembered bounds the memory of connections already handed out
+	// (key, state and time, about 80 bytes each; see remembered.go), so
+	// that their later packets are counted and not reborn as new flows.
+	// When it is full the least recently seen is given up, and a flow
+	// that later opens mid-stream on its key is marked
+	// PickupAfterEviction. 0: four times MaxFlows.
+	MaxRemembered int `yaml:"max_remembered"`
 	// IdleTimeout ends a connection that saw no packet for this long
 	// (packet time). MaxAge hands out a connection that has been open this
 	// long without completing. ClosedTimeout is how long a connection is
@@ -36,9 +43,10 @@ type Config struct {
 	MaxPending     int `yaml:"max_pending"`
 }
 
-// DefaultConfig returns the defaults: 65,536 flows, 120 s idle (30 s for
-// UDP), 600 s max age, 30 s after close, 16 KiB of handshake, 16 KiB
-// scanned, 32 KiB out of order.
+// DefaultConfig returns the defaults: 65,536 flows (and four times as
+// many handed-out connections remembered), 120 s idle (30 s for UDP),
+// 600 s max age, 30 s after close, 16 KiB of handshake, 16 KiB scanned,
+// 32 KiB out of order.
 func DefaultConfig() Config {
 	return Config{
 		MaxFlows:       65536,
@@ -55,6 +63,7 @@ func DefaultConfig() Config {
 // Bounds Validate enforces.
 const (
 	MaxMaxFlows       = 1 << 24
+	MaxMaxRemembered  = 1 << 26
 	MinTimeout        = time.Second
 	MaxTimeout        = 24 * time.Hour
 	MinHandshakeLimit = 512
@@ -84,6 +93,7 @@ func (c Config) WithDefaults() Config {
 func (c Config) Validate() error {
 	var errs []error
 	bounds.Int(&errs, "MaxFlows", c.MaxFlows, 1, MaxMaxFlows)
+	bounds.Int(&errs, "MaxRemembered", c.MaxRemembered, 0, MaxMaxRemembered)
 	bounds.Duration(&errs, "IdleTimeout", c.IdleTimeout, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
@@ -92,6 +102,15 @@ func (c Config) Validate() error {
 	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
 	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)
 	return errors.Join(errs...)
+}
+
+// remembered is the bound of the memory of handed-out connections:
+// MaxRemembered, or four times MaxFlows when it is 0.
+func (c Config) remembered() int {
+	if c.MaxRemembered > 0 {
+		return c.MaxRemembered
+	}
+	return min(4*c.MaxFlows, MaxMaxRemembered)
 }
 
 // ErrConfig is wrapped by errors from NewTable for a bad Config.
@@ -103,12 +122,11 @@ type Table struct {
 	cfg   Config
 	emit  func(*Flow)
 	conns map[Key]*conn
-	// Recency lists (least recently seen first): connections still
-	// collecting bytes; finished ones, handed out but still open; closed
-	// ones, remembered briefly after FIN or RST. Each list has a single
-	// timeout, so expiry only looks at heads. Eviction takes closed, then
-	// finished, then active connections.
-	active, finished, closed connList
+	// active lists the TCP connections still collecting bytes, least
+	// recently seen first: expiry and eviction only look at its head.
+	// Handed-out TCP connections leave the table for rem.
+	active connList
+	rem    remembered
 	// udp holds the UDP flows' lists, which have their own idle timeout.
 	udp  udpLists
 	free []*conn
@@ -129,7 +147,9 @@ func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	if emit == nil {
 		return nil, fmt.Errorf("%w: nil emit function", ErrConfig)
 	}
-	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}, nil
+	t := &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}
+	t.rem = newRemembered(cfg.remembered())
+	return t, nil
 }
 
 // initialConns sizes a new table's map; it grows as flows come. A table
@@ -160,11 +180,27 @@ func (t *Table) Process(s *Segment) {
 		t.end(c, EndReused)
 		c = nil
 	}
-	if c == nil {
-		c = t.open(key, s, prev)
-	} else {
+	if c != nil {
 		t.touch(c)
+		c.process(t, s, srcIsLo)
+		return
 	}
+	h := key.Hash()
+	pickup := false
+	if i := t.rem.find(&key, h); i >= 0 {
+		e := &t.rem.slab[i]
+		if !e.isNewConnection(s, srcIsLo) {
+			t.stats.LateSegments++
+			t.rem.late(i, s, srcIsLo)
+			return
+		}
+		prev = e.id
+		t.rem.remove(i)
+	} else if s.Flags&FlagSYN == 0 {
+		pickup = t.rem.pickedUp(h)
+	}
+	c = t.open(key, s, prev)
+	c.pickup = pickup
 	c.process(t, s, srcIsLo)
 }
 
@@ -197,11 +233,10 @@ func (t *Table) Flush() {
 			t.end(c, EndFlush)
 		}
 	}
-	for _, l := range []*connList{&t.finished, &t.closed, &t.udp.finished} {
-		for c := l.head; c != nil; c = l.head {
-			t.remove(c)
-		}
+	for c := t.udp.finished.head; c != nil; c = t.udp.finished.head {
+		t.remove(c)
 	}
+	t.rem.reset()
 }
 
 func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
@@ -223,12 +258,10 @@ func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
 }
 
 func (t *Table) evict() {
-	for _, l := range []*connList{&t.closed, &t.finished, &t.udp.finished} {
-		if c := l.head; c != nil {
-			t.stats.EvictedFinished++
-			t.remove(c)
-			return
-		}
+	if c := t.udp.finished.head; c != nil {
+		t.stats.EvictedFinished++
+		t.remove(c)
+		return
 	}
 	if c := t.leastRecentActive(); c != nil {
 		t.stats.EvictedActive++
@@ -243,43 +276,69 @@ func (t *Table) expire() {
 	for c := t.active.head; c != nil && c.last < limit; c = t.active.head {
 		t.end(c, EndIdle)
 	}
-	for c := t.finished.head; c != nil && c.last < limit; c = t.finished.head {
-		t.remove(c)
-	}
-	limit = t.now - int64(t.cfg.ClosedTimeout)
-	for c := t.closed.head; c != nil && c.last < limit; c = t.closed.head {
-		t.remove(c)
-	}
+	t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
 	t.expireUDP()
 }
 
 func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
 
-// end hands out the connection if it has not been already, then forgets it.
+// end hands out the connection if it has not been already, then forgets
+// it; a TCP connection cut short by a full table is remembered, so that
+// the rest of it is not reborn as a new flow.
 func (t *Table) end(c *conn, why EndReason) {
 	if !c.emitted {
 		t.handOut(c, why)
 	}
+	if why == EndEvicted && c.key.Transport == TransportTCP {
+		t.remember(c)
+	}
 	t.remove(c)
 }
 
-// finish hands out a connection that is complete (or too old) but keeps
-// it in the table so that its later packets are not taken for a new flow.
+// finish hands out a connection that is complete (or too old) and keeps
+// it in mind so that its later packets are not taken for a new flow: a
+// TCP connection in rem, a UDP flow on its finished list.
 func (t *Table) finish(c *conn, why EndReason) {
 	t.handOut(c, why)
-	c.list.remove(c)
-	t.finishedList(c.key.Transport).pushBack(c)
+	if c.key.Transport == TransportUDP {
+		c.list.remove(c)
+		t.udp.finished.pushBack(c)
+		return
+	}
+	t.remember(c)
+	t.remove(c)
 }
 
-// close marks a connection closed by FIN or RST: handed out if it was
-// not yet, then remembered for the closed timeout.
+// close hands out a TCP connection closed by FIN or RST, if it was not
+// yet, and remembers it for the closed timeout.
 func (t *Table) close(c *conn, why EndReason) {
 	if !c.emitted {
 		t.handOut(c, why)
 	}
 	c.closed = true
-	c.list.remove(c)
-	t.closed.pushBack(c)
+	t.remember(c)
+	t.remove(c)
+}
+
+// remember moves a handed-out TCP connection's key and state to rem.
+func (t *Table) remember(c *conn) {
+	e := remEntry{key: c.key, hash: uint32(c.hash), id: c.id, last: c.last}
+	if c.closed {
+		e.state |= remClosed
+	}
+	for d := range c.halves {
+		h := &c.halves[d]
+		if h.finSeen {
+			e.state |= remFinLo << d
+		}
+		if h.synSeen {
+			e.state |= remSynLo << d
+			e.isn[d] = h.isn
+		}
+	}
+	if t.rem.add(e) {
+		t.stats.EvictedFinished++
+	}
 }
 
 func (t *Table) handOut(c *conn, why EndReason) {

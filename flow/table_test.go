@@ -40,29 +40,139 @@ func TestTableStaysBounded(t *testing.T) {
 	}
 }
 
-// TestFinishedFlowsEvictedFirst: a full table makes room by dropping a
-// connection already handed out before cutting an active one short.
-func TestFinishedFlowsEvictedFirst(t *testing.T) {
+// TestHandedOutFlowsLeaveTheTable: a connection handed out takes no
+// room in the table, and its later packets are counted, not reborn.
+func TestHandedOutFlowsLeaveTheTable(t *testing.T) {
 	var out []*Flow
 	tab, _ := NewTable(Config{MaxFlows: 2}, func(f *Flow) { out = append(out, f) })
 	a := seg(true, 0, 1000, syn, "")
 	tab.Process(&a)
 	r := seg(true, 1, 1001, rst, "")
 	tab.Process(&r) // closed: handed out, remembered
-	b := seg(true, 2, 1, syn, "")
-	b.Src.Port = 2
-	tab.Process(&b)
-	c := seg(true, 3, 1, syn, "")
-	c.Src.Port = 3
-	tab.Process(&c)
+	if tab.Len() != 0 || len(out) != 1 {
+		t.Fatalf("after RST: %d in the table, %d flows out", tab.Len(), len(out))
+	}
+	late := seg(false, 2, 5001, ack, "late bytes")
+	tab.Process(&late)
+	for port := uint16(2); port <= 3; port++ {
+		b := seg(true, int(port), 1, syn, "")
+		b.Src.Port = port
+		tab.Process(&b)
+	}
 	st := tab.Stats()
-	if st.EvictedFinished != 1 || st.EvictedActive != 0 || len(out) != 1 {
-		t.Fatalf("evicted finished %d active %d, %d flows out; want the closed one evicted", st.EvictedFinished, st.EvictedActive, len(out))
+	if st.EvictedFinished != 0 || st.EvictedActive != 0 || st.LateSegments != 1 || len(out) != 1 {
+		t.Fatalf("evicted finished %d active %d, late %d, %d flows out; want no eviction, 1 late segment, 1 flow",
+			st.EvictedFinished, st.EvictedActive, st.LateSegments, len(out))
+	}
+}
+
+// TestEvictedFlowNotReborn: a connection cut short by a full table gives
+// one record; the rest of it is counted, not a second, mid-stream flow.
+func TestEvictedFlowNotReborn(t *testing.T) {
+	var out []*Flow
+	tab, _ := NewTable(Config{MaxFlows: 1}, func(f *Flow) { out = append(out, f) })
+	for _, s := range []Segment{seg(true, 0, 1000, syn, ""), seg(false, 1, 5000, synack, ""), seg(true, 2, 1001, ack, "hello")} {
+		tab.Process(&s)
+	}
+	other := seg(true, 3, 1, syn, "")
+	other.Src.Port = 2
+	tab.Process(&other) // evicts the first
+	more := seg(true, 4, 1006, ack, " world")
+	tab.Process(&more)
+	tab.Flush()
+	if len(out) != 2 || out[0].EndReason != EndEvicted || string(out[0].Prefix) != "hello" {
+		t.Fatalf("%d flows; want the evicted one (prefix hello) and the other", len(out))
+	}
+	if st := tab.Stats(); st.LateSegments != 1 || st.EvictedActive != 1 {
+		t.Errorf("late %d evicted %d, want 1 and 1", st.LateSegments, st.EvictedActive)
+	}
+}
+
+// TestRememberedGivesUpLeastRecentlySeen: when the memory of handed-out
+// connections is full, the one least recently seen is given up (counted),
+// and a flow that opens mid-stream on its key says so.
+func TestRememberedGivesUpLeastRecentlySeen(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		touch     bool // a late packet on the first connection before the third comes
+		givenUp   uint16
+		remaining uint16
+	}{
+		{"oldest", false, 40001, 40002},
+		{"second chance", true, 40002, 40001},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out []*Flow
+			tab, _ := NewTable(Config{MaxFlows: 1, MaxRemembered: 2}, func(f *Flow) { out = append(out, f) })
+			closeConn := func(port uint16, at int) {
+				for _, s := range []Segment{seg(true, at, 1000, syn, ""), seg(true, at+1, 1001, rst, "")} {
+					s.Src.Port = port
+					tab.Process(&s)
+				}
+			}
+			data := func(port uint16, at int) {
+				s := seg(false, at, 5001, ack, "data")
+				s.Dst.Port = port
+				tab.Process(&s)
+			}
+			closeConn(40001, 0)
+			closeConn(40002, 10)
+			if tc.touch {
+				data(40001, 15)
+			}
+			closeConn(40003, 20)
+			if st := tab.Stats(); st.EvictedFinished != 1 {
+				t.Fatalf("given up %d, want 1", st.EvictedFinished)
+			}
+			n := len(out)
+			data(tc.remaining, 30) // still remembered: counted
+			data(40003, 31)
+			if len(out) != n || tab.Len() != 0 {
+				t.Fatalf("a remembered connection opened a flow")
+			}
+			data(tc.givenUp, 40)
+			tab.Flush()
+			last := out[len(out)-1]
+			if len(out) != n+1 || !last.Midstream || !last.PickupAfterEviction || last.Client.Port != tc.givenUp {
+				t.Fatalf("after the given-up connection's data: %d flows, last %+v", len(out)-n, last)
+			}
+			for _, f := range out[:n] {
+				if f.PickupAfterEviction {
+					t.Errorf("flow %d marked picked up", f.Client.Port)
+				}
+			}
+		})
+	}
+}
+
+// TestRememberedTimesOut: a remembered connection is forgotten after the
+// closed timeout (FIN or RST) or the idle timeout (handed out open): its
+// later packets then open a new flow, not marked as a pickup.
+func TestRememberedTimesOut(t *testing.T) {
+	var out []*Flow
+	cfg := Config{ClosedTimeout: time.Second, IdleTimeout: 5 * time.Second}
+	tab, _ := NewTable(cfg, func(f *Flow) { out = append(out, f) })
+	for _, s := range []Segment{seg(true, 0, 1000, syn, ""), seg(true, 1, 1001, rst, "")} {
+		tab.Process(&s)
+	}
+	late := seg(false, 900, 5001, ack, "x")
+	tab.Process(&late) // within the closed timeout: counted
+	if len(out) != 1 || tab.Len() != 0 {
+		t.Fatalf("%d flows, %d tracked", len(out), tab.Len())
+	}
+	tick := seg(true, 3000, 1, syn, "")
+	tick.Src.Port = 9
+	tab.Process(&tick) // a sweep after the timeout
+	again := seg(false, 3100, 5002, ack, "y")
+	tab.Process(&again)
+	tab.Flush()
+	if len(out) != 3 || out[2].PickupAfterEviction || !out[2].Midstream {
+		t.Fatalf("%d flows; want the late packet after the timeout to open a plain mid-stream flow", len(out))
 	}
 }
 
 func TestConfigValidation(t *testing.T) {
-	for _, c := range []Config{{MaxFlows: -1}, {IdleTimeout: -time.Second}, {HandshakeLimit: 10}, {MaxPending: 10}} {
+	for _, c := range []Config{{MaxFlows: -1}, {IdleTimeout: -time.Second}, {HandshakeLimit: 10}, {MaxPending: 10}, {MaxRemembered: -1}, {MaxRemembered: MaxMaxRemembered + 1}} {
 		if _, err := NewTable(c, func(*Flow) {}); err == nil {
 			t.Errorf("%+v accepted", c)
 		}

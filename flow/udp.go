@@ -53,15 +53,6 @@ func (t *Table) activeList(tr Transport) *connList {
 	return &t.active
 }
 
-// finishedList is the list a handed-out connection of transport tr waits
-// on until it idles out.
-func (t *Table) finishedList(tr Transport) *connList {
-	if tr == TransportUDP {
-		return &t.udp.finished
-	}
-	return &t.finished
-}
-
 // leastRecentActive is the collecting connection, of either transport,
 // seen least recently: the one a full table hands out to make room.
 func (t *Table) leastRecentActive() *conn {
