@@ -12,7 +12,7 @@ type Sharded struct {
 }
 
 // NewSharded makes n tables, each bounded to cfg.MaxFlows/n flows (at
-// least 1), handing flows to emit(i) for shard i.
+// least 1; MaxRemembered alike), handing flows to emit(i) for shard i.
 func NewSharded(n int, cfg Config, emit func(shard int) func(*Flow)) (*Sharded, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("%w: %d shards: need at least 1", ErrConfig, n)
@@ -22,6 +22,9 @@ func NewSharded(n int, cfg Config, emit func(shard int) func(*Flow)) (*Sharded, 
 	}
 	per := cfg
 	per.MaxFlows = max(1, cfg.MaxFlows/n)
+	if cfg.MaxRemembered > 0 {
+		per.MaxRemembered = max(1, cfg.MaxRemembered/n)
+	}
 	s := &Sharded{shards: make([]*Table, n)}
 	for i := range s.shards {
 		t, err := NewTable(per, emit(i))
