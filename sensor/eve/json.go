@@ -119,6 +119,10 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
 		b = appendKey(b, n, "midstream")
 		b = append(b, "true"...)
 	}
+	if d.PickupAfterEviction {
+		b = appendKey(b, n, "pickup_after_eviction")
+		b = append(b, "true"...)
+	}
 	if d.ClientGuessed {
 		b = appendKey(b, n, "client_guessed")
 		b = append(b, "true"...)

@@ -84,6 +84,10 @@ type AlertMeta struct {
 type Detail struct {
 	// Midstream: the capture missed the connection's start.
 	Midstream bool `json:"midstream,omitempty"`
+	// PickupAfterEviction: a mid-stream flow on a connection already
+	// handed out and then forgotten for want of room (flow.Config
+	// MaxRemembered): its earlier record is in the log with another ID.
+	PickupAfterEviction bool `json:"pickup_after_eviction,omitempty"`
 	// ClientGuessed: no SYN or client greeting told the client; the port
 	// numbers did.
 	ClientGuessed bool   `json:"client_guessed,omitempty"`
@@ -225,11 +229,12 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			Reason:        f.EndReason.String(),
 		},
 		Sensor: Detail{
-			Midstream:     f.Midstream,
-			ClientGuessed: f.ClientByPort,
-			PrefixLen:     len(f.Prefix),
-			PrefixGap:     f.PrefixGap,
-			Prefix:        f.Prefix,
+			Midstream:           f.Midstream,
+			PickupAfterEviction: f.PickupAfterEviction,
+			ClientGuessed:       f.ClientByPort,
+			PrefixLen:           len(f.Prefix),
+			PrefixGap:           f.PrefixGap,
+			Prefix:              f.Prefix,
 		},
 		QUIC: NewQUICRecord(f.QUIC),
 	}
