@@ -10,8 +10,7 @@ package flow
 // reuses its 5-tuple.
 //
 // The memory is bounded (Config.MaxRemembered). When it is full the entry
-// least recently seen is given up (Stats.EvictedFinished), a closed one
-// first, and its key's fingerprint is kept in a small direct-mapped
+// least recently seen is given up (Stats.EvictedFinished), and its key's fingerprint is kept in a small direct-mapped
 // filter: a mid-stream flow that opens on that key later is marked
 // PickupAfterEviction, the one case where a connection can still give two
 // records.
@@ -85,11 +84,13 @@ func (r *remembered) find(key *Key, h uint64) int32 {
 // entry had to be given up to make room.
 func (r *remembered) add(e remEntry) (gaveUp bool) {
 	if r.live == r.bound {
-		l := &r.closed
-		if l.head < 0 {
-			l = &r.open
+		// The least recently seen of the two lists' heads; a closed one
+		// on a tie (it has little left to send).
+		s := r.closed.head
+		if o := r.open.head; s < 0 || o >= 0 && r.slab[o].last < r.slab[s].last {
+			s = o
 		}
-		r.giveUp(l.head)
+		r.giveUp(s)
 		gaveUp = true
 	}
 	if r.free < 0 {

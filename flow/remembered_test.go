@@ -9,7 +9,7 @@ import (
 // random adds, lookups, late packets and removals over a pool of keys that
 // collide in the index, and checks it against a model: every key added is
 // found until it is removed or given up, a give-up is reported and loses
-// the least recently seen key (a closed one first), and the index, the
+// the least recently seen key, and the index, the
 // lists and the free slots agree.
 func TestRememberedIndex(t *testing.T) {
 	const bound, pool = 300, 2000
@@ -31,10 +31,10 @@ func TestRememberedIndex(t *testing.T) {
 		_, in := seen[i]
 		switch op := rng.IntN(10); {
 		case op < 6 && !in:
-			want := -1 // the key to give up: least recently seen, closed first
+			want := -1 // the key to give up: least recently seen
 			if len(seen) == bound {
 				for k, t := range seen {
-					if want < 0 || closed[k] && !closed[want] || closed[k] == closed[want] && t < seen[want] {
+					if want < 0 || t < seen[want] {
 						want = k
 					}
 				}
