@@ -32,8 +32,10 @@ type conn struct {
 	runs        []prefixRun
 	prefixGap   bool
 	emitted     bool
-	closed      bool       // FIN both ways or RST seen
-	pickup      bool       // opened mid-stream on a connection given up by rem
+	closed      bool  // FIN both ways or RST seen
+	pickup      bool  // opened mid-stream on a connection given up by rem
+	charged     int64 // bytes of its buffers charged to the memory budget
+	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
 }
 
@@ -117,6 +119,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		}
 		if c.wants(d) {
 			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, c.sink(t), d)
+			t.account(c)
 		}
 	}
 	if s.Flags&FlagFIN != 0 {

@@ -9,7 +9,11 @@ import "fmt"
 // i's goroutine; offline, one goroutine may route every segment itself.
 type Sharded struct {
 	shards []*Table
+	budget *Budget // one memory budget for all the shards
 }
+
+// Budget is the memory budget the shards share.
+func (s *Sharded) Budget() *Budget { return s.budget }
 
 // NewSharded makes n tables, each bounded to cfg.MaxFlows/n flows (at
 // least 1; MaxRemembered alike), handing flows to emit(i) for shard i.
@@ -25,9 +29,9 @@ func NewSharded(n int, cfg Config, emit func(shard int) func(*Flow)) (*Sharded, 
 	if cfg.MaxRemembered > 0 {
 		per.MaxRemembered = max(1, cfg.MaxRemembered/n)
 	}
-	s := &Sharded{shards: make([]*Table, n)}
+	s := &Sharded{shards: make([]*Table, n), budget: NewBudget(cfg.BudgetBytes())}
 	for i := range s.shards {
-		t, err := NewTable(per, emit(i))
+		t, err := newTable(per, emit(i), s.budget)
 		if err != nil {
 			return nil, err
 		}

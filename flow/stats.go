@@ -23,6 +23,11 @@ type Stats struct {
 	// a QUIC connection, so opened none (UDP flows are tracked only for
 	// QUIC).
 	Datagrams, NotQUIC uint64
+	// MemcapGiveUps counts the times a table over the memory budget gave
+	// up a flow's buffered out-of-order data (the flow goes on with a
+	// gap); MemcapEvictions the flows it handed out early (EndEvicted)
+	// for the handshake bytes they held.
+	MemcapGiveUps, MemcapEvictions uint64
 }
 
 // Add adds o's counters to s (to sum the shards of a sensor).
@@ -42,4 +47,6 @@ func (s *Stats) Add(o *Stats) {
 	s.LateSegments += o.LateSegments
 	s.Datagrams += o.Datagrams
 	s.NotQUIC += o.NotQUIC
+	s.MemcapGiveUps += o.MemcapGiveUps
+	s.MemcapEvictions += o.MemcapEvictions
 }

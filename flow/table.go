@@ -41,6 +41,11 @@ type Config struct {
 	HandshakeLimit int `yaml:"handshake_limit"`
 	ScanLimit      int `yaml:"scan_limit"`
 	MaxPending     int `yaml:"max_pending"`
+	// MemoryBudgetMB bounds, in MiB, the out-of-order and handshake bytes
+	// held by all the tables of a sensor together (budget.go): over it,
+	// the oldest out-of-order data is given up first. 0: a sixteenth of
+	// the machine's memory, at most 128 MiB (DefaultBudgetBytes).
+	MemoryBudgetMB int `yaml:"memory_budget_mb"`
 }
 
 // DefaultConfig returns the defaults: 65,536 flows (and four times as
@@ -71,6 +76,7 @@ const (
 	MaxScanLimit      = 1 << 20
 	MinPending        = 1500
 	MaxPending        = 1 << 24
+	MaxMemoryBudgetMB = 1 << 20
 )
 
 // WithDefaults returns c with its zero values replaced by the defaults.
@@ -101,7 +107,30 @@ func (c Config) Validate() error {
 	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
 	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
 	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)
+	bounds.Int(&errs, "MemoryBudgetMB", c.MemoryBudgetMB, 0, MaxMemoryBudgetMB)
 	return errors.Join(errs...)
+}
+
+// BudgetBytes is the memory budget in bytes: MemoryBudgetMB, or
+// DefaultBudgetBytes when it is 0.
+func (c Config) BudgetBytes() int64 {
+	if c.MemoryBudgetMB > 0 {
+		return int64(c.MemoryBudgetMB) << 20
+	}
+	return DefaultBudgetBytes()
+}
+
+// DefaultBudgetBytes is the memory budget of a sensor not given one: a
+// sixteenth of the machine's memory, between 16 and 128 MiB (128 MiB
+// when the machine's memory is unknown). With it, 100,000 flows each
+// holding 2 x 30 KB out of order keep the process under 512 MiB.
+func DefaultBudgetBytes() int64 {
+	const lo, hi = 16 << 20, 128 << 20
+	m := machineMemory()
+	if m == 0 {
+		return hi
+	}
+	return min(max(m/16, lo), hi)
 }
 
 // remembered is the bound of the memory of handed-out connections:
@@ -119,9 +148,14 @@ var ErrConfig = errors.New("flow table config")
 // Table tracks connections and hands out one Flow per connection through
 // its emit function. It is not safe for concurrent use.
 type Table struct {
-	cfg   Config
-	emit  func(*Flow)
-	conns map[Key]*conn
+	cfg  Config
+	emit func(*Flow)
+	// budget is the memory budget this table shares with the other shards;
+	// memLists the connections holding out-of-order data and handshake
+	// bytes, oldest first: what it gives up when over budget.
+	budget   *Budget
+	memLists [numMemLists]memList
+	conns    map[Key]*conn
 	// active lists the TCP connections still collecting bytes, least
 	// recently seen first: expiry and eviction only look at its head.
 	// Handed-out TCP connections leave the table for rem.
@@ -138,8 +172,12 @@ type Table struct {
 	sinkScratch connSink // reused by every delivery: no allocation per segment
 }
 
-// NewTable returns an empty table that hands flows to emit.
-func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
+// NewTable returns an empty table that hands flows to emit, with a
+// memory budget of its own.
+func NewTable(cfg Config, emit func(*Flow)) (*Table, error) { return newTable(cfg, emit, nil) }
+
+// newTable makes a table charging budget (nil: a budget of its own).
+func newTable(cfg Config, emit func(*Flow), budget *Budget) (*Table, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -147,7 +185,10 @@ func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	if emit == nil {
 		return nil, fmt.Errorf("%w: nil emit function", ErrConfig)
 	}
-	t := &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}
+	if budget == nil {
+		budget = NewBudget(cfg.BudgetBytes())
+	}
+	t := &Table{cfg: cfg, emit: emit, budget: budget, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}
 	t.rem = newRemembered(cfg.remembered())
 	return t, nil
 }
@@ -183,6 +224,9 @@ func (t *Table) Process(s *Segment) {
 	if c != nil {
 		t.touch(c)
 		c.process(t, s, srcIsLo)
+		if c.charged > 0 && t.budget.over() {
+			t.relieve()
+		}
 		return
 	}
 	h := key.Hash()
@@ -202,6 +246,9 @@ func (t *Table) Process(s *Segment) {
 	c = t.open(key, s, prev)
 	c.pickup = pickup
 	c.process(t, s, srcIsLo)
+	if c.charged > 0 && t.budget.over() {
+		t.relieve()
+	}
 }
 
 // tick moves packet time to ts (never back) and, once a second of it,
@@ -343,6 +390,7 @@ func (t *Table) remember(c *conn) {
 
 func (t *Table) handOut(c *conn, why EndReason) {
 	f := c.toFlow(t, why)
+	t.release(c) // its buffers are the flow's now
 	c.emitted = true
 	t.stats.Emitted[why]++
 	if f.PrefixGap {
@@ -354,6 +402,7 @@ func (t *Table) handOut(c *conn, why EndReason) {
 func (t *Table) remove(c *conn) {
 	c.list.remove(c)
 	delete(t.conns, c.key)
+	t.release(c)
 	c.release()
 	if len(t.free) < 1024 {
 		t.free = append(t.free, c)

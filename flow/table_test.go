@@ -172,7 +172,7 @@ func TestRememberedTimesOut(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	for _, c := range []Config{{MaxFlows: -1}, {IdleTimeout: -time.Second}, {HandshakeLimit: 10}, {MaxPending: 10}, {MaxRemembered: -1}, {MaxRemembered: MaxMaxRemembered + 1}} {
+	for _, c := range []Config{{MaxFlows: -1}, {IdleTimeout: -time.Second}, {HandshakeLimit: 10}, {MaxPending: 10}, {MaxRemembered: -1}, {MaxRemembered: MaxMaxRemembered + 1}, {MemoryBudgetMB: -1}} {
 		if _, err := NewTable(c, func(*Flow) {}); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
