@@ -28,6 +28,7 @@ type tableFlags struct {
 	maxFlows              int
 	idle, maxAge, udpIdle time.Duration
 	handshakeLimit        int
+	memoryBudgetMB        int
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
@@ -37,11 +38,13 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, fmt.Sprintf("end a UDP (QUIC) flow after this long without a datagram, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
+	fs.IntVar(&t.memoryBudgetMB, "memory-budget-mb", d.MemoryBudgetMB, fmt.Sprintf("MiB of out-of-order and handshake bytes held by all flows together, 0-%d (over it the oldest out-of-order data is given up; 0: a sixteenth of the machine's memory, at most 128)", flow.MaxMemoryBudgetMB))
 }
 
 func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
 	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
+	c.MemoryBudgetMB = t.memoryBudgetMB
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}
@@ -49,7 +52,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 }
 
 // tableFlagNames are the flags of flow.Config's fields.
-var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit"}
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit", "MemoryBudgetMB": "-memory-budget-mb"}
 
 // flagErrors turns a config type's bounds errors into a usage error that
 // names the flags.

@@ -69,10 +69,11 @@ type Metrics struct {
 // Label values of FlowEvictions and Reassembly.
 const (
 	EvictedActive   = "active"   // flow handed out early to make room
-	EvictedFinished = "finished" // flow already handed out; trailing counts lost
+	EvictedFinished = "finished" // flow already handed out, then forgotten for want of room
+	EvictedMemcap   = "memcap"   // flow handed out early for the memory budget (handshake bytes held)
 )
 
-var reassemblyEvents = []string{"retransmit", "overlap", "out_of_order", "pending_overflow", "gap", "late_segment"}
+var reassemblyEvents = []string{"retransmit", "overlap", "out_of_order", "pending_overflow", "gap", "late_segment", "memcap"}
 
 // New makes the metrics and registers them, with the build info, on reg.
 // It fails if reg already holds metrics of the same names.
@@ -97,7 +98,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		FlowsOpened:   counter("tlsentry_flows_opened_total", "Flows the flow tables opened."),
 		FlowsEnded:    counterVec("tlsentry_flows_ended_total", "Flows handed out by the flow tables, by end reason.", "end_reason"),
 		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
-		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments.", "event"),
+		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments, out-of-order data given up for the memory budget (memcap).", "event"),
 
 		QueueDrops:           counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
 		ScoringQueue:         gauge("tlsentry_scoring_queue_flows", "Flows waiting for a scoring worker."),
@@ -133,7 +134,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	for _, r := range flow.EndReasons() {
 		m.FlowsEnded.WithLabelValues(r.String())
 	}
-	for _, s := range []string{EvictedActive, EvictedFinished} {
+	for _, s := range []string{EvictedActive, EvictedFinished, EvictedMemcap} {
 		m.FlowEvictions.WithLabelValues(s)
 	}
 	for _, e := range reassemblyEvents {
@@ -191,6 +192,7 @@ func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
 	}
 	add(m.FlowEvictions.WithLabelValues(EvictedActive), prev.EvictedActive, cur.EvictedActive)
 	add(m.FlowEvictions.WithLabelValues(EvictedFinished), prev.EvictedFinished, cur.EvictedFinished)
+	add(m.FlowEvictions.WithLabelValues(EvictedMemcap), prev.MemcapEvictions, cur.MemcapEvictions)
 	events := [...][2]uint64{
 		{prev.Retransmits, cur.Retransmits},
 		{prev.Overlaps, cur.Overlaps},
@@ -198,6 +200,7 @@ func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
 		{prev.PendingOverflows, cur.PendingOverflows},
 		{prev.Gaps, cur.Gaps},
 		{prev.LateSegments, cur.LateSegments},
+		{prev.MemcapGiveUps, cur.MemcapGiveUps},
 	}
 	for i, e := range events {
 		add(m.Reassembly.WithLabelValues(reassemblyEvents[i]), e[0], e[1])

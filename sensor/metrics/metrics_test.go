@@ -126,6 +126,7 @@ func TestCounters(t *testing.T) {
 	b.Segments, b.FlowsOpened = 100, 10
 	b.Emitted[flow.EndFIN], b.Emitted[flow.EndEvicted] = 6, 2
 	b.EvictedActive, b.EvictedFinished, b.Retransmits = 2, 1, 5
+	b.MemcapEvictions, b.MemcapGiveUps = 3, 4
 	m.AddFlowStats(&a, &b)
 	c := b
 	c.Segments, c.Emitted[flow.EndFIN], c.Gaps = 130, 9, 1
@@ -147,6 +148,7 @@ tlsentry_flows_ended_total{end_reason="rst"} 0
 # TYPE tlsentry_flow_evictions_total counter
 tlsentry_flow_evictions_total{state="active"} 2
 tlsentry_flow_evictions_total{state="finished"} 1
+tlsentry_flow_evictions_total{state="memcap"} 3
 `
 	if err := testutil.CollectAndCompare(m.FlowsEnded, strings.NewReader(want), "tlsentry_flows_ended_total"); err != nil {
 		t.Error(err)
@@ -160,7 +162,7 @@ tlsentry_flow_evictions_total{state="finished"} 1
 	}{
 		{m.Segments, 130}, {m.FlowsOpened, 10}, {m.Datagrams, 12}, {m.NotQUIC, 4},
 		{m.Reassembly.WithLabelValues("retransmit"), 5}, {m.Reassembly.WithLabelValues("gap"), 1},
-		{m.Reassembly.WithLabelValues("overlap"), 0},
+		{m.Reassembly.WithLabelValues("overlap"), 0}, {m.Reassembly.WithLabelValues("memcap"), 4},
 	} {
 		if got := testutil.ToFloat64(c.c); got != c.want {
 			t.Errorf("%v: %v, want %v", c.c, got, c.want)
