@@ -20,14 +20,17 @@ const (
 	FloodOneSegment
 	// FloodOutOfOrder: handshake, then Segments segments each way that
 	// all follow a hole (the first segment of each direction is never
-	// sent), so a reassembler buffers every byte until the flow ends.
+	// sent), so a reassembler buffers every byte until the flow ends. The
+	// flows are interleaved, all open at once: the handshakes of all of
+	// them, then each one's first segments each way, and so on.
 	FloodOutOfOrder
 )
 
 // Flood describes many small flows from distinct clients to one server,
 // for load and memory tests: flow i comes from the i-th address of
 // Clients (port 1024 + i%60000), its first packet Interval after flow
-// i-1's, its packets a microsecond apart.
+// i-1's, its packets a microsecond apart (FloodOutOfOrder: each round of
+// packets Interval after the previous flow's).
 type Flood struct {
 	Kind     FloodKind
 	Flows    int
@@ -69,47 +72,56 @@ func (f Flood) Each(fn func(Packet) error) error {
 	}
 	base := f.Clients.Masked().Addr().As4()
 	baseN := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-	for i := range f.Flows {
-		n := baseN + uint32(i/60000)
-		client := netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), uint16(1024+i%60000))
-		spec := FlowSpec{Client: client, Server: f.Server, Start: f.Start.Add(time.Duration(i) * f.Interval), Step: time.Microsecond,
-			ClientISN: r.Uint32(), ServerISN: r.Uint32(), MSS: f.SegmentLen}
-		spec, err := spec.withDefaults()
-		if err != nil {
-			return err
-		}
-		b := &builder{spec: spec}
-		f.flow(b, payload)
-		if b.err != nil {
-			return b.err
-		}
-		for _, p := range b.pkts {
-			if err := fn(p); err != nil {
+	rounds := 1
+	if f.Kind == FloodOutOfOrder {
+		rounds += f.Segments
+	}
+	for round := range rounds {
+		for i := range f.Flows {
+			n := baseN + uint32(i/60000)
+			client := netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), uint16(1024+i%60000))
+			isn := rand.New(rand.NewPCG(f.Seed, uint64(i)))
+			spec := FlowSpec{Client: client, Server: f.Server, Start: f.Start.Add(time.Duration(round*f.Flows+i) * f.Interval), Step: time.Microsecond,
+				ClientISN: isn.Uint32(), ServerISN: isn.Uint32(), MSS: f.SegmentLen}
+			spec, err := spec.withDefaults()
+			if err != nil {
 				return err
+			}
+			b := &builder{spec: spec}
+			f.round(b, round, payload)
+			if b.err != nil {
+				return b.err
+			}
+			for _, p := range b.pkts {
+				if err := fn(p); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// flow builds one flow's packets.
-func (f Flood) flow(b *builder, payload []byte) {
+// round builds one flow's packets of a round: 0 is the flow's start (all
+// of it but for out-of-order flows), k > 0 an out-of-order flow's k-th
+// segments after the hole.
+func (f Flood) round(b *builder, k int, payload []byte) {
 	c, s := b.spec.ClientISN, b.spec.ServerISN
+	n := uint32(len(payload))
+	if k > 0 {
+		off := uint32(k) * n // the hole is the segment at offset 0
+		b.emit(true, c+1+off, s+1, flags{ack: true}, payload, nil)
+		b.emit(false, s+1+off, c+1, flags{ack: true}, payload, nil)
+		return
+	}
 	b.emit(true, c, 0, flags{syn: true}, nil, nil)
 	if f.Kind == FloodSYN {
 		return
 	}
 	b.emit(false, s, c+1, flags{syn: true, ack: true}, nil, nil)
 	b.emit(true, c+1, s+1, flags{ack: true}, nil, nil)
-	n := uint32(len(payload))
-	switch f.Kind {
-	case FloodOneSegment:
+	if f.Kind == FloodOneSegment {
 		b.emit(true, c+1, s+1, flags{ack: true, psh: true}, payload, nil)
 		b.emit(true, c+1+n, s+1, flags{rst: true, ack: true}, nil, nil)
-	case FloodOutOfOrder:
-		for k := range uint32(f.Segments) {
-			b.emit(true, c+1+(k+1)*n, s+1, flags{ack: true}, payload, nil)
-			b.emit(false, s+1+(k+1)*n, c+1, flags{ack: true}, payload, nil)
-		}
 	}
 }
