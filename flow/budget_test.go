@@ -123,7 +123,7 @@ func TestBudgetEvictsHandshakeHolders(t *testing.T) {
 
 func TestDefaultBudget(t *testing.T) {
 	b := DefaultBudgetBytes()
-	if b < 16<<20 || b > 128<<20 {
+	if b < 16<<20 || b > 64<<20 {
 		t.Errorf("default budget %d", b)
 	}
 	if got := (Config{MemoryBudgetMB: 3}).BudgetBytes(); got != 3<<20 {

@@ -44,7 +44,7 @@ type Config struct {
 	// MemoryBudgetMB bounds, in MiB, the out-of-order and handshake bytes
 	// held by all the tables of a sensor together (budget.go): over it,
 	// the oldest out-of-order data is given up first. 0: a sixteenth of
-	// the machine's memory, at most 128 MiB (DefaultBudgetBytes).
+	// the machine's memory, at most 64 MiB (DefaultBudgetBytes).
 	MemoryBudgetMB int `yaml:"memory_budget_mb"`
 }
 
@@ -121,11 +121,11 @@ func (c Config) BudgetBytes() int64 {
 }
 
 // DefaultBudgetBytes is the memory budget of a sensor not given one: a
-// sixteenth of the machine's memory, between 16 and 128 MiB (128 MiB
+// sixteenth of the machine's memory, between 16 and 64 MiB (64 MiB
 // when the machine's memory is unknown). With it, 100,000 flows each
 // holding 2 x 30 KB out of order keep the process under 512 MiB.
 func DefaultBudgetBytes() int64 {
-	const lo, hi = 16 << 20, 128 << 20
+	const lo, hi = 16 << 20, 64 << 20
 	m := machineMemory()
 	if m == 0 {
 		return hi

@@ -38,7 +38,7 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, fmt.Sprintf("end a UDP (QUIC) flow after this long without a datagram, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
-	fs.IntVar(&t.memoryBudgetMB, "memory-budget-mb", d.MemoryBudgetMB, fmt.Sprintf("MiB of out-of-order and handshake bytes held by all flows together, 0-%d (over it the oldest out-of-order data is given up; 0: a sixteenth of the machine's memory, at most 128)", flow.MaxMemoryBudgetMB))
+	fs.IntVar(&t.memoryBudgetMB, "memory-budget-mb", d.MemoryBudgetMB, fmt.Sprintf("MiB of out-of-order and handshake bytes held by all flows together, 0-%d (over it the oldest out-of-order data is given up; 0: a sixteenth of the machine's memory, at most 64)", flow.MaxMemoryBudgetMB))
 }
 
 func (t *tableFlags) config() (flow.Config, error) {
