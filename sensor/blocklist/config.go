@@ -45,16 +45,17 @@ const MaxFiles = 64
 
 // File is one list file to load.
 type File struct {
-	Kind Kind
-	Path string
+	Kind  Kind
+	Path  string
+	Index int // its place among the files of its kind
 }
 
 // Files lists the configured files, kind by kind.
 func (c Config) Files() []File {
 	var out []File
 	for _, k := range Kinds {
-		for _, p := range *c.of(k) {
-			out = append(out, File{Kind: k, Path: p})
+		for i, p := range *c.of(k) {
+			out = append(out, File{Kind: k, Path: p, Index: i})
 		}
 	}
 	return out

@@ -14,7 +14,7 @@ import (
 func ReadFile(k Kind, path string) (Kind, []Entry, error) {
 	data, err := readBounded(path)
 	if err != nil {
-		return "", nil, fmt.Errorf("block list %s: %w", path, err)
+		return "", nil, fmt.Errorf("block list: %w", err)
 	}
 	return Parse(bytes.NewReader(data), k, path)
 }
@@ -39,7 +39,7 @@ func readBounded(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("grew past %d bytes while read", MaxFileSize)
+		return nil, fmt.Errorf("%s grew past %d bytes while read", path, MaxFileSize)
 	}
 	return data, nil
 }
@@ -51,11 +51,11 @@ func checkFile(path string, stat func(string) (os.FileInfo, error)) error {
 	}
 	switch {
 	case st.IsDir():
-		return fmt.Errorf("a directory, not a list file")
+		return fmt.Errorf("%s is a directory, not a list file", path)
 	case !st.Mode().IsRegular():
-		return fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+		return fmt.Errorf("%s is not a regular file (%s)", path, st.Mode().Type())
 	case st.Size() > MaxFileSize:
-		return fmt.Errorf("%d bytes, more than a block list may be (%d)", st.Size(), MaxFileSize)
+		return fmt.Errorf("%s is %d bytes, more than a block list may be (%d)", path, st.Size(), MaxFileSize)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func Load(cfg Config) (*Lists, error) {
 	for _, f := range cfg.Files() {
 		_, entries, err := ReadFile(f.Kind, f.Path)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &FileError{File: f, Err: err})
 			continue
 		}
 		l.Add(f.Kind, entries)
@@ -36,6 +36,16 @@ func Load(cfg Config) (*Lists, error) {
 	}
 	return l, nil
 }
+
+// FileError is a list file Load could not read: which file of which
+// kind (Index: its place among the kind's files) and why.
+type FileError struct {
+	File
+	Err error
+}
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
 
 // Add adds entries of kind k (in normal form, as Parse gives them); a
 // value already listed keeps its first entry.
