@@ -39,6 +39,7 @@ type daemon struct {
 	daemonOptions
 	holder        *config.Holder
 	model         *detector.Model
+	fleetModel    bool // model is the fleet's, not detector.model's
 	thresholdFrom string
 	log           *daemonLog
 	alerts        *evelog.Log
@@ -151,6 +152,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		check = (*config.Config).ValidateLive
 	}
 	d.holder = config.NewHolder(cfg, check)
+	d.metrics.SetBlocklistEntries(policy.Block)
 	return d, nil
 }
 
@@ -181,12 +183,6 @@ func loadConfiguredModel(cfg *config.Config) (*detector.Model, error) {
 		return nil, cfg.Errorf("detector.model", "%v", err)
 	}
 	return m, nil
-}
-
-// policy is the verdict policy cfg gives with the loaded model, and where
-// its threshold came from.
-func (d *daemon) policy(cfg *config.Config) (verdict.Policy, string, error) {
-	return buildPolicy(cfg, d.model)
 }
 
 // buildPolicy is the verdict policy of cfg with model m: the threshold it
