@@ -1,6 +1,7 @@
 package blocklist
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,6 +176,26 @@ func BenchmarkMatch(b *testing.B) {
 	for b.Loop() {
 		if l.Match(info) != nil {
 			b.Fatal("matched")
+		}
+	}
+}
+
+// BenchmarkLoadSSLBL100k loads a certificate list of 100,000 entries in
+// SSLBL's layout, the size of a large public list.
+func BenchmarkLoadSSLBL100k(b *testing.B) {
+	var text strings.Builder
+	text.WriteString("# Listingdate,SHA1,Listingreason\n")
+	for i := range 100_000 {
+		fmt.Fprintf(&text, "2024-01-01 00:00:00,%040x,Test C&C\n", i)
+	}
+	path := filepath.Join(b.TempDir(), "big.csv")
+	if err := os.WriteFile(path, []byte(text.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		l, err := Load(Config{CertSHA1: []string{path}})
+		if err != nil || l.Len(KindCertSHA1) != 100_000 {
+			b.Fatal(l.Len(KindCertSHA1), err)
 		}
 	}
 }
