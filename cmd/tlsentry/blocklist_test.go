@@ -129,3 +129,27 @@ func writeFile(t *testing.T, path, text string) string {
 	}
 	return path
 }
+
+// check-config reads the block lists as run does: it counts their
+// entries by kind, and a bad line refuses the file at its key, with the
+// list's file and line (with -no-model too).
+func TestCheckConfigBlocklists(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sslblacklist.csv"), "# Listingdate,SHA1,Listingreason\n"+
+		"2024-09-02 05:19:10,b785d1a9e5784703b98a96698ad05dff5e07229a,DCRat C&C\n"+
+		"2024-08-30 13:46:12,6bef207908bfad6b19580067ce770bc820d3d2ef,CobaltStrike C&C\n")
+	writeFile(t, filepath.Join(dir, "names.txt"), "evil.example\n")
+	cfg := writeFile(t, filepath.Join(dir, "tlsentry.yaml"), "blocklist:\n  cert_sha1: [sslblacklist.csv]\n  sni: [names.txt]\n")
+	out, errOut, err := runCmd(t, "check-config", "-offline", cfg)
+	if err != nil || !strings.Contains(out, "blocklist: 0 ja3, 0 ja4, 2 cert_sha1, 1 sni") {
+		t.Errorf("check-config: %v\n%s%s", err, out, errOut)
+	}
+	writeFile(t, filepath.Join(dir, "names.txt"), "evil.example\n-\xff-\n")
+	for _, args := range [][]string{{"check-config", "-offline", cfg}, {"check-config", "-offline", "-no-model", cfg}} {
+		_, errOut, err := runCmd(t, args...)
+		want := "tlsentry.yaml:3: blocklist.sni[0]: " + filepath.Join(dir, "names.txt") + ":2: not text (invalid UTF-8 or a NUL byte): not a block list"
+		if err == nil || !strings.Contains(errOut, want) {
+			t.Errorf("%v: %v\n%s\nwant %s", args, err, errOut, want)
+		}
+	}
+}
