@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testkit"
@@ -129,5 +131,47 @@ func TestRunReloadsModel(t *testing.T) {
 		if got := r.Verdict().Model; got != want {
 			t.Errorf("%s scored by %s, want %s", r.Endpoint(), got, want)
 		}
+	}
+}
+
+// TestDaemonBlocklistReloadAndMetrics: the entries gauge follows the lists
+// in effect: set at start, changed by a reload that reads a longer file,
+// kept (with the lists themselves) by a reload refused for a bad file or
+// a later step's failure.
+func TestDaemonBlocklistReloadAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	list := writeFile(t, filepath.Join(dir, "ja3.csv"), "# ja3_md5,Firstseen,Lastseen,Listingreason\nb386946a5a44d1ddcc843bc75336dfce,2017-07-14 18:08:15,2019-07-27 20:42:54,Dridex\n")
+	sections := map[string]string{"blocklist": "  ja3: [ja3.csv]\n  sni: [names.txt]\n"}
+	writeFile(t, filepath.Join(dir, "names.txt"), "evil.example\n")
+	path := writeConfig(t, dir, sections)
+	d, err := startDaemon(daemonOptions{configPath: path, files: []string{sample}, stdout: os.Stdout, stderr: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	gauge := func(kind string) float64 { return testutil.ToFloat64(d.metrics.BlocklistEntries.WithLabelValues(kind)) }
+	if gauge("ja3") != 1 || gauge("sni") != 1 || gauge("cert_sha1") != 0 {
+		t.Errorf("at start: ja3 %v, sni %v, cert_sha1 %v", gauge("ja3"), gauge("sni"), gauge("cert_sha1"))
+	}
+	writeFile(t, list, "e7d705a3286e19ea42f587b344ee6865\nb386946a5a44d1ddcc843bc75336dfce\n")
+	d.reload()
+	if gauge("ja3") != 2 || d.pipeline.Policy().Block.Len("ja3") != 2 {
+		t.Errorf("after the reload: gauge %v, lists %d", gauge("ja3"), d.pipeline.Policy().Block.Len("ja3"))
+	}
+	good := d.pipeline.Policy().Block
+	writeFile(t, list, "e7d705a3286e19ea42f587b344ee6865\nb386946a5a44d1ddcc843bc75336dfce\nnope\n")
+	d.reload()
+	if gauge("ja3") != 2 || d.pipeline.Policy().Block != good {
+		t.Errorf("a refused reload changed the lists: gauge %v", gauge("ja3"))
+	}
+	writeFile(t, list, "e7d705a3286e19ea42f587b344ee6865\n")
+	if err := os.Mkdir(filepath.Join(dir, "a-directory"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sections["output"] = "  alert_log: alerts.json\n  flow_log: a-directory\n"
+	writeConfig(t, dir, sections)
+	d.reload()
+	if gauge("ja3") != 2 || d.pipeline.Policy().Block != good {
+		t.Errorf("a reload refused at the flow log changed the lists: gauge %v", gauge("ja3"))
 	}
 }
