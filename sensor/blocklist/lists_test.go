@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/sensor/signature"
 )
 
 func writeList(t *testing.T, dir, name, text string) string {
@@ -196,6 +197,17 @@ func BenchmarkLoadSSLBL100k(b *testing.B) {
 		l, err := Load(Config{CertSHA1: []string{path}})
 		if err != nil || l.Len(KindCertSHA1) != 100_000 {
 			b.Fatal(l.Len(KindCertSHA1), err)
+		}
+	}
+}
+
+// Each kind's hit belongs to its catalogue signature, of severity 1.
+func TestHitsSignatures(t *testing.T) {
+	want := map[Kind]int{KindJA3: 8100030, KindJA4: 8100030, KindCertSHA1: 8100031, KindSNI: 8100032}
+	for _, k := range Kinds {
+		r := Hit{Kind: k, Value: "v", Entry: &Entry{Value: "v", File: "f", Line: 1}}.Reason()
+		if sig := signature.Of(r); sig.ID != want[k] || sig.Severity(r.Weight) != 1 {
+			t.Errorf("%s: signature %d severity %d, want %d", k, sig.ID, sig.Severity(r.Weight), want[k])
 		}
 	}
 }
