@@ -31,6 +31,8 @@ const (
 	GroupCertSelf = "cert.issuer"   // who signed the certificate
 	GroupCertName = "cert.name"     // whether it names the server
 	GroupCertTime = "cert.validity" // its validity
+	GroupCertSubj = "cert.subject"  // whether its names are ones an organisation chose
+	GroupAnswer   = "answer"        // whether the server answered at all
 )
 
 // A check is one protocol test. applies says whether the flow can show it
@@ -41,6 +43,10 @@ type check struct {
 	applies   func(*Input) bool
 	fires     func(*Input) bool
 	describe  func(*Input) (field, value, text string)
+	// Checks that judge names with the table's name model (server names,
+	// certificate names) have these instead of fires and describe.
+	firesNames    func(*Input, *NameModel) bool
+	describeNames func(*Input, *NameModel) (field, value, text string)
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
@@ -213,6 +219,19 @@ var checks = []check{
 			v := transcript.Printable(sd.BrokeHead[:min(len(sd.BrokeHead), 5)])
 			return "tls." + side + ".records", v, fmt.Sprintf("the %s's bytes stop being TLS records at its byte %d (%s): not a TLS record header", side, sd.BrokeAt, v)
 		}},
+	// A server that accepted the connection and then let it end without
+	// a byte of answer (nDPI's "unidirectional traffic"): a sinkholed or
+	// dead C2 server, a scanner's probe. Judged only when the capture
+	// holds the server's side (packets from it were seen) and the answer
+	// can no longer come: the connection ended, not the capture.
+	{id: "server.silent", group: GroupAnswer, applies: silenceKnown,
+		fires: func(in *Input) bool { return !serverAnswered(in) },
+		describe: func(in *Input) (string, string, string) {
+			f := in.Flow
+			r := f.EndReason.String()
+			return "flow.reason", r, fmt.Sprintf("the server never answered: the client sent %d bytes and the connection ended (%s) %s later with no byte from the server (%d packets from it, none with data)",
+				in.T.ClientBytes, r, f.End.Sub(f.Start).Round(time.Millisecond), f.PktsToClient)
+		}},
 	versionCheck("version.sslv2", tlsparse.VersionSSL20),
 	versionCheck("version.sslv3", tlsparse.VersionSSL30),
 	versionCheck("version.tls10", tlsparse.VersionTLS10),
@@ -231,8 +250,13 @@ var checks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, fmt.Sprintf("the server name is an IP address (%s), which SNI does not allow", s)
 		}},
-	// sni.generated is evaluated with the table's name model (Table.fires).
-	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" }},
+	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
+		firesNames: func(in *Input, m *NameModel) bool { return m.Generated(in.TLS.Client.ServerName) },
+		describeNames: func(in *Input, m *NameModel) (string, string, string) {
+			name := in.TLS.Client.ServerName
+			bits, label := m.Score(name)
+			return "tls.sni", name, fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", name, label, bits, m.Cutoff)
+		}},
 	{id: "cert.self_signed", group: GroupCertSelf, applies: hasLeaf,
 		fires: func(in *Input) bool { return leaf(in).SelfSigned },
 		describe: func(in *Input) (string, string, string) {
@@ -254,6 +278,26 @@ var checks = []check{
 			c := leaf(in)
 			names := certNames(c)
 			return "tls.sans", names, fmt.Sprintf("the certificate's names (%s) do not cover the server name %s", names, in.TLS.Client.ServerName)
+		}},
+	{id: "cert.placeholder_name", group: GroupCertSubj, applies: hasLeaf,
+		fires: func(in *Input) bool { _, _, _, ok := placeholder(leaf(in)); return ok },
+		describe: func(in *Input) (string, string, string) {
+			field, v, why, _ := placeholder(leaf(in))
+			whose := "subject"
+			if field == "tls.issuerdn" {
+				whose = "issuer"
+			}
+			return field, v, fmt.Sprintf("the certificate's %s says %s: %s, which no public CA certifies", whose, v, why)
+		}},
+	{id: "cert.generated_name", group: GroupCertSubj, applies: func(in *Input) bool { return hasLeaf(in) && hasJudgedCertName(leaf(in)) },
+		firesNames: func(in *Input, m *NameModel) bool { _, _, _, _, ok := certGenerated(leaf(in), m); return ok },
+		describeNames: func(in *Input, m *NameModel) (string, string, string) {
+			field, name, label, bits, _ := certGenerated(leaf(in), m)
+			whose := "subject"
+			if field == "tls.issuerdn" {
+				whose = "issuer"
+			}
+			return field, "CN=" + name, fmt.Sprintf("the certificate's %s CN=%s looks machine-generated: its label %q costs %.1f bits a character against benign server names (at most %.1f for 99%% of them)", whose, name, label, bits, m.Cutoff)
 		}},
 	{id: "cert.expired", group: GroupCertTime, applies: hasLeaf,
 		fires: func(in *Input) bool { return in.Flow.Start.After(leaf(in).NotAfter) },
@@ -298,6 +342,32 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%.0f hours", d.Hours())
 	}
 	return fmt.Sprintf("%.0f days", d.Hours()/24)
+}
+
+// serverAnswered reports whether the server sent any payload: in the
+// prefix, or a handshake past it (a long ClientHello can fill the prefix).
+func serverAnswered(in *Input) bool {
+	return in.T.ServerBytes > 0 || len(in.Flow.ServerHandshake) > 0
+}
+
+// silenceKnown reports whether the flow can tell that its server never
+// answered: the client spoke, the capture saw the server's packets, and
+// either the server answered or the connection ended on its own (not the
+// capture, a full table or a verdict taken early) with the prefix not
+// full of the client's bytes.
+func silenceKnown(in *Input) bool {
+	f := in.Flow
+	if !clientSpoke(in) || f.PktsToClient == 0 || f.Midstream {
+		return false
+	}
+	if serverAnswered(in) {
+		return true
+	}
+	switch f.EndReason {
+	case flow.EndFIN, flow.EndRST, flow.EndIdle, flow.EndMaxAge:
+		return len(f.Prefix) < flow.PrefixSize
+	}
+	return false
 }
 
 func tls13(in *Input) bool { return transcript.TLS13(in.TLS.Version()) }

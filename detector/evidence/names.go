@@ -99,14 +99,17 @@ func labelBits(cost []uint8, label string) float64 {
 
 // judged returns the labels of a name that are judged: all but the last
 // (the TLD) and a leading "www", at least minLabel characters long.
+// It does not allocate (the trigram model folds case itself).
 func judged(name string, yield func(string)) {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	name = strings.TrimSuffix(name, ".")
 	last := strings.LastIndexByte(name, '.')
 	if last < 0 {
 		return
 	}
-	for _, l := range strings.Split(name[:last], ".") {
-		if len(l) >= minLabel && l != "www" {
+	for rest := name[:last]; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, ".")
+		if len(l) >= minLabel && !strings.EqualFold(l, "www") {
 			yield(l)
 		}
 	}
