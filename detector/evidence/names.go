@@ -97,21 +97,29 @@ func labelBits(cost []uint8, label string) float64 {
 	return float64(sum) / 8 / float64(len(label)+1)
 }
 
-// judged returns the labels of a name that are judged: all but the last
-// (the TLD) and a leading "www", at least minLabel characters long.
-// It does not allocate (the trigram model folds case itself).
+// judged yields the label of a name that is judged, if any: the label
+// its owner registered, left of the top-level domain (or of a two-level
+// public suffix such as co.uk or com.au: a label of at most three
+// characters under a two-letter country code), when it has at least
+// minLabel characters. People choose that label (a brand, words); labels
+// below it are often made by machines for benign reasons (CDN and cloud
+// host names, hashes, customer ids), while a domain-generation algorithm,
+// or Tor's www.<random>.com, has to randomise the registered one. It does
+// not allocate (the trigram model folds case itself).
 func judged(name string, yield func(string)) {
 	name = strings.TrimSuffix(name, ".")
 	last := strings.LastIndexByte(name, '.')
 	if last < 0 {
 		return
 	}
-	for rest := name[:last]; rest != ""; {
-		var l string
-		l, rest, _ = strings.Cut(rest, ".")
-		if len(l) >= minLabel && !strings.EqualFold(l, "www") {
-			yield(l)
-		}
+	tld, rest := name[last+1:], name[:last]
+	l := rest[strings.LastIndexByte(rest, '.')+1:]
+	if len(tld) == 2 && len(l) <= 3 && len(l) < len(rest) {
+		rest = rest[:len(rest)-len(l)-1]
+		l = rest[strings.LastIndexByte(rest, '.')+1:]
+	}
+	if len(l) >= minLabel && !strings.EqualFold(l, "www") {
+		yield(l)
 	}
 }
 
