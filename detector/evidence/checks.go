@@ -32,7 +32,6 @@ const (
 	GroupCertName = "cert.name"     // whether it names the server
 	GroupCertTime = "cert.validity" // its validity
 	GroupCertSubj = "cert.subject"  // whether its names are ones an organisation chose
-	GroupAnswer   = "answer"        // whether the server answered at all
 )
 
 // A check is one protocol test. applies says whether the flow can show it
@@ -219,19 +218,6 @@ var checks = []check{
 			v := transcript.Printable(sd.BrokeHead[:min(len(sd.BrokeHead), 5)])
 			return "tls." + side + ".records", v, fmt.Sprintf("the %s's bytes stop being TLS records at its byte %d (%s): not a TLS record header", side, sd.BrokeAt, v)
 		}},
-	// A server that accepted the connection and then let it end without
-	// a byte of answer (nDPI's "unidirectional traffic"): a sinkholed or
-	// dead C2 server, a scanner's probe. Judged only when the capture
-	// holds the server's side (packets from it were seen) and the answer
-	// can no longer come: the connection ended, not the capture.
-	{id: "server.silent", group: GroupAnswer, applies: silenceKnown,
-		fires: func(in *Input) bool { return !serverAnswered(in) },
-		describe: func(in *Input) (string, string, string) {
-			f := in.Flow
-			r := f.EndReason.String()
-			return "flow.reason", r, fmt.Sprintf("the server never answered: the client sent %d bytes and the connection ended (%s) %s later with no byte from the server (%d packets from it, none with data)",
-				in.T.ClientBytes, r, f.End.Sub(f.Start).Round(time.Millisecond), f.PktsToClient)
-		}},
 	versionCheck("version.sslv2", tlsparse.VersionSSL20),
 	versionCheck("version.sslv3", tlsparse.VersionSSL30),
 	versionCheck("version.tls10", tlsparse.VersionTLS10),
@@ -342,32 +328,6 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%.0f hours", d.Hours())
 	}
 	return fmt.Sprintf("%.0f days", d.Hours()/24)
-}
-
-// serverAnswered reports whether the server sent any payload: in the
-// prefix, or a handshake past it (a long ClientHello can fill the prefix).
-func serverAnswered(in *Input) bool {
-	return in.T.ServerBytes > 0 || len(in.Flow.ServerHandshake) > 0
-}
-
-// silenceKnown reports whether the flow can tell that its server never
-// answered: the client spoke, the capture saw the server's packets, and
-// either the server answered or the connection ended on its own (not the
-// capture, a full table or a verdict taken early) with the prefix not
-// full of the client's bytes.
-func silenceKnown(in *Input) bool {
-	f := in.Flow
-	if !clientSpoke(in) || f.PktsToClient == 0 || f.Midstream {
-		return false
-	}
-	if serverAnswered(in) {
-		return true
-	}
-	switch f.EndReason {
-	case flow.EndFIN, flow.EndRST, flow.EndIdle, flow.EndMaxAge:
-		return len(f.Prefix) < flow.PrefixSize
-	}
-	return false
 }
 
 func tls13(in *Input) bool { return transcript.TLS13(in.TLS.Version()) }

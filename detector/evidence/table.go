@@ -51,7 +51,7 @@ type Table struct {
 
 // group indexes, for taking one maximum per group without allocating.
 var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime,
-	GroupCertSubj, GroupAnswer}
+	GroupCertSubj}
 
 func groupIndex(g string) int { return slices.Index(groups[:], g) }
 
