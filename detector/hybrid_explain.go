@@ -16,14 +16,21 @@ import (
 // evidence checks that fired (one per fact), the novel values (one per
 // fact), and, when the forest found the flow unusual, the handshake
 // feature or the byte region of the first bytes that set it apart.
-// Reasons about a TLS stack are not given for a flow that has none.
+// Reasons about a TLS stack are not given for a flow that has none. A
+// flow of the last chunk Score worked on (an alert of the batch just
+// scored) is explained from what Score computed, without encoding it and
+// walking the forest again.
 func (s *hybridScorer) Explain(in Input) []Reason {
-	s.fill([]Input{in})
-	s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
-	p := s.parts(0, in, false)
-	v := &s.vals[0]
+	i := s.heldIndex(in)
+	if i < 0 {
+		i = 0
+		s.fill([]Input{in})
+		s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
+	}
+	p := s.parts(i, in, false)
+	v := &s.vals[i]
 	var reasons []Reason
-	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[0], T: &v.T}) {
+	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}) {
 		if f.Counted {
 			reasons = append(reasons, Reason{Layer: scoring.LayerEvidence, Feature: f.ID, Field: f.Field, Value: f.Value,
 				Text: "evidence: " + f.Text, Weight: f.Bits})
@@ -39,7 +46,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		}
 	}
 	if p.forest >= 1 {
-		reasons = append(reasons, s.forestReasons(in, p.forest)...)
+		reasons = append(reasons, s.forestReasons(i, in, p.forest)...)
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
 	return reasons[:min(len(reasons), maxReasons)]
@@ -59,9 +66,9 @@ func findingValue(f *novelty.Finding) string {
 // handshake feature or the region of the first bytes (through the CNN
 // code) whose splits isolated it most, with the forest's bits shared
 // between them by their part of the isolation.
-func (s *hybridScorer) forestReasons(in Input, bits float64) []Reason {
-	s.forest.Contributions(s.rows[0], s.contrib)
-	v := &s.vals[0]
+func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
+	s.forest.Contributions(s.rows[i], s.contrib)
+	v := &s.vals[i]
 	absent := absentGroups(v)
 	var band [8]float64 // the CNN code's rows: 128 prefix bytes each
 	total := 0.0
