@@ -86,8 +86,10 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 	if total <= 0 {
 		return nil
 	}
+	// Candidates are ranked first and only the two given are worded:
+	// j < 0 stands for the byte region, else the handshake feature j.
 	type cand struct {
-		r Reason
+		j int
 		c float64
 	}
 	var cands []cand
@@ -98,28 +100,31 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 		}
 	}
 	if band[b] > 0 {
-		lo, hi := 128*b, 128*b+127
-		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix",
-			Value: fmt.Sprintf("%d-%d", lo, hi),
-			Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))}, band[b]})
+		cands = append(cands, cand{-1, band[b]})
 	}
 	defs := features.Defs()
 	for j, c := range s.contrib[cnn.CodeSize:] {
-		d := defs[j]
-		if c <= 0 || absent[d.Group] {
-			continue
+		if c > 0 && !absent[defs[j].Group] {
+			cands = append(cands, cand{j, c})
 		}
-		x := v.Vec[j]
-		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x),
-			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[j]))}, c})
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.c, a.c) })
 	var out []Reason
 	for _, c := range cands[:min(2, len(cands))] {
-		c.r.Weight = bits * c.c / total
-		if c.r.Weight >= 0.5 {
-			out = append(out, c.r)
+		w := bits * c.c / total
+		if w < 0.5 {
+			continue
 		}
+		if c.j < 0 {
+			lo, hi := 128*b, 128*b+127
+			out = append(out, Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix", Weight: w,
+				Value: fmt.Sprintf("%d-%d", lo, hi),
+				Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))})
+			continue
+		}
+		d, x := defs[c.j], v.Vec[c.j]
+		out = append(out, Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x), Weight: w,
+			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[c.j]))})
 	}
 	return out
 }
