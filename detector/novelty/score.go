@@ -59,6 +59,10 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 		if absent[g] {
 			continue
 		}
+		// Most values lie inside the range: no finding to build.
+		if r := &p.Ranges[i]; !r.Used || (!leaveOut && v.Vec[i] >= r.Lo && v.Vec[i] <= r.Hi) {
+			continue
+		}
 		f, ok := p.numeric(i, v.Vec[i], leaveOut)
 		if ok {
 			f.Group = g
