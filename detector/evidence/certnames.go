@@ -32,15 +32,15 @@ var templateValues = []struct{ attr, value string }{
 // is a localhost name ("localhost", "localhost.localdomain"). A wildcard's
 // "*." is ignored.
 func reservedName(name string) bool {
-	n := strings.TrimSuffix(strings.ToLower(strings.TrimPrefix(name, "*.")), ".")
+	n := strings.TrimSuffix(strings.TrimPrefix(name, "*."), ".")
 	if n == "" {
 		return false
 	}
-	if first, _, _ := strings.Cut(n, "."); first == "localhost" {
+	if first, _, _ := strings.Cut(n, "."); strings.EqualFold(first, "localhost") {
 		return true
 	}
 	for _, s := range reservedSuffixes {
-		if n == s || strings.HasSuffix(n, "."+s) {
+		if len(n) >= len(s) && strings.EqualFold(n[len(n)-len(s):], s) && (len(n) == len(s) || n[len(n)-len(s)-1] == '.') {
 			return true
 		}
 	}
@@ -52,8 +52,10 @@ func reservedName(name string) bool {
 // false when it names none. The subject (CN, SAN DNS names, the DN
 // attributes) is looked at before the issuer.
 func placeholder(c *tlsparse.Certificate) (field, value, why string, ok bool) {
-	for _, side := range []struct{ field, dn string }{{"tls.subject", c.Subject}, {"tls.issuerdn", c.Issuer}} {
-		for _, part := range strings.Split(side.dn, ", ") {
+	for _, side := range [...]struct{ field, dn string }{{"tls.subject", c.Subject}, {"tls.issuerdn", c.Issuer}} {
+		for rest := side.dn; rest != ""; {
+			var part string
+			part, rest, _ = strings.Cut(rest, ", ")
 			attr, v, found := strings.Cut(part, "=")
 			if !found {
 				continue

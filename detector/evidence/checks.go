@@ -392,7 +392,9 @@ func matchName(pattern, host string) bool {
 
 // commonName picks CN=... out of a subject as tlsparse renders it.
 func commonName(subject string) string {
-	for _, part := range strings.Split(subject, ", ") {
+	for rest := subject; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ", ")
 		if v, ok := strings.CutPrefix(part, "CN="); ok {
 			return v
 		}

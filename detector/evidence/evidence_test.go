@@ -225,3 +225,21 @@ func FuzzScore(f *testing.F) {
 		}
 	})
 }
+
+// TestScoreAllocs: scoring a flow's evidence allocates nothing, whatever
+// checks fire (the name and certificate checks included).
+func TestScoreAllocs(t *testing.T) {
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	var in []*Input
+	for _, kind := range []string{labset.Benign, labset.SelfSigned, labset.NonTLSRandom, labset.LegacyTLS10, labset.OddCiphersNoSNI} {
+		in = append(in, inputs(t, kind, 2)...)
+	}
+	if n := testing.AllocsPerRun(10, func() {
+		for _, x := range in {
+			tab.Score(x)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per run", n)
+	}
+}
