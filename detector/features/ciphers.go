@@ -1,8 +1,9 @@
 package features
 
 import (
-	"crypto/tls"
 	"strings"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // weakCiphers are suites with RC4, DES/3DES, NULL encryption, EXPORT
@@ -49,9 +50,9 @@ func set(vs ...uint16) *suiteSet {
 	return &s
 }
 
-// cipherName is the suite's IANA name when crypto/tls knows it.
+// cipherName is the suite's IANA name, when the registry has one.
 func cipherName(c uint16) string {
-	n := tls.CipherSuiteName(c)
+	n := tlsparse.CipherSuiteName(c)
 	if strings.HasPrefix(n, "0x") {
 		return ""
 	}
