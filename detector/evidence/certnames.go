@@ -81,14 +81,32 @@ func placeholder(c *tlsparse.Certificate) (field, value, why string, ok bool) {
 }
 
 // certHostNames yields the certificate's subject and issuer common names
-// (the names the generated-name check judges) with their record fields.
+// that are host names (the names the generated-name check judges: a CA's
+// or a product's name is no DNS name) with their record fields.
 func certHostNames(c *tlsparse.Certificate, yield func(field, name string) bool) {
-	if cn := commonName(c.Subject); cn != "" && !yield("tls.subject", cn) {
+	if cn := commonName(c.Subject); hostLike(cn) && !yield("tls.subject", cn) {
 		return
 	}
-	if cn := commonName(c.Issuer); cn != "" {
+	if cn := commonName(c.Issuer); hostLike(cn) {
 		yield("tls.issuerdn", cn)
 	}
+}
+
+// hostLike reports whether a name reads as a DNS host name: letters,
+// digits, hyphens and at least one dot (a leading "*." allowed).
+func hostLike(n string) bool {
+	n = strings.TrimPrefix(n, "*.")
+	if strings.IndexByte(n, '.') <= 0 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		switch c := n[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // certGenerated returns the certificate's most machine-generated-looking

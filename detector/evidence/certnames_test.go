@@ -56,8 +56,14 @@ func TestCertGenerated(t *testing.T) {
 			t.Errorf("%s / %s: %v %s %s %q %.2f (cutoff %.2f)", c.subject, c.issuer, ok, field, name, label, bits, m.Cutoff)
 		}
 	}
-	if hasJudgedCertName(&tlsparse.Certificate{Subject: "CN=R3, O=Let's Encrypt", Issuer: "CN=ISRG Root X1"}) {
-		t.Error("a certificate without host-like names is judged")
+	for _, c := range []tlsparse.Certificate{
+		{Subject: "CN=R3, O=Let's Encrypt", Issuer: "CN=ISRG Root X1"},
+		{Subject: "CN=gtk-gnutella/1.2", Issuer: "CN=gtk-gnutella/1.2"}, // a product, not a host
+		{Subject: "CN=Xq7zk9wv2jfrp4bm3ty", Issuer: "CN=Xq7zk9wv2jfrp4bm3ty"},
+	} {
+		if hasJudgedCertName(&c) {
+			t.Errorf("%s: a certificate without host names is judged", c.Subject)
+		}
 	}
 }
 
