@@ -27,7 +27,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		s.fill([]Input{in})
 		s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
 	}
-	p := s.parts(i, in, false)
+	forest := s.tail.bits(s.fscore[i])
 	v := &s.vals[i]
 	var reasons []Reason
 	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}) {
@@ -45,8 +45,8 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 				Text: fmt.Sprintf("new to this network (%s): %s", f.Group, f.Text()), Weight: f.Bits})
 		}
 	}
-	if p.forest >= 1 {
-		reasons = append(reasons, s.forestReasons(i, in, p.forest)...)
+	if forest >= 1 {
+		reasons = append(reasons, s.forestReasons(i, in, forest)...)
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
 	return reasons[:min(len(reasons), maxReasons)]

@@ -248,3 +248,38 @@ func TestAdd(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestHexIndex: values named in hex are told known or new by the bit set
+// exactly as by the counts, after Fit, a round trip and Add; other names
+// and malformed hex go to the counts.
+func TestHexIndex(t *testing.T) {
+	p := fit(t, flows(20, 0))
+	cp := &p.Cats[features.CCipher]
+	check := func(when string) {
+		for _, s := range []string{"0x1301", "0x1302", "0x1303", "0xc02b", "0x130", "0x13011", "0X1301", "0x13O1", "tls"} {
+			if got, want := cp.known(s), cp.Counts[s] > 0; got != want {
+				t.Errorf("%s: %q known %v, counts say %v", when, s, got, want)
+			}
+		}
+	}
+	check("fit")
+	data, _ := p.MarshalBinary()
+	var q Profile
+	if err := q.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	p, cp = &q, &q.Cats[features.CCipher]
+	check("round trip")
+	v := new(features.Values)
+	v.Cats[features.CCipher] = []string{"0xc02b"}
+	v.Vec[features.FClientHello] = 1
+	v.Vec[features.FCiphers] = 12
+	if _, found := p.Score(v, false, nil); len(found) != 1 || found[0].Values[0] != "0xc02b" {
+		t.Errorf("before Add: %+v", found)
+	}
+	p.Add([]*features.Values{v})
+	check("add")
+	if _, found := p.Score(v, false, nil); len(found) != 0 {
+		t.Errorf("after Add: %+v", found)
+	}
+}

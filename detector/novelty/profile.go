@@ -26,6 +26,7 @@ type CatProfile struct {
 	Present int            `json:"present"` // flows with at least one value
 	Rare    int            `json:"rare"`    // flows holding a value no other flow holds
 	Counts  map[string]int `json:"counts"`  // flows holding each value
+	hex     *hexSet        // the known values named in hex (index)
 }
 
 // Range is a numeric feature's training range; Used is false for features
@@ -69,6 +70,7 @@ func Fit(flows []*features.Values) (*Profile, error) {
 				}
 			}
 		}
+		cp.index()
 	}
 	p.Mid = make([]float32, features.Len)
 	col := make([]float32, len(flows))
@@ -155,6 +157,9 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)
 		}
 	}
+	for c := range q.Cats {
+		q.Cats[c].index()
+	}
 	*p = q
 	return nil
 }
@@ -183,6 +188,7 @@ func (p *Profile) Add(flows []*features.Values) {
 			}
 		}
 		cp.Rare = min(rare, cp.Present)
+		cp.index()
 	}
 	for i := range p.Ranges {
 		r := &p.Ranges[i]

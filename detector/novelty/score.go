@@ -104,6 +104,9 @@ func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, 
 	present, rare := cp.Present, cp.Rare
 	var novel []string
 	for _, s := range values {
+		if !leaveOut && cp.known(s) {
+			continue
+		}
 		n := cp.Counts[s]
 		if leaveOut {
 			n--
