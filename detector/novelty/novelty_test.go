@@ -283,3 +283,28 @@ func TestHexIndex(t *testing.T) {
 		t.Errorf("after Add: %+v", found)
 	}
 }
+
+// TestFitGrouped: by capture, a value that several flows of one capture
+// share counts as rare (a new network brings it), one that two captures
+// show does not; without captures, Fit's count of single flows.
+func TestFitGrouped(t *testing.T) {
+	vs := flows(6, 0)
+	ja4 := []string{"x", "x", "y", "y", "z", "z"}
+	capture := []string{"a", "a", "b", "c", "d", "d"}
+	for i, v := range vs {
+		v.Cats[features.CJA4] = []string{ja4[i]}
+	}
+	g, err := FitGrouped(vs, capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Cats[features.CJA4].Rare; got != 4 { // x (capture a) and z (capture d): 2 flows each
+		t.Errorf("by capture: %d rare flows, want 4", got)
+	}
+	if got := fit(t, vs).Cats[features.CJA4].Rare; got != 0 {
+		t.Errorf("by flow: %d rare flows, want 0", got)
+	}
+	if _, err := FitGrouped(vs, capture[:3]); err == nil {
+		t.Error("captures for half the flows accepted")
+	}
+}

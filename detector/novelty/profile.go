@@ -45,9 +45,22 @@ type Range struct {
 }
 
 // Fit builds a profile from training flows' features.
-func Fit(flows []*features.Values) (*Profile, error) {
+func Fit(flows []*features.Values) (*Profile, error) { return FitGrouped(flows, nil) }
+
+// FitGrouped builds a profile from training flows that come in groups
+// (capture[i] names flow i's capture; nil: every flow is a group of its
+// own, as Fit). The chance that a new flow shows a new value is then
+// estimated as the share of flows holding a value no other group holds:
+// for a model trained on many networks' captures and used on another
+// one, values that only one capture showed (its servers' names, its
+// client's fingerprint) are what a new network brings, however many of
+// that capture's flows repeat them.
+func FitGrouped(flows []*features.Values, capture []string) (*Profile, error) {
 	if len(flows) == 0 {
 		return nil, fmt.Errorf("novelty: no training flows")
+	}
+	if capture != nil && len(capture) != len(flows) {
+		return nil, fmt.Errorf("novelty: %d captures named for %d flows", len(capture), len(flows))
 	}
 	p := &Profile{Schema: features.Schema, Flows: len(flows), Cats: make([]CatProfile, features.NumCats), Ranges: make([]Range, features.Len)}
 	for c, d := range features.CatDefs() {
@@ -62,9 +75,10 @@ func Fit(flows []*features.Values) (*Profile, error) {
 				cp.Counts[s]++
 			}
 		}
+		single := singleGroup(flows, capture, features.Cat(c), cp.Counts)
 		for _, v := range flows {
 			for _, s := range v.Cats[c] {
-				if cp.Counts[s] == 1 {
+				if single(s) {
 					cp.Rare++
 					break
 				}
@@ -108,6 +122,26 @@ func Fit(flows []*features.Values) (*Profile, error) {
 		}
 	}
 	return p, nil
+}
+
+// singleGroup returns whether a value of feature c is held by flows of
+// one group only (one flow, without groups).
+func singleGroup(flows []*features.Values, capture []string, c features.Cat, counts map[string]int) func(string) bool {
+	if capture == nil {
+		return func(s string) bool { return counts[s] == 1 }
+	}
+	first := map[string]string{} // the group of a value's first holder
+	multi := map[string]bool{}
+	for i, v := range flows {
+		for _, s := range v.Cats[c] {
+			if g, ok := first[s]; !ok {
+				first[s] = capture[i]
+			} else if g != capture[i] {
+				multi[s] = true
+			}
+		}
+	}
+	return func(s string) bool { return !multi[s] }
 }
 
 // uniqueExtremes counts training flows that alone hold the minimum or the
