@@ -8,7 +8,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/model"
-	"github.com/tlsentry/tlsentry/detector/novelty"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -20,7 +19,7 @@ import (
 // out one flow (setThreshold) is not enough for that: the other flows of
 // its capture, the same client and servers, would still be known.
 func setThresholdOnCorpus(f *model.File, train []*flow.Flow, cfg TrainConfig) error {
-	scores, err := corpusScores(f, train, cfg.Corpus, cfg.Capture)
+	scores, err := corpusScores(f, train, cfg)
 	if err != nil {
 		return err
 	}
@@ -45,7 +44,8 @@ func joinNotes(a, b string) string {
 // novelty profile of the training flows not from its capture (capture
 // names each flow's capture file; a flow it does not name is a capture of
 // its own). The encoder, forest and evidence are the model's.
-func corpusScores(f *model.File, train, corpus []*flow.Flow, capture map[*flow.Flow]string) ([]float64, error) {
+func corpusScores(f *model.File, train []*flow.Flow, cfg TrainConfig) ([]float64, error) {
+	corpus, capture := cfg.Corpus, cfg.Capture
 	m, err := fileToModel(f)
 	if err != nil {
 		return nil, err
@@ -90,9 +90,11 @@ func corpusScores(f *model.File, train, corpus []*flow.Flow, capture map[*flow.F
 	for _, c := range order {
 		flows := byCapture[c]
 		var others []*features.Values
+		var otherFlows []*flow.Flow
 		for i, fl := range train {
 			if capture[fl] != c && !slices.Contains(flows, fl) {
 				others = append(others, vals[i])
+				otherFlows = append(otherFlows, fl)
 			}
 		}
 		s.prof = full
@@ -100,7 +102,7 @@ func corpusScores(f *model.File, train, corpus []*flow.Flow, capture map[*flow.F
 			if len(others) == 0 {
 				return nil, fmt.Errorf("threshold on a corpus: capture %s holds every training flow", c)
 			}
-			if s.prof, err = novelty.Fit(others); err != nil {
+			if s.prof, err = fitProfile(others, otherFlows, cfg); err != nil {
 				return nil, err
 			}
 		}

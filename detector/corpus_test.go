@@ -33,7 +33,7 @@ func TestThresholdOnCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scores, err := corpusScores(f, train, train, capture)
+	scores, err := corpusScores(f, train, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,9 @@ func TestThresholdOnCorpus(t *testing.T) {
 	s, _ := m.NewScorer()
 	oneOut := make([]float64, len(legacy))
 	s.(*hybridScorer).score(Inputs(legacy), oneOut, true)
-	captureOut, err := corpusScores(f, train, legacy, capture)
+	legacyCfg := cfg
+	legacyCfg.Corpus = legacy
+	captureOut, err := corpusScores(f, train, legacyCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,9 @@ func TestThresholdOnCorpus(t *testing.T) {
 	if more != len(legacy) {
 		t.Errorf("%d of %d flows of a stack only their capture shows score more without it", more, len(legacy))
 	}
-	if _, err := corpusScores(f, train, nil, capture); err == nil {
+	emptyCfg := cfg
+	emptyCfg.Corpus = nil
+	if _, err := corpusScores(f, train, emptyCfg); err == nil {
 		t.Error("an empty corpus gave scores")
 	}
 }

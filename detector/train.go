@@ -45,6 +45,11 @@ type TrainConfig struct {
 	// Capture names the capture file of training and corpus flows, for
 	// leaving a whole capture out (nil: every flow is its own capture).
 	Capture map[*flow.Flow]string
+	// NoveltyByCapture estimates the chance of a new value from the
+	// values only one capture showed, not one flow (novelty.FitGrouped):
+	// for a model trained on many networks' captures, to be used on
+	// others. Needs Capture.
+	NoveltyByCapture bool
 	// Evidence, if set, is the evidence table to use as it is (the
 	// embedded default's, calibrated on the public corpus) instead of
 	// calibrating one on Corpus.
