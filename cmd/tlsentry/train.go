@@ -38,7 +38,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
 	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
 	var corpus fileList
-	fs.Var(&corpus, "corpus", "with -calibrate: benign application captures (repeat for several) to calibrate the evidence checks on instead (their flows to TLS ports), and to set the threshold on: -alert-rate of their flows alert, each scored without its capture in the novelty profile")
+	fs.Var(&corpus, "corpus", "with -calibrate: benign application captures (repeat for several) to calibrate the evidence checks on instead (their flows to TLS ports), and to set the threshold on: -alert-rate of their flows alert, each scored without its capture in the novelty profile; the novelty then counts the values only one capture showed as what a new network brings")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
@@ -116,7 +116,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		cfg.Corpus = tlsPortFlows(cfg.Corpus)
 		cfg.CorpusName = fmt.Sprintf("%d flows of %d public application captures", len(cfg.Corpus), len(corpus))
-		cfg.ThresholdOnCorpus = true
+		cfg.ThresholdOnCorpus, cfg.NoveltyByCapture = true, true
 		cfg.Words = readWords(*words)
 		fmt.Fprintf(stderr, "train: corpus of %d flows to TLS ports from %d file(s)\n", len(cfg.Corpus), len(corpus))
 	case *calib:
