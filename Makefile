@@ -28,8 +28,22 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/tlsentry
+MANDIR  ?= $(PREFIX)/share/man
+LOGROTATEDIR ?= /etc/logrotate.d
 
-.PHONY: model eval test sample build install
+# What make build records in the binary (tlsentry version and the
+# tlsentry_build_info metric): go build records no VCS information here
+# (-buildvcs=false), so the linker stamps it. VERSION is the tag when HEAD
+# has one (git describe), else a Go-style pseudo-version
+# v0.0.0-TIME-HASH12; "+dirty" marks uncommitted changes. Outside a git
+# checkout both stay empty and the binary says "unknown".
+BUILDINFO = github.com/tlsentry/tlsentry/internal/buildinfo
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED ?= $(if $(REVISION),$(if $(shell git status --porcelain --untracked-files=no 2>/dev/null),true,false))
+VERSION  ?= $(if $(REVISION),$(or $(shell git describe --tags 2>/dev/null),v0.0.0-$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S)-$(shell git rev-parse --short=12 HEAD))$(if $(filter true,$(MODIFIED)),+dirty))
+LDFLAGS  = -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).revision=$(REVISION) -X $(BUILDINFO).modified=$(MODIFIED)
+
+.PHONY: model eval test sample build install ldflags
 
 # Rebuild the embedded default model from the flows to TLS ports of the
 # public captures, leaving the held-out fifth of the files out for
@@ -58,12 +72,19 @@ sample:
 
 # Build the binary into bin/.
 build:
-	go build -trimpath -o bin/tlsentry ./cmd/tlsentry
+	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/tlsentry ./cmd/tlsentry
 
-# Install the binary, the systemd unit (pointing at the installed binary)
-# and the configuration; an existing configuration is kept.
+# The linker flags build uses (for a build of one's own, and the tests).
+ldflags:
+	@echo '$(LDFLAGS)'
+
+# Install the binary, the systemd unit (pointing at the installed binary),
+# the manual page, the logrotate file and the configuration; an existing
+# configuration is kept.
 install: build
 	install -D -m 0755 bin/tlsentry $(DESTDIR)$(BINDIR)/tlsentry
+	install -D -m 0644 docs/tlsentry.1 $(DESTDIR)$(MANDIR)/man1/tlsentry.1
+	install -D -m 0644 configs/logrotate $(DESTDIR)$(LOGROTATEDIR)/tlsentry
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/bin/tlsentry|$(BINDIR)/tlsentry|g' systemd/tlsentry.service > $(DESTDIR)$(UNITDIR)/tlsentry.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsentry.service

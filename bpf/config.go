@@ -13,6 +13,11 @@ const (
 	// 1,024-byte prefix and each direction's handshake messages up to
 	// 16 KiB, so 16 KiB plus 1 KiB of slack covers both.
 	DefaultBudget = 17 << 10
+	// DefaultUDPPackets is the per-direction datagram budget of a UDP
+	// flow: a QUIC handshake's Initial packets come first (a post-quantum
+	// ClientHello takes two or three, a Retry or Version Negotiation adds
+	// a round), and the flow table needs nothing after the ServerHello.
+	DefaultUDPPackets = 16
 	// DefaultMapEntries sizes the kernel flow map at twice the flow
 	// table's default of 65,536 flows: the map also holds closed and
 	// finished connections until the LRU evicts them. An entry costs about
@@ -26,6 +31,8 @@ const (
 	// offsets before a direction's first byte wrap to large values and so
 	// are over budget.
 	MaxBudget = 1 << 30
+	// MaxUDPPackets bounds the datagram budget (the counter is 32 bits).
+	MaxUDPPackets = 1 << 20
 	// MaxMapEntries bounds the kernel memory the flow map may take (about
 	// 2 GiB at this size).
 	MaxMapEntries = 1 << 24
@@ -33,14 +40,18 @@ const (
 
 // Config sets what the filter passes.
 type Config struct {
-	// Ports are the watched TCP ports: segments from or to one of them
-	// are candidates; all others are dropped.
+	// Ports are the watched ports, TCP and UDP: segments and datagrams
+	// from or to one of them are candidates; all others are dropped.
 	Ports []uint16
 	// MapEntries is the size of the kernel's flow map (an LRU hash).
 	MapEntries uint32
 	// ClientBudget and ServerBudget are how many bytes of each
 	// connection's stream pass, towards a watched port and from it.
 	ClientBudget, ServerBudget uint32
+	// UDPPackets is how many datagrams of each direction of a UDP flow
+	// pass (UDP flows are tracked for QUIC, whose handshake starts in the
+	// first few).
+	UDPPackets uint32
 }
 
 // DefaultConfig watches ports with the default budgets and map size.
@@ -50,6 +61,7 @@ func DefaultConfig(ports ...uint16) Config {
 		MapEntries:   DefaultMapEntries,
 		ClientBudget: DefaultBudget,
 		ServerBudget: DefaultBudget,
+		UDPPackets:   DefaultUDPPackets,
 	}
 }
 
@@ -71,6 +83,7 @@ func (c Config) Validate() error {
 	bounds.Int(&errs, "MapEntries", int(c.MapEntries), 1, MaxMapEntries)
 	bounds.Int(&errs, "ClientBudget", int(c.ClientBudget), 1, MaxBudget)
 	bounds.Int(&errs, "ServerBudget", int(c.ServerBudget), 1, MaxBudget)
+	bounds.Int(&errs, "UDPPackets", int(c.UDPPackets), 1, MaxUDPPackets)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
@@ -79,7 +92,7 @@ func (c Config) Validate() error {
 
 // kernelConfig is the value of the program's config map.
 func (c Config) kernelConfig() filterConfig {
-	kc := filterConfig{ClientBudget: c.ClientBudget, ServerBudget: c.ServerBudget}
+	kc := filterConfig{ClientBudget: c.ClientBudget, ServerBudget: c.ServerBudget, UdpPackets: c.UDPPackets}
 	for _, p := range c.Ports {
 		kc.Ports[p>>6] |= 1 << (p & 63)
 	}

@@ -21,7 +21,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"default", good, ""},
 		{"several ports", with(func(c *Config) { c.Ports = []uint16{443, 8443, 993, 65535} }), ""},
-		{"smallest", Config{Ports: []uint16{1}, MapEntries: 1, ClientBudget: 1, ServerBudget: 1}, ""},
+		{"smallest", Config{Ports: []uint16{1}, MapEntries: 1, ClientBudget: 1, ServerBudget: 1, UDPPackets: 4}, ""},
 		{"largest", with(func(c *Config) { c.MapEntries, c.ClientBudget, c.ServerBudget = MaxMapEntries, MaxBudget, MaxBudget }), ""},
 		{"no ports", with(func(c *Config) { c.Ports = nil }), "no ports to watch"},
 		{"port 0", with(func(c *Config) { c.Ports = []uint16{443, 0} }), "port 0 cannot be watched"},
@@ -31,6 +31,8 @@ func TestConfigValidate(t *testing.T) {
 		{"no server budget", with(func(c *Config) { c.ServerBudget = 0 }), "ServerBudget: 0 is out of range"},
 		{"client budget too large", with(func(c *Config) { c.ClientBudget = MaxBudget + 1 }), "ClientBudget: 1073741825 is out of range"},
 		{"server budget too large", with(func(c *Config) { c.ServerBudget = 1<<32 - 1 }), "ServerBudget: 4294967295 is out of range"},
+		{"no UDP packets", with(func(c *Config) { c.UDPPackets = 0 }), "UDPPackets: 0 is out of range (1-1048576)"},
+		{"UDP packets too many", with(func(c *Config) { c.UDPPackets = MaxUDPPackets + 1 }), "UDPPackets: 1048577 is out of range"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()
@@ -51,7 +53,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestKernelConfigBitmap(t *testing.T) {
-	kc := Config{Ports: []uint16{1, 63, 64, 443, 65535}, ClientBudget: 7, ServerBudget: 9}.kernelConfig()
+	kc := Config{Ports: []uint16{1, 63, 64, 443, 65535}, ClientBudget: 7, ServerBudget: 9, UDPPackets: 4}.kernelConfig()
 	if kc.ClientBudget != 7 || kc.ServerBudget != 9 {
 		t.Errorf("budgets %d/%d, want 7/9", kc.ClientBudget, kc.ServerBudget)
 	}

@@ -1,8 +1,10 @@
 // Package bpf is the eBPF socket filter of the live capture: attached to
-// an AF_PACKET socket, it hands the sensor only TCP segments to or from
-// watched ports, and of each connection only what the flow table can use
-// (every SYN, FIN and RST, the first budget bytes of each direction, and
-// the pure ACKs of that early stretch). Bulk data stays in the kernel.
+// an AF_PACKET socket, it hands the sensor only TCP segments and UDP
+// datagrams to or from watched ports, and of each connection only what the
+// flow table can use (every SYN, FIN and RST, the first budget bytes of
+// each direction, and the pure ACKs of that early stretch; of a UDP flow,
+// the first UDPPackets datagrams each way, where a QUIC handshake's Initial
+// packets are). Bulk data stays in the kernel.
 //
 // The budget is counted in sequence space from each direction's first
 // sequence number (the SYN's plus one, or the first segment seen when a

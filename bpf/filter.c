@@ -3,16 +3,19 @@
 /* filter.c: the socket filter of tlsentry's live capture.
  *
  * Attached to an AF_PACKET socket, it sees each frame from its Ethernet
- * header on. It keeps (returns the frame's length for) TCP segments to or
- * from a watched port, and of those only what the flow table can still use:
- * every SYN, FIN and RST, and the data segments that start within the first
- * budget bytes of their direction's stream. Everything else returns 0 and
- * stays in the kernel (dropped from this socket only).
+ * header on. It keeps (returns the frame's length for) TCP segments and UDP
+ * datagrams to or from a watched port, and of those only what the flow
+ * table can still use: every SYN, FIN and RST, the data segments that start
+ * within the first budget bytes of their direction's stream, and the first
+ * udp_packets datagrams of each direction of a UDP flow (a QUIC handshake's
+ * Initial packets). Everything else returns 0 and stays in the kernel
+ * (dropped from this socket only).
  *
- * The budget is measured in sequence space, from the first sequence number
- * seen for each direction (the SYN's plus one, or the first segment's when
- * the capture picks a connection up mid-stream), so retransmissions and
- * reordered copies of early bytes still pass while bulk data does not. */
+ * The TCP budget is measured in sequence space, from the first sequence
+ * number seen for each direction (the SYN's plus one, or the first
+ * segment's when the capture picks a connection up mid-stream), so
+ * retransmissions and reordered copies of early bytes still pass while bulk
+ * data does not. */
 
 #include "filter.h"
 
@@ -26,6 +29,7 @@
 
 #define IPPROTO_HOPOPTS 0
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 #define IPPROTO_ROUTING 43
 #define IPPROTO_FRAGMENT 44
 #define IPPROTO_DSTOPTS 60
@@ -40,10 +44,10 @@
 enum stat {
 	STAT_SEEN,
 	STAT_PASSED,
-	STAT_NOT_WATCHED, /* not IP, not TCP, or no watched port */
+	STAT_NOT_WATCHED, /* not IP, neither TCP nor UDP, or no watched port */
 	STAT_FRAGMENT,    /* IP fragments: the sensor skips them */
 	STAT_MALFORMED,   /* truncated or inconsistent headers */
-	STAT_OVER_BUDGET, /* data (or a late pure ACK) past the flow's budget */
+	STAT_OVER_BUDGET, /* data (or a late pure ACK, or a datagram) past the flow's budget */
 	STAT_COUNT,
 };
 
@@ -51,6 +55,8 @@ enum stat {
 struct config {
 	__u32 client_budget; /* bytes of the stream towards a watched port */
 	__u32 server_budget; /* bytes of the stream from a watched port */
+	__u32 udp_packets;   /* datagrams of each UDP flow, each way */
+	__u32 pad;
 	__u64 ports[1024];   /* bitmap of the watched ports */
 };
 
@@ -63,11 +69,13 @@ struct flow_key {
 	__u16 lo_port;
 	__u16 hi_port;
 	__u8 family; /* 4 or 6 */
-	__u8 pad[3];
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[2];
 };
 
 /* flow_state holds, per direction (0 = sent by lo), the sequence number of
- * the direction's first stream byte. */
+ * the direction's first stream byte; for a UDP flow, first_seq counts the
+ * direction's datagrams instead. */
 struct flow_state {
 	__u32 first_seq[2];
 	__u8 known[2];
@@ -100,7 +108,7 @@ struct segment {
 	struct flow_key key;
 	__u32 seq;
 	__u32 ack;
-	__u32 payload; /* TCP payload length the IP header announces */
+	__u32 payload; /* payload length the IP (TCP) or UDP header announces */
 	__u16 sport;
 	__u16 dport;
 	__u8 flags;
@@ -161,8 +169,9 @@ static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 prot
 			return STAT_MALFORMED;
 		if ((((__u32)ip[6] << 8) | ip[7]) & 0x3fff) /* more fragments, or an offset */
 			return STAT_FRAGMENT;
-		if (ip[9] != IPPROTO_TCP)
+		if (ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP)
 			return STAT_NOT_WATCHED;
+		s->key.proto = ip[9];
 		__builtin_memcpy(&src[0], &ip[12], 4);
 		__builtin_memcpy(&dst[0], &ip[16], 4);
 		s->key.family = 4;
@@ -185,7 +194,7 @@ static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 prot
 		int found = 0;
 #pragma unroll
 		for (int i = 0; i < MAX_IPV6_EXT; i++) {
-			if (next == IPPROTO_TCP) {
+			if (next == IPPROTO_TCP || next == IPPROTO_UDP) {
 				found = 1;
 				break;
 			}
@@ -203,8 +212,24 @@ static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 prot
 			l4 += extlen;
 			l4len -= extlen;
 		}
-		if (!found && next != IPPROTO_TCP)
+		if (!found && next != IPPROTO_TCP && next != IPPROTO_UDP)
 			return STAT_MALFORMED; /* a longer extension chain than we follow */
+		s->key.proto = next;
+	}
+
+	if (s->key.proto == IPPROTO_UDP) {
+		__u8 udp[8];
+		if (l4len < sizeof(udp) || bpf_skb_load_bytes(skb, l4, udp, sizeof(udp)) < 0)
+			return STAT_MALFORMED;
+		__u32 ulen = ((__u32)udp[4] << 8) | udp[5];
+		if (ulen == 0) /* as the sensor reads it: the rest of the IP payload */
+			ulen = l4len;
+		if (ulen < sizeof(udp) || ulen > l4len)
+			return STAT_MALFORMED;
+		s->sport = ((__u16)udp[0] << 8) | udp[1];
+		s->dport = ((__u16)udp[2] << 8) | udp[3];
+		s->payload = ulen - sizeof(udp);
+		return 0;
 	}
 
 	__u8 tcp[20];
@@ -277,10 +302,40 @@ static __always_inline void fresh_state(struct flow_state *st, int lo, __u32 seq
 	st->known[1] = lo ? 0 : 1;
 }
 
+/* track_udp applies the packet budget to a watched datagram: the first
+ * udp_packets datagrams of each direction of a UDP flow pass, which hold a
+ * QUIC handshake's Initial packets (Retry and Version Negotiation
+ * included). It returns nonzero when the datagram passes. */
+static __always_inline int track_udp(const struct config *cfg, struct segment *s)
+{
+	__u32 budget = cfg->udp_packets;
+	struct flow_state *st = bpf_map_lookup_elem(&flows, &s->key);
+	if (!st) {
+		struct flow_state fresh;
+		fresh_state(&fresh, s->src_is_lo, 1);
+		bpf_map_update_elem(&flows, &s->key, &fresh, BPF_NOEXIST);
+		return budget > 0;
+	}
+	/* Counted without indexing by direction, for the verifier (see
+	 * fresh_state); concurrent CPUs may let a datagram or two more pass. */
+	if (s->src_is_lo) {
+		if (st->first_seq[0] >= budget)
+			return 0;
+		__sync_fetch_and_add(&st->first_seq[0], 1);
+	} else {
+		if (st->first_seq[1] >= budget)
+			return 0;
+		__sync_fetch_and_add(&st->first_seq[1], 1);
+	}
+	return 1;
+}
+
 /* track applies the budget to a watched segment; it returns nonzero when
  * the segment passes. */
 static __always_inline int track(const struct config *cfg, struct segment *s)
 {
+	if (s->key.proto == IPPROTO_UDP)
+		return track_udp(cfg, s);
 	int lo = s->src_is_lo;
 	/* The stream towards a watched port is the client's. */
 	/* Both budgets are read first and the choice is made on the values: a

@@ -5,6 +5,7 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -20,9 +21,10 @@ type Filter struct {
 }
 
 // Load checks cfg and loads the program into the kernel. It needs
-// CAP_BPF (or root); errors wrap the kernel's (errors.Is(err,
-// os.ErrPermission) without the privilege) and, when the verifier refuses
-// the program, the end of its log.
+// CAP_BPF (or root); errors wrap the kernel's: without the privilege a
+// *PermissionError that names what is missing (errors.Is(err,
+// os.ErrPermission)), and when the verifier refuses the program, the end
+// of its log.
 func Load(cfg Config) (*Filter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -38,6 +40,9 @@ func Load(cfg Config) (*Filter, error) {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
 			return nil, fmt.Errorf("bpf: the kernel's verifier refused the socket filter: %w\nlast lines of the verifier log:\n%-*v", err, verifierLogLines, ve)
+		}
+		if errors.Is(err, os.ErrPermission) {
+			return nil, permissionError(err)
 		}
 		return nil, fmt.Errorf("bpf: loading the socket filter: %w", err)
 	}
@@ -84,10 +89,10 @@ func (f *Filter) Attach(sockFD int) error {
 type Stats struct {
 	Seen       uint64 // frames the program ran on
 	Passed     uint64 // handed to the socket
-	NotWatched uint64 // not IP, not TCP, or neither port watched
+	NotWatched uint64 // not IP, neither TCP nor UDP, or neither port watched
 	Fragment   uint64 // IP fragments (the sensor skips them)
 	Malformed  uint64 // truncated or inconsistent headers, long IPv6 extension chains
-	OverBudget uint64 // data or pure ACKs past their flow's budget
+	OverBudget uint64 // data or pure ACKs past their flow's budget, datagrams past a UDP flow's
 }
 
 // Dropped is how many frames stayed in the kernel.

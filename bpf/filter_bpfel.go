@@ -17,6 +17,8 @@ type filterConfig struct {
 	_            structs.HostLayout
 	ClientBudget uint32
 	ServerBudget uint32
+	UdpPackets   uint32
+	Pad          uint32
 	Ports        [1024]uint64
 }
 
@@ -27,7 +29,8 @@ type filterFlowKey struct {
 	LoPort uint16
 	HiPort uint16
 	Family uint8
-	Pad    [3]uint8
+	Proto  uint8
+	Pad    [2]uint8
 }
 
 type filterFlowState struct {

@@ -131,7 +131,7 @@ func runCases(t *testing.T, f *Filter, cases []frameCase) {
 }
 
 func TestParsing(t *testing.T) {
-	f := loadForTest(t, Config{Ports: []uint16{443, 8443}, MapEntries: 1024, ClientBudget: 4000, ServerBudget: 4000})
+	f := loadForTest(t, Config{Ports: []uint16{443, 8443}, MapEntries: 1024, ClientBudget: 4000, ServerBudget: 4000, UDPPackets: 4})
 	seg := func(src, dst string, sport, dport uint16, vlans int) []byte {
 		return tcpFrame{src: src, dst: dst, sport: sport, dport: dport, seq: 100, flags: "S", vlans: vlans}.bytes(t)
 	}
@@ -190,7 +190,13 @@ func TestParsing(t *testing.T) {
 		{"IPv6 fragment header", ext(layers.IPProtocolIPv6Fragment).bytes(t), fragment},
 		{"IPv6 destination options then fragment", ext(dest, layers.IPProtocolIPv6Fragment).bytes(t), fragment},
 		{"IPv6 no next header", ext(layers.IPProtocolNoNextHeader).bytes(t), notWatched},
-		{"UDP to watched port number", udpFrame(t, 40000, 443), notWatched},
+		{"UDP to watched port", udpFrame(t, 40000, 443), pass},
+		{"UDP from watched port", udpFrame(t, 8443, 40000), pass},
+		{"UDP unwatched", udpFrame(t, 40000, 53), notWatched},
+		{"UDP length beyond the IP packet", udpLength(udpFrame(t, 40001, 443), 200), malformed},
+		{"UDP length below its header", udpLength(udpFrame(t, 40002, 443), 7), malformed},
+		{"UDP length 0: the rest of the packet", udpLength(udpFrame(t, 40003, 443), 0), pass},
+		{"UDP header cut", udpFrame(t, 40004, 443)[:14+20+6], malformed},
 		{"ICMP", icmpFrame(t), notWatched},
 		{"ARP", arpFrame(t), notWatched},
 		{"IPv4 first fragment", ipv4Fragment(t, 443, 0, true), fragment},
@@ -230,7 +236,7 @@ func (c conn) s2c(seq, ack uint32, flags string, n int) tcpFrame {
 
 func TestBudget(t *testing.T) {
 	const clientBudget, serverBudget = 3000, 5000
-	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: 1024, ClientBudget: clientBudget, ServerBudget: serverBudget})
+	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: 1024, ClientBudget: clientBudget, ServerBudget: serverBudget, UDPPackets: 4})
 	for _, family := range []struct {
 		name           string
 		client, server string
@@ -347,7 +353,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestReconfigure(t *testing.T) {
-	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: 16, ClientBudget: 100, ServerBudget: 100})
+	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: 16, ClientBudget: 100, ServerBudget: 100, UDPPackets: 4})
 	to := func(port uint16, seq uint32) []byte {
 		return tcpFrame{src: clientIP, dst: serverIP, sport: 40000, dport: port, seq: seq, flags: "PA", payload: 10}.bytes(t)
 	}
@@ -356,7 +362,7 @@ func TestReconfigure(t *testing.T) {
 		{"443 past 100", to(443, 101), overBudget},
 		{"993 not watched", to(993, 1), notWatched},
 	})
-	if err := f.Reconfigure(Config{Ports: []uint16{993}, MapEntries: 16, ClientBudget: 1000, ServerBudget: 1000}); err != nil {
+	if err := f.Reconfigure(Config{Ports: []uint16{993}, MapEntries: 16, ClientBudget: 1000, ServerBudget: 1000, UDPPackets: 4}); err != nil {
 		t.Fatal(err)
 	}
 	runCases(t, f, []frameCase{
@@ -364,7 +370,7 @@ func TestReconfigure(t *testing.T) {
 		{"993 watched", to(993, 1), pass},
 		{"993 within the larger budget", to(993, 900), pass},
 	})
-	if err := f.Reconfigure(Config{Ports: []uint16{993}, MapEntries: 32, ClientBudget: 1000, ServerBudget: 1000}); !errors.Is(err, ErrInvalidConfig) {
+	if err := f.Reconfigure(Config{Ports: []uint16{993}, MapEntries: 32, ClientBudget: 1000, ServerBudget: 1000, UDPPackets: 4}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("resizing the map by Reconfigure: err = %v, want ErrInvalidConfig", err)
 	}
 }
@@ -372,7 +378,7 @@ func TestReconfigure(t *testing.T) {
 // TestLRUBound checks that the flow map stays within its size.
 func TestLRUBound(t *testing.T) {
 	const entries = 64
-	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: entries, ClientBudget: 100, ServerBudget: 100})
+	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: entries, ClientBudget: 100, ServerBudget: 100, UDPPackets: 4})
 	for port := uint16(1024); port < 1024+4*entries; port++ {
 		if got := run(t, f, tcpFrame{src: clientIP, dst: serverIP, sport: port, dport: 443, seq: 1, flags: "S"}.bytes(t)); got == 0 {
 			t.Fatalf("SYN from port %d dropped", port)
@@ -390,7 +396,7 @@ func TestLRUBound(t *testing.T) {
 // Load must refuse a bad config before touching the kernel, so this runs
 // without privileges.
 func TestLoadRefusesBadConfig(t *testing.T) {
-	_, err := Load(Config{Ports: []uint16{443}, MapEntries: 0, ClientBudget: 1, ServerBudget: 1})
+	_, err := Load(Config{Ports: []uint16{443}, MapEntries: 0, ClientBudget: 1, ServerBudget: 1, UDPPackets: 4})
 	if !errors.Is(err, ErrInvalidConfig) {
 		t.Fatalf("Load with no map entries: err = %v, want ErrInvalidConfig", err)
 	}

@@ -115,12 +115,33 @@ func ipv6Option(next layers.IPProtocol) []byte {
 }
 
 func udpFrame(t testing.TB, sport, dport uint16) []byte {
-	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.ParseIP(clientIP), DstIP: net.ParseIP(serverIP)}
+	return udpFrameBetween(t, clientIP, serverIP, sport, dport, 100)
+}
+
+// udpFrameBetween is a UDP datagram of n payload bytes, IPv4 or IPv6 as
+// the addresses are.
+func udpFrameBetween(t testing.TB, src, dst string, sport, dport uint16, n int) []byte {
 	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	payload := gopacket.Payload(make([]byte, n))
+	if net.ParseIP(src).To4() == nil {
+		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: net.ParseIP(src), DstIP: net.ParseIP(dst)}
+		if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+			t.Fatal(err)
+		}
+		return ethernet(t, 0, layers.EthernetTypeIPv6, ip, udp, payload)
+	}
+	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.ParseIP(src), DstIP: net.ParseIP(dst)}
 	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
 		t.Fatal(err)
 	}
-	return ethernet(t, 0, layers.EthernetTypeIPv4, ip, udp, gopacket.Payload(make([]byte, 100)))
+	return ethernet(t, 0, layers.EthernetTypeIPv4, ip, udp, payload)
+}
+
+// udpLength sets the UDP length field of an untagged IPv4 UDP frame.
+func udpLength(frame []byte, n uint16) []byte {
+	frame = append([]byte{}, frame...)
+	frame[14+20+4], frame[14+20+5] = byte(n>>8), byte(n)
+	return frame
 }
 
 func icmpFrame(t testing.TB) []byte {

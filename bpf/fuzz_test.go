@@ -10,8 +10,9 @@ import (
 )
 
 // reference classifies a frame by the rules filter.c implements, written
-// over a byte slice: pass stands for "a TCP segment with a watched port",
-// which the kernel program then passes or holds over budget.
+// over a byte slice: pass stands for "a TCP segment or UDP datagram with a
+// watched port", which the kernel program then passes or holds over
+// budget.
 func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint8) {
 	be16 := func(b []byte) uint32 { return uint32(binary.BigEndian.Uint16(b)) }
 	if len(frame) < 14 {
@@ -25,6 +26,7 @@ func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint
 		et, off = be16(frame[off+2:]), off+4
 	}
 	var l4, l4len uint32
+	var proto byte
 	switch et {
 	case 0x0800:
 		if uint32(len(frame)) < off+20 || frame[off]>>4 != 4 {
@@ -37,9 +39,10 @@ func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint
 		if be16(frame[off+6:])&0x3fff != 0 {
 			return fragment, 0
 		}
-		if frame[off+9] != 6 {
+		if frame[off+9] != 6 && frame[off+9] != 17 {
 			return notWatched, 0
 		}
+		proto = frame[off+9]
 		l4, l4len = off+ihl, total-ihl
 	case 0x86dd:
 		if uint32(len(frame)) < off+40 || frame[off]>>4 != 6 {
@@ -50,7 +53,7 @@ func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint
 			return malformed, 0
 		}
 		next := frame[off+6]
-		for i := 0; i < 4 && next != 6; i++ {
+		for i := 0; i < 4 && next != 6 && next != 17; i++ {
 			switch next {
 			case 44:
 				return fragment, 0
@@ -67,11 +70,28 @@ func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint
 			}
 			next, l4, l4len = frame[l4], l4+n, l4len-n
 		}
-		if next != 6 {
+		if next != 6 && next != 17 {
 			return malformed, 0
 		}
+		proto = next
 	default:
 		return notWatched, 0
+	}
+	if proto == 17 {
+		if l4len < 8 {
+			return malformed, 0
+		}
+		ulen := be16(frame[l4+4:])
+		if ulen == 0 {
+			ulen = l4len
+		}
+		if ulen < 8 || ulen > l4len {
+			return malformed, 0
+		}
+		if !watched(uint16(be16(frame[l4:]))) && !watched(uint16(be16(frame[l4+2:]))) {
+			return notWatched, 0
+		}
+		return pass, 0
 	}
 	if l4len < 20 {
 		return malformed, 0
@@ -91,7 +111,7 @@ func reference(frame []byte, watched func(uint16) bool) (verdict int, flags uint
 // the same drop reason, SYN/FIN/RST of watched connections always pass,
 // and a pass keeps the whole frame.
 func FuzzFilter(f *testing.F) {
-	filter := loadForTest(f, Config{Ports: []uint16{443, 8443}, MapEntries: 4096, ClientBudget: 3000, ServerBudget: 3000})
+	filter := loadForTest(f, Config{Ports: []uint16{443, 8443}, MapEntries: 4096, ClientBudget: 3000, ServerBudget: 3000, UDPPackets: 4})
 	watched := func(p uint16) bool { return p == 443 || p == 8443 }
 	for _, fr := range []tcpFrame{
 		{src: clientIP, dst: serverIP, sport: 40000, dport: 443, seq: 1, flags: "S"},
@@ -103,6 +123,7 @@ func FuzzFilter(f *testing.F) {
 		f.Add(fr.bytes(f))
 	}
 	f.Add(udpFrame(f, 40000, 443))
+	f.Add(udpFrameBetween(f, client6, server6, 40000, 8443, 1200))
 	f.Add(arpFrame(f))
 	f.Add(ipv4Fragment(f, 443, 0, true))
 	f.Fuzz(func(t *testing.T, frame []byte) {

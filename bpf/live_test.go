@@ -42,7 +42,7 @@ func TestLive(t *testing.T) {
 	// One packet per MTU-sized segment, as on a wire: no GSO super-packets.
 	ns := netnstest.New(t)
 	ns.MustIP(t, "link", "set", "lo", "up", "mtu", "1500", "gso_max_segs", "1", "gso_max_size", "1500")
-	f := loadForTest(t, Config{Ports: []uint16{liveWatched}, MapEntries: 1024, ClientBudget: liveBudget, ServerBudget: liveBudget})
+	f := loadForTest(t, Config{Ports: []uint16{liveWatched}, MapEntries: 1024, ClientBudget: liveBudget, ServerBudget: liveBudget, UDPPackets: 4})
 
 	var (
 		pktFD = -1

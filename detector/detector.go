@@ -2,7 +2,9 @@ package detector
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"syscall"
 
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/scoring"
@@ -62,9 +64,15 @@ func Load(data []byte) (*Model, error) {
 	return nil, fmt.Errorf("%w: this build cannot score %q models yet", model.ErrUnsupported, f.Meta.Kind)
 }
 
-// LoadFile loads a model file from disk.
+// MaxFileSize bounds a model file: the default model is a few MB; a
+// forest of many trees over many features stays far below this.
+const MaxFileSize = 256 << 20
+
+// LoadFile loads a model file from disk. It must be a regular file of at
+// most MaxFileSize bytes, checked before anything is read: a device
+// (/dev/zero), a pipe or a directory is refused at once.
 func LoadFile(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := readModelFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -73,4 +81,47 @@ func LoadFile(path string) (*Model, error) {
 		return nil, fmt.Errorf("model %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// readModelFile reads a regular file of at most MaxFileSize bytes. It
+// looks before it opens (opening a pipe would wait for a writer), and
+// opens without blocking in case the name was swapped meanwhile.
+func readModelFile(path string) ([]byte, error) {
+	if err := checkModelFile(path, os.Stat); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := checkModelFile(path, func(string) (os.FileInfo, error) { return f.Stat() }); err != nil {
+		return nil, err
+	}
+	// The size may change under us: read at most one byte past the bound.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s grew past %d bytes while read", path, MaxFileSize)
+	}
+	return data, nil
+}
+
+// checkModelFile refuses what cannot be a model file.
+func checkModelFile(path string, stat func(string) (os.FileInfo, error)) error {
+	st, err := stat(path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory, not a model file", path)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file (%s): copy the model into a file", path, st.Mode().Type())
+	case st.Size() > MaxFileSize:
+		return fmt.Errorf("%s is %d bytes, more than a model file may be (%d)", path, st.Size(), MaxFileSize)
+	}
+	return nil
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
@@ -117,6 +121,41 @@ func TestAutoEpochs(t *testing.T) {
 	} {
 		if got := AutoEpochs(c.n, c.batch); got != c.want {
 			t.Errorf("AutoEpochs(%d, %d) = %d, want %d", c.n, c.batch, got, c.want)
+		}
+	}
+}
+
+// TestLoadFileRefusesWhatIsNoModelFile: a device, a directory, a pipe and
+// an oversized file are refused before anything is read, in well under a
+// second (issue: score -model /dev/zero never returned).
+func TestLoadFileRefusesWhatIsNoModelFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.model")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxFileSize + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	fifo := filepath.Join(dir, "fifo.model")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/dev/zero": "not a regular file",
+		dir:         "is a directory",
+		fifo:        "not a regular file",
+		big:         "more than a model file may be",
+	} {
+		start := time.Now()
+		_, err := LoadFile(path)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", path, err, want)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refused after %v", path, d)
 		}
 	}
 }

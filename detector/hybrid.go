@@ -40,13 +40,15 @@ const (
 	paramFeatures   = "features"
 	paramScoring    = "scoring"
 	scoringBits     = "bits-v1"
-	hybridRow       = cnn.CodeSize + features.Len
 	maxReasons      = 8
 )
 
 func loadHybrid(f *model.File) (*Model, error) {
-	if got := f.Meta.Params[paramFeatures]; got != features.Schema {
-		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, got, features.Schema)
+	// A model of an older feature layout that this build extends reads
+	// its first size.Len features.
+	size, ok := features.Layout(f.Meta.Params[paramFeatures])
+	if !ok {
+		return nil, fmt.Errorf("%w: hybrid model uses features %q, this build has %q", model.ErrUnsupported, f.Meta.Params[paramFeatures], features.Schema)
 	}
 	if got := f.Meta.Params[paramScoring]; got != scoringBits {
 		return nil, fmt.Errorf("%w: hybrid model scores %q, this build scores %q (retrain it)", model.ErrUnsupported, got, scoringBits)
@@ -55,7 +57,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	forest, err := readForest(f, hybridRow)
+	forest, err := readForest(f, cnn.CodeSize+size.Len)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail), nil
+		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail, size.Len), nil
 	}}, nil
 }
 
@@ -179,6 +181,7 @@ func (t *forestTail) UnmarshalBinary(data []byte) error {
 }
 
 type hybridScorer struct {
+	nfeat   int // handshake features the forest takes (the model's layout)
 	code    *codeScorer
 	forest  *iforest.Forest
 	prof    *novelty.Profile
@@ -199,19 +202,23 @@ type hybridScorer struct {
 	nHeld int
 }
 
-func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, ev *evidence.Table, tail *forestTail) *hybridScorer {
+// newHybridScorer makes a scorer whose forest takes nfeat handshake
+// features after the code (features.Len, or fewer for a model of an
+// older layout).
+func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Profile, ev *evidence.Table, tail *forestTail, nfeat int) *hybridScorer {
+	row := cnn.CodeSize + nfeat
 	s := &hybridScorer{
-		code: code, forest: forest, prof: prof, ev: ev, tail: tail,
+		nfeat: nfeat, code: code, forest: forest, prof: prof, ev: ev, tail: tail,
 		vals:    make([]features.Values, scoreBatch),
 		hs:      make([]*tlsparse.Handshake, scoreBatch),
-		joined:  make([]float32, scoreBatch*hybridRow),
+		joined:  make([]float32, scoreBatch*row),
 		rows:    make([][]float32, scoreBatch),
 		fscore:  make([]float64, scoreBatch),
-		contrib: make([]float64, hybridRow),
+		contrib: make([]float64, row),
 		held:    make([]*flow.Flow, scoreBatch),
 	}
 	for i := range s.rows {
-		s.rows[i] = s.joined[i*hybridRow : (i+1)*hybridRow]
+		s.rows[i] = s.joined[i*row : (i+1)*row]
 	}
 	return s
 }
@@ -272,7 +279,7 @@ func (s *hybridScorer) fill(batch []Input) {
 		s.hs[i] = h
 		features.Extract(x.Flow, h, &s.vals[i])
 		copy(s.rows[i], s.code.rows[i])
-		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:])
+		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
 	}
 }
 

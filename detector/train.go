@@ -2,6 +2,7 @@ package detector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/vae"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
 )
 
 // TrainConfig says what to train and how.
@@ -67,7 +69,11 @@ type Progress struct {
 	Best               bool          // the best validation loss so far
 }
 
-func (c TrainConfig) withDefaults() TrainConfig {
+// WithDefaults returns c with its zero values replaced by the defaults:
+// the hybrid kind, a validation split of 0.1, patience 3, alert rate
+// 0.001, 500 trees for a hybrid (100 otherwise). Epochs and Batch stay 0
+// (chosen when training, from the data and the kind).
+func (c TrainConfig) WithDefaults() TrainConfig {
 	if c.Kind == "" {
 		c.Kind = model.KindHybrid
 	}
@@ -89,17 +95,41 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	return c
 }
 
+// Bounds TrainConfig.Validate enforces. A share is more than 0 and less
+// than a half; Epochs, Batch and Trees may be 0 (the default).
+const (
+	MaxTrainEpochs = 1000
+	MaxTrainBatch  = 1024 // gorgonia takes about 120 MB per 256 images
+	MaxTrees       = 5000
+	MaxPatience    = 100
+)
+
+// Share is the interval of ValSplit and AlertRate.
+var Share = bounds.Interval{Lo: 0, Hi: 0.5, LoOpen: true, HiOpen: true}
+
+// Validate reports every setting out of its bounds (a *bounds.Error
+// each). Zero ValSplit, Patience and AlertRate are out of bounds: Train
+// fills them with the defaults first (WithDefaults), a command line does
+// not.
+func (c TrainConfig) Validate() error {
+	var errs []error
+	if c.Kind != model.KindCNNIForest && c.Kind != model.KindVAE && c.Kind != model.KindHybrid {
+		bounds.Add(&errs, "Kind", "%q is not a model kind: train knows %s, %s and %s", c.Kind, model.KindHybrid, model.KindCNNIForest, model.KindVAE)
+	}
+	bounds.Int(&errs, "Epochs", c.Epochs, 0, MaxTrainEpochs)
+	bounds.Int(&errs, "Batch", c.Batch, 0, MaxTrainBatch)
+	bounds.Int(&errs, "Trees", c.Trees, 0, MaxTrees)
+	bounds.Int(&errs, "Patience", c.Patience, 1, MaxPatience)
+	bounds.Float64(&errs, "ValSplit", c.ValSplit, Share)
+	bounds.Float64(&errs, "AlertRate", c.AlertRate, Share)
+	return errors.Join(errs...)
+}
+
 func (c TrainConfig) check(n int) error {
-	switch {
-	case c.Kind != model.KindCNNIForest && c.Kind != model.KindVAE && c.Kind != model.KindHybrid:
-		return fmt.Errorf("model kind %q: train knows %s, %s and %s", c.Kind, model.KindHybrid, model.KindCNNIForest, model.KindVAE)
-	case c.ValSplit < 0 || c.ValSplit >= 0.5:
-		return fmt.Errorf("validation split %v: must be in [0, 0.5)", c.ValSplit)
-	case c.AlertRate <= 0 || c.AlertRate >= 0.5:
-		return fmt.Errorf("alert rate %v: must be in (0, 0.5)", c.AlertRate)
-	case c.Epochs < 0 || c.Batch < 0 || c.Trees < 0 || c.Patience < 0:
-		return fmt.Errorf("epochs, batch, trees and patience must not be negative")
-	case n < 16:
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if n < 16 {
 		return fmt.Errorf("%d flows with payload: need at least 16 to train", n)
 	}
 	return nil
@@ -109,7 +139,7 @@ func (c TrainConfig) check(n int) error {
 // returns its model file, with the threshold set at the (1 - AlertRate)
 // quantile of the training flows' scores.
 func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.File, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	var kept []*flow.Flow
 	for _, f := range flows {
 		if len(f.Prefix) > 0 {

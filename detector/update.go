@@ -21,7 +21,7 @@ import (
 // forest, its tail and the evidence table are fitted anew on flows. Used
 // to rebuild a model on the same data with new features, and by update.
 func TrainWithEncoder(ctx context.Context, base *model.File, flows []*flow.Flow, cfg TrainConfig) (*model.File, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	if cfg.Kind != model.KindHybrid {
 		return nil, fmt.Errorf("train: only hybrid models reuse an encoder")
 	}

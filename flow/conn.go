@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
@@ -30,7 +31,8 @@ type conn struct {
 	runs        []prefixRun
 	prefixGap   bool
 	emitted     bool
-	closed      bool // FIN both ways or RST seen
+	closed      bool       // FIN both ways or RST seen
+	qc          *quic.Conn // UDP flows: their QUIC state until handed out
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -264,6 +266,9 @@ func (s *connSink) prefixLen() int { return len(s.c.prefix) }
 // toFlow builds the record handed out for the connection, giving it the
 // connection's buffers.
 func (c *conn) toFlow(t *Table, why EndReason) *Flow {
+	if c.key.Transport == TransportUDP {
+		return c.udpFlow(why)
+	}
 	sk := c.sink(t)
 	for d := range c.halves {
 		c.halves[d].flushPending(sk, d)

@@ -1,9 +1,16 @@
-// Package flow turns decoded TCP segments into flows: it keeps a bounded
-// table of connections, reassembles the first bytes of each direction
-// (out of order, retransmitted, overlapping, picked up mid-stream), and
-// hands out one Flow per connection holding what later stages need: the
-// 1024-byte prefix in send order and each direction's first TLS handshake
-// messages.
+// Package flow turns decoded TCP segments and UDP datagrams into flows: it
+// keeps a bounded table of connections, reassembles the first bytes of
+// each TCP direction (out of order, retransmitted, overlapping, picked up
+// mid-stream), and hands out one Flow per connection holding what later
+// stages need: the 1024-byte prefix in send order and each direction's
+// first TLS handshake messages.
+//
+// UDP flows are tracked for QUIC only (udp.go): a flow opens on a datagram
+// that looks like the start of a QUIC connection, its Initial packets are
+// opened with package quic, and its handshake bytes are the two CRYPTO
+// streams (the ClientHello and the ServerHello as handshake messages), its
+// prefix their first 1024 bytes. UDP flows share the table and its bound,
+// with an idle timeout of their own.
 //
 // Everything is driven by packet time, never wall time, so a capture file
 // gives the same flows on every run. A Table is not safe for concurrent use:

@@ -1,6 +1,10 @@
 package flow
 
-import "time"
+import (
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow/quic"
+)
 
 // PrefixSize is the number of payload bytes kept per flow (both directions,
 // in send order): the detector's 32x32 image.
@@ -41,11 +45,12 @@ func EndReasons() []EndReason {
 	return out
 }
 
-// Flow is what the table hands out for one TCP connection. Its slices are
-// owned by the receiver.
+// Flow is what the table hands out for one TCP connection or QUIC flow.
+// Its slices are owned by the receiver.
 type Flow struct {
 	ID             uint64
 	Client, Server Endpoint
+	Transport      Transport
 	// ClientByPort is true when no SYN and no recognisable client payload
 	// told which side is the client, and the port numbers decided.
 	ClientByPort bool
@@ -73,7 +78,9 @@ type Flow struct {
 	// ServerHelloDone, or the alert it sent instead), at most
 	// HandshakeLimit bytes. Empty when the direction sent no TLS. Inside
 	// OpenVPN over TCP they are the TLS bytes of its control channel,
-	// without OpenVPN's framing.
+	// without OpenVPN's framing. For a QUIC flow they are the CRYPTO
+	// streams of each side's Initial packets: handshake messages without
+	// record headers (see QUIC).
 	ClientHandshake, ServerHandshake []byte
 	// Handshake*Gap is set when the captured handshake crossed missing bytes.
 	ClientHandshakeGap, ServerHandshakeGap bool
@@ -83,7 +90,22 @@ type Flow struct {
 	// did.
 	ClientHandshakeAtLimit, ServerHandshakeAtLimit bool
 
+	// QUIC is set for a UDP flow, which the table tracks only when its
+	// first datagram looks like QUIC: what its Initial packets showed.
+	QUIC *QUIC
+
 	EndReason EndReason
+}
+
+// QUIC is what a UDP flow showed of QUIC: the counters of its Initial
+// packets (quic.Info) and whether they could be read.
+type QUIC struct {
+	quic.Info
+	// Undecrypted is set when the client sent Initial packets of a
+	// version whose keys are known and none of them opened with the
+	// Initial keys: the flow looks like QUIC but is not what it looks
+	// like (or its first packets were not captured). Evidence on its own.
+	Undecrypted bool
 }
 
 // PrefixRun is a stretch of the prefix sent by one side.

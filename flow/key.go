@@ -27,19 +27,30 @@ func (e Endpoint) less(o Endpoint) bool {
 	return e.Port < o.Port
 }
 
-// Key identifies a TCP connection regardless of direction: Lo is the
-// endpoint that sorts first, so both directions map to the same Key.
+// Key identifies a connection regardless of direction: Lo is the
+// endpoint that sorts first, so both directions map to the same Key. A TCP
+// connection and a UDP flow between the same endpoints are told apart by
+// Transport.
 type Key struct {
-	Lo, Hi Endpoint
+	Lo, Hi    Endpoint
+	Transport Transport
 }
 
-// KeyOf returns the canonical key for a segment from src to dst and
+// KeyOf returns the canonical key of a TCP segment from src to dst and
 // whether src is the Lo endpoint.
 func KeyOf(src, dst Endpoint) (k Key, srcIsLo bool) {
 	if src.less(dst) {
 		return Key{Lo: src, Hi: dst}, true
 	}
 	return Key{Lo: dst, Hi: src}, false
+}
+
+// SegmentKey returns the canonical key of a segment (of either transport)
+// and whether its source is the Lo endpoint.
+func SegmentKey(s *Segment) (k Key, srcIsLo bool) {
+	k, srcIsLo = KeyOf(s.Src, s.Dst)
+	k.Transport = s.Transport
+	return k, srcIsLo
 }
 
 // Hash is a symmetric hash of the key (both directions give the same
@@ -60,5 +71,10 @@ func (k Key) Hash() uint64 {
 	mix(k.Hi.Addr[:])
 	binary.BigEndian.PutUint16(p[:], k.Hi.Port)
 	mix(p[:])
+	if k.Transport != TransportTCP {
+		// Only other transports mix it in: TCP keys hash (and so shard and
+		// number their flows) as they did before UDP flows existed.
+		mix([]byte{byte(k.Transport)})
+	}
 	return h
 }

@@ -10,15 +10,37 @@ const (
 	FlagURG
 )
 
-// Segment is one decoded TCP segment. Payload may alias a packet buffer
-// that is reused after Table.Process returns: the table copies what it
-// keeps.
+// Transport is the transport protocol of a segment and of its flow.
+type Transport uint8
+
+// Transports. TCP is the zero value: a Segment is TCP unless it says
+// otherwise.
+const (
+	TransportTCP Transport = iota
+	TransportUDP
+)
+
+// String is the protocol's name as eve records write it ("TCP", "UDP").
+func (t Transport) String() string {
+	switch t {
+	case TransportTCP:
+		return "TCP"
+	case TransportUDP:
+		return "UDP"
+	}
+	return "unknown"
+}
+
+// Segment is one decoded TCP segment or UDP datagram. Payload may alias a
+// packet buffer that is reused after Table.Process returns: the table
+// copies what it keeps.
 type Segment struct {
-	Time     int64 // packet time, Unix nanoseconds
-	Src, Dst Endpoint
-	Seq, Ack uint32
-	Flags    uint8
-	Payload  []byte // captured payload bytes
+	Time      int64 // packet time, Unix nanoseconds
+	Src, Dst  Endpoint
+	Transport Transport
+	Seq, Ack  uint32 // TCP only
+	Flags     uint8  // TCP only
+	Payload   []byte // captured payload bytes
 	// PayloadLen is the payload length the IP header announces. It exceeds
 	// len(Payload) when the capture cut the packet short (snaplen); the
 	// missing bytes are treated as a gap rather than invented.

@@ -38,7 +38,7 @@ func (s *Sharded) ShardOf(seg *Segment) int {
 	if len(s.shards) == 1 {
 		return 0
 	}
-	k, _ := KeyOf(seg.Src, seg.Dst)
+	k, _ := SegmentKey(seg)
 	return int(k.Hash() % uint64(len(s.shards)))
 }
 

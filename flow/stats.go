@@ -2,7 +2,7 @@ package flow
 
 // Stats counts what a Table did. All counters only grow.
 type Stats struct {
-	Segments    uint64 // segments processed
+	Segments    uint64 // TCP segments processed
 	FlowsOpened uint64
 	Emitted     [numEndReasons]uint64 // flows handed out, by end reason
 	// Evictions counts flows removed because the table was full: Active
@@ -15,6 +15,11 @@ type Stats struct {
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
 	LateSegments                   uint64 // segments of flows already handed out
+	// Datagrams counts the UDP datagrams processed; NotQUIC those of them
+	// that belonged to no tracked flow and did not look like the start of
+	// a QUIC connection, so opened none (UDP flows are tracked only for
+	// QUIC).
+	Datagrams, NotQUIC uint64
 }
 
 // Add adds o's counters to s (to sum the shards of a sensor).
@@ -32,4 +37,6 @@ func (s *Stats) Add(o *Stats) {
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps
 	s.LateSegments += o.LateSegments
+	s.Datagrams += o.Datagrams
+	s.NotQUIC += o.NotQUIC
 }

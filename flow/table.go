@@ -24,6 +24,9 @@ type Config struct {
 	IdleTimeout   time.Duration `yaml:"idle_timeout"`
 	MaxAge        time.Duration `yaml:"max_age"`
 	ClosedTimeout time.Duration `yaml:"closed_timeout"`
+	// UDPIdleTimeout ends a UDP (QUIC) flow that saw no datagram for this
+	// long: UDP has no close, so silence is its end.
+	UDPIdleTimeout time.Duration `yaml:"udp_idle_timeout"`
 	// HandshakeLimit bounds the handshake bytes kept per direction;
 	// ScanLimit bounds how far into a direction's stream the first TLS
 	// record is looked for (STARTTLS, proxies; 1: only at the start);
@@ -33,15 +36,16 @@ type Config struct {
 	MaxPending     int `yaml:"max_pending"`
 }
 
-// DefaultConfig returns the defaults: 65,536 flows, 120 s idle, 600 s max
-// age, 30 s after close, 16 KiB of handshake, 16 KiB scanned, 32 KiB out
-// of order.
+// DefaultConfig returns the defaults: 65,536 flows, 120 s idle (30 s for
+// UDP), 600 s max age, 30 s after close, 16 KiB of handshake, 16 KiB
+// scanned, 32 KiB out of order.
 func DefaultConfig() Config {
 	return Config{
 		MaxFlows:       65536,
 		IdleTimeout:    120 * time.Second,
 		MaxAge:         600 * time.Second,
 		ClosedTimeout:  30 * time.Second,
+		UDPIdleTimeout: 30 * time.Second,
 		HandshakeLimit: 16 << 10,
 		ScanLimit:      16 << 10,
 		MaxPending:     32 << 10,
@@ -67,6 +71,7 @@ func (c Config) WithDefaults() Config {
 	orDefault(&c.IdleTimeout, d.IdleTimeout)
 	orDefault(&c.MaxAge, d.MaxAge)
 	orDefault(&c.ClosedTimeout, d.ClosedTimeout)
+	orDefault(&c.UDPIdleTimeout, d.UDPIdleTimeout)
 	orDefault(&c.HandshakeLimit, d.HandshakeLimit)
 	orDefault(&c.ScanLimit, d.ScanLimit)
 	orDefault(&c.MaxPending, d.MaxPending)
@@ -82,6 +87,7 @@ func (c Config) Validate() error {
 	bounds.Duration(&errs, "IdleTimeout", c.IdleTimeout, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
+	bounds.Duration(&errs, "UDPIdleTimeout", c.UDPIdleTimeout, MinTimeout, MaxTimeout)
 	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
 	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
 	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)
@@ -103,7 +109,9 @@ type Table struct {
 	// timeout, so expiry only looks at heads. Eviction takes closed, then
 	// finished, then active connections.
 	active, finished, closed connList
-	free                     []*conn
+	// udp holds the UDP flows' lists, which have their own idle timeout.
+	udp  udpLists
+	free []*conn
 
 	now       int64 // latest packet time seen
 	lastSweep int64
@@ -121,8 +129,13 @@ func NewTable(cfg Config, emit func(*Flow)) (*Table, error) {
 	if emit == nil {
 		return nil, fmt.Errorf("%w: nil emit function", ErrConfig)
 	}
-	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, 1<<16))}, nil
+	return &Table{cfg: cfg, emit: emit, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}, nil
 }
+
+// initialConns sizes a new table's map; it grows as flows come. A table
+// per shard made room for 65,536 flows each: 256 shards took 800 MB and
+// seconds before the first packet.
+const initialConns = 1 << 8
 
 // Len is the number of connections tracked now.
 func (t *Table) Len() int { return len(t.conns) }
@@ -133,14 +146,12 @@ func (t *Table) Stats() Stats { return t.stats }
 // Process takes one segment. Segments should come in capture order; a
 // segment whose time goes backwards is treated as happening now.
 func (t *Table) Process(s *Segment) {
+	if s.Transport == TransportUDP {
+		t.datagram(s)
+		return
+	}
 	t.stats.Segments++
-	if s.Time > t.now {
-		t.now = s.Time
-	}
-	if t.now-t.lastSweep >= int64(time.Second) {
-		t.expire()
-		t.lastSweep = t.now
-	}
+	t.tick(s.Time)
 	key, srcIsLo := KeyOf(s.Src, s.Dst)
 	c := t.conns[key]
 	var prev uint64
@@ -157,25 +168,36 @@ func (t *Table) Process(s *Segment) {
 	c.process(t, s, srcIsLo)
 }
 
-// Advance moves packet time forward without a packet (a live sensor calls
-// it on a ticker so idle flows end while the wire is quiet).
-func (t *Table) Advance(now time.Time) {
-	if n := now.UnixNano(); n > t.now {
-		t.now = n
+// tick moves packet time to ts (never back) and, once a second of it,
+// ends the idle connections.
+func (t *Table) tick(ts int64) {
+	if ts > t.now {
+		t.now = ts
 	}
-	t.expire()
-	t.lastSweep = t.now
+	if t.now-t.lastSweep >= int64(time.Second) {
+		t.expire()
+		t.lastSweep = t.now
+	}
 }
+
+// Advance moves packet time forward without a packet (a live sensor calls
+// it on a ticker so idle flows end while the wire is quiet). Idle flows
+// end on the same once-a-second sweep as with packets, so that a sharded
+// table (advanced after every batch) ends flows as one table does, also
+// while packets with older times are replayed after newer ones.
+func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 
 // Flush hands out every connection still collecting bytes (EndFlush, or
 // EndIdle for those idle for the timeout by the latest packet time) and
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
 	t.expire() // flows already idle at the end of input end as idle
-	for c := t.active.head; c != nil; c = t.active.head {
-		t.end(c, EndFlush)
+	for _, l := range []*connList{&t.active, &t.udp.active} {
+		for c := l.head; c != nil; c = l.head {
+			t.end(c, EndFlush)
+		}
 	}
-	for _, l := range []*connList{&t.finished, &t.closed} {
+	for _, l := range []*connList{&t.finished, &t.closed, &t.udp.finished} {
 		for c := l.head; c != nil; c = l.head {
 			t.remove(c)
 		}
@@ -195,20 +217,20 @@ func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
 	}
 	c.init(key, s, prev)
 	t.conns[key] = c
-	t.active.pushBack(c)
+	t.activeList(key.Transport).pushBack(c)
 	t.stats.FlowsOpened++
 	return c
 }
 
 func (t *Table) evict() {
-	for _, l := range []*connList{&t.closed, &t.finished} {
+	for _, l := range []*connList{&t.closed, &t.finished, &t.udp.finished} {
 		if c := l.head; c != nil {
 			t.stats.EvictedFinished++
 			t.remove(c)
 			return
 		}
 	}
-	if c := t.active.head; c != nil {
+	if c := t.leastRecentActive(); c != nil {
 		t.stats.EvictedActive++
 		t.end(c, EndEvicted)
 	}
@@ -228,6 +250,7 @@ func (t *Table) expire() {
 	for c := t.closed.head; c != nil && c.last < limit; c = t.closed.head {
 		t.remove(c)
 	}
+	t.expireUDP()
 }
 
 func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
@@ -245,7 +268,7 @@ func (t *Table) end(c *conn, why EndReason) {
 func (t *Table) finish(c *conn, why EndReason) {
 	t.handOut(c, why)
 	c.list.remove(c)
-	t.finished.pushBack(c)
+	t.finishedList(c.key.Transport).pushBack(c)
 }
 
 // close marks a connection closed by FIN or RST: handed out if it was

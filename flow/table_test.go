@@ -73,10 +73,21 @@ func TestConfigValidation(t *testing.T) {
 }
 
 // FuzzTable feeds arbitrary segment sequences (few endpoints, so they
-// collide; a tiny table, so it evicts) and checks the invariants.
+// collide; a tiny table, so it evicts) and checks the invariants. A
+// record whose flags byte has 0x40 set is a UDP datagram, whose length
+// byte counts in eights (a QUIC Initial is at least 1200 bytes).
 func FuzzTable(f *testing.F) {
 	f.Add([]byte("\x02\x00\x00\x00\x00\x00\x12\x10\x01\x00\x00\x00\x01hello\x10\x01\x00\x00\x10\x00world"))
 	f.Add([]byte("\x10\x00\x00\x00\x05\x00\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00\x10\x01\x00\x00\x00\x00\x16\x03\x03\x00\x04\x02\x00\x00\x00"))
+	// The RFC 9001 client and server Initials, then a TCP connection on
+	// the same ports.
+	vec := rfcPackets(f, "rfc9001")
+	quicSeed := append([]byte{0x40, 0, 0, 0, byte(len(vec["client_packet"]) / 8)}, vec["client_packet"]...)
+	server := vec["server_packet"]
+	server = append(server, make([]byte, 8-len(server)%8)...)
+	quicSeed = append(quicSeed, 0x40, 0x24, 0, 0, byte(len(server)/8))
+	quicSeed = append(append(quicSeed, server...), "\x02\x00\x00\x00\x00"...)
+	f.Add(quicSeed)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFlows = 4
 		tab, err := NewTable(Config{MaxFlows: maxFlows, HandshakeLimit: 600, MaxPending: 2000, ScanLimit: 300, IdleTimeout: time.Second}, func(fl *Flow) {
@@ -92,11 +103,16 @@ func FuzzTable(f *testing.F) {
 		for len(data) >= 5 {
 			flags, who := data[0]&0x3f, data[1]
 			seq := uint32(binary.BigEndian.Uint16(data[2:4])) * 97
-			n := min(int(data[4]), len(data)-5)
+			n := int(data[4])
+			tr := TransportTCP
+			if data[0]&0x40 != 0 {
+				tr, flags, seq, n = TransportUDP, 0, 0, 8*n
+			}
+			n = min(n, len(data)-5)
 			payload := data[5 : 5+n]
 			data = data[5+n:]
 			now += int64(who&0xf0) * int64(time.Millisecond) * 10
-			s := Segment{Time: now, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n}
+			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n}
 			a, b := cliEP, srvEP
 			a.Port += uint16(who & 3)
 			if who&4 != 0 {

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 )
@@ -18,25 +18,29 @@ import (
 // problems: exit status 1, with a one-line summary.
 var errInvalidConfig = errors.New("invalid configuration")
 
+var checkConfigHelp = help{
+	usage: []string{"tlsentry check-config [-offline] [-no-model] [FILE]"},
+	about: `Checks a configuration file (default ` + defaultConfigPath + `) as run would
+load it: strict keys, every value in range, the capture interfaces (unless
+-offline), the model and the threshold it gives, the allowlist, and the log
+files run opens before capture. It prints FILE: ok and a summary (the
+model's threshold and score scale included) and exits 0, or prints each
+problem with its line and exits 1. A capture interface that does not
+exist here or is down gets a warning, not a problem: run starts and
+captures on it once it is there and up.`,
+}
+
 // runCheckConfig validates a configuration file as the daemon would load
 // it (runPreflight, as run does): strict YAML, every value in range,
 // capture interfaces (unless -offline), the model file and the threshold
 // it gives, the allowlist; then what run opens before capture: the log
-// files, and the interfaces when live.
+// files. Missing or down interfaces are warned about (run waits for them).
 func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs := newFlagSet("check-config", checkConfigHelp)
 	offline := fs.Bool("offline", false, "the config is for replaying capture files: capture.interfaces may be empty")
 	noModel := fs.Bool("no-model", false, "do not load the model (when checking on a host that does not have it)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: tlsentry check-config [-offline] [-no-model] [FILE]\n\nCheck a configuration file (default %s) as run would: exit 0 and print FILE: ok, or print each problem with its line and exit 1.\n", defaultConfigPath)
-		fs.PrintDefaults()
-	}
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+	if err := parseFlagsAndArgs(fs, args, stderr); err != nil {
+		return err
 	}
 	path := defaultConfigPath
 	switch fs.NArg() {
@@ -59,15 +63,20 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	} else if pf, err = runPreflight(path, live); err == nil {
 		name := "embedded default"
 		if pf.cfg.Detector.Model != "" {
-			name = pf.cfg.Detector.Model
+			name = termsafe.Value(pf.cfg.Detector.Model)
 		}
 		modelLine = fmt.Sprintf("%s (%s), threshold %.4g from %s (%s)", name, pf.model.Name(), pf.pol.Threshold, pf.from, scoreScale(pf.model))
 	}
 	if err == nil {
-		err = pf.checkOutputs(live)
+		err = pf.checkOutputs()
 	}
 	if err != nil {
 		return reportProblems(stderr, path, err)
+	}
+	if live {
+		for _, w := range pf.interfaceWarnings() {
+			fmt.Fprintln(stderr, w)
+		}
 	}
 	printConfigSummary(stdout, path, pf.cfg, modelLine, pf.pol.Allow.Len())
 	return nil
@@ -92,18 +101,24 @@ func reportProblems(w io.Writer, path string, err error) error {
 		problems = joined.Unwrap()
 	}
 	for _, p := range problems {
-		fmt.Fprintln(w, p)
+		fmt.Fprintln(w, termsafe.Line(p.Error())) // they quote the file's values
 	}
 	noun := "problems"
 	if len(problems) == 1 {
 		noun = "problem"
 	}
-	return fmt.Errorf("%s: %w (%d %s)", path, errInvalidConfig, len(problems), noun)
+	return fmt.Errorf("%s: %w (%d %s)", termsafe.Value(path), errInvalidConfig, len(problems), noun)
 }
 
+// printConfigSummary says what the file sets; its strings are escaped
+// (a file is anyone's).
 func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine string, allowEntries int) {
-	fmt.Fprintf(w, "%s: ok\n", path)
-	ifaces := strings.Join(c.Capture.Interfaces, ",")
+	fmt.Fprintf(w, "%s: ok\n", termsafe.Value(path))
+	var names []string
+	for _, n := range c.Capture.Interfaces {
+		names = append(names, termsafe.Value(n))
+	}
+	ifaces := strings.Join(names, ",")
 	if ifaces == "" {
 		ifaces = "none (capture files only)"
 	}
@@ -111,15 +126,15 @@ func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine st
 	if c.Capture.BPF {
 		bpf = "on"
 	}
-	fmt.Fprintf(w, "  sensor:    %s\n", c.Sensor.Name)
+	fmt.Fprintf(w, "  sensor:    %s\n", termsafe.Value(c.Sensor.Name))
 	fmt.Fprintf(w, "  capture:   interfaces %s, ports %v, %d workers, eBPF filter %s\n", ifaces, c.Capture.Ports, c.Capture.Workers, bpf)
 	fmt.Fprintf(w, "  model:     %s\n", modelLine)
 	fmt.Fprintf(w, "  allowlist: %d entries\n", allowEntries)
-	alerts := c.Output.AlertLog
+	alerts := termsafe.Value(c.Output.AlertLog)
 	if c.Output.Stdout {
 		alerts = strings.TrimPrefix(alerts+" and stdout", " and ")
 	}
-	metrics := c.Metrics.Listen
+	metrics := termsafe.Value(c.Metrics.Listen)
 	if metrics == "" {
 		metrics = "off"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -54,6 +55,8 @@ type daemon struct {
 	registry        *prometheus.Registry
 	metrics         *metrics.Metrics
 	metricsListener net.Listener
+
+	nats natsParts // the NATS output and fleet watch (fleet.go)
 }
 
 // startDaemon loads and checks everything the daemon needs, opens its
@@ -91,11 +94,14 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		}
 	}
 
+	if err := d.openNATS(cfg); err != nil {
+		return nil, err
+	}
 	if d.alerts, err = evelog.New(d.alertLogConfig(cfg)); err != nil {
 		return nil, cfg.Errorf("output.alert_log", "%v", err)
 	}
-	if cfg.Output.FlowLog != "" {
-		if d.flowLog, err = evelog.New(flowLogConfig(cfg)); err != nil {
+	if d.wantFlowLog(cfg) {
+		if d.flowLog, err = evelog.New(d.flowLogConfig(cfg)); err != nil {
 			return nil, cfg.Errorf("output.flow_log", "%v", err)
 		}
 	}
@@ -201,19 +207,38 @@ func buildPolicy(cfg *config.Config, m *detector.Model) (verdict.Policy, string,
 }
 
 func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log, pcaps *pcapdump.Writer) pipeline.LogOutputs {
-	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, Pcaps: pcaps, IncludePrefix: cfg.Output.IncludePrefix}
+	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, Pcaps: pcaps, IncludePrefix: cfg.Output.IncludePrefix,
+		IncludeHandshake: cfg.Output.IncludeHandshake}
 }
 
 func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
-	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation()}
+	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeAlert), Followed: d.logFollowed("alerts")}
 	if cfg.Output.Stdout || d.foreground {
 		c.Console = d.stdout
 	}
 	return c
 }
 
-func flowLogConfig(cfg *config.Config) evelog.Config {
-	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation()}
+// flowLogConfig is the flow log's: output.flow_log (may be empty) and
+// the NATS output when it takes flow records.
+func (d *daemon) flowLogConfig(cfg *config.Config) evelog.Config {
+	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow), Followed: d.logFollowed("flows")}
+}
+
+// logFollowed is told when a log file was found moved or removed without
+// a SIGUSR1 (evelog checks now and then): it was opened again by name, or
+// could not be, and then its lines count as write errors until it can.
+// It is called under the log file's lock and writes only to the daemon's
+// own log.
+func (d *daemon) logFollowed(name string) func(string, error) {
+	return func(path string, err error) {
+		if err != nil {
+			d.log.Error("log file moved or removed, and it cannot be opened again", zap.String("log", name), zap.String("path", path), zap.Error(err))
+			return
+		}
+		d.metrics.LogReopened.WithLabelValues(name).Inc()
+		d.log.Warn("log file moved or removed without SIGUSR1: opened again by name", zap.String("log", name), zap.String("path", path))
+	}
 }
 
 // close closes what startDaemon opened; the pipeline has stopped.
@@ -236,6 +261,7 @@ func (d *daemon) close() {
 	if d.alerts != nil {
 		errs = append(errs, d.alerts.Close())
 	}
+	errs = append(errs, d.stopNATS()) // after the logs that feed it
 	if d.log != nil {
 		if err := errors.Join(errs...); err != nil {
 			d.log.Error("closing the logs", zap.Error(err))

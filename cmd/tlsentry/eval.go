@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -12,28 +11,40 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
+var evalHelp = help{
+	usage: []string{"tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]"},
+	about: `How well the model's scores separate two sets of flows (flows with payload
+only): ROC AUC, PR AUC, recall at 1% and 0.1% false-positive rate, and
+precision, recall and false-positive rate at the model's threshold (or
+-threshold). -plot draws both score histograms with the threshold, and the
+ROC curve.`,
+}
+
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := newFlagSet("eval", evalHelp)
 	var benign, anomalous fileList
-	fs.Var(&benign, "benign", "capture of benign traffic (repeat)")
-	fs.Var(&anomalous, "anomalous", "capture of anomalous traffic (repeat)")
+	fs.Var(&benign, "benign", "capture `FILE` of benign traffic (repeat)")
+	fs.Var(&anomalous, "anomalous", "capture `FILE` of anomalous traffic (repeat)")
 	modelPath := fs.String("model", "", "model file (default: the embedded default model)")
-	threshold := fs.Float64("threshold", 0, "threshold to report precision and recall at (default: the model's)")
+	threshold := fs.Float64("threshold", 0, "threshold to report precision and recall at, more than 0 and at most 1000 (default: the model's)")
 	plotPath := fs.String("plot", "", "write score histograms and the ROC curve to this PNG")
 	tlsOnly := fs.Bool("tls-only", false, "keep only the benign flows that spoke TLS (what a sensor on TLS ports sees of benign traffic); anomalous sets are scored whole")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry eval -benign FILE [...] -anomalous FILE [...] [-model MODEL] [-plot OUT.png]\n\nHow well the model's scores separate the two sets of flows (flows with payload only).")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if len(benign) == 0 || len(anomalous) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: eval needs -benign and -anomalous captures", errUsage)
+	}
+	if flagSet(fs, "threshold") {
+		if err := verdict.CheckThreshold(*threshold); err != nil {
+			return fmt.Errorf("%w: -threshold: %w", errUsage, err)
+		}
 	}
 	m, t, err := loadModel(*modelPath, *threshold)
 	if err != nil {
@@ -47,7 +58,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if err != nil {
 			problems = append(problems, err)
-			fmt.Fprintln(stderr, "eval:", err)
+			fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error()))
 		}
 		flows := make([]*flow.Flow, len(set))
 		for i := range set {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"image/png"
 	"io"
@@ -18,18 +17,21 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var extractHelp = help{
+	usage: []string{"tlsentry extract -r FILE [-r FILE ...] -png DIR [flags]"},
+	about: `Writes each flow's 1024-byte prefix as a 32x32 greyscale PNG (byte i at row
+i/32, column i%32, black padding), named FLOWID_CLIENT_PORT-SERVER_PORT.png,
+and prints the names written. Flows without payload are skipped unless -all.`,
+}
+
 func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	fs := newFlagSet("extract", extractHelp)
 	var in inputFlags
 	in.register(fs)
 	dir := fs.String("png", "", "folder to write one 32x32 greyscale PNG per flow into (created if missing)")
 	all := fs.Bool("all", false, "also flows without payload (their images are black)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry extract -r FILE [-r FILE ...] -png DIR [flags]\n\nWrites each flow's 1024-byte prefix as a 32x32 greyscale PNG (byte i at row i/32, column i%32),\nnamed FLOWID_CLIENT_PORT-SERVER_PORT.png, and prints the names written.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if *dir == "" {
 		fs.Usage()

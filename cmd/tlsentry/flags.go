@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,22 +25,23 @@ func (f *fileList) Set(v string) error {
 
 // tableFlags are the flow table settings shared by the offline commands.
 type tableFlags struct {
-	maxFlows       int
-	idle, maxAge   time.Duration
-	handshakeLimit int
+	maxFlows              int
+	idle, maxAge, udpIdle time.Duration
+	handshakeLimit        int
 }
 
 func (t *tableFlags) register(fs *flag.FlagSet) {
 	d := flow.DefaultConfig()
-	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, "most flows tracked at once (then the least recently seen makes room)")
-	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, "end a flow after this long without a packet (packet time)")
-	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, "hand out a flow still incomplete after this long (packet time)")
-	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, "handshake bytes kept per direction")
+	fs.IntVar(&t.maxFlows, "max-flows", d.MaxFlows, fmt.Sprintf("most flows tracked at once, 1-%d (then the least recently seen makes room)", flow.MaxMaxFlows))
+	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, fmt.Sprintf("end a flow after this long without a packet, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, fmt.Sprintf("end a UDP (QUIC) flow after this long without a datagram, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
 }
 
 func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
-	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.handshakeLimit
+	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}
@@ -49,7 +49,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 }
 
 // tableFlagNames are the flags of flow.Config's fields.
-var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "HandshakeLimit": "-handshake-limit"}
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit"}
 
 // flagErrors turns a config type's bounds errors into a usage error that
 // names the flags.
@@ -66,25 +66,6 @@ func flagErrors(err error, names map[string]string) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return fmt.Errorf("%w: %s", errUsage, strings.Join(msgs, "; "))
-}
-
-// errHelp means the user asked for the flags: print them and stop, with
-// success.
-var errHelp = errors.New("help requested")
-
-// parseFlags parses args, turning flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	return nil
 }
 
 // output opens path for writing ("" or "-" is stdout) with a buffer; the

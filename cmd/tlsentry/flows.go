@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,20 +12,33 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var flowsHelp = help{
+	usage: []string{"tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]"},
+	about: `Reads pcap and pcapng files in order, as one stream of packets, and prints
+one JSON object per TCP flow or QUIC flow (UDP whose Initial packets carry
+the TLS handshake) with Suricata eve.json field names: addresses
+and ports (src is the client), packet and byte counters, first and last
+packet times, why the flow ended (end_reason), what the client spoke
+(app_proto), the TLS handshake (version, SNI, ALPN, cipher suite, JA3,
+JA3N, JA3S, JA4, the certificate when it is in clear) and the first 1024
+payload bytes of both directions (prefix, base64).
+
+A summary goes to stderr at the end. Problems in the input (a truncated
+capture, a file that is not a capture, malformed packets) are reported with
+the file and packet number; reading goes on with what can be read, and the
+exit status is 1.`,
+}
+
 func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("flows", flag.ContinueOnError)
+	fs := newFlagSet("flows", flowsHelp)
 	var in inputFlags
 	in.register(fs)
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
 	noTLS := fs.Bool("no-tls", false, "skip TLS parsing: no app_proto and tls fields (for measuring the packet path alone)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	allocProfile := fs.String("allocprofile", "", "write an allocation profile to this file at the end (for performance work)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]\n\nOne JSON object per TCP flow: addresses, counters, TLS handshake, the 1024-byte prefix (base64).")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if len(in.files) == 0 {
 		fs.Usage()
@@ -55,13 +67,6 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(readErr, closeErr, profErr)
 }
 
-func ignoreHelp(err error) error {
-	if errors.Is(err, errHelp) {
-		return nil
-	}
-	return err
-}
-
 // printSummary writes the end-of-run counters as key=value lines.
 func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int) {
 	var skipped []string
@@ -78,7 +83,7 @@ func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int)
 			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
-	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded_tcp=%d problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, ps.Errors)
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded=%d (udp=%d, not_quic=%d) problems=%d\n", ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
 	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d pending_overflows=%d\n",

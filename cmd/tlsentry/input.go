@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -18,21 +19,18 @@ type inputFlags struct {
 }
 
 func (in *inputFlags) register(fs *flag.FlagSet) {
-	fs.Var(&in.files, "r", "capture file to read (pcap or pcapng); repeat for several, read in order")
-	fs.IntVar(&in.workers, "workers", 1, fmt.Sprintf("flow table shards, each on its own goroutine (1-%d); above 1 the results are the same but their order may vary", maxShards))
+	fs.Var(&in.files, "r", "capture `FILE` to read (pcap or pcapng); repeat for several, read in order")
+	fs.IntVar(&in.workers, "workers", 1, fmt.Sprintf("flow table shards, each on its own goroutine (1-%d); above 1 the results are the same but their order may vary", pipeline.MaxShards))
 	in.table.register(fs)
 }
-
-// maxShards bounds -workers: each shard is a goroutine and a table.
-const maxShards = 256
 
 // check validates the flags before anything is opened.
 func (in *inputFlags) check(cmd string) error {
 	if len(in.files) == 0 {
 		return fmt.Errorf("%w: %s needs at least one -r FILE", errUsage, cmd)
 	}
-	if in.workers < 1 || in.workers > maxShards {
-		return fmt.Errorf("%w: -workers %d: must be between 1 and %d", errUsage, in.workers, maxShards)
+	if err := pipeline.ValidateShards(in.workers); err != nil {
+		return flagErrors(err, map[string]string{"Shards": "-workers"})
 	}
 	_, err := in.table.config()
 	return err
@@ -56,7 +54,7 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %v\n", cmd, err) }}
+	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %s\n", cmd, termsafe.Line(err.Error())) }}
 	runErr := p.Run(ctx, src)
 	if ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: the flows read so far are handed on: %w", ctx.Err())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 )
 
 // learned summarises the traffic a model was trained on, so that an
@@ -29,15 +30,15 @@ func summarise(flows []*flow.Flow) *learned {
 	for _, f := range flows {
 		l.flows++
 		h := tlsparse.FromFlow(f, certs)
-		l.protos[h.AppProto]++
-		if h.AppProto != tlsparse.SniffTLS {
+		l.protos[termsafe.Value(h.AppProto)]++
+		if !h.SpokeTLS() {
 			continue
 		}
-		l.versions[h.VersionName()]++
+		l.versions[termsafe.Value(h.VersionName())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[h.Prints(tlsparse.TransportTCP).JA4]++
+			l.ja4[termsafe.Value(h.Prints(h.Transport()).JA4)]++
 			if ch.ServerName != "" {
-				l.sni[ch.ServerName]++
+				l.sni[termsafe.Value(ch.ServerName)]++
 			}
 		}
 	}
@@ -75,7 +76,7 @@ func shares(m map[string]int, total, top int) string {
 func keepTLS(flows []*flow.Flow) []*flow.Flow {
 	var out []*flow.Flow
 	for _, f := range flows {
-		if tlsparse.FromFlow(f, nil).AppProto == tlsparse.SniffTLS {
+		if tlsparse.FromFlow(f, nil).SpokeTLS() {
 			out = append(out, f)
 		}
 	}

@@ -11,7 +11,10 @@ import (
 
 // openLive loads the eBPF filter (capture.bpf) and opens one AF_PACKET
 // capture per interface with it attached. Needs CAP_NET_RAW, and CAP_BPF
-// for the filter; CAP_NET_ADMIN for promiscuous mode.
+// for the filter; CAP_NET_ADMIN for promiscuous mode. An interface that
+// does not exist yet or is down does not stop the start (as Suricata
+// does, the sensor waits for it and says so); one that goes away later
+// is waited for the same way.
 func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 	c := cfg.Capture
 	progFD := 0
@@ -26,14 +29,34 @@ func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 	for _, iface := range c.Interfaces {
 		ac := c.AFPacket(iface)
 		ac.BPFProgramFD = progFD
+		ac.WaitForLink = true
 		capture, err := afpacket.Open(ac)
 		if err != nil {
 			return nil, cfg.Errorf("capture.interfaces", "%v", err)
 		}
+		capture.Log = d.log.Logger
 		d.live.Captures = append(d.live.Captures, capture)
+		if st := capture.Stats().Link.State; st != afpacket.LinkUp {
+			d.log.Warn("capture: interface "+waitingFor(st)+": starting anyway, capturing once it is up",
+				zap.String("interface", iface), zap.Stringer("state", st))
+		}
 	}
 	d.metrics.SetKernelStats(d.live.KernelStats)
+	d.metrics.SetLinkStats(d.live.LinkStats)
 	return d.live, nil
+}
+
+// waitingFor says what a capture waits for in words.
+func waitingFor(st afpacket.LinkState) string {
+	switch st {
+	case afpacket.LinkAbsent:
+		return "does not exist"
+	case afpacket.LinkDown:
+		return "is down"
+	case afpacket.LinkNoCarrier:
+		return "has no carrier"
+	}
+	return "is not up"
 }
 
 // captureFields are the capture's and the filter's counters, for the
@@ -52,6 +75,12 @@ func (d *daemon) captureFields() []zap.Field {
 		zap.Uint64("kernel_drops", total.Kernel.Drops), zap.Uint64("kernel_queue_freezes", total.Kernel.QueueFreezes),
 		zap.Uint64("startup_discarded", total.StartupDiscarded),
 	}
+	var flaps, reopens uint64
+	var down float64
+	for _, l := range d.live.LinkStats() {
+		flaps, reopens, down = flaps+l.Flaps, reopens+l.Reopens, down+l.DownSeconds
+	}
+	fields = append(fields, zap.Uint64("link_flaps", flaps), zap.Float64("link_down_seconds", down), zap.Uint64("link_reopens", reopens))
 	if d.filter != nil {
 		if st, err := d.filter.Stats(); err == nil {
 			fields = append(fields, zap.Uint64("bpf_seen", st.Seen), zap.Uint64("bpf_passed", st.Passed),

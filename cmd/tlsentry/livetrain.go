@@ -11,7 +11,10 @@ import (
 
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
+	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -26,14 +29,70 @@ type liveLearning struct {
 	noBPF     bool
 }
 
+// defaultLearnPorts are the ports learning mode watches unless -ports
+// says otherwise: those the daemon watches by default.
+func defaultLearnPorts() string {
+	var ports []string
+	for _, p := range config.DefaultPorts() {
+		ports = append(ports, strconv.Itoa(p))
+	}
+	return strings.Join(ports, ",")
+}
+
+// Bounds of learning mode's own flags (the capture's and the filter's
+// are afpacket.Config's and bpf.Config's).
+const (
+	minLearnDuration = time.Second
+	maxLearnDuration = 31 * 24 * time.Hour
+	maxLearnFlows    = 1 << 20 // each kept in memory with its handshake until training
+)
+
+// learnFlagNames are the flags of the fields learning mode validates.
+var learnFlagNames = map[string]string{
+	"Duration": "-duration", "StopAfter": "-stop-after", "Ports": "-ports",
+	"Workers": "-workers", "Interface": "-i",
+}
+
+// validate range-checks the flags of learning mode (given or not: their
+// defaults are valid), before anything is opened.
+func (l *liveLearning) validate() error {
+	var errs []error
+	bounds.Duration(&errs, "Duration", l.duration, minLearnDuration, maxLearnDuration)
+	bounds.Int(&errs, "StopAfter", l.stopAfter, 1, maxLearnFlows)
+	capture := afpacket.DefaultConfig(l.iface)
+	if l.workers != 0 {
+		capture.Workers = l.workers
+	}
+	errs = append(errs, capture.Validate())
+	if ports, err := l.portList(); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, bpf.DefaultConfig(ports...).Validate())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return flagErrors(err, learnFlagNames)
+	}
+	return nil
+}
+
+// portList parses -ports: TCP ports (1-65535), each once.
 func (l *liveLearning) portList() ([]uint16, error) {
 	var ports []uint16
-	for _, s := range strings.Split(l.ports, ",") {
+	var errs []error
+	seen := map[uint64]bool{}
+	for i, s := range strings.Split(l.ports, ",") {
 		p, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
-		if err != nil || p == 0 {
-			return nil, fmt.Errorf("%w: -ports %q: want a comma-separated list of TCP ports", errUsage, l.ports)
+		switch {
+		case err != nil || p == 0:
+			bounds.Add(&errs, "Ports", "item %d, %s, is not a TCP port (1-65535)", i+1, termsafe.Value(strings.TrimSpace(s)))
+		case seen[p]:
+			bounds.Add(&errs, "Ports", "port %d is listed twice", p)
 		}
+		seen[p] = true
 		ports = append(ports, uint16(p))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return ports, nil
 }
@@ -44,10 +103,10 @@ func (l *liveLearning) portList() ([]uint16, error) {
 // flows with payload whose server port is watched are kept (the eBPF
 // filter, when it loads, keeps the rest in the kernel).
 func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stderr io.Writer) ([]*flow.Flow, error) {
-	ports, err := l.portList()
-	if err != nil {
+	if err := l.validate(); err != nil {
 		return nil, err
 	}
+	ports, _ := l.portList()
 	cfg := afpacket.DefaultConfig(l.iface)
 	if l.workers > 0 {
 		cfg.Workers = l.workers
@@ -81,15 +140,20 @@ func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stde
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", l.iface, l.ports, l.duration, l.stopAfter)
+	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", termsafe.Value(l.iface), termsafe.Value(l.ports), l.duration, l.stopAfter)
 	runErr := p.Run(runCtx, &pipeline.LiveInput{Captures: []*afpacket.Capture{capture}})
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, ctx.Err()
 	}
-	st := capture.Stats().Total
+	cst := capture.Stats()
+	st := cst.Total
 	got := flows.Flows()
 	fmt.Fprintf(stderr, "train: captured %d packets (%d dropped by the kernel), %d flows on watched ports\n",
 		st.Packets.Read, st.Kernel.Drops, len(got))
+	if link := cst.Link; link.Flaps > 0 {
+		fmt.Fprintf(stderr, "train: the link of %s went down %d time(s), %s without it in all; the flows in hand were kept\n",
+			l.iface, link.Flaps, link.Down.Round(time.Second))
+	}
 	if runErr != nil {
 		return got, fmt.Errorf("live capture: %w", runErr)
 	}

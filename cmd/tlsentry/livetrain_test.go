@@ -65,7 +65,8 @@ func TestTrainLive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("train -i: %v\n%s", err, stderr)
 	}
-	if !strings.Contains(stderr, fmt.Sprintf("%d flows on watched ports", conns)) || !strings.Contains(out, fmt.Sprintf("learned from %d flows", conns)) ||
+	if !strings.Contains(stderr, fmt.Sprintf("%d flows on watched ports", conns)) ||
+		!strings.Contains(stderr, fmt.Sprintf("%d flows with payload from live capture on %s", conns, p.B.Name)) || !strings.Contains(out, fmt.Sprintf("learned from %d flows", conns)) ||
 		!strings.Contains(out, "servers: 4 distinct SNI") || !strings.Contains(out, "live:"+p.B.Name) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, stderr)
 	}

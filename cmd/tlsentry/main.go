@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 )
 
 // errUsage marks command-line mistakes: exit status 2 instead of 1.
@@ -21,52 +23,88 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "tlsentry:", err)
+		printError(os.Stderr, err)
 		os.Exit(2)
 	default:
-		fmt.Fprintln(os.Stderr, "tlsentry:", err)
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError prints err for a person: each part of a joined error on a
+// line of its own, with what a terminal would act on escaped (errors
+// hold file names, and values from configuration and model files).
+func printError(w io.Writer, err error) {
+	parts := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	}
+	for _, p := range parts {
+		fmt.Fprintln(w, "tlsentry:", termsafe.Line(p.Error()))
 	}
 }
 
 type command struct {
 	name, summary string
+	help          help
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func commands() []command {
 	return []command{
-		{"flows", "print one JSON record per TCP flow of capture files", runFlows},
-		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", runExtract},
-		{"train", "learn a model from the flows of capture files", runTrain},
-		{"score", "flow records with the detector's score and verdict", runScore},
-		{"eval", "how well a model separates benign from anomalous captures", runEval},
-		{"heldout", "list which of the given capture files train -holdout leaves out", runHeldout},
-		{"check-config", "check a configuration file: strict keys, values, model, allowlist", runCheckConfig},
-		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runRun},
+		{"flows", "print one JSON record per TCP or QUIC flow of capture files", flowsHelp, runFlows},
+		{"extract", "write each flow's prefix as a 32x32 greyscale PNG", extractHelp, runExtract},
+		{"train", "learn a model from the flows of capture files or live traffic", trainHelp, runTrain},
+		{"score", "flow records with the detector's score and verdict", scoreHelp, runScore},
+		{"eval", "how well a model separates benign from anomalous captures", evalHelp, runEval},
+		{"heldout", "list which of the given capture files train -holdout leaves out", heldoutHelp, runHeldout},
+		{"check-config", "check a configuration file: strict keys, values, model, allowlist", checkConfigHelp, runCheckConfig},
+		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runCommandHelp, runRun},
+		{"model", "model push FILE: publish a model to every sensor of the fleet (NATS)", modelHelp, runModel},
+		{"config", "config push FILE | remove: publish or remove settings of the fleet's sensors (NATS)", configHelp, runConfigCmd},
+		{"version", "print the version and VCS revision of this build", versionHelp, runVersion},
+		{"help", "print this help, a command's (help COMMAND) or the manual page (help -man)", helpHelp, runHelpCommand},
 	}
+}
+
+func commandNamed(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printHelp(stdout)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: no command given", errUsage)
-		}
-		return nil
+	if len(args) == 0 {
+		printHelp(stderr)
+		return fmt.Errorf("%w: no command given", errUsage)
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
-		}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		args = []string{"help"}
+	case "-version", "--version":
+		args = []string{"version"}
 	}
-	return fmt.Errorf("%w: unknown command %q (see tlsentry help)", errUsage, args[0])
+	c, ok := commandNamed(args[0])
+	if !ok {
+		return fmt.Errorf("%w: unknown command %q (see tlsentry help)", errUsage, args[0])
+	}
+	return printRequestedHelp(c.run(ctx, args[1:], stdout, stderr), stdout)
 }
 
-func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "tlsentry: passive TLS anomaly sensor\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+// printRequestedHelp prints the help a command was asked for (err is a
+// *helpRequest) and returns nil; other errors are returned as they are.
+func printRequestedHelp(err error, stdout io.Writer) error {
+	var hr *helpRequest
+	if !errors.As(err, &hr) {
+		return err
 	}
-	fmt.Fprintln(w, "\nRun tlsentry COMMAND -h for its flags.")
+	c, ok := commandNamed(hr.flags.Name())
+	if !ok {
+		return fmt.Errorf("help for an unknown command %q", hr.flags.Name())
+	}
+	c.help.write(stdout, hr.flags)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -42,10 +43,9 @@ func runPreflight(path string, live bool) (*preflight, error) {
 
 // checkOutputs does what run does next, without keeping anything: the
 // log files open for appending (nothing is truncated; a file made only
-// for the check is removed again) and, live, the interfaces exist. (The
-// metrics address is not tried: a running daemon holds it while its new
-// configuration is checked.)
-func (pf *preflight) checkOutputs(live bool) error {
+// for the check is removed again). (The metrics address is not tried: a
+// running daemon holds it while its new configuration is checked.)
+func (pf *preflight) checkOutputs() error {
 	cfg := pf.cfg
 	var errs []error
 	for _, o := range []struct{ key, path string }{
@@ -58,14 +58,33 @@ func (pf *preflight) checkOutputs(live bool) error {
 			errs = append(errs, cfg.Errorf(o.key, "%v", err))
 		}
 	}
-	if live {
-		for i, name := range cfg.Capture.Interfaces {
-			if _, err := net.InterfaceByName(name); err != nil {
-				errs = append(errs, cfg.Errorf(fmt.Sprintf("capture.interfaces[%d]", i), "%q: %v", name, err))
-			}
+	errs = append(errs, checkNATS(cfg)...)
+	return errors.Join(errs...)
+}
+
+// interfaceWarnings says which capture interfaces do not exist here or
+// are down. run starts anyway and captures on each once it is there and
+// up, so these are warnings, not problems.
+func (pf *preflight) interfaceWarnings() []error {
+	var warns []error
+	for i, name := range pf.cfg.Capture.Interfaces {
+		key := fmt.Sprintf("capture.interfaces[%d]", i)
+		ifi, err := net.InterfaceByName(name)
+		switch {
+		case err != nil && !interfaceExists(name):
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q does not exist here: run starts and waits for it, capturing once it exists and is up", name))
+		case err != nil:
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q: %v: run starts and captures once it can", name, err))
+		case ifi.Flags&net.FlagUp == 0:
+			warns = append(warns, pf.cfg.Errorf(key, "warning: %q is down: run starts and captures once it is up", name))
 		}
 	}
-	return errors.Join(errs...)
+	return warns
+}
+
+func interfaceExists(name string) bool {
+	ifaces, err := net.Interfaces()
+	return err == nil && slices.ContainsFunc(ifaces, func(ifi net.Interface) bool { return ifi.Name == name })
 }
 
 // tryAppend opens path for appending as the logs do (creating its

@@ -10,6 +10,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/sdnotify"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -75,16 +76,27 @@ func (d *daemon) tryReload() (hot, restart []string, err error) {
 	return s.pending.Hot, s.pending.Restart, nil
 }
 
-// prepareReload loads and checks the file and opens what it needs; on
-// error whatever it opened is closed again.
-func (d *daemon) prepareReload() (_ *stagedReload, err error) {
+// prepareReload loads and checks the file (with the fleet's settings in
+// effect over it) and opens what it needs; on error whatever it opened
+// is closed again.
+func (d *daemon) prepareReload() (*stagedReload, error) {
+	return d.prepareReloadWith(d.fleetSettings())
+}
+
+// prepareReloadWith is prepareReload with the given fleet settings (a
+// fleet revision being tried).
+func (d *daemon) prepareReloadWith(settings map[fleet.Kind][]byte) (_ *stagedReload, err error) {
 	s := &stagedReload{}
 	defer func() {
 		if err != nil {
 			s.abort()
 		}
 	}()
-	if s.pending, err = d.holder.Prepare(d.configPath); err != nil {
+	next, err := d.loadWithFleet(settings)
+	if err != nil {
+		return nil, err
+	}
+	if s.pending, err = d.holder.PrepareConfig(next); err != nil {
 		return nil, err
 	}
 	cfg := s.pending.Config
@@ -98,13 +110,13 @@ func (d *daemon) prepareReload() (_ *stagedReload, err error) {
 		return nil, fmt.Errorf("output.alert_log: %w", err)
 	}
 	switch {
-	case cfg.Output.FlowLog == "":
+	case !d.wantFlowLog(cfg):
 	case d.flowLog != nil:
-		if s.flows, err = d.flowLog.Prepare(flowLogConfig(cfg)); err != nil {
+		if s.flows, err = d.flowLog.Prepare(d.flowLogConfig(cfg)); err != nil {
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	default:
-		if s.newFlow, err = evelog.New(flowLogConfig(cfg)); err != nil {
+		if s.newFlow, err = evelog.New(d.flowLogConfig(cfg)); err != nil {
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	}
@@ -133,7 +145,7 @@ func (d *daemon) commitReload(s *stagedReload) {
 		closeErrs = append(closeErrs, s.flows.Commit())
 	case s.newFlow != nil:
 		flowLog = s.newFlow
-	case cfg.Output.FlowLog == "":
+	case !d.wantFlowLog(cfg):
 		flowLog = nil
 	}
 	if s.pcaps != nil && s.pcaps == d.pcaps {

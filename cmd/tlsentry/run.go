@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -21,22 +19,44 @@ import (
 // defaultConfigPath is where make install puts the configuration.
 const defaultConfigPath = "/etc/tlsentry/tlsentry.yaml"
 
+var runCommandHelp = help{
+	usage: []string{"tlsentry run [-config FILE] [-r FILE ...] [-foreground]"},
+	about: `The sensor daemon. It loads and checks the configuration, the model and
+its threshold, then captures on capture.interfaces (AF_PACKET, one socket
+and flow table per worker, the eBPF filter attached), scores each flow and
+writes one JSON line per alert to output.alert_log, every scored flow to
+output.flow_log when set, its own log to output.log (stderr when empty),
+and Prometheus metrics on metrics.listen. With -r it runs the same pipeline
+over capture files and exits when they are read.
+
+Live capture needs CAP_NET_RAW, CAP_BPF for the eBPF filter (capture.bpf),
+and on kernels before 5.11 a high RLIMIT_MEMLOCK; the systemd unit grants
+exactly these. An error names the one that is missing.
+
+An interface that does not exist yet or is down does not stop the start,
+and one that goes down, loses its carrier or is removed and made again
+does not stop the daemon: it waits for it, keeps the flows in hand, and
+captures again once it is up; its log and the tlsentry_capture_link_*
+metrics say so.
+
+Signals: HUP reloads the configuration (a file that does not load is
+refused and the running one stays), USR1 reopens the log files (after
+logrotate moved them), INT and TERM stop the capture, score the flows in
+hand, flush the logs and exit 0.`,
+}
+
 // runRun is the daemon: live capture on the configured interfaces, or
 // the same pipeline over capture files with -r. SIGHUP reloads the
 // configuration, SIGUSR1 reopens the logs, SIGINT/SIGTERM (the context)
 // stop the capture, score what the flow tables hold and exit.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run", runCommandHelp)
 	configPath := fs.String("config", defaultConfigPath, "configuration file")
 	var files fileList
-	fs.Var(&files, "r", "read this capture file (pcap or pcapng) instead of capturing live; repeat for several, read in order")
+	fs.Var(&files, "r", "read this capture `FILE` (pcap or pcapng) instead of capturing live; repeat for several, read in order")
 	foreground := fs.Bool("foreground", false, "also print alerts to stdout (as output.stdout does)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry run [-config FILE] [-r FILE ...] [-foreground]\n\nRun the sensor: capture, score, write alerts. With -r, run the same pipeline over capture files and exit when they are read.\nSignals: HUP reloads the configuration, USR1 reopens the logs, INT and TERM stop it after scoring the flows in hand.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	d, err := startDaemon(daemonOptions{
 		configPath: *configPath,
@@ -80,6 +100,9 @@ func (d *daemon) run(ctx context.Context) error {
 	pipelineDone := make(chan struct{})
 	var signals sync.WaitGroup
 	signals.Go(func() { d.handleSignals(ctx, hup, usr1, pipelineDone) })
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	d.startNATS(watchCtx)
 
 	d.notify(sdnotify.Ready)
 	d.log.Info("started", d.startFields()...)
@@ -87,8 +110,9 @@ func (d *daemon) run(ctx context.Context) error {
 	err := d.pipeline.Run(ctx, d.source)
 	close(pipelineDone)
 	signals.Wait()
+	stopWatching()
 	d.stopping() // for an input that ended by itself
-	err = errors.Join(err, d.logs.Sync())
+	err = errors.Join(err, d.logs.Sync(), d.stopNATS())
 
 	st, ls := d.pipeline.Stats(), d.logs.Stats()
 	fields := []zap.Field{zap.Duration("ran", time.Since(start)), zap.Uint64("flows", st.Flows), zap.Uint64("scored", st.Scored),
@@ -96,6 +120,7 @@ func (d *daemon) run(ctx context.Context) error {
 		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors),
 		zap.Uint64("alerts_rate_limited", d.limiter.Stats().Held)}
 	fields = append(fields, d.captureFields()...)
+	fields = append(fields, d.natsFields()...)
 	if err != nil {
 		d.log.Error("stopped with an error", append(fields, zap.Error(err))...)
 		return err
@@ -114,6 +139,8 @@ func (d *daemon) handleSignals(ctx context.Context, hup, usr1 <-chan os.Signal, 
 			d.reload()
 		case <-usr1:
 			d.reopen()
+		case r := <-d.fleetRevisions():
+			d.applyRevision(r)
 		case <-stopping:
 			stopping = nil
 			d.stopping()
@@ -145,11 +172,11 @@ func (d *daemon) startFields() []zap.Field {
 	if len(d.files) > 0 {
 		mode = "capture files"
 	}
-	return []zap.Field{
+	return append([]zap.Field{
 		zap.String("sensor", cfg.Sensor.Name), zap.String("mode", mode), zap.Strings("interfaces", cfg.Capture.Interfaces),
 		zap.Strings("files", d.files), zap.Int("workers", cfg.Capture.Workers), zap.String("model", d.model.Name()),
 		zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
 		zap.Int("allowlist_entries", pol.Allow.Len()), zap.String("alert_log", cfg.Output.AlertLog),
 		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
-	}
+	}, d.natsStartFields()...)
 }

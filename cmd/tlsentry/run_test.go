@@ -118,7 +118,7 @@ func TestRunRefusesBadStart(t *testing.T) {
 	}{
 		{"unknown key", map[string]string{"detector": "  treshold: 0.5\n"}, true, "detector.treshold: unknown key"},
 		{"live without interfaces", nil, false, "capture.interfaces: live capture needs at least one interface"},
-		{"missing model", map[string]string{"detector": "  model: nope.model\n"}, true, "detector.model: model: open"},
+		{"missing model", map[string]string{"detector": "  model: nope.model\n"}, true, "detector.model: model: stat"},
 		{"alert rate the model lacks", map[string]string{"detector": "  model: " + trainedModelFile(t) + "\n  alert_rate: 0.005\n"}, true, "detector.alert_rate: 0.005: the model knows"},
 		{"metrics port in use", map[string]string{"metrics": "  listen: " + busy.Addr().String() + "\n"}, true, "metrics.listen:"},
 	}

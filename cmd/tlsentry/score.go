@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
@@ -16,20 +15,26 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
+var scoreHelp = help{
+	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]"},
+	about: `The records of tlsentry flows, each with the detector's verdict in its
+tlsentry object (model, score, threshold, alert), and before an alerting
+flow its alert records, one per finding, as run writes them. Verdicts are
+given as run gives them: the threshold, then the allowlist (and rate
+limits) of -config. Without -model, the configuration's model, else the
+default model built into the binary.`,
+}
+
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	fs := newFlagSet("score", scoreHelp)
 	var in inputFlags
 	in.register(fs)
 	modelPath := fs.String("model", "", "model file (default: the configuration's, else the embedded default model)")
-	threshold := fs.Float64("threshold", 0, "alert threshold (default: the configuration's, else the model's)")
-	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration file, as `run` does")
+	threshold := fs.Float64("threshold", 0, "alert threshold, more than 0 and at most 1000 (default: the configuration's, else the model's)")
+	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration `FILE`, as run does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]\n\nThe records of `tlsentry flows`, each with the verdict in its tlsentry object (model, score,\nthreshold, alert), and before an alerting flow its alert records, one per finding, as run writes them.\nVerdicts are given as run gives them: threshold, then the allowlist (and rate limits) of -config.")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
 	if len(in.files) == 0 {
 		fs.Usage()
@@ -103,13 +108,9 @@ func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet
 }
 
 // loadModel loads the named model file, or the embedded default, and
-// returns it with the threshold to use: threshold if set, else the model's.
+// returns it with the threshold to use: threshold if not 0 (the caller
+// checked it), else the model's.
 func loadModel(path string, threshold float64) (*detector.Model, float64, error) {
-	if threshold != 0 {
-		if math.IsNaN(threshold) || threshold < 0 {
-			return nil, 0, fmt.Errorf("%w: -threshold %v: must be more than 0", errUsage, threshold)
-		}
-	}
 	load := detector.Default
 	if path != "" {
 		load = func() (*detector.Model, error) { return detector.LoadFile(path) }

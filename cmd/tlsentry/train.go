@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,23 +14,47 @@ import (
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+var trainHelp = help{
+	usage: []string{"tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]",
+		"tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]",
+		"tlsentry train -stream [-config FILE | -server URL] [-since 24h] -out MODEL [flags]"},
+	about: `Learns what the flows of the given captures (or of live traffic on an
+interface: learning mode) look like and writes a model file for score, eval
+and run (detector.model). One progress line per epoch goes to stderr; on
+stdout, what was learned: flows, losses, score quantiles, the threshold,
+protocols, TLS versions, client stacks (JA4) and servers (SNI).
+
+Learning mode (-i) captures on the watched -ports with the eBPF filter
+(unless -no-bpf) until -duration or -stop-after flows; it needs
+CAP_NET_RAW, and CAP_BPF for the filter. Train on your own network: the
+same seed gives the same model file.
+
+-stream learns from the fleet instead: the flow records every sensor
+published to the NATS stream (output.nats of -config, or -server), those
+written with output.include_handshake, each turned back into the flow its
+sensor scored.`,
+}
+
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlagSet("train", trainHelp)
 	var files fileList
 	var cfg detector.TrainConfig
-	fs.Var(&files, "r", "capture file to learn from (pcap or pcapng); repeat for several")
+	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
-	fs.IntVar(&cfg.Epochs, "epochs", 0, "autoencoder epochs, at most (early stopping may end sooner); 0: enough for 600 optimiser steps, 10 to 60")
-	fs.IntVar(&cfg.Batch, "batch", 0, "images per training step (0: the model's default, 32 for the CNN, 64 for the VAE)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, fmt.Sprintf("autoencoder epochs, at most (early stopping may end sooner), 0-%d; 0: enough for 600 optimiser steps, 10 to 60", detector.MaxTrainEpochs))
+	fs.IntVar(&cfg.Batch, "batch", 0, fmt.Sprintf("images per training step, 0-%d (0: the model's default, 32 for the CNN, 64 for the VAE)", detector.MaxTrainBatch))
 	seed := fs.Uint64("seed", 1, "seed of weights, shuffling, validation split and forest: the same seed gives the same model")
-	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping")
-	fs.IntVar(&cfg.Patience, "patience", 3, "epochs without a better validation loss before stopping")
-	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags")
-	fs.IntVar(&cfg.Trees, "trees", 0, "isolation forest trees (0: the model's default, 500 for hybrid, 100 for cnn-iforest)")
+	fs.Float64Var(&cfg.ValSplit, "val-split", 0.1, "share of flows held out for early stopping ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Patience, "patience", 3, fmt.Sprintf("epochs without a better validation loss before stopping (1-%d)", detector.MaxPatience))
+	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags ("+detector.Share.String()+")")
+	fs.IntVar(&cfg.Trees, "trees", 0, fmt.Sprintf("isolation forest trees, 0-%d (0: the model's default, 500 for hybrid, 100 for cnn-iforest)", detector.MaxTrees))
 	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
@@ -41,10 +64,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&corpus, "corpus", "with -calibrate: benign application captures (repeat for several) to calibrate the evidence checks on instead (their flows to TLS ports), and to set the threshold on: -alert-rate of their flows alert, each scored without its capture in the novelty profile; the novelty then counts the values only one capture showed as what a new network brings")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
-	fs.DurationVar(&live.duration, "duration", time.Hour, "with -i: how long to learn")
-	fs.StringVar(&live.ports, "ports", "443", "with -i: watched TCP server ports, comma-separated")
-	fs.IntVar(&live.stopAfter, "stop-after", 200000, "with -i: stop learning after this many flows")
-	fs.IntVar(&live.workers, "workers", 0, "with -i: capture workers, each with its own flow table (0: the capture's default)")
+	fs.DurationVar(&live.duration, "duration", time.Hour, fmt.Sprintf("with -i: how long to learn (%s to %s)", bounds.Short(minLearnDuration), bounds.Short(maxLearnDuration)))
+	fs.StringVar(&live.ports, "ports", defaultLearnPorts(), "with -i: watched TCP server ports, comma-separated")
+	fs.IntVar(&live.stopAfter, "stop-after", 200000, fmt.Sprintf("with -i: stop learning after this many flows (1-%d)", maxLearnFlows))
+	fs.IntVar(&live.workers, "workers", 0, fmt.Sprintf("with -i: capture workers, each with its own flow table, 0-%d (0: the capture's default)", afpacket.MaxWorkers))
 	var table tableFlags
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
@@ -52,16 +75,25 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile and threshold, keeping its networks; writes -out")
 	words := fs.String("words", "/usr/share/dict/words", "benign words for the server-name check (read only when training; skipped when missing)")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tlsentry train -r FILE [-r FILE ...] -out MODEL [flags]\n       tlsentry train -i IFACE -duration 24h [-ports 443,8443] -out MODEL [flags]\n\nLearns what the flows of the given captures (or of live traffic) look like and writes a model file.")
-		fs.PrintDefaults()
-	}
+	var stream streamLearning
+	stream.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
-		return ignoreHelp(err)
+		return err
 	}
-	if (len(files) == 0) == (live.iface == "") || *out == "" {
+	if sources := btoi(len(files) > 0) + btoi(live.iface != "") + btoi(stream.on); sources != 1 || *out == "" {
 		fs.Usage()
-		return fmt.Errorf("%w: train needs -out MODEL and either -r FILE or -i IFACE", errUsage)
+		return fmt.Errorf("%w: train needs -out MODEL and one of -r FILE, -i IFACE or -stream", errUsage)
+	}
+	cfg.Kind, cfg.Seed = *kind, *seed
+	if err := cfg.Validate(); err != nil {
+		return flagErrors(err, trainFlagNames)
+	}
+	if err := live.validate(); err != nil {
+		return err
+	}
+	tableCfg, err := table.config()
+	if err != nil {
+		return err
 	}
 	if len(corpus) > 0 && !*calib {
 		return fmt.Errorf("%w: -corpus needs -calibrate", errUsage)
@@ -75,7 +107,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: every file is held out", errUsage)
 		}
 	}
-	cfg.Kind, cfg.Seed = *kind, *seed
 	for _, f := range files {
 		cfg.Sources = append(cfg.Sources, filepath.Base(f))
 	}
@@ -86,20 +117,31 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		report(p)
 	}
 
-	tableCfg, err := table.config()
-	if err != nil {
-		return err
-	}
+	var flows []*flow.Flow
+	var loadErr error
 	cfg.Capture = map[*flow.Flow]string{}
-	flows, loadErr := trainingFlows(ctx, files, tableCfg, &live, cfg.Capture, stderr)
+	if stream.on {
+		flows, loadErr = stream.flows(ctx, stderr)
+		cfg.Sources = []string{"stream:" + stream.subject}
+	} else {
+		flows, loadErr = trainingFlows(ctx, files, tableCfg, &live, cfg.Capture, stderr)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if loadErr != nil && len(flows) == 0 {
+		return fmt.Errorf("nothing to learn from: %w", loadErr)
+	}
 	if loadErr != nil {
-		fmt.Fprintln(stderr, "train:", loadErr) // train on what could be read
+		fmt.Fprintln(stderr, "train:", termsafe.Line(loadErr.Error())) // train on what could be read
+	}
+	from := fmt.Sprintf("%d file(s)", len(files))
+	if stream.on {
+		from = "the stream's flow records"
 	}
 	if live.iface != "" {
 		cfg.Sources = []string{"live:" + live.iface}
+		from = "live capture on " + termsafe.Value(live.iface)
 	}
 	if *update != "" {
 		return runUpdate(*update, *out, flows, stdout, loadErr)
@@ -127,7 +169,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if ev, err := detector.DefaultEvidence(); err == nil {
 			cfg.Evidence = ev
 		} else {
-			fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", err)
+			fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", termsafe.Line(err.Error()))
 		}
 	}
 	if *tlsPortsOnly {
@@ -140,10 +182,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		flows = keepTLS(flows)
 		fmt.Fprintf(stderr, "train: %d of %d flows spoke TLS\n", len(flows), n)
 	}
-	fmt.Fprintf(stderr, "train: %d flows with payload from %d file(s); training %s\n", len(flows), len(files), cfg.Kind)
+	fmt.Fprintf(stderr, "train: %d flows with payload from %s; training %s\n", len(flows), from, cfg.Kind)
 	f, err := trainModel(ctx, *encoder, flows, cfg)
+	if err != nil && loadErr != nil {
+		// Too few flows, say, because the input ended early: say why.
+		return fmt.Errorf("%w (the input was cut short: %w)", err, loadErr)
+	}
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return err
 	}
 	data, err := f.Encode()
 	if err != nil {
@@ -160,6 +206,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return loadErr
+}
+
+// trainFlagNames are the flags of detector.TrainConfig's fields.
+var trainFlagNames = map[string]string{
+	"Kind": "-model", "Epochs": "-epochs", "Batch": "-batch", "Trees": "-trees",
+	"Patience": "-patience", "ValSplit": "-val-split", "AlertRate": "-alert-rate",
 }
 
 // trainingFlows reads the flows of the capture files, or captures them
@@ -183,10 +235,14 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 // printModel reports what a model learned.
 func printModel(w io.Writer, path string, f *model.File) {
 	m, t := f.Meta, f.Meta.Training
-	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", path, m.Kind, f.ID, sectionBytes(f))
-	src := strings.Join(t.Sources, ", ")
-	if len(t.Sources) > 3 {
-		src = fmt.Sprintf("%d files (%s, ...)", len(t.Sources), strings.Join(t.Sources[:3], ", "))
+	fmt.Fprintf(w, "model %s: %s %s (%d bytes of sections)\n", termsafe.Value(path), m.Kind, f.ID, sectionBytes(f))
+	sources := make([]string, len(t.Sources))
+	for i, s := range t.Sources {
+		sources[i] = termsafe.Value(s) // file names are anyone's
+	}
+	src := strings.Join(sources, ", ")
+	if len(sources) > 3 {
+		src = fmt.Sprintf("%d files (%s, ...)", len(sources), strings.Join(sources[:3], ", "))
 	}
 	fmt.Fprintf(w, "  trained on %d flows (+%d for validation) from %s, seed %d\n", t.Flows, t.ValidationFlow, src, t.Seed)
 	fmt.Fprintf(w, "  %d epochs, final loss %.5f, best validation loss %.5f\n", t.Epochs, t.FinalLoss, t.ValidationLoss)
@@ -256,4 +312,11 @@ func newProgress(stderr io.Writer) func(detector.Progress) {
 			fmt.Fprintln(stderr)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

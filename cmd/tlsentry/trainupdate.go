@@ -11,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 )
 
 // trainModel trains, or with an encoder model refits around its encoder.
@@ -57,7 +58,7 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 		return fmt.Errorf("write model: %w", err)
 	}
 	fmt.Fprintf(stdout, "model %s: %s %s, baseline of %s updated with %d flows (%d -> %d known); threshold %.3f -> %.3f bits\n",
-		out, g.Meta.Kind, g.ID, path, rep.Flows, rep.KnownBefore, rep.KnownNow, rep.OldThreshold, rep.NewThreshold)
+		termsafe.Value(out), g.Meta.Kind, g.ID, termsafe.Value(path), rep.Flows, rep.KnownBefore, rep.KnownNow, rep.OldThreshold, rep.NewThreshold)
 	return loadErr
 }
 

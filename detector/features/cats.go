@@ -29,6 +29,7 @@ const (
 	CServerMsgs               // set: handshake messages the server sent in clear
 	CRecordTypes              // set: record content types each side sent ("client application_data")
 	CServerDomain             // the SNI's last two labels: whom the client talks to
+	CTransport                // "tcp", or "quic": what carried the TLS
 	NumCats
 )
 
@@ -65,6 +66,7 @@ var catDefs = [NumCats]CatDef{
 	CServerMsgs:    {"server.messages", "handshake message the server sent in clear", true, GProtocol},
 	CRecordTypes:   {"flow.record_types", "TLS record type sent", true, GProtocol},
 	CServerDomain:  {"tls.sni_domain", "server domain (last two labels of the SNI)", false, GServer},
+	CTransport:     {"transport", "transport", false, GProtocol},
 }
 
 // CatDefs returns the categorical features' descriptions.

@@ -1,7 +1,27 @@
 package features
 
-// Schema names the feature layout; a model trained on one refuses another.
-const Schema = "handshake-features-v4"
+// Schema names the feature layout; a model trained on one refuses another,
+// except an older layout this one extends (Layout).
+const Schema = "handshake-features-v4-quic"
+
+// Sizes of a feature layout: the numeric vector and the categorical
+// features. A layout that extends another appends to both, so a model of
+// the older one reads the first part of this build's values.
+type Sizes struct{ Len, Cats int }
+
+// Layout returns the sizes of schema's layout when this build's features
+// start with it: this build's own, or the one before the transport
+// features were appended, whose models (the embedded default among them)
+// still load and score TCP flows as before.
+func Layout(schema string) (Sizes, bool) {
+	switch schema {
+	case Schema:
+		return Sizes{Len, int(NumCats)}, true
+	case "handshake-features-v4":
+		return Sizes{FQUIC, int(CTransport)}, true
+	}
+	return Sizes{}, false
+}
 
 // Format says how a numeric feature's value reads in words.
 type Format uint8
@@ -134,8 +154,15 @@ const (
 	FExtHash   = FCipherHash + cipherBuckets
 	FGroupHash = FExtHash + extBuckets
 	FSigHash   = FGroupHash + groupBuckets
+)
+
+// The transport features, after the hashed lists (appended to the layout
+// handshake-features-v4, so that its models still load: see Layout).
+const (
+	FQUIC            = FSigHash + sigBuckets + iota // TLS inside QUIC (UDP)
+	FQUICUndecrypted                                // looked like QUIC, no Initial opened
 	// Len is the length of the numeric vector.
-	Len = FSigHash + sigBuckets
+	Len
 )
 
 var defs = [Len]Def{
@@ -205,6 +232,8 @@ var defs = [Len]Def{
 	FNoHandshake:      {"client.no_handshake", "client sent TLS records but no handshake", FormatFlag, false, GProtocol},
 	FFramingBroke:     {"flow.framing_broke", "bytes stop being TLS records inside the prefix", FormatFlag, false, GProtocol},
 	FClientRecords:    {"client.records", "TLS records the client sent in the prefix", FormatNumber, false, GFlow},
+	FQUIC:             {"flow.quic", "carried by QUIC (UDP)", FormatFlag, false, GProtocol},
+	FQUICUndecrypted:  {"quic.undecrypted", "looks like QUIC but no Initial packet opened with the Initial keys", FormatFlag, true, GProtocol},
 }
 
 func init() {

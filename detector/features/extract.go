@@ -54,11 +54,12 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		proto = transcript.Random
 	}
 	v.cat(CAppProto, proto)
-	v.flag(FTLS, h.AppProto == tlsparse.SniffTLS)
+	v.flag(FTLS, h.SpokeTLS())
+	transport(f, v)
 	if ch := h.Client; ch != nil {
 		client(ch, v)
 		if !ch.SSLv2 {
-			fingerprints(h.Prints(tlsparse.TransportTCP), v)
+			fingerprints(h.Prints(h.Transport()), v)
 		}
 	}
 	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
@@ -83,7 +84,9 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 	v.flag(FClientSSLv2, ch.SSLv2)
 	v.set(FRecordVersion, float64(ch.RecordVersion))
 	v.set(FClientVersion, float64(ch.Version))
-	v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
+	if ch.RecordVersion != 0 { // QUIC carries hellos without records
+		v.cat(CRecordVersion, tlsparse.VersionName(ch.RecordVersion))
+	}
 	v.cat(CClientVersion, tlsparse.VersionName(ch.Version))
 	maxV := ch.Version
 	versions := 0
@@ -280,6 +283,18 @@ func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
 		v.cat(CCertIssuer, orNone(c.Issuer))
 		v.cat(CCertKey, orNone(c.PublicKey))
 	}
+}
+
+// transport says what carried the flow: TCP, or QUIC, whose Initial
+// packets may not have opened (a flow that only looks like QUIC).
+func transport(f *flow.Flow, v *Values) {
+	if f.Transport != flow.TransportUDP {
+		v.cat(CTransport, "tcp")
+		return
+	}
+	v.cat(CTransport, "quic")
+	v.flag(FQUIC, true)
+	v.flag(FQUICUndecrypted, f.QUIC != nil && f.QUIC.Undecrypted)
 }
 
 // shape describes the flow's first bytes and size.

@@ -52,7 +52,7 @@ func TestCategorical(t *testing.T) {
 	if want := math.Log2(10); math.Abs(bits-want) > 1e-9 || len(found) != 1 {
 		t.Fatalf("bits %v, want %v; %+v", bits, want, found)
 	}
-	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 known in 99 flows)") {
+	if txt := found[0].Text(); !strings.Contains(txt, "JA4 fingerprint new never seen in training (10 distinct values in 99 flows)") {
 		t.Errorf("text %q", txt)
 	}
 	// With no rare values at all, a new one is as surprising as can be.
@@ -172,6 +172,52 @@ func TestUnmarshalErrors(t *testing.T) {
 	}
 	if _, err := Fit(nil); err == nil {
 		t.Error("Fit of nothing succeeded")
+	}
+}
+
+// TestOlderLayout: a profile of the layout before the transport features
+// loads, and judges the features it knows; the appended ones, which its
+// training never saw, add nothing.
+func TestOlderLayout(t *testing.T) {
+	vs := flows(30, 3)
+	for _, v := range vs {
+		v.Cats[features.CTransport] = []string{"tcp"}
+	}
+	p := fit(t, vs)
+	size, _ := features.Layout("handshake-features-v4")
+	p.Schema, p.Cats, p.Ranges, p.Mid = "handshake-features-v4", p.Cats[:size.Cats], p.Ranges[:size.Len], p.Mid[:size.Len]
+	data, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Profile
+	if err := q.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	v := flows(1, 0)[0]
+	v.Cats[features.CTransport] = []string{"quic"}
+	v.Vec[features.FQUICUndecrypted] = 1
+	if bits, found := q.Score(v, false, nil); bits != 0 || len(found) != 0 {
+		t.Errorf("old profile: %v bits %+v", bits, found)
+	}
+	v.Cats[features.CJA4] = []string{"new"}
+	if bits, _ := q.Score(v, false, nil); bits == 0 {
+		t.Error("old profile: a new JA4 is not novel")
+	}
+	// The whole current profile finds the new transport and the flag.
+	_, found := fit(t, vs).Score(v, false, nil)
+	names := map[string]bool{}
+	for _, f := range found {
+		names[f.Name()] = true
+	}
+	if !names["transport"] || !names["quic.undecrypted"] {
+		t.Errorf("current profile findings %v", names)
+	}
+	// An old layout with the wrong number of features is refused.
+	p.Ranges = p.Ranges[:10]
+	data, _ = p.MarshalBinary()
+	if err := q.UnmarshalBinary(data); err == nil || !strings.Contains(err.Error(), "want") {
+		t.Errorf("short old profile: %v", err)
 	}
 }
 

@@ -167,14 +167,17 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 	if err := json.Unmarshal(data, &q); err != nil {
 		return fmt.Errorf("novelty profile: %w", err)
 	}
-	if q.Schema != features.Schema {
+	// A profile of an older layout that this build extends judges the
+	// features it knows; the appended ones it never saw add nothing.
+	size, ok := features.Layout(q.Schema)
+	if !ok {
 		return fmt.Errorf("novelty profile: feature schema %q, this build has %q", q.Schema, features.Schema)
 	}
-	if len(q.Cats) != int(features.NumCats) || len(q.Ranges) != features.Len || len(q.Mid) != features.Len || q.Flows <= 0 {
+	if len(q.Cats) != size.Cats || len(q.Ranges) != size.Len || len(q.Mid) != size.Len || q.Flows <= 0 {
 		return fmt.Errorf("novelty profile: %d categorical and %d numeric features over %d flows; want %d and %d over at least one",
-			len(q.Cats), len(q.Ranges), q.Flows, features.NumCats, features.Len)
+			len(q.Cats), len(q.Ranges), q.Flows, size.Cats, size.Len)
 	}
-	for c, d := range features.CatDefs() {
+	for c, d := range features.CatDefs()[:size.Cats] {
 		cp := &q.Cats[c]
 		if cp.Name != d.Name || cp.Present < 0 || cp.Present > q.Flows || cp.Rare < 0 || cp.Rare > cp.Present {
 			return fmt.Errorf("novelty profile: categorical feature %d (%q) does not fit (want %q)", c, cp.Name, d.Name)
@@ -185,7 +188,7 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
-	for i, d := range features.Defs() {
+	for i, d := range features.Defs()[:size.Len] {
 		r := &q.Ranges[i]
 		if r.Name != d.Name || r.Used != d.Range || r.NLo < 0 || r.NHi < 0 || r.NLo > q.Flows || r.NHi > q.Flows {
 			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)

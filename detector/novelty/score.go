@@ -175,7 +175,12 @@ func (f *Finding) Text() string {
 		if f.Present == 0 {
 			return fmt.Sprintf("%s %s: training flows never had one", d.Label, strings.Join(vals, ", "))
 		}
-		return fmt.Sprintf("%s %s never seen in training (%d known in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, f.Present)
+		// Known counts distinct values, Present flows: say which is which.
+		values := "distinct values"
+		if f.Known == 1 {
+			values = "distinct value"
+		}
+		return fmt.Sprintf("%s %s never seen in training (%d %s in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, values, f.Present)
 	}
 	d := features.Defs()[f.Index]
 	if d.Format == features.FormatFlag {

@@ -71,8 +71,34 @@ func Of(f *flow.Flow, t *Transcript) {
 	c := t.Client.side(f, true)
 	s := t.Server.side(f, false)
 	t.ClientBytes, t.ServerBytes = len(c), len(s)
+	if f.Transport == flow.TransportUDP {
+		t.Client.crypto(c)
+		t.Server.crypto(s)
+		return
+	}
 	t.Client.describe(c, f.ClientHandshake)
 	t.Server.describe(s, f.ServerHandshake)
+}
+
+// crypto describes a QUIC side, whose prefix bytes are its Initial
+// packets' CRYPTO stream: handshake messages without a record layer,
+// told as one handshake record that carries them (what the same hellos
+// over TCP would show), or nothing when the side sent none.
+func (sd *Side) crypto(b []byte) {
+	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
+	sd.Records = sd.rec[:0]
+	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	if len(b) == 0 {
+		sd.Preamble = PreambleUnseen
+		return
+	}
+	n := 0
+	for len(b) >= 4 && n < len(sd.msgs) {
+		sd.msgs[n] = b[0]
+		n++
+		b = b[min(len(b), 4+(int(b[1])<<16|int(b[2])<<8|int(b[3]))):]
+	}
+	sd.Records = append(sd.Records, Record{Type: TypeHandshake, Messages: sd.msgs[:n:n], Len: len(b)})
 }
 
 func (sd *Side) describe(b, hs []byte) {

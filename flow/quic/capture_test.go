@@ -1,4 +1,4 @@
-package quic
+package quic_test
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
@@ -23,18 +24,18 @@ type endpoint struct {
 
 func (e endpoint) String() string { return netip.AddrPortFrom(e.addr, e.port).String() }
 
-// udpFlow is a UDP flow of a capture fed to a Conn the way the flow table
+// udpFlow is a UDP flow of a capture fed to a quic.Conn the way the flow table
 // will: the client is the sender of the first datagram, and the flow gets
-// a Conn only when that datagram LooksLikeQUIC.
+// a quic.Conn only when that datagram passes quic.LooksLikeQUIC.
 type udpFlow struct {
 	client, server endpoint
-	first          []byte // the first datagram, kept for reporting
-	conn           *Conn  // nil: the first datagram did not look like QUIC
+	first          []byte     // the first datagram, kept for reporting
+	conn           *quic.Conn // nil: the first datagram did not look like QUIC
 	datagrams      int
 }
 
 // readUDPFlows reads a pcap or pcapng file and feeds every UDP datagram to
-// its flow's Conn, in capture order. Flows come back in order of first
+// its flow's quic.Conn, in capture order. Flows come back in order of first
 // appearance.
 func readUDPFlows(tb testing.TB, path string, limit int) []*udpFlow {
 	tb.Helper()
@@ -68,8 +69,8 @@ func readUDPFlows(tb testing.TB, path string, limit int) []*udpFlow {
 		fl := flows[k]
 		if fl == nil {
 			fl = &udpFlow{client: src, server: dst, first: append([]byte(nil), payload...)}
-			if LooksLikeQUIC(payload) {
-				fl.conn = NewConn(limit)
+			if quic.LooksLikeQUIC(payload) {
+				fl.conn = quic.NewConn(limit)
 			}
 			flows[k] = fl
 			order = append(order, fl)

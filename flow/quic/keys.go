@@ -3,11 +3,8 @@ package quic
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
-	"hash"
 )
 
 // dirKeys protect one direction's Initial packets: AEAD_AES_128_GCM for
@@ -43,78 +40,96 @@ func (c *cid) equal(b []byte) bool { return c.ok && string(c.b[:c.n]) == string(
 // initialSecrets derives the client and server Initial secrets (RFC 9001
 // section 5.2): initial_secret = HKDF-Extract(salt, dcid), then
 // HKDF-Expand-Label with "client in" and "server in".
-func initialSecrets(p *params, dcid []byte) (client, server []byte, err error) {
-	initial, err := hkdf.Extract(sha256.New, dcid, p.salt[:])
-	if err != nil {
-		return nil, nil, fmt.Errorf("initial secret: %w", err)
-	}
-	l := newLabeler(initial)
-	return l.expand("client in", sha256.Size), l.expand("server in", sha256.Size), nil
+func initialSecrets(p *params, dcid []byte) (client, server [32]byte) {
+	initial := hmacSHA256(p.salt[:], dcid) // HKDF-Extract (RFC 5869 section 2.2)
+	return expandLabel(&initial, "client in", sha256.Size), expandLabel(&initial, "server in", sha256.Size)
 }
 
-// labeler computes TLS 1.3's HKDF-Expand-Label with an empty context (RFC
-// 8446 section 7.1) for several labels of one secret, with one HMAC: the
-// outputs here are at most one SHA-256 block, so HKDF-Expand (RFC 5869
-// section 2.3) is the single block T(1) = HMAC(secret, info || 0x01). One
-// HMAC per secret instead of one per label halves the key setup of a
-// connection.
-type labeler struct{ mac hash.Hash }
-
-func newLabeler(secret []byte) labeler { return labeler{hmac.New(sha256.New, secret)} }
-
-// expand returns HKDF-Expand-Label(secret, label, "", length) for length
-// up to 32; the info is the length, "tls13 " + label and an empty
-// context, each length-prefixed.
-func (l labeler) expand(label string, length int) []byte {
+// expandLabel returns TLS 1.3's HKDF-Expand-Label(secret, label, "",
+// length) (RFC 8446 section 7.1) for length up to 32, in the first length
+// bytes: that is one block of HKDF-Expand (RFC 5869 section 2.3), T(1) =
+// HMAC(secret, info || 0x01), whose info is the length, "tls13 " + label
+// and an empty context, each length-prefixed.
+func expandLabel(secret *[32]byte, label string, length int) [32]byte {
 	const prefix = "tls13 "
 	var info [2 + 1 + len(prefix) + 32 + 1 + 1]byte
 	b := append(info[:0], byte(length>>8), byte(length), byte(len(prefix)+len(label)))
 	b = append(b, prefix...)
 	b = append(b, label...)
 	b = append(b, 0, 1) // empty context, then HKDF's block counter
-	l.mac.Reset()
-	l.mac.Write(b)
-	return l.mac.Sum(nil)[:length]
+	return hmacSHA256(secret[:], b)
+}
+
+// hmacSHA256 is HMAC-SHA256 (RFC 2104) computed on the stack: key setup
+// derives a connection's keys with nine of them, and crypto/hmac's
+// allocations (a hash state each, its marshalled copies, each Sum) were
+// most of a new connection's cost. The keys here are at most 32 bytes and
+// the messages at most 64; longer ones are handled as the RFC says, the
+// message then costing a streaming hash.
+func hmacSHA256(key, msg []byte) [32]byte {
+	const block = 64
+	if len(key) > block {
+		k := sha256.Sum256(key)
+		key = k[:]
+	}
+	var pad [block]byte
+	copy(pad[:], key)
+	var buf [block + block]byte
+	for i, k := range pad {
+		buf[i] = k ^ 0x36
+	}
+	var inner [32]byte
+	if len(msg) <= block {
+		n := copy(buf[block:], msg)
+		inner = sha256.Sum256(buf[:block+n])
+	} else {
+		h := sha256.New()
+		h.Write(buf[:block])
+		h.Write(msg)
+		h.Sum(inner[:0])
+	}
+	for i, k := range pad {
+		buf[i] = k ^ 0x5c
+	}
+	copy(buf[block:], inner[:])
+	return sha256.Sum256(buf[:block+len(inner)])
 }
 
 // packetKeys derives key, iv and hp from a direction's Initial secret with
 // the version's labels.
-func packetKeys(p *params, secret []byte) (key, iv, hp []byte) {
-	l := newLabeler(secret)
-	return l.expand(p.keyLabel, 16), l.expand(p.ivLabel, 12), l.expand(p.hpLabel, 16)
+func packetKeys(p *params, secret *[32]byte) (key, iv, hp [32]byte) {
+	return expandLabel(secret, p.keyLabel, 16), expandLabel(secret, p.ivLabel, 12), expandLabel(secret, p.hpLabel, 16)
 }
 
 // newDirKeys sets up the ciphers of one direction.
-func newDirKeys(p *params, secret []byte) (dirKeys, error) {
+func newDirKeys(p *params, secret *[32]byte) (dirKeys, error) {
 	var k dirKeys
 	key, iv, hp := packetKeys(p, secret)
-	block, err := aes.NewCipher(key)
+	block, err := aes.NewCipher(key[:16])
 	if err != nil {
 		return k, fmt.Errorf("packet key: %w", err)
 	}
 	if k.aead, err = cipher.NewGCM(block); err != nil {
 		return k, fmt.Errorf("packet key: %w", err)
 	}
-	if k.hp, err = aes.NewCipher(hp); err != nil {
+	if k.hp, err = aes.NewCipher(hp[:16]); err != nil {
 		return k, fmt.Errorf("header protection key: %w", err)
 	}
-	copy(k.iv[:], iv)
+	copy(k.iv[:], iv[:12])
 	return k, nil
 }
 
 // newKeySet derives both directions' Initial keys for a version and the
 // client's Destination Connection ID.
 func newKeySet(v Version, p *params, dcid []byte) (*keySet, error) {
-	cs, ss, err := initialSecrets(p, dcid)
-	if err != nil {
-		return nil, err
-	}
+	cs, ss := initialSecrets(p, dcid)
 	ks := &keySet{version: v}
 	ks.cid.set(dcid)
-	if ks.client, err = newDirKeys(p, cs); err != nil {
+	var err error
+	if ks.client, err = newDirKeys(p, &cs); err != nil {
 		return nil, err
 	}
-	if ks.server, err = newDirKeys(p, ss); err != nil {
+	if ks.server, err = newDirKeys(p, &ss); err != nil {
 		return nil, err
 	}
 	return ks, nil

@@ -1,4 +1,4 @@
-package quic
+package quic_test
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
@@ -46,7 +47,7 @@ func firstHello(fl *udpFlow) *tlsparse.ClientHello {
 
 // TestFoxIOJA4: the JA4 of every QUIC stream FoxIO's reference tool
 // fingerprints in its test captures (testdata/foxio-ja4-quic.txt) is the
-// JA4 tlsparse computes from the ClientHello a Conn reassembled.
+// JA4 tlsparse computes from the ClientHello a quic.Conn reassembled.
 func TestFoxIOJA4(t *testing.T) {
 	sharedpcaps.PcapDir(t)
 	f, err := os.Open("testdata/foxio-ja4-quic.txt")
@@ -131,7 +132,7 @@ func TestSuricataVerify(t *testing.T) {
 		flows := flowsOf(t, "suricata-verify/quic-v2-ja3_input.pcap")
 		fl := onlyQUICFlow(t, flows)
 		info := fl.conn.Info()
-		if info.Version != Version2 || info.Client.Decrypted == 0 || info.Server.Decrypted == 0 {
+		if info.Version != quic.Version2 || info.Client.Decrypted == 0 || info.Server.Decrypted == 0 {
 			t.Errorf("info %+v, want v2 Initials opened both ways", info)
 		}
 		ch := firstHello(fl)
@@ -188,7 +189,7 @@ func TestSuricataVerify(t *testing.T) {
 	})
 }
 
-// onlyQUICFlow returns the one flow of a capture that has a Conn.
+// onlyQUICFlow returns the one flow of a capture that has a quic.Conn.
 func onlyQUICFlow(t *testing.T, flows []*udpFlow) *udpFlow {
 	t.Helper()
 	var out *udpFlow

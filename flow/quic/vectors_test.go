@@ -2,10 +2,10 @@ package quic
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"testing"
-
-	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // The RFC 9001 (v1) and RFC 9369 (v2) Appendix A examples, checked step by
@@ -24,18 +24,32 @@ func TestInitialKeysRFC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			vec := vectors(t, tc.name)
 			p := lookup(tc.version)
-			cs, ss, err := initialSecrets(p, rfcDCID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for side, secret := range map[string][]byte{"client": cs, "server": ss} {
-				equalHex(t, side+"_secret", secret, vec[side+"_secret"])
+			initial := hmacSHA256(p.salt[:], rfcDCID)
+			equalHex(t, "initial_secret", initial[:], vec["initial_secret"])
+			cs, ss := initialSecrets(p, rfcDCID)
+			for side, secret := range map[string]*[32]byte{"client": &cs, "server": &ss} {
+				equalHex(t, side+"_secret", secret[:], vec[side+"_secret"])
 				key, iv, hp := packetKeys(p, secret)
-				equalHex(t, side+"_key", key, vec[side+"_key"])
-				equalHex(t, side+"_iv", iv, vec[side+"_iv"])
-				equalHex(t, side+"_hp", hp, vec[side+"_hp"])
+				equalHex(t, side+"_key", key[:16], vec[side+"_key"])
+				equalHex(t, side+"_iv", iv[:12], vec[side+"_iv"])
+				equalHex(t, side+"_hp", hp[:16], vec[side+"_hp"])
 			}
 		})
+	}
+}
+
+// TestHMAC: the stack HMAC-SHA256 equals crypto/hmac's for keys and
+// messages on both sides of the block size.
+func TestHMAC(t *testing.T) {
+	for _, kn := range []int{0, 1, 20, 32, 63, 64, 65, 200} {
+		for _, mn := range []int{0, 1, 20, 50, 64, 65, 300} {
+			key, msg := bytes.Repeat([]byte{byte(kn)}, kn), bytes.Repeat([]byte{byte(mn + 1)}, mn)
+			m := hmac.New(sha256.New, key)
+			m.Write(msg)
+			if got := hmacSHA256(key, msg); !bytes.Equal(got[:], m.Sum(nil)) {
+				t.Errorf("key %d bytes, message %d bytes: %x, want %x", kn, mn, got, m.Sum(nil))
+			}
+		}
 	}
 }
 
@@ -100,13 +114,6 @@ func TestConnRFC(t *testing.T) {
 			if !c.ClientHelloDone() {
 				t.Error("ClientHelloDone = false")
 			}
-			ch, err := tlsparse.ParseClientHelloMessage(c.ClientCrypto())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ch.ServerName != "example.com" {
-				t.Errorf("SNI = %q, want example.com", ch.ServerName)
-			}
 
 			c.Datagram(vec["server_packet"], false)
 			payload := vec["server_payload"] // ACK (5 bytes), then 06 00 405a + 90 bytes
@@ -115,13 +122,6 @@ func TestConnRFC(t *testing.T) {
 			}
 			if !c.ServerHelloDone() {
 				t.Error("ServerHelloDone = false")
-			}
-			sh, err := tlsparse.ParseServerHelloMessage(c.ServerCrypto())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sh.CipherSuite != 0x1301 || sh.SelectedVersion != 0x0304 {
-				t.Errorf("server hello: suite %#x version %#x, want 0x1301 TLS 1.3", sh.CipherSuite, sh.SelectedVersion)
 			}
 
 			info := c.Info()

@@ -1,4 +1,4 @@
-package quic
+package quic_test
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 )
@@ -56,7 +57,7 @@ func tsharkClientHellos(t *testing.T, tshark, path string) []wiresharkHello {
 var knownMisses = map[string]string{}
 
 // TestWiresharkClientHellos: every QUIC ClientHello Wireshark dissects in
-// the shared captures comes out of a Conn of its UDP flow with the same SNI
+// the shared captures comes out of a quic.Conn of its UDP flow with the same SNI
 // (the captures' second column of clienthello-counts.txt; with tshark
 // installed, each hello's flow and SNI are compared, else the counts).
 func TestWiresharkClientHellos(t *testing.T) {
@@ -162,7 +163,7 @@ func TestWiresharkClientHellos(t *testing.T) {
 	}
 }
 
-// whyMissed says what the Conn of a client's flow saw.
+// whyMissed says what the quic.Conn of a client's flow saw.
 func whyMissed(flows []*udpFlow, client endpoint) string {
 	for _, fl := range flows {
 		if fl.client != client && fl.server != client {
@@ -182,8 +183,8 @@ func whyMissed(flows []*udpFlow, client endpoint) string {
 
 // transportParamsExt is the quic_transport_parameters codepoint a client of
 // version v sends: RFC 9001's from draft 33 on, the drafts' before.
-func transportParamsExt(v Version) uint16 {
-	if v == Version1 || v == Version2 || v.draft() >= 33 {
+func transportParamsExt(v quic.Version) uint16 {
+	if v == quic.Version1 || v == quic.Version2 || quic.Draft(v) >= 33 {
 		return tlsparse.ExtQUICTransportParameters
 	}
 	return tlsparse.ExtQUICTransportParametersDraft

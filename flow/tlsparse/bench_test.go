@@ -117,7 +117,7 @@ func BenchmarkParseParts(b *testing.B) {
 // hellos (what parsing with a CertCache does).
 func BenchmarkPrints(b *testing.B) {
 	client, server := benchFlow(b)
-	h := parseFlow(client, server, nil, nil, nil, false)
+	h := parseFlow(client, server, nil, nil, nil, false, false)
 	ch, sh := h.Client, h.Server.ServerHello
 	b.Run("rendered", func(b *testing.B) {
 		b.ReportAllocs()

@@ -90,17 +90,22 @@ func (ch *ClientHello) offersTicket() bool {
 // is set, and the error wraps ErrTruncated. Other errors wrap ErrNotTLS,
 // ErrNoHello or ErrMalformed.
 func ParseClientHello(stream []byte) (*ClientHello, error) {
-	return parseClientHello(stream, nil, true)
+	return parseClientHello(stream, nil, false, true)
 }
 
 // parseClientHello is ParseClientHello parsing into s (a new store when
-// nil). With copyMsg the hello gets a private copy of its message, else it
-// aliases stream.
-func parseClientHello(stream []byte, s *clientStore, copyMsg bool) (*ClientHello, error) {
+// nil). With messages the stream holds handshake messages without record
+// headers (a QUIC CRYPTO stream). With copyMsg the hello gets a private
+// copy of its message, else it aliases stream.
+func parseClientHello(stream []byte, s *clientStore, messages, copyMsg bool) (*ClientHello, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
-	if stream[0]&0x80 != 0 {
+	var r hsReader
+	switch {
+	case messages:
+		r.initMessages(stream)
+	case stream[0]&0x80 != 0:
 		if len(stream) < tlsrecord.SSLv2ClientHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ClientHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
@@ -108,10 +113,10 @@ func parseClientHello(stream []byte, s *clientStore, copyMsg bool) (*ClientHello
 			return parseSSLv2ClientHello(stream, s, copyMsg)
 		}
 		return nil, errorf(ErrNotTLS, "high bit set but not an SSLv2 ClientHello")
-	}
-	var r hsReader
-	if err := r.init(stream); err != nil {
-		return nil, err
+	default:
+		if err := r.init(stream); err != nil {
+			return nil, err
+		}
 	}
 	if r.stopped {
 		return nil, errorf(ErrNoHello, "stream starts with a %s record", r.stop.Type)

@@ -6,6 +6,11 @@
 // plaintext such as a STARTTLS exchange). The stream may be cut anywhere:
 // the sensor keeps at most 16 KiB and a capture may stop mid-message.
 //
+// QUIC carries the same handshake messages in the CRYPTO frames of its
+// Initial packets, without the record layer: ParseQUICFlow (and FromFlow
+// for a QUIC flow) parses those streams, and its flow's fingerprints carry
+// JA4's QUIC transport ('q').
+//
 // The parsers treat the input as hostile. They never panic, always finish in
 // time linear in the input, and never allocate more than the input size
 // because of a length read from the wire. Parse failures are returned as

@@ -7,7 +7,8 @@ const sniffBytes = 512
 
 // FromFlow parses what a finished flow kept of its TLS handshake; certs
 // (may be nil) caches certificate parsing across flows. A flow that is not
-// TLS is labelled from its first bytes.
+// TLS is labelled from its first bytes; a QUIC flow's handshake bytes are
+// its CRYPTO streams (as ParseQUICFlow).
 //
 // Unlike ParseFlow, the result aliases the flow's handshake bytes instead
 // of copying them: a finished flow's bytes are never written again, and
@@ -19,7 +20,10 @@ const sniffBytes = 512
 // went on, and what was kept is parsed (the leaf and the whole chain
 // certificates, with ChainCut set).
 func FromFlow(f *flow.Flow, certs *CertCache) *Handshake {
-	h := parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false)
+	if f.Transport == flow.TransportUDP {
+		return parseFlow(f.ClientHandshake, f.ServerHandshake, nil, nil, certs, true, false)
+	}
+	h := parseFlow(f.ClientHandshake, f.ServerHandshake, firstBytes(f, true), firstBytes(f, false), certs, false, false)
 	if f.ServerHandshakeAtLimit && h.Server != nil && h.Server.Truncated {
 		h.Server.Truncated = false
 		h.ServerErr = nil

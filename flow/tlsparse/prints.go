@@ -239,15 +239,15 @@ type FlowPrints struct {
 // Prints renders the client's JA3, JA3N, JA4 and JA4_r and the server's
 // JA3S, each equal to what the separate methods return. When the
 // handshake was parsed with a CertCache, fingerprints of hellos seen
-// before come from it.
+// before come from it. A flow's own fingerprints are Prints(h.Transport()).
 func (h *Handshake) Prints(t Transport) FlowPrints {
 	var p FlowPrints
-	if t == TransportTCP && h.hasTCPPrints {
-		if c := h.tcpClient; c != nil {
+	if t == h.Transport() && h.hasOwnPrints {
+		if c := h.ownClient; c != nil {
 			p.JA3, p.JA3N, p.JA4, p.JA4R = c.ja3, c.ja3n, c.ja4, c.ja4r
 		}
-		if h.tcpServer != nil {
-			p.JA3S = *h.tcpServer
+		if h.ownServer != nil {
+			p.JA3S = *h.ownServer
 		}
 		return p
 	}
@@ -261,14 +261,14 @@ func (h *Handshake) Prints(t Transport) FlowPrints {
 	return p
 }
 
-// lookUpTCPPrints finds (or adds) the handshake's TCP fingerprints in its
-// cache, for Prints.
-func (h *Handshake) lookUpTCPPrints() {
+// lookUpOwnPrints finds (or adds) the handshake's fingerprints, of its
+// own transport, in its cache, for Prints.
+func (h *Handshake) lookUpOwnPrints() {
 	if h.Client != nil {
-		h.tcpClient = h.prints.clientEntry(h.Client, TransportTCP)
+		h.ownClient = h.prints.clientEntry(h.Client, h.Transport())
 	}
 	if h.Server != nil && h.Server.ServerHello != nil && !h.Server.ServerHello.SSLv2 {
-		h.tcpServer = h.prints.serverEntry(h.Server.ServerHello)
+		h.ownServer = h.prints.serverEntry(h.Server.ServerHello)
 	}
-	h.hasTCPPrints = true
+	h.hasOwnPrints = true
 }

@@ -36,7 +36,7 @@ func FuzzParseFlow(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, client, server []byte) {
 		copied := ParseFlow(client, server, client, server, nil)
-		aliased := parseFlow(client, server, client, server, nil, false)
+		aliased := parseFlow(client, server, client, server, nil, false, false)
 		if !reflect.DeepEqual(withoutStores(copied), withoutStores(aliased)) {
 			t.Fatalf("aliasing parse differs:\n%+v\n%+v", copied, aliased)
 		}
@@ -49,7 +49,7 @@ func FuzzParseFlow(f *testing.F) {
 		// Released, its store serves the next parse, which must not see
 		// what this one left there.
 		aliased.Release()
-		if again := parseFlow(client, server, client, server, nil, false); !reflect.DeepEqual(withoutStores(copied), withoutStores(again)) {
+		if again := parseFlow(client, server, client, server, nil, false, false); !reflect.DeepEqual(withoutStores(copied), withoutStores(again)) {
 			t.Fatalf("parse into a released store differs:\n%+v\n%+v", copied, again)
 		}
 		want := separatePrints(copied)
@@ -57,7 +57,7 @@ func FuzzParseFlow(f *testing.F) {
 			t.Fatalf("Prints without cache\n got %+v\nwant %+v", got, want)
 		}
 		for range 2 { // a miss (usually), then a hit
-			cached := parseFlow(client, server, client, server, fuzzCache, false)
+			cached := parseFlow(client, server, client, server, fuzzCache, false, false)
 			if got := cached.Prints(TransportTCP); got != want {
 				t.Fatalf("Prints with cache\n got %+v\nwant %+v", got, want)
 			}
@@ -73,7 +73,7 @@ func TestPrintsGREASEShareEntry(t *testing.T) {
 		hello := clientHello(VersionTLS12, []uint16{g, 0x1301, 0xc02f}, [][]byte{
 			ext(g), extSNI("a.example"), extGroups(g, 0x001d), extSigAlgs(0x0403), ext(ExtECPointFormats, vec(1, []byte{0})),
 		})
-		h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false)
+		h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false, false)
 		if got, want := h.Prints(TransportTCP), separatePrints(h); got != want {
 			t.Fatalf("GREASE %04x: got %+v, want %+v", g, got, want)
 		}
@@ -107,7 +107,7 @@ func TestPrintsKeySeparates(t *testing.T) {
 	}
 	for round := range 2 {
 		for i, hello := range hellos {
-			h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false)
+			h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false, false)
 			for _, tr := range []Transport{TransportTCP, TransportQUIC} {
 				got := h.Prints(tr)
 				want := separatePrints(h)
@@ -165,7 +165,7 @@ func TestPrintsShuffledExtensions(t *testing.T) {
 	for pass := range 2 {
 		for i, p := range perms {
 			hello := clientHello(VersionTLS12, []uint16{0x1301, 0xc02f}, p)
-			h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false)
+			h := parseFlow(records(ContentHandshake, hello), nil, nil, nil, certs, false, false)
 			if got, want := h.Prints(TransportTCP), separatePrints(h); got != want {
 				t.Fatalf("pass %d order %d: got %+v, want %+v", pass, i, got, want)
 			}

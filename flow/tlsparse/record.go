@@ -149,6 +149,13 @@ func (r *hsReader) init(stream []byte) error {
 	return nil
 }
 
+// initMessages starts r on a stream of handshake messages without record
+// headers (a QUIC CRYPTO stream): all of it is handshake bytes, and no
+// record follows.
+func (r *hsReader) initMessages(stream []byte) {
+	*r = hsReader{buf: stream}
+}
+
 // pull appends the next handshake record's fragment to buf. It returns false
 // when no more handshake bytes can come.
 func (r *hsReader) pull() bool {

@@ -103,17 +103,18 @@ func ParseServerFlight(stream []byte) (*ServerFlight, error) {
 // ParseServerFlightCached is ParseServerFlight with leaf certificates
 // looked up in (and added to) certs.
 func ParseServerFlightCached(stream []byte, certs *CertCache) (*ServerFlight, error) {
-	return parseServerFlight(stream, certs, nil, true)
+	return parseServerFlight(stream, certs, nil, false, true)
 }
 
 // parseServerFlight is ParseServerFlightCached parsing into s (a new store
-// when nil). With copyMsgs the flight gets private copies of its messages,
-// else it aliases stream.
-func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs bool) (*ServerFlight, error) {
+// when nil). With messages the stream holds handshake messages without
+// record headers (a QUIC CRYPTO stream). With copyMsgs the flight gets
+// private copies of its messages, else it aliases stream.
+func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, messages, copyMsgs bool) (*ServerFlight, error) {
 	if len(stream) == 0 {
 		return nil, errorf(ErrTruncated, "empty stream")
 	}
-	if stream[0]&0x80 != 0 {
+	if !messages && stream[0]&0x80 != 0 {
 		if len(stream) < tlsrecord.SSLv2ServerHelloMin && tlsrecord.MaybeSSLv2(stream, tlsrecord.SSLv2ServerHello) {
 			return nil, errorf(ErrTruncated, "SSLv2 header")
 		}
@@ -127,20 +128,24 @@ func parseServerFlight(stream []byte, certs *CertCache, s *serverStore, copyMsgs
 	}
 	f := &s.f
 	*f = ServerFlight{certs: certs}
-	if len(stream) >= 3 {
-		f.RecordVersion = uint16(stream[1])<<8 | uint16(stream[2])
-	}
-	f.Alert, stream = skipWarnings(stream)
-	if len(stream) == 0 {
-		return f, nil // a warning, and nothing after it yet
-	}
 	var r hsReader
-	if err := r.init(stream); err != nil {
-		if f.Alert == nil {
-			return nil, err
+	if messages {
+		r.initMessages(stream)
+	} else {
+		if len(stream) >= 3 {
+			f.RecordVersion = uint16(stream[1])<<8 | uint16(stream[2])
 		}
-		f.Truncated = errors.Is(err, ErrTruncated)
-		return f, err
+		f.Alert, stream = skipWarnings(stream)
+		if len(stream) == 0 {
+			return f, nil // a warning, and nothing after it yet
+		}
+		if err := r.init(stream); err != nil {
+			if f.Alert == nil {
+				return nil, err
+			}
+			f.Truncated = errors.Is(err, ErrTruncated)
+			return f, err
+		}
 	}
 	if r.stopped {
 		f.noteStop(&r.stop)

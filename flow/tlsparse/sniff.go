@@ -24,6 +24,10 @@ const (
 	SniffBinary = "binary" // anything else
 )
 
+// AppQUIC is the AppProto of every QUIC flow (Suricata's app_proto name),
+// whether or not its Initial packets could be read: TLS inside QUIC.
+const AppQUIC = "quic"
+
 // Sniff labels what the start of one direction of a stream looks like. It
 // is meant for streams that did not parse as TLS: cheap, deterministic, and
 // decided from the first bytes only (at most 512 are looked at).

@@ -39,12 +39,12 @@ func TestReleaseReuse(t *testing.T) {
 	)
 	var want []*Handshake // parsed once, never released
 	for _, f := range flows {
-		want = append(want, parseFlow(f[0], f[1], f[0], f[1], nil, false))
+		want = append(want, parseFlow(f[0], f[1], f[0], f[1], nil, false, false))
 	}
 	seen, reused := map[*flowStore]bool{}, 0
 	for round := range 20 {
 		for i, f := range flows {
-			h := parseFlow(f[0], f[1], f[0], f[1], nil, false)
+			h := parseFlow(f[0], f[1], f[0], f[1], nil, false, false)
 			if seen[h.store] {
 				reused++
 			}

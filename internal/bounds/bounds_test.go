@@ -3,6 +3,7 @@ package bounds
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -32,5 +33,37 @@ func TestRangesAndFields(t *testing.T) {
 	}
 	if Fields(errors.New("plain")) != nil {
 		t.Error("a plain error has no fields")
+	}
+}
+
+func TestFloat64(t *testing.T) {
+	share := Interval{Lo: 0, Hi: 0.5, LoOpen: true, HiOpen: true}
+	closed := Interval{Lo: 1, Hi: 10}
+	for _, tc := range []struct {
+		v    float64
+		r    Interval
+		want string // "" when in range
+	}{
+		{0.1, share, ""},
+		{0, share, "X: 0 is out of range (more than 0 and less than 0.5)"},
+		{0.5, share, "X: 0.5 is out of range (more than 0 and less than 0.5)"},
+		{-1, share, "X: -1 is out of range (more than 0 and less than 0.5)"},
+		{math.NaN(), share, "X: NaN is not a number (more than 0 and less than 0.5)"},
+		{math.Inf(1), share, "X: +Inf is out of range (more than 0 and less than 0.5)"},
+		{1, closed, ""},
+		{10, closed, ""},
+		{10.5, closed, "X: 10.5 is out of range (at least 1 and at most 10)"},
+	} {
+		var errs []error
+		Float64(&errs, "X", tc.v, tc.r)
+		switch {
+		case tc.want == "" && len(errs) != 0:
+			t.Errorf("%v in %v: %v", tc.v, tc.r, errs)
+		case tc.want != "" && (len(errs) != 1 || errs[0].Error() != tc.want || errs[0].(*Error).Range != nil):
+			t.Errorf("%v in %v: %v, want %q", tc.v, tc.r, errs, tc.want)
+		}
+		if got := tc.r.Contains(tc.v); got != (tc.want == "") {
+			t.Errorf("Contains(%v) = %v", tc.v, got)
+		}
 	}
 }

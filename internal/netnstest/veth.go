@@ -62,3 +62,13 @@ func (l *Link) offloadsOff(t testing.TB) {
 		t.Logf("ethtool -K %s: %v: %s (offloads left as they are)", l.Name, err, bytes.TrimSpace(out))
 	}
 }
+
+// Remake makes the veth pair again after it was deleted (ip link del
+// takes both ends): the same names and addresses on new devices, as a
+// driver reload or a recreated virtual interface gives.
+func (p *Pair) Remake(t testing.TB) {
+	t.Helper()
+	p.A.NS.MustIP(t, "link", "add", p.A.Name, "type", "veth", "peer", "name", p.B.Name, "netns", p.B.NS.Name)
+	p.A.setUp(t, 0, 1)
+	p.B.setUp(t, 0, 2)
+}

@@ -22,6 +22,7 @@ type EveLine struct {
 	SrcIP       string        `json:"src_ip"`
 	SrcPort     uint16        `json:"src_port"`
 	DestPort    uint16        `json:"dest_port"`
+	Proto       string        `json:"proto"`
 	AppProto    string        `json:"app_proto"`
 	CommunityID string        `json:"community_id"`
 	Alert       *eve.Alert    `json:"alert"`
@@ -32,7 +33,14 @@ type EveLine struct {
 		JA3     *struct {
 			Hash string `json:"hash"`
 		} `json:"ja3"`
+		JA4 string `json:"ja4"`
 	} `json:"tls"`
+	QUIC *struct {
+		Version          string `json:"version"`
+		InitialsToServer int    `json:"initials_toserver"`
+		InitialsToClient int    `json:"initials_toclient"`
+		Undecrypted      bool   `json:"undecrypted"`
+	} `json:"quic"`
 	Detail eve.Detail `json:"tlsentry"`
 }
 

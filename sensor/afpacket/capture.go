@@ -9,6 +9,9 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
@@ -21,6 +24,11 @@ import (
 // drop packets when the ring fills (counted in KernelStats.Drops); the
 // capture never blocks the kernel nor buffers more than the rings.
 //
+// The capture outlives its interface: when the link goes down, loses its
+// carrier, or the interface is removed, the workers keep their sinks
+// ticking and the capture waits for the interface (link.go), then goes on
+// with the same sockets or new ones. Stats.Link says how it fares.
+//
 // IP fragments and tunnels over UDP (VXLAN, Geneve) are spread by their
 // outer headers; a tunnelled connection's two directions may then reach
 // different workers (use one worker for such mirrors).
@@ -29,10 +37,21 @@ type Capture struct {
 	// replace it before Run to open other tunnel ports. The workers share
 	// it (decoding only reads it).
 	Decoder *decode.Decoder
+	// Log gets a line when the link changes state or the sockets cannot
+	// be opened again (a few a minute at most); nil logs nothing. Set it
+	// before Run.
+	Log *zap.Logger
 
-	cfg      Config
-	linkType uint32
-	workers  []*liveWorker
+	cfg     Config
+	workers []*liveWorker
+	ns      *netns
+	events  *linkEvents // nil when netlink cannot be heard: the link is polled
+	status  linkStatus
+	sawDown atomic.Bool // a worker's socket reported the interface down
+
+	// On the link watcher's goroutine (or Open's) only.
+	boundIndex int  // the device the sockets are bound to
+	opened     bool // sockets were opened once: later opens are reopens
 
 	mu       sync.Mutex
 	state    liveState
@@ -53,18 +72,25 @@ const (
 // exist (in the network namespace of the calling thread).
 var ErrNoSuchInterface = errors.New("no such network interface")
 
+// ErrInterfaceDown is wrapped when the interface to capture on is down.
+var ErrInterfaceDown = errors.New("interface is down")
+
 // liveSeq tells apart the fanout groups derived for captures in one process.
 var liveSeq atomic.Uint32
 
 // Open opens the capture sockets, joins them to their fanout group,
 // puts the interface in promiscuous mode if asked, and attaches the eBPF
 // program. The sockets are created on the calling goroutine's thread and
-// stay in that thread's network namespace. Packets are queued in the
+// stay in that thread's network namespace, where the capture later opens
+// new ones if the interface is made again. Packets are queued in the
 // rings from then on, but read only by Run.
 //
-// It needs CAP_NET_RAW; the error says so when it is missing, and wraps
-// ErrNoSuchInterface when the interface does not exist.
-func Open(cfg Config) (*Capture, error) {
+// It needs CAP_NET_RAW; the error says so when it is missing. When the
+// interface does not exist the error wraps ErrNoSuchInterface, when it is
+// down ErrInterfaceDown, unless cfg.WaitForLink: then Open checks what it
+// can (the configuration, CAP_NET_RAW) and returns a capture that opens
+// its sockets once the interface is there and up (Stats.Link says which).
+func Open(cfg Config) (_ *Capture, err error) {
 	if cfg.Interface == "" {
 		return nil, fmt.Errorf("%w: no interface given", ErrConfig)
 	}
@@ -72,40 +98,80 @@ func Open(cfg Config) (*Capture, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	lt, err := interfaceLinkType(cfg.Interface)
+	fail := func(err error) error { return fmt.Errorf("live capture on %q: %w", cfg.Interface, err) }
+	ns, err := openNetns()
 	if err != nil {
-		return nil, fmt.Errorf("live capture on %q: %w", cfg.Interface, err)
+		return nil, fail(err)
 	}
-	if cfg.FanoutGroup == 0 {
-		cfg.FanoutGroup = uint16(os.Getpid()) + uint16(liveSeq.Add(1)-1)
-		if cfg.FanoutGroup == 0 {
-			cfg.FanoutGroup = 1
+	c := &Capture{Decoder: decode.NewDecoder(), cfg: cfg, ns: ns, quit: make(chan struct{}), finished: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			c.closeIdle()
+		}
+	}()
+	if c.cfg.FanoutGroup == 0 {
+		c.cfg.FanoutGroup = uint16(os.Getpid()) + uint16(liveSeq.Add(1)-1)
+		if c.cfg.FanoutGroup == 0 {
+			c.cfg.FanoutGroup = 1
 		}
 	}
-	workers, err := openSockets(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("live capture on %q: %w", cfg.Interface, err)
+	for i := range cfg.Workers {
+		c.workers = append(c.workers, newLiveWorker(i, cfg.AddVLANHeader))
 	}
-	return &Capture{
-		Decoder:  decode.NewDecoder(),
-		cfg:      cfg,
-		linkType: lt,
-		workers:  workers,
-		quit:     make(chan struct{}),
-		finished: make(chan struct{}),
-	}, nil
+	info, err := ns.link(cfg.Interface)
+	if err != nil {
+		return nil, fail(err)
+	}
+	now := time.Now()
+	switch info.state {
+	case LinkAbsent, LinkDown:
+		why := ErrNoSuchInterface
+		if info.state == LinkDown {
+			why = ErrInterfaceDown
+		}
+		if !cfg.WaitForLink {
+			return nil, fail(why)
+		}
+		if err := checkCapNetRaw(); err != nil {
+			return nil, fail(err)
+		}
+	default:
+		lt, err := ns.linkType(cfg.Interface)
+		if err != nil {
+			return nil, fail(err)
+		}
+		socks, err := openSockets(c.cfg, lt)
+		if err != nil {
+			return nil, fail(err)
+		}
+		c.boundIndex, c.opened = info.index, true
+		if socks[0].ifindex > 0 {
+			c.boundIndex = socks[0].ifindex
+		}
+		for i, w := range c.workers {
+			w.holding.Store(true)
+			w.adopt(socks[i])
+		}
+	}
+	c.status.init(info.state, now)
+	if ev, err := openLinkEvents(); err == nil {
+		c.events = ev // without it, the link is looked at with backoff alone
+	}
+	return c, nil
 }
 
 // Config returns the configuration in use, defaults and the fanout group
 // filled in.
 func (c *Capture) Config() Config { return c.cfg }
 
-// Run reads packets until ctx is cancelled, Close is called, or a socket
-// fails (the interface went down or was removed), handing worker i's
-// segments to sinks[i] on worker i's goroutine. It returns nil when
-// stopped by ctx or Close, and otherwise the failed workers' errors. Every
-// goroutine it started has ended and the sockets are closed when it
-// returns: a capture runs once. It does not flush the sinks.
+// Run reads packets until ctx is cancelled or Close is called, handing
+// worker i's segments to sinks[i] on worker i's goroutine, and Tick
+// about every TickInterval whether packets arrive or not. A link that
+// goes down or away does not end it: the workers wait for the interface
+// (ticking) and go on. It returns nil when stopped, an error only for bad
+// arguments. Every goroutine it started has ended and the sockets are
+// closed when it returns: a capture runs once. It does not flush the
+// sinks.
 func (c *Capture) Run(ctx context.Context, sinks []Sink) error {
 	if len(sinks) != len(c.workers) {
 		return fmt.Errorf("live capture on %q: %d sinks for %d workers", c.cfg.Interface, len(sinks), len(c.workers))
@@ -128,36 +194,30 @@ func (c *Capture) Run(ctx context.Context, sinks []Sink) error {
 	defer close(c.finished)
 
 	var stop atomic.Bool
-	runDone, watchDone := make(chan struct{}), make(chan struct{})
+	stopped := make(chan struct{})
 	go func() {
-		defer close(watchDone)
 		select {
 		case <-ctx.Done():
 		case <-c.quit:
-		case <-runDone:
 		}
 		stop.Store(true)
+		close(stopped)
 	}()
 
-	errs := make([]error, len(c.workers))
+	wake := make(chan struct{}, 1)
 	var wg sync.WaitGroup
+	wg.Go(func() { c.watchLink(stopped, wake) })
 	for i, w := range c.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := w.run(&stop, sinks[i], c.Decoder, c.linkType, c.cfg.TickInterval); err != nil {
-				errs[i] = fmt.Errorf("live capture on %q, worker %d: %w", c.cfg.Interface, i, err)
-				stop.Store(true) // one failed socket stops the capture
-			}
-		}()
+		env := &workerEnv{stop: &stop, stopped: stopped, wake: wake, sawDown: &c.sawDown, sink: sinks[i], dec: c.Decoder,
+			interval: c.cfg.TickInterval, blockTimeout: c.cfg.BlockTimeout}
+		wg.Go(func() { w.run(env) })
 	}
 	wg.Wait()
-	close(runDone)
-	<-watchDone
 	c.mu.Lock()
 	c.state = liveClosed
 	c.mu.Unlock()
-	return errors.Join(errs...)
+	c.closeIdle()
+	return nil
 }
 
 // Close stops a running capture and waits for Run to return, or closes
@@ -169,9 +229,7 @@ func (c *Capture) Close() error {
 	case liveOpen:
 		c.state = liveClosed
 		c.mu.Unlock()
-		for _, w := range c.workers {
-			w.tp.Close()
-		}
+		c.closeIdle()
 		return nil
 	case liveRunning:
 		c.quitOnce.Do(func() { close(c.quit) })
@@ -183,10 +241,29 @@ func (c *Capture) Close() error {
 	return nil
 }
 
+// closeIdle closes what no goroutine uses any more: the workers' sockets
+// (those handed over and those still on their way), the netlink socket
+// and the namespace handles.
+func (c *Capture) closeIdle() {
+	for _, w := range c.workers {
+		w.closeSocket()
+		select {
+		case s := <-w.give:
+			s.tp.Close()
+		default:
+		}
+	}
+	if c.events != nil {
+		c.events.close()
+		c.events = nil
+	}
+	c.ns.close()
+}
+
 // Stats returns a snapshot of the counters; safe to call from any
 // goroutine, during and after Run.
 func (c *Capture) Stats() Stats {
-	st := Stats{Interface: c.cfg.Interface, Workers: make([]WorkerStats, len(c.workers))}
+	st := Stats{Interface: c.cfg.Interface, Workers: make([]WorkerStats, len(c.workers)), Link: c.status.snapshot(time.Now())}
 	for i, w := range c.workers {
 		st.Workers[i] = w.snapshot()
 		st.Total.Add(&st.Workers[i])

@@ -51,6 +51,11 @@ type Config struct {
 	// TickInterval is how often each worker's sink gets Tick, also when
 	// no packet arrives, so idle flows end on a quiet link.
 	TickInterval time.Duration
+	// WaitForLink makes Open succeed when the interface does not exist or
+	// is down: the capture opens its sockets once it is there and up. (A
+	// capture waits for its interface whenever the link goes away while
+	// it runs; this is only about the start.)
+	WaitForLink bool
 }
 
 // Limits and defaults of a Config.

@@ -10,4 +10,14 @@
 // KernelStats.Drops): the capture never blocks the kernel nor buffers
 // more than the rings. Open needs CAP_NET_RAW (CAP_NET_ADMIN for
 // promiscuous mode); on other systems than Linux it fails.
+//
+// A capture survives its link: when the interface goes down, loses its
+// carrier or is removed, the workers keep ticking their sinks (so their
+// flow tables keep their flows, and idle ones still end on time) while a
+// watcher waits for the interface, hearing of link changes from netlink
+// and looking again with backoff (100 ms doubling to 5 s). A link that
+// comes back up keeps its sockets; an interface made again gets new ones
+// (filter, promiscuous membership and fanout group included). Stats.Link
+// counts the flaps and the time without a link; Capture.Log says when the
+// state changes.
 package afpacket

@@ -30,10 +30,16 @@ type liveRecorder struct {
 
 func newLiveRecorders(t *testing.T, n int, clientOf func(flow.Endpoint) bool) []*liveRecorder {
 	t.Helper()
+	return newLiveRecordersWith(t, n, flow.DefaultConfig(), clientOf)
+}
+
+// newLiveRecordersWith is newLiveRecorders with tables of configuration cfg.
+func newLiveRecordersWith(t *testing.T, n int, cfg flow.Config, clientOf func(flow.Endpoint) bool) []*liveRecorder {
+	t.Helper()
 	out := make([]*liveRecorder, n)
 	for i := range out {
 		r := &liveRecorder{clientOf: clientOf, dirs: map[flow.Endpoint]*[2]int{}}
-		tab, err := flow.NewTable(flow.DefaultConfig(), func(f *flow.Flow) { r.flows = append(r.flows, f) })
+		tab, err := flow.NewTable(cfg, func(f *flow.Flow) { r.flows = append(r.flows, f) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,3 +150,23 @@ func runLive(t *testing.T, c *Capture, sinks []Sink) (stop func() error, done <-
 type tableSink struct{ *flow.Table }
 
 func (t tableSink) Tick(now time.Time) { t.Advance(now) }
+
+// flowsOf counts the flows handed out for the client endpoint.
+func (r *liveRecorder) flowsOf(client flow.Endpoint) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, f := range r.flows {
+		if f.Client == client {
+			n++
+		}
+	}
+	return n
+}
+
+// tickCount is how many ticks the recorder got so far.
+func (r *liveRecorder) tickCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ticks
+}

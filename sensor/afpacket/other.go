@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 
+	"go.uber.org/zap"
+
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
@@ -13,10 +15,14 @@ import (
 // exists on Linux only.
 type Capture struct {
 	Decoder *decode.Decoder
+	Log     *zap.Logger
 }
 
 // ErrNoSuchInterface is wrapped when the interface to capture on does not exist.
 var ErrNoSuchInterface = errors.New("no such network interface")
+
+// ErrInterfaceDown is wrapped when the interface to capture on is down.
+var ErrInterfaceDown = errors.New("interface is down")
 
 var errLiveUnsupported = errors.New("live capture needs Linux (AF_PACKET)")
 

@@ -5,13 +5,11 @@ package afpacket
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket/afpacket"
-	"github.com/tlsentry/tlsentry/sensor/decode"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
@@ -23,63 +21,30 @@ const livePollTimeout = 100 * time.Millisecond
 // dropAll is a classic BPF program that accepts nothing.
 var dropAll = []bpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0
 
-// interfaceLinkType checks that the interface exists and is up, and
-// returns the link type of the frames AF_PACKET gives for it. It asks on
-// a socket made on the calling thread, so it sees that thread's network
+// socket is one open capture socket and what opening it learnt.
+type socket struct {
+	tp       *afpacket.TPacket
+	fd       int // its descriptor (tpacketFD), -1 when not known
+	linkType uint32
+	ifindex  int // the device it is bound to
+
+	kernelBase [3]uint32 // the kernel counters once the startup drain was done
+	discarded  uint64    // frames thrown away by the startup drain
+}
+
+// openSockets opens one socket per worker on the interface (of link type
+// lt) and makes it part of the fanout group, so that from then on each
+// socket gets only its share of the flows. A socket receives every packet
+// between its bind and its joining the group; those frames are drained
+// and thrown away (with a drop-all filter attached meanwhile) before the
+// real filter goes on. It runs on a thread of the interface's network
 // namespace.
-func interfaceLinkType(name string) (uint32, error) {
-	ifi, err := net.InterfaceByName(name)
-	if err != nil {
-		if ifaces, lerr := net.Interfaces(); lerr == nil && !hasInterface(ifaces, name) {
-			return 0, ErrNoSuchInterface
-		}
-		return 0, err
-	}
-	if ifi.Flags&net.FlagUp == 0 {
-		return 0, errors.New("interface is down")
-	}
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return 0, fmt.Errorf("socket for the interface type: %w", err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return 0, err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err != nil {
-		return 0, fmt.Errorf("interface type: %w", err)
-	}
-	switch hw := ifr.Uint16(); hw { // the hardware address's family: ARPHRD_*
-	case unix.ARPHRD_ETHER, unix.ARPHRD_LOOPBACK:
-		return decode.LinkEthernet, nil
-	case unix.ARPHRD_NONE, unix.ARPHRD_RAWIP, unix.ARPHRD_TUNNEL, unix.ARPHRD_TUNNEL6:
-		return decode.LinkRaw, nil // no link header: tun devices, IP-in-IP tunnels
-	default:
-		return 0, fmt.Errorf("interface hardware type %d is not supported (Ethernet, loopback and raw IP are)", hw)
-	}
-}
-
-func hasInterface(ifaces []net.Interface, name string) bool {
-	for _, ifi := range ifaces {
-		if ifi.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// openSockets opens one socket per worker and makes it part of the fanout
-// group, so that from then on each socket gets only its share of the
-// flows. A socket receives every packet between its bind and its joining
-// the group; those frames are drained and thrown away (with a drop-all
-// filter attached meanwhile) before the real filter goes on.
-func openSockets(cfg Config) (_ []*liveWorker, err error) {
-	workers := make([]*liveWorker, 0, cfg.Workers)
+func openSockets(cfg Config, lt uint32) (_ []*socket, err error) {
+	socks := make([]*socket, 0, cfg.Workers)
 	defer func() {
 		if err != nil {
-			for _, w := range workers {
-				w.tp.Close()
+			for _, s := range socks {
+				s.tp.Close()
 			}
 		}
 	}()
@@ -88,17 +53,21 @@ func openSockets(cfg Config) (_ []*liveWorker, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("socket %d: %w", i, err)
 		}
-		workers = append(workers, &liveWorker{index: i, tp: tp, addVLAN: cfg.AddVLANHeader})
-	}
-	if err := drainAll(workers, 3*cfg.BlockTimeout); err != nil {
-		return nil, err
-	}
-	for _, w := range workers {
-		if err := attachFilter(w.tp, cfg.BPFProgramFD); err != nil {
-			return nil, fmt.Errorf("socket %d: %w", w.index, err)
+		s := &socket{tp: tp, fd: -1, linkType: lt}
+		socks = append(socks, s)
+		if s.fd, s.ifindex, err = tpacketFD(tp); err != nil {
+			s.fd = -1 // the socket works; only a link flap costs a reopen
 		}
 	}
-	return workers, nil
+	if err := drainAll(socks, 3*cfg.BlockTimeout); err != nil {
+		return nil, err
+	}
+	for i, s := range socks {
+		if err := attachFilter(s.tp, cfg.BPFProgramFD); err != nil {
+			return nil, fmt.Errorf("socket %d: %w", i, err)
+		}
+	}
+	return socks, nil
 }
 
 // openSocket opens a socket, makes it accept nothing, and joins it to the
@@ -116,7 +85,7 @@ func openSocket(cfg Config) (*afpacket.TPacket, error) {
 	)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-			return nil, fmt.Errorf("opening an AF_PACKET socket needs CAP_NET_RAW (run as root or grant the capability): %w", err)
+			return nil, needsCapNetRaw(err)
 		}
 		return nil, fmt.Errorf("open TPACKET_V3 socket (ring of %d × %d bytes): %w", cfg.RingBytes/cfg.BlockSize, cfg.BlockSize, err)
 	}
@@ -137,40 +106,66 @@ func openSocket(cfg Config) (*afpacket.TPacket, error) {
 	return tp, nil
 }
 
+func needsCapNetRaw(err error) error {
+	return fmt.Errorf("opening an AF_PACKET socket needs CAP_NET_RAW (run as root or grant the capability): %w", err)
+}
+
+// checkCapNetRaw opens and closes an unbound AF_PACKET socket: what a
+// capture waiting for its interface can check of its rights.
+func checkCapNetRaw() error {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return needsCapNetRaw(err)
+		}
+		return fmt.Errorf("AF_PACKET socket: %w", err)
+	}
+	return unix.Close(fd)
+}
+
 // drainAll reads every socket's ring, in parallel, until it has been
 // empty for a poll timeout after settle has passed (by then the kernel
 // has handed over any block it was filling).
-func drainAll(workers []*liveWorker, settle time.Duration) error {
-	errs := make([]error, len(workers))
+func drainAll(socks []*socket, settle time.Duration) error {
+	errs := make([]error, len(socks))
 	var wg sync.WaitGroup
-	for i, w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = w.drain(settle)
-		}()
+	for i, s := range socks {
+		wg.Go(func() {
+			if err := s.drain(settle); err != nil {
+				errs[i] = fmt.Errorf("socket %d: drain: %w", i, err)
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (w *liveWorker) drain(settle time.Duration) error {
+func (s *socket) drain(settle time.Duration) error {
 	start := time.Now()
 	for {
-		_, _, err := w.tp.ZeroCopyReadPacketData()
+		_, _, err := s.tp.ZeroCopyReadPacketData()
 		switch {
 		case err == nil:
-			w.local.StartupDiscarded++
+			s.discarded++
 		case errors.Is(err, afpacket.ErrTimeout):
 			if time.Since(start) >= settle {
-				w.baselineKernel()
-				w.store()
+				s.kernelBase = s.kernelCounters(s.kernelBase)
 				return nil
 			}
 		default:
-			return fmt.Errorf("socket %d: drain: %w", w.index, err)
+			return err
 		}
 	}
+}
+
+// kernelCounters reads the socket's cumulative kernel counters (prev when
+// they cannot be read).
+func (s *socket) kernelCounters(prev [3]uint32) [3]uint32 {
+	_, v3, err := s.tp.SocketStats()
+	if err != nil {
+		return prev
+	}
+	return [3]uint32{uint32(v3.Packets()), uint32(v3.Drops()), uint32(v3.QueueFreezes())}
 }
 
 // attachFilter replaces the drop-all filter by the eBPF program, or by

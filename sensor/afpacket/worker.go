@@ -4,7 +4,6 @@ package afpacket
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,11 +13,22 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
-// liveWorker reads one fanout socket.
+// liveWorker reads one fanout socket and feeds its sink. Its socket may
+// come and go with the interface (link.go hands out and takes back
+// sockets); the sink, and so the worker's flow table, stays, and gets
+// its ticks all the while.
 type liveWorker struct {
 	index   int
-	tp      *afpacket.TPacket
 	addVLAN bool
+
+	sock *socket // owned by the worker's goroutine while Run runs; nil while it waits for one
+
+	// The link watcher's side: it hands a socket over on give, asks for
+	// the socket back with retire, and counts what the workers hold.
+	give    chan *socket
+	retire  atomic.Bool
+	holding atomic.Bool // from the hand-over until the worker closed the socket
+	lost    atomic.Pointer[error]
 
 	// local is counted by the worker's goroutine alone, without atomics;
 	// publish copies it to published for Stats.
@@ -29,55 +39,189 @@ type liveWorker struct {
 	published WorkerStats
 }
 
+func newLiveWorker(i int, addVLAN bool) *liveWorker {
+	return &liveWorker{index: i, addVLAN: addVLAN, give: make(chan *socket, 1)}
+}
+
 // wallCheckEvery is how many packets may pass between looks at the wall
 // clock when packet times do not cross the next tick (so that a bad
 // timestamp cannot hold ticks back for long).
 const wallCheckEvery = 4096
 
-// run reads packets until stop is set or the socket fails, then publishes
-// the final counters and closes the socket.
-func (w *liveWorker) run(stop *atomic.Bool, sink Sink, dec *decode.Decoder, lt uint32, interval time.Duration) error {
-	defer w.tp.Close()
+// workerEnv is what a running worker shares with its capture.
+type workerEnv struct {
+	stop         *atomic.Bool
+	stopped      <-chan struct{} // closed when stop is set
+	wake         chan<- struct{} // tells the link watcher to look (never blocks)
+	sawDown      *atomic.Bool    // set when a socket reported its interface down
+	sink         Sink
+	dec          *decode.Decoder
+	interval     time.Duration // between ticks
+	blockTimeout time.Duration // the rings' block timeout
+}
+
+func (e *workerEnv) signal() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ticker calls Tick about every interval, by packet time or wall clock.
+type ticker struct {
+	interval   time.Duration
+	last, next time.Time
+}
+
+func newTicker(interval time.Duration) ticker {
+	now := time.Now()
+	return ticker{interval: interval, last: now, next: now.Add(interval)}
+}
+
+// due reports whether a tick is due at now. A clock stepped backwards
+// also ticks, and restarts the interval.
+func (t *ticker) due(now time.Time) bool {
+	if now.Before(t.next) && !now.Before(t.last) {
+		return false
+	}
+	t.last, t.next = now, now.Add(t.interval)
+	return true
+}
+
+// run reads packets until stop is set, publishes the final counters and
+// closes its socket. A socket that fails is given up (the link watcher
+// opens new ones); the table keeps ticking while the worker has none.
+func (w *liveWorker) run(env *workerEnv) {
+	defer w.closeSocket()
 	defer w.publish() // runs first: the socket is still open for the kernel counters
 	var seg flow.Segment
-	last := time.Now()
-	next := last.Add(interval)
+	tick := newTicker(env.interval)
 	tickIfDue := func(now time.Time) {
-		// A clock stepped backwards also ticks, and restarts the interval.
-		if !now.Before(next) || now.Before(last) {
-			sink.Tick(now)
+		if tick.due(now) {
+			env.sink.Tick(now)
 			w.publish()
-			last, next = now, now.Add(interval)
 		}
 	}
-	for !stop.Load() {
-		data, ci, err := w.tp.ZeroCopyReadPacketData()
+	for !env.stop.Load() {
+		if w.sock == nil {
+			if !w.waitForSocket(env, &tick) {
+				return
+			}
+			continue
+		}
+		if w.retire.Load() {
+			w.giveUp(env, &seg)
+			continue
+		}
+		data, ci, err := w.sock.tp.ZeroCopyReadPacketData()
 		if err != nil {
-			if errors.Is(err, afpacket.ErrTimeout) {
-				tickIfDue(time.Now())
-				continue
+			if !errors.Is(err, afpacket.ErrTimeout) {
+				w.socketFailed(env, &seg, err)
 			}
-			if errors.Is(err, afpacket.ErrPoll) {
-				return fmt.Errorf("read: %w (the interface went down or was removed)", err)
-			}
-			return fmt.Errorf("read: %w", err)
+			tickIfDue(time.Now())
+			continue
 		}
-		w.local.Packets.Read++
-		if why := dec.Decode(lt, data, &seg); why != decode.SkipNone {
-			w.local.Packets.Skipped[why]++
-		} else {
-			w.local.Packets.Decoded++
-			seg.Time = ci.Timestamp.UnixNano()
-			seg.WireLen = w.wireLen(ci.Length, ci.AncillaryData)
-			sink.Process(&seg)
-		}
-		if ci.Timestamp.After(next) {
+		w.handle(env, &seg, data, ci.Timestamp, ci.Length, ci.AncillaryData)
+		if ci.Timestamp.After(tick.next) {
 			tickIfDue(ci.Timestamp)
 		} else if w.local.Packets.Read%wallCheckEvery == 0 {
 			tickIfDue(time.Now())
 		}
 	}
-	return nil
+}
+
+// handle decodes one frame and gives its segment to the sink.
+func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts time.Time, length int, aux []any) {
+	w.local.Packets.Read++
+	if why := env.dec.Decode(w.sock.linkType, data, seg); why != decode.SkipNone {
+		w.local.Packets.Skipped[why]++
+		return
+	}
+	w.local.Packets.Decoded++
+	seg.Time = ts.UnixNano()
+	seg.WireLen = w.wireLen(length, aux)
+	env.sink.Process(seg)
+}
+
+// socketFailed handles a failed read: an interface that went down leaves
+// the socket as it is (the kernel takes it back when the interface comes
+// up); any other failure gives the socket up. Either way the watcher
+// looks at the link at once.
+func (w *liveWorker) socketFailed(env *workerEnv, seg *flow.Segment, err error) {
+	ok, why := w.sock.recover(err)
+	if ok {
+		env.sawDown.Store(true)
+	} else {
+		w.lost.Store(&why)
+		w.giveUp(env, seg)
+	}
+	env.signal()
+}
+
+// giveUp reads what the ring still holds (a block the kernel was filling
+// is handed over within the block timeout), publishes the counters and
+// closes the socket.
+func (w *liveWorker) giveUp(env *workerEnv, seg *flow.Segment) {
+	deadline := time.Now().Add(2 * env.blockTimeout)
+	for {
+		data, ci, err := w.sock.tp.ZeroCopyReadPacketData()
+		if err == nil {
+			w.handle(env, seg, data, ci.Timestamp, ci.Length, ci.AncillaryData)
+			continue
+		}
+		if !time.Now().Before(deadline) {
+			break
+		}
+		if !errors.Is(err, afpacket.ErrTimeout) {
+			time.Sleep(time.Millisecond) // the poll fails at once: do not spin
+		}
+	}
+	w.publish()
+	w.closeSocket()
+	env.signal()
+}
+
+// waitForSocket ticks the sink until the watcher hands a socket over; it
+// returns false when the capture stops first.
+func (w *liveWorker) waitForSocket(env *workerEnv, tick *ticker) bool {
+	timer := time.NewTimer(time.Until(tick.next))
+	defer timer.Stop()
+	for {
+		select {
+		case <-env.stopped:
+			return false
+		case s := <-w.give:
+			w.adopt(s)
+			return true
+		case <-timer.C:
+			if now := time.Now(); tick.due(now) {
+				env.sink.Tick(now)
+				w.publish()
+			}
+			timer.Reset(time.Until(tick.next))
+		}
+	}
+}
+
+// adopt makes s the worker's socket. A retire request made before the
+// hand-over was for the socket before; the watcher asks again if it
+// still wants this one back.
+func (w *liveWorker) adopt(s *socket) {
+	w.retire.Store(false)
+	w.sock = s
+	w.kernelPrev = s.kernelBase
+	w.local.StartupDiscarded += s.discarded
+	w.store()
+}
+
+func (w *liveWorker) closeSocket() {
+	if w.sock == nil {
+		return
+	}
+	w.sock.tp.Close()
+	w.sock = nil
+	w.retire.Store(false)
+	w.holding.Store(false)
 }
 
 // wireLen is the frame's length on the wire: the kernel's length, plus
@@ -93,22 +237,13 @@ func (w *liveWorker) wireLen(n int, aux []any) int {
 	return n
 }
 
-// baselineKernel reads the kernel counters, so that what was counted
-// before (while draining) is not reported.
-func (w *liveWorker) baselineKernel() {
-	if _, v3, err := w.tp.SocketStats(); err == nil {
-		w.kernelPrev = [3]uint32{uint32(v3.Packets()), uint32(v3.Drops()), uint32(v3.QueueFreezes())}
-	}
-}
-
 // pollKernel adds what the kernel counted since the last poll. afpacket
 // sums the kernel's counters in 32 bits, so only differences are used.
 func (w *liveWorker) pollKernel() {
-	_, v3, err := w.tp.SocketStats()
-	if err != nil {
-		return // keep the counts so far; the next poll catches up
+	if w.sock == nil {
+		return
 	}
-	now := [3]uint32{uint32(v3.Packets()), uint32(v3.Drops()), uint32(v3.QueueFreezes())}
+	now := w.sock.kernelCounters(w.kernelPrev)
 	w.local.Kernel.Packets += uint64(now[0] - w.kernelPrev[0])
 	w.local.Kernel.Drops += uint64(now[1] - w.kernelPrev[1])
 	w.local.Kernel.QueueFreezes += uint64(now[2] - w.kernelPrev[2])
@@ -116,7 +251,8 @@ func (w *liveWorker) pollKernel() {
 }
 
 // publish brings the kernel counters up to date and makes the counters
-// visible to Stats. Only the worker's goroutine calls it.
+// visible to Stats. Only the worker's goroutine calls it (or Open, before
+// the worker runs).
 func (w *liveWorker) publish() {
 	w.pollKernel()
 	w.store()

@@ -3,13 +3,9 @@ package capture
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Frame is one captured frame. Data is only valid until the next call to
@@ -28,37 +24,21 @@ type Source interface {
 	Close() error
 }
 
-// Error is a problem in a capture: which source, at which packet.
-type Error struct {
-	Source string
-	Packet int // 1-based packet number; 0 for the file header
-	Err    error
-}
-
-func (e *Error) Error() string {
-	if e.Packet == 0 {
-		return fmt.Sprintf("%s: %v", e.Source, e.Err)
-	}
-	return fmt.Sprintf("%s: packet %d: %v", e.Source, e.Packet, e.Err)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// ErrTruncated is wrapped when a capture file ends inside a record.
-var ErrTruncated = errors.New("capture file is truncated (ends inside a packet record)")
-
-// ErrNotCapture is wrapped when a file is neither pcap nor pcapng.
-var ErrNotCapture = errors.New("not a pcap or pcapng file")
-
 // FileSource reads a pcap or pcapng file.
 type FileSource struct {
 	path   string
 	f      *os.File
-	pcap   *pcapReader      // classic pcap
-	ng     *pcapgo.NgReader // pcapng
+	pcap   *pcapReader   // classic pcap
+	ng     *pcapngReader // pcapng
 	link   uint32
 	number int
+	empty  int  // records without captured bytes
+	ended  bool // the end was reached and reported
 }
+
+// readBuffer bounds what one packet record or pcapng block can take: the
+// readers hand out slices of it.
+const readBuffer = 1 << 20
 
 // OpenFile opens a pcap or pcapng capture, telling them apart by magic.
 func OpenFile(path string) (*FileSource, error) {
@@ -66,28 +46,36 @@ func OpenFile(path string) (*FileSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, &Error{Source: path, Err: ErrDirectory}
+	}
 	s, err := newFileSource(path, f)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	s.f = f
 	return s, nil
 }
 
-func newFileSource(path string, f *os.File) (*FileSource, error) {
-	br := bufio.NewReaderSize(f, 1<<20) // larger than any packet: pcapReader hands out slices of it
+// newFileSource reads the header of the capture r; the caller sets f.
+func newFileSource(path string, r io.Reader) (*FileSource, error) {
+	br := bufio.NewReaderSize(r, readBuffer)
 	magic, err := br.Peek(4)
-	if err != nil {
-		return nil, &Error{Source: path, Err: fmt.Errorf("%w: file too short for a header", ErrNotCapture)}
-	}
-	s := &FileSource{path: path, f: f}
-	switch binary.BigEndian.Uint32(magic) {
-	case 0x0a0d0d0a:
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
-		if err != nil {
-			return nil, &Error{Source: path, Err: fmt.Errorf("pcapng header: %w", err)}
+	if len(magic) < 4 {
+		if rerr := readError(err, 0); rerr != nil {
+			return nil, &Error{Source: path, Err: rerr}
 		}
-		s.ng = ng
+		if len(magic) == 0 {
+			return nil, &Error{Source: path, Err: fmt.Errorf("%w: the file is empty", ErrNotCapture)}
+		}
+		return nil, &Error{Source: path, Err: fmt.Errorf("%w: %d bytes, too short for a header", ErrNotCapture, len(magic))}
+	}
+	s := &FileSource{path: path}
+	switch binary.BigEndian.Uint32(magic) {
+	case blockSHB:
+		s.ng = newPcapngReader(br)
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
 		r, err := newPcapReader(br)
 		if err != nil {
@@ -104,39 +92,60 @@ func newFileSource(path string, f *os.File) (*FileSource, error) {
 func (s *FileSource) Name() string { return s.path }
 
 // Close closes the file.
-func (s *FileSource) Close() error { return s.f.Close() }
-
-// Next returns the next frame, io.EOF at the clean end of the file, or a
-// *Error naming the packet that could not be read.
-func (s *FileSource) Next() (Frame, error) {
-	if s.pcap != nil {
-		data, ts, err := s.pcap.next()
-		if err != nil {
-			return Frame{}, s.fail(err)
-		}
-		s.number++
-		return Frame{Data: data, Time: ts, LinkType: s.link, Number: s.number}, nil
+func (s *FileSource) Close() error {
+	if s.f == nil {
+		return nil
 	}
-	data, ci, err := s.ng.ZeroCopyReadPacketData()
+	return s.f.Close()
+}
+
+// Next returns the next frame, or a *Error naming the packet that could
+// not be read. At the end of the file it returns io.EOF, or once a *Error
+// with Packet 0 first when the file as a whole has a problem: most of its
+// records empty, or pcapng sections skipped.
+func (s *FileSource) Next() (Frame, error) {
+	var (
+		fr  Frame
+		err error
+	)
+	if s.pcap != nil {
+		fr.Data, fr.Time, err = s.pcap.next()
+		fr.LinkType = s.link
+	} else {
+		fr.Data, fr.Time, fr.LinkType, err = s.ng.next()
+	}
+	if err == io.EOF {
+		return Frame{}, s.end()
+	}
 	if err != nil {
-		return Frame{}, s.fail(err)
+		return Frame{}, &Error{Source: s.path, Packet: s.number + 1, Err: err}
 	}
 	s.number++
-	fr := Frame{Data: data, Time: ci.Timestamp.UnixNano(), Number: s.number}
-	if len(ci.AncillaryData) > 0 {
-		if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-			fr.LinkType = uint32(lt)
-		}
+	fr.Number = s.number
+	if len(fr.Data) == 0 {
+		s.empty++
 	}
 	return fr, nil
 }
 
-func (s *FileSource) fail(err error) error {
-	if err == io.EOF {
+// end reports, once, what is wrong with the file as a whole: a file whose
+// records are mostly empty reads as a clean one with no traffic, so it is
+// said (a few empty records among many are only counted).
+func (s *FileSource) end() error {
+	if s.ended {
 		return io.EOF
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		err = ErrTruncated
+	s.ended = true
+	if s.ng != nil {
+		if err := s.ng.endReport(); err != nil {
+			return &Error{Source: s.path, Err: err}
+		}
 	}
-	return &Error{Source: s.path, Packet: s.number + 1, Err: err}
+	if s.empty > 0 && 2*s.empty > s.number {
+		return &Error{Source: s.path, Err: fmt.Errorf("%w: %d of %d packet records have no captured bytes", ErrEmptyRecords, s.empty, s.number)}
+	}
+	return io.EOF
 }
+
+// EmptyRecords is how many records so far held no captured bytes.
+func (s *FileSource) EmptyRecords() int { return s.empty }

@@ -3,7 +3,6 @@ package capture
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -18,23 +17,25 @@ type pcapReader struct {
 	nanos    bool // nanosecond timestamps (magic a1b23c4d)
 	linkType uint32
 	maxCap   int
-	pending  int // bytes of the previous packet to discard before the next
+	pending  int   // bytes of the previous packet to discard before the next
+	off      int64 // file offset of the next record
 }
 
 // maxCaptureLen is the largest packet record accepted when the file's
 // snaplen is smaller or unset: what tcpdump and Wireshark accept.
 const maxCaptureLen = 262144
 
-var errRecordTooLong = errors.New("packet record longer than the snap length")
-
 // newPcapReader reads the file header. The bufio.Reader must be larger
 // than any packet it will hand out.
 func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 	var h [24]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, fmt.Errorf("pcap header: %w", ErrTruncated)
+	if n, err := io.ReadFull(r, h[:]); err != nil {
+		if err != io.ErrUnexpectedEOF && err != io.EOF {
+			return nil, readError(err, 0)
+		}
+		return nil, truncated("the file ends %d bytes into the 24-byte pcap header", n)
 	}
-	p := &pcapReader{r: r}
+	p := &pcapReader{r: r, off: 24}
 	switch binary.LittleEndian.Uint32(h[0:4]) {
 	case 0xa1b2c3d4:
 		p.order = binary.LittleEndian
@@ -58,33 +59,37 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 // its time in Unix nanoseconds and its length on the wire.
 func (p *pcapReader) next() (data []byte, ts int64, err error) {
 	if p.pending > 0 {
-		if _, err := p.r.Discard(p.pending); err != nil {
-			return nil, 0, ErrTruncated
-		}
+		p.r.Discard(p.pending) // peeked whole: cannot fail
+		p.off += int64(p.pending)
 		p.pending = 0
 	}
 	h, err := p.r.Peek(16)
-	if err != nil {
-		if err == io.EOF && len(h) == 0 {
-			return nil, 0, io.EOF
-		}
-		return nil, 0, ErrTruncated
+	if len(h) == 0 && err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	if err := readError(err, p.off); err != nil {
+		return nil, 0, err
+	}
+	if len(h) < 16 {
+		return nil, 0, truncated("the file ends %d bytes into a 16-byte packet record header at byte %d", len(h), p.off)
 	}
 	sec := int64(p.order.Uint32(h[0:4]))
 	frac := int64(p.order.Uint32(h[4:8]))
 	caplen := int(p.order.Uint32(h[8:12]))
 	if caplen > p.maxCap {
-		return nil, 0, fmt.Errorf("%w: %d > %d", errRecordTooLong, caplen, p.maxCap)
+		return nil, 0, tooLong(caplen, p.maxCap)
 	}
 	if !p.nanos {
 		frac *= 1000
 	}
-	if _, err := p.r.Discard(16); err != nil {
-		return nil, 0, ErrTruncated
-	}
+	p.r.Discard(16) // peeked
+	p.off += 16
 	data, err = p.r.Peek(caplen)
-	if err != nil {
-		return nil, 0, ErrTruncated
+	if err := readError(err, p.off); err != nil {
+		return nil, 0, err
+	}
+	if len(data) < caplen {
+		return nil, 0, truncated("the file ends %d bytes into a %d-byte packet record at byte %d", len(data), caplen, p.off-16)
 	}
 	p.pending = caplen
 	return data, sec*1e9 + frac, nil

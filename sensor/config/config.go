@@ -11,6 +11,8 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/pcapdump"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -28,6 +30,7 @@ type Config struct {
 	Alerts    ratelimit.Config `yaml:"alerts"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
+	Fleet     fleet.Config     `yaml:"fleet"`
 
 	// src locates keys in the file the config came from, so that errors
 	// found after parsing still name a line. Nil for a Config built in code.
@@ -44,7 +47,7 @@ type Sensor struct {
 // converts to (AFPacket, Filter).
 type Capture struct {
 	Interfaces []string `yaml:"interfaces"`   // live capture needs at least one
-	Ports      []int    `yaml:"ports"`        // watched TCP ports, 1-65535, no repeats
+	Ports      []int    `yaml:"ports"`        // watched TCP and UDP ports, 1-65535, no repeats
 	Workers    int      `yaml:"workers"`      // capture sockets and flow tables per interface
 	RingSizeMB int      `yaml:"ring_size_mb"` // AF_PACKET ring per worker
 	// BlockSizeKB is the TPACKET_V3 block size, a power of two; the ring is
@@ -53,11 +56,13 @@ type Capture struct {
 	BlockTimeout time.Duration `yaml:"block_timeout"` // hand a block over when it is this old, full or not
 	Promiscuous  bool          `yaml:"promiscuous"`
 	// BPF attaches the eBPF socket filter; BPFMapEntries sizes its per-flow
-	// LRU map and BPFBudgetBytes is how many payload bytes per direction
-	// of a flow it passes before keeping the rest in the kernel.
-	BPF            bool `yaml:"bpf"`
-	BPFMapEntries  int  `yaml:"bpf_map_entries"`
-	BPFBudgetBytes int  `yaml:"bpf_budget_bytes"`
+	// LRU map, BPFBudgetBytes is how many payload bytes per direction of a
+	// TCP flow it passes before keeping the rest in the kernel, and
+	// BPFBudgetPackets how many datagrams per direction of a UDP flow.
+	BPF              bool `yaml:"bpf"`
+	BPFMapEntries    int  `yaml:"bpf_map_entries"`
+	BPFBudgetBytes   int  `yaml:"bpf_budget_bytes"`
+	BPFBudgetPackets int  `yaml:"bpf_budget_packets"`
 }
 
 // Detector is the model and how flows reach it; the batch and queue
@@ -71,8 +76,8 @@ type Detector struct {
 	AlertRate      float64       `yaml:"alert_rate" reload:"hot"`
 	BatchSize      int           `yaml:"batch_size"`      // flows scored together
 	BatchTimeout   time.Duration `yaml:"batch_timeout"`   // most a flow waits for its batch to fill
-	QueueSize      int           `yaml:"queue_size"`      // flows waiting to be scored; more are dropped and counted
-	ScoringWorkers int           `yaml:"scoring_workers"` // scorers working in parallel
+	QueueSize      int           `yaml:"queue_size"`      // flows waiting to be scored; live, more are shed (by priority and source) and counted
+	ScoringWorkers int           `yaml:"scoring_workers"` // scorers working in parallel; default: one per CPU
 }
 
 // Output is where alerts and the sensor's own log go; the rotation
@@ -87,12 +92,18 @@ type Output struct {
 	RotateAge     time.Duration `yaml:"rotate_age" reload:"hot"`
 	MaxBackups    int           `yaml:"max_backups" reload:"hot"`
 	IncludePrefix bool          `yaml:"include_prefix" reload:"hot"` // put the flow's prefix (base64) in alerts
+	// IncludeHandshake puts the raw handshake bytes in flow records (file
+	// and NATS), so that a model can be trained on the records.
+	IncludeHandshake bool `yaml:"include_handshake" reload:"hot"`
 	// AlertPcapDir, when set, gets one pcap per alerting flow (its kept
 	// packets), AlertPcapMaxMB at most in all, the oldest removed first.
 	AlertPcapDir   string `yaml:"alert_pcap_dir" reload:"hot"`
 	AlertPcapMaxMB int    `yaml:"alert_pcap_max_mb" reload:"hot"`
 	LogLevel       string `yaml:"log_level" reload:"hot"` // debug, info, warn or error
 	Log            string `yaml:"log" reload:"hot"`       // the daemon's own log; empty: stderr
+	// NATS publishes the records to JetStream too (natsout.Config; off
+	// without servers). Changing it takes a restart.
+	NATS natsout.Config `yaml:"nats"`
 }
 
 // AFPacket is the capture on iface as package afpacket takes it.
@@ -124,6 +135,7 @@ func (c Capture) Filter() bpf.Config {
 		MapEntries:   clampUint32(c.BPFMapEntries),
 		ClientBudget: clampUint32(c.BPFBudgetBytes),
 		ServerBudget: clampUint32(c.BPFBudgetBytes),
+		UDPPackets:   clampUint32(c.BPFBudgetPackets),
 	}
 }
 
@@ -153,9 +165,14 @@ type Metrics struct {
 // Log levels Output.LogLevel accepts.
 var LogLevels = []string{"debug", "info", "warn", "error"}
 
+// DefaultPorts are the ports watched when capture.ports is not set: the
+// usual TLS ports (HTTPS and its alternate, SMTPS, IMAPS, POP3S, LDAPS and
+// DNS over TLS), as a sensor on a span port should watch them.
+func DefaultPorts() []int { return []int{443, 8443, 465, 993, 995, 636, 853} }
+
 // Default returns the configuration a file with no keys gives: the host
 // name as sensor name, one capture worker per CPU (at most MaxWorkers),
-// port 443, the flow table defaults of flow.DefaultConfig, and no
+// DefaultPorts, the flow table defaults of flow.DefaultConfig, and no
 // interfaces (live capture needs them set).
 func Default() *Config {
 	name, err := os.Hostname()
@@ -168,15 +185,16 @@ func Default() *Config {
 	return &Config{
 		Sensor: Sensor{Name: name},
 		Capture: Capture{
-			Ports:          []int{443},
-			Workers:        min(runtime.NumCPU(), afpacket.MaxWorkers),
-			RingSizeMB:     ac.RingBytes >> 20,
-			BlockSizeKB:    ac.BlockSize >> 10,
-			BlockTimeout:   ac.BlockTimeout,
-			Promiscuous:    ac.Promiscuous,
-			BPF:            true,
-			BPFMapEntries:  int(bc.MapEntries),
-			BPFBudgetBytes: int(bc.ClientBudget),
+			Ports:            DefaultPorts(),
+			Workers:          min(runtime.NumCPU(), afpacket.MaxWorkers),
+			RingSizeMB:       ac.RingBytes >> 20,
+			BlockSizeKB:      ac.BlockSize >> 10,
+			BlockTimeout:     ac.BlockTimeout,
+			Promiscuous:      ac.Promiscuous,
+			BPF:              true,
+			BPFMapEntries:    int(bc.MapEntries),
+			BPFBudgetBytes:   int(bc.ClientBudget),
+			BPFBudgetPackets: int(bc.UDPPackets),
 		},
 		Flow: flow.DefaultConfig(),
 		Detector: Detector{
@@ -193,7 +211,9 @@ func Default() *Config {
 			IncludePrefix:  true,
 			AlertPcapMaxMB: 1024,
 			LogLevel:       "info",
+			NATS:           natsout.DefaultConfig(),
 		},
 		Metrics: Metrics{Listen: "127.0.0.1:9560"},
+		Fleet:   fleet.DefaultConfig(),
 	}
 }

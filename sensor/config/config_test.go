@@ -2,12 +2,14 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,8 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 )
 
@@ -33,29 +37,36 @@ func TestDefaultIsValid(t *testing.T) {
 		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow, flow.DefaultConfig())
 	}
 	err := d.ValidateLive()
-	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface" {
+	if err == nil || err.Error() != "capture.interfaces: live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]" {
 		t.Errorf("Default().ValidateLive() = %v, want the missing interfaces", err)
 	}
 }
 
 // TestShippedConfig parses configs/tlsentry.yaml: it must load, equal the
-// defaults in every key it says is the default, and document every key.
+// defaults in every key, document every key, and be refused for live
+// capture until an interface is set (the one key with no default).
 func TestShippedConfig(t *testing.T) {
 	const path = "../../configs/tlsentry.yaml"
 	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ValidateLive(); err != nil {
-		t.Errorf("ValidateLive: %v", err)
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
 	}
-	d := Default()
-	// The file sets the one key with no default; everything else is the
-	// default, shown or (sensor.name, capture.workers) commented out.
-	d.Capture.Interfaces = []string{"eth0"}
-	hot, restart := Diff(d, c)
+	line := interfacesLine(t, path)
+	want := fmt.Sprintf("%s:%d: capture.interfaces: live capture needs at least one interface", path, line)
+	if err := c.ValidateLive(); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("ValidateLive: %v, want the unset interface refused: %s", err, want)
+	}
+	// Everything is the default, shown or (sensor.name, capture.workers)
+	// commented out.
+	hot, restart := Diff(Default(), c)
 	if len(hot)+len(restart) > 0 {
 		t.Errorf("shipped config differs from the defaults in %v %v", hot, restart)
+	}
+	if got := c.Capture.Ports; !slices.Equal(got, []int{443, 8443, 465, 993, 995, 636, 853}) {
+		t.Errorf("shipped ports %v: want the usual TLS ports", got)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -70,6 +81,29 @@ func TestShippedConfig(t *testing.T) {
 			t.Errorf("%s is not in %s below a comment", key, path)
 		}
 	}
+	// The threshold is in the model's units, which change with the model:
+	// the file points at check-config, which prints them, and gives no
+	// number that would go stale.
+	threshold := regexp.MustCompile(`(?m)(?:^ *#.*\n)+ *#?threshold:.*`).FindString(text)
+	if !strings.Contains(threshold, "check-config") || regexp.MustCompile(`threshold: *\S`).MatchString(threshold) {
+		t.Errorf("detector.threshold's documentation does not point at check-config, or shows a value:\n%s", threshold)
+	}
+}
+
+// interfacesLine is the line of capture.interfaces in the file at path.
+func interfacesLine(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "  interfaces:") {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s sets no capture.interfaces", path)
+	return 0
 }
 
 func TestParseEmpty(t *testing.T) {
@@ -99,11 +133,13 @@ capture:
   bpf: false
   bpf_map_entries: 1_000_000
   bpf_budget_bytes: 4096
+  bpf_budget_packets: 8
 flow: &flow
   max_flows: 1000
   idle_timeout: 30s
   max_age: 1h30m
   closed_timeout: 5s
+  udp_idle_timeout: 45s
   handshake_limit: 512
   scan_limit: 1
   max_pending: 1500
@@ -135,10 +171,35 @@ output:
   rotate_age: 24h
   max_backups: 3
   include_prefix: false
+  include_handshake: false
   log_level: debug
   log: /var/log/tlsentry/tlsentry.log
+  nats:
+    servers: [nats://10.0.0.1:4222, tls://nats.example.com:4222]
+    creds: /etc/tlsentry/sensor.creds
+    tls_ca: ca.pem
+    subject_prefix: tlsentry.dmz-1
+    records: [alert, flow]
+    max_in_flight: 256
+    queue_size: 1000
+    ack_timeout: 2s
+    spool_dir: /var/lib/tlsentry/spool
+    spool_size_mb: 64
+    close_timeout: 3s
+    create_stream: false
+    stream: ALERTS
+    stream_subjects: [tlsentry.>]
+    stream_max_age: 24h
+    stream_max_size_mb: 1024
+    duplicate_window: 2m
 metrics:
   listen: ""
+fleet:
+  watch: true
+  name: dmz
+  bucket: fleet_kv
+  model_bucket: fleet_models
+  max_model_mb: 64
 `
 	c, err := Parse([]byte(in), "full.yaml")
 	if err != nil {
@@ -149,11 +210,11 @@ metrics:
 		Capture: Capture{
 			Interfaces: []string{"eth1", "ens3f0"}, Ports: []int{443, 8443, 7089}, Workers: 8,
 			RingSizeMB: 256, BlockSizeKB: 2048, BlockTimeout: 2 * time.Millisecond,
-			BPFMapEntries: 1000000, BPFBudgetBytes: 4096,
+			BPFMapEntries: 1000000, BPFBudgetBytes: 4096, BPFBudgetPackets: 8,
 		},
 		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
-			ClosedTimeout: 5 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
+			ClosedTimeout: 5 * time.Second, UDPIdleTimeout: 45 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
 		},
 		Detector: Detector{
 			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,
@@ -172,7 +233,16 @@ metrics:
 		Output: Output{
 			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3, AlertPcapMaxMB: 1024,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",
+			NATS: natsout.Config{
+				Servers: []string{"nats://10.0.0.1:4222", "tls://nats.example.com:4222"},
+				Creds:   "/etc/tlsentry/sensor.creds", TLSCA: "ca.pem", SubjectPrefix: "tlsentry.dmz-1",
+				Records: []string{"alert", "flow"}, MaxInFlight: 256, QueueSize: 1000, AckTimeout: 2 * time.Second,
+				SpoolDir: "/var/lib/tlsentry/spool", SpoolSizeMB: 64, CloseTimeout: 3 * time.Second,
+				Stream: "ALERTS", StreamSubjects: []string{"tlsentry.>"}, StreamMaxAge: 24 * time.Hour,
+				StreamMaxSizeMB: 1024, DuplicateWindow: 2 * time.Minute,
+			},
 		},
+		Fleet: fleet.Config{Watch: true, Name: "dmz", Bucket: "fleet_kv", ModelBucket: "fleet_models", MaxModelMB: 64},
 	}
 	c.src = nil
 	if !reflect.DeepEqual(c, want) {
@@ -220,7 +290,7 @@ func TestValidateLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ValidateLive(); err == nil || err.Error() != "l.yaml:2: capture.interfaces: live capture needs at least one interface" {
+	if err := c.ValidateLive(); err == nil || err.Error() != "l.yaml:2: capture.interfaces: live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]" {
 		t.Errorf("ValidateLive() = %v", err)
 	}
 	c, err = Parse([]byte("capture:\n  interfaces: [eth0]\n"), "l.yaml")

@@ -56,7 +56,22 @@ func eachKey(a, b *Config, fn func(path string, hot bool, va, vb reflect.Value))
 }
 
 func equalValues(a, b reflect.Value) bool {
-	if a.Kind() == reflect.Slice && a.Len() == 0 && b.Len() == 0 {
+	switch a.Kind() {
+	case reflect.Slice:
+		if a.Len() == 0 && b.Len() == 0 {
+			return true
+		}
+	case reflect.Struct: // a section inside a section (output.nats): field by field
+		for i := range a.NumField() {
+			if !a.Field(i).CanInterface() {
+				return reflect.DeepEqual(a.Interface(), b.Interface())
+			}
+		}
+		for i := range a.NumField() {
+			if !equalValues(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
 		return true
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())

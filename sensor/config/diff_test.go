@@ -15,15 +15,16 @@ func TestKeyClasses(t *testing.T) {
 		"detector.threshold", "detector.alert_rate",
 		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs", "alerts.rate_limit", "alerts.max_tracked",
 		"output.alert_log", "output.flow_log", "output.stdout", "output.rotate_size_mb", "output.rotate_age",
-		"output.max_backups", "output.include_prefix", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",
+		"output.max_backups", "output.include_prefix", "output.include_handshake", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",
 	}
 	wantRestart := []string{
 		"capture.interfaces", "capture.ports", "capture.workers", "capture.ring_size_mb", "capture.block_size_kb",
-		"capture.block_timeout", "capture.promiscuous", "capture.bpf", "capture.bpf_map_entries", "capture.bpf_budget_bytes",
-		"flow.max_flows", "flow.idle_timeout", "flow.max_age", "flow.closed_timeout", "flow.handshake_limit",
+		"capture.block_timeout", "capture.promiscuous", "capture.bpf", "capture.bpf_map_entries", "capture.bpf_budget_bytes", "capture.bpf_budget_packets",
+		"flow.max_flows", "flow.idle_timeout", "flow.max_age", "flow.closed_timeout", "flow.udp_idle_timeout", "flow.handshake_limit",
 		"flow.scan_limit", "flow.max_pending",
 		"detector.model", "detector.batch_size", "detector.batch_timeout", "detector.queue_size", "detector.scoring_workers",
-		"metrics.listen",
+		"output.nats", "metrics.listen",
+		"fleet.watch", "fleet.name", "fleet.bucket", "fleet.model_bucket", "fleet.max_model_mb",
 	}
 	if got := HotKeys(); !reflect.DeepEqual(got, wantHot) {
 		t.Errorf("HotKeys() = %v", got)

@@ -75,6 +75,12 @@ func (h *Holder) Prepare(path string) (*Pending, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.PrepareConfig(next)
+}
+
+// PrepareConfig is Prepare for a configuration already loaded and
+// validated: the file with fleet settings on top (WithSettings).
+func (h *Holder) PrepareConfig(next *Config) (*Pending, error) {
 	running := h.cur.Load()
 	hot, restart := Diff(running, next)
 	effective := withRunning(next, running)

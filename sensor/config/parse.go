@@ -47,7 +47,9 @@ func Load(path string) (*Config, error) {
 
 // resolvePaths makes the relative file paths of c relative to dir.
 func (c *Config) resolvePaths(dir string) {
-	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.Log, &c.Output.AlertPcapDir} {
+	n := &c.Output.NATS
+	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.Log, &c.Output.AlertPcapDir,
+		&n.Creds, &n.NKey, &n.TLSCA, &n.TLSCert, &n.TLSKey, &n.SpoolDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/tlsentry/tlsentry/internal/bounds"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/fleet"
+	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -32,7 +34,7 @@ func (c *Config) ValidateLive() error {
 	l := errorList{src: c.src}
 	c.check(&l)
 	if len(c.Capture.Interfaces) == 0 {
-		l.add("capture.interfaces", "live capture needs at least one interface")
+		l.add("capture.interfaces", "live capture needs at least one interface: set it to the one that receives the span or mirror traffic, e.g. [eth1]")
 	}
 	return l.err()
 }
@@ -55,6 +57,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
+	l.owner(c.Fleet.Validate(), keysOf("fleet", reflect.TypeFor[fleet.Config]()))
 	c.crossCheck(l)
 }
 
@@ -81,6 +84,7 @@ func captureKeys(cp Capture) map[string]key {
 		"MapEntries":   {path: "capture.bpf_map_entries"},
 		"ClientBudget": {path: "capture.bpf_budget_bytes"},
 		"ServerBudget": {}, // the same key as ClientBudget: said once
+		"UDPPackets":   {path: "capture.bpf_budget_packets"},
 	}
 }
 
@@ -176,6 +180,10 @@ func (c *Config) checkOutput(l *errorList) {
 	if !knownLevel(o.LogLevel) {
 		l.add("output.log_level", "%q is not a log level (debug, info, warn or error)", o.LogLevel)
 	}
+	if o.IncludeHandshake && !o.IncludePrefix {
+		l.add("output.include_handshake", "needs output.include_prefix: training needs the prefix too")
+	}
+	l.owner(o.NATS.Validate(), keysOf("output.nats", reflect.TypeFor[natsout.Config]()))
 }
 
 func knownLevel(s string) bool {
@@ -209,6 +217,9 @@ func checkListen(l *errorList, path, addr string, emptyOK bool) {
 // crossCheck checks bounds that span packages: they are kept here, in one
 // place.
 func (c *Config) crossCheck(l *errorList) {
+	if c.Fleet.Watch && !c.Output.NATS.Enabled() {
+		l.add("fleet.watch", "needs output.nats.servers: the fleet's buckets are on the NATS servers")
+	}
 	// The filter must pass what the flow table keeps of each direction:
 	// the prefix and the handshake.
 	need := flow.PrefixSize + c.Flow.HandshakeLimit

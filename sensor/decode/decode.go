@@ -48,8 +48,8 @@ const (
 	maxEncapsulation = 4 // tunnels within tunnels beyond this are skipped
 )
 
-// Decoder turns a captured frame into a TCP segment. It allocates nothing:
-// the segment's payload aliases the frame.
+// Decoder turns a captured frame into a TCP segment or UDP datagram. It
+// allocates nothing: the segment's payload aliases the frame.
 type Decoder struct {
 	// Ports of UDP tunnels to open (VXLAN, Geneve, CAPWAP, GTP-U); others
 	// are skipped.
@@ -57,6 +57,10 @@ type Decoder struct {
 	GenevePorts []uint16
 	CAPWAPPorts []uint16
 	GTPUPorts   []uint16
+	// UDPPorts are the watched UDP ports: a datagram from or to one of
+	// them (not a tunnel's) becomes a segment (for QUIC); other UDP is
+	// skipped as SkipNotTCP. Nil: every port.
+	UDPPorts *PortSet
 }
 
 // NewDecoder returns a decoder that opens VXLAN on UDP 4789 and 8472,
@@ -67,7 +71,8 @@ func NewDecoder() *Decoder {
 }
 
 // Decode fills seg from frame (of link type lt). It returns SkipNone when
-// seg holds a TCP segment, otherwise why the frame carries none.
+// seg holds a TCP segment or a watched UDP datagram (seg.Transport says
+// which), otherwise why the frame carries neither.
 func (d *Decoder) Decode(lt uint32, frame []byte, seg *flow.Segment) SkipReason {
 	seg.WireLen = len(frame)
 	switch lt {
@@ -236,7 +241,7 @@ func (d *Decoder) transport(proto byte, b []byte, wire int, seg *flow.Segment, d
 		}
 		return d.gre(b, seg, depth+1)
 	case protoUDP:
-		return d.udp(b, seg, depth)
+		return d.udp(b, wire, seg, depth)
 	}
 	return SkipNotTCP
 }
@@ -252,6 +257,7 @@ func tcp(b []byte, wire int, seg *flow.Segment) SkipReason {
 	if len(b) < off {
 		return SkipTruncated
 	}
+	seg.Transport = flow.TransportTCP
 	seg.Src.Port = binary.BigEndian.Uint16(b[0:2])
 	seg.Dst.Port = binary.BigEndian.Uint16(b[2:4])
 	seg.Seq = binary.BigEndian.Uint32(b[4:8])

@@ -126,7 +126,7 @@ func TestDecodeSkips(t *testing.T) {
 		{"unknown link type", 147, ip4, SkipLinkType},
 		{"ARP", LinkEthernet, cat(make([]byte, 12), be16(0x0806), make([]byte, 28)), SkipNotIP},
 		{"fragment", LinkRaw, frag, SkipFragment},
-		{"udp", LinkRaw, udp, SkipNotTCP},
+		{"udp to an unwatched port", LinkRaw, udp, SkipNotTCP},
 		{"truncated tcp header", LinkRaw, short, SkipTruncated},
 		{"bad ihl", LinkRaw, badIHL, SkipMalformed},
 		{"empty", LinkEthernet, nil, SkipTruncated},
@@ -136,6 +136,7 @@ func TestDecodeSkips(t *testing.T) {
 		{"GTP-U extension past the packet", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 9}, nil)), SkipTruncated},
 	}
 	d := NewDecoder()
+	d.UDPPorts = NewPortSet([]uint16{8443})
 	for _, tc := range cases {
 		var s flow.Segment
 		if got := d.Decode(tc.link, tc.frame, &s); got != tc.want {
@@ -159,6 +160,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x0800), []byte{0x45, 0, 0, 60, 0, 0, 0, 0, 64, 47, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0, 0x88, 0xbe}, make([]byte, 12), ip4))
 	f.Add(LinkSLL2, cat(be16(0x0800), make([]byte, 18), ip4))
 	f.Add(LinkNull, cat([]byte{2, 0, 0, 0}, ip4))
+	f.Add(LinkRaw, ipv4UDP(50000, 443, []byte{0xc0, 0, 0, 0, 1, 0, 0}, 0))
 	f.Add(LinkRaw, gtpOuter(gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip4)))
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {

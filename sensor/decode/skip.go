@@ -1,6 +1,6 @@
 package decode
 
-// SkipReason says why a frame gave no TCP segment.
+// SkipReason says why a frame gave no segment.
 type SkipReason uint8
 
 // Skip reasons, counted in the summary and in metrics.
@@ -8,7 +8,7 @@ const (
 	SkipNone        SkipReason = iota
 	SkipLinkType               // link type the decoder does not know
 	SkipNotIP                  // ARP, LLDP, unknown ethertypes and address families
-	SkipNotTCP                 // UDP (other than tunnels), ICMP, other IP protocols
+	SkipNotTCP                 // UDP to unwatched ports (other than tunnels), ICMP, other IP protocols
 	SkipFragment               // IP fragments: TLS handshakes are not sent fragmented
 	SkipTruncated              // a header is cut short
 	SkipMalformed              // a header contradicts itself
@@ -37,7 +37,7 @@ func SkipReasons() []SkipReason {
 // Stats counts what a capture source's decoding saw.
 type Stats struct {
 	Read    uint64                 // frames read
-	Decoded uint64                 // frames that gave a TCP segment
+	Decoded uint64                 // frames that gave a TCP segment or a watched UDP datagram
 	Skipped [numSkipReasons]uint64 // frames without one, by reason
 }
 

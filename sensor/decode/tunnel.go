@@ -62,12 +62,16 @@ func (d *Decoder) gre(b []byte, seg *flow.Segment, depth int) SkipReason {
 	return SkipNotIP
 }
 
-// udp opens VXLAN and Geneve; any other UDP is not for the sensor.
-func (d *Decoder) udp(b []byte, seg *flow.Segment, depth int) SkipReason {
+// udp opens the UDP tunnels (VXLAN, Geneve, CAPWAP) and gives a datagram
+// to or from a watched UDP port as a segment; other UDP is not for the
+// sensor. wire is the UDP length the IP header announces.
+func (d *Decoder) udp(b []byte, wire int, seg *flow.Segment, depth int) SkipReason {
 	if len(b) < 8 {
 		return SkipTruncated
 	}
 	sport, dport := binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	ulen := int(binary.BigEndian.Uint16(b[4:6]))
+	hdr := b
 	b = b[8:]
 	switch {
 	case slices.Contains(d.CAPWAPPorts, dport) || slices.Contains(d.CAPWAPPorts, sport):
@@ -110,8 +114,29 @@ func (d *Decoder) udp(b []byte, seg *flow.Segment, depth int) SkipReason {
 			return d.ethernet(b[h:], seg, depth+1)
 		}
 		return d.ethertype(proto, b[h:], seg, depth+1)
+	case d.UDPPorts.Either(sport, dport):
+		return datagram(hdr, ulen, wire, sport, dport, seg)
 	}
 	return SkipNotTCP
+}
+
+// datagram fills seg from a UDP datagram (header and what was captured of
+// it). The UDP length says where the payload ends (it must fit in what
+// the IP header announces); 0 is taken as "the rest of the IP payload"
+// (IPv6 jumbograms, and some offloaded captures).
+func datagram(b []byte, ulen, wire int, sport, dport uint16, seg *flow.Segment) SkipReason {
+	switch {
+	case ulen == 0:
+		ulen = wire
+	case ulen < 8 || ulen > wire:
+		return SkipMalformed
+	}
+	seg.Transport = flow.TransportUDP
+	seg.Src.Port, seg.Dst.Port = sport, dport
+	seg.Seq, seg.Ack, seg.Flags = 0, 0, 0
+	seg.Payload = b[8:min(ulen, len(b))]
+	seg.PayloadLen = ulen - 8
+	return SkipNone
 }
 
 // capwap opens a CAPWAP data packet (RFC 5415): the bridged 802.3 frame,

@@ -59,6 +59,9 @@ func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 		b = append(b, `,"tls":`...)
 		b = r.TLS.AppendJSON(b)
 	}
+	if q := r.QUIC; q != nil {
+		b = q.appendJSON(b)
+	}
 	b = append(b, `,"tlsentry":`...)
 	b = r.Sensor.appendJSON(b, nullPrefix)
 	return append(b, '}')
@@ -132,6 +135,10 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
 		b = append(b, '"')
 	case nullPrefix:
 		b = append(b, `,"prefix":null`...)
+	}
+	if d.Unscored != "" {
+		b = appendStringField(b, "unscored", d.Unscored)
+		b = appendStringField(b, "shed_reason", d.ShedReason)
 	}
 	if v := d.Verdict; v != nil {
 		b = appendStringField(b, "model", v.Model)
@@ -257,6 +264,40 @@ func (t *TLSRecord) AppendJSON(b []byte) []byte {
 	ours("alert", t.Alert)
 	flag("grease", t.GREASE)
 	flag("session_resumed", t.Resumed)
+	return append(b, '}')
+}
+
+// appendJSON appends the quic member, leaving out what omitempty would.
+func (q *QUICRecord) appendJSON(b []byte) []byte {
+	b = append(b, `,"quic":{`...)
+	n := len(b)
+	if q.Version != "" {
+		b = appendKey(b, n, "version")
+		b = appendString(b, q.Version)
+	}
+	num := func(name string, v int, always bool) {
+		if always || v != 0 {
+			b = appendKey(b, n, name)
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+	}
+	num("dcid_len", q.DCIDLen, true)
+	num("scid_len", q.SCIDLen, true)
+	num("initials_toserver", q.InitialsToServer, true)
+	num("initials_toclient", q.InitialsToClient, true)
+	num("crypto_bytes_toserver", q.CryptoToServer, true)
+	num("crypto_bytes_toclient", q.CryptoToClient, true)
+	num("decrypt_failures", q.DecryptFailures, true)
+	num("retry", q.Retry, false)
+	num("version_negotiation", q.VersionNegotiation, false)
+	if q.Undecrypted {
+		b = appendKey(b, n, "undecrypted")
+		b = append(b, "true"...)
+	}
+	if q.Error != "" {
+		b = appendKey(b, n, "error")
+		b = appendString(b, q.Error)
+	}
 	return append(b, '}')
 }
 

@@ -32,12 +32,15 @@ type FlowRecord struct {
 	CommunityID string `json:"community_id"`
 	// AppProto is Suricata's name for what the flow spoke: "tls", or what
 	// a non-TLS flow looks like ("ssh", "http", "binary"...), "empty"
-	// without payload.
-	AppProto string     `json:"app_proto,omitempty"`
-	Alert    *Alert     `json:"alert,omitempty"`
-	Flow     FlowStats  `json:"flow"`
-	TLS      *TLSRecord `json:"tls,omitempty"`
-	Sensor   Detail     `json:"tlsentry"`
+	// without payload; "quic" for a QUIC flow.
+	AppProto string    `json:"app_proto,omitempty"`
+	Alert    *Alert    `json:"alert,omitempty"`
+	Flow     FlowStats `json:"flow"`
+	// TLS is the handshake of a TLS flow, or of a QUIC flow whose Initial
+	// packets carried hellos; QUIC what a QUIC flow's Initials showed.
+	TLS    *TLSRecord  `json:"tls,omitempty"`
+	QUIC   *QUICRecord `json:"quic,omitempty"`
+	Sensor Detail      `json:"tlsentry"`
 }
 
 // FlowStats is the eve flow object: the flow's counters and times as
@@ -87,7 +90,66 @@ type Detail struct {
 	PrefixLen     int    `json:"prefix_len"`
 	PrefixGap     bool   `json:"prefix_gap,omitempty"`
 	Prefix        []byte `json:"prefix"` // base64 in JSON
+	// Unscored says why a flow with payload was not scored: "shed" (the
+	// live queue was full; ShedReason says which flows it kept instead).
+	Unscored   string `json:"unscored,omitempty"`
+	ShedReason string `json:"shed_reason,omitempty"`
 	*Verdict
+}
+
+// QUICRecord is what a QUIC flow's Initial packets showed.
+type QUICRecord struct {
+	// Version is the version of the client's Initials ("v1", "v2",
+	// "draft-29", "T051", or the number in hex); empty when the client
+	// sent none.
+	Version string `json:"version,omitempty"`
+	// DCIDLen and SCIDLen are the connection ID lengths of the client's
+	// first Initial.
+	DCIDLen int `json:"dcid_len"`
+	SCIDLen int `json:"scid_len"`
+	// Initial packets seen each way, and the CRYPTO bytes they gave (the
+	// contiguous stream from offset 0: the hellos).
+	InitialsToServer int `json:"initials_toserver"`
+	InitialsToClient int `json:"initials_toclient"`
+	CryptoToServer   int `json:"crypto_bytes_toserver"`
+	CryptoToClient   int `json:"crypto_bytes_toclient"`
+	// DecryptFailures counts the Initial packets (both ways) that did not
+	// open with the Initial keys.
+	DecryptFailures    int `json:"decrypt_failures"`
+	Retry              int `json:"retry,omitempty"`
+	VersionNegotiation int `json:"version_negotiation,omitempty"`
+	// Undecrypted: the flow looked like QUIC, yet none of the client's
+	// Initials opened.
+	Undecrypted bool `json:"undecrypted,omitempty"`
+	// Error is the first problem met in the packets (malformed, not
+	// decrypting, breaking the protocol); later ones are only counted.
+	Error string `json:"error,omitempty"`
+}
+
+// NewQUICRecord is the quic object of a QUIC flow; nil for other flows.
+func NewQUICRecord(q *flow.QUIC) *QUICRecord {
+	if q == nil {
+		return nil
+	}
+	r := &QUICRecord{
+		DCIDLen:            q.DCIDLen,
+		SCIDLen:            q.SCIDLen,
+		InitialsToServer:   q.Client.Initials,
+		InitialsToClient:   q.Server.Initials,
+		CryptoToServer:     q.Client.CryptoBytes,
+		CryptoToClient:     q.Server.CryptoBytes,
+		DecryptFailures:    q.Client.DecryptFailures + q.Server.DecryptFailures,
+		Retry:              q.Retry,
+		VersionNegotiation: q.VersionNegotiation,
+		Undecrypted:        q.Undecrypted,
+	}
+	if q.Version != 0 {
+		r.Version = q.Version.String()
+	}
+	if q.Err != nil {
+		r.Error = q.Err.Error()
+	}
+	return r
 }
 
 // Verdict is the detector's verdict on a scored flow.
@@ -129,7 +191,7 @@ type Memory struct {
 // next call.
 func (m *Memory) FlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	rec := flowRecord(f, h)
-	if h.AppProto == tlsparse.SniffTLS {
+	if h.SpokeTLS() {
 		m.tls = tlsRecordMem{}
 		m.tls.fill(h, &m.times)
 		rec.TLS = &m.tls.r
@@ -150,8 +212,8 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 		SrcPort:     c.Port(),
 		DestIP:      s.Addr().String(),
 		DestPort:    s.Port(),
-		Proto:       "TCP",
-		CommunityID: CommunityID(0, ProtoTCP, c, s, true),
+		Proto:       f.Transport.String(),
+		CommunityID: CommunityID(0, protoNumber(f.Transport), c, s, true),
 		Flow: FlowStats{
 			PktsToServer:  f.PktsToServer,
 			PktsToClient:  f.PktsToClient,
@@ -169,5 +231,14 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			PrefixGap:     f.PrefixGap,
 			Prefix:        f.Prefix,
 		},
+		QUIC: NewQUICRecord(f.QUIC),
 	}
+}
+
+// protoNumber is the IP protocol number of a transport, for community_id.
+func protoNumber(t flow.Transport) uint8 {
+	if t == flow.TransportUDP {
+		return ProtoUDP
+	}
+	return ProtoTCP
 }

@@ -26,7 +26,8 @@ func readCapture(t *testing.T, path string) ([]*flow.Flow, error) {
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	paths := []string{"../../testdata/sample.pcap"}
 	if dir, ok := sharedpcaps.Dir(); ok {
-		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng"} {
+		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "suricata-verify/tls_tls-subjectaltname_input.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ja4/tls-non-ascii-alpn.pcapng",
+			"ndpi/quic_0RTT.pcap", "ndpi/quic-mvfst-22.pcap", "suricata-verify/quic-v2-ja3_input.pcap", "ndpi/quic_frags_different_dcid.pcapng"} {
 			paths = append(paths, filepath.Join(dir, n))
 		}
 	}

@@ -58,9 +58,9 @@ type tlsRecordMem struct {
 	selfSigned      bool
 }
 
-// NewTLSRecord builds the tls object; nil when the flow is not TLS.
+// NewTLSRecord builds the tls object; nil when the flow spoke no TLS.
 func NewTLSRecord(h *tlsparse.Handshake) *TLSRecord {
-	if h.AppProto != tlsparse.SniffTLS {
+	if !h.SpokeTLS() {
 		return nil
 	}
 	m := &tlsRecordMem{}
@@ -74,7 +74,7 @@ func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 	r := &m.r
 	r.Version = h.VersionName()
 	var errs []string
-	prints := h.Prints(tlsparse.TransportTCP)
+	prints := h.Prints(h.Transport())
 	if ch := h.Client; ch != nil {
 		r.SNI = ch.ServerName
 		r.ClientALPNs = ch.ALPN

@@ -10,11 +10,17 @@
 // flow records have a hand-written encoder, for speed) and is spliced in
 // as raw bytes, neither parsed nor re-encoded.
 //
-// Output goes to a file, to a console writer, or both. The file rotates
+// Output goes to a file, to a console writer, or both, and each line
+// also to a tee when one is set (the NATS output). The file rotates
 // by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new
 // alerts.json, so `tail -F` follows), and Reopen reopens it by name after
 // an external logrotate moved it away (the daemon calls it on SIGUSR1).
 // A line is always written with one write call and never split across
-// files. Reconfigure switches paths, rotation or sensor name at once for
-// a config reload. A Log is safe for concurrent use.
+// files. Reopen also makes the file's directory again when it was
+// removed. A file moved or removed without a Reopen is noticed within a
+// second (the path is compared with the open file, two stat calls at
+// most a second) and opened again by name, and Config.Followed is told:
+// lines no longer go unread into a deleted file. Reconfigure switches
+// paths, rotation or sensor name at once for a config reload. A Log is
+// safe for concurrent use.
 package evelog

@@ -72,13 +72,11 @@ type file struct {
 	size    int64
 	started time.Time // time of the file's first line; zero while empty
 	created bool      // openFile made the file (it did not exist)
+	follow  follower  // notices the file moved or removed without a Reopen
 }
 
-func openFile(path string, rot Rotation, now func() time.Time) (*file, error) {
-	w := &file{path: path, rot: rot, now: now}
-	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
-		return nil, fmt.Errorf("evelog: create directory for %s: %w", path, err)
-	}
+func openFile(path string, rot Rotation, now func() time.Time, told func(string, error)) (*file, error) {
+	w := &file{path: path, rot: rot, now: now, follow: follower{told: told}}
 	_, statErr := os.Lstat(path)
 	w.created = errors.Is(statErr, fs.ErrNotExist)
 	if err := w.open(); err != nil {
@@ -87,8 +85,12 @@ func openFile(path string, rot Rotation, now func() time.Time) (*file, error) {
 	return w, nil
 }
 
-// open opens w.path for appending, replacing w.f.
+// open opens w.path for appending, replacing w.f; it makes the
+// directory again if it was removed.
 func (w *file) open() error {
+	if err := os.MkdirAll(filepath.Dir(w.path), dirMode); err != nil {
+		return fmt.Errorf("evelog: create directory for %s: %w", w.path, err)
+	}
 	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, fileMode)
 	if err != nil {
 		return fmt.Errorf("evelog: open %s: %w", w.path, err)
@@ -109,20 +111,24 @@ func (w *file) open() error {
 	if w.size > 0 {
 		w.started = w.now()
 	}
+	w.follow.opened(st, w.now())
 	return nil
 }
 
 // Write writes one line. If rotation fails, the line still goes to the
-// open file (under its old or new name), and the error is returned too.
+// open file (under its old or new name), and the error is returned too;
+// so it does when the file was moved or removed and cannot be opened
+// again by name.
 func (w *file) Write(line []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.f == nil {
+		return 0, fmt.Errorf("evelog: write %s: %w", w.path, fs.ErrClosed)
+	}
+	goneErr := w.follow.check(w)
 	var rotErr error
 	if w.due(len(line)) {
 		rotErr = w.rotate()
-	}
-	if w.f == nil {
-		return 0, fmt.Errorf("evelog: write %s: %w", w.path, fs.ErrClosed)
 	}
 	n, err := w.f.Write(line)
 	w.size += int64(n)
@@ -132,7 +138,7 @@ func (w *file) Write(line []byte) (int, error) {
 	if err != nil {
 		err = fmt.Errorf("evelog: write %s: %w", w.path, err)
 	}
-	return n, errors.Join(rotErr, err)
+	return n, errors.Join(goneErr, rotErr, err)
 }
 
 // due says whether the file must rotate before a line of n bytes.
@@ -204,10 +210,10 @@ func (w *file) Reopen() error {
 	return w.open()
 }
 
-func (w *file) setRotation(r Rotation) {
+func (w *file) setRotation(r Rotation, told func(string, error)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.rot = r
+	w.rot, w.follow.told = r, told
 }
 
 // Sync flushes the file to disk.

@@ -46,11 +46,27 @@ type Config struct {
 	Sensor string
 	// Rotation applies to Path.
 	Rotation Rotation
+	// Tee, when not nil, gets every line too, the same bytes the file
+	// gets (the NATS output).
+	Tee LineWriter
+	// Followed, when set, is told each time the file at Path was found
+	// moved or removed without a Reopen and was opened again by name
+	// (err nil), or could not be (err says why; lines then go on to the
+	// old file and their writes fail until it can). It is called with the
+	// file's lock held: it must not write to this Log.
+	Followed func(path string, err error)
+}
+
+// LineWriter takes a copy of each line a Log writes: the whole line,
+// newline included. WriteLine must neither keep the slice nor block; it
+// counts its own failures (a Log's writes do not fail because of it).
+type LineWriter interface {
+	WriteLine(line []byte)
 }
 
 func (c Config) validate() error {
-	if c.Path == "" && c.Console == nil {
-		return errors.New("evelog: no output: neither a path nor a console")
+	if c.Path == "" && c.Console == nil && c.Tee == nil {
+		return errors.New("evelog: no output: neither a path, a console nor a tee")
 	}
 	return c.Rotation.Validate()
 }
@@ -102,7 +118,7 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 			f = cur
 		} else {
 			var err error
-			if f, err = openFile(path, cfg.Rotation, l.now); err != nil {
+			if f, err = openFile(path, cfg.Rotation, l.now, cfg.Followed); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -110,6 +126,9 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 	}
 	if cfg.Console != nil {
 		sinks = append(sinks, &console{w: cfg.Console})
+	}
+	if cfg.Tee != nil {
+		sinks = append(sinks, tee{cfg.Tee})
 	}
 	out := sinks[0]
 	if len(sinks) > 1 {
@@ -190,7 +209,7 @@ func (s *Staged) Commit() error {
 	}
 	old := l.file
 	if s.f != nil {
-		s.f.setRotation(s.cfg.Rotation)
+		s.f.setRotation(s.cfg.Rotation, s.cfg.Followed)
 	}
 	l.core, l.file = s.core, s.f
 	l.mu.Unlock()
@@ -239,6 +258,19 @@ func (l *Log) Reopen() error {
 	return l.file.Reopen()
 }
 
+// Followed is how many times the file was found moved or removed
+// without a Reopen and opened again by name (see Config.Followed).
+func (l *Log) Followed() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.file == nil {
+		return 0
+	}
+	l.file.mu.Lock()
+	defer l.file.mu.Unlock()
+	return l.file.follow.count
+}
+
 // Sync flushes the file to disk.
 func (l *Log) Sync() error {
 	l.mu.RLock()
@@ -281,3 +313,13 @@ func (c *console) Write(p []byte) (int, error) {
 }
 
 func (c *console) Sync() error { return nil }
+
+// tee hands each line to a LineWriter; zap writes a whole line per Write.
+type tee struct{ w LineWriter }
+
+func (t tee) Write(p []byte) (int, error) {
+	t.w.WriteLine(p)
+	return len(p), nil
+}
+
+func (t tee) Sync() error { return nil }

@@ -19,12 +19,14 @@ type Metrics struct {
 	Packets *prometheus.CounterVec // tlsentry_packets_total
 	Bytes   *prometheus.CounterVec // tlsentry_packet_bytes_total
 
-	// DecodeSkips counts frames that gave no TCP segment, by
+	// DecodeSkips counts frames that gave no segment, by
 	// sensor.SkipReason name (label "reason").
 	DecodeSkips *prometheus.CounterVec // tlsentry_decode_skipped_packets_total
 
 	// Flow tables; AddFlowStats feeds these.
 	Segments      prometheus.Counter     // tlsentry_tcp_segments_total
+	Datagrams     prometheus.Counter     // tlsentry_udp_datagrams_total
+	NotQUIC       prometheus.Counter     // tlsentry_udp_not_quic_total
 	FlowsOpened   prometheus.Counter     // tlsentry_flows_opened_total
 	FlowsEnded    *prometheus.CounterVec // tlsentry_flows_ended_total{end_reason}
 	FlowEvictions *prometheus.CounterVec // tlsentry_flow_evictions_total{state="active"|"finished"}
@@ -33,6 +35,10 @@ type Metrics struct {
 	// QueueDrops counts items a stage dropped rather than block (labels
 	// "queue": the stage's input, "reason").
 	QueueDrops *prometheus.CounterVec // tlsentry_queue_dropped_total
+	// ScoringQueue is the flows waiting for a scoring worker, of at most
+	// ScoringQueueCapacity (a live pipeline sheds beyond it).
+	ScoringQueue         prometheus.Gauge // tlsentry_scoring_queue_flows
+	ScoringQueueCapacity prometheus.Gauge // tlsentry_scoring_queue_capacity_flows
 
 	// Detector.
 	BatchSize        prometheus.Histogram   // tlsentry_score_batch_flows
@@ -46,6 +52,9 @@ type Metrics struct {
 	// LogWriteErrors counts lines an output failed to write (label "log":
 	// "alerts", "flows").
 	LogWriteErrors *prometheus.CounterVec // tlsentry_log_write_errors_total
+	// LogReopened counts log files found moved or removed without a
+	// SIGUSR1 and opened again by name (label "log").
+	LogReopened *prometheus.CounterVec // tlsentry_log_reopened_total
 
 	// Config reloads; Reloaded sets them.
 	Reloads           prometheus.Counter // tlsentry_config_reloads_total
@@ -54,6 +63,7 @@ type Metrics struct {
 	LastReloadTime    prometheus.Gauge   // tlsentry_config_last_reload_success_timestamp_seconds
 
 	kernel *kernelCollector
+	link   *linkCollector
 }
 
 // Label values of FlowEvictions and Reassembly.
@@ -82,12 +92,16 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		DecodeSkips: counterVec("tlsentry_decode_skipped_packets_total", "Packets that gave no TCP segment, by reason.", "reason"),
 
 		Segments:      counter("tlsentry_tcp_segments_total", "TCP segments the flow tables processed."),
+		Datagrams:     counter("tlsentry_udp_datagrams_total", "UDP datagrams the flow tables processed."),
+		NotQUIC:       counter("tlsentry_udp_not_quic_total", "UDP datagrams of no tracked flow that did not start like QUIC (UDP is tracked for QUIC only)."),
 		FlowsOpened:   counter("tlsentry_flows_opened_total", "Flows the flow tables opened."),
 		FlowsEnded:    counterVec("tlsentry_flows_ended_total", "Flows handed out by the flow tables, by end reason.", "end_reason"),
 		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
 		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments.", "event"),
 
-		QueueDrops: counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
+		QueueDrops:           counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
+		ScoringQueue:         gauge("tlsentry_scoring_queue_flows", "Flows waiting for a scoring worker."),
+		ScoringQueueCapacity: gauge("tlsentry_scoring_queue_capacity_flows", "Most flows that wait for a scoring worker; a live sensor sheds beyond it."),
 
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tlsentry_score_batch_flows",
@@ -105,6 +119,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		AlertsRateLimited: counterVec("tlsentry_alerts_rate_limited_total", "Alert records held back by the rate limit, by signature.", "signature_id"),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
+		LogReopened:    counterVec("tlsentry_log_reopened_total", "Log files found moved or removed without SIGUSR1 and opened again by name, by log.", "log"),
 
 		Reloads:           counter("tlsentry_config_reloads_total", "Config reloads tried."),
 		ReloadFailures:    counter("tlsentry_config_reload_failures_total", "Config reloads that failed (the old config stayed)."),
@@ -112,6 +127,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		LastReloadTime:    gauge("tlsentry_config_last_reload_success_timestamp_seconds", "Unix time of the last config load or reload that worked."),
 
 		kernel: newKernelCollector(),
+		link:   newLinkCollector(),
 	}
 	// Known label values start at zero, so rates work from the first scrape.
 	for _, r := range flow.EndReasons() {
@@ -127,12 +143,12 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 
 	cs := []prometheus.Collector{
 		m.Packets, m.Bytes, m.DecodeSkips,
-		m.Segments, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
-		m.QueueDrops,
+		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
+		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
-		m.LogWriteErrors,
+		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
-		m.kernel, newBuildInfo(),
+		m.kernel, m.link, newBuildInfo(),
 	}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
@@ -167,6 +183,8 @@ func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
 		}
 	}
 	add(m.Segments, prev.Segments, cur.Segments)
+	add(m.Datagrams, prev.Datagrams, cur.Datagrams)
+	add(m.NotQUIC, prev.NotQUIC, cur.NotQUIC)
 	add(m.FlowsOpened, prev.FlowsOpened, cur.FlowsOpened)
 	for _, r := range flow.EndReasons() {
 		add(m.FlowsEnded.WithLabelValues(r.String()), prev.Emitted[r], cur.Emitted[r])

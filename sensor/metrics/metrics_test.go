@@ -32,7 +32,9 @@ func TestNames(t *testing.T) {
 	m.QueueDrops.WithLabelValues("score", "full").Inc()
 	m.AlertsSuppressed.WithLabelValues("sni").Inc()
 	m.LogWriteErrors.WithLabelValues("alerts").Inc()
+	m.LogReopened.WithLabelValues("alerts").Inc()
 	m.SetKernelStats(func() KernelStats { return KernelStats{} })
+	m.SetLinkStats(func() []LinkStats { return []LinkStats{{Interface: "eth1"}} })
 	mfs, err := reg.Gather() // the pedantic registry checks consistency
 	if err != nil {
 		t.Fatal(err)
@@ -46,17 +48,22 @@ func TestNames(t *testing.T) {
 		"tlsentry_packet_bytes_total":                           dto.MetricType_COUNTER,
 		"tlsentry_decode_skipped_packets_total":                 dto.MetricType_COUNTER,
 		"tlsentry_tcp_segments_total":                           dto.MetricType_COUNTER,
+		"tlsentry_udp_datagrams_total":                          dto.MetricType_COUNTER,
+		"tlsentry_udp_not_quic_total":                           dto.MetricType_COUNTER,
 		"tlsentry_flows_opened_total":                           dto.MetricType_COUNTER,
 		"tlsentry_flows_ended_total":                            dto.MetricType_COUNTER,
 		"tlsentry_flow_evictions_total":                         dto.MetricType_COUNTER,
 		"tlsentry_reassembly_events_total":                      dto.MetricType_COUNTER,
 		"tlsentry_queue_dropped_total":                          dto.MetricType_COUNTER,
+		"tlsentry_scoring_queue_flows":                          dto.MetricType_GAUGE,
+		"tlsentry_scoring_queue_capacity_flows":                 dto.MetricType_GAUGE,
 		"tlsentry_score_batch_flows":                            dto.MetricType_HISTOGRAM,
 		"tlsentry_score_latency_seconds":                        dto.MetricType_HISTOGRAM,
 		"tlsentry_flows_scored_total":                           dto.MetricType_COUNTER,
 		"tlsentry_alerts_total":                                 dto.MetricType_COUNTER,
 		"tlsentry_alerts_suppressed_total":                      dto.MetricType_COUNTER,
 		"tlsentry_log_write_errors_total":                       dto.MetricType_COUNTER,
+		"tlsentry_log_reopened_total":                           dto.MetricType_COUNTER,
 		"tlsentry_config_reloads_total":                         dto.MetricType_COUNTER,
 		"tlsentry_config_reload_failures_total":                 dto.MetricType_COUNTER,
 		"tlsentry_config_last_reload_successful":                dto.MetricType_GAUGE,
@@ -64,6 +71,10 @@ func TestNames(t *testing.T) {
 		"tlsentry_kernel_packets_total":                         dto.MetricType_COUNTER,
 		"tlsentry_kernel_drops_total":                           dto.MetricType_COUNTER,
 		"tlsentry_kernel_queue_freezes_total":                   dto.MetricType_COUNTER,
+		"tlsentry_capture_link_up":                              dto.MetricType_GAUGE,
+		"tlsentry_capture_link_flaps_total":                     dto.MetricType_COUNTER,
+		"tlsentry_capture_link_down_seconds_total":              dto.MetricType_COUNTER,
+		"tlsentry_capture_reopens_total":                        dto.MetricType_COUNTER,
 		"tlsentry_build_info":                                   dto.MetricType_GAUGE,
 	}
 	for name, typ := range want {
@@ -118,6 +129,7 @@ func TestCounters(t *testing.T) {
 	m.AddFlowStats(&a, &b)
 	c := b
 	c.Segments, c.Emitted[flow.EndFIN], c.Gaps = 130, 9, 1
+	c.Datagrams, c.NotQUIC = 12, 4
 	m.AddFlowStats(&b, &c)
 	m.AddFlowStats(&c, &c) // no growth, no change
 	want := `
@@ -146,7 +158,7 @@ tlsentry_flow_evictions_total{state="finished"} 1
 		c    prometheus.Collector
 		want float64
 	}{
-		{m.Segments, 130}, {m.FlowsOpened, 10},
+		{m.Segments, 130}, {m.FlowsOpened, 10}, {m.Datagrams, 12}, {m.NotQUIC, 4},
 		{m.Reassembly.WithLabelValues("retransmit"), 5}, {m.Reassembly.WithLabelValues("gap"), 1},
 		{m.Reassembly.WithLabelValues("overlap"), 0},
 	} {
@@ -240,6 +252,45 @@ tlsentry_kernel_queue_freezes_total N
 	m.SetKernelStats(nil)
 	if n, _ := testutil.GatherAndCount(reg, "tlsentry_kernel_drops_total"); n != 0 {
 		t.Errorf("kernel metrics after the source was removed: %d", n)
+	}
+}
+
+func TestLinkStats(t *testing.T) {
+	m, reg := newTest(t)
+	names := []string{"tlsentry_capture_link_up", "tlsentry_capture_link_flaps_total", "tlsentry_capture_link_down_seconds_total", "tlsentry_capture_reopens_total"}
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
+		t.Errorf("link metrics before a source was set: %d", n)
+	}
+	m.SetLinkStats(func() []LinkStats {
+		return []LinkStats{
+			{Interface: "eth1", Up: true, Flaps: 2, DownSeconds: 3.5, Reopens: 1},
+			{Interface: "eth2", Up: false, DownSeconds: 12},
+		}
+	})
+	want := strings.NewReader(`
+# HELP tlsentry_capture_link_down_seconds_total Seconds the capture interface was not up since the sensor started.
+# TYPE tlsentry_capture_link_down_seconds_total counter
+tlsentry_capture_link_down_seconds_total{interface="eth1"} 3.5
+tlsentry_capture_link_down_seconds_total{interface="eth2"} 12
+# HELP tlsentry_capture_link_flaps_total Times the capture interface stopped being up.
+# TYPE tlsentry_capture_link_flaps_total counter
+tlsentry_capture_link_flaps_total{interface="eth1"} 2
+tlsentry_capture_link_flaps_total{interface="eth2"} 0
+# HELP tlsentry_capture_link_up Whether the capture interface is up with a carrier and captured on (1) or not (0: down, without carrier, absent, or its sockets being opened again).
+# TYPE tlsentry_capture_link_up gauge
+tlsentry_capture_link_up{interface="eth1"} 1
+tlsentry_capture_link_up{interface="eth2"} 0
+# HELP tlsentry_capture_reopens_total Times the capture opened its sockets again (the interface was made again, or a socket failed).
+# TYPE tlsentry_capture_reopens_total counter
+tlsentry_capture_reopens_total{interface="eth1"} 1
+tlsentry_capture_reopens_total{interface="eth2"} 0
+`)
+	if err := testutil.GatherAndCompare(reg, want, names...); err != nil {
+		t.Error(err)
+	}
+	m.SetLinkStats(nil)
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
+		t.Errorf("link metrics after the source was removed: %d", n)
 	}
 }
 

@@ -23,6 +23,9 @@ type Result struct {
 	// rate limit.
 	Reasons  []scoring.Reason
 	Findings []Finding
+	// Shed says why the flow was not scored: the live queue was full and
+	// it was shed to keep flows that matter more (package doc).
+	Shed string
 }
 
 // Finding is one alert record of an alerting flow.
@@ -43,6 +46,8 @@ type Batch struct {
 	// Out is the sink's to fill in Encode and use in Commit (encoded
 	// lines, say); the pipeline keeps its memory for the next batch.
 	Out []byte
+	// Model names the model that scored the batch ("" when unscored).
+	Model string
 
 	hs     []*tlsparse.Handshake // parsed handshakes, by result
 	parser *parser               // nil: no TLS parsing
@@ -90,6 +95,7 @@ func (b *Batch) reset() {
 	b.Out = b.Out[:0]
 	b.ready = nil
 	b.err = nil
+	b.Model = ""
 	b.InIface = ""
 }
 
@@ -119,8 +125,16 @@ func (pr *producer) offer(f *flow.Flow) {
 		if !p.cfg.EmptyFlows {
 			return
 		}
+		if p.backlog != nil {
+			p.logUnscored(shedFlow{f: f}) // nothing to score: never queued
+			return
+		}
 	} else {
 		p.in.Add(1)
+	}
+	if p.backlog != nil {
+		p.admit(f, *pr.iface) // unordered: one flow at a time, shed when full
+		return
 	}
 	b := pr.batch
 	if b == nil {

@@ -33,7 +33,7 @@ func (c *Collector) Commit(b *Batch) error {
 		if c.Limit > 0 && len(c.flows) >= c.Limit {
 			return nil
 		}
-		if c.Keep != nil && !c.Keep(r.Flow) {
+		if r.Shed != "" || (c.Keep != nil && !c.Keep(r.Flow)) {
 			continue
 		}
 		c.flows = append(c.flows, r.Flow)

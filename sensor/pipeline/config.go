@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"go.uber.org/zap"
@@ -10,6 +11,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
+	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
@@ -39,9 +41,11 @@ const (
 	MaxWorkers      = 64
 )
 
-// DefaultTuning is what the daemon runs with unless configured otherwise.
+// DefaultTuning is what the daemon runs with unless configured otherwise:
+// a scorer per CPU (an idle one costs nothing; a flood needs them all).
 func DefaultTuning() Tuning {
-	return Tuning{BatchSize: 256, BatchTimeout: 100 * time.Millisecond, QueueSize: 4096, Workers: 1}
+	return Tuning{BatchSize: 256, BatchTimeout: 100 * time.Millisecond, QueueSize: 4096,
+		Workers: min(runtime.NumCPU(), MaxWorkers)}
 }
 
 // Validate reports every value out of its bounds (*bounds.Error each).
@@ -54,25 +58,41 @@ func (t Tuning) Validate() error {
 	return errors.Join(errs...)
 }
 
+// MaxShards bounds Config.Shards: a flow table each (and a goroutine
+// each, for capture files), one per capture worker at most.
+const MaxShards = afpacket.MaxWorkers
+
+// ValidateShards reports a shard count out of its bounds (a
+// *bounds.Error for the field "Shards").
+func ValidateShards(n int) error {
+	var errs []error
+	bounds.Int(&errs, "Shards", n, 1, MaxShards)
+	return errors.Join(errs...)
+}
+
 // Config sets up a Pipeline.
 type Config struct {
 	// Shards is the number of flow tables: one per capture worker.
 	Shards int
-	// Ports are the watched TCP ports: segments with neither port in it
-	// are not tracked. Empty: every port.
+	// Ports are the watched ports, TCP and UDP: segments with neither
+	// port in it are not tracked. Empty: every port.
 	Ports []uint16
 	// Table bounds the tables; its MaxFlows is for all of them together.
 	Table flow.Config
 	Tuning
 
-	// DropWhenBehind drops (and counts) finished flows that find the
-	// queue full, so that a live capture never waits for the workers.
-	// Without it the tables wait for room: for capture files, where
-	// waiting only slows the reading down. Once the source has stopped,
-	// the pipeline always waits, so a shutdown handles every flow.
+	// DropWhenBehind sheds flows when the queue is full, so that a live
+	// capture never waits for the workers: the flows of the lowest
+	// priority first, and among those the oldest of the source holding
+	// most of the queue (backlog). Shed flows are counted by reason and
+	// logged unscored. Without it the tables wait for room: for capture
+	// files, where waiting only slows the reading down. Once the source
+	// has stopped, the pipeline always waits, so a shutdown handles every
+	// flow.
 	DropWhenBehind bool
 	// Ordered commits batches to the sink in the order the tables handed
-	// out their flows (with one table: the same output on every run).
+	// out their flows (with one table: the same output on every run). An
+	// ordered pipeline never sheds.
 	Ordered bool
 	// EmptyFlows passes flows without payload to the sink (unscored);
 	// otherwise they are only counted.
@@ -108,14 +128,17 @@ const defaultCertCacheSize = 4096
 func (c *Config) check() error {
 	c.Table = c.Table.WithDefaults()
 	var errs []error
-	if c.Shards < 1 {
-		errs = append(errs, fmt.Errorf("%d flow tables: need at least 1", c.Shards))
+	if err := ValidateShards(c.Shards); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.Tuning.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Table.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Ordered && c.DropWhenBehind {
+		errs = append(errs, errors.New("an ordered pipeline cannot shed flows (DropWhenBehind)"))
 	}
 	if c.Sink == nil {
 		errs = append(errs, errors.New("no sink"))

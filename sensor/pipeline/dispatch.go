@@ -20,6 +20,8 @@ type Dispatcher struct {
 	pending []*segBatch      // the batch being filled, per shard
 	work    []chan *segBatch // per shard
 	free    chan *segBatch
+	made    int // batches made so far (by Process's goroutine)
+	most    int // the most there may be
 	wg      sync.WaitGroup
 	latest  int64 // latest packet time processed; read by workers after their channel closes
 }
@@ -45,9 +47,7 @@ func NewDispatcher(flows *flow.Sharded, done func(shard int)) *Dispatcher {
 		pending: make([]*segBatch, n),
 		work:    make([]chan *segBatch, n),
 		free:    make(chan *segBatch, 4*n),
-	}
-	for range 4 * n {
-		d.free <- &segBatch{segs: make([]flow.Segment, 0, dispatchBatch), arena: make([]byte, 0, dispatchArena)}
+		most:    4 * n, // more than n: a batch pending per shard still leaves one to send
 	}
 	for i := range n {
 		d.work[i] = make(chan *segBatch, 2)
@@ -65,7 +65,7 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		if b != nil {
 			d.send(i, b)
 		}
-		b = <-d.free
+		b = d.freeBatch()
 		b.segs, b.arena = b.segs[:0], b.arena[:0]
 		d.pending[i] = b
 	}
@@ -78,8 +78,26 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		c.Payload = append([]byte(nil), s.Payload...) // larger than an arena: rare
 	}
 	b.segs = append(b.segs, c)
-	d.latest = max(d.latest, s.Time)
+	if s.Clocked() {
+		d.latest = max(d.latest, s.Time)
+	}
 	b.now = d.latest
+}
+
+// freeBatch returns a batch the workers gave back, or a new one while
+// fewer than d.most were made: made up front, the pool cost 90 KB per
+// shard before the first packet (90 MB at 256 shards).
+func (d *Dispatcher) freeBatch() *segBatch {
+	select {
+	case b := <-d.free:
+		return b
+	default:
+	}
+	if d.made < d.most {
+		d.made++
+		return &segBatch{segs: make([]flow.Segment, 0, dispatchBatch), arena: make([]byte, 0, dispatchArena)}
+	}
+	return <-d.free
 }
 
 func (d *Dispatcher) send(i int, b *segBatch) {

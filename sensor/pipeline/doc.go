@@ -5,7 +5,9 @@
 // workers; a worker parses each flow's TLS handshake once, scores the
 // batch with its own scorer, judges every scored flow against the policy
 // in effect (package verdict: threshold and allowlist, swapped atomically
-// on reload) and hands the batch to the Sink, which encodes it on the
+// on reload; SetModel swaps the model and its policy as one, each worker
+// making its scorer of the new model before its next batch) and hands
+// the batch to the Sink, which encodes it on the
 // worker and commits it (in table order when the pipeline is Ordered).
 //
 // Sinks: RecordSink writes eve JSON records (tlsentry flows and score),

@@ -20,7 +20,8 @@ type FileInput struct {
 	// Report receives each problem of the input (a *capture.Error); nil
 	// discards them.
 	Report func(error)
-	// Decoder; nil: decode.NewDecoder().
+	// Decoder; nil: decode.NewDecoder() with the pipeline's watched ports
+	// as its UDP ports.
 	Decoder *decode.Decoder
 
 	stats FileStats
@@ -39,6 +40,7 @@ func (in *FileInput) Run(ctx context.Context, shards *Shards) error {
 	r := &fileReader{dec: in.Decoder, report: in.Report}
 	if r.dec == nil {
 		r.dec = decode.NewDecoder()
+		r.dec.UDPPorts = shards.Ports()
 	}
 	tables := shards.Tables()
 	end := func() {}

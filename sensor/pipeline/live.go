@@ -15,7 +15,8 @@ import (
 // opened beforehand (afpacket.Open), each worker of each capture
 // feeding its own table: capture k's worker j owns the table after those
 // of the captures before it. The pipeline needs as many workers as all
-// the captures have together (Workers).
+// the captures have together (Workers). Run gives the captures' decoders
+// the pipeline's watched ports as their UDP ports.
 type LiveInput struct {
 	Captures []*afpacket.Capture
 }
@@ -40,9 +41,22 @@ func (in *LiveInput) KernelStats() metrics.KernelStats {
 	return metrics.KernelStats{Packets: k.Packets, Drops: k.Drops, QueueFreezes: k.QueueFreezes}
 }
 
-// Run runs every capture until ctx is cancelled or one of them fails
-// (its interface went away): then it stops the others too, and returns
-// the failures. The sockets are closed when it returns.
+// LinkStats are the captures' links, for the metrics (safe from any
+// goroutine).
+func (in *LiveInput) LinkStats() []metrics.LinkStats {
+	out := make([]metrics.LinkStats, len(in.Captures))
+	for i, c := range in.Captures {
+		l := c.Stats().Link
+		out[i] = metrics.LinkStats{Interface: c.Config().Interface, Up: l.State == afpacket.LinkUp,
+			Flaps: l.Flaps, DownSeconds: l.Down.Seconds(), Reopens: l.Reopens}
+	}
+	return out
+}
+
+// Run runs every capture until ctx is cancelled. A capture whose link
+// goes down or away waits for it (its tables keep their flows); one that
+// fails to run at all stops the others too, and Run returns the failures.
+// The sockets are closed when it returns.
 func (in *LiveInput) Run(ctx context.Context, shards *Shards) error {
 	if n := in.Workers(); n != shards.Len() || n == 0 {
 		return fmt.Errorf("live input: %d capture workers for %d flow tables", n, shards.Len())
@@ -53,6 +67,9 @@ func (in *LiveInput) Run(ctx context.Context, shards *Shards) error {
 	var running sync.WaitGroup
 	first := 0
 	for k, c := range in.Captures {
+		if c.Decoder != nil {
+			c.Decoder.UDPPorts = shards.Ports()
+		}
 		sinks := make([]afpacket.Sink, c.Config().Workers)
 		for j := range sinks {
 			shards.SetInterface(first+j, c.Config().Interface)
@@ -61,7 +78,7 @@ func (in *LiveInput) Run(ctx context.Context, shards *Shards) error {
 		first += len(sinks)
 		running.Go(func() {
 			if errs[k] = c.Run(ctx, sinks); errs[k] != nil {
-				stop() // one failed capture stops the sensor: systemd restarts it
+				stop() // a capture that cannot run stops the sensor
 			}
 		})
 	}

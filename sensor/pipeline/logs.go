@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -14,13 +15,15 @@ import (
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), the folder of alerts' pcaps (nil: off), and whether records
-// carry the flow's prefix.
+// (nil: off), the folder of alerts' pcaps (nil: off), whether records
+// carry the flow's prefix, and whether flow lines carry the raw handshake
+// bytes training needs (eve.AppendRaw).
 type LogOutputs struct {
-	Alerts        *evelog.Log
-	Flows         *evelog.Log
-	Pcaps         *pcapdump.Writer
-	IncludePrefix bool
+	Alerts           *evelog.Log
+	Flows            *evelog.Log
+	Pcaps            *pcapdump.Writer
+	IncludePrefix    bool
+	IncludeHandshake bool
 }
 
 // LogSink writes the daemon's logs: one alert line per alerting flow and,
@@ -77,6 +80,10 @@ func (s *LogSink) Encode(b *Batch) error {
 	defer s.bufs.Put(mem)
 	for i := range b.Results {
 		r := &b.Results[i]
+		if r.Shed != "" {
+			s.writeShed(b, i, mem)
+			continue
+		}
 		if !r.Scored || (!r.Verdict.Alert && s.out.Flows == nil) {
 			continue // the common case: nothing to write
 		}
@@ -88,7 +95,7 @@ func (s *LogSink) Encode(b *Batch) error {
 			h = noHandshake
 		}
 		rec := mem.FlowRecord(f, h)
-		rec.Sensor.Verdict = verdictRecord(s.model, r)
+		rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 		rec.Flow.Alerted = r.Verdict.Alert
 		if !s.out.IncludePrefix {
 			rec.Sensor.Prefix = nil
@@ -113,6 +120,9 @@ func (s *LogSink) Encode(b *Batch) error {
 		})
 		b.Out = rec.AppendBody(b.Out[:0])
 		if s.out.Flows != nil {
+			if s.out.IncludeHandshake {
+				b.Out = eve.AppendRaw(b.Out, f)
+			}
 			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 				s.writeFailed("flows", &s.flowErrs, err)
 			} else {
@@ -121,6 +131,32 @@ func (s *LogSink) Encode(b *Batch) error {
 		}
 	}
 	return nil
+}
+
+// writeShed writes the flow line of a flow shed unscored.
+func (s *LogSink) writeShed(b *Batch, i int, mem *eve.Memory) {
+	if s.out.Flows == nil {
+		return
+	}
+	r := &b.Results[i]
+	f := r.Flow
+	f.Start, f.End = f.Start.UTC(), f.End.UTC()
+	h := b.Handshake(i)
+	if h == nil {
+		h = noHandshake
+	}
+	rec := mem.FlowRecord(f, h)
+	rec.InIface = b.InIface
+	rec.Sensor.Unscored, rec.Sensor.ShedReason = "shed", r.Shed
+	if !s.out.IncludePrefix {
+		rec.Sensor.Prefix = nil
+	}
+	b.Out = rec.AppendBody(b.Out[:0])
+	if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
+		s.writeFailed("flows", &s.flowErrs, err)
+	} else {
+		s.written.Add(1)
+	}
 }
 
 // Commit does nothing: Encode wrote the lines.

@@ -38,22 +38,25 @@ type Sink interface {
 // Pipeline takes segments to a sink: flow tables (one per capture
 // worker) → batches → a bounded queue → workers (each flow's handshake
 // parsed once, scored, judged against the policy in effect) → the sink.
-// Run runs it once; SetPolicy applies a reload while it runs.
+// Run runs it once; SetPolicy and SetModel apply a reload while it runs.
 type Pipeline struct {
-	cfg    Config
-	m      *metrics.Metrics
-	log    *zap.Logger
-	parser *parser // nil without TLS parsing
-	policy atomic.Pointer[verdict.Policy]
-	shards *Shards
-	ran    atomic.Bool
+	cfg        Config
+	m          *metrics.Metrics
+	log        *zap.Logger
+	parser     *parser                 // nil without TLS parsing
+	judging    atomic.Pointer[judging] // never nil
+	swapMu     sync.Mutex              // one swap of judging at a time
+	scorerErrs atomic.Uint64
+	shards     *Shards
+	ran        atomic.Bool
 
-	queue    chan *Batch
-	order    chan *Batch // Ordered: batches in the order they were sent
-	draining atomic.Bool // the source has stopped: wait, never drop
-	dropFull prometheus.Counter
-	free     sync.Pool
-	commitMu sync.Mutex // unordered commits, one at a time
+	queue      chan *Batch // Ordered: batches from the tables
+	order      chan *Batch // Ordered: batches in the order they were sent
+	backlog    *backlog    // unordered: flows waiting, shed by priority and source
+	shedLog    chan shedFlow
+	shedHealth *shedHealth // unordered: the health line about shedding
+	free       sync.Pool
+	commitMu   sync.Mutex // unordered commits, one at a time
 
 	errMu sync.Mutex
 	err   error // the sink's first error
@@ -87,19 +90,29 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.CertCacheSize == 0 {
 		cfg.CertCacheSize = defaultCertCacheSize
 	}
-	p := &Pipeline{cfg: cfg, m: m, log: log, dropFull: m.QueueDrops.WithLabelValues(queueScoring, dropFull)}
+	p := &Pipeline{cfg: cfg, m: m, log: log}
 	if cfg.ParseTLS {
 		p.parser = &parser{certs: tlsparse.NewCertCache(cfg.CertCacheSize)}
 	}
+	j := &judging{}
+	if cfg.NewScorer != nil {
+		j.model = &Model{Name: cfg.Model, NewScorer: cfg.NewScorer}
+	}
 	if cfg.Policy != nil {
 		pol := *cfg.Policy
-		p.policy.Store(&pol)
+		j.policy = &pol
 	}
-	// The queue holds whole batches: as many as QueueSize flows fill.
-	slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
-	p.queue = make(chan *Batch, slots)
+	p.judging.Store(j)
 	if cfg.Ordered {
+		// The queue holds whole batches: as many as QueueSize flows fill.
+		slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
+		p.queue = make(chan *Batch, slots)
 		p.order = make(chan *Batch, slots+cfg.Workers+cfg.Shards)
+	} else {
+		p.backlog = newBacklog(cfg.QueueSize, cfg.DropWhenBehind, m.ScoringQueue)
+		m.ScoringQueueCapacity.Set(float64(cfg.QueueSize))
+		p.shedLog = make(chan shedFlow, shedLogSize)
+		p.shedHealth = newShedHealth(log, cfg.QueueSize)
 	}
 	p.free.New = func() any { return &Batch{parser: p.parser} }
 	shards, err := newShards(p)
@@ -123,22 +136,26 @@ func (p *Pipeline) Run(ctx context.Context, src Source) error {
 		return errors.New("pipeline: already run")
 	}
 	// Scorers first: a model that cannot make one fails before capture.
-	scorers := make([]scoring.Scorer, p.cfg.Workers)
-	if p.cfg.NewScorer != nil {
-		for i := range scorers {
-			s, err := p.cfg.NewScorer()
+	cur := p.judging.Load()
+	scorers := make([]*workerScorer, p.cfg.Workers)
+	for i := range scorers {
+		scorers[i] = &workerScorer{cur: cur}
+		if cur.model != nil {
+			s, err := cur.model.NewScorer()
 			if err != nil {
 				return fmt.Errorf("pipeline: scorer: %w", err)
 			}
-			scorers[i] = s
+			scorers[i].scorer = s
 		}
 	}
-	var workers, committer sync.WaitGroup
+	var workers, committer, shedder sync.WaitGroup
 	for _, s := range scorers {
 		workers.Go(func() { p.work(s) })
 	}
 	if p.cfg.Ordered {
 		committer.Go(p.commitInOrder)
+	} else {
+		shedder.Go(p.logShed)
 	}
 
 	stopTicks := make(chan struct{})
@@ -149,15 +166,25 @@ func (p *Pipeline) Run(ctx context.Context, src Source) error {
 
 	// The source has stopped: from now on batches wait for room rather
 	// than drop; every table hands out what it holds; the queue drains.
-	p.draining.Store(true)
+	if p.backlog != nil {
+		p.backlog.stopShedding()
+	}
 	close(stopTicks)
 	ticker.Wait()
 	p.shards.finish()
-	close(p.queue)
+	if p.cfg.Ordered {
+		close(p.queue)
+	} else {
+		p.backlog.close()
+	}
 	workers.Wait()
 	if p.cfg.Ordered {
 		close(p.order)
 		committer.Wait()
+	} else {
+		close(p.shedLog)
+		shedder.Wait()
+		p.shedHealth.flush()
 	}
 	st := p.shards.tables.Stats()
 	p.tables.Store(&st)
@@ -174,41 +201,33 @@ func (p *Pipeline) newBatch() *Batch {
 	return b
 }
 
-// send queues a batch for the workers, or drops it (live, queue full).
+// send queues a batch of an ordered pipeline for the workers, and for
+// the committer in the same order.
 func (p *Pipeline) send(b *Batch) {
 	b.sent = time.Now()
-	if p.cfg.Ordered {
-		b.ready = make(chan struct{})
-	}
-	if p.cfg.DropWhenBehind && !p.draining.Load() {
-		select {
-		case p.queue <- b:
-		default:
-			n := uint64(len(b.Results))
-			p.dropped.Add(n)
-			p.dropFull.Add(float64(n))
-			p.recycle(b)
-			return
-		}
-	} else {
-		p.queue <- b
-	}
-	if p.cfg.Ordered {
-		p.order <- b
-	}
+	b.ready = make(chan struct{})
+	p.queue <- b
+	p.order <- b
 }
 
 // work is one worker: it scores and judges each batch (parsing each
 // flow's handshake once, for the scorer, the verdict and the sink), has
-// the sink encode it, and commits it or hands it to the committer.
-func (p *Pipeline) work(scorer scoring.Scorer) {
+// the sink encode it, and commits it or hands it to the committer. Before
+// each batch it takes up the model and policy in effect.
+func (p *Pipeline) work(w *workerScorer) {
 	var (
 		inputs []scoring.Input
 		index  []int // result of each input
 		scores []float64
 	)
-	for b := range p.queue {
-		if scorer != nil {
+	for {
+		b := p.next()
+		if b == nil {
+			return
+		}
+		p.refresh(w)
+		if scorer := w.scorer; scorer != nil {
+			b.Model = w.cur.model.Name
 			inputs, index = inputs[:0], index[:0]
 			for i := range b.Results {
 				if f := b.Results[i].Flow; len(f.Prefix) > 0 {
@@ -218,7 +237,7 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 			}
 			scores = slices.Grow(scores[:0], len(inputs))[:len(inputs)]
 			scorer.Score(inputs, scores)
-			p.judge(b, scorer, inputs, index, scores)
+			p.judge(b, scorer, w.cur.policy, inputs, index, scores)
 		}
 		b.err = p.cfg.Sink.Encode(b)
 		b.releaseAll()
@@ -234,8 +253,7 @@ func (p *Pipeline) work(scorer scoring.Scorer) {
 }
 
 // judge gives each scored flow its verdict, and an alert its reasons.
-func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, inputs []scoring.Input, index []int, scores []float64) {
-	pol := p.policy.Load()
+func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, inputs []scoring.Input, index []int, scores []float64) {
 	for k, i := range index {
 		r := &b.Results[i]
 		r.Scored = true
@@ -268,7 +286,7 @@ func (p *Pipeline) findings(r *Result, h *tlsparse.Handshake) {
 	r.Findings = make([]Finding, len(groups))
 	var print string
 	if h != nil && h.Client != nil {
-		pr := h.Prints(tlsparse.TransportTCP)
+		pr := h.Prints(h.Transport())
 		print = cmp.Or(pr.JA4, pr.JA3.Hash)
 	}
 	for i, g := range groups {
@@ -315,26 +333,6 @@ func (p *Pipeline) sinkErr() error {
 	p.errMu.Lock()
 	defer p.errMu.Unlock()
 	return p.err
-}
-
-// SetPolicy replaces the policy; the next batches judged use it.
-func (p *Pipeline) SetPolicy(pol verdict.Policy) error {
-	if p.cfg.NewScorer == nil {
-		return errors.New("pipeline: no scorer to judge with")
-	}
-	if err := pol.Validate(); err != nil {
-		return err
-	}
-	p.policy.Store(&pol)
-	return nil
-}
-
-// Policy returns the policy in effect (the zero Policy when none).
-func (p *Pipeline) Policy() verdict.Policy {
-	if pol := p.policy.Load(); pol != nil {
-		return *pol
-	}
-	return verdict.Policy{}
 }
 
 // Shards returns the flow tables, for a source that needs them before

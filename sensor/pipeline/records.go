@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"sync"
@@ -51,7 +52,7 @@ func (s *RecordSink) Encode(b *Batch) error {
 		rec := mem.FlowRecord(r.Flow, h)
 		rec.InIface = b.InIface
 		if r.Scored {
-			rec.Sensor.Verdict = verdictRecord(s.model, r)
+			rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 			rec.Flow.Alerted = r.Verdict.Alert
 		}
 		eachAlert(&rec, r, func(rec *eve.FlowRecord) { b.Out = append(rec.AppendJSON(b.Out), '\n') })

@@ -44,7 +44,7 @@ type ShardSink interface {
 // that turns the tables' counters into metrics.
 type Shards struct {
 	tables    *flow.Sharded
-	ports     *portSet // nil: every port
+	ports     *decode.PortSet // nil: every port
 	m         *metrics.Metrics
 	producers []*producer
 	ifaces    []string       // per table: the capture interface, live
@@ -59,7 +59,7 @@ const publishEvery = time.Second
 
 func newShards(p *Pipeline) (*Shards, error) {
 	n := p.cfg.Shards
-	s := &Shards{ports: newPortSet(p.cfg.Ports), m: p.m, producers: make([]*producer, n), ifaces: make([]string, n),
+	s := &Shards{ports: decode.NewPortSet(p.cfg.Ports), m: p.m, producers: make([]*producer, n), ifaces: make([]string, n),
 		flows: make([]flow.Stats, n), packets: make([]decode.Stats, n), bytes: make([]uint64, n), sinks: make([]*shardSink, n)}
 	for i := range s.producers {
 		s.producers[i] = &producer{p: p, iface: &s.ifaces[i]}
@@ -155,7 +155,7 @@ type shardSink struct {
 }
 
 func (k *shardSink) Process(seg *flow.Segment) {
-	if k.s.ports.has(seg) {
+	if k.s.ports.Either(seg.Src.Port, seg.Dst.Port) {
 		k.bytes += uint64(seg.WireLen)
 		k.t.Process(seg)
 	}
@@ -169,41 +169,24 @@ func (k *shardSink) Tick(now time.Time) {
 	}
 }
 
-// watchedSink passes on the segments of watched ports.
+// watchedSink passes on the segments of watched ports (as the eBPF filter
+// has them: a segment is watched when either of its ports is).
 type watchedSink struct {
-	ports *portSet
+	ports *decode.PortSet
 	next  SegmentSink
 	bytes *uint64
 }
 
 func (w *watchedSink) Process(seg *flow.Segment) {
-	if w.ports.has(seg) {
+	if w.ports.Either(seg.Src.Port, seg.Dst.Port) {
 		*w.bytes += uint64(seg.WireLen)
 		w.next.Process(seg)
 	}
 }
 
-// portSet is the watched TCP ports, as the eBPF filter has them: a
-// segment is watched when either of its ports is.
-type portSet [65536 / 64]uint64
-
-func newPortSet(ports []uint16) *portSet {
-	if len(ports) == 0 {
-		return nil
-	}
-	var s portSet
-	for _, p := range ports {
-		s[p/64] |= 1 << (p % 64)
-	}
-	return &s
-}
-
-func (s *portSet) has(seg *flow.Segment) bool {
-	if s == nil {
-		return true
-	}
-	return s[seg.Src.Port/64]&(1<<(seg.Src.Port%64)) != 0 || s[seg.Dst.Port/64]&(1<<(seg.Dst.Port%64)) != 0
-}
+// Ports are the watched ports (nil: every port), for the decoders: UDP
+// is decoded only to and from them.
+func (s *Shards) Ports() *decode.PortSet { return s.ports }
 
 // tickBatches sends, every interval until stop is closed, the batches
 // whose first flow has waited the batch timeout.

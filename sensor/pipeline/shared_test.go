@@ -55,7 +55,8 @@ var corruptCaptures = map[string]string{
 }
 
 // TestSharedCapturesClientHellos checks every shared capture: no problem on
-// a valid file, and every connection whose client sends a ClientHello is found.
+// a valid file, and every TCP connection whose client sends a ClientHello
+// is found (QUIC flows: quic_test.go).
 func TestSharedCapturesClientHellos(t *testing.T) {
 	dir := sharedpcaps.PcapDir(t)
 	want := sharedpcaps.ClientHelloCounts(t)
@@ -64,7 +65,7 @@ func TestSharedCapturesClientHellos(t *testing.T) {
 		flows, problems := readCapture(t, filepath.Join(dir, name))
 		got := 0
 		for _, f := range flows {
-			if len(f.ClientHandshake) > 0 {
+			if len(f.ClientHandshake) > 0 && f.Transport == flow.TransportTCP {
 				got++
 			}
 		}

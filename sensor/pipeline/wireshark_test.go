@@ -83,8 +83,8 @@ func compareWithWireshark(t *testing.T, name, path string, wiresharkCount int) {
 		var ports []uint16
 		v2 := map[string]bool{}
 		for _, f := range flows {
-			if len(f.ClientHandshake) == 0 {
-				continue
+			if len(f.ClientHandshake) == 0 || f.Transport != flow.TransportTCP {
+				continue // QUIC flows: quic_test.go
 			}
 			h := tlsparse.FromFlow(f, nil)
 			rec := eve.NewTLSRecord(h)

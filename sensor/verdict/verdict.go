@@ -67,7 +67,7 @@ func Info(f *flow.Flow, h *tlsparse.Handshake) allowlist.FlowInfo {
 		return info
 	}
 	info.SNI = h.Client.ServerName
-	p := h.Prints(tlsparse.TransportTCP)
+	p := h.Prints(h.Transport())
 	info.JA3, info.JA4 = p.JA3.Hash, p.JA4
 	return info
 }
