@@ -12,6 +12,12 @@
 // prefix their first 1024 bytes. UDP flows share the table and its bound,
 // with an idle timeout of their own.
 //
+// A connection handed out leaves the table for a compact, bounded memory
+// of handed-out connections (remembered.go), so that its later packets
+// are counted rather than reborn as a second flow. The out-of-order and
+// handshake bytes of all tables together are bounded by one memory
+// budget (budget.go), enforced as they are buffered.
+//
 // Everything is driven by packet time, never wall time, so a capture file
 // gives the same flows on every run. A Table is not safe for concurrent use:
 // the sensor gives each worker its own Table (a shard) and routes both

@@ -200,11 +200,14 @@ func FuzzTable(f *testing.F) {
 	f.Add(quicSeed)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFlows = 4
-		tab, err := NewTable(Config{MaxFlows: maxFlows, HandshakeLimit: 600, MaxPending: 2000, ScanLimit: 300, IdleTimeout: time.Second}, func(fl *Flow) {
+		// A memory budget of 3000 bytes (below what a configuration
+		// allows) makes the budget give data up and hand flows out early.
+		const budget = 3000
+		tab, err := newTable(Config{MaxFlows: maxFlows, MaxRemembered: 3, HandshakeLimit: 600, MaxPending: 2000, ScanLimit: 300, IdleTimeout: time.Second}, func(fl *Flow) {
 			if len(fl.Prefix) > PrefixSize || len(fl.ClientHandshake) > 600 || len(fl.ServerHandshake) > 600 {
 				t.Fatalf("flow over its bounds: prefix %d handshakes %d/%d", len(fl.Prefix), len(fl.ClientHandshake), len(fl.ServerHandshake))
 			}
-		})
+		}, NewBudget(budget))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,10 +239,16 @@ func FuzzTable(f *testing.F) {
 			if tab.Len() > maxFlows {
 				t.Fatalf("table holds %d > %d", tab.Len(), maxFlows)
 			}
+			if u := tab.budget.Used(); u > budget+2*(600+2000+pendingOverhead) {
+				t.Fatalf("%d bytes charged against a budget of %d", u, budget)
+			}
 		}
 		tab.Flush()
 		if tab.Len() != 0 {
 			t.Fatalf("%d connections left after Flush", tab.Len())
+		}
+		if u := tab.budget.Used(); u != 0 {
+			t.Fatalf("%d bytes still charged after Flush", u)
 		}
 	})
 }
