@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// floodTable sends n flows into tab, each a handshake then segs segments
+// floodOutOfOrder sends n flows into tab, each a handshake then segs segments
 // of 1000 bytes each way after a hole (all buffered), and returns the
 // most the budget held after any segment.
 func floodOutOfOrder(tab interface{ Process(*Segment) }, budget *Budget, n, segs int) (peak int64) {
@@ -128,5 +128,43 @@ func TestDefaultBudget(t *testing.T) {
 	}
 	if got := (Config{MemoryBudgetMB: 3}).BudgetBytes(); got != 3<<20 {
 		t.Errorf("3 MiB gives %d", got)
+	}
+}
+
+// TestBudgetConcurrentShards: shards owned by their own goroutines, as
+// the live sensor runs them, charge the one budget safely (run with
+// -race) and return every byte.
+func TestBudgetConcurrentShards(t *testing.T) {
+	const n = 4
+	s, err := NewSharded(n, Config{MemoryBudgetMB: 1}, func(int) func(*Flow) { return func(*Flow) {} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	for i := range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			floodOutOfOrder(shardFilter{s.Shard(i), s, i}, s.Budget(), 200, 10)
+		}()
+	}
+	for range n {
+		<-done
+	}
+	s.Flush()
+	if u := s.Budget().Used(); u != 0 {
+		t.Errorf("%d bytes still charged", u)
+	}
+}
+
+// shardFilter processes only the segments of shard i.
+type shardFilter struct {
+	tab *Table
+	s   *Sharded
+	i   int
+}
+
+func (f shardFilter) Process(seg *Segment) {
+	if f.s.ShardOf(seg) == f.i {
+		f.tab.Process(seg)
 	}
 }
