@@ -11,7 +11,7 @@
 # (VmHWM) of the daemon and of the offline score (GNU time).
 #
 # Usage: sudo bench/flood.sh [KIND] [FLOWS]      (root: namespaces)
-#   KIND   onesegment (default), syn or outoforder
+#   KIND   onesegment (default), syn, outoforder or datarst
 #   FLOWS  flows in the flood, default 500000
 # Environment: MAXFLOWS (flow.max_flows, default 100000), WORKERS
 # (capture workers, default 2), CONNS and RATE (real connections and

@@ -6,7 +6,8 @@
 //
 // Kinds: syn (a SYN each), onesegment (handshake, one ClientHello-sized
 // data segment, RST), outoforder (handshake, then -segments segments each
-// way after a hole, so every byte waits in the reassembler).
+// way after a hole, so every byte waits in the reassembler), datarst (one
+// data segment and an RST, no handshake: the most flows per packet).
 package main
 
 import (
@@ -32,7 +33,7 @@ func main() {
 }
 
 func run() error {
-	kind := flag.String("kind", "syn", "syn, onesegment or outoforder")
+	kind := flag.String("kind", "syn", "syn, onesegment, outoforder or datarst")
 	flows := flag.Int("flows", 100000, "number of flows")
 	segments := flag.Int("segments", 22, "outoforder: segments per direction after the hole")
 	segLen := flag.Int("seglen", 1400, "payload bytes per data segment")
@@ -46,10 +47,10 @@ func run() error {
 	if *out == "" {
 		return errors.New("-w is required")
 	}
-	kinds := map[string]capgen.FloodKind{"syn": capgen.FloodSYN, "onesegment": capgen.FloodOneSegment, "outoforder": capgen.FloodOutOfOrder}
+	kinds := map[string]capgen.FloodKind{"syn": capgen.FloodSYN, "onesegment": capgen.FloodOneSegment, "outoforder": capgen.FloodOutOfOrder, "datarst": capgen.FloodDataRST}
 	k, ok := kinds[*kind]
 	if !ok {
-		return fmt.Errorf("-kind %q: want syn, onesegment or outoforder", *kind)
+		return fmt.Errorf("-kind %q: want syn, onesegment, outoforder or datarst", *kind)
 	}
 	pfx, err := netip.ParsePrefix(*clients)
 	if err != nil {

@@ -24,6 +24,10 @@ const (
 	// flows are interleaved, all open at once: the handshakes of all of
 	// them, then each one's first segments each way, and so on.
 	FloodOutOfOrder
+	// FloodDataRST: one data segment and an RST, no handshake: the
+	// fewest packets a flow the sensor scores can take (a mid-stream
+	// flow closed at once), for the highest flow rate a replay reaches.
+	FloodDataRST
 )
 
 // Flood describes many small flows from distinct clients to one server,
@@ -112,6 +116,11 @@ func (f Flood) round(b *builder, k int, payload []byte) {
 		off := uint32(k) * n // the hole is the segment at offset 0
 		b.emit(true, c+1+off, s+1, flags{ack: true}, payload, nil)
 		b.emit(false, s+1+off, c+1, flags{ack: true}, payload, nil)
+		return
+	}
+	if f.Kind == FloodDataRST {
+		b.emit(true, c+1, s+1, flags{ack: true, psh: true}, payload, nil)
+		b.emit(true, c+1+n, s+1, flags{rst: true, ack: true}, nil, nil)
 		return
 	}
 	b.emit(true, c, 0, flags{syn: true}, nil, nil)

@@ -15,7 +15,7 @@ func TestFlood(t *testing.T) {
 	for _, tc := range []struct {
 		kind    FloodKind
 		perFlow int
-	}{{FloodSYN, 1}, {FloodOneSegment, 5}, {FloodOutOfOrder, 3 + 2*4}} {
+	}{{FloodSYN, 1}, {FloodOneSegment, 5}, {FloodOutOfOrder, 3 + 2*4}, {FloodDataRST, 2}} {
 		f := Flood{Kind: tc.kind, Flows: 70000, Clients: netip.MustParsePrefix("10.64.0.0/10"), Server: netip.MustParseAddrPort("192.0.2.1:443"), Segments: 4, SegmentLen: 100}
 		if tc.kind != FloodSYN {
 			f.Flows = 300
