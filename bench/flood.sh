@@ -67,8 +67,6 @@ capture:
 flow:
   max_flows: $MAXFLOWS
   memory_budget_mb: $BUDGET
-detector:
-  queue_size: 65536
 output:
   alert_log: alerts.json
   flow_log: flows.json
