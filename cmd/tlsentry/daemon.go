@@ -136,6 +136,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		ParseTLS:       true,
 		NewScorer:      d.model.NewScorer,
 		Model:          d.model.Name(),
+		ModelInfo:      modelInfo(d.model),
 		Policy:         &policy,
 		Limiter:        d.limiter,
 		Sink:           d.logs,
@@ -151,6 +152,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	}
 	d.holder = config.NewHolder(cfg, check)
 	return d, nil
+}
+
+// modelInfo describes m for tlsentry_model_info.
+func modelInfo(m *detector.Model) metrics.ModelInfo {
+	return metrics.ModelInfo{ID: m.ID(), Name: m.Name(), Kind: m.Kind(), Layout: m.File.Meta.Layout}
 }
 
 // loadConfig loads and validates the configuration file as the daemon
@@ -250,6 +256,9 @@ func (d *daemon) close() {
 		}
 	}
 	if d.filter != nil {
+		if d.metrics != nil {
+			d.metrics.SetFilterStats(nil) // a scrape now would read a closed map
+		}
 		errs = append(errs, d.filter.Close())
 	}
 	if d.metricsListener != nil {

@@ -229,6 +229,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	if n, _ := scrape(p.A, metricsAddr, `tlsentry_alerts_suppressed_total{reason="sni_suffix"}`); n != float64(suppressed) {
 		t.Errorf("suppressed by sni_suffix: metric %v, flow log %d", n, suppressed)
 	}
+	checkOperatorMetrics(t, p.A, metricsAddr, trainedModelFile(t), "veth-a", threshold, 1)
 	signal(syscall.SIGTERM)
 	notes.expect(t, "STOPPING=1")
 	select {

@@ -26,6 +26,8 @@ type Result struct {
 	// Shed says why the flow was not scored: the live queue was full and
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
+
+	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 
 // Finding is one alert record of an alerting flow.
