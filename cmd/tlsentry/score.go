@@ -16,13 +16,15 @@ import (
 )
 
 var scoreHelp = help{
-	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]"},
+	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT] [-tls-log FILE]"},
 	about: `The records of tlsentry flows, each with the detector's verdict in its
 tlsentry object (model, score, threshold, alert), and before an alerting
 flow its alert records, one per finding, as run writes them. Verdicts are
 given as run gives them: the threshold, then the allowlist (and rate
 limits) of -config. Without -model, the configuration's model, else the
-default model built into the binary.`,
+default model built into the binary. -tls-log writes a tls record for
+every TLS session (TCP and QUIC), alerting or not, as run's
+output.tls_log does.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,6 +35,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	threshold := fs.Float64("threshold", 0, "alert threshold, more than 0 and at most 1000 (default: the configuration's, else the model's)")
 	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration `FILE`, as run does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
+	tlsPath := fs.String("tls-log", "", "also write one tls record (event_type tls) per TLS session to this `FILE`")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -41,6 +44,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := in.check("score"); err != nil {
 		return err
+	}
+	if *tlsPath != "" && stdoutPath(*tlsPath) == stdoutPath(*outPath) {
+		return fmt.Errorf("%w: -tls-log: %q is also where -w writes the records", errUsage, *tlsPath)
 	}
 	m, pol, daemonCfg, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
@@ -56,11 +62,30 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	sink := pipeline.NewRecordSink(w, m.Name())
+	closeTLS := func() error { return nil }
+	if *tlsPath != "" {
+		tw, closeT, err := output(*tlsPath, stdout)
+		if err != nil {
+			closeOut()
+			return err
+		}
+		sink.SetTLSOutput(tw)
+		closeTLS = closeT
+	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Limiter: limiter, Sink: pipeline.NewRecordSink(w, m.Name())}
+		Limiter: limiter, Sink: sink}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
-	return errors.Join(readErr, closeErr)
+	return errors.Join(readErr, closeErr, closeTLS())
+}
+
+// stdoutPath is an output path with stdout ("" or "-") as "-".
+func stdoutPath(p string) string {
+	if p == "" {
+		return "-"
+	}
+	return p
 }
 
 // flagSet reports whether the flag was given on the command line.
