@@ -84,19 +84,24 @@ func (s *LogSink) Encode(b *Batch) error {
 	for i := range b.Results {
 		r := &b.Results[i]
 		flowLine := s.out.Flows != nil && (r.Scored || r.Shed != "")
-		if !flowLine && s.out.TLS == nil && (!r.Scored || !r.Verdict.Alert) {
+		alert := r.Scored && r.Verdict.Alert
+		if !flowLine && !alert && s.out.TLS == nil {
 			continue // the common case: nothing to write
+		}
+		h := b.Handshake(i) // parsed already for the scorer
+		if h == nil {
+			h = noHandshake
+		}
+		tlsLine := s.out.TLS != nil && h.SpokeTLS()
+		if !flowLine && !alert && !tlsLine {
+			continue
 		}
 		f := r.Flow
 		// One time zone for the whole line: the header's time is UTC.
 		f.Start, f.End = f.Start.UTC(), f.End.UTC()
-		h := b.Handshake(i)
-		if h == nil {
-			h = noHandshake
-		}
 		rec := mem.FlowRecord(f, h)
 		rec.InIface = b.InIface
-		if s.out.TLS != nil && rec.TLS != nil {
+		if tlsLine {
 			s.writeTLS(b, &rec, f)
 		}
 		switch {
