@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -16,15 +18,16 @@ import (
 )
 
 var scoreHelp = help{
-	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT] [-tls-log FILE]"},
+	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-blocklist [KIND=]FILE ...] [-w OUT] [-tls-log FILE]"},
 	about: `The records of tlsentry flows, each with the detector's verdict in its
 tlsentry object (model, score, threshold, alert), and before an alerting
 flow its alert records, one per finding, as run writes them. Verdicts are
-given as run gives them: the threshold, then the allowlist (and rate
-limits) of -config. Without -model, the configuration's model, else the
-default model built into the binary. -tls-log writes a tls record for
-every TLS session (TCP and QUIC), alerting or not, as run's
-output.tls_log does.`,
+given as run gives them: the threshold and the block lists, then the
+allowlist (and rate limits) of -config. A flow on a block list (-config's
+blocklist files and each -blocklist file) alerts whatever its score.
+Without -model, the configuration's model, else the default model built
+into the binary. -tls-log writes a tls record for every TLS session (TCP
+and QUIC), alerting or not, as run's output.tls_log does.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,6 +39,8 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration `FILE`, as run does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
 	tlsPath := fs.String("tls-log", "", "also write one tls record (event_type tls) per TLS session to this `FILE`")
+	var blocklists fileList
+	fs.Var(&blocklists, "blocklist", "block list `[KIND=]FILE` (KIND ja3, ja4, cert_sha1 or sni; without it the file's header or first value says); repeat for several")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -50,6 +55,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	m, pol, daemonCfg, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
+		return err
+	}
+	if err := addBlocklists(pol, blocklists); err != nil {
 		return err
 	}
 	var limiter *ratelimit.Limiter
@@ -129,7 +137,35 @@ func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet
 	if pol.Allow, err = allowlist.New(cfg.Allowlist); err != nil {
 		return nil, nil, nil, err
 	}
+	if pol.Block, err = loadBlocklists(cfg); err != nil {
+		return nil, nil, nil, err
+	}
 	return m, pol, cfg, nil
+}
+
+// addBlocklists reads the -blocklist files ([KIND=]FILE) into the policy's
+// block lists, all or nothing.
+func addBlocklists(pol *verdict.Policy, files []string) error {
+	var errs []error
+	for _, arg := range files {
+		var kind blocklist.Kind
+		path := arg
+		if k, rest, ok := strings.Cut(arg, "="); ok {
+			if parsed, err := blocklist.ParseKind(k); err == nil {
+				kind, path = parsed, rest
+			}
+		}
+		kind, entries, err := blocklist.ReadFile(kind, path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-blocklist: %w", err))
+			continue
+		}
+		if pol.Block == nil {
+			pol.Block = &blocklist.Lists{}
+		}
+		pol.Block.Add(kind, entries)
+	}
+	return errors.Join(errs...)
 }
 
 // loadModel loads the named model file, or the embedded default, and
