@@ -26,6 +26,8 @@ type Result struct {
 	// Shed says why the flow was not scored: the live queue was full and
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
+
+	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 
 // Finding is one alert record of an alerting flow.
@@ -46,6 +48,9 @@ type Batch struct {
 	// Out is the sink's to fill in Encode and use in Commit (encoded
 	// lines, say); the pipeline keeps its memory for the next batch.
 	Out []byte
+	// TLSOut is likewise the sink's, for a second output (the tls
+	// records of RecordSink).
+	TLSOut []byte
 	// Model names the model that scored the batch ("" when unscored).
 	Model string
 
@@ -93,6 +98,7 @@ func (b *Batch) reset() {
 	b.Results = b.Results[:0]
 	b.hs = b.hs[:0]
 	b.Out = b.Out[:0]
+	b.TLSOut = b.TLSOut[:0]
 	b.ready = nil
 	b.err = nil
 	b.Model = ""
