@@ -198,8 +198,13 @@ func newTable(cfg Config, emit func(*Flow), budget *Budget) (*Table, error) {
 // seconds before the first packet.
 const initialConns = 1 << 8
 
-// Len is the number of connections tracked now.
+// Len is the number of connections in the table now: those collecting
+// bytes, and QUIC flows handed out but not idle yet (what MaxFlows bounds).
 func (t *Table) Len() int { return len(t.conns) }
+
+// Tracked is Len plus the TCP connections handed out and remembered until
+// they close or idle out (what MaxRemembered bounds).
+func (t *Table) Tracked() int { return len(t.conns) + t.rem.live }
 
 // Stats returns a copy of the counters.
 func (t *Table) Stats() Stats { return t.stats }

@@ -294,3 +294,21 @@ func TestShardedRoutesBothDirectionsTogether(t *testing.T) {
 		t.Error("0 shards accepted")
 	}
 }
+
+// TestTrackedCountsRemembered: a connection handed out but still open
+// leaves the table (Len) and stays tracked (Tracked) until it times out.
+func TestTrackedCountsRemembered(t *testing.T) {
+	tab, _ := NewTable(Config{ClosedTimeout: time.Second}, func(*Flow) {})
+	for _, s := range []Segment{seg(true, 0, 1000, syn, ""), seg(true, 1, 1001, rst, "")} {
+		tab.Process(&s)
+	}
+	if tab.Len() != 0 || tab.Tracked() != 1 {
+		t.Fatalf("after RST: Len %d Tracked %d, want 0 and 1", tab.Len(), tab.Tracked())
+	}
+	tick := seg(true, 5000, 1, syn, "")
+	tick.Src.Port = 9
+	tab.Process(&tick)
+	if tab.Len() != 1 || tab.Tracked() != 1 {
+		t.Fatalf("after the closed timeout: Len %d Tracked %d, want 1 and 1", tab.Len(), tab.Tracked())
+	}
+}

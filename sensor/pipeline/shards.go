@@ -117,7 +117,7 @@ func (s *Shards) Publish(i int) {
 	cur := t.Stats()
 	s.m.AddFlowStats(&s.flows[i], &cur)
 	s.flows[i] = cur
-	s.active[i].Store(int64(t.Len()))
+	s.active[i].Store(int64(t.Tracked()))
 }
 
 // activeFlows sums the connections the tables tracked when each was last
