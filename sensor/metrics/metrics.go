@@ -62,6 +62,9 @@ type Metrics struct {
 	LastReloadSuccess prometheus.Gauge   // tlsentry_config_last_reload_successful
 	LastReloadTime    prometheus.Gauge   // tlsentry_config_last_reload_success_timestamp_seconds
 
+	// Beacon is the beacon tracker's (beacon.go).
+	Beacon *Beacon
+
 	kernel *kernelCollector
 	link   *linkCollector
 }
@@ -126,6 +129,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		LastReloadSuccess: gauge("tlsentry_config_last_reload_successful", "Whether the last config reload worked (1) or not (0)."),
 		LastReloadTime:    gauge("tlsentry_config_last_reload_success_timestamp_seconds", "Unix time of the last config load or reload that worked."),
 
+		Beacon: newBeacon(),
+
 		kernel: newKernelCollector(),
 		link:   newLinkCollector(),
 	}
@@ -148,6 +153,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
+		m.Beacon,
 		m.kernel, m.link, newBuildInfo(),
 	}
 	for i, c := range cs {
