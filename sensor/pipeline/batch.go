@@ -26,6 +26,8 @@ type Result struct {
 	// Shed says why the flow was not scored: the live queue was full and
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
+
+	sni, ja4 string // for the beacon tracker (noteBeaconNames)
 }
 
 // Finding is one alert record of an alerting flow.
@@ -48,6 +50,9 @@ type Batch struct {
 	Out []byte
 	// Model names the model that scored the batch ("" when unscored).
 	Model string
+	// Beacons are the beacon findings its flows completed, for the sink
+	// to write at Commit (Config.Beacons).
+	Beacons []BeaconAlert
 
 	hs     []*tlsparse.Handshake // parsed handshakes, by result
 	parser *parser               // nil: no TLS parsing
@@ -93,6 +98,8 @@ func (b *Batch) reset() {
 	b.Results = b.Results[:0]
 	b.hs = b.hs[:0]
 	b.Out = b.Out[:0]
+	clear(b.Beacons)
+	b.Beacons = b.Beacons[:0]
 	b.ready = nil
 	b.err = nil
 	b.Model = ""
@@ -122,7 +129,7 @@ func (pr *producer) offer(f *flow.Flow) {
 	p := pr.p
 	if len(f.Prefix) == 0 {
 		p.noPayload.Add(1)
-		if !p.cfg.EmptyFlows {
+		if !p.cfg.EmptyFlows && p.cfg.Beacons == nil {
 			return
 		}
 		if p.backlog != nil {
