@@ -1,8 +1,8 @@
 package pipeline
 
 import (
-	"encoding/hex"
 	"encoding/binary"
+	"encoding/hex"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/sensor/eve"
@@ -57,7 +57,7 @@ func beaconObject(f *beacon.Finding) *eve.BeaconRecord {
 		FirstSeen: eve.FormatTime(f.FirstSeen.UTC()), LastSeen: eve.FormatTime(f.LastSeen.UTC()),
 		BytesToServer: eve.BeaconSize{Median: f.ToServer.Median, MAD: f.ToServer.MAD},
 		BytesToClient: eve.BeaconSize{Median: f.ToClient.Median, MAD: f.ToClient.MAD},
-		Clients: f.Clients, NetworkClients: f.NetworkClients,
+		Clients:       f.Clients, NetworkClients: f.NetworkClients,
 		Parts: eve.BeaconParts{Interval: f.Parts.Interval, Beat: f.Parts.Beat, Dispersion: f.Parts.Dispersion, Skew: f.Parts.Skew,
 			Size: f.Parts.Size, Count: f.Parts.Count, Prevalence: f.Parts.Prevalence},
 		FlowIDs: f.FlowIDs,
