@@ -28,6 +28,7 @@ type Config struct {
 	Detector  Detector         `yaml:"detector"`
 	Allowlist allowlist.Config `yaml:"allowlist"`
 	Alerts    ratelimit.Config `yaml:"alerts"`
+	Beacon    Beacon           `yaml:"beacon"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 	Fleet     fleet.Config     `yaml:"fleet"`
@@ -204,6 +205,7 @@ func Default() *Config {
 			ScoringWorkers: tuning.Workers,
 		},
 		Alerts: ratelimit.DefaultConfig(),
+		Beacon: DefaultBeacon(),
 		Output: Output{
 			AlertLog:       "/var/log/tlsentry/alerts.json",
 			RotateSizeMB:   100,

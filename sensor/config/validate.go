@@ -55,6 +55,7 @@ func (c *Config) check(l *errorList) {
 	c.checkDetector(l)
 	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
 	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
+	c.checkBeacon(l)
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
 	l.owner(c.Fleet.Validate(), keysOf("fleet", reflect.TypeFor[fleet.Config]()))
