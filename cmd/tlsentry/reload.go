@@ -32,7 +32,8 @@ func (d *daemon) reload() {
 		return
 	}
 	d.log.Info("configuration reloaded", zap.String("config", d.configPath), zap.Strings("applied", hot),
-		zap.Float64("threshold", d.pipeline.Policy().Threshold), zap.String("threshold_from", d.thresholdFrom))
+		zap.Float64("threshold", d.pipeline.Policy().Threshold), zap.String("threshold_from", d.thresholdFrom),
+		zap.Float64("beacon_threshold", d.holder.Current().Beacon.Threshold))
 	if len(restart) > 0 {
 		d.log.Warn("changed keys take effect only after a restart", zap.Strings("keys", restart))
 	}
@@ -157,7 +158,11 @@ func (d *daemon) commitReload(s *stagedReload) {
 		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
 	}
 	d.flowLog = flowLog
-	if err := errors.Join(d.pipeline.SetPolicy(s.policy), d.limiter.SetConfig(cfg.Alerts)); err != nil {
+	var beaconErr error
+	if d.beacons != nil {
+		beaconErr = d.beacons.SetThreshold(cfg.Beacon.Threshold) // the pairs and their history stay
+	}
+	if err := errors.Join(d.pipeline.SetPolicy(s.policy), d.limiter.SetConfig(cfg.Alerts), beaconErr); err != nil {
 		// Both were validated in prepareReload: this cannot happen.
 		d.log.Error("reloaded policy or rate limits refused", zap.Error(err))
 	}

@@ -56,8 +56,14 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The beacon tracker takes the files' flows as one stream, in the
+	// order the table hands them out (one table: the same every run).
+	beacons, err := newBeaconTracker(daemonCfg)
+	if err != nil {
+		return err
+	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Limiter: limiter, Sink: pipeline.NewRecordSink(w, m.Name())}
+		Limiter: limiter, Beacons: beacons, Sink: pipeline.NewRecordSink(w, m.Name())}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
 	return errors.Join(readErr, closeErr)
