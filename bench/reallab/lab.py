@@ -264,22 +264,6 @@ def cmd_proxy(a):
     lock = threading.Lock()
     counts = {}
 
-    def relay(src, dst):
-        try:
-            while True:
-                d = src.recv(65536)
-                if not d:
-                    break
-                dst.sendall(d)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
     def handle(c, target):
         with lock:
             cut = r.randint(30, 80)
@@ -300,9 +284,9 @@ def cmd_proxy(a):
                         bad, way = malform(rec, rr)
                         s.sendall(bad)
                         s.settimeout(3)
-                        t = threading.Thread(target=relay, args=(c, s), daemon=True)
+                        t = threading.Thread(target=relay_pair, args=(c, s), daemon=True)
                         t.start()
-                        relay(s, c)
+                        relay_pair(s, c)
                         t.join(3)
                 with lock:
                     counts[way] = counts.get(way, 0) + 1

@@ -55,19 +55,9 @@ func (s *side) frames(p []byte, limit int) error {
 			}
 			s.info.Acks++
 		case 0x06: // CRYPTO
-			off, ok1 := r.varint()
-			n, ok2 := r.varint()
-			if !ok1 || !ok2 {
-				return errFrameShort
+			if err := s.cryptoFrame(&r, limit); err != nil {
+				return err
 			}
-			if off+n > maxCryptoEnd || n > maxCryptoEnd {
-				return errCryptoOffset
-			}
-			data, ok := r.take(n)
-			if !ok {
-				return errFrameShort
-			}
-			s.crypto(off, data, limit)
 		case 0x1c: // CONNECTION_CLOSE (transport error)
 			code, ok1 := r.varint()
 			_, ok2 := r.varint() // the frame type that caused it
@@ -84,6 +74,25 @@ func (s *side) frames(p []byte, limit int) error {
 }
 
 // ack skips an IETF ACK frame's body (RFC 9000 section 19.3).
+// cryptoFrame reads a CRYPTO frame's offset, length and data (the same
+// in IETF QUIC and in Google's T05x) into the side's CRYPTO stream.
+func (s *side) cryptoFrame(r *frameReader, limit int) error {
+	off, ok1 := r.varint()
+	n, ok2 := r.varint()
+	if !ok1 || !ok2 {
+		return errFrameShort
+	}
+	if off+n > maxCryptoEnd || n > maxCryptoEnd {
+		return errCryptoOffset
+	}
+	data, ok := r.take(n)
+	if !ok {
+		return errFrameShort
+	}
+	s.crypto(off, data, limit)
+	return nil
+}
+
 func (r *frameReader) ack(ecn bool) error {
 	_, ok1 := r.varint() // largest acknowledged
 	_, ok2 := r.varint() // ACK delay
@@ -129,19 +138,9 @@ func (s *side) gquicFrames(p []byte, limit int) error {
 		case t == 0x07:
 			s.info.Pings++
 		case t == 0x08:
-			off, ok1 := r.varint()
-			n, ok2 := r.varint()
-			if !ok1 || !ok2 {
-				return errFrameShort
+			if err := s.cryptoFrame(&r, limit); err != nil {
+				return err
 			}
-			if off+n > maxCryptoEnd || n > maxCryptoEnd {
-				return errCryptoOffset
-			}
-			data, ok := r.take(n)
-			if !ok {
-				return errFrameShort
-			}
-			s.crypto(off, data, limit)
 		case t == 0x02:
 			// error code (32 bits), reason length (16 bits), reason
 			if len(r.b) < 6 {

@@ -89,7 +89,20 @@ type flowLine struct {
 	SrcPort   uint16 `json:"src_port"`
 	DestIP    string `json:"dest_ip"`
 	DestPort  uint16 `json:"dest_port"`
-	Flow      struct {
+	Proto     string `json:"proto"`
+	QUIC      *struct {
+		DCIDLen          int  `json:"dcid_len"`
+		SCIDLen          int  `json:"scid_len"`
+		InitialsToServer int  `json:"initials_toserver"`
+		InitialsToClient int  `json:"initials_toclient"`
+		CryptoToServer   int  `json:"crypto_bytes_toserver"`
+		CryptoToClient   int  `json:"crypto_bytes_toclient"`
+		DecryptFailures  int  `json:"decrypt_failures"`
+		Retry            int  `json:"retry"`
+		VersionNeg       int  `json:"version_negotiation"`
+		Undecrypted      bool `json:"undecrypted"`
+	} `json:"quic"`
+	Flow struct {
 		PktsToServer  uint64 `json:"pkts_toserver"`
 		PktsToClient  uint64 `json:"pkts_toclient"`
 		BytesToServer uint64 `json:"bytes_toserver"`
@@ -145,6 +158,9 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 		ClientHandshake: raw.ClientHandshake, ServerHandshake: raw.ServerHandshake,
 		ClientHandshakeGap: raw.ClientHandshakeGap, ServerHandshakeGap: raw.ServerHandshakeGap,
 	}
+	if err := l.transport(f); err != nil {
+		return nil, err
+	}
 	var err error
 	if f.Client, err = endpoint(l.SrcIP, l.SrcPort); err != nil {
 		return nil, fmt.Errorf("eve: src_ip: %w", err)
@@ -172,6 +188,35 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// transport sets what carried the flow: TCP, or QUIC over UDP with the
+// counters its quic object holds (the detector reads the transport and
+// whether the Initials opened; the counters are kept for what reads the
+// flow next). The version's name and the first error stay in the record.
+func (l *flowLine) transport(f *flow.Flow) error {
+	switch l.Proto {
+	case "", "TCP":
+		if l.QUIC != nil {
+			return errors.New("eve: a quic object in a TCP flow record")
+		}
+		return nil
+	case "UDP":
+	default:
+		return fmt.Errorf("eve: proto %q is not one the sensor writes", l.Proto)
+	}
+	q := l.QUIC
+	if q == nil {
+		return errors.New("eve: a UDP flow record without its quic object")
+	}
+	f.Transport = flow.TransportUDP
+	f.QUIC = &flow.QUIC{Undecrypted: q.Undecrypted}
+	i := &f.QUIC.Info
+	i.DCIDLen, i.SCIDLen, i.Retry, i.VersionNegotiation = q.DCIDLen, q.SCIDLen, q.Retry, q.VersionNeg
+	i.Client.Initials, i.Server.Initials = q.InitialsToServer, q.InitialsToClient
+	i.Client.CryptoBytes, i.Server.CryptoBytes = q.CryptoToServer, q.CryptoToClient
+	i.Client.DecryptFailures = q.DecryptFailures
+	return nil
 }
 
 func endpoint(ip string, port uint16) (flow.Endpoint, error) {

@@ -28,6 +28,15 @@ func flowLine(f *flow.Flow) []byte {
 func trainingView(f *flow.Flow) flow.Flow {
 	c := *f
 	c.Start, c.End = f.Start.Truncate(time.Microsecond).UTC(), f.End.Truncate(time.Microsecond).UTC()
+	if q := f.QUIC; q != nil { // what the quic object carries of it
+		k := &flow.QUIC{Undecrypted: q.Undecrypted}
+		i := &k.Info
+		i.DCIDLen, i.SCIDLen, i.Retry, i.VersionNegotiation = q.DCIDLen, q.SCIDLen, q.Retry, q.VersionNegotiation
+		i.Client.Initials, i.Server.Initials = q.Client.Initials, q.Server.Initials
+		i.Client.CryptoBytes, i.Server.CryptoBytes = q.Client.CryptoBytes, q.Server.CryptoBytes
+		i.Client.DecryptFailures = q.Client.DecryptFailures + q.Server.DecryptFailures
+		c.QUIC = k
+	}
 	if len(c.PrefixRuns) == 0 {
 		c.PrefixRuns = nil
 	}
