@@ -17,7 +17,6 @@ import (
 
 	"github.com/tlsentry/tlsentry/internal/netnstest"
 	"github.com/tlsentry/tlsentry/internal/testkit"
-	"github.com/tlsentry/tlsentry/sensor/signature"
 )
 
 // TestRunLiveBeacons is issue 16 on real stacks: curl, a Go client
@@ -192,15 +191,4 @@ func TestRunLiveBeacons(t *testing.T) {
 	if !fileContains(logPath, `"beacon_findings":3`) {
 		t.Error("the stop line does not count 3 beacon findings")
 	}
-}
-
-// beaconLines are the periodic-connections alerts among lines.
-func beaconLines(lines []testkit.EveLine) []testkit.EveLine {
-	var out []testkit.EveLine
-	for _, l := range lines {
-		if l.Alert != nil && l.Alert.SignatureID == signature.BeaconID {
-			out = append(out, l)
-		}
-	}
-	return out
 }
