@@ -22,7 +22,10 @@ tlsentry object (model, score, threshold, alert), and before an alerting
 flow its alert records, one per finding, as run writes them. Verdicts are
 given as run gives them: the threshold, then the allowlist (and rate
 limits) of -config. Without -model, the configuration's model, else the
-default model built into the binary.`,
+default model built into the binary. The files' flows also go, as one
+stream, to the beacon tracker (the configuration's beacon section, on by
+default): its periodic-connections alerts follow the flows that
+completed them.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
