@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
 	"github.com/tlsentry/tlsentry/sensor/signature"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -282,6 +284,53 @@ func TestPipelineBeaconAllowlistAndMetrics(t *testing.T) {
 				if l.Src(t) != beaconClient || l.Detail.Beacon == nil {
 					t.Errorf("alert %+v", l)
 				}
+			}
+		})
+	}
+}
+
+// TestPipelineBeaconUpdatesRateLimited: a beacon that goes on gives its
+// finding, then updates (the same id, seq 2 and 3) as its connections
+// double; a rate limit on the beacon signature holds the updates back
+// and counts them, as for every other alert.
+func TestPipelineBeaconUpdatesRateLimited(t *testing.T) {
+	path := writeConns(t, beaconTraffic(t, 70, 20*time.Second, 0.1, false))
+	for _, c := range []struct {
+		name    string
+		limit   *ratelimit.Config
+		written int
+	}{
+		{"unlimited", nil, 3},
+		{"one an hour", &ratelimit.Config{Rules: []ratelimit.Rule{
+			{SignatureID: signature.BeaconID, Track: ratelimit.ByBoth, Count: 1, Window: time.Hour}}, MaxTracked: 16}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mets := newMetrics(t)
+			cfg := pipeline.Config{Beacons: newTracker(t), Metrics: mets}
+			if c.limit != nil {
+				l, err := ratelimit.New(*c.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg.Limiter = l
+			}
+			alerts := beaconAlerts(scoreRecords(t, cfg, path))
+			if len(alerts) != c.written {
+				t.Fatalf("%d beacon alerts written, want %d", len(alerts), c.written)
+			}
+			first := alerts[0].Detail.Beacon
+			for i, a := range alerts {
+				b := a.Detail.Beacon
+				if b.ID != first.ID || b.Seq != i+1 || b.Update != (i > 0) || (i > 0 && b.Count < 2*alerts[i-1].Detail.Beacon.Count) {
+					t.Errorf("alert %d: %+v", i, b)
+				}
+			}
+			held := testutil.ToFloat64(mets.AlertsRateLimited.WithLabelValues(strconv.Itoa(signature.BeaconID)))
+			if want := float64(3 - c.written); held != want {
+				t.Errorf("rate limited %v, want %v", held, want)
+			}
+			if got := testutil.ToFloat64(mets.Beacon.Findings.WithLabelValues("update")); got != 2 {
+				t.Errorf("update findings %v, want 2", got)
 			}
 		})
 	}
