@@ -20,14 +20,14 @@ import (
 )
 
 // TestRunLiveBeacons is issue 16 on real stacks: curl, a Go client
-// (crypto/tls) and Python (its ssl module, OpenSSL) each call home to a
-// TLS server of their own in a loop, every 1.5 s ± 30% (uniform), while
+// (crypto/tls), Python (its ssl module, OpenSSL) and a QUIC client
+// (quic-go) each call home to a server of their own in a loop, every 1.5 s ± 30% (uniform), while
 // the daemon captures live. With beacon.threshold 1 nothing alerts;
 // SIGHUP sets 0.6 without losing what the tracker learnt, and each of the
 // three gives one periodic-connections alert at its next scoring: its
 // client and server, a period within the loop's, its own JA4 and server
 // name, and the flow ids of its latest connections, each a flow of the
-// flow log. The three stacks' JA4s differ. Root only (network
+// flow log. The four stacks' JA4s differ. Root only (network
 // namespaces); skips without python3 or curl.
 func TestRunLiveBeacons(t *testing.T) {
 	for _, tool := range []string{"python3", "curl"} {
@@ -46,12 +46,14 @@ func TestRunLiveBeacons(t *testing.T) {
 		{"go", "www.tlsentry.test", testkit.ServeTLS(t, p.B, netip.AddrPortFrom(p.B.Addr4, 443), serverCfg, nil)},
 		{"curl", "www.tlsentry.test", testkit.ServeTLS(t, p.B, netip.AddrPortFrom(p.B.Addr4, 8443), serverCfg, nil)},
 		{"python", "update.tlsentry.test", testkit.ServeTLS(t, p.B, netip.AddrPortFrom(p.B.Addr4, 993), serverCfg, nil)},
+		{"quic", "www.tlsentry.test", testkit.ServeQUIC(t, p.B, netip.AddrPortFrom(p.B.Addr4, 853),
+			&tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"tlsentry-test"}})},
 	}
 
 	dir := t.TempDir()
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, p.A))
 	sections := map[string]string{
-		"capture":  "  interfaces: [veth-a]\n  ports: [443, 8443, 993]\n  workers: 2\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
+		"capture":  "  interfaces: [veth-a]\n  ports: [443, 8443, 993, 853]\n  workers: 2\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
 		"detector": "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n  threshold: 1000\n",
 		"beacon":   "  threshold: 1\n",
 		"metrics":  "  listen: " + metricsAddr + "\n",
@@ -79,9 +81,17 @@ func TestRunLiveBeacons(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	goDone := make(chan error, 1)
+	goDone, quicDone := make(chan error, 1), make(chan error, 1)
 	go func() {
 		goDone <- testkit.GoBeacon(ctx, p.A, stacks[0].server, tlsClientConfig(t, cert, stacks[0].sni), loop(1))
+	}()
+	quicCfg := tlsClientConfig(t, cert, stacks[3].sni)
+	quicCfg.NextProtos = []string{"tlsentry-test"}
+	go func() {
+		quicDone <- loop(4).Loop(ctx, func() error {
+			_, err := testkit.DialQUIC(p.A, stacks[3].server, quicCfg, 0)
+			return err
+		})
 	}()
 	curl := testkit.CurlBeacon(p.A, fmt.Sprintf("https://%s:%d/", stacks[1].sni, stacks[1].server.Port()),
 		fmt.Sprintf("%s:%d:%s", stacks[1].sni, stacks[1].server.Port(), stacks[1].server.Addr()), loop(2))
@@ -123,8 +133,8 @@ func TestRunLiveBeacons(t *testing.T) {
 	if n := len(beaconLines(testkit.ReadEve(t, alertPath))); n != 0 {
 		t.Fatalf("%d beacon alerts at threshold 1", n)
 	}
-	if pairs, err := scrape(p.A, metricsAddr, "tlsentry_beacon_pairs"); err != nil || pairs < 3 {
-		t.Errorf("tlsentry_beacon_pairs %v (%v), want the 3 pairs at least", pairs, err)
+	if pairs, err := scrape(p.A, metricsAddr, "tlsentry_beacon_pairs"); err != nil || pairs < 4 {
+		t.Errorf("tlsentry_beacon_pairs %v (%v), want the 4 pairs at least", pairs, err)
 	}
 
 	// Phase 2: SIGHUP to 0.6; each stack alerts once at its next scoring.
@@ -142,6 +152,9 @@ func TestRunLiveBeacons(t *testing.T) {
 	})
 	if err := <-goDone; err != nil {
 		t.Errorf("Go client: %v", err)
+	}
+	if err := <-quicDone; err != nil {
+		t.Errorf("QUIC client: %v", err)
 	}
 	for _, c := range []*exec.Cmd{curl, python} {
 		if err := c.Wait(); err != nil {
@@ -177,6 +190,9 @@ func TestRunLiveBeacons(t *testing.T) {
 		if b.Period < 1.05 || b.Period > 1.95 || b.Count < 16 || b.Jitter > 0.5 || b.Update || b.JA4 == "" {
 			t.Errorf("%s: beacon %+v", s.name, b)
 		}
+		if quic := s.name == "quic"; quic != (a.Proto == "UDP") || quic != strings.HasPrefix(b.JA4, "q") {
+			t.Errorf("%s: proto %s, JA4 %s", s.name, a.Proto, b.JA4)
+		}
 		ids := flowsTo(flows, s.server.Port())
 		for _, id := range b.FlowIDs {
 			if !ids[id] {
@@ -188,7 +204,7 @@ func TestRunLiveBeacons(t *testing.T) {
 		}
 		ja4s[b.JA4] = s.name
 	}
-	if !fileContains(logPath, `"beacon_findings":3`) {
-		t.Error("the stop line does not count 3 beacon findings")
+	if !fileContains(logPath, `"beacon_findings":4`) {
+		t.Error("the stop line does not count 4 beacon findings")
 	}
 }

@@ -88,9 +88,19 @@ func PythonBeacon(l netnstest.Link, addr netip.AddrPort, sni string, b Beacon) *
 // world, close) N times, sleeping between calls, until done or ctx ends.
 // It returns the first failed call's error (the loop goes on after it).
 func GoBeacon(ctx context.Context, l netnstest.Link, addr netip.AddrPort, cfg *tls.Config, b Beacon) error {
+	return b.Loop(ctx, func() error {
+		_, err := DialTLS(l, addr, cfg)
+		return err
+	})
+}
+
+// Loop makes the beacon's N calls, sleeping between them, until done or
+// ctx ends. It returns the first failed call's error (the loop goes on
+// after it).
+func (b Beacon) Loop(ctx context.Context, call func() error) error {
 	var first error
 	for i, d := range b.sleeps() {
-		if _, err := DialTLS(l, addr, cfg); err != nil && first == nil {
+		if err := call(); err != nil && first == nil {
 			first = fmt.Errorf("call %d: %w", i+1, err)
 		}
 		select {
