@@ -13,6 +13,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/novelty"
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
@@ -194,6 +195,11 @@ type hybridScorer struct {
 	contrib []float64
 	found   []novelty.Finding
 	ein     evidence.Input
+	// held are the flows of the last chunk Score worked on, whose
+	// features, rows and forest scores are still in the buffers above:
+	// Explain reuses them for an alert of that chunk.
+	held  []*flow.Flow
+	nHeld int
 }
 
 // newHybridScorer makes a scorer whose forest takes nfeat handshake
@@ -209,6 +215,7 @@ func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Pro
 		rows:    make([][]float32, scoreBatch),
 		fscore:  make([]float64, scoreBatch),
 		contrib: make([]float64, row),
+		held:    make([]*flow.Flow, scoreBatch),
 	}
 	for i := range s.rows {
 		s.rows[i] = s.joined[i*row : (i+1)*row]
@@ -233,8 +240,21 @@ func (s *hybridScorer) score(in []Input, out []float64, leaveOut bool) {
 		s.forest.ScoreBatch(s.rows[:n], s.fscore[:n])
 		for i := range batch {
 			out[start+i] = s.parts(i, batch[i], leaveOut).sum()
+			s.held[i] = batch[i].Flow
+		}
+		s.nHeld = n
+	}
+}
+
+// heldIndex returns where the buffers hold what Score computed for in,
+// or -1.
+func (s *hybridScorer) heldIndex(in Input) int {
+	for i, f := range s.held[:s.nHeld] {
+		if f == in.Flow && (in.TLS == nil || in.TLS == s.hs[i]) {
+			return i
 		}
 	}
+	return -1
 }
 
 func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
@@ -248,6 +268,8 @@ func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
 
 // fill encodes a batch and builds its joined rows.
 func (s *hybridScorer) fill(batch []Input) {
+	clear(s.held[:s.nHeld])
+	s.nHeld = 0
 	s.code.encode(batch)
 	for i, x := range batch {
 		h := x.TLS

@@ -16,14 +16,21 @@ import (
 // evidence checks that fired (one per fact), the novel values (one per
 // fact), and, when the forest found the flow unusual, the handshake
 // feature or the byte region of the first bytes that set it apart.
-// Reasons about a TLS stack are not given for a flow that has none.
+// Reasons about a TLS stack are not given for a flow that has none. A
+// flow of the last chunk Score worked on (an alert of the batch just
+// scored) is explained from what Score computed, without encoding it and
+// walking the forest again.
 func (s *hybridScorer) Explain(in Input) []Reason {
-	s.fill([]Input{in})
-	s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
-	p := s.parts(0, in, false)
-	v := &s.vals[0]
+	i := s.heldIndex(in)
+	if i < 0 {
+		i = 0
+		s.fill([]Input{in})
+		s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
+	}
+	forest := s.tail.bits(s.fscore[i])
+	v := &s.vals[i]
 	var reasons []Reason
-	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[0], T: &v.T}) {
+	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}) {
 		if f.Counted {
 			reasons = append(reasons, Reason{Layer: scoring.LayerEvidence, Feature: f.ID, Field: f.Field, Value: f.Value,
 				Text: "evidence: " + f.Text, Weight: f.Bits})
@@ -38,8 +45,8 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 				Text: fmt.Sprintf("new to this network (%s): %s", f.Group, f.Text()), Weight: f.Bits})
 		}
 	}
-	if p.forest >= 1 {
-		reasons = append(reasons, s.forestReasons(in, p.forest)...)
+	if forest >= 1 {
+		reasons = append(reasons, s.forestReasons(i, in, forest)...)
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
 	return reasons[:min(len(reasons), maxReasons)]
@@ -59,9 +66,9 @@ func findingValue(f *novelty.Finding) string {
 // handshake feature or the region of the first bytes (through the CNN
 // code) whose splits isolated it most, with the forest's bits shared
 // between them by their part of the isolation.
-func (s *hybridScorer) forestReasons(in Input, bits float64) []Reason {
-	s.forest.Contributions(s.rows[0], s.contrib)
-	v := &s.vals[0]
+func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
+	s.forest.Contributions(s.rows[i], s.contrib)
+	v := &s.vals[i]
 	absent := absentGroups(v)
 	var band [8]float64 // the CNN code's rows: 128 prefix bytes each
 	total := 0.0
@@ -79,8 +86,10 @@ func (s *hybridScorer) forestReasons(in Input, bits float64) []Reason {
 	if total <= 0 {
 		return nil
 	}
+	// Candidates are ranked first and only the two given are worded:
+	// j < 0 stands for the byte region, else the handshake feature j.
 	type cand struct {
-		r Reason
+		j int
 		c float64
 	}
 	var cands []cand
@@ -91,28 +100,31 @@ func (s *hybridScorer) forestReasons(in Input, bits float64) []Reason {
 		}
 	}
 	if band[b] > 0 {
-		lo, hi := 128*b, 128*b+127
-		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix",
-			Value: fmt.Sprintf("%d-%d", lo, hi),
-			Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))}, band[b]})
+		cands = append(cands, cand{-1, band[b]})
 	}
 	defs := features.Defs()
 	for j, c := range s.contrib[cnn.CodeSize:] {
-		d := defs[j]
-		if c <= 0 || absent[d.Group] {
-			continue
+		if c > 0 && !absent[defs[j].Group] {
+			cands = append(cands, cand{j, c})
 		}
-		x := v.Vec[j]
-		cands = append(cands, cand{Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x),
-			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[j]))}, c})
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.c, a.c) })
 	var out []Reason
 	for _, c := range cands[:min(2, len(cands))] {
-		c.r.Weight = bits * c.c / total
-		if c.r.Weight >= 0.5 {
-			out = append(out, c.r)
+		w := bits * c.c / total
+		if w < 0.5 {
+			continue
 		}
+		if c.j < 0 {
+			lo, hi := 128*b, 128*b+127
+			out = append(out, Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix", Weight: w,
+				Value: fmt.Sprintf("%d-%d", lo, hi),
+				Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))})
+			continue
+		}
+		d, x := defs[c.j], v.Vec[c.j]
+		out = append(out, Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x), Weight: w,
+			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[c.j]))})
 	}
 	return out
 }

@@ -24,7 +24,7 @@ func fitHybridParts(f *model.File, flows []*flow.Flow, codes [][]float32, cfg Tr
 		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
 		rows[i] = append(codes[i], vals[i].Vec[:]...)
 	}
-	prof, err := novelty.Fit(vals)
+	prof, err := fitProfile(vals, flows, cfg)
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,29 @@ func fitHybridParts(f *model.File, flows []*flow.Flow, codes [][]float32, cfg Tr
 	scores := make([]float64, len(rows))
 	forest.ScoreBatch(rows, scores)
 	return addSection(f, tailSection, fitTail(scores))
+}
+
+// fitProfile fits the novelty profile of the training flows (vals[i] of
+// flows[i]), by capture when cfg says so.
+func fitProfile(vals []*features.Values, flows []*flow.Flow, cfg TrainConfig) (*novelty.Profile, error) {
+	if !cfg.NoveltyByCapture {
+		return novelty.Fit(vals)
+	}
+	return novelty.FitGrouped(vals, captures(flows, cfg.Capture))
+}
+
+// captures names each flow's capture; a flow the map does not name is a
+// capture of its own.
+func captures(flows []*flow.Flow, capture map[*flow.Flow]string) []string {
+	out := make([]string, len(flows))
+	for i, f := range flows {
+		c, ok := capture[f]
+		if !ok {
+			c = fmt.Sprintf("\x00flow %p", f)
+		}
+		out[i] = c
+	}
+	return out
 }
 
 type binaryMarshaler interface{ MarshalBinary() ([]byte, error) }

@@ -3,6 +3,7 @@ package detector
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -167,4 +168,36 @@ func trainForBench(b *testing.B, kind string, flows []*flow.Flow) *Model {
 		b.Fatal(err)
 	}
 	return m
+}
+
+// TestExplainReusesScore: reasons worded from what Score just computed
+// are the reasons of a scorer that computes them afresh, for every flow
+// of the chunk and after an explain of a flow from elsewhere.
+func TestExplainReusesScore(t *testing.T) {
+	_, m := trainHybridLab(t)
+	var in []Input
+	for _, kind := range []string{labset.Benign, labset.NonTLSSSH, labset.SelfSigned, labset.PreambleConnect} {
+		for _, f := range lab(t, kind, 3, 9) {
+			in = append(in, Input{Flow: f, TLS: tlsparse.FromFlow(f, nil)})
+		}
+	}
+	reused, _ := m.NewScorer()
+	fresh, _ := m.NewScorer()
+	reused.Score(in, make([]float64, len(in)))
+	if i := reused.(*hybridScorer).heldIndex(in[5]); i != 5 {
+		t.Fatalf("flow 5 held at %d", i)
+	}
+	for i, x := range in {
+		if got, want := reused.Explain(x), fresh.Explain(x); !reflect.DeepEqual(got, want) {
+			t.Errorf("flow %d: reused %+v, fresh %+v", i, got, want)
+		}
+	}
+	other := lab(t, labset.LegacyTLS10, 1, 9)[0]
+	reused.Explain(Input{Flow: other})
+	if i := reused.(*hybridScorer).heldIndex(in[5]); i != -1 {
+		t.Errorf("after explaining another flow, flow 5 still held at %d", i)
+	}
+	if got, want := reused.Explain(in[5]), fresh.Explain(in[5]); !reflect.DeepEqual(got, want) {
+		t.Errorf("after another flow: %+v, want %+v", got, want)
+	}
 }

@@ -39,6 +39,19 @@ type TrainConfig struct {
 	Corpus     []*flow.Flow
 	CorpusName string
 	Words      []string
+	// ThresholdOnCorpus sets a hybrid's threshold from the Corpus flows'
+	// scores, each scored as new to the model (its capture left out of
+	// the novelty profile), instead of from the training flows': the
+	// alert rate is then the share of benign corpus flows that alert.
+	ThresholdOnCorpus bool
+	// Capture names the capture file of training and corpus flows, for
+	// leaving a whole capture out (nil: every flow is its own capture).
+	Capture map[*flow.Flow]string
+	// NoveltyByCapture estimates the chance of a new value from the
+	// values only one capture showed, not one flow (novelty.FitGrouped):
+	// for a model trained on many networks' captures, to be used on
+	// others. Needs Capture.
+	NoveltyByCapture bool
 	// Evidence, if set, is the evidence table to use as it is (the
 	// embedded default's, calibrated on the public corpus) instead of
 	// calibrating one on Corpus.
@@ -173,11 +186,19 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	if err != nil {
 		return nil, err
 	}
-	// The threshold comes from the model's own scores on all its flows.
-	if err := setThreshold(f, kept, cfg.AlertRate, nil); err != nil {
+	// The threshold comes from the model's own scores on all its flows,
+	// or on the corpus.
+	if err := threshold(f, kept, cfg); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+func threshold(f *model.File, kept []*flow.Flow, cfg TrainConfig) error {
+	if cfg.ThresholdOnCorpus && cfg.Kind == model.KindHybrid {
+		return setThresholdOnCorpus(f, kept, cfg)
+	}
+	return setThreshold(f, kept, cfg.AlertRate, nil)
 }
 
 func layout(masked bool) string {

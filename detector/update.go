@@ -56,7 +56,7 @@ func TrainWithEncoder(ctx context.Context, base *model.File, flows []*flow.Flow,
 	if err := fitHybridParts(f, kept, codes, cfg); err != nil {
 		return nil, err
 	}
-	return f, setThreshold(f, kept, cfg.AlertRate, nil)
+	return f, threshold(f, kept, cfg)
 }
 
 // encodeFlows returns the CNN codes of flows.

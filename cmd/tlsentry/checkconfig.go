@@ -11,7 +11,9 @@ import (
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // errInvalidConfig is returned once check-config has printed the
@@ -58,7 +60,9 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 	var err error
 	if *noModel {
 		if pf.cfg, err = loadConfig(path, live); err == nil {
-			pf.pol.Allow, err = allowlist.New(pf.cfg.Allowlist)
+			if pf.pol.Allow, err = allowlist.New(pf.cfg.Allowlist); err == nil {
+				pf.pol.Block, err = loadBlocklists(pf.cfg)
+			}
 		}
 	} else if pf, err = runPreflight(path, live); err == nil {
 		name := "embedded default"
@@ -78,7 +82,7 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintln(stderr, w)
 		}
 	}
-	printConfigSummary(stdout, path, pf.cfg, modelLine, pf.pol.Allow.Len())
+	printConfigSummary(stdout, path, pf.cfg, modelLine, pf.pol)
 	return nil
 }
 
@@ -112,7 +116,7 @@ func reportProblems(w io.Writer, path string, err error) error {
 
 // printConfigSummary says what the file sets; its strings are escaped
 // (a file is anyone's).
-func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine string, allowEntries int) {
+func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine string, pol verdict.Policy) {
 	fmt.Fprintf(w, "%s: ok\n", termsafe.Value(path))
 	var names []string
 	for _, n := range c.Capture.Interfaces {
@@ -129,7 +133,8 @@ func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine st
 	fmt.Fprintf(w, "  sensor:    %s\n", termsafe.Value(c.Sensor.Name))
 	fmt.Fprintf(w, "  capture:   interfaces %s, ports %v, %d workers, eBPF filter %s\n", ifaces, c.Capture.Ports, c.Capture.Workers, bpf)
 	fmt.Fprintf(w, "  model:     %s\n", modelLine)
-	fmt.Fprintf(w, "  allowlist: %d entries\n", allowEntries)
+	fmt.Fprintf(w, "  allowlist: %d entries\n", pol.Allow.Len())
+	fmt.Fprintf(w, "  blocklist: %s\n", blocklistSummary(pol.Block))
 	alerts := termsafe.Value(c.Output.AlertLog)
 	if c.Output.Stdout {
 		alerts = strings.TrimPrefix(alerts+" and stdout", " and ")
@@ -139,4 +144,16 @@ func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine st
 		metrics = "off"
 	}
 	fmt.Fprintf(w, "  output:    alerts to %s, metrics %s\n", alerts, metrics)
+}
+
+// blocklistSummary counts the block lists' entries by kind.
+func blocklistSummary(l *blocklist.Lists) string {
+	if l.Total() == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, k := range blocklist.Kinds {
+		parts = append(parts, fmt.Sprintf("%d %s", l.Len(k), k))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
@@ -39,6 +40,7 @@ type daemon struct {
 	daemonOptions
 	holder        *config.Holder
 	model         *detector.Model
+	fleetModel    bool // model is the fleet's, not detector.model's
 	thresholdFrom string
 	log           *daemonLog
 	alerts        *evelog.Log
@@ -156,6 +158,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		check = (*config.Config).ValidateLive
 	}
 	d.holder = config.NewHolder(cfg, check)
+	d.metrics.SetBlocklistEntries(policy.Block)
 	return d, nil
 }
 
@@ -188,14 +191,9 @@ func loadConfiguredModel(cfg *config.Config) (*detector.Model, error) {
 	return m, nil
 }
 
-// policy is the verdict policy cfg gives with the loaded model, and where
-// its threshold came from.
-func (d *daemon) policy(cfg *config.Config) (verdict.Policy, string, error) {
-	return buildPolicy(cfg, d.model)
-}
-
 // buildPolicy is the verdict policy of cfg with model m: the threshold it
-// resolves and the allowlist it compiles.
+// resolves, the allowlist it compiles and the block lists it names (their
+// files read now: a reload reads them again).
 func buildPolicy(cfg *config.Config, m *detector.Model) (verdict.Policy, string, error) {
 	threshold, from, err := cfg.ResolveThreshold(m.File.Meta)
 	if err != nil {
@@ -205,7 +203,11 @@ func buildPolicy(cfg *config.Config, m *detector.Model) (verdict.Policy, string,
 	if err != nil {
 		return verdict.Policy{}, "", err
 	}
-	p := verdict.Policy{Threshold: threshold, Allow: allow}
+	block, err := loadBlocklists(cfg)
+	if err != nil {
+		return verdict.Policy{}, "", err
+	}
+	p := verdict.Policy{Threshold: threshold, Allow: allow, Block: block}
 	if err := p.Validate(); err != nil {
 		return verdict.Policy{}, "", cfg.Errorf(from, "%v", err)
 	}
@@ -274,4 +276,30 @@ func (d *daemon) close() {
 		}
 		d.log.close()
 	}
+}
+
+// loadBlocklists reads the block list files cfg names, all or nothing.
+func loadBlocklists(cfg *config.Config) (*blocklist.Lists, error) {
+	block, err := blocklist.Load(cfg.Blocklist)
+	if err == nil {
+		return block, nil
+	}
+	// Each file's problems at its key: blocklist.sni[1].
+	var errs []error
+	for _, e := range unjoin(err) {
+		if fe, ok := errors.AsType[*blocklist.FileError](e); ok {
+			e = cfg.Errorf(fmt.Sprintf("blocklist.%s[%d]", fe.Kind, fe.Index), "%v", fe.Err)
+		}
+		errs = append(errs, e)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// unjoin lists the errors errors.Join joined into err (err alone when it
+// is not a join).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }

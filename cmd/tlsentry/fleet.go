@@ -178,7 +178,7 @@ func (d *daemon) tryRevision(r fleet.Revision) error {
 	} else {
 		settings[r.Kind] = r.Data
 	}
-	s, err := d.prepareReloadWith(settings)
+	s, err := d.prepareReloadWith(settings, false)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,8 @@ func (d *daemon) swapModel(r fleet.Revision) error {
 	if err := d.pipeline.SetModel(pipeline.Model{Name: m.Name(), NewScorer: m.NewScorer}, pol); err != nil {
 		return err
 	}
-	d.model, d.thresholdFrom = m, from
+	d.model, d.thresholdFrom, d.fleetModel = m, from, !r.Removed
+	d.metrics.SetBlocklistEntries(pol.Block)
 	return nil
 }
 

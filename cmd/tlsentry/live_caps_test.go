@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -23,37 +22,14 @@ import (
 // capabilities, with no_new_privs, capturing live with the eBPF filter.
 // It must start, score a TLS connection and stop cleanly on SIGTERM.
 func TestRunLiveWithUnitCapabilities(t *testing.T) {
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("needs setpriv (util-linux) to drop privileges")
-	}
 	p := netnstest.NewVethPair(t)
 	cert := serverCert(t)
 	tlsAddr, _ := liveServers(t, p.B, &tls.Config{Certificates: []tls.Certificate{cert}})
 
-	// Everything the unprivileged daemon reads must be readable by it:
-	// a world-readable copy of this binary and the model, logs in a
-	// directory it owns (as LogsDirectory= makes).
-	// (t.TempDir's parent is private to root.)
-	dir, err := os.MkdirTemp("", "tlsentry-caps-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "tlsentry")
-	copyFile(t, self, bin, 0o755)
+	// Everything the unprivileged daemon reads must be readable by it.
+	setpriv, dir, bin, logs := unprivilegedDir(t, "tlsentry-caps-")
 	modelCopy := filepath.Join(dir, "test.model")
 	copyFile(t, trainedModelFile(t), modelCopy, 0o644)
-	logs := filepath.Join(dir, "logs")
-	os.Mkdir(logs, 0o750)
-	if err := os.Chown(logs, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
 	cfg := writeConfig(t, dir, map[string]string{
 		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
 		"detector": "  model: test.model\n  batch_timeout: 10ms\n",
@@ -62,9 +38,7 @@ func TestRunLiveWithUnitCapabilities(t *testing.T) {
 	os.Chmod(cfg, 0o644)
 
 	caps := strings.Join(unitCapabilities(t), ",+")
-	args := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-		"--inh-caps=-all,+" + caps, "--ambient-caps=-all,+" + caps, "--bounding-set=-all,+" + caps,
-		"--no-new-privs", bin, "run", "-config", cfg}
+	args := asNobody(setpriv, "-all,+"+caps, bin, "run", "-config", cfg)
 	cmd := p.A.NS.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	var out strings.Builder

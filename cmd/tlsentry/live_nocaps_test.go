@@ -4,8 +4,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,28 +17,8 @@ import (
 // time: it must refuse to start with an error that names the missing
 // capability (not the kernel's bare "operation not permitted").
 func TestRunLiveMissingCapability(t *testing.T) {
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("needs setpriv (util-linux) to drop privileges")
-	}
 	p := netnstest.NewVethPair(t) // skips without root
-	dir, err := os.MkdirTemp("", "tlsentry-nocaps-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "tlsentry")
-	copyFile(t, self, bin, 0o755)
-	logs := filepath.Join(dir, "logs")
-	os.Mkdir(logs, 0o750)
-	if err := os.Chown(logs, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
+	setpriv, dir, bin, _ := unprivilegedDir(t, "tlsentry-nocaps-")
 	cfg := writeConfig(t, dir, map[string]string{
 		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
 		"detector": "  batch_timeout: 10ms\n", // the embedded model: readable by anyone
@@ -63,9 +41,7 @@ func TestRunLiveMissingCapability(t *testing.T) {
 					caps += ",+" + c
 				}
 			}
-			args := []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-				"--inh-caps=" + caps, "--ambient-caps=" + caps, "--bounding-set=" + caps,
-				"--no-new-privs", bin, "run", "-config", cfg}
+			args := asNobody(setpriv, caps, bin, "run", "-config", cfg)
 			cmd := p.A.NS.Command(args[0], args[1:]...)
 			cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 			var out lockedBuffer

@@ -7,17 +7,20 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/internal/sdnotify"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/pcapdump"
+	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // reload handles SIGHUP: build → validate → open → swap. The file is
 // loaded and checked, and everything its hot keys need is built and
-// opened (the policy, the daemon's log, the alert and flow logs); only
+// opened (the model file read again, the policy with its block list
+// files read again, the daemon's log, the alert and flow logs); only
 // when all of that worked is it swapped in, in one step that cannot fail.
 // A refused reload changes nothing. Restart-only keys that changed are
 // logged as waiting for a restart.
@@ -31,9 +34,10 @@ func (d *daemon) reload() {
 		d.log.Error("configuration reload refused: the running configuration stays", zap.String("config", d.configPath), zap.Error(err))
 		return
 	}
+	pol := d.pipeline.Policy()
 	d.log.Info("configuration reloaded", zap.String("config", d.configPath), zap.Strings("applied", hot),
-		zap.Float64("threshold", d.pipeline.Policy().Threshold), zap.String("threshold_from", d.thresholdFrom),
-		zap.Float64("beacon_threshold", d.holder.Current().Beacon.Threshold))
+		zap.String("model", d.model.Name()), zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
+		zap.Int("blocklist_entries", pol.Block.Total()), zap.Float64("beacon_threshold", d.holder.Current().Beacon.Threshold))
 	if len(restart) > 0 {
 		d.log.Warn("changed keys take effect only after a restart", zap.Strings("keys", restart))
 	}
@@ -42,6 +46,7 @@ func (d *daemon) reload() {
 // stagedReload is everything a reload built and opened, not yet in use.
 type stagedReload struct {
 	pending *config.Pending
+	model   *detector.Model // the model to run with: d.model, or a new one
 	policy  verdict.Policy
 	from    string
 	log     *stagedLog
@@ -81,12 +86,13 @@ func (d *daemon) tryReload() (hot, restart []string, err error) {
 // effect over it) and opens what it needs; on error whatever it opened
 // is closed again.
 func (d *daemon) prepareReload() (*stagedReload, error) {
-	return d.prepareReloadWith(d.fleetSettings())
+	return d.prepareReloadWith(d.fleetSettings(), true)
 }
 
 // prepareReloadWith is prepareReload with the given fleet settings (a
-// fleet revision being tried).
-func (d *daemon) prepareReloadWith(settings map[fleet.Kind][]byte) (_ *stagedReload, err error) {
+// fleet revision being tried); readModel: read detector.model's file
+// again (SIGHUP), else keep the running model.
+func (d *daemon) prepareReloadWith(settings map[fleet.Kind][]byte, readModel bool) (_ *stagedReload, err error) {
 	s := &stagedReload{}
 	defer func() {
 		if err != nil {
@@ -101,7 +107,13 @@ func (d *daemon) prepareReloadWith(settings map[fleet.Kind][]byte) (_ *stagedRel
 		return nil, err
 	}
 	cfg := s.pending.Config
-	if s.policy, s.from, err = d.policy(cfg); err != nil {
+	s.model = d.model
+	if readModel {
+		if s.model, err = d.readModel(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if s.policy, s.from, err = buildPolicy(cfg, s.model); err != nil {
 		return nil, err
 	}
 	if s.log, err = d.log.prepare(cfg.Output.LogLevel, cfg.Output.Log); err != nil {
@@ -158,14 +170,26 @@ func (d *daemon) commitReload(s *stagedReload) {
 		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
 	}
 	d.flowLog = flowLog
+	var swapErr error
+	if s.model != d.model {
+		swapErr = d.pipeline.SetModel(pipeline.Model{Name: s.model.Name(), NewScorer: s.model.NewScorer}, s.policy)
+		if swapErr == nil {
+			d.log.Info("model reloaded", zap.String("file", cfg.Detector.Model), zap.String("old", d.model.Name()), zap.String("new", s.model.Name()))
+			d.model = s.model
+		}
+	} else {
+		swapErr = d.pipeline.SetPolicy(s.policy)
+	}
 	var beaconErr error
 	if d.beacons != nil {
 		beaconErr = d.beacons.SetThreshold(cfg.Beacon.Threshold) // the pairs and their history stay
 	}
-	if err := errors.Join(d.pipeline.SetPolicy(s.policy), d.limiter.SetConfig(cfg.Alerts), beaconErr); err != nil {
-		// Both were validated in prepareReload: this cannot happen.
-		d.log.Error("reloaded policy or rate limits refused", zap.Error(err))
+	if err := errors.Join(swapErr, d.limiter.SetConfig(cfg.Alerts), beaconErr); err != nil {
+		// All were validated in prepareReload (the model made a scorer
+		// there): this cannot happen.
+		d.log.Error("reloaded model, policy or rate limits refused", zap.Error(err))
 	}
+	d.metrics.SetBlocklistEntries(d.pipeline.Policy().Block)
 	d.thresholdFrom = s.from
 	if err := errors.Join(closeErrs...); err != nil {
 		d.log.Warn("reloaded, but an old log file did not close cleanly", zap.Error(err))
@@ -184,4 +208,26 @@ func (d *daemon) reopen() {
 		return
 	}
 	d.log.Info("logs reopened")
+}
+
+// readModel reads detector.model's file again for a reload: the model to
+// run with. It is the running one when the model is the embedded default
+// or the fleet's (a fleet model stays until the fleet removes it), or
+// when the file holds the same model (same id); a new model must make a
+// scorer here, so that one that loads but cannot score is refused too.
+func (d *daemon) readModel(cfg *config.Config) (*detector.Model, error) {
+	if cfg.Detector.Model == "" || d.fleetModel {
+		return d.model, nil
+	}
+	m, err := detector.LoadFile(cfg.Detector.Model)
+	if err != nil {
+		return nil, cfg.Errorf("detector.model", "%v", err)
+	}
+	if m.ID() == d.model.ID() {
+		return d.model, nil
+	}
+	if _, err := m.NewScorer(); err != nil {
+		return nil, cfg.Errorf("detector.model", "%s: %v", cfg.Detector.Model, err)
+	}
+	return m, nil
 }

@@ -177,7 +177,7 @@ func (d *daemon) startFields() []zap.Field {
 		zap.String("sensor", cfg.Sensor.Name), zap.String("mode", mode), zap.Strings("interfaces", cfg.Capture.Interfaces),
 		zap.Strings("files", d.files), zap.Int("workers", cfg.Capture.Workers), zap.String("model", d.model.Name()),
 		zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
-		zap.Int("allowlist_entries", pol.Allow.Len()), zap.String("alert_log", cfg.Output.AlertLog),
+		zap.Int("allowlist_entries", pol.Allow.Len()), zap.Int("blocklist_entries", pol.Block.Total()), zap.String("alert_log", cfg.Output.AlertLog),
 		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
 	}, d.natsStartFields()...)
 }

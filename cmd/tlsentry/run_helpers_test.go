@@ -78,7 +78,7 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		base[k] = v
 	}
 	var b strings.Builder
-	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "alerts", "beacon", "output", "metrics"} {
+	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "blocklist", "alerts", "beacon", "output", "metrics"} {
 		if v, ok := base[k]; ok {
 			fmt.Fprintf(&b, "%s:\n%s", k, v)
 		}
@@ -100,7 +100,13 @@ func fileContains(path, s string) bool {
 // first starting at start, as a pcap; it returns the file's bytes.
 func sshCapture(t *testing.T, n int, seed uint64, net byte, start time.Time) []byte {
 	t.Helper()
-	convs, err := labset.Conversations(context.Background(), labset.NonTLSSSH, n, seed)
+	return labCapture(t, labset.NonTLSSSH, n, seed, net, start)
+}
+
+// labCapture is sshCapture with flows of the given labset kind.
+func labCapture(t *testing.T, kind string, n int, seed uint64, net byte, start time.Time) []byte {
+	t.Helper()
+	convs, err := labset.Conversations(context.Background(), kind, n, seed)
 	if err != nil {
 		t.Fatal(err)
 	}

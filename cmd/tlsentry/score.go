@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -16,16 +18,17 @@ import (
 )
 
 var scoreHelp = help{
-	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-w OUT]"},
+	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-blocklist [KIND=]FILE ...] [-w OUT]"},
 	about: `The records of tlsentry flows, each with the detector's verdict in its
 tlsentry object (model, score, threshold, alert), and before an alerting
 flow its alert records, one per finding, as run writes them. Verdicts are
-given as run gives them: the threshold, then the allowlist (and rate
-limits) of -config. Without -model, the configuration's model, else the
-default model built into the binary. The files' flows also go, as one
-stream, to the beacon tracker (the configuration's beacon section, on by
-default): its periodic-connections alerts follow the flows that
-completed them.`,
+given as run gives them: the threshold and the block lists, then the
+allowlist (and rate limits) of -config. A flow on a block list (-config's
+blocklist files and each -blocklist file) alerts whatever its score.
+Without -model, the configuration's model, else the default model built
+into the binary. The files' flows also go, as one stream, to the beacon
+tracker (the configuration's beacon section, on by default): its
+periodic-connections alerts follow the flows that completed them.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,6 +39,8 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	threshold := fs.Float64("threshold", 0, "alert threshold, more than 0 and at most 1000 (default: the configuration's, else the model's)")
 	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration `FILE`, as run does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
+	var blocklists fileList
+	fs.Var(&blocklists, "blocklist", "block list `[KIND=]FILE` (KIND ja3, ja4, cert_sha1 or sni; without it the file's header or first value says); repeat for several")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -47,6 +52,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	m, pol, daemonCfg, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
+		return err
+	}
+	if err := addBlocklists(pol, blocklists); err != nil {
 		return err
 	}
 	var limiter *ratelimit.Limiter
@@ -113,7 +121,35 @@ func scoringPolicy(configPath, modelPath string, threshold float64, thresholdSet
 	if pol.Allow, err = allowlist.New(cfg.Allowlist); err != nil {
 		return nil, nil, nil, err
 	}
+	if pol.Block, err = loadBlocklists(cfg); err != nil {
+		return nil, nil, nil, err
+	}
 	return m, pol, cfg, nil
+}
+
+// addBlocklists reads the -blocklist files ([KIND=]FILE) into the policy's
+// block lists, all or nothing.
+func addBlocklists(pol *verdict.Policy, files []string) error {
+	var errs []error
+	for _, arg := range files {
+		var kind blocklist.Kind
+		path := arg
+		if k, rest, ok := strings.Cut(arg, "="); ok {
+			if parsed, err := blocklist.ParseKind(k); err == nil {
+				kind, path = parsed, rest
+			}
+		}
+		kind, entries, err := blocklist.ReadFile(kind, path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("-blocklist: %w", err))
+			continue
+		}
+		if pol.Block == nil {
+			pol.Block = &blocklist.Lists{}
+		}
+		pol.Block.Add(kind, entries)
+	}
+	return errors.Join(errs...)
 }
 
 // loadModel loads the named model file, or the embedded default, and

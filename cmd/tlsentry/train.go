@@ -60,6 +60,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
 	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
 	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
+	var corpus fileList
+	fs.Var(&corpus, "corpus", "with -calibrate: benign application captures (repeat for several) to calibrate the evidence checks on instead (their flows to TLS ports), and to set the threshold on: -alert-rate of their flows alert, each scored without its capture in the novelty profile; the novelty then counts the values only one capture showed as what a new network brings")
 	var live liveLearning
 	fs.StringVar(&live.iface, "i", "", "learn from this network interface instead of capture files (learning mode; needs CAP_NET_RAW and CAP_BPF)")
 	fs.DurationVar(&live.duration, "duration", time.Hour, fmt.Sprintf("with -i: how long to learn (%s to %s)", bounds.Short(minLearnDuration), bounds.Short(maxLearnDuration)))
@@ -93,9 +95,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if len(corpus) > 0 && !*calib {
+		return fmt.Errorf("%w: -corpus needs -calibrate", errUsage)
+	}
 	if *holdout {
 		var held []string
 		files, held = dataset.Split(files)
+		corpus, _ = dataset.Split(corpus)
 		fmt.Fprintf(stderr, "train: %d file(s) held out for evaluation\n", len(held))
 		if len(files) == 0 {
 			return fmt.Errorf("%w: every file is held out", errUsage)
@@ -113,11 +119,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	var flows []*flow.Flow
 	var loadErr error
+	cfg.Capture = map[*flow.Flow]string{}
 	if stream.on {
 		flows, loadErr = stream.flows(ctx, stderr)
 		cfg.Sources = []string{"stream:" + stream.subject}
 	} else {
-		flows, loadErr = trainingFlows(ctx, files, tableCfg, &live, stderr)
+		flows, loadErr = trainingFlows(ctx, files, tableCfg, &live, cfg.Capture, stderr)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -139,14 +146,31 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *update != "" {
 		return runUpdate(*update, *out, flows, stdout, loadErr)
 	}
-	if *calib {
+	switch {
+	case *calib && len(corpus) > 0:
+		set, err := pipeline.LoadFlows(ctx, corpus, tableCfg)
+		if err != nil {
+			return fmt.Errorf("corpus: %w", err)
+		}
+		for _, sf := range set {
+			cfg.Capture[sf.Flow] = sf.Source
+			cfg.Corpus = append(cfg.Corpus, sf.Flow)
+		}
+		cfg.Corpus = tlsPortFlows(cfg.Corpus)
+		cfg.CorpusName = fmt.Sprintf("%d flows of %d public application captures", len(cfg.Corpus), len(corpus))
+		cfg.ThresholdOnCorpus, cfg.NoveltyByCapture = true, true
+		cfg.Words = readWords(*words)
+		fmt.Fprintf(stderr, "train: corpus of %d flows to TLS ports from %d file(s)\n", len(cfg.Corpus), len(corpus))
+	case *calib:
 		cfg.Corpus = tlsPortFlows(flows)
 		cfg.CorpusName = fmt.Sprintf("%d flows of the public captures", len(cfg.Corpus))
 		cfg.Words = readWords(*words)
-	} else if ev, err := detector.DefaultEvidence(); err == nil {
-		cfg.Evidence = ev
-	} else {
-		fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", termsafe.Line(err.Error()))
+	default:
+		if ev, err := detector.DefaultEvidence(); err == nil {
+			cfg.Evidence = ev
+		} else {
+			fmt.Fprintln(stderr, "train: no default model to take evidence weights from; calibrating them on these captures:", termsafe.Line(err.Error()))
+		}
 	}
 	if *tlsPortsOnly {
 		n := len(flows)
@@ -192,7 +216,8 @@ var trainFlagNames = map[string]string{
 
 // trainingFlows reads the flows of the capture files, or captures them
 // live when an interface is given.
-func trainingFlows(ctx context.Context, files []string, table flow.Config, live *liveLearning, stderr io.Writer) ([]*flow.Flow, error) {
+// captures, when not nil, gets each flow's capture file.
+func trainingFlows(ctx context.Context, files []string, table flow.Config, live *liveLearning, captures map[*flow.Flow]string, stderr io.Writer) ([]*flow.Flow, error) {
 	if live.iface != "" {
 		return live.captureFlows(ctx, table, stderr)
 	}
@@ -200,6 +225,9 @@ func trainingFlows(ctx context.Context, files []string, table flow.Config, live 
 	flows := make([]*flow.Flow, len(set))
 	for i := range set {
 		flows[i] = set[i].Flow
+		if captures != nil {
+			captures[flows[i]] = set[i].Source
+		}
 	}
 	return flows, err
 }
@@ -226,7 +254,10 @@ func printModel(w io.Writer, path string, f *model.File) {
 	for _, q := range qs {
 		fmt.Fprintf(w, "  score quantile %s: %.5f\n", q, t.ScoreQuantiles[q])
 	}
-	fmt.Fprintf(w, "  threshold %.5f (flags %.2f%% of the training flows)\n", m.Threshold, 100*m.AlertRate)
+	if t.Notes != "" {
+		fmt.Fprintf(w, "  notes: %s\n", t.Notes)
+	}
+	fmt.Fprintf(w, "  threshold %.5f (alert rate %.2f%%)\n", m.Threshold, 100*m.AlertRate)
 }
 
 func sectionBytes(f *model.File) int {

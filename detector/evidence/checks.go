@@ -31,6 +31,7 @@ const (
 	GroupCertSelf = "cert.issuer"   // who signed the certificate
 	GroupCertName = "cert.name"     // whether it names the server
 	GroupCertTime = "cert.validity" // its validity
+	GroupCertSubj = "cert.subject"  // whether its names are ones an organisation chose
 )
 
 // A check is one protocol test. applies says whether the flow can show it
@@ -41,6 +42,10 @@ type check struct {
 	applies   func(*Input) bool
 	fires     func(*Input) bool
 	describe  func(*Input) (field, value, text string)
+	// Checks that judge names with the table's name model (server names,
+	// certificate names) have these instead of fires and describe.
+	firesNames    func(*Input, *NameModel) bool
+	describeNames func(*Input, *NameModel) (field, value, text string)
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
@@ -231,8 +236,13 @@ var checks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, fmt.Sprintf("the server name is an IP address (%s), which SNI does not allow", s)
 		}},
-	// sni.generated is evaluated with the table's name model (Table.fires).
-	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" }},
+	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
+		firesNames: func(in *Input, m *NameModel) bool { return m.Generated(in.TLS.Client.ServerName) },
+		describeNames: func(in *Input, m *NameModel) (string, string, string) {
+			name := in.TLS.Client.ServerName
+			bits, label := m.Score(name)
+			return "tls.sni", name, fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", name, label, bits, m.Cutoff)
+		}},
 	{id: "cert.self_signed", group: GroupCertSelf, applies: hasLeaf,
 		fires: func(in *Input) bool { return leaf(in).SelfSigned },
 		describe: func(in *Input) (string, string, string) {
@@ -254,6 +264,26 @@ var checks = []check{
 			c := leaf(in)
 			names := certNames(c)
 			return "tls.sans", names, fmt.Sprintf("the certificate's names (%s) do not cover the server name %s", names, in.TLS.Client.ServerName)
+		}},
+	{id: "cert.placeholder_name", group: GroupCertSubj, applies: hasLeaf,
+		fires: func(in *Input) bool { _, _, _, ok := placeholder(leaf(in)); return ok },
+		describe: func(in *Input) (string, string, string) {
+			field, v, why, _ := placeholder(leaf(in))
+			whose := "subject"
+			if field == "tls.issuerdn" {
+				whose = "issuer"
+			}
+			return field, v, fmt.Sprintf("the certificate's %s says %s: %s, which no public CA certifies", whose, v, why)
+		}},
+	{id: "cert.generated_name", group: GroupCertSubj, applies: func(in *Input) bool { return hasLeaf(in) && hasJudgedCertName(leaf(in)) },
+		firesNames: func(in *Input, m *NameModel) bool { _, _, _, _, ok := certGenerated(leaf(in), m); return ok },
+		describeNames: func(in *Input, m *NameModel) (string, string, string) {
+			field, name, label, bits, _ := certGenerated(leaf(in), m)
+			whose := "subject"
+			if field == "tls.issuerdn" {
+				whose = "issuer"
+			}
+			return field, "CN=" + name, fmt.Sprintf("the certificate's %s CN=%s looks machine-generated: its label %q costs %.1f bits a character against benign server names (at most %.1f for 99%% of them)", whose, name, label, bits, m.Cutoff)
 		}},
 	{id: "cert.expired", group: GroupCertTime, applies: hasLeaf,
 		fires: func(in *Input) bool { return in.Flow.Start.After(leaf(in).NotAfter) },
@@ -362,7 +392,9 @@ func matchName(pattern, host string) bool {
 
 // commonName picks CN=... out of a subject as tlsparse renders it.
 func commonName(subject string) string {
-	for _, part := range strings.Split(subject, ", ") {
+	for rest := subject; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ", ")
 		if v, ok := strings.CutPrefix(part, "CN="); ok {
 			return v
 		}

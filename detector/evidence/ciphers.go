@@ -1,9 +1,10 @@
 package evidence
 
 import (
-	"crypto/tls"
 	"strconv"
 	"strings"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // Cipher suite classes from the IANA TLS registry and RFC 2246/4346/4492/
@@ -41,7 +42,7 @@ func brokenSuite(c uint16) bool { return exportSuite(c) || nullSuite(c) || anonS
 // suiteName is "0x0003" with its IANA name where crypto/tls knows it.
 func suiteName(c uint16) string {
 	h := "0x" + strconv.FormatUint(uint64(c)|0x10000, 16)[1:]
-	if n := tls.CipherSuiteName(c); !strings.HasPrefix(n, "0x") {
+	if n := tlsparse.CipherSuiteName(c); !strings.HasPrefix(n, "0x") {
 		return h + " (" + n + ")"
 	}
 	return h

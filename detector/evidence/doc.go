@@ -3,9 +3,11 @@
 // TLS port, a malformed or cut handshake, SSL 3.0 or TLS 1.0 as the best a
 // client offers, export/NULL/anonymous cipher suites, no or odd server
 // names, self-signed certificates, certificates whose names do not cover
-// the server name or whose validity is odd, bytes before the handshake,
-// handshake messages benign clients never send, records without a
-// handshake.
+// the server name or whose validity is odd, certificates whose names
+// nobody chose (placeholders left from a template or a test, names that
+// look machine-generated), bytes before the handshake, handshake
+// messages benign clients never send, records without a handshake, a
+// server that never answers.
 //
 // No weight is set by hand. Each check's weight is its surprise in bits
 // against a benign corpus, -log2 of its smoothed firing rate among the

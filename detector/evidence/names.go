@@ -64,22 +64,67 @@ func (n *counts) add(label string, w uint32) {
 	}
 }
 
+// model turns the counts into costs with Witten-Bell interpolation: a
+// context's own counts are mixed with the shorter context's estimate in
+// proportion to how many distinct symbols the context was seen followed
+// by, down to symbol frequencies (add-one), so that a trigram never seen
+// costs what its symbols cost in shorter contexts: a random string's
+// rare letters and digits cost more than a word's, and no weight is set
+// by hand.
 func (n *counts) model() []uint8 {
+	var uni [alpha]float64
+	var bi [alpha * alpha]float64
+	for i, k := range n {
+		bi[i%(alpha*alpha)] += float64(k)
+		uni[i%alpha] += float64(k)
+	}
+	var p1 [alpha]float64
+	total := 0.0
+	for _, k := range uni {
+		total += k
+	}
+	for c := range p1 {
+		p1[c] = (uni[c] + 1) / (total + alpha)
+	}
+	var p2 [alpha * alpha]float64
+	for b := range alpha {
+		wittenBell(bi[b*alpha:(b+1)*alpha], p1[:], p2[b*alpha:(b+1)*alpha])
+	}
 	cost := make([]uint8, nGrams)
-	for ctx := 0; ctx < alpha*alpha; ctx++ {
-		row := n[ctx*alpha : (ctx+1)*alpha]
-		total := 0.0
-		for _, k := range row {
-			total += float64(k)
+	row := make([]float64, alpha)
+	p3 := make([]float64, alpha)
+	for ctx := range alpha * alpha {
+		for c := range alpha {
+			row[c] = float64(n[ctx*alpha+c])
 		}
-		for c, k := range row {
-			// Add-half smoothing: an unseen trigram costs about
-			// log2(total) bits.
-			p := (float64(k) + 0.5) / (total + 0.5*alpha)
+		b := ctx % alpha
+		wittenBell(row, p2[b*alpha:(b+1)*alpha], p3)
+		for c, p := range p3 {
 			cost[ctx*alpha+c] = uint8(min(255, math.Round(-math.Log2(p)*8)))
 		}
 	}
 	return cost
+}
+
+// wittenBell writes into out a context's distribution: its counts mixed
+// with lower, the shorter context's, with weight T / (N + T) for lower (N
+// the context's count, T the distinct symbols that followed it); lower
+// alone when the context was never seen.
+func wittenBell(counts, lower, out []float64) {
+	total, types := 0.0, 0.0
+	for _, k := range counts {
+		total += k
+		if k > 0 {
+			types++
+		}
+	}
+	for c, k := range counts {
+		if total == 0 {
+			out[c] = lower[c]
+			continue
+		}
+		out[c] = (k + types*lower[c]) / (total + types)
+	}
 }
 
 // labelBits is a label's surprise in bits per character (its end included).
@@ -97,18 +142,29 @@ func labelBits(cost []uint8, label string) float64 {
 	return float64(sum) / 8 / float64(len(label)+1)
 }
 
-// judged returns the labels of a name that are judged: all but the last
-// (the TLD) and a leading "www", at least minLabel characters long.
+// judged yields the label of a name that is judged, if any: the label
+// its owner registered, left of the top-level domain (or of a two-level
+// public suffix such as co.uk or com.au: a label of at most three
+// characters under a two-letter country code), when it has at least
+// minLabel characters. People choose that label (a brand, words); labels
+// below it are often made by machines for benign reasons (CDN and cloud
+// host names, hashes, customer ids), while a domain-generation algorithm,
+// or Tor's www.<random>.com, has to randomise the registered one. It does
+// not allocate (the trigram model folds case itself).
 func judged(name string, yield func(string)) {
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	name = strings.TrimSuffix(name, ".")
 	last := strings.LastIndexByte(name, '.')
 	if last < 0 {
 		return
 	}
-	for _, l := range strings.Split(name[:last], ".") {
-		if len(l) >= minLabel && l != "www" {
-			yield(l)
-		}
+	tld, rest := name[last+1:], name[:last]
+	l := rest[strings.LastIndexByte(rest, '.')+1:]
+	if len(tld) == 2 && len(l) <= 3 && len(l) < len(rest) {
+		rest = rest[:len(rest)-len(l)-1]
+		l = rest[strings.LastIndexByte(rest, '.')+1:]
+	}
+	if len(l) >= minLabel && !strings.EqualFold(l, "www") {
+		yield(l)
 	}
 }
 

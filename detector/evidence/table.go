@@ -50,9 +50,10 @@ type Table struct {
 }
 
 // group indexes, for taking one maximum per group without allocating.
-var groups = []string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime}
+var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime,
+	GroupCertSubj}
 
-func groupIndex(g string) int { return slices.Index(groups, g) }
+func groupIndex(g string) int { return slices.Index(groups[:], g) }
 
 // Calibrate counts each check over a benign corpus and builds the table.
 // names may be nil (sni.generated then never fires).
@@ -121,8 +122,8 @@ func (t *Table) prepare() {
 }
 
 func (t *Table) fires(i int, x *Input) bool {
-	if checks[i].id == "sni.generated" {
-		return t.Names.Generated(x.TLS.Client.ServerName)
+	if c := &checks[i]; c.firesNames != nil {
+		return t.Names != nil && c.firesNames(x, t.Names)
 	}
 	return checks[i].fires(x)
 }
@@ -166,7 +167,7 @@ func preamble(x *Input) (string, bool) {
 // Score is the flow's evidence in bits: the sum over groups of the
 // strongest firing check of each. It does not allocate.
 func (t *Table) Score(x *Input) float64 {
-	var best [9]float64
+	var best [len(groups)]float64
 	for i := range checks {
 		if checks[i].applies(x) && t.fires(i, x) {
 			g := groupIndex(checks[i].group)
@@ -234,10 +235,8 @@ func (t *Table) Explain(x *Input) []Finding {
 			continue
 		}
 		var field, value, text string
-		if c.id == "sni.generated" {
-			bits, label := t.Names.Score(x.TLS.Client.ServerName)
-			field, value = "tls.sni", x.TLS.Client.ServerName
-			text = fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", value, label, bits, t.Names.Cutoff)
+		if c.describeNames != nil {
+			field, value, text = c.describeNames(x, t.Names)
 		} else {
 			field, value, text = c.describe(x)
 		}

@@ -1,8 +1,9 @@
 package features
 
 import (
-	"crypto/tls"
 	"strings"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // weakCiphers are suites with RC4, DES/3DES, NULL encryption, EXPORT
@@ -35,17 +36,23 @@ var cbcCiphers = set(
 	0xC072, 0xC073, 0xC074, 0xC075, 0xC076, 0xC077, 0xC078, 0xC079,
 )
 
-func set(vs ...uint16) map[uint16]bool {
-	m := make(map[uint16]bool, len(vs))
+// suiteSet is a set of cipher suites, one bit each: a lookup per offered
+// suite costs a shift, not a map probe.
+type suiteSet [1 << 16 / 64]uint64
+
+func (s *suiteSet) has(c uint16) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+
+func set(vs ...uint16) *suiteSet {
+	var s suiteSet
 	for _, v := range vs {
-		m[v] = true
+		s[v>>6] |= 1 << (v & 63)
 	}
-	return m
+	return &s
 }
 
-// cipherName is the suite's IANA name when crypto/tls knows it.
+// cipherName is the suite's IANA name, when the registry has one.
 func cipherName(c uint16) string {
-	n := tls.CipherSuiteName(c)
+	n := tlsparse.CipherSuiteName(c)
 	if strings.HasPrefix(n, "0x") {
 		return ""
 	}

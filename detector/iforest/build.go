@@ -89,6 +89,11 @@ func Fit(rows [][]float32, cfg Config) (*Forest, error) {
 // deepest leaf.
 func (f *Forest) finish() {
 	f.cMax = avgPathLength(f.maxSamples)
+	// Node sizes lie in [1, maxSamples] (Fit, UnmarshalBinary).
+	f.cOf = make([]float64, f.maxSamples+1)
+	for n := range f.cOf {
+		f.cOf[n] = avgPathLength(n)
+	}
 	f.leafPath = make([]float64, len(f.nodes))
 	depth := make([]int32, len(f.nodes))
 	f.steps = 0

@@ -27,7 +27,7 @@ func (f *Forest) Contributions(row []float32, out []float64) {
 		for !f.isLeaf(i) {
 			n := &f.nodes[i]
 			next := step(f.nodes, row, i)
-			out[n.feature] += avgPathLength(int(n.size)) - 1 - avgPathLength(int(f.nodes[next].size))
+			out[n.feature] += f.cOf[n.size] - 1 - f.cOf[f.nodes[next].size]
 			i = next
 		}
 	}

@@ -113,7 +113,8 @@ type Forest struct {
 
 	maxSamples int
 	features   int
-	cMax       float64 // c(maxSamples), the score's normaliser
+	cMax       float64   // c(maxSamples), the score's normaliser
+	cOf        []float64 // c(n) for every node size n, so explaining takes no logarithm
 }
 
 // NumFeatures is the row length the forest was fitted on.

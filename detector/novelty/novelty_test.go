@@ -294,3 +294,63 @@ func TestAdd(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestHexIndex: values named in hex are told known or new by the bit set
+// exactly as by the counts, after Fit, a round trip and Add; other names
+// and malformed hex go to the counts.
+func TestHexIndex(t *testing.T) {
+	p := fit(t, flows(20, 0))
+	cp := &p.Cats[features.CCipher]
+	check := func(when string) {
+		for _, s := range []string{"0x1301", "0x1302", "0x1303", "0xc02b", "0x130", "0x13011", "0X1301", "0x13O1", "tls"} {
+			if got, want := cp.known(s), cp.Counts[s] > 0; got != want {
+				t.Errorf("%s: %q known %v, counts say %v", when, s, got, want)
+			}
+		}
+	}
+	check("fit")
+	data, _ := p.MarshalBinary()
+	var q Profile
+	if err := q.UnmarshalBinary(data); err != nil {
+		t.Fatal(err)
+	}
+	p, cp = &q, &q.Cats[features.CCipher]
+	check("round trip")
+	v := new(features.Values)
+	v.Cats[features.CCipher] = []string{"0xc02b"}
+	v.Vec[features.FClientHello] = 1
+	v.Vec[features.FCiphers] = 12
+	if _, found := p.Score(v, false, nil); len(found) != 1 || found[0].Values[0] != "0xc02b" {
+		t.Errorf("before Add: %+v", found)
+	}
+	p.Add([]*features.Values{v})
+	check("add")
+	if _, found := p.Score(v, false, nil); len(found) != 0 {
+		t.Errorf("after Add: %+v", found)
+	}
+}
+
+// TestFitGrouped: by capture, a value that several flows of one capture
+// share counts as rare (a new network brings it), one that two captures
+// show does not; without captures, Fit's count of single flows.
+func TestFitGrouped(t *testing.T) {
+	vs := flows(6, 0)
+	ja4 := []string{"x", "x", "y", "y", "z", "z"}
+	capture := []string{"a", "a", "b", "c", "d", "d"}
+	for i, v := range vs {
+		v.Cats[features.CJA4] = []string{ja4[i]}
+	}
+	g, err := FitGrouped(vs, capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Cats[features.CJA4].Rare; got != 4 { // x (capture a) and z (capture d): 2 flows each
+		t.Errorf("by capture: %d rare flows, want 4", got)
+	}
+	if got := fit(t, vs).Cats[features.CJA4].Rare; got != 0 {
+		t.Errorf("by flow: %d rare flows, want 0", got)
+	}
+	if _, err := FitGrouped(vs, capture[:3]); err == nil {
+		t.Error("captures for half the flows accepted")
+	}
+}

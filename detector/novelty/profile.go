@@ -26,6 +26,7 @@ type CatProfile struct {
 	Present int            `json:"present"` // flows with at least one value
 	Rare    int            `json:"rare"`    // flows holding a value no other flow holds
 	Counts  map[string]int `json:"counts"`  // flows holding each value
+	hex     *hexSet        // the known values named in hex (index)
 }
 
 // Range is a numeric feature's training range; Used is false for features
@@ -44,9 +45,22 @@ type Range struct {
 }
 
 // Fit builds a profile from training flows' features.
-func Fit(flows []*features.Values) (*Profile, error) {
+func Fit(flows []*features.Values) (*Profile, error) { return FitGrouped(flows, nil) }
+
+// FitGrouped builds a profile from training flows that come in groups
+// (capture[i] names flow i's capture; nil: every flow is a group of its
+// own, as Fit). The chance that a new flow shows a new value is then
+// estimated as the share of flows holding a value no other group holds:
+// for a model trained on many networks' captures and used on another
+// one, values that only one capture showed (its servers' names, its
+// client's fingerprint) are what a new network brings, however many of
+// that capture's flows repeat them.
+func FitGrouped(flows []*features.Values, capture []string) (*Profile, error) {
 	if len(flows) == 0 {
 		return nil, fmt.Errorf("novelty: no training flows")
+	}
+	if capture != nil && len(capture) != len(flows) {
+		return nil, fmt.Errorf("novelty: %d captures named for %d flows", len(capture), len(flows))
 	}
 	p := &Profile{Schema: features.Schema, Flows: len(flows), Cats: make([]CatProfile, features.NumCats), Ranges: make([]Range, features.Len)}
 	for c, d := range features.CatDefs() {
@@ -61,14 +75,16 @@ func Fit(flows []*features.Values) (*Profile, error) {
 				cp.Counts[s]++
 			}
 		}
+		single := singleGroup(flows, capture, features.Cat(c), cp.Counts)
 		for _, v := range flows {
 			for _, s := range v.Cats[c] {
-				if cp.Counts[s] == 1 {
+				if single(s) {
 					cp.Rare++
 					break
 				}
 			}
 		}
+		cp.index()
 	}
 	p.Mid = make([]float32, features.Len)
 	col := make([]float32, len(flows))
@@ -106,6 +122,26 @@ func Fit(flows []*features.Values) (*Profile, error) {
 		}
 	}
 	return p, nil
+}
+
+// singleGroup returns whether a value of feature c is held by flows of
+// one group only (one flow, without groups).
+func singleGroup(flows []*features.Values, capture []string, c features.Cat, counts map[string]int) func(string) bool {
+	if capture == nil {
+		return func(s string) bool { return counts[s] == 1 }
+	}
+	first := map[string]string{} // the group of a value's first holder
+	multi := map[string]bool{}
+	for i, v := range flows {
+		for _, s := range v.Cats[c] {
+			if g, ok := first[s]; !ok {
+				first[s] = capture[i]
+			} else if g != capture[i] {
+				multi[s] = true
+			}
+		}
+	}
+	return func(s string) bool { return !multi[s] }
 }
 
 // uniqueExtremes counts training flows that alone hold the minimum or the
@@ -158,6 +194,9 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)
 		}
 	}
+	for c := range q.Cats {
+		q.Cats[c].index()
+	}
 	*p = q
 	return nil
 }
@@ -186,6 +225,7 @@ func (p *Profile) Add(flows []*features.Values) {
 			}
 		}
 		cp.Rare = min(rare, cp.Present)
+		cp.index()
 	}
 	for i := range p.Ranges {
 		r := &p.Ranges[i]

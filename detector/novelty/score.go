@@ -59,6 +59,10 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 		if absent[g] {
 			continue
 		}
+		// Most values lie inside the range: no finding to build.
+		if r := &p.Ranges[i]; !r.Used || (!leaveOut && v.Vec[i] >= r.Lo && v.Vec[i] <= r.Hi) {
+			continue
+		}
 		f, ok := p.numeric(i, v.Vec[i], leaveOut)
 		if ok {
 			f.Group = g
@@ -100,6 +104,9 @@ func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, 
 	present, rare := cp.Present, cp.Rare
 	var novel []string
 	for _, s := range values {
+		if !leaveOut && cp.known(s) {
+			continue
+		}
 		n := cp.Counts[s]
 		if leaveOut {
 			n--

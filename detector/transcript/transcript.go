@@ -242,8 +242,13 @@ func hasPrefixFold(b []byte, p string) bool {
 }
 
 func containsFold(b []byte, s string) bool {
+	// Only positions holding s's first byte, in either case, are compared.
+	lo, up := s[0]|0x20, s[0]&^0x20
+	if s[0] < 'A' || s[0] > 'z' {
+		lo, up = s[0], s[0]
+	}
 	for i := 0; i+len(s) <= len(b); i++ {
-		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+		if (b[i] == lo || b[i] == up) && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
 			return true
 		}
 	}

@@ -25,6 +25,7 @@ func TestBadConfigs(t *testing.T) {
 		{"bad-duration.yaml", "testdata/bad-duration.yaml:2: flow.idle_timeout: \"5x\" is not a duration (like 250ms, 90s, 5m or 2h)"},
 		{"bad-float.yaml", "testdata/bad-float.yaml:2: detector.threshold: \"high\" is not a number"},
 		{"bad-int.yaml", "testdata/bad-int.yaml:2: capture.workers: \"many\" is not an integer"},
+		{"blocklist-dup.yaml", "testdata/blocklist-dup.yaml:4: blocklist.sni[1]: \"lists/names.txt\" is listed twice"},
 		{"block-size.yaml", "testdata/block-size.yaml:2: capture.block_size_kb: 1000 KiB is not a power of two from the page size (4 KiB) to 64 MiB"},
 		{"cidr-bad.yaml", "testdata/cidr-bad.yaml:4: allowlist.cidrs[1]: \"10.0.0.0/33\" is not an address or CIDR prefix (like 10.0.0.0/8 or 2001:db8::/32)"},
 		{"cidr-hostbits.yaml", "testdata/cidr-hostbits.yaml:2: allowlist.cidrs[0]: \"192.168.1.7/16\" has bits set after the prefix length (did you mean 192.168.0.0/16, or 192.168.1.7 alone?)"},

@@ -10,6 +10,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/natsout"
@@ -27,6 +28,7 @@ type Config struct {
 	Flow      flow.Config      `yaml:"flow"`
 	Detector  Detector         `yaml:"detector"`
 	Allowlist allowlist.Config `yaml:"allowlist"`
+	Blocklist blocklist.Config `yaml:"blocklist"`
 	Alerts    ratelimit.Config `yaml:"alerts"`
 	Beacon    Beacon           `yaml:"beacon"`
 	Output    Output           `yaml:"output"`

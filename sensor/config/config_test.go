@@ -340,7 +340,8 @@ func TestErrorCap(t *testing.T) {
 func TestLoadRelativePaths(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tlsentry.yaml")
-	in := "detector:\n  model: m/site.model\noutput:\n  alert_log: /abs/alerts.json\n  flow_log: flows.json\n"
+	in := "detector:\n  model: m/site.model\noutput:\n  alert_log: /abs/alerts.json\n  flow_log: flows.json\n" +
+		"blocklist:\n  sni: [lists/names.txt, /abs/names.txt]\n  cert_sha1: [sslblacklist.csv]\n"
 	if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -351,6 +352,10 @@ func TestLoadRelativePaths(t *testing.T) {
 	if c.Detector.Model != filepath.Join(dir, "m/site.model") || c.Output.AlertLog != "/abs/alerts.json" ||
 		c.Output.FlowLog != filepath.Join(dir, "flows.json") || c.Output.Log != "" {
 		t.Errorf("paths: model %q alert %q flow %q log %q", c.Detector.Model, c.Output.AlertLog, c.Output.FlowLog, c.Output.Log)
+	}
+	if b := c.Blocklist; !slices.Equal(b.SNI, []string{filepath.Join(dir, "lists/names.txt"), "/abs/names.txt"}) ||
+		!slices.Equal(b.CertSHA1, []string{filepath.Join(dir, "sslblacklist.csv")}) {
+		t.Errorf("block list paths %+v", b)
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 
 // Diff lists the keys whose values differ between old and new, split into
 // those a running sensor applies at once (hot: sensor.name,
-// detector.threshold and alert_rate, allowlist.*, output.*) and those
+// detector.threshold and alert_rate, allowlist.*, blocklist.*, output.*) and those
 // that take a restart (restart: capture.*, flow.*, the other detector
 // keys, metrics.listen). Keys come in file order as paths such as
 // "detector.threshold"; a list is one key. An empty list and no list are

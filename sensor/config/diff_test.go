@@ -13,7 +13,8 @@ func TestKeyClasses(t *testing.T) {
 	wantHot := []string{
 		"sensor.name",
 		"detector.threshold", "detector.alert_rate",
-		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs", "alerts.rate_limit", "alerts.max_tracked",
+		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs",
+		"blocklist.ja3", "blocklist.ja4", "blocklist.cert_sha1", "blocklist.sni", "alerts.rate_limit", "alerts.max_tracked",
 		"beacon.threshold",
 		"output.alert_log", "output.flow_log", "output.stdout", "output.rotate_size_mb", "output.rotate_age",
 		"output.max_backups", "output.include_prefix", "output.include_handshake", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",

@@ -54,6 +54,14 @@ func (c *Config) resolvePaths(dir string) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
+	b := &c.Blocklist
+	for _, list := range [][]string{b.JA3, b.JA4, b.CertSHA1, b.SNI} {
+		for i, p := range list {
+			if p != "" && !filepath.IsAbs(p) {
+				list[i] = filepath.Join(dir, p)
+			}
+		}
+	}
 }
 
 // Parse decodes a YAML configuration strictly and validates it (Validate,

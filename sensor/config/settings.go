@@ -8,13 +8,13 @@ import (
 )
 
 // FleetKeys lists the keys fleet settings may set: every hot key outside
-// the sensor and output sections, which are each sensor's own (its name,
-// its files). Today: detector.threshold, detector.alert_rate, the
-// allowlist, the alerts' rate limits and beacon.threshold.
+// the sensor, blocklist and output sections, which are each sensor's own
+// (its name, its files). Today: detector.threshold, detector.alert_rate,
+// the allowlist, the alerts' rate limits and beacon.threshold.
 func FleetKeys() []string {
 	var keys []string
 	for _, k := range HotKeys() {
-		if !strings.HasPrefix(k, "sensor.") && !strings.HasPrefix(k, "output.") {
+		if !strings.HasPrefix(k, "sensor.") && !strings.HasPrefix(k, "output.") && !strings.HasPrefix(k, "blocklist.") {
 			keys = append(keys, k)
 		}
 	}

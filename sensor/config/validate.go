@@ -12,6 +12,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/bounds"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/fleet"
 	"github.com/tlsentry/tlsentry/sensor/natsout"
 	"github.com/tlsentry/tlsentry/sensor/ratelimit"
@@ -54,6 +55,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Flow.Validate(), keysOf("flow", reflect.TypeFor[flow.Config]()))
 	c.checkDetector(l)
 	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
+	l.owner(c.Blocklist.Validate(), keysOf("blocklist", reflect.TypeFor[blocklist.Config]()))
 	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
 	c.checkBeacon(l)
 	c.checkOutput(l)

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 )
 
 // Metrics are the sensor's metrics. The vectors' label values are the
@@ -48,6 +49,10 @@ type Metrics struct {
 	AlertsSuppressed *prometheus.CounterVec // tlsentry_alerts_suppressed_total{reason}
 	// AlertsRateLimited counts alert records the rate limit held back.
 	AlertsRateLimited *prometheus.CounterVec // tlsentry_alerts_rate_limited_total{signature_id}
+	// Block lists, by kind (label "kind": blocklist.Kinds): the entries
+	// loaded, and the flows found on them (allowed or not).
+	BlocklistEntries *prometheus.GaugeVec   // tlsentry_blocklist_entries
+	BlocklistHits    *prometheus.CounterVec // tlsentry_blocklist_hits_total
 
 	// LogWriteErrors counts lines an output failed to write (label "log":
 	// "alerts", "flows").
@@ -120,6 +125,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		Alerts:            counter("tlsentry_alerts_total", "Alerts written."),
 		AlertsSuppressed:  counterVec("tlsentry_alerts_suppressed_total", "Flows over the threshold not alerted on, by allowlist reason.", "reason"),
 		AlertsRateLimited: counterVec("tlsentry_alerts_rate_limited_total", "Alert records held back by the rate limit, by signature.", "signature_id"),
+		BlocklistEntries: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tlsentry_blocklist_entries",
+			Help: "Entries of the block lists in effect, by kind."}, []string{"kind"}),
+		BlocklistHits: counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
 		LogReopened:    counterVec("tlsentry_log_reopened_total", "Log files found moved or removed without SIGUSR1 and opened again by name, by log.", "log"),
@@ -144,6 +152,10 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	for _, e := range reassemblyEvents {
 		m.Reassembly.WithLabelValues(e)
 	}
+	for _, k := range blocklist.Kinds {
+		m.BlocklistEntries.WithLabelValues(string(k))
+		m.BlocklistHits.WithLabelValues(string(k))
+	}
 	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded
 
 	cs := []prometheus.Collector{
@@ -151,6 +163,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
+		m.BlocklistEntries, m.BlocklistHits,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.Beacon,
@@ -280,5 +293,13 @@ func (k *kernelCollector) Collect(ch chan<- prometheus.Metric) {
 			m = prometheus.NewInvalidMetric(c.d, err)
 		}
 		ch <- m
+	}
+}
+
+// SetBlocklistEntries sets the entries gauge of each kind from the lists
+// in effect (nil: none).
+func (m *Metrics) SetBlocklistEntries(l *blocklist.Lists) {
+	for _, k := range blocklist.Kinds {
+		m.BlocklistEntries.WithLabelValues(string(k)).Set(float64(l.Len(k)))
 	}
 }

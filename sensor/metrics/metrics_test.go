@@ -62,6 +62,8 @@ func TestNames(t *testing.T) {
 		"tlsentry_flows_scored_total":                           dto.MetricType_COUNTER,
 		"tlsentry_alerts_total":                                 dto.MetricType_COUNTER,
 		"tlsentry_alerts_suppressed_total":                      dto.MetricType_COUNTER,
+		"tlsentry_blocklist_entries":                            dto.MetricType_GAUGE,
+		"tlsentry_blocklist_hits_total":                         dto.MetricType_COUNTER,
 		"tlsentry_log_write_errors_total":                       dto.MetricType_COUNTER,
 		"tlsentry_beacon_pairs":                                 dto.MetricType_GAUGE,
 		"tlsentry_beacon_destinations":                          dto.MetricType_GAUGE,

@@ -268,9 +268,19 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 			continue
 		}
 		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS)
+		for _, h := range r.Verdict.Listed {
+			p.m.BlocklistHits.WithLabelValues(string(h.Kind)).Inc()
+		}
 		switch {
 		case r.Verdict.Alert:
 			r.Reasons = scorer.Explain(inputs[k])
+			if len(r.Verdict.Listed) > 0 { // the operator's lists speak first
+				listed := make([]scoring.Reason, 0, len(r.Verdict.Listed)+len(r.Reasons))
+				for _, h := range r.Verdict.Listed {
+					listed = append(listed, h.Reason())
+				}
+				r.Reasons = append(listed, r.Reasons...)
+			}
 			p.findings(r, inputs[k].TLS)
 			p.alerts.Add(1)
 		case r.Verdict.Suppressed != "":

@@ -1,0 +1,87 @@
+package evidence
+
+import (
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+func TestPlaceholder(t *testing.T) {
+	cases := []struct {
+		subject, issuer string
+		sans            []string
+		field, value    string // "" when nothing fires
+	}{
+		{"C=AU, ST=Some-State, O=Internet Widgits Pty Ltd, CN=10.0.0.1", "C=AU, ST=Some-State, O=Internet Widgits Pty Ltd, CN=10.0.0.1", nil, "tls.subject", "ST=Some-State"},
+		{"C=XX, L=Default City, O=Default Company Ltd", "CN=Corp CA", nil, "tls.subject", "L=Default City"},
+		{"CN=localhost", "CN=localhost", nil, "tls.subject", "CN=localhost"},
+		{"CN=localhost.localdomain", "CN=Corp CA", nil, "tls.subject", "CN=localhost.localdomain"},
+		{"CN=api.test", "CN=Corp CA", nil, "tls.subject", "CN=api.test"},
+		{"CN=*.EXAMPLE.ORG", "CN=Corp CA", nil, "tls.subject", "CN=*.EXAMPLE.ORG"},
+		{"CN=server", "CN=Corp CA", []string{"www.corp.net", "host.invalid"}, "tls.sans", "host.invalid"},
+		{"CN=www.corp.net", "O=Internet Widgits Pty Ltd, CN=Corp CA", nil, "tls.issuerdn", "O=Internet Widgits Pty Ltd"},
+		// Names that only look alike are not reserved.
+		{"CN=www.examples.com", "C=US, O=Let's Encrypt, CN=R3", []string{"latest.example.community", "testing.com", "contest"}, "", ""},
+		{"C=US, ST=California, O=Some-State Bank", "C=US, O=DigiCert Inc, CN=DigiCert TLS RSA SHA256 2020 CA1", []string{"*.test-site.net"}, "", ""},
+	}
+	for _, c := range cases {
+		cert := &tlsparse.Certificate{Subject: c.subject, Issuer: c.issuer, DNSNames: c.sans}
+		field, value, why, ok := placeholder(cert)
+		if ok != (c.field != "") || field != c.field || value != c.value {
+			t.Errorf("%q / %q / %q: got %q %q (%q), want %q %q", c.subject, c.issuer, c.sans, field, value, why, c.field, c.value)
+		}
+	}
+}
+
+// TestCertGenerated: certificate common names made of random characters
+// (as Tor relays make them) fire, names people chose do not, and the
+// check does not apply to a certificate without a host-like name.
+func TestCertGenerated(t *testing.T) {
+	m, err := FitNames(benignNames, dictWords(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		subject, issuer string
+		field           string // "" when it must not fire; the most generated-looking name's
+	}{
+		{"CN=www.qxv7zkw2jfrp4.net", "CN=www.bm3tyqoa6hd2lc.com", "tls.subject"},
+		{"CN=www.network-monitor.com", "CN=www.hq7xkzv2wq5trb.com", "tls.issuerdn"},
+		{"CN=www.network-monitor.com", "C=US, O=Let's Encrypt, CN=R3", ""},
+		{"CN=download.mozilla.org", "C=US, O=DigiCert Inc, CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1", ""},
+	} {
+		cert := &tlsparse.Certificate{Subject: c.subject, Issuer: c.issuer}
+		field, name, label, bits, ok := certGenerated(cert, m)
+		if ok != (c.field != "") || (ok && field != c.field) {
+			t.Errorf("%s / %s: %v %s %s %q %.2f (cutoff %.2f)", c.subject, c.issuer, ok, field, name, label, bits, m.Cutoff)
+		}
+	}
+	for _, c := range []tlsparse.Certificate{
+		{Subject: "CN=R3, O=Let's Encrypt", Issuer: "CN=ISRG Root X1"},
+		{Subject: "CN=gtk-gnutella/1.2", Issuer: "CN=gtk-gnutella/1.2"}, // a product, not a host
+		{Subject: "CN=Xq7zk9wv2jfrp4bm3ty", Issuer: "CN=Xq7zk9wv2jfrp4bm3ty"},
+	} {
+		if hasJudgedCertName(&c) {
+			t.Errorf("%s: a certificate without host names is judged", c.Subject)
+		}
+	}
+}
+
+func TestJudgedLabel(t *testing.T) {
+	for name, want := range map[string]string{
+		"www.bpcau5b3haif5els.net":    "bpcau5b3haif5els",
+		"d1a2b3c4e5f6.cloudfront.net": "cloudfront",
+		"news.example.co.uk":          "example",
+		"www.bbc.co.uk":               "", // too short to judge
+		"shop.mystore.com.au.":        "mystore",
+		"localhost":                   "",
+		"www.google.com":              "google",
+		"192.168.10.20":               "",
+	} {
+		got := ""
+		judged(name, func(l string) { got = l })
+		if got != want {
+			t.Errorf("%s: judged %q, want %q", name, got, want)
+		}
+	}
+}
