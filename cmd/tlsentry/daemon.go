@@ -35,7 +35,7 @@ type daemonOptions struct {
 
 // daemon holds what runs and what a reload changes. Reloads and reopens
 // happen on the signal goroutine only, so the fields they change
-// (flowLog, thresholdFrom) need no lock.
+// (flowLog, tlsLog, thresholdFrom) need no lock.
 type daemon struct {
 	daemonOptions
 	holder        *config.Holder
@@ -45,6 +45,7 @@ type daemon struct {
 	log           *daemonLog
 	alerts        *evelog.Log
 	flowLog       *evelog.Log      // nil when output.flow_log is empty
+	tlsLog        *evelog.Log      // nil when output.tls_log is empty
 	pcaps         *pcapdump.Writer // nil when output.alert_pcap_dir is empty
 	logs          *pipeline.LogSink
 	limiter       *ratelimit.Limiter
@@ -109,6 +110,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			return nil, cfg.Errorf("output.flow_log", "%v", err)
 		}
 	}
+	if cfg.Output.TLSLog != "" {
+		if d.tlsLog, err = evelog.New(d.tlsLogConfig(cfg)); err != nil {
+			return nil, cfg.Errorf("output.tls_log", "%v", err)
+		}
+	}
 	if cfg.Output.AlertPcapDir != "" {
 		if d.pcaps, err = pcapdump.Open(cfg.Output.Pcaps()); err != nil {
 			return nil, cfg.Errorf("output.alert_pcap_dir", "%v", err)
@@ -133,7 +139,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	if d.beacons, err = newBeaconTracker(cfg); err != nil {
 		return nil, err
 	}
-	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog, d.pcaps), d.model.Name(), d.metrics, d.log.Logger)
+	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog, d.tlsLog, d.pcaps), d.model.Name(), d.metrics, d.log.Logger)
 	d.pipeline, err = pipeline.New(pipeline.Config{
 		Shards:         shards,
 		Ports:          cfg.Capture.PortList(),
@@ -143,6 +149,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		ParseTLS:       true,
 		NewScorer:      d.model.NewScorer,
 		Model:          d.model.Name(),
+		ModelInfo:      modelInfo(d.model),
 		Policy:         &policy,
 		Limiter:        d.limiter,
 		Beacons:        d.beacons,
@@ -160,6 +167,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	d.holder = config.NewHolder(cfg, check)
 	d.metrics.SetBlocklistEntries(policy.Block)
 	return d, nil
+}
+
+// modelInfo describes m for tlsentry_model_info.
+func modelInfo(m *detector.Model) metrics.ModelInfo {
+	return metrics.ModelInfo{ID: m.ID(), Name: m.Name(), Kind: m.Kind(), Layout: m.File.Meta.Layout}
 }
 
 // loadConfig loads and validates the configuration file as the daemon
@@ -214,8 +226,8 @@ func buildPolicy(cfg *config.Config, m *detector.Model) (verdict.Policy, string,
 	return p, from, nil
 }
 
-func (d *daemon) logOutputs(cfg *config.Config, flowLog *evelog.Log, pcaps *pcapdump.Writer) pipeline.LogOutputs {
-	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, Pcaps: pcaps, IncludePrefix: cfg.Output.IncludePrefix,
+func (d *daemon) logOutputs(cfg *config.Config, flowLog, tlsLog *evelog.Log, pcaps *pcapdump.Writer) pipeline.LogOutputs {
+	return pipeline.LogOutputs{Alerts: d.alerts, Flows: flowLog, TLS: tlsLog, Pcaps: pcaps, IncludePrefix: cfg.Output.IncludePrefix,
 		IncludeHandshake: cfg.Output.IncludeHandshake}
 }
 
@@ -231,6 +243,11 @@ func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
 // the NATS output when it takes flow records.
 func (d *daemon) flowLogConfig(cfg *config.Config) evelog.Config {
 	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow), Followed: d.logFollowed("flows")}
+}
+
+// tlsLogConfig is the tls log's: output.tls_log.
+func (d *daemon) tlsLogConfig(cfg *config.Config) evelog.Config {
+	return evelog.Config{Path: cfg.Output.TLSLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Followed: d.logFollowed("tls")}
 }
 
 // logFollowed is told when a log file was found moved or removed without
@@ -258,6 +275,9 @@ func (d *daemon) close() {
 		}
 	}
 	if d.filter != nil {
+		if d.metrics != nil {
+			d.metrics.SetFilterStats(nil) // a scrape now would read a closed map
+		}
 		errs = append(errs, d.filter.Close())
 	}
 	if d.metricsListener != nil {
@@ -265,6 +285,9 @@ func (d *daemon) close() {
 	}
 	if d.flowLog != nil {
 		errs = append(errs, d.flowLog.Close())
+	}
+	if d.tlsLog != nil {
+		errs = append(errs, d.tlsLog.Close())
 	}
 	if d.alerts != nil {
 		errs = append(errs, d.alerts.Close())

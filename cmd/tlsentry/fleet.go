@@ -206,7 +206,7 @@ func (d *daemon) swapModel(r fleet.Revision) error {
 	if err != nil {
 		return err
 	}
-	if err := d.pipeline.SetModel(pipeline.Model{Name: m.Name(), NewScorer: m.NewScorer}, pol); err != nil {
+	if err := d.pipeline.SetModel(pipeline.Model{Name: m.Name(), NewScorer: m.NewScorer, Info: modelInfo(m)}, pol); err != nil {
 		return err
 	}
 	d.model, d.thresholdFrom, d.fleetModel = m, from, !r.Removed

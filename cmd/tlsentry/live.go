@@ -6,6 +6,7 @@ import (
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/sensor/afpacket"
 	"github.com/tlsentry/tlsentry/sensor/config"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
@@ -43,6 +44,9 @@ func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 	}
 	d.metrics.SetKernelStats(d.live.KernelStats)
 	d.metrics.SetLinkStats(d.live.LinkStats)
+	if d.filter != nil {
+		d.metrics.SetFilterStats(d.filterStats)
+	}
 	return d.live, nil
 }
 
@@ -57,6 +61,17 @@ func waitingFor(st afpacket.LinkState) string {
 		return "has no carrier"
 	}
 	return "is not up"
+}
+
+// filterStats reads the eBPF filter's counters for the metrics (at each
+// scrape: one map lookup per counter).
+func (d *daemon) filterStats() (metrics.FilterStats, error) {
+	st, err := d.filter.Stats()
+	if err != nil {
+		return metrics.FilterStats{}, err
+	}
+	return metrics.FilterStats{Passed: st.Passed, NotWatched: st.NotWatched, Fragment: st.Fragment,
+		Malformed: st.Malformed, OverBudget: st.OverBudget}, nil
 }
 
 // captureFields are the capture's and the filter's counters, for the

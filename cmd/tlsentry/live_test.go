@@ -47,6 +47,7 @@ func TestRunLiveInNetns(t *testing.T) {
 		"detector":  detector + "  threshold: 1000\n",
 		"allowlist": "  sni_suffixes: [allowed.tlsentry.test]\n",
 		"metrics":   "  listen: " + metricsAddr + "\n",
+		"output":    "  alert_log: alerts.json\n  flow_log: flows.json\n  tls_log: tls.json\n  include_prefix: true\n  log: tlsentry.log\n  log_level: debug\n",
 	}
 	cfg := writeConfig(t, dir, sections)
 	logPath, alertPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json"), filepath.Join(dir, "flows.json")
@@ -229,6 +230,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	if n, _ := scrape(p.A, metricsAddr, `tlsentry_alerts_suppressed_total{reason="sni_suffix"}`); n != float64(suppressed) {
 		t.Errorf("suppressed by sni_suffix: metric %v, flow log %d", n, suppressed)
 	}
+	checkOperatorMetrics(t, p.A, metricsAddr, trainedModelFile(t), "veth-a", threshold, 1)
 	signal(syscall.SIGTERM)
 	notes.expect(t, "STOPPING=1")
 	select {
@@ -242,6 +244,17 @@ func TestRunLiveInNetns(t *testing.T) {
 	lines = testkit.ReadEve(t, flowPath)
 	if len(lines) != len(conns)+others+1 {
 		t.Errorf("%d flow lines after SIGTERM, want every connection (%d)", len(lines), len(conns)+others+1)
+	}
+	// Every TLS session has its tls record, with the capture interface,
+	// as every flow line has.
+	flowRecs := readJSONLines(t, flowPath)
+	if n := checkTLSRecords(t, flowRecs, readJSONLines(t, filepath.Join(dir, "tls.json")), "e2e-sensor"); n < 8 {
+		t.Errorf("%d tls records, want one per TLS connection (at least the 8 Go TLS ones)", n)
+	}
+	for _, r := range flowRecs {
+		if r["in_iface"] != "veth-a" {
+			t.Errorf("flow line %v with in_iface %v", r["flow_id"], r["in_iface"])
+		}
 	}
 	i := slices.IndexFunc(lines, func(l testkit.EveLine) bool { return l.SrcPort == openPort })
 	if i < 0 || lines[i].Flow.Reason != "flush" {

@@ -117,8 +117,8 @@ func writeLogrotateConf(t *testing.T, path, dir string, pid int) {
 	const logDir = "/var/log/tlsentry/"
 	const signal = "systemctl kill --kill-whom=main --signal=USR1 tlsentry.service"
 	copies := regexp.MustCompile(`(?m)^\s*copytruncate`).MatchString(text)
-	if strings.Count(text, logDir) != 3 || strings.Count(text, signal) != 1 || copies {
-		t.Fatalf("%s: expected three logs in %s, one %q and no copytruncate", logrotatePath, logDir, signal)
+	if strings.Count(text, logDir) != 4 || strings.Count(text, signal) != 1 || copies {
+		t.Fatalf("%s: expected four logs (alerts, flows, tls, the daemon's) in %s, one %q and no copytruncate", logrotatePath, logDir, signal)
 	}
 	text = strings.ReplaceAll(text, logDir, dir+"/")
 	text = strings.Replace(text, signal, "kill -USR1 "+strconv.Itoa(pid), 1)

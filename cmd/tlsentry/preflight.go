@@ -49,7 +49,7 @@ func (pf *preflight) checkOutputs() error {
 	cfg := pf.cfg
 	var errs []error
 	for _, o := range []struct{ key, path string }{
-		{"output.alert_log", cfg.Output.AlertLog}, {"output.flow_log", cfg.Output.FlowLog}, {"output.log", cfg.Output.Log},
+		{"output.alert_log", cfg.Output.AlertLog}, {"output.flow_log", cfg.Output.FlowLog}, {"output.tls_log", cfg.Output.TLSLog}, {"output.log", cfg.Output.Log},
 	} {
 		if o.path == "" {
 			continue

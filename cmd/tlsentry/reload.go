@@ -53,6 +53,8 @@ type stagedReload struct {
 	alerts  *evelog.Staged
 	flows   *evelog.Staged   // the flow log reconfigured
 	newFlow *evelog.Log      // or a flow log opened (it was off)
+	tls     *evelog.Staged   // the tls log reconfigured
+	newTLS  *evelog.Log      // or a tls log opened (it was off)
 	pcaps   *pcapdump.Writer // the alerts' pcap folder to use (nil: off)
 }
 
@@ -69,6 +71,12 @@ func (s *stagedReload) abort() {
 	}
 	if s.newFlow != nil {
 		s.newFlow.Close()
+	}
+	if s.tls != nil {
+		s.tls.Abort()
+	}
+	if s.newTLS != nil {
+		s.newTLS.Close()
 	}
 }
 
@@ -133,6 +141,17 @@ func (d *daemon) prepareReloadWith(settings map[fleet.Kind][]byte, readModel boo
 			return nil, fmt.Errorf("output.flow_log: %w", err)
 		}
 	}
+	switch {
+	case cfg.Output.TLSLog == "":
+	case d.tlsLog != nil:
+		if s.tls, err = d.tlsLog.Prepare(d.tlsLogConfig(cfg)); err != nil {
+			return nil, fmt.Errorf("output.tls_log: %w", err)
+		}
+	default:
+		if s.newTLS, err = evelog.New(d.tlsLogConfig(cfg)); err != nil {
+			return nil, fmt.Errorf("output.tls_log: %w", err)
+		}
+	}
 	// The pcap folder: the same one keeps its files and counts (its bound
 	// changes at the swap); another is opened now.
 	if dir := cfg.Output.AlertPcapDir; dir != "" {
@@ -164,15 +183,27 @@ func (d *daemon) commitReload(s *stagedReload) {
 	if s.pcaps != nil && s.pcaps == d.pcaps {
 		closeErrs = append(closeErrs, s.pcaps.SetMaxBytes(cfg.Output.Pcaps().MaxBytes))
 	}
+	tlsLog := d.tlsLog
+	switch {
+	case s.tls != nil:
+		closeErrs = append(closeErrs, s.tls.Commit())
+	case s.newTLS != nil:
+		tlsLog = s.newTLS
+	case cfg.Output.TLSLog == "":
+		tlsLog = nil
+	}
 	d.pcaps = s.pcaps
-	old := d.logs.SetOutputs(d.logOutputs(cfg, flowLog, s.pcaps))
+	old := d.logs.SetOutputs(d.logOutputs(cfg, flowLog, tlsLog, s.pcaps))
 	if old.Flows != nil && old.Flows != flowLog {
 		closeErrs = append(closeErrs, old.Flows.Close()) // no worker writes to it any more
 	}
-	d.flowLog = flowLog
+	if old.TLS != nil && old.TLS != tlsLog {
+		closeErrs = append(closeErrs, old.TLS.Close())
+	}
+	d.flowLog, d.tlsLog = flowLog, tlsLog
 	var swapErr error
 	if s.model != d.model {
-		swapErr = d.pipeline.SetModel(pipeline.Model{Name: s.model.Name(), NewScorer: s.model.NewScorer}, s.policy)
+		swapErr = d.pipeline.SetModel(pipeline.Model{Name: s.model.Name(), NewScorer: s.model.NewScorer, Info: modelInfo(s.model)}, s.policy)
 		if swapErr == nil {
 			d.log.Info("model reloaded", zap.String("file", cfg.Detector.Model), zap.String("old", d.model.Name()), zap.String("new", s.model.Name()))
 			d.model = s.model
@@ -202,6 +233,9 @@ func (d *daemon) reopen() {
 	errs := []error{d.log.reopen(), d.alerts.Reopen()}
 	if d.flowLog != nil {
 		errs = append(errs, d.flowLog.Reopen())
+	}
+	if d.tlsLog != nil {
+		errs = append(errs, d.tlsLog.Reopen())
 	}
 	if err := errors.Join(errs...); err != nil {
 		d.log.Error("cannot reopen the logs", zap.Error(err))

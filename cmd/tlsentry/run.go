@@ -25,7 +25,8 @@ var runCommandHelp = help{
 its threshold, then captures on capture.interfaces (AF_PACKET, one socket
 and flow table per worker, the eBPF filter attached), scores each flow and
 writes one JSON line per alert to output.alert_log, every scored flow to
-output.flow_log when set, its own log to output.log (stderr when empty),
+output.flow_log when set, one tls record per TLS session to
+output.tls_log when set, its own log to output.log (stderr when empty),
 and Prometheus metrics on metrics.listen. With -r it runs the same pipeline
 over capture files and exits when they are read.
 
@@ -178,6 +179,6 @@ func (d *daemon) startFields() []zap.Field {
 		zap.Strings("files", d.files), zap.Int("workers", cfg.Capture.Workers), zap.String("model", d.model.Name()),
 		zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
 		zap.Int("allowlist_entries", pol.Allow.Len()), zap.Int("blocklist_entries", pol.Block.Total()), zap.String("alert_log", cfg.Output.AlertLog),
-		zap.String("flow_log", cfg.Output.FlowLog), zap.String("metrics", cfg.Metrics.Listen),
+		zap.String("flow_log", cfg.Output.FlowLog), zap.String("tls_log", cfg.Output.TLSLog), zap.String("metrics", cfg.Metrics.Listen),
 	}, d.natsStartFields()...)
 }

@@ -18,7 +18,7 @@ import (
 )
 
 var scoreHelp = help{
-	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-blocklist [KIND=]FILE ...] [-w OUT]"},
+	usage: []string{"tlsentry score -r FILE [-r FILE ...] [-config FILE] [-model MODEL] [-threshold X] [-blocklist [KIND=]FILE ...] [-w OUT] [-tls-log FILE]"},
 	about: `The records of tlsentry flows, each with the detector's verdict in its
 tlsentry object (model, score, threshold, alert), and before an alerting
 flow its alert records, one per finding, as run writes them. Verdicts are
@@ -26,9 +26,11 @@ given as run gives them: the threshold and the block lists, then the
 allowlist (and rate limits) of -config. A flow on a block list (-config's
 blocklist files and each -blocklist file) alerts whatever its score.
 Without -model, the configuration's model, else the default model built
-into the binary. The files' flows also go, as one stream, to the beacon
-tracker (the configuration's beacon section, on by default): its
-periodic-connections alerts follow the flows that completed them.`,
+into the binary. -tls-log writes a tls record for every TLS session (TCP
+and QUIC), alerting or not, as run's output.tls_log does. The files'
+flows also go, as one stream, to the beacon tracker (the configuration's
+beacon section, on by default): its periodic-connections alerts follow
+the flows that completed them.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,6 +41,7 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	threshold := fs.Float64("threshold", 0, "alert threshold, more than 0 and at most 1000 (default: the configuration's, else the model's)")
 	configPath := fs.String("config", "", "take the model, threshold and allowlist from this daemon configuration `FILE`, as run does")
 	outPath := fs.String("w", "", "write the JSON lines to this file instead of stdout")
+	tlsPath := fs.String("tls-log", "", "also write one tls record (event_type tls) per TLS session to this `FILE`")
 	var blocklists fileList
 	fs.Var(&blocklists, "blocklist", "block list `[KIND=]FILE` (KIND ja3, ja4, cert_sha1 or sni; without it the file's header or first value says); repeat for several")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -49,6 +52,9 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := in.check("score"); err != nil {
 		return err
+	}
+	if *tlsPath != "" && stdoutPath(*tlsPath) == stdoutPath(*outPath) {
+		return fmt.Errorf("%w: -tls-log: %q is also where -w writes the records", errUsage, *tlsPath)
 	}
 	m, pol, daemonCfg, err := scoringPolicy(*configPath, *modelPath, *threshold, flagSet(fs, "threshold"))
 	if err != nil {
@@ -67,17 +73,38 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	sink := pipeline.NewRecordSink(w, m.Name())
+	closeTLS := func() error { return nil }
+	if *tlsPath != "" {
+		tw, closeT, err := output(*tlsPath, stdout)
+		if err != nil {
+			closeOut()
+			return err
+		}
+		sink.SetTLSOutput(tw)
+		closeTLS = closeT
+	}
 	// The beacon tracker takes the files' flows as one stream, in the
 	// order the table hands them out (one table: the same every run).
 	beacons, err := newBeaconTracker(daemonCfg)
 	if err != nil {
+		closeOut()
+		closeTLS()
 		return err
 	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Limiter: limiter, Beacons: beacons, Sink: pipeline.NewRecordSink(w, m.Name())}
+		Limiter: limiter, Beacons: beacons, Sink: sink}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
-	return errors.Join(readErr, closeErr)
+	return errors.Join(readErr, closeErr, closeTLS())
+}
+
+// stdoutPath is an output path with stdout ("" or "-") as "-".
+func stdoutPath(p string) string {
+	if p == "" {
+		return "-"
+	}
+	return p
 }
 
 // flagSet reports whether the flag was given on the command line.

@@ -39,3 +39,35 @@ func TestCheckEve(t *testing.T) {
 		}
 	}
 }
+
+const goodTLS = `{"timestamp":"2026-11-01T12:00:00.000000+0000","flow_id":1,"in_iface":"eth1","event_type":"tls","host":"s1",` +
+	`"src_ip":"10.0.0.10","src_port":50000,"dest_ip":"192.0.2.10","dest_port":443,"proto":"TCP","community_id":"1:eh2BkE1RNYSB9bcoKR5gylYKVLQ=",` +
+	`"tls":{"version":"TLS 1.3","sni":"www.example.com"}}`
+
+// TestCheckEveTLS: a tls record is the flow's addresses and its tls
+// object, as Suricata's tls log; the flow's other objects are refused in
+// it, and flow records still need theirs.
+func TestCheckEveTLS(t *testing.T) {
+	if err := CheckEve([]byte(goodTLS)); err != nil {
+		t.Fatalf("a good tls record: %v", err)
+	}
+	quic := strings.Replace(goodTLS, `"proto":"TCP"`, `"proto":"UDP"`, 1)
+	if err := CheckEve([]byte(quic)); err != nil {
+		t.Errorf("a QUIC session's tls record: %v", err)
+	}
+	for name, edit := range map[string][2]string{
+		"no tls object":     {`,"tls":{"version":"TLS 1.3","sni":"www.example.com"}`, ``},
+		"a flow object":     {`"proto":"TCP",`, `"proto":"TCP","flow":{"pkts_toserver":4,"pkts_toclient":3,"bytes_toserver":1,"bytes_toclient":2,"start":"2026-11-01T12:00:00.000000+0000","end":"2026-11-01T12:00:00.006000+0000","age":0,"reason":"fin","alerted":false},`},
+		"a tlsentry object": {`"proto":"TCP",`, `"proto":"TCP","tlsentry":{"prefix_len":0,"prefix":null},`},
+		"no community_id":   {`"community_id":"1:eh2BkE1RNYSB9bcoKR5gylYKVLQ=",`, ``},
+		"a flow record":     {`"event_type":"tls"`, `"event_type":"flow"`},
+	} {
+		bad := strings.Replace(goodTLS, edit[0], edit[1], 1)
+		if bad == goodTLS {
+			t.Fatalf("%s: the edit did not apply", name)
+		}
+		if CheckEve([]byte(bad)) == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

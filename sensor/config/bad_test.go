@@ -32,6 +32,7 @@ func TestBadConfigs(t *testing.T) {
 		{"duration-no-unit.yaml", "testdata/duration-no-unit.yaml:2: flow.max_age: \"120\" is not a duration (like 250ms, 90s, 5m or 2h)"},
 		{"float-int.yaml", "testdata/float-int.yaml:2: capture.ring_size_mb: \"64.5\" is not an integer"},
 		{"flow-log-same.yaml", "testdata/flow-log-same.yaml:3: output.flow_log: \"/var/log/x.json\" is also output.alert_log"},
+		{"tls-log-same.yaml", "testdata/tls-log-same.yaml:3: output.tls_log: \"/var/log/x.json\" is also where alerts or flows go"},
 		{"interface-bad.yaml", "testdata/interface-bad.yaml:2: capture.interfaces[1]: \"eth0/1\" is not an interface name (1-15 characters, no '/', ':' or spaces)"},
 		{"interface-dup.yaml", "testdata/interface-dup.yaml:2: capture.interfaces[2]: \"eth0\" is listed twice"},
 		{"ja3-bad.yaml", "testdata/ja3-bad.yaml:4: allowlist.ja3[1]: \"e7d705a3286e19ea42f587b344ee686\" is not a JA3 hash (32 hex digits)"},

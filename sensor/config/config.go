@@ -89,6 +89,9 @@ type Output struct {
 	AlertLog string `yaml:"alert_log" reload:"hot"` // JSON lines, one alert each
 	FlowLog  string `yaml:"flow_log" reload:"hot"`  // every scored flow; empty: off
 	Stdout   bool   `yaml:"stdout" reload:"hot"`    // also print alerts to stdout
+	// TLSLog gets one tls record per TLS session (TCP and QUIC), alerting
+	// or not, as Suricata's tls log; empty: off.
+	TLSLog string `yaml:"tls_log" reload:"hot"`
 	// RotateSizeMB and RotateAge start a new file when the current one is
 	// this big or this old (0: never); MaxBackups rotated files are kept.
 	RotateSizeMB  int           `yaml:"rotate_size_mb" reload:"hot"`

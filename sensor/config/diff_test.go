@@ -16,7 +16,7 @@ func TestKeyClasses(t *testing.T) {
 		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs",
 		"blocklist.ja3", "blocklist.ja4", "blocklist.cert_sha1", "blocklist.sni", "alerts.rate_limit", "alerts.max_tracked",
 		"beacon.threshold",
-		"output.alert_log", "output.flow_log", "output.stdout", "output.rotate_size_mb", "output.rotate_age",
+		"output.alert_log", "output.flow_log", "output.stdout", "output.tls_log", "output.rotate_size_mb", "output.rotate_age",
 		"output.max_backups", "output.include_prefix", "output.include_handshake", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",
 	}
 	wantRestart := []string{

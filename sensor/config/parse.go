@@ -20,7 +20,7 @@ import (
 const MaxFileSize = 16 << 20
 
 // Load reads, parses and validates the file at path (see Parse). Relative
-// file paths in it (detector.model, output.alert_log, output.flow_log,
+// file paths in it (detector.model, output.alert_log, output.flow_log, output.tls_log,
 // output.log, output.alert_pcap_dir) are taken relative to the file's
 // directory, as Prometheus does, so that the daemon's working directory
 // does not matter.
@@ -48,7 +48,7 @@ func Load(path string) (*Config, error) {
 // resolvePaths makes the relative file paths of c relative to dir.
 func (c *Config) resolvePaths(dir string) {
 	n := &c.Output.NATS
-	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.Log, &c.Output.AlertPcapDir,
+	for _, p := range []*string{&c.Detector.Model, &c.Output.AlertLog, &c.Output.FlowLog, &c.Output.TLSLog, &c.Output.Log, &c.Output.AlertPcapDir,
 		&n.Creds, &n.NKey, &n.TLSCA, &n.TLSCert, &n.TLSKey, &n.SpoolDir} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)

@@ -159,11 +159,14 @@ func (c *Config) checkOutput(l *errorList) {
 	case o.AlertLog != "" && o.AlertLog == o.FlowLog:
 		l.add("output.flow_log", "%q is also output.alert_log", o.FlowLog)
 	}
-	if o.Log != "" && (o.Log == o.AlertLog || o.Log == o.FlowLog) {
-		l.add("output.log", "%q is also where alerts or flows go", o.Log)
+	if o.TLSLog != "" && (o.TLSLog == o.AlertLog || o.TLSLog == o.FlowLog) {
+		l.add("output.tls_log", "%q is also where alerts or flows go", o.TLSLog)
+	}
+	if o.Log != "" && (o.Log == o.AlertLog || o.Log == o.FlowLog || o.Log == o.TLSLog) {
+		l.add("output.log", "%q is also where alerts, flows or tls records go", o.Log)
 	}
 	for _, p := range []struct{ path, v string }{
-		{"output.alert_log", o.AlertLog}, {"output.flow_log", o.FlowLog}, {"output.log", o.Log},
+		{"output.alert_log", o.AlertLog}, {"output.flow_log", o.FlowLog}, {"output.tls_log", o.TLSLog}, {"output.log", o.Log},
 	} {
 		if strings.ContainsRune(p.v, 0) || strings.HasSuffix(p.v, "/") {
 			l.add(p.path, "%q is not a file path", p.v)

@@ -37,6 +37,50 @@ func (r *FlowRecord) AppendBody(b []byte) []byte {
 	return r.appendMembers(b, false)
 }
 
+// AppendTLSJSON appends the record's tls record (event_type "tls", as
+// Suricata's tls log writes one per TLS session) as one JSON object: the
+// flow's id, interface, addresses, transport and community_id, and its tls
+// object, at the flow's first packet's time. The record must have a tls
+// object (the flow spoke TLS).
+func (r *FlowRecord) AppendTLSJSON(b []byte) []byte {
+	b = append(b, `{"timestamp":`...)
+	b = appendString(b, r.Flow.Start)
+	b = append(b, `,"flow_id":`...)
+	b = strconv.AppendUint(b, r.FlowID, 10)
+	if r.InIface != "" {
+		b = appendStringField(b, "in_iface", r.InIface)
+	}
+	b = appendStringField(b, "event_type", TypeTLS)
+	return r.appendTLSMembers(b)
+}
+
+// AppendTLSBody is AppendTLSJSON without the timestamp and event_type
+// members, for a log that writes those itself (package evelog).
+func (r *FlowRecord) AppendTLSBody(b []byte) []byte {
+	b = append(b, `{"flow_id":`...)
+	b = strconv.AppendUint(b, r.FlowID, 10)
+	if r.InIface != "" {
+		b = appendStringField(b, "in_iface", r.InIface)
+	}
+	return r.appendTLSMembers(b)
+}
+
+func (r *FlowRecord) appendTLSMembers(b []byte) []byte {
+	b = appendStringField(b, "src_ip", r.SrcIP)
+	b = appendUintField(b, "src_port", uint64(r.SrcPort))
+	b = appendStringField(b, "dest_ip", r.DestIP)
+	b = appendUintField(b, "dest_port", uint64(r.DestPort))
+	b = appendStringField(b, "proto", r.Proto)
+	b = appendStringField(b, "community_id", r.CommunityID)
+	b = append(b, `,"tls":`...)
+	if r.TLS != nil {
+		b = r.TLS.AppendJSON(b)
+	} else {
+		b = append(b, "{}"...)
+	}
+	return append(b, '}')
+}
+
 // appendMembers appends the members after event_type and the closing
 // brace; nullPrefix writes a nil Prefix as null instead of leaving it out.
 func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {

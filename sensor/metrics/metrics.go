@@ -44,6 +44,7 @@ type Metrics struct {
 	// Detector.
 	BatchSize        prometheus.Histogram   // tlsentry_score_batch_flows
 	ScoreLatency     prometheus.Histogram   // tlsentry_score_latency_seconds
+	VerdictLatency   prometheus.Histogram   // tlsentry_verdict_latency_seconds (live: flow handed out to verdict written)
 	FlowsScored      prometheus.Counter     // tlsentry_flows_scored_total
 	Alerts           prometheus.Counter     // tlsentry_alerts_total
 	AlertsSuppressed *prometheus.CounterVec // tlsentry_alerts_suppressed_total{reason}
@@ -72,6 +73,9 @@ type Metrics struct {
 
 	kernel *kernelCollector
 	link   *linkCollector
+	model  *modelCollector
+	active *funcGauge
+	filter *filterCollector
 }
 
 // Label values of FlowEvictions and Reassembly.
@@ -121,6 +125,11 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Seconds from a batch being closed to its verdicts: queue wait plus scoring.",
 			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 16), // 100 µs .. 3.3 s
 		}),
+		VerdictLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tlsentry_verdict_latency_seconds",
+			Help:    "Seconds from a flow handed out by its flow table to its verdict written (live capture, wall clock): batching, queue wait, scoring and the logs.",
+			Buckets: prometheus.ExponentialBuckets(1e-3, 2, 16), // 1 ms .. 33 s
+		}),
 		FlowsScored:       counter("tlsentry_flows_scored_total", "Flows the detector scored."),
 		Alerts:            counter("tlsentry_alerts_total", "Alerts written."),
 		AlertsSuppressed:  counterVec("tlsentry_alerts_suppressed_total", "Flows over the threshold not alerted on, by allowlist reason.", "reason"),
@@ -141,6 +150,10 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 
 		kernel: newKernelCollector(),
 		link:   newLinkCollector(),
+		model:  newModelCollector(),
+		active: &funcGauge{desc: prometheus.NewDesc("tlsentry_flows_active",
+			"Connections the flow tables track now (collecting, handed out but still open, or just closed), as of each table's last tick (about a second).", nil, nil)},
+		filter: newFilterCollector(),
 	}
 	// Known label values start at zero, so rates work from the first scrape.
 	for _, r := range flow.EndReasons() {
@@ -162,12 +175,12 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Packets, m.Bytes, m.DecodeSkips,
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
-		m.BatchSize, m.ScoreLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
+		m.BatchSize, m.ScoreLatency, m.VerdictLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
 		m.BlocklistEntries, m.BlocklistHits,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.Beacon,
-		m.kernel, m.link, newBuildInfo(),
+		m.kernel, m.link, m.model, m.active, m.filter, newBuildInfo(),
 	}
 	for i, c := range cs {
 		if err := reg.Register(c); err != nil {
@@ -236,35 +249,38 @@ func (m *Metrics) Reloaded(err error, at time.Time) {
 }
 
 // SetKernelStats sets the function the kernel metrics are read from at
-// each scrape; nil removes them. fn is called from the HTTP server's
-// goroutines, so it must be safe for that.
-func (m *Metrics) SetKernelStats(fn func() KernelStats) { m.kernel.set(fn) }
+// each scrape, one KernelStats per capture interface; nil removes them.
+// fn is called from the HTTP server's goroutines, so it must be safe for
+// that.
+func (m *Metrics) SetKernelStats(fn func() []KernelStats) { m.kernel.set(fn) }
 
-// KernelStats are the capture ring's counters since the sensor started,
-// summed over its sockets (PACKET_STATISTICS resets on each read: the
-// capture source keeps the totals).
+// KernelStats are one capture interface's ring counters since the sensor
+// started, summed over its sockets (PACKET_STATISTICS resets on each
+// read: the capture source keeps the totals).
 type KernelStats struct {
+	Interface    string
 	Packets      uint64 // packets the kernel queued to the rings
 	Drops        uint64 // packets dropped because a ring was full
 	QueueFreezes uint64 // times a TPACKET_V3 ring froze its queue
 }
 
-// kernelCollector turns a KernelStats snapshot into counters at scrape
-// time.
+// kernelCollector turns the captures' KernelStats snapshots into
+// counters labelled by interface at scrape time.
 type kernelCollector struct {
-	fn                           atomic.Pointer[func() KernelStats]
+	fn                           atomic.Pointer[func() []KernelStats]
 	packets, drops, queueFreezes *prometheus.Desc
 }
 
 func newKernelCollector() *kernelCollector {
+	label := []string{"interface"}
 	return &kernelCollector{
-		packets:      prometheus.NewDesc("tlsentry_kernel_packets_total", "Packets the kernel queued to the capture rings.", nil, nil),
-		drops:        prometheus.NewDesc("tlsentry_kernel_drops_total", "Packets the kernel dropped because a capture ring was full.", nil, nil),
-		queueFreezes: prometheus.NewDesc("tlsentry_kernel_queue_freezes_total", "Times a capture ring froze its queue.", nil, nil),
+		packets:      prometheus.NewDesc("tlsentry_kernel_packets_total", "Packets the kernel queued to the capture rings of the interface.", label, nil),
+		drops:        prometheus.NewDesc("tlsentry_kernel_drops_total", "Packets the kernel dropped because a capture ring of the interface was full.", label, nil),
+		queueFreezes: prometheus.NewDesc("tlsentry_kernel_queue_freezes_total", "Times a capture ring of the interface froze its queue.", label, nil),
 	}
 }
 
-func (k *kernelCollector) set(fn func() KernelStats) {
+func (k *kernelCollector) set(fn func() []KernelStats) {
 	if fn == nil {
 		k.fn.Store(nil)
 		return
@@ -283,16 +299,10 @@ func (k *kernelCollector) Collect(ch chan<- prometheus.Metric) {
 	if fn == nil {
 		return
 	}
-	s := (*fn)()
-	for _, c := range []struct {
-		d *prometheus.Desc
-		v uint64
-	}{{k.packets, s.Packets}, {k.drops, s.Drops}, {k.queueFreezes, s.QueueFreezes}} {
-		m, err := prometheus.NewConstMetric(c.d, prometheus.CounterValue, float64(c.v))
-		if err != nil {
-			m = prometheus.NewInvalidMetric(c.d, err)
-		}
-		ch <- m
+	for _, s := range (*fn)() {
+		ch <- constMetric(k.packets, prometheus.CounterValue, float64(s.Packets), s.Interface)
+		ch <- constMetric(k.drops, prometheus.CounterValue, float64(s.Drops), s.Interface)
+		ch <- constMetric(k.queueFreezes, prometheus.CounterValue, float64(s.QueueFreezes), s.Interface)
 	}
 }
 

@@ -33,8 +33,11 @@ func TestNames(t *testing.T) {
 	m.AlertsSuppressed.WithLabelValues("sni").Inc()
 	m.LogWriteErrors.WithLabelValues("alerts").Inc()
 	m.LogReopened.WithLabelValues("alerts").Inc()
-	m.SetKernelStats(func() KernelStats { return KernelStats{} })
+	m.SetKernelStats(func() []KernelStats { return []KernelStats{{Interface: "eth1"}} })
 	m.SetLinkStats(func() []LinkStats { return []LinkStats{{Interface: "eth1"}} })
+	m.SetModel(ModelInfo{ID: "abc", Name: "hybrid/abc", Kind: "hybrid", Layout: "prefix1024-sendorder-v1"}, 17.8)
+	m.SetActiveFlows(func() int { return 0 })
+	m.SetFilterStats(func() (FilterStats, error) { return FilterStats{}, nil })
 	mfs, err := reg.Gather() // the pedantic registry checks consistency
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +62,11 @@ func TestNames(t *testing.T) {
 		"tlsentry_scoring_queue_capacity_flows":                 dto.MetricType_GAUGE,
 		"tlsentry_score_batch_flows":                            dto.MetricType_HISTOGRAM,
 		"tlsentry_score_latency_seconds":                        dto.MetricType_HISTOGRAM,
+		"tlsentry_verdict_latency_seconds":                      dto.MetricType_HISTOGRAM,
+		"tlsentry_model_info":                                   dto.MetricType_GAUGE,
+		"tlsentry_model_threshold":                              dto.MetricType_GAUGE,
+		"tlsentry_flows_active":                                 dto.MetricType_GAUGE,
+		"tlsentry_bpf_packets_total":                            dto.MetricType_COUNTER,
 		"tlsentry_flows_scored_total":                           dto.MetricType_COUNTER,
 		"tlsentry_alerts_total":                                 dto.MetricType_COUNTER,
 		"tlsentry_alerts_suppressed_total":                      dto.MetricType_COUNTER,
@@ -233,33 +241,40 @@ tlsentry_score_batch_flows_count 5
 
 func TestKernelStats(t *testing.T) {
 	m, reg := newTest(t)
-	if n, _ := testutil.GatherAndCount(reg, "tlsentry_kernel_drops_total"); n != 0 {
+	names := []string{"tlsentry_kernel_packets_total", "tlsentry_kernel_drops_total", "tlsentry_kernel_queue_freezes_total"}
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
 		t.Errorf("kernel metrics before a source was set: %d", n)
 	}
 	var calls atomic.Int64
-	m.SetKernelStats(func() KernelStats {
+	m.SetKernelStats(func() []KernelStats {
 		n := uint64(calls.Add(1))
-		return KernelStats{Packets: 1000 * n, Drops: 10 * n, QueueFreezes: n}
+		return []KernelStats{
+			{Interface: "eth1", Packets: 1000 * n, Drops: 10 * n, QueueFreezes: n},
+			{Interface: "eth2", Packets: 7},
+		}
 	})
 	for i := 1; i <= 2; i++ {
 		want := strings.NewReader(strings.ReplaceAll(`
-# HELP tlsentry_kernel_drops_total Packets the kernel dropped because a capture ring was full.
+# HELP tlsentry_kernel_drops_total Packets the kernel dropped because a capture ring of the interface was full.
 # TYPE tlsentry_kernel_drops_total counter
-tlsentry_kernel_drops_total N0
-# HELP tlsentry_kernel_packets_total Packets the kernel queued to the capture rings.
+tlsentry_kernel_drops_total{interface="eth1"} N0
+tlsentry_kernel_drops_total{interface="eth2"} 0
+# HELP tlsentry_kernel_packets_total Packets the kernel queued to the capture rings of the interface.
 # TYPE tlsentry_kernel_packets_total counter
-tlsentry_kernel_packets_total N000
-# HELP tlsentry_kernel_queue_freezes_total Times a capture ring froze its queue.
+tlsentry_kernel_packets_total{interface="eth1"} N000
+tlsentry_kernel_packets_total{interface="eth2"} 7
+# HELP tlsentry_kernel_queue_freezes_total Times a capture ring of the interface froze its queue.
 # TYPE tlsentry_kernel_queue_freezes_total counter
-tlsentry_kernel_queue_freezes_total N
+tlsentry_kernel_queue_freezes_total{interface="eth1"} N
+tlsentry_kernel_queue_freezes_total{interface="eth2"} 0
 `, "N", string(rune('0'+i))))
 		// Each gather reads the snapshot once more.
-		if err := testutil.GatherAndCompare(reg, want, "tlsentry_kernel_packets_total", "tlsentry_kernel_drops_total", "tlsentry_kernel_queue_freezes_total"); err != nil {
+		if err := testutil.GatherAndCompare(reg, want, names...); err != nil {
 			t.Errorf("scrape %d: %v", i, err)
 		}
 	}
 	m.SetKernelStats(nil)
-	if n, _ := testutil.GatherAndCount(reg, "tlsentry_kernel_drops_total"); n != 0 {
+	if n, _ := testutil.GatherAndCount(reg, names...); n != 0 {
 		t.Errorf("kernel metrics after the source was removed: %d", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"container/list"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -77,6 +78,7 @@ type backlog struct {
 // waiting is one queued flow.
 type waiting struct {
 	f     *flow.Flow
+	at    time.Time // when its table handed it out (wall clock)
 	iface string
 	prio  int
 	src   *source
@@ -107,13 +109,13 @@ func newBacklog(capacity int, shedding bool, depth prometheus.Gauge) *backlog {
 
 // add queues a flow, or sheds one. It returns the flow shed (f itself, or
 // a queued one that made room for it) and why; nil when nothing was.
-func (b *backlog) add(f *flow.Flow, iface string) (shed *flow.Flow, why string) {
+func (b *backlog) add(f *flow.Flow, iface string, at time.Time) (shed *flow.Flow, why string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for b.fifo.Len() >= b.cap && !b.shedding && !b.closed {
 		b.notFull.Wait()
 	}
-	w := &waiting{f: f, iface: iface, prio: priority(f)}
+	w := &waiting{f: f, at: at, iface: iface, prio: priority(f)}
 	if b.fifo.Len() >= b.cap {
 		victim, reason := b.victim(w.prio, sourceKey(f))
 		if victim == nil {
@@ -202,7 +204,7 @@ func (b *backlog) take(max int, batch *Batch) bool {
 		}
 		b.remove(w)
 		batch.InIface = w.iface
-		batch.Results = append(batch.Results, Result{Flow: w.f})
+		batch.Results = append(batch.Results, Result{Flow: w.f, handedOut: w.at})
 		batch.hs = append(batch.hs, nil)
 	}
 	b.notFull.Broadcast()

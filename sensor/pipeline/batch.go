@@ -27,7 +27,8 @@ type Result struct {
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
 
-	sni, ja4 string // for the beacon tracker (noteBeaconNames)
+	sni, ja4  string    // for the beacon tracker (noteBeaconNames)
+	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 
 // Finding is one alert record of an alerting flow.
@@ -48,6 +49,9 @@ type Batch struct {
 	// Out is the sink's to fill in Encode and use in Commit (encoded
 	// lines, say); the pipeline keeps its memory for the next batch.
 	Out []byte
+	// TLSOut is likewise the sink's, for a second output (the tls
+	// records of RecordSink).
+	TLSOut []byte
 	// Model names the model that scored the batch ("" when unscored).
 	Model string
 	// Beacons are the beacon findings its flows completed, for the sink
@@ -100,6 +104,7 @@ func (b *Batch) reset() {
 	b.Out = b.Out[:0]
 	clear(b.Beacons)
 	b.Beacons = b.Beacons[:0]
+	b.TLSOut = b.TLSOut[:0]
 	b.ready = nil
 	b.err = nil
 	b.Model = ""

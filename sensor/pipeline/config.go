@@ -109,6 +109,9 @@ type Config struct {
 	// payload are scored. Model names the model in verdicts.
 	NewScorer func() (scoring.Scorer, error)
 	Model     string
+	// ModelInfo describes the model in the metrics (tlsentry_model_info,
+	// with the policy's threshold); its Name defaults to Model.
+	ModelInfo metrics.ModelInfo
 	// Policy, when set, judges every scored flow (see SetPolicy).
 	Policy *verdict.Policy
 	// Limiter, when set, holds back repeated alerts (its rules can be

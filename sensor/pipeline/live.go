@@ -30,15 +30,15 @@ func (in *LiveInput) Workers() int {
 	return n
 }
 
-// KernelStats sums the captures' ring counters, for the metrics (safe
-// from any goroutine).
-func (in *LiveInput) KernelStats() metrics.KernelStats {
-	var k afpacket.KernelStats
-	for _, c := range in.Captures {
-		st := c.Stats()
-		k.Add(&st.Total.Kernel)
+// KernelStats are each capture's ring counters, summed over its
+// sockets, by interface, for the metrics (safe from any goroutine).
+func (in *LiveInput) KernelStats() []metrics.KernelStats {
+	out := make([]metrics.KernelStats, len(in.Captures))
+	for i, c := range in.Captures {
+		k := c.Stats().Total.Kernel
+		out[i] = metrics.KernelStats{Interface: c.Config().Interface, Packets: k.Packets, Drops: k.Drops, QueueFreezes: k.QueueFreezes}
 	}
-	return metrics.KernelStats{Packets: k.Packets, Drops: k.Drops, QueueFreezes: k.QueueFreezes}
+	return out
 }
 
 // LinkStats are the captures' links, for the metrics (safe from any

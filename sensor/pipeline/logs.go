@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
@@ -15,12 +16,14 @@ import (
 )
 
 // LogOutputs are where a LogSink writes: the alert log, the flow log
-// (nil: off), the folder of alerts' pcaps (nil: off), whether records
-// carry the flow's prefix, and whether flow lines carry the raw handshake
-// bytes training needs (eve.AppendRaw).
+// (nil: off), the tls log (one line per TLS session; nil: off), the
+// folder of alerts' pcaps (nil: off), whether records carry the flow's
+// prefix, and whether flow lines carry the raw handshake bytes training
+// needs (eve.AppendRaw).
 type LogOutputs struct {
 	Alerts           *evelog.Log
 	Flows            *evelog.Log
+	TLS              *evelog.Log
 	Pcaps            *pcapdump.Writer
 	IncludePrefix    bool
 	IncludeHandshake bool
@@ -41,8 +44,8 @@ type LogSink struct {
 
 	bufs sync.Pool
 
-	alerted, written              atomic.Uint64
-	alertErrs, flowErrs, pcapErrs atomic.Uint64
+	alerted, written, tlsWritten           atomic.Uint64
+	alertErrs, flowErrs, tlsErrs, pcapErrs atomic.Uint64
 }
 
 // NewLogSink writes to out; model names the model in every verdict.
@@ -80,82 +83,102 @@ func (s *LogSink) Encode(b *Batch) error {
 	defer s.bufs.Put(mem)
 	for i := range b.Results {
 		r := &b.Results[i]
-		if r.Shed != "" {
-			s.writeShed(b, i, mem)
-			continue
-		}
-		if !r.Scored || (!r.Verdict.Alert && s.out.Flows == nil) {
+		flowLine := s.out.Flows != nil && (r.Scored || r.Shed != "")
+		alert := r.Scored && r.Verdict.Alert
+		if !flowLine && !alert && s.out.TLS == nil {
 			continue // the common case: nothing to write
+		}
+		h := b.Handshake(i) // parsed already for the scorer
+		if h == nil {
+			h = noHandshake
+		}
+		tlsLine := s.out.TLS != nil && h.SpokeTLS()
+		if !flowLine && !alert && !tlsLine {
+			continue
 		}
 		f := r.Flow
 		// One time zone for the whole line: the header's time is UTC.
 		f.Start, f.End = f.Start.UTC(), f.End.UTC()
-		h := b.Handshake(i)
-		if h == nil {
-			h = noHandshake
-		}
 		rec := mem.FlowRecord(f, h)
-		rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
-		rec.Flow.Alerted = r.Verdict.Alert
-		if !s.out.IncludePrefix {
-			rec.Sensor.Prefix = nil
+		rec.InIface = b.InIface
+		if tlsLine {
+			s.writeTLS(b, &rec, f)
 		}
-		if s.out.Pcaps != nil && anyWritten(r.Findings) {
-			if path, err := s.out.Pcaps.Write(f); err != nil {
-				s.writeFailed("pcaps", &s.pcapErrs, err)
-			} else {
-				rec.Sensor.Verdict.Pcap = path
+		switch {
+		case r.Shed != "":
+			if flowLine {
+				s.writeShed(b, &rec, r)
 			}
-		}
-		// An alert's time is its flow's last packet: when the verdict
-		// could first be given.
-		eachAlert(&rec, r, func(rec *eve.FlowRecord) {
-			b.Out = rec.AppendBody(b.Out[:0])
-			if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
-				s.writeFailed("alerts", &s.alertErrs, err)
-			} else {
-				s.alerted.Add(1)
-				s.m.Alerts.Inc()
-			}
-		})
-		b.Out = rec.AppendBody(b.Out[:0])
-		if s.out.Flows != nil {
-			if s.out.IncludeHandshake {
-				b.Out = eve.AppendRaw(b.Out, f)
-			}
-			if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
-				s.writeFailed("flows", &s.flowErrs, err)
-			} else {
-				s.written.Add(1)
-			}
+		case r.Scored:
+			s.writeScored(b, &rec, r)
 		}
 	}
 	return nil
 }
 
-// writeShed writes the flow line of a flow shed unscored.
-func (s *LogSink) writeShed(b *Batch, i int, mem *eve.Memory) {
+// writeScored writes a scored flow's alert lines, and its flow line when
+// the flow log is on.
+func (s *LogSink) writeScored(b *Batch, rec *eve.FlowRecord, r *Result) {
+	f := r.Flow
+	rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
+	rec.Flow.Alerted = r.Verdict.Alert
+	if !s.out.IncludePrefix {
+		rec.Sensor.Prefix = nil
+	}
+	if s.out.Pcaps != nil && anyWritten(r.Findings) {
+		if path, err := s.out.Pcaps.Write(f); err != nil {
+			s.writeFailed("pcaps", &s.pcapErrs, err)
+		} else {
+			rec.Sensor.Verdict.Pcap = path
+		}
+	}
+	// An alert's time is its flow's last packet: when the verdict could
+	// first be given.
+	eachAlert(rec, r, func(rec *eve.FlowRecord) {
+		b.Out = rec.AppendBody(b.Out[:0])
+		if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
+			s.writeFailed("alerts", &s.alertErrs, err)
+		} else {
+			s.alerted.Add(1)
+			s.m.Alerts.Inc()
+		}
+	})
 	if s.out.Flows == nil {
 		return
 	}
-	r := &b.Results[i]
-	f := r.Flow
-	f.Start, f.End = f.Start.UTC(), f.End.UTC()
-	h := b.Handshake(i)
-	if h == nil {
-		h = noHandshake
+	b.Out = rec.AppendBody(b.Out[:0])
+	if s.out.IncludeHandshake {
+		b.Out = eve.AppendRaw(b.Out, f)
 	}
-	rec := mem.FlowRecord(f, h)
-	rec.InIface = b.InIface
+	if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
+		s.writeFailed("flows", &s.flowErrs, err)
+	} else {
+		s.written.Add(1)
+	}
+}
+
+// writeShed writes the flow line of a flow shed unscored.
+func (s *LogSink) writeShed(b *Batch, rec *eve.FlowRecord, r *Result) {
 	rec.Sensor.Unscored, rec.Sensor.ShedReason = "shed", r.Shed
 	if !s.out.IncludePrefix {
 		rec.Sensor.Prefix = nil
 	}
 	b.Out = rec.AppendBody(b.Out[:0])
-	if err := s.out.Flows.Write(evelog.Event{Time: f.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
+	if err := s.out.Flows.Write(evelog.Event{Time: r.Flow.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 		s.writeFailed("flows", &s.flowErrs, err)
 	} else {
 		s.written.Add(1)
+	}
+}
+
+// writeTLS writes a TLS session's tls line (alerting, scored, shed or
+// not), at its flow's first packet's time.
+func (s *LogSink) writeTLS(b *Batch, rec *eve.FlowRecord, f *flow.Flow) {
+	b.Out = rec.AppendTLSBody(b.Out[:0])
+	if err := s.out.TLS.Write(evelog.Event{Time: f.Start, Type: evelog.TypeTLS, Body: b.Out}); err != nil {
+		s.writeFailed("tls", &s.tlsErrs, err)
+	} else {
+		s.tlsWritten.Add(1)
 	}
 }
 
@@ -204,8 +227,11 @@ func (s *LogSink) Sync() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	err := s.out.Alerts.Sync()
-	if s.out.Flows != nil {
-		if ferr := s.out.Flows.Sync(); err == nil {
+	for _, l := range []*evelog.Log{s.out.Flows, s.out.TLS} {
+		if l == nil {
+			continue
+		}
+		if ferr := l.Sync(); err == nil {
 			err = ferr
 		}
 	}
@@ -216,12 +242,14 @@ func (s *LogSink) Sync() error {
 type LogStats struct {
 	Alerts      uint64 // alert lines written
 	FlowLines   uint64 // flow log lines written
-	WriteErrors uint64 // lines the alert or flow log failed to write
+	TLSLines    uint64 // tls log lines written
+	WriteErrors uint64 // lines the alert, flow or tls log failed to write, and pcaps
 }
 
 // Stats returns the counters so far.
 func (s *LogSink) Stats() LogStats {
-	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), WriteErrors: s.alertErrs.Load() + s.flowErrs.Load() + s.pcapErrs.Load()}
+	return LogStats{Alerts: s.alerted.Load(), FlowLines: s.written.Load(), TLSLines: s.tlsWritten.Load(),
+		WriteErrors: s.alertErrs.Load() + s.flowErrs.Load() + s.tlsErrs.Load() + s.pcapErrs.Load()}
 }
 
 // anyWritten reports whether a flow has an alert record the rate limit

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -8,15 +9,18 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // Model is what a pipeline scores with: a factory of scorers (each
 // worker makes its own) and the model's name, which every verdict
-// carries (Batch.Model).
+// carries (Batch.Model). Info describes it in the metrics
+// (tlsentry_model_info); its Name defaults to Name.
 type Model struct {
 	Name      string
 	NewScorer func() (scoring.Scorer, error)
+	Info      metrics.ModelInfo
 }
 
 // judging is the model and policy in effect, swapped as one so that no
@@ -45,7 +49,9 @@ func (p *Pipeline) SetModel(m Model, pol verdict.Policy) error {
 	}
 	p.swapMu.Lock()
 	defer p.swapMu.Unlock()
-	p.judging.Store(&judging{model: &m, policy: &pol})
+	j := &judging{model: &m, policy: &pol}
+	p.judging.Store(j)
+	p.publishModel(j)
 	return nil
 }
 
@@ -61,7 +67,19 @@ func (p *Pipeline) SetPolicy(pol verdict.Policy) error {
 		return errors.New("pipeline: no scorer to judge with")
 	}
 	p.judging.Store(&judging{model: cur.model, policy: &pol})
+	p.m.SetThreshold(pol.Threshold)
 	return nil
+}
+
+// publishModel sets the model metrics to j's model and threshold (none
+// without both).
+func (p *Pipeline) publishModel(j *judging) {
+	if j.model == nil || j.policy == nil {
+		return
+	}
+	info := j.model.Info
+	info.Name = cmp.Or(info.Name, j.model.Name)
+	p.m.SetModel(info, j.policy.Threshold)
 }
 
 // Policy returns the policy in effect (the zero Policy when none).

@@ -101,13 +101,14 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	j := &judging{}
 	if cfg.NewScorer != nil {
-		j.model = &Model{Name: cfg.Model, NewScorer: cfg.NewScorer}
+		j.model = &Model{Name: cfg.Model, NewScorer: cfg.NewScorer, Info: cfg.ModelInfo}
 	}
 	if cfg.Policy != nil {
 		pol := *cfg.Policy
 		j.policy = &pol
 	}
 	p.judging.Store(j)
+	p.publishModel(j)
 	if cfg.Ordered {
 		// The queue holds whole batches: as many as QueueSize flows fill.
 		slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
@@ -125,6 +126,7 @@ func New(cfg Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p.shards = shards
+	m.SetActiveFlows(shards.activeFlows)
 	return p, nil
 }
 
@@ -246,6 +248,7 @@ func (p *Pipeline) work(w *workerScorer) {
 		}
 		p.noteBeaconNames(b)
 		b.err = p.cfg.Sink.Encode(b)
+		p.verdictsWritten(b)
 		b.releaseAll()
 		clear(inputs) // let the flows go
 		if p.cfg.Ordered {
@@ -293,6 +296,21 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 	p.m.FlowsScored.Add(n)
 	p.m.BatchSize.Observe(n)
 	p.m.ScoreLatency.Observe(time.Since(b.sent).Seconds())
+}
+
+// verdictsWritten observes, for the flows of a live capture, the time
+// from their table handing them out to their verdicts written (the sink
+// has encoded the batch).
+func (p *Pipeline) verdictsWritten(b *Batch) {
+	if !p.cfg.DropWhenBehind {
+		return
+	}
+	now := time.Now()
+	for i := range b.Results {
+		if r := &b.Results[i]; r.Scored && !r.handedOut.IsZero() {
+			p.m.VerdictLatency.Observe(now.Sub(r.handedOut).Seconds())
+		}
+	}
 }
 
 // findings groups an alerting flow's reasons into its alert records and

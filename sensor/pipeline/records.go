@@ -19,11 +19,18 @@ import (
 // error), so the tables never wait on a dead writer.
 type RecordSink struct {
 	out     io.Writer
-	model   string // names the model in scored records
+	tls     io.Writer // the tls records (SetTLSOutput); nil: none
+	model   string    // names the model in scored records
 	mems    sync.Pool
 	failed  bool // only Commit touches it
 	written uint64
+	tlsRecs uint64
 }
+
+// SetTLSOutput makes the sink write a tls record (eve.TypeTLS: the
+// flow's addresses and tls object, as Suricata's tls log) for every flow
+// that spoke TLS to w too. Call it before the pipeline runs.
+func (s *RecordSink) SetTLSOutput(w io.Writer) { s.tls = w }
 
 // NewRecordSink writes records to w; model names the model in the
 // anomaly object of scored flows.
@@ -51,6 +58,9 @@ func (s *RecordSink) Encode(b *Batch) error {
 		}
 		rec := mem.FlowRecord(r.Flow, h)
 		rec.InIface = b.InIface
+		if s.tls != nil && rec.TLS != nil {
+			b.TLSOut = append(rec.AppendTLSJSON(b.TLSOut), '\n')
+		}
 		if r.Scored {
 			rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 			rec.Flow.Alerted = r.Verdict.Alert
@@ -103,6 +113,13 @@ func (s *RecordSink) Commit(b *Batch) error {
 		return fmt.Errorf("write flow records: %w", err)
 	}
 	s.written += uint64(bytes.Count(b.Out, newline))
+	if s.tls != nil && len(b.TLSOut) > 0 {
+		if _, err := s.tls.Write(b.TLSOut); err != nil {
+			s.failed = true
+			return fmt.Errorf("write tls records: %w", err)
+		}
+		s.tlsRecs += uint64(bytes.Count(b.TLSOut, newline))
+	}
 	return nil
 }
 
@@ -119,6 +136,10 @@ func (s *RecordSink) appendBeacons(out []byte, b *Batch) []byte {
 	}
 	return out
 }
+
+// TLSRecords is the number of tls records written; valid once the
+// pipeline has returned.
+func (s *RecordSink) TLSRecords() uint64 { return s.tlsRecs }
 
 // Written is the number of records written; valid once the pipeline has
 // returned.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsentry/tlsentry/flow"
@@ -52,6 +53,7 @@ type Shards struct {
 	packets   []decode.Stats // per worker: likewise
 	bytes     []uint64       // per worker: likewise
 	sinks     []*shardSink
+	active    []atomic.Int64 // per table: connections tracked at its last Publish
 }
 
 // publishEvery is how often a ticking shard publishes its counters.
@@ -60,7 +62,8 @@ const publishEvery = time.Second
 func newShards(p *Pipeline) (*Shards, error) {
 	n := p.cfg.Shards
 	s := &Shards{ports: decode.NewPortSet(p.cfg.Ports), m: p.m, producers: make([]*producer, n), ifaces: make([]string, n),
-		flows: make([]flow.Stats, n), packets: make([]decode.Stats, n), bytes: make([]uint64, n), sinks: make([]*shardSink, n)}
+		flows: make([]flow.Stats, n), packets: make([]decode.Stats, n), bytes: make([]uint64, n), sinks: make([]*shardSink, n),
+		active: make([]atomic.Int64, n)}
 	for i := range s.producers {
 		s.producers[i] = &producer{p: p, iface: &s.ifaces[i]}
 	}
@@ -110,9 +113,22 @@ func (s *Shards) Done(i int) {
 // metrics. Only table i's owner may call it (or anyone once the source
 // has stopped).
 func (s *Shards) Publish(i int) {
-	cur := s.tables.Shard(i).Stats()
+	t := s.tables.Shard(i)
+	cur := t.Stats()
 	s.m.AddFlowStats(&s.flows[i], &cur)
 	s.flows[i] = cur
+	s.active[i].Store(int64(t.Len()))
+}
+
+// activeFlows sums the connections the tables tracked when each was last
+// published (about every second while a live capture ticks): safe from
+// any goroutine, for the metrics.
+func (s *Shards) activeFlows() int {
+	var n int64
+	for i := range s.active {
+		n += s.active[i].Load()
+	}
+	return int(n)
 }
 
 // PublishPackets adds what worker i's packet counters (totals since the

@@ -29,7 +29,11 @@ func (p *Pipeline) next() *Batch {
 // admit queues a flow handed out by a table (unordered pipelines). A flow
 // shed to make room is counted by reason and handed to the shed log.
 func (p *Pipeline) admit(f *flow.Flow, iface string) {
-	shed, why := p.backlog.add(f, iface)
+	var at time.Time
+	if p.cfg.DropWhenBehind {
+		at = time.Now() // for the verdict latency (live only)
+	}
+	shed, why := p.backlog.add(f, iface, at)
 	if shed == nil {
 		return
 	}
