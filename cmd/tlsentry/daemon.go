@@ -13,6 +13,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -48,6 +49,7 @@ type daemon struct {
 	pcaps         *pcapdump.Writer // nil when output.alert_pcap_dir is empty
 	logs          *pipeline.LogSink
 	limiter       *ratelimit.Limiter
+	beacons       *beacon.Tracker // nil when beacon.enabled is false
 	pipeline      *pipeline.Pipeline
 	source        pipeline.Source
 	live          *pipeline.LiveInput // nil with capture files
@@ -134,6 +136,9 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
 		return nil, err
 	}
+	if d.beacons, err = newBeaconTracker(cfg); err != nil {
+		return nil, err
+	}
 	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog, d.tlsLog, d.pcaps), d.model.Name(), d.metrics, d.log.Logger)
 	d.pipeline, err = pipeline.New(pipeline.Config{
 		Shards:         shards,
@@ -147,6 +152,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		ModelInfo:      modelInfo(d.model),
 		Policy:         &policy,
 		Limiter:        d.limiter,
+		Beacons:        d.beacons,
 		Sink:           d.logs,
 		Metrics:        d.metrics,
 		Log:            d.log.Logger,

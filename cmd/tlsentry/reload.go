@@ -37,7 +37,7 @@ func (d *daemon) reload() {
 	pol := d.pipeline.Policy()
 	d.log.Info("configuration reloaded", zap.String("config", d.configPath), zap.Strings("applied", hot),
 		zap.String("model", d.model.Name()), zap.Float64("threshold", pol.Threshold), zap.String("threshold_from", d.thresholdFrom),
-		zap.Int("blocklist_entries", pol.Block.Total()))
+		zap.Int("blocklist_entries", pol.Block.Total()), zap.Float64("beacon_threshold", d.holder.Current().Beacon.Threshold))
 	if len(restart) > 0 {
 		d.log.Warn("changed keys take effect only after a restart", zap.Strings("keys", restart))
 	}
@@ -211,7 +211,11 @@ func (d *daemon) commitReload(s *stagedReload) {
 	} else {
 		swapErr = d.pipeline.SetPolicy(s.policy)
 	}
-	if err := errors.Join(swapErr, d.limiter.SetConfig(cfg.Alerts)); err != nil {
+	var beaconErr error
+	if d.beacons != nil {
+		beaconErr = d.beacons.SetThreshold(cfg.Beacon.Threshold) // the pairs and their history stay
+	}
+	if err := errors.Join(swapErr, d.limiter.SetConfig(cfg.Alerts), beaconErr); err != nil {
 		// All were validated in prepareReload (the model made a scorer
 		// there): this cannot happen.
 		d.log.Error("reloaded model, policy or rate limits refused", zap.Error(err))

@@ -120,6 +120,7 @@ func (d *daemon) run(ctx context.Context) error {
 		zap.Uint64("dropped", st.Dropped), zap.Uint64("alerts", ls.Alerts), zap.Uint64("suppressed", st.Suppressed),
 		zap.Uint64("no_payload", st.NoPayload), zap.Uint64("write_errors", ls.WriteErrors),
 		zap.Uint64("alerts_rate_limited", d.limiter.Stats().Held)}
+	fields = append(fields, beaconFields(d.beacons)...)
 	fields = append(fields, d.captureFields()...)
 	fields = append(fields, d.natsFields()...)
 	if err != nil {

@@ -78,7 +78,7 @@ func writeConfig(t *testing.T, dir string, sections map[string]string) string {
 		base[k] = v
 	}
 	var b strings.Builder
-	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "blocklist", "alerts", "output", "metrics"} {
+	for _, k := range []string{"sensor", "capture", "flow", "detector", "allowlist", "blocklist", "alerts", "beacon", "output", "metrics"} {
 		if v, ok := base[k]; ok {
 			fmt.Fprintf(&b, "%s:\n%s", k, v)
 		}

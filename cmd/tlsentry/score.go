@@ -27,7 +27,10 @@ allowlist (and rate limits) of -config. A flow on a block list (-config's
 blocklist files and each -blocklist file) alerts whatever its score.
 Without -model, the configuration's model, else the default model built
 into the binary. -tls-log writes a tls record for every TLS session (TCP
-and QUIC), alerting or not, as run's output.tls_log does.`,
+and QUIC), alerting or not, as run's output.tls_log does. The files'
+flows also go, as one stream, to the beacon tracker (the configuration's
+beacon section, on by default): its periodic-connections alerts follow
+the flows that completed them.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,8 +84,16 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		sink.SetTLSOutput(tw)
 		closeTLS = closeT
 	}
+	// The beacon tracker takes the files' flows as one stream, in the
+	// order the table hands them out (one table: the same every run).
+	beacons, err := newBeaconTracker(daemonCfg)
+	if err != nil {
+		closeOut()
+		closeTLS()
+		return err
+	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Limiter: limiter, Sink: sink}
+		Limiter: limiter, Beacons: beacons, Sink: sink}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
 	return errors.Join(readErr, closeErr, closeTLS())

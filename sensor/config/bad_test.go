@@ -16,6 +16,11 @@ func TestBadConfigs(t *testing.T) {
 	}{
 		{"alert-log-empty.yaml", "testdata/alert-log-empty.yaml:2: output.alert_log: must not be empty unless output.stdout is true (alerts must go somewhere)"},
 		{"alert-rate-range.yaml", "testdata/alert-rate-range.yaml:2: detector.alert_rate: 0.5 is out of range (more than 0, less than 0.5)"},
+		{"beacon-bad.yaml", strings.Join([]string{
+			`testdata/beacon-bad.yaml:2: beacon.key: "client" is not one of server, sni, ja4+server`,
+			"testdata/beacon-bad.yaml:3: beacon.threshold: 1.5 is out of range (more than 0, at most 1)",
+		}, "\n")},
+		{"beacon-period.yaml", "testdata/beacon-period.yaml:4: beacon.min_period: 5m0s is outside 1ms-3m45s (the window over min connections)"},
 		{"bad-bool.yaml", "testdata/bad-bool.yaml:2: capture.bpf: \"yes\" is not a boolean (true or false)"},
 		{"bad-duration.yaml", "testdata/bad-duration.yaml:2: flow.idle_timeout: \"5x\" is not a duration (like 250ms, 90s, 5m or 2h)"},
 		{"bad-float.yaml", "testdata/bad-float.yaml:2: detector.threshold: \"high\" is not a number"},

@@ -30,6 +30,7 @@ type Config struct {
 	Allowlist allowlist.Config `yaml:"allowlist"`
 	Blocklist blocklist.Config `yaml:"blocklist"`
 	Alerts    ratelimit.Config `yaml:"alerts"`
+	Beacon    Beacon           `yaml:"beacon"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 	Fleet     fleet.Config     `yaml:"fleet"`
@@ -209,6 +210,7 @@ func Default() *Config {
 			ScoringWorkers: tuning.Workers,
 		},
 		Alerts: ratelimit.DefaultConfig(),
+		Beacon: DefaultBeacon(),
 		Output: Output{
 			AlertLog:       "/var/log/tlsentry/alerts.json",
 			RotateSizeMB:   100,

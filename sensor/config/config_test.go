@@ -230,6 +230,7 @@ fleet:
 			{SignatureID: 0, Track: ratelimit.BySrc, Count: 2, Window: 5 * time.Minute},
 			{SignatureID: 8100007, Track: ratelimit.ByFingerprint, Count: 1, Window: time.Hour},
 		}, MaxTracked: 1000},
+		Beacon: DefaultBeacon(),
 		Output: Output{
 			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3, AlertPcapMaxMB: 1024,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",

@@ -15,6 +15,7 @@ func TestKeyClasses(t *testing.T) {
 		"detector.threshold", "detector.alert_rate",
 		"allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs",
 		"blocklist.ja3", "blocklist.ja4", "blocklist.cert_sha1", "blocklist.sni", "alerts.rate_limit", "alerts.max_tracked",
+		"beacon.threshold",
 		"output.alert_log", "output.flow_log", "output.stdout", "output.tls_log", "output.rotate_size_mb", "output.rotate_age",
 		"output.max_backups", "output.include_prefix", "output.include_handshake", "output.alert_pcap_dir", "output.alert_pcap_max_mb", "output.log_level", "output.log",
 	}
@@ -24,6 +25,8 @@ func TestKeyClasses(t *testing.T) {
 		"flow.max_flows", "flow.max_remembered", "flow.idle_timeout", "flow.max_age", "flow.closed_timeout", "flow.udp_idle_timeout", "flow.handshake_limit",
 		"flow.scan_limit", "flow.max_pending", "flow.memory_budget_mb",
 		"detector.model", "detector.batch_size", "detector.batch_timeout", "detector.queue_size", "detector.scoring_workers",
+		"beacon.enabled", "beacon.key", "beacon.window", "beacon.min_connections", "beacon.min_period", "beacon.max_pairs",
+		"beacon.max_destinations", "beacon.popular_clients", "beacon.ring_length",
 		"output.nats", "metrics.listen",
 		"fleet.watch", "fleet.name", "fleet.bucket", "fleet.model_bucket", "fleet.max_model_mb",
 	}

@@ -10,7 +10,7 @@ import (
 // FleetKeys lists the keys fleet settings may set: every hot key outside
 // the sensor, blocklist and output sections, which are each sensor's own
 // (its name, its files). Today: detector.threshold, detector.alert_rate,
-// the allowlist and the alerts' rate limits.
+// the allowlist, the alerts' rate limits and beacon.threshold.
 func FleetKeys() []string {
 	var keys []string
 	for _, k := range HotKeys() {

@@ -9,7 +9,7 @@ import (
 
 func TestFleetKeys(t *testing.T) {
 	want := []string{"detector.threshold", "detector.alert_rate", "allowlist.sni_suffixes", "allowlist.ja3", "allowlist.ja4", "allowlist.cidrs",
-		"alerts.rate_limit", "alerts.max_tracked"}
+		"alerts.rate_limit", "alerts.max_tracked", "beacon.threshold"}
 	if got := FleetKeys(); !slices.Equal(got, want) {
 		t.Errorf("FleetKeys() = %v", got)
 	}

@@ -57,6 +57,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Allowlist.Validate(), keysOf("allowlist", reflect.TypeFor[allowlist.Config]()))
 	l.owner(c.Blocklist.Validate(), keysOf("blocklist", reflect.TypeFor[blocklist.Config]()))
 	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
+	c.checkBeacon(l)
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
 	l.owner(c.Fleet.Validate(), keysOf("fleet", reflect.TypeFor[fleet.Config]()))

@@ -213,6 +213,10 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
 			b = appendStringField(b, "pcap", v.Pcap)
 		}
 	}
+	if d.Beacon != nil {
+		b = appendKey(b, n, "beacon")
+		b = d.Beacon.appendJSON(b)
+	}
 	return append(b, '}')
 }
 

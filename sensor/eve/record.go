@@ -99,6 +99,8 @@ type Detail struct {
 	Unscored   string `json:"unscored,omitempty"`
 	ShedReason string `json:"shed_reason,omitempty"`
 	*Verdict
+	// Beacon is the evidence of a periodic-connections alert.
+	Beacon *BeaconRecord `json:"beacon,omitempty"`
 }
 
 // QUICRecord is what a QUIC flow's Initial packets showed.

@@ -68,6 +68,9 @@ type Metrics struct {
 	LastReloadSuccess prometheus.Gauge   // tlsentry_config_last_reload_successful
 	LastReloadTime    prometheus.Gauge   // tlsentry_config_last_reload_success_timestamp_seconds
 
+	// Beacon is the beacon tracker's (beacon.go).
+	Beacon *Beacon
+
 	kernel *kernelCollector
 	link   *linkCollector
 	model  *modelCollector
@@ -144,6 +147,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		LastReloadSuccess: gauge("tlsentry_config_last_reload_successful", "Whether the last config reload worked (1) or not (0)."),
 		LastReloadTime:    gauge("tlsentry_config_last_reload_success_timestamp_seconds", "Unix time of the last config load or reload that worked."),
 
+		Beacon: newBeacon(),
+
 		kernel: newKernelCollector(),
 		link:   newLinkCollector(),
 		model:  newModelCollector(),
@@ -175,6 +180,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BlocklistEntries, m.BlocklistHits,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
+		m.Beacon,
 		m.kernel, m.link, m.model, m.active, m.filter, newBuildInfo(),
 	}
 	for i, c := range cs {

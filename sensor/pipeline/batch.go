@@ -27,6 +27,7 @@ type Result struct {
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
 
+	sni, ja4  string    // for the beacon tracker (noteBeaconNames)
 	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 
@@ -53,6 +54,9 @@ type Batch struct {
 	TLSOut []byte
 	// Model names the model that scored the batch ("" when unscored).
 	Model string
+	// Beacons are the beacon findings its flows completed, for the sink
+	// to write at Commit (Config.Beacons).
+	Beacons []BeaconAlert
 
 	hs     []*tlsparse.Handshake // parsed handshakes, by result
 	parser *parser               // nil: no TLS parsing
@@ -98,6 +102,8 @@ func (b *Batch) reset() {
 	b.Results = b.Results[:0]
 	b.hs = b.hs[:0]
 	b.Out = b.Out[:0]
+	clear(b.Beacons)
+	b.Beacons = b.Beacons[:0]
 	b.TLSOut = b.TLSOut[:0]
 	b.ready = nil
 	b.err = nil
@@ -128,7 +134,7 @@ func (pr *producer) offer(f *flow.Flow) {
 	p := pr.p
 	if len(f.Prefix) == 0 {
 		p.noPayload.Add(1)
-		if !p.cfg.EmptyFlows {
+		if !p.cfg.EmptyFlows && p.cfg.Beacons == nil {
 			return
 		}
 		if p.backlog != nil {

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
@@ -116,6 +117,13 @@ type Config struct {
 	// Limiter, when set, holds back repeated alerts (its rules can be
 	// swapped while the pipeline runs).
 	Limiter *ratelimit.Limiter
+
+	// Beacons, when set, is fed every flow the tables hand out (scored or
+	// not, shed, allowlisted, without payload: all count), in commit
+	// order; its findings that the allowlist lets through are alert
+	// records of their own (Batch.Beacons), rate limited by Limiter. Flows
+	// without payload then reach the sink as with EmptyFlows (unscored).
+	Beacons *beacon.Tracker
 
 	// Sink takes the flows.
 	Sink Sink

@@ -10,6 +10,13 @@
 // the batch to the Sink, which encodes it on the
 // worker and commits it (in table order when the pipeline is Ordered).
 //
+// With a beacon tracker (Config.Beacons), every flow a table hands out
+// (scored or not, shed, without payload) is added to it at commit, in
+// commit order, and its findings that the allowlist lets through become
+// periodic-connections alert records (Batch.Beacons) that the sink writes
+// at Commit. Shed flows count by their addresses only: their handshakes
+// are not parsed (shedding is for overload).
+//
 // Sinks: RecordSink writes eve JSON records (tlsentry flows and score),
 // LogSink writes the daemon's alert and flow logs, Collector keeps the
 // flows (training and evaluation sets; LoadFlows and ReadFlows read

@@ -182,8 +182,35 @@ func (s *LogSink) writeTLS(b *Batch, rec *eve.FlowRecord, f *flow.Flow) {
 	}
 }
 
-// Commit does nothing: Encode wrote the lines.
-func (s *LogSink) Commit(*Batch) error { return nil }
+// Commit writes the batch's beacon alerts (Encode wrote the rest).
+func (s *LogSink) Commit(b *Batch) error {
+	if len(b.Beacons) == 0 {
+		return nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	mem := s.bufs.Get().(*eve.Memory)
+	defer s.bufs.Put(mem)
+	for i := range b.Beacons {
+		a := &b.Beacons[i]
+		if !a.Written {
+			continue
+		}
+		rec := beaconRecord(mem, b, a)
+		if !s.out.IncludePrefix {
+			rec.Sensor.Prefix = nil
+		}
+		b.Out = rec.AppendBody(b.Out[:0])
+		if err := s.out.Alerts.Write(evelog.Event{Time: beaconFlow(b, a).End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
+			s.writeFailed("alerts", &s.alertErrs, err)
+			continue
+		}
+		s.alerted.Add(1)
+		s.m.Alerts.Inc()
+		s.m.Beacon.AlertsWritten.Inc()
+	}
+	return nil
+}
 
 // writeFailed counts a failed line, and logs the 1st, 2nd, 4th, 8th...
 // failure of a log, so that a full disk does not flood the daemon's own

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -49,6 +50,7 @@ type Pipeline struct {
 	scorerErrs atomic.Uint64
 	shards     *Shards
 	ran        atomic.Bool
+	beaconJA4  bool // the beacon tracker's pairs are keyed by JA4
 
 	queue      chan *Batch // Ordered: batches from the tables
 	order      chan *Batch // Ordered: batches in the order they were sent
@@ -91,6 +93,9 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg.CertCacheSize = defaultCertCacheSize
 	}
 	p := &Pipeline{cfg: cfg, m: m, log: log}
+	if cfg.Beacons != nil {
+		p.beaconJA4 = cfg.Beacons.Config().Key == beacon.KeyJA4Server
+	}
 	if cfg.ParseTLS {
 		p.parser = &parser{certs: tlsparse.NewCertCache(cfg.CertCacheSize)}
 	}
@@ -241,6 +246,7 @@ func (p *Pipeline) work(w *workerScorer) {
 			scorer.Score(inputs, scores)
 			p.judge(b, scorer, w.cur.policy, inputs, index, scores)
 		}
+		p.noteBeaconNames(b)
 		b.err = p.cfg.Sink.Encode(b)
 		p.verdictsWritten(b)
 		b.releaseAll()
@@ -339,9 +345,11 @@ func (p *Pipeline) commitInOrder() {
 }
 
 func (p *Pipeline) commit(b *Batch) {
+	p.trackBeacons(b)
 	if b.err == nil {
 		b.err = p.cfg.Sink.Commit(b)
 	}
+	b.releaseAll() // the handshakes parsed again for beacon alerts
 	if b.err != nil {
 		p.errMu.Lock()
 		if p.err == nil {

@@ -105,6 +105,9 @@ func (s *RecordSink) Commit(b *Batch) error {
 	if s.failed {
 		return nil
 	}
+	if len(b.Beacons) > 0 {
+		b.Out = s.appendBeacons(b.Out, b)
+	}
 	if _, err := s.out.Write(b.Out); err != nil {
 		s.failed = true
 		return fmt.Errorf("write flow records: %w", err)
@@ -118,6 +121,20 @@ func (s *RecordSink) Commit(b *Batch) error {
 		s.tlsRecs += uint64(bytes.Count(b.TLSOut, newline))
 	}
 	return nil
+}
+
+// appendBeacons appends the batch's beacon alerts the rate limit let
+// through, after its flows: the tracker takes the flows in commit order.
+func (s *RecordSink) appendBeacons(out []byte, b *Batch) []byte {
+	mem := s.mems.Get().(*eve.Memory)
+	defer s.mems.Put(mem)
+	for i := range b.Beacons {
+		if a := &b.Beacons[i]; a.Written {
+			rec := beaconRecord(mem, b, a)
+			out = append(rec.AppendJSON(out), '\n')
+		}
+	}
+	return out
 }
 
 // TLSRecords is the number of tls records written; valid once the

@@ -82,11 +82,22 @@ var catalogue = []Signature{
 		Prefixes: []string{"list.cert"}},
 	{ID: 8100032, Rev: 1, Name: "TLSENTRY server name on a block list", Category: catTrojan, Layer: scoring.LayerLists,
 		Prefixes: []string{"list.sni"}},
-	{ID: 8100040, Rev: 1, Name: "TLSENTRY periodic connections (beaconing)", Category: catTrojan, Layer: LayerRhythm,
-		Prefixes: []string{"beacon."}, Severe: 1.5, Notable: 0.8},
+	beacon,
 	{ID: 8100099, Rev: 1, Name: "TLSENTRY anomalous TLS flow", Category: catUnknown, Layer: "",
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 }
+
+// BeaconID is the signature of the beacon tracker's findings: a client's
+// connections to one destination keep a rhythm.
+const BeaconID = 8100040
+
+// Beacon is the signature of a beacon finding; its Severity takes the
+// tracker's score (0 to 1).
+func Beacon() Signature { return beacon }
+
+// beacon's figures are the beacon tracker's score (0 to 1), not bits.
+var beacon = Signature{ID: BeaconID, Rev: 1, Name: "TLSENTRY periodic connections (beaconing)", Category: catTrojan, Layer: LayerRhythm,
+	Prefixes: []string{"beacon."}, Severe: 0.9, Notable: 0.75}
 
 // Catalogue returns every signature, in id order.
 func Catalogue() []Signature { return append([]Signature(nil), catalogue...) }

@@ -25,7 +25,9 @@ func TestDocsListTheCatalogue(t *testing.T) {
 	b.WriteString("An alerting flow gives one alert record per signature its reasons belong to (at most 4), strongest first:\n")
 	b.WriteString("the strongest always, the others when of severity 1 or 2 on their own.\n")
 	b.WriteString("Severity comes from the finding's evidence in bits: at or above the first figure, 1; above the second, 2;\n")
-	b.WriteString("below, 3. Block-list hits are always 1. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
+	b.WriteString("below, 3. Block-list hits are always 1. The periodic-connections signature's figures are the beacon tracker's\n")
+	b.WriteString("score (0 to 1, `detector/beacon`) instead of bits: one alert per client and destination whose connections keep\n")
+	b.WriteString("a rhythm, not per flow. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
 	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, s := range Catalogue() {
@@ -133,5 +135,23 @@ func TestGroup(t *testing.T) {
 	}
 	if g := Group(nil); len(g) != 1 || g[0].ID != 8100099 {
 		t.Errorf("no reasons: %+v", g)
+	}
+}
+
+// TestBeaconSeverity: the beacon signature's severity follows the
+// tracker's score: 1 from 0.9, 2 from 0.75, 3 below (down to the
+// default threshold, 0.6).
+func TestBeaconSeverity(t *testing.T) {
+	b := Beacon()
+	if b.ID != BeaconID || b.Layer != LayerRhythm {
+		t.Fatalf("Beacon() = %+v", b)
+	}
+	for _, c := range []struct {
+		score float64
+		want  int
+	}{{1, 1}, {0.9, 1}, {0.89, 2}, {0.75, 2}, {0.74, 3}, {0.6, 3}} {
+		if got := b.Severity(c.score); got != c.want {
+			t.Errorf("score %v: severity %d, want %d", c.score, got, c.want)
+		}
 	}
 }

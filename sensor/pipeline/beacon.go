@@ -1,0 +1,106 @@
+package pipeline
+
+import (
+	"cmp"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
+	"github.com/tlsentry/tlsentry/sensor/ratelimit"
+	"github.com/tlsentry/tlsentry/sensor/signature"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
+)
+
+// BeaconAlert is a beacon finding that the allowlist let through: an
+// alert record of its own (signature.Beacon), about a client and a
+// destination rather than one flow. The sink writes it at Commit, as the
+// record of the flow that completed the pattern (Index in the batch's
+// Results) with the finding in its beacon object.
+type BeaconAlert struct {
+	beacon.Finding
+	Index    int
+	Severity int
+	// Written: the rate limit let it through; HeldBefore counts the
+	// alerts of its track held back since the last one written.
+	Written    bool
+	HeldBefore uint64
+}
+
+// beaconEvent is what the tracker takes of a flow: its addresses, start
+// and sizes, and the server name and client fingerprint its handshake
+// showed (r.sni, r.ja4, noted by the worker that parsed it).
+func beaconEvent(r *Result) beacon.Event {
+	f := r.Flow
+	return beacon.Event{Time: f.Start, FlowID: f.ID, Client: f.Client.AddrPort().Addr(), Server: f.Server.AddrPort(),
+		SNI: r.sni, JA4: r.ja4, BytesToServer: f.BytesToServer, BytesToClient: f.BytesToClient}
+}
+
+// noteBeaconNames keeps, for the beacon tracker, the server name (and the
+// JA4 when the pair's key needs it) of each flow whose handshake the
+// worker parsed, before the handshakes are released. Flows without
+// payload have none; shed flows are not parsed (shedding is for
+// overload) and count by their addresses.
+func (p *Pipeline) noteBeaconNames(b *Batch) {
+	if p.cfg.Beacons == nil || b.parser == nil {
+		return
+	}
+	for i := range b.Results {
+		r := &b.Results[i]
+		if len(r.Flow.Prefix) == 0 {
+			continue
+		}
+		h := b.Handshake(i)
+		if h == nil || h.Client == nil {
+			continue
+		}
+		r.sni = h.Client.ServerName
+		if p.beaconJA4 {
+			r.ja4 = h.Prints(h.Transport()).JA4
+		}
+	}
+}
+
+// trackBeacons feeds every flow of a batch to the beacon tracker, in
+// commit order (with an ordered pipeline, the order the tables handed
+// them out: the same findings on every run), and turns its findings into
+// BeaconAlerts: the allowlist lets some off (counted), the rate limit
+// holds some back (counted, as for the other alerts).
+func (p *Pipeline) trackBeacons(b *Batch) {
+	t := p.cfg.Beacons
+	if t == nil {
+		return
+	}
+	pol := p.judging.Load().policy
+	for i := range b.Results {
+		r := &b.Results[i]
+		fd, ok := t.Add(beaconEvent(r))
+		if !ok {
+			continue
+		}
+		h := b.Handshake(i) // parsed again: findings are rare
+		info := verdict.Info(r.Flow, h)
+		fd.SNI, fd.JA4 = cmp.Or(fd.SNI, info.SNI), cmp.Or(fd.JA4, info.JA4)
+		if pol != nil {
+			if _, allowed := pol.Allow.Match(info); allowed {
+				p.m.Beacon.AlertsAllowed.Inc()
+				continue
+			}
+		}
+		a := BeaconAlert{Finding: fd, Index: i, Severity: signature.Beacon().Severity(fd.Score), Written: true}
+		if p.cfg.Limiter != nil {
+			a.Written, a.HeldBefore = p.cfg.Limiter.Allow(ratelimit.Alert{SignatureID: signature.BeaconID,
+				Src: fd.Client, Dst: fd.Server.Addr(), Fingerprint: cmp.Or(info.JA4, info.JA3), Time: r.Flow.End})
+			if !a.Written {
+				p.m.AlertsRateLimited.WithLabelValues(strconv.Itoa(signature.BeaconID)).Inc()
+			}
+		}
+		b.Beacons = append(b.Beacons, a)
+	}
+	st := t.Stats()
+	p.m.Beacon.Set(metrics.BeaconCounts{Pairs: st.Pairs, Destinations: st.Destinations, Events: st.Events,
+		PairEvictions: st.PairEvictions, Findings: st.Findings, Updates: st.Updates})
+}
+
+// beaconFlow is the flow a beacon alert's record is made of.
+func beaconFlow(b *Batch, a *BeaconAlert) *flow.Flow { return b.Results[a.Index].Flow }
