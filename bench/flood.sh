@@ -17,7 +17,11 @@
 # (capture workers, default 2), CONNS and RATE (real connections and
 # their rate per second, default 300 at 10/s), SEGMENTS (outoforder:
 # segments each way after the hole, default 22: 2 x 30 KB), BUDGET
-# (flow.memory_budget_mb, default 0: the machine's default).
+# (flow.memory_budget_mb, default 0: the machine's default). CPUS (a
+# taskset list, e.g. 1) pins the daemon and the offline score to the same
+# CPUs, and REPLAY_CPUS (e.g. 0) pins tcpreplay and the TLS load to others,
+# so that live and offline are compared on the same CPUs; unset, nothing is
+# pinned and the replay competes with the daemon.
 set -euo pipefail
 KIND=${1:-onesegment}
 FLOWS=${2:-500000}
@@ -27,6 +31,7 @@ CONNS=${CONNS:-300}
 RATE=${RATE:-10}
 SEGMENTS=${SEGMENTS:-22}
 BUDGET=${BUDGET:-0}
+pin() { if [ -n "${CPUS:-}" ]; then taskset -c "$CPUS" "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] || { echo "bench/flood.sh needs root (network namespaces)"; exit 1; }
 for tool in tcpreplay ip curl; do command -v $tool >/dev/null || { echo "needs $tool"; exit 1; }; done
 [ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)"; exit 1; }
@@ -75,21 +80,21 @@ output:
 metrics:
   listen: 127.0.0.1:9561
 YAML
-ip netns exec $A $OUT/tlsentry run -config $dir/tlsentry.yaml &
+ip netns exec $A ${CPUS:+taskset -c $CPUS} $OUT/tlsentry run -config $dir/tlsentry.yaml &
 pid=$!; pids+=($pid)
 until grep -q '"msg":"started"' $dir/tlsentry.log 2>/dev/null; do
 	kill -0 $pid 2>/dev/null || { echo "the daemon did not start"; exit 1; }
 	sleep 0.1
 done
-ip netns exec $A $OUT/tlsload serve -addr 10.99.0.1:443 &
+ip netns exec $A ${REPLAY_CPUS:+taskset -c $REPLAY_CPUS} $OUT/tlsload serve -addr 10.99.0.1:443 &
 pids+=($!)
 sleep 0.5
 rss_before=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 
 t0=$(date +%s.%N)
-ip netns exec $B $OUT/tlsload connect -addr 10.99.0.1:443 -n $CONNS -rate $RATE -ports $dir/ports.txt 2> $dir/tlsload.txt &
+ip netns exec $B ${REPLAY_CPUS:+taskset -c $REPLAY_CPUS} $OUT/tlsload connect -addr 10.99.0.1:443 -n $CONNS -rate $RATE -ports $dir/ports.txt 2> $dir/tlsload.txt &
 load=$!
-ip netns exec $B tcpreplay -i veth-b -q --topspeed $PCAP > $dir/tcpreplay.txt 2>&1 || true
+ip netns exec $B ${REPLAY_CPUS:+taskset -c $REPLAY_CPUS} tcpreplay -i veth-b -q --topspeed $PCAP > $dir/tcpreplay.txt 2>&1 || true
 tr=$(date +%s.%N)
 wait $load || true
 # Scoring may lag the replay: wait until the scored count stops growing
@@ -119,7 +124,7 @@ echo "real connections: $made completed ($(cat $dir/tlsload.txt)); records $reco
 echo "daemon RSS: $((rss_before / 1024)) MiB at start, peak $((hwm / 1024)) MiB"
 
 # Offline on the same capture and CPUs.
-/usr/bin/time -v $OUT/tlsentry score -r $PCAP -max-flows $MAXFLOWS -memory-budget-mb $BUDGET -w /dev/null > /dev/null 2> $dir/score.txt || true
+pin /usr/bin/time -v $OUT/tlsentry score -r $PCAP -max-flows $MAXFLOWS -memory-budget-mb $BUDGET -w /dev/null > /dev/null 2> $dir/score.txt || true
 osec=$(awk -F': ' '/Elapsed/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' $dir/score.txt)
 oflows=$(sed -n 's/^summary: flows=\([0-9]*\).*/\1/p' $dir/score.txt | head -1)
 orss=$(awk '/Maximum resident/{print $NF}' $dir/score.txt)

@@ -132,7 +132,9 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 	}
 	out := sinks[0]
 	if len(sinks) > 1 {
-		out = zapcore.NewMultiWriteSyncer(sinks...)
+		// One lock over all the sinks: concurrent writers then reach the
+		// file, the console and the tee in the same order.
+		out = zapcore.Lock(zapcore.NewMultiWriteSyncer(sinks...))
 	}
 	core := zapcore.NewCore(newSpliceEncoder(), out, zapcore.DebugLevel).
 		With([]zapcore.Field{zap.String("host", cfg.Sensor)})
