@@ -2,13 +2,11 @@ package detector
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"syscall"
 
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/boundedfile"
 )
 
 // Input, Reason and Scorer live in package scoring, which the sensor
@@ -72,7 +70,7 @@ const MaxFileSize = 256 << 20
 // most MaxFileSize bytes, checked before anything is read: a device
 // (/dev/zero), a pipe or a directory is refused at once.
 func LoadFile(path string) (*Model, error) {
-	data, err := readModelFile(path)
+	data, err := boundedfile.Read(path, modelFile)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -83,45 +81,6 @@ func LoadFile(path string) (*Model, error) {
 	return m, nil
 }
 
-// readModelFile reads a regular file of at most MaxFileSize bytes. It
-// looks before it opens (opening a pipe would wait for a writer), and
-// opens without blocking in case the name was swapped meanwhile.
-func readModelFile(path string) ([]byte, error) {
-	if err := checkModelFile(path, os.Stat); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := checkModelFile(path, func(string) (os.FileInfo, error) { return f.Stat() }); err != nil {
-		return nil, err
-	}
-	// The size may change under us: read at most one byte past the bound.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s grew past %d bytes while read", path, MaxFileSize)
-	}
-	return data, nil
-}
-
-// checkModelFile refuses what cannot be a model file.
-func checkModelFile(path string, stat func(string) (os.FileInfo, error)) error {
-	st, err := stat(path)
-	if err != nil {
-		return err
-	}
-	switch {
-	case st.IsDir():
-		return fmt.Errorf("%s is a directory, not a model file", path)
-	case !st.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file (%s): copy the model into a file", path, st.Mode().Type())
-	case st.Size() > MaxFileSize:
-		return fmt.Errorf("%s is %d bytes, more than a model file may be (%d)", path, st.Size(), MaxFileSize)
-	}
-	return nil
-}
+// modelFile is what a model file may be: a regular file of at most
+// MaxFileSize bytes (checked before it is read: /dev/zero never ends).
+var modelFile = boundedfile.Kind{Noun: "a model file", Hint: ": copy the model into a file", Max: MaxFileSize}

@@ -151,7 +151,7 @@ func TestReadFileRefusesWhatIsNotAList(t *testing.T) {
 	}
 	f.Close()
 	for path, want := range map[string]string{
-		dir:                          "a directory, not a list file",
+		dir:                          "a directory, not a block list",
 		"/dev/zero":                  "not a regular file",
 		big:                          "more than a block list may be",
 		filepath.Join(dir, "absent"): "no such file",
