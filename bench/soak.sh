@@ -26,28 +26,9 @@ SEGMENTS=${SEGMENTS:-22}
 for tool in tcpreplay ip curl; do command -v $tool >/dev/null || { echo "needs $tool"; exit 1; }; done
 cd "$(dirname "$0")/.."
 OUT=bench/out/soak; mkdir -p $OUT
-go build -o $OUT/tlsentry ./cmd/tlsentry
-go build -o $OUT/floodgen ./bench/floodgen
-go build -o $OUT/tlsload ./bench/tlsload
-PCAP=$OUT/$KIND-$FLOWS.pcap
-[ -s $PCAP ] || $OUT/floodgen -kind $KIND -flows $FLOWS -segments $SEGMENTS -w $PCAP
-
-A=tlssoak-a-$$; B=tlssoak-b-$$
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	ip netns del $A 2>/dev/null || true; ip netns del $B 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add $A; ip netns add $B
-ip -n $A link set lo up
-ip -n $A link add veth-a type veth peer name veth-b netns $B
-for end in "$A veth-a 10.99.0.1" "$B veth-b 10.99.0.2"; do
-	set -- $end
-	ip -n $1 addr add $3/24 dev $2
-	ip -n $1 link set $2 mtu 9000 up
-	ip netns exec $1 ethtool -K $2 tso off gso off gro off >/dev/null 2>&1 || true
-done
+. bench/lib/floodenv.sh
+flood_build $OUT $KIND $FLOWS $SEGMENTS
+flood_netns tlssoak
 dir=$OUT/run; rm -rf $dir; mkdir -p $dir
 cat > $dir/tlsentry.yaml <<YAML
 sensor:
