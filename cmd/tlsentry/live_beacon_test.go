@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -60,20 +59,7 @@ func TestRunLiveBeacons(t *testing.T) {
 	}
 	cfg := writeConfig(t, dir, sections)
 	logPath, alertPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json"), filepath.Join(dir, "flows.json")
-	notes := listenNotify(t, filepath.Join(dir, "notify"))
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := p.A.NS.Command(self, "run", "-config", cfg)
-	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	exited := testkit.Start(t, cmd, func() {
-		data, _ := os.ReadFile(logPath)
-		t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
-	})
-	notes.expect(t, "READY=1")
+	cmd, exited, notes, _ := startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 
 	const calls = 28
 	loop := func(seed uint64) testkit.Beacon {

@@ -44,20 +44,7 @@ func TestRunLiveQUICInNetns(t *testing.T) {
 		"metrics": "  listen: " + metricsAddr + "\n",
 	})
 	logPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "flows.json")
-	notes := listenNotify(t, filepath.Join(dir, "notify"))
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := p.A.NS.Command(self, "run", "-config", cfg)
-	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	exited := testkit.Start(t, cmd, func() {
-		data, _ := os.ReadFile(logPath)
-		t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
-	})
-	notes.expect(t, "READY=1")
+	cmd, exited, notes, stderr := startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 
 	const conns, download = 4, 1 << 20
 	ports := map[uint16]bool{}
@@ -88,7 +75,10 @@ func TestRunLiveQUICInNetns(t *testing.T) {
 	}
 	// Every connection has been downloaded in full by now; the counters
 	// are published about once a second.
-	var seen float64
+	var (
+		seen float64
+		err  error
+	)
 	testkit.WaitFor(t, "the datagram counters", func() bool {
 		seen, err = scrape(p.A, metricsAddr, "tlsentry_udp_datagrams_total")
 		return err == nil && seen > 0

@@ -51,21 +51,7 @@ func TestRunLiveInNetns(t *testing.T) {
 	}
 	cfg := writeConfig(t, dir, sections)
 	logPath, alertPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json"), filepath.Join(dir, "flows.json")
-	notes := listenNotify(t, filepath.Join(dir, "notify"))
-
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := p.A.NS.Command(self, "run", "-config", cfg)
-	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	exited := testkit.Start(t, cmd, func() {
-		data, _ := os.ReadFile(logPath)
-		t.Logf("daemon output:\n%s\ndaemon log:\n%s", stderr.String(), data)
-	})
-	notes.expect(t, "READY=1")
+	cmd, exited, notes, stderr := startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 	signal := func(sig syscall.Signal) {
 		t.Helper()
 		// ip netns exec runs the daemon as its own process (exec, no fork).
@@ -264,6 +250,29 @@ func TestRunLiveInNetns(t *testing.T) {
 		data, _ := os.ReadFile(logPath)
 		t.Errorf("the stop line lacks the capture's counters, or the kernel dropped packets:\n%s", data)
 	}
+}
+
+// startNotifiedDaemon runs `tlsentry run -config cfg` in ns as systemd
+// would, with a notification socket in dir, and waits for READY=1. Its
+// output and its log (logPath) are shown if the test fails or it is
+// killed at the end.
+func startNotifiedDaemon(t *testing.T, ns *netnstest.NS, dir, cfg, logPath string) (*exec.Cmd, <-chan error, *notifySocket, *strings.Builder) {
+	t.Helper()
+	notes := listenNotify(t, filepath.Join(dir, "notify"))
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := ns.Command(self, "run", "-config", cfg)
+	cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1", "NOTIFY_SOCKET="+notes.path)
+	out := new(strings.Builder)
+	cmd.Stdout, cmd.Stderr = out, out
+	exited := testkit.Start(t, cmd, func() {
+		data, _ := os.ReadFile(logPath)
+		t.Logf("daemon output:\n%s\ndaemon log:\n%s", out.String(), data)
+	})
+	notes.expect(t, "READY=1")
+	return cmd, exited, notes, out
 }
 
 // notifySocket is a stand-in for systemd's notification socket.
