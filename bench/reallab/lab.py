@@ -174,19 +174,7 @@ def cmd_serve_random(a):
             except OSError:
                 pass
 
-    def accept(l):
-        while True:
-            c, _ = l.accept()
-            threading.Thread(target=handle, args=(c,), daemon=True).start()
-
-    for a_ in a.listen:
-        l = socket.create_server(hostport(a_), reuse_port=True)
-        threading.Thread(target=accept, args=(l,), daemon=True).start()
-    log("random server on", ", ".join(a.listen))
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+    serve_forever(a.listen, handle, "random server on")
 
 
 def cmd_client_random(a):
@@ -339,11 +327,7 @@ def cmd_proxy_connect(a):
             except OSError:
                 pass
 
-    for a_ in a.listen:
-        l = socket.create_server(hostport(a_), reuse_port=True)
-        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
-    log("CONNECT proxy on", ", ".join(a.listen))
-    wait_forever()
+    serve_forever(a.listen, handle, "CONNECT proxy on")
 
 
 def relay_pair(src, dst):
@@ -361,6 +345,16 @@ def relay_pair(src, dst):
                 x.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def serve_forever(addrs, handle, what):
+    """Accepts on every address, each connection handled on its own
+    thread, until the process is killed."""
+    for a_ in addrs:
+        l = socket.create_server(hostport(a_), reuse_port=True)
+        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
+    log(what, ", ".join(addrs))
+    wait_forever()
 
 
 def accept_loop(l, handle):
@@ -399,11 +393,7 @@ def cmd_serve_banner(a):
             except (OSError, ssl.SSLError):
                 pass
 
-    for a_ in a.listen:
-        l = socket.create_server(hostport(a_), reuse_port=True)
-        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
-    log("banner+TLS server on", ", ".join(a.listen))
-    wait_forever()
+    serve_forever(a.listen, handle, "banner+TLS server on")
 
 
 def cmd_client_banner(a):
@@ -447,11 +437,7 @@ def cmd_serve_faketls(a):
             except OSError:
                 pass
 
-    for a_ in a.listen:
-        l = socket.create_server(hostport(a_), reuse_port=True)
-        threading.Thread(target=accept_loop, args=(l, handle), daemon=True).start()
-    log("fake TLS server on", ", ".join(a.listen))
-    wait_forever()
+    serve_forever(a.listen, handle, "fake TLS server on")
 
 
 def cmd_client_faketls(a):
