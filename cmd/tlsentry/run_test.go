@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 
-	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -366,28 +364,7 @@ func TestDaemonRefusedReloadChangesNothing(t *testing.T) {
 // findings some of the flows have).
 func TestRunRateLimitsABurst(t *testing.T) {
 	dir := t.TempDir()
-	convs, err := labset.Conversations(context.Background(), labset.NonTLSSSH, 1000, 77)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
-	var flows [][]capgen.Packet
-	for i, conv := range convs {
-		spec := capgen.FlowSpec{
-			Client: netip.AddrPortFrom(netip.MustParseAddr("10.66.0.1"), uint16(20000+i)), Server: netip.MustParseAddrPort("192.0.2.1:443"),
-			Start: start.Add(time.Duration(i) * 50 * time.Millisecond), ClientISN: uint32(1000 * (i + 1)), ServerISN: uint32(9000 * (i + 1)),
-			Handshake: true, Close: capgen.CloseFIN, ACKs: true,
-		}
-		pkts, err := spec.Packets(conv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows = append(flows, pkts)
-	}
-	capPath := filepath.Join(dir, "burst.pcap")
-	if err := capgen.WriteFile(capPath, capgen.Merge(flows...)); err != nil {
-		t.Fatal(err)
-	}
+	capPath := burstCapture(t, dir, 1000, 50*time.Millisecond)
 	// Without a limit, every finding of every flow is an alert record.
 	unlimited := writeConfig(t, dir, map[string]string{"detector": "  model: " + trainedModelFile(t) + "\n  threshold: 1\n"})
 	if _, errOut, err := runCmd(t, "run", "-config", unlimited, "-r", capPath); err != nil {
