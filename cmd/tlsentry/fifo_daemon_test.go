@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ type fifoDaemon struct {
 	cmd    *exec.Cmd
 	in     *os.File
 	exited <-chan error
-	stderr *lockedBuffer
+	stderr *testkit.LockedBuffer
 	header bool // the stream's pcap header is written
 }
 
@@ -48,7 +47,7 @@ func startFIFODaemon(t *testing.T, dir string, sections map[string]string) *fifo
 		base[k] = v
 	}
 	cfg := writeConfig(t, dir, base)
-	d := &fifoDaemon{dir: dir, stderr: &lockedBuffer{}}
+	d := &fifoDaemon{dir: dir, stderr: &testkit.LockedBuffer{}}
 	d.cmd = exec.Command(os.Args[0], "run", "-config", cfg, "-r", fifo)
 	d.cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
 	d.cmd.Stderr = d.stderr
@@ -165,22 +164,4 @@ func fileLines(t *testing.T, path string) []string {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return lines
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

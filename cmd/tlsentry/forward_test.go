@@ -133,7 +133,7 @@ func startRsyslog(t *testing.T, rsyslogd, dir, addr string) (stop func()) {
 		t.Fatalf("rsyslogd -N1 refuses the snippet: %v\n%s", err, out)
 	}
 	cmd := exec.Command(rsyslogd, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
-	var out lockedBuffer
+	var out testkit.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	exited := testkit.Start(t, cmd, func() { t.Logf("rsyslogd:\n%s", out.String()) })
 	var once sync.Once

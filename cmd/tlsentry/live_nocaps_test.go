@@ -44,7 +44,7 @@ func TestRunLiveMissingCapability(t *testing.T) {
 			args := asNobody(setpriv, caps, bin, "run", "-config", cfg)
 			cmd := p.A.NS.Command(args[0], args[1:]...)
 			cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
-			var out lockedBuffer
+			var out testkit.LockedBuffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			exited := testkit.Start(t, cmd, func() { t.Logf("daemon output:\n%s", out.String()) })
 			var err error

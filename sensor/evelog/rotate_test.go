@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // Several writers, size rotation every few lines and reopen calls from
@@ -19,7 +21,7 @@ func TestConcurrentRotation(t *testing.T) {
 		perW     = 1500
 		maxBytes = 16 << 10
 	)
-	console := &lockedBuffer{}
+	console := &testkit.LockedBuffer{}
 	l, err := New(Config{Path: path, Console: console, Sensor: "s",
 		Rotation: Rotation{MaxBytes: maxBytes, MaxBackups: 1000}})
 	if err != nil {
