@@ -274,34 +274,14 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		c.byPort = true
 		cd = c.dirByPort()
 	}
-	client, server := c.key.Lo, c.key.Hi
-	if cd == 1 {
-		client, server = server, client
-	}
+	f := c.newFlow(cd, why)
 	ch, sh := &c.halves[cd], &c.halves[1-cd]
-	f := &Flow{
-		ID:                     c.id,
-		Client:                 client,
-		Server:                 server,
-		ClientByPort:           c.byPort,
-		Start:                  time.Unix(0, c.first).UTC(),
-		End:                    time.Unix(0, c.last).UTC(),
-		PktsToServer:           ch.pkts,
-		PktsToClient:           sh.pkts,
-		BytesToServer:          ch.byts,
-		BytesToClient:          sh.byts,
-		Prefix:                 c.prefix,
-		PrefixGap:              c.prefixGap,
-		Midstream:              !ch.synSeen && !sh.synSeen,
-		PickupAfterEviction:    c.pickup,
-		ClientHandshake:        ch.hs.buf,
-		ServerHandshake:        sh.hs.buf,
-		ClientHandshakeGap:     ch.hs.gap,
-		ServerHandshakeGap:     sh.hs.gap,
-		ClientHandshakeAtLimit: ch.hs.full,
-		ServerHandshakeAtLimit: sh.hs.full,
-		EndReason:              why,
-	}
+	f.Prefix = c.prefix
+	f.Midstream = !ch.synSeen && !sh.synSeen
+	f.PickupAfterEviction = c.pickup
+	f.ClientHandshake, f.ServerHandshake = ch.hs.buf, sh.hs.buf
+	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap
+	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))
 	for i, r := range c.runs {
 		f.PrefixRuns[i] = PrefixRun{FromClient: int(r.half) == cd, Len: int(r.n), Mixed: r.mixed}
@@ -313,4 +293,28 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		h.pending, h.pendingBytes = nil, 0
 	}
 	return f
+}
+
+// newFlow is the record of what every connection has, TCP or UDP: its
+// endpoints (cd is the client's half), times and counters.
+func (c *conn) newFlow(cd int, why EndReason) *Flow {
+	client, server := c.key.Lo, c.key.Hi
+	if cd == 1 {
+		client, server = server, client
+	}
+	ch, sh := &c.halves[cd], &c.halves[1-cd]
+	return &Flow{
+		ID:            c.id,
+		Client:        client,
+		Server:        server,
+		ClientByPort:  c.byPort,
+		Start:         time.Unix(0, c.first).UTC(),
+		End:           time.Unix(0, c.last).UTC(),
+		PktsToServer:  ch.pkts,
+		PktsToClient:  sh.pkts,
+		BytesToServer: ch.byts,
+		BytesToClient: sh.byts,
+		PrefixGap:     c.prefixGap,
+		EndReason:     why,
+	}
 }

@@ -1,8 +1,6 @@
 package flow
 
 import (
-	"time"
-
 	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
@@ -183,32 +181,13 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 // later datagrams are only counted.
 func (c *conn) udpFlow(why EndReason) *Flow {
 	cd := int(c.clientDir)
-	client, server := c.key.Lo, c.key.Hi
-	if cd == 1 {
-		client, server = server, client
-	}
-	ch, sh := &c.halves[cd], &c.halves[1-cd]
 	info := c.qc.Info()
 	cs, ss := c.qc.ClientCrypto(), c.qc.ServerCrypto()
-	f := &Flow{
-		ID:              c.id,
-		Client:          client,
-		Server:          server,
-		Transport:       TransportUDP,
-		ClientByPort:    c.byPort,
-		Start:           time.Unix(0, c.first).UTC(),
-		End:             time.Unix(0, c.last).UTC(),
-		PktsToServer:    ch.pkts,
-		PktsToClient:    sh.pkts,
-		BytesToServer:   ch.byts,
-		BytesToClient:   sh.byts,
-		PrefixGap:       c.prefixGap,
-		Midstream:       info.Client.Initials == 0 && info.UnsupportedVersion == 0,
-		ClientHandshake: nonEmpty(cs),
-		ServerHandshake: nonEmpty(ss),
-		QUIC:            &QUIC{Info: info, Undecrypted: info.Client.Initials > 0 && info.Client.Decrypted == 0},
-		EndReason:       why,
-	}
+	f := c.newFlow(cd, why)
+	f.Transport = TransportUDP
+	f.Midstream = info.Client.Initials == 0 && info.UnsupportedVersion == 0
+	f.ClientHandshake, f.ServerHandshake = nonEmpty(cs), nonEmpty(ss)
+	f.QUIC = &QUIC{Info: info, Undecrypted: info.Client.Initials > 0 && info.Client.Decrypted == 0}
 	if n := min(len(cs)+len(ss), PrefixSize); n > 0 {
 		f.Prefix = make([]byte, 0, n)
 		f.Prefix = append(f.Prefix, cs[:min(len(cs), n)]...)
