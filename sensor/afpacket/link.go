@@ -210,6 +210,11 @@ func (c *Capture) look(lw *linkWatch) time.Duration {
 			state = LinkReopening
 		}
 	case holding == 0 && (info.state == LinkUp || info.state == LinkNoCarrier):
+		// Every worker may have given its failed socket back before a look
+		// saw one still held: the failure is said here then.
+		if why := c.lostSockets(); len(why) > 0 && !lw.retiring {
+			lw.sayLost(why)
+		}
 		if err := c.reopen(info); err != nil {
 			lw.openFailed(err, now)
 			if state == LinkUp {
@@ -237,11 +242,8 @@ func (c *Capture) look(lw *linkWatch) time.Duration {
 // at each look: a request can cross a hand-over). It says why once per
 // replacement.
 func (c *Capture) retireAll(lw *linkWatch, info linkInfo) {
-	var why []error
+	why := c.lostSockets()
 	for _, w := range c.workers {
-		if p := w.lost.Swap(nil); p != nil && !slices.ContainsFunc(why, func(e error) bool { return e.Error() == (*p).Error() }) {
-			why = append(why, *p) // each distinct failure once
-		}
 		if w.holding.Load() {
 			w.retire.Store(true)
 		}
@@ -252,12 +254,27 @@ func (c *Capture) retireAll(lw *linkWatch, info linkInfo) {
 	lw.retiring = true
 	switch {
 	case len(why) > 0:
-		lw.line(lw.log.Warn, "capture: a socket failed; replacing the sockets, flows in the tables are kept",
-			zap.Error(errors.Join(why...)))
+		lw.sayLost(why)
 	case info.state != LinkAbsent:
 		lw.line(lw.log.Warn, "capture: the interface is a new device; replacing the sockets, flows in the tables are kept",
 			zap.Int("old_index", c.boundIndex), zap.Int("new_index", info.index))
 	}
+}
+
+// lostSockets takes the workers' socket failures, each distinct one once.
+func (c *Capture) lostSockets() []error {
+	var why []error
+	for _, w := range c.workers {
+		if p := w.lost.Swap(nil); p != nil && !slices.ContainsFunc(why, func(e error) bool { return e.Error() == (*p).Error() }) {
+			why = append(why, *p)
+		}
+	}
+	return why
+}
+
+func (lw *linkWatch) sayLost(why []error) {
+	lw.line(lw.log.Warn, "capture: a socket failed; replacing the sockets, flows in the tables are kept",
+		zap.Error(errors.Join(why...)))
 }
 
 // reopen opens new sockets on the interface, in its namespace, and hands
