@@ -216,10 +216,29 @@ func (s *LogSink) Commit(b *Batch) error {
 // failure of a log, so that a full disk does not flood the daemon's own
 // log.
 func (s *LogSink) writeFailed(name string, count *atomic.Uint64, err error) {
-	s.m.LogWriteErrors.WithLabelValues(name).Inc()
-	if n := count.Add(1); bits.OnesCount64(n) == 1 {
+	s.failed(name, count, 1, err)
+}
+
+func (s *LogSink) failed(name string, count *atomic.Uint64, lines int, err error) {
+	s.m.LogWriteErrors.WithLabelValues(name).Add(float64(lines))
+	n := count.Add(uint64(lines))
+	if bits.Len64(n) != bits.Len64(n-uint64(lines)) { // crossed a power of two
 		s.log.Error("cannot write to the "+name+" log", zap.Error(err), zap.Uint64("failures", n))
 	}
+}
+
+// LinesLost counts lines of the alert, flow or tls log (name "alerts",
+// "flows" or "tls") that were written to its buffer but could not reach
+// its file (evelog.Config.WriteFailed), as write errors of that log.
+func (s *LogSink) LinesLost(name string, lines int, err error) {
+	count := &s.alertErrs
+	switch name {
+	case "flows":
+		count = &s.flowErrs
+	case "tls":
+		count = &s.tlsErrs
+	}
+	s.failed(name, count, lines, err)
 }
 
 // Sync flushes the logs in use to the disk.
