@@ -157,12 +157,15 @@ func (s *LogSink) writeScored(b *Batch, rec *eve.FlowRecord, r *Result) {
 	}
 }
 
-// writeShed writes the flow line of a flow shed unscored.
+// writeShed writes the flow line of a flow shed unscored: its identity,
+// counters, parsed handshake, prefix_len and why it was shed, but not the
+// prefix. A flood sheds tens of thousands of flows a second, and the
+// base64 of each one's 1024 bytes (a kilobyte and a half of line) was
+// what took the daemon's CPU from scoring; the prefix is for the scored
+// flows, whose verdict it explains.
 func (s *LogSink) writeShed(b *Batch, rec *eve.FlowRecord, r *Result) {
 	rec.Sensor.Unscored, rec.Sensor.ShedReason = "shed", r.Shed
-	if !s.out.IncludePrefix {
-		rec.Sensor.Prefix = nil
-	}
+	rec.Sensor.Prefix = nil
 	b.Out = rec.AppendBody(b.Out[:0])
 	if err := s.out.Flows.Write(evelog.Event{Time: r.Flow.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 		s.writeFailed("flows", &s.flowErrs, err)
