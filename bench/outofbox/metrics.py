@@ -5,8 +5,9 @@ Flows judged: TCP flows with payload to a well-known TLS port (what a TLS
 sensor watches; the daemon's default is 443 alone). POP=any also judges
 TLS on any other port. Each flow gets tlsentry's score (and alert)
 and nDPI's risk score (ndpiReader's [Risk Score: N], 0 without a risk),
-matched by 5-tuple. The beacon tracker's alerts (records of their own) are joined
-to their flows for the "+beacon" columns: every layer of tlsentry as an
+matched by 5-tuple. The beacon tracker's alerts (records of their own, naming a
+client, a destination and the span of the periodic connections) are
+joined to the pair's flows in that span for the "+beacon" columns: every layer of tlsentry as an
 analyst gets it. ROC AUC is given plain (every flow counts once) and
 file-weighted (every capture counts once: its flows share a weight of 1).
 
@@ -146,13 +147,20 @@ def main():
         recs = [json.loads(l) for l in open(sp)]
         # Other layers' alerts (the beacon tracker's periodic connections)
         # come as alert records of their own: a flow they name alerted too.
-        # A beacon alert names the pair's connections by flow_id.
-        layered = set()
+        # A beacon alert names a pair (client, destination: address:port
+        # or server name) and the span of its periodic connections
+        # (first_seen..last_seen, count); it lists a sample of their
+        # flow_ids. Every connection of the pair in that span alerted.
+        beacons = []
         for r in recs:
-            a = r.get("tlsentry") or {}
-            if r.get("event_type") == "alert" and a.get("model") == "beacon":
-                layered.add(r.get("flow_id"))
-                layered.update((a.get("beacon") or {}).get("flow_ids", []))
+            b = (r.get("tlsentry") or {}).get("beacon")
+            if r.get("event_type") == "alert" and b:
+                beacons.append((b["client"], b["destination"], when(b["first_seen"]), when(b["last_seen"])))
+
+        def beaconed(r):
+            dest = {f"{r['dest_ip']}:{r['dest_port']}", (r.get("tls") or {}).get("sni", "")}
+            t = when((r.get("flow") or {}).get("start", r["timestamp"]))
+            return any(c == r["src_ip"] and d in dest and lo <= t <= hi for c, d, lo, hi in beacons)
         for r in recs:
             # Two record layouts: "anomaly" at the top (before the sensor
             # split) or inside the "tlsentry" object (after it).
@@ -171,7 +179,7 @@ def main():
                              threshold=a["threshold"], ndpi=nd.get(key, 0), matched=key in nd,
                              reasons=a.get("reasons", []), sni=(r.get("tls") or {}).get("sni", ""), port=r["dest_port"],
                              proto=r.get("app_proto", ""), six=sum(flags.values()),
-                             flags=",".join(k for k, v in flags.items() if v), beacon=r.get("flow_id") in layered))
+                             flags=",".join(k for k, v in flags.items() if v), beacon=beaconed(r)))
     by_file = collections.Counter(r["file"] for r in rows)
     for r in rows:
         r["w"] = 1.0 / by_file[r["file"]]
