@@ -14,6 +14,9 @@ file-weighted (every capture counts once: its flows share a weight of 1).
 A second peer is the issue's hint: the plain sum of six flags read from
 the flow record (see six_flags), no training, no lists.
 
+QUIC=1 also judges QUIC flows (UDP) to TLS ports; nDPI's lines are
+matched by protocol and 4-tuple.
+
 Usage: metrics.py LABELS OUTDIR [LABELS2...]. Second labels files
 (labels-c2.tsv) name the judged flows of each capture in a column
 "flows": server address:port pairs, comma-separated, judged whatever
@@ -30,7 +33,7 @@ import sys
 from datetime import datetime, timezone
 
 TLS_PORTS = {443, 8443, 465, 993, 995, 853, 636, 989, 990, 992, 994, 5061, 8883, 9443}
-NDPI_FLOW = re.compile(r"^\s+\d+\s+TCP\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
+NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
 
 
@@ -67,10 +70,10 @@ def ndpi_scores(path):
         m = NDPI_FLOW.match(line)
         if not m:
             continue
-        a, pa, b, pb = m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
+        proto, a, pa, b, pb = m.group(1), m.group(2), int(m.group(3)), m.group(4), int(m.group(5))
         r = RISK.search(line)
         s = int(r.group(1)) if r else 0
-        for k in ((a, pa, b, pb), (b, pb, a, pa)):
+        for k in ((proto, a, pa, b, pb), (proto, b, pb, a, pa)):
             out[k] = max(out.get(k, 0), s)
     return out
 
@@ -166,7 +169,8 @@ def main():
             # split) or inside the "tlsentry" object (after it).
             a = r.get("anomaly") or r.get("tlsentry") or {}
             plen = r.get("prefix_len", a.get("prefix_len", 0))
-            if r.get("proto") != "TCP" or plen == 0 or "score" not in a or r.get("event_type", "flow") != "flow":
+            quic = os.environ.get("QUIC") == "1" and r.get("proto") == "UDP" and r.get("app_proto") == "quic"
+            if (r.get("proto") != "TCP" and not quic) or plen == 0 or "score" not in a or r.get("event_type", "flow") != "flow":
                 continue
             if servers is not None:
                 if f"{r['dest_ip']}:{r['dest_port']}" not in servers:
@@ -174,7 +178,7 @@ def main():
             elif r["dest_port"] not in TLS_PORTS and not (os.environ.get("POP") == "any" and r.get("app_proto") == "tls"):
                 continue
             flags = six_flags(r)
-            key = (r["src_ip"], r["src_port"], r["dest_ip"], r["dest_port"])
+            key = (r["proto"], r["src_ip"], r["src_port"], r["dest_ip"], r["dest_port"])
             rows.append(dict(file=name, label=label, family=fam, split=split, score=a["score"], alert=a["alert"],
                              threshold=a["threshold"], ndpi=nd.get(key, 0), matched=key in nd,
                              reasons=a.get("reasons", []), sni=(r.get("tls") or {}).get("sni", ""), port=r["dest_port"],
