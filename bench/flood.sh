@@ -24,6 +24,9 @@
 # pinned and the replay competes with the daemon. PERF (a file name)
 # records the daemon's CPU profile (perf record -e cpu-clock -g) from the
 # replay's start until scoring stops: read it with perf report -i PERF.
+# DAEMON_GOMAXPROCS sets the daemon's GOMAXPROCS (pinned to one CPU it is
+# 1, and a capture worker blocked in poll(2) holds that one P until the
+# runtime takes it back).
 set -euo pipefail
 KIND=${1:-onesegment}
 FLOWS=${2:-500000}
@@ -63,7 +66,7 @@ output:
 metrics:
   listen: 127.0.0.1:9561
 YAML
-ip netns exec $A ${CPUS:+taskset -c $CPUS} $OUT/tlsentry run -config $dir/tlsentry.yaml &
+ip netns exec $A ${CPUS:+taskset -c $CPUS} env ${DAEMON_GOMAXPROCS:+GOMAXPROCS=$DAEMON_GOMAXPROCS} $OUT/tlsentry run -config $dir/tlsentry.yaml &
 pid=$!; pids+=($pid)
 until grep -q '"msg":"started"' $dir/tlsentry.log 2>/dev/null; do
 	kill -0 $pid 2>/dev/null || { echo "the daemon did not start"; exit 1; }
