@@ -132,6 +132,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			return nil, err
 		}
 		d.source, shards = live, live.Workers()
+		roomForCapture(live.Workers())
 	}
 	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
 		return nil, err
