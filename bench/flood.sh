@@ -24,9 +24,9 @@
 # pinned and the replay competes with the daemon. PERF (a file name)
 # records the daemon's CPU profile (perf record -e cpu-clock -g) from the
 # replay's start until scoring stops: read it with perf report -i PERF.
-# DAEMON_GOMAXPROCS sets the daemon's GOMAXPROCS (pinned to one CPU it is
-# 1, and a capture worker blocked in poll(2) holds that one P until the
-# runtime takes it back).
+# DAEMON_GOMAXPROCS sets the daemon's GOMAXPROCS (by default the daemon
+# takes its CPUs plus one per capture worker: a worker waiting in poll(2)
+# holds its P).
 set -euo pipefail
 KIND=${1:-onesegment}
 FLOWS=${2:-500000}
