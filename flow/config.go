@@ -33,6 +33,17 @@ type Config struct {
 	// UDPIdleTimeout ends a UDP (QUIC) flow that saw no datagram for this
 	// long: UDP has no close, so silence is its end.
 	UDPIdleTimeout time.Duration `yaml:"udp_idle_timeout"`
+	// VerdictTimeout hands out a TCP connection that sent payload and then
+	// held still this long (packet time), EndVerdictTimeout: its verdict
+	// comes then, not at IdleTimeout or MaxAge. At most IdleTimeout.
+	VerdictTimeout time.Duration `yaml:"verdict_timeout"`
+	// TLSPorts are the server ports where a client speaks TLS from its
+	// first byte (or after a PROXY header or an HTTP CONNECT): a client
+	// whose first bytes are none of these is handed out as soon as its
+	// first flight is over (EndDecided). On other ports STARTTLS and the
+	// like precede TLS, and the first ScanLimit bytes are searched. nil:
+	// DefaultTLSPorts; empty: no port.
+	TLSPorts []int `yaml:"tls_ports"`
 	// HandshakeLimit bounds the handshake bytes kept per direction;
 	// ScanLimit bounds how far into a direction's stream the first TLS
 	// record is looked for (STARTTLS, proxies; 1: only at the start);
@@ -48,9 +59,9 @@ type Config struct {
 }
 
 // DefaultConfig returns the defaults: 65,536 flows (and four times as
-// many handed-out connections remembered), 120 s idle (30 s for UDP),
-// 600 s max age, 30 s after close, 16 KiB of handshake, 16 KiB scanned,
-// 32 KiB out of order.
+// many handed-out connections remembered), 120 s idle (30 s for UDP), a
+// verdict after 10 s of silence, 600 s max age, 30 s after close, 16 KiB
+// of handshake, 16 KiB scanned, 32 KiB out of order, DefaultTLSPorts.
 func DefaultConfig() Config {
 	return Config{
 		MaxFlows:       65536,
@@ -58,6 +69,8 @@ func DefaultConfig() Config {
 		MaxAge:         600 * time.Second,
 		ClosedTimeout:  30 * time.Second,
 		UDPIdleTimeout: 30 * time.Second,
+		VerdictTimeout: 10 * time.Second,
+		TLSPorts:       DefaultTLSPorts(),
 		HandshakeLimit: 16 << 10,
 		ScanLimit:      16 << 10,
 		MaxPending:     32 << 10,
@@ -86,6 +99,10 @@ func (c Config) WithDefaults() Config {
 	orDefault(&c.MaxAge, d.MaxAge)
 	orDefault(&c.ClosedTimeout, d.ClosedTimeout)
 	orDefault(&c.UDPIdleTimeout, d.UDPIdleTimeout)
+	orDefault(&c.VerdictTimeout, min(d.VerdictTimeout, c.IdleTimeout)) // never past the idle timeout
+	if c.TLSPorts == nil {
+		c.TLSPorts = d.TLSPorts
+	}
 	orDefault(&c.HandshakeLimit, d.HandshakeLimit)
 	orDefault(&c.ScanLimit, d.ScanLimit)
 	orDefault(&c.MaxPending, d.MaxPending)
@@ -103,6 +120,8 @@ func (c Config) Validate() error {
 	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "UDPIdleTimeout", c.UDPIdleTimeout, MinTimeout, MaxTimeout)
+	bounds.Duration(&errs, "VerdictTimeout", c.VerdictTimeout, MinTimeout, min(MaxTimeout, max(c.IdleTimeout, MinTimeout)))
+	validPorts(&errs, "TLSPorts", c.TLSPorts)
 	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
 	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
 	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -16,11 +17,15 @@ type Table struct {
 	budget   *Budget
 	memLists [numMemLists]memList
 	conns    map[Key]*conn
-	// active lists the TCP connections still collecting bytes, least
-	// recently seen first: expiry and eviction only look at its head.
-	// Handed-out TCP connections leave the table for rem.
-	active connList
-	rem    remembered
+	// The TCP connections still collecting bytes are on three lists, each
+	// least recently seen first, so that expiry and eviction only look at
+	// their heads: active (no payload yet: idle timeout), speaking (payload
+	// seen: verdict timeout), notTLS (a client that does not speak TLS to
+	// a TLS port: handed out once its first flight is over). Handed-out
+	// TCP connections leave the table for rem.
+	active, speaking, notTLS connList
+	rem                      remembered
+	tlsPorts                 *portBits
 	// udp holds the UDP flows' lists, which have their own idle timeout.
 	udp  udpLists
 	free []*conn
@@ -49,6 +54,10 @@ func newTable(cfg Config, emit func(*Flow), budget *Budget) (*Table, error) {
 		budget = NewBudget(cfg.BudgetBytes())
 	}
 	t := &Table{cfg: cfg, emit: emit, budget: budget, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}
+	t.tlsPorts = defaultTLSPortSet
+	if !slices.Equal(cfg.TLSPorts, defaultTLSPorts) {
+		t.tlsPorts = newPortBits(cfg.TLSPorts)
+	}
 	t.rem = newRemembered(cfg.remembered())
 	return t, nil
 }
@@ -140,7 +149,7 @@ func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
 	t.expire() // flows already idle at the end of input end as idle
-	for _, l := range []*connList{&t.active, &t.udp.active} {
+	for _, l := range []*connList{&t.active, &t.speaking, &t.notTLS, &t.udp.active} {
 		for c := l.head; c != nil; c = l.head {
 			t.end(c, EndFlush)
 		}
@@ -181,25 +190,42 @@ func (t *Table) evict() {
 	}
 }
 
-// expire ends connections idle for longer than the idle timeout. Both
-// lists are in recency order, so only their heads need looking at.
+// expire ends connections idle for longer than the idle timeout, and
+// hands out those whose silence decides their verdict (verdict timeout;
+// a non-TLS client's first flight over). Every list is in recency order,
+// so only their heads need looking at.
 func (t *Table) expire() {
-	limit := t.now - int64(t.cfg.IdleTimeout)
-	for c := t.active.head; c != nil && c.last < limit; c = t.active.head {
-		t.end(c, EndIdle)
+	idle := int64(t.cfg.IdleTimeout)
+	for c := t.active.head; c != nil && c.last < t.now-idle; c = t.active.head {
+		t.endAt(c, EndIdle, c.last+idle)
 	}
-	t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
+	for c := t.notTLS.head; c != nil && c.last < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
+		t.finishAt(c, EndDecided, c.last+int64(firstFlightQuiet))
+	}
+	vt := int64(t.cfg.VerdictTimeout)
+	for c := t.speaking.head; c != nil && c.last < t.now-vt; c = t.speaking.head {
+		t.finishAt(c, EndVerdictTimeout, c.last+vt)
+	}
+	t.rem.expire(t.now, idle, int64(t.cfg.ClosedTimeout))
 	t.expireUDP()
 }
+
+// firstFlightQuiet is how long a client that does not speak TLS to a TLS
+// port holds still before its first flight counts as over: its verdict
+// then comes within about two seconds (the sweep runs once a second).
+const firstFlightQuiet = time.Second
 
 func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
 
 // end hands out the connection if it has not been already, then forgets
 // it; a TCP connection cut short by a full table is remembered, so that
 // the rest of it is not reborn as a new flow.
-func (t *Table) end(c *conn, why EndReason) {
+func (t *Table) end(c *conn, why EndReason) { t.endAt(c, why, t.now) }
+
+// endAt is end for a connection decided at packet time at.
+func (t *Table) endAt(c *conn, why EndReason, at int64) {
 	if !c.emitted {
-		t.handOut(c, why)
+		t.handOut(c, why, at)
 	}
 	if why == EndEvicted && c.key.Transport == TransportTCP {
 		t.remember(c)
@@ -210,8 +236,11 @@ func (t *Table) end(c *conn, why EndReason) {
 // finish hands out a connection that is complete (or too old) and keeps
 // it in mind so that its later packets are not taken for a new flow: a
 // TCP connection in rem, a UDP flow on its finished list.
-func (t *Table) finish(c *conn, why EndReason) {
-	t.handOut(c, why)
+func (t *Table) finish(c *conn, why EndReason) { t.finishAt(c, why, t.now) }
+
+// finishAt is finish for a connection decided at packet time at.
+func (t *Table) finishAt(c *conn, why EndReason, at int64) {
+	t.handOut(c, why, at)
 	if c.key.Transport == TransportUDP {
 		c.list.remove(c)
 		t.udp.finished.pushBack(c)
@@ -225,7 +254,7 @@ func (t *Table) finish(c *conn, why EndReason) {
 // yet, and remembers it for the closed timeout.
 func (t *Table) close(c *conn, why EndReason) {
 	if !c.emitted {
-		t.handOut(c, why)
+		t.handOut(c, why, t.now)
 	}
 	c.closed = true
 	t.remember(c)
@@ -253,8 +282,9 @@ func (t *Table) remember(c *conn) {
 	}
 }
 
-func (t *Table) handOut(c *conn, why EndReason) {
+func (t *Table) handOut(c *conn, why EndReason, at int64) {
 	f := c.toFlow(t, why)
+	f.Decided = time.Unix(0, min(at, t.now)).UTC()
 	t.release(c) // its buffers are the flow's now
 	c.emitted = true
 	t.stats.Emitted[why]++
