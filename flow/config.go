@@ -120,7 +120,11 @@ func (c Config) Validate() error {
 	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
 	bounds.Duration(&errs, "UDPIdleTimeout", c.UDPIdleTimeout, MinTimeout, MaxTimeout)
-	bounds.Duration(&errs, "VerdictTimeout", c.VerdictTimeout, MinTimeout, min(MaxTimeout, max(c.IdleTimeout, MinTimeout)))
+	verdictMax := MaxTimeout
+	if c.IdleTimeout >= MinTimeout {
+		verdictMax = min(verdictMax, c.IdleTimeout) // a verdict before the idle timeout ends the flow
+	}
+	bounds.Duration(&errs, "VerdictTimeout", c.VerdictTimeout, MinTimeout, verdictMax)
 	validPorts(&errs, "TLSPorts", c.TLSPorts)
 	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
 	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
