@@ -299,8 +299,11 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 }
 
 // verdictsWritten observes, for the flows of a live capture, the time
-// from their table handing them out to their verdicts written (the sink
-// has encoded the batch).
+// from the packet that decided each (flow.Flow.Decided: the kernel's
+// timestamp of the packet that completed or decided it, or when the
+// silence that ended it reached its timeout) to its verdict written (the
+// sink has encoded the batch). A decision time after the hand-out (a
+// clock stepped) counts from the hand-out.
 func (p *Pipeline) verdictsWritten(b *Batch) {
 	if !p.cfg.DropWhenBehind {
 		return
@@ -308,7 +311,11 @@ func (p *Pipeline) verdictsWritten(b *Batch) {
 	now := time.Now()
 	for i := range b.Results {
 		if r := &b.Results[i]; r.Scored && !r.handedOut.IsZero() {
-			p.m.VerdictLatency.Observe(now.Sub(r.handedOut).Seconds())
+			from := r.handedOut
+			if d := r.Flow.Decided; !d.IsZero() && d.Before(from) {
+				from = d
+			}
+			p.m.VerdictLatency.Observe(now.Sub(from).Seconds())
 		}
 	}
 }
