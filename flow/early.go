@@ -59,7 +59,7 @@ func (c *conn) judgeStart(t *Table, d int, data []byte, gap bool, off int) {
 	c.probeN += uint8(copy(c.probe[c.probeN:], data))
 	switch startsNoTLS(c.probe[:c.probeN]) {
 	case earlyNotTLS:
-		c.early = earlyNotTLS
+		c.early, c.judgedAt = earlyNotTLS, t.now
 		c.list.remove(c)
 		t.notTLS.pushBack(c)
 	case earlyOpen:

@@ -58,8 +58,8 @@ func TestNotTLSOnTLSPortDecidedWhenQuiet(t *testing.T) {
 		t.Fatalf("got %d flows (%v), want one decided", len(*out), *out)
 	}
 	f := (*out)[0]
-	if want := at(4).Add(firstFlightQuiet).UTC(); !f.Decided.Equal(want) {
-		t.Errorf("decided at %v, want %v (last packet + %v)", f.Decided, want, firstFlightQuiet)
+	if want := at(3).UTC(); !f.Decided.Equal(want) {
+		t.Errorf("decided at %v, want %v (the banner's packet)", f.Decided, want)
 	}
 	if string(f.Prefix) != sshBanner+"kexinit and more" {
 		t.Errorf("prefix %q", f.Prefix)

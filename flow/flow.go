@@ -107,10 +107,12 @@ type Flow struct {
 	QUIC *QUIC
 
 	EndReason EndReason
-	// Decided is when the table handed the flow out, in packet time: the
-	// time of the packet that completed or decided it, or when the silence
-	// that ended it reached its timeout. Live, the verdict's latency is
-	// counted from it.
+	// Decided is when the flow's verdict was decided, in packet time: the
+	// time of the packet that completed, closed or decided it (for a
+	// client that does not speak TLS to a TLS port, the packet whose bytes
+	// showed it, though the flow waits for its first flight to end), or
+	// when the silence that ended it reached its timeout (verdict and idle
+	// timeouts). Live, the verdict's latency is counted from it.
 	Decided time.Time
 }
 

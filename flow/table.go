@@ -200,7 +200,7 @@ func (t *Table) expire() {
 		t.endAt(c, EndIdle, c.last+idle)
 	}
 	for c := t.notTLS.head; c != nil && c.last < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
-		t.finishAt(c, EndDecided, c.last+int64(firstFlightQuiet))
+		t.finishAt(c, EndDecided, c.judgedAt) // the packet whose bytes decided it
 	}
 	vt := int64(t.cfg.VerdictTimeout)
 	for c := t.speaking.head; c != nil && c.last < t.now-vt; c = t.speaking.head {
