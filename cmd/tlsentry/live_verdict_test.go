@@ -119,7 +119,7 @@ func TestEarlyVerdictLatencyInNetns(t *testing.T) {
 		latSSH.Round(time.Millisecond), whySSH, latRandom.Round(time.Millisecond), whyRandom, latHello.Round(time.Millisecond), whyHello)
 	for _, c := range []struct {
 		what, reason, want string
-		lat, max      time.Duration
+		lat, max           time.Duration
 	}{
 		{"SSH", whySSH, "decided", latSSH, 3 * time.Second},
 		{"random bytes", whyRandom, "decided", latRandom, 3 * time.Second},
