@@ -37,7 +37,7 @@ type conn struct {
 	early       early // what the client's first bytes said (early.go)
 	answered    bool  // the server sent bytes after the client's first bytes were judged
 	probeN      uint8
-	judgedAt    int64 // packet time when the client's first bytes said earlyNotTLS
+	judgedAt    int64          // packet time when the client's first bytes said earlyNotTLS
 	probe       [probeLen]byte // the client's first bytes, until judged
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
