@@ -374,3 +374,21 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("big file: %v", err)
 	}
 }
+
+// TestVerdictTimeoutFollowsShortIdle: a configuration that shortens the
+// idle timeout below the default verdict timeout, and sets no verdict
+// timeout, gets the idle timeout as its verdict timeout; one that sets a
+// verdict timeout past the idle timeout is refused (bad_test.go).
+func TestVerdictTimeoutFollowsShortIdle(t *testing.T) {
+	c, err := Parse([]byte("flow:\n  idle_timeout: 5s\n"), "short.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Flow.VerdictTimeout != 5*time.Second {
+		t.Errorf("verdict timeout %v, want the idle timeout 5s", c.Flow.VerdictTimeout)
+	}
+	c, err = Parse([]byte("flow:\n  idle_timeout: 5m\n"), "long.yaml")
+	if err != nil || c.Flow.VerdictTimeout != flow.DefaultConfig().VerdictTimeout {
+		t.Errorf("idle 5m: verdict timeout %v (%v), want the default", c.Flow.VerdictTimeout, err)
+	}
+}
