@@ -145,10 +145,11 @@ func (t *Table) tick(ts int64) {
 func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 
 // Flush hands out every connection still collecting bytes (EndFlush, or
-// EndIdle for those idle for the timeout by the latest packet time) and
+// EndIdle, EndVerdictTimeout or EndDecided for those whose silence by the
+// latest packet time ends them) and
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
-	t.expire() // flows already idle at the end of input end as idle
+	t.expire() // flows already idle (or past their verdict timeout) at the end of input end so
 	for _, l := range []*connList{&t.active, &t.speaking, &t.notTLS, &t.udp.active} {
 		for c := l.head; c != nil; c = l.head {
 			t.end(c, EndFlush)
