@@ -129,6 +129,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		if c.wants(d) {
 			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, c.sink(t), d)
 			t.account(c)
+			c.reconsider(t)
 		}
 	}
 	if s.Flags&FlagFIN != 0 {

@@ -110,6 +110,21 @@ func startsNoTLS(b []byte) early {
 	return earlyNotTLS
 }
 
+// reconsider moves a connection judged not TLS back among the speaking
+// ones once TLS starts later in the client's stream (a banner or another
+// preamble before its ClientHello): its handshake is then kept whole
+// before the verdict, as any TLS client's is.
+func (c *conn) reconsider(t *Table) {
+	if c.early != earlyNotTLS || c.clientDir < 0 {
+		return
+	}
+	if h := &c.halves[c.clientDir].hs; h.stage == hsCapturing || len(h.buf) > 0 {
+		c.early = earlyOpen
+		c.list.remove(c)
+		t.speaking.pushBack(c)
+	}
+}
+
 // decided reports whether the connection's bytes decide its verdict now
 // (checked after every packet, so it only reads fields).
 func (c *conn) decided() bool {

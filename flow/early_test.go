@@ -259,3 +259,24 @@ func FuzzStartsNoTLS(f *testing.F) {
 		}
 	})
 }
+
+// TestBannerThenTLSKeepsTheHandshake: a client that sends a banner of its
+// own and then a ClientHello on port 443 is TLS after a preamble, not a
+// client that does not speak TLS: its hello is kept whole, even when the
+// prefix fills before the hello ends.
+func TestBannerThenTLSKeepsTheHandshake(t *testing.T) {
+	banner := "HELLO from a client of our own making\r\n"
+	hello := tlsRecord(22, hsMessage(1, append([]byte{3, 3}, bytes.Repeat([]byte{7}, 1500)...)))
+	tab, out := earlyTable(t, Config{})
+	openWith(tab, banner, string(hello[:700]), string(hello[700:1400]), string(hello[1400:]))
+	if len(*out) != 0 && (*out)[0].EndReason == EndDecided {
+		t.Fatalf("decided before the hello ended: %d of %d hello bytes kept", len((*out)[0].ClientHandshake), len(hello))
+	}
+	tab.Advance(at(12000)) // the verdict timeout
+	if len(*out) != 1 {
+		t.Fatalf("got %d flows, want 1", len(*out))
+	}
+	if f := (*out)[0]; f.EndReason == EndDecided || !bytes.Equal(f.ClientHandshake, hello) {
+		t.Errorf("ended %v with %d of %d hello bytes", f.EndReason, len(f.ClientHandshake), len(hello))
+	}
+}
