@@ -56,6 +56,7 @@ LDFLAGS  = -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).revision=$(REVISIO
 # encoder (seconds instead of minutes, when only features changed).
 model:
 	@test -d $(SHARED) || { echo "make model needs the public captures in $(SHARED)"; exit 1; }
+	@mkdir -p bench/out
 	go run ./cmd/tlsentry train -model hybrid -tls-ports -calibrate $(addprefix -corpus ,$(APPS)) -alert-rate 0.01 -trees 100 -holdout -seed 1 $(addprefix -r ,$(CAPTURES)) -out detector/default.model -curve bench/out/default-model-curve.csv $(MODEL_FLAGS)
 
 # Evaluate the default model: the TLS flows of the held-out captures

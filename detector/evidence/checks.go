@@ -225,8 +225,9 @@ var checks = []check{
 	suiteCheck("cipher.null_offered", "NULL (no encryption)", nullSuite, false),
 	suiteCheck("cipher.anon_offered", "anonymous (unauthenticated)", anonSuite, false),
 	suiteCheck("cipher.broken_chosen", "EXPORT, NULL or anonymous", brokenSuite, true),
+	// A hello that sends its server name encrypted (ESNI, ECH) names it.
 	{id: "sni.missing", group: GroupSNI, applies: hello,
-		fires: func(in *Input) bool { return in.TLS.Client.ServerName == "" },
+		fires: func(in *Input) bool { return in.TLS.Client.ServerName == "" && !encryptedName(in.TLS.Client) },
 		describe: func(in *Input) (string, string, string) {
 			return "tls.sni", "none", "the ClientHello names no server (no SNI)"
 		}},
@@ -338,6 +339,22 @@ func serverSent(in *Input, typ uint8) bool {
 	}
 	for _, m := range in.TLS.Server.MessageTypes {
 		if m == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// extESNIDraft is the encrypted_server_name extension of the ESNI
+// drafts (draft-ietf-tls-esni-01 to -06), which Firefox and Cloudflare
+// deployed before ECH; such a hello sends no server_name.
+const extESNIDraft uint16 = 0xffce
+
+// encryptedName reports whether a ClientHello carries its server name
+// encrypted (ESNI or ECH) rather than leaving it out.
+func encryptedName(ch *tlsparse.ClientHello) bool {
+	for _, e := range ch.Extensions {
+		if e.Type == extESNIDraft || e.Type == tlsparse.ExtEncryptedClientHello {
 			return true
 		}
 	}

@@ -6,8 +6,7 @@
 // the server name or whose validity is odd, certificates whose names
 // nobody chose (placeholders left from a template or a test, names that
 // look machine-generated), bytes before the handshake, handshake
-// messages benign clients never send, records without a handshake, a
-// server that never answers.
+// messages benign clients never send, records without a handshake.
 //
 // No weight is set by hand. Each check's weight is its surprise in bits
 // against a benign corpus, -log2 of its smoothed firing rate among the

@@ -243,3 +243,30 @@ func TestScoreAllocs(t *testing.T) {
 		t.Errorf("%v allocations per run", n)
 	}
 }
+
+// A hello that sends its name encrypted (the ESNI drafts' extension, or
+// ECH) is not a hello that names no server.
+func TestEncryptedNameIsNotMissing(t *testing.T) {
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), nil)
+	fired := func(in *Input) bool {
+		for _, f := range tab.Explain(in) {
+			if f.ID == "sni.missing" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, ext := range []uint16{extESNIDraft, tlsparse.ExtEncryptedClientHello} {
+		in := inputs(t, labset.OddCiphersNoSNI, 1)[0]
+		if in.TLS.Client == nil || in.TLS.Client.ServerName != "" {
+			t.Fatalf("lab flow %s: want a hello without a server name, got %+v", labset.OddCiphersNoSNI, in.TLS.Client)
+		}
+		if !fired(in) {
+			t.Fatalf("sni.missing does not fire on a hello without a name")
+		}
+		in.TLS.Client.Extensions = append(in.TLS.Client.Extensions, tlsparse.Extension{Type: ext})
+		if fired(in) {
+			t.Errorf("extension %#04x: sni.missing fires on a hello that sends its name encrypted", ext)
+		}
+	}
+}
