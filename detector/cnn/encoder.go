@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -198,7 +199,26 @@ func (e *Encoder) load(img []float32) {
 // package image fills with), zeros after the prefix.
 func (e *Encoder) loadBytes(prefix []byte) {
 	prefix = prefix[:min(len(prefix), Pixels)]
-	for y := range Side {
+	full := len(prefix) / Side
+	for y := range full {
+		// A whole row: fixed lengths, no bounds checks; zero bytes are
+		// tested eight at a time.
+		src := (*[Side]byte)(prefix[y*Side:])
+		dst := (*[Side]float32)(e.in[(y+1)*pIn+1:])
+		var bits uint64
+		for x := 0; x < Side; x += 8 {
+			bits |= binary.LittleEndian.Uint64(src[x:])
+		}
+		e.rowNZ[y+1] = bits != 0
+		if bits == 0 {
+			clear(dst[:])
+			continue
+		}
+		for x, b := range src {
+			dst[x] = byteScale[b]
+		}
+	}
+	for y := full; y < Side; y++ {
 		dst := e.in[(y+1)*pIn+1:][:Side]
 		lo := min(y*Side, len(prefix))
 		src := prefix[lo:min(lo+Side, len(prefix))]
