@@ -5,7 +5,6 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/iforest"
-	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/model"
 )
 
@@ -67,23 +66,27 @@ func masked(f *model.File) bool { return f.Meta.Layout == model.LayoutPrefix1024
 // codeScorer images flows, encodes them and scores the codes.
 type codeScorer struct {
 	imager
-	enc    *cnn.Encoder
-	forest *iforest.Forest
-	images []float32
-	codes  []float32
-	rows   [][]float32
-	scores []float64
+	enc      *cnn.Encoder
+	forest   *iforest.Forest
+	prefixes [][]byte // the batch's image bytes (the encoder reads them as an image)
+	masks    [][]byte // per flow of the batch, the masked prefix (masked layout)
+	codes    []float32
+	rows     [][]float32
+	scores   []float64
 }
 
 func newCodeScorer(enc *cnn.Encoder, forest *iforest.Forest, masked bool) *codeScorer {
 	s := &codeScorer{
-		imager: imager{masked: masked},
-		enc:    enc,
-		forest: forest,
-		images: make([]float32, scoreBatch*image.Pixels),
-		codes:  make([]float32, scoreBatch*cnn.CodeSize),
-		rows:   make([][]float32, scoreBatch),
-		scores: make([]float64, scoreBatch),
+		imager:   imager{masked: masked},
+		enc:      enc,
+		forest:   forest,
+		prefixes: make([][]byte, scoreBatch),
+		codes:    make([]float32, scoreBatch*cnn.CodeSize),
+		rows:     make([][]float32, scoreBatch),
+		scores:   make([]float64, scoreBatch),
+	}
+	if masked {
+		s.masks = make([][]byte, scoreBatch)
 	}
 	for i := range s.rows {
 		s.rows[i] = s.codes[i*cnn.CodeSize : (i+1)*cnn.CodeSize]
@@ -119,10 +122,17 @@ func sum(xs []float64) float64 {
 	return t
 }
 
-// encode fills s.codes for up to scoreBatch flows.
+// encode fills s.codes for up to scoreBatch flows, the encoder reading
+// each image's bytes without a float copy of it.
 func (s *codeScorer) encode(in []Input) {
 	for i, x := range in {
-		s.fill(s.images[i*image.Pixels:(i+1)*image.Pixels], x)
+		if s.masked {
+			s.masks[i] = s.bytes(s.masks[i], x)
+			s.prefixes[i] = s.masks[i]
+			continue
+		}
+		s.prefixes[i] = s.bytes(nil, x)
 	}
-	s.enc.Encode(s.images, len(in), s.codes)
+	s.enc.EncodePrefixes(s.prefixes, len(in), s.codes)
+	clear(s.prefixes[:len(in)]) // let the flows go
 }

@@ -195,6 +195,7 @@ type hybridScorer struct {
 	contrib []float64
 	found   []novelty.Finding
 	ein     evidence.Input
+	learned []parts // each flow's evidence and novelty, taken in fillScored
 	// held are the flows of the last chunk Score worked on, whose
 	// features, rows and forest scores are still in the buffers above:
 	// Explain reuses them for an alert of that chunk.
@@ -216,6 +217,7 @@ func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Pro
 		fscore:  make([]float64, scoreBatch),
 		contrib: make([]float64, row),
 		held:    make([]*flow.Flow, scoreBatch),
+		learned: make([]parts, scoreBatch),
 	}
 	for i := range s.rows {
 		s.rows[i] = s.joined[i*row : (i+1)*row]
@@ -236,10 +238,12 @@ func (s *hybridScorer) score(in []Input, out []float64, leaveOut bool) {
 	for start := 0; start < len(in); start += scoreBatch {
 		n := min(scoreBatch, len(in)-start)
 		batch := in[start : start+n]
-		s.fill(batch)
+		s.fillScored(batch, leaveOut)
 		s.forest.ScoreBatch(s.rows[:n], s.fscore[:n])
 		for i := range batch {
-			out[start+i] = s.parts(i, batch[i], leaveOut).sum()
+			p := s.learned[i]
+			p.forest = s.tail.bits(s.fscore[i])
+			out[start+i] = p.sum()
 			s.held[i] = batch[i].Flow
 		}
 		s.nHeld = n
@@ -258,19 +262,33 @@ func (s *hybridScorer) heldIndex(in Input) int {
 }
 
 func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
-	var p parts
-	p.novelty, s.found = s.prof.Score(&s.vals[i], leaveOut, s.found[:0])
-	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
-	p.evidence = s.ev.Score(&s.ein)
+	p := s.learnedParts(i, x, leaveOut)
 	p.forest = s.tail.bits(s.fscore[i])
 	return p
 }
 
-// fill encodes a batch and builds its joined rows.
-func (s *hybridScorer) fill(batch []Input) {
+// learnedParts are the evidence and novelty parts of flow i's score, from
+// its features in s.vals[i].
+func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
+	var p parts
+	p.novelty, s.found = s.prof.Score(&s.vals[i], leaveOut, s.found[:0])
+	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
+	p.evidence = s.ev.Score(&s.ein)
+	return p
+}
+
+// fill extracts a batch's features, encodes it and builds its joined
+// rows.
+func (s *hybridScorer) fill(batch []Input) { s.fillWith(batch, false, false) }
+
+// fillScored is fill that also takes each flow's evidence and novelty
+// parts (s.learned) right after its features: a batch's features do not
+// stay in the cache through the encoder and the forest.
+func (s *hybridScorer) fillScored(batch []Input, leaveOut bool) { s.fillWith(batch, true, leaveOut) }
+
+func (s *hybridScorer) fillWith(batch []Input, learned, leaveOut bool) {
 	clear(s.held[:s.nHeld])
 	s.nHeld = 0
-	s.code.encode(batch)
 	for i, x := range batch {
 		h := x.TLS
 		if h == nil {
@@ -278,8 +296,14 @@ func (s *hybridScorer) fill(batch []Input) {
 		}
 		s.hs[i] = h
 		features.Extract(x.Flow, h, &s.vals[i])
-		copy(s.rows[i], s.code.rows[i])
+		if learned {
+			s.learned[i] = s.learnedParts(i, x, leaveOut)
+		}
 		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
+	}
+	s.code.encode(batch)
+	for i := range batch {
+		copy(s.rows[i], s.code.rows[i])
 	}
 }
 

@@ -88,11 +88,23 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 	}
 	// Candidates are ranked first and only the two given are worded:
 	// j < 0 stands for the byte region, else the handshake feature j.
+	// The two strongest are kept as they come, a tie going to the first:
+	// a stable sort's first two.
 	type cand struct {
 		j int
 		c float64
 	}
-	var cands []cand
+	var top [2]cand
+	n := 0
+	consider := func(x cand) {
+		switch {
+		case n == 0 || x.c > top[0].c:
+			top[1], top[0] = top[0], x
+		case n == 1 || x.c > top[1].c:
+			top[1] = x
+		}
+		n = min(n+1, 2)
+	}
 	b := 0
 	for i := range band {
 		if band[i] > band[b] {
@@ -100,17 +112,16 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 		}
 	}
 	if band[b] > 0 {
-		cands = append(cands, cand{-1, band[b]})
+		consider(cand{-1, band[b]})
 	}
 	defs := features.Defs()
 	for j, c := range s.contrib[cnn.CodeSize:] {
 		if c > 0 && !absent[defs[j].Group] {
-			cands = append(cands, cand{j, c})
+			consider(cand{j, c})
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.c, a.c) })
 	var out []Reason
-	for _, c := range cands[:min(2, len(cands))] {
+	for _, c := range top[:n] {
 		w := bits * c.c / total
 		if w < 0.5 {
 			continue

@@ -15,14 +15,20 @@ type imager struct {
 // fill writes in's image into dst: the prefix, masked when the layout
 // says so (parsing the handshake when the caller did not).
 func (im *imager) fill(dst []float32, in Input) {
+	im.buf = im.bytes(im.buf, in)
+	image.Fill(dst, im.buf)
+}
+
+// bytes returns the bytes of in's image: the prefix itself, or, when the
+// layout masks it, the prefix masked into buf (parsing the handshake when
+// the caller did not).
+func (im *imager) bytes(buf []byte, in Input) []byte {
 	if !im.masked {
-		image.Fill(dst, in.Flow.Prefix)
-		return
+		return in.Flow.Prefix
 	}
 	h := in.TLS
 	if h == nil {
 		h = tlsparse.FromFlow(in.Flow, nil)
 	}
-	im.buf = mask.Apply(im.buf, in.Flow.Prefix, h)
-	image.Fill(dst, im.buf)
+	return mask.Apply(buf, in.Flow.Prefix, h)
 }

@@ -35,6 +35,44 @@ func BenchmarkTableTCPFlow(b *testing.B) {
 	}
 }
 
+// BenchmarkTableTCPFlowOtherPort is BenchmarkTableTCPFlow to a port that
+// is not a TLS port: the zeros are not judged, and the connection stays
+// in the table to its close (on 443 they decide it at once and the rest of
+// it goes to the memory of handed-out connections).
+func BenchmarkTableTCPFlowOtherPort(b *testing.B) {
+	tab, err := NewTable(Config{}, func(*Flow) {})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, resp := string(make([]byte, 1200)), string(make([]byte, 1200))
+	segs := []Segment{
+		seg(true, 0, 1000, syn, ""), seg(false, 1, 5000, synack, ""), seg(true, 2, 1001, ack, req),
+		seg(false, 3, 5001, ack, resp), seg(false, 4, 6201, ack, resp), seg(true, 5, 2201, ack, ""),
+		seg(true, 6, 2201, FlagFIN|ack, ""), seg(false, 7, 7401, FlagFIN|ack, ""), seg(true, 8, 2202, ack, ""),
+	}
+	for j := range segs {
+		if segs[j].Dst == srvEP {
+			segs[j].Dst.Port = 8080
+		} else {
+			segs[j].Src.Port = 8080
+		}
+	}
+	b.ReportAllocs()
+	for i := range b.N {
+		port := uint16(1024 + i%60000)
+		for j := range segs {
+			s := segs[j]
+			if s.Src.Port != 8080 {
+				s.Src.Port = port
+			} else {
+				s.Dst.Port = port
+			}
+			s.Time += int64(i) * 1000
+			tab.Process(&s)
+		}
+	}
+}
+
 // BenchmarkTableSYNFlood is a SYN from a new source each time into a full
 // table (1000 flows): a lookup, an eviction and an open per packet.
 func BenchmarkTableSYNFlood(b *testing.B) {

@@ -34,7 +34,12 @@ type conn struct {
 	emitted     bool
 	closed      bool  // FIN both ways or RST seen
 	pickup      bool  // opened mid-stream on a connection given up by rem
-	charged     int64 // bytes of its buffers charged to the memory budget
+	early       early // what the client's first bytes said (early.go)
+	answered    bool  // the server sent bytes after the client's first bytes were judged
+	probeN      uint8
+	judgedAt    int64          // packet time when the client's first bytes said earlyNotTLS
+	probe       [probeLen]byte // the client's first bytes, until judged
+	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
 }
@@ -114,12 +119,17 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		}
 	}
 	if s.PayloadLen > 0 {
+		if c.list == &t.active {
+			t.active.remove(c)
+			t.speaking.pushBack(c) // the verdict timeout applies now
+		}
 		if c.clientDir < 0 {
 			c.chooseClient(d, s)
 		}
 		if c.wants(d) {
 			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, c.sink(t), d)
 			t.account(c)
+			c.reconsider(t)
 		}
 	}
 	if s.Flags&FlagFIN != 0 {
@@ -132,6 +142,8 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		t.close(c, EndFIN)
 	case c.complete():
 		t.finish(c, EndComplete)
+	case c.decided():
+		t.finish(c, EndDecided)
 	case s.Time-c.first > int64(t.cfg.MaxAge):
 		t.finish(c, EndMaxAge)
 	}
@@ -206,6 +218,15 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 	}
 	if len(data) == 0 {
 		return
+	}
+	if c.early != earlyOpen {
+		if int(c.clientDir) == d {
+			if c.early == earlyUnknown {
+				c.judgeStart(s.t, d, data, gap, h.streamed)
+			}
+		} else if c.early == earlyNotTLS {
+			c.answered = true
+		}
 	}
 	if n := PrefixSize - len(c.prefix); n > 0 {
 		if c.prefix == nil {

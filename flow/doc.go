@@ -12,6 +12,12 @@
 // prefix their first 1024 bytes. UDP flows share the table and its bound,
 // with an idle timeout of their own.
 //
+// A TCP flow is handed out as soon as it is complete or its bytes decide
+// its verdict (early.go: a client that does not speak TLS to a TLS port,
+// once its first flight is over; broken handshake framing), or after the
+// verdict timeout of silence with payload seen: not at idle timeout or
+// maximum age.
+//
 // A connection handed out leaves the table for a compact, bounded memory
 // of handed-out connections (remembered.go), so that its later packets
 // are counted rather than reborn as a second flow. The out-of-order and

@@ -14,7 +14,8 @@ const PrefixSize = 1024
 type EndReason uint8
 
 // End reasons. A flow is handed out once: as soon as it holds everything
-// the detector needs (Complete), or when it ends before that.
+// the detector needs (Complete) or its bytes already decide (Decided), or
+// when it ends or holds still before that.
 const (
 	EndComplete EndReason = iota // prefix full and both handshakes captured
 	EndFIN                       // both sides closed
@@ -24,10 +25,16 @@ const (
 	EndEvicted                   // table full; the least recently seen flow made room
 	EndReused                    // a new SYN reused the 5-tuple of this connection
 	EndFlush                     // end of input (capture file read to the end, or shutdown)
+	// EndDecided: its bytes decide before it completes: a client that does
+	// not speak TLS to a TLS port, its first flight over (the prefix full,
+	// the server answered, or a second of silence), or handshake framing
+	// that is broken.
+	EndDecided
+	EndVerdictTimeout // payload seen, then no packet for Config.VerdictTimeout (packet time)
 	numEndReasons
 )
 
-var endReasonNames = [numEndReasons]string{"complete", "fin", "rst", "idle_timeout", "max_age", "evicted", "reused", "flush"}
+var endReasonNames = [numEndReasons]string{"complete", "fin", "rst", "idle_timeout", "max_age", "evicted", "reused", "flush", "decided", "verdict_timeout"}
 
 func (r EndReason) String() string {
 	if r < numEndReasons {
@@ -100,6 +107,13 @@ type Flow struct {
 	QUIC *QUIC
 
 	EndReason EndReason
+	// Decided is when the flow's verdict was decided, in packet time: the
+	// time of the packet that completed, closed or decided it (for a
+	// client that does not speak TLS to a TLS port, the packet whose bytes
+	// showed it, though the flow waits for its first flight to end), or
+	// when the silence that ended it reached its timeout (verdict and idle
+	// timeouts). Live, the verdict's latency is counted from it.
+	Decided time.Time
 }
 
 // QUIC is what a UDP flow showed of QUIC: the counters of its Initial

@@ -37,6 +37,7 @@ type hsCapture struct {
 	sslv2   bool
 	gap     bool
 	full    bool // stopped at the byte limit, the messages unfinished
+	broken  bool // stopped at framing that cannot be right (firstMessagesComplete)
 	scanned int  // stream bytes looked at while scanning
 	// carry holds the last bytes of the previous chunk, for a start split
 	// across chunks (a hello start needs 6 bytes, an alert 7).
@@ -249,9 +250,10 @@ func (h *hsCapture) capture(data []byte, limit int) {
 		data = data[:room]
 	}
 	h.buf = append(h.buf, data...)
+	done, broken := firstMessagesComplete(h.buf, h.server, h.sslv2)
 	switch {
-	case firstMessagesComplete(h.buf, h.server, h.sslv2):
-		h.stage = hsDone
+	case done:
+		h.stage, h.broken = hsDone, broken
 	case len(h.buf) >= limit:
 		h.stage, h.full = hsDone, true
 	}

@@ -32,7 +32,9 @@ func helloRetryRandom() []byte {
 }
 
 var (
-	clientHelloRec = tlsRecord(22, hsMessage(1, bytes.Repeat([]byte{7}, 60)))
+	// A ClientHello as the table sees it: version 3.3, then filler whose
+	// session id length (7) is possible.
+	clientHelloRec = tlsRecord(22, hsMessage(1, append([]byte{3, 3}, bytes.Repeat([]byte{7}, 58)...)))
 	ccsRec         = tlsRecord(20, []byte{1})
 	appDataRec     = tlsRecord(23, bytes.Repeat([]byte{9}, 40))
 )

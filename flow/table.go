@@ -1,149 +1,10 @@
 package flow
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"time"
-
-	"github.com/tlsentry/tlsentry/internal/bounds"
 )
-
-// Config bounds a Table. It is the one owner of the flow table's bounds:
-// the daemon's YAML configuration (section flow, whose keys are the yaml
-// names here) and the commands' flags take it as it is and call Validate.
-type Config struct {
-	// MaxFlows is the most connections the table tracks at once. When it
-	// is full, the least recently seen connection makes room, handed out
-	// as EndEvicted.
-	MaxFlows int `yaml:"max_flows"`
-	// MaxRemembered bounds the memory of connections already handed out
-	// (key, state and time, about 80 bytes each; see remembered.go), so
-	// that their later packets are counted and not reborn as new flows.
-	// When it is full the least recently seen is given up, and a flow
-	// that later opens mid-stream on its key is marked
-	// PickupAfterEviction. 0: four times MaxFlows.
-	MaxRemembered int `yaml:"max_remembered"`
-	// IdleTimeout ends a connection that saw no packet for this long
-	// (packet time). MaxAge hands out a connection that has been open this
-	// long without completing. ClosedTimeout is how long a connection is
-	// remembered after FIN or RST, so that its last ACKs and
-	// retransmissions are not taken for a new flow.
-	IdleTimeout   time.Duration `yaml:"idle_timeout"`
-	MaxAge        time.Duration `yaml:"max_age"`
-	ClosedTimeout time.Duration `yaml:"closed_timeout"`
-	// UDPIdleTimeout ends a UDP (QUIC) flow that saw no datagram for this
-	// long: UDP has no close, so silence is its end.
-	UDPIdleTimeout time.Duration `yaml:"udp_idle_timeout"`
-	// HandshakeLimit bounds the handshake bytes kept per direction;
-	// ScanLimit bounds how far into a direction's stream the first TLS
-	// record is looked for (STARTTLS, proxies; 1: only at the start);
-	// MaxPending bounds the out-of-order bytes buffered per direction.
-	HandshakeLimit int `yaml:"handshake_limit"`
-	ScanLimit      int `yaml:"scan_limit"`
-	MaxPending     int `yaml:"max_pending"`
-	// MemoryBudgetMB bounds, in MiB, the out-of-order and handshake bytes
-	// held by all the tables of a sensor together (budget.go): over it,
-	// the oldest out-of-order data is given up first. 0: a sixteenth of
-	// the machine's memory, at most 64 MiB (DefaultBudgetBytes).
-	MemoryBudgetMB int `yaml:"memory_budget_mb"`
-}
-
-// DefaultConfig returns the defaults: 65,536 flows (and four times as
-// many handed-out connections remembered), 120 s idle (30 s for UDP),
-// 600 s max age, 30 s after close, 16 KiB of handshake, 16 KiB scanned,
-// 32 KiB out of order.
-func DefaultConfig() Config {
-	return Config{
-		MaxFlows:       65536,
-		IdleTimeout:    120 * time.Second,
-		MaxAge:         600 * time.Second,
-		ClosedTimeout:  30 * time.Second,
-		UDPIdleTimeout: 30 * time.Second,
-		HandshakeLimit: 16 << 10,
-		ScanLimit:      16 << 10,
-		MaxPending:     32 << 10,
-	}
-}
-
-// Bounds Validate enforces.
-const (
-	MaxMaxFlows       = 1 << 24
-	MaxMaxRemembered  = 1 << 26
-	MinTimeout        = time.Second
-	MaxTimeout        = 24 * time.Hour
-	MinHandshakeLimit = 512
-	MaxHandshakeLimit = 1 << 20
-	MaxScanLimit      = 1 << 20
-	MinPending        = 1500
-	MaxPending        = 1 << 24
-	MaxMemoryBudgetMB = 1 << 20
-)
-
-// WithDefaults returns c with its zero values replaced by the defaults.
-func (c Config) WithDefaults() Config {
-	d := DefaultConfig()
-	orDefault(&c.MaxFlows, d.MaxFlows)
-	orDefault(&c.IdleTimeout, d.IdleTimeout)
-	orDefault(&c.MaxAge, d.MaxAge)
-	orDefault(&c.ClosedTimeout, d.ClosedTimeout)
-	orDefault(&c.UDPIdleTimeout, d.UDPIdleTimeout)
-	orDefault(&c.HandshakeLimit, d.HandshakeLimit)
-	orDefault(&c.ScanLimit, d.ScanLimit)
-	orDefault(&c.MaxPending, d.MaxPending)
-	return c
-}
-
-// Validate reports every setting out of its bounds (a *bounds.Error
-// each). Zero values are out of bounds: NewTable fills them with the
-// defaults first (WithDefaults), a configuration file does not.
-func (c Config) Validate() error {
-	var errs []error
-	bounds.Int(&errs, "MaxFlows", c.MaxFlows, 1, MaxMaxFlows)
-	bounds.Int(&errs, "MaxRemembered", c.MaxRemembered, 0, MaxMaxRemembered)
-	bounds.Duration(&errs, "IdleTimeout", c.IdleTimeout, MinTimeout, MaxTimeout)
-	bounds.Duration(&errs, "MaxAge", c.MaxAge, MinTimeout, MaxTimeout)
-	bounds.Duration(&errs, "ClosedTimeout", c.ClosedTimeout, MinTimeout, MaxTimeout)
-	bounds.Duration(&errs, "UDPIdleTimeout", c.UDPIdleTimeout, MinTimeout, MaxTimeout)
-	bounds.Int(&errs, "HandshakeLimit", c.HandshakeLimit, MinHandshakeLimit, MaxHandshakeLimit)
-	bounds.Int(&errs, "ScanLimit", c.ScanLimit, 1, MaxScanLimit)
-	bounds.Int(&errs, "MaxPending", c.MaxPending, MinPending, MaxPending)
-	bounds.Int(&errs, "MemoryBudgetMB", c.MemoryBudgetMB, 0, MaxMemoryBudgetMB)
-	return errors.Join(errs...)
-}
-
-// BudgetBytes is the memory budget in bytes: MemoryBudgetMB, or
-// DefaultBudgetBytes when it is 0.
-func (c Config) BudgetBytes() int64 {
-	if c.MemoryBudgetMB > 0 {
-		return int64(c.MemoryBudgetMB) << 20
-	}
-	return DefaultBudgetBytes()
-}
-
-// DefaultBudgetBytes is the memory budget of a sensor not given one: a
-// sixteenth of the machine's memory, between 16 and 64 MiB (64 MiB
-// when the machine's memory is unknown). With it, 100,000 flows each
-// holding 2 x 30 KB out of order keep the process under 512 MiB.
-func DefaultBudgetBytes() int64 {
-	const lo, hi = 16 << 20, 64 << 20
-	m := machineMemory()
-	if m == 0 {
-		return hi
-	}
-	return min(max(m/16, lo), hi)
-}
-
-// remembered is the bound of the memory of handed-out connections:
-// MaxRemembered, or four times MaxFlows when it is 0.
-func (c Config) remembered() int {
-	if c.MaxRemembered > 0 {
-		return c.MaxRemembered
-	}
-	return min(4*c.MaxFlows, MaxMaxRemembered)
-}
-
-// ErrConfig is wrapped by errors from NewTable for a bad Config.
-var ErrConfig = errors.New("flow table config")
 
 // Table tracks connections and hands out one Flow per connection through
 // its emit function. It is not safe for concurrent use.
@@ -156,11 +17,15 @@ type Table struct {
 	budget   *Budget
 	memLists [numMemLists]memList
 	conns    map[Key]*conn
-	// active lists the TCP connections still collecting bytes, least
-	// recently seen first: expiry and eviction only look at its head.
-	// Handed-out TCP connections leave the table for rem.
-	active connList
-	rem    remembered
+	// The TCP connections still collecting bytes are on three lists, each
+	// least recently seen first, so that expiry and eviction only look at
+	// their heads: active (no payload yet: idle timeout), speaking (payload
+	// seen: verdict timeout), notTLS (a client that does not speak TLS to
+	// a TLS port: handed out once its first flight is over). Handed-out
+	// TCP connections leave the table for rem.
+	active, speaking, notTLS connList
+	rem                      remembered
+	tlsPorts                 *portBits
 	// udp holds the UDP flows' lists, which have their own idle timeout.
 	udp  udpLists
 	free []*conn
@@ -189,6 +54,10 @@ func newTable(cfg Config, emit func(*Flow), budget *Budget) (*Table, error) {
 		budget = NewBudget(cfg.BudgetBytes())
 	}
 	t := &Table{cfg: cfg, emit: emit, budget: budget, conns: make(map[Key]*conn, min(cfg.MaxFlows, initialConns))}
+	t.tlsPorts = defaultTLSPortSet
+	if !slices.Equal(cfg.TLSPorts, defaultTLSPorts) {
+		t.tlsPorts = newPortBits(cfg.TLSPorts)
+	}
 	t.rem = newRemembered(cfg.remembered())
 	return t, nil
 }
@@ -276,11 +145,12 @@ func (t *Table) tick(ts int64) {
 func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 
 // Flush hands out every connection still collecting bytes (EndFlush, or
-// EndIdle for those idle for the timeout by the latest packet time) and
+// EndIdle, EndVerdictTimeout or EndDecided for those whose silence by the
+// latest packet time ends them) and
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
-	t.expire() // flows already idle at the end of input end as idle
-	for _, l := range []*connList{&t.active, &t.udp.active} {
+	t.expire() // flows already idle (or past their verdict timeout) at the end of input end so
+	for _, l := range []*connList{&t.active, &t.speaking, &t.notTLS, &t.udp.active} {
 		for c := l.head; c != nil; c = l.head {
 			t.end(c, EndFlush)
 		}
@@ -321,25 +191,42 @@ func (t *Table) evict() {
 	}
 }
 
-// expire ends connections idle for longer than the idle timeout. Both
-// lists are in recency order, so only their heads need looking at.
+// expire ends connections idle for longer than the idle timeout, and
+// hands out those whose silence decides their verdict (verdict timeout;
+// a non-TLS client's first flight over). Every list is in recency order,
+// so only their heads need looking at.
 func (t *Table) expire() {
-	limit := t.now - int64(t.cfg.IdleTimeout)
-	for c := t.active.head; c != nil && c.last < limit; c = t.active.head {
-		t.end(c, EndIdle)
+	idle := int64(t.cfg.IdleTimeout)
+	for c := t.active.head; c != nil && c.last < t.now-idle; c = t.active.head {
+		t.endAt(c, EndIdle, c.last+idle)
 	}
-	t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
+	for c := t.notTLS.head; c != nil && c.last < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
+		t.finishAt(c, EndDecided, c.judgedAt) // the packet whose bytes decided it
+	}
+	vt := int64(t.cfg.VerdictTimeout)
+	for c := t.speaking.head; c != nil && c.last < t.now-vt; c = t.speaking.head {
+		t.finishAt(c, EndVerdictTimeout, c.last+vt)
+	}
+	t.rem.expire(t.now, idle, int64(t.cfg.ClosedTimeout))
 	t.expireUDP()
 }
+
+// firstFlightQuiet is how long a client that does not speak TLS to a TLS
+// port holds still before its first flight counts as over: its verdict
+// then comes within about two seconds (the sweep runs once a second).
+const firstFlightQuiet = time.Second
 
 func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
 
 // end hands out the connection if it has not been already, then forgets
 // it; a TCP connection cut short by a full table is remembered, so that
 // the rest of it is not reborn as a new flow.
-func (t *Table) end(c *conn, why EndReason) {
+func (t *Table) end(c *conn, why EndReason) { t.endAt(c, why, t.now) }
+
+// endAt is end for a connection decided at packet time at.
+func (t *Table) endAt(c *conn, why EndReason, at int64) {
 	if !c.emitted {
-		t.handOut(c, why)
+		t.handOut(c, why, at)
 	}
 	if why == EndEvicted && c.key.Transport == TransportTCP {
 		t.remember(c)
@@ -350,8 +237,11 @@ func (t *Table) end(c *conn, why EndReason) {
 // finish hands out a connection that is complete (or too old) and keeps
 // it in mind so that its later packets are not taken for a new flow: a
 // TCP connection in rem, a UDP flow on its finished list.
-func (t *Table) finish(c *conn, why EndReason) {
-	t.handOut(c, why)
+func (t *Table) finish(c *conn, why EndReason) { t.finishAt(c, why, t.now) }
+
+// finishAt is finish for a connection decided at packet time at.
+func (t *Table) finishAt(c *conn, why EndReason, at int64) {
+	t.handOut(c, why, at)
 	if c.key.Transport == TransportUDP {
 		c.list.remove(c)
 		t.udp.finished.pushBack(c)
@@ -365,7 +255,7 @@ func (t *Table) finish(c *conn, why EndReason) {
 // yet, and remembers it for the closed timeout.
 func (t *Table) close(c *conn, why EndReason) {
 	if !c.emitted {
-		t.handOut(c, why)
+		t.handOut(c, why, t.now)
 	}
 	c.closed = true
 	t.remember(c)
@@ -393,8 +283,9 @@ func (t *Table) remember(c *conn) {
 	}
 }
 
-func (t *Table) handOut(c *conn, why EndReason) {
+func (t *Table) handOut(c *conn, why EndReason, at int64) {
 	f := c.toFlow(t, why)
+	f.Decided = time.Unix(0, min(at, t.now)).UTC()
 	t.release(c) // its buffers are the flow's now
 	c.emitted = true
 	t.stats.Emitted[why]++
@@ -411,13 +302,5 @@ func (t *Table) remove(c *conn) {
 	c.release()
 	if len(t.free) < 1024 {
 		t.free = append(t.free, c)
-	}
-}
-
-// orDefault sets an unset (zero) setting to its default.
-func orDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
 	}
 }

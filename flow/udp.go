@@ -55,6 +55,11 @@ func (t *Table) activeList(tr Transport) *connList {
 // seen least recently: the one a full table hands out to make room.
 func (t *Table) leastRecentActive() *conn {
 	a, u := t.active.head, t.udp.active.head
+	for _, l := range []*connList{&t.speaking, &t.notTLS} {
+		if c := l.head; c != nil && (a == nil || c.last < a.last) {
+			a = c
+		}
+	}
 	switch {
 	case a == nil:
 		return u

@@ -32,6 +32,8 @@ func TestNumericFlagsRangeChecked(t *testing.T) {
 		{[]string{"-idle-timeout", "0s"}, []string{"-idle-timeout: 0s is out of range (1s-24h)"}},
 		{[]string{"-idle-timeout", "25h"}, []string{"-idle-timeout: 25h is out of range (1s-24h)"}},
 		{[]string{"-max-age", "-1s"}, []string{"-max-age: -1s is out of range (1s-24h)"}},
+		{[]string{"-verdict-timeout", "3m"}, []string{"-verdict-timeout: 3m is out of range (1s-2m)"}},
+		{[]string{"-idle-timeout", "30s", "-verdict-timeout", "0s"}, []string{"-verdict-timeout: 0s is out of range (1s-30s)"}},
 		{[]string{"-handshake-limit", "10"}, []string{"-handshake-limit: 10 is out of range (512-1048576)"}},
 		{[]string{"-max-flows", "-1", "-handshake-limit", "1073741824"}, []string{"-max-flows: -1 is out of range", "-handshake-limit: 1073741824 is out of range"}},
 	} {

@@ -27,6 +27,7 @@ func (f *fileList) Set(v string) error {
 type tableFlags struct {
 	maxFlows              int
 	idle, maxAge, udpIdle time.Duration
+	verdict               time.Duration
 	handshakeLimit        int
 	memoryBudgetMB        int
 }
@@ -37,6 +38,7 @@ func (t *tableFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.idle, "idle-timeout", d.IdleTimeout, fmt.Sprintf("end a flow after this long without a packet, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.DurationVar(&t.maxAge, "max-age", d.MaxAge, fmt.Sprintf("hand out a flow still incomplete after this long, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
 	fs.DurationVar(&t.udpIdle, "udp-idle-timeout", d.UDPIdleTimeout, fmt.Sprintf("end a UDP (QUIC) flow after this long without a datagram, %s to %s (packet time)", bounds.Short(flow.MinTimeout), bounds.Short(flow.MaxTimeout)))
+	fs.DurationVar(&t.verdict, "verdict-timeout", d.VerdictTimeout, fmt.Sprintf("score a TCP flow that sent payload and then held still this long, %s up to -idle-timeout (packet time; the default is cut to -idle-timeout when that is shorter)", bounds.Short(flow.MinTimeout)))
 	fs.IntVar(&t.handshakeLimit, "handshake-limit", d.HandshakeLimit, fmt.Sprintf("handshake bytes kept per direction (%d-%d)", flow.MinHandshakeLimit, flow.MaxHandshakeLimit))
 	fs.IntVar(&t.memoryBudgetMB, "memory-budget-mb", d.MemoryBudgetMB, fmt.Sprintf("MiB of out-of-order and handshake bytes held by all flows together, 0-%d (over it the oldest out-of-order data is given up; 0: a sixteenth of the machine's memory, at most 64)", flow.MaxMemoryBudgetMB))
 }
@@ -45,6 +47,10 @@ func (t *tableFlags) config() (flow.Config, error) {
 	c := flow.DefaultConfig()
 	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
 	c.MemoryBudgetMB = t.memoryBudgetMB
+	c.VerdictTimeout = t.verdict
+	if t.verdict == flow.DefaultConfig().VerdictTimeout && t.idle >= flow.MinTimeout {
+		c.VerdictTimeout = min(t.verdict, t.idle) // -idle-timeout 5s alone is a valid setting
+	}
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}
@@ -52,7 +58,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 }
 
 // tableFlagNames are the flags of flow.Config's fields.
-var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "HandshakeLimit": "-handshake-limit", "MemoryBudgetMB": "-memory-budget-mb"}
+var tableFlagNames = map[string]string{"MaxFlows": "-max-flows", "IdleTimeout": "-idle-timeout", "MaxAge": "-max-age", "UDPIdleTimeout": "-udp-idle-timeout", "VerdictTimeout": "-verdict-timeout", "HandshakeLimit": "-handshake-limit", "MemoryBudgetMB": "-memory-budget-mb"}
 
 // flagErrors turns a config type's bounds errors into a usage error that
 // names the flags.

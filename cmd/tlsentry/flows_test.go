@@ -65,7 +65,9 @@ func TestFlowsSample(t *testing.T) {
 	if n != 7 {
 		t.Errorf("%d flows, want 7 (4 TLS, HTTP, SSH, random)", n)
 	}
-	if !strings.Contains(summary, "flows=7 complete=4 fin=3") || !strings.Contains(summary, "problems=0") {
+	// HTTP and random bytes on 443 are decided (the server answered; the
+	// prefix filled) before they close; SSH closes first.
+	if !strings.Contains(summary, "flows=7 complete=4 fin=1 decided=2") || !strings.Contains(summary, "problems=0") {
 		t.Errorf("summary:\n%s", summary)
 	}
 }

@@ -39,6 +39,9 @@ func startLinkDaemon(t *testing.T, p *netnstest.Pair) *linkDaemon {
 		"capture":  "  interfaces: [veth-a]\n  ports: [443, 8443]\n  workers: 2\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
 		"detector": "  model: " + trainedModelFile(t) + "\n  batch_timeout: 10ms\n  threshold: 1000\n",
 		"metrics":  "  listen: " + d.metricsAddr + "\n",
+		// No TLS port: the plain text held open across the flap would be
+		// handed out (decided) a second after its first part.
+		"flow": "  tls_ports: []\n",
 	})
 	notes := listenNotify(t, filepath.Join(dir, "notify"))
 	self, err := os.Executable()

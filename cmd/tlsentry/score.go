@@ -44,6 +44,8 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsPath := fs.String("tls-log", "", "also write one tls record (event_type tls) per TLS session to this `FILE`")
 	var blocklists fileList
 	fs.Var(&blocklists, "blocklist", "block list `[KIND=]FILE` (KIND ja3, ja4, cert_sha1 or sni; without it the file's header or first value says); repeat for several")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	allocProfile := fs.String("allocprofile", "", "write an allocation profile to this file at the end (for performance work)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -62,6 +64,13 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := addBlocklists(pol, blocklists); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	var limiter *ratelimit.Limiter
 	if *configPath != "" { // the configuration's rate limits, as run applies them
@@ -96,7 +105,11 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Limiter: limiter, Beacons: beacons, Sink: sink}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
-	return errors.Join(readErr, closeErr, closeTLS())
+	var profErr error
+	if *allocProfile != "" {
+		profErr = writeAllocProfile(*allocProfile)
+	}
+	return errors.Join(readErr, closeErr, closeTLS(), profErr)
 }
 
 // stdoutPath is an output path with stdout ("" or "-") as "-".

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/termsafe"
@@ -67,7 +66,7 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 func tlsPortFlows(flows []*flow.Flow) []*flow.Flow {
 	var out []*flow.Flow
 	for _, f := range flows {
-		if len(f.Prefix) > 0 && evidence.TLSPorts[f.Server.Port] {
+		if len(f.Prefix) > 0 && flow.IsDefaultTLSPort(f.Server.Port) {
 			out = append(out, f)
 		}
 	}

@@ -69,8 +69,10 @@ type Config struct {
 	// MaxPairs bounds the pairs tracked at once; when full, a new pair
 	// takes the slot of the lightest of a few sampled pairs (stale first,
 	// then fewest connections, then least recently seen). Each pair costs
-	// 24 bytes per ring entry plus about 220 (1.4 KB at the default ring:
-	// 88 MiB for the default 65536 pairs, allocated as they fill).
+	// about 200 bytes plus 24 per ring entry: its ring grows with its
+	// connections from 4 entries to RingLen (1.4 KB with a full default
+	// ring: at most 88 MiB for the default 65536 pairs, allocated as they
+	// fill; a few MiB for 65536 pairs of one connection).
 	MaxPairs int
 	// MaxDestinations bounds the destinations whose distinct clients are
 	// counted (prevalence), about 190 bytes each. Default MaxPairs.

@@ -35,9 +35,11 @@
 //
 // # Bounds
 //
-// Memory is fixed by Config: at most MaxPairs pairs (each about 220 bytes
-// plus 24 per ring entry: 1.4 KB at the default ring) and MaxDestinations
-// destinations (about 190 bytes each), allocated as they fill. When the
+// Memory is bounded by Config: at most MaxPairs pairs (each about 200
+// bytes plus 24 per ring entry: 1.4 KB with a full default ring) and
+// MaxDestinations destinations (about 190 bytes each), allocated as they
+// fill; a pair's ring starts at 4 entries and doubles as its connections
+// come, so a table of one-connection pairs stays small. When the
 // pairs are all taken, a new pair takes the place of the lightest of 8
 // sampled pairs: one silent for a whole window, else the one with the
 // fewest connections in its ring, else the least recently seen. A scan of

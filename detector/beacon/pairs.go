@@ -48,11 +48,12 @@ type pair struct {
 	reportSeq int32
 	bySNI     bool // KeySNI and the SNI was not empty: the SNI is the key
 
-	sni, ja4 string // the key's, or the latest scored connection's
-	dest     uint64 // destination hash
-	reportAt int64  // start of the current finding's window; 0: none
-	reportN  int64  // count at the last finding or update
-	_        [8]byte
+	sni, ja4  string // the key's, or the latest scored connection's
+	dest      uint64 // destination hash
+	reportAt  int64  // start of the current finding's window; 0: none
+	reportN   int64  // count at the last finding or update
+	ringID    int32  // the pair's ring in the store, of size class ringClass
+	ringClass uint8
 }
 
 // pairTable holds the pairs, their rings and the index over them. Slots
@@ -61,12 +62,12 @@ type pairTable struct {
 	cfg   *Config
 	idx   index
 	pairs []pair
-	ring  []entry // RingLen entries per slot
+	rings ringStore // each slot's ring, from a few entries up to RingLen
 	rng   rng
 }
 
 func newPairTable(cfg *Config) pairTable {
-	return pairTable{cfg: cfg, idx: newIndex(cfg.MaxPairs), rng: rng(cfg.Seed | 1)}
+	return pairTable{cfg: cfg, idx: newIndex(cfg.MaxPairs), rings: newRingStore(cfg.RingLen), rng: rng(cfg.Seed | 1)}
 }
 
 // keyOf returns the pair hash and the destination hash of ev.
@@ -128,17 +129,16 @@ func (pt *pairTable) alloc(h uint64, clock int64) (slot int32, evicted bool) {
 			pairs := make([]pair, len(pt.pairs), n)
 			copy(pairs, pt.pairs)
 			pt.pairs = pairs
-			ring := make([]entry, n*pt.cfg.RingLen)
-			copy(ring, pt.ring)
-			pt.ring = ring
 		}
 		pt.pairs = pt.pairs[:slot+1]
+		pt.pairs[slot] = pair{hash: h, ringID: pt.rings.get(0)}
 	} else {
 		slot = pt.victim(clock)
-		pt.idx.remove(pt.pairs[slot].hash, slot)
+		p := &pt.pairs[slot]
+		pt.idx.remove(p.hash, slot)
 		evicted = true
+		*p = pair{hash: h, ringID: p.ringID, ringClass: p.ringClass} // the ring stays with the slot
 	}
-	pt.pairs[slot] = pair{hash: h}
 	pt.idx.insert(h, slot)
 	return slot, evicted
 }
@@ -168,10 +168,10 @@ func (pt *pairTable) victim(clock int64) int32 {
 	return best
 }
 
-// ringOf is slot s's ring storage.
+// ringOf is slot s's ring storage (its length is the ring's size).
 func (pt *pairTable) ringOf(s int32) []entry {
-	r := pt.cfg.RingLen
-	return pt.ring[int(s)*r : int(s)*r+r]
+	p := &pt.pairs[s]
+	return pt.rings.ring(p.ringClass, p.ringID)
 }
 
 // record adds a connection to pair p (slot s): it drops entries that left
@@ -197,6 +197,11 @@ func (pt *pairTable) record(s int32, ts int64, id uint64, up, down uint32) bool 
 	p.last = max(p.last, ts)
 	for p.n > 0 && ring[p.head].t < p.last-window {
 		p.head, p.n = wrap(p.head+1, r), p.n-1
+	}
+	if p.n == r && !pt.rings.last(p.ringClass) {
+		pt.rings.grow(p) // room for one more: nothing is dropped before RingLen
+		ring = pt.ringOf(s)
+		r = int32(len(ring))
 	}
 	if p.n == r {
 		if ts < ring[p.head].t {

@@ -21,12 +21,11 @@ var bestKernels = func() kernels {
 	return kernelsGeneric
 }()
 
-// encodeSIMD encodes one image with the assembly kernels. Pooled enc1 rows
-// over an all-zero input patch (the tail of a short flow) skip the kernel,
-// as the plain-Go path does.
-func (e *Encoder) encodeSIMD(img, code []float32) {
+// encodeSIMD encodes the loaded image with the assembly kernels. Pooled
+// enc1 rows over an all-zero input patch (the tail of a short flow) skip
+// the kernel, as the plain-Go path does.
+func (e *Encoder) encodeSIMD(code []float32) {
 	code = code[:CodeSize]
-	e.load(img)
 	wide := e.kern == kernelsAVX512
 	for py := range h1 {
 		r := 2 * py

@@ -11,4 +11,4 @@ const (
 
 // encodeSIMD is never called without the kernels; it falls back to the
 // plain-Go layers all the same.
-func (e *Encoder) encodeSIMD(img, code []float32) { e.encodeGeneric(img, code) }
+func (e *Encoder) encodeSIMD(code []float32) { e.encodeGeneric(code) }

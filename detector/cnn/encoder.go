@@ -1,6 +1,7 @@
 package cnn
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -146,16 +147,36 @@ func (e *Encoder) Encode(images []float32, n int, codes []float32) {
 	}
 }
 
+// EncodePrefixes is Encode of the images of the first n prefixes, each
+// prefix byte b at its pixel as b/255 and zeros after it (package image's
+// Fill), without building the images: the codes are bit-identical.
+// Bytes past Pixels are ignored. It panics as Encode does.
+func (e *Encoder) EncodePrefixes(prefixes [][]byte, n int, codes []float32) {
+	if n < 0 || n > e.max || len(prefixes) < n || len(codes) < n*CodeSize {
+		panic(fmt.Sprintf("cnn: EncodePrefixes of %d prefixes (max %d) with %d prefixes and %d code values", n, e.max, len(prefixes), len(codes)))
+	}
+	for i := range n {
+		e.loadBytes(prefixes[i])
+		e.encodeLoaded(codes[i*CodeSize : (i+1)*CodeSize])
+	}
+}
+
 // Kernels names the path e runs: "avx512" or "avx2" (amd64 assembly), or
 // "generic" (plain Go).
 func (e *Encoder) Kernels() string { return e.kern.String() }
 
 func (e *Encoder) encodeOne(img, code []float32) {
+	e.load(img)
+	e.encodeLoaded(code)
+}
+
+// encodeLoaded encodes the image in e.in.
+func (e *Encoder) encodeLoaded(code []float32) {
 	if e.kern != kernelsGeneric {
-		e.encodeSIMD(img, code)
+		e.encodeSIMD(code)
 		return
 	}
-	e.encodeGeneric(img, code)
+	e.encodeGeneric(code)
 }
 
 // load copies img into the interior of the padded input and notes which
@@ -173,6 +194,52 @@ func (e *Encoder) load(img []float32) {
 		e.rowNZ[y+1] = bits&^(1<<31) != 0
 	}
 }
+
+// loadBytes is load of the image of prefix: byte b as b/255 (the table
+// package image fills with), zeros after the prefix.
+func (e *Encoder) loadBytes(prefix []byte) {
+	prefix = prefix[:min(len(prefix), Pixels)]
+	full := len(prefix) / Side
+	for y := range full {
+		// A whole row: fixed lengths, no bounds checks; zero bytes are
+		// tested eight at a time.
+		src := (*[Side]byte)(prefix[y*Side:])
+		dst := (*[Side]float32)(e.in[(y+1)*pIn+1:])
+		var bits uint64
+		for x := 0; x < Side; x += 8 {
+			bits |= binary.LittleEndian.Uint64(src[x:])
+		}
+		e.rowNZ[y+1] = bits != 0
+		if bits == 0 {
+			clear(dst[:])
+			continue
+		}
+		for x, b := range src {
+			dst[x] = byteScale[b]
+		}
+	}
+	for y := full; y < Side; y++ {
+		dst := e.in[(y+1)*pIn+1:][:Side]
+		lo := min(y*Side, len(prefix))
+		src := prefix[lo:min(lo+Side, len(prefix))]
+		var bits byte
+		for x, b := range src {
+			dst[x] = byteScale[b]
+			bits |= b
+		}
+		clear(dst[len(src):])
+		e.rowNZ[y+1] = bits != 0
+	}
+}
+
+// byteScale[b] is b/255 as float32: package image's table, for the same
+// bits.
+var byteScale = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return t
+}()
 
 // zeroRows reports whether the padded input rows r .. r+3, the patch under
 // pooled enc1 row r/2, are all zero.

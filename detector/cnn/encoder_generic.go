@@ -4,9 +4,8 @@ package cnn
 // (and for other architectures), and the reference the assembly kernels are
 // tested against.
 
-// encodeGeneric encodes one image with the plain-Go layers.
-func (e *Encoder) encodeGeneric(img, code []float32) {
-	e.load(img)
+// encodeGeneric encodes the loaded image with the plain-Go layers.
+func (e *Encoder) encodeGeneric(code []float32) {
 	e.layer1()
 	e.layer2()
 	e.layer3(code)

@@ -63,14 +63,11 @@ func always(*Input) bool { return true }
 
 func clientSpoke(in *Input) bool { return in.T.ClientBytes > 0 }
 
-// TLSPorts are the well-known server ports of TLS services (HTTPS and its
-// alternates, SMTPS, IMAPS, POP3S, DNS over TLS, LDAPS, FTPS, SIP-TLS,
-// MQTT over TLS): a client that does not speak TLS to one of them is
-// evidence; to another port it is only new to the network.
-var TLSPorts = map[uint16]bool{443: true, 8443: true, 465: true, 993: true, 995: true, 853: true, 636: true,
-	989: true, 990: true, 992: true, 994: true, 5061: true, 8883: true, 9443: true}
-
-func tlsPort(in *Input) bool { return clientSpoke(in) && TLSPorts[in.Flow.Server.Port] }
+// tlsPort: the client spoke to a well-known TLS port (flow's list,
+// flow.DefaultTLSPorts, the one the weights were calibrated with): a
+// client that does not speak TLS to one of them is evidence; to another
+// port it is only new to the network.
+func tlsPort(in *Input) bool { return clientSpoke(in) && flow.IsDefaultTLSPort(in.Flow.Server.Port) }
 
 func port(in *Input) string { return strconv.Itoa(int(in.Flow.Server.Port)) }
 

@@ -11,6 +11,7 @@ import (
 func TestTableSinkTickEndsIdleFlows(t *testing.T) {
 	cfg := flow.DefaultConfig()
 	cfg.IdleTimeout = time.Second
+	cfg.VerdictTimeout = time.Second // at most the idle timeout
 	var out []*flow.Flow
 	tab, err := flow.NewTable(cfg, func(f *flow.Flow) { out = append(out, f) })
 	if err != nil {

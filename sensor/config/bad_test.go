@@ -89,6 +89,8 @@ func TestBadConfigs(t *testing.T) {
 		{"rotate-no-backups.yaml", "testdata/rotate-no-backups.yaml:3: output.max_backups: must be at least 1 when files rotate (by size or by age)"},
 		{"scan-limit-zero.yaml", "testdata/scan-limit-zero.yaml:2: flow.scan_limit: 0 is out of range (1-1048576)"},
 		{"scoring-workers.yaml", "testdata/scoring-workers.yaml:2: detector.scoring_workers: 65 is out of range (1-64)"},
+		{"verdict-timeout-long.yaml", "testdata/verdict-timeout-long.yaml:3: flow.verdict_timeout: 2m is out of range (1s-1m)"},
+		{"tls-ports-bad.yaml", "testdata/tls-ports-bad.yaml:2: flow.tls_ports: port 0 is out of range (1-65535)\ntestdata/tls-ports-bad.yaml:2: flow.tls_ports: port 443 is given twice"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -33,7 +33,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if want := min(runtime.NumCPU(), afpacket.MaxWorkers); d.Capture.Workers != want {
 		t.Errorf("default workers = %d, want %d", d.Capture.Workers, want)
 	}
-	if d.Flow != flow.DefaultConfig() {
+	if !reflect.DeepEqual(d.Flow, flow.DefaultConfig()) {
 		t.Errorf("default flow settings %+v differ from flow.DefaultConfig() %+v", d.Flow, flow.DefaultConfig())
 	}
 	err := d.ValidateLive()
@@ -140,6 +140,8 @@ flow: &flow
   max_age: 1h30m
   closed_timeout: 5s
   udp_idle_timeout: 45s
+  verdict_timeout: 20s
+  tls_ports: [443, 4443]
   handshake_limit: 512
   scan_limit: 1
   max_pending: 1500
@@ -214,7 +216,8 @@ fleet:
 		},
 		Flow: flow.Config{
 			MaxFlows: 1000, IdleTimeout: 30 * time.Second, MaxAge: 90 * time.Minute,
-			ClosedTimeout: 5 * time.Second, UDPIdleTimeout: 45 * time.Second, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
+			ClosedTimeout: 5 * time.Second, UDPIdleTimeout: 45 * time.Second, VerdictTimeout: 20 * time.Second,
+			TLSPorts: []int{443, 4443}, HandshakeLimit: 512, ScanLimit: 1, MaxPending: 1500,
 		},
 		Detector: Detector{
 			Model: "/etc/tlsentry/site.model", AlertRate: 0.01, BatchSize: 64,
@@ -369,5 +372,23 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := Load(big); err == nil || !strings.HasSuffix(err.Error(), ": larger than 16777216 bytes") {
 		t.Errorf("big file: %v", err)
+	}
+}
+
+// TestVerdictTimeoutFollowsShortIdle: a configuration that shortens the
+// idle timeout below the default verdict timeout, and sets no verdict
+// timeout, gets the idle timeout as its verdict timeout; one that sets a
+// verdict timeout past the idle timeout is refused (bad_test.go).
+func TestVerdictTimeoutFollowsShortIdle(t *testing.T) {
+	c, err := Parse([]byte("flow:\n  idle_timeout: 5s\n"), "short.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Flow.VerdictTimeout != 5*time.Second {
+		t.Errorf("verdict timeout %v, want the idle timeout 5s", c.Flow.VerdictTimeout)
+	}
+	c, err = Parse([]byte("flow:\n  idle_timeout: 5m\n"), "long.yaml")
+	if err != nil || c.Flow.VerdictTimeout != flow.DefaultConfig().VerdictTimeout {
+		t.Errorf("idle 5m: verdict timeout %v (%v), want the default", c.Flow.VerdictTimeout, err)
 	}
 }

@@ -22,7 +22,8 @@ func TestKeyClasses(t *testing.T) {
 	wantRestart := []string{
 		"capture.interfaces", "capture.ports", "capture.workers", "capture.ring_size_mb", "capture.block_size_kb",
 		"capture.block_timeout", "capture.promiscuous", "capture.bpf", "capture.bpf_map_entries", "capture.bpf_budget_bytes", "capture.bpf_budget_packets",
-		"flow.max_flows", "flow.max_remembered", "flow.idle_timeout", "flow.max_age", "flow.closed_timeout", "flow.udp_idle_timeout", "flow.handshake_limit",
+		"flow.max_flows", "flow.max_remembered", "flow.idle_timeout", "flow.max_age", "flow.closed_timeout", "flow.udp_idle_timeout",
+		"flow.verdict_timeout", "flow.tls_ports", "flow.handshake_limit",
 		"flow.scan_limit", "flow.max_pending", "flow.memory_budget_mb",
 		"detector.model", "detector.batch_size", "detector.batch_timeout", "detector.queue_size", "detector.scoring_workers",
 		"beacon.enabled", "beacon.key", "beacon.window", "beacon.min_connections", "beacon.min_period", "beacon.max_pairs",

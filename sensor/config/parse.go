@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -79,6 +80,10 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	if root != nil {
 		d.decodeStruct(root, reflect.ValueOf(c).Elem(), "")
+	}
+	if !c.set("flow.verdict_timeout") && c.Flow.IdleTimeout >= flow.MinTimeout {
+		// The default verdict timeout never outlasts a shorter idle timeout.
+		c.Flow.VerdictTimeout = min(c.Flow.VerdictTimeout, c.Flow.IdleTimeout)
 	}
 	// Values that failed to decode keep their defaults, so checking the
 	// rest now reports every problem in one go, not one per try.

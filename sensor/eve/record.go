@@ -54,7 +54,8 @@ type FlowStats struct {
 	End           string `json:"end"`
 	Age           int64  `json:"age"` // whole seconds from start to end
 	// Reason is why the flow was handed out (flow.EndReason: complete,
-	// fin, rst, idle_timeout, max_age, evicted, reused, flush).
+	// fin, rst, idle_timeout, max_age, evicted, reused, flush, decided,
+	// verdict_timeout).
 	Reason  string `json:"reason"`
 	Alerted bool   `json:"alerted"`
 }

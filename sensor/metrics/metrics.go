@@ -44,7 +44,7 @@ type Metrics struct {
 	// Detector.
 	BatchSize        prometheus.Histogram   // tlsentry_score_batch_flows
 	ScoreLatency     prometheus.Histogram   // tlsentry_score_latency_seconds
-	VerdictLatency   prometheus.Histogram   // tlsentry_verdict_latency_seconds (live: flow handed out to verdict written)
+	VerdictLatency   prometheus.Histogram   // tlsentry_verdict_latency_seconds (live: deciding packet to verdict written)
 	FlowsScored      prometheus.Counter     // tlsentry_flows_scored_total
 	Alerts           prometheus.Counter     // tlsentry_alerts_total
 	AlertsSuppressed *prometheus.CounterVec // tlsentry_alerts_suppressed_total{reason}
@@ -128,7 +128,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		VerdictLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tlsentry_verdict_latency_seconds",
-			Help:    "Seconds from a flow handed out by its flow table to its verdict written (live capture, wall clock): batching, queue wait, scoring and the logs.",
+			Help:    "Seconds from the packet that decided a flow (or the end of the silence that did) to its verdict written (live capture, kernel timestamps and wall clock): the table's sweep, batching, queue wait, scoring and the logs.",
 			Buckets: prometheus.ExponentialBuckets(1e-3, 2, 16), // 1 ms .. 33 s
 		}),
 		FlowsScored:       counter("tlsentry_flows_scored_total", "Flows the detector scored."),

@@ -154,6 +154,7 @@ func TestCounters(t *testing.T) {
 # HELP tlsentry_flows_ended_total Flows handed out by the flow tables, by end reason.
 # TYPE tlsentry_flows_ended_total counter
 tlsentry_flows_ended_total{end_reason="complete"} 0
+tlsentry_flows_ended_total{end_reason="decided"} 0
 tlsentry_flows_ended_total{end_reason="evicted"} 2
 tlsentry_flows_ended_total{end_reason="fin"} 9
 tlsentry_flows_ended_total{end_reason="flush"} 0
@@ -161,6 +162,7 @@ tlsentry_flows_ended_total{end_reason="idle_timeout"} 0
 tlsentry_flows_ended_total{end_reason="max_age"} 0
 tlsentry_flows_ended_total{end_reason="reused"} 0
 tlsentry_flows_ended_total{end_reason="rst"} 0
+tlsentry_flows_ended_total{end_reason="verdict_timeout"} 0
 # HELP tlsentry_flow_evictions_total Flows removed because a flow table was full, by the flow's state.
 # TYPE tlsentry_flow_evictions_total counter
 tlsentry_flow_evictions_total{state="active"} 2

@@ -20,7 +20,8 @@ const (
 	// prioOpen: a connection seen from its start, still open or idle.
 	prioOpen
 	// prioWhole: a connection seen from its start whose bytes decide it:
-	// prefix and handshakes complete, or closed.
+	// prefix and handshakes complete, decided early (flow.EndDecided), or
+	// closed.
 	prioWhole
 	numPrios
 )
@@ -30,7 +31,7 @@ func priority(f *flow.Flow) int {
 	switch {
 	case f.Midstream:
 		return prioPartial
-	case f.EndReason == flow.EndComplete || f.EndReason == flow.EndFIN || f.EndReason == flow.EndRST:
+	case f.EndReason == flow.EndComplete || f.EndReason == flow.EndDecided || f.EndReason == flow.EndFIN || f.EndReason == flow.EndRST:
 		return prioWhole
 	}
 	return prioOpen

@@ -99,6 +99,17 @@ func flowFrom(id uint64, client string, prio int) *flow.Flow {
 	return f
 }
 
+// TestDecidedFlowsAreWhole: a flow handed out because its bytes decide
+// it is shed last, as a complete one; one ended by silence is not.
+func TestDecidedFlowsAreWhole(t *testing.T) {
+	for why, want := range map[flow.EndReason]int{flow.EndDecided: prioWhole, flow.EndComplete: prioWhole,
+		flow.EndVerdictTimeout: prioOpen, flow.EndIdle: prioOpen} {
+		if got := priority(&flow.Flow{EndReason: why}); got != want {
+			t.Errorf("%v: priority %d, want %d", why, got, want)
+		}
+	}
+}
+
 // TestBacklogShedsWhatMattersLeast: when full, a flow of a lower
 // priority makes room first; among equals, the source holding the most
 // places gives one up; a flood from one source cannot push out anyone

@@ -65,10 +65,12 @@ func TestGeneratedFlowsExactPrefix(t *testing.T) {
 				im.Overlap = 0.4
 			}
 			client := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), uint16(40000+i))
-			server := netip.MustParseAddrPort("192.0.2.1:443")
+			// Not a TLS port: there the non-TLS conversations would be
+			// handed out (decided) before their prefix fills.
+			server := netip.MustParseAddrPort("192.0.2.1:4433")
 			if variant >= 4 {
 				client = netip.AddrPortFrom(netip.MustParseAddr(fmt.Sprintf("2001:db8::%x", i)), uint16(40000+i))
-				server = netip.MustParseAddrPort("[2001:db8::1]:443")
+				server = netip.MustParseAddrPort("[2001:db8::1]:4433")
 			}
 			spec := capgen.FlowSpec{
 				Client: client, Server: server,

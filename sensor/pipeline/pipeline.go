@@ -299,8 +299,12 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 }
 
 // verdictsWritten observes, for the flows of a live capture, the time
-// from their table handing them out to their verdicts written (the sink
-// has encoded the batch).
+// from the packet that decided each (flow.Flow.Decided: the kernel's
+// timestamp of the packet that completed or decided it, or when the
+// silence that ended it reached its timeout) to its verdict written (the
+// sink has encoded the batch). A decision time after the hand-out, or
+// more than maxDecisionLag before it (a clock stepped, packets replayed
+// with their old times), counts from the hand-out.
 func (p *Pipeline) verdictsWritten(b *Batch) {
 	if !p.cfg.DropWhenBehind {
 		return
@@ -308,7 +312,11 @@ func (p *Pipeline) verdictsWritten(b *Batch) {
 	now := time.Now()
 	for i := range b.Results {
 		if r := &b.Results[i]; r.Scored && !r.handedOut.IsZero() {
-			p.m.VerdictLatency.Observe(now.Sub(r.handedOut).Seconds())
+			from := r.handedOut
+			if d := r.Flow.Decided; !d.IsZero() && !d.After(from) && from.Sub(d) <= maxDecisionLag {
+				from = d
+			}
+			p.m.VerdictLatency.Observe(now.Sub(from).Seconds())
 		}
 	}
 }
@@ -399,3 +407,9 @@ func (p *Pipeline) Stats() Stats {
 		Tables:     p.tables.Load(),
 	}
 }
+
+// maxDecisionLag bounds how long before its hand-out a live flow's
+// decision may lie: the wait for a first flight to end (a second) and the
+// sweep (another), far below it; packet times older than this are not
+// the live clock's.
+const maxDecisionLag = time.Minute

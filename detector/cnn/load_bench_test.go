@@ -1,0 +1,30 @@
+package cnn
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkLoadBytes loads prefixes of mixed lengths (a batch's worth,
+// as EncodePrefixes does before the convolutions).
+func BenchmarkLoadBytes(b *testing.B) {
+	enc, err := NewEncoder(NewWeights(1), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	prefixes := make([][]byte, 256)
+	for i := range prefixes {
+		p := make([]byte, []int{1024, 1024, 517, 300, 1200, 90}[i%6])
+		for j := range p {
+			p[j] = byte(r.UintN(256))
+		}
+		prefixes[i] = p
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		enc.loadBytes(prefixes[i&255])
+		i++
+	}
+}

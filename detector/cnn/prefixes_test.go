@@ -1,0 +1,69 @@
+package cnn
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/image"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// TestEncodePrefixesMatchesEncode: on every path, encoding prefixes
+// straight from their bytes gives the bits Encode gives for their images
+// (image.Fill): real flows, random bytes, prefixes shorter than a row,
+// ending mid-row, with zero bytes and runs of zeros, longer than an image.
+func TestEncodePrefixesMatchesEncode(t *testing.T) {
+	var prefixes [][]byte
+	for _, kind := range []string{labset.Benign, labset.NonTLSSSH, labset.NonTLSRandom} {
+		flows, err := labset.Flows(context.Background(), kind, 2, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range flows {
+			prefixes = append(prefixes, f.Prefix)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 31, 32, 33, 100, 517, Pixels - 1, Pixels, Pixels + 300} {
+		p := make([]byte, n)
+		for i := range p {
+			if r.IntN(4) > 0 { // a quarter zeros
+				p[i] = byte(r.UintN(256))
+			}
+		}
+		if n > 200 {
+			clear(p[64:160]) // whole zero rows inside the prefix
+		}
+		prefixes = append(prefixes, p)
+	}
+	n := len(prefixes)
+	imgs := make([]float32, n*Pixels)
+	for i, p := range prefixes {
+		image.Fill(imgs[i*Pixels:(i+1)*Pixels], p)
+	}
+	for _, k := range allKernels {
+		t.Run(k.String(), func(t *testing.T) {
+			if !k.available() {
+				t.Skipf("this CPU cannot run the %v kernels", k)
+			}
+			enc, err := newEncoder(NewWeights(3), n, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]float32, n*CodeSize)
+			enc.Encode(imgs, n, want)
+			got := make([]float32, n*CodeSize)
+			for i := range got {
+				got[i] = float32(math.NaN()) // every value must be written
+			}
+			enc.EncodePrefixes(prefixes, n, got)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("prefix %d, code value %d: %v from the bytes, %v from the image", i/CodeSize, i%CodeSize, got[i], want[i])
+				}
+			}
+		})
+	}
+}

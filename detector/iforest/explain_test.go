@@ -1,0 +1,44 @@
+package iforest
+
+import (
+	"math"
+	"testing"
+)
+
+// TestContributionsLockstepIsTreeByTree: walking trees in lockstep gives
+// the bits of the walk one tree at a time (the same additions in the same
+// order), for forests whose tree count is and is not a multiple of the
+// lockstep, and for rows in and far out of the training cloud.
+func TestContributionsLockstepIsTreeByTree(t *testing.T) {
+	for _, trees := range []int{1, 7, 100} {
+		f := mustFit(t, gaussian(3000, 24, 5), Config{Trees: trees, Seed: 9})
+		if f.steps > maxLockstep {
+			t.Fatalf("%d trees: depth %d over the lockstep bound %d", trees, f.steps, maxLockstep)
+		}
+		rows := gaussian(50, 24, 6)
+		for i := range rows[:10] {
+			for j := range rows[i] {
+				rows[i][j] *= 40 // outliers: short paths
+			}
+		}
+		got, want := make([]float64, 24), make([]float64, 24)
+		for _, row := range rows {
+			f.Contributions(row, got)
+			clear(want)
+			for _, i := range f.roots {
+				for !f.isLeaf(i) {
+					n := &f.nodes[i]
+					next := step(f.nodes, row, i)
+					want[n.feature] += f.cOf[n.size] - 1 - f.cOf[f.nodes[next].size]
+					i = next
+				}
+			}
+			for j := range want {
+				want[j] *= 1 / float64(len(f.roots))
+				if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+					t.Fatalf("%d trees, feature %d: lockstep %v, tree by tree %v", trees, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}

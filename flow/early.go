@@ -1,0 +1,135 @@
+package flow
+
+import (
+	"bytes"
+
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
+)
+
+// Early verdicts. A flow is handed out as soon as its bytes decide what
+// the detector will say, not when it ends or idles out:
+//   - on a TLS port (Config.TLSPorts), a client whose first bytes cannot
+//     start TLS, an SSLv2 hello or a header that may precede TLS there
+//     (PROXY protocol v1 or v2, an HTTP CONNECT; OpenVPN's framing, which
+//     carries TLS) will not speak TLS: it
+//     is handed out once its first flight is over, that is when the
+//     prefix is full, when the server answers, or after firstFlightQuiet
+//     of silence (SSH, HTTP, random bytes held open);
+//   - a handshake whose framing is broken (hsCapture.broken) cannot be
+//     read further, whatever comes.
+//
+// Only a connection whose client SYN was seen is judged by its first
+// bytes: a capture that joined mid-stream does not see them.
+
+// early is what a connection's first client bytes said.
+type early uint8
+
+const (
+	earlyUnknown early = iota // not enough bytes yet
+	earlyOpen                 // TLS, or may still become TLS, or not judged
+	earlyNotTLS               // not TLS on a TLS port: decided once the first flight is over
+)
+
+// probeLen is how many of the client's first bytes the judgement needs at
+// most: the PROXY protocol v2 signature.
+const probeLen = 12
+
+// proxyV2 is the PROXY protocol v2 signature; proxyV1 and httpConnect the
+// starts of the other headers that may precede TLS on a TLS port.
+var (
+	proxyV2     = []byte("\r\n\r\n\x00\r\nQUIT\n")
+	proxyV1     = []byte("PROXY ")
+	httpConnect = []byte("CONNECT ")
+)
+
+// judgeStart takes the client's next in-order bytes (data at stream
+// offset off; gap: bytes before them are missing) while the connection's
+// first bytes are unknown, and moves the connection to the notTLS list
+// when they decide it.
+func (c *conn) judgeStart(t *Table, d int, data []byte, gap bool, off int) {
+	h := &c.halves[d]
+	serverPort := c.key.Hi.Port
+	if d == 1 {
+		serverPort = c.key.Lo.Port
+	}
+	if gap || off != int(c.probeN) || !h.synSeen || c.byPort || !t.tlsPorts.has(serverPort) {
+		c.early = earlyOpen
+		return
+	}
+	c.probeN += uint8(copy(c.probe[c.probeN:], data))
+	switch startsNoTLS(c.probe[:c.probeN]) {
+	case earlyNotTLS:
+		c.early, c.judgedAt = earlyNotTLS, t.now
+		c.list.remove(c)
+		t.notTLS.pushBack(c)
+	case earlyOpen:
+		c.early = earlyOpen
+	}
+}
+
+// startsNoTLS judges a client's first bytes b on a TLS port: earlyNotTLS
+// when no TLS record, SSLv2 hello or header that may precede TLS starts
+// with them (nor OpenVPN's TCP framing, which carries TLS), earlyOpen when one does (or may: the bytes are all its
+// start), earlyUnknown when more bytes are needed to tell.
+func startsNoTLS(b []byte) early {
+	if len(b) == 0 {
+		return earlyUnknown
+	}
+	if tlsrecord.ValidHeader(b[:min(len(b), tlsrecord.HeaderLen)]) {
+		if len(b) < tlsrecord.HeaderLen {
+			return earlyUnknown
+		}
+		return earlyOpen // a record: the handshake capture judges the rest
+	}
+	if len(b) < tlsrecord.SSLv2ClientHelloMin {
+		if tlsrecord.MaybeSSLv2(b, tlsrecord.SSLv2ClientHello) {
+			return earlyUnknown
+		}
+	} else if tlsrecord.IsSSLv2ClientHello(b) {
+		return earlyOpen
+	}
+	if len(b) < ovpnStartLen {
+		return earlyUnknown
+	}
+	if looksOpenVPN(b[:ovpnStartLen], acceptClient) {
+		return earlyOpen // OpenVPN over TCP: TLS inside its framing
+	}
+	undecided := false
+	for _, p := range [...][]byte{proxyV2, proxyV1, httpConnect} {
+		n := min(len(b), len(p))
+		if bytes.Equal(b[:n], p[:n]) {
+			if n == len(p) {
+				return earlyOpen
+			}
+			undecided = true
+		}
+	}
+	if undecided {
+		return earlyUnknown
+	}
+	return earlyNotTLS
+}
+
+// reconsider moves a connection judged not TLS back among the speaking
+// ones once TLS starts later in the client's stream (a banner or another
+// preamble before its ClientHello): its handshake is then kept whole
+// before the verdict, as any TLS client's is.
+func (c *conn) reconsider(t *Table) {
+	if c.early != earlyNotTLS || c.clientDir < 0 {
+		return
+	}
+	if h := &c.halves[c.clientDir].hs; h.stage == hsCapturing || len(h.buf) > 0 {
+		c.early = earlyOpen
+		c.list.remove(c)
+		t.speaking.pushBack(c)
+	}
+}
+
+// decided reports whether the connection's bytes decide its verdict now
+// (checked after every packet, so it only reads fields).
+func (c *conn) decided() bool {
+	if c.early == earlyNotTLS && (len(c.prefix) >= PrefixSize || c.answered) {
+		return true
+	}
+	return c.halves[0].hs.broken || c.halves[1].hs.broken
+}
