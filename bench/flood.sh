@@ -21,7 +21,12 @@
 # taskset list, e.g. 1) pins the daemon and the offline score to the same
 # CPUs, and REPLAY_CPUS (e.g. 0) pins tcpreplay and the TLS load to others,
 # so that live and offline are compared on the same CPUs; unset, nothing is
-# pinned and the replay competes with the daemon.
+# pinned and the replay competes with the daemon. PERF (a file name)
+# records the daemon's CPU profile (perf record -e cpu-clock -g) from the
+# replay's start until scoring stops: read it with perf report -i PERF.
+# DAEMON_GOMAXPROCS sets the daemon's GOMAXPROCS (by default the daemon
+# takes its CPUs plus one per capture worker: a worker waiting in poll(2)
+# holds its P).
 set -euo pipefail
 KIND=${1:-onesegment}
 FLOWS=${2:-500000}
@@ -61,7 +66,7 @@ output:
 metrics:
   listen: 127.0.0.1:9561
 YAML
-ip netns exec $A ${CPUS:+taskset -c $CPUS} $OUT/tlsentry run -config $dir/tlsentry.yaml &
+ip netns exec $A ${CPUS:+taskset -c $CPUS} env ${DAEMON_GOMAXPROCS:+GOMAXPROCS=$DAEMON_GOMAXPROCS} $OUT/tlsentry run -config $dir/tlsentry.yaml &
 pid=$!; pids+=($pid)
 until grep -q '"msg":"started"' $dir/tlsentry.log 2>/dev/null; do
 	kill -0 $pid 2>/dev/null || { echo "the daemon did not start"; exit 1; }
@@ -72,7 +77,16 @@ pids+=($!)
 sleep 0.5
 rss_before=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 
+# The daemon's CPU time (user + system, clock ticks): other work on its
+# CPUs shows as less than 100% of a CPU.
+cputicks() { awk '{print $14 + $15}' /proc/$pid/stat; }
+tck=$(getconf CLK_TCK)
+c0=$(cputicks)
 t0=$(date +%s.%N)
+if [ -n "${PERF:-}" ]; then
+	perf record -q -e cpu-clock -g -p $pid -o "$PERF" > /dev/null 2>&1 &
+	perfpid=$!; pids+=($perfpid)
+fi
 ip netns exec $B ${REPLAY_CPUS:+taskset -c $REPLAY_CPUS} $OUT/tlsload connect -addr 10.99.0.1:443 -n $CONNS -rate $RATE -ports $dir/ports.txt 2> $dir/tlsload.txt &
 load=$!
 ip netns exec $B ${REPLAY_CPUS:+taskset -c $REPLAY_CPUS} tcpreplay -i veth-b -q --topspeed $PCAP > $dir/tcpreplay.txt 2>&1 || true
@@ -88,6 +102,8 @@ while [ $still -lt 2 ]; do
 	if [ "$now" != "$last" ]; then last=$now; t1=$(date +%s.%N); still=0; else still=$((still + 1)); fi
 done
 hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
+c1=$(cputicks)
+if [ -n "${PERF:-}" ]; then kill -INT $perfpid; wait $perfpid || true; fi
 kill -TERM $pid; wait $pid || true
 
 sent=$(sed -n 's/.*Actual: \([0-9]*\) packets.*/\1/p' $dir/tcpreplay.txt | tail -1)
@@ -103,10 +119,14 @@ echo "kernel drops: $(metric tlsentry_kernel_drops_total); memcap: $(grep 'event
 echo "real connections: $made completed ($(cat $dir/tlsload.txt)); records $records_real, scored $scored_real"
 [ "$made" -gt 0 ] && awk -v s=$scored_real -v m=$made 'BEGIN{printf "real connections scored: %.1f%%\n", 100*s/m}'
 echo "daemon RSS: $((rss_before / 1024)) MiB at start, peak $((hwm / 1024)) MiB"
+lcpu=$(awk -v a=$c0 -v b=$c1 -v t=$tck 'BEGIN{printf "%.2f", (b-a)/t}')
+awk -v c=$lcpu -v t0=$t0 -v t1=$t1 -v scored=$scored 'BEGIN{printf "daemon CPU: %.1fs in %.1fs (%.0f%% of a CPU), %.0f flows scored per CPU-second\n", c, t1-t0, 100*c/(t1-t0), scored/c}'
 
 # Offline on the same capture and CPUs.
 pin /usr/bin/time -v $OUT/tlsentry score -r $PCAP -max-flows $MAXFLOWS -memory-budget-mb $BUDGET -w /dev/null > /dev/null 2> $dir/score.txt || true
 osec=$(awk -F': ' '/Elapsed/{n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' $dir/score.txt)
 oflows=$(sed -n 's/^summary: flows=\([0-9]*\).*/\1/p' $dir/score.txt | head -1)
 orss=$(awk '/Maximum resident/{print $NF}' $dir/score.txt)
-echo "offline score: ${oflows:-?} flows in ${osec}s, $(awk -v f=${oflows:-0} -v s=$osec 'BEGIN{printf "%.0f", f/s}') flows/s, peak RSS $((orss / 1024)) MiB"
+ocpu=$(awk -F': ' '/User time|System time/{s += $2} END{printf "%.2f", s}' $dir/score.txt)
+echo "offline score: ${oflows:-?} flows in ${osec}s, $(awk -v f=${oflows:-0} -v s=$osec 'BEGIN{printf "%.0f", f/s}') flows/s, CPU ${ocpu}s ($(awk -v f=${oflows:-0} -v c=$ocpu 'BEGIN{printf "%.0f", f/c}') flows per CPU-second), peak RSS $((orss / 1024)) MiB"
+awk -v scored=$scored -v t0=$t0 -v t1=$t1 -v lc=$lcpu -v of=${oflows:-0} -v os=$osec -v oc=$ocpu 'BEGIN{printf "live / offline: %.2f in flows/s, %.2f in flows per CPU-second\n", (scored/(t1-t0))/(of/os), (scored/lc)/(of/oc)}'

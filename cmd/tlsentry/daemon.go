@@ -132,6 +132,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 			return nil, err
 		}
 		d.source, shards = live, live.Workers()
+		roomForCapture(live.Workers())
 	}
 	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
 		return nil, err
@@ -232,7 +233,8 @@ func (d *daemon) logOutputs(cfg *config.Config, flowLog, tlsLog *evelog.Log, pca
 }
 
 func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
-	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeAlert), Followed: d.logFollowed("alerts")}
+	c := evelog.Config{Path: cfg.Output.AlertLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeAlert), Followed: d.logFollowed("alerts"),
+		WriteFailed: d.logLost("alerts")}
 	if cfg.Output.Stdout || d.foreground {
 		c.Console = d.stdout
 	}
@@ -242,12 +244,14 @@ func (d *daemon) alertLogConfig(cfg *config.Config) evelog.Config {
 // flowLogConfig is the flow log's: output.flow_log (may be empty) and
 // the NATS output when it takes flow records.
 func (d *daemon) flowLogConfig(cfg *config.Config) evelog.Config {
-	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow), Followed: d.logFollowed("flows")}
+	return evelog.Config{Path: cfg.Output.FlowLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Tee: d.tee(natsout.TypeFlow), Followed: d.logFollowed("flows"),
+		WriteFailed: d.logLost("flows")}
 }
 
 // tlsLogConfig is the tls log's: output.tls_log.
 func (d *daemon) tlsLogConfig(cfg *config.Config) evelog.Config {
-	return evelog.Config{Path: cfg.Output.TLSLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Followed: d.logFollowed("tls")}
+	return evelog.Config{Path: cfg.Output.TLSLog, Sensor: cfg.Sensor.Name, Rotation: cfg.Output.Rotation(), Followed: d.logFollowed("tls"),
+		WriteFailed: d.logLost("tls")}
 }
 
 // logFollowed is told when a log file was found moved or removed without
@@ -263,6 +267,17 @@ func (d *daemon) logFollowed(name string) func(string, error) {
 		}
 		d.metrics.LogReopened.WithLabelValues(name).Inc()
 		d.log.Warn("log file moved or removed without SIGUSR1: opened again by name", zap.String("log", name), zap.String("path", path))
+	}
+}
+
+// logLost counts the lines of a log that were buffered but could not be
+// written to its file (evelog writes lines a tenth of a second late) as
+// the log's write errors. The sink exists before the first line.
+func (d *daemon) logLost(name string) func(string, int, error) {
+	return func(_ string, lines int, err error) {
+		if d.logs != nil {
+			d.logs.LinesLost(name, lines, err)
+		}
 	}
 }
 

@@ -160,6 +160,13 @@ func TestRunLiveInNetns(t *testing.T) {
 		t.Helper()
 		var got []uint16 // flows alerted on (one or more alert records each)
 		alertRecords = 0
+		// The flow lines are in; the alert log is another file, whose
+		// buffer evelog writes up to 100 ms later: wait for every alert
+		// the daemon counted.
+		testkit.WaitFor(t, "the alert log to hold every alert counted", func() bool {
+			n, err := scrape(p.A, metricsAddr, "tlsentry_alerts_total")
+			return err == nil && lineCount(alertPath) >= int(n)
+		})
 		for _, a := range testkit.ReadEve(t, alertPath) {
 			alertRecords++
 			if !slices.Contains(got, a.SrcPort) {

@@ -15,8 +15,12 @@
 // by size and by age (alerts.json → alerts.json.1 → ... → .N, then a new
 // alerts.json, so `tail -F` follows), and Reopen reopens it by name after
 // an external logrotate moved it away (the daemon calls it on SIGUSR1).
-// A line is always written with one write call and never split across
-// files. Reopen also makes the file's directory again when it was
+// File lines are buffered (64 KiB) and reach the file at most a tenth of a
+// second after Write returned, sooner when the buffer fills, and before
+// a rotation, Reopen, Reconfigure to another path, Sync or Close; a line
+// is never split across files or write calls. Buffered lines that cannot
+// be written are told to Config.WriteFailed. The console and the tee get
+// each line at once, in the order the file gets them. Reopen also makes the file's directory again when it was
 // removed. A file moved or removed without a Reopen is noticed within a
 // second (the path is compared with the open file, two stat calls at
 // most a second) and opened again by name, and Config.Followed is told:

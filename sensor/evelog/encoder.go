@@ -91,13 +91,21 @@ func (e *spliceEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (
 		// A newline in valid JSON can only be whitespace between tokens;
 		// blank it so that one event stays one line.
 		line := out.Bytes()[start:]
-		for i := bytes.IndexAny(line, "\r\n"); i >= 0; i = bytes.IndexAny(line, "\r\n") {
-			line[i] = ' '
-			line = line[i+1:]
-		}
+		blank(line, '\n')
+		blank(line, '\r')
 	}
 	out.AppendString("}\n")
 	return out, nil
+}
+
+// blank turns every c in b into a space. IndexByte, not IndexAny: the
+// search runs over every byte of every line (a flood's records are
+// kilobytes of base64), and IndexAny looked at them one by one.
+func blank(b []byte, c byte) {
+	for i := bytes.IndexByte(b, c); i >= 0; i = bytes.IndexByte(b, c) {
+		b[i] = ' '
+		b = b[i+1:]
+	}
 }
 
 // objectMembers returns what is between the braces of a JSON object,

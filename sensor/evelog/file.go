@@ -1,6 +1,7 @@
 package evelog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -61,22 +62,40 @@ const (
 	fileMode = 0o640
 )
 
+// Buffering: lines gather in memory and reach the file in one write
+// call per bufferSize bytes (a flood writes thousands of lines a second;
+// one write(2) each cost a fifth of the daemon's CPU), and at the latest
+// flushEvery after they were written, so a reader of the file (tail -F, a
+// shipper) sees a line at most that late. Rotation, Reopen, a file found
+// moved, Sync and Close write what is buffered first, into the file the
+// lines belong to.
+const (
+	bufferSize = 64 << 10
+	flushEvery = 100 * time.Millisecond
+)
+
 // file is a log file that rotates itself. Its mutex makes each Write one
-// whole line in one file.
+// whole line in one file, and keeps the lines in the order written.
 type file struct {
 	mu      sync.Mutex
 	path    string
 	rot     Rotation
 	now     func() time.Time
-	f       *os.File // nil after Close
-	size    int64
+	f       *os.File  // nil after Close
+	size    int64     // of the file, lines buffered included
 	started time.Time // time of the file's first line; zero while empty
 	created bool      // openFile made the file (it did not exist)
 	follow  follower  // notices the file moved or removed without a Reopen
+
+	buf    []byte        // whole lines not yet written
+	every  time.Duration // flushEvery; tests change it
+	timer  *time.Timer   // writes buf; armed while it holds lines
+	armed  bool
+	failed func(path string, lines int, err error) // Config.WriteFailed
 }
 
-func openFile(path string, rot Rotation, now func() time.Time, told func(string, error)) (*file, error) {
-	w := &file{path: path, rot: rot, now: now, follow: follower{told: told}}
+func openFile(path string, rot Rotation, now func() time.Time, told func(string, error), failed func(string, int, error)) (*file, error) {
+	w := &file{path: path, rot: rot, now: now, follow: follower{told: told}, every: flushEvery, failed: failed}
 	_, statErr := os.Lstat(path)
 	w.created = errors.Is(statErr, fs.ErrNotExist)
 	if err := w.open(); err != nil {
@@ -86,8 +105,12 @@ func openFile(path string, rot Rotation, now func() time.Time, told func(string,
 }
 
 // open opens w.path for appending, replacing w.f; it makes the
-// directory again if it was removed.
+// directory again if it was removed. The lines buffered go to the file
+// open until now, before the new one is looked at (it may be the same).
 func (w *file) open() error {
+	if w.f != nil {
+		w.flush()
+	}
 	if err := os.MkdirAll(filepath.Dir(w.path), dirMode); err != nil {
 		return fmt.Errorf("evelog: create directory for %s: %w", w.path, err)
 	}
@@ -105,6 +128,7 @@ func (w *file) open() error {
 		return fmt.Errorf("evelog: %s is not a regular file", w.path)
 	}
 	if w.f != nil {
+		w.flush()   // the lines buffered belong to the old file
 		w.f.Close() // its lines are written; a close error loses nothing
 	}
 	w.f, w.size, w.started = f, st.Size(), time.Time{}
@@ -115,10 +139,11 @@ func (w *file) open() error {
 	return nil
 }
 
-// Write writes one line. If rotation fails, the line still goes to the
-// open file (under its old or new name), and the error is returned too;
-// so it does when the file was moved or removed and cannot be opened
-// again by name.
+// Write buffers one line (see bufferSize). If rotation fails, the line
+// still goes to the open file (under its old or new name), and the error
+// is returned too; so it does when the file was moved or removed and
+// cannot be opened again by name. A line that fails when the buffer is
+// written later is told to Config.WriteFailed, not returned here.
 func (w *file) Write(line []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -130,15 +155,73 @@ func (w *file) Write(line []byte) (int, error) {
 	if w.due(len(line)) {
 		rotErr = w.rotate()
 	}
-	n, err := w.f.Write(line)
+	if len(w.buf)+len(line) > bufferSize {
+		w.flush()
+	}
+	var err error
+	n := len(line)
+	if len(line) >= bufferSize {
+		// Longer than the buffer: written at once (the buffer is empty).
+		if n, err = w.f.Write(line); err != nil {
+			err = fmt.Errorf("evelog: write %s: %w", w.path, err)
+		}
+	} else {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, bufferSize)
+		}
+		w.buf = append(w.buf, line...)
+		w.arm()
+	}
 	w.size += int64(n)
 	if w.started.IsZero() && n > 0 {
 		w.started = w.now()
 	}
-	if err != nil {
-		err = fmt.Errorf("evelog: write %s: %w", w.path, err)
-	}
 	return n, errors.Join(goneErr, rotErr, err)
+}
+
+// arm makes sure the buffer is written within w.every. w's lock is held.
+func (w *file) arm() {
+	if w.armed {
+		return
+	}
+	w.armed = true
+	if w.timer == nil {
+		w.timer = time.AfterFunc(w.every, w.timedFlush)
+		return
+	}
+	w.timer.Reset(w.every)
+}
+
+// timedFlush runs on the timer's own goroutine, which ends with it: a
+// Log keeps no goroutine of its own, and Close stops the timer.
+func (w *file) timedFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.armed = false
+	if w.f != nil {
+		w.flush()
+	}
+}
+
+// flush writes the buffered lines in one write call. Lines that could not
+// be written are counted and told to w.failed; the error is returned for
+// Sync and Close. w's lock is held.
+func (w *file) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	n, err := w.f.Write(w.buf)
+	if err != nil {
+		// The lines not wholly written are lost: a partly written one
+		// too (the next line starts after it, as before buffering).
+		lost := bytes.Count(w.buf[n:], []byte{'\n'})
+		err = fmt.Errorf("evelog: write %s: %w", w.path, err)
+		if w.failed != nil && lost > 0 {
+			w.failed(w.path, lost, err)
+		}
+	}
+	w.buf = w.buf[:0]
+	return err
 }
 
 // due says whether the file must rotate before a line of n bytes.
@@ -210,18 +293,21 @@ func (w *file) Reopen() error {
 	return w.open()
 }
 
-func (w *file) setRotation(r Rotation, told func(string, error)) {
+func (w *file) setRotation(r Rotation, told func(string, error), failed func(string, int, error)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.rot, w.follow.told = r, told
+	w.rot, w.follow.told, w.failed = r, told, failed
 }
 
-// Sync flushes the file to disk.
+// Sync writes what is buffered and flushes the file to disk.
 func (w *file) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
 		return nil
+	}
+	if err := w.flush(); err != nil {
+		return err
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("evelog: sync %s: %w", w.path, err)
@@ -237,6 +323,7 @@ func (w *file) discard() {
 	if w.f == nil {
 		return
 	}
+	w.stopTimer()
 	w.f.Close()
 	w.f = nil
 	if w.created && w.size == 0 {
@@ -244,14 +331,19 @@ func (w *file) discard() {
 	}
 }
 
-// Close syncs and closes the file; later writes fail.
+// Close writes what is buffered, syncs and closes the file; later
+// writes fail.
 func (w *file) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
 		return nil
 	}
-	err := w.f.Sync()
+	w.stopTimer()
+	err := w.flush()
+	if serr := w.f.Sync(); err == nil {
+		err = serr
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
@@ -260,4 +352,13 @@ func (w *file) Close() error {
 		return fmt.Errorf("evelog: close %s: %w", w.path, err)
 	}
 	return nil
+}
+
+// stopTimer stops the flush timer; a flush it started already finds the
+// file closed. w's lock is held.
+func (w *file) stopTimer() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.armed = false
 }

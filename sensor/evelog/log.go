@@ -55,6 +55,12 @@ type Config struct {
 	// old file and their writes fail until it can). It is called with the
 	// file's lock held: it must not write to this Log.
 	Followed func(path string, err error)
+	// WriteFailed, when set, is told the lines lost when buffered lines
+	// could not be written to the file (a full disk): Write has returned
+	// by then (lines reach the file within a tenth of a second, see
+	// Log). It is called with the file's lock held: it must not write to
+	// this Log.
+	WriteFailed func(path string, lines int, err error)
 }
 
 // LineWriter takes a copy of each line a Log writes: the whole line,
@@ -118,7 +124,7 @@ func (l *Log) build(cfg Config, cur *file) (*file, zapcore.Core, error) {
 			f = cur
 		} else {
 			var err error
-			if f, err = openFile(path, cfg.Rotation, l.now, cfg.Followed); err != nil {
+			if f, err = openFile(path, cfg.Rotation, l.now, cfg.Followed, cfg.WriteFailed); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -211,7 +217,7 @@ func (s *Staged) Commit() error {
 	}
 	old := l.file
 	if s.f != nil {
-		s.f.setRotation(s.cfg.Rotation, s.cfg.Followed)
+		s.f.setRotation(s.cfg.Rotation, s.cfg.Followed, s.cfg.WriteFailed)
 	}
 	l.core, l.file = s.core, s.f
 	l.mu.Unlock()
@@ -273,7 +279,7 @@ func (l *Log) Followed() uint64 {
 	return l.file.follow.count
 }
 
-// Sync flushes the file to disk.
+// Sync writes the lines buffered and flushes the file to disk.
 func (l *Log) Sync() error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -283,7 +289,8 @@ func (l *Log) Sync() error {
 	return l.file.Sync()
 }
 
-// Close syncs and closes the file; later writes return ErrClosed.
+// Close writes the lines buffered, syncs and closes the file; later
+// writes return ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -179,6 +179,9 @@ func TestReopenAfterRename(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(8, 12)
+	if err := l.Sync(); err != nil { // lines are buffered until then
+		t.Fatal(err)
+	}
 	old, cur := readIDs(t, moved), readIDs(t, path)
 	for i := range 12 {
 		inOld, inCur := old[i] == 1, cur[i] == 1
@@ -293,6 +296,9 @@ func TestReconfigureSamePath(t *testing.T) {
 		if err := l.Write(Event{Time: time.Now(), Type: TypeFlow, Body: body(i)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := l.Sync(); err != nil { // lines are buffered until then
+		t.Fatal(err)
 	}
 	files := logFiles(t, path)
 	if len(files) < 3 {

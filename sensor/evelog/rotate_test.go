@@ -161,6 +161,10 @@ func TestAgeRotation(t *testing.T) {
 	write(2) // an hour after line 0: rotates first
 	clock.advance(5 * time.Hour)
 	write(3) // rotates again; the idle hours made no files
+	// Lines are buffered until Sync.
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	files := logFiles(t, path)
 	if len(files) != 3 {
 		t.Fatalf("files %v, want 3", files)

@@ -264,7 +264,7 @@ func TestPipelineBeaconAllowlistAndMetrics(t *testing.T) {
 				t.Fatal(err)
 			}
 			alertLog.Sync()
-			lines := testkit.ReadEve(t, alertPath)
+			lines := readEve(t, alertPath)
 			if got := float64(len(beaconAlerts(lines))); got != c.alerts || len(lines) != int(c.alerts) {
 				t.Errorf("%d beacon alerts of %d lines, want %v", len(beaconAlerts(lines)), len(lines), c.alerts)
 			}

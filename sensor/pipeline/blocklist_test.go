@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
@@ -50,7 +49,7 @@ func TestPipelineBlocklistAlertsAndCounts(t *testing.T) {
 	if err := p.Run(context.Background(), &pipeline.FileInput{Paths: []string{path}}); err != nil {
 		t.Fatal(err)
 	}
-	got := testkit.ReadEve(t, alertPath)
+	got := readEve(t, alertPath)
 	firsts := map[string]bool{}
 	for _, a := range got {
 		src := a.Src(t).String()

@@ -22,7 +22,10 @@ type shedHealth struct {
 	last    time.Time // of the last line; zero: none yet
 	pending map[string]uint64
 	total   uint64
-	now     func() time.Time // tests
+	// Shed flows whose flow log record the full shed log dropped, since
+	// the last line and in all.
+	recordsDropped, recordsDroppedTotal uint64
+	now                                 func() time.Time // tests
 }
 
 func newShedHealth(log *zap.Logger, capacity int) *shedHealth {
@@ -39,6 +42,15 @@ func (h *shedHealth) note(why string) {
 	if now := h.now(); h.last.IsZero() || now.Sub(h.last) >= shedHealthEvery {
 		h.writeLocked(now)
 	}
+}
+
+// recordDropped counts a shed flow whose record the full shed log
+// dropped (told with the next line).
+func (h *shedHealth) recordDropped() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recordsDropped++
+	h.recordsDroppedTotal++
 }
 
 // flush writes what was shed since the last line, if anything (at the end
@@ -59,7 +71,11 @@ func (h *shedHealth) writeLocked(now time.Time) {
 	for why, n := range h.pending {
 		fields = append(fields, zap.Uint64("shed_"+why, n))
 	}
+	if h.recordsDroppedTotal > 0 {
+		fields = append(fields, zap.Uint64("records_dropped", h.recordsDropped), zap.Uint64("records_dropped_total", h.recordsDroppedTotal))
+	}
 	h.log.Warn("scoring falls behind: flows shed unscored (the flow log marks them; raise detector.scoring_workers or detector.queue_size)", fields...)
 	clear(h.pending)
+	h.recordsDropped = 0
 	h.last = now
 }

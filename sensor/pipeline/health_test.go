@@ -18,10 +18,13 @@ func TestShedHealthLineIsRateLimited(t *testing.T) {
 	h.now = func() time.Time { return now }
 
 	h.note(shedSourceShare)
-	for range 1000 {
+	for i := range 1000 {
 		now = now.Add(time.Millisecond)
 		h.note(shedSourceShare)
 		h.note(shedLowerPriority)
+		if i%10 == 0 {
+			h.recordDropped()
+		}
 	}
 	if logs.Len() != 1 {
 		t.Fatalf("%d lines in 1 s of shedding, want 1", logs.Len())
@@ -35,11 +38,13 @@ func TestShedHealthLineIsRateLimited(t *testing.T) {
 		t.Fatalf("%d lines, want 3 (first, after the interval, the end)", len(lines))
 	}
 	second := lines[1].ContextMap()
-	if second["shed_source_share"] != uint64(1000) || second["shed_lower_priority"] != uint64(1001) || second["shed_total"] != uint64(2002) {
+	if second["shed_source_share"] != uint64(1000) || second["shed_lower_priority"] != uint64(1001) || second["shed_total"] != uint64(2002) ||
+		second["records_dropped"] != uint64(100) || second["records_dropped_total"] != uint64(100) {
 		t.Errorf("second line %v: want the counts since the first", second)
 	}
 	last := lines[2].ContextMap()
-	if last["shed_source_share"] != uint64(1) || last["shed_total"] != uint64(2003) {
+	if last["shed_source_share"] != uint64(1) || last["shed_total"] != uint64(2003) ||
+		last["records_dropped"] != uint64(0) || last["records_dropped_total"] != uint64(100) {
 		t.Errorf("last line %v", last)
 	}
 	h.flush() // nothing new: no line

@@ -14,6 +14,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/internal/testmodel"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
@@ -145,8 +146,34 @@ func openLog(t *testing.T, dir, name string) (*evelog.Log, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	openLogs.Store(path, l)
+	t.Cleanup(func() {
+		openLogs.Delete(path)
+		l.Close()
+	})
 	return l, path
+}
+
+// openLogs are the logs openLog opened, by path.
+var openLogs sync.Map
+
+// syncLog writes what the log at path (if openLog opened it) holds in its
+// buffer: evelog writes lines up to a tenth of a second late.
+func syncLog(t *testing.T, path string) {
+	t.Helper()
+	if l, ok := openLogs.Load(path); ok {
+		if err := l.(*evelog.Log).Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readEve reads the records of the log at path (testkit.ReadEve), its
+// buffer written first.
+func readEve(t *testing.T, path string) []testkit.EveLine {
+	t.Helper()
+	syncLog(t, path)
+	return testkit.ReadEve(t, path)
 }
 
 // sourceFunc makes a function a Source.

@@ -157,12 +157,15 @@ func (s *LogSink) writeScored(b *Batch, rec *eve.FlowRecord, r *Result) {
 	}
 }
 
-// writeShed writes the flow line of a flow shed unscored.
+// writeShed writes the flow line of a flow shed unscored: its identity,
+// counters, parsed handshake, prefix_len and why it was shed, but not the
+// prefix. A flood sheds tens of thousands of flows a second, and the
+// base64 of each one's 1024 bytes (a kilobyte and a half of line) was
+// what took the daemon's CPU from scoring; the prefix is for the scored
+// flows, whose verdict it explains.
 func (s *LogSink) writeShed(b *Batch, rec *eve.FlowRecord, r *Result) {
 	rec.Sensor.Unscored, rec.Sensor.ShedReason = "shed", r.Shed
-	if !s.out.IncludePrefix {
-		rec.Sensor.Prefix = nil
-	}
+	rec.Sensor.Prefix = nil
 	b.Out = rec.AppendBody(b.Out[:0])
 	if err := s.out.Flows.Write(evelog.Event{Time: r.Flow.Start, Type: evelog.TypeFlow, Body: b.Out}); err != nil {
 		s.writeFailed("flows", &s.flowErrs, err)
@@ -216,10 +219,29 @@ func (s *LogSink) Commit(b *Batch) error {
 // failure of a log, so that a full disk does not flood the daemon's own
 // log.
 func (s *LogSink) writeFailed(name string, count *atomic.Uint64, err error) {
-	s.m.LogWriteErrors.WithLabelValues(name).Inc()
-	if n := count.Add(1); bits.OnesCount64(n) == 1 {
+	s.failed(name, count, 1, err)
+}
+
+func (s *LogSink) failed(name string, count *atomic.Uint64, lines int, err error) {
+	s.m.LogWriteErrors.WithLabelValues(name).Add(float64(lines))
+	n := count.Add(uint64(lines))
+	if bits.Len64(n) != bits.Len64(n-uint64(lines)) { // crossed a power of two
 		s.log.Error("cannot write to the "+name+" log", zap.Error(err), zap.Uint64("failures", n))
 	}
+}
+
+// LinesLost counts lines of the alert, flow or tls log (name "alerts",
+// "flows" or "tls") that were written to its buffer but could not reach
+// its file (evelog.Config.WriteFailed), as write errors of that log.
+func (s *LogSink) LinesLost(name string, lines int, err error) {
+	count := &s.alertErrs
+	switch name {
+	case "flows":
+		count = &s.flowErrs
+	case "tls":
+		count = &s.tlsErrs
+	}
+	s.failed(name, count, lines, err)
 }
 
 // Sync flushes the logs in use to the disk.

@@ -59,7 +59,7 @@ func TestPipelineSetModel(t *testing.T) {
 	if err := p.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	got := testkit.ReadEve(t, flowPath)
+	got := readEve(t, flowPath)
 	if len(got) != len(flows)+len(more) {
 		t.Fatalf("%d flow lines, want %d", len(got), len(flows)+len(more))
 	}

@@ -110,7 +110,7 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := testkit.ReadEve(t, alertPath)
+	got := readEve(t, alertPath)
 	if n := len(flowsOf(got)); n != 12 {
 		t.Errorf("alerts on %d flows, want each SSH flow (12)", n)
 	}
@@ -141,7 +141,7 @@ func TestPipelineAlertsExactlyOnAnomalies(t *testing.T) {
 		}
 	}
 
-	lines := testkit.ReadEve(t, flowPath)
+	lines := readEve(t, flowPath)
 	if len(lines) != len(flows) {
 		t.Errorf("%d flow log lines, want %d", len(lines), len(flows))
 	}
@@ -209,7 +209,7 @@ func TestPipelineReloadChangesNextVerdicts(t *testing.T) {
 	if err := p.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
-	got := testkit.ReadEve(t, alertPath)
+	got := readEve(t, alertPath)
 	if n := len(flowsOf(got)); n != 6 {
 		t.Errorf("alerts on %d flows, want the first half's 6 SSH flows", n)
 	}
@@ -265,7 +265,7 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAlerts := len(flows) - wantSNI - 2
-	if n := len(flowsOf(testkit.ReadEve(t, alertPath))); n != wantAlerts {
+	if n := len(flowsOf(readEve(t, alertPath))); n != wantAlerts {
 		t.Errorf("alerts on %d flows, want %d", n, wantAlerts)
 	}
 	if st := p.Stats(); st.Suppressed != uint64(wantSNI+2) || st.Alerts != uint64(wantAlerts) {
@@ -278,7 +278,7 @@ func TestPipelineAllowlistSuppressesAndCounts(t *testing.T) {
 		t.Errorf("suppressed by cidr: %v, want 2", got)
 	}
 	suppressed := 0
-	for _, l := range testkit.ReadEve(t, flowPath) {
+	for _, l := range readEve(t, flowPath) {
 		if l.Verdict().Suppressed != "" {
 			suppressed++
 			if l.Verdict().Alert {
@@ -405,7 +405,7 @@ func TestPipelineShutdownLosesNoFlow(t *testing.T) {
 		t.Fatalf("Run after shutdown: %v", err)
 	}
 	st := p.Stats()
-	lines := testkit.ReadEve(t, flowPath)
+	lines := readEve(t, flowPath)
 	if st.Flows != 17 || st.Scored != 17 || st.Dropped != 0 || len(lines) != 17 {
 		t.Errorf("stats %+v, %d flow lines: want all 17 flows in and out", st, len(lines))
 	}
@@ -480,7 +480,7 @@ func TestLogSinkSetOutputs(t *testing.T) {
 	if err := p.Run(context.Background(), &pipeline.FileInput{Paths: []string{path}}); err != nil {
 		t.Fatal(err)
 	}
-	lines := testkit.ReadEve(t, flowPath)
+	lines := readEve(t, flowPath)
 	if len(lines) != 4 {
 		t.Errorf("%d flow lines after turning the flow log on, want 4", len(lines))
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
-	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
@@ -35,7 +34,7 @@ func TestLogSinkIncludeHandshake(t *testing.T) {
 	for _, f := range flows {
 		byID[f.ID] = f
 	}
-	testkit.ReadEve(t, flowPath) // the raw object fits the schema
+	readEve(t, flowPath) // the raw object fits the schema
 	n := 0
 	for _, line := range readLines(t, flowPath) {
 		got, err := eve.ParseFlowLine(line)
@@ -65,6 +64,7 @@ func TestLogSinkIncludeHandshake(t *testing.T) {
 
 func readLines(t *testing.T, path string) [][]byte {
 	t.Helper()
+	syncLog(t, path)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

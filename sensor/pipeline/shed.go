@@ -55,6 +55,9 @@ func (p *Pipeline) logUnscored(s shedFlow) {
 	case p.shedLog <- s:
 	default:
 		p.m.QueueDrops.WithLabelValues(queueShedLog, dropFull).Inc()
+		if s.why != "" {
+			p.shedHealth.recordDropped()
+		}
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
-	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -45,7 +44,7 @@ func TestLogSinkTLSLogHasShedFlows(t *testing.T) {
 	if st.Dropped == 0 {
 		t.Fatalf("stats %+v: want flows shed", st)
 	}
-	recs := testkit.ReadEve(t, tlsPath) // each checked against the schema
+	recs := readEve(t, tlsPath) // each checked against the schema
 	seen := map[uint64]bool{}
 	for _, r := range recs {
 		if r.EventType != "tls" || r.TLS == nil || r.Host != "test-sensor" || r.Src(t).As4()[1] != benignNet || seen[r.FlowID] {
