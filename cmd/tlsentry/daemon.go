@@ -134,6 +134,9 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		d.source, shards = live, live.Workers()
 		roomForCapture(live.Workers())
 	}
+	if l := boundHeap(cfg.Flow.BudgetBytes(), cfg.Flow.MaxFlows); l > 0 {
+		d.log.Info("go heap soft limit", zap.Int64("bytes", l))
+	}
 	if d.limiter, err = ratelimit.New(cfg.Alerts); err != nil {
 		return nil, err
 	}
