@@ -18,6 +18,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/testmodel"
 	"github.com/tlsentry/tlsentry/sensor/evelog"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
+	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // trained is the test hybrid model (internal/testmodel), loaded once for
@@ -180,3 +181,38 @@ func readEve(t *testing.T, path string) []testkit.EveLine {
 type sourceFunc func(ctx context.Context, shards *pipeline.Shards) error
 
 func (f sourceFunc) Run(ctx context.Context, shards *pipeline.Shards) error { return f(ctx, shards) }
+
+// stuckRun runs a live pipeline (drop when behind, one shard, a queue of
+// 2) over 40 benign TLS flows and 5 SSH flows (seeds seed and seed+1) with
+// a scorer stuck until the input has been read, so that most flows are
+// shed; logs sets the logs the run writes besides its alert log. It
+// returns the pipeline and its sink after the run.
+func stuckRun(t *testing.T, seed uint64, logs func(d *daemonPipeline)) (*pipeline.Pipeline, *pipeline.LogSink) {
+	t.Helper()
+	m := trainedModel(t)
+	path := writeCapture(t, t.TempDir(), "mixed.pcap",
+		flowSet{kind: labset.Benign, n: 40, seed: seed, net: benignNet, close: capgen.CloseFIN},
+		flowSet{kind: labset.NonTLSSSH, n: 5, seed: seed + 1, net: sshNet, close: capgen.CloseFIN})
+	alerts, _ := openLog(t, t.TempDir(), "alerts.json")
+	gate := make(chan struct{})
+	d := pipelineConfig(m, newMetrics(t), verdict.MaxThreshold)
+	d.cfg.Shards, d.cfg.QueueSize, d.cfg.BatchSize, d.cfg.Workers = 1, 2, 1, 1
+	d.cfg.DropWhenBehind, d.logs.Alerts = true, alerts
+	logs(d)
+	d.cfg.NewScorer = func() (detector.Scorer, error) {
+		s, err := m.NewScorer()
+		return gatedScorer{Scorer: s, gate: gate}, err
+	}
+	p, sink, err := d.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := sourceFunc(func(ctx context.Context, shards *pipeline.Shards) error {
+		defer close(gate)
+		return (&pipeline.FileInput{Paths: []string{path}}).Run(ctx, shards)
+	})
+	if err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	return p, sink
+}

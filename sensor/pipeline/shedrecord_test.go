@@ -1,15 +1,8 @@
 package pipeline_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
-
-	"github.com/tlsentry/tlsentry/detector"
-	"github.com/tlsentry/tlsentry/internal/capgen"
-	"github.com/tlsentry/tlsentry/internal/labset"
-	"github.com/tlsentry/tlsentry/sensor/pipeline"
-	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
 
 // TestShedFlowRecordsAreLight: a live pipeline whose scorer is stuck sheds
@@ -18,31 +11,10 @@ import (
 // fields, but without the prefix (its base64 was the cost of shedding),
 // while scored flows keep theirs.
 func TestShedFlowRecordsAreLight(t *testing.T) {
-	m := trainedModel(t)
-	path := writeCapture(t, t.TempDir(), "mixed.pcap",
-		flowSet{kind: labset.Benign, n: 40, seed: 41, net: benignNet, close: capgen.CloseFIN},
-		flowSet{kind: labset.NonTLSSSH, n: 5, seed: 42, net: sshNet, close: capgen.CloseFIN})
-	alerts, _ := openLog(t, t.TempDir(), "alerts.json")
-	flowLog, flowPath := openLog(t, t.TempDir(), "flows.json")
-	gate := make(chan struct{})
-	d := pipelineConfig(m, newMetrics(t), verdict.MaxThreshold)
-	d.cfg.Shards, d.cfg.QueueSize, d.cfg.BatchSize, d.cfg.Workers = 1, 2, 1, 1
-	d.cfg.DropWhenBehind, d.logs.Alerts, d.logs.Flows = true, alerts, flowLog
-	d.cfg.NewScorer = func() (detector.Scorer, error) {
-		s, err := m.NewScorer()
-		return gatedScorer{Scorer: s, gate: gate}, err
-	}
-	p, sink, err := d.build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := sourceFunc(func(ctx context.Context, shards *pipeline.Shards) error {
-		defer close(gate)
-		return (&pipeline.FileInput{Paths: []string{path}}).Run(ctx, shards)
+	var flowPath string
+	p, sink := stuckRun(t, 41, func(d *daemonPipeline) {
+		d.logs.Flows, flowPath = openLog(t, t.TempDir(), "flows.json")
 	})
-	if err := p.Run(context.Background(), src); err != nil {
-		t.Fatal(err)
-	}
 	st := p.Stats()
 	if st.Dropped == 0 || st.Scored == 0 {
 		t.Fatalf("stats %+v: want flows shed and flows scored", st)
