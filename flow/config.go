@@ -91,6 +91,15 @@ const (
 	MaxMemoryBudgetMB = 1 << 20
 )
 
+// FitVerdictTimeout cuts a verdict timeout the user did not choose (chosen
+// false: the default) to a shorter idle timeout, so that a shorter idle
+// timeout alone is a valid setting; a chosen one is left for Validate.
+func (c *Config) FitVerdictTimeout(chosen bool) {
+	if !chosen && c.IdleTimeout >= MinTimeout {
+		c.VerdictTimeout = min(c.VerdictTimeout, c.IdleTimeout)
+	}
+}
+
 // WithDefaults returns c with its zero values replaced by the defaults.
 func (c Config) WithDefaults() Config {
 	d := DefaultConfig()

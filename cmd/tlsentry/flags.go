@@ -48,9 +48,7 @@ func (t *tableFlags) config() (flow.Config, error) {
 	c.MaxFlows, c.IdleTimeout, c.MaxAge, c.UDPIdleTimeout, c.HandshakeLimit = t.maxFlows, t.idle, t.maxAge, t.udpIdle, t.handshakeLimit
 	c.MemoryBudgetMB = t.memoryBudgetMB
 	c.VerdictTimeout = t.verdict
-	if t.verdict == flow.DefaultConfig().VerdictTimeout && t.idle >= flow.MinTimeout {
-		c.VerdictTimeout = min(t.verdict, t.idle) // -idle-timeout 5s alone is a valid setting
-	}
+	c.FitVerdictTimeout(t.verdict != flow.DefaultConfig().VerdictTimeout) // -idle-timeout 5s alone is valid
 	if err := c.Validate(); err != nil {
 		return c, flagErrors(err, tableFlagNames)
 	}

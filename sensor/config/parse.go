@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tlsentry/tlsentry/flow"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -81,10 +80,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	if root != nil {
 		d.decodeStruct(root, reflect.ValueOf(c).Elem(), "")
 	}
-	if !c.set("flow.verdict_timeout") && c.Flow.IdleTimeout >= flow.MinTimeout {
-		// The default verdict timeout never outlasts a shorter idle timeout.
-		c.Flow.VerdictTimeout = min(c.Flow.VerdictTimeout, c.Flow.IdleTimeout)
-	}
+	c.Flow.FitVerdictTimeout(c.set("flow.verdict_timeout"))
 	// Values that failed to decode keep their defaults, so checking the
 	// rest now reports every problem in one go, not one per try.
 	c.check(&d.errs)
