@@ -203,6 +203,18 @@ func TestRunLiveInNetns(t *testing.T) {
 	}
 	checkAlerts(wantAlerts)
 
+	// Counted before the held-open SSH connection, which alerts once
+	// decided (a second after its client holds still).
+	if n, _ := scrape(p.A, metricsAddr, "tlsentry_alerts_total"); n != float64(alertRecords) {
+		t.Errorf("tlsentry_alerts_total %v, want the %d alert records", n, alertRecords)
+	}
+	if n, _ := scrape(p.A, metricsAddr, "tlsentry_config_last_reload_successful"); n != 0 {
+		t.Errorf("tlsentry_config_last_reload_successful %v after a refused reload", n)
+	}
+	if n, _ := scrape(p.A, metricsAddr, `tlsentry_alerts_suppressed_total{reason="sni_suffix"}`); n != float64(suppressed) {
+		t.Errorf("suppressed by sni_suffix: metric %v, flow log %d", n, suppressed)
+	}
+
 	// SIGTERM with a connection open.
 	openPort, open, err := dialSSHFrom(p.A, sshAddr, true)
 	if err != nil {
@@ -214,15 +226,6 @@ func TestRunLiveInNetns(t *testing.T) {
 		n, err := scrape(p.A, metricsAddr, "tlsentry_flows_opened_total")
 		return err == nil && n >= total
 	})
-	if n, _ := scrape(p.A, metricsAddr, "tlsentry_alerts_total"); n != float64(alertRecords) {
-		t.Errorf("tlsentry_alerts_total %v, want the %d alert records", n, alertRecords)
-	}
-	if n, _ := scrape(p.A, metricsAddr, "tlsentry_config_last_reload_successful"); n != 0 {
-		t.Errorf("tlsentry_config_last_reload_successful %v after a refused reload", n)
-	}
-	if n, _ := scrape(p.A, metricsAddr, `tlsentry_alerts_suppressed_total{reason="sni_suffix"}`); n != float64(suppressed) {
-		t.Errorf("suppressed by sni_suffix: metric %v, flow log %d", n, suppressed)
-	}
 	checkOperatorMetrics(t, p.A, metricsAddr, trainedModelFile(t), "veth-a", threshold, 1)
 	signal(syscall.SIGTERM)
 	notes.expect(t, "STOPPING=1")
