@@ -96,7 +96,11 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	f := in.Flow
 	k := recall.Key{Server: f.Server.AddrPort(), SNI: h.Client.ServerName}
 	if h.Server.Leaf != nil {
-		p.servers.Remember(k, recall.Shown{FlowID: f.ID, At: f.Start, Facts: w.ServerFacts(*in)})
+		shown := recall.Shown{FlowID: f.ID, At: f.Start}
+		if w.CertificateEvidence(*in) {
+			shown.Leaf = h.Server.Leaf
+		}
+		p.servers.Remember(k, shown)
 		return
 	}
 	if !h.Resumed() {
@@ -106,7 +110,7 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	if !ok {
 		return
 	}
-	for _, fact := range s.Facts {
+	for _, fact := range w.CertificateFacts(s.Leaf, k.SNI, f.Start) {
 		r := fact.Reason
 		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
 			s.FlowID, f.Start.Sub(s.At).Round(time.Millisecond), strings.TrimPrefix(r.Text, "evidence: "))
