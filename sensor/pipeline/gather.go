@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/recall"
@@ -113,7 +112,7 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	for _, fact := range w.CertificateFacts(s.Leaf, k.SNI, f.Start) {
 		r := fact.Reason
 		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
-			s.FlowID, f.Start.Sub(s.At).Round(time.Millisecond), strings.TrimPrefix(r.Text, "evidence: "))
+			s.FlowID, beacon.FormatDuration(f.Start.Sub(s.At)), strings.TrimPrefix(r.Text, "evidence: "))
 		in.Context = append(in.Context, scoring.Fact{Group: fact.Group, Reason: r})
 	}
 }
