@@ -4,12 +4,14 @@
 # Environment: NDPI_REPO (git directory of an nDPI mirror, default
 # /work/.mirror/ntop+nDPI/repo), DATA (where its captures are extracted,
 # default /work/data/ndpi; never inside the project); MIRRORS (where
-# the fetch tool mirrors the repositories labels-c2.tsv names, default
-# /work/.mirror) and DATA2 (their captures, default /work/data/oob2).
+# the fetch tool mirrors the repositories labels-c2.tsv and labels-c3.tsv
+# name, default /work/.mirror), DATA2 and DATA3 (their captures, default
+# /work/data/oob2 and /work/data/oob3), ZIP_PASSWORD (for captures kept in
+# password-protected zip archives, default infected).
 # Writes OUTDIR/{scores,ndpi}/FILE.{json,txt}, OUTDIR/flows.tsv; the
 # table on stdout.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
 OUT=$1
 shift
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +20,9 @@ REPO=${NDPI_REPO:-/work/.mirror/ntop+nDPI/repo}
 DATA=${DATA:-/work/data/ndpi}
 MIRRORS=${MIRRORS:-/work/.mirror}
 DATA2=${DATA2:-/work/data/oob2}
-mkdir -p "$OUT/scores" "$OUT/ndpi" "$DATA" "$DATA2"
+DATA3=${DATA3:-/work/data/oob3}
+ZIP_PASSWORD=${ZIP_PASSWORD:-infected}
+mkdir -p "$OUT/scores" "$OUT/ndpi" "$DATA" "$DATA2" "$DATA3"
 T=$OUT/tlsentry
 (cd "$ROOT" && go build -o "$T" ./cmd/tlsentry)
 command -v ndpiReader >/dev/null || { echo "eval.sh: needs ndpiReader (Debian: libndpi-bin)" >&2; exit 1; }
@@ -31,16 +35,35 @@ tail -n +2 "$HERE/labels.tsv" | while IFS=$'\t' read -r file label _; do
 	"$T" score -r "$f" "$@" >"$OUT/scores/$file.json" 2>/dev/null || true
 	[ -s "$OUT/ndpi/$file.txt" ] || timeout 60 ndpiReader -q -v 2 -i "$f" >"$OUT/ndpi/$file.txt" 2>/dev/null || true
 done
-# labels-c2.tsv: captures of other repositories, each named by
-# owner/name@commit:path (mirrored as MIRRORS/owner+name/repo).
-tail -n +2 "$HERE/labels-c2.tsv" | while IFS=$'\t' read -r file label _ _ _ source _; do
-	[ "$label" != excluded ] || continue
-	f=$DATA2/$file
-	if [ ! -s "$f" ]; then
-		repo=${source%%@*} rest=${source#*@}
-		git -C "$MIRRORS/${repo/\//+}/repo" show "${rest%%:*}:${rest#*:}" >"$f" 2>/dev/null || { rm -f "$f"; echo "eval.sh: $source not mirrored" >&2; continue; }
+# labels-c2.tsv and labels-c3.tsv: captures of other repositories, each
+# named by owner/name@commit:path (mirrored as MIRRORS/owner+name/repo);
+# path!member names a capture inside a zip archive (malware-traffic
+# collections keep them so, with a well-known password).
+extract() { # SOURCE FILE
+	local repo=${1%%@*} rest=${1#*@}
+	local commit=${rest%%:*} path=${rest#*:} git_dir
+	git_dir=$MIRRORS/${repo/\//+}/repo
+	if [[ $path == *'!'* ]]; then
+		local zip rc=0
+		zip=$(mktemp)
+		if ! git -C "$git_dir" show "$commit:${path%%!*}" >"$zip" 2>/dev/null ||
+			! unzip -p -P "$ZIP_PASSWORD" "$zip" "${path#*!}" >"$2" 2>/dev/null; then
+			rc=1
+		fi
+		rm -f "$zip"
+		return $rc
 	fi
-	"$T" score -r "$f" "$@" >"$OUT/scores/$file.json" 2>/dev/null || true
-	[ -s "$OUT/ndpi/$file.txt" ] || timeout 60 ndpiReader -q -v 2 -i "$f" >"$OUT/ndpi/$file.txt" 2>/dev/null || true
+	git -C "$git_dir" show "$commit:$path" >"$2" 2>/dev/null
+}
+for pair in "labels-c2.tsv:$DATA2" "labels-c3.tsv:$DATA3"; do
+	tail -n +2 "$HERE/${pair%%:*}" | while IFS=$'\t' read -r file label _ _ _ source _; do
+		[ "$label" != excluded ] || continue
+		f=${pair#*:}/$file
+		if [ ! -s "$f" ]; then
+			extract "$source" "$f" && [ -s "$f" ] || { rm -f "$f"; echo "eval.sh: $source not mirrored" >&2; continue; }
+		fi
+		"$T" score -r "$f" "$@" >"$OUT/scores/$file.json" 2>/dev/null || true
+		[ -s "$OUT/ndpi/$file.txt" ] || timeout 60 ndpiReader -q -v 2 -i "$f" >"$OUT/ndpi/$file.txt" 2>/dev/null || true
+	done
 done
-python3 "$HERE/metrics.py" "$HERE/labels.tsv" "$OUT" "$HERE/labels-c2.tsv"
+python3 "$HERE/metrics.py" "$HERE/labels.tsv" "$OUT" "$HERE/labels-c2.tsv" "$HERE/labels-c3.tsv"

@@ -24,6 +24,12 @@ their port (a RAT's C2 on port 4782 is what a sensor watching that port
 would see); "*" judges the capture's flows as the first file does. The
 other flows of those captures (a sandbox's Windows background) are not
 judged.
+
+Split "fresh" (labels-c3.tsv): captures nobody had scored when they were
+labelled, for one check of generalisation. They stay out of every other
+row (so that "all" and "held out" remain comparable with earlier
+figures) and out of flows.tsv; their own rows, and their flows in
+flows.tsv, show only with SHOW_FRESH=1 (without it, only their counts).
 """
 import collections
 import json
@@ -192,7 +198,9 @@ def main():
         r["any"] = (r["alert"] or r["beacon"], r["score"])
     benign = [r for r in rows if r["label"] == "benign"]
     thr = rows[0]["threshold"] if rows else float("nan")
-    print(f"flows judged: {len(rows)} from {len(by_file)} captures; threshold {thr:.2f} bits")
+    nf = [r for r in rows if r["split"] == "fresh"]
+    print(f"flows judged: {len(rows) - len(nf)} from {len(by_file) - len({r['file'] for r in nf})} captures"
+          f" (and {len(nf)} fresh from {len({r['file'] for r in nf})}); threshold {thr:.2f} bits")
     nb = len(benign)
     fb = len({r['file'] for r in benign})
     alerts = sum(r["alert"] for r in benign)
@@ -207,16 +215,28 @@ def main():
           f" nDPI risk >= 100 on {nd_b} ({100*nd_b/max(nb,1):.2f}%)")
     print("ROC AUC plain / file-weighted; alerts at the default threshold; r@1%: recall where at most 1% of benign flows score above")
     print(f"{'anomalies':32s} {'flows':>5s} {'files':>5s} | {'tlsentry':>13s} {'alerts':>7s} {'r@1%':>5s} | {'nDPI risk':>13s} {'r@1%':>5s} | {'six-flag sum':>13s} {'r@1%':>5s} | {'+beacon':>13s} {'alerts':>7s}")
-    sets = [("malicious, all", lambda r: r["label"] == "malicious"),
+    def fresh(r):
+        return r["split"] == "fresh"
+    sets = [("malicious, all", lambda r: r["label"] == "malicious" and not fresh(r)),
             ("malicious, used in tuning", lambda r: r["label"] == "malicious" and r["split"] == "tune"),
             ("malicious, held out of tuning", lambda r: r["label"] == "malicious" and r["split"] == "heldout")]
-    fams = sorted({(r["label"], r["split"], r["family"]) for r in rows if r["label"] in ("malicious", "evasion")})
+    fams = sorted({(r["label"], r["split"], r["family"]) for r in rows if r["label"] in ("malicious", "evasion") and not fresh(r)})
     for lab, split, fam in fams:
-        sets.append((f"  {lab} {split + ' ' if split else ''}{fam}", lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam))
-    sets.append(("evasion tools, all", lambda r: r["label"] == "evasion"))
+        sets.append((f"  {lab} {split + ' ' if split else ''}{fam}",
+                     lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam and not fresh(r)))
+    sets.append(("evasion tools, all", lambda r: r["label"] == "evasion" and not fresh(r)))
+    sets.append(("malicious, fresh (labels-c3)", lambda r: r["label"] == "malicious" and fresh(r)))
+    show_fresh = os.environ.get("SHOW_FRESH") == "1"
+    if show_fresh:
+        for lab, fam in sorted({(r["label"], r["family"]) for r in rows if fresh(r)}):
+            name = f"  fresh {fam}" if lab == "malicious" else f"  {lab} fresh {fam}"
+            sets.append((name, lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam and fresh(r)))
     show = os.environ.get("SHOW_HELDOUT") == "1"
     for name, sel in sets:
         pos = [r for r in rows if sel(r)]
+        if not show_fresh and any(fresh(r) for r in pos):
+            print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | (fresh: SHOW_FRESH=1)")
+            continue
         if not show and any(r["split"] == "heldout" for r in pos):
             print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | (held out: SHOW_HELDOUT=1)")
             continue
@@ -236,6 +256,8 @@ def main():
     with open(os.path.join(out, "flows.tsv"), "w") as f:
         f.write("file\tlabel\tfamily\tsplit\tport\tapp_proto\tsni\tscore\talert\tndpi_risk\tsix\tflags\tfirst_reason\n")
         for r in sorted(rows, key=lambda r: -r["score"]):
+            if fresh(r) and not show_fresh:
+                continue
             f.write(f"{r['file']}\t{r['label']}\t{r['family']}\t{r['split']}\t{r['port']}\t{r['proto']}\t{r['sni']}\t{r['score']:.2f}\t{r['alert']}\t{r['ndpi']}\t{r['six']}\t{r['flags']}\t{(r['reasons'] or [''])[0]}\n")
 
 
