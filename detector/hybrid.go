@@ -13,6 +13,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/iforest"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/novelty"
+	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -279,8 +280,26 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	var p parts
 	p.novelty, s.foundAt[i] = s.prof.Score(&s.vals[i], leaveOut, s.foundAt[i][:0])
 	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
-	p.evidence = s.ev.Score(&s.ein)
+	p.evidence = s.ev.Score(&s.ein) + scoring.ContextBits(x.Context)
 	return p
+}
+
+// ServerFacts are the certificate checks that fire on the flow's leaf
+// (scoring.Witness): what a resumed session to the same server will not
+// show again.
+func (s *hybridScorer) ServerFacts(in Input) []scoring.Fact {
+	s.ein = evidence.Input{Flow: in.Flow, TLS: in.TLS}
+	found := s.ev.CertFindings(&s.ein)
+	if len(found) == 0 {
+		return nil
+	}
+	facts := make([]scoring.Fact, 0, len(found))
+	for _, f := range found {
+		if f.Counted {
+			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f)})
+		}
+	}
+	return facts
 }
 
 // fill extracts a batch's features, encodes it and builds its joined

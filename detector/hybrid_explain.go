@@ -39,10 +39,10 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	var reasons []Reason
 	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}) {
 		if f.Counted {
-			reasons = append(reasons, Reason{Layer: scoring.LayerEvidence, Feature: f.ID, Field: f.Field, Value: f.Value,
-				Text: "evidence: " + f.Text, Weight: f.Bits})
+			reasons = append(reasons, evidenceReason(f))
 		}
 	}
+	reasons = append(reasons, scoring.ContextReasons(in.Context)...)
 	novelty.MarkCounted(found)
 	for i := range found {
 		f := &found[i]
@@ -56,6 +56,11 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	}
 	slices.SortStableFunc(reasons, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
 	return reasons[:min(len(reasons), maxReasons)]
+}
+
+// evidenceReason is an evidence check's finding as a reason.
+func evidenceReason(f evidence.Finding) Reason {
+	return Reason{Layer: scoring.LayerEvidence, Feature: f.ID, Field: f.Field, Value: f.Value, Text: "evidence: " + f.Text, Weight: f.Bits}
 }
 
 func findingValue(f *novelty.Finding) string {

@@ -149,6 +149,9 @@ func plural(n int, thing string) string {
 	return group(int64(n)) + " " + thing + "s"
 }
 
+// FormatDuration writes a duration the way the findings' reasons do.
+func FormatDuration(d time.Duration) string { return fmtDur(d) }
+
 // fmtDur writes a duration the way people say it: 850 ms, 60.2 s, 47.0
 // min, 2.5 h, 3.1 days.
 func fmtDur(d time.Duration) string {

@@ -52,7 +52,9 @@ type pair struct {
 	dest      uint64 // destination hash
 	reportAt  int64  // start of the current finding's window; 0: none
 	reportN   int64  // count at the last finding or update
-	ringID    int32  // the pair's ring in the store, of size class ringClass
+	beatAt    int64  // period of the latest scoring at or above the threshold (ns); 0: the latest was below
+	beatScore float32
+	ringID    int32 // the pair's ring in the store, of size class ringClass
 	ringClass uint8
 }
 

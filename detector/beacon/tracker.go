@@ -135,12 +135,30 @@ const maxUnixSeconds = 9_000_000_000
 // ID): at most one finding and about log2(connections) updates per pair per
 // window. Time is the events' own (packet time), never the wall clock.
 func (t *Tracker) Add(ev Event) (Finding, bool) {
+	f, found, _ := t.Observe(ev)
+	return f, found
+}
+
+// Rhythm is where a flow's pair stands once the flow is added: Beacon
+// when the pair's latest scoring reached the threshold and it was reported
+// in the current window, so that the flow's own verdict can say it is one
+// of a beacon's connections.
+type Rhythm struct {
+	Beacon bool
+	ID     uint64        // the pair's finding in this window
+	Period time.Duration // at the latest scoring
+	Count  int64         // the pair's connections so far
+	Score  float64       // the latest scoring's
+}
+
+// Observe is Add that also says where the flow's pair stands.
+func (t *Tracker) Observe(ev Event) (Finding, bool, Rhythm) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	sec := ev.Time.Unix()
 	if sec < 0 || sec > maxUnixSeconds {
 		t.stats.BadTime++
-		return Finding{}, false
+		return Finding{}, false, Rhythm{}
 	}
 	ts := ev.Time.UnixNano()
 	t.stats.Events++
@@ -173,10 +191,10 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 	p.server = ev.Server // the latest, where it is not the key
 	if !pt.record(s, ts, ev.FlowID, saturate32(ev.BytesToServer), saturate32(ev.BytesToClient)) {
 		t.stats.Late++
-		return Finding{}, false
+		return Finding{}, false, Rhythm{}
 	}
 	if int(p.n) < t.cfg.MinConns || (p.evalGap != 0 && p.sinceEval < p.evalGap) {
-		return Finding{}, false
+		return Finding{}, false, t.rhythm(p)
 	}
 	p.sinceEval = 0
 	t.stats.Scorings++
@@ -204,8 +222,10 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 		p.evalGap = int32(t.cfg.EvalEvery)
 	}
 	if sc.score < t.threshold {
-		return Finding{}, false
+		p.beatAt = 0
+		return Finding{}, false, Rhythm{}
 	}
+	p.beatAt, p.beatScore = max(int64(sc.rh.period), 1), float32(sc.score)
 	update := p.reportAt != 0 && p.last-p.reportAt < window
 	switch {
 	case !update:
@@ -216,7 +236,16 @@ func (t *Tracker) Add(ev Event) (Finding, bool) {
 		p.reportN = p.count
 		t.stats.Updates++
 	default:
-		return Finding{}, false
+		return Finding{}, false, t.rhythm(p)
 	}
-	return t.finding(s, &sc, update), true
+	return t.finding(s, &sc, update), true, t.rhythm(p)
+}
+
+// rhythm is pair p's standing: a beacon while its latest scoring reached
+// the threshold within the window of its finding.
+func (t *Tracker) rhythm(p *pair) Rhythm {
+	if p.beatAt == 0 || p.reportAt == 0 || p.last-p.reportAt >= int64(t.cfg.Window) {
+		return Rhythm{}
+	}
+	return Rhythm{Beacon: true, ID: mix(p.hash, uint64(p.reportAt)), Period: time.Duration(p.beatAt), Count: p.count, Score: float64(p.beatScore)}
 }

@@ -242,6 +242,12 @@ func (t *Table) Explain(x *Input) []Finding {
 		}
 		out = append(out, t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied))
 	}
+	rank(out)
+	return out
+}
+
+// rank sorts findings strongest first and counts the first of each group.
+func rank(out []Finding) {
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if a.Bits != b.Bits {
 			if a.Bits > b.Bits {
@@ -256,7 +262,6 @@ func (t *Table) Explain(x *Input) []Finding {
 		out[i].Counted = !seen[out[i].Group]
 		seen[out[i].Group] = true
 	}
-	return out
 }
 
 func (t *Table) finding(id, group, field, value, text string, bits float64, applied int) Finding {

@@ -11,6 +11,25 @@ import (
 type Input struct {
 	Flow *flow.Flow
 	TLS  *tlsparse.Handshake
+	// Context is what other flows say about this one that it cannot show
+	// by itself (package doc); nil for most flows.
+	Context []Fact
+}
+
+// Fact is one piece of context: a reason whose Weight is its bits, and
+// the group of facts it belongs to (of a group, only the strongest
+// counts).
+type Fact struct {
+	Group  string
+	Reason Reason
+}
+
+// Witness is a scorer that can say what a flow shows about its server
+// that a later flow to it may not show again (a resumed session sends no
+// certificate): the evidence its certificate gives, as facts for that
+// later flow's Context. Nil when it shows nothing of note.
+type Witness interface {
+	ServerFacts(in Input) []Fact
 }
 
 // Inputs wraps flows without parsed handshakes.
@@ -27,6 +46,7 @@ const (
 	LayerEvidence = "evidence" // a protocol check that holds on any network
 	LayerLearned  = "learned"  // what the model learned of the network (novelty, forest, CNN)
 	LayerLists    = "lists"    // the operator's block and allow lists
+	LayerRhythm   = "rhythm"   // the timing of a client's connections (beaconing)
 )
 
 // Reason is one thing that made a flow score high, for the analyst: which
@@ -50,4 +70,39 @@ type Scorer interface {
 	// Explain says what made one flow's score, most important first (at
 	// most a handful of reasons). It is meant for alerts, not every flow.
 	Explain(in Input) []Reason
+}
+
+// ContextBits is what a flow's context adds to its score: the strongest
+// fact of each group, summed. It does not allocate.
+func ContextBits(facts []Fact) float64 {
+	total := 0.0
+	for i, f := range facts {
+		if counted(facts, i) {
+			total += f.Reason.Weight
+		}
+	}
+	return total
+}
+
+// ContextReasons are the facts ContextBits counts, as reasons.
+func ContextReasons(facts []Fact) []Reason {
+	var out []Reason
+	for i, f := range facts {
+		if counted(facts, i) {
+			out = append(out, f.Reason)
+		}
+	}
+	return out
+}
+
+// counted says whether facts[i] is the one its group counts: the
+// strongest, the first of equals.
+func counted(facts []Fact, i int) bool {
+	for j, g := range facts {
+		if j != i && g.Group == facts[i].Group &&
+			(g.Reason.Weight > facts[i].Reason.Weight || (g.Reason.Weight == facts[i].Reason.Weight && j < i)) {
+			return false
+		}
+	}
+	return true
 }

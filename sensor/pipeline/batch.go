@@ -27,7 +27,7 @@ type Result struct {
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
 
-	sni, ja4  string    // for the beacon tracker (noteBeaconNames)
+	sni, ja4  string    // for the beacon tracker (noteBeaconName)
 	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 
@@ -63,7 +63,11 @@ type Batch struct {
 	opened time.Time             // when its first flow came (wall clock)
 	sent   time.Time             // when it left its table
 	ready  chan struct{}         // closed once encoded (ordered commits)
-	err    error                 // the sink's Encode error
+	// Ordered: gathered is closed once the batch has gathered (gather.go),
+	// after is the batch's before it (nil for the first).
+	after, gathered chan struct{}
+	found           []beaconFound // beacon findings, for the commit
+	err             error         // the sink's Encode error
 }
 
 // Handshake returns result i's parsed handshake, parsing it now if the
@@ -106,6 +110,9 @@ func (b *Batch) reset() {
 	b.Beacons = b.Beacons[:0]
 	b.TLSOut = b.TLSOut[:0]
 	b.ready = nil
+	b.after, b.gathered = nil, nil
+	clear(b.found)
+	b.found = b.found[:0]
 	b.err = nil
 	b.Model = ""
 	b.InIface = ""

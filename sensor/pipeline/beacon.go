@@ -36,48 +36,39 @@ func beaconEvent(r *Result) beacon.Event {
 		SNI: r.sni, JA4: r.ja4, BytesToServer: f.BytesToServer, BytesToClient: f.BytesToClient}
 }
 
-// noteBeaconNames keeps, for the beacon tracker, the server name (and the
-// JA4 when the pair's key needs it) of each flow whose handshake the
-// worker parsed, before the handshakes are released. Flows without
-// payload have none; shed flows are not parsed (shedding is for
-// overload) and count by their addresses.
-func (p *Pipeline) noteBeaconNames(b *Batch) {
-	if p.cfg.Beacons == nil || b.parser == nil {
+// noteBeaconName keeps, for the beacon tracker, the server name (and the
+// JA4 when the pair's key needs it) of result i when the pipeline parses
+// its handshake. Flows without payload have none; shed flows are not
+// parsed (shedding is for overload) and count by their addresses.
+func (p *Pipeline) noteBeaconName(b *Batch, i int) {
+	r := &b.Results[i]
+	if b.parser == nil || len(r.Flow.Prefix) == 0 {
 		return
 	}
-	for i := range b.Results {
-		r := &b.Results[i]
-		if len(r.Flow.Prefix) == 0 {
-			continue
-		}
-		h := b.Handshake(i)
-		if h == nil || h.Client == nil {
-			continue
-		}
-		r.sni = h.Client.ServerName
-		if p.beaconJA4 {
-			r.ja4 = h.Prints(h.Transport()).JA4
-		}
+	h := b.Handshake(i)
+	if h == nil || h.Client == nil {
+		return
+	}
+	r.sni = h.Client.ServerName
+	if p.beaconJA4 {
+		r.ja4 = h.Prints(h.Transport()).JA4
 	}
 }
 
-// trackBeacons feeds every flow of a batch to the beacon tracker, in
-// commit order (with an ordered pipeline, the order the tables handed
-// them out: the same findings on every run), and turns its findings into
-// BeaconAlerts: the allowlist lets some off (counted), the rate limit
-// holds some back (counted, as for the other alerts).
+// trackBeacons turns the beacon findings the batch's flows completed
+// (gather fed them to the tracker, in commit order with an ordered
+// pipeline: the same findings on every run) into BeaconAlerts: the
+// allowlist lets some off (counted), the rate limit holds some back
+// (counted, as for the other alerts).
 func (p *Pipeline) trackBeacons(b *Batch) {
 	t := p.cfg.Beacons
 	if t == nil {
 		return
 	}
 	pol := p.judging.Load().policy
-	for i := range b.Results {
+	for _, fd := range b.found {
+		i := fd.index
 		r := &b.Results[i]
-		fd, ok := t.Add(beaconEvent(r))
-		if !ok {
-			continue
-		}
 		h := b.Handshake(i) // parsed again: findings are rare
 		info := verdict.Info(r.Flow, h)
 		fd.SNI, fd.JA4 = cmp.Or(fd.SNI, info.SNI), cmp.Or(fd.JA4, info.JA4)
@@ -87,7 +78,7 @@ func (p *Pipeline) trackBeacons(b *Batch) {
 				continue
 			}
 		}
-		a := BeaconAlert{Finding: fd, Index: i, Severity: signature.Beacon().Severity(fd.Score), Written: true}
+		a := BeaconAlert{Finding: fd.Finding, Index: i, Severity: signature.Beacon().Severity(fd.Score), Written: true}
 		if p.cfg.Limiter != nil {
 			a.Written, a.HeldBefore = p.cfg.Limiter.Allow(ratelimit.Alert{SignatureID: signature.BeaconID,
 				Src: fd.Client, Dst: fd.Server.Addr(), Fingerprint: cmp.Or(info.JA4, info.JA3), Time: r.Flow.End})

@@ -105,6 +105,9 @@ type Config struct {
 	// CertCacheSize bounds the certificates remembered across flows;
 	// 0: 4096.
 	CertCacheSize int
+	// ServerMemory bounds the servers whose certificate evidence is kept
+	// for the sessions they resume later (detector/recall); 0: 65536.
+	ServerMemory int
 	// NewScorer, when set, gives each worker its own scorer; flows with
 	// payload are scored. Model names the model in verdicts.
 	NewScorer func() (scoring.Scorer, error)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/detector/recall"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -59,6 +60,14 @@ type Pipeline struct {
 	shedHealth *shedHealth // unordered: the health line about shedding
 	free       sync.Pool
 	commitMu   sync.Mutex // unordered commits, one at a time
+
+	// gather's state (gather.go): it runs when there is a beacon tracker
+	// or a server memory; ordered batches are chained by sendMu.
+	gathers      bool
+	servers      *recall.Memory // nil without a scorer
+	gatherMu     sync.Mutex     // unordered: one batch at a time
+	sendMu       sync.Mutex     // ordered: the chain and the queue in one order
+	lastGathered chan struct{}
 
 	errMu sync.Mutex
 	err   error // the sink's first error
@@ -109,6 +118,10 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	p.judging.Store(j)
 	p.publishModel(j)
+	if cfg.NewScorer != nil {
+		p.servers = recall.New(cfg.ServerMemory, 0)
+	}
+	p.gathers = cfg.Beacons != nil || p.servers != nil
 	if cfg.Ordered {
 		// The queue holds whole batches: as many as QueueSize flows fill.
 		slots := max(1, (cfg.QueueSize+cfg.BatchSize-1)/cfg.BatchSize)
@@ -213,6 +226,14 @@ func (p *Pipeline) newBatch() *Batch {
 func (p *Pipeline) send(b *Batch) {
 	b.sent = time.Now()
 	b.ready = make(chan struct{})
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	if p.gathers {
+		// Each batch gathers after the one queued before it: a worker
+		// waits only for a batch a worker already took.
+		b.after, b.gathered = p.lastGathered, make(chan struct{})
+		p.lastGathered = b.gathered
+	}
 	p.queue <- b
 	p.order <- b
 }
@@ -233,20 +254,23 @@ func (p *Pipeline) work(w *workerScorer) {
 			return
 		}
 		p.refresh(w)
-		if scorer := w.scorer; scorer != nil {
+		scorer := w.scorer
+		inputs, index = inputs[:0], index[:0]
+		if scorer != nil {
 			b.Model = w.cur.model.Name
-			inputs, index = inputs[:0], index[:0]
 			for i := range b.Results {
 				if f := b.Results[i].Flow; len(f.Prefix) > 0 {
 					inputs = append(inputs, scoring.Input{Flow: f, TLS: b.Handshake(i)})
 					index = append(index, i)
 				}
 			}
+		}
+		p.gather(b, scorer, inputs, index)
+		if scorer != nil {
 			scores = slices.Grow(scores[:0], len(inputs))[:len(inputs)]
 			scorer.Score(inputs, scores)
 			p.judge(b, scorer, w.cur.policy, inputs, index, scores)
 		}
-		p.noteBeaconNames(b)
 		b.err = p.cfg.Sink.Encode(b)
 		p.verdictsWritten(b)
 		b.releaseAll()

@@ -99,6 +99,7 @@ func (p *Pipeline) logShed() {
 				break more
 			}
 		}
+		p.gatherUnscored(b)
 		b.err = p.cfg.Sink.Encode(b)
 		b.releaseAll()
 		p.commitMu.Lock()

@@ -13,7 +13,7 @@ const GID = 1
 
 // Layers a finding comes from, beside those of detector/scoring.
 const (
-	LayerRhythm = "rhythm" // the timing of a client's connections (beaconing)
+	LayerRhythm = scoring.LayerRhythm // the timing of a client's connections (beaconing)
 )
 
 // Signature is one kind of finding.

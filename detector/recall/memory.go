@@ -1,0 +1,130 @@
+package recall
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+// Key is a server as a resumed session names it: address, port and the
+// server name the client asked for ("" without SNI).
+type Key struct {
+	Server netip.AddrPort
+	SNI    string
+}
+
+// Shown is what a server showed in one flow.
+type Shown struct {
+	FlowID uint64
+	At     time.Time // the flow's start
+	Facts  []scoring.Fact
+}
+
+// Defaults.
+const (
+	DefaultSize   = 65536
+	DefaultMaxAge = 24 * time.Hour
+	maxSNI        = 255 // longer names are kept by their start
+)
+
+// Memory is a bounded map from servers to what they last showed.
+type Memory struct {
+	mu     sync.Mutex
+	size   int
+	maxAge time.Duration
+	shown  map[Key]entry
+	queue  []queued // remembered, oldest first from head; stale ones skipped
+	head   int
+	seq    uint64
+}
+
+type entry struct {
+	Shown
+	seq uint64 // when it was remembered: its queued entry has the same
+}
+
+type queued struct {
+	k   Key
+	seq uint64
+}
+
+// New makes a memory of at most size servers (DefaultSize when size ≤ 0)
+// that recalls what was shown at most maxAge before (DefaultMaxAge when
+// maxAge ≤ 0).
+func New(size int, maxAge time.Duration) *Memory {
+	if size <= 0 {
+		size = DefaultSize
+	}
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	return &Memory{size: size, maxAge: maxAge, shown: map[Key]entry{}}
+}
+
+func clip(k Key) Key {
+	if len(k.SNI) > maxSNI {
+		k.SNI = k.SNI[:maxSNI]
+	}
+	return k
+}
+
+// Remember notes what server k showed; a flow that showed nothing of note
+// (no facts) makes the memory forget the server. When full, the server
+// remembered longest ago gives way.
+func (m *Memory) Remember(k Key, s Shown) {
+	k = clip(k)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(s.Facts) == 0 {
+		delete(m.shown, k) // its queued entry goes stale
+		return
+	}
+	m.seq++
+	m.shown[k] = entry{Shown: s, seq: m.seq}
+	m.queue = append(m.queue, queued{k, m.seq})
+	for len(m.shown) > m.size {
+		q := m.queue[m.head]
+		m.head++
+		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
+			delete(m.shown, q.k)
+		}
+	}
+	if live := len(m.queue) - m.head; live > 2*m.size+16 || (m.head > 1024 && m.head > live) {
+		m.compact()
+	}
+}
+
+// compact drops the queue's stale entries (servers forgotten or
+// remembered again since).
+func (m *Memory) compact() {
+	kept := make([]queued, 0, len(m.shown))
+	for _, q := range m.queue[m.head:] {
+		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
+			kept = append(kept, q)
+		}
+	}
+	m.queue, m.head = kept, 0
+}
+
+// Recall returns what server k showed, when it was shown no more than
+// the memory's maximum age before at (and not after it).
+func (m *Memory) Recall(k Key, at time.Time) (Shown, bool) {
+	k = clip(k)
+	m.mu.Lock()
+	e, ok := m.shown[k]
+	m.mu.Unlock()
+	s := e.Shown
+	if !ok || at.Before(s.At) || at.Sub(s.At) > m.maxAge {
+		return Shown{}, false
+	}
+	return s, true
+}
+
+// Len is how many servers are remembered.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.shown)
+}

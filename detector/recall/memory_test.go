@@ -1,0 +1,86 @@
+package recall
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+var t0 = time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)
+
+func key(i int) Key {
+	return Key{Server: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 443)}
+}
+
+func shown(id uint64, at time.Time) Shown {
+	return Shown{FlowID: id, At: at, Facts: []scoring.Fact{{Group: "cert.issuer", Reason: scoring.Reason{Feature: "cert.self_signed", Weight: 8}}}}
+}
+
+func TestRememberRecall(t *testing.T) {
+	m := New(0, 0)
+	k := Key{Server: netip.MustParseAddrPort("203.0.113.7:443"), SNI: "c2.example"}
+	if _, ok := m.Recall(k, t0); ok {
+		t.Fatal("recalled an unknown server")
+	}
+	m.Remember(k, shown(1, t0))
+	if s, ok := m.Recall(k, t0.Add(time.Hour)); !ok || s.FlowID != 1 {
+		t.Fatalf("recall: %+v %v", s, ok)
+	}
+	other := k
+	other.SNI = "other.example"
+	if _, ok := m.Recall(other, t0.Add(time.Hour)); ok {
+		t.Error("recalled a server by another name")
+	}
+	if _, ok := m.Recall(k, t0.Add(-time.Second)); ok {
+		t.Error("recalled before it was shown")
+	}
+	if _, ok := m.Recall(k, t0.Add(DefaultMaxAge+time.Second)); ok {
+		t.Error("recalled after the maximum age")
+	}
+	m.Remember(k, Shown{FlowID: 2, At: t0.Add(time.Minute)}) // a clean certificate now
+	if _, ok := m.Recall(k, t0.Add(time.Hour)); ok || m.Len() != 0 {
+		t.Errorf("a server that showed a clean certificate is still remembered (%d)", m.Len())
+	}
+}
+
+// The memory holds at most its size, the oldest remembered giving way, and
+// its queue stays bounded however often servers come back.
+func TestBounded(t *testing.T) {
+	const size = 64
+	m := New(size, 0)
+	for i := range 10 * size {
+		m.Remember(key(i), shown(uint64(i), t0))
+		if i%3 == 0 {
+			m.Remember(key(i-1), shown(uint64(i), t0)) // again: newer now
+		}
+		if i%7 == 0 {
+			m.Remember(key(i-2), Shown{At: t0}) // forgotten
+		}
+		if m.Len() > size {
+			t.Fatalf("after %d: %d kept", i, m.Len())
+		}
+		if q := len(m.queue) - m.head; q > 2*size+16 || len(m.queue) > 4*size+2048 {
+			t.Fatalf("after %d: queue %d (head %d)", i, len(m.queue), m.head)
+		}
+	}
+	last := 10*size - 1
+	if _, ok := m.Recall(key(last), t0); !ok {
+		t.Error("the latest server was evicted")
+	}
+	if _, ok := m.Recall(key(0), t0); ok {
+		t.Error("the first server is still there")
+	}
+}
+
+func TestLongName(t *testing.T) {
+	m := New(4, 0)
+	long := fmt.Sprintf("%0300d", 7)
+	k := Key{Server: netip.MustParseAddrPort("192.0.2.1:443"), SNI: long}
+	m.Remember(k, shown(1, t0))
+	if _, ok := m.Recall(k, t0); !ok {
+		t.Error("a long name is not recalled")
+	}
+}

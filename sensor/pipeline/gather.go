@@ -1,0 +1,129 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/detector/recall"
+	"github.com/tlsentry/tlsentry/detector/scoring"
+)
+
+// beaconFound is a beacon finding a flow of the batch completed, for the
+// sink's commit (trackBeacons).
+type beaconFound struct {
+	index int
+	beacon.Finding
+}
+
+// gather is the one step of a batch that runs in the order the tables
+// handed the flows out (an ordered pipeline's batch waits for the batch
+// sent before it; an unordered pipeline's batches take turns): the
+// beacon tracker takes each flow, and a flow's Context takes what the
+// flows before it said about it: its pair keeps a rhythm (a beacon), or
+// its resumed session's server showed a certificate with evidence in an
+// earlier full handshake. inputs are the batch's flows to score (index:
+// their results), empty without a scorer.
+func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Input, index []int) {
+	if !p.gathers {
+		return
+	}
+	if b.gathered != nil { // ordered
+		if b.after != nil {
+			<-b.after
+		}
+		defer close(b.gathered)
+	} else {
+		p.gatherMu.Lock()
+		defer p.gatherMu.Unlock()
+	}
+	witness, _ := scorer.(scoring.Witness)
+	k := 0 // the input of result i, when it has one
+	for i := range b.Results {
+		var in *scoring.Input
+		for k < len(index) && index[k] < i {
+			k++
+		}
+		if k < len(index) && index[k] == i {
+			in = &inputs[k]
+		}
+		if in != nil && witness != nil && p.servers != nil {
+			p.recallServer(witness, in)
+		}
+		if p.cfg.Beacons != nil {
+			p.noteBeaconName(b, i)
+			p.observeBeacon(b, i, in)
+		}
+	}
+}
+
+// observeBeacon gives result i to the beacon tracker: a finding it
+// completes is kept for the commit, and a flow of a beacon (in: when it
+// is scored) says so in its Context.
+func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input) {
+	r := &b.Results[i]
+	f, found, rh := p.cfg.Beacons.Observe(beaconEvent(r))
+	if found {
+		b.found = append(b.found, beaconFound{index: i, Finding: f})
+	}
+	if rh.Beacon && in != nil {
+		in.Context = append(in.Context, rhythmFact(r, rh))
+	}
+}
+
+// gatherUnscored feeds a batch of flows that are not scored (shed, or
+// without payload) to the beacon tracker by their addresses, unparsed.
+func (p *Pipeline) gatherUnscored(b *Batch) {
+	if p.cfg.Beacons == nil {
+		return
+	}
+	p.gatherMu.Lock()
+	defer p.gatherMu.Unlock()
+	for i := range b.Results {
+		p.observeBeacon(b, i, nil)
+	}
+}
+
+// recallServer remembers what a full handshake's certificate showed, and
+// gives a resumed session, which sends none, what its server showed last.
+func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
+	h := in.TLS
+	if h == nil || h.Server == nil || h.Client == nil {
+		return
+	}
+	f := in.Flow
+	k := recall.Key{Server: f.Server.AddrPort(), SNI: h.Client.ServerName}
+	if h.Server.Leaf != nil {
+		p.servers.Remember(k, recall.Shown{FlowID: f.ID, At: f.Start, Facts: w.ServerFacts(*in)})
+		return
+	}
+	if !h.Resumed() {
+		return
+	}
+	s, ok := p.servers.Recall(k, f.Start)
+	if !ok {
+		return
+	}
+	for _, fact := range s.Facts {
+		r := fact.Reason
+		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
+			s.FlowID, f.Start.Sub(s.At).Round(time.Millisecond), strings.TrimPrefix(r.Text, "evidence: "))
+		in.Context = append(in.Context, scoring.Fact{Group: fact.Group, Reason: r})
+	}
+}
+
+// beaconBits is what a flow of a beacon weighs: the tracker's alerts on
+// public benign traffic, counted as the evidence checks' are (their
+// smoothed rate, -log2 of (fired + 1/2) / (applied + 1)).
+var beaconBits = -math.Log2((float64(beacon.BenignFindings) + 0.5) / float64(beacon.BenignPairs+1))
+
+// rhythmFact says that a flow is one of a beacon's connections.
+func rhythmFact(r *Result, rh beacon.Rhythm) scoring.Fact {
+	id := fmt.Sprintf("%016x", rh.ID) // as the beacon alert's tlsentry.beacon.id
+	text := fmt.Sprintf("rhythm: one of %d connections of this client to %s that keep a rhythm, every %s (beacon %s, score %.2f); %d of %d client-destination pairs of the public benign captures do",
+		rh.Count, r.Flow.Server.AddrPort(), beacon.FormatDuration(rh.Period), id, rh.Score, beacon.BenignFindings, beacon.BenignPairs)
+	return scoring.Fact{Group: "rhythm", Reason: scoring.Reason{Layer: scoring.LayerRhythm, Feature: beaconCheck,
+		Field: "tlsentry.beacon.id", Value: id, Text: text, Weight: beaconBits}}
+}
