@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/evidence"
@@ -284,17 +285,19 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	return p
 }
 
-// ServerFacts are the certificate checks that fire on the flow's leaf
-// (scoring.Witness): what a resumed session to the same server will not
-// show again.
-func (s *hybridScorer) ServerFacts(in Input) []scoring.Fact {
+// CertificateEvidence says whether the flow's leaf fails a certificate
+// check (scoring.Witness).
+func (s *hybridScorer) CertificateEvidence(in Input) bool {
 	s.ein = evidence.Input{Flow: in.Flow, TLS: in.TLS}
-	found := s.ev.CertFindings(&s.ein)
-	if len(found) == 0 {
-		return nil
-	}
-	facts := make([]scoring.Fact, 0, len(found))
-	for _, f := range found {
+	return s.ev.CertBits(&s.ein) > 0
+}
+
+// CertificateFacts are the certificate checks leaf fails for sni at
+// time at, as facts (scoring.Witness): what a resumed session to the
+// same server will not show again.
+func (s *hybridScorer) CertificateFacts(leaf *tlsparse.Certificate, sni string, at time.Time) []scoring.Fact {
+	var facts []scoring.Fact
+	for _, f := range s.ev.CertFindings(leaf, sni, at) {
 		if f.Counted {
 			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f)})
 		}

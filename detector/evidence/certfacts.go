@@ -1,6 +1,12 @@
 package evidence
 
-import "strings"
+import (
+	"strings"
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
 
 // certChecks are the indexes of the checks about the leaf certificate:
 // what a server shows once, in a full handshake, and not again in the
@@ -15,27 +21,42 @@ var certChecks = func() []int {
 	return out
 }()
 
-// CertFindings are the certificate checks that fire on the flow's leaf
-// certificate, strongest first, one counted per group (as Explain); nil
-// when the flow shows no leaf or no check fires, without allocating. The
-// checks need no transcript: x.T may be nil.
-func (t *Table) CertFindings(x *Input) []Finding {
+// CertBits is what the certificate checks give the flow's leaf, in bits
+// (the strongest of each group, as Score); 0 when the flow shows no leaf.
+// It needs no transcript (x.T may be nil) and does not allocate.
+func (t *Table) CertBits(x *Input) float64 {
 	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
+		return 0
+	}
+	var best [len(groups)]float64
+	for _, i := range certChecks {
+		if checks[i].applies(x) && t.fires(i, x) {
+			g := groupIndex(checks[i].group)
+			best[g] = max(best[g], t.bits[i])
+		}
+	}
+	total := 0.0
+	for _, b := range best {
+		total += b
+	}
+	return total
+}
+
+// CertFindings are the certificate checks that fire on leaf when a
+// client asks for server name sni (may be empty) at time at, strongest
+// first, one counted per group (as Explain): what a resumed session
+// recalls of the full handshake that showed leaf.
+func (t *Table) CertFindings(leaf *tlsparse.Certificate, sni string, at time.Time) []Finding {
+	if leaf == nil {
 		return nil
 	}
+	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
+		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}}}
 	var out []Finding
 	for _, i := range certChecks {
-		c := &checks[i]
-		if !c.applies(x) || !t.fires(i, x) {
-			continue
+		if f, ok := t.check(i, x); ok {
+			out = append(out, f)
 		}
-		var field, value, text string
-		if c.describeNames != nil {
-			field, value, text = c.describeNames(x, t.Names)
-		} else {
-			field, value, text = c.describe(x)
-		}
-		out = append(out, t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied))
 	}
 	rank(out)
 	return out

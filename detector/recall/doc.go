@@ -4,9 +4,10 @@
 // command-and-control server once in full and then resumes would
 // otherwise show nothing but its hello.
 //
-// Only servers whose certificate gave evidence are kept (a server that
-// shows a clean certificate later is forgotten), at most Size of them;
-// when full, the oldest kept gives way. A memory older than MaxAge
+// Only servers whose certificate gave evidence are kept, with that
+// certificate (a server that shows a clean certificate later is
+// forgotten), at most the memory's size of them; when full, the oldest
+// kept gives way. A memory older than MaxAge
 // (packet time: resumption lifetimes are hours, RFC 8446 caps tickets at
 // seven days) is not recalled. Memory is safe for concurrent use; the
 // sensor feeds it in the order flows are handed out, so that a capture

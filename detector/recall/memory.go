@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 // Key is a server as a resumed session names it: address, port and the
@@ -15,16 +15,18 @@ type Key struct {
 	SNI    string
 }
 
-// Shown is what a server showed in one flow.
+// Shown is a certificate with evidence that a server showed in one flow:
+// the certificate is kept (shared with the parser's cache, never
+// changed), and worded only when a resumed session recalls it.
 type Shown struct {
 	FlowID uint64
 	At     time.Time // the flow's start
-	Facts  []scoring.Fact
+	Leaf   *tlsparse.Certificate
 }
 
 // Defaults.
 const (
-	DefaultSize   = 65536
+	DefaultSize   = 4096 // each keeps its certificate, 1-2 KB
 	DefaultMaxAge = 24 * time.Hour
 	maxSNI        = 255 // longer names are kept by their start
 )
@@ -34,10 +36,14 @@ type Memory struct {
 	mu     sync.Mutex
 	size   int
 	maxAge time.Duration
-	shown  map[Key]entry
-	queue  []queued // remembered, oldest first from head; stale ones skipped
-	head   int
-	seq    uint64
+	shown  map[Key]*entry
+	// servers counts the kept entries per address and port: a flow that
+	// shows nothing of note (most) is checked against it, cheaper to hash
+	// than a Key with its name.
+	servers map[netip.AddrPort]int32
+	queue   []queued // remembered, oldest first from head; stale ones skipped
+	head    int
+	seq     uint64
 }
 
 type entry struct {
@@ -60,7 +66,7 @@ func New(size int, maxAge time.Duration) *Memory {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	return &Memory{size: size, maxAge: maxAge, shown: map[Key]entry{}}
+	return &Memory{size: size, maxAge: maxAge, shown: map[Key]*entry{}, servers: map[netip.AddrPort]int32{}}
 }
 
 func clip(k Key) Key {
@@ -71,28 +77,48 @@ func clip(k Key) Key {
 }
 
 // Remember notes what server k showed; a flow that showed nothing of note
-// (no facts) makes the memory forget the server. When full, the server
-// remembered longest ago gives way.
+// (a nil Leaf) makes the memory forget the server. When full, the server
+// first remembered longest ago gives way.
 func (m *Memory) Remember(k Key, s Shown) {
 	k = clip(k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(s.Facts) == 0 {
-		delete(m.shown, k) // its queued entry goes stale
+	if s.Leaf == nil {
+		if m.servers[k.Server] > 0 {
+			m.forget(k) // its queued entry goes stale
+		}
+		return
+	}
+	if e, ok := m.shown[k]; ok {
+		e.Shown = s // in place: the server keeps its turn to give way
 		return
 	}
 	m.seq++
-	m.shown[k] = entry{Shown: s, seq: m.seq}
+	m.servers[k.Server]++
+	m.shown[k] = &entry{Shown: s, seq: m.seq}
 	m.queue = append(m.queue, queued{k, m.seq})
 	for len(m.shown) > m.size {
 		q := m.queue[m.head]
 		m.head++
 		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
-			delete(m.shown, q.k)
+			m.forget(q.k)
 		}
 	}
 	if live := len(m.queue) - m.head; live > 2*m.size+16 || (m.head > 1024 && m.head > live) {
 		m.compact()
+	}
+}
+
+// forget drops server k, when kept.
+func (m *Memory) forget(k Key) {
+	if _, ok := m.shown[k]; !ok {
+		return
+	}
+	delete(m.shown, k)
+	if n := m.servers[k.Server] - 1; n > 0 {
+		m.servers[k.Server] = n
+	} else {
+		delete(m.servers, k.Server)
 	}
 }
 
@@ -113,9 +139,12 @@ func (m *Memory) compact() {
 func (m *Memory) Recall(k Key, at time.Time) (Shown, bool) {
 	k = clip(k)
 	m.mu.Lock()
+	var s Shown
 	e, ok := m.shown[k]
+	if ok {
+		s = e.Shown
+	}
 	m.mu.Unlock()
-	s := e.Shown
 	if !ok || at.Before(s.At) || at.Sub(s.At) > m.maxAge {
 		return Shown{}, false
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 var t0 = time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)
@@ -15,9 +15,9 @@ func key(i int) Key {
 	return Key{Server: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 443)}
 }
 
-func shown(id uint64, at time.Time) Shown {
-	return Shown{FlowID: id, At: at, Facts: []scoring.Fact{{Group: "cert.issuer", Reason: scoring.Reason{Feature: "cert.self_signed", Weight: 8}}}}
-}
+var leaf = &tlsparse.Certificate{Subject: "CN=c2.example", SelfSigned: true}
+
+func shown(id uint64, at time.Time) Shown { return Shown{FlowID: id, At: at, Leaf: leaf} }
 
 func TestRememberRecall(t *testing.T) {
 	m := New(0, 0)
@@ -54,13 +54,20 @@ func TestBounded(t *testing.T) {
 	for i := range 10 * size {
 		m.Remember(key(i), shown(uint64(i), t0))
 		if i%3 == 0 {
-			m.Remember(key(i-1), shown(uint64(i), t0)) // again: newer now
+			m.Remember(key(i-1), shown(uint64(i), t0)) // again: updated in place
 		}
 		if i%7 == 0 {
 			m.Remember(key(i-2), Shown{At: t0}) // forgotten
 		}
 		if m.Len() > size {
 			t.Fatalf("after %d: %d kept", i, m.Len())
+		}
+		n := int32(0)
+		for _, c := range m.servers {
+			n += c
+		}
+		if int(n) != m.Len() {
+			t.Fatalf("after %d: %d kept, %d counted by address", i, m.Len(), n)
 		}
 		if q := len(m.queue) - m.head; q > 2*size+16 || len(m.queue) > 4*size+2048 {
 			t.Fatalf("after %d: queue %d (head %d)", i, len(m.queue), m.head)

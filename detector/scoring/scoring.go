@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"time"
+
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -26,10 +28,13 @@ type Fact struct {
 
 // Witness is a scorer that can say what a flow shows about its server
 // that a later flow to it may not show again (a resumed session sends no
-// certificate): the evidence its certificate gives, as facts for that
-// later flow's Context. Nil when it shows nothing of note.
+// certificate). CertificateEvidence says, without allocating, whether the
+// flow's leaf certificate gives evidence at all; CertificateFacts words
+// it for that later flow's Context: the checks leaf fails when shown for
+// server name sni at time at.
 type Witness interface {
-	ServerFacts(in Input) []Fact
+	CertificateEvidence(in Input) bool
+	CertificateFacts(leaf *tlsparse.Certificate, sni string, at time.Time) []Fact
 }
 
 // Inputs wraps flows without parsed handshakes.

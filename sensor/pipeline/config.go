@@ -106,7 +106,7 @@ type Config struct {
 	// 0: 4096.
 	CertCacheSize int
 	// ServerMemory bounds the servers whose certificate evidence is kept
-	// for the sessions they resume later (detector/recall); 0: 65536.
+	// for the sessions they resume later (detector/recall); 0: 4096.
 	ServerMemory int
 	// NewScorer, when set, gives each worker its own scorer; flows with
 	// payload are scored. Model names the model in verdicts.

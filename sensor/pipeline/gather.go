@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/recall"
 	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
 )
 
 // beaconFound is a beacon finding a flow of the batch completed, for the
@@ -40,6 +40,9 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 		defer p.gatherMu.Unlock()
 	}
 	witness, _ := scorer.(scoring.Witness)
+	if p.servers != nil {
+		defer func() { p.m.RecallServers.Set(float64(p.servers.Len())) }()
+	}
 	k := 0 // the input of result i, when it has one
 	for i := range b.Results {
 		var in *scoring.Input
@@ -70,6 +73,7 @@ func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input) {
 	}
 	if rh.Beacon && in != nil {
 		in.Context = append(in.Context, rhythmFact(r, rh))
+		p.m.ContextFacts.WithLabelValues(metrics.ContextRhythm).Inc()
 	}
 }
 
@@ -96,7 +100,11 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	f := in.Flow
 	k := recall.Key{Server: f.Server.AddrPort(), SNI: h.Client.ServerName}
 	if h.Server.Leaf != nil {
-		p.servers.Remember(k, recall.Shown{FlowID: f.ID, At: f.Start, Facts: w.ServerFacts(*in)})
+		shown := recall.Shown{FlowID: f.ID, At: f.Start}
+		if w.CertificateEvidence(*in) {
+			shown.Leaf = h.Server.Leaf
+		}
+		p.servers.Remember(k, shown)
 		return
 	}
 	if !h.Resumed() {
@@ -106,10 +114,11 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	if !ok {
 		return
 	}
-	for _, fact := range s.Facts {
+	p.m.ContextFacts.WithLabelValues(metrics.ContextResumed).Inc()
+	for _, fact := range w.CertificateFacts(s.Leaf, k.SNI, f.Start) {
 		r := fact.Reason
 		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
-			s.FlowID, f.Start.Sub(s.At).Round(time.Millisecond), strings.TrimPrefix(r.Text, "evidence: "))
+			s.FlowID, beacon.FormatDuration(f.Start.Sub(s.At)), strings.TrimPrefix(r.Text, "evidence: "))
 		in.Context = append(in.Context, scoring.Fact{Group: fact.Group, Reason: r})
 	}
 }
