@@ -198,6 +198,11 @@ type hybridScorer struct {
 	found   []novelty.Finding
 	ein     evidence.Input
 	learned []parts // each flow's evidence and novelty, taken in fillScored
+	// foundAt are each flow's novelty findings, taken with learned:
+	// Explain lists them for an alert of the chunk rather than scoring
+	// the flow's novelty again. foundLeaveOut: taken with leaveOut.
+	foundAt       [][]novelty.Finding
+	foundLeaveOut bool
 	// held are the flows of the last chunk Score worked on, whose
 	// features, rows and forest scores are still in the buffers above:
 	// Explain reuses them for an alert of that chunk.
@@ -220,6 +225,7 @@ func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Pro
 		contrib: make([]float64, row),
 		held:    make([]*flow.Flow, scoreBatch),
 		learned: make([]parts, scoreBatch),
+		foundAt: make([][]novelty.Finding, scoreBatch),
 	}
 	for i := range s.rows {
 		s.rows[i] = s.joined[i*row : (i+1)*row]
@@ -273,7 +279,7 @@ func (s *hybridScorer) parts(i int, x Input, leaveOut bool) parts {
 // its features in s.vals[i].
 func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	var p parts
-	p.novelty, s.found = s.prof.Score(&s.vals[i], leaveOut, s.found[:0])
+	p.novelty, s.foundAt[i] = s.prof.Score(&s.vals[i], leaveOut, s.foundAt[i][:0])
 	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
 	p.evidence = s.ev.Score(&s.ein) + scoring.ContextBits(x.Context)
 	return p
@@ -311,6 +317,7 @@ func (s *hybridScorer) fillScored(batch []Input, leaveOut bool) { s.fillWith(bat
 func (s *hybridScorer) fillWith(batch []Input, learned, leaveOut bool) {
 	clear(s.held[:s.nHeld])
 	s.nHeld = 0
+	s.foundLeaveOut = leaveOut
 	for i, x := range batch {
 		h := x.TLS
 		if h == nil {

@@ -18,14 +18,21 @@ import (
 // feature or the byte region of the first bytes that set it apart.
 // Reasons about a TLS stack are not given for a flow that has none. A
 // flow of the last chunk Score worked on (an alert of the batch just
-// scored) is explained from what Score computed, without encoding it and
-// walking the forest again.
+// scored) is explained from what Score computed, without encoding it,
+// walking the forest or scoring its novelty again.
 func (s *hybridScorer) Explain(in Input) []Reason {
 	i := s.heldIndex(in)
 	if i < 0 {
 		i = 0
 		s.fill([]Input{in})
 		s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
+	}
+	var found []novelty.Finding
+	if s.nHeld > 0 && !s.foundLeaveOut {
+		found = s.foundAt[i] // what Score found, scoring as Explain does
+	} else {
+		_, s.found = s.prof.Score(&s.vals[i], false, s.found[:0])
+		found = s.found
 	}
 	forest := s.tail.bits(s.fscore[i])
 	v := &s.vals[i]
@@ -36,10 +43,9 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		}
 	}
 	reasons = append(reasons, scoring.ContextReasons(in.Context)...)
-	_, s.found = s.prof.Score(v, false, s.found[:0])
-	novelty.MarkCounted(s.found)
-	for i := range s.found {
-		f := &s.found[i]
+	novelty.MarkCounted(found)
+	for i := range found {
+		f := &found[i]
 		if f.Counted {
 			reasons = append(reasons, Reason{Layer: scoring.LayerLearned, Feature: f.Name(), Field: f.Name(), Value: findingValue(f),
 				Text: fmt.Sprintf("new to this network (%s): %s", f.Group, f.Text()), Weight: f.Bits})

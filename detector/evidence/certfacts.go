@@ -54,17 +54,9 @@ func (t *Table) CertFindings(leaf *tlsparse.Certificate, sni string, at time.Tim
 		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}}}
 	var out []Finding
 	for _, i := range certChecks {
-		c := &checks[i]
-		if !c.applies(x) || !t.fires(i, x) {
-			continue
+		if f, ok := t.check(i, x); ok {
+			out = append(out, f)
 		}
-		var field, value, text string
-		if c.describeNames != nil {
-			field, value, text = c.describeNames(x, t.Names)
-		} else {
-			field, value, text = c.describe(x)
-		}
-		out = append(out, t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied))
 	}
 	rank(out)
 	return out

@@ -230,20 +230,27 @@ func (t *Table) Explain(x *Input) []Finding {
 			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), t.bitsOr(t.preamble, k, t.unseenPr), t.HelloFlows))
 	}
 	for i := range checks {
-		c := &checks[i]
-		if !c.applies(x) || !t.fires(i, x) {
-			continue
+		if f, ok := t.check(i, x); ok {
+			out = append(out, f)
 		}
-		var field, value, text string
-		if c.describeNames != nil {
-			field, value, text = c.describeNames(x, t.Names)
-		} else {
-			field, value, text = c.describe(x)
-		}
-		out = append(out, t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied))
 	}
 	rank(out)
 	return out
+}
+
+// check is check i's finding on x, when it fires.
+func (t *Table) check(i int, x *Input) (Finding, bool) {
+	c := &checks[i]
+	if !c.applies(x) || !t.fires(i, x) {
+		return Finding{}, false
+	}
+	var field, value, text string
+	if c.describeNames != nil {
+		field, value, text = c.describeNames(x, t.Names)
+	} else {
+		field, value, text = c.describe(x)
+	}
+	return t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied), true
 }
 
 // rank sorts findings strongest first and counts the first of each group.

@@ -13,15 +13,21 @@ import (
 
 // AppendJSON appends the record as one JSON object (no newline).
 func (r *FlowRecord) AppendJSON(b []byte) []byte {
+	b = r.appendHead(b, r.Timestamp, r.EventType)
+	return r.appendMembers(b, true, nil)
+}
+
+// appendHead appends the record's members up to event_type, with the
+// given timestamp and event type.
+func (r *FlowRecord) appendHead(b []byte, timestamp, eventType string) []byte {
 	b = append(b, `{"timestamp":`...)
-	b = appendString(b, r.Timestamp)
+	b = appendString(b, timestamp)
 	b = append(b, `,"flow_id":`...)
 	b = strconv.AppendUint(b, r.FlowID, 10)
 	if r.InIface != "" {
 		b = appendStringField(b, "in_iface", r.InIface)
 	}
-	b = appendStringField(b, "event_type", r.EventType)
-	return r.appendMembers(b, true)
+	return appendStringField(b, "event_type", eventType)
 }
 
 // AppendBody appends the record as one JSON object without its timestamp
@@ -29,12 +35,18 @@ func (r *FlowRecord) AppendJSON(b []byte) []byte {
 // evelog): flow_id comes first. A nil Prefix is left out rather than
 // written as null, so that a log can leave prefixes out by clearing it.
 func (r *FlowRecord) AppendBody(b []byte) []byte {
+	b = r.appendBodyHead(b)
+	return r.appendMembers(b, false, nil)
+}
+
+// appendBodyHead appends a body's members before src_ip.
+func (r *FlowRecord) appendBodyHead(b []byte) []byte {
 	b = append(b, `{"flow_id":`...)
 	b = strconv.AppendUint(b, r.FlowID, 10)
 	if r.InIface != "" {
 		b = appendStringField(b, "in_iface", r.InIface)
 	}
-	return r.appendMembers(b, false)
+	return b
 }
 
 // AppendTLSJSON appends the record's tls record (event_type "tls", as
@@ -83,7 +95,8 @@ func (r *FlowRecord) appendTLSMembers(b []byte) []byte {
 
 // appendMembers appends the members after event_type and the closing
 // brace; nullPrefix writes a nil Prefix as null instead of leaving it out.
-func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
+// With cuts, it notes where an alert record of the flow differs (Spliced).
+func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	b = appendStringField(b, "src_ip", r.SrcIP)
 	b = appendUintField(b, "src_port", uint64(r.SrcPort))
 	b = appendStringField(b, "dest_ip", r.DestIP)
@@ -97,6 +110,9 @@ func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 		b = append(b, `,"alert":`...)
 		b = r.Alert.appendJSON(b)
 	}
+	if cuts != nil {
+		cuts.alert = len(b)
+	}
 	b = append(b, `,"flow":`...)
 	b = r.Flow.appendJSON(b)
 	if r.TLS != nil {
@@ -107,7 +123,7 @@ func (r *FlowRecord) appendMembers(b []byte, nullPrefix bool) []byte {
 		b = q.appendJSON(b)
 	}
 	b = append(b, `,"tlsentry":`...)
-	b = r.Sensor.appendJSON(b, nullPrefix)
+	b = r.Sensor.appendJSON(b, nullPrefix, cuts)
 	return append(b, '}')
 }
 
@@ -156,7 +172,7 @@ func (a *Alert) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
+func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	b = append(b, '{')
 	n := len(b)
 	if d.Midstream {
@@ -200,11 +216,17 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool) []byte {
 			b = append(b, `,"reasons":`...)
 			b = appendStrings(b, v.Reasons)
 		}
+		if cuts != nil {
+			cuts.finding = len(b)
+		}
 		if v.Finding != "" {
 			b = appendStringField(b, "finding", v.Finding)
 		}
 		if v.Suppressed != "" {
 			b = appendStringField(b, "suppressed", v.Suppressed)
+		}
+		if cuts != nil {
+			cuts.held = len(b)
 		}
 		if v.AlertsSuppressed != 0 {
 			b = appendUintField(b, "alerts_suppressed", v.AlertsSuppressed)

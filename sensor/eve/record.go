@@ -187,11 +187,20 @@ func NewFlowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	return rec
 }
 
-// Memory is one goroutine's memory for the tls objects of the
-// records it writes one after another: no allocation per flow.
+// Memory is one goroutine's memory for the tls objects (and the spliced
+// alert records) of the records it writes one after another: no
+// allocation per flow.
 type Memory struct {
-	tls   tlsRecordMem
-	times validityCache
+	tls     tlsRecordMem
+	times   validityCache
+	spliced Spliced
+}
+
+// Splice encodes rec for its alert records and itself in m (Spliced);
+// valid until the next call.
+func (m *Memory) Splice(rec *FlowRecord, body bool) *Spliced {
+	m.spliced.Splice(rec, body)
+	return &m.spliced
 }
 
 // flowRecord is NewFlowRecord with the tls object in m: valid until the

@@ -54,6 +54,13 @@ type Metrics struct {
 	// loaded, and the flows found on them (allowed or not).
 	BlocklistEntries *prometheus.GaugeVec   // tlsentry_blocklist_entries
 	BlocklistHits    *prometheus.CounterVec // tlsentry_blocklist_hits_total
+	// ContextFacts counts the facts other flows gave a scored flow
+	// (sensor/pipeline gather): "rhythm" (its pair is a beacon),
+	// "resumed_certificate" (its resumed session's server showed a
+	// certificate that failed a check); RecallServers is how many servers'
+	// certificates are kept for that.
+	ContextFacts  *prometheus.CounterVec
+	RecallServers prometheus.Gauge
 
 	// LogWriteErrors counts lines an output failed to write (label "log":
 	// "alerts", "flows").
@@ -138,6 +145,8 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		BlocklistEntries: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tlsentry_blocklist_entries",
 			Help: "Entries of the block lists in effect, by kind."}, []string{"kind"}),
 		BlocklistHits: counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
+		ContextFacts:  counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), resumed_certificate (its resumed session's server showed a certificate that failed a check).", "kind"),
+		RecallServers: gauge("tlsentry_recall_servers", "Servers whose certificate (which failed a check) is kept for the sessions they resume."),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
 		LogReopened:    counterVec("tlsentry_log_reopened_total", "Log files found moved or removed without SIGUSR1 and opened again by name, by log.", "log"),
@@ -170,6 +179,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BlocklistEntries.WithLabelValues(string(k))
 		m.BlocklistHits.WithLabelValues(string(k))
 	}
+	for _, k := range []string{ContextRhythm, ContextResumed} {
+		m.ContextFacts.WithLabelValues(k)
+	}
 	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded
 
 	cs := []prometheus.Collector{
@@ -177,7 +189,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.VerdictLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
-		m.BlocklistEntries, m.BlocklistHits,
+		m.BlocklistEntries, m.BlocklistHits, m.ContextFacts, m.RecallServers,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.Beacon,
@@ -316,3 +328,9 @@ func (m *Metrics) SetBlocklistEntries(l *blocklist.Lists) {
 		m.BlocklistEntries.WithLabelValues(string(k)).Set(float64(l.Len(k)))
 	}
 }
+
+// Label values of ContextFacts.
+const (
+	ContextRhythm  = "rhythm"
+	ContextResumed = "resumed_certificate"
+)

@@ -8,6 +8,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/recall"
 	"github.com/tlsentry/tlsentry/detector/scoring"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
 )
 
 // beaconFound is a beacon finding a flow of the batch completed, for the
@@ -39,6 +40,9 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 		defer p.gatherMu.Unlock()
 	}
 	witness, _ := scorer.(scoring.Witness)
+	if p.servers != nil {
+		defer func() { p.m.RecallServers.Set(float64(p.servers.Len())) }()
+	}
 	k := 0 // the input of result i, when it has one
 	for i := range b.Results {
 		var in *scoring.Input
@@ -69,6 +73,7 @@ func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input) {
 	}
 	if rh.Beacon && in != nil {
 		in.Context = append(in.Context, rhythmFact(r, rh))
+		p.m.ContextFacts.WithLabelValues(metrics.ContextRhythm).Inc()
 	}
 }
 
@@ -109,6 +114,7 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	if !ok {
 		return
 	}
+	p.m.ContextFacts.WithLabelValues(metrics.ContextResumed).Inc()
 	for _, fact := range w.CertificateFacts(s.Leaf, k.SNI, f.Start) {
 		r := fact.Reason
 		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/testkit"
+	"github.com/tlsentry/tlsentry/sensor/metrics"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -31,7 +34,10 @@ func defaultModel(t *testing.T) *detector.Model {
 // every scored flow's record has its reasons; it returns the flow records.
 func everyVerdict(t *testing.T, m *detector.Model, cfg pipeline.Config, paths ...string) []testkit.EveLine {
 	t.Helper()
-	cfg.NewScorer, cfg.Model, cfg.Metrics = m.NewScorer, m.Name(), newMetrics(t)
+	cfg.NewScorer, cfg.Model = m.NewScorer, m.Name()
+	if cfg.Metrics == nil {
+		cfg.Metrics = newMetrics(t)
+	}
 	cfg.Policy = &verdict.Policy{Threshold: 1e-9}
 	var flows []testkit.EveLine
 	for _, l := range scoreRecords(t, cfg, paths...) {
@@ -82,7 +88,8 @@ func TestResumedSessionRecallsCertificate(t *testing.T) {
 		{start.Add(time.Minute), netip.AddrPortFrom(client, 40002), c2, convs[1]},
 		{start.Add(2 * time.Minute), netip.AddrPortFrom(client, 40003), other, convs[1]},
 	})
-	flows := everyVerdict(t, defaultModel(t), pipeline.Config{}, path)
+	mets := newMetrics(t)
+	flows := everyVerdict(t, defaultModel(t), pipeline.Config{Metrics: mets}, path)
 	if len(flows) != 3 {
 		t.Fatalf("%d scored flows, want 3", len(flows))
 	}
@@ -105,6 +112,12 @@ func TestResumedSessionRecallsCertificate(t *testing.T) {
 	if r := reasonsWith(elsewhere, "resumed"); len(r) != 0 {
 		t.Errorf("a resumed session with another server recalls %q", r)
 	}
+	if n := testutil.ToFloat64(mets.ContextFacts.WithLabelValues(metrics.ContextResumed)); n != 1 {
+		t.Errorf("tlsentry_context_facts_total{kind=resumed_certificate} %v, want 1", n)
+	}
+	if n := testutil.ToFloat64(mets.RecallServers); n != 1 {
+		t.Errorf("tlsentry_recall_servers %v, want 1", n)
+	}
 }
 
 // TestBeaconFlowsSayRhythm: once the beacon tracker has found a client's
@@ -118,7 +131,8 @@ func TestBeaconFlowsSayRhythm(t *testing.T) {
 	m := defaultModel(t)
 	var first []string
 	for run := range 2 {
-		lines := everyVerdict(t, m, pipeline.Config{Beacons: newTracker(t)}, path)
+		mets := newMetrics(t)
+		lines := everyVerdict(t, m, pipeline.Config{Beacons: newTracker(t), Metrics: mets}, path)
 		var said []string
 		before, after := 0, 0
 		for _, l := range lines {
@@ -144,6 +158,9 @@ func TestBeaconFlowsSayRhythm(t *testing.T) {
 		}
 		if before < 4 || after == 0 {
 			t.Fatalf("beacon flows: %d before the finding, %d after", before, after)
+		}
+		if n := testutil.ToFloat64(mets.ContextFacts.WithLabelValues(metrics.ContextRhythm)); n != float64(after) {
+			t.Errorf("tlsentry_context_facts_total{kind=rhythm} %v, want %d", n, after)
 		}
 		if run == 0 {
 			first = said

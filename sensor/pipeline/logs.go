@@ -110,7 +110,7 @@ func (s *LogSink) Encode(b *Batch) error {
 				s.writeShed(b, &rec, r)
 			}
 		case r.Scored:
-			s.writeScored(b, &rec, r)
+			s.writeScored(b, mem, &rec, r)
 		}
 	}
 	return nil
@@ -118,7 +118,7 @@ func (s *LogSink) Encode(b *Batch) error {
 
 // writeScored writes a scored flow's alert lines, and its flow line when
 // the flow log is on.
-func (s *LogSink) writeScored(b *Batch, rec *eve.FlowRecord, r *Result) {
+func (s *LogSink) writeScored(b *Batch, mem *eve.Memory, rec *eve.FlowRecord, r *Result) {
 	f := r.Flow
 	rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 	rec.Flow.Alerted = r.Verdict.Alert
@@ -133,20 +133,29 @@ func (s *LogSink) writeScored(b *Batch, rec *eve.FlowRecord, r *Result) {
 		}
 	}
 	// An alert's time is its flow's last packet: when the verdict could
-	// first be given.
-	eachAlert(rec, r, func(rec *eve.FlowRecord) {
-		b.Out = rec.AppendBody(b.Out[:0])
-		if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
-			s.writeFailed("alerts", &s.alertErrs, err)
-		} else {
-			s.alerted.Add(1)
-			s.m.Alerts.Inc()
-		}
-	})
+	// first be given. Its line is the flow line with the alert's fields,
+	// from one encoding (eve.Spliced).
+	var sp *eve.Spliced
+	if anyWritten(r.Findings) {
+		sp = mem.Splice(rec, true)
+		eachAlert(r, func(a *eve.Alert, finding string, held uint64) {
+			b.Out = sp.AppendAlert(b.Out[:0], rec, "", a, finding, held)
+			if err := s.out.Alerts.Write(evelog.Event{Time: f.End, Type: evelog.TypeAlert, Body: b.Out}); err != nil {
+				s.writeFailed("alerts", &s.alertErrs, err)
+			} else {
+				s.alerted.Add(1)
+				s.m.Alerts.Inc()
+			}
+		})
+	}
 	if s.out.Flows == nil {
 		return
 	}
-	b.Out = rec.AppendBody(b.Out[:0])
+	if sp != nil {
+		b.Out = append(b.Out[:0], sp.Flow()...)
+	} else {
+		b.Out = rec.AppendBody(b.Out[:0])
+	}
 	if s.out.IncludeHandshake {
 		b.Out = eve.AppendRaw(b.Out, f)
 	}

@@ -65,39 +65,44 @@ func (s *RecordSink) Encode(b *Batch) error {
 			rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
 			rec.Flow.Alerted = r.Verdict.Alert
 		}
-		eachAlert(&rec, r, func(rec *eve.FlowRecord) { b.Out = append(rec.AppendJSON(b.Out), '\n') })
-		b.Out = append(rec.AppendJSON(b.Out), '\n')
+		if anyWritten(r.Findings) {
+			sp := mem.Splice(&rec, false)
+			ts := eve.FormatTime(r.Flow.End)
+			eachAlert(r, func(a *eve.Alert, finding string, held uint64) {
+				b.Out = append(sp.AppendAlert(b.Out, &rec, ts, a, finding, held), '\n')
+			})
+			b.Out = append(append(b.Out, sp.Flow()...), '\n')
+		} else {
+			b.Out = append(rec.AppendJSON(b.Out), '\n')
+		}
 		b.Release(i)
 	}
 	return nil
 }
 
-// eachAlert gives emit the flow's alert records the rate limit let
-// through, one per finding, each at the flow's last packet time (when
-// the verdict could first be given); then it sets rec back to the flow
-// record.
-func eachAlert(rec *eve.FlowRecord, r *Result, emit func(*eve.FlowRecord)) {
-	if len(r.Findings) == 0 {
-		return
-	}
-	flowTime, v := rec.Timestamp, rec.Sensor.Verdict
-	rec.EventType, rec.Timestamp = eve.TypeAlert, eve.FormatTime(r.Flow.End)
+// eachAlert gives emit the alert object of each of the flow's findings
+// the rate limit let through, with the finding in words and the alerts
+// of its signature held back before it. The alert records are the flow
+// record with these (eve.Spliced), each at the flow's last packet time,
+// when the verdict could first be given.
+func eachAlert(r *Result, emit func(a *eve.Alert, finding string, held uint64)) {
+	var a eve.Alert
+	var meta eve.AlertMeta
+	var layer [1]string
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if !f.Written {
 			continue
 		}
-		rec.Alert = &eve.Alert{Action: "allowed", GID: signature.GID, SignatureID: f.ID, Rev: f.Rev,
-			Signature: f.Name, Category: f.Category, Severity: f.Severity,
-			Metadata: &eve.AlertMeta{Layer: []string{f.Layer}, Check: f.Checks()}}
-		if f.Layer == "" {
-			rec.Alert.Metadata = nil
+		a = eve.Alert{Action: "allowed", GID: signature.GID, SignatureID: f.ID, Rev: f.Rev,
+			Signature: f.Name, Category: f.Category, Severity: f.Severity}
+		if f.Layer != "" {
+			layer[0] = f.Layer
+			meta = eve.AlertMeta{Layer: layer[:], Check: f.Checks()}
+			a.Metadata = &meta
 		}
-		v.Finding, v.AlertsSuppressed = f.Text(), f.HeldBefore
-		emit(rec)
+		emit(&a, f.Text(), f.HeldBefore)
 	}
-	rec.EventType, rec.Timestamp, rec.Alert = eve.TypeFlow, flowTime, nil
-	v.Finding, v.AlertsSuppressed = "", 0
 }
 
 // Commit writes the batch's lines.
