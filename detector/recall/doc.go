@@ -6,7 +6,8 @@
 //
 // Only servers whose certificate gave evidence are kept, with that
 // certificate (a server that shows a clean certificate later is
-// forgotten), at most the memory's size of them; when full, the oldest
+// forgotten), at most the memory's size of them and DefaultBytes of their
+// names (a certificate is kept without its DER); when full, the oldest
 // kept gives way. A memory older than MaxAge
 // (packet time: resumption lifetimes are hours, RFC 8446 caps tickets at
 // seven days) is not recalled. Memory is safe for concurrent use; the

@@ -28,7 +28,12 @@ type Shown struct {
 const (
 	DefaultSize   = 4096 // each keeps its certificate, 1-2 KB
 	DefaultMaxAge = 24 * time.Hour
-	maxSNI        = 255 // longer names are kept by their start
+	// DefaultBytes bounds what the kept certificates weigh (their names:
+	// a hostile server's certificate may carry many long ones; the DER is
+	// not kept).
+	DefaultBytes = 8 << 20
+	maxSNI       = 255 // longer names are kept by their start
+	entryBytes   = 256 // an entry's own weight, beside its names
 )
 
 // Memory is a bounded map from servers to what they last showed.
@@ -44,11 +49,32 @@ type Memory struct {
 	queue   []queued // remembered, oldest first from head; stale ones skipped
 	head    int
 	seq     uint64
+	bytes   int // what the kept entries weigh (weight)
+	budget  int
 }
 
 type entry struct {
 	Shown
-	seq uint64 // when it was remembered: its queued entry has the same
+	seq    uint64 // when it was remembered: its queued entry has the same
+	weight int
+}
+
+// weight is what a kept certificate's names weigh.
+func weight(c *tlsparse.Certificate) int {
+	n := entryBytes + len(c.Subject) + len(c.Issuer) + len(c.Serial) + len(c.SHA256Fingerprint) + len(c.SHA1Fingerprint) +
+		len(c.PublicKey) + len(c.SignatureAlgorithm) + len(c.CertError) + 16*len(c.IPAddresses)
+	for _, d := range c.DNSNames {
+		n += 16 + len(d)
+	}
+	return n
+}
+
+// summary is the certificate as kept: without its DER, which may be the
+// size of a whole handshake.
+func summary(c *tlsparse.Certificate) *tlsparse.Certificate {
+	k := *c
+	k.Raw = nil
+	return &k
 }
 
 type queued struct {
@@ -66,7 +92,7 @@ func New(size int, maxAge time.Duration) *Memory {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	return &Memory{size: size, maxAge: maxAge, shown: map[Key]*entry{}, servers: map[netip.AddrPort]int32{}}
+	return &Memory{size: size, maxAge: maxAge, budget: DefaultBytes, shown: map[Key]*entry{}, servers: map[netip.AddrPort]int32{}}
 }
 
 func clip(k Key) Key {
@@ -90,14 +116,25 @@ func (m *Memory) Remember(k Key, s Shown) {
 		return
 	}
 	if e, ok := m.shown[k]; ok {
-		e.Shown = s // in place: the server keeps its turn to give way
-		return
+		// In place: the server keeps its turn to give way.
+		e.FlowID, e.At = s.FlowID, s.At
+		if e.Leaf.SHA256Fingerprint != s.Leaf.SHA256Fingerprint {
+			w := weight(s.Leaf)
+			m.bytes += w - e.weight
+			e.Leaf, e.weight = summary(s.Leaf), w
+		}
+	} else {
+		m.seq++
+		m.servers[k.Server]++
+		e := &entry{Shown: s, seq: m.seq, weight: weight(s.Leaf)}
+		e.Leaf = summary(s.Leaf)
+		m.shown[k] = e
+		m.bytes += e.weight
+		m.queue = append(m.queue, queued{k, m.seq})
 	}
-	m.seq++
-	m.servers[k.Server]++
-	m.shown[k] = &entry{Shown: s, seq: m.seq}
-	m.queue = append(m.queue, queued{k, m.seq})
-	for len(m.shown) > m.size {
+	// Every kept server has its entry in the queue, so this ends; a
+	// certificate heavier than the whole budget is not kept.
+	for (len(m.shown) > m.size || m.bytes > m.budget) && m.head < len(m.queue) {
 		q := m.queue[m.head]
 		m.head++
 		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
@@ -114,6 +151,7 @@ func (m *Memory) forget(k Key) {
 	if _, ok := m.shown[k]; !ok {
 		return
 	}
+	m.bytes -= m.shown[k].weight
 	delete(m.shown, k)
 	if n := m.servers[k.Server] - 1; n > 0 {
 		m.servers[k.Server] = n

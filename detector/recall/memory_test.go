@@ -3,6 +3,7 @@ package recall
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,35 @@ func TestLongName(t *testing.T) {
 	m.Remember(k, shown(1, t0))
 	if _, ok := m.Recall(k, t0); !ok {
 		t.Error("a long name is not recalled")
+	}
+}
+
+// What the kept certificates weigh stays within the budget, however long
+// a hostile server's names; their DER is not kept.
+func TestBytesBounded(t *testing.T) {
+	m := New(0, 0)
+	long := strings.Repeat("a", 60000)
+	for i := range 1000 {
+		c := &tlsparse.Certificate{Raw: make([]byte, 1<<16), Subject: "CN=" + long, DNSNames: []string{long, long}, SHA256Fingerprint: fmt.Sprint(i)}
+		m.Remember(key(i), Shown{FlowID: uint64(i), At: t0, Leaf: c})
+		if m.bytes > DefaultBytes {
+			t.Fatalf("after %d: %d bytes kept", i, m.bytes)
+		}
+	}
+	s, ok := m.Recall(key(999), t0)
+	if !ok || s.Leaf.Raw != nil || s.Leaf.Subject != "CN="+long {
+		t.Fatalf("the latest: %v, DER kept %v", ok, s.Leaf != nil && s.Leaf.Raw != nil)
+	}
+	huge := &tlsparse.Certificate{Subject: strings.Repeat("b", DefaultBytes)}
+	m.Remember(key(5000), Shown{At: t0, Leaf: huge})
+	if _, ok := m.Recall(key(5000), t0); ok || m.bytes > DefaultBytes {
+		t.Errorf("a certificate heavier than the budget is kept (%d bytes)", m.bytes)
+	}
+	total := 0
+	for _, e := range m.shown {
+		total += e.weight
+	}
+	if total != m.bytes {
+		t.Errorf("weights sum to %d, counted %d", total, m.bytes)
 	}
 }
