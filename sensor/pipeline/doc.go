@@ -10,12 +10,18 @@
 // the batch to the Sink, which encodes it on the
 // worker and commits it (in table order when the pipeline is Ordered).
 //
-// With a beacon tracker (Config.Beacons), every flow a table hands out
-// (scored or not, shed, without payload) is added to it at commit, in
-// commit order, and its findings that the allowlist lets through become
-// periodic-connections alert records (Batch.Beacons) that the sink writes
-// at Commit. Shed flows count by their addresses only: their handshakes
-// are not parsed (shedding is for overload).
+// Between parsing and scoring, each batch gathers its flows' context
+// (gather.go) in the order the tables handed them out: an ordered
+// pipeline's batch waits for the batch sent before it to have gathered,
+// an unordered one's take turns. There every flow a table hands out
+// (scored or not, shed, without payload) is added to the beacon tracker
+// (Config.Beacons), a flow of a found beacon takes a rhythm fact for its
+// score, and a resumed session takes what its server's certificate
+// showed in an earlier full handshake (detector/recall). The tracker's
+// findings that the allowlist lets through become periodic-connections
+// alert records (Batch.Beacons) that the sink writes at Commit. Shed
+// flows count by their addresses only: their handshakes are not parsed
+// (shedding is for overload).
 //
 // Sinks: RecordSink writes eve JSON records (tlsentry flows and score),
 // LogSink writes the daemon's alert and flow logs, Collector keeps the
