@@ -3,6 +3,7 @@ package signature
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -135,6 +136,21 @@ func TestGroup(t *testing.T) {
 	}
 	if g := Group(nil); len(g) != 1 || g[0].ID != 8100099 {
 		t.Errorf("no reasons: %+v", g)
+	}
+}
+
+// TestGroupRhythmSupports: a flow's rhythm reason (its pair is a
+// beacon) supports its strongest finding rather than being an alert of
+// the beacon signature beside the tracker's own; alone, it is one.
+func TestGroupRhythmSupports(t *testing.T) {
+	rhythm := scoring.Reason{Layer: scoring.LayerRhythm, Feature: "beacon.periodic", Weight: 10.7, Text: "rhythm"}
+	got := Group([]scoring.Reason{rhythm, {Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 8.6, Text: "self-signed"}})
+	if len(got) != 1 || got[0].ID != 8100007 || got[0].Text() != "self-signed" || math.Abs(got[0].Bits-19.3) > 1e-9 ||
+		strings.Join(got[0].Checks(), ",") != "cert.self_signed,beacon.periodic" {
+		t.Errorf("rhythm with a self-signed certificate: %+v", got)
+	}
+	if g := Group([]scoring.Reason{rhythm}); len(g) != 1 || g[0].ID != BeaconID {
+		t.Errorf("rhythm alone: %+v", g)
 	}
 }
 

@@ -13,7 +13,7 @@ type Finding struct {
 	Signature
 	Severity int
 	Bits     float64          // the evidence of its reasons together
-	Reasons  []scoring.Reason // strongest first
+	Reasons  []scoring.Reason // strongest first (a flow's supporting rhythm reasons last)
 }
 
 // Checks lists the finding's check ids, for the alert's metadata.
@@ -44,9 +44,20 @@ const MaxFindings = 4
 // their own (so a flow's weak side reasons stay reasons of its main
 // alert, not alerts of their own). A flow alerted on without reasons (a
 // model that gives none) is one finding of the catch-all signature.
+//
+// A flow's rhythm reasons (its pair is a beacon, the flow's context) are
+// no finding of their own while it has another: the beacon tracker's
+// alert is the periodic-connections finding, once per pair and window;
+// on the flow they support its strongest finding.
 func Group(reasons []scoring.Reason) []Finding {
 	var out []Finding
+	var rhythm []scoring.Reason
+	others := len(reasons) - countLayer(reasons, scoring.LayerRhythm)
 	for _, r := range reasons {
+		if r.Layer == scoring.LayerRhythm && others > 0 {
+			rhythm = append(rhythm, r)
+			continue
+		}
 		sig := Of(r)
 		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == sig.ID })
 		if i < 0 {
@@ -68,6 +79,12 @@ func Group(reasons []scoring.Reason) []Finding {
 		}
 		return cmp.Compare(b.Bits, a.Bits)
 	})
+	if len(rhythm) > 0 {
+		out[0].Reasons = append(out[0].Reasons, rhythm...)
+		for _, r := range rhythm {
+			out[0].Bits += max(r.Weight, 0)
+		}
+	}
 	kept := out[:0]
 	for i := range out {
 		out[i].Severity = out[i].Signature.Severity(out[i].Bits)
@@ -76,4 +93,15 @@ func Group(reasons []scoring.Reason) []Finding {
 		}
 	}
 	return kept[:min(len(kept), MaxFindings)]
+}
+
+// countLayer counts the reasons of one layer.
+func countLayer(reasons []scoring.Reason, layer string) int {
+	n := 0
+	for _, r := range reasons {
+		if r.Layer == layer {
+			n++
+		}
+	}
+	return n
 }
