@@ -50,10 +50,16 @@ const MaxFindings = 4
 // alert is the periodic-connections finding, once per pair and window;
 // on the flow they support its strongest finding.
 func Group(reasons []scoring.Reason) []Finding {
-	var out []Finding
+	out := make([]Finding, 0, min(len(reasons), MaxFindings)+1)
 	var rhythm []scoring.Reason
 	others := len(reasons) - countLayer(reasons, scoring.LayerRhythm)
-	for _, r := range reasons {
+	// Two passes: each reason's finding first, then the findings' reasons
+	// carved out of one array (a flow's alert is the hot path of a flood
+	// of alerts).
+	of := make([]int, len(reasons))
+	var counts [16]int
+	for j, r := range reasons {
+		of[j] = -1
 		if r.Layer == scoring.LayerRhythm && others > 0 {
 			rhythm = append(rhythm, r)
 			continue
@@ -64,8 +70,24 @@ func Group(reasons []scoring.Reason) []Finding {
 			out = append(out, Finding{Signature: sig})
 			i = len(out) - 1
 		}
-		out[i].Reasons = append(out[i].Reasons, r)
-		out[i].Bits += max(r.Weight, 0)
+		of[j] = i
+		if i < len(counts) {
+			counts[i]++
+		}
+	}
+	backing := make([]scoring.Reason, len(reasons))
+	off := 0
+	for i := range out {
+		if i < len(counts) {
+			out[i].Reasons = backing[off:off:off+counts[i]]
+			off += counts[i]
+		}
+	}
+	for j, r := range reasons {
+		if i := of[j]; i >= 0 {
+			out[i].Reasons = append(out[i].Reasons, r)
+			out[i].Bits += max(r.Weight, 0)
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, Finding{Signature: fallback})
