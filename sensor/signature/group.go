@@ -79,7 +79,7 @@ func Group(reasons []scoring.Reason) []Finding {
 	off := 0
 	for i := range out {
 		if i < len(counts) {
-			out[i].Reasons = backing[off:off:off+counts[i]]
+			out[i].Reasons = backing[off : off : off+counts[i]]
 			off += counts[i]
 		}
 	}
