@@ -2,11 +2,9 @@ package eve_test
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
@@ -16,12 +14,7 @@ import (
 // sample and of a few shared captures (TLS, QUIC, not TLS), with and
 // without reasons, suppression, pcap, interface, prefix and held alerts.
 func TestSplicedAlertsAreTheRecords(t *testing.T) {
-	paths := []string{"../../testdata/sample.pcap"}
-	if dir, ok := sharedpcaps.Dir(); ok {
-		for _, n := range []string{"ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "ndpi/quic_0RTT.pcap", "zeek/ssl-v2.pcap"} {
-			paths = append(paths, filepath.Join(dir, n))
-		}
-	}
+	paths := sampleAnd("ja4/tls-handshake.pcapng", "zeek/tls-conn-with-extensions.pcap", "ndpi/quic_0RTT.pcap", "zeek/ssl-v2.pcap")
 	verdicts := []eve.Verdict{
 		{Model: "hybrid/x", Score: 31.25, Threshold: 12, Alert: true, Reasons: []string{"evidence: a \"quoted\" one", "new to this network"}},
 		{Model: "hybrid/x", Score: 12, Threshold: 12, Alert: true, Pcap: "/var/pcaps/1.pcap"},

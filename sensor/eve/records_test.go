@@ -14,6 +14,18 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 )
 
+// sampleAnd is the project's sample capture and the named shared
+// captures, when the shared captures are here.
+func sampleAnd(shared ...string) []string {
+	paths := []string{"../../testdata/sample.pcap"}
+	if dir, ok := sharedpcaps.Dir(); ok {
+		for _, n := range shared {
+			paths = append(paths, filepath.Join(dir, n))
+		}
+	}
+	return paths
+}
+
 // readCapture reads a capture's flows as the sensor does.
 func readCapture(t *testing.T, path string) ([]*flow.Flow, error) {
 	t.Helper()

@@ -2,12 +2,10 @@ package eve_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
-	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/internal/testkit"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
@@ -18,12 +16,7 @@ import (
 // body is the same less timestamp and event_type. Every record is valid
 // against the schema. QUIC sessions (TLS inside QUIC) have one too.
 func TestAppendTLS(t *testing.T) {
-	paths := []string{"../../testdata/sample.pcap"}
-	if dir, ok := sharedpcaps.Dir(); ok {
-		for _, n := range []string{"zeek/tls-conn-with-extensions.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ndpi/quic_0RTT.pcap", "suricata-verify/quic-v2-ja3_input.pcap"} {
-			paths = append(paths, filepath.Join(dir, n))
-		}
-	}
+	paths := sampleAnd("zeek/tls-conn-with-extensions.pcap", "ndpi/tls_long_cert.pcap", "zeek/ssl-v2.pcap", "ndpi/quic_0RTT.pcap", "suricata-verify/quic-v2-ja3_input.pcap")
 	sessions, udp := 0, 0
 	for _, p := range paths {
 		flows, _ := readCapture(t, p)

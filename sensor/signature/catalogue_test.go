@@ -100,15 +100,18 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 	}
 }
 
+// groupReasons are an alerting flow's reasons of every layer but rhythm.
+var groupReasons = []scoring.Reason{
+	{Layer: scoring.LayerEvidence, Feature: "sni.missing", Weight: 3, Text: "no SNI"},
+	{Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 11, Text: "self-signed"},
+	{Layer: scoring.LayerEvidence, Feature: "cert.self_issued", Weight: 2, Text: "self-issued"},
+	{Layer: scoring.LayerLists, Feature: "list.ja3", Weight: 0, Text: "JA3 on the list"},
+	{Layer: scoring.LayerLearned, Feature: "tls.ja4", Weight: 5, Text: "new JA4"},
+	{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Weight: 1, Text: "bytes"},
+}
+
 func TestGroup(t *testing.T) {
-	reasons := []scoring.Reason{
-		{Layer: scoring.LayerEvidence, Feature: "sni.missing", Weight: 3, Text: "no SNI"},
-		{Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 11, Text: "self-signed"},
-		{Layer: scoring.LayerEvidence, Feature: "cert.self_issued", Weight: 2, Text: "self-issued"},
-		{Layer: scoring.LayerLists, Feature: "list.ja3", Weight: 0, Text: "JA3 on the list"},
-		{Layer: scoring.LayerLearned, Feature: "tls.ja4", Weight: 5, Text: "new JA4"},
-		{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Weight: 1, Text: "bytes"},
-	}
+	reasons := groupReasons
 	got := Group(reasons)
 	if len(got) != 2 {
 		t.Fatalf("%d findings, want the block-list hit and the self-signed certificate (the weak ones stay reasons)", len(got))
