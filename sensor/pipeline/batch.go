@@ -27,7 +27,6 @@ type Result struct {
 	// it was shed to keep flows that matter more (package doc).
 	Shed string
 
-	sni, ja4  string    // for the beacon tracker (noteBeaconName)
 	handedOut time.Time // live: when its table handed it out (wall clock)
 }
 

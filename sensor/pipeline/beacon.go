@@ -27,32 +27,25 @@ type BeaconAlert struct {
 	HeldBefore uint64
 }
 
-// beaconEvent is what the tracker takes of a flow: its addresses, start
-// and sizes, and the server name and client fingerprint its handshake
-// showed (r.sni, r.ja4, noted by the worker that parsed it).
-func beaconEvent(r *Result) beacon.Event {
-	f := r.Flow
-	return beacon.Event{Time: f.Start, FlowID: f.ID, Client: f.Client.AddrPort().Addr(), Server: f.Server.AddrPort(),
-		SNI: r.sni, JA4: r.ja4, BytesToServer: f.BytesToServer, BytesToClient: f.BytesToClient}
-}
-
-// noteBeaconName keeps, for the beacon tracker, the server name (and the
-// JA4 when the pair's key needs it) of result i when the pipeline parses
-// its handshake. Flows without payload have none; shed flows are not
+// beaconEvent is what the tracker takes of result i: its addresses,
+// start and sizes, and, when parse is set and the pipeline parses TLS,
+// the server name (and the JA4 when the pair's key needs it) its
+// handshake showed. Flows without payload have none; shed flows are not
 // parsed (shedding is for overload) and count by their addresses.
-func (p *Pipeline) noteBeaconName(b *Batch, i int) {
-	r := &b.Results[i]
-	if b.parser == nil || len(r.Flow.Prefix) == 0 {
-		return
+func (p *Pipeline) beaconEvent(b *Batch, i int, parse bool) beacon.Event {
+	f := b.Results[i].Flow
+	ev := beacon.Event{Time: f.Start, FlowID: f.ID, Client: f.Client.AddrPort().Addr(), Server: f.Server.AddrPort(),
+		BytesToServer: f.BytesToServer, BytesToClient: f.BytesToClient}
+	if !parse || b.parser == nil || len(f.Prefix) == 0 {
+		return ev
 	}
-	h := b.Handshake(i)
-	if h == nil || h.Client == nil {
-		return
+	if h := b.Handshake(i); h != nil && h.Client != nil {
+		ev.SNI = h.Client.ServerName
+		if p.beaconJA4 {
+			ev.JA4 = h.Prints(h.Transport()).JA4
+		}
 	}
-	r.sni = h.Client.ServerName
-	if p.beaconJA4 {
-		r.ja4 = h.Prints(h.Transport()).JA4
-	}
+	return ev
 }
 
 // trackBeacons turns the beacon findings the batch's flows completed

@@ -56,18 +56,18 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 			p.recallServer(witness, in)
 		}
 		if p.cfg.Beacons != nil {
-			p.noteBeaconName(b, i)
-			p.observeBeacon(b, i, in)
+			p.observeBeacon(b, i, in, true)
 		}
 	}
 }
 
-// observeBeacon gives result i to the beacon tracker: a finding it
-// completes is kept for the commit, and a flow of a beacon (in: when it
-// is scored) says so in its Context.
-func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input) {
+// observeBeacon gives result i to the beacon tracker (with the names its
+// handshake showed when parse is set): a finding it completes is kept
+// for the commit, and a flow of a beacon (in: when it is scored) says so
+// in its Context.
+func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input, parse bool) {
 	r := &b.Results[i]
-	f, found, rh := p.cfg.Beacons.Observe(beaconEvent(r))
+	f, found, rh := p.cfg.Beacons.Observe(p.beaconEvent(b, i, parse))
 	if found {
 		b.found = append(b.found, beaconFound{index: i, Finding: f})
 	}
@@ -86,7 +86,7 @@ func (p *Pipeline) gatherUnscored(b *Batch) {
 	p.gatherMu.Lock()
 	defer p.gatherMu.Unlock()
 	for i := range b.Results {
-		p.observeBeacon(b, i, nil)
+		p.observeBeacon(b, i, nil, false)
 	}
 }
 
