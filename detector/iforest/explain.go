@@ -26,14 +26,7 @@ func (f *Forest) Contributions(row []float32, out []float64) {
 	if f.steps <= maxLockstep {
 		f.contributionsLockstep(row, out)
 	} else {
-		for _, i := range f.roots {
-			for !f.isLeaf(i) {
-				n := &f.nodes[i]
-				next := step(f.nodes, row, i)
-				out[n.feature] += f.cOf[n.size] - 1 - f.cOf[f.nodes[next].size]
-				i = next
-			}
-		}
+		f.contributionsTreeByTree(row, out)
 	}
 	inv := 1 / float64(len(f.roots))
 	for j := range out {
@@ -89,6 +82,20 @@ func (f *Forest) contributionsLockstep(row []float32, out []float64) {
 			for _, cr := range paths[j][:lens[j]] {
 				out[cr.feature] += cr.c
 			}
+		}
+	}
+}
+
+// contributionsTreeByTree adds each split's isolation to out, one tree
+// after another (Contributions before its scale; the lockstep walk's
+// reference).
+func (f *Forest) contributionsTreeByTree(row []float32, out []float64) {
+	for _, i := range f.roots {
+		for !f.isLeaf(i) {
+			n := &f.nodes[i]
+			next := step(f.nodes, row, i)
+			out[n.feature] += f.cOf[n.size] - 1 - f.cOf[f.nodes[next].size]
+			i = next
 		}
 	}
 }

@@ -25,14 +25,7 @@ func TestContributionsLockstepIsTreeByTree(t *testing.T) {
 		for _, row := range rows {
 			f.Contributions(row, got)
 			clear(want)
-			for _, i := range f.roots {
-				for !f.isLeaf(i) {
-					n := &f.nodes[i]
-					next := step(f.nodes, row, i)
-					want[n.feature] += f.cOf[n.size] - 1 - f.cOf[f.nodes[next].size]
-					i = next
-				}
-			}
+			f.contributionsTreeByTree(row, want)
 			for j := range want {
 				want[j] *= 1 / float64(len(f.roots))
 				if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
