@@ -378,3 +378,14 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 	t.prepare()
 	return nil
 }
+
+// CheckIDs are the ids of the checks (those of the protocol a client
+// spoke on a TLS port and of the bytes before its hello are these
+// prefixes followed by the protocol's or the bytes' kind).
+func CheckIDs() []string {
+	ids := []string{prefixNotTLS, prefixPreamble}
+	for _, c := range checks {
+		ids = append(ids, c.id)
+	}
+	return ids
+}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 )
 
@@ -85,6 +87,9 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		{scoring.LayerEvidence, "cert.self_signed", 8100007},
 		{scoring.LayerEvidence, "cert.name_mismatch", 8100008},
 		{scoring.LayerEvidence, "cert.expired", 8100009},
+		{scoring.LayerEvidence, "cert.validity_long", 8100009},
+		{scoring.LayerEvidence, "cert.private_issuer", 8100010},
+		{scoring.LayerEvidence, "cert.placeholder_name", 8100011},
 		{scoring.LayerEvidence, "sni.generated", 8100006},
 		{scoring.LayerEvidence, "no.such.check", 8100099},
 		{scoring.LayerLearned, "tls.ja4", 8100021},
@@ -96,6 +101,20 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 	} {
 		if got := Of(scoring.Reason{Layer: tc.layer, Feature: tc.feature}).ID; got != tc.want {
 			t.Errorf("%s %s: signature %d, want %d", tc.layer, tc.feature, got, tc.want)
+		}
+	}
+}
+
+// Every evidence check has a signature of its own kind: none falls to the
+// catch-all, and certificate checks are not told as another fact.
+func TestEveryCheckHasItsSignature(t *testing.T) {
+	for _, id := range evidence.CheckIDs() {
+		s := Of(scoring.Reason{Layer: scoring.LayerEvidence, Feature: id})
+		if s.ID == fallback.ID {
+			t.Errorf("check %s: no signature but the catch-all", id)
+		}
+		if !slices.ContainsFunc(s.Prefixes, func(p string) bool { return strings.HasPrefix(id, p) && len(p) > len("cert.") }) && strings.HasPrefix(id, "cert.") {
+			t.Errorf("check %s: signature %d %q matches it only as a certificate check", id, s.ID, s.Name)
 		}
 	}
 }
