@@ -3,6 +3,7 @@ package scoring
 import (
 	"time"
 
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -35,6 +36,14 @@ type Fact struct {
 type Witness interface {
 	CertificateEvidence(in Input) bool
 	CertificateFacts(leaf *tlsparse.Certificate, sni string, at time.Time) []Fact
+}
+
+// Rhythmic is a scorer whose model says how often its network's benign
+// client-destination pairs pass for beacons: a flow of a beacon (a Fact
+// of the pipeline's) weighs that rate's bits, the network's own where the
+// model measured it, else the public captures'.
+type Rhythmic interface {
+	RhythmBaseline() beacon.Baseline
 }
 
 // Inputs wraps flows without parsed handshakes.
