@@ -76,7 +76,7 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err := unmarshalSection(f, tailSection, &tail); err != nil {
 		return nil, err
 	}
-	rhythm, err := readRhythm(f)
+	rhythm, err := FileRhythm(f)
 	if err != nil {
 		return nil, err
 	}

@@ -126,9 +126,9 @@ func setRhythm(f *model.File, b beacon.Baseline) error {
 	return nil
 }
 
-// readRhythm is f's rhythm baseline: its section, or the public
-// measurement when it has none.
-func readRhythm(f *model.File) (beacon.Baseline, error) {
+// FileRhythm is a hybrid model file's rhythm baseline: its section, or
+// the public measurement when it has none.
+func FileRhythm(f *model.File) (beacon.Baseline, error) {
 	data := f.Section(rhythmSection)
 	if data == nil {
 		return beacon.PublicBaseline(), nil
@@ -148,7 +148,7 @@ func readRhythm(f *model.File) (beacon.Baseline, error) {
 // measurement (models that never measured one, and kinds other than
 // hybrid).
 func (m *Model) Rhythm() beacon.Baseline {
-	b, err := readRhythm(m.File)
+	b, err := FileRhythm(m.File)
 	if err != nil || m.Kind() != model.KindHybrid {
 		return beacon.PublicBaseline()
 	}

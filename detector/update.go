@@ -182,7 +182,7 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 			g.Sections[i].Data = data
 		}
 	}
-	rep.RhythmBefore, err = readRhythm(f)
+	rep.RhythmBefore, err = FileRhythm(f)
 	if err != nil {
 		return nil, rep, err
 	}
