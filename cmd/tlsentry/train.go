@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
@@ -258,6 +259,16 @@ func printModel(w io.Writer, path string, f *model.File) {
 		fmt.Fprintf(w, "  notes: %s\n", t.Notes)
 	}
 	fmt.Fprintf(w, "  threshold %.5f (alert rate %.2f%%)\n", m.Threshold, 100*m.AlertRate)
+	if m.Kind == model.KindHybrid {
+		if b, err := detector.FileRhythm(f); err == nil {
+			fmt.Fprintf(w, "  rhythm: %s\n", rhythmWords(b))
+		}
+	}
+}
+
+// rhythmWords says what a hybrid model weighs a beacon's flow by.
+func rhythmWords(b beacon.Baseline) string {
+	return fmt.Sprintf("%d of %d client-server pairs of %s passed for beacons: a beacon's flow weighs %.2f bits", b.Periodic, b.Pairs, b.Of(), b.Bits())
 }
 
 func sectionBytes(f *model.File) int {
