@@ -57,6 +57,11 @@ func measureRhythm(flows []*flow.Flow, capture map[*flow.Flow]string) (rhythmMea
 	return m, nil
 }
 
+// rhythmTracker is the tracker that measures: the daemon's default (a
+// configuration without a beacon section), pairs of client and server
+// address.
+var rhythmTracker = beacon.Config{Key: beacon.KeyServer}
+
 type rhythmPair struct {
 	client netip.Addr
 	server netip.AddrPort
@@ -64,7 +69,7 @@ type rhythmPair struct {
 
 // add runs one network's flows through a tracker of its own.
 func (m *rhythmMeasure) add(flows []*flow.Flow) error {
-	tr, err := beacon.NewTracker(beacon.Config{})
+	tr, err := beacon.NewTracker(rhythmTracker)
 	if err != nil {
 		return fmt.Errorf("rhythm: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
+	"github.com/tlsentry/tlsentry/sensor/config"
 )
 
 var rhythmStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
@@ -216,5 +217,20 @@ func TestUpdateAddsRhythm(t *testing.T) {
 	mixed := beacon.PublicBaseline().Add(1, 31)
 	if rep.RhythmNow != mixed || rep.RhythmNow.Of() != "the public benign captures and 31 of this network's (site baseline)" {
 		t.Errorf("update of a public-rate model: %+v (%s), want %+v", rep.RhythmNow, rep.RhythmNow.Of(), mixed)
+	}
+}
+
+// TestRhythmTrackerIsTheDaemons: training measures with the tracker the
+// daemon builds from a configuration without a beacon section.
+func TestRhythmTrackerIsTheDaemons(t *testing.T) {
+	daemon, training := config.DefaultBeacon().Tracker(), rhythmTracker
+	if err := daemon.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := training.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if daemon != training {
+		t.Errorf("the daemon's tracker %+v, training's %+v", daemon, training)
 	}
 }
