@@ -18,6 +18,9 @@ type Values struct {
 	Cats [NumCats][]string
 	// T is what each side sent in the clear (filled by Extract).
 	T transcript.Transcript
+	// ordered marks the set features already sorted without repeats
+	// (filled once by setBuf.into), which Extract need not sort again.
+	ordered uint64
 }
 
 // Reset clears v for reuse, keeping its slices' memory.
@@ -26,6 +29,7 @@ func (v *Values) Reset() {
 	for i := range v.Cats {
 		v.Cats[i] = v.Cats[i][:0]
 	}
+	v.ordered = 0
 }
 
 func (v *Values) set(i int, x float64) { v.Vec[i] = float32(x) }
@@ -40,9 +44,13 @@ func (v *Values) flag(i int, b bool) {
 // offer thousands of cipher suites.
 const maxSet = 128
 
+// Values.ordered has a bit per categorical feature.
+const _ = uint(64 - NumCats)
+
 func (v *Values) cat(c Cat, s string) {
 	if len(v.Cats[c]) < maxSet {
 		v.Cats[c] = append(v.Cats[c], s)
+		v.ordered &^= 1 << c
 	}
 }
 
@@ -72,7 +80,7 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	transcript.Of(f, &v.T)
 	clear(f, h, v)
 	for c, d := range catDefs {
-		if d.Set {
+		if d.Set && v.ordered&(1<<c) == 0 {
 			v.Cats[c] = sortedUnique(v.Cats[c])
 		}
 	}
@@ -210,10 +218,14 @@ func (b *setBuf) add(x uint16) {
 func (b *setBuf) into(v *Values, c Cat) {
 	xs := b.x[:b.n]
 	slices.Sort(xs)
+	empty := len(v.Cats[c]) == 0
 	for i, x := range xs {
 		if i == 0 || x != xs[i-1] {
 			v.cat(c, hex16(x))
 		}
+	}
+	if empty {
+		v.ordered |= 1 << c
 	}
 	b.n = 0
 }
