@@ -99,7 +99,9 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 
 // addRhythm measures the training flows' rhythm and stores it in f, when
 // it says anything (some pair was scored); otherwise f keeps no rhythm
-// section and weighs rhythm by the public measurement.
+// section and weighs rhythm by the public measurement. A model of many
+// networks' captures (NoveltyByCapture: make model's public corpus)
+// measures each capture on its own, and its pairs are not a site's.
 func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	var capture map[*flow.Flow]string
 	if cfg.NoveltyByCapture {
@@ -109,7 +111,11 @@ func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	if err != nil || !m.Scored {
 		return err
 	}
-	return setRhythm(f, beacon.Baseline{Periodic: m.Periodic, Pairs: m.Pairs, SitePairs: m.Pairs})
+	b := beacon.Baseline{Periodic: m.Periodic, Pairs: m.Pairs, SitePairs: m.Pairs}
+	if cfg.NoveltyByCapture {
+		b.SitePairs = 0
+	}
+	return setRhythm(f, b)
 }
 
 // setRhythm stores b in f's rhythm section, replacing the one it has.

@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
@@ -145,6 +146,25 @@ func TestTrainedModelWeighsItsRhythm(t *testing.T) {
 	}
 	if m, err := fileToModel(old); err != nil || m.Rhythm() != public {
 		t.Fatalf("a model without the section: %+v, %v", m.Rhythm(), err)
+	}
+
+	// A model of many networks' captures (make model) measures each
+	// capture on its own, as the public measurement.
+	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
+	capture := map[*flow.Flow]string{}
+	for _, fl := range a {
+		capture[fl] = "a.pcap"
+	}
+	for _, fl := range b {
+		capture[fl] = "b.pcap"
+	}
+	g, err := TrainWithEncoder(context.Background(), f, append(a, b...), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
+		NoveltyByCapture: true, Capture: capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err := fileToModel(g); err != nil || pub.Rhythm() != (beacon.Baseline{Periodic: 2, Pairs: 62}) || pub.Rhythm().Of() != public.Of() {
+		t.Errorf("a model of two captures: %+v (%v)", pub.Rhythm(), err)
 	}
 
 	_, quiet := trainHybridOn(t, siteFlows(t, benign, false, 1, 1))

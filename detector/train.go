@@ -51,8 +51,9 @@ type TrainConfig struct {
 	// values only one capture showed, not one flow (novelty.FitGrouped):
 	// for a model trained on many networks' captures, to be used on
 	// others. Needs Capture. The beacon tracker then measures the
-	// rhythm of each capture on its own, too (a hybrid's rhythm
-	// baseline); otherwise the training flows are one network.
+	// rhythm of each capture on its own, too, as a public measurement
+	// (a hybrid's rhythm baseline); otherwise the training flows are
+	// one network, the site's.
 	NoveltyByCapture bool
 	// Evidence, if set, is the evidence table to use as it is (the
 	// embedded default's, calibrated on the public corpus) instead of
