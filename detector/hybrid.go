@@ -80,13 +80,17 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	known, err := fileKnown(f)
+	if err != nil {
+		return nil, err
+	}
 	return &Model{File: f, newScorer: func() (Scorer, error) {
 		enc, err := cnn.NewEncoder(w, scoreBatch)
 		if err != nil {
 			return nil, err
 		}
 		s := newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail, size.Len)
-		s.rhythm = rhythm
+		s.rhythm, s.known = rhythm, known
 		return s, nil
 	}}, nil
 }
@@ -197,6 +201,7 @@ type hybridScorer struct {
 	ev      *evidence.Table
 	tail    *forestTail
 	rhythm  beacon.Baseline // what weighs a flow of a beacon (scoring.Rhythmic)
+	known   knownPairs      // periodic pairs training saw (read only, shared)
 	vals    []features.Values
 	hs      []*tlsparse.Handshake
 	joined  []float32

@@ -26,6 +26,8 @@ type rhythmMeasure struct {
 	// flows are too few or too short in time to say anything of the
 	// network's rhythm.
 	Scored bool
+	// Known are the periodic pairs, each with its connections.
+	Known knownPairs
 }
 
 // measureRhythm runs flows through a beacon tracker at the daemon's
@@ -48,7 +50,7 @@ func measureRhythm(flows []*flow.Flow, capture map[*flow.Flow]string) (rhythmMea
 		}
 		groups[c] = append(groups[c], f)
 	}
-	var m rhythmMeasure
+	m := rhythmMeasure{Known: knownPairs{}}
 	for _, c := range names {
 		if err := m.add(groups[c]); err != nil {
 			return m, err
@@ -77,7 +79,7 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 	slices.SortStableFunc(ordered, func(a, b *flow.Flow) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
 	})
-	pairs, periodic := map[rhythmPair]bool{}, map[rhythmPair]bool{}
+	pairs, periodic := map[rhythmPair]int64{}, map[rhythmPair]bool{}
 	taken := uint64(0)
 	for _, f := range ordered {
 		ev := beacon.Event{Time: f.Start, FlowID: f.ID, Client: f.Client.AddrPort().Addr(), Server: f.Server.AddrPort(),
@@ -85,7 +87,7 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 		fd, found := tr.Add(ev)
 		if n := tr.Stats().Events; n > taken { // refused for its time otherwise
 			taken = n
-			pairs[rhythmPair{ev.Client, ev.Server}] = true
+			pairs[rhythmPair{ev.Client, ev.Server}]++
 		}
 		if found {
 			periodic[rhythmPair{fd.Client, fd.Server}] = true
@@ -93,6 +95,9 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 	}
 	m.Pairs += len(pairs)
 	m.Periodic += len(periodic)
+	for p := range periodic {
+		m.Known[p] += pairs[p]
+	}
 	m.Scored = m.Scored || tr.Stats().Scorings > 0
 	return nil
 }
@@ -101,7 +106,9 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 // it says anything (some pair was scored); otherwise f keeps no rhythm
 // section and weighs rhythm by the public measurement. A model of many
 // networks' captures (NoveltyByCapture: make model's public corpus)
-// measures each capture on its own, and its pairs are not a site's.
+// measures each capture on its own, and its pairs are not a site's: it
+// knows none of them. A site's model knows its periodic pairs (at most
+// MaxKnownPairs): their flows take no rhythm fact.
 func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	var capture map[*flow.Flow]string
 	if cfg.NoveltyByCapture {
@@ -111,19 +118,22 @@ func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	if err != nil || !m.Scored {
 		return err
 	}
-	b := beacon.Baseline{Periodic: m.Periodic, Pairs: m.Pairs, SitePairs: m.Pairs}
+	r := rhythmRecord{Baseline: beacon.Baseline{Periodic: m.Periodic, Pairs: m.Pairs, SitePairs: m.Pairs}, Known: m.Known.list()}
 	if cfg.NoveltyByCapture {
-		b.SitePairs = 0
+		r.SitePairs, r.Known = 0, nil
 	}
-	return setRhythm(f, b)
+	return setRhythm(f, r)
 }
 
-// setRhythm stores b in f's rhythm section, replacing the one it has.
-func setRhythm(f *model.File, b beacon.Baseline) error {
-	if err := b.Validate(); err != nil {
+// setRhythm stores r in f's rhythm section, replacing the one it has.
+func setRhythm(f *model.File, r rhythmRecord) error {
+	if err := r.Validate(); err != nil {
 		return err
 	}
-	data, err := json.Marshal(b)
+	if _, err := r.known(); err != nil {
+		return fmt.Errorf("model section %s: %w", rhythmSection, err)
+	}
+	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("model section %s: %w", rhythmSection, err)
 	}
@@ -144,14 +154,8 @@ func FileRhythm(f *model.File) (beacon.Baseline, error) {
 	if data == nil {
 		return beacon.PublicBaseline(), nil
 	}
-	var b beacon.Baseline
-	if err := json.Unmarshal(data, &b); err != nil {
-		return b, fmt.Errorf("%w: section %s: %w", model.ErrCorrupt, rhythmSection, err)
-	}
-	if err := b.Validate(); err != nil {
-		return b, fmt.Errorf("%w: section %s: %w", model.ErrCorrupt, rhythmSection, err)
-	}
-	return b, nil
+	b, _, err := readRhythm(data)
+	return b, err
 }
 
 // Rhythm is how the model weighs a flow of a beacon: the rate at which its

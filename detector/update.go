@@ -128,6 +128,10 @@ type UpdateReport struct {
 	// of pairs) before and after: the same when no pair of the new flows
 	// had the connections to be scored.
 	RhythmBefore, RhythmNow beacon.Baseline
+	// PeriodicKnownBefore and PeriodicKnownNow are the periodic pairs the
+	// model knows from training (their flows take no rhythm fact): the
+	// new flows' join them, at most MaxKnownPairs in all.
+	PeriodicKnownBefore, PeriodicKnownNow int
 }
 
 // Update adds benign flows to a hybrid model's baseline without
@@ -186,14 +190,21 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	if err != nil {
 		return nil, rep, err
 	}
-	rep.RhythmNow = rep.RhythmBefore
+	known, err := fileKnown(f)
+	if err != nil {
+		return nil, rep, err
+	}
+	rep.RhythmNow, rep.PeriodicKnownBefore, rep.PeriodicKnownNow = rep.RhythmBefore, len(known), len(known)
 	m, err := measureRhythm(flows, nil)
 	if err != nil {
 		return nil, rep, err
 	}
 	if m.Scored {
 		rep.RhythmNow = rep.RhythmBefore.Add(m.Periodic, m.Pairs)
-		if err := setRhythm(g, rep.RhythmNow); err != nil {
+		known.merge(m.Known)
+		r := rhythmRecord{Baseline: rep.RhythmNow, Known: known.list()}
+		rep.PeriodicKnownNow = len(r.Known)
+		if err := setRhythm(g, r); err != nil {
 			return nil, rep, err
 		}
 	}
