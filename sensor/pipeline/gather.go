@@ -39,7 +39,7 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 		defer p.gatherMu.Unlock()
 	}
 	witness, _ := scorer.(scoring.Witness)
-	rhythm := rhythmBaseline(scorer)
+	rhythm := rhythmOf(scorer)
 	if p.servers != nil {
 		defer func() { p.m.RecallServers.Set(float64(p.servers.Len())) }()
 	}
@@ -61,29 +61,42 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 	}
 }
 
-// rhythmBaseline is what weighs a flow of a beacon: the rate of periodic
-// pairs the scorer's model measured on its network, else the public
-// captures'. It is the batch's scorer's: a model swapped in on SIGHUP
-// weighs the batches it scores.
-func rhythmBaseline(s scoring.Scorer) beacon.Baseline {
+// rhythmModel is what the batch's scorer says of a flow of a beacon: its
+// pair is known (training found it periodic), or the flow takes a fact
+// weighed by base.
+type rhythmModel struct {
+	base  beacon.Baseline
+	known scoring.Rhythmic // nil: no pair is known
+}
+
+// rhythmOf is what weighs a flow of a beacon: the rate of periodic pairs
+// the scorer's model measured on its network, else the public captures',
+// and the pairs its training found periodic. It is the batch's scorer's:
+// a model swapped in on SIGHUP weighs the batches it scores.
+func rhythmOf(s scoring.Scorer) rhythmModel {
 	if r, ok := s.(scoring.Rhythmic); ok {
-		return r.RhythmBaseline()
+		return rhythmModel{base: r.RhythmBaseline(), known: r}
 	}
-	return beacon.PublicBaseline()
+	return rhythmModel{base: beacon.PublicBaseline()}
 }
 
 // observeBeacon gives result i to the beacon tracker (with the names its
 // handshake showed when rhythm is set: the flow is scored, or could be):
 // a finding it completes is kept for the commit, and a flow of a beacon
-// (in: when it is scored) says so in its Context, weighed by rhythm.
-func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input, rhythm *beacon.Baseline) {
+// (in: when it is scored) says so in its Context, weighed by rhythm,
+// unless the model knows its pair from training.
+func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input, rhythm *rhythmModel) {
 	r := &b.Results[i]
 	f, found, rh := p.cfg.Beacons.Observe(p.beaconEvent(b, i, rhythm != nil))
 	if found {
 		b.found = append(b.found, beaconFound{index: i, Finding: f})
 	}
 	if rh.Beacon && in != nil {
-		in.Context = append(in.Context, rhythmFact(r, rh, rhythm))
+		if rhythm.known != nil && rhythm.known.KnownPeriodic(r.Flow.Client.AddrPort().Addr(), r.Flow.Server.AddrPort()) {
+			p.m.ContextFacts.WithLabelValues(metrics.ContextRhythmKnown).Inc()
+			return
+		}
+		in.Context = append(in.Context, rhythmFact(r, rh, &rhythm.base))
 		p.m.ContextFacts.WithLabelValues(metrics.ContextRhythm).Inc()
 	}
 }
