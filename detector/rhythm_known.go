@@ -146,7 +146,13 @@ func (m *Model) KnownPeriodic() int {
 	if m.Kind() != model.KindHybrid {
 		return 0
 	}
-	k, err := fileKnown(m.File)
+	return FileKnownPeriodic(m.File)
+}
+
+// FileKnownPeriodic is the number of periodic pairs a hybrid model file
+// knows from training (0 for a file without them or a corrupt section).
+func FileKnownPeriodic(f *model.File) int {
+	k, err := fileKnown(f)
 	if err != nil {
 		return 0
 	}
