@@ -216,6 +216,9 @@ type hybridScorer struct {
 	// the flow's novelty again. foundLeaveOut: taken with leaveOut.
 	foundAt       [][]novelty.Finding
 	foundLeaveOut bool
+	// firedAt are each flow's evidence checks that fired, taken with
+	// learned: Explain words them without running the checks again.
+	firedAt []evidence.Fired
 	// held are the flows of the last chunk Score worked on, whose
 	// features, rows and forest scores are still in the buffers above:
 	// Explain reuses them for an alert of that chunk.
@@ -239,6 +242,7 @@ func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Pro
 		held:    make([]*flow.Flow, scoreBatch),
 		learned: make([]parts, scoreBatch),
 		foundAt: make([][]novelty.Finding, scoreBatch),
+		firedAt: make([]evidence.Fired, scoreBatch),
 	}
 	for i := range s.rows {
 		s.rows[i] = s.joined[i*row : (i+1)*row]
@@ -294,7 +298,8 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	var p parts
 	p.novelty, s.foundAt[i] = s.prof.Score(&s.vals[i], leaveOut, s.foundAt[i][:0])
 	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
-	p.evidence = s.ev.Score(&s.ein) + scoring.ContextBits(x.Context)
+	p.evidence, s.firedAt[i] = s.ev.ScoreFired(&s.ein)
+	p.evidence += scoring.ContextBits(x.Context)
 	return p
 }
 

@@ -37,7 +37,14 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	forest := s.tail.bits(s.fscore[i])
 	v := &s.vals[i]
 	var reasons []Reason
-	for _, f := range s.ev.Explain(&evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}) {
+	x := &evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}
+	var checked []evidence.Finding
+	if s.nHeld > 0 {
+		checked = s.ev.ExplainFired(x, s.firedAt[i]) // the checks Score saw fire
+	} else {
+		checked = s.ev.Explain(x)
+	}
+	for _, f := range checked {
 		if f.Counted {
 			reasons = append(reasons, evidenceReason(f))
 		}

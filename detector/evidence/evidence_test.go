@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -267,6 +268,41 @@ func TestEncryptedNameIsNotMissing(t *testing.T) {
 		in.TLS.Client.Extensions = append(in.TLS.Client.Extensions, tlsparse.Extension{Type: ext})
 		if fired(in) {
 			t.Errorf("extension %#04x: sni.missing fires on a hello that sends its name encrypted", ext)
+		}
+	}
+}
+
+// The fired set ScoreFired gives has a bit per check, and Explain words
+// exactly the checks that fire (check runs each again).
+func TestFiredMask(t *testing.T) {
+	if len(checks) > 64 {
+		t.Fatalf("%d checks: Fired holds 64", len(checks))
+	}
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	for _, kind := range []string{labset.Benign, labset.SelfSigned, labset.LegacyTLS10, labset.OddCiphersNoSNI, labset.ClientCert} {
+		for _, x := range inputs(t, kind, 2) {
+			var want []string
+			for i := range checks {
+				if f, ok := tab.check(i, x); ok {
+					want = append(want, f.ID)
+				}
+			}
+			var got []string
+			for _, f := range tab.Explain(x) {
+				if !strings.HasPrefix(f.ID, prefixNotTLS) && !strings.HasPrefix(f.ID, prefixPreamble) {
+					got = append(got, f.ID)
+				}
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: explained %v, fired %v", kind, got, want)
+			}
+			bits, _ := tab.ScoreFired(x)
+			if bits != tab.Score(x) {
+				t.Errorf("%s: ScoreFired %v, Score %v", kind, bits, tab.Score(x))
+			}
 		}
 	}
 }

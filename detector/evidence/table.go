@@ -167,9 +167,21 @@ func preamble(x *Input) (string, bool) {
 // Score is the flow's evidence in bits: the sum over groups of the
 // strongest firing check of each. It does not allocate.
 func (t *Table) Score(x *Input) float64 {
+	bits, _ := t.ScoreFired(x)
+	return bits
+}
+
+// Fired is the set of checks that fired on a flow (bit i: check i), which
+// ExplainFired words without running them again.
+type Fired uint64
+
+// ScoreFired is Score that also says which checks fired.
+func (t *Table) ScoreFired(x *Input) (float64, Fired) {
 	var best [len(groups)]float64
+	var fired Fired
 	for i := range checks {
 		if checks[i].applies(x) && t.fires(i, x) {
+			fired |= 1 << i
 			g := groupIndex(checks[i].group)
 			best[g] = max(best[g], t.bits[i])
 		}
@@ -184,7 +196,7 @@ func (t *Table) Score(x *Input) float64 {
 	for _, b := range best {
 		total += b
 	}
-	return total
+	return total, fired
 }
 
 func (t *Table) bitsOr(m map[string]float64, k string, unseen float64) float64 {
@@ -207,6 +219,12 @@ type Finding struct {
 
 // Explain lists the checks that fired, strongest first.
 func (t *Table) Explain(x *Input) []Finding {
+	_, fired := t.ScoreFired(x)
+	return t.ExplainFired(x, fired)
+}
+
+// ExplainFired is Explain of a flow whose fired checks ScoreFired gave.
+func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 	var out []Finding
 	if l, ok := notTLS(x); ok {
 		head := x.T.Client.Head
@@ -230,8 +248,8 @@ func (t *Table) Explain(x *Input) []Finding {
 			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), t.bitsOr(t.preamble, k, t.unseenPr), t.HelloFlows))
 	}
 	for i := range checks {
-		if f, ok := t.check(i, x); ok {
-			out = append(out, f)
+		if fired&(1<<i) != 0 {
+			out = append(out, t.describe(i, x))
 		}
 	}
 	rank(out)
@@ -240,17 +258,22 @@ func (t *Table) Explain(x *Input) []Finding {
 
 // check is check i's finding on x, when it fires.
 func (t *Table) check(i int, x *Input) (Finding, bool) {
-	c := &checks[i]
-	if !c.applies(x) || !t.fires(i, x) {
+	if c := &checks[i]; !c.applies(x) || !t.fires(i, x) {
 		return Finding{}, false
 	}
+	return t.describe(i, x), true
+}
+
+// describe words check i, which fired on x.
+func (t *Table) describe(i int, x *Input) Finding {
+	c := &checks[i]
 	var field, value, text string
 	if c.describeNames != nil {
 		field, value, text = c.describeNames(x, t.Names)
 	} else {
 		field, value, text = c.describe(x)
 	}
-	return t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied), true
+	return t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied)
 }
 
 // rank sorts findings strongest first and counts the first of each group.

@@ -121,6 +121,12 @@ func FuzzParseServerFlight(f *testing.F) {
 		if fl.Leaf != nil {
 			subject = fl.Leaf.Subject
 		}
+		if issuer, ok := fl.ChainIssuer(); ok {
+			if fl.ChainCut || len(fl.Chain) == 0 {
+				t.Fatal("ChainIssuer of a cut or empty chain")
+			}
+			_ = NameString(issuer)
+		}
 		chain := slices.Clone(fl.Chain)
 		for i := range chain {
 			chain[i] = bytes.Clone(chain[i])
