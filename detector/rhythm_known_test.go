@@ -217,3 +217,37 @@ func TestKnownPairsCorrupt(t *testing.T) {
 		t.Errorf("a section of %d known pairs: %v", MaxKnownPairs, err)
 	}
 }
+
+// FuzzReadRhythm: any rhythm section is read without panicking, and one
+// that is accepted is a rate with its known pairs within bounds, which
+// the model writes back as it read it.
+func FuzzReadRhythm(f *testing.F) {
+	f.Add([]byte(`{"periodic":1,"pairs":31,"site_pairs":31,"known":[{"client":"10.1.0.5","server":"192.0.2.50:443","conns":100}]}`))
+	f.Add([]byte(`{"periodic":2,"pairs":62,"site_pairs":0}`))
+	f.Add([]byte(`{"periodic":1,"pairs":3,"site_pairs":3,"known":[{"client":"::ffff:10.0.0.1","server":"[fe80::1%eth0]:443","conns":1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, known, err := readRhythm(data)
+		if err != nil {
+			if !errors.Is(err, model.ErrCorrupt) {
+				t.Fatalf("error %v is not ErrCorrupt", err)
+			}
+			return
+		}
+		if b.Validate() != nil || len(known) > MaxKnownPairs || len(known) > b.Periodic {
+			t.Fatalf("accepted %+v with %d known pairs", b, len(known))
+		}
+		var mf model.File
+		if err := setRhythm(&mf, rhythmRecord{Baseline: b, Known: known.list()}); err != nil {
+			t.Fatalf("accepted section does not write back: %v", err)
+		}
+		b2, known2, err := readRhythm(mf.Section(rhythmSection))
+		if err != nil || b2 != b || len(known2) != len(known) {
+			t.Fatalf("written back: %+v, %d known (%v); read %+v, %d known", b2, len(known2), err, b, len(known))
+		}
+		for p, n := range known {
+			if known2[p] != n {
+				t.Fatalf("pair %v: %d connections, written back %d", p, n, known2[p])
+			}
+		}
+	})
+}
