@@ -315,12 +315,12 @@ func (s *hybridScorer) CertificateEvidence(in Input) bool {
 	return s.ev.CertBits(&s.ein) > 0
 }
 
-// CertificateFacts are the certificate checks leaf fails for sni at
-// time at, as facts (scoring.Witness): what a resumed session to the
-// same server will not show again.
-func (s *hybridScorer) CertificateFacts(leaf *tlsparse.Certificate, sni string, at time.Time) []scoring.Fact {
+// CertificateFacts are the certificate checks leaf, in a chain that led
+// to chainIssuer, fails for sni at time at, as facts (scoring.Witness):
+// what a resumed session to the same server will not show again.
+func (s *hybridScorer) CertificateFacts(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []scoring.Fact {
 	var facts []scoring.Fact
-	for _, f := range s.ev.CertFindings(leaf, sni, at) {
+	for _, f := range s.ev.CertFindings(leaf, chainIssuer, sni, at) {
 		if f.Counted {
 			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f)})
 		}

@@ -42,16 +42,18 @@ func (t *Table) CertBits(x *Input) float64 {
 	return total
 }
 
-// CertFindings are the certificate checks that fire on leaf when a
-// client asks for server name sni (may be empty) at time at, strongest
-// first, one counted per group (as Explain): what a resumed session
-// recalls of the full handshake that showed leaf.
-func (t *Table) CertFindings(leaf *tlsparse.Certificate, sni string, at time.Time) []Finding {
+// CertFindings are the certificate checks that fire on leaf, shown in a
+// chain that led to chainIssuer (tlsparse.ServerFlight.ChainIssuer; nil
+// when unknown), when a client asks for server name sni (may be empty) at
+// time at, strongest first, one counted per group (as Explain): what a
+// resumed session recalls of the full handshake that showed leaf.
+func (t *Table) CertFindings(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []Finding {
 	if leaf == nil {
 		return nil
 	}
 	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
-		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}}}
+		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}},
+		recalledIssuer: chainIssuer}
 	var out []Finding
 	for _, i := range certChecks {
 		if f, ok := t.check(i, x); ok {

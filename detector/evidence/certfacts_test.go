@@ -20,7 +20,8 @@ func TestCertFindings(t *testing.T) {
 			if in.TLS.Client != nil {
 				sni = in.TLS.Client.ServerName
 			}
-			got := tab.CertFindings(leaf, sni, in.Flow.Start)
+			issuer, _ := in.TLS.Server.ChainIssuer()
+			got := tab.CertFindings(leaf, issuer, sni, in.Flow.Start)
 			var want []Finding
 			sum := 0.0
 			for _, f := range tab.Explain(in) {
@@ -59,7 +60,7 @@ func TestCertFindings(t *testing.T) {
 			t.Errorf("CertBits: %v allocations", n)
 		}
 	}
-	if f := tab.CertFindings(nil, "", in.Flow.Start); f != nil {
+	if f := tab.CertFindings(nil, nil, "", in.Flow.Start); f != nil {
 		t.Errorf("no certificate: %+v", f)
 	}
 }

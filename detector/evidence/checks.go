@@ -18,6 +18,8 @@ type Input struct {
 	Flow *flow.Flow
 	TLS  *tlsparse.Handshake
 	T    *transcript.Transcript
+
+	recalledIssuer []byte // CertFindings: the chain issuer a server showed before
 }
 
 // Groups: one fact each.
@@ -253,6 +255,11 @@ var checks = []check{
 			c := leaf(in)
 			return "tls.issuerdn", c.Issuer, fmt.Sprintf("self-issued certificate: issuer = subject = %q", c.Issuer)
 		}},
+	{id: "cert.private_issuer", group: GroupCertSelf, applies: func(in *Input) bool {
+		_, ok := chainIssuer(in)
+		return ok && hasLeaf(in)
+	},
+		fires: privateIssuer, describe: describePrivateIssuer},
 	// An IP-literal server name is its own fact (sni.ip_literal).
 	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool {
 		return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" && !isIP(in.TLS.Client.ServerName)

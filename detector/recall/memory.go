@@ -1,6 +1,7 @@
 package recall
 
 import (
+	"bytes"
 	"net/netip"
 	"sync"
 	"time"
@@ -22,6 +23,9 @@ type Shown struct {
 	FlowID uint64
 	At     time.Time // the flow's start
 	Leaf   *tlsparse.Certificate
+	// ChainIssuer is the issuer the chain led to (the caller's copy: kept
+	// as it is).
+	ChainIssuer []byte
 }
 
 // Defaults.
@@ -59,9 +63,10 @@ type entry struct {
 	weight int
 }
 
-// weight is what a kept certificate's names weigh.
-func weight(c *tlsparse.Certificate) int {
-	n := entryBytes + len(c.Subject) + len(c.Issuer) + len(c.Serial) + len(c.SHA256Fingerprint) + len(c.SHA1Fingerprint) +
+// weight is what a kept certificate's names and chain issuer weigh.
+func weight(s Shown) int {
+	c := s.Leaf
+	n := entryBytes + len(s.ChainIssuer) + len(c.Subject) + len(c.Issuer) + len(c.Serial) + len(c.SHA256Fingerprint) + len(c.SHA1Fingerprint) +
 		len(c.PublicKey) + len(c.SignatureAlgorithm) + len(c.CertError) + 16*len(c.IPAddresses)
 	for _, d := range c.DNSNames {
 		n += 16 + len(d)
@@ -118,15 +123,15 @@ func (m *Memory) Remember(k Key, s Shown) {
 	if e, ok := m.shown[k]; ok {
 		// In place: the server keeps its turn to give way.
 		e.FlowID, e.At = s.FlowID, s.At
-		if e.Leaf.SHA256Fingerprint != s.Leaf.SHA256Fingerprint {
-			w := weight(s.Leaf)
+		if e.Leaf.SHA256Fingerprint != s.Leaf.SHA256Fingerprint || !bytes.Equal(e.ChainIssuer, s.ChainIssuer) {
+			w := weight(s)
 			m.bytes += w - e.weight
-			e.Leaf, e.weight = summary(s.Leaf), w
+			e.Leaf, e.ChainIssuer, e.weight = summary(s.Leaf), s.ChainIssuer, w
 		}
 	} else {
 		m.seq++
 		m.servers[k.Server]++
-		e := &entry{Shown: s, seq: m.seq, weight: weight(s.Leaf)}
+		e := &entry{Shown: s, seq: m.seq, weight: weight(s)}
 		e.Leaf = summary(s.Leaf)
 		m.shown[k] = e
 		m.bytes += e.weight

@@ -32,11 +32,12 @@ type Fact struct {
 // that a later flow to it may not show again (a resumed session sends no
 // certificate). CertificateEvidence says, without allocating, whether the
 // flow's leaf certificate gives evidence at all; CertificateFacts words
-// it for that later flow's Context: the checks leaf fails when shown for
-// server name sni at time at.
+// it for that later flow's Context: the checks leaf fails when shown in a
+// chain that led to chainIssuer (tlsparse.ServerFlight.ChainIssuer, nil
+// when unknown) for server name sni at time at.
 type Witness interface {
 	CertificateEvidence(in Input) bool
-	CertificateFacts(leaf *tlsparse.Certificate, sni string, at time.Time) []Fact
+	CertificateFacts(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []Fact
 }
 
 // Rhythmic is a scorer whose model says how often its network's benign

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -127,6 +128,9 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 		shown := recall.Shown{FlowID: f.ID, At: f.Start}
 		if w.CertificateEvidence(*in) {
 			shown.Leaf = h.Server.Leaf
+			if issuer, ok := h.Server.ChainIssuer(); ok {
+				shown.ChainIssuer = bytes.Clone(issuer) // the flow's buffer is reused
+			}
 		}
 		p.servers.Remember(k, shown)
 		return
@@ -139,7 +143,7 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 		return
 	}
 	p.m.ContextFacts.WithLabelValues(metrics.ContextResumed).Inc()
-	for _, fact := range w.CertificateFacts(s.Leaf, k.SNI, f.Start) {
+	for _, fact := range w.CertificateFacts(s.Leaf, s.ChainIssuer, k.SNI, f.Start) {
 		r := fact.Reason
 		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
 			s.FlowID, beacon.FormatDuration(f.Start.Sub(s.At)), strings.TrimPrefix(r.Text, "evidence: "))

@@ -1,0 +1,66 @@
+package evidence
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// webpkiRootsTSV names the root authorities of the public Web PKI, past
+// and present: Mozilla's root store as four sources published it from
+// 2014 to 2026 (webpkigen/fetch.sh regenerates it). A chain a server
+// sends leads to one of them unless a private authority issued it (an
+// organisation's own CA, a tool's generated one, a C2 framework's).
+//
+//go:embed webpki_roots.tsv
+var webpkiRootsTSV string
+
+// webpkiRoots is the table as a set of SHA-256 sums of the roots' subject
+// names (the Name's DER content octets).
+var webpkiRoots = sync.OnceValue(func() map[[sha256.Size]byte]struct{} {
+	out := map[[sha256.Size]byte]struct{}{}
+	for line := range strings.SplitSeq(webpkiRootsTSV, "\n") {
+		sum, _, _ := strings.Cut(line, "\t")
+		var k [sha256.Size]byte
+		if n, err := hex.Decode(k[:], []byte(sum)); err == nil && n == len(k) {
+			out[k] = struct{}{}
+		}
+	}
+	return out
+})
+
+// publicRoot says whether name (DER content octets) is a Web PKI root's.
+func publicRoot(name []byte) bool {
+	_, ok := webpkiRoots()[sha256.Sum256(name)]
+	return ok
+}
+
+// chainIssuer is the issuer the flow's certificate chain leads to: what a
+// resumed session recalls, else the last certificate's issuer.
+func chainIssuer(in *Input) ([]byte, bool) {
+	if in.recalledIssuer != nil {
+		return in.recalledIssuer, true
+	}
+	if in.TLS == nil || in.TLS.Server == nil {
+		return nil, false
+	}
+	return in.TLS.Server.ChainIssuer()
+}
+
+// privateIssuer fires on a CA-issued leaf (not self-issued: that is its
+// own check) whose chain leads to an authority outside the public Web PKI.
+func privateIssuer(in *Input) bool {
+	name, ok := chainIssuer(in)
+	return ok && !leaf(in).SelfIssued && !publicRoot(name)
+}
+
+func describePrivateIssuer(in *Input) (field, value, text string) {
+	name, _ := chainIssuer(in)
+	issuer := tlsparse.NameString(name)
+	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's root store, 2014-2026): a private CA issued the certificate", issuer)
+}

@@ -1,0 +1,142 @@
+package evidence
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// isrgRootX1 is the subject of Let's Encrypt's root, ISRG Root X1, in DER
+// (from its certificate in Mozilla's root store).
+const isrgRootX1 = "304f310b300906035504061302555331293027060355040a1320496e7465726e65742053656375726974792052657365617263682047726f7570311530130603550403130c4953524720526f6f74205831"
+
+// issue makes a certificate for subject signed by parent (self-signed
+// when parent is nil); a parent with RawSubject set signs under that name.
+func issue(t *testing.T, subject pkix.Name, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(42), Subject: subject, DNSNames: []string{"api.acme-widgets.net"},
+		NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+		IsCA: parent == nil, BasicConstraintsValid: true}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, key
+}
+
+// chainInput is a flow whose server sent chain (DER, leaf first).
+func chainInput(chain [][]byte, cut bool) *Input {
+	sf := &tlsparse.ServerFlight{Chain: chain, ChainCut: cut, Leaf: tlsparse.ParseCertificate(chain[0])}
+	return &Input{Flow: &flow.Flow{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)},
+		TLS: &tlsparse.Handshake{Client: &tlsparse.ClientHello{ServerName: "api.acme-widgets.net"}, Server: sf}}
+}
+
+// A CA-issued leaf whose chain leads to an authority outside the public
+// Web PKI is cert.private_issuer; one that leads to a public root is not,
+// whether or not the server sends the root; a self-signed leaf is its own
+// check, and a cut chain (its last certificate need not be the chain's
+// last) is not judged.
+func TestPrivateIssuer(t *testing.T) {
+	root, rootKey := issue(t, pkix.Name{CommonName: "Sliver CA", Organization: []string{"ops"}}, nil, nil)
+	mid, midKey := issue(t, pkix.Name{CommonName: "ops intermediate"}, root, rootKey)
+	leaf, _ := issue(t, pkix.Name{CommonName: "api.acme-widgets.net"}, mid, midKey)
+
+	isrg, err := hex.DecodeString(isrgRootX1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, publicKey := issue(t, pkix.Name{CommonName: "R11"}, &x509.Certificate{RawSubject: isrg}, rootKey)
+	publicLeaf, _ := issue(t, pkix.Name{CommonName: "api.acme-widgets.net"}, public, publicKey)
+
+	tab := &Table{Rates: map[string]Rate{"cert.private_issuer": {Applied: 200, Fired: 1}}}
+	tab.prepare()
+	idx := -1
+	for i, c := range checks {
+		if c.id == "cert.private_issuer" {
+			idx = i
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		in         *Input
+		applies    bool
+		fires      bool
+		issuerText string
+	}{
+		{"private chain", chainInput([][]byte{leaf.Raw, mid.Raw}, false), true, true, "O=ops, CN=Sliver CA"},
+		{"private chain with its root", chainInput([][]byte{leaf.Raw, mid.Raw, root.Raw}, false), true, true, "O=ops, CN=Sliver CA"},
+		{"leaf only, private intermediate", chainInput([][]byte{leaf.Raw}, false), true, true, "CN=ops intermediate"},
+		{"public chain", chainInput([][]byte{publicLeaf.Raw, public.Raw}, false), true, false, ""},
+		{"self-signed", chainInput([][]byte{root.Raw}, false), true, false, ""},
+		{"cut chain", chainInput([][]byte{leaf.Raw}, true), false, false, ""},
+	} {
+		applies := checks[idx].applies(tc.in)
+		fires := applies && checks[idx].fires(tc.in)
+		if applies != tc.applies || fires != tc.fires {
+			t.Errorf("%s: applies %v fires %v, want %v %v", tc.name, applies, fires, tc.applies, tc.fires)
+			continue
+		}
+		if !fires {
+			continue
+		}
+		f, ok := tab.check(idx, tc.in)
+		if !ok || f.Value != tc.issuerText || f.Field != "tls.chain_issuer" || !strings.Contains(f.Text, "not a root of the public Web PKI") || f.Bits < 7 {
+			t.Errorf("%s: %+v", tc.name, f)
+		}
+		// A resumed session recalls it from the chain issuer kept.
+		issuer, _ := tc.in.TLS.Server.ChainIssuer()
+		got := tab.CertFindings(tc.in.TLS.Server.Leaf, issuer, "api.acme-widgets.net", tc.in.Flow.Start)
+		if len(got) == 0 || got[0].ID != "cert.private_issuer" || got[0].Value != tc.issuerText {
+			t.Errorf("%s: recalled %+v", tc.name, got)
+		}
+		for _, f := range tab.CertFindings(tc.in.TLS.Server.Leaf, nil, "api.acme-widgets.net", tc.in.Flow.Start) {
+			if f.ID == "cert.private_issuer" {
+				t.Errorf("%s: recalled without the issuer: %+v", tc.name, f)
+			}
+		}
+	}
+}
+
+// The embedded table holds every row it lists, and the roots a capture
+// of any year may chain to (removed ones too).
+func TestWebPKIRoots(t *testing.T) {
+	rows := 0
+	for line := range strings.SplitSeq(webpkiRootsTSV, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			rows++
+		}
+	}
+	if n := len(webpkiRoots()); n != rows || n < 250 {
+		t.Fatalf("%d roots parsed from %d rows", n, rows)
+	}
+	for _, name := range []string{"CN=ISRG Root X1", "CN=DST Root CA X3", "CN=Microsoft Root Certificate Authority 2011", "CN=AddTrust External CA Root", "CN=Thawte Server CA"} {
+		if !strings.Contains(webpkiRootsTSV, name) {
+			t.Errorf("no %s", name)
+		}
+	}
+	isrg, _ := hex.DecodeString(isrgRootX1)
+	if !publicRoot(isrg[2:]) {
+		t.Error("ISRG Root X1 is not a public root")
+	}
+}
