@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/features"
@@ -75,12 +76,22 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err := unmarshalSection(f, tailSection, &tail); err != nil {
 		return nil, err
 	}
+	rhythm, err := FileRhythm(f)
+	if err != nil {
+		return nil, err
+	}
+	known, err := fileKnown(f)
+	if err != nil {
+		return nil, err
+	}
 	return &Model{File: f, newScorer: func() (Scorer, error) {
 		enc, err := cnn.NewEncoder(w, scoreBatch)
 		if err != nil {
 			return nil, err
 		}
-		return newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail, size.Len), nil
+		s := newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail, size.Len)
+		s.rhythm, s.known = rhythm, known
+		return s, nil
 	}}, nil
 }
 
@@ -189,6 +200,8 @@ type hybridScorer struct {
 	prof    *novelty.Profile
 	ev      *evidence.Table
 	tail    *forestTail
+	rhythm  beacon.Baseline // what weighs a flow of a beacon (scoring.Rhythmic)
+	known   knownPairs      // periodic pairs training saw (read only, shared)
 	vals    []features.Values
 	hs      []*tlsparse.Handshake
 	joined  []float32
@@ -289,6 +302,11 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	p.evidence += scoring.ContextBits(x.Context)
 	return p
 }
+
+// RhythmBaseline is the rate by which the pipeline weighs a flow of a
+// beacon (scoring.Rhythmic): the model's training network's, else the
+// public captures'.
+func (s *hybridScorer) RhythmBaseline() beacon.Baseline { return s.rhythm }
 
 // CertificateEvidence says whether the flow's leaf fails a certificate
 // check (scoring.Witness).

@@ -50,7 +50,10 @@ type TrainConfig struct {
 	// NoveltyByCapture estimates the chance of a new value from the
 	// values only one capture showed, not one flow (novelty.FitGrouped):
 	// for a model trained on many networks' captures, to be used on
-	// others. Needs Capture.
+	// others. Needs Capture. The beacon tracker then measures the
+	// rhythm of each capture on its own, too, as a public measurement
+	// (a hybrid's rhythm baseline); otherwise the training flows are
+	// one network, the site's.
 	NoveltyByCapture bool
 	// Evidence, if set, is the evidence table to use as it is (the
 	// embedded default's, calibrated on the public corpus) instead of
@@ -185,6 +188,12 @@ func Train(ctx context.Context, flows []*flow.Flow, cfg TrainConfig) (*model.Fil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Kind == model.KindHybrid {
+		// Every flow, with payload or not, as the daemon's tracker sees.
+		if err := addRhythm(f, flows, cfg); err != nil {
+			return nil, err
+		}
 	}
 	// The threshold comes from the model's own scores on all its flows,
 	// or on the corpus.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/detector/features"
@@ -54,6 +55,9 @@ func TrainWithEncoder(ctx context.Context, base *model.File, flows []*flow.Flow,
 		return nil, err
 	}
 	if err := fitHybridParts(f, kept, codes, cfg); err != nil {
+		return nil, err
+	}
+	if err := addRhythm(f, flows, cfg); err != nil {
 		return nil, err
 	}
 	return f, threshold(f, kept, cfg)
@@ -120,13 +124,24 @@ type UpdateReport struct {
 	OldThreshold          float64
 	NewThreshold          float64
 	KnownBefore, KnownNow int // flows the novelty profile counts
+	// RhythmBefore and RhythmNow are the rhythm baseline (periodic pairs
+	// of pairs) before and after: the same when no pair of the new flows
+	// had the connections to be scored.
+	RhythmBefore, RhythmNow beacon.Baseline
+	// PeriodicKnownBefore and PeriodicKnownNow are the periodic pairs the
+	// model knows from training (their flows take no rhythm fact): the
+	// new flows' join them, at most MaxKnownPairs in all.
+	PeriodicKnownBefore, PeriodicKnownNow int
 }
 
 // Update adds benign flows to a hybrid model's baseline without
 // retraining its networks: their values join the novelty profile (they
 // are no longer new) and the threshold is set again at the (1 - alert
 // rate) quantile of the new flows, each scored as new against the updated
-// profile (never below the old threshold with fewer than minUpdateFlows). The encoder, the forest, its
+// profile (never below the old threshold with fewer than minUpdateFlows).
+// The beacon tracker's periodic pairs and all pairs of the new flows (all
+// of them, with payload or not) are added to the rhythm baseline, when a
+// pair had the connections to be scored. The encoder, the forest, its
 // tail and the evidence table stay as they are.
 func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error) {
 	var rep UpdateReport
@@ -169,6 +184,28 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	for i := range g.Sections {
 		if g.Sections[i].Name == noveltySection {
 			g.Sections[i].Data = data
+		}
+	}
+	rep.RhythmBefore, err = FileRhythm(f)
+	if err != nil {
+		return nil, rep, err
+	}
+	known, err := fileKnown(f)
+	if err != nil {
+		return nil, rep, err
+	}
+	rep.RhythmNow, rep.PeriodicKnownBefore, rep.PeriodicKnownNow = rep.RhythmBefore, len(known), len(known)
+	m, err := measureRhythm(flows, nil)
+	if err != nil {
+		return nil, rep, err
+	}
+	if m.Scored {
+		rep.RhythmNow = rep.RhythmBefore.Add(m.Periodic, m.Pairs)
+		known.merge(m.Known)
+		r := rhythmRecord{Baseline: rep.RhythmNow, Known: known.list()}
+		rep.PeriodicKnownNow = len(r.Known)
+		if err := setRhythm(g, r); err != nil {
+			return nil, rep, err
 		}
 	}
 	g.Meta.Training.Flows += len(kept)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector"
+	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/dataset"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow"
@@ -258,6 +259,22 @@ func printModel(w io.Writer, path string, f *model.File) {
 		fmt.Fprintf(w, "  notes: %s\n", t.Notes)
 	}
 	fmt.Fprintf(w, "  threshold %.5f (alert rate %.2f%%)\n", m.Threshold, 100*m.AlertRate)
+	if m.Kind == model.KindHybrid {
+		b, err := detector.FileRhythm(f)
+		if err == nil {
+			fmt.Fprintf(w, "  rhythm: %s\n", rhythmWords(b, detector.FileKnownPeriodic(f)))
+		}
+	}
+}
+
+// rhythmWords says what a hybrid model weighs a beacon's flow by, and
+// how many periodic pairs it knows (their flows weigh nothing).
+func rhythmWords(b beacon.Baseline, known int) string {
+	s := fmt.Sprintf("%d of %d client-server pairs of %s passed for beacons: a beacon's flow weighs %.2f bits", b.Periodic, b.Pairs, b.Of(), b.Bits())
+	if known > 0 {
+		s += fmt.Sprintf(", but for the %d periodic pairs of training, which are known", known)
+	}
+	return s
 }
 
 func sectionBytes(f *model.File) int {

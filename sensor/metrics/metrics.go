@@ -145,7 +145,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		BlocklistEntries: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tlsentry_blocklist_entries",
 			Help: "Entries of the block lists in effect, by kind."}, []string{"kind"}),
 		BlocklistHits: counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
-		ContextFacts:  counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), resumed_certificate (its resumed session's server showed a certificate that failed a check).", "kind"),
+		ContextFacts:  counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), rhythm_known (its pair is a beacon the model knows from training: no fact given), resumed_certificate (its resumed session's server showed a certificate that failed a check).", "kind"),
 		RecallServers: gauge("tlsentry_recall_servers", "Servers whose certificate (which failed a check) is kept for the sessions they resume."),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
@@ -179,7 +179,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BlocklistEntries.WithLabelValues(string(k))
 		m.BlocklistHits.WithLabelValues(string(k))
 	}
-	for _, k := range []string{ContextRhythm, ContextResumed} {
+	for _, k := range []string{ContextRhythm, ContextRhythmKnown, ContextResumed} {
 		m.ContextFacts.WithLabelValues(k)
 	}
 	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded
@@ -331,6 +331,7 @@ func (m *Metrics) SetBlocklistEntries(l *blocklist.Lists) {
 
 // Label values of ContextFacts.
 const (
-	ContextRhythm  = "rhythm"
-	ContextResumed = "resumed_certificate"
+	ContextRhythm      = "rhythm"
+	ContextRhythmKnown = "rhythm_known" // a beacon's flow the model knows: no fact
+	ContextResumed     = "resumed_certificate"
 )

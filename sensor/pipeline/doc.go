@@ -16,7 +16,8 @@
 // an unordered one's take turns. There every flow a table hands out
 // (scored or not, shed, without payload) is added to the beacon tracker
 // (Config.Beacons), a flow of a found beacon takes a rhythm fact for its
-// score, and a resumed session takes what its server's certificate
+// score (unless the model's training knows its pair as periodic), and a
+// resumed session takes what its server's certificate
 // showed in an earlier full handshake (detector/recall). The tracker's
 // findings that the allowlist lets through become periodic-connections
 // alert records (Batch.Beacons) that the sink writes at Commit. Shed

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
@@ -41,6 +40,7 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 		defer p.gatherMu.Unlock()
 	}
 	witness, _ := scorer.(scoring.Witness)
+	rhythm := rhythmOf(scorer)
 	if p.servers != nil {
 		defer func() { p.m.RecallServers.Set(float64(p.servers.Len())) }()
 	}
@@ -57,23 +57,47 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 			p.recallServer(witness, in)
 		}
 		if p.cfg.Beacons != nil {
-			p.observeBeacon(b, i, in, true)
+			p.observeBeacon(b, i, in, &rhythm)
 		}
 	}
 }
 
+// rhythmModel is what the batch's scorer says of a flow of a beacon: its
+// pair is known (training found it periodic), or the flow takes a fact
+// weighed by base.
+type rhythmModel struct {
+	base  beacon.Baseline
+	known scoring.Rhythmic // nil: no pair is known
+}
+
+// rhythmOf is what weighs a flow of a beacon: the rate of periodic pairs
+// the scorer's model measured on its network, else the public captures',
+// and the pairs its training found periodic. It is the batch's scorer's:
+// a model swapped in on SIGHUP weighs the batches it scores.
+func rhythmOf(s scoring.Scorer) rhythmModel {
+	if r, ok := s.(scoring.Rhythmic); ok {
+		return rhythmModel{base: r.RhythmBaseline(), known: r}
+	}
+	return rhythmModel{base: beacon.PublicBaseline()}
+}
+
 // observeBeacon gives result i to the beacon tracker (with the names its
-// handshake showed when parse is set): a finding it completes is kept
-// for the commit, and a flow of a beacon (in: when it is scored) says so
-// in its Context.
-func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input, parse bool) {
+// handshake showed when rhythm is set: the flow is scored, or could be):
+// a finding it completes is kept for the commit, and a flow of a beacon
+// (in: when it is scored) says so in its Context, weighed by rhythm,
+// unless the model knows its pair from training.
+func (p *Pipeline) observeBeacon(b *Batch, i int, in *scoring.Input, rhythm *rhythmModel) {
 	r := &b.Results[i]
-	f, found, rh := p.cfg.Beacons.Observe(p.beaconEvent(b, i, parse))
+	f, found, rh := p.cfg.Beacons.Observe(p.beaconEvent(b, i, rhythm != nil))
 	if found {
 		b.found = append(b.found, beaconFound{index: i, Finding: f})
 	}
 	if rh.Beacon && in != nil {
-		in.Context = append(in.Context, rhythmFact(r, rh))
+		if rhythm.known != nil && rhythm.known.KnownPeriodic(r.Flow.Client.AddrPort().Addr(), r.Flow.Server.AddrPort()) {
+			p.m.ContextFacts.WithLabelValues(metrics.ContextRhythmKnown).Inc()
+			return
+		}
+		in.Context = append(in.Context, rhythmFact(r, rh, &rhythm.base))
 		p.m.ContextFacts.WithLabelValues(metrics.ContextRhythm).Inc()
 	}
 }
@@ -87,7 +111,7 @@ func (p *Pipeline) gatherUnscored(b *Batch) {
 	p.gatherMu.Lock()
 	defer p.gatherMu.Unlock()
 	for i := range b.Results {
-		p.observeBeacon(b, i, nil, false)
+		p.observeBeacon(b, i, nil, nil)
 	}
 }
 
@@ -127,16 +151,14 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	}
 }
 
-// beaconBits is what a flow of a beacon weighs: the tracker's alerts on
-// public benign traffic, counted as the evidence checks' are (their
-// smoothed rate, -log2 of (fired + 1/2) / (applied + 1)).
-var beaconBits = -math.Log2((float64(beacon.BenignFindings) + 0.5) / float64(beacon.BenignPairs+1))
-
-// rhythmFact says that a flow is one of a beacon's connections.
-func rhythmFact(r *Result, rh beacon.Rhythm) scoring.Fact {
+// rhythmFact says that a flow is one of a beacon's connections. It
+// weighs what the tracker's findings on benign pairs (base) say, counted
+// as the evidence checks' are (their smoothed rate, -log2 of (fired +
+// 1/2) / (applied + 1)), and says which pairs those were.
+func rhythmFact(r *Result, rh beacon.Rhythm, base *beacon.Baseline) scoring.Fact {
 	id := fmt.Sprintf("%016x", rh.ID) // as the beacon alert's tlsentry.beacon.id
-	text := fmt.Sprintf("rhythm: one of %d connections of this client to %s that keep a rhythm, every %s (beacon %s, score %.2f); %d of %d client-destination pairs of the public benign captures do",
-		rh.Count, r.Flow.Server.AddrPort(), beacon.FormatDuration(rh.Period), id, rh.Score, beacon.BenignFindings, beacon.BenignPairs)
+	text := fmt.Sprintf("rhythm: one of %d connections of this client to %s that keep a rhythm, every %s (beacon %s, score %.2f); %d of %d client-destination pairs of %s do",
+		rh.Count, r.Flow.Server.AddrPort(), beacon.FormatDuration(rh.Period), id, rh.Score, base.Periodic, base.Pairs, base.Of())
 	return scoring.Fact{Group: "rhythm", Reason: scoring.Reason{Layer: scoring.LayerRhythm, Feature: beaconCheck,
-		Field: "tlsentry.beacon.id", Value: id, Text: text, Weight: beaconBits}}
+		Field: "tlsentry.beacon.id", Value: id, Text: text, Weight: base.Bits()}}
 }
