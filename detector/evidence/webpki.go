@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"fmt"
@@ -20,15 +19,14 @@ import (
 //go:embed webpki_roots.tsv
 var webpkiRootsTSV string
 
-// webpkiRoots is the table as a set of SHA-256 sums of the roots' subject
-// names (the Name's DER content octets).
-var webpkiRoots = sync.OnceValue(func() map[[sha256.Size]byte]struct{} {
-	out := map[[sha256.Size]byte]struct{}{}
+// webpkiRoots is the table as a set of the roots' subject names (the
+// Name's DER content octets).
+var webpkiRoots = sync.OnceValue(func() map[string]struct{} {
+	out := map[string]struct{}{}
 	for line := range strings.SplitSeq(webpkiRootsTSV, "\n") {
-		sum, _, _ := strings.Cut(line, "\t")
-		var k [sha256.Size]byte
-		if n, err := hex.Decode(k[:], []byte(sum)); err == nil && n == len(k) {
-			out[k] = struct{}{}
+		h, _, _ := strings.Cut(line, "\t")
+		if name, err := hex.DecodeString(h); err == nil && len(name) > 0 {
+			out[string(name)] = struct{}{}
 		}
 	}
 	return out
@@ -36,7 +34,7 @@ var webpkiRoots = sync.OnceValue(func() map[[sha256.Size]byte]struct{} {
 
 // publicRoot says whether name (DER content octets) is a Web PKI root's.
 func publicRoot(name []byte) bool {
-	_, ok := webpkiRoots()[sha256.Sum256(name)]
+	_, ok := webpkiRoots()[string(name)]
 	return ok
 }
 
