@@ -23,9 +23,14 @@ func (f *Forest) Contributions(row []float32, out []float64) {
 		panic(fmt.Sprintf("iforest: Contributions out has %d entries, forest has %d features", len(out), f.features))
 	}
 	clear(out)
-	if f.steps <= maxLockstep {
+	switch {
+	case f.steps <= maxLockstep && f.features <= keyStride:
+		var keys [keyStride]uint32
+		toKeys(keys[:f.features], row)
+		f.contributionsKeys(&keys, out)
+	case f.steps <= maxLockstep:
 		f.contributionsLockstep(row, out)
-	} else {
+	default:
 		f.contributionsTreeByTree(row, out)
 	}
 	inv := 1 / float64(len(f.roots))

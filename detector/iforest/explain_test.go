@@ -5,7 +5,9 @@ import (
 	"testing"
 )
 
-// TestContributionsLockstepIsTreeByTree: walking trees in lockstep gives
+// TestContributionsLockstepIsTreeByTree: walking trees in lockstep (by
+// keys, eight at a time, as Contributions does; by floats, four at a time,
+// for wide forests) gives
 // the bits of the walk one tree at a time (the same additions in the same
 // order), for forests whose tree count is and is not a multiple of the
 // lockstep, and for rows in and far out of the training cloud.
@@ -21,15 +23,20 @@ func TestContributionsLockstepIsTreeByTree(t *testing.T) {
 				rows[i][j] *= 40 // outliers: short paths
 			}
 		}
-		got, want := make([]float64, 24), make([]float64, 24)
+		got, want, floats := make([]float64, 24), make([]float64, 24), make([]float64, 24)
 		for _, row := range rows {
-			f.Contributions(row, got)
+			f.Contributions(row, got) // the keyed walk
 			clear(want)
 			f.contributionsTreeByTree(row, want)
+			clear(floats)
+			f.contributionsLockstep(row, floats)
 			for j := range want {
+				if math.Float64bits(floats[j]) != math.Float64bits(want[j]) {
+					t.Fatalf("%d trees, feature %d: float lockstep %v, tree by tree %v", trees, j, floats[j], want[j])
+				}
 				want[j] *= 1 / float64(len(f.roots))
 				if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
-					t.Fatalf("%d trees, feature %d: lockstep %v, tree by tree %v", trees, j, got[j], want[j])
+					t.Fatalf("%d trees, feature %d: keyed lockstep %v, tree by tree %v", trees, j, got[j], want[j])
 				}
 			}
 		}
