@@ -47,6 +47,16 @@ type Table struct {
 	preamble map[string]float64 // by preamble kind
 	unseenNT float64            // a protocol label the corpus never had
 	unseenPr float64
+	// tails are the ends of findings' texts (how often the corpus showed
+	// the check), worded once per model: an alert flood words the same
+	// few again and again.
+	tails map[tailKey]string
+}
+
+// tailKey is what a finding's tail says: the check and its flows.
+type tailKey struct {
+	id      string
+	applied int
 }
 
 // group indexes, for taking one maximum per group without allocating.
@@ -119,6 +129,30 @@ func (t *Table) prepare() {
 	}
 	t.unseenNT = Rate{Applied: t.SpokeFlows}.Bits()
 	t.unseenPr = Rate{Applied: t.HelloFlows}.Bits()
+	t.tails = map[tailKey]string{}
+	for _, c := range checks {
+		k := tailKey{c.id, t.Rates[c.id].Applied}
+		t.tails[k] = t.wordTail(k)
+	}
+	for id := range t.Rates {
+		for _, n := range []int{t.SpokeFlows, t.HelloFlows} {
+			k := tailKey{id, n}
+			t.tails[k] = t.wordTail(k)
+		}
+	}
+}
+
+// tail is the end of a finding's text for check id fired on one of
+// applied corpus flows.
+func (t *Table) tail(k tailKey) string {
+	if s, ok := t.tails[k]; ok {
+		return s
+	}
+	return t.wordTail(k) // a protocol label or preamble the corpus never had
+}
+
+func (t *Table) wordTail(k tailKey) string {
+	return fmt.Sprintf("; %d of %d flows of the benign corpus (%s)", t.Rates[k.id].Fired, k.applied, t.Corpus)
 }
 
 func (t *Table) fires(i int, x *Input) bool {
@@ -295,12 +329,11 @@ func rank(out []Finding) {
 }
 
 func (t *Table) finding(id, group, field, value, text string, bits float64, applied int) Finding {
-	r := t.Rates[id]
 	if applied == 0 {
-		applied = r.Applied
+		applied = t.Rates[id].Applied
 	}
 	return Finding{ID: id, Group: group, Field: field, Value: value, Bits: bits, Counted: true,
-		Text: fmt.Sprintf("%s; %d of %d flows of the benign corpus (%s)", text, r.Fired, applied, t.Corpus)}
+		Text: text + t.tail(tailKey{id, applied})}
 }
 
 func protoName(l string) string {
