@@ -224,7 +224,23 @@ type hybridScorer struct {
 	// Explain reuses them for an alert of that chunk.
 	held  []*flow.Flow
 	nHeld int
+	// certs are the certificate checks CertificateEvidence ran on flows
+	// about to be scored (the pipeline's gather step, in the order Score
+	// takes the flows), certAt the next to take: Score does not run them
+	// again. Emptied when Score returns.
+	certs  []certsRun
+	certAt int
 }
+
+// certsRun is what the certificate checks said of a flow's leaf.
+type certsRun struct {
+	flow  *flow.Flow
+	tls   *tlsparse.Handshake
+	fired evidence.Fired
+}
+
+// maxCertsRun bounds s.certs (a caller that never scores).
+const maxCertsRun = 1 << 16
 
 // newHybridScorer makes a scorer whose forest takes nfeat handshake
 // features after the code (features.Len, or fewer for a model of an
@@ -273,6 +289,20 @@ func (s *hybridScorer) score(in []Input, out []float64, leaveOut bool) {
 		}
 		s.nHeld = n
 	}
+	clear(s.certs) // let the flows go
+	s.certs, s.certAt = s.certs[:0], 0
+}
+
+// certsOf returns what CertificateEvidence found of flow f with handshake
+// h, when it was the next flow it ran on.
+func (s *hybridScorer) certsOf(f *flow.Flow, h *tlsparse.Handshake) (evidence.Fired, bool) {
+	if s.certAt < len(s.certs) {
+		if c := &s.certs[s.certAt]; c.flow == f && c.tls == h {
+			s.certAt++
+			return c.fired, true
+		}
+	}
+	return 0, false
 }
 
 // heldIndex returns where the buffers hold what Score computed for in,
@@ -298,7 +328,11 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 	var p parts
 	p.novelty, s.foundAt[i] = s.prof.Score(&s.vals[i], leaveOut, s.foundAt[i][:0])
 	s.ein = evidence.Input{Flow: x.Flow, TLS: s.hs[i], T: &s.vals[i].T}
-	p.evidence, s.firedAt[i] = s.ev.ScoreFired(&s.ein)
+	if cert, ok := s.certsOf(x.Flow, s.hs[i]); ok {
+		p.evidence, s.firedAt[i] = s.ev.ScoreCertFired(&s.ein, cert)
+	} else {
+		p.evidence, s.firedAt[i] = s.ev.ScoreFired(&s.ein)
+	}
 	p.evidence += scoring.ContextBits(x.Context)
 	return p
 }
@@ -310,9 +344,15 @@ func (s *hybridScorer) RhythmBaseline() beacon.Baseline { return s.rhythm }
 
 // CertificateEvidence says whether the flow's leaf fails a certificate
 // check (scoring.Witness).
+// Score takes the checks' results rather than running them again (the
+// flows it is about to score).
 func (s *hybridScorer) CertificateEvidence(in Input) bool {
 	s.ein = evidence.Input{Flow: in.Flow, TLS: in.TLS}
-	return s.ev.CertBits(&s.ein) > 0
+	bits, fired := s.ev.CertFired(&s.ein)
+	if h := in.TLS; h != nil && h.Server != nil && h.Server.Leaf != nil && len(s.certs) < maxCertsRun {
+		s.certs = append(s.certs, certsRun{flow: in.Flow, tls: h, fired: fired})
+	}
+	return bits > 0
 }
 
 // CertificateFacts are the certificate checks leaf, in a chain that led

@@ -25,12 +25,29 @@ var certChecks = func() []int {
 // (the strongest of each group, as Score); 0 when the flow shows no leaf.
 // It needs no transcript (x.T may be nil) and does not allocate.
 func (t *Table) CertBits(x *Input) float64 {
+	bits, _ := t.CertFired(x)
+	return bits
+}
+
+// certMask has the bits of the certificate checks (Fired's layout).
+var certMask = func() (m Fired) {
+	for _, i := range certChecks {
+		m |= 1 << i
+	}
+	return m
+}()
+
+// CertFired is CertBits that also says which certificate checks fired,
+// for ScoreCertFired.
+func (t *Table) CertFired(x *Input) (float64, Fired) {
 	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
-		return 0
+		return 0, 0
 	}
 	var best [len(groups)]float64
+	var fired Fired
 	for _, i := range certChecks {
 		if checks[i].applies(x) && t.fires(i, x) {
+			fired |= 1 << i
 			g := groupIndex(checks[i].group)
 			best[g] = max(best[g], t.bits[i])
 		}
@@ -39,7 +56,7 @@ func (t *Table) CertBits(x *Input) float64 {
 	for _, b := range best {
 		total += b
 	}
-	return total
+	return total, fired
 }
 
 // CertFindings are the certificate checks that fire on leaf, shown in a

@@ -211,9 +211,30 @@ type Fired uint64
 
 // ScoreFired is Score that also says which checks fired.
 func (t *Table) ScoreFired(x *Input) (float64, Fired) {
+	return t.scoreFired(x, 0, false)
+}
+
+// ScoreCertFired is ScoreFired of a flow with a leaf whose certificate
+// checks CertFired ran (cert: those that fired): they are not run again.
+func (t *Table) ScoreCertFired(x *Input, cert Fired) (float64, Fired) {
+	return t.scoreFired(x, cert&certMask, true)
+}
+
+// scoreFired is ScoreFired, taking the certificate checks' results from
+// cert when certKnown. A group's strongest check is a maximum: the order
+// the checks are taken in does not change the bits.
+func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired) {
 	var best [len(groups)]float64
 	var fired Fired
 	for i := range checks {
+		if certKnown && certMask&(1<<i) != 0 {
+			if cert&(1<<i) != 0 {
+				fired |= 1 << i
+				g := groupIndex(checks[i].group)
+				best[g] = max(best[g], t.bits[i])
+			}
+			continue
+		}
 		if checks[i].applies(x) && t.fires(i, x) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
