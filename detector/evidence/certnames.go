@@ -52,18 +52,8 @@ func reservedName(name string) bool {
 // false when it names none. The subject (CN, SAN DNS names, the DN
 // attributes) is looked at before the issuer.
 func placeholder(c *tlsparse.Certificate) (field, value, why string, ok bool) {
-	return placeholderIn(c, mayName)
-}
-
-// placeholderIn is placeholder looking only at the names (a DN, a SAN)
-// for which may says a placeholder could be in them.
-func placeholderIn(c *tlsparse.Certificate, may func(string) bool) (field, value, why string, ok bool) {
 	for _, side := range [...]struct{ field, dn string }{{"tls.subject", c.Subject}, {"tls.issuerdn", c.Issuer}} {
-		rest := side.dn
-		if !may(rest) {
-			rest = ""
-		}
-		for rest != "" {
+		for rest := side.dn; rest != ""; {
 			var part string
 			part, rest, _ = strings.Cut(rest, ", ")
 			attr, v, found := strings.Cut(part, "=")
@@ -81,58 +71,13 @@ func placeholderIn(c *tlsparse.Certificate, may func(string) bool) (field, value
 		}
 		if side.field == "tls.subject" {
 			for _, n := range c.DNSNames {
-				if may(n) && reservedName(n) {
+				if reservedName(n) {
 					return "tls.sans", n, "a name reserved for examples and tests (RFC 2606, RFC 6761)", true
 				}
 			}
 		}
 	}
 	return "", "", "", false
-}
-
-// placeholderWords are what every placeholder contains, in ASCII case
-// folded: a reserved name contains one of its suffixes' or "localhost",
-// a template value is one of templateValues.
-var placeholderWords = [...]string{"test", "example", "invalid", "localhost", "some-state", "internet widgits pty ltd", "default city", "default company ltd"}
-
-// mayName reports whether s could hold a placeholder: it has a non-ASCII
-// byte (strings.EqualFold folds some to ASCII letters: the Kelvin sign to
-// k, the long s to s) or one of placeholderWords in any case. Most names
-// have neither, and are not split into attributes and compared.
-func mayName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return true
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := lowerASCII(s[i]); c {
-		case 't', 'e', 'i', 'l', 's', 'd':
-			for _, w := range placeholderWords {
-				if w[0] == c && len(s)-i >= len(w) && foldedPrefix(s[i:], w) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-// foldedPrefix reports whether s starts with w (lower case) in any case.
-func foldedPrefix(s, w string) bool {
-	for j := 0; j < len(w); j++ {
-		if lowerASCII(s[j]) != w[j] {
-			return false
-		}
-	}
-	return true
 }
 
 // certHostNames yields the certificate's subject and issuer common names
