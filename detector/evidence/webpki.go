@@ -60,5 +60,5 @@ func privateIssuer(in *Input) bool {
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
-	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's root store, 2014-2026): a private CA issued the certificate", issuer)
+	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots): a private CA issued the certificate", issuer)
 }
