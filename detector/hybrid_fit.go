@@ -85,8 +85,30 @@ func addSection(f *model.File, name string, v binaryMarshaler) error {
 
 // calibrate counts the evidence checks over the calibration corpus
 // (cfg.Corpus, else the training flows) and learns server names from its
-// names and cfg.Words.
+// names and cfg.Words; a site's table (not many networks' captures) also
+// knows the private CAs its training chains led to (its own).
 func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
+	t, err := calibrateChecks(train, cfg, certs)
+	if err != nil || cfg.NoveltyByCapture {
+		return t, err // many networks' captures: their own CAs are not a site's
+	}
+	return t.LearnIssuers(chainInputs(train, certs)), nil
+}
+
+// chainInputs are flows as the certificate checks see them (no
+// transcript), for LearnIssuers.
+func chainInputs(flows []*flow.Flow, certs *tlsparse.CertCache) []*evidence.Input {
+	var out []*evidence.Input
+	for _, fl := range flows {
+		if h := tlsparse.FromFlow(fl, certs); h.Server != nil && h.Server.Leaf != nil {
+			out = append(out, &evidence.Input{Flow: fl, TLS: h})
+		}
+	}
+	return out
+}
+
+// calibrateChecks counts the checks' rates (or takes cfg.Evidence).
+func calibrateChecks(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
 	if cfg.Evidence != nil {
 		return cfg.Evidence, nil
 	}

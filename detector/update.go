@@ -9,6 +9,7 @@ import (
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/image"
 	"github.com/tlsentry/tlsentry/detector/model"
@@ -132,6 +133,10 @@ type UpdateReport struct {
 	// model knows from training (their flows take no rhythm fact): the
 	// new flows' join them, at most MaxKnownPairs in all.
 	PeriodicKnownBefore, PeriodicKnownNow int
+	// IssuersKnownBefore and IssuersKnownNow are the private CAs the
+	// evidence table knows as the network's own (at most
+	// evidence.MaxKnownIssuers).
+	IssuersKnownBefore, IssuersKnownNow int
 }
 
 // Update adds benign flows to a hybrid model's baseline without
@@ -141,8 +146,9 @@ type UpdateReport struct {
 // profile (never below the old threshold with fewer than minUpdateFlows).
 // The beacon tracker's periodic pairs and all pairs of the new flows (all
 // of them, with payload or not) are added to the rhythm baseline, when a
-// pair had the connections to be scored. The encoder, the forest, its
-// tail and the evidence table stay as they are.
+// pair had the connections to be scored. The private CAs the new flows'
+// chains led to join those the evidence table knows. The encoder, the
+// forest, its tail and the evidence weights stay as they are.
 func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error) {
 	var rep UpdateReport
 	if f.Meta.Kind != model.KindHybrid {
@@ -186,6 +192,9 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 			g.Sections[i].Data = data
 		}
 	}
+	if err := learnIssuers(g, kept, certs, &rep); err != nil {
+		return nil, rep, err
+	}
 	rep.RhythmBefore, err = FileRhythm(f)
 	if err != nil {
 		return nil, rep, err
@@ -220,4 +229,25 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	}
 	rep.Flows, rep.NewThreshold, rep.KnownNow = len(kept), g.Meta.Threshold, prof.Flows
 	return g, rep, nil
+}
+
+// learnIssuers adds the private CAs that flows' chains led to to g's
+// evidence table.
+func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, rep *UpdateReport) error {
+	var ev evidence.Table
+	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
+		return err
+	}
+	learned := ev.LearnIssuers(chainInputs(flows, certs))
+	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
+	data, err := learned.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	for i := range g.Sections {
+		if g.Sections[i].Name == evidenceSection {
+			g.Sections[i].Data = data
+		}
+	}
+	return nil
 }

@@ -505,8 +505,11 @@ def cmd_labels(a):
 
 
 def flow_time(f):
+    """A flow record's start: Suricata's eve layout keeps it in "flow",
+    the older layout at the top."""
     import datetime
-    return datetime.datetime.strptime(f["start"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+    start = f.get("start") or f["flow"]["start"]
+    return datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
 def cmd_by_stack(a):

@@ -59,6 +59,7 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 	fmt.Fprintf(stdout, "model %s: %s %s, baseline of %s updated with %d flows (%d -> %d known); threshold %.3f -> %.3f bits\n",
 		termsafe.Value(out), g.Meta.Kind, g.ID, termsafe.Value(path), rep.Flows, rep.KnownBefore, rep.KnownNow, rep.OldThreshold, rep.NewThreshold)
 	fmt.Fprintf(stdout, "  rhythm: %s\n", rhythmWords(rep.RhythmNow, rep.PeriodicKnownNow))
+	fmt.Fprintf(stdout, "  private CAs known as this network's own: %d -> %d\n", rep.IssuersKnownBefore, rep.IssuersKnownNow)
 	return loadErr
 }
 

@@ -48,6 +48,9 @@ type check struct {
 	// certificate names) have these instead of fires and describe.
 	firesNames    func(*Input, *NameModel) bool
 	describeNames func(*Input, *NameModel) (field, value, text string)
+	// Checks that depend on what the table learned of a site have
+	// firesTable instead of fires.
+	firesTable func(*Input, *Table) bool
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
@@ -259,7 +262,7 @@ var checks = []check{
 		_, ok := chainIssuer(in)
 		return ok && hasLeaf(in)
 	},
-		fires: privateIssuer, describe: describePrivateIssuer},
+		firesTable: privateIssuer, describe: describePrivateIssuer},
 	// An IP-literal server name is its own fact (sni.ip_literal).
 	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool {
 		return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" && !isIP(in.TLS.Client.ServerName)

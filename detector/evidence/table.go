@@ -41,12 +41,16 @@ type Table struct {
 	SpokeFlows int        `json:"spoke_flows"`
 	HelloFlows int        `json:"hello_flows"`
 	Names      *NameModel `json:"-"`
+	// KnownIssuers are the private authorities (hex DER names) a site's
+	// training flows' chains led to: its own CAs (LearnIssuers).
+	KnownIssuers []string `json:"known_issuers,omitempty"`
 
 	bits     []float64          // per fixed check
 	notTLS   map[string]float64 // by protocol label
 	preamble map[string]float64 // by preamble kind
 	unseenNT float64            // a protocol label the corpus never had
 	unseenPr float64
+	known    map[string]struct{} // KnownIssuers, decoded
 	// tails are the ends of findings' texts (how often the corpus showed
 	// the check), worded once per model: an alert flood words the same
 	// few again and again.
@@ -129,6 +133,7 @@ func (t *Table) prepare() {
 	}
 	t.unseenNT = Rate{Applied: t.SpokeFlows}.Bits()
 	t.unseenPr = Rate{Applied: t.HelloFlows}.Bits()
+	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
 	t.tails = map[tailKey]string{}
 	for _, c := range checks {
 		k := tailKey{c.id, t.Rates[c.id].Applied}
@@ -158,6 +163,8 @@ func (t *Table) wordTail(k tailKey) string {
 func (t *Table) fires(i int, x *Input) bool {
 	if c := &checks[i]; c.firesNames != nil {
 		return t.Names != nil && c.firesNames(x, t.Names)
+	} else if c.firesTable != nil {
+		return c.firesTable(x, t)
 	}
 	return checks[i].fires(x)
 }
@@ -427,6 +434,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 			return err
 		}
 		q.Names = m
+	}
+	if _, err := knownSet(q.KnownIssuers); err != nil {
+		return err
 	}
 	*t = q
 	t.prepare()

@@ -51,14 +51,19 @@ func chainIssuer(in *Input) ([]byte, bool) {
 }
 
 // privateIssuer fires on a CA-issued leaf (not self-issued: that is its
-// own check) whose chain leads to an authority outside the public Web PKI.
-func privateIssuer(in *Input) bool {
-	name, ok := chainIssuer(in)
-	return ok && !leaf(in).SelfIssued && !publicRoot(name)
+// own check) whose chain leads to an authority outside the public Web PKI
+// that t does not know from the site's training.
+func privateIssuer(in *Input, t *Table) bool {
+	name, ok := privateIssuerOf(in)
+	if !ok {
+		return false
+	}
+	_, known := t.known[string(name)]
+	return !known
 }
 
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
-	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's root store, 2014-2026): a private CA issued the certificate", issuer)
+	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots): a private CA issued the certificate", issuer)
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestPrivateIssuer(t *testing.T) {
 		{"cut chain", chainInput([][]byte{leaf.Raw}, true), false, false, ""},
 	} {
 		applies := checks[idx].applies(tc.in)
-		fires := applies && checks[idx].fires(tc.in)
+		fires := applies && tab.fires(idx, tc.in)
 		if applies != tc.applies || fires != tc.fires {
 			t.Errorf("%s: applies %v fires %v, want %v %v", tc.name, applies, fires, tc.applies, tc.fires)
 			continue
@@ -138,5 +139,67 @@ func TestWebPKIRoots(t *testing.T) {
 	isrg, _ := hex.DecodeString(isrgRootX1)
 	if !publicRoot(isrg[2:]) {
 		t.Error("ISRG Root X1 is not a public root")
+	}
+}
+
+// A site's table knows the private authorities its training chains led
+// to: the check stays silent for them and fires for any other; what it
+// knows survives encoding, grows with an update, and is bounded.
+func TestKnownIssuers(t *testing.T) {
+	siteRoot, siteKey := issue(t, pkix.Name{CommonName: "Corp Root", Organization: []string{"Corp"}}, nil, nil)
+	siteLeaf, _ := issue(t, pkix.Name{CommonName: "intranet.corp.net"}, siteRoot, siteKey)
+	otherRoot, otherKey := issue(t, pkix.Name{CommonName: "Sliver CA"}, nil, nil)
+	otherLeaf, _ := issue(t, pkix.Name{CommonName: "cdn.acme-widgets.net"}, otherRoot, otherKey)
+	site := chainInput([][]byte{siteLeaf.Raw, siteRoot.Raw}, false)
+	other := chainInput([][]byte{otherLeaf.Raw}, false)
+
+	base := &Table{Flows: 1000, Rates: map[string]Rate{"cert.private_issuer": {Applied: 200, Fired: 1}}}
+	base.prepare()
+	idx := slices.IndexFunc(checks, func(c check) bool { return c.id == "cert.private_issuer" })
+	fired := func(tab *Table, x *Input) bool { return checks[idx].applies(x) && tab.fires(idx, x) }
+	if !fired(base, site) || !fired(base, other) {
+		t.Fatal("the public table does not fire on private chains")
+	}
+	learned := base.LearnIssuers([]*Input{site, site})
+	if fired(learned, site) || !fired(learned, other) {
+		t.Errorf("learned %v: fires on the site's own CA %v, on another %v", learned.KnownIssuers, fired(learned, site), fired(learned, other))
+	}
+	if len(base.KnownIssuers) != 0 || !fired(base, site) {
+		t.Error("LearnIssuers changed the table it learned from")
+	}
+	data, err := learned.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Table
+	if err := back.UnmarshalBinary(data); err != nil || fired(&back, site) || !fired(&back, other) {
+		t.Errorf("round trip: %v, known %v", err, back.KnownIssuers)
+	}
+	both := back.LearnIssuers([]*Input{other})
+	if len(both.KnownIssuers) != 2 || both.KnownIssuers[0] != learned.KnownIssuers[0] || fired(both, other) {
+		t.Errorf("update: %v", both.KnownIssuers)
+	}
+	// Bounds and bad names are errors when decoded.
+	for _, known := range [][]string{
+		slices.Repeat([]string{"3000"}, 1),
+		{"zz"}, {""}, {"3000", "3000"},
+	} {
+		q := *base
+		q.KnownIssuers = known
+		data, _ := q.MarshalBinary()
+		err := new(Table).UnmarshalBinary(data)
+		if (len(known) == 1 && known[0] == "3000") != (err == nil) {
+			t.Errorf("known %q: %v", known, err)
+		}
+	}
+	many := make([]string, MaxKnownIssuers+1)
+	for i := range many {
+		many[i] = hex.EncodeToString([]byte{byte(i), byte(i >> 8), 1})
+	}
+	q := *base
+	q.KnownIssuers = many
+	data, _ = q.MarshalBinary()
+	if err := new(Table).UnmarshalBinary(data); err == nil {
+		t.Error("more known issuers than the bound decoded")
 	}
 }

@@ -430,10 +430,15 @@ func sortedUnique(s []string) []string {
 // (package transcript).
 func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	c, s := &v.T.Client, &v.T.Server
-	if c.Preamble != transcript.PreambleUnseen {
-		v.cat(CPreamble, c.Preamble)
+	// STARTTLS to a mail port, RDP's negotiation to 3389: the port's own
+	// protocol starting TLS as specified is its framing, not a preamble,
+	// and is no news on any network.
+	if !transcript.OwnPortUpgrade(c.Preamble, f.Server.Port) {
+		if c.Preamble != transcript.PreambleUnseen {
+			v.cat(CPreamble, c.Preamble)
+		}
+		v.set(FPreambleLen, math.Log2(1+float64(c.PreambleLen)))
 	}
-	v.set(FPreambleLen, math.Log2(1+float64(c.PreambleLen)))
 	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
 	certReq := s.Sent(transcript.MsgCertificateRequest)
 	if h.Server != nil {

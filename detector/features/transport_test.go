@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
@@ -107,5 +108,31 @@ func TestLayout(t *testing.T) {
 	}
 	if _, ok := Layout("handshake-features-v1"); ok {
 		t.Error("an unknown layout accepted")
+	}
+}
+
+// A STARTTLS exchange to a mail port (or RDP's to 3389) is that port's
+// protocol starting TLS: no preamble value or length; the same bytes to
+// a web port are a preamble.
+func TestOwnPortUpgradeIsNoPreamble(t *testing.T) {
+	f := labFlows(t, labset.Benign, 1)[0]
+	hello := f.ClientHandshake
+	pre := []byte("EHLO client.example\r\nSTARTTLS\r\n")
+	g := *f
+	g.Prefix = append(append([]byte(nil), pre...), hello...)
+	g.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(g.Prefix)}}
+	for _, tc := range []struct {
+		port uint16
+		want bool // a preamble
+	}{{25, false}, {587, false}, {443, true}, {3389, true}} {
+		g.Server.Port = tc.port
+		v, _ := extract(&g)
+		if v.T.Client.Preamble != transcript.PreambleSTARTTLS {
+			t.Fatalf("port %d: transcript preamble %q", tc.port, v.T.Client.Preamble)
+		}
+		got := len(v.Cats[CPreamble]) > 0 || v.Vec[FPreambleLen] != 0
+		if got != tc.want {
+			t.Errorf("port %d: preamble %v (len feature %v), want %v", tc.port, v.Cats[CPreamble], v.Vec[FPreambleLen], tc.want)
+		}
 	}
 }

@@ -122,3 +122,26 @@ func TestBytesBounded(t *testing.T) {
 		t.Errorf("weights sum to %d, counted %d", total, m.bytes)
 	}
 }
+
+// The chain's issuer is kept with the certificate, weighs in the budget,
+// and a server that shows the same certificate under another chain is
+// updated in place.
+func TestChainIssuerKept(t *testing.T) {
+	m := New(0, 0)
+	k := key(1)
+	m.Remember(k, Shown{FlowID: 1, At: t0, Leaf: leaf, ChainIssuer: []byte("private CA")})
+	before := m.bytes
+	m.Remember(k, Shown{FlowID: 2, At: t0, Leaf: leaf, ChainIssuer: []byte("another, longer private CA")})
+	s, ok := m.Recall(k, t0)
+	if !ok || string(s.ChainIssuer) != "another, longer private CA" || s.FlowID != 2 {
+		t.Fatalf("recall: %+v %v", s, ok)
+	}
+	if m.bytes-before != len("another, longer private CA")-len("private CA") || m.Len() != 1 {
+		t.Errorf("weight %d -> %d for %d servers", before, m.bytes, m.Len())
+	}
+	big := Shown{At: t0, Leaf: leaf, ChainIssuer: make([]byte, DefaultBytes)}
+	m.Remember(key(2), big)
+	if _, ok := m.Recall(key(2), t0); ok || m.bytes > DefaultBytes {
+		t.Errorf("an issuer heavier than the budget is kept (%d bytes)", m.bytes)
+	}
+}

@@ -1,0 +1,72 @@
+package detector
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/evidence"
+	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// A model trained on a site with the public evidence weights knows the
+// private CA the site's chains lead to (the lab's "Example Lab CA"): its
+// flows do not say "private CA", where the default's table does; the
+// embedded default, built from many networks' captures, knows none; an
+// update keeps what the model knew.
+func TestSiteModelKnowsItsCA(t *testing.T) {
+	def, err := DefaultEvidence()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(def.KnownIssuers) != 0 {
+		t.Fatalf("the default knows %d private CAs", len(def.KnownIssuers))
+	}
+	flows := lab(t, labset.Benign, 24, 7)
+	f, err := Train(context.Background(), flows, TrainConfig{Kind: model.KindHybrid, Epochs: 1, Batch: 16, Seed: 3, Trees: 20, AlertRate: 0.05, Evidence: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var site evidence.Table
+	if err := unmarshalSection(f, evidenceSection, &site); err != nil {
+		t.Fatal(err)
+	}
+	if len(site.KnownIssuers) != 1 {
+		t.Fatalf("the site model knows %d private CAs, want the lab's one", len(site.KnownIssuers))
+	}
+	says := func(tab *evidence.Table) int {
+		n := 0
+		for _, fl := range flows {
+			in := &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, nil)}
+			for _, fd := range tab.CertFindings(in.TLS.Server.Leaf, issuerOf(in.TLS), "", fl.Start) {
+				if fd.ID == "cert.private_issuer" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := says(def); n == 0 {
+		t.Error("the default's table does not call the lab CA private")
+	}
+	if n := says(&site); n != 0 {
+		t.Errorf("the site's table calls its own CA private on %d flows", n)
+	}
+	g, rep, err := Update(f, lab(t, labset.LegacyTLS10, 8, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.IssuersKnownBefore != 1 || rep.IssuersKnownNow != 1 {
+		t.Errorf("update: %+v", rep)
+	}
+	var after evidence.Table
+	if err := unmarshalSection(g, evidenceSection, &after); err != nil || len(after.KnownIssuers) != 1 || after.KnownIssuers[0] != site.KnownIssuers[0] {
+		t.Errorf("after the update: %v %v", err, after.KnownIssuers)
+	}
+}
+
+func issuerOf(h *tlsparse.Handshake) []byte {
+	name, _ := h.Server.ChainIssuer()
+	return name
+}
