@@ -62,7 +62,7 @@ type Size struct {
 
 // finding builds pair s's finding from its scoring.
 func (t *Tracker) finding(s int32, sc *scored, update bool) Finding {
-	p := &t.pairs.pairs[s]
+	p := t.pairs.at(s)
 	rh := &sc.rh
 	f := Finding{
 		ID:        mix(p.hash, uint64(p.reportAt)),

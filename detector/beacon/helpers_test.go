@@ -86,12 +86,12 @@ func checkInvariants(tb testing.TB, tr *Tracker) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	pt := &tr.pairs
-	if len(pt.pairs) > tr.cfg.MaxPairs {
-		tb.Fatalf("%d pairs, max %d", len(pt.pairs), tr.cfg.MaxPairs)
+	if pt.len() > tr.cfg.MaxPairs {
+		tb.Fatalf("%d pairs, max %d", pt.len(), tr.cfg.MaxPairs)
 	}
-	checkIndex(tb, "pairs", &pt.idx, len(pt.pairs), func(s int) uint64 { return pt.pairs[s].hash })
-	for s := range pt.pairs {
-		p := &pt.pairs[s]
+	checkIndex(tb, "pairs", &pt.idx, pt.len(), func(s int) uint64 { return pt.at(int32(s)).hash })
+	for s := range pt.len() {
+		p := pt.at(int32(s))
 		ring := pt.ringOf(int32(s))
 		if p.n < 0 || int(p.n) > len(ring) || p.head < 0 || int(p.head) >= len(ring) {
 			tb.Fatalf("pair %d: ring head %d, n %d, length %d", s, p.head, p.n, len(ring))

@@ -59,14 +59,30 @@ type pair struct {
 }
 
 // pairTable holds the pairs, their rings and the index over them. Slots
-// grow with use up to the bound, then are reused.
+// grow with use up to the bound, then are reused. The pairs are kept in
+// chunks of pairChunk, added as slots are: memory follows use, and a
+// growing table never copies the pairs it has (copies that, with the
+// pairs' strings, took write barriers while a GC ran).
 type pairTable struct {
-	cfg   *Config
-	idx   index
-	pairs []pair
-	rings ringStore // each slot's ring, from a few entries up to RingLen
-	rng   rng
+	cfg    *Config
+	idx    index
+	chunks [][]pair
+	n      int32     // slots in use
+	rings  ringStore // each slot's ring, from a few entries up to RingLen
+	rng    rng
 }
+
+// pairChunk is how many pairs a chunk holds (a power of two).
+const (
+	pairChunkBits = 8
+	pairChunk     = 1 << pairChunkBits
+)
+
+// at is slot s's pair.
+func (pt *pairTable) at(s int32) *pair { return &pt.chunks[s>>pairChunkBits][s&(pairChunk-1)] }
+
+// len is how many slots are in use.
+func (pt *pairTable) len() int { return int(pt.n) }
 
 func newPairTable(cfg *Config) pairTable {
 	return pairTable{cfg: cfg, idx: newIndex(cfg.MaxPairs), rings: newRingStore(cfg.RingLen), rng: rng(cfg.Seed | 1)}
@@ -97,7 +113,7 @@ func (pt *pairTable) find(h uint64, ev *Event, sni, ja4 string, bySNI bool) int3
 			continue
 		}
 		s := int32(c&slotMask) - 1
-		p := &pt.pairs[s]
+		p := pt.at(s)
 		if p.hash != h {
 			continue
 		}
@@ -123,20 +139,16 @@ func (pt *pairTable) find(h uint64, ev *Event, sni, ja4 string, bySNI bool) int3
 // lightest of a few sampled pairs when the table is full (evicted is
 // then true).
 func (pt *pairTable) alloc(h uint64, clock int64) (slot int32, evicted bool) {
-	if len(pt.pairs) < pt.cfg.MaxPairs {
-		slot = int32(len(pt.pairs))
-		if len(pt.pairs) == cap(pt.pairs) {
-			// Grow by doubling up to the bound: memory follows use.
-			n := min(pt.cfg.MaxPairs, max(256, 2*cap(pt.pairs)))
-			pairs := make([]pair, len(pt.pairs), n)
-			copy(pairs, pt.pairs)
-			pt.pairs = pairs
+	if pt.len() < pt.cfg.MaxPairs {
+		slot = pt.n
+		if slot&(pairChunk-1) == 0 {
+			pt.chunks = append(pt.chunks, make([]pair, pairChunk))
 		}
-		pt.pairs = pt.pairs[:slot+1]
-		pt.pairs[slot] = pair{hash: h, ringID: pt.rings.get(0)}
+		pt.n++
+		*pt.at(slot) = pair{hash: h, ringID: pt.rings.get(0)}
 	} else {
 		slot = pt.victim(clock)
-		p := &pt.pairs[slot]
+		p := pt.at(slot)
 		pt.idx.remove(p.hash, slot)
 		evicted = true
 		*p = pair{hash: h, ringID: p.ringID, ringClass: p.ringClass} // the ring stays with the slot
@@ -157,8 +169,8 @@ func (pt *pairTable) victim(clock int64) int32 {
 	var bestN int32
 	var bestLast int64
 	for range evictionSample {
-		s := int32(pt.rng.next() % uint64(len(pt.pairs)))
-		p := &pt.pairs[s]
+		s := int32(pt.rng.next() % uint64(pt.len()))
+		p := pt.at(s)
 		isStale := p.last < stale
 		switch {
 		case best < 0,
@@ -172,7 +184,7 @@ func (pt *pairTable) victim(clock int64) int32 {
 
 // ringOf is slot s's ring storage (its length is the ring's size).
 func (pt *pairTable) ringOf(s int32) []entry {
-	p := &pt.pairs[s]
+	p := pt.at(s)
 	return pt.rings.ring(p.ringClass, p.ringID)
 }
 
@@ -181,7 +193,7 @@ func (pt *pairTable) ringOf(s int32) []entry {
 // out of start order), and reports false when the connection is older than
 // the window or than everything a full ring holds (it is not kept).
 func (pt *pairTable) record(s int32, ts int64, id uint64, up, down uint32) bool {
-	p := &pt.pairs[s]
+	p := pt.at(s)
 	ring := pt.ringOf(s)
 	r := int32(len(ring))
 	window := int64(pt.cfg.Window)

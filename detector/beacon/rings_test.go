@@ -25,7 +25,7 @@ func TestRingGrowsToRingLen(t *testing.T) {
 	for k, ev := range evs {
 		tr.Add(ev)
 		ids = append(ids, ev.FlowID)
-		p := &tr.pairs.pairs[0]
+		p := tr.pairs.at(0)
 		ring := tr.pairs.ringOf(0)
 		want := slices.Clone(ids)
 		slices.Sort(want)

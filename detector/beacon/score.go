@@ -80,7 +80,7 @@ type scored struct {
 // score scores pair slot s, whose destination is slot ds, in window epoch.
 func (t *Tracker) score(s, ds int32, epoch int64) scored {
 	pt := &t.pairs
-	p := &pt.pairs[s]
+	p := pt.at(s)
 	ring := pt.ringOf(s)
 	sc := &t.scratch
 	n := int(p.n)

@@ -102,7 +102,7 @@ func (t *Tracker) Stats() Stats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := t.stats
-	s.Pairs = len(t.pairs.pairs)
+	s.Pairs = t.pairs.len()
 	s.Destinations = len(t.dests.dests)
 	return s
 }
@@ -178,11 +178,11 @@ func (t *Tracker) Observe(ev Event) (Finding, bool, Rhythm) {
 		if evicted {
 			t.stats.PairEvictions++
 		}
-		p := &pt.pairs[s]
+		p := pt.at(s)
 		p.dest, p.client, p.bySNI, p.destEpoch = dh, ev.Client, bySNI, -1
 		p.sni, p.ja4 = keepName(sni, len(ev.SNI)), keepName(ja4, len(ev.JA4))
 	}
-	p := &pt.pairs[s]
+	p := pt.at(s)
 	if p.destEpoch != epoch {
 		// Once per pair per window: count the client at its destination
 		// and in the network.
