@@ -343,9 +343,8 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 func (s *hybridScorer) RhythmBaseline() beacon.Baseline { return s.rhythm }
 
 // CertificateEvidence says whether the flow's leaf fails a certificate
-// check (scoring.Witness).
-// Score takes the checks' results rather than running them again (the
-// flows it is about to score).
+// check (scoring.Witness). Score takes the checks' results rather than
+// running them again (the flows it is about to score).
 func (s *hybridScorer) CertificateEvidence(in Input) bool {
 	s.ein = evidence.Input{Flow: in.Flow, TLS: in.TLS}
 	bits, fired := s.ev.CertFired(&s.ein)
