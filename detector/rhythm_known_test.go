@@ -1,7 +1,6 @@
 package detector
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/scoring"
-	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -83,19 +81,7 @@ func TestTrainedModelKnowsItsPoller(t *testing.T) {
 	}
 
 	// Many networks' captures: their pairs are not the site's.
-	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
-	capture := map[*flow.Flow]string{}
-	for _, fl := range a {
-		capture[fl] = "a.pcap"
-	}
-	for _, fl := range b {
-		capture[fl] = "b.pcap"
-	}
-	g, err := TrainWithEncoder(context.Background(), f, append(a, b...), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
-		NoveltyByCapture: true, Capture: capture})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := trainTwoCaptures(t, f, benign)
 	pub, err := fileToModel(g)
 	if err != nil || pub.Rhythm().Periodic != 2 || pub.KnownPeriodic() != 0 || knows(t, pub, sitePoller, sitePollerServer) {
 		t.Errorf("a model of two captures knows %d periodic pairs (%v)", pub.KnownPeriodic(), err)

@@ -150,19 +150,7 @@ func TestTrainedModelWeighsItsRhythm(t *testing.T) {
 
 	// A model of many networks' captures (make model) measures each
 	// capture on its own, as the public measurement.
-	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
-	capture := map[*flow.Flow]string{}
-	for _, fl := range a {
-		capture[fl] = "a.pcap"
-	}
-	for _, fl := range b {
-		capture[fl] = "b.pcap"
-	}
-	g, err := TrainWithEncoder(context.Background(), f, append(a, b...), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
-		NoveltyByCapture: true, Capture: capture})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := trainTwoCaptures(t, f, benign)
 	if pub, err := fileToModel(g); err != nil || pub.Rhythm() != (beacon.Baseline{Periodic: 2, Pairs: 62}) || pub.Rhythm().Of() != public.Of() {
 		t.Errorf("a model of two captures: %+v (%v)", pub.Rhythm(), err)
 	}
@@ -253,4 +241,24 @@ func TestRhythmTrackerIsTheDaemons(t *testing.T) {
 	if daemon != training {
 		t.Errorf("the daemon's tracker %+v, training's %+v", daemon, training)
 	}
+}
+
+// trainTwoCaptures refits f's encoder on two captures of a site with a
+// poller each, as make model does (novelty and rhythm by capture).
+func trainTwoCaptures(t *testing.T, f *model.File, benign []*flow.Flow) *model.File {
+	t.Helper()
+	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
+	capture := map[*flow.Flow]string{}
+	for _, fl := range a {
+		capture[fl] = "a.pcap"
+	}
+	for _, fl := range b {
+		capture[fl] = "b.pcap"
+	}
+	g, err := TrainWithEncoder(context.Background(), f, append(a, b...), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
+		NoveltyByCapture: true, Capture: capture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

@@ -2,8 +2,6 @@ package evidence
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/testcert"
 )
 
 // isrgRootX1 is the subject of Let's Encrypt's root, ISRG Root X1, in DER
@@ -24,26 +23,8 @@ const isrgRootX1 = "304f310b300906035504061302555331293027060355040a1320496e7465
 // issue makes a certificate for subject signed by parent (self-signed
 // when parent is nil); a parent with RawSubject set signs under that name.
 func issue(t *testing.T, subject pkix.Name, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(42), Subject: subject, DNSNames: []string{"api.acme-widgets.net"},
-		NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
-		IsCA: parent == nil, BasicConstraintsValid: true}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
+	return testcert.Issue(t, x509.Certificate{SerialNumber: big.NewInt(42), Subject: subject, DNSNames: []string{"api.acme-widgets.net"},
+		NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, parent, parentKey)
 }
 
 // chainInput is a flow whose server sent chain (DER, leaf first).

@@ -3,37 +3,19 @@ package tlsparse
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/tlsentry/tlsentry/internal/testcert"
 )
 
 // mkCert issues a certificate for subject, signed by parent (self-signed
 // when parent is nil).
 func mkCert(t *testing.T, subject pkix.Name, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: subject,
-		NotBefore: time.Unix(1.6e9, 0), NotAfter: time.Unix(1.7e9, 0), IsCA: parent == nil, BasicConstraintsValid: true}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
+	return testcert.Issue(t, x509.Certificate{SerialNumber: big.NewInt(7), Subject: subject, NotBefore: time.Unix(1.6e9, 0), NotAfter: time.Unix(1.7e9, 0)}, parent, parentKey)
 }
 
 func TestChainIssuer(t *testing.T) {

@@ -56,20 +56,7 @@ func beaconTraffic(t *testing.T, n int, period time.Duration, jitter float64, em
 		out = append(out, conn{at, netip.AddrPortFrom(beaconClient, uint16(40000+i)), beaconServer, c2})
 	}
 	span := at.Sub(start)
-	for c := range 10 {
-		client := netip.AddrFrom4([4]byte{10, 3, 0, byte(c + 1)})
-		for i := range int(span / (30 * time.Second)) {
-			at := start.Add(time.Duration(i)*30*time.Second + time.Duration(c)*time.Second)
-			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(30000+i)), netip.MustParseAddrPort("198.51.100.1:443"), popular})
-		}
-	}
-	for c := range 40 {
-		client := netip.AddrFrom4([4]byte{10, 4, 0, byte(c + 1)})
-		for i := range 1 + r.IntN(6) {
-			at := start.Add(time.Duration(r.Int64N(int64(span))))
-			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(20000+i)), netip.MustParseAddrPort("192.0.2.80:443"), other})
-		}
-	}
+	out = append(out, background(r, start, span, popular, other)...)
 	return out
 }
 
@@ -89,6 +76,28 @@ func tlsConv(t *testing.T, sni string) capgen.Conversation {
 }
 
 // writeConns writes the connections as one capture, in time order.
+// background is a network's ordinary traffic over span from start: 10
+// clients polling one popular server every 30 s and 40 clients calling
+// another at random, one to six times.
+func background(r *rand.Rand, start time.Time, span time.Duration, popular, other capgen.Conversation) []conn {
+	var out []conn
+	for c := range 10 {
+		client := netip.AddrFrom4([4]byte{10, 3, 0, byte(c + 1)})
+		for i := range int(span / (30 * time.Second)) {
+			at := start.Add(time.Duration(i)*30*time.Second + time.Duration(c)*time.Second)
+			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(30000+i)), netip.MustParseAddrPort("198.51.100.1:443"), popular})
+		}
+	}
+	for c := range 40 {
+		client := netip.AddrFrom4([4]byte{10, 4, 0, byte(c + 1)})
+		for i := range 1 + r.IntN(6) {
+			at := start.Add(time.Duration(r.Int64N(int64(span))))
+			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(20000+i)), netip.MustParseAddrPort("192.0.2.80:443"), other})
+		}
+	}
+	return out
+}
+
 func writeConns(t *testing.T, conns []conn) string {
 	t.Helper()
 	var flows [][]capgen.Packet

@@ -81,20 +81,7 @@ func siteTraffic(t *testing.T, stranger bool) []conn {
 			out = append(out, conn{at, netip.AddrPortFrom(strangerClient, uint16(41000+i)), strangerServer, popular})
 		}
 	}
-	for c := range 10 {
-		client := netip.AddrFrom4([4]byte{10, 3, 0, byte(c + 1)})
-		for i := range int(span / (30 * time.Second)) {
-			at := start.Add(time.Duration(i)*30*time.Second + time.Duration(c)*time.Second)
-			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(30000+i)), netip.MustParseAddrPort("198.51.100.1:443"), popular})
-		}
-	}
-	for c := range 40 {
-		client := netip.AddrFrom4([4]byte{10, 4, 0, byte(c + 1)})
-		for i := range 1 + r.IntN(6) {
-			at := start.Add(time.Duration(r.Int64N(int64(span))))
-			out = append(out, conn{at, netip.AddrPortFrom(client, uint16(20000+i)), netip.MustParseAddrPort("192.0.2.80:443"), other})
-		}
-	}
+	out = append(out, background(r, start, span, popular, other)...)
 	for c := range 20 {
 		client := netip.AddrFrom4([4]byte{10, 5, 0, byte(c + 1)})
 		for i := range 1 + r.IntN(2) {
