@@ -82,15 +82,8 @@ func TestMeasureRhythm(t *testing.T) {
 
 	// Two captures of the same addresses are two networks: each pair of
 	// each counts.
-	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
-	capture := map[*flow.Flow]string{}
-	for _, f := range a {
-		capture[f] = "a.pcap"
-	}
-	for _, f := range b {
-		capture[f] = "b.pcap"
-	}
-	both, err := measureRhythm(append(a, b...), capture)
+	flows, capture := twoCaptures(t, benign)
+	both, err := measureRhythm(flows, capture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,18 +240,26 @@ func TestRhythmTrackerIsTheDaemons(t *testing.T) {
 // poller each, as make model does (novelty and rhythm by capture).
 func trainTwoCaptures(t *testing.T, f *model.File, benign []*flow.Flow) *model.File {
 	t.Helper()
-	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
-	capture := map[*flow.Flow]string{}
-	for _, fl := range a {
-		capture[fl] = "a.pcap"
-	}
-	for _, fl := range b {
-		capture[fl] = "b.pcap"
-	}
-	g, err := TrainWithEncoder(context.Background(), f, append(a, b...), TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
+	flows, capture := twoCaptures(t, benign)
+	g, err := TrainWithEncoder(context.Background(), f, flows, TrainConfig{Kind: model.KindHybrid, Trees: 20, Seed: 2,
 		NoveltyByCapture: true, Capture: capture})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// twoCaptures are two captures of the same site's addresses, a poller in
+// each, and which capture each flow is from.
+func twoCaptures(t *testing.T, benign []*flow.Flow) ([]*flow.Flow, map[*flow.Flow]string) {
+	t.Helper()
+	a, b := siteFlows(t, benign, true, 1, 1), siteFlows(t, benign, true, 2, 1000)
+	capture := map[*flow.Flow]string{}
+	for _, f := range a {
+		capture[f] = "a.pcap"
+	}
+	for _, f := range b {
+		capture[f] = "b.pcap"
+	}
+	return append(a, b...), capture
 }

@@ -69,8 +69,10 @@ func (t *Table) CertFindings(leaf *tlsparse.Certificate, chainIssuer []byte, sni
 		return nil
 	}
 	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
-		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}},
-		recalledIssuer: chainIssuer}
+		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}}}
+	if chainIssuer != nil {
+		x.issuer, x.issuerState = chainIssuer, issuerFound
+	}
 	var out []Finding
 	for _, i := range certChecks {
 		if f, ok := t.check(i, x); ok {

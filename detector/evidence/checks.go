@@ -19,7 +19,10 @@ type Input struct {
 	TLS  *tlsparse.Handshake
 	T    *transcript.Transcript
 
-	recalledIssuer []byte // CertFindings: the chain issuer a server showed before
+	// The issuer the chain leads to, read once per flow (several checks
+	// ask) or, for CertFindings, what a server showed before.
+	issuer      []byte
+	issuerState uint8 // issuerUnread, issuerFound, issuerNone
 }
 
 // Groups: one fact each.

@@ -38,16 +38,30 @@ func publicRoot(name []byte) bool {
 	return ok
 }
 
+// Input.issuerState values.
+const (
+	issuerUnread uint8 = iota
+	issuerFound
+	issuerNone
+)
+
 // chainIssuer is the issuer the flow's certificate chain leads to: what a
-// resumed session recalls, else the last certificate's issuer.
+// resumed session recalls, else the last certificate's issuer, read from
+// its DER once per flow.
 func chainIssuer(in *Input) ([]byte, bool) {
-	if in.recalledIssuer != nil {
-		return in.recalledIssuer, true
-	}
-	if in.TLS == nil || in.TLS.Server == nil {
+	switch in.issuerState {
+	case issuerFound:
+		return in.issuer, true
+	case issuerNone:
 		return nil, false
 	}
-	return in.TLS.Server.ChainIssuer()
+	in.issuerState = issuerNone
+	if in.TLS != nil && in.TLS.Server != nil {
+		if name, ok := in.TLS.Server.ChainIssuer(); ok {
+			in.issuer, in.issuerState = name, issuerFound
+		}
+	}
+	return chainIssuer(in)
 }
 
 // privateIssuer fires on a CA-issued leaf (not self-issued: that is its
