@@ -39,8 +39,14 @@ func reservedName(name string) bool {
 	if first, _, _ := strings.Cut(n, "."); strings.EqualFold(first, "localhost") {
 		return true
 	}
+	last := n[len(n)-1] | 0x20 // lower case, if a letter
 	for _, s := range reservedSuffixes {
-		if len(n) >= len(s) && strings.EqualFold(n[len(n)-len(s):], s) && (len(n) == len(s) || n[len(n)-len(s)-1] == '.') {
+		// A name whose last byte is not the suffix's last letter, in
+		// either case, cannot end in the suffix: no suffix ends in k or s,
+		// the only ASCII letters a rune from outside ASCII folds to (the
+		// Kelvin sign, the long s). Most names (a certificate may list a
+		// hundred) are thus told apart without EqualFold.
+		if len(n) >= len(s) && last == s[len(s)-1] && strings.EqualFold(n[len(n)-len(s):], s) && (len(n) == len(s) || n[len(n)-len(s)-1] == '.') {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -82,6 +83,46 @@ func TestJudgedLabel(t *testing.T) {
 		judged(name, func(l string) { got = l })
 		if got != want {
 			t.Errorf("%s: judged %q, want %q", name, got, want)
+		}
+	}
+}
+
+// reservedNameSlow is reservedName as first written, every suffix
+// compared with EqualFold: the reference the fast reject must agree with.
+func reservedNameSlow(name string) bool {
+	n := strings.TrimSuffix(strings.TrimPrefix(name, "*."), ".")
+	if n == "" {
+		return false
+	}
+	if first, _, _ := strings.Cut(n, "."); strings.EqualFold(first, "localhost") {
+		return true
+	}
+	for _, s := range reservedSuffixes {
+		if len(n) >= len(s) && strings.EqualFold(n[len(n)-len(s):], s) && (len(n) == len(s) || n[len(n)-len(s)-1] == '.') {
+			return true
+		}
+	}
+	return false
+}
+
+func TestReservedNameAgrees(t *testing.T) {
+	// Every suffix in upper, lower and mixed case, under other labels,
+	// with its last letter changed, with runes that fold onto ASCII (the
+	// Kelvin sign, the long s), and ordinary names.
+	var names []string
+	for _, s := range append(reservedSuffixes, "com", "net", "org", "local", "ks", "s", "k") {
+		for _, v := range []string{s, strings.ToUpper(s), strings.ToUpper(s[:1]) + s[1:], s[:len(s)-1] + strings.ToUpper(s[len(s)-1:])} {
+			for _, pre := range []string{"", "a.", "*.", "xexample.", "my-", "LOCALHOST.", "localhost", "\u212a.", "\u017f."} {
+				for _, post := range []string{"", ".", "x", "\u212a", "\u017f", "\xff"} {
+					names = append(names, pre+v+post)
+				}
+			}
+		}
+	}
+	names = append(names, "", ".", "*.", "te\u017ft", "\u212aey", "www.google.com", "mail.example.co", "exampleXcom", "a.b.c.invalid.")
+	for _, n := range names {
+		if got, want := reservedName(n), reservedNameSlow(n); got != want {
+			t.Errorf("reservedName(%q) = %v, the reference says %v", n, got, want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
@@ -392,7 +393,7 @@ func bucket(x uint16, n int) int {
 // extraction's allocations.
 func hex16(x uint16) string { return hexNames[x] }
 
-var hexNames = func() *[1 << 16]string {
+var hexNames, hexAll = func() (*[1 << 16]string, string) {
 	const digits = "0123456789abcdef"
 	all := make([]byte, 6<<16)
 	for i := range 1 << 16 {
@@ -407,8 +408,21 @@ var hexNames = func() *[1 << 16]string {
 	for i := range t {
 		t[i] = s[6*i : 6*i+6]
 	}
-	return &t
+	return &t, s
 }()
+
+// HexValue returns the 16-bit value x when s is hex16(x), a name Extract
+// took from its table (its place in the table says which, without
+// reading the digits); ok is false for any other string, even one that
+// reads the same. Novelty scoring tests several dozen such names per
+// flow against the values training saw.
+func HexValue(s string) (x uint16, ok bool) {
+	off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - uintptr(unsafe.Pointer(unsafe.StringData(hexAll)))
+	if len(s) != 6 || off >= uintptr(len(hexAll)) || off%6 != 0 {
+		return 0, false
+	}
+	return uint16(off / 6), true
+}
 
 func orNone(s string) string {
 	if s == "" {

@@ -1,5 +1,7 @@
 package novelty
 
+import "github.com/tlsentry/tlsentry/detector/features"
+
 // Most categorical values are 16-bit code points named in hex ("0x1301":
 // cipher suites, extensions, groups, signature algorithms), several dozen
 // per flow. A profile keeps the known ones of each feature as a bit set
@@ -48,6 +50,9 @@ func (cp *CatProfile) index() {
 // known reports whether training saw s (leaving nothing out).
 func (cp *CatProfile) known(s string) bool {
 	if cp.hex != nil {
+		if x, ok := features.HexValue(s); ok {
+			return cp.hex.has(x)
+		}
 		if x, ok := parseHex16(s); ok {
 			return cp.hex.has(x)
 		}

@@ -113,12 +113,21 @@ var msgNames = map[uint8]string{
 }
 
 // MsgName names a handshake message type.
-func MsgName(t uint8) string {
-	if n, ok := msgNames[t]; ok {
-		return n
+func MsgName(t uint8) string { return msgNameTable[t] }
+
+// msgNameTable names every message type, made once: the features name
+// each message of every scored flow (a map lookup each, and a string
+// built for each unknown type).
+var msgNameTable = func() (t [256]string) {
+	for i := range t {
+		if n, ok := msgNames[uint8(i)]; ok {
+			t[i] = n
+		} else {
+			t[i] = "handshake message " + strconv.Itoa(i)
+		}
 	}
-	return "handshake message " + strconv.Itoa(int(t))
-}
+	return t
+}()
 
 // Printable renders bytes for a reason: text as it is (control bytes
 // escaped), binary as hex.
