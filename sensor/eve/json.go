@@ -2,7 +2,10 @@ package eve
 
 import (
 	"encoding/base64"
+	"math"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -209,7 +212,7 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 		b = append(b, `,"score":`...)
 		b = strconv.AppendFloat(b, v.Score, 'g', -1, 64)
 		b = append(b, `,"threshold":`...)
-		b = strconv.AppendFloat(b, v.Threshold, 'g', -1, 64)
+		b = appendThreshold(b, v.Threshold)
 		b = append(b, `,"alert":`...)
 		b = strconv.AppendBool(b, v.Alert)
 		if len(v.Reasons) > 0 {
@@ -476,4 +479,28 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// floatText is a float64 and its JSON text.
+type floatText struct {
+	bits uint64
+	text []byte
+}
+
+// lastThreshold is the threshold appendThreshold formatted last: every
+// scored flow's record carries the model's threshold, nearly always the
+// same number.
+var lastThreshold atomic.Pointer[floatText]
+
+// appendThreshold appends x as strconv.AppendFloat(b, x, 'g', -1, 64)
+// does, from lastThreshold when it holds x.
+func appendThreshold(b []byte, x float64) []byte {
+	bits := math.Float64bits(x)
+	if t := lastThreshold.Load(); t != nil && t.bits == bits {
+		return append(b, t.text...)
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, x, 'g', -1, 64)
+	lastThreshold.Store(&floatText{bits: bits, text: slices.Clone(b[n:])})
+	return b
 }
