@@ -2,8 +2,8 @@ package detector
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/tlsentry/tlsentry/detector/cnn"
 	"github.com/tlsentry/tlsentry/detector/evidence"
@@ -55,7 +55,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		f := &found[i]
 		if f.Counted {
 			reasons = append(reasons, Reason{Layer: scoring.LayerLearned, Feature: f.Name(), Field: f.Name(), Value: findingValue(f),
-				Text: fmt.Sprintf("new to this network (%s): %s", f.Group, f.Text()), Weight: f.Bits})
+				Text: "new to this network (" + f.Group.String() + "): " + f.Text(), Weight: f.Bits})
 		}
 	}
 	if forest >= 1 {
@@ -147,13 +147,13 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 		if c.j < 0 {
 			lo, hi := 128*b, 128*b+127
 			out = append(out, Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix", Weight: w,
-				Value: fmt.Sprintf("%d-%d", lo, hi),
-				Text:  fmt.Sprintf("first bytes unlike this network's: %s differ from typical flows", describeBytes(in.Flow, v, lo, hi))})
+				Value: strconv.Itoa(lo) + "-" + strconv.Itoa(hi),
+				Text:  "first bytes unlike this network's: " + describeBytes(in.Flow, v, lo, hi) + " differ from typical flows"})
 			continue
 		}
 		d, x := defs[c.j], v.Vec[c.j]
 		out = append(out, Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x), Weight: w,
-			Text: fmt.Sprintf("unusual for this network: %s %s (training median %s)", d.Label, d.Text(x), d.Text(s.prof.Mid[c.j]))})
+			Text: "unusual for this network: " + d.Label + " " + d.Text(x) + " (training median " + d.Text(s.prof.Mid[c.j]) + ")"})
 	}
 	return out
 }

@@ -114,7 +114,7 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 			fires:   func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
 			describe: func(i *Input) (string, string, string) {
 				c := suiteName(i.TLS.Server.ServerHello.CipherSuite)
-				return "tls.cipher_suite", c, fmt.Sprintf("the server chose a %s cipher suite: %s", class, c)
+				return "tls.cipher_suite", c, "the server chose a " + class + " cipher suite: " + c
 			}}
 	}
 	return check{id: id, group: GroupLegacy, applies: hello,
@@ -134,7 +134,7 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 				}
 			}
 			v := strings.Join(names, ", ")
-			return "tls.client.cipher_suites", v, fmt.Sprintf("the client offered %s cipher suites: %s", class, v)
+			return "tls.client.cipher_suites", v, "the client offered " + class + " cipher suites: " + v
 		}}
 }
 
@@ -301,26 +301,26 @@ var checks = []check{
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			v := c.NotAfter.UTC().Format(time.DateOnly)
-			return "tls.notafter", v, fmt.Sprintf("the certificate expired on %s, %s before the flow", v, days(in.Flow.Start.Sub(c.NotAfter)))
+			return "tls.notafter", v, "the certificate expired on " + v + ", " + days(in.Flow.Start.Sub(c.NotAfter)) + " before the flow"
 		}},
 	{id: "cert.not_yet_valid", group: GroupCertTime, applies: hasLeaf,
 		fires: func(in *Input) bool { return in.Flow.Start.Before(leaf(in).NotBefore) },
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			v := c.NotBefore.UTC().Format(time.DateOnly)
-			return "tls.notbefore", v, fmt.Sprintf("the certificate is valid only from %s, %s after the flow", v, days(c.NotBefore.Sub(in.Flow.Start)))
+			return "tls.notbefore", v, "the certificate is valid only from " + v + ", " + days(c.NotBefore.Sub(in.Flow.Start)) + " after the flow"
 		}},
 	{id: "cert.validity_short", group: GroupCertTime, applies: hasLeaf,
 		fires: func(in *Input) bool { return validity(leaf(in)) < shortValidity },
 		describe: func(in *Input) (string, string, string) {
 			v := days(validity(leaf(in)))
-			return "tls.validity", v, fmt.Sprintf("the certificate is valid for %s only (shorter than %s)", v, days(shortValidity))
+			return "tls.validity", v, "the certificate is valid for " + v + " only (shorter than " + days(shortValidity) + ")"
 		}},
 	{id: "cert.validity_long", group: GroupCertTime, applies: hasLeaf,
 		fires: func(in *Input) bool { return validity(leaf(in)) > longValidity },
 		describe: func(in *Input) (string, string, string) {
 			v := days(validity(leaf(in)))
-			return "tls.validity", v, fmt.Sprintf("the certificate is valid for %s (public CAs issue at most 398 days; before 2020, 825)", v)
+			return "tls.validity", v, "the certificate is valid for " + v + " (public CAs issue at most 398 days; before 2020, 825)"
 		}},
 }
 
@@ -334,11 +334,14 @@ const (
 
 func validity(c *tlsparse.Certificate) time.Duration { return c.NotAfter.Sub(c.NotBefore) }
 
+// days words a duration in whole days, or hours under two days (as
+// fmt's %.0f would: the durations are finite). An alert words one or two
+// per flow, so they are built without fmt.
 func days(d time.Duration) string {
 	if d < 48*time.Hour {
-		return fmt.Sprintf("%.0f hours", d.Hours())
+		return strconv.FormatFloat(d.Hours(), 'f', 0, 64) + " hours"
 	}
-	return fmt.Sprintf("%.0f days", d.Hours()/24)
+	return strconv.FormatFloat(d.Hours()/24, 'f', 0, 64) + " days"
 }
 
 func tls13(in *Input) bool { return transcript.TLS13(in.TLS.Version()) }

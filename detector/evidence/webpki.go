@@ -3,7 +3,7 @@ package evidence
 import (
 	_ "embed"
 	"encoding/hex"
-	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -79,5 +79,5 @@ func privateIssuer(in *Input, t *Table) bool {
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
-	return "tls.chain_issuer", issuer, fmt.Sprintf("the certificate chain leads to %q, an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots): a private CA issued the certificate", issuer)
+	return "tls.chain_issuer", issuer, "the certificate chain leads to " + strconv.Quote(issuer) + ", an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots): a private CA issued the certificate"
 }

@@ -2,9 +2,9 @@ package novelty
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/detector/features"
@@ -164,7 +164,8 @@ func bits(n, k int) float64 {
 	return math.Log2(float64(n+1) / float64(k+1))
 }
 
-// Text says what a finding means, in words.
+// Text says what a finding means, in words (built without fmt: an alert
+// words each of its findings).
 func (f *Finding) Text() string {
 	if f.Cat {
 		d := features.CatDefs()[f.Index]
@@ -173,23 +174,23 @@ func (f *Finding) Text() string {
 			vals[i] = d.CatText(features.Cat(f.Index), s)
 		}
 		if f.Present == 0 {
-			return fmt.Sprintf("%s %s: training flows never had one", d.Label, strings.Join(vals, ", "))
+			return d.Label + " " + strings.Join(vals, ", ") + ": training flows never had one"
 		}
 		// Known counts distinct values, Present flows: say which is which.
 		values := "distinct values"
 		if f.Known == 1 {
 			values = "distinct value"
 		}
-		return fmt.Sprintf("%s %s never seen in training (%d %s in %d flows)", d.Label, strings.Join(vals, ", "), f.Known, values, f.Present)
+		return d.Label + " " + strings.Join(vals, ", ") + " never seen in training (" + strconv.Itoa(f.Known) + " " + values + " in " + strconv.Itoa(f.Present) + " flows)"
 	}
 	d := features.Defs()[f.Index]
 	if d.Format == features.FormatFlag {
-		return fmt.Sprintf("%s: %s; always %s in training", d.Label, d.Text(f.Value), d.Text(f.Lo))
+		return d.Label + ": " + d.Text(f.Value) + "; always " + d.Text(f.Lo) + " in training"
 	}
 	if f.Lo == f.Hi {
-		return fmt.Sprintf("%s %s; always %s in training", d.Label, d.Text(f.Value), d.Text(f.Lo))
+		return d.Label + " " + d.Text(f.Value) + "; always " + d.Text(f.Lo) + " in training"
 	}
-	return fmt.Sprintf("%s %s outside training range %s to %s", d.Label, d.Text(f.Value), d.Text(f.Lo), d.Text(f.Hi))
+	return d.Label + " " + d.Text(f.Value) + " outside training range " + d.Text(f.Lo) + " to " + d.Text(f.Hi)
 }
 
 // Name is the feature's stable name.
