@@ -50,6 +50,7 @@ var noHandshake = &tlsparse.Handshake{}
 func (s *RecordSink) Encode(b *Batch) error {
 	mem := s.mems.Get().(*eve.Memory)
 	defer s.mems.Put(mem)
+	var verdict eve.Verdict // each scored flow's in turn: its record is encoded before the next
 	for i := range b.Results {
 		r := &b.Results[i]
 		h := b.Handshake(i)
@@ -62,7 +63,7 @@ func (s *RecordSink) Encode(b *Batch) error {
 			b.TLSOut = append(rec.AppendTLSJSON(b.TLSOut), '\n')
 		}
 		if r.Scored {
-			rec.Sensor.Verdict = verdictRecord(cmp.Or(b.Model, s.model), r)
+			rec.Sensor.Verdict = fillVerdict(&verdict, cmp.Or(b.Model, s.model), r)
 			rec.Flow.Alerted = r.Verdict.Alert
 		}
 		if anyWritten(r.Findings) {
@@ -154,10 +155,17 @@ var newline = []byte{'\n'}
 
 // verdictRecord is the verdict of a scored flow for its record.
 func verdictRecord(model string, r *Result) *eve.Verdict {
+	return fillVerdict(new(eve.Verdict), model, r)
+}
+
+// fillVerdict is verdictRecord into a, reusing its reasons' array (the
+// record leaves out reasons when there are none, nil or empty alike).
+func fillVerdict(a *eve.Verdict, model string, r *Result) *eve.Verdict {
 	v := r.Verdict
-	a := &eve.Verdict{Model: model, Score: v.Score, Threshold: v.Threshold, Alert: v.Alert, Suppressed: v.Suppressed}
+	reasons := a.Reasons[:0]
 	for _, reason := range r.Reasons {
-		a.Reasons = append(a.Reasons, reason.Text)
+		reasons = append(reasons, reason.Text)
 	}
+	*a = eve.Verdict{Model: model, Score: v.Score, Threshold: v.Threshold, Alert: v.Alert, Suppressed: v.Suppressed, Reasons: reasons}
 	return a
 }
