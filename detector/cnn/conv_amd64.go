@@ -34,8 +34,10 @@ func (e *Encoder) encodeSIMD(code []float32) {
 			e.layer1BiasRow(py)
 		case wide:
 			conv1RowAVX512(&e.in[r*pIn], &e.w1, &e.b1, &e.p1[(py+1)*p1Side+1])
+			e.p1Bias[py] = false
 		default:
 			conv1Row(&e.in[r*pIn], &e.w1, &e.b1, &e.p1[(py+1)*p1Side+1])
+			e.p1Bias[py] = false
 		}
 	}
 	if wide {

@@ -55,6 +55,14 @@ type Encoder struct {
 	rowNZ [pIn]bool            // in's row r has a non-zero value
 	p1    [c1 * p1Size]float32 // padded, pooled enc1 output
 	p2    [CodeChans * p2Size]float32
+
+	// What the buffers still hold from the image before, so that the
+	// tail of a short flow, zeros in most flows of a batch, is not
+	// written again image after image: inZero[y], interior row y of in
+	// is all +0 (loadBytes wrote it so); p1Bias[py], pooled enc1 row py
+	// is ReLU(bias) (layer1BiasRow wrote it, no convolution since).
+	inZero [Side]bool
+	p1Bias [h1]bool
 }
 
 // NewEncoder copies w's encoder weights into an Encoder that takes up to
@@ -184,6 +192,7 @@ func (e *Encoder) encodeLoaded(code []float32) {
 // the bits less the sign, branch-free (-0 counts as zero, as v != 0 would).
 func (e *Encoder) load(img []float32) {
 	img = img[:Pixels]
+	e.inZero = [Side]bool{}
 	for y := range Side {
 		src := img[y*Side : y*Side+Side]
 		copy(e.in[(y+1)*pIn+1:][:Side], src)
@@ -211,17 +220,25 @@ func (e *Encoder) loadBytes(prefix []byte) {
 		}
 		e.rowNZ[y+1] = bits != 0
 		if bits == 0 {
-			clear(dst[:])
+			if !e.inZero[y] {
+				clear(dst[:])
+				e.inZero[y] = true
+			}
 			continue
 		}
 		for x, b := range src {
 			dst[x] = byteScale[b]
 		}
+		e.inZero[y] = false
 	}
 	for y := full; y < Side; y++ {
 		dst := e.in[(y+1)*pIn+1:][:Side]
 		lo := min(y*Side, len(prefix))
 		src := prefix[lo:min(lo+Side, len(prefix))]
+		if len(src) == 0 && e.inZero[y] {
+			e.rowNZ[y+1] = false
+			continue // past the prefix, and zero already
+		}
 		var bits byte
 		for x, b := range src {
 			dst[x] = byteScale[b]
@@ -229,6 +246,7 @@ func (e *Encoder) loadBytes(prefix []byte) {
 		}
 		clear(dst[len(src):])
 		e.rowNZ[y+1] = bits != 0
+		e.inZero[y] = bits == 0
 	}
 }
 
@@ -250,6 +268,10 @@ func (e *Encoder) zeroRows(r int) bool {
 // layer1BiasRow writes pooled enc1 row py for an all-zero input patch:
 // every sum is zero, so each value is ReLU(bias).
 func (e *Encoder) layer1BiasRow(py int) {
+	if e.p1Bias[py] {
+		return // as the image before left it
+	}
+	e.p1Bias[py] = true
 	for c := range c1 {
 		v := max(e.b1[c], 0)
 		fill(e.p1[c*p1Size+(py+1)*p1Side+1:][:h1], v)

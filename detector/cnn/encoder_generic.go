@@ -21,6 +21,7 @@ func (e *Encoder) layer1() {
 			e.layer1BiasRow(py)
 			continue
 		}
+		e.p1Bias[py] = false
 		in0 := e.in[r*pIn:][:pIn]
 		in1 := e.in[(r+1)*pIn:][:pIn]
 		in2 := e.in[(r+2)*pIn:][:pIn]

@@ -28,3 +28,28 @@ func BenchmarkLoadBytes(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkEncodePrefixes encodes a batch of 256 prefixes of mixed
+// lengths (those of BenchmarkLoadBytes: a third shorter than 13 rows, as
+// in the benchmark capture, whose short flows end in zero rows).
+func BenchmarkEncodePrefixes(b *testing.B) {
+	enc, err := NewEncoder(NewWeights(1), 256)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	prefixes := make([][]byte, 256)
+	for i := range prefixes {
+		p := make([]byte, []int{1024, 1024, 517, 300, 1200, 90}[i%6])
+		for j := range p {
+			p[j] = byte(r.UintN(256))
+		}
+		prefixes[i] = p
+	}
+	codes := make([]float32, 256*CodeSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		enc.EncodePrefixes(prefixes, 256, codes)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*256), "ns/prefix")
+}

@@ -67,3 +67,50 @@ func TestEncodePrefixesMatchesEncode(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodePrefixesCarryOver: an encoder leaves zero rows and bias rows
+// in its buffers for the next image to keep; a long-lived encoder, fed
+// short and long prefixes in turn (each length after each), gives the
+// bits a fresh encoder gives each prefix alone, on every path.
+func TestEncodePrefixesCarryOver(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var prefixes [][]byte
+	for _, n := range []int{0, 5, 32, 64, 100, 300, 416, 600, Pixels, 40, Pixels + 8, 0, 33, 700, 1, Pixels, 95, 0} {
+		p := make([]byte, n)
+		for i := range p {
+			if r.IntN(3) > 0 {
+				p[i] = byte(r.UintN(256))
+			}
+		}
+		if n > 500 {
+			clear(p[200:330]) // zero rows inside the prefix
+		}
+		prefixes = append(prefixes, p)
+	}
+	for _, k := range allKernels {
+		t.Run(k.String(), func(t *testing.T) {
+			if !k.available() {
+				t.Skipf("this CPU cannot run the %v kernels", k)
+			}
+			w := NewWeights(5)
+			long, err := newEncoder(w, 1, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := make([]float32, CodeSize), make([]float32, CodeSize)
+			for i, p := range prefixes {
+				long.EncodePrefixes([][]byte{p}, 1, got)
+				fresh, err := newEncoder(w, 1, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fresh.EncodePrefixes([][]byte{p}, 1, want)
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("prefix %d (%d bytes), code value %d: %v after the others, %v alone", i, len(p), j, got[j], want[j])
+					}
+				}
+			}
+		})
+	}
+}
