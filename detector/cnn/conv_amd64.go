@@ -41,8 +41,13 @@ func (e *Encoder) encodeSIMD(code []float32) {
 		}
 	}
 	if wide {
-		for py := 0; py < h2; py += 4 {
-			conv2RowsAVX512(&e.p1[2*py*p1Side], &e.w2, &e.b2, &e.p2[(py+1)*p2Side+1])
+		conv2RowsAVX512(&e.p1[0], &e.w2, &e.b2, &e.p2[p2Side+1])
+		if e.p2TailDone && e.tailBias() {
+			for c := range CodeChans {
+				copy(e.p2[c*p2Size+(tailRow+1)*p2Side:], e.p2Tail[c][:])
+			}
+		} else {
+			conv2RowsAVX512(&e.p1[2*tailRow*p1Side], &e.w2, &e.b2, &e.p2[(tailRow+1)*p2Side+1])
 		}
 	} else {
 		for py := range h2 {
@@ -88,3 +93,36 @@ func conv2RowsAVX512(in *float32, w *[CodeChans][c1][9]float32, b *[CodeChans]fl
 //
 //go:noescape
 func conv3(in *[CodeChans * p2Size]float32, w *[CodeChans][CodeChans][9][lanes]float32, b *[CodeChans]float32, code *[CodeSize]float32)
+
+// tailRow is the first row of enc2's output that conv2RowsAVX512's
+// second call writes (pooled rows 4..7), from pooled enc1 rows
+// 2*tailRow-1 .. 15 (padded rows 8..17, the last a border).
+const tailRow = 4
+
+// tailBias reports whether the enc1 rows under the code's bottom half all
+// hold ReLU(bias): the kernel would then write p2Tail.
+func (e *Encoder) tailBias() bool {
+	for py := 2*tailRow - 1; py < h1; py++ {
+		if !e.p1Bias[py] {
+			return false
+		}
+	}
+	return true
+}
+
+// prepareTail computes p2Tail with the AVX-512 kernel itself (so the
+// copied values are its bits), on enc1 rows 7..15 set to ReLU(bias); the
+// buffers are left as any image with such a tail leaves them.
+func (e *Encoder) prepareTail() {
+	if e.kern != kernelsAVX512 {
+		return
+	}
+	for py := 2*tailRow - 1; py < h1; py++ {
+		e.layer1BiasRow(py)
+	}
+	conv2RowsAVX512(&e.p1[2*tailRow*p1Side], &e.w2, &e.b2, &e.p2[(tailRow+1)*p2Side+1])
+	for c := range CodeChans {
+		copy(e.p2Tail[c][:], e.p2[c*p2Size+(tailRow+1)*p2Side:][:4*p2Side])
+	}
+	e.p2TailDone = true
+}

@@ -12,3 +12,6 @@ const (
 // encodeSIMD is never called without the kernels; it falls back to the
 // plain-Go layers all the same.
 func (e *Encoder) encodeSIMD(code []float32) { e.encodeGeneric(code) }
+
+// prepareTail has nothing to prepare without the AVX-512 kernel.
+func (e *Encoder) prepareTail() {}

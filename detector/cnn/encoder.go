@@ -63,6 +63,13 @@ type Encoder struct {
 	// is ReLU(bias) (layer1BiasRow wrote it, no convolution since).
 	inZero [Side]bool
 	p1Bias [h1]bool
+
+	// p2Tail is what the AVX-512 enc2 kernel writes to p2's padded rows
+	// 5..8 (the code's bottom half) when pooled enc1 rows 7..15 are all
+	// bias rows, the input from row 13 on all zero (a prefix of at most
+	// 416 bytes, a third of the flows): computed once, copied after.
+	p2Tail     [CodeChans][4 * p2Side]float32
+	p2TailDone bool
 }
 
 // NewEncoder copies w's encoder weights into an Encoder that takes up to
@@ -136,6 +143,7 @@ func newEncoder(w *Weights, maxBatch int, kern kernels) (*Encoder, error) {
 			}
 		}
 	}
+	e.prepareTail()
 	return e, nil
 }
 

@@ -69,13 +69,15 @@ func TestEncodePrefixesMatchesEncode(t *testing.T) {
 }
 
 // TestEncodePrefixesCarryOver: an encoder leaves zero rows and bias rows
-// in its buffers for the next image to keep; a long-lived encoder, fed
-// short and long prefixes in turn (each length after each), gives the
-// bits a fresh encoder gives each prefix alone, on every path.
+// in its buffers for the next image to keep, and copies the code's
+// bottom half of a short prefix (p2Tail); a long-lived encoder, fed
+// short and long prefixes in turn, gives the bits a fresh encoder that
+// runs every row through the kernels gives each prefix alone, on every
+// path.
 func TestEncodePrefixesCarryOver(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	var prefixes [][]byte
-	for _, n := range []int{0, 5, 32, 64, 100, 300, 416, 600, Pixels, 40, Pixels + 8, 0, 33, 700, 1, Pixels, 95, 0} {
+	for _, n := range []int{0, 5, 32, 64, 100, 300, 416, 600, Pixels, 40, Pixels + 8, 0, 33, 450, 200, 417, 300, 480, 700, 1, Pixels, 95, 0} {
 		p := make([]byte, n)
 		for i := range p {
 			if r.IntN(3) > 0 {
@@ -104,6 +106,7 @@ func TestEncodePrefixesCarryOver(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				fresh.p2TailDone = false // every row through the kernel
 				fresh.EncodePrefixes([][]byte{p}, 1, want)
 				for j := range got {
 					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
