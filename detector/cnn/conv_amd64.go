@@ -126,3 +126,22 @@ func (e *Encoder) prepareTail() {
 	}
 	e.p2TailDone = true
 }
+
+// bytesRowsAVX512 writes rows whole rows of the image of the bytes at src
+// (Side bytes a row) to dst, the first interior value of padded input row
+// 1 (pIn floats a row): byte b as float32(b)/255.
+//
+//go:noescape
+func bytesRowsAVX512(src *byte, dst *float32, rows int)
+
+// loadFullRows writes the image's first full rows from prefix with the
+// AVX-512 kernel, zero rows included (+0, as clear writes); false: not on
+// this path, the caller converts them.
+func (e *Encoder) loadFullRows(prefix []byte, full int) bool {
+	if e.kern != kernelsAVX512 || full == 0 {
+		return false
+	}
+	_ = prefix[full*Side-1]
+	bytesRowsAVX512(&prefix[0], &e.in[pIn+1], full)
+	return true
+}

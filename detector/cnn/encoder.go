@@ -217,6 +217,44 @@ func (e *Encoder) load(img []float32) {
 func (e *Encoder) loadBytes(prefix []byte) {
 	prefix = prefix[:min(len(prefix), Pixels)]
 	full := len(prefix) / Side
+	if e.loadFullRows(prefix, full) {
+		// Converted whole, zero rows too: only which rows are zero is
+		// left to note.
+		for y := range full {
+			src := (*[Side]byte)(prefix[y*Side:])
+			var bits uint64
+			for x := 0; x < Side; x += 8 {
+				bits |= binary.LittleEndian.Uint64(src[x:])
+			}
+			e.rowNZ[y+1] = bits != 0
+			e.inZero[y] = bits == 0
+		}
+	} else {
+		e.loadFullRowsGo(prefix, full)
+	}
+	for y := full; y < Side; y++ {
+		dst := e.in[(y+1)*pIn+1:][:Side]
+		lo := min(y*Side, len(prefix))
+		src := prefix[lo:min(lo+Side, len(prefix))]
+		if len(src) == 0 && e.inZero[y] {
+			e.rowNZ[y+1] = false
+			continue // past the prefix, and zero already
+		}
+		var bits byte
+		for x, b := range src {
+			dst[x] = byteScale[b]
+			bits |= b
+		}
+		clear(dst[len(src):])
+		e.rowNZ[y+1] = bits != 0
+		e.inZero[y] = bits == 0
+	}
+}
+
+// loadFullRowsGo converts the image's first full rows from prefix in
+// plain Go, noting which are zero (not written again when the image
+// before left them zero).
+func (e *Encoder) loadFullRowsGo(prefix []byte, full int) {
 	for y := range full {
 		// A whole row: fixed lengths, no bounds checks; zero bytes are
 		// tested eight at a time.
@@ -238,23 +276,6 @@ func (e *Encoder) loadBytes(prefix []byte) {
 			dst[x] = byteScale[b]
 		}
 		e.inZero[y] = false
-	}
-	for y := full; y < Side; y++ {
-		dst := e.in[(y+1)*pIn+1:][:Side]
-		lo := min(y*Side, len(prefix))
-		src := prefix[lo:min(lo+Side, len(prefix))]
-		if len(src) == 0 && e.inZero[y] {
-			e.rowNZ[y+1] = false
-			continue // past the prefix, and zero already
-		}
-		var bits byte
-		for x, b := range src {
-			dst[x] = byteScale[b]
-			bits |= b
-		}
-		clear(dst[len(src):])
-		e.rowNZ[y+1] = bits != 0
-		e.inZero[y] = bits == 0
 	}
 }
 

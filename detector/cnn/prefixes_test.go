@@ -117,3 +117,38 @@ func TestEncodePrefixesCarryOver(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadBytesEveryValue: on every path, each byte value loads as
+// byteScale's bits (the AVX-512 path divides sixteen at a time), zeros
+// after the prefix, whatever the image before left.
+func TestLoadBytesEveryValue(t *testing.T) {
+	prefix := make([]byte, Pixels)
+	for i := range prefix {
+		prefix[i] = byte(i*7 + i/256) // every value, in every lane
+	}
+	for _, k := range allKernels {
+		t.Run(k.String(), func(t *testing.T) {
+			if !k.available() {
+				t.Skipf("this CPU cannot run the %v kernels", k)
+			}
+			e, err := newEncoder(NewWeights(1), 1, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{Pixels, 0, 700, Pixels - 1, 64, 0} {
+				e.loadBytes(prefix[:n])
+				for y := range Side {
+					for x := range Side {
+						want := float32(0)
+						if i := y*Side + x; i < n {
+							want = byteScale[prefix[i]]
+						}
+						if got := e.in[(y+1)*pIn+1+x]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("%d bytes: pixel (%d, %d) = %v, want %v", n, y, x, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
