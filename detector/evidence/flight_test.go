@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/sensor/decode"
@@ -20,16 +22,23 @@ import (
 // self-signed certificate naming names, and returns the flow a sensor sees.
 func tlsFlow(t *testing.T, maxVersion uint16, names ...string) *flow.Flow {
 	t.Helper()
+	return tlsFlowWith(t, maxVersion, []tls.CurveID{tls.X25519}, names...)
+}
+
+// tlsFlowWith is tlsFlow with the client's key exchange groups (nil: Go's
+// default, a post-quantum key share first).
+func tlsFlowWith(t *testing.T, maxVersion uint16, curves []tls.CurveID, names ...string) *flow.Flow {
+	t.Helper()
 	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: names[0], DNSNames: names, Seed: uint64(len(names))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, s := capgen.TLSConfigs(cert, names[0])
 	c.MaxVersion = maxVersion
-	// X25519 alone, as Go clients before 1.24 offered: a post-quantum key
-	// share makes the hello fill the prefix, with no room for the server's
-	// turn (the check then cannot judge).
-	c.CurvePreferences = []tls.CurveID{tls.X25519}
+	// X25519 alone, as Go clients before 1.24 offered, keeps the hello
+	// small: the server's turn is in the prefix. A post-quantum key share
+	// fills the prefix: the turn is in the kept handshake bytes only.
+	c.CurvePreferences = curves
 	conv, err := capgen.TLSConversation(context.Background(), c, s, capgen.TLSOptions{ClientData: []byte("GET / HTTP/1.1\r\n\r\n"), ServerData: []byte("HTTP/1.1 204 No Content\r\n\r\n")})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +101,39 @@ func TestSmallFlight(t *testing.T) {
 	}
 	if !checks[len(checks)-1].applies(small) || small.TLS.Resumed() {
 		t.Fatal("a full TLS 1.3 handshake is not judged")
+	}
+	// A client hello that fills the prefix (Go's default post-quantum key
+	// share): the server's turn is read from the kept handshake bytes.
+	pq := input(tlsFlowWith(t, tls.VersionTLS13, nil, "pq.example.com"))
+	if fl := transcript.ServerFlight(pq.Flow); fl.Records != 0 {
+		t.Fatalf("the turn is in the prefix (%+v): the test does not test the kept bytes", fl)
+	}
+	if f, ok := fired(tab, pq, "flight.small_chain"); !ok {
+		t.Errorf("a post-quantum hello hides the small turn: %+v", transcript.KeptFlight(pq.Flow))
+	} else if !strings.Contains(f.Text, "its first 2 encrypted records took") {
+		t.Errorf("text %q", f.Text)
+	}
+
+	// A resumption (the server took a pre-shared key) sends no
+	// certificates; nor is a turn judged without the client's hello (a
+	// capture of one direction).
+	resumed := input(small.Flow)
+	sh := *resumed.TLS.Server.ServerHello
+	sh.Extensions = append(slices.Clone(sh.Extensions), tlsparse.Extension{Type: tlsparse.ExtPreSharedKey})
+	sf := *resumed.TLS.Server
+	sf.ServerHello = &sh
+	resumed.TLS.Server = &sf
+	oneWay := input(small.Flow)
+	oneWay.TLS.Client = nil
+	// A client that asked for small records gets its certificates in many.
+	limited := input(small.Flow)
+	ch := *limited.TLS.Client
+	ch.Extensions = append(slices.Clone(ch.Extensions), tlsparse.Extension{Type: 28, Data: []byte{0x02, 0x00}})
+	limited.TLS.Client = &ch
+	for name, in := range map[string]*Input{"resumed": resumed, "one direction": oneWay, "record_size_limit 512": limited} {
+		if fullTLS13(in) {
+			t.Errorf("%s: judged", name)
+		}
 	}
 	big := input(tlsFlow(t, tls.VersionTLS13, manyNames(40)...))
 	if fl := transcript.ServerFlight(big.Flow); fl.Largest < minPublicFlight {

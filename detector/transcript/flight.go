@@ -36,10 +36,33 @@ func ServerFlight(f *flow.Flow) Flight {
 		}
 		off = end
 	}
+	fl.walk(b)
+	return fl
+}
+
+// KeptFlight reads the same records from the server's kept handshake bytes
+// (flow.Flow.ServerHandshake), which go on past the prefix to the end of
+// the bytes that completed the clear handshake: the encrypted records that
+// came with it. A client hello that fills the prefix (a post-quantum key
+// share) leaves the server's turn out of the prefix but not out of these.
+// Whole is never set: where the turn ends is not known.
+func KeptFlight(f *flow.Flow) Flight {
+	var fl Flight
+	if f.Transport == flow.TransportUDP {
+		return fl // QUIC's kept bytes are CRYPTO frames, not records
+	}
+	fl.walk(f.ServerHandshake)
+	return fl
+}
+
+// walk counts the application-data records of b up to the first bytes
+// that are not a TLS 1.x record header; a record cut short ends the walk
+// and the turn is not whole.
+func (fl *Flight) walk(b []byte) {
 	for len(b) >= 5 && fl.Records < MaxFlightRecords {
 		typ, l := b[0], int(b[3])<<8|int(b[4])
 		if b[1] != 3 || typ < TypeCCS || typ > TypeAppData {
-			break
+			return
 		}
 		if typ == TypeAppData {
 			fl.Records++
@@ -48,9 +71,8 @@ func ServerFlight(f *flow.Flow) Flight {
 		}
 		if 5+l > len(b) {
 			fl.Whole = false
-			break
+			return
 		}
 		b = b[5+l:]
 	}
-	return fl
 }

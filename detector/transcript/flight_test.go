@@ -40,3 +40,21 @@ func withReply(f *flow.Flow, b []byte) *flow.Flow {
 	f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: true, Len: len(b)})
 	return f
 }
+
+func TestKeptFlight(t *testing.T) {
+	sh := rec(22, hsMsg(2, 86)...)
+	ccs := rec(20, 1)
+	enc := func(n int) []byte { return rec(23, make([]byte, n)...) }
+	kept := cat(sh, ccs, enc(27), enc(418))[:200] // the bytes that came with the hello, cut in the second record
+	f := mkflow(rec(22, hsMsg(1, 1100)...)[:1024], nil, nil, kept)
+	if got, want := KeptFlight(f), (Flight{Records: 2, Largest: 418, Total: 445}); got != want {
+		t.Errorf("%+v, want %+v", got, want)
+	}
+	if got := ServerFlight(f); got.Records != 0 {
+		t.Errorf("the prefix holds no server bytes, yet %+v", got)
+	}
+	f.Transport = flow.TransportUDP
+	if got := KeptFlight(f); got.Records != 0 {
+		t.Errorf("QUIC: %+v", got)
+	}
+}

@@ -134,8 +134,10 @@ func FuzzOf(f *testing.F) {
 			sd.DataBeforeHandshake(false)
 			sd.UnknownType()
 		}
-		if fl := ServerFlight(fl); fl.Records > MaxFlightRecords || fl.Largest > fl.Total || fl.Total > fl.Records*0xffff {
-			t.Fatalf("%+v", fl)
+		for _, fl := range []Flight{ServerFlight(fl), KeptFlight(fl)} {
+			if fl.Records > MaxFlightRecords || fl.Largest > fl.Total || fl.Total > fl.Records*0xffff {
+				t.Fatalf("%+v", fl)
+			}
 		}
 	})
 }
