@@ -396,6 +396,10 @@ func preambleName(k string) string {
 		return "a PROXY protocol header"
 	case transcript.PreambleSTARTTLS:
 		return "a STARTTLS exchange"
+	case transcript.PreamblePgSQL:
+		return "a PostgreSQL SSLRequest"
+	case transcript.PreambleMySQL:
+		return "a MySQL SSL request"
 	case tlsparse.SniffHTTP:
 		return "an HTTP request"
 	case "tls-records":
