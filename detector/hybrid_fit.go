@@ -86,13 +86,24 @@ func addSection(f *model.File, name string, v binaryMarshaler) error {
 // calibrate counts the evidence checks over the calibration corpus
 // (cfg.Corpus, else the training flows) and learns server names from its
 // names and cfg.Words; a site's table (not many networks' captures) also
-// knows the private CAs its training chains led to (its own).
+// knows the private CAs its training chains led to and the servers whose
+// TLS 1.3 certificates were too small for a public chain (its own).
 func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
 	t, err := calibrateChecks(train, cfg, certs)
 	if err != nil || cfg.NoveltyByCapture {
 		return t, err // many networks' captures: their own CAs are not a site's
 	}
-	return t.LearnIssuers(chainInputs(train, certs)), nil
+	return t.LearnIssuers(chainInputs(train, certs)).LearnFlights(handshakeInputs(train, certs)), nil
+}
+
+// handshakeInputs are flows with their handshakes (no transcript), for
+// LearnFlights.
+func handshakeInputs(flows []*flow.Flow, certs *tlsparse.CertCache) []*evidence.Input {
+	out := make([]*evidence.Input, 0, len(flows))
+	for _, fl := range flows {
+		out = append(out, &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs)})
+	}
+	return out
 }
 
 // chainInputs are flows as the certificate checks see them (no

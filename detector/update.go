@@ -231,14 +231,15 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	return g, rep, nil
 }
 
-// learnIssuers adds the private CAs that flows' chains led to to g's
-// evidence table.
+// learnIssuers adds the private CAs that flows' chains led to, and the
+// servers whose TLS 1.3 certificates were too small for a public chain, to
+// g's evidence table.
 func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, rep *UpdateReport) error {
 	var ev evidence.Table
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	learned := ev.LearnIssuers(chainInputs(flows, certs))
+	learned := ev.LearnIssuers(chainInputs(flows, certs)).LearnFlights(handshakeInputs(flows, certs))
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	data, err := learned.MarshalBinary()
 	if err != nil {

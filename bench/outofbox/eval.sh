@@ -4,10 +4,10 @@
 # Environment: NDPI_REPO (git directory of an nDPI mirror, default
 # /work/.mirror/ntop+nDPI/repo), DATA (where its captures are extracted,
 # default /work/data/ndpi; never inside the project); MIRRORS (where
-# the fetch tool mirrors the repositories labels-c2.tsv and labels-c3.tsv
-# name, default /work/.mirror), DATA2 and DATA3 (their captures, default
-# /work/data/oob2 and /work/data/oob3), ZIP_PASSWORD (for captures kept in
-# password-protected zip archives, default infected).
+# the fetch tool mirrors the repositories that labels-cN.tsv name,
+# default /work/.mirror), DATAN (labels-cN.tsv's captures, default
+# /work/data/oobN: DATA2, DATA3, DATA4...), ZIP_PASSWORD (for captures kept
+# in password-protected zip archives, default infected).
 # Writes OUTDIR/{scores,ndpi}/FILE.{json,txt}, OUTDIR/flows.tsv; the
 # table on stdout.
 set -euo pipefail
@@ -19,10 +19,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 REPO=${NDPI_REPO:-/work/.mirror/ntop+nDPI/repo}
 DATA=${DATA:-/work/data/ndpi}
 MIRRORS=${MIRRORS:-/work/.mirror}
-DATA2=${DATA2:-/work/data/oob2}
-DATA3=${DATA3:-/work/data/oob3}
 ZIP_PASSWORD=${ZIP_PASSWORD:-infected}
-mkdir -p "$OUT/scores" "$OUT/ndpi" "$DATA" "$DATA2" "$DATA3"
+mkdir -p "$OUT/scores" "$OUT/ndpi" "$DATA"
 T=$OUT/tlsentry
 (cd "$ROOT" && go build -o "$T" ./cmd/tlsentry)
 command -v ndpiReader >/dev/null || { echo "eval.sh: needs ndpiReader (Debian: libndpi-bin)" >&2; exit 1; }
@@ -35,7 +33,7 @@ tail -n +2 "$HERE/labels.tsv" | while IFS=$'\t' read -r file label _; do
 	"$T" score -r "$f" "$@" >"$OUT/scores/$file.json" 2>/dev/null || true
 	[ -s "$OUT/ndpi/$file.txt" ] || timeout 60 ndpiReader -q -v 2 -i "$f" >"$OUT/ndpi/$file.txt" 2>/dev/null || true
 done
-# labels-c2.tsv and labels-c3.tsv: captures of other repositories, each
+# labels-cN.tsv (N = 2, 3, 4...): captures of other repositories, each
 # named by owner/name@commit:path (mirrored as MIRRORS/owner+name/repo);
 # path!member names a capture inside a zip archive (malware-traffic
 # collections keep them so, with a well-known password).
@@ -55,10 +53,17 @@ extract() { # SOURCE FILE
 	fi
 	git -C "$git_dir" show "$commit:$path" >"$2" 2>/dev/null
 }
-for pair in "labels-c2.tsv:$DATA2" "labels-c3.tsv:$DATA3"; do
-	tail -n +2 "$HERE/${pair%%:*}" | while IFS=$'\t' read -r file label _ _ _ source _; do
+labels=()
+for lf in "$HERE"/labels-c[0-9]*.tsv; do
+	n=${lf##*/labels-c}
+	n=${n%.tsv}
+	var=DATA$n
+	dir=${!var:-/work/data/oob$n}
+	mkdir -p "$dir"
+	labels+=("$lf")
+	tail -n +2 "$lf" | while IFS=$'\t' read -r file label _ _ _ source _; do
 		[ "$label" != excluded ] || continue
-		f=${pair#*:}/$file
+		f=$dir/$file
 		if [ ! -s "$f" ]; then
 			extract "$source" "$f" && [ -s "$f" ] || { rm -f "$f"; echo "eval.sh: $source not mirrored" >&2; continue; }
 		fi
@@ -66,4 +71,4 @@ for pair in "labels-c2.tsv:$DATA2" "labels-c3.tsv:$DATA3"; do
 		[ -s "$OUT/ndpi/$file.txt" ] || timeout 60 ndpiReader -q -v 2 -i "$f" >"$OUT/ndpi/$file.txt" 2>/dev/null || true
 	done
 done
-python3 "$HERE/metrics.py" "$HERE/labels.tsv" "$OUT" "$HERE/labels-c2.tsv" "$HERE/labels-c3.tsv"
+python3 "$HERE/metrics.py" "$HERE/labels.tsv" "$OUT" "${labels[@]}"

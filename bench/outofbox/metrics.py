@@ -25,11 +25,17 @@ would see); "*" judges the capture's flows as the first file does. The
 other flows of those captures (a sandbox's Windows background) are not
 judged.
 
-Split "fresh" (labels-c3.tsv): captures nobody had scored when they were
-labelled, for one check of generalisation. They stay out of every other
-row (so that "all" and "held out" remain comparable with earlier
-figures) and out of flows.tsv; their own rows, and their flows in
-flows.tsv, show only with SHOW_FRESH=1 (without it, only their counts).
+Sealed splits (SEALED): captures nobody had scored when they were
+labelled, for one check of generalisation each. They stay out of every
+other row and out of the benign set the others are measured against
+(so that "all" and "held out" remain comparable with earlier figures)
+and out of flows.tsv; their own rows, and their flows in flows.tsv, show
+only with their switch (without it, only their counts):
+- "fresh" (labels-c3.tsv, SHOW_FRESH=1): malicious captures, measured
+  against the main benign set;
+- "fresh4" (labels-c4.tsv, SHOW_FRESH4=1): malicious AND benign
+  captures; its malicious flows are measured against its own benign
+  flows only, and the benign alert rate is printed for them.
 """
 import collections
 import json
@@ -39,6 +45,14 @@ import sys
 from datetime import datetime, timezone
 
 TLS_PORTS = {443, 8443, 465, 993, 995, 853, 636, 989, 990, 992, 994, 5061, 8883, 9443}
+# Sealed splits: captures nobody had scored when they were labelled, for
+# one check of generalisation each. split: (switch that shows them, row
+# title, whether their malicious flows are measured against the split's
+# own benign flows rather than the main benign set).
+SEALED = {
+    "fresh": ("SHOW_FRESH", "fresh (labels-c3)", False),
+    "fresh4": ("SHOW_FRESH4", "fresh4 (labels-c4)", True),
+}
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
 
@@ -196,11 +210,18 @@ def main():
         # Every layer: flows that alerted (the model's or the beacon
         # tracker's) rank first, then by the model's score.
         r["any"] = (r["alert"] or r["beacon"], r["score"])
-    benign = [r for r in rows if r["label"] == "benign"]
+    # Sealed splits (see SEALED) stay out of every other row and of the
+    # benign set the others are measured against.
+    def sealed(r):
+        return r["split"] in SEALED
+    shown = {split for split, (switch, _, _) in SEALED.items() if os.environ.get(switch) == "1"}
+    benign = [r for r in rows if r["label"] == "benign" and not sealed(r)]
     thr = rows[0]["threshold"] if rows else float("nan")
-    nf = [r for r in rows if r["split"] == "fresh"]
-    print(f"flows judged: {len(rows) - len(nf)} from {len(by_file) - len({r['file'] for r in nf})} captures"
-          f" (and {len(nf)} fresh from {len({r['file'] for r in nf})}); threshold {thr:.2f} bits")
+    ns = [r for r in rows if sealed(r)]
+    extra = ", ".join(f"{len([r for r in ns if r['split'] == s])} {s} from {len({r['file'] for r in ns if r['split'] == s})}"
+                      for s in SEALED)
+    print(f"flows judged: {len(rows) - len(ns)} from {len(by_file) - len({r['file'] for r in ns})} captures"
+          f" (and {extra}); threshold {thr:.2f} bits")
     nb = len(benign)
     fb = len({r['file'] for r in benign})
     alerts = sum(r["alert"] for r in benign)
@@ -215,27 +236,28 @@ def main():
           f" nDPI risk >= 100 on {nd_b} ({100*nd_b/max(nb,1):.2f}%)")
     print("ROC AUC plain / file-weighted; alerts at the default threshold; r@1%: recall where at most 1% of benign flows score above")
     print(f"{'anomalies':32s} {'flows':>5s} {'files':>5s} | {'tlsentry':>13s} {'alerts':>7s} {'r@1%':>5s} | {'nDPI risk':>13s} {'r@1%':>5s} | {'six-flag sum':>13s} {'r@1%':>5s} | {'+beacon':>13s} {'alerts':>7s}")
-    def fresh(r):
-        return r["split"] == "fresh"
-    sets = [("malicious, all", lambda r: r["label"] == "malicious" and not fresh(r)),
-            ("malicious, used in tuning", lambda r: r["label"] == "malicious" and r["split"] == "tune"),
-            ("malicious, held out of tuning", lambda r: r["label"] == "malicious" and r["split"] == "heldout")]
-    fams = sorted({(r["label"], r["split"], r["family"]) for r in rows if r["label"] in ("malicious", "evasion") and not fresh(r)})
+    # (name, selector, split it belongs to or None, benign flows it is measured against)
+    sets = [("malicious, all", lambda r: r["label"] == "malicious" and not sealed(r), None, benign),
+            ("malicious, used in tuning", lambda r: r["label"] == "malicious" and r["split"] == "tune", None, benign),
+            ("malicious, held out of tuning", lambda r: r["label"] == "malicious" and r["split"] == "heldout", None, benign)]
+    fams = sorted({(r["label"], r["split"], r["family"]) for r in rows if r["label"] in ("malicious", "evasion") and not sealed(r)})
     for lab, split, fam in fams:
         sets.append((f"  {lab} {split + ' ' if split else ''}{fam}",
-                     lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam and not fresh(r)))
-    sets.append(("evasion tools, all", lambda r: r["label"] == "evasion" and not fresh(r)))
-    sets.append(("malicious, fresh (labels-c3)", lambda r: r["label"] == "malicious" and fresh(r)))
-    show_fresh = os.environ.get("SHOW_FRESH") == "1"
-    if show_fresh:
-        for lab, fam in sorted({(r["label"], r["family"]) for r in rows if fresh(r)}):
-            name = f"  fresh {fam}" if lab == "malicious" else f"  {lab} fresh {fam}"
-            sets.append((name, lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam and fresh(r)))
+                     lambda r, lab=lab, fam=fam: r["label"] == lab and r["family"] == fam and not sealed(r), None, benign))
+    sets.append(("evasion tools, all", lambda r: r["label"] == "evasion" and not sealed(r), None, benign))
+    for split, (switch, title, own_benign) in SEALED.items():
+        ref = [r for r in rows if r["label"] == "benign" and r["split"] == split] if own_benign else benign
+        sets.append((f"malicious, {title}", lambda r, split=split: r["label"] == "malicious" and r["split"] == split, split, ref))
+        if split in shown:
+            for lab, fam in sorted({(r["label"], r["family"]) for r in rows if r["split"] == split and r["label"] != "benign"}):
+                name = f"  {split} {fam}" if lab == "malicious" else f"  {lab} {split} {fam}"
+                sets.append((name, lambda r, lab=lab, fam=fam, split=split: r["label"] == lab and r["family"] == fam and r["split"] == split,
+                             split, ref))
     show = os.environ.get("SHOW_HELDOUT") == "1"
-    for name, sel in sets:
+    for name, sel, split, ref in sets:
         pos = [r for r in rows if sel(r)]
-        if not show_fresh and any(fresh(r) for r in pos):
-            print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | (fresh: SHOW_FRESH=1)")
+        if split is not None and split not in shown:
+            print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | ({split}: {SEALED[split][0]}=1)")
             continue
         if not show and any(r["split"] == "heldout" for r in pos):
             print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | (held out: SHOW_HELDOUT=1)")
@@ -244,22 +266,34 @@ def main():
             continue
         cols = []
         for key in ("score", "ndpi", "six", "any"):
-            a = auc([(r[key], 1) for r in pos], [(r[key], 1) for r in benign])
-            aw = auc([(r[key], r["w"]) for r in pos], [(r[key], r["w"]) for r in benign])
-            rc = rec_at([r[key] for r in pos], [r[key] for r in benign])
+            a = auc([(r[key], 1) for r in pos], [(r[key], 1) for r in ref])
+            aw = auc([(r[key], r["w"]) for r in pos], [(r[key], r["w"]) for r in ref])
+            rc = rec_at([r[key] for r in pos], [r[key] for r in ref])
             cols.append((a, aw, rc))
         al = sum(r["alert"] for r in pos)
         (t, tw, tr), (n, nw, nr), (x, xw, xr), (y, yw, _) = cols
         ay = sum(r["any"][0] for r in pos)
         print(f"{name:32s} {len(pos):5d} {len({r['file'] for r in pos}):5d} | {t:6.3f} {tw:6.3f} {al:3d}/{len(pos):<3d} {tr:5.2f} |"
               f" {n:6.3f} {nw:6.3f} {nr:5.2f} | {x:6.3f} {xw:6.3f} {xr:5.2f} | {y:6.3f} {yw:6.3f} {ay:3d}/{len(pos):<3d}")
+    for split, (switch, title, own_benign) in SEALED.items():
+        if not own_benign:
+            continue
+        ref = [r for r in rows if r["label"] == "benign" and r["split"] == split]
+        head = f"benign, {title}: {len(ref)} flows in {len({r['file'] for r in ref})} captures"
+        if split not in shown:
+            print(f"{head} ({split}: {switch}=1)")
+            continue
+        al = sum(r["alert"] for r in ref)
+        ay = sum(r["any"][0] for r in ref)
+        print(f"{head}; alerts on {al} ({100*al/max(len(ref),1):.2f}%) in {len({r['file'] for r in ref if r['alert']})} captures,"
+              f" any layer {ay}; six-flag sum >= 2 on {sum(r['six'] >= 2 for r in ref)},"
+              f" nDPI risk >= 100 on {sum(r['ndpi'] >= 100 for r in ref)}")
     with open(os.path.join(out, "flows.tsv"), "w") as f:
         f.write("file\tlabel\tfamily\tsplit\tport\tapp_proto\tsni\tscore\talert\tndpi_risk\tsix\tflags\tfirst_reason\n")
         for r in sorted(rows, key=lambda r: -r["score"]):
-            if fresh(r) and not show_fresh:
+            if sealed(r) and r["split"] not in shown:
                 continue
             f.write(f"{r['file']}\t{r['label']}\t{r['family']}\t{r['split']}\t{r['port']}\t{r['proto']}\t{r['sni']}\t{r['score']:.2f}\t{r['alert']}\t{r['ndpi']}\t{r['six']}\t{r['flags']}\t{(r['reasons'] or [''])[0]}\n")
-
 
 if __name__ == "__main__":
     main()

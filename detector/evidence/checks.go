@@ -37,6 +37,7 @@ const (
 	GroupCertName = "cert.name"     // whether it names the server
 	GroupCertTime = "cert.validity" // its validity
 	GroupCertSubj = "cert.subject"  // whether its names are ones an organisation chose
+	GroupFlight   = "flight"        // what the server's encrypted first turn shows of its certificates (TLS 1.3)
 )
 
 // A check is one protocol test. applies says whether the flow can show it
@@ -322,6 +323,7 @@ var checks = []check{
 			v := days(validity(leaf(in)))
 			return "tls.validity", v, "the certificate is valid for " + v + " (public CAs issue at most 398 days; before 2020, 825)"
 		}},
+	{id: "flight.small_chain", group: GroupFlight, applies: fullTLS13, firesTable: smallUnknownFlight, describe: describeSmallFlight},
 }
 
 // Validity bounds: CA/Browser Forum Baseline Requirements allowed at most

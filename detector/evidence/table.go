@@ -44,6 +44,10 @@ type Table struct {
 	// KnownIssuers are the private authorities (hex DER names) a site's
 	// training flows' chains led to: its own CAs (LearnIssuers).
 	KnownIssuers []string `json:"known_issuers,omitempty"`
+	// KnownFlights are the servers (names, or addresses and ports) whose
+	// TLS 1.3 turns were too small for a public chain in a site's training:
+	// its own (LearnFlights).
+	KnownFlights []string `json:"known_small_flights,omitempty"`
 
 	bits     []float64          // per fixed check
 	notTLS   map[string]float64 // by protocol label
@@ -51,6 +55,7 @@ type Table struct {
 	unseenNT float64            // a protocol label the corpus never had
 	unseenPr float64
 	known    map[string]struct{} // KnownIssuers, decoded
+	knownFl  map[string]struct{} // KnownFlights
 	// tails are the ends of findings' texts (how often the corpus showed
 	// the check), worded once per model: an alert flood words the same
 	// few again and again.
@@ -65,7 +70,7 @@ type tailKey struct {
 
 // group indexes, for taking one maximum per group without allocating.
 var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime,
-	GroupCertSubj}
+	GroupCertSubj, GroupFlight}
 
 func groupIndex(g string) int { return slices.Index(groups[:], g) }
 
@@ -134,6 +139,7 @@ func (t *Table) prepare() {
 	t.unseenNT = Rate{Applied: t.SpokeFlows}.Bits()
 	t.unseenPr = Rate{Applied: t.HelloFlows}.Bits()
 	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
+	t.knownFl, _ = knownFlightSet(t.KnownFlights)
 	t.tails = map[tailKey]string{}
 	for _, c := range checks {
 		k := tailKey{c.id, t.Rates[c.id].Applied}
@@ -390,6 +396,10 @@ func preambleName(k string) string {
 		return "a PROXY protocol header"
 	case transcript.PreambleSTARTTLS:
 		return "a STARTTLS exchange"
+	case transcript.PreamblePgSQL:
+		return "a PostgreSQL SSLRequest"
+	case transcript.PreambleMySQL:
+		return "a MySQL SSL request"
 	case tlsparse.SniffHTTP:
 		return "an HTTP request"
 	case "tls-records":
@@ -436,6 +446,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 		q.Names = m
 	}
 	if _, err := knownSet(q.KnownIssuers); err != nil {
+		return err
+	}
+	if _, err := knownFlightSet(q.KnownFlights); err != nil {
 		return err
 	}
 	*t = q

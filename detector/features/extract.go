@@ -346,41 +346,14 @@ func shape(f *flow.Flow, v *Values) {
 // the certificates, so their lengths are all a sensor sees of the
 // server's identity: a new certificate shows as a new length.
 func encrypted(f *flow.Flow, v *Values) {
-	var b []byte
-	off := 0
-	for _, r := range f.PrefixRuns {
-		end := min(off+r.Len, len(f.Prefix))
-		if !r.FromClient && !r.Mixed {
-			b = f.Prefix[off:end]
-			break
-		}
-		off = end
-	}
-	n, largest := 0, 0
-	for len(b) >= 5 && n < maxEncRecords {
-		typ, l := b[0], int(b[3])<<8|int(b[4])
-		if b[1] != 3 || typ < 20 || typ > 23 {
-			break
-		}
-		if typ == 23 {
-			n++
-			largest = max(largest, l)
-		}
-		if 5+l > len(b) {
-			break
-		}
-		b = b[5+l:]
-	}
-	if n == 0 {
+	fl := transcript.ServerFlight(f)
+	if fl.Records == 0 {
 		return
 	}
-	v.set(FServerEncRecords, float64(n))
-	v.set(FServerEncMax, float64(largest))
-	v.cat(CServerEncMax, strconv.Itoa(largest))
+	v.set(FServerEncRecords, float64(fl.Records))
+	v.set(FServerEncMax, float64(fl.Largest))
+	v.cat(CServerEncMax, strconv.Itoa(fl.Largest))
 }
-
-// maxEncRecords bounds the server records looked at.
-const maxEncRecords = 8
 
 // bucket hashes a 16-bit value into one of n (a power of two) buckets.
 func bucket(x uint16, n int) int {

@@ -111,28 +111,36 @@ func TestLayout(t *testing.T) {
 	}
 }
 
-// A STARTTLS exchange to a mail port (or RDP's to 3389) is that port's
-// protocol starting TLS: no preamble value or length; the same bytes to
-// a web port are a preamble.
+// A STARTTLS exchange to a mail port (or RDP's to 3389, PostgreSQL's
+// SSLRequest to 5432, MySQL's SSL request to 3306) is that port's protocol
+// starting TLS: no preamble value or length; the same bytes to a web port
+// are a preamble.
 func TestOwnPortUpgradeIsNoPreamble(t *testing.T) {
 	f := labFlows(t, labset.Benign, 1)[0]
 	hello := f.ClientHandshake
-	pre := []byte("EHLO client.example\r\nSTARTTLS\r\n")
-	g := *f
-	g.Prefix = append(append([]byte(nil), pre...), hello...)
-	g.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(g.Prefix)}}
-	for _, tc := range []struct {
-		port uint16
-		want bool // a preamble
-	}{{25, false}, {587, false}, {443, true}, {3389, true}} {
-		g.Server.Port = tc.port
-		v, _ := extract(&g)
-		if v.T.Client.Preamble != transcript.PreambleSTARTTLS {
-			t.Fatalf("port %d: transcript preamble %q", tc.port, v.T.Client.Preamble)
-		}
-		got := len(v.Cats[CPreamble]) > 0 || v.Vec[FPreambleLen] != 0
-		if got != tc.want {
-			t.Errorf("port %d: preamble %v (len feature %v), want %v", tc.port, v.Cats[CPreamble], v.Vec[FPreambleLen], tc.want)
+	mysql := append([]byte{32, 0, 0, 1, 0x85, 0xae, 0xff, 0x20, 0, 0, 0, 1, 0x21}, make([]byte, 23)...)
+	for _, pc := range []struct {
+		pre   []byte
+		kind  string
+		ports map[uint16]bool // port: a preamble there
+	}{
+		{[]byte("EHLO client.example\r\nSTARTTLS\r\n"), transcript.PreambleSTARTTLS, map[uint16]bool{25: false, 587: false, 443: true, 3389: true}},
+		{[]byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}, transcript.PreamblePgSQL, map[uint16]bool{5432: false, 443: true, 3306: true}},
+		{mysql, transcript.PreambleMySQL, map[uint16]bool{3306: false, 443: true, 5432: true}},
+	} {
+		g := *f
+		g.Prefix = append(append([]byte(nil), pc.pre...), hello...)
+		g.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(g.Prefix)}}
+		for port, want := range pc.ports {
+			g.Server.Port = port
+			v, _ := extract(&g)
+			if v.T.Client.Preamble != pc.kind {
+				t.Fatalf("%s to port %d: transcript preamble %q", pc.kind, port, v.T.Client.Preamble)
+			}
+			got := len(v.Cats[CPreamble]) > 0 || v.Vec[FPreambleLen] != 0
+			if got != want {
+				t.Errorf("%s to port %d: preamble %v (len feature %v), want %v", pc.kind, port, v.Cats[CPreamble], v.Vec[FPreambleLen], want)
+			}
 		}
 	}
 }

@@ -14,6 +14,8 @@ const (
 	PreambleHTTP     = "http"           // another HTTP request or response
 	PreambleProxy    = "proxy-protocol" // a PROXY protocol v1 or v2 header
 	PreambleSTARTTLS = "starttls"       // a text exchange that asks for TLS (STARTTLS, STLS, AUTH TLS)
+	PreamblePgSQL    = "pgsql"          // PostgreSQL's SSLRequest
+	PreambleMySQL    = "mysql"          // MySQL's SSL request packet
 	PreambleNoTLS    = "no-handshake"   // no handshake record was found in the side's bytes
 	PreambleUnseen   = "unseen"         // the side sent no bytes within the prefix
 )
@@ -155,6 +157,10 @@ func (sd *Side) setPreamble(p []byte) {
 		sd.Preamble = PreambleProxy
 	case asksTLS(p):
 		sd.Preamble = PreambleSTARTTLS
+	case bytes.Equal(p, pgsqlSSLRequest):
+		sd.Preamble = PreamblePgSQL
+	case isMySQLSSLRequest(p):
+		sd.Preamble = PreambleMySQL
 	default:
 		sd.Preamble = tlsparse.Sniff(p)
 		if sd.Preamble == tlsparse.SniffTLS {

@@ -134,6 +134,11 @@ func FuzzOf(f *testing.F) {
 			sd.DataBeforeHandshake(false)
 			sd.UnknownType()
 		}
+		for _, fl := range []Flight{ServerFlight(fl), KeptFlight(fl)} {
+			if fl.Records > MaxFlightRecords || fl.Largest > fl.Total || fl.Total > fl.Records*0xffff {
+				t.Fatalf("%+v", fl)
+			}
+		}
 	})
 }
 

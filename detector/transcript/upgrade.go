@@ -6,11 +6,36 @@ import "github.com/tlsentry/tlsentry/flow/tlsparse"
 // own exchange, by the kind of preamble that exchange is: there the
 // preamble is the protocol working as specified (RFC 3207 SMTP, RFC 2595
 // POP3 and IMAP, RFC 4217 FTP, RFC 4642 NNTP, RFC 4511 LDAP, RFC 5804
-// ManageSieve, RFC 6120 XMPP; RDP's X.224 negotiation on 3389), not
-// something before a TLS client's hello.
+// ManageSieve, RFC 6120 XMPP; RDP's X.224 negotiation on 3389;
+// PostgreSQL's SSLRequest on 5432 and MySQL's SSL request packet on 3306),
+// not something before a TLS client's hello.
 var upgradePorts = map[string][]uint16{
 	PreambleSTARTTLS:  {21, 25, 110, 119, 143, 389, 587, 2525, 4190, 5222, 5269},
 	tlsparse.SniffRDP: {3389},
+	PreamblePgSQL:     {5432},
+	PreambleMySQL:     {3306},
+}
+
+// pgsqlSSLRequest is PostgreSQL's SSLRequest message: length 8, then the
+// request code 80877103 (PostgreSQL's protocol documentation, "SSL
+// Session Encryption"). The server answers one byte, S, and TLS follows.
+var pgsqlSSLRequest = []byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}
+
+// isMySQLSSLRequest matches MySQL's SSL request packet, the client's
+// answer to the server's greeting when it switches to TLS: a 32-byte
+// payload (sequence 1) whose capability flags have CLIENT_SSL (0x800) set
+// and end in 23 zero bytes (MySQL's client/server protocol,
+// Protocol::SSLRequest).
+func isMySQLSSLRequest(p []byte) bool {
+	if len(p) != 36 || p[0] != 32 || p[1] != 0 || p[2] != 0 || p[3] != 1 || p[5]&0x08 == 0 {
+		return false
+	}
+	for _, b := range p[13:] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // OwnPortUpgrade says whether a client preamble of this kind is how the

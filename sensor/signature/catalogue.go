@@ -65,6 +65,8 @@ var catalogue = []Signature{
 		Prefixes: []string{"cert.private_issuer"}, Severe: 10, Notable: 5},
 	{ID: 8100011, Rev: 1, Name: "TLSENTRY certificate with placeholder or generated-looking names", Category: catBadTraffic, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"cert.placeholder_name", "cert.generated_name"}, Severe: 10, Notable: 5},
+	{ID: 8100012, Rev: 1, Name: "TLSENTRY TLS 1.3 certificates too small for a public chain", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"flight."}, Severe: 10, Notable: 5},
 	{ID: 8100020, Rev: 1, Name: "TLSENTRY flow unlike this network's baseline", Category: catUnknown, Layer: scoring.LayerLearned,
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 	{ID: 8100021, Rev: 1, Name: "TLSENTRY client TLS stack never seen on this network", Category: catUnknown, Layer: scoring.LayerLearned,

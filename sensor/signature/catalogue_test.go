@@ -90,6 +90,7 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		{scoring.LayerEvidence, "cert.validity_long", 8100009},
 		{scoring.LayerEvidence, "cert.private_issuer", 8100010},
 		{scoring.LayerEvidence, "cert.placeholder_name", 8100011},
+		{scoring.LayerEvidence, "flight.small_chain", 8100012},
 		{scoring.LayerEvidence, "sni.generated", 8100006},
 		{scoring.LayerEvidence, "no.such.check", 8100099},
 		{scoring.LayerLearned, "tls.ja4", 8100021},
