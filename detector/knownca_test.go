@@ -2,6 +2,7 @@ package detector
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/evidence"
@@ -12,16 +13,17 @@ import (
 
 // A model trained on a site with the public evidence weights knows the
 // private CA the site's chains lead to (the lab's "Example Lab CA"): its
-// flows do not say "private CA", where the default's table does; the
-// embedded default, built from many networks' captures, knows none; an
-// update keeps what the model knew.
+// flows do not say "private CA", where the default's table does; it also
+// knows the lab's servers, whose TLS 1.3 certificates are too small for a
+// public chain; the embedded default, built from many networks' captures,
+// knows none of either; an update keeps what the model knew.
 func TestSiteModelKnowsItsCA(t *testing.T) {
 	def, err := DefaultEvidence()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(def.KnownIssuers) != 0 {
-		t.Fatalf("the default knows %d private CAs", len(def.KnownIssuers))
+	if len(def.KnownIssuers) != 0 || len(def.KnownFlights) != 0 {
+		t.Fatalf("the default knows %d private CAs, %d small-flight servers", len(def.KnownIssuers), len(def.KnownFlights))
 	}
 	flows := lab(t, labset.Benign, 24, 7)
 	f, err := Train(context.Background(), flows, TrainConfig{Kind: model.KindHybrid, Epochs: 1, Batch: 16, Seed: 3, Trees: 20, AlertRate: 0.05, Evidence: def})
@@ -34,6 +36,9 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	}
 	if len(site.KnownIssuers) != 1 {
 		t.Fatalf("the site model knows %d private CAs, want the lab's one", len(site.KnownIssuers))
+	}
+	if len(site.KnownFlights) == 0 || !strings.Contains(site.KnownFlights[0], "example.") {
+		t.Fatalf("the site model knows small-flight servers %q, want the lab's TLS 1.3 servers", site.KnownFlights)
 	}
 	says := func(tab *evidence.Table) int {
 		n := 0
@@ -57,7 +62,7 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.IssuersKnownBefore != 1 || rep.IssuersKnownNow != 1 {
+	if rep.IssuersKnownBefore != 1 || rep.IssuersKnownNow != 1 || rep.FlightsKnownBefore != len(site.KnownFlights) || rep.FlightsKnownNow != rep.FlightsKnownBefore {
 		t.Errorf("update: %+v", rep)
 	}
 	var after evidence.Table

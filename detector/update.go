@@ -137,6 +137,10 @@ type UpdateReport struct {
 	// evidence table knows as the network's own (at most
 	// evidence.MaxKnownIssuers).
 	IssuersKnownBefore, IssuersKnownNow int
+	// FlightsKnownBefore and FlightsKnownNow are the servers whose TLS 1.3
+	// certificates were too small for a public chain (evidence.Table.
+	// KnownFlights) before and after the update.
+	FlightsKnownBefore, FlightsKnownNow int
 }
 
 // Update adds benign flows to a hybrid model's baseline without
@@ -241,6 +245,7 @@ func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, 
 	}
 	learned := ev.LearnIssuers(chainInputs(flows, certs)).LearnFlights(handshakeInputs(flows, certs))
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
+	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
 	data, err := learned.MarshalBinary()
 	if err != nil {
 		return err

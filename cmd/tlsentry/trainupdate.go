@@ -60,6 +60,7 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 		termsafe.Value(out), g.Meta.Kind, g.ID, termsafe.Value(path), rep.Flows, rep.KnownBefore, rep.KnownNow, rep.OldThreshold, rep.NewThreshold)
 	fmt.Fprintf(stdout, "  rhythm: %s\n", rhythmWords(rep.RhythmNow, rep.PeriodicKnownNow))
 	fmt.Fprintf(stdout, "  private CAs known as this network's own: %d -> %d\n", rep.IssuersKnownBefore, rep.IssuersKnownNow)
+	fmt.Fprintf(stdout, "  servers with small TLS 1.3 certificates known as this network's own: %d -> %d\n", rep.FlightsKnownBefore, rep.FlightsKnownNow)
 	return loadErr
 }
 

@@ -29,8 +29,9 @@ const minJudgedFlight = 200
 // fullTLS13 reports a full TLS 1.3 handshake over TCP, seen from the
 // client's hello on, in records of the usual size: the server sent its
 // certificates, encrypted. The check applies to all of them (its rate is
-// counted over all of them) and fires on those whose prefix shows a turn
-// too small: a turn the prefix cuts before its certificate does not fire.
+// counted over all of them) and fires on those that show a turn too
+// small: a turn whose certificate the flow's bytes do not reach does not
+// fire.
 func fullTLS13(in *Input) bool {
 	if in.Flow.Transport == flow.TransportUDP || in.TLS.Client == nil || in.TLS.Server == nil || in.TLS.Server.ServerHello == nil || !tls13(in) {
 		return false

@@ -42,18 +42,25 @@ func (t *Table) LearnIssuers(in []*Input) *Table {
 			count[hex.EncodeToString(name)]++
 		}
 	}
-	known := slices.Clone(t.KnownIssuers)
-	for _, k := range known {
+	u := *t
+	u.KnownIssuers = withLearned(t.KnownIssuers, count, MaxKnownIssuers)
+	u.prepare()
+	return &u
+}
+
+// withLearned is known followed by the keys of count it lacks, those
+// counted most first (ties by key), at most limit in all; known is not
+// changed.
+func withLearned(known []string, count map[string]int, limit int) []string {
+	out := slices.Clone(known)
+	for _, k := range out {
 		delete(count, k)
 	}
 	fresh := slices.SortedFunc(maps.Keys(count), func(a, b string) int {
 		return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b))
 	})
-	known = append(known, fresh...)
-	u := *t
-	u.KnownIssuers = known[:min(len(known), MaxKnownIssuers)]
-	u.prepare()
-	return &u
+	out = append(out, fresh...)
+	return out[:min(len(out), limit)]
 }
 
 // knownSet decodes the known issuers; an error names the first bad one.

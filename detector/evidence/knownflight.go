@@ -1,10 +1,7 @@
 package evidence
 
 import (
-	"cmp"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -54,16 +51,8 @@ func (t *Table) LearnFlights(in []*Input) *Table {
 			count[flightServer(x)]++
 		}
 	}
-	known := slices.Clone(t.KnownFlights)
-	for _, k := range known {
-		delete(count, k)
-	}
-	fresh := slices.SortedFunc(maps.Keys(count), func(a, b string) int {
-		return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b))
-	})
-	known = append(known, fresh...)
 	u := *t
-	u.KnownFlights = known[:min(len(known), MaxKnownFlights)]
+	u.KnownFlights = withLearned(t.KnownFlights, count, MaxKnownFlights)
 	u.prepare()
 	return &u
 }

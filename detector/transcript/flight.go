@@ -3,15 +3,17 @@ package transcript
 import "github.com/tlsentry/tlsentry/flow"
 
 // Flight is what the server's first turn of a flow sent encrypted, as far
-// as the prefix shows it: in TLS 1.3 the server's certificates travel
+// as the flow's bytes show it (ServerFlight: the prefix; KeptFlight: the
+// kept handshake bytes): in TLS 1.3 the server's certificates travel
 // there, so their size is what a sensor can still see of them.
 type Flight struct {
 	// Records is how many application-data records the turn held (at
 	// most MaxFlightRecords), Largest and Total their declared lengths.
-	// A record cut by the prefix's end counts with its declared length.
+	// A record cut by the bytes' end counts with its declared length.
 	Records, Largest, Total int
 	// Whole is set when the prefix holds the turn to its end (the client
 	// spoke again inside the prefix): nothing of the turn is missing.
+	// KeptFlight never sets it.
 	Whole bool
 }
 
@@ -45,7 +47,7 @@ func ServerFlight(f *flow.Flow) Flight {
 // the bytes that completed the clear handshake: the encrypted records that
 // came with it. A client hello that fills the prefix (a post-quantum key
 // share) leaves the server's turn out of the prefix but not out of these.
-// Whole is never set: where the turn ends is not known.
+// Where the turn ends is not known there.
 func KeptFlight(f *flow.Flow) Flight {
 	var fl Flight
 	if f.Transport == flow.TransportUDP {
