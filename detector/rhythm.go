@@ -107,7 +107,9 @@ func (m *rhythmMeasure) add(flows []*flow.Flow) error {
 // section and weighs rhythm by the public measurement. A model of many
 // networks' captures (NoveltyByCapture: make model's public corpus)
 // measures each capture on its own, and its pairs are not a site's: it
-// knows none of them. A site's model knows its periodic pairs (at most
+// knows none of them; when it found no periodic pair among fewer pairs
+// than beacon.PublicBaseline counted, it keeps no section and weighs
+// rhythm by that broader measurement. A site's model knows its periodic pairs (at most
 // MaxKnownPairs): their flows take no rhythm fact.
 func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	var capture map[*flow.Flow]string
@@ -120,9 +122,22 @@ func addRhythm(f *model.File, flows []*flow.Flow, cfg TrainConfig) error {
 	}
 	r := rhythmRecord{Baseline: beacon.Baseline{Periodic: m.Periodic, Pairs: m.Pairs, SitePairs: m.Pairs}, Known: m.Known.list()}
 	if cfg.NoveltyByCapture {
+		if saysLessThanPublic(m) {
+			return nil
+		}
 		r.SitePairs, r.Known = 0, nil
 	}
 	return setRhythm(f, r)
+}
+
+// saysLessThanPublic reports a public measurement that found no periodic
+// pair among fewer pairs than beacon.PublicBaseline, which found none
+// either: the built-in one says the same of more pairs (make model's
+// captures are among those it counted), so the model keeps no section and
+// weighs rhythm by it.
+func saysLessThanPublic(m rhythmMeasure) bool {
+	pub := beacon.PublicBaseline()
+	return m.Periodic == 0 && pub.Periodic == 0 && m.Pairs <= pub.Pairs
 }
 
 // setRhythm stores r in f's rhythm section, replacing the one it has.

@@ -148,6 +148,22 @@ func TestTrainedModelWeighsItsRhythm(t *testing.T) {
 		t.Errorf("a model of two captures: %+v (%v)", pub.Rhythm(), err)
 	}
 
+	// One that found no periodic pair among fewer pairs than the built-in
+	// public measurement keeps that one (make model's default does).
+	pub := beacon.PublicBaseline()
+	for _, c := range []struct {
+		m    rhythmMeasure
+		less bool
+	}{
+		{rhythmMeasure{Periodic: 0, Pairs: 373}, true},
+		{rhythmMeasure{Periodic: 0, Pairs: pub.Pairs + 1}, false},
+		{rhythmMeasure{Periodic: 2, Pairs: 62}, false},
+	} {
+		if got := saysLessThanPublic(c.m); got != c.less {
+			t.Errorf("%+v against the public %+v: says less %v", c.m, pub, got)
+		}
+	}
+
 	_, quiet := trainHybridOn(t, siteFlows(t, benign, false, 1, 1))
 	if quiet.File.Section(rhythmSection) != nil || quiet.Rhythm() != public {
 		t.Errorf("a network too short for the tracker measured %+v", quiet.Rhythm())
