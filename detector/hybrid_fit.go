@@ -93,29 +93,19 @@ func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (
 	if err != nil || cfg.NoveltyByCapture {
 		return t, err // many networks' captures: their own CAs are not a site's
 	}
-	return t.LearnIssuers(chainInputs(train, certs)).LearnFlights(handshakeInputs(train, certs)), nil
+	return learnSite(t, train, certs), nil
 }
 
-// handshakeInputs are flows with their handshakes (no transcript), for
-// LearnFlights.
-func handshakeInputs(flows []*flow.Flow, certs *tlsparse.CertCache) []*evidence.Input {
-	out := make([]*evidence.Input, 0, len(flows))
+// learnSite is t knowing what the site's flows show of its own servers:
+// the private CAs their chains led to and the servers whose TLS 1.3
+// certificates were too small for a public chain. Each flow's handshake
+// is parsed once for both (no transcript: neither needs one).
+func learnSite(t *evidence.Table, flows []*flow.Flow, certs *tlsparse.CertCache) *evidence.Table {
+	in := make([]*evidence.Input, 0, len(flows))
 	for _, fl := range flows {
-		out = append(out, &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs)})
+		in = append(in, &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs)})
 	}
-	return out
-}
-
-// chainInputs are flows as the certificate checks see them (no
-// transcript), for LearnIssuers.
-func chainInputs(flows []*flow.Flow, certs *tlsparse.CertCache) []*evidence.Input {
-	var out []*evidence.Input
-	for _, fl := range flows {
-		if h := tlsparse.FromFlow(fl, certs); h.Server != nil && h.Server.Leaf != nil {
-			out = append(out, &evidence.Input{Flow: fl, TLS: h})
-		}
-	}
-	return out
+	return t.LearnIssuers(in).LearnFlights(in)
 }
 
 // calibrateChecks counts the checks' rates (or takes cfg.Evidence).

@@ -243,7 +243,7 @@ func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, 
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	learned := ev.LearnIssuers(chainInputs(flows, certs)).LearnFlights(handshakeInputs(flows, certs))
+	learned := learnSite(&ev, flows, certs)
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
 	data, err := learned.MarshalBinary()
