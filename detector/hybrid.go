@@ -386,7 +386,7 @@ func (s *hybridScorer) fillWith(batch []Input, learned, leaveOut bool) {
 			h = tlsparse.FromFlow(x.Flow, nil)
 		}
 		s.hs[i] = h
-		features.Extract(x.Flow, h, &s.vals[i])
+		features.ExtractCoded(x.Flow, h, &s.vals[i]) // novelty names the set values it finds new
 		if learned {
 			s.learned[i] = s.learnedParts(i, x, leaveOut)
 		}

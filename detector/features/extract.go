@@ -23,7 +23,17 @@ type Values struct {
 	// ordered marks the set features already sorted without repeats
 	// (filled once by setBuf.into), which Extract need not sort again.
 	ordered uint64
+	// coded marks the set features of 16-bit code points whose values
+	// wait unnamed in codes (ExtractCoded): see Coded and Name.
+	coded uint64
+	codes [numCoded]setBuf
 }
+
+// The set features of 16-bit code points, named in hex ("0x1301"), and
+// where codes keeps each.
+const numCoded = 4
+
+var codedAt = [NumCats]int8{CCipher: 1, CExtension: 2, CGroup: 3, CSigAlg: 4}
 
 // Reset clears v for reuse, keeping its slices' memory.
 func (v *Values) Reset() {
@@ -32,6 +42,37 @@ func (v *Values) Reset() {
 		v.Cats[i] = v.Cats[i][:0]
 	}
 	v.ordered = 0
+	v.coded = 0
+}
+
+// Coded returns set feature c's values as the flow listed them (GREASE
+// left out, the first maxSet, unsorted, repeats kept) while they wait
+// unnamed (ExtractCoded); ok is false when c's values are in v.Cats.
+// Scoring a flow whose values training all saw tests them as numbers and
+// never makes their names.
+func (v *Values) Coded(c Cat) (codes []uint16, ok bool) {
+	if v.coded&(1<<c) == 0 {
+		return nil, false
+	}
+	b := &v.codes[codedAt[c]-1]
+	return b.x[:b.n], true
+}
+
+// Name puts set feature c's coded values into v.Cats, sorted without
+// repeats as Extract leaves them; nothing when they are there already.
+func (v *Values) Name(c Cat) {
+	if v.coded&(1<<c) == 0 {
+		return
+	}
+	v.coded &^= 1 << c
+	v.codes[codedAt[c]-1].into(v, c)
+}
+
+// Names puts every coded set feature's values into v.Cats.
+func (v *Values) Names() {
+	for v.coded != 0 {
+		v.Name(Cat(bits.TrailingZeros64(v.coded)))
+	}
 }
 
 func (v *Values) set(i int, x float64) { v.Vec[i] = float32(x) }
@@ -58,6 +99,14 @@ func (v *Values) cat(c Cat, s string) {
 
 // Extract fills v from a flow and its parsed handshake (tlsparse.FromFlow).
 func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
+	ExtractCoded(f, h, v)
+	v.Names()
+}
+
+// ExtractCoded is Extract that leaves the set features of 16-bit code
+// points (cipher suites, extensions, groups, signature algorithms)
+// unnamed: see Coded, Name.
+func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.Reset()
 	proto := orNone(h.AppProto)
 	if proto == tlsparse.SniffBinary && transcript.LooksRandom(f) {
@@ -113,7 +162,7 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 	v.set(FVersions, float64(versions))
 
 	ciphers := 0
-	var set setBuf
+	set := v.codeBuf(CCipher)
 	for _, c := range ch.CipherSuites {
 		if tlsparse.IsGREASE(c) {
 			continue
@@ -131,9 +180,9 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 			v.Vec[FTLS13Ciphers]++
 		}
 	}
-	set.into(v, CCipher)
 	v.set(FCiphers, float64(ciphers))
 	exts := 0
+	set = v.codeBuf(CExtension)
 	for _, e := range ch.Extensions {
 		if tlsparse.IsGREASE(e.Type) {
 			continue
@@ -142,7 +191,6 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 		v.Vec[FExtHash+bucket(e.Type, extBuckets)]++
 		set.add(e.Type)
 	}
-	set.into(v, CExtension)
 	v.set(FExtensions, float64(exts))
 	v.set(FGroups, float64(listInto(v, ch.SupportedGroups, FGroupHash, groupBuckets, CGroup)))
 	v.set(FSigAlgs, float64(listInto(v, ch.SignatureAlgorithms, FSigHash, sigBuckets, CSigAlg)))
@@ -187,7 +235,7 @@ func fingerprints(p tlsparse.FlowPrints, v *Values) {
 // categorical set; it returns how many there were.
 func listInto(v *Values, list []uint16, first, buckets int, c Cat) int {
 	n := 0
-	var set setBuf
+	set := v.codeBuf(c)
 	for _, x := range list {
 		if tlsparse.IsGREASE(x) {
 			continue
@@ -196,8 +244,15 @@ func listInto(v *Values, list []uint16, first, buckets int, c Cat) int {
 		v.Vec[first+bucket(x, buckets)]++
 		set.add(x)
 	}
-	set.into(v, c)
 	return n
+}
+
+// codeBuf is coded set feature c's buffer, emptied and marked coded.
+func (v *Values) codeBuf(c Cat) *setBuf {
+	v.coded |= 1 << c
+	b := &v.codes[codedAt[c]-1]
+	b.n = 0
+	return b
 }
 
 // setBuf gathers a set feature's 16-bit values (the first maxSet, as cat

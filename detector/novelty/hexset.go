@@ -59,3 +59,21 @@ func (cp *CatProfile) known(s string) bool {
 	}
 	return cp.Counts[s] > 0
 }
+
+// knowsAll reports whether training saw every value in codes (16-bit
+// values named in hex), as known would for each name.
+func (cp *CatProfile) knowsAll(codes []uint16) bool {
+	if len(codes) == 0 {
+		return true
+	}
+	h := cp.hex
+	if h == nil {
+		return false
+	}
+	for _, x := range codes {
+		if !h.has(x) {
+			return false
+		}
+	}
+	return true
+}

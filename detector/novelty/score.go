@@ -37,6 +37,10 @@ const maxValues = 3
 // which shows in its JA4, JA3N, cipher list and extension list at once,
 // counts once. A group whose subject the flow does not have (no
 // ClientHello: no client stack) adds nothing; the protocol group says it.
+//
+// Values a set feature holds as code points (features.ExtractCoded) are
+// tested as numbers; Score names them in v only when one is new (or with
+// leaveOut), to say which.
 func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (float64, []Finding) {
 	var best [features.NumGroups]float64
 	absent := absentGroups(v)
@@ -45,6 +49,12 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 		g := cats[c].Group
 		if absent[g] {
 			continue
+		}
+		if codes, ok := v.Coded(features.Cat(c)); ok {
+			if !leaveOut && p.Cats[c].knowsAll(codes) {
+				continue
+			}
+			v.Name(features.Cat(c))
 		}
 		f, ok := p.cat(features.Cat(c), v.Cats[c], leaveOut)
 		if ok {
