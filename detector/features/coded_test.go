@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
@@ -61,4 +62,71 @@ func TestExtractCodedNames(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMessageSetsSorted: the handshake message and record type sets are
+// the names of what each side sent (the first maxSet), sorted without
+// repeats, over every lab kind and hands-made transcripts with repeats,
+// every message type and more values than a set keeps.
+func TestMessageSetsSorted(t *testing.T) {
+	// want names every value as it comes, as cat would, and sorts them.
+	want := func(v *Values, h *tlsparse.Handshake) (client, server, records []string) {
+		add := func(s *[]string, n string) {
+			if len(*s) < maxSet {
+				*s = append(*s, n)
+			}
+		}
+		if h.Server != nil {
+			for _, m := range h.Server.MessageTypes {
+				add(&server, transcript.MsgName(m))
+			}
+		}
+		sides := [2]string{"client ", "server "}
+		names := [...]string{"content type below 20", "change_cipher_spec", "alert", "handshake", "application_data", "heartbeat", "content type above 24"}
+		for side, sd := range []*transcript.Side{&v.T.Client, &v.T.Server} {
+			for _, r := range sd.Records {
+				for _, m := range r.Messages {
+					if side == 0 {
+						add(&client, transcript.MsgName(m))
+					} else {
+						add(&server, transcript.MsgName(m))
+					}
+				}
+				add(&records, sides[side]+names[max(19, min(int(r.Type), 25))-19])
+			}
+		}
+		return sortedUnique(client), sortedUnique(server), sortedUnique(records)
+	}
+	check := func(name string, v *Values, h *tlsparse.Handshake) {
+		t.Helper()
+		c, s, r := want(v, h)
+		if !slices.Equal(v.Cats[CClientMsgs], c) || !slices.Equal(v.Cats[CServerMsgs], s) || !slices.Equal(v.Cats[CRecordTypes], r) {
+			t.Errorf("%s: messages %v / %v, records %v; want %v / %v, %v", name, v.Cats[CClientMsgs], v.Cats[CServerMsgs], v.Cats[CRecordTypes], c, s, r)
+		}
+	}
+	for _, kind := range append([]string{labset.Benign}, labset.Anomalies()...) {
+		for _, f := range labFlows(t, kind, 2) {
+			h := tlsparse.FromFlow(f, nil)
+			var v Values
+			Extract(f, h, &v)
+			check(kind, &v, h)
+		}
+	}
+	// Made-up transcripts: every message type twice, in reverse, and
+	// every record type, past the bound.
+	f := labFlows(t, labset.Benign, 1)[0]
+	h := tlsparse.FromFlow(f, nil)
+	var v Values
+	Extract(f, h, &v)
+	v.T.Client.Records, v.T.Server.Records = nil, nil
+	for i := range 300 {
+		m := uint8(255 - i%256)
+		v.T.Client.Records = append(v.T.Client.Records, transcript.Record{Type: uint8(i % 30), Messages: []uint8{m, m}})
+		v.T.Server.Records = append(v.T.Server.Records, transcript.Record{Type: uint8(i % 27), Messages: []uint8{uint8(i)}})
+	}
+	for c := range NumCats {
+		v.Cats[c] = v.Cats[c][:0]
+	}
+	clear(f, h, &v)
+	check("made up", &v, h)
 }

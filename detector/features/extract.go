@@ -483,10 +483,11 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	}
 	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
 	certReq := s.Sent(transcript.MsgCertificateRequest)
+	var clientMsgs, serverMsgs, recordTypes byteSet
 	if h.Server != nil {
 		for _, m := range h.Server.MessageTypes {
 			certReq = certReq || m == transcript.MsgCertificateRequest
-			v.cat(CServerMsgs, transcript.MsgName(m))
+			serverMsgs.add(m)
 		}
 	}
 	v.flag(FCertRequest, certReq)
@@ -502,24 +503,81 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.set(FClientRecords, float64(len(c.Records)))
 	for _, r := range c.Records {
 		for _, m := range r.Messages {
-			v.cat(CClientMsgs, transcript.MsgName(m))
+			clientMsgs.add(m)
 		}
-		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
+		recordTypes.add(uint8(max(19, min(int(r.Type), 25)) - 19))
 	}
 	for _, m := range s.Records {
 		for _, t := range m.Messages {
-			v.cat(CServerMsgs, transcript.MsgName(t))
+			serverMsgs.add(t)
 		}
-		v.cat(CRecordTypes, recordTypeNames[1][max(19, min(int(m.Type), 25))-19])
+		recordTypes.add(7 + uint8(max(19, min(int(m.Type), 25))-19))
+	}
+	clientMsgs.into(v, CClientMsgs, &msgNames)
+	serverMsgs.into(v, CServerMsgs, &msgNames)
+	recordTypes.into(v, CRecordTypes, &recordTypeNames)
+}
+
+// byteSet gathers a set feature's values given as bytes that index a
+// table of names (the first maxSet, as cat keeps them), to add their
+// names in sorted order without repeats, as sortedUnique leaves them,
+// without sorting strings.
+type byteSet struct {
+	bits [4]uint64
+	n    int
+}
+
+func (b *byteSet) add(x uint8) {
+	if b.n < maxSet {
+		b.bits[x>>6] |= 1 << (x & 63)
+		b.n++
 	}
 }
 
-// recordTypeNames are the CRecordTypes values per side, by content type
-// 19 (and below), 20..24, 25 (and above).
-var recordTypeNames = [2][7]string{
-	{"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24"},
-	{"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24"},
+// into adds the names of b's values to v's feature c, which must be
+// empty, from names (sorted: the table's entries in name order).
+func (b *byteSet) into(v *Values, c Cat, names *sortedNames) {
+	last := ""
+	for _, x := range names.order {
+		if b.bits[x>>6]&(1<<(x&63)) != 0 {
+			// Two values of one name are one value (never, with the tables
+			// of today).
+			if n := names.name[x]; len(v.Cats[c]) == 0 || n != last {
+				v.cat(c, n)
+				last = n
+			}
+		}
+	}
+	v.ordered |= 1 << c
 }
+
+// sortedNames is a table of names indexed by a byte value, with its
+// values in the order of their names.
+type sortedNames struct {
+	name  [256]string
+	order []uint8
+}
+
+func sortNames(n int, name func(uint8) string) (t sortedNames) {
+	for x := range n {
+		t.name[x] = name(uint8(x))
+		t.order = append(t.order, uint8(x))
+	}
+	slices.SortStableFunc(t.order, func(a, b uint8) int { return strings.Compare(t.name[a], t.name[b]) })
+	return t
+}
+
+// msgNames names the handshake message types (transcript.MsgName).
+var msgNames = sortNames(256, transcript.MsgName)
+
+// recordTypeNames are the CRecordTypes values: the client's content types
+// 19 (and below), 20..24, 25 (and above) at 0..6, the server's at 7..13.
+var recordTypeNames = sortNames(14, func(x uint8) string {
+	return [...]string{
+		"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24",
+		"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24",
+	}[x]
+})
 
 // domain is a server name's last two labels ("example.com" of
 // "www.example.com"), a substring of name.
