@@ -537,12 +537,22 @@ func (b *byteSet) add(x uint8) {
 // into adds the names of b's values to v's feature c, which must be
 // empty, from names (sorted: the table's entries in name order).
 func (b *byteSet) into(v *Values, c Cat, names *sortedNames) {
+	// The values' places in name order, as a set: read in order, they
+	// are the values in the order of their names.
+	var ranks [4]uint64
+	for w, m := range b.bits {
+		for ; m != 0; m &= m - 1 {
+			r := names.rank[w<<6|bits.TrailingZeros64(m)]
+			ranks[r>>6] |= 1 << (r & 63)
+		}
+	}
 	last := ""
-	for _, x := range names.order {
-		if b.bits[x>>6]&(1<<(x&63)) != 0 {
-			// Two values of one name are one value (never, with the tables
-			// of today).
-			if n := names.name[x]; len(v.Cats[c]) == 0 || n != last {
+	for w, m := range ranks {
+		for ; m != 0; m &= m - 1 {
+			// Two values of one name are one value (never, with the
+			// tables of today).
+			n := names.name[names.order[w<<6|bits.TrailingZeros64(m)]]
+			if len(v.Cats[c]) == 0 || n != last {
 				v.cat(c, n)
 				last = n
 			}
@@ -552,18 +562,23 @@ func (b *byteSet) into(v *Values, c Cat, names *sortedNames) {
 }
 
 // sortedNames is a table of names indexed by a byte value, with its
-// values in the order of their names.
+// values in the order of their names (order) and each value's place in
+// that order (rank).
 type sortedNames struct {
 	name  [256]string
-	order []uint8
+	order [256]uint8
+	rank  [256]uint8
 }
 
 func sortNames(n int, name func(uint8) string) (t sortedNames) {
 	for x := range n {
 		t.name[x] = name(uint8(x))
-		t.order = append(t.order, uint8(x))
+		t.order[x] = uint8(x)
 	}
-	slices.SortStableFunc(t.order, func(a, b uint8) int { return strings.Compare(t.name[a], t.name[b]) })
+	slices.SortStableFunc(t.order[:n], func(a, b uint8) int { return strings.Compare(t.name[a], t.name[b]) })
+	for r, x := range t.order[:n] {
+		t.rank[x] = uint8(r)
+	}
 	return t
 }
 
