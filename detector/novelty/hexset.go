@@ -77,3 +77,13 @@ func (cp *CatProfile) knowsAll(codes []uint16) bool {
 	}
 	return true
 }
+
+// knowsAllNames reports whether training saw every value in values.
+func (cp *CatProfile) knowsAllNames(values []string) bool {
+	for _, s := range values {
+		if !cp.known(s) {
+			return false
+		}
+	}
+	return true
+}

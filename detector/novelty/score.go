@@ -55,6 +55,8 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 				continue
 			}
 			v.Name(features.Cat(c))
+		} else if !leaveOut && p.Cats[c].knowsAllNames(v.Cats[c]) {
+			continue // most flows: no finding to build
 		}
 		f, ok := p.cat(features.Cat(c), v.Cats[c], leaveOut)
 		if ok {
