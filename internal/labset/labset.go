@@ -32,12 +32,13 @@ const (
 	// A family the lab added after issue 12's checks were chosen: the
 	// server speaks first, as no TLS server does.
 	StagerPayload = "stager-payload" // a handler sends a program (PE or ELF) before its client speaks
+	RolesSwapped  = "roles-swapped"  // the side that connected serves TLS: a real handshake, directions swapped
 )
 
 // Anomalies lists the anomaly kinds.
 func Anomalies() []string {
 	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned,
-		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload}
+		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped}
 }
 
 var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
@@ -143,6 +144,17 @@ func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversa
 			capgen.ServerWrite(append(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))), stage...)),
 			capgen.ClientWrite(randomBytes(r, 64+r.IntN(200))),
 		}, nil
+	case RolesSwapped:
+		// An implant that connects out and then serves TLS to its
+		// controller: the accepting side sends the ClientHello.
+		conv, err := benign(ctx, host, i)
+		if err != nil {
+			return nil, err
+		}
+		for k := range conv {
+			conv[k].FromClient = !conv[k].FromClient
+		}
+		return conv, nil
 	case SelfSigned:
 		return handshake(ctx, fmt.Sprintf("%x.example.info", r.Uint64()), func(c, s *tls.Config) {
 			c.MaxVersion = tls.VersionTLS12 // so the certificate is in clear

@@ -32,6 +32,7 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		ClientCert:      func(h appProto) bool { return h.version == "TLS 1.2" && h.sni },
 		FakeTLS:         func(h appProto) bool { return h.proto == "tls" && !h.sni && h.version == "UNDETERMINED" },
 		StagerPayload:   func(h appProto) bool { return h.proto == "executable" },
+		RolesSwapped:    func(h appProto) bool { return h.proto == "tls" && !h.sni },
 	}
 	for kind, ok := range want {
 		flows, err := Flows(context.Background(), kind, 4, 1)
