@@ -182,6 +182,16 @@ var checks = []check{
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.messages", "Certificate", "the client sent a certificate in clear (TLS client authentication)"
 		}},
+	{id: "hs.roles_swapped", group: GroupFraming, applies: rolesKnown,
+		fires: func(in *Input) bool {
+			return in.T.Client.Sent(transcript.MsgServerHello) || in.T.Server.Sent(transcript.MsgClientHello)
+		},
+		describe: func(in *Input) (string, string, string) {
+			if in.T.Client.Sent(transcript.MsgServerHello) {
+				return "tls.client.messages", "ServerHello", "the roles are swapped: the client, which opened the connection, answered as a TLS server (it sent a ServerHello), as a tool does that connects out and then serves TLS"
+			}
+			return "tls.server.messages", "ClientHello", "the roles are swapped: the server sent a ClientHello, as a tool does that accepts a connection and then acts as the TLS client"
+		}},
 	{id: "hs.certificate_request", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil },
 		fires: func(in *Input) bool {
 			return in.T.Server.Sent(transcript.MsgCertificateRequest) || serverSent(in, transcript.MsgCertificateRequest)
@@ -518,4 +528,11 @@ func firstTurn(f *flow.Flow) []byte {
 		return nil
 	}
 	return f.Prefix[:min(f.PrefixRuns[0].Len, len(f.Prefix))]
+}
+
+// rolesKnown: a connection seen from its start (so which side opened it
+// is known) in which either side sent a handshake record.
+func rolesKnown(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
 }

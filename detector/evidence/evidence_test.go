@@ -75,6 +75,7 @@ func TestChecksFire(t *testing.T) {
 		labset.ClientCert:      "hs.certificate_request", // the client's own certificate lies beyond the prefix
 		labset.FakeTLS:         "proto.no_handshake",
 		labset.StagerPayload:   "proto.server_first",
+		labset.RolesSwapped:    "hs.roles_swapped",
 	}
 	for kind, id := range want {
 		for _, in := range inputs(t, kind, 3) {
