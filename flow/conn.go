@@ -36,9 +36,10 @@ type conn struct {
 	pickup      bool  // opened mid-stream on a connection given up by rem
 	early       early // what the client's first bytes said (early.go)
 	answered    bool  // the server sent bytes after the client's first bytes were judged
+	serverProbe bool  // probe holds the server's bytes, which came before any of the client's
 	probeN      uint8
-	judgedAt    int64          // packet time when the client's first bytes said earlyNotTLS
-	probe       [probeLen]byte // the client's first bytes, until judged
+	judgedAt    int64          // packet time when the first bytes said earlyNotTLS
+	probe       [probeLen]byte // the first bytes judged (the client's, or a server's that spoke first), until judged
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
@@ -219,12 +220,17 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 	if len(data) == 0 {
 		return
 	}
+	client := int(c.clientDir) == d
+	if client && c.serverProbe {
+		c.clientSpeaks(s.t) // judged by what the client says, as any client
+	}
 	if c.early != earlyOpen {
-		if int(c.clientDir) == d {
-			if c.early == earlyUnknown {
-				c.judgeStart(s.t, d, data, gap, h.streamed)
-			}
-		} else if c.early == earlyNotTLS {
+		switch {
+		case c.early == earlyUnknown && client:
+			c.judgeStart(s.t, d, data, gap, h.streamed)
+		case c.early == earlyUnknown:
+			c.judgeServerFirst(s.t, d, data, gap, h.streamed)
+		case c.early == earlyNotTLS && !client && !c.serverProbe:
 			c.answered = true
 		}
 	}

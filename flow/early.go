@@ -15,6 +15,12 @@ import (
 //     is handed out once its first flight is over, that is when the
 //     prefix is full, when the server answers, or after firstFlightQuiet
 //     of silence (SSH, HTTP, random bytes held open);
+//   - on a TLS port, a server that speaks before its client sent a byte,
+//     in bytes that cannot start a TLS record, will not speak TLS either
+//     (a greeting protocol, a stager's handler sending its payload): it is
+//     handed out when the prefix is full or after firstFlightQuiet of
+//     silence; a client that answers is judged by its own bytes instead,
+//     as any client is;
 //   - a handshake whose framing is broken (hsCapture.broken) cannot be
 //     read further, whatever comes.
 //
@@ -65,6 +71,68 @@ func (c *conn) judgeStart(t *Table, d int, data []byte, gap bool, off int) {
 	case earlyOpen:
 		c.early = earlyOpen
 	}
+}
+
+// judgeServerFirst takes a server's next in-order bytes while its client
+// has sent none, and moves the connection to the notTLS list when they
+// cannot start TLS.
+func (c *conn) judgeServerFirst(t *Table, d int, data []byte, gap bool, off int) {
+	if c.clientDir < 0 {
+		return
+	}
+	cl := &c.halves[c.clientDir]
+	if cl.streamed > 0 || gap || off != int(c.probeN) {
+		return // the client's own bytes decide, as before any server byte
+	}
+	serverPort := c.key.Lo.Port
+	if d == 1 {
+		serverPort = c.key.Hi.Port
+	}
+	if c.byPort || !cl.synSeen || !t.tlsPorts.has(serverPort) {
+		c.early = earlyOpen // as the client's first bytes would find
+		return
+	}
+	c.serverProbe = true
+	c.probeN += uint8(copy(c.probe[c.probeN:], data))
+	switch serverStartsNoTLS(c.probe[:c.probeN]) {
+	case earlyNotTLS:
+		c.early, c.judgedAt = earlyNotTLS, t.now
+		c.list.remove(c)
+		t.notTLS.pushBack(c)
+	case earlyOpen:
+		c.early = earlyOpen
+	}
+}
+
+// clientSpeaks forgets what the server's first bytes said once the client
+// sends its own: the client's bytes are judged as usual (an SSH client
+// answering an SSH server's greeting is decided by its banner, as when
+// it speaks first).
+func (c *conn) clientSpeaks(t *Table) {
+	if c.early == earlyNotTLS {
+		c.list.remove(c)
+		t.speaking.pushBack(c)
+	}
+	c.early, c.serverProbe, c.probeN, c.judgedAt = earlyUnknown, false, 0, 0
+}
+
+// serverStartsNoTLS judges a server's bytes sent before any of its
+// client's: earlyOpen for a TLS record header (or any alert record: a
+// server giving up on a silent client sends one, some stacks with version
+// 0), earlyUnknown when too few bytes tell, earlyNotTLS otherwise.
+func serverStartsNoTLS(b []byte) early {
+	switch {
+	case len(b) == 0:
+		return earlyUnknown
+	case b[0] == tlsrecord.Alert:
+		return earlyOpen
+	case tlsrecord.ValidHeader(b[:min(len(b), tlsrecord.HeaderLen)]):
+		if len(b) < tlsrecord.HeaderLen {
+			return earlyUnknown
+		}
+		return earlyOpen
+	}
+	return earlyNotTLS
 }
 
 // startsNoTLS judges a client's first bytes b on a TLS port: earlyNotTLS

@@ -235,27 +235,30 @@ func TestVerdictTimeoutBounds(t *testing.T) {
 	}
 }
 
-// FuzzStartsNoTLS: the judgement of first bytes never changes its mind
-// as more bytes come: once it decides, every longer start decides the
-// same.
+// FuzzStartsNoTLS: the judgement of first bytes, the client's or a
+// server's that spoke first, never changes its mind as more bytes come:
+// once it decides, every longer start decides the same.
 func FuzzStartsNoTLS(f *testing.F) {
-	for _, s := range []string{sshBanner, "PROXY TCP4", "CONNECT x", string(proxyV2), string(clientHelloRec[:8]), "\x80\x2e\x01\x00\x02\x00", "\x00\x2a\x38"} {
+	for _, s := range []string{sshBanner, "PROXY TCP4", "CONNECT x", string(proxyV2), string(clientHelloRec[:8]), "\x80\x2e\x01\x00\x02\x00", "\x00\x2a\x38",
+		"220 mx ESMTP\r\n", "\x15\x00\x00\x00\x02\x01\x00", "\x00\x10\x00\x00MZ\x90\x00"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		b = b[:min(len(b), probeLen)]
-		var first early
-		for n := 1; n <= len(b); n++ {
-			e := startsNoTLS(b[:n])
-			if first != earlyUnknown && e != first {
-				t.Fatalf("% x: %d bytes say %d, %d said %d", b, n, e, n-1, first)
+		for side, judge := range [...]func([]byte) early{startsNoTLS, serverStartsNoTLS} {
+			var first early
+			for n := 1; n <= len(b); n++ {
+				e := judge(b[:n])
+				if first != earlyUnknown && e != first {
+					t.Fatalf("side %d, % x: %d bytes say %d, %d said %d", side, b, n, e, n-1, first)
+				}
+				if e != earlyUnknown {
+					first = e
+				}
 			}
-			if e != earlyUnknown {
-				first = e
+			if len(b) == probeLen && first == earlyUnknown {
+				t.Fatalf("side %d, % x: undecided after %d bytes", side, b, probeLen)
 			}
-		}
-		if len(b) == probeLen && first == earlyUnknown {
-			t.Fatalf("% x: undecided after %d bytes", b, probeLen)
 		}
 	})
 }
@@ -278,5 +281,81 @@ func TestBannerThenTLSKeepsTheHandshake(t *testing.T) {
 	}
 	if f := (*out)[0]; f.EndReason == EndDecided || !bytes.Equal(f.ClientHandshake, hello) {
 		t.Errorf("ended %v with %d of %d hello bytes", f.EndReason, len(f.ClientHandshake), len(hello))
+	}
+}
+
+// openServerFirst runs a handshake to port 443 on tab, then the server's
+// writes (before any byte of the client), one segment each, at 3, 4, 5... ms.
+func openServerFirst(tab *Table, server ...string) uint32 {
+	const c, s = true, false
+	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "")}
+	seq := uint32(5001)
+	for i, p := range server {
+		segs = append(segs, seg(s, 3+i, seq, ack, p))
+		seq += uint32(len(p))
+	}
+	for i := range segs {
+		tab.Process(&segs[i])
+	}
+	return seq
+}
+
+// TestServerFirstOnTLSPortDecided: a server on 443 that sends a program
+// before its client says anything (a stager's handler) is decided once the
+// prefix is full, at the packet that filled it; one that greets and waits,
+// after a second of silence.
+func TestServerFirstOnTLSPortDecided(t *testing.T) {
+	stage := "\x00\x10\x00\x00MZ" + string(bytes.Repeat([]byte{0x90}, 700))
+	tab, out := earlyTable(t, Config{})
+	openServerFirst(tab, stage, stage, stage)
+	if len(*out) != 1 || (*out)[0].EndReason != EndDecided || len((*out)[0].Prefix) != PrefixSize || !(*out)[0].Decided.Equal(at(4).UTC()) {
+		t.Fatalf("got %v, want one flow decided at the packet that filled the prefix", *out)
+	}
+	if r := (*out)[0].PrefixRuns; len(r) != 1 || r[0].FromClient {
+		t.Errorf("runs %+v, want the server's alone", r)
+	}
+
+	tab, out = earlyTable(t, Config{})
+	openServerFirst(tab, "220 mx.example.org ESMTP\r\n")
+	tab.Advance(at(900))
+	if len(*out) != 0 {
+		t.Fatalf("handed out before the server's greeting had held still: %v", *out)
+	}
+	tab.Advance(at(2100))
+	if len(*out) != 1 || (*out)[0].EndReason != EndDecided {
+		t.Fatalf("got %v, want one flow decided by silence", *out)
+	}
+}
+
+// TestServerFirstThenClientIsJudgedByTheClient: when the client answers a
+// server that spoke first, its own bytes decide, as when it speaks first:
+// an SSH client is decided by its banner; a TLS client (a server that
+// greets before TLS: STARTTLS-like) is not decided at all; and a server's
+// TLS alert to a silent client decides nothing.
+func TestServerFirstThenClientIsJudgedByTheClient(t *testing.T) {
+	tab, out := earlyTable(t, Config{})
+	next := openServerFirst(tab, "SSH-2.0-OpenSSH_9.6\r\n")
+	cl := seg(true, 10, 1001, ack, sshBanner)
+	tab.Process(&cl)
+	more := seg(false, 11, next, ack, "kexinit")
+	tab.Process(&more)
+	if len(*out) != 1 || (*out)[0].EndReason != EndDecided || !(*out)[0].Decided.Equal(at(11).UTC()) {
+		t.Fatalf("got %v, want one flow decided when the server answered the client's banner", *out)
+	}
+
+	tab, out = earlyTable(t, Config{})
+	openServerFirst(tab, "220 ready\r\n")
+	hello := seg(true, 10, 1001, ack, string(clientHelloRec))
+	tab.Process(&hello)
+	tab.Advance(at(3000))
+	if len(*out) != 0 {
+		t.Fatalf("a TLS client after a greeting was decided: %v", *out)
+	}
+
+	tab, out = earlyTable(t, Config{})
+	openServerFirst(tab, "\x15\x00\x00\x00\x02\x01\x00")
+	tab.Advance(at(3000))
+	if len(*out) != 0 {
+		t.Fatalf("a server's alert to a silent client was decided: %v", *out)
 	}
 }

@@ -1,4 +1,3 @@
-// Command tlsentry is a passive TLS anomaly sensor. Run `tlsentry help`.
 package main
 
 import (

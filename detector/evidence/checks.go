@@ -27,7 +27,7 @@ type Input struct {
 
 // Groups: one fact each.
 const (
-	GroupProtocol = "protocol"      // what the client speaks
+	GroupProtocol = "protocol"      // what the client speaks (or a server that speaks first)
 	GroupPreamble = "preamble"      // what precedes the handshake
 	GroupFraming  = "framing"       // handshake well-formed, messages and records as TLS stacks send them
 	GroupLegacy   = "legacy"        // an old client stack: its best version, the broken suites it offers
@@ -150,6 +150,13 @@ var checks = []check{
 			v := recordTypes(&in.T.Client)
 			return "tls.client.records", v, fmt.Sprintf("the client sent TLS records with no handshake at all (%s) on port %s", v, port(in))
 		}},
+	{id: "proto.server_first", group: GroupProtocol, applies: serverSpokeFirstApplies,
+		fires: func(in *Input) bool { _, ok := serverSpokeFirst(in); return ok },
+		describe: func(in *Input) (string, string, string) {
+			l, _ := serverSpokeFirst(in)
+			return "tls.server.preamble", l, fmt.Sprintf("the server spoke first, before its client sent a byte: %s (%s), on port %s, where a TLS server waits for the client's hello",
+				protoName(l), spokenHead(firstTurn(in.Flow), l), port(in))
+		}},
 	{id: "hs.client_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
@@ -174,6 +181,16 @@ var checks = []check{
 		fires: func(in *Input) bool { return in.T.Client.Sent(transcript.MsgCertificate) },
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.messages", "Certificate", "the client sent a certificate in clear (TLS client authentication)"
+		}},
+	{id: "hs.roles_swapped", group: GroupFraming, applies: rolesKnown,
+		fires: func(in *Input) bool {
+			return in.T.Client.Sent(transcript.MsgServerHello) || in.T.Server.Sent(transcript.MsgClientHello)
+		},
+		describe: func(in *Input) (string, string, string) {
+			if in.T.Client.Sent(transcript.MsgServerHello) {
+				return "tls.client.messages", "ServerHello", "the roles are swapped: the client, which opened the connection, answered as a TLS server (it sent a ServerHello), as a tool does that connects out and then serves TLS"
+			}
+			return "tls.server.messages", "ClientHello", "the roles are swapped: the server sent a ClientHello, as a tool does that accepts a connection and then acts as the TLS client"
 		}},
 	{id: "hs.certificate_request", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil },
 		fires: func(in *Input) bool {
@@ -469,4 +486,53 @@ func recordTypes(sd *transcript.Side) string {
 		i = j
 	}
 	return b.String()
+}
+
+// serverSpokeFirstApplies: a connection to a TLS port seen from its start
+// in which the server sent bytes.
+func serverSpokeFirstApplies(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && !f.Midstream && in.T.ServerBytes > 0 && flow.IsDefaultTLSPort(f.Server.Port)
+}
+
+// serverSpokeFirst returns what a server on a TLS port said before its
+// client sent a byte, when that was not TLS. A TLS server speaks only
+// after the client's hello; a server that greets first is another
+// protocol (SSH, SMTP...) or hands out a stage (a stager's handler sends
+// the program its client then runs). A server's TLS before the client's
+// (a hello the capture lost) does not count.
+func serverSpokeFirst(in *Input) (string, bool) {
+	f := in.Flow
+	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed {
+		return "", false
+	}
+	turn := firstTurn(f)
+	l := tlsparse.Sniff(turn)
+	if l == tlsparse.SniffTLS || l == tlsparse.SniffEmpty || alertRecord(turn) {
+		return "", false
+	}
+	return l, true
+}
+
+// alertRecord matches a TLS alert record whatever its version field: a
+// server that gives up on a client silent for seconds sends one, and some
+// stacks write version 0 before any version was negotiated (an S3
+// endpoint's 15 00 00 00 02 01 00 in the corpus).
+func alertRecord(b []byte) bool {
+	return len(b) >= 7 && b[0] == 21 && b[1] <= 3 && b[3] == 0 && b[4] == 2 && (b[5] == 1 || b[5] == 2)
+}
+
+// firstTurn is the prefix's first run of bytes from one side.
+func firstTurn(f *flow.Flow) []byte {
+	if len(f.PrefixRuns) == 0 {
+		return nil
+	}
+	return f.Prefix[:min(f.PrefixRuns[0].Len, len(f.Prefix))]
+}
+
+// rolesKnown: a connection seen from its start (so which side opened it
+// is known) in which either side sent a handshake record.
+func rolesKnown(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
 }

@@ -74,6 +74,8 @@ func TestChecksFire(t *testing.T) {
 		labset.PreambleBanner:  "proto.preamble.binary",
 		labset.ClientCert:      "hs.certificate_request", // the client's own certificate lies beyond the prefix
 		labset.FakeTLS:         "proto.no_handshake",
+		labset.StagerPayload:   "proto.server_first",
+		labset.RolesSwapped:    "hs.roles_swapped",
 	}
 	for kind, id := range want {
 		for _, in := range inputs(t, kind, 3) {
@@ -94,6 +96,10 @@ func TestChecksFire(t *testing.T) {
 				t.Errorf("%s: score %v", kind, s)
 			}
 		}
+	}
+	stage := inputs(t, labset.StagerPayload, 1)[0]
+	if txt := tab.Explain(stage)[0].Text; !strings.HasPrefix(txt, "the server spoke first, before its client sent a byte: a program (an executable file sent raw, as stagers send their payload) (") {
+		t.Errorf("text %q", txt)
 	}
 	ssh := inputs(t, labset.NonTLSSSH, 1)[0]
 	if txt := tab.Explain(ssh)[0].Text; !strings.HasPrefix(txt, `the client spoke SSH (SSH-2.0-OpenSSH_9.6\r\n), not TLS, on port 443`) {
@@ -204,12 +210,17 @@ func FuzzScore(f *testing.F) {
 	names, _ := FitNames(benignNames, words)
 	tab := Calibrate("b", inputs(f, labset.Benign, 4), names)
 	f.Add([]byte("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"), []byte("\x16\x03\x03\x00\x02\x02\x00"))
+	f.Add([]byte("\x00\x01"), []byte("220 mail.example.com ESMTP\r\n"[:26])) // 26 bytes: the server first
 	f.Fuzz(func(t *testing.T, client, server []byte) {
 		client, server = client[:min(len(client), 1024)], server[:min(len(server), 1024)]
 		fl := &flow.Flow{ClientHandshake: client, ServerHandshake: server, Prefix: append(append([]byte(nil), client...), server...)}
 		fl.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(client)}, {Len: len(server)}}
+		if len(server)%5 == 1 { // the server spoke first
+			fl.Prefix = append(append([]byte(nil), server...), client...)
+			fl.PrefixRuns = []flow.PrefixRun{{Len: len(server)}, {FromClient: true, Len: len(client)}}
+		}
 		fl.Prefix = fl.Prefix[:min(len(fl.Prefix), 1024)]
-		fl.PrefixRuns[1].Len = len(fl.Prefix) - len(client)
+		fl.PrefixRuns[1].Len = len(fl.Prefix) - fl.PrefixRuns[0].Len
 		// How the connection ended and whether its server side was seen
 		// vary with the input, for the checks that read them.
 		fl.EndReason, fl.PktsToClient = flow.EndReason(len(client)%8), uint64(len(server)%3)

@@ -295,16 +295,8 @@ func (t *Table) Explain(x *Input) []Finding {
 func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 	var out []Finding
 	if l, ok := notTLS(x); ok {
-		head := x.T.Client.Head
-		if i := slices.Index(head, '\n'); i >= 0 {
-			head = head[:i+1]
-		}
-		v := transcript.Printable(head)
-		if l == tlsparse.SniffBinary || l == labelRandom {
-			v = transcript.Printable(head[:min(len(head), 8)])
-		}
 		out = append(out, t.finding(prefixNotTLS+l, GroupProtocol, "app_proto", l,
-			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), v, port(x)), t.bitsOr(t.notTLS, l, t.unseenNT), t.SpokeFlows))
+			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), spokenHead(x.T.Client.Head, l), port(x)), t.bitsOr(t.notTLS, l, t.unseenNT), t.SpokeFlows))
 	}
 	if k, ok := preamble(x); ok {
 		sd := &x.T.Client
@@ -370,6 +362,20 @@ func (t *Table) finding(id, group, field, value, text string, bits float64, appl
 		Text: text + t.tail(tailKey{id, applied})}
 }
 
+// spokenHead words the first bytes a side spoke in a protocol other than
+// TLS: the first line of a text protocol, eight bytes of a binary one.
+func spokenHead(head []byte, label string) string {
+	switch label {
+	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec:
+		return transcript.Printable(head[:min(len(head), 8)])
+	}
+	head = head[:min(len(head), transcript.HeadLen)]
+	if i := slices.Index(head, '\n'); i >= 0 {
+		head = head[:i+1]
+	}
+	return transcript.Printable(head)
+}
+
 func protoName(l string) string {
 	switch l {
 	case tlsparse.SniffSSH, tlsparse.SniffHTTP, tlsparse.SniffSMTP, tlsparse.SniffFTP, tlsparse.SniffIMAP, tlsparse.SniffSOCKS, tlsparse.SniffRDP, tlsparse.SniffSMB:
@@ -378,6 +384,8 @@ func protoName(l string) string {
 		return "POP3"
 	case tlsparse.SniffBinary:
 		return "unrecognised binary"
+	case tlsparse.SniffExec:
+		return "a program (an executable file sent raw, as stagers send their payload)"
 	case labelRandom:
 		return "random-looking bytes (no framing at all)"
 	case tlsparse.SniffText:

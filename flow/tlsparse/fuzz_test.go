@@ -153,11 +153,12 @@ func FuzzSniff(f *testing.F) {
 	for _, s := range append(clients, servers...) {
 		f.Add(s)
 	}
-	for _, s := range []string{"SSH-2.0-x\r\n", "GET / HTTP/1.1\r\n", "220 x ESMTP\r\n", "\x05\x01\x00", "\x04\x01\x00\x50\x01\x02\x03\x04\x00", "* OK\r\n"} {
+	for _, s := range []string{"SSH-2.0-x\r\n", "GET / HTTP/1.1\r\n", "220 x ESMTP\r\n", "\x05\x01\x00", "\x04\x01\x00\x50\x01\x02\x03\x04\x00", "* OK\r\n",
+		"\x7fELF\x02\x01\x01\x00", string(peImage(0x80)), "\x00\x10\x00\x00" + string(peImage(0xe8))} {
 		f.Add([]byte(s))
 	}
 	labels := []string{SniffEmpty, SniffTLS, SniffSSH, SniffHTTP, SniffSMTP, SniffFTP, SniffPOP3, SniffIMAP,
-		SniffBanner, SniffSOCKS, SniffRDP, SniffSMB, SniffText, SniffBinary}
+		SniffBanner, SniffSOCKS, SniffRDP, SniffSMB, SniffExec, SniffText, SniffBinary}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got := Sniff(data)
 		if !slices.Contains(labels, got) {

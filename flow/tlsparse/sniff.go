@@ -8,20 +8,21 @@ import (
 
 // Labels returned by Sniff.
 const (
-	SniffEmpty  = "empty"  // no bytes
-	SniffTLS    = "tls"    // a TLS record header, or an SSLv2 hello
-	SniffSSH    = "ssh"    // "SSH-" identification string
-	SniffHTTP   = "http"   // HTTP/1.x request or response, HTTP/2 preface
-	SniffSMTP   = "smtp"   // SMTP greeting or EHLO/HELO
-	SniffFTP    = "ftp"    // FTP greeting or USER
-	SniffPOP3   = "pop3"   // "+OK" greeting
-	SniffIMAP   = "imap"   // "* OK" / "* PREAUTH" greeting
-	SniffBanner = "banner" // another "NNN text" reply-code greeting
-	SniffSOCKS  = "socks"  // SOCKS4 or SOCKS5 greeting or reply
-	SniffRDP    = "rdp"    // TPKT + X.224 connection request/confirm
-	SniffSMB    = "smb"    // NetBIOS session + SMB1/SMB2 header
-	SniffText   = "text"   // mostly printable ASCII, nothing above
-	SniffBinary = "binary" // anything else
+	SniffEmpty  = "empty"      // no bytes
+	SniffTLS    = "tls"        // a TLS record header, or an SSLv2 hello
+	SniffSSH    = "ssh"        // "SSH-" identification string
+	SniffHTTP   = "http"       // HTTP/1.x request or response, HTTP/2 preface
+	SniffSMTP   = "smtp"       // SMTP greeting or EHLO/HELO
+	SniffFTP    = "ftp"        // FTP greeting or USER
+	SniffPOP3   = "pop3"       // "+OK" greeting
+	SniffIMAP   = "imap"       // "* OK" / "* PREAUTH" greeting
+	SniffBanner = "banner"     // another "NNN text" reply-code greeting
+	SniffSOCKS  = "socks"      // SOCKS4 or SOCKS5 greeting or reply
+	SniffRDP    = "rdp"        // TPKT + X.224 connection request/confirm
+	SniffSMB    = "smb"        // NetBIOS session + SMB1/SMB2 header
+	SniffExec   = "executable" // a Windows PE or ELF program, raw (a stager's payload)
+	SniffText   = "text"       // mostly printable ASCII, nothing above
+	SniffBinary = "binary"     // anything else
 )
 
 // AppQUIC is the AppProto of every QUIC flow (Suricata's app_proto name),
@@ -48,6 +49,8 @@ func Sniff(stream []byte) string {
 		return SniffRDP
 	case looksSMB(b):
 		return SniffSMB
+	case looksExecutable(b):
+		return SniffExec
 	}
 	line := firstLine(b)
 	switch {
@@ -180,4 +183,38 @@ func mostlyText(b []byte) bool {
 		}
 	}
 	return n*10 >= len(b)*9
+}
+
+// looksExecutable matches a program sent raw: a Windows PE (an MZ header
+// whose e_lfanew points at "PE\0\0", or the DOS stub's text when the PE
+// header lies beyond the bytes) or an ELF header, at byte 0 or after a
+// 4-byte length (how Metasploit's and similar stagers send their stage).
+// No protocol starts this way; a download over HTTP starts with HTTP.
+func looksExecutable(b []byte) bool {
+	for _, at := range [...]int{0, 4} {
+		if len(b) > at && (looksPE(b[at:]) || looksELF(b[at:])) {
+			return true
+		}
+	}
+	return false
+}
+
+// dosStub is the text of the DOS stub linkers put in every PE.
+var dosStub = []byte("This program cannot be run in DOS mode")
+
+func looksPE(b []byte) bool {
+	if len(b) < 64 || b[0] != 'M' || b[1] != 'Z' {
+		return false
+	}
+	lfanew := int(b[60]) | int(b[61])<<8 | int(b[62])<<16 | int(b[63])<<24
+	if lfanew >= 64 && lfanew <= len(b)-4 {
+		return string(b[lfanew:lfanew+4]) == "PE\x00\x00"
+	}
+	return bytes.Contains(b[64:min(len(b), 256)], dosStub)
+}
+
+// looksELF matches the ELF identification: magic, a 32- or 64-bit class,
+// a byte order and version 1.
+func looksELF(b []byte) bool {
+	return len(b) >= 7 && string(b[:4]) == "\x7fELF" && (b[4] == 1 || b[4] == 2) && (b[5] == 1 || b[5] == 2) && b[6] == 1
 }

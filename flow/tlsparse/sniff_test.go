@@ -1,6 +1,10 @@
 package tlsparse
 
-import "testing"
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+)
 
 func TestSniff(t *testing.T) {
 	cases := []struct {
@@ -37,6 +41,48 @@ func TestSniff(t *testing.T) {
 	for _, tc := range cases {
 		if got := Sniff([]byte(tc.in)); got != tc.want {
 			t.Errorf("Sniff(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// peImage is the start of a PE file as linkers write it: the MZ header
+// with e_lfanew, the DOS stub, then the PE signature at e_lfanew.
+func peImage(lfanew int) []byte {
+	b := make([]byte, lfanew+24)
+	copy(b, "MZ\x90\x00")
+	binary.LittleEndian.PutUint32(b[60:], uint32(lfanew))
+	copy(b[64:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
+	copy(b[lfanew:], "PE\x00\x00\x64\x86")
+	return b
+}
+
+func TestSniffExecutable(t *testing.T) {
+	pe := peImage(0x80)
+	stage := binary.LittleEndian.AppendUint32(nil, 0x2d000) // a stager's length, then the stage
+	stage = append(stage, pe...)
+	farPE := peImage(0x400)[:300] // e_lfanew past the bytes: the stub says it
+	elf := []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00")
+	badLfanew := peImage(0x80)
+	copy(badLfanew[0x80:], "XX")
+	cases := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"PE", pe, SniffExec},
+		{"PE after a 4-byte length", stage, SniffExec},
+		{"PE header beyond the bytes, DOS stub", farPE, SniffExec},
+		{"ELF", elf, SniffExec},
+		{"ELF after a length", append([]byte{0, 0x10, 0, 0}, elf...), SniffExec},
+		{"MZ with e_lfanew at no PE header", badLfanew, SniffBinary},
+		{"MZ too short", []byte("MZ\x90\x00\x03\x00"), SniffBinary},
+		{"text starting MZ", []byte("MZ is a word " + strings.Repeat("x", 80)), SniffText},
+		{"ELF magic, wrong class", []byte("\x7fELF\x07\x01\x01\x00"), SniffBinary},
+		{"PE at another offset", append(make([]byte, 8), pe...), SniffBinary},
+	}
+	for _, tc := range cases {
+		if got := Sniff(tc.in); got != tc.want {
+			t.Errorf("%s: Sniff = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

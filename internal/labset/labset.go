@@ -1,14 +1,9 @@
-// Package labset makes labelled flows for evaluating detectors: benign
-// TLS from several client set-ups of Go's crypto/tls ("stacks"), and
-// anomalies by kind (non-TLS on 443, cut or broken hellos, legacy TLS,
-// odd cipher lists without SNI, self-signed servers), written as pcap by
-// the capgen generator. Every flow is a real handshake or a real
-// protocol exchange; the labels come from how it was made.
 package labset
 
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -34,12 +29,16 @@ const (
 	PreambleBanner  = "preamble-banner"  // TLS after a custom binary banner
 	ClientCert      = "client-certificate"
 	FakeTLS         = "fake-tls" // TLS-framed records without a handshake
+	// A family the lab added after issue 12's checks were chosen: the
+	// server speaks first, as no TLS server does.
+	StagerPayload = "stager-payload" // a handler sends a program (PE or ELF) before its client speaks
+	RolesSwapped  = "roles-swapped"  // the side that connected serves TLS: a real handshake, directions swapped
 )
 
 // Anomalies lists the anomaly kinds.
 func Anomalies() []string {
 	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned,
-		PreambleConnect, PreambleBanner, ClientCert, FakeTLS}
+		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped}
 }
 
 var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
@@ -136,6 +135,26 @@ func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversa
 			conv = append(conv, capgen.Write{FromClient: k%2 == 0, Data: rec})
 		}
 		return conv, nil
+	case StagerPayload:
+		// A reverse stager connects out to 443; its handler sends the
+		// stage's length and the stage (a program), the stager runs it,
+		// and only then does the client side speak.
+		stage := program(r, i%2 == 0, 2000+r.IntN(6000))
+		return capgen.Conversation{
+			capgen.ServerWrite(append(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))), stage...)),
+			capgen.ClientWrite(randomBytes(r, 64+r.IntN(200))),
+		}, nil
+	case RolesSwapped:
+		// An implant that connects out and then serves TLS to its
+		// controller: the accepting side sends the ClientHello.
+		conv, err := benign(ctx, host, i)
+		if err != nil {
+			return nil, err
+		}
+		for k := range conv {
+			conv[k].FromClient = !conv[k].FromClient
+		}
+		return conv, nil
 	case SelfSigned:
 		return handshake(ctx, fmt.Sprintf("%x.example.info", r.Uint64()), func(c, s *tls.Config) {
 			c.MaxVersion = tls.VersionTLS12 // so the certificate is in clear
@@ -191,6 +210,23 @@ func handshake(ctx context.Context, host string, set func(c, s *tls.Config), key
 		ClientData: []byte("GET / HTTP/1.1\r\nHost: " + name + "\r\n\r\n"),
 		ServerData: []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
 	})
+}
+
+// program makes n bytes that start as a Windows PE (MZ header, DOS stub,
+// PE header at e_lfanew) or an ELF file, the rest random.
+func program(r *rand.Rand, pe bool, n int) []byte {
+	b := randomBytes(r, n)
+	if !pe {
+		copy(b, "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\x3e\x00")
+		return b
+	}
+	const lfanew = 0xe8
+	clear(b[:lfanew])
+	copy(b, "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
+	binary.LittleEndian.PutUint32(b[0x3c:], lfanew)
+	copy(b[0x40:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
+	copy(b[lfanew:], "PE\x00\x00\x64\x86")
+	return b
 }
 
 func randomBytes(r *rand.Rand, n int) []byte {

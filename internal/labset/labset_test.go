@@ -31,6 +31,8 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		PreambleBanner:  func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
 		ClientCert:      func(h appProto) bool { return h.version == "TLS 1.2" && h.sni },
 		FakeTLS:         func(h appProto) bool { return h.proto == "tls" && !h.sni && h.version == "UNDETERMINED" },
+		StagerPayload:   func(h appProto) bool { return h.proto == "executable" },
+		RolesSwapped:    func(h appProto) bool { return h.proto == "tls" && !h.sni },
 	}
 	for kind, ok := range want {
 		flows, err := Flows(context.Background(), kind, 4, 1)

@@ -1,0 +1,66 @@
+package evidence
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// serverFirstFlow is a connection seen from its start in which the server
+// sent its turn first and the client then sent its own.
+func serverFirstFlow(port uint16, server, client []byte) *flow.Flow {
+	f := &flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: append(append([]byte(nil), server...), client...)}
+	f.PrefixRuns = []flow.PrefixRun{{Len: len(server)}}
+	if len(client) > 0 {
+		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: true, Len: len(client)})
+	}
+	return f
+}
+
+func TestServerSpeaksFirst(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	stage := inputs(t, labset.StagerPayload, 1)[0].Flow.Prefix
+	hello := inputs(t, labset.Benign, 1)[0].Flow
+	cases := []struct {
+		name string
+		f    *flow.Flow
+		want string // the label, "" when the check must not fire
+	}{
+		{"a stager's handler sends its payload", serverFirstFlow(443, stage, nil), "executable"},
+		{"an SSH server greets", serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), []byte("SSH-2.0-Go\r\n")), "ssh"},
+		{"a mail server greets on 465", serverFirstFlow(465, []byte("220 mx.example.org ESMTP\r\n"), nil), "smtp"},
+		{"not a TLS port", serverFirstFlow(8080, stage, nil), ""},
+		{"a server gives up on a silent client with an alert", serverFirstFlow(443, []byte("\x15\x00\x00\x00\x02\x01\x00"), nil), ""},
+		{"the server's TLS first: a hello the capture lost", serverFirstFlow(443, hello.ServerHandshake, nil), ""},
+		{"the client first", hello, ""},
+	}
+	for _, tc := range cases {
+		in := input(tc.f)
+		l, fired := serverSpokeFirst(in)
+		if fired != (tc.want != "") || l != tc.want {
+			t.Errorf("%s: fired %v with %q, want %q", tc.name, fired, l, tc.want)
+		}
+		if !fired {
+			continue
+		}
+		found := false
+		for _, x := range tab.Explain(in) {
+			if x.ID == "proto.server_first" {
+				found = true
+				if x.Value != tc.want || !strings.Contains(x.Text, "the server spoke first") || x.Bits < 4 {
+					t.Errorf("%s: %+v", tc.name, x)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no finding", tc.name)
+		}
+	}
+	mid := serverFirstFlow(443, stage, nil)
+	mid.Midstream = true // a capture that missed the start: who spoke first is unknown
+	if _, fired := serverSpokeFirst(input(mid)); fired {
+		t.Error("fired on a flow picked up mid-stream")
+	}
+}
