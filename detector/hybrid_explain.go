@@ -36,7 +36,6 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	}
 	forest := s.tail.bits(s.fscore[i])
 	v := &s.vals[i]
-	var reasons []Reason
 	x := &evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}
 	var checked []evidence.Finding
 	if s.nHeld > 0 {
@@ -44,6 +43,9 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	} else {
 		checked = s.ev.Explain(x)
 	}
+	// Room for every reason at once: grown by appends, the slice of
+	// these large structs was copied three or four times an alert.
+	reasons := make([]Reason, 0, len(checked)+len(in.Context)+len(found)+2)
 	for _, f := range checked {
 		if f.Counted {
 			reasons = append(reasons, evidenceReason(f))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -294,6 +295,9 @@ func (t *Table) Explain(x *Input) []Finding {
 // ExplainFired is Explain of a flow whose fired checks ScoreFired gave.
 func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 	var out []Finding
+	if n := bits.OnesCount64(uint64(fired)); n > 0 {
+		out = make([]Finding, 0, n+2) // the checks, another protocol, a preamble
+	}
 	if l, ok := notTLS(x); ok {
 		out = append(out, t.finding(prefixNotTLS+l, GroupProtocol, "app_proto", l,
 			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), spokenHead(x.T.Client.Head, l), port(x)), t.bitsOr(t.notTLS, l, t.unseenNT), t.SpokeFlows))
