@@ -114,14 +114,25 @@ var fallback = catalogue[len(catalogue)-1]
 // Of is the signature a reason belongs to: among the signatures of its
 // layer, the one with the longest prefix of its feature id.
 func Of(r scoring.Reason) Signature {
-	best, bestLen := fallback, -1
-	for _, s := range catalogue {
+	if i := place(r); i >= 0 {
+		return catalogue[i]
+	}
+	return fallback
+}
+
+// place is Of's place in the catalogue, or -1 for the fallback: the
+// signatures are looked at in place, not copied (an alert's reasons each
+// look through the catalogue).
+func place(r scoring.Reason) int {
+	best, bestLen := -1, -1
+	for i := range catalogue {
+		s := &catalogue[i]
 		if s.Layer != r.Layer || s.Layer == "" {
 			continue
 		}
 		for _, p := range s.Prefixes {
-			if strings.HasPrefix(r.Feature, p) && len(p) > bestLen {
-				best, bestLen = s, len(p)
+			if len(p) > bestLen && strings.HasPrefix(r.Feature, p) {
+				best, bestLen = i, len(p)
 			}
 		}
 	}

@@ -64,10 +64,18 @@ func Group(reasons []scoring.Reason) []Finding {
 			rhythm = append(rhythm, r)
 			continue
 		}
-		sig := Of(r)
-		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == sig.ID })
+		k := place(r)
+		id := fallback.ID
+		if k >= 0 {
+			id = catalogue[k].ID
+		}
+		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == id })
 		if i < 0 {
-			out = append(out, Finding{Signature: sig})
+			if k >= 0 {
+				out = append(out, Finding{Signature: catalogue[k]})
+			} else {
+				out = append(out, Finding{Signature: fallback})
+			}
 			i = len(out) - 1
 		}
 		of[j] = i
