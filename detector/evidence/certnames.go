@@ -61,7 +61,7 @@ func placeholder(c *tlsparse.Certificate) (field, value, why string, ok bool) {
 	for _, side := range [...]struct{ field, dn string }{{"tls.subject", c.Subject}, {"tls.issuerdn", c.Issuer}} {
 		for rest := side.dn; rest != ""; {
 			var part string
-			part, rest, _ = strings.Cut(rest, ", ")
+			part, rest = nextRDN(rest)
 			attr, v, found := strings.Cut(part, "=")
 			if !found {
 				continue
@@ -138,4 +138,20 @@ func hasJudgedCertName(c *tlsparse.Certificate) bool {
 		return !judgedAny
 	})
 	return judgedAny
+}
+
+// nextRDN splits a distinguished name as tlsparse renders it ("C=US,
+// O=Example, CN=example.com") into its first attribute and the rest
+// after ", ", as strings.Cut(dn, ", ") does, by the commas alone: the
+// certificate checks take apart two names of every leaf.
+func nextRDN(dn string) (part, rest string) {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(dn[i:], ',')
+		if j < 0 {
+			return dn, ""
+		}
+		if i += j; i+1 < len(dn) && dn[i+1] == ' ' {
+			return dn[:i], dn[i+2:]
+		}
+	}
 }

@@ -126,3 +126,22 @@ func TestReservedNameAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestNextRDNAgrees: nextRDN splits as strings.Cut(dn, ", ") does, on
+// names with commas inside values, trailing and repeated separators.
+func TestNextRDNAgrees(t *testing.T) {
+	for _, dn := range []string{"", ",", ", ", ",,", ", , ", "a", "a,", "a, ", "a,b", "a,b, c", "CN=x, O=a,b, C=US",
+		"O=Acme\\, Inc., CN=acme.example", "C=US, ST=Some-State, O=Internet Widgits Pty Ltd", ",,, x", "x,,  y", "CN=a,"} {
+		for rest := dn; ; {
+			wantPart, wantRest, _ := strings.Cut(rest, ", ")
+			part, r := nextRDN(rest)
+			if part != wantPart || r != wantRest {
+				t.Fatalf("%q: nextRDN %q, %q; strings.Cut %q, %q", rest, part, r, wantPart, wantRest)
+			}
+			if r == "" {
+				break
+			}
+			rest = r
+		}
+	}
+}

@@ -443,7 +443,7 @@ func matchName(pattern, host string) bool {
 func commonName(subject string) string {
 	for rest := subject; rest != ""; {
 		var part string
-		part, rest, _ = strings.Cut(rest, ", ")
+		part, rest = nextRDN(rest)
 		if v, ok := strings.CutPrefix(part, "CN="); ok {
 			return v
 		}
