@@ -3,6 +3,7 @@ package evidence
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,6 +193,9 @@ var checks = []check{
 			}
 			return "tls.server.messages", "ClientHello", "the roles are swapped: the server sent a ClientHello, as a tool does that accepts a connection and then acts as the TLS client"
 		}},
+	{id: "hs.server_unoffered", group: GroupFraming, applies: helloPair,
+		fires:    func(in *Input) bool { what, _ := unoffered(in); return what != unofferedNone },
+		describe: describeUnoffered},
 	{id: "hs.certificate_request", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil },
 		fires: func(in *Input) bool {
 			return in.T.Server.Sent(transcript.MsgCertificateRequest) || serverSent(in, transcript.MsgCertificateRequest)
@@ -536,3 +540,69 @@ func rolesKnown(in *Input) bool {
 	f := in.Flow
 	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
 }
+
+// helloPair: a whole ClientHello and the server's answer to it (not a
+// HelloRetryRequest, which answers with a request of its own), both in
+// TLS's own format (not SSLv2).
+func helloPair(in *Input) bool {
+	ch, fl := in.TLS.Client, in.TLS.Server
+	if ch == nil || ch.SSLv2 || ch.Truncated || fl == nil || fl.ServerHello == nil {
+		return false
+	}
+	sh := fl.ServerHello
+	return !sh.SSLv2 && !sh.Truncated && !sh.HelloRetryRequest
+}
+
+// unoffered returns what a server's hello chose or answered that its
+// client's hello never offered: a cipher suite, a version, an extension
+// (RFC 5246 7.4.1.4, RFC 8446 4.2: a server sends only extensions its
+// client sent; renegotiation_info may answer the SCSV, RFC 5746). A real
+// server cannot do this and finish the handshake; a server that replays
+// a canned hello, whatever the client said, does. It does not allocate.
+func unoffered(in *Input) (what unofferedKind, v uint16) {
+	ch, sh := in.TLS.Client, in.TLS.Server.ServerHello
+	if !slices.Contains(ch.CipherSuites, sh.CipherSuite) {
+		return unofferedCipher, sh.CipherSuite
+	}
+	if sh.HasExtension(tlsparse.ExtSupportedVersions) && !slices.Contains(ch.SupportedVersions, sh.SelectedVersion) {
+		return unofferedVersion, sh.SelectedVersion
+	}
+	for _, e := range sh.Extensions {
+		if ch.HasExtension(e.Type) || e.Type == extRenegotiationInfo && slices.Contains(ch.CipherSuites, scsvRenegotiation) {
+			continue
+		}
+		return unofferedExtension, e.Type
+	}
+	return unofferedNone, 0
+}
+
+type unofferedKind uint8
+
+const (
+	unofferedNone unofferedKind = iota
+	unofferedCipher
+	unofferedVersion
+	unofferedExtension
+)
+
+func describeUnoffered(in *Input) (field, value, text string) {
+	what, v := unoffered(in)
+	switch what {
+	case unofferedCipher:
+		field, value = "tls.server.cipher_suite", tlsparse.CipherSuiteName(v)
+		text = "cipher suite " + value
+	case unofferedVersion:
+		field, value = "tls.server.version", tlsparse.VersionName(v)
+		text = "version " + value
+	default:
+		field, value = "tls.server.extensions", strconv.Itoa(int(v))
+		text = "extension " + value
+	}
+	return field, value, "the server's hello answers with what its client never offered (" + text + "): no TLS server can, one that replays a canned hello whatever the client said does"
+}
+
+// renegotiation_info and the SCSV that stands for it (RFC 5746).
+const (
+	extRenegotiationInfo = 0xff01
+	scsvRenegotiation    = 0x00ff
+)

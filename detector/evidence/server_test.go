@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -62,5 +63,35 @@ func TestServerSpeaksFirst(t *testing.T) {
 	mid.Midstream = true // a capture that missed the start: who spoke first is unknown
 	if _, fired := serverSpokeFirst(input(mid)); fired {
 		t.Error("fired on a flow picked up mid-stream")
+	}
+}
+
+// TestServerAnswersWhatWasNotOffered: a ServerHello whose cipher suite
+// the ClientHello did not offer (a canned hello replayed whatever the
+// client said) fires hs.server_unoffered; the real answer does not.
+func TestServerAnswersWhatWasNotOffered(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	f := inputs(t, labset.Benign, 1)[0].Flow
+	if what, _ := unoffered(input(f)); what != unofferedNone {
+		t.Fatal("a real handshake's server answered with what was not offered")
+	}
+	sh := bytes.Clone(f.ServerHandshake)
+	// record header 5, handshake header 4, version 2, random 32, session id
+	at := 5 + 4 + 2 + 32
+	at += 1 + int(sh[at])
+	sh[at], sh[at+1] = 0x00, 0x05 // TLS_RSA_WITH_RC4_128_SHA, which no Go client offers
+	f.ServerHandshake = sh
+	in := input(f)
+	found := false
+	for _, x := range tab.Explain(in) {
+		if x.ID == "hs.server_unoffered" {
+			found = true
+			if x.Field != "tls.server.cipher_suite" || x.Value != "TLS_RSA_WITH_RC4_128_SHA" || x.Bits < 4 {
+				t.Errorf("%+v", x)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no finding: %+v", tab.Explain(in))
 	}
 }
