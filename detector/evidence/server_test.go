@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -93,5 +94,38 @@ func TestServerAnswersWhatWasNotOffered(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}
+
+// TestInconsistentHello: a ClientHello that contradicts itself, as no
+// TLS library writes one as shipped.
+func TestInconsistentHello(t *testing.T) {
+	grease := uint16(0x0a0a)
+	cases := []struct {
+		name string
+		ch   tlsparse.ClientHello
+		want helloFlaw
+		v    uint16
+	}{
+		{"consistent", tlsparse.ClientHello{SupportedVersions: []uint16{grease, 0x0304, 0x0303}, CipherSuites: []uint16{grease, 0x1301, 0xc02f},
+			SupportedGroups: []uint16{grease, 29, 23}, KeyShareGroups: []uint16{grease, 29}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 10}}}, flawNone, 0},
+		{"TLS 1.3 without its suites", tlsparse.ClientHello{SupportedVersions: []uint16{0x0304, 0x0303}, CipherSuites: []uint16{0xc02f, 0xc030}}, flawNo13Suite, 0},
+		{"a key share for an unlisted group", tlsparse.ClientHello{SupportedVersions: []uint16{0x0304}, CipherSuites: []uint16{0x1301},
+			SupportedGroups: []uint16{23, 24}, KeyShareGroups: []uint16{29}}, flawKeyShare, 29},
+		{"an extension twice", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 10}, {Type: 0}}}, flawDuplicate, 0},
+		{"TLS 1.2 only, no TLS 1.3 suite", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}}, flawNone, 0},
+	}
+	for _, tc := range cases {
+		what, v := inconsistentHello(&tc.ch)
+		if what != tc.want || v != tc.v {
+			t.Errorf("%s: %v %d, want %v %d", tc.name, what, v, tc.want, tc.v)
+		}
+		if what == flawNone {
+			continue
+		}
+		in := &Input{TLS: &tlsparse.Handshake{Client: &tc.ch}}
+		if _, _, text := describeInconsistentHello(in); !strings.HasPrefix(text, "the ClientHello ") {
+			t.Errorf("%s: %q", tc.name, text)
+		}
 	}
 }
