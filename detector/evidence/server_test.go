@@ -1,0 +1,131 @@
+package evidence
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// serverFirstFlow is a connection seen from its start in which the server
+// sent its turn first and the client then sent its own.
+func serverFirstFlow(port uint16, server, client []byte) *flow.Flow {
+	f := &flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: append(append([]byte(nil), server...), client...)}
+	f.PrefixRuns = []flow.PrefixRun{{Len: len(server)}}
+	if len(client) > 0 {
+		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: true, Len: len(client)})
+	}
+	return f
+}
+
+func TestServerSpeaksFirst(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	stage := inputs(t, labset.StagerPayload, 1)[0].Flow.Prefix
+	hello := inputs(t, labset.Benign, 1)[0].Flow
+	cases := []struct {
+		name string
+		f    *flow.Flow
+		want string // the label, "" when the check must not fire
+	}{
+		{"a stager's handler sends its payload", serverFirstFlow(443, stage, nil), "executable"},
+		{"an SSH server greets", serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), []byte("SSH-2.0-Go\r\n")), "ssh"},
+		{"a mail server greets on 465", serverFirstFlow(465, []byte("220 mx.example.org ESMTP\r\n"), nil), "smtp"},
+		{"not a TLS port", serverFirstFlow(8080, stage, nil), ""},
+		{"a server gives up on a silent client with an alert", serverFirstFlow(443, []byte("\x15\x00\x00\x00\x02\x01\x00"), nil), ""},
+		{"the server's TLS first: a hello the capture lost", serverFirstFlow(443, hello.ServerHandshake, nil), ""},
+		{"the client first", hello, ""},
+	}
+	for _, tc := range cases {
+		in := input(tc.f)
+		l, fired := serverSpokeFirst(in)
+		if fired != (tc.want != "") || l != tc.want {
+			t.Errorf("%s: fired %v with %q, want %q", tc.name, fired, l, tc.want)
+		}
+		if !fired {
+			continue
+		}
+		found := false
+		for _, x := range tab.Explain(in) {
+			if x.ID == "proto.server_first" {
+				found = true
+				if x.Value != tc.want || !strings.Contains(x.Text, "the server spoke first") || x.Bits < 4 {
+					t.Errorf("%s: %+v", tc.name, x)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no finding", tc.name)
+		}
+	}
+	mid := serverFirstFlow(443, stage, nil)
+	mid.Midstream = true // a capture that missed the start: who spoke first is unknown
+	if _, fired := serverSpokeFirst(input(mid)); fired {
+		t.Error("fired on a flow picked up mid-stream")
+	}
+}
+
+// TestServerAnswersWhatWasNotOffered: a ServerHello whose cipher suite
+// the ClientHello did not offer (a canned hello replayed whatever the
+// client said) fires hs.server_unoffered; the real answer does not.
+func TestServerAnswersWhatWasNotOffered(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	f := inputs(t, labset.Benign, 1)[0].Flow
+	if what, _ := unoffered(input(f)); what != unofferedNone {
+		t.Fatal("a real handshake's server answered with what was not offered")
+	}
+	sh := bytes.Clone(f.ServerHandshake)
+	// record header 5, handshake header 4, version 2, random 32, session id
+	at := 5 + 4 + 2 + 32
+	at += 1 + int(sh[at])
+	sh[at], sh[at+1] = 0x00, 0x05 // TLS_RSA_WITH_RC4_128_SHA, which no Go client offers
+	f.ServerHandshake = sh
+	in := input(f)
+	found := false
+	for _, x := range tab.Explain(in) {
+		if x.ID == "hs.server_unoffered" {
+			found = true
+			if x.Field != "tls.server.cipher_suite" || x.Value != "TLS_RSA_WITH_RC4_128_SHA" || x.Bits < 4 {
+				t.Errorf("%+v", x)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}
+
+// TestInconsistentHello: a ClientHello that contradicts itself, as no
+// TLS library writes one as shipped.
+func TestInconsistentHello(t *testing.T) {
+	grease := uint16(0x0a0a)
+	cases := []struct {
+		name string
+		ch   tlsparse.ClientHello
+		want helloFlaw
+		v    uint16
+	}{
+		{"consistent", tlsparse.ClientHello{SupportedVersions: []uint16{grease, 0x0304, 0x0303}, CipherSuites: []uint16{grease, 0x1301, 0xc02f},
+			SupportedGroups: []uint16{grease, 29, 23}, KeyShareGroups: []uint16{grease, 29}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 10}}}, flawNone, 0},
+		{"TLS 1.3 without its suites", tlsparse.ClientHello{SupportedVersions: []uint16{0x0304, 0x0303}, CipherSuites: []uint16{0xc02f, 0xc030}}, flawNo13Suite, 0},
+		{"a key share for an unlisted group", tlsparse.ClientHello{SupportedVersions: []uint16{0x0304}, CipherSuites: []uint16{0x1301},
+			SupportedGroups: []uint16{23, 24}, KeyShareGroups: []uint16{29}}, flawKeyShare, 29},
+		{"an extension twice", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 10}, {Type: 0}}}, flawDuplicate, 0},
+		{"TLS 1.2 only, no TLS 1.3 suite", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}}, flawNone, 0},
+	}
+	for _, tc := range cases {
+		what, v := inconsistentHello(&tc.ch)
+		if what != tc.want || v != tc.v {
+			t.Errorf("%s: %v %d, want %v %d", tc.name, what, v, tc.want, tc.v)
+		}
+		if what == flawNone {
+			continue
+		}
+		in := &Input{TLS: &tlsparse.Handshake{Client: &tc.ch}}
+		if _, _, text := describeInconsistentHello(in); !strings.HasPrefix(text, "the ClientHello ") {
+			t.Errorf("%s: %q", tc.name, text)
+		}
+	}
+}
