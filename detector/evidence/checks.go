@@ -559,7 +559,10 @@ func helloPair(in *Input) bool {
 // unoffered returns what a server's hello chose or answered that its
 // client's hello never offered: a cipher suite, a version, an extension
 // (RFC 5246 7.4.1.4, RFC 8446 4.2: a server sends only extensions its
-// client sent; renegotiation_info may answer the SCSV, RFC 5746). A real
+// client sent; renegotiation_info may answer the SCSV, RFC 5746), an
+// ALPN protocol not in the client's list (RFC 7301 3.2). Not the key
+// share's group: after a HelloRetryRequest the share answered is in the
+// second ClientHello, which the parse does not keep. A real
 // server cannot do this and finish the handshake; a server that replays
 // a canned hello, whatever the client said, does. It does not allocate.
 func unoffered(in *Input) (what unofferedKind, v uint16) {
@@ -576,6 +579,9 @@ func unoffered(in *Input) (what unofferedKind, v uint16) {
 		}
 		return unofferedExtension, e.Type
 	}
+	if sh.ALPN != "" && !slices.Contains(ch.ALPN, sh.ALPN) {
+		return unofferedALPN, 0
+	}
 	return unofferedNone, 0
 }
 
@@ -586,6 +592,7 @@ const (
 	unofferedCipher
 	unofferedVersion
 	unofferedExtension
+	unofferedALPN
 )
 
 func describeUnoffered(in *Input) (field, value, text string) {
@@ -597,6 +604,9 @@ func describeUnoffered(in *Input) (field, value, text string) {
 	case unofferedVersion:
 		field, value = "tls.server.version", tlsparse.VersionName(v)
 		text = "version " + value
+	case unofferedALPN:
+		field, value = "tls.server.alpn", in.TLS.Server.ServerHello.ALPN
+		text = "ALPN protocol " + strconv.Quote(value)
 	default:
 		field, value = "tls.server.extensions", strconv.Itoa(int(v))
 		text = "extension " + value

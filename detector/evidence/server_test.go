@@ -129,3 +129,36 @@ func TestInconsistentHello(t *testing.T) {
 		}
 	}
 }
+
+// TestUnofferedParts: each part of a ServerHello its client did not
+// offer, and what a server may answer unasked (renegotiation_info to the
+// SCSV).
+func TestUnofferedParts(t *testing.T) {
+	ch := &tlsparse.ClientHello{CipherSuites: []uint16{0x1301, 0xc02f, 0x00ff}, SupportedVersions: []uint16{0x0304, 0x0303},
+		ALPN: []string{"h2", "http/1.1"}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 16}, {Type: 43}}}
+	cases := []struct {
+		name  string
+		sh    tlsparse.ServerHello
+		want  unofferedKind
+		field string
+	}{
+		{"as offered", tlsparse.ServerHello{CipherSuite: 0xc02f, ALPN: "h2", Extensions: []tlsparse.Extension{{Type: 16}, {Type: 0xff01}}}, unofferedNone, ""},
+		{"a suite not offered", tlsparse.ServerHello{CipherSuite: 0x0005}, unofferedCipher, "tls.server.cipher_suite"},
+		{"a version not offered", tlsparse.ServerHello{CipherSuite: 0x1301, SelectedVersion: 0x0302, Extensions: []tlsparse.Extension{{Type: 43}}}, unofferedVersion, "tls.server.version"},
+		{"an extension not sent", tlsparse.ServerHello{CipherSuite: 0xc02f, Extensions: []tlsparse.Extension{{Type: 23}}}, unofferedExtension, "tls.server.extensions"},
+		{"an ALPN protocol not in the list", tlsparse.ServerHello{CipherSuite: 0xc02f, ALPN: "spdy/3", Extensions: []tlsparse.Extension{{Type: 16}}}, unofferedALPN, "tls.server.alpn"},
+	}
+	for _, tc := range cases {
+		in := &Input{TLS: &tlsparse.Handshake{Client: ch, Server: &tlsparse.ServerFlight{ServerHello: &tc.sh}}}
+		if what, _ := unoffered(in); what != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, what, tc.want)
+			continue
+		}
+		if tc.want == unofferedNone {
+			continue
+		}
+		if field, _, text := describeUnoffered(in); field != tc.field || !strings.HasPrefix(text, "the server's hello answers with what its client never offered (") {
+			t.Errorf("%s: %s %q", tc.name, field, text)
+		}
+	}
+}
