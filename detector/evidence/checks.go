@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -195,6 +196,20 @@ var checks = []check{
 	{id: "hs.client_inconsistent", group: GroupFraming, applies: func(in *Input) bool { return hello(in) && !in.TLS.Client.Truncated },
 		fires:    func(in *Input) bool { what, _ := inconsistentHello(in.TLS.Client); return what != flawNone },
 		describe: describeInconsistentHello},
+	{id: "hs.weak_random", group: GroupFraming, applies: func(in *Input) bool { return hello(in) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil },
+		fires: func(in *Input) bool {
+			return hello(in) && weakRandom(in.TLS.Client.Random) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil && weakRandom(in.TLS.Server.ServerHello.Random)
+		},
+		describe: func(in *Input) (string, string, string) {
+			field, r := "tls.client.random", []byte(nil)
+			if hello(in) && weakRandom(in.TLS.Client.Random) {
+				r = in.TLS.Client.Random
+			} else {
+				field, r = "tls.server.random", in.TLS.Server.ServerHello.Random
+			}
+			v := hex.EncodeToString(r)
+			return field, v, "the hello's random is not random (" + v + "): a hard-coded or replayed hello, not a TLS library's"
+		}},
 	{id: "hs.server_unoffered", group: GroupFraming, applies: helloPair,
 		fires:    func(in *Input) bool { what, _ := unoffered(in); return what != unofferedNone },
 		describe: describeUnoffered},

@@ -149,3 +149,31 @@ func describeInconsistentHello(in *Input) (field, value, text string) {
 	value = strconv.Itoa(int(v))
 	return "tls.client.extensions", value, "the ClientHello sends extension " + value + " twice (RFC 8446 4.2 forbids it): a hand-made hello, not a TLS library's"
 }
+
+// weakRandom reports a hello random no generator of random bytes writes:
+// a run of 8 equal bytes, or 12 zero bytes in all (a hard-coded hello, a
+// replayed template). TLS 1.2 and older put the time in the first four
+// bytes and TLS 1.3 servers a downgrade sentinel in the last eight: both
+// are left out, and what remains of a real random has either with a
+// chance under 2^-40.
+func weakRandom(r []byte) bool {
+	if len(r) != 32 {
+		return false
+	}
+	r = r[4:24]
+	zeros, run := 0, 1
+	for i, b := range r {
+		if b == 0 {
+			zeros++
+		}
+		if i > 0 && b == r[i-1] {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return zeros >= 12
+}

@@ -162,3 +162,31 @@ func TestUnofferedParts(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakRandom: hello randoms no generator writes (the Heartbleed
+// exploit's hard-coded hello: a time and 28 zero bytes) against real ones.
+func TestWeakRandom(t *testing.T) {
+	real := inputs(t, labset.Benign, 8)
+	for _, in := range real {
+		if weakRandom(in.TLS.Client.Random) || weakRandom(in.TLS.Server.ServerHello.Random) {
+			t.Errorf("a crypto/tls random judged weak: %x %x", in.TLS.Client.Random, in.TLS.Server.ServerHello.Random)
+		}
+	}
+	heartbleed := append([]byte{0x53, 0x44, 0x1f, 0xaf}, make([]byte, 28)...)
+	sentinel := append(bytes.Repeat([]byte{0x5a, 0xa5}, 12), "DOWNGRD\x01"...) // TLS 1.3's downgrade sentinel ends a server random
+	run := append(bytes.Repeat([]byte{1, 2}, 6), bytes.Repeat([]byte{7}, 20)...)
+	for _, c := range []struct {
+		name string
+		r    []byte
+		want bool
+	}{
+		{"time and zeros", heartbleed, true},
+		{"a run of 8", run, true},
+		{"the downgrade sentinel", sentinel, false},
+		{"too short", make([]byte, 16), false},
+	} {
+		if got := weakRandom(c.r); got != c.want {
+			t.Errorf("%s: %v", c.name, got)
+		}
+	}
+}
