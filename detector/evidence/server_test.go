@@ -190,3 +190,33 @@ func TestWeakRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestHelloFragmented: a ClientHello cut over two records (as DPI evasion
+// tools send it) fires hs.hello_fragmented; the same hello whole does not.
+func TestHelloFragmented(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	f := inputs(t, labset.Benign, 1)[0].Flow
+	if helloFragmented(input(f)) {
+		t.Fatal("a whole hello judged cut")
+	}
+	hello := f.ClientHandshake
+	n := int(hello[3])<<8 | int(hello[4])
+	body := hello[5 : 5+n]
+	cut := append(append([]byte{22, hello[1], hello[2], 0, 40}, body[:40]...), 22, hello[1], hello[2], byte((n-40)>>8), byte(n-40))
+	cut = append(cut, body[40:]...)
+	// Go's hello with a post-quantum key share fills the prefix alone.
+	f.ClientHandshake = cut
+	f.Prefix = bytes.Clone(cut[:min(len(cut), 1024)])
+	f.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(f.Prefix)}}
+	in := input(f)
+	if !helloFragmented(in) {
+		t.Fatalf("a hello cut over two records not judged cut: %+v", in.T.Client.Records)
+	}
+	found := false
+	for _, x := range tab.Explain(in) {
+		found = found || x.ID == "hs.hello_fragmented" && x.Bits >= 4
+	}
+	if !found {
+		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}
