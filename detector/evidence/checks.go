@@ -210,7 +210,9 @@ var checks = []check{
 			v := hex.EncodeToString(r)
 			return field, v, "the hello's random is not random (" + v + "): a hard-coded or replayed hello, not a TLS library's"
 		}},
-	{id: "hs.hello_fragmented", group: GroupFraming, applies: func(in *Input) bool { return hello(in) && !in.TLS.Client.Truncated && in.Flow.Transport != flow.TransportUDP },
+	{id: "hs.hello_fragmented", group: GroupFraming, applies: func(in *Input) bool {
+		return hello(in) && !in.TLS.Client.Truncated && in.Flow.Transport != flow.TransportUDP
+	},
 		fires: helloFragmented,
 		describe: func(in *Input) (string, string, string) {
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
