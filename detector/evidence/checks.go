@@ -210,10 +210,7 @@ var checks = []check{
 			v := hex.EncodeToString(r)
 			return field, v, "the hello's random is not random (" + v + "): a hard-coded or replayed hello, not a TLS library's"
 		}},
-	{id: "hs.hello_fragmented", group: GroupFraming, applies: func(in *Input) bool {
-		return hello(in) && !in.TLS.Client.Truncated && in.Flow.Transport != flow.TransportUDP
-	},
-		fires: helloFragmented,
+	{id: "hs.hello_fragmented", group: GroupFraming, applies: wholeHelloInRecords, fires: helloFragmented,
 		describe: func(in *Input) (string, string, string) {
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.records", recordTypes(&in.T.Client), "the " + v + "-byte ClientHello came cut over several TLS records though one holds it (libraries send it whole; tools that slip past inspection of the first record cut it)"

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
@@ -177,6 +178,12 @@ func weakRandom(r []byte) bool {
 		}
 	}
 	return zeros >= 12
+}
+
+// wholeHelloInRecords: a whole ClientHello in TLS records (over TCP; QUIC
+// carries it in CRYPTO frames).
+func wholeHelloInRecords(in *Input) bool {
+	return hello(in) && !in.TLS.Client.Truncated && in.Flow.Transport != flow.TransportUDP
 }
 
 // helloFragmented reports a ClientHello spread over several TLS records
