@@ -47,14 +47,7 @@ func TestStagerOnTLSPortInNetns(t *testing.T) {
 	logPath, alertPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json")
 	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 
-	var c net.Conn
-	if err := p.A.NS.Do(func() (err error) {
-		c, err = net.DialTimeout("tcp", server.String(), 5*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialFrom(t, p.A, server)
 	connected := time.Now()
 	if _, err := io.ReadFull(c, make([]byte, 4+len(stage))); err != nil {
 		t.Fatal(err)
