@@ -54,16 +54,26 @@ var (
 // when they decide it.
 func (c *conn) judgeStart(t *Table, d int, data []byte, gap bool, off int) {
 	h := &c.halves[d]
-	serverPort := c.key.Hi.Port
-	if d == 1 {
-		serverPort = c.key.Lo.Port
-	}
-	if gap || off != int(c.probeN) || !h.synSeen || c.byPort || !t.tlsPorts.has(serverPort) {
+	if gap || off != int(c.probeN) || !h.synSeen || c.byPort || !t.tlsPorts.has(c.portOf(1-d)) {
 		c.early = earlyOpen
 		return
 	}
+	c.probeMore(t, data, startsNoTLS)
+}
+
+// portOf is the port of half d's endpoint.
+func (c *conn) portOf(d int) uint16 {
+	if d == 0 {
+		return c.key.Lo.Port
+	}
+	return c.key.Hi.Port
+}
+
+// probeMore adds data to the probe and acts on what judge says of it: a
+// connection that will not speak TLS goes to the notTLS list.
+func (c *conn) probeMore(t *Table, data []byte, judge func([]byte) early) {
 	c.probeN += uint8(copy(c.probe[c.probeN:], data))
-	switch startsNoTLS(c.probe[:c.probeN]) {
+	switch judge(c.probe[:c.probeN]) {
 	case earlyNotTLS:
 		c.early, c.judgedAt = earlyNotTLS, t.now
 		c.list.remove(c)
@@ -84,24 +94,12 @@ func (c *conn) judgeServerFirst(t *Table, d int, data []byte, gap bool, off int)
 	if cl.streamed > 0 || gap || off != int(c.probeN) {
 		return // the client's own bytes decide, as before any server byte
 	}
-	serverPort := c.key.Lo.Port
-	if d == 1 {
-		serverPort = c.key.Hi.Port
-	}
-	if c.byPort || !cl.synSeen || !t.tlsPorts.has(serverPort) {
+	if c.byPort || !cl.synSeen || !t.tlsPorts.has(c.portOf(d)) {
 		c.early = earlyOpen // as the client's first bytes would find
 		return
 	}
 	c.serverProbe = true
-	c.probeN += uint8(copy(c.probe[c.probeN:], data))
-	switch serverStartsNoTLS(c.probe[:c.probeN]) {
-	case earlyNotTLS:
-		c.early, c.judgedAt = earlyNotTLS, t.now
-		c.list.remove(c)
-		t.notTLS.pushBack(c)
-	case earlyOpen:
-		c.early = earlyOpen
-	}
+	c.probeMore(t, data, serverStartsNoTLS)
 }
 
 // clientSpeaks forgets what the server's first bytes said once the client

@@ -24,17 +24,27 @@ func earlyTable(t *testing.T, cfg Config) (*Table, *[]*Flow) {
 
 // openWith runs a handshake to port 443 on tab, then the client's writes,
 // one segment each, at 3, 4, 5... ms.
-func openWith(tab *Table, client ...string) {
+func openWith(tab *Table, client ...string) { openSide(tab, true, client...) }
+
+// openSide runs a handshake to port 443 on tab, then one side's writes
+// (the client's, or the server's before any of its client's), one segment
+// each, at 3, 4, 5... ms, and returns the sequence number that side's next
+// byte takes.
+func openSide(tab *Table, fromClient bool, writes ...string) uint32 {
 	const c, s = true, false
 	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "")}
-	seq := uint32(1001)
-	for i, p := range client {
-		segs = append(segs, seg(c, 3+i, seq, ack, p))
+	seq := uint32(5001)
+	if fromClient {
+		seq = 1001
+	}
+	for i, p := range writes {
+		segs = append(segs, seg(fromClient, 3+i, seq, ack, p))
 		seq += uint32(len(p))
 	}
 	for i := range segs {
 		tab.Process(&segs[i])
 	}
+	return seq
 }
 
 // at is packet time ms milliseconds after the test's start.
@@ -285,20 +295,8 @@ func TestBannerThenTLSKeepsTheHandshake(t *testing.T) {
 }
 
 // openServerFirst runs a handshake to port 443 on tab, then the server's
-// writes (before any byte of the client), one segment each, at 3, 4, 5... ms.
-func openServerFirst(tab *Table, server ...string) uint32 {
-	const c, s = true, false
-	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "")}
-	seq := uint32(5001)
-	for i, p := range server {
-		segs = append(segs, seg(s, 3+i, seq, ack, p))
-		seq += uint32(len(p))
-	}
-	for i := range segs {
-		tab.Process(&segs[i])
-	}
-	return seq
-}
+// writes before any byte of the client (openSide).
+func openServerFirst(tab *Table, server ...string) uint32 { return openSide(tab, false, server...) }
 
 // TestServerFirstOnTLSPortDecided: a server on 443 that sends a program
 // before its client says anything (a stager's handler) is decided once the

@@ -139,14 +139,7 @@ func (lt *linkTraffic) dial(t *testing.T, p *netnstest.Pair, n int) {
 // finishes it (or not).
 func (lt *linkTraffic) hold(t *testing.T, p *netnstest.Pair, first string) net.Conn {
 	t.Helper()
-	var c net.Conn
-	if err := p.A.NS.Do(func() (err error) {
-		c, err = net.DialTimeout("tcp", lt.sinkAddr.String(), 5*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := dialFrom(t, p.A, lt.sinkAddr)
 	if _, err := io.WriteString(c, first); err != nil {
 		t.Fatal(err)
 	}

@@ -168,3 +168,18 @@ func freePort(t *testing.T, l netnstest.Link) int {
 }
 
 var errNotifyTimeout = errors.New("no notification")
+
+// dialFrom connects to addr over TCP from l's namespace; the connection
+// closes when the test ends.
+func dialFrom(t *testing.T, l netnstest.Link, addr netip.AddrPort) net.Conn {
+	t.Helper()
+	var c net.Conn
+	if err := l.NS.Do(func() (err error) {
+		c, err = net.DialTimeout("tcp", addr.String(), 5*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}

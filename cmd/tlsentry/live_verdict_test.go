@@ -51,18 +51,7 @@ func TestEarlyVerdictLatencyInNetns(t *testing.T) {
 	logPath, alertPath, flowPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json"), filepath.Join(dir, "flows.json")
 	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 
-	dial := func() net.Conn {
-		t.Helper()
-		var c net.Conn
-		if err := p.A.NS.Do(func() (err error) {
-			c, err = net.DialTimeout("tcp", server.String(), 5*time.Second)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
+	dial := func() net.Conn { return dialFrom(t, p.A, server) }
 	port := func(c net.Conn) uint16 { return c.LocalAddr().(*net.TCPAddr).AddrPort().Port() }
 	// alertAfter waits for the first alert line of the client port and
 	// returns how long after sent it was seen, and the flow's end reason.

@@ -1,9 +1,9 @@
 package evidence
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,6 +196,25 @@ var checks = []check{
 	{id: "hs.client_inconsistent", group: GroupFraming, applies: func(in *Input) bool { return hello(in) && !in.TLS.Client.Truncated },
 		fires:    func(in *Input) bool { what, _ := inconsistentHello(in.TLS.Client); return what != flawNone },
 		describe: describeInconsistentHello},
+	{id: "hs.weak_random", group: GroupFraming, applies: func(in *Input) bool { return hello(in) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil },
+		fires: func(in *Input) bool {
+			return hello(in) && weakRandom(in.TLS.Client.Random) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil && weakRandom(in.TLS.Server.ServerHello.Random)
+		},
+		describe: func(in *Input) (string, string, string) {
+			field, r := "tls.client.random", []byte(nil)
+			if hello(in) && weakRandom(in.TLS.Client.Random) {
+				r = in.TLS.Client.Random
+			} else {
+				field, r = "tls.server.random", in.TLS.Server.ServerHello.Random
+			}
+			v := hex.EncodeToString(r)
+			return field, v, "the hello's random is not random (" + v + "): a hard-coded or replayed hello, not a TLS library's"
+		}},
+	{id: "hs.hello_fragmented", group: GroupFraming, applies: wholeHelloInRecords, fires: helloFragmented,
+		describe: func(in *Input) (string, string, string) {
+			v := strconv.Itoa(len(in.TLS.Client.Raw))
+			return "tls.client.records", recordTypes(&in.T.Client), "the " + v + "-byte ClientHello came cut over several TLS records though one holds it (libraries send it whole; tools that slip past inspection of the first record cut it)"
+		}},
 	{id: "hs.server_unoffered", group: GroupFraming, applies: helloPair,
 		fires:    func(in *Input) bool { what, _ := unoffered(in); return what != unofferedNone },
 		describe: describeUnoffered},
@@ -493,182 +512,4 @@ func recordTypes(sd *transcript.Side) string {
 		i = j
 	}
 	return b.String()
-}
-
-// serverSpokeFirstApplies: a connection to a TLS port seen from its start
-// in which the server sent bytes.
-func serverSpokeFirstApplies(in *Input) bool {
-	f := in.Flow
-	return f.Transport != flow.TransportUDP && !f.Midstream && in.T.ServerBytes > 0 && flow.IsDefaultTLSPort(f.Server.Port)
-}
-
-// serverSpokeFirst returns what a server on a TLS port said before its
-// client sent a byte, when that was not TLS. A TLS server speaks only
-// after the client's hello; a server that greets first is another
-// protocol (SSH, SMTP...) or hands out a stage (a stager's handler sends
-// the program its client then runs). A server's TLS before the client's
-// (a hello the capture lost) does not count.
-func serverSpokeFirst(in *Input) (string, bool) {
-	f := in.Flow
-	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed {
-		return "", false
-	}
-	turn := firstTurn(f)
-	l := tlsparse.Sniff(turn)
-	if l == tlsparse.SniffTLS || l == tlsparse.SniffEmpty || alertRecord(turn) {
-		return "", false
-	}
-	return l, true
-}
-
-// alertRecord matches a TLS alert record whatever its version field: a
-// server that gives up on a client silent for seconds sends one, and some
-// stacks write version 0 before any version was negotiated (an S3
-// endpoint's 15 00 00 00 02 01 00 in the corpus).
-func alertRecord(b []byte) bool {
-	return len(b) >= 7 && b[0] == 21 && b[1] <= 3 && b[3] == 0 && b[4] == 2 && (b[5] == 1 || b[5] == 2)
-}
-
-// firstTurn is the prefix's first run of bytes from one side.
-func firstTurn(f *flow.Flow) []byte {
-	if len(f.PrefixRuns) == 0 {
-		return nil
-	}
-	return f.Prefix[:min(f.PrefixRuns[0].Len, len(f.Prefix))]
-}
-
-// rolesKnown: a connection seen from its start (so which side opened it
-// is known) in which either side sent a handshake record.
-func rolesKnown(in *Input) bool {
-	f := in.Flow
-	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
-}
-
-// helloPair: a whole ClientHello and the server's answer to it (not a
-// HelloRetryRequest, which answers with a request of its own), both in
-// TLS's own format (not SSLv2).
-func helloPair(in *Input) bool {
-	ch, fl := in.TLS.Client, in.TLS.Server
-	if ch == nil || ch.SSLv2 || ch.Truncated || fl == nil || fl.ServerHello == nil {
-		return false
-	}
-	sh := fl.ServerHello
-	return !sh.SSLv2 && !sh.Truncated && !sh.HelloRetryRequest
-}
-
-// unoffered returns what a server's hello chose or answered that its
-// client's hello never offered: a cipher suite, a version, an extension
-// (RFC 5246 7.4.1.4, RFC 8446 4.2: a server sends only extensions its
-// client sent; renegotiation_info may answer the SCSV, RFC 5746). A real
-// server cannot do this and finish the handshake; a server that replays
-// a canned hello, whatever the client said, does. It does not allocate.
-func unoffered(in *Input) (what unofferedKind, v uint16) {
-	ch, sh := in.TLS.Client, in.TLS.Server.ServerHello
-	if !slices.Contains(ch.CipherSuites, sh.CipherSuite) {
-		return unofferedCipher, sh.CipherSuite
-	}
-	if sh.HasExtension(tlsparse.ExtSupportedVersions) && !slices.Contains(ch.SupportedVersions, sh.SelectedVersion) {
-		return unofferedVersion, sh.SelectedVersion
-	}
-	for _, e := range sh.Extensions {
-		if ch.HasExtension(e.Type) || e.Type == extRenegotiationInfo && slices.Contains(ch.CipherSuites, scsvRenegotiation) {
-			continue
-		}
-		return unofferedExtension, e.Type
-	}
-	return unofferedNone, 0
-}
-
-type unofferedKind uint8
-
-const (
-	unofferedNone unofferedKind = iota
-	unofferedCipher
-	unofferedVersion
-	unofferedExtension
-)
-
-func describeUnoffered(in *Input) (field, value, text string) {
-	what, v := unoffered(in)
-	switch what {
-	case unofferedCipher:
-		field, value = "tls.server.cipher_suite", tlsparse.CipherSuiteName(v)
-		text = "cipher suite " + value
-	case unofferedVersion:
-		field, value = "tls.server.version", tlsparse.VersionName(v)
-		text = "version " + value
-	default:
-		field, value = "tls.server.extensions", strconv.Itoa(int(v))
-		text = "extension " + value
-	}
-	return field, value, "the server's hello answers with what its client never offered (" + text + "): no TLS server can, one that replays a canned hello whatever the client said does"
-}
-
-// renegotiation_info and the SCSV that stands for it (RFC 5746).
-const (
-	extRenegotiationInfo = 0xff01
-	scsvRenegotiation    = 0x00ff
-)
-
-// inconsistentHello returns how a whole ClientHello contradicts itself in
-// a way TLS libraries do not write as shipped: TLS 1.3 offered with no
-// TLS 1.3 cipher suite (it could never be chosen; OpenSSL told to use no
-// TLS 1.3 suite does it, zeek's tls12-decryption trace), a key share for
-// a group the hello does not list in supported_groups (RFC 8446 4.2.8),
-// or an extension sent twice (RFC 8446 4.2). Hand-made hellos (a
-// template with one part changed) show it. It does not allocate.
-func inconsistentHello(ch *tlsparse.ClientHello) (what helloFlaw, v uint16) {
-	if offers13(ch) && !slices.ContainsFunc(ch.CipherSuites, isTLS13Suite) {
-		return flawNo13Suite, 0
-	}
-	for _, g := range ch.KeyShareGroups {
-		if !tlsparse.IsGREASE(g) && !slices.Contains(ch.SupportedGroups, g) {
-			return flawKeyShare, g
-		}
-	}
-	// Pairs among the first maxDupScan only: a hostile hello may carry
-	// thousands, and comparing all of them would cost quadratic time.
-	exts := ch.Extensions[:min(len(ch.Extensions), maxDupScan)]
-	for i, e := range exts {
-		for _, f := range exts[:i] {
-			if f.Type == e.Type {
-				return flawDuplicate, e.Type
-			}
-		}
-	}
-	return flawNone, 0
-}
-
-// maxDupScan bounds the extensions compared for duplicates; libraries
-// send fewer than 30.
-const maxDupScan = 64
-
-type helloFlaw uint8
-
-const (
-	flawNone helloFlaw = iota
-	flawNo13Suite
-	flawKeyShare
-	flawDuplicate
-)
-
-func offers13(ch *tlsparse.ClientHello) bool {
-	return slices.Contains(ch.SupportedVersions, tlsparse.VersionTLS13)
-}
-
-// isTLS13Suite: the suites of RFC 8446 (and RFC 9150's integrity-only
-// ones), 0x1301 to 0x13ff; drafts used the same.
-func isTLS13Suite(s uint16) bool { return s>>8 == 0x13 }
-
-func describeInconsistentHello(in *Input) (field, value, text string) {
-	what, v := inconsistentHello(in.TLS.Client)
-	switch what {
-	case flawNo13Suite:
-		return "tls.client.cipher_suites", "no TLS 1.3 suite", "the ClientHello offers TLS 1.3 but no TLS 1.3 cipher suite, so TLS 1.3 could never be chosen: a hand-made hello, or a library set against itself"
-	case flawKeyShare:
-		value = strconv.Itoa(int(v))
-		return "tls.client.key_share", value, "the ClientHello sends a key share for group " + value + ", which its supported_groups do not list (RFC 8446 4.2.8): a hand-made hello, not a TLS library's"
-	}
-	value = strconv.Itoa(int(v))
-	return "tls.client.extensions", value, "the ClientHello sends extension " + value + " twice (RFC 8446 4.2 forbids it): a hand-made hello, not a TLS library's"
 }

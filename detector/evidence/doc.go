@@ -5,8 +5,12 @@
 // names, self-signed certificates, certificates whose names do not cover
 // the server name or whose validity is odd, certificates whose names
 // nobody chose (placeholders left from a template or a test, names that
-// look machine-generated), bytes before the handshake, handshake
-// messages benign clients never send, records without a handshake.
+// look machine-generated), certificates of a private CA or a TLS 1.3
+// turn too small for a public chain, bytes before the handshake,
+// handshake messages benign clients never send, records without a
+// handshake, a server that speaks first or a client that answers as the
+// server, hellos that contradict themselves or answer what was never
+// offered.
 //
 // No weight is set by hand. Each check's weight is its surprise in bits
 // against a benign corpus, -log2 of its smoothed firing rate among the

@@ -76,6 +76,7 @@ func TestChecksFire(t *testing.T) {
 		labset.FakeTLS:         "proto.no_handshake",
 		labset.StagerPayload:   "proto.server_first",
 		labset.RolesSwapped:    "hs.roles_swapped",
+		labset.HelloCut:        "hs.hello_fragmented",
 	}
 	for kind, id := range want {
 		for _, in := range inputs(t, kind, 3) {

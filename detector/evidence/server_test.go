@@ -129,3 +129,94 @@ func TestInconsistentHello(t *testing.T) {
 		}
 	}
 }
+
+// TestUnofferedParts: each part of a ServerHello its client did not
+// offer, and what a server may answer unasked (renegotiation_info to the
+// SCSV).
+func TestUnofferedParts(t *testing.T) {
+	ch := &tlsparse.ClientHello{CipherSuites: []uint16{0x1301, 0xc02f, 0x00ff}, SupportedVersions: []uint16{0x0304, 0x0303},
+		ALPN: []string{"h2", "http/1.1"}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 16}, {Type: 43}}}
+	cases := []struct {
+		name  string
+		sh    tlsparse.ServerHello
+		want  unofferedKind
+		field string
+	}{
+		{"as offered", tlsparse.ServerHello{CipherSuite: 0xc02f, ALPN: "h2", Extensions: []tlsparse.Extension{{Type: 16}, {Type: 0xff01}}}, unofferedNone, ""},
+		{"a suite not offered", tlsparse.ServerHello{CipherSuite: 0x0005}, unofferedCipher, "tls.server.cipher_suite"},
+		{"a version not offered", tlsparse.ServerHello{CipherSuite: 0x1301, SelectedVersion: 0x0302, Extensions: []tlsparse.Extension{{Type: 43}}}, unofferedVersion, "tls.server.version"},
+		{"an extension not sent", tlsparse.ServerHello{CipherSuite: 0xc02f, Extensions: []tlsparse.Extension{{Type: 23}}}, unofferedExtension, "tls.server.extensions"},
+		{"an ALPN protocol not in the list", tlsparse.ServerHello{CipherSuite: 0xc02f, ALPN: "spdy/3", Extensions: []tlsparse.Extension{{Type: 16}}}, unofferedALPN, "tls.server.alpn"},
+	}
+	for _, tc := range cases {
+		in := &Input{TLS: &tlsparse.Handshake{Client: ch, Server: &tlsparse.ServerFlight{ServerHello: &tc.sh}}}
+		if what, _ := unoffered(in); what != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, what, tc.want)
+			continue
+		}
+		if tc.want == unofferedNone {
+			continue
+		}
+		if field, _, text := describeUnoffered(in); field != tc.field || !strings.HasPrefix(text, "the server's hello answers with what its client never offered (") {
+			t.Errorf("%s: %s %q", tc.name, field, text)
+		}
+	}
+}
+
+// TestWeakRandom: hello randoms no generator writes (the Heartbleed
+// exploit's hard-coded hello: a time and 28 zero bytes) against real ones.
+func TestWeakRandom(t *testing.T) {
+	real := inputs(t, labset.Benign, 8)
+	for _, in := range real {
+		if weakRandom(in.TLS.Client.Random) || weakRandom(in.TLS.Server.ServerHello.Random) {
+			t.Errorf("a crypto/tls random judged weak: %x %x", in.TLS.Client.Random, in.TLS.Server.ServerHello.Random)
+		}
+	}
+	heartbleed := append([]byte{0x53, 0x44, 0x1f, 0xaf}, make([]byte, 28)...)
+	sentinel := append(bytes.Repeat([]byte{0x5a, 0xa5}, 12), "DOWNGRD\x01"...) // TLS 1.3's downgrade sentinel ends a server random
+	run := append(bytes.Repeat([]byte{1, 2}, 6), bytes.Repeat([]byte{7}, 20)...)
+	for _, c := range []struct {
+		name string
+		r    []byte
+		want bool
+	}{
+		{"time and zeros", heartbleed, true},
+		{"a run of 8", run, true},
+		{"the downgrade sentinel", sentinel, false},
+		{"too short", make([]byte, 16), false},
+	} {
+		if got := weakRandom(c.r); got != c.want {
+			t.Errorf("%s: %v", c.name, got)
+		}
+	}
+}
+
+// TestHelloFragmented: a ClientHello cut over two records (as DPI evasion
+// tools send it) fires hs.hello_fragmented; the same hello whole does not.
+func TestHelloFragmented(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	f := inputs(t, labset.Benign, 1)[0].Flow
+	if helloFragmented(input(f)) {
+		t.Fatal("a whole hello judged cut")
+	}
+	hello := f.ClientHandshake
+	n := int(hello[3])<<8 | int(hello[4])
+	body := hello[5 : 5+n]
+	cut := append(append([]byte{22, hello[1], hello[2], 0, 40}, body[:40]...), 22, hello[1], hello[2], byte((n-40)>>8), byte(n-40))
+	cut = append(cut, body[40:]...)
+	// Go's hello with a post-quantum key share fills the prefix alone.
+	f.ClientHandshake = cut
+	f.Prefix = bytes.Clone(cut[:min(len(cut), 1024)])
+	f.PrefixRuns = []flow.PrefixRun{{FromClient: true, Len: len(f.Prefix)}}
+	in := input(f)
+	if !helloFragmented(in) {
+		t.Fatalf("a hello cut over two records not judged cut: %+v", in.T.Client.Records)
+	}
+	found := false
+	for _, x := range tab.Explain(in) {
+		found = found || x.ID == "hs.hello_fragmented" && x.Bits >= 4
+	}
+	if !found {
+		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}

@@ -33,12 +33,13 @@ const (
 	// server speaks first, as no TLS server does.
 	StagerPayload = "stager-payload" // a handler sends a program (PE or ELF) before its client speaks
 	RolesSwapped  = "roles-swapped"  // the side that connected serves TLS: a real handshake, directions swapped
+	HelloCut      = "hello-cut"      // a real ClientHello cut over several TLS records (DPI evasion)
 )
 
 // Anomalies lists the anomaly kinds.
 func Anomalies() []string {
 	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned,
-		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped}
+		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped, HelloCut}
 }
 
 var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
@@ -144,6 +145,16 @@ func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversa
 			capgen.ServerWrite(append(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))), stage...)),
 			capgen.ClientWrite(randomBytes(r, 64+r.IntN(200))),
 		}, nil
+	case HelloCut:
+		// A client that slips past inspection of the first record: its
+		// hello (the first write, one record) cut in records of 20-200
+		// bytes, the rest of the handshake as the server answers it.
+		conv, err := benign(ctx, host, i)
+		if err != nil {
+			return nil, err
+		}
+		conv[0].Data = cutRecords(conv[0].Data, 20+r.IntN(180))
+		return conv, nil
 	case RolesSwapped:
 		// An implant that connects out and then serves TLS to its
 		// controller: the accepting side sends the ClientHello.
@@ -210,6 +221,26 @@ func handshake(ctx context.Context, host string, set func(c, s *tls.Config), key
 		ClientData: []byte("GET / HTTP/1.1\r\nHost: " + name + "\r\n\r\n"),
 		ServerData: []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
 	})
+}
+
+// cutRecords re-frames the first TLS record of b as records of at most n
+// bytes of payload each; what follows it is kept as it is.
+func cutRecords(b []byte, n int) []byte {
+	if len(b) < 5 {
+		return b
+	}
+	size := int(b[3])<<8 | int(b[4])
+	if 5+size > len(b) {
+		return b
+	}
+	var out []byte
+	for body := b[5 : 5+size]; len(body) > 0; {
+		k := min(n, len(body))
+		out = append(out, b[0], b[1], b[2], byte(k>>8), byte(k))
+		out = append(out, body[:k]...)
+		body = body[k:]
+	}
+	return append(out, b[5+size:]...)
 }
 
 // program makes n bytes that start as a Windows PE (MZ header, DOS stub,

@@ -33,6 +33,7 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		FakeTLS:         func(h appProto) bool { return h.proto == "tls" && !h.sni && h.version == "UNDETERMINED" },
 		StagerPayload:   func(h appProto) bool { return h.proto == "executable" },
 		RolesSwapped:    func(h appProto) bool { return h.proto == "tls" && !h.sni },
+		HelloCut:        func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
 	}
 	for kind, ok := range want {
 		flows, err := Flows(context.Background(), kind, 4, 1)

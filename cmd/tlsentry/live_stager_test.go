@@ -1,0 +1,72 @@
+//go:build linux
+
+package main
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/internal/netnstest"
+	"github.com/tlsentry/tlsentry/internal/testkit"
+)
+
+// TestStagerOnTLSPortInNetns: a stager's handler on port 443 sends its
+// payload (a 4-byte length, then a Windows program) as soon as the stager
+// connects, and the stager holds the connection open without a byte of
+// its own. The live daemon, with the embedded default model at its own
+// threshold, alerts on it at once (the prefix fills with the stage:
+// decided), saying that the server spoke first and what it sent.
+func TestStagerOnTLSPortInNetns(t *testing.T) {
+	p := netnstest.NewVethPair(t)
+	stage := make([]byte, 20000)
+	rand.Read(stage)
+	clear(stage[:0x100])
+	copy(stage, "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
+	binary.LittleEndian.PutUint32(stage[0x3c:], 0xe8)
+	copy(stage[0x40:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
+	copy(stage[0xe8:], "PE\x00\x00\x64\x86")
+	server := testkit.ServeTCP(t, p.B, netip.AddrPortFrom(p.B.Addr4, 443), func(c net.Conn) {
+		c.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))))
+		c.Write(stage)
+		io.Copy(io.Discard, c) // then waits for the stage to call home
+	})
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, map[string]string{
+		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
+		"detector": "  batch_timeout: 10ms\n", // the embedded default model, its own threshold
+		"metrics":  fmt.Sprintf("  listen: 127.0.0.1:%d\n", freePort(t, p.A)),
+	})
+	logPath, alertPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json")
+	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
+
+	c := dialFrom(t, p.A, server)
+	connected := time.Now()
+	if _, err := io.ReadFull(c, make([]byte, 4+len(stage))); err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, l := range testkit.ReadEve(t, alertPath) {
+			if l.EventType != "alert" || l.SrcPort != port {
+				continue
+			}
+			v := l.Verdict()
+			t.Logf("alert %v after the connection, %s, %s: %.1f bits of %.1f; %q", time.Since(connected).Round(time.Millisecond), l.Flow.Reason, l.AppProto, v.Score, v.Threshold, v.Reasons)
+			if l.Flow.Reason != "decided" || l.AppProto != "executable" || !strings.Contains(strings.Join(v.Reasons, "\n"), "the server spoke first") {
+				t.Errorf("alert: reason %q, app_proto %q, reasons %q", l.Flow.Reason, l.AppProto, v.Reasons)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no alert in 30 s on a stage sent by a server on 443")
+}

@@ -1,0 +1,202 @@
+package evidence
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// A ClientHello that contradicts itself, and a ServerHello that answers
+// what its client never offered: what TLS libraries do not write and hand-
+// made or replayed hellos do.
+
+// helloPair: a whole ClientHello and the server's answer to it (not a
+// HelloRetryRequest, which answers with a request of its own), both in
+// TLS's own format (not SSLv2).
+func helloPair(in *Input) bool {
+	ch, fl := in.TLS.Client, in.TLS.Server
+	if ch == nil || ch.SSLv2 || ch.Truncated || fl == nil || fl.ServerHello == nil {
+		return false
+	}
+	sh := fl.ServerHello
+	return !sh.SSLv2 && !sh.Truncated && !sh.HelloRetryRequest
+}
+
+// unoffered returns what a server's hello chose or answered that its
+// client's hello never offered: a cipher suite, a version, an extension
+// (RFC 5246 7.4.1.4, RFC 8446 4.2: a server sends only extensions its
+// client sent; renegotiation_info may answer the SCSV, RFC 5746), an
+// ALPN protocol not in the client's list (RFC 7301 3.2). Not the key
+// share's group: after a HelloRetryRequest the share answered is in the
+// second ClientHello, which the parse does not keep. A real
+// server cannot do this and finish the handshake; a server that replays
+// a canned hello, whatever the client said, does. It does not allocate.
+func unoffered(in *Input) (what unofferedKind, v uint16) {
+	ch, sh := in.TLS.Client, in.TLS.Server.ServerHello
+	if !slices.Contains(ch.CipherSuites, sh.CipherSuite) {
+		return unofferedCipher, sh.CipherSuite
+	}
+	if sh.HasExtension(tlsparse.ExtSupportedVersions) && !slices.Contains(ch.SupportedVersions, sh.SelectedVersion) {
+		return unofferedVersion, sh.SelectedVersion
+	}
+	for _, e := range sh.Extensions {
+		if ch.HasExtension(e.Type) || e.Type == extRenegotiationInfo && slices.Contains(ch.CipherSuites, scsvRenegotiation) {
+			continue
+		}
+		return unofferedExtension, e.Type
+	}
+	if sh.ALPN != "" && !slices.Contains(ch.ALPN, sh.ALPN) {
+		return unofferedALPN, 0
+	}
+	return unofferedNone, 0
+}
+
+type unofferedKind uint8
+
+const (
+	unofferedNone unofferedKind = iota
+	unofferedCipher
+	unofferedVersion
+	unofferedExtension
+	unofferedALPN
+)
+
+func describeUnoffered(in *Input) (field, value, text string) {
+	what, v := unoffered(in)
+	switch what {
+	case unofferedCipher:
+		field, value = "tls.server.cipher_suite", tlsparse.CipherSuiteName(v)
+		text = "cipher suite " + value
+	case unofferedVersion:
+		field, value = "tls.server.version", tlsparse.VersionName(v)
+		text = "version " + value
+	case unofferedALPN:
+		field, value = "tls.server.alpn", in.TLS.Server.ServerHello.ALPN
+		text = "ALPN protocol " + strconv.Quote(value)
+	default:
+		field, value = "tls.server.extensions", strconv.Itoa(int(v))
+		text = "extension " + value
+	}
+	return field, value, "the server's hello answers with what its client never offered (" + text + "): no TLS server can, one that replays a canned hello whatever the client said does"
+}
+
+// renegotiation_info and the SCSV that stands for it (RFC 5746).
+const (
+	extRenegotiationInfo = 0xff01
+	scsvRenegotiation    = 0x00ff
+)
+
+// inconsistentHello returns how a whole ClientHello contradicts itself in
+// a way TLS libraries do not write as shipped: TLS 1.3 offered with no
+// TLS 1.3 cipher suite (it could never be chosen; OpenSSL told to use no
+// TLS 1.3 suite does it, zeek's tls12-decryption trace), a key share for
+// a group the hello does not list in supported_groups (RFC 8446 4.2.8),
+// or an extension sent twice (RFC 8446 4.2). Hand-made hellos (a
+// template with one part changed) show it. It does not allocate.
+func inconsistentHello(ch *tlsparse.ClientHello) (what helloFlaw, v uint16) {
+	if offers13(ch) && !slices.ContainsFunc(ch.CipherSuites, isTLS13Suite) {
+		return flawNo13Suite, 0
+	}
+	for _, g := range ch.KeyShareGroups {
+		if !tlsparse.IsGREASE(g) && !slices.Contains(ch.SupportedGroups, g) {
+			return flawKeyShare, g
+		}
+	}
+	// Pairs among the first maxDupScan only: a hostile hello may carry
+	// thousands, and comparing all of them would cost quadratic time.
+	exts := ch.Extensions[:min(len(ch.Extensions), maxDupScan)]
+	for i, e := range exts {
+		for _, f := range exts[:i] {
+			if f.Type == e.Type {
+				return flawDuplicate, e.Type
+			}
+		}
+	}
+	return flawNone, 0
+}
+
+// maxDupScan bounds the extensions compared for duplicates; libraries
+// send fewer than 30.
+const maxDupScan = 64
+
+type helloFlaw uint8
+
+const (
+	flawNone helloFlaw = iota
+	flawNo13Suite
+	flawKeyShare
+	flawDuplicate
+)
+
+func offers13(ch *tlsparse.ClientHello) bool {
+	return slices.Contains(ch.SupportedVersions, tlsparse.VersionTLS13)
+}
+
+// isTLS13Suite: the suites of RFC 8446 (and RFC 9150's integrity-only
+// ones), 0x1301 to 0x13ff; drafts used the same.
+func isTLS13Suite(s uint16) bool { return s>>8 == 0x13 }
+
+func describeInconsistentHello(in *Input) (field, value, text string) {
+	what, v := inconsistentHello(in.TLS.Client)
+	switch what {
+	case flawNo13Suite:
+		return "tls.client.cipher_suites", "no TLS 1.3 suite", "the ClientHello offers TLS 1.3 but no TLS 1.3 cipher suite, so TLS 1.3 could never be chosen: a hand-made hello, or a library set against itself"
+	case flawKeyShare:
+		value = strconv.Itoa(int(v))
+		return "tls.client.key_share", value, "the ClientHello sends a key share for group " + value + ", which its supported_groups do not list (RFC 8446 4.2.8): a hand-made hello, not a TLS library's"
+	}
+	value = strconv.Itoa(int(v))
+	return "tls.client.extensions", value, "the ClientHello sends extension " + value + " twice (RFC 8446 4.2 forbids it): a hand-made hello, not a TLS library's"
+}
+
+// weakRandom reports a hello random no generator of random bytes writes:
+// a run of 8 equal bytes, or 12 zero bytes in all (a hard-coded hello, a
+// replayed template). TLS 1.2 and older put the time in the first four
+// bytes and TLS 1.3 servers a downgrade sentinel in the last eight: both
+// are left out, and what remains of a real random has either with a
+// chance under 2^-40.
+func weakRandom(r []byte) bool {
+	if len(r) != 32 {
+		return false
+	}
+	r = r[4:24]
+	zeros, run := 0, 1
+	for i, b := range r {
+		if b == 0 {
+			zeros++
+		}
+		if i > 0 && b == r[i-1] {
+			run++
+			if run >= 8 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return zeros >= 12
+}
+
+// wholeHelloInRecords: a whole ClientHello in TLS records (over TCP; QUIC
+// carries it in CRYPTO frames).
+func wholeHelloInRecords(in *Input) bool {
+	return hello(in) && !in.TLS.Client.Truncated && in.Flow.Transport != flow.TransportUDP
+}
+
+// helloFragmented reports a ClientHello spread over several TLS records
+// though it would fit one (a record holds 16 KB): libraries write it in
+// one; tools that cut it to slip past inspection that reads one record
+// (DPI evasion) do not.
+func helloFragmented(in *Input) bool {
+	ch, recs := in.TLS.Client, in.T.Client.Records
+	if len(ch.Raw) > maxRecordPayload || len(recs) < 2 || recs[0].Type != transcript.TypeHandshake || recs[1].Type != transcript.TypeHandshake {
+		return false
+	}
+	return len(recs[1].Messages) == 0 // the second record goes on with the first's message
+}
+
+// maxRecordPayload is the most a TLS record carries (RFC 8446 5.1).
+const maxRecordPayload = 1 << 14

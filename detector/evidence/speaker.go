@@ -1,0 +1,60 @@
+package evidence
+
+import (
+	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// Who speaks first, and as what: a TLS client opens with its hello and
+// its server answers; a server that greets first, or a client that
+// answers as the server, is something else.
+
+// serverSpokeFirstApplies: a connection to a TLS port seen from its start
+// in which the server sent bytes.
+func serverSpokeFirstApplies(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && !f.Midstream && in.T.ServerBytes > 0 && flow.IsDefaultTLSPort(f.Server.Port)
+}
+
+// serverSpokeFirst returns what a server on a TLS port said before its
+// client sent a byte, when that was not TLS. A TLS server speaks only
+// after the client's hello; a server that greets first is another
+// protocol (SSH, SMTP...) or hands out a stage (a stager's handler sends
+// the program its client then runs). A server's TLS before the client's
+// (a hello the capture lost) does not count.
+func serverSpokeFirst(in *Input) (string, bool) {
+	f := in.Flow
+	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed {
+		return "", false
+	}
+	turn := firstTurn(f)
+	l := tlsparse.Sniff(turn)
+	if l == tlsparse.SniffTLS || l == tlsparse.SniffEmpty || alertRecord(turn) {
+		return "", false
+	}
+	return l, true
+}
+
+// alertRecord matches a TLS alert record whatever its version field: a
+// server that gives up on a client silent for seconds sends one, and some
+// stacks write version 0 before any version was negotiated (an S3
+// endpoint's 15 00 00 00 02 01 00 in the corpus).
+func alertRecord(b []byte) bool {
+	return len(b) >= 7 && b[0] == 21 && b[1] <= 3 && b[3] == 0 && b[4] == 2 && (b[5] == 1 || b[5] == 2)
+}
+
+// firstTurn is the prefix's first run of bytes from one side.
+func firstTurn(f *flow.Flow) []byte {
+	if len(f.PrefixRuns) == 0 {
+		return nil
+	}
+	return f.Prefix[:min(f.PrefixRuns[0].Len, len(f.Prefix))]
+}
+
+// rolesKnown: a connection seen from its start (so which side opened it
+// is known) in which either side sent a handshake record.
+func rolesKnown(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
+}
