@@ -66,7 +66,7 @@ func TestExtractCodedNames(t *testing.T) {
 
 // TestMessageSetsSorted: the handshake message and record type sets are
 // the names of what each side sent (the first maxSet), sorted without
-// repeats, over every lab kind and hands-made transcripts with repeats,
+// repeats, over every lab kind and a made-up transcript with repeats,
 // every message type and more values than a set keeps.
 func TestMessageSetsSorted(t *testing.T) {
 	// want names every value as it comes, as cat would, and sorts them.
@@ -128,5 +128,6 @@ func TestMessageSetsSorted(t *testing.T) {
 		v.Cats[c] = v.Cats[c][:0]
 	}
 	clear(f, h, &v)
+	v.sortSets()
 	check("made up", &v, h)
 }

@@ -130,6 +130,11 @@ func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	encrypted(f, v)
 	transcript.Of(f, &v.T)
 	clear(f, h, v)
+	v.sortSets()
+}
+
+// sortSets sorts the set features not sorted yet and drops their repeats.
+func (v *Values) sortSets() {
 	for c, d := range catDefs {
 		if d.Set && v.ordered&(1<<c) == 0 {
 			v.Cats[c] = sortedUnique(v.Cats[c])
@@ -483,11 +488,10 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	}
 	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
 	certReq := s.Sent(transcript.MsgCertificateRequest)
-	var clientMsgs, serverMsgs, recordTypes byteSet
 	if h.Server != nil {
 		for _, m := range h.Server.MessageTypes {
 			certReq = certReq || m == transcript.MsgCertificateRequest
-			serverMsgs.add(m)
+			v.cat(CServerMsgs, transcript.MsgName(m))
 		}
 	}
 	v.flag(FCertRequest, certReq)
@@ -503,96 +507,24 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.set(FClientRecords, float64(len(c.Records)))
 	for _, r := range c.Records {
 		for _, m := range r.Messages {
-			clientMsgs.add(m)
+			v.cat(CClientMsgs, transcript.MsgName(m))
 		}
-		recordTypes.add(uint8(max(19, min(int(r.Type), 25)) - 19))
+		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
 	}
 	for _, m := range s.Records {
 		for _, t := range m.Messages {
-			serverMsgs.add(t)
+			v.cat(CServerMsgs, transcript.MsgName(t))
 		}
-		recordTypes.add(7 + uint8(max(19, min(int(m.Type), 25))-19))
-	}
-	clientMsgs.into(v, CClientMsgs, &msgNames)
-	serverMsgs.into(v, CServerMsgs, &msgNames)
-	recordTypes.into(v, CRecordTypes, &recordTypeNames)
-}
-
-// byteSet gathers a set feature's values given as bytes that index a
-// table of names (the first maxSet, as cat keeps them), to add their
-// names in sorted order without repeats, as sortedUnique leaves them,
-// without sorting strings.
-type byteSet struct {
-	bits [4]uint64
-	n    int
-}
-
-func (b *byteSet) add(x uint8) {
-	if b.n < maxSet {
-		b.bits[x>>6] |= 1 << (x & 63)
-		b.n++
+		v.cat(CRecordTypes, recordTypeNames[1][max(19, min(int(m.Type), 25))-19])
 	}
 }
 
-// into adds the names of b's values to v's feature c, which must be
-// empty, from names (sorted: the table's entries in name order).
-func (b *byteSet) into(v *Values, c Cat, names *sortedNames) {
-	// The values' places in name order, as a set: read in order, they
-	// are the values in the order of their names.
-	var ranks [4]uint64
-	for w, m := range b.bits {
-		for ; m != 0; m &= m - 1 {
-			r := names.rank[w<<6|bits.TrailingZeros64(m)]
-			ranks[r>>6] |= 1 << (r & 63)
-		}
-	}
-	last := ""
-	for w, m := range ranks {
-		for ; m != 0; m &= m - 1 {
-			// Two values of one name are one value (never, with the
-			// tables of today).
-			n := names.name[names.order[w<<6|bits.TrailingZeros64(m)]]
-			if len(v.Cats[c]) == 0 || n != last {
-				v.cat(c, n)
-				last = n
-			}
-		}
-	}
-	v.ordered |= 1 << c
+// recordTypeNames are the CRecordTypes values per side, by content type
+// 19 (and below), 20..24, 25 (and above).
+var recordTypeNames = [2][7]string{
+	{"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24"},
+	{"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24"},
 }
-
-// sortedNames is a table of names indexed by a byte value, with its
-// values in the order of their names (order) and each value's place in
-// that order (rank).
-type sortedNames struct {
-	name  [256]string
-	order [256]uint8
-	rank  [256]uint8
-}
-
-func sortNames(n int, name func(uint8) string) (t sortedNames) {
-	for x := range n {
-		t.name[x] = name(uint8(x))
-		t.order[x] = uint8(x)
-	}
-	slices.SortStableFunc(t.order[:n], func(a, b uint8) int { return strings.Compare(t.name[a], t.name[b]) })
-	for r, x := range t.order[:n] {
-		t.rank[x] = uint8(r)
-	}
-	return t
-}
-
-// msgNames names the handshake message types (transcript.MsgName).
-var msgNames = sortNames(256, transcript.MsgName)
-
-// recordTypeNames are the CRecordTypes values: the client's content types
-// 19 (and below), 20..24, 25 (and above) at 0..6, the server's at 7..13.
-var recordTypeNames = sortNames(14, func(x uint8) string {
-	return [...]string{
-		"client content type below 20", "client change_cipher_spec", "client alert", "client handshake", "client application_data", "client heartbeat", "client content type above 24",
-		"server content type below 20", "server change_cipher_spec", "server alert", "server handshake", "server application_data", "server heartbeat", "server content type above 24",
-	}[x]
-})
 
 // domain is a server name's last two labels ("example.com" of
 // "www.example.com"), a substring of name.
