@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -187,16 +186,5 @@ func wholeHelloInRecords(in *Input) bool {
 }
 
 // helloFragmented reports a ClientHello spread over several TLS records
-// though it would fit one (a record holds 16 KB): libraries write it in
-// one; tools that cut it to slip past inspection that reads one record
-// (DPI evasion) do not.
-func helloFragmented(in *Input) bool {
-	ch, recs := in.TLS.Client, in.T.Client.Records
-	if len(ch.Raw) > maxRecordPayload || len(recs) < 2 || recs[0].Type != transcript.TypeHandshake || recs[1].Type != transcript.TypeHandshake {
-		return false
-	}
-	return len(recs[1].Messages) == 0 // the second record goes on with the first's message
-}
-
-// maxRecordPayload is the most a TLS record carries (RFC 8446 5.1).
-const maxRecordPayload = 1 << 14
+// though it would fit one (transcript.Side.HelloCut).
+func helloFragmented(in *Input) bool { return in.T.Client.HelloCut(len(in.TLS.Client.Raw)) }

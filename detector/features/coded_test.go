@@ -65,7 +65,8 @@ func TestExtractCodedNames(t *testing.T) {
 }
 
 // TestMessageSetsSorted: the handshake message and record type sets are
-// the names of what each side sent (the first maxSet), sorted without
+// the names of what each side sent (the first maxSet; a ClientHello cut
+// over records named as a message of its own), sorted without
 // repeats, over every lab kind and a made-up transcript with repeats,
 // every message type and more values than a set keeps.
 func TestMessageSetsSorted(t *testing.T) {
@@ -94,6 +95,9 @@ func TestMessageSetsSorted(t *testing.T) {
 				}
 				add(&records, sides[side]+names[max(19, min(int(r.Type), 25))-19])
 			}
+		}
+		if h.Client != nil && v.T.Client.HelloCut(len(h.Client.Raw)) {
+			add(&client, transcript.HelloCutName)
 		}
 		return sortedUnique(client), sortedUnique(server), sortedUnique(records)
 	}

@@ -511,6 +511,9 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		}
 		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
 	}
+	if h.Client != nil && c.HelloCut(len(h.Client.Raw)) {
+		v.cat(CClientMsgs, transcript.HelloCutName) // framing no library writes, as a message of its own
+	}
 	for _, m := range s.Records {
 		for _, t := range m.Messages {
 			v.cat(CServerMsgs, transcript.MsgName(t))

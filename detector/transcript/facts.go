@@ -205,3 +205,18 @@ func looksRandom(b []byte) bool {
 // (0x7fNN, Facebook's 0xfbNN), where records after the ServerHello are
 // encrypted application data.
 func TLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f || v>>8 == 0xfb }
+
+// HelloCut reports a ClientHello of helloLen bytes that the side sent cut
+// over several TLS records though one holds it (a record carries 16 KB,
+// RFC 8446 5.1): libraries send it whole; tools that slip past inspection
+// of the first record cut it. Its first record starts the hello and the
+// second goes on with it.
+func (sd *Side) HelloCut(helloLen int) bool {
+	r := sd.Records
+	return helloLen <= 1<<14 && len(r) >= 2 && r[0].Type == TypeHandshake && r[1].Type == TypeHandshake &&
+		len(r[0].Messages) > 0 && r[0].Messages[0] == MsgClientHello && len(r[1].Messages) == 0
+}
+
+// HelloCutName is how the features name a cut hello among the messages
+// the client sent.
+const HelloCutName = "ClientHello cut over records"
