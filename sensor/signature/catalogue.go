@@ -108,23 +108,22 @@ var beacon = Signature{ID: BeaconID, Rev: 1, Name: "TLSENTRY periodic connection
 // Catalogue returns every signature, in id order.
 func Catalogue() []Signature { return append([]Signature(nil), catalogue...) }
 
-// fallback is the signature of a reason no other signature covers.
-var fallback = catalogue[len(catalogue)-1]
+// fallbackAt is the place of the signature of a reason no other
+// signature covers, the catalogue's last; fallback is that signature.
+var (
+	fallbackAt = len(catalogue) - 1
+	fallback   = catalogue[fallbackAt]
+)
 
 // Of is the signature a reason belongs to: among the signatures of its
 // layer, the one with the longest prefix of its feature id.
-func Of(r scoring.Reason) Signature {
-	if i := place(r); i >= 0 {
-		return catalogue[i]
-	}
-	return fallback
-}
+func Of(r scoring.Reason) Signature { return catalogue[place(r)] }
 
-// place is Of's place in the catalogue, or -1 for the fallback: the
-// signatures are looked at in place, not copied (an alert's reasons each
-// look through the catalogue).
+// place is Of's place in the catalogue (fallbackAt when none covers the
+// reason): the signatures are looked at in place, not copied (an alert's
+// reasons each look through the catalogue).
 func place(r scoring.Reason) int {
-	best, bestLen := -1, -1
+	best, bestLen := fallbackAt, -1
 	for i := range catalogue {
 		s := &catalogue[i]
 		if s.Layer != r.Layer || s.Layer == "" {

@@ -64,18 +64,10 @@ func Group(reasons []scoring.Reason) []Finding {
 			rhythm = append(rhythm, r)
 			continue
 		}
-		k := place(r)
-		id := fallback.ID
-		if k >= 0 {
-			id = catalogue[k].ID
-		}
-		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == id })
+		sig := &catalogue[place(r)]
+		i := slices.IndexFunc(out, func(f Finding) bool { return f.ID == sig.ID })
 		if i < 0 {
-			if k >= 0 {
-				out = append(out, Finding{Signature: catalogue[k]})
-			} else {
-				out = append(out, Finding{Signature: fallback})
-			}
+			out = append(out, Finding{Signature: *sig})
 			i = len(out) - 1
 		}
 		of[j] = i
