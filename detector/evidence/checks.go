@@ -60,6 +60,9 @@ type check struct {
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
 
+// namedHello: a hello that names its server (SNI).
+func namedHello(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" }
+
 func leaf(in *Input) *tlsparse.Certificate {
 	if in.TLS.Server == nil {
 		return nil
@@ -286,7 +289,7 @@ var checks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, fmt.Sprintf("the server name is an IP address (%s), which SNI does not allow", s)
 		}},
-	{id: "sni.invalid", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
+	{id: "sni.invalid", group: GroupSNI, applies: namedHello,
 		fires: func(in *Input) bool {
 			flaw, _ := hostNameFlaw(in.TLS.Client.ServerName)
 			return flaw != nameOK && !isIP(in.TLS.Client.ServerName)
@@ -295,7 +298,7 @@ var checks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, describeHostName(s)
 		}},
-	{id: "sni.generated", group: GroupSNI, applies: func(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" },
+	{id: "sni.generated", group: GroupSNI, applies: namedHello,
 		firesNames: func(in *Input, m *NameModel) bool { return m.Generated(in.TLS.Client.ServerName) },
 		describeNames: func(in *Input, m *NameModel) (string, string, string) {
 			name := in.TLS.Client.ServerName
@@ -321,7 +324,7 @@ var checks = []check{
 		firesTable: privateIssuer, describe: describePrivateIssuer},
 	// An IP-literal server name is its own fact (sni.ip_literal).
 	{id: "cert.name_mismatch", group: GroupCertName, applies: func(in *Input) bool {
-		return hasLeaf(in) && hello(in) && in.TLS.Client.ServerName != "" && !isIP(in.TLS.Client.ServerName)
+		return hasLeaf(in) && namedHello(in) && !isIP(in.TLS.Client.ServerName)
 	},
 		fires: func(in *Input) bool { return !covers(leaf(in), in.TLS.Client.ServerName) },
 		describe: func(in *Input) (string, string, string) {
