@@ -7,13 +7,28 @@ type dest struct {
 	clients clientSet
 }
 
-// destTable holds the destinations, bounded like the pairs.
+// destTable holds the destinations, bounded like the pairs. Like the
+// pairs' it grows in chunks: growing by copying would move every
+// destination (a memmove and a discarded table each time it doubles, which
+// the heap and the page faults pay for).
 type destTable struct {
-	max   int
-	idx   index
-	dests []dest
-	rng   rng
+	max    int
+	idx    index
+	chunks [][]dest
+	n      int32 // slots in use
+	rng    rng
 }
+
+// destChunk is how many destinations a chunk holds.
+const destChunk = pairChunk
+
+// at is slot s.
+func (dt *destTable) at(s int32) *dest {
+	return &dt.chunks[s>>pairChunkBits][s&(destChunk-1)]
+}
+
+// len is how many slots are in use.
+func (dt *destTable) len() int { return int(dt.n) }
 
 func newDestTable(cfg *Config) destTable {
 	return destTable{max: cfg.MaxDestinations, idx: newIndex(cfg.MaxDestinations), rng: rng(cfg.Seed*3 | 1)}
@@ -26,26 +41,24 @@ func (dt *destTable) touch(h uint64, ts, stale int64) (slot int32, evicted bool)
 	t := tag(h)
 	for i := x.home(h); x.cells[i] != 0; i = (i + 1) & x.mask {
 		c := x.cells[i]
-		if s := int32(c&slotMask) - 1; c&^slotMask == t && dt.dests[s].hash == h {
-			dt.dests[s].last = max(dt.dests[s].last, ts)
+		if s := int32(c&slotMask) - 1; c&^slotMask == t && dt.at(s).hash == h {
+			d := dt.at(s)
+			d.last = max(d.last, ts)
 			return s, false
 		}
 	}
-	if len(dt.dests) < dt.max {
-		if len(dt.dests) == cap(dt.dests) {
-			n := min(dt.max, max(256, 2*cap(dt.dests)))
-			ds := make([]dest, len(dt.dests), n)
-			copy(ds, dt.dests)
-			dt.dests = ds
+	if dt.len() < dt.max {
+		slot = dt.n
+		if slot&(destChunk-1) == 0 {
+			dt.chunks = append(dt.chunks, make([]dest, destChunk))
 		}
-		slot = int32(len(dt.dests))
-		dt.dests = dt.dests[:slot+1]
+		dt.n++
 	} else {
 		slot = dt.victim(stale)
-		dt.idx.remove(dt.dests[slot].hash, slot)
+		dt.idx.remove(dt.at(slot).hash, slot)
 		evicted = true
 	}
-	dt.dests[slot] = dest{hash: h, last: ts}
+	*dt.at(slot) = dest{hash: h, last: ts}
 	dt.idx.insert(h, slot)
 	return slot, evicted
 }
@@ -59,8 +72,8 @@ func (dt *destTable) victim(stale int64) int32 {
 	var bestN uint8
 	var bestLast int64
 	for range evictionSample {
-		s := int32(dt.rng.next() % uint64(len(dt.dests)))
-		d := &dt.dests[s]
+		s := int32(dt.rng.next() % uint64(dt.len()))
+		d := dt.at(s)
 		isStale := d.last < stale
 		n := max(d.clients.nc, d.clients.np)
 		switch {

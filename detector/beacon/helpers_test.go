@@ -107,10 +107,10 @@ func checkInvariants(tb testing.TB, tr *Tracker) {
 		}
 	}
 	dt := &tr.dests
-	if len(dt.dests) > tr.cfg.MaxDestinations {
-		tb.Fatalf("%d destinations, max %d", len(dt.dests), tr.cfg.MaxDestinations)
+	if dt.len() > tr.cfg.MaxDestinations {
+		tb.Fatalf("%d destinations, max %d", dt.len(), tr.cfg.MaxDestinations)
 	}
-	checkIndex(tb, "destinations", &dt.idx, len(dt.dests), func(s int) uint64 { return dt.dests[s].hash })
+	checkIndex(tb, "destinations", &dt.idx, dt.len(), func(s int) uint64 { return dt.at(int32(s)).hash })
 }
 
 func checkIndex(tb testing.TB, what string, x *index, n int, hash func(int) uint64) {

@@ -123,7 +123,7 @@ func (t *Tracker) score(s, ds int32, epoch int64) scored {
 	}
 	pa.Beat = clamp01(pa.Beat)
 	pa.Count = clamp01(float64(n-1) / float64(t.cfg.FullConns-1))
-	out.clients = t.dests.dests[ds].clients.count(epoch)
+	out.clients = t.dests.at(ds).clients.count(epoch)
 	pa.Prevalence = 1 - clamp01((out.clients-1)/float64(t.cfg.PopularClients-1))
 
 	// The parts that follow cost sorts; most pairs (not beacons) score too

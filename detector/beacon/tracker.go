@@ -103,7 +103,7 @@ func (t *Tracker) Stats() Stats {
 	defer t.mu.Unlock()
 	s := t.stats
 	s.Pairs = t.pairs.len()
-	s.Destinations = len(t.dests.dests)
+	s.Destinations = t.dests.len()
 	return s
 }
 
@@ -116,7 +116,7 @@ func (t *Tracker) countClient(p *pair, client netip.Addr, ts, epoch int64) {
 	if evicted {
 		t.stats.DestinationEvictions++
 	}
-	t.dests.dests[ds].clients.add(epoch, h)
+	t.dests.at(ds).clients.add(epoch, h)
 	p.destSlot, p.destEpoch = ds, epoch
 }
 
@@ -206,7 +206,7 @@ func (t *Tracker) Observe(ev Event) (Finding, bool, Rhythm) {
 	if p.ja4 != ja4 {
 		p.ja4 = keepName(ja4, len(ev.JA4))
 	}
-	if t.dests.dests[p.destSlot].hash != p.dest {
+	if t.dests.at(p.destSlot).hash != p.dest {
 		t.countClient(p, ev.Client, ts, epoch) // its destination was evicted since
 	}
 	sc := t.score(s, p.destSlot, epoch)

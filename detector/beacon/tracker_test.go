@@ -184,7 +184,7 @@ func TestWildTimeKeepsCounts(t *testing.T) {
 	tr.Add(Event{Time: t0.AddDate(100, 0, 0), Client: netip.MustParseAddr("10.9.9.9"), Server: netip.MustParseAddrPort("198.51.100.9:443")})
 	tr.Add(Event{Time: t0.Add(11 * time.Minute), Client: netip.AddrFrom4([4]byte{10, 0, 1, 0}), Server: server})
 	p := tr.pairs.at(0)
-	if got := tr.dests.dests[p.destSlot].clients.count(t0.UnixNano() / int64(DefaultWindow)); got != 10 {
+	if got := tr.dests.at(p.destSlot).clients.count(t0.UnixNano() / int64(DefaultWindow)); got != 10 {
 		t.Errorf("after a wild time, %v clients counted at the server, want 10", got)
 	}
 }
