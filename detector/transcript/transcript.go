@@ -178,18 +178,6 @@ func connectOK(p []byte) bool {
 	return bytes.HasPrefix(p, []byte("HTTP/1.")) && len(p) > 12 && string(p[9:12]) == "200" && bytes.HasSuffix(p, []byte("\r\n\r\n"))
 }
 
-// asksTLS matches text exchanges that switch to TLS: SMTP/LMTP STARTTLS,
-// IMAP STARTTLS, POP3 STLS, FTP AUTH TLS/SSL, XMPP <starttls, LDAP's
-// StartTLS OID, and the servers' go-ahead.
-func asksTLS(p []byte) bool {
-	for _, k := range [...]string{"STARTTLS", "\nSTLS", "AUTH TLS", "AUTH SSL", "<starttls", "1.3.6.1.4.1.1466.20037", "<proceed", "Ready to start TLS", "Begin TLS"} {
-		if containsFold(p, k) {
-			return true
-		}
-	}
-	return bytes.HasPrefix(p, []byte("STLS")) || bytes.HasPrefix(p, []byte("+OK Begin"))
-}
-
 // records walks the TLS records from off on.
 func (sd *Side) records(b []byte, off int) {
 	ccs := false
@@ -245,20 +233,6 @@ func plausibleUnknown(h []byte) bool { return h[0] > 24 && h[0] < 32 }
 
 func hasPrefixFold(b []byte, p string) bool {
 	return len(b) >= len(p) && bytes.EqualFold(b[:len(p)], []byte(p))
-}
-
-func containsFold(b []byte, s string) bool {
-	// Only positions holding s's first byte, in either case, are compared.
-	lo, up := s[0]|0x20, s[0]&^0x20
-	if s[0] < 'A' || s[0] > 'z' {
-		lo, up = s[0], s[0]
-	}
-	for i := 0; i+len(s) <= len(b); i++ {
-		if (b[i] == lo || b[i] == up) && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
-			return true
-		}
-	}
-	return false
 }
 
 // side returns the prefix bytes one side sent, in order: a slice of the
