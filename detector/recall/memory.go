@@ -166,14 +166,17 @@ func (m *Memory) forget(k Key) {
 }
 
 // compact drops the queue's stale entries (servers forgotten or
-// remembered again since).
+// remembered again since). It works in place: a new queue each time would
+// grow again by copies to the size this one has (at most about twice
+// 2*size+16 entries, the bound that calls it).
 func (m *Memory) compact() {
-	kept := make([]queued, 0, len(m.shown))
+	kept := m.queue[:0]
 	for _, q := range m.queue[m.head:] {
 		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
-			kept = append(kept, q)
+			kept = append(kept, q) // at or before q: nothing unread is overwritten
 		}
 	}
+	clear(m.queue[len(kept):]) // the dropped entries' names go
 	m.queue, m.head = kept, 0
 }
 
