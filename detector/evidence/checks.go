@@ -132,9 +132,10 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 			return false
 		},
 		describe: func(i *Input) (string, string, string) {
-			var names []string
+			var buf [3]string
+			names := buf[:0]
 			for _, c := range i.TLS.Client.CipherSuites {
-				if in(c) && len(names) < 3 {
+				if in(c) && len(names) < len(buf) {
 					names = append(names, suiteName(c))
 				}
 			}

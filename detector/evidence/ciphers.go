@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -39,11 +38,20 @@ func nullSuite(c uint16) bool   { return inSet(nullSuites, c) }
 func anonSuite(c uint16) bool   { return inSet(anonSuites, c) }
 func brokenSuite(c uint16) bool { return exportSuite(c) || nullSuite(c) || anonSuite(c) }
 
-// suiteName is "0x0003" with its IANA name where crypto/tls knows it.
+// suiteName is "0x0003" with its IANA name where crypto/tls knows it,
+// built in one allocation (an alert's reasons name up to three suites).
 func suiteName(c uint16) string {
-	h := "0x" + strconv.FormatUint(uint64(c)|0x10000, 16)[1:]
-	if n := tlsparse.CipherSuiteName(c); !strings.HasPrefix(n, "0x") {
-		return h + " (" + n + ")"
+	const digits = "0123456789abcdef"
+	h := [...]byte{'0', 'x', digits[c>>12], digits[c>>8&15], digits[c>>4&15], digits[c&15]}
+	n := tlsparse.CipherSuiteName(c)
+	if strings.HasPrefix(n, "0x") {
+		return string(h[:])
 	}
-	return h
+	var b strings.Builder
+	b.Grow(len(h) + len(" ()") + len(n))
+	b.Write(h[:])
+	b.WriteString(" (")
+	b.WriteString(n)
+	b.WriteByte(')')
+	return b.String()
 }
