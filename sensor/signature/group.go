@@ -56,7 +56,12 @@ func Group(reasons []scoring.Reason) []Finding {
 	// Two passes: each reason's finding first, then the findings' reasons
 	// carved out of one array (a flow's alert is the hot path of a flood
 	// of alerts).
-	of := make([]int, len(reasons))
+	var ofBuf [16]int // a flow's reasons are maxReasons and its list hits: on the stack
+	of := ofBuf[:0]
+	if len(reasons) > len(ofBuf) {
+		of = make([]int, 0, len(reasons))
+	}
+	of = of[:len(reasons)]
 	var counts [16]int
 	for j, r := range reasons {
 		of[j] = -1
