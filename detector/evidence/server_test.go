@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -218,5 +219,41 @@ func TestHelloFragmented(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}
+
+// TestMTProtoOnItsPort: Telegram's obfuscated transport on 443, where
+// Telegram's data centres serve it, is no protocol mismatch; on another
+// TLS port it is, and random bytes are one everywhere.
+func TestMTProtoOnItsPort(t *testing.T) {
+	// The first bytes a Telegram client sent to port 443 in nDPI's test
+	// capture telegram_videocall.pcapng (TCP stream 1).
+	header, err := hex.DecodeString("f8b9357d01ff6ae4f2e43a80667449b134255576f7b465c944bab1bca416e9ca" +
+		"c7d620cf78dffc06dc39da584c9b422bdd5a6a121cd2a4d68d3e5af7a35c2ecc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	telegram := append(header, bytes.Repeat([]byte{0x5e, 0xa1, 0x07, 0xc3}, 40)...)
+	random := inputs(t, labset.NonTLSRandom, 1)[0].Flow.Prefix
+	clientFirst := func(port uint16, b []byte) *Input {
+		return input(&flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: b,
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(b)}}})
+	}
+	cases := []struct {
+		name string
+		in   *Input
+		want string // the protocol notTLS names, "" when it must not
+	}{
+		{"Telegram on 443", clientFirst(443, telegram), ""},
+		{"Telegram on 8443", clientFirst(8443, telegram), tlsparse.SniffMTProto},
+		{"random bytes on 443", clientFirst(443, random), labelRandom},
+	}
+	for _, tc := range cases {
+		if got := tc.in.TLS.AppProto; got != tlsparse.SniffMTProto && tc.want != labelRandom {
+			t.Errorf("%s: app_proto %q, want %q", tc.name, got, tlsparse.SniffMTProto)
+		}
+		if l, fired := notTLS(tc.in); fired != (tc.want != "") || l != tc.want {
+			t.Errorf("%s: notTLS %q %v, want %q", tc.name, l, fired, tc.want)
+		}
 	}
 }
