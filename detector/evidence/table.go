@@ -426,6 +426,8 @@ func preambleName(k string) string {
 		return "an HTTP request"
 	case "tls-records":
 		return "TLS records that are not a handshake"
+	case transcript.PreambleOpenVPN:
+		return "OpenVPN's TCP framing (a VPN tunnel: its control channel carries the handshake)"
 	}
 	return protoName(k)
 }
