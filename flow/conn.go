@@ -309,6 +309,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.ClientHandshake, f.ServerHandshake = ch.hs.buf, sh.hs.buf
 	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap
 	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
+	f.OpenVPN = ch.hs.ovpn != nil && len(ch.hs.buf) > 0 || sh.hs.ovpn != nil && len(sh.hs.buf) > 0
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))
 	for i, r := range c.runs {
 		f.PrefixRuns[i] = PrefixRun{FromClient: int(r.half) == cd, Len: int(r.n), Mixed: r.mixed}

@@ -101,6 +101,10 @@ type Flow struct {
 	// larger than the limit): the stream did not end, the capture's bound
 	// did.
 	ClientHandshakeAtLimit, ServerHandshakeAtLimit bool
+	// OpenVPN is set when the handshake rode in OpenVPN's TCP framing: the
+	// handshake bytes are those of OpenVPN's control channel, and the
+	// prefix is OpenVPN packets, not TLS records.
+	OpenVPN bool
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

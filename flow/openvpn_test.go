@@ -55,6 +55,9 @@ func TestOpenVPNOverTCP(t *testing.T) {
 	cert := tlsRecord(22, hsMessage(11, bytes.Repeat([]byte{1}, 200)))
 	done := tlsRecord(22, hsMessage(14, nil))
 	serverTLS := bytes.Join([][]byte{hello, cert, done}, nil)
+	if f := handshakeFlow(t, Config{}, clientHelloRec, serverTLS); f.OpenVPN {
+		t.Fatal("plain TLS: OpenVPN set")
+	}
 	for _, auth := range []int{0, 20 + 8, 32 + 8} {
 		client := ovpnStreamOf(ovpnHardResetClient, auth, clientHelloRec, 30)
 		server := ovpnStreamOf(ovpnHardResetServer, auth, serverTLS, 100)
@@ -62,6 +65,9 @@ func TestOpenVPNOverTCP(t *testing.T) {
 			f := handshakeFlow(t, Config{}, client, server[:cut], server[cut:])
 			if !bytes.Equal(f.ClientHandshake, clientHelloRec) {
 				t.Fatalf("auth %d: client kept % x", auth, f.ClientHandshake)
+			}
+			if !f.OpenVPN {
+				t.Fatalf("auth %d: OpenVPN not set", auth)
 			}
 			if !bytes.Equal(f.ServerHandshake, serverTLS) {
 				t.Fatalf("auth %d, cut %d: server kept %d bytes, want %d", auth, cut, len(f.ServerHandshake), len(serverTLS))

@@ -2,11 +2,13 @@ package evidence
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -218,5 +220,38 @@ func TestHelloFragmented(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no finding: %+v", tab.Explain(in))
+	}
+}
+
+// TestMTProtoOnItsPort: Telegram's obfuscated transport on 443, where
+// Telegram's data centres serve it, is no protocol mismatch; on another
+// TLS port it is, and random bytes are one everywhere.
+func TestMTProtoOnItsPort(t *testing.T) {
+	header, err := capgen.MTProtoHeader(rand.New(rand.NewPCG(3, 4)), 0xefefefef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	telegram := append(header, bytes.Repeat([]byte{0x5e, 0xa1, 0x07, 0xc3}, 40)...)
+	random := inputs(t, labset.NonTLSRandom, 1)[0].Flow.Prefix
+	clientFirst := func(port uint16, b []byte) *Input {
+		return input(&flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: b,
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(b)}}})
+	}
+	cases := []struct {
+		name string
+		in   *Input
+		want string // the protocol notTLS names, "" when it must not
+	}{
+		{"Telegram on 443", clientFirst(443, telegram), ""},
+		{"Telegram on 8443", clientFirst(8443, telegram), tlsparse.SniffMTProto},
+		{"random bytes on 443", clientFirst(443, random), labelRandom},
+	}
+	for _, tc := range cases {
+		if got := tc.in.TLS.AppProto; got != tlsparse.SniffMTProto && tc.want != labelRandom {
+			t.Errorf("%s: app_proto %q, want %q", tc.name, got, tlsparse.SniffMTProto)
+		}
+		if l, fired := notTLS(tc.in); fired != (tc.want != "") || l != tc.want {
+			t.Errorf("%s: notTLS %q %v, want %q", tc.name, l, fired, tc.want)
+		}
 	}
 }

@@ -183,13 +183,21 @@ func notTLS(x *Input) (string, bool) {
 		return "", false
 	}
 	p := x.TLS.AppProto
-	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 {
+	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 || servedOnPort(p, x.Flow.Server.Port) {
 		return "", false
 	}
 	if p == tlsparse.SniffBinary && transcript.LooksRandom(x.Flow) {
 		p = labelRandom
 	}
 	return p, true
+}
+
+// servedOnPort reports whether a protocol's servers listen on a TLS port
+// by design, so that speaking it there is no mismatch: Telegram's data
+// centres serve MTProto on 443 (besides 80 and 5222) to pass where only
+// web ports are open, and its clients reach them there.
+func servedOnPort(label string, port uint16) bool {
+	return label == tlsparse.SniffMTProto && port == 443
 }
 
 // labelRandom labels client bytes that look uniformly random from the
@@ -370,7 +378,7 @@ func (t *Table) finding(id, group, field, value, text string, bits float64, appl
 // TLS: the first line of a text protocol, eight bytes of a binary one.
 func spokenHead(head []byte, label string) string {
 	switch label {
-	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec:
+	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto:
 		return transcript.Printable(head[:min(len(head), 8)])
 	}
 	head = head[:min(len(head), transcript.HeadLen)]
@@ -388,6 +396,8 @@ func protoName(l string) string {
 		return "POP3"
 	case tlsparse.SniffBinary:
 		return "unrecognised binary"
+	case tlsparse.SniffMTProto:
+		return "Telegram's MTProto (obfuscated transport)"
 	case tlsparse.SniffExec:
 		return "a program (an executable file sent raw, as stagers send their payload)"
 	case labelRandom:
@@ -416,6 +426,8 @@ func preambleName(k string) string {
 		return "an HTTP request"
 	case "tls-records":
 		return "TLS records that are not a handshake"
+	case transcript.PreambleOpenVPN:
+		return "OpenVPN's TCP framing (a VPN tunnel: its control channel carries the handshake)"
 	}
 	return protoName(k)
 }

@@ -16,6 +16,7 @@ const (
 	PreambleSTARTTLS = "starttls"       // a text exchange that asks for TLS (STARTTLS, STLS, AUTH TLS)
 	PreamblePgSQL    = "pgsql"          // PostgreSQL's SSLRequest
 	PreambleMySQL    = "mysql"          // MySQL's SSL request packet
+	PreambleOpenVPN  = "openvpn"        // OpenVPN's TCP framing, whose control channel carries the handshake
 	PreambleNoTLS    = "no-handshake"   // no handshake record was found in the side's bytes
 	PreambleUnseen   = "unseen"         // the side sent no bytes within the prefix
 )
@@ -78,8 +79,33 @@ func Of(f *flow.Flow, t *Transcript) {
 		t.Server.crypto(s)
 		return
 	}
+	if f.OpenVPN {
+		t.Client.openVPN(c, f.ClientHandshake)
+		t.Server.openVPN(s, f.ServerHandshake)
+		return
+	}
 	t.Client.describe(c, f.ClientHandshake)
 	t.Server.describe(s, f.ServerHandshake)
+}
+
+// openVPN describes a side of a connection whose handshake rode in
+// OpenVPN's TCP framing: its bytes are OpenVPN packets, which the flow
+// layer took the TLS bytes out of (hs), so the preamble is OpenVPN's and
+// the records are read from hs; read from the raw bytes they would stop
+// being records at the first packet boundary, which says nothing.
+func (sd *Side) openVPN(b, hs []byte) {
+	if len(hs) == 0 {
+		sd.describe(b, hs)
+		return
+	}
+	sd.Preamble, sd.Head = PreambleOpenVPN, b[:min(len(b), HeadLen)]
+	sd.PreambleLen = handshakeStart(b, hs)
+	if sd.PreambleLen < 0 {
+		sd.PreambleLen = len(b) // the hello's start was cut over packets
+	}
+	sd.Records = sd.rec[:0]
+	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	sd.records(hs, 0)
 }
 
 // crypto describes a QUIC side, whose prefix bytes are its Initial

@@ -33,6 +33,16 @@ func mkflow(c, s, chs, shs []byte) *flow.Flow {
 	return f
 }
 
+// ovpnReset is an OpenVPN client's hard reset in TCP framing.
+var ovpnReset = cat([]byte{0, 14, 7 << 3}, make([]byte, 13))
+
+// openVPN marks f's handshake as read out of OpenVPN's framing, as the
+// flow layer does.
+func openVPN(f *flow.Flow) *flow.Flow {
+	f.OpenVPN = true
+	return f
+}
+
 func TestSides(t *testing.T) {
 	hello := rec(22, hsMsg(1, 40)...)
 	sflight := rec(22, cat(hsMsg(2, 30), hsMsg(11, 20), hsMsg(13, 4), hsMsg(14, 0))...)
@@ -67,6 +77,12 @@ func TestSides(t *testing.T) {
 		{"broken framing", mkflow(cat(hello, []byte("garbage after")), nil, hello, nil), PreambleNone, 0, 1, func(c, s *Side) bool {
 			return c.FramingBroke && string(c.BrokeHead) == "garbage after"
 		}},
+		// OpenVPN's TCP framing: a hard reset (length, opcode 7, session
+		// id, ack count, packet id), then a control packet carrying the hello.
+		{"openvpn", openVPN(mkflow(cat(ovpnReset, []byte{0, byte(len(hello) + 14), 4 << 3}, make([]byte, 13), hello, ovpnReset), sflight, hello, sflight)),
+			PreambleOpenVPN, len(ovpnReset) + 16, 1, func(c, s *Side) bool {
+				return !c.FramingBroke && c.Sent(MsgClientHello) && s.Sent(MsgCertificateRequest)
+			}},
 		{"ssh", mkflow([]byte("SSH-2.0-OpenSSH_9.6\r\n"), nil, nil, nil), PreambleNoTLS, 0, 0, func(c, s *Side) bool {
 			return string(c.Head) == "SSH-2.0-OpenSSH_9.6\r\n"
 		}},
@@ -125,6 +141,7 @@ func FuzzOf(f *testing.F) {
 		c = c[:min(len(c), 1024)]
 		s = s[:min(len(s), 1024-len(c))]
 		fl := mkflow(c, s, c[min(len(c), len(junk)):], s)
+		fl.OpenVPN = len(junk)%2 == 1
 		var tr Transcript
 		Of(fl, &tr)
 		for _, sd := range []*Side{&tr.Client, &tr.Server} {
