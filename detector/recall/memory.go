@@ -143,7 +143,7 @@ func (m *Memory) Remember(k Key, s Shown) {
 		q := m.queue[m.head]
 		m.head++
 		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
-			m.forget(q.k)
+			m.drop(q.k, e)
 		}
 	}
 	if live := len(m.queue) - m.head; live > 2*m.size+16 || (m.head > 1024 && m.head > live) {
@@ -153,10 +153,15 @@ func (m *Memory) Remember(k Key, s Shown) {
 
 // forget drops server k, when kept.
 func (m *Memory) forget(k Key) {
-	if _, ok := m.shown[k]; !ok {
-		return
+	if e, ok := m.shown[k]; ok {
+		m.drop(k, e)
 	}
-	m.bytes -= m.shown[k].weight
+}
+
+// drop drops server k, kept as e (looked up once: a full memory drops
+// one server for each it takes).
+func (m *Memory) drop(k Key, e *entry) {
+	m.bytes -= e.weight
 	delete(m.shown, k)
 	if n := m.servers[k.Server] - 1; n > 0 {
 		m.servers[k.Server] = n
