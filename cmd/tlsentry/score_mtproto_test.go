@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -19,14 +18,11 @@ import (
 // does not alert, while the same bytes with its transport tag broken are
 // random bytes on a TLS port and do, with the reason in words.
 func TestScoreTellsMTProtoFromRandomBytes(t *testing.T) {
-	// The first 64 bytes a Telegram client sent to port 443 in nDPI's test
-	// capture telegram_videocall.pcapng (TCP stream 1).
-	header, err := hex.DecodeString("f8b9357d01ff6ae4f2e43a80667449b134255576f7b465c944bab1bca416e9ca" +
-		"c7d620cf78dffc06dc39da584c9b422bdd5a6a121cd2a4d68d3e5af7a35c2ecc")
+	r := rand.New(rand.NewPCG(7, 11))
+	header, err := capgen.MTProtoHeader(r, 0xefefefef)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(7, 11))
 	random := func(n int) []byte {
 		b := make([]byte, n)
 		for i := range b {

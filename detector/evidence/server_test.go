@@ -2,12 +2,13 @@ package evidence
 
 import (
 	"bytes"
-	"encoding/hex"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -226,10 +227,7 @@ func TestHelloFragmented(t *testing.T) {
 // Telegram's data centres serve it, is no protocol mismatch; on another
 // TLS port it is, and random bytes are one everywhere.
 func TestMTProtoOnItsPort(t *testing.T) {
-	// The first bytes a Telegram client sent to port 443 in nDPI's test
-	// capture telegram_videocall.pcapng (TCP stream 1).
-	header, err := hex.DecodeString("f8b9357d01ff6ae4f2e43a80667449b134255576f7b465c944bab1bca416e9ca" +
-		"c7d620cf78dffc06dc39da584c9b422bdd5a6a121cd2a4d68d3e5af7a35c2ecc")
+	header, err := capgen.MTProtoHeader(rand.New(rand.NewPCG(3, 4)), 0xefefefef)
 	if err != nil {
 		t.Fatal(err)
 	}

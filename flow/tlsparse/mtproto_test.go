@@ -1,11 +1,11 @@
 package tlsparse
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"encoding/hex"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/capgen"
 )
 
 // telegramHeader is the first 64 bytes a Telegram client sent to a data
@@ -14,31 +14,6 @@ import (
 // header, decrypting to the abridged tag.
 const telegramHeader = "f8b9357d01ff6ae4f2e43a80667449b134255576f7b465c944bab1bca416e9ca" +
 	"c7d620cf78dffc06dc39da584c9b422bdd5a6a121cd2a4d68d3e5af7a35c2ecc"
-
-// obfuscatedHeader draws a header as a client does, with tag encrypted
-// into bytes 56-59 by crypto/cipher's CTR (an implementation of its own,
-// so that the sniffer's counter arithmetic is checked, not repeated).
-func obfuscatedHeader(t *testing.T, r *rand.Rand, tag uint32) []byte {
-	t.Helper()
-	b := make([]byte, 64)
-	for {
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		if obfuscatedFirstWordAllowed(b) {
-			break
-		}
-	}
-	b[56], b[57], b[58], b[59] = byte(tag>>24), byte(tag>>16), byte(tag>>8), byte(tag)
-	block, err := aes.NewCipher(b[8:40])
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := make([]byte, 64)
-	cipher.NewCTR(block, b[40:56]).XORKeyStream(enc, b)
-	copy(b[56:60], enc[56:60]) // the rest stays in the clear: the key travels there
-	return b
-}
 
 func TestSniffMTProto(t *testing.T) {
 	real, err := hex.DecodeString(telegramHeader)
@@ -56,9 +31,18 @@ func TestSniffMTProto(t *testing.T) {
 	if got := Sniff(flipped); got != SniffBinary {
 		t.Errorf("tag bit flipped: Sniff = %q, want %q", got, SniffBinary)
 	}
+	// capgen draws headers with crypto/cipher's CTR, an implementation of
+	// its own: the sniffer's counter arithmetic is checked, not repeated.
 	r := rand.New(rand.NewPCG(1, 2))
+	header := func(tag uint32) []byte {
+		h, err := capgen.MTProtoHeader(r, tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
 	for _, tag := range mtprotoTags {
-		h := obfuscatedHeader(t, r, tag)
+		h := header(tag)
 		if got := Sniff(h); got != SniffMTProto {
 			t.Errorf("header with tag %08x: Sniff = %q, want %q", tag, got, SniffMTProto)
 		}
@@ -67,7 +51,7 @@ func TestSniffMTProto(t *testing.T) {
 			t.Errorf("tag %08x: a header starting 0xef was taken for the obfuscated transport", tag)
 		}
 	}
-	if h := obfuscatedHeader(t, r, 0x12345678); looksMTProto(h) {
+	if h := header(0x12345678); looksMTProto(h) {
 		t.Error("a header whose tag is no transport's was taken for MTProto")
 	}
 	// Random bytes are MTProto about once in 1.4e9 draws: none of these.

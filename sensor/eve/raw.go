@@ -19,7 +19,8 @@ import (
 // train from the NATS stream) as on captures: the prefix's turns (client
 // runs positive, server runs negative), whether the last turn stands for
 // several, and each direction's first handshake messages as captured
-// (base64), with whether missing bytes were crossed.
+// (base64), with whether missing bytes were crossed and whether they were
+// read out of OpenVPN's framing.
 //
 //	"tlsentry":{"prefix_len":1024,...,"raw":{"prefix_runs":[517,-507],"client_handshake":"FgMB...","server_handshake":"FgMD..."}}
 
@@ -65,6 +66,9 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 			body = append(body, side.name...)
 			body = append(body, `_handshake_gap":true`...)
 		}
+	}
+	if f.OpenVPN {
+		body = append(body, `,"handshake_in_openvpn":true`...)
 	}
 	return append(body, "}}}"...)
 }
@@ -127,6 +131,7 @@ type rawObj struct {
 	ServerHandshake    []byte  `json:"server_handshake"`
 	ClientHandshakeGap bool    `json:"client_handshake_gap"`
 	ServerHandshakeGap bool    `json:"server_handshake_gap"`
+	OpenVPN            bool    `json:"handshake_in_openvpn"`
 }
 
 // ParseFlowLine turns an eve flow (or alert) line written with the raw
@@ -157,6 +162,7 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 		Prefix: d.Prefix, PrefixGap: d.PrefixGap,
 		ClientHandshake: raw.ClientHandshake, ServerHandshake: raw.ServerHandshake,
 		ClientHandshakeGap: raw.ClientHandshakeGap, ServerHandshakeGap: raw.ServerHandshakeGap,
+		OpenVPN: raw.OpenVPN,
 	}
 	if err := l.transport(f); err != nil {
 		return nil, err
