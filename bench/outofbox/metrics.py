@@ -36,6 +36,9 @@ only with their switch (without it, only their counts):
 - "fresh4" (labels-c4.tsv, SHOW_FRESH4=1): malicious AND benign
   captures; its malicious flows are measured against its own benign
   flows only, and the benign alert rate is printed for them.
+- "fresh5" (labels-c5.tsv, SHOW_FRESH5=1): the same, for a fifth set
+  whose benign side is ordinary applications and devices (VPN clients,
+  remote desktop, IoT, mail, databases, OS services).
 """
 import collections
 import json
@@ -52,6 +55,7 @@ TLS_PORTS = {443, 8443, 465, 993, 995, 853, 636, 989, 990, 992, 994, 5061, 8883,
 SEALED = {
     "fresh": ("SHOW_FRESH", "fresh (labels-c3)", False),
     "fresh4": ("SHOW_FRESH4", "fresh4 (labels-c4)", True),
+    "fresh5": ("SHOW_FRESH5", "fresh5 (labels-c5)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
