@@ -98,14 +98,21 @@ func (sd *Side) openVPN(b, hs []byte) {
 		sd.describe(b, hs)
 		return
 	}
+	sd.reset()
 	sd.Preamble, sd.Head = PreambleOpenVPN, b[:min(len(b), HeadLen)]
 	sd.PreambleLen = handshakeStart(b, hs)
 	if sd.PreambleLen < 0 {
 		sd.PreambleLen = len(b) // the hello's start was cut over packets
 	}
+	sd.records(hs, 0)
+}
+
+// reset clears what a side said before it is described again (a
+// Transcript's memory is reused across flows).
+func (sd *Side) reset() {
+	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
 	sd.Records = sd.rec[:0]
 	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
-	sd.records(hs, 0)
 }
 
 // crypto describes a QUIC side, whose prefix bytes are its Initial
@@ -113,9 +120,7 @@ func (sd *Side) openVPN(b, hs []byte) {
 // told as one handshake record that carries them (what the same hellos
 // over TCP would show), or nothing when the side sent none.
 func (sd *Side) crypto(b []byte) {
-	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
-	sd.Records = sd.rec[:0]
-	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	sd.reset()
 	if len(b) == 0 {
 		sd.Preamble = PreambleUnseen
 		return
@@ -130,9 +135,7 @@ func (sd *Side) crypto(b []byte) {
 }
 
 func (sd *Side) describe(b, hs []byte) {
-	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
-	sd.Records = sd.rec[:0]
-	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	sd.reset()
 	if len(b) == 0 {
 		sd.Preamble = PreambleUnseen
 		return
