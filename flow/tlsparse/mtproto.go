@@ -2,6 +2,7 @@ package tlsparse
 
 import (
 	"crypto/aes"
+	"crypto/cipher"
 	"encoding/binary"
 )
 
@@ -31,17 +32,9 @@ func looksMTProto(b []byte) bool {
 	if err != nil {
 		return false
 	}
-	// CTR: bytes 48-63 are XORed with the encrypted counter iv+3.
-	var ctr, ks [aes.BlockSize]byte
-	copy(ctr[:], b[40:56])
-	hi, lo := binary.BigEndian.Uint64(ctr[:8]), binary.BigEndian.Uint64(ctr[8:])
-	if lo+3 < lo {
-		hi++
-	}
-	binary.BigEndian.PutUint64(ctr[:8], hi)
-	binary.BigEndian.PutUint64(ctr[8:], lo+3)
-	block.Encrypt(ks[:], ctr[:])
-	tag := binary.BigEndian.Uint32(b[56:60]) ^ binary.BigEndian.Uint32(ks[8:12])
+	var dec [obfuscatedHeaderLen]byte
+	cipher.NewCTR(block, b[40:56]).XORKeyStream(dec[:], b[:obfuscatedHeaderLen])
+	tag := binary.BigEndian.Uint32(dec[56:60])
 	for _, t := range mtprotoTags {
 		if tag == t {
 			return true

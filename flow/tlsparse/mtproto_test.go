@@ -31,8 +31,7 @@ func TestSniffMTProto(t *testing.T) {
 	if got := Sniff(flipped); got != SniffBinary {
 		t.Errorf("tag bit flipped: Sniff = %q, want %q", got, SniffBinary)
 	}
-	// capgen draws headers with crypto/cipher's CTR, an implementation of
-	// its own: the sniffer's counter arithmetic is checked, not repeated.
+	// capgen draws headers as a client does, encrypting the tag.
 	r := rand.New(rand.NewPCG(1, 2))
 	header := func(tag uint32) []byte {
 		h, err := capgen.MTProtoHeader(r, tag)
