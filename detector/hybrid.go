@@ -230,7 +230,14 @@ type hybridScorer struct {
 	// again. Emptied when Score returns.
 	certs  []certsRun
 	certAt int
+	// leaves remembers the checks of the leaf certificate alone by
+	// certificate, for CertificateEvidence and CertificateFacts.
+	leaves *evidence.LeafMemo
 }
+
+// leafMemoSize bounds the certificates a scorer's LeafMemo remembers (the
+// pipeline's certificate cache holds as many by default).
+const leafMemoSize = 4096
 
 // certsRun is what the certificate checks said of a flow's leaf.
 type certsRun struct {
@@ -259,6 +266,7 @@ func newHybridScorer(code *codeScorer, forest *iforest.Forest, prof *novelty.Pro
 		learned: make([]parts, scoreBatch),
 		foundAt: make([][]novelty.Finding, scoreBatch),
 		firedAt: make([]evidence.Fired, scoreBatch),
+		leaves:  evidence.NewLeafMemo(leafMemoSize),
 	}
 	for i := range s.rows {
 		s.rows[i] = s.joined[i*row : (i+1)*row]
@@ -347,7 +355,7 @@ func (s *hybridScorer) RhythmBaseline() beacon.Baseline { return s.rhythm }
 // running them again (the flows it is about to score).
 func (s *hybridScorer) CertificateEvidence(in Input) bool {
 	s.ein = evidence.Input{Flow: in.Flow, TLS: in.TLS}
-	bits, fired := s.ev.CertFired(&s.ein)
+	bits, fired := s.ev.CertFiredMemo(&s.ein, s.leaves)
 	if h := in.TLS; h != nil && h.Server != nil && h.Server.Leaf != nil && len(s.certs) < maxCertsRun {
 		s.certs = append(s.certs, certsRun{flow: in.Flow, tls: h, fired: fired})
 	}
@@ -359,7 +367,7 @@ func (s *hybridScorer) CertificateEvidence(in Input) bool {
 // what a resumed session to the same server will not show again.
 func (s *hybridScorer) CertificateFacts(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []scoring.Fact {
 	var facts []scoring.Fact
-	for _, f := range s.ev.CertFindings(leaf, chainIssuer, sni, at) {
+	for _, f := range s.ev.CertFindingsMemo(leaf, chainIssuer, sni, at, s.leaves) {
 		if f.Counted {
 			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f)})
 		}

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
@@ -39,25 +38,7 @@ var certMask = func() (m Fired) {
 
 // CertFired is CertBits that also says which certificate checks fired,
 // for ScoreCertFired.
-func (t *Table) CertFired(x *Input) (float64, Fired) {
-	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
-		return 0, 0
-	}
-	var best [len(groups)]float64
-	var fired Fired
-	for _, i := range certChecks {
-		if checks[i].applies(x) && t.fires(i, x) {
-			fired |= 1 << i
-			g := groupIndex(checks[i].group)
-			best[g] = max(best[g], t.bits[i])
-		}
-	}
-	total := 0.0
-	for _, b := range best {
-		total += b
-	}
-	return total, fired
-}
+func (t *Table) CertFired(x *Input) (float64, Fired) { return t.CertFiredMemo(x, nil) }
 
 // CertFindings are the certificate checks that fire on leaf, shown in a
 // chain that led to chainIssuer (tlsparse.ServerFlight.ChainIssuer; nil
@@ -65,20 +46,5 @@ func (t *Table) CertFired(x *Input) (float64, Fired) {
 // time at, strongest first, one counted per group (as Explain): what a
 // resumed session recalls of the full handshake that showed leaf.
 func (t *Table) CertFindings(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []Finding {
-	if leaf == nil {
-		return nil
-	}
-	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
-		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leaf}}}
-	if chainIssuer != nil {
-		x.issuer, x.issuerState = chainIssuer, issuerFound
-	}
-	var out []Finding
-	for _, i := range certChecks {
-		if f, ok := t.check(i, x); ok {
-			out = append(out, f)
-		}
-	}
-	rank(out)
-	return out
+	return t.CertFindingsMemo(leaf, chainIssuer, sni, at, nil)
 }

@@ -1,0 +1,134 @@
+package evidence
+
+import (
+	"time"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
+
+// leafChecks has the bits of the certificate checks that read the leaf
+// certificate alone (and the table's name model): whether they fire is the
+// same for every flow that shows the certificate. The others read the
+// flow too: the server name, the chain, the flow's start.
+var leafChecks = func() (m Fired) {
+	for _, id := range [...]string{"cert.self_signed", "cert.self_issued", "cert.placeholder_name",
+		"cert.generated_name", "cert.validity_short", "cert.validity_long"} {
+		m |= 1 << checkIndex(id)
+	}
+	return m
+}()
+
+// checkIndex is the index of the check named id; it panics (at init) on
+// an unknown id.
+func checkIndex(id string) int {
+	for i := range checks {
+		if checks[i].id == id {
+			return i
+		}
+	}
+	panic("evidence: no check " + id)
+}
+
+// LeafMemo remembers, by certificate, which of the checks that read only
+// the leaf fired on it, so that a server's certificate seen again (a
+// network talks to the same servers all day, as tlsparse.CertCache counts
+// on) is judged once: the placeholder check alone reads every name a
+// certificate lists, a hundred for a large site's. It is keyed on the
+// certificate's SHA-256 fingerprint (the hash Zeek keys its certificate
+// cache on), holds at most its size of them and starts afresh when full.
+// It serves one Table; not safe for concurrent use.
+type LeafMemo struct {
+	table *Table
+	fired map[string]Fired
+	size  int
+}
+
+// NewLeafMemo returns a memo of at most size certificates (size < 1
+// gives 1).
+func NewLeafMemo(size int) *LeafMemo {
+	return &LeafMemo{fired: map[string]Fired{}, size: max(size, 1)}
+}
+
+// leafFired returns which of the leaf checks fire on x's leaf (x has
+// one), from m when it knows the certificate; m may be nil.
+func (t *Table) leafFired(x *Input, m *LeafMemo) Fired {
+	key := leaf(x).SHA256Fingerprint
+	if m != nil && key != "" {
+		if m.table != t {
+			m.table = t
+			clear(m.fired)
+		}
+		if f, ok := m.fired[key]; ok {
+			return f
+		}
+	}
+	var f Fired
+	for _, i := range certChecks {
+		if leafChecks&(1<<i) != 0 && checks[i].applies(x) && t.fires(i, x) {
+			f |= 1 << i
+		}
+	}
+	if m != nil && key != "" {
+		if len(m.fired) >= m.size {
+			clear(m.fired)
+		}
+		m.fired[key] = f
+	}
+	return f
+}
+
+// CertFiredMemo is CertFired taking the leaf checks' results from m (may
+// be nil) when it knows the certificate.
+func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
+	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
+		return 0, 0
+	}
+	lf := t.leafFired(x, m)
+	var best [len(groups)]float64
+	var fired Fired
+	for _, i := range certChecks {
+		on := lf&(1<<i) != 0
+		if leafChecks&(1<<i) == 0 {
+			on = checks[i].applies(x) && t.fires(i, x)
+		}
+		if on {
+			fired |= 1 << i
+			g := groupIndex(checks[i].group)
+			best[g] = max(best[g], t.bits[i])
+		}
+	}
+	total := 0.0
+	for _, b := range best {
+		total += b
+	}
+	return total, fired
+}
+
+// CertFindingsMemo is CertFindings taking the leaf checks' results from m
+// (may be nil) when it knows the certificate.
+func (t *Table) CertFindingsMemo(leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time, m *LeafMemo) []Finding {
+	if leafCert == nil {
+		return nil
+	}
+	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
+		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leafCert}}}
+	if chainIssuer != nil {
+		x.issuer, x.issuerState = chainIssuer, issuerFound
+	}
+	lf := t.leafFired(x, m)
+	var out []Finding
+	for _, i := range certChecks {
+		if leafChecks&(1<<i) != 0 {
+			if lf&(1<<i) != 0 {
+				out = append(out, t.describe(i, x))
+			}
+			continue
+		}
+		if f, ok := t.check(i, x); ok {
+			out = append(out, f)
+		}
+	}
+	rank(out)
+	return out
+}
