@@ -26,6 +26,10 @@ type Input struct {
 type Fact struct {
 	Group  string
 	Reason Reason
+	// Word, when set, fills in the reason's words (its Field, Value and
+	// Text), which Reason then lacks: they are built only for a flow that
+	// alerts (ContextReasons), while every flow's score weighs the fact.
+	Word func(*Reason)
 }
 
 // Witness is a scorer that can say what a flow shows about its server
@@ -108,7 +112,11 @@ func ContextReasons(facts []Fact) []Reason {
 	var out []Reason
 	for i, f := range facts {
 		if counted(facts, i) {
-			out = append(out, f.Reason)
+			r := f.Reason
+			if f.Word != nil {
+				f.Word(&r)
+			}
+			out = append(out, r)
 		}
 	}
 	return out
