@@ -364,12 +364,17 @@ func (s *hybridScorer) CertificateEvidence(in Input) bool {
 
 // CertificateFacts are the certificate checks leaf, in a chain that led
 // to chainIssuer, fails for sni at time at, as facts (scoring.Witness):
-// what a resumed session to the same server will not show again.
+// what a resumed session to the same server will not show again. A fact
+// is worded (Fact.Word) only when its flow alerts.
 func (s *hybridScorer) CertificateFacts(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []scoring.Fact {
 	var facts []scoring.Fact
-	for _, f := range s.ev.CertFindingsMemo(leaf, chainIssuer, sni, at, s.leaves) {
+	ev := s.ev
+	for _, f := range ev.CertFindingsUnworded(leaf, chainIssuer, sni, at, s.leaves) {
 		if f.Counted {
-			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f)})
+			facts = append(facts, scoring.Fact{Group: f.Group, Reason: evidenceReason(f), Word: func(r *Reason) {
+				ev.WordCertFinding(&f, leaf, chainIssuer, sni, at)
+				*r = evidenceReason(f)
+			}})
 		}
 	}
 	return facts

@@ -108,27 +108,56 @@ func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
 // CertFindingsMemo is CertFindings taking the leaf checks' results from m
 // (may be nil) when it knows the certificate.
 func (t *Table) CertFindingsMemo(leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time, m *LeafMemo) []Finding {
+	out := t.CertFindingsUnworded(leafCert, chainIssuer, sni, at, m)
+	for i := range out {
+		t.WordCertFinding(&out[i], leafCert, chainIssuer, sni, at)
+	}
+	return out
+}
+
+// CertFindingsUnworded is CertFindingsMemo without the findings' words
+// (Field, Value and Text empty): their checks, groups, bits and which
+// count, all that scoring a flow needs. WordCertFinding words one, with
+// the same arguments, for an alert.
+func (t *Table) CertFindingsUnworded(leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time, m *LeafMemo) []Finding {
 	if leafCert == nil {
 		return nil
 	}
+	x := certInput(leafCert, chainIssuer, sni, at)
+	lf := t.leafFired(x, m)
+	var out []Finding
+	for _, i := range certChecks {
+		on := lf&(1<<i) != 0
+		if leafChecks&(1<<i) == 0 {
+			on = checks[i].applies(x) && t.fires(i, x)
+		}
+		if on {
+			out = append(out, Finding{ID: checks[i].id, Group: checks[i].group, Bits: t.bits[i], Counted: true})
+		}
+	}
+	rank(out)
+	return out
+}
+
+// WordCertFinding fills in the words of f, a finding CertFindingsUnworded
+// gave for the same certificate, chain, server name and time.
+func (t *Table) WordCertFinding(f *Finding, leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) {
+	for _, i := range certChecks {
+		if checks[i].id == f.ID {
+			w := t.describe(i, certInput(leafCert, chainIssuer, sni, at))
+			f.Field, f.Value, f.Text = w.Field, w.Value, w.Text
+			return
+		}
+	}
+}
+
+// certInput is a flow that shows leafCert in a chain that led to
+// chainIssuer (nil: unknown), asking for server name sni, at time at.
+func certInput(leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) *Input {
 	x := &Input{Flow: &flow.Flow{Start: at}, TLS: &tlsparse.Handshake{
 		Client: &tlsparse.ClientHello{ServerName: sni}, Server: &tlsparse.ServerFlight{Leaf: leafCert}}}
 	if chainIssuer != nil {
 		x.issuer, x.issuerState = chainIssuer, issuerFound
 	}
-	lf := t.leafFired(x, m)
-	var out []Finding
-	for _, i := range certChecks {
-		if leafChecks&(1<<i) != 0 {
-			if lf&(1<<i) != 0 {
-				out = append(out, t.describe(i, x))
-			}
-			continue
-		}
-		if f, ok := t.check(i, x); ok {
-			out = append(out, f)
-		}
-	}
-	rank(out)
-	return out
+	return x
 }

@@ -144,10 +144,16 @@ func (p *Pipeline) recallServer(w scoring.Witness, in *scoring.Input) {
 	}
 	p.m.ContextFacts.WithLabelValues(metrics.ContextResumed).Inc()
 	for _, fact := range w.CertificateFacts(s.Leaf, s.ChainIssuer, k.SNI, f.Start) {
-		r := fact.Reason
-		r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
-			s.FlowID, beacon.FormatDuration(f.Start.Sub(s.At)), strings.TrimPrefix(r.Text, "evidence: "))
-		in.Context = append(in.Context, scoring.Fact{Group: fact.Group, Reason: r})
+		// Worded for an alert only, as the fact itself (Fact.Word).
+		word, shownIn, since := fact.Word, s.FlowID, f.Start.Sub(s.At)
+		fact.Word = func(r *scoring.Reason) {
+			if word != nil {
+				word(r)
+			}
+			r.Text = fmt.Sprintf("evidence: a resumed session (no certificate sent); its server showed one in flow %d, %s before: %s",
+				shownIn, beacon.FormatDuration(since), strings.TrimPrefix(r.Text, "evidence: "))
+		}
+		in.Context = append(in.Context, fact)
 	}
 }
 
