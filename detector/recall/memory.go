@@ -52,14 +52,12 @@ type Memory struct {
 	servers map[netip.AddrPort]int32
 	queue   []queued // remembered, oldest first from head; stale ones skipped
 	head    int
-	seq     uint64
 	bytes   int // what the kept entries weigh (weight)
 	budget  int
 }
 
 type entry struct {
-	Shown
-	seq    uint64 // when it was remembered: its queued entry has the same
+	Shown  // a nil Leaf once dropped: its queued entry is then stale
 	weight int
 }
 
@@ -82,9 +80,12 @@ func summary(c *tlsparse.Certificate) *tlsparse.Certificate {
 	return &k
 }
 
+// queued is a remembered server in the order of its turn to give way,
+// with its entry: the queue tells a stale turn (the server dropped, or
+// remembered anew since) by the entry, without looking the server up.
 type queued struct {
-	k   Key
-	seq uint64
+	k Key
+	e *entry
 }
 
 // New makes a memory of at most size servers (DefaultSize when size ≤ 0)
@@ -129,21 +130,20 @@ func (m *Memory) Remember(k Key, s Shown) {
 			e.Leaf, e.ChainIssuer, e.weight = summary(s.Leaf), s.ChainIssuer, w
 		}
 	} else {
-		m.seq++
 		m.servers[k.Server]++
-		e := &entry{Shown: s, seq: m.seq, weight: weight(s)}
+		e := &entry{Shown: s, weight: weight(s)}
 		e.Leaf = summary(s.Leaf)
 		m.shown[k] = e
 		m.bytes += e.weight
-		m.queue = append(m.queue, queued{k, m.seq})
+		m.queue = append(m.queue, queued{k, e})
 	}
 	// Every kept server has its entry in the queue, so this ends; a
 	// certificate heavier than the whole budget is not kept.
 	for (len(m.shown) > m.size || m.bytes > m.budget) && m.head < len(m.queue) {
 		q := m.queue[m.head]
 		m.head++
-		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
-			m.drop(q.k, e)
+		if q.e.Leaf != nil {
+			m.drop(q.k, q.e)
 		}
 	}
 	if live := len(m.queue) - m.head; live > 2*m.size+16 || (m.head > 1024 && m.head > live) {
@@ -162,6 +162,7 @@ func (m *Memory) forget(k Key) {
 // one server for each it takes).
 func (m *Memory) drop(k Key, e *entry) {
 	m.bytes -= e.weight
+	e.Shown = Shown{} // its turn in the queue is stale; its certificate goes
 	delete(m.shown, k)
 	if n := m.servers[k.Server] - 1; n > 0 {
 		m.servers[k.Server] = n
@@ -177,7 +178,7 @@ func (m *Memory) drop(k Key, e *entry) {
 func (m *Memory) compact() {
 	kept := m.queue[:0]
 	for _, q := range m.queue[m.head:] {
-		if e, ok := m.shown[q.k]; ok && e.seq == q.seq {
+		if q.e.Leaf != nil {
 			kept = append(kept, q) // at or before q: nothing unread is overwritten
 		}
 	}
