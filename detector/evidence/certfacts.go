@@ -43,13 +43,14 @@ func (t *Table) CertFired(x *Input) (float64, Fired) {
 	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
 		return 0, 0
 	}
+	w := t.weightsAt(x)
 	var best [len(groups)]float64
 	var fired Fired
 	for _, i := range certChecks {
 		if checks[i].applies(x) && t.fires(i, x) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
-			best[g] = max(best[g], t.bits[i])
+			best[g] = max(best[g], w.bits[i])
 		}
 	}
 	total := 0.0
