@@ -6,8 +6,10 @@ import (
 	"strconv"
 
 	"github.com/tlsentry/tlsentry/detector/eval"
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -85,7 +87,8 @@ func corpusScores(f *model.File, train []*flow.Flow, cfg TrainConfig) ([]float64
 	if len(order) == 0 {
 		return nil, fmt.Errorf("threshold on a corpus: the corpus has no flow with payload")
 	}
-	full := s.prof
+	full, fullEv := s.prof, s.ev
+	defer func() { s.prof, s.ev = full, fullEv }()
 	var scores []float64
 	for _, c := range order {
 		flows := byCapture[c]
@@ -106,9 +109,22 @@ func corpusScores(f *model.File, train []*flow.Flow, cfg TrainConfig) ([]float64
 				return nil, err
 			}
 		}
+		// The evidence too is counted without the capture: a check only
+		// its flows fire weighs what it would on a network never seen.
+		s.ev = fullEv.Without(evidenceInputs(flows, certs))
 		out := make([]float64, len(flows))
 		s.score(Inputs(flows), out, false)
 		scores = append(scores, out...)
 	}
 	return scores, nil
+}
+
+// evidenceInputs are the flows as the evidence checks read them.
+func evidenceInputs(flows []*flow.Flow, certs *tlsparse.CertCache) []*evidence.Input {
+	out := make([]*evidence.Input, len(flows))
+	for i, fl := range flows {
+		out[i] = &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs), T: new(transcript.Transcript)}
+		transcript.Of(fl, out[i].T)
+	}
+	return out
 }

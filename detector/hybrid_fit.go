@@ -2,6 +2,7 @@ package detector
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/features"
@@ -137,5 +138,11 @@ func calibrateChecks(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCa
 	if err != nil {
 		nm = nil // too few names to learn from: the check stays silent
 	}
-	return evidence.Calibrate(name, ins, nm), nil
+	return evidence.Calibrate(name, ins, nm, eraSplits...), nil
 }
+
+// eraSplits cut the calibration corpus by capture date, each part with
+// rates of its own (evidence.Era): browsers and operating systems dropped
+// TLS 1.0 and 1.1 in 2020, the year public certificates were capped at
+// 398 days, and what clients offered before is rare since.
+var eraSplits = []time.Time{time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}

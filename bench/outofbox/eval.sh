@@ -6,12 +6,13 @@
 # default /work/data/ndpi; never inside the project); MIRRORS (where
 # the fetch tool mirrors the repositories that labels-cN.tsv name,
 # default /work/.mirror), DATAN (labels-cN.tsv's captures, default
-# /work/data/oobN: DATA2, DATA3, DATA4...), ZIP_PASSWORD (for captures kept
-# in password-protected zip archives, default infected).
+# /work/data/oobN: DATA2, DATA3, DATA4...), ZIP_PASSWORD (the passwords,
+# space-separated, tried in turn on captures kept in password-protected
+# zip archives; default "infected pcaps-contain-malware").
 # Writes OUTDIR/{scores,ndpi}/FILE.{json,txt}, OUTDIR/flows.tsv; the
 # table on stdout.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 OUT=$1
 shift
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +20,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 REPO=${NDPI_REPO:-/work/.mirror/ntop+nDPI/repo}
 DATA=${DATA:-/work/data/ndpi}
 MIRRORS=${MIRRORS:-/work/.mirror}
-ZIP_PASSWORD=${ZIP_PASSWORD:-infected}
+ZIP_PASSWORD=${ZIP_PASSWORD:-infected pcaps-contain-malware}
 mkdir -p "$OUT/scores" "$OUT/ndpi" "$DATA"
 T=$OUT/tlsentry
 (cd "$ROOT" && go build -o "$T" ./cmd/tlsentry)
@@ -36,20 +37,29 @@ done
 # labels-cN.tsv (N = 2, 3, 4...): captures of other repositories, each
 # named by owner/name@commit:path (mirrored as MIRRORS/owner+name/repo);
 # path!member names a capture inside a zip archive (malware-traffic
-# collections keep them so, with a well-known password).
+# collections keep them so, with a well-known password); a path ending
+# in .gz is a gzip-compressed capture.
 extract() { # SOURCE FILE
 	local repo=${1%%@*} rest=${1#*@}
 	local commit=${rest%%:*} path=${rest#*:} git_dir
 	git_dir=$MIRRORS/${repo/\//+}/repo
 	if [[ $path == *'!'* ]]; then
-		local zip rc=0
+		local zip pw rc=1
 		zip=$(mktemp)
-		if ! git -C "$git_dir" show "$commit:${path%%!*}" >"$zip" 2>/dev/null ||
-			! unzip -p -P "$ZIP_PASSWORD" "$zip" "${path#*!}" >"$2" 2>/dev/null; then
-			rc=1
+		if git -C "$git_dir" show "$commit:${path%%!*}" >"$zip" 2>/dev/null; then
+			for pw in $ZIP_PASSWORD; do
+				if unzip -p -P "$pw" "$zip" "${path#*!}" >"$2" 2>/dev/null; then
+					rc=0
+					break
+				fi
+			done
 		fi
 		rm -f "$zip"
 		return $rc
+	fi
+	if [[ $path == *.gz ]]; then
+		git -C "$git_dir" show "$commit:$path" 2>/dev/null | gzip -dc >"$2" 2>/dev/null
+		return
 	fi
 	git -C "$git_dir" show "$commit:$path" >"$2" 2>/dev/null
 }

@@ -39,6 +39,9 @@ only with their switch (without it, only their counts):
 - "fresh5" (labels-c5.tsv, SHOW_FRESH5=1): the same, for a fifth set
   whose benign side is ordinary applications and devices (VPN clients,
   remote desktop, IoT, mail, databases, OS services).
+- "fresh6" (labels-c6.tsv, SHOW_FRESH6=1): the same again, with
+  captures spread over the years they were made (2016 to 2026), for
+  how old clients (TLS 1.0 offered first) fare by capture date.
 """
 import collections
 import json
@@ -56,6 +59,7 @@ SEALED = {
     "fresh": ("SHOW_FRESH", "fresh (labels-c3)", False),
     "fresh4": ("SHOW_FRESH4", "fresh4 (labels-c4)", True),
     "fresh5": ("SHOW_FRESH5", "fresh5 (labels-c5)", True),
+    "fresh6": ("SHOW_FRESH6", "fresh6 (labels-c6)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")

@@ -189,7 +189,7 @@ var checks = []check{
 		}},
 	{id: "hs.roles_swapped", group: GroupFraming, applies: rolesKnown,
 		fires: func(in *Input) bool {
-			return in.T.Client.Sent(transcript.MsgServerHello) || in.T.Server.Sent(transcript.MsgClientHello)
+			return !ftpActiveData(in) && (in.T.Client.Sent(transcript.MsgServerHello) || in.T.Server.Sent(transcript.MsgClientHello))
 		},
 		describe: func(in *Input) (string, string, string) {
 			if in.T.Client.Sent(transcript.MsgServerHello) {

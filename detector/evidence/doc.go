@@ -15,7 +15,10 @@
 // No weight is set by hand. Each check's weight is its surprise in bits
 // against a benign corpus, -log2 of its smoothed firing rate among the
 // corpus flows it applies to, computed when a model is built (Calibrate)
-// and stored in the model file. Checks that state one fact belong to one
-// group, and a group adds only its strongest check, so that a fact is
-// never counted twice.
+// and stored in the model file. The corpus is also counted by era (when
+// it was captured): where an era's rate of a check differs from the rest
+// beyond chance, a flow of that era is judged with it (TLS 1.0 as a
+// client's best was common before 2020 and is rare since). Checks that
+// state one fact belong to one group, and a group adds only its strongest
+// check, so that a fact is never counted twice.
 package evidence

@@ -85,6 +85,7 @@ func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
 		return 0, 0
 	}
 	lf := t.leafFired(x, m)
+	w := t.weightsAt(x)
 	var best [len(groups)]float64
 	var fired Fired
 	for _, i := range certChecks {
@@ -95,7 +96,7 @@ func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
 		if on {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
-			best[g] = max(best[g], t.bits[i])
+			best[g] = max(best[g], w.bits[i])
 		}
 	}
 	total := 0.0
@@ -125,6 +126,7 @@ func (t *Table) CertFindingsUnworded(leafCert *tlsparse.Certificate, chainIssuer
 	}
 	x := certInput(leafCert, chainIssuer, sni, at)
 	lf := t.leafFired(x, m)
+	w := t.weightsAt(x)
 	var out []Finding
 	for _, i := range certChecks {
 		on := lf&(1<<i) != 0
@@ -132,7 +134,7 @@ func (t *Table) CertFindingsUnworded(leafCert *tlsparse.Certificate, chainIssuer
 			on = checks[i].applies(x) && t.fires(i, x)
 		}
 		if on {
-			out = append(out, Finding{ID: checks[i].id, Group: checks[i].group, Bits: t.bits[i], Counted: true})
+			out = append(out, Finding{ID: checks[i].id, Group: checks[i].group, Bits: w.bits[i], Counted: true})
 		}
 	}
 	rank(out)
@@ -144,8 +146,9 @@ func (t *Table) CertFindingsUnworded(leafCert *tlsparse.Certificate, chainIssuer
 func (t *Table) WordCertFinding(f *Finding, leafCert *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) {
 	for _, i := range certChecks {
 		if checks[i].id == f.ID {
-			w := t.describe(i, certInput(leafCert, chainIssuer, sni, at))
-			f.Field, f.Value, f.Text = w.Field, w.Value, w.Text
+			x := certInput(leafCert, chainIssuer, sni, at)
+			d := t.describe(t.weightsAt(x), i, x)
+			f.Field, f.Value, f.Text = d.Field, d.Value, d.Text
 			return
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -49,24 +50,40 @@ type Table struct {
 	// TLS 1.3 turns were too small for a public chain in a site's training:
 	// its own (LearnFlights).
 	KnownFlights []string `json:"known_small_flights,omitempty"`
+	// Eras are the corpus's rates by when it was captured; a flow is
+	// judged with its era's (none in tables made before eras).
+	Eras []Era `json:"eras,omitempty"`
 
-	bits     []float64          // per fixed check
-	notTLS   map[string]float64 // by protocol label
-	preamble map[string]float64 // by preamble kind
-	unseenNT float64            // a protocol label the corpus never had
-	unseenPr float64
-	known    map[string]struct{} // KnownIssuers, decoded
-	knownFl  map[string]struct{} // KnownFlights
+	all     weights             // for a flow of no era
+	eraW    []weights           // for a flow of era i
+	known   map[string]struct{} // KnownIssuers, decoded
+	knownFl map[string]struct{} // KnownFlights
 	// tails are the ends of findings' texts (how often the corpus showed
 	// the check), worded once per model: an alert flood words the same
 	// few again and again.
 	tails map[tailKey]string
 }
 
-// tailKey is what a finding's tail says: the check and its flows.
+// tailKey is what a finding's tail says: the check, its flows and the
+// era they were counted in (-1: the whole corpus).
 type tailKey struct {
 	id      string
 	applied int
+	era     int
+}
+
+// weights are a table's bits for the flows of one era, or of no era.
+// Each rate comes from the era's flows when it has enough of them, else
+// from the whole corpus: src says which (an era index, or -1).
+type weights struct {
+	bits     []float64          // per fixed check
+	src      []int              // per fixed check
+	notTLS   map[string]float64 // by protocol label
+	preamble map[string]float64 // by preamble kind
+	unseenNT float64            // a protocol label the corpus never had
+	unseenPr float64
+	ntSrc    int // where the protocol labels' rates come from
+	prSrc    int // where the preambles' rates come from
 }
 
 // group indexes, for taking one maximum per group without allocating.
@@ -75,83 +92,171 @@ var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy
 
 func groupIndex(g string) int { return slices.Index(groups[:], g) }
 
-// Calibrate counts each check over a benign corpus and builds the table.
-// names may be nil (sni.generated then never fires).
-func Calibrate(corpus string, in []*Input, names *NameModel) *Table {
-	t := &Table{Corpus: corpus, Flows: len(in), Rates: map[string]Rate{}, Names: names}
+// Calibrate counts each check over a benign corpus and builds the table,
+// with the rates of the eras the boundaries eraSplits cut time into, if
+// any. names may be nil (sni.generated then never fires).
+func Calibrate(corpus string, in []*Input, names *NameModel, eraSplits ...time.Time) *Table {
+	t := &Table{Corpus: corpus, Names: names, Eras: splitEras(eraSplits)}
+	whole := Era{Rates: map[string]Rate{}}
 	for _, x := range in {
-		for i := range checks {
-			c := &checks[i]
-			if !c.applies(x) {
-				continue
-			}
-			r := t.Rates[c.id]
-			r.Applied++
-			if t.fires(i, x) {
-				r.Fired++
-			}
-			t.Rates[c.id] = r
-		}
-		if tlsPort(x) {
-			t.SpokeFlows++
-			if l, ok := notTLS(x); ok {
-				r := t.Rates[prefixNotTLS+l]
-				r.Fired++
-				t.Rates[prefixNotTLS+l] = r
-			}
-		}
-		if tlsPort(x) && x.TLS.Client != nil {
-			t.HelloFlows++
-			if k, ok := preamble(x); ok {
-				r := t.Rates[prefixPreamble+k]
-				r.Fired++
-				t.Rates[prefixPreamble+k] = r
-			}
+		t.count(&whole, x)
+		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
+			t.count(&t.Eras[e], x)
 		}
 	}
-	for id, r := range t.Rates {
-		switch {
-		case strings.HasPrefix(id, prefixNotTLS):
-			r.Applied = t.SpokeFlows
-		case strings.HasPrefix(id, prefixPreamble):
-			r.Applied = t.HelloFlows
-		}
-		t.Rates[id] = r
+	finishCount(&whole)
+	for e := range t.Eras {
+		finishCount(&t.Eras[e])
 	}
+	t.Flows, t.SpokeFlows, t.HelloFlows, t.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
 	t.prepare()
 	return t
 }
 
+// count adds one corpus flow to c's counts.
+func (t *Table) count(c *Era, x *Input) {
+	c.Flows++
+	for i := range checks {
+		ch := &checks[i]
+		if !ch.applies(x) {
+			continue
+		}
+		r := c.Rates[ch.id]
+		r.Applied++
+		if t.fires(i, x) {
+			r.Fired++
+		}
+		c.Rates[ch.id] = r
+	}
+	if tlsPort(x) {
+		c.SpokeFlows++
+		if l, ok := notTLS(x); ok {
+			r := c.Rates[prefixNotTLS+l]
+			r.Fired++
+			c.Rates[prefixNotTLS+l] = r
+		}
+	}
+	if tlsPort(x) && x.TLS.Client != nil {
+		c.HelloFlows++
+		if k, ok := preamble(x); ok {
+			r := c.Rates[prefixPreamble+k]
+			r.Fired++
+			c.Rates[prefixPreamble+k] = r
+		}
+	}
+}
+
+// finishCount sets the flows the dynamic checks applied to.
+func finishCount(c *Era) {
+	for id, r := range c.Rates {
+		switch {
+		case strings.HasPrefix(id, prefixNotTLS):
+			r.Applied = c.SpokeFlows
+		case strings.HasPrefix(id, prefixPreamble):
+			r.Applied = c.HelloFlows
+		}
+		c.Rates[id] = r
+	}
+}
+
 // prepare computes the weights from the rates.
 func (t *Table) prepare() {
-	t.bits = make([]float64, len(checks))
-	for i, c := range checks {
-		t.bits[i] = t.Rates[c.id].Bits()
+	t.all = t.weightsOf(-1)
+	t.eraW = make([]weights, len(t.Eras))
+	for e := range t.Eras {
+		t.eraW[e] = t.weightsOf(e)
 	}
-	t.notTLS, t.preamble = map[string]float64{}, map[string]float64{}
-	for id, r := range t.Rates {
-		if l, ok := strings.CutPrefix(id, prefixNotTLS); ok {
-			t.notTLS[l] = r.Bits()
-		}
-		if k, ok := strings.CutPrefix(id, prefixPreamble); ok {
-			t.preamble[k] = r.Bits()
-		}
-	}
-	t.unseenNT = Rate{Applied: t.SpokeFlows}.Bits()
-	t.unseenPr = Rate{Applied: t.HelloFlows}.Bits()
 	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
 	t.knownFl, _ = knownFlightSet(t.KnownFlights)
 	t.tails = map[tailKey]string{}
-	for _, c := range checks {
-		k := tailKey{c.id, t.Rates[c.id].Applied}
-		t.tails[k] = t.wordTail(k)
-	}
-	for id := range t.Rates {
-		for _, n := range []int{t.SpokeFlows, t.HelloFlows} {
-			k := tailKey{id, n}
+	for e := -1; e < len(t.Eras); e++ {
+		rates, spoke, hello := t.counts(e)
+		for _, c := range checks {
+			k := tailKey{c.id, rates[c.id].Applied, e}
 			t.tails[k] = t.wordTail(k)
 		}
+		for id := range rates {
+			for _, n := range []int{spoke, hello} {
+				k := tailKey{id, n, e}
+				t.tails[k] = t.wordTail(k)
+			}
+		}
 	}
+}
+
+// counts are era e's rates and flows (e = -1: the whole corpus's).
+func (t *Table) counts(e int) (rates map[string]Rate, spoke, hello int) {
+	if e < 0 {
+		return t.Rates, t.SpokeFlows, t.HelloFlows
+	}
+	return t.Eras[e].Rates, t.Eras[e].SpokeFlows, t.Eras[e].HelloFlows
+}
+
+// weightsOf computes the weights of era e (-1: of no era). A rate is the
+// era's where the era has at least minEraFlows flows for it and differs
+// from the rest of the corpus beyond chance; else the whole corpus's.
+func (t *Table) weightsOf(e int) weights {
+	rates, spoke, hello := t.counts(e)
+	w := weights{bits: make([]float64, len(checks)), src: make([]int, len(checks)), notTLS: map[string]float64{},
+		preamble: map[string]float64{}}
+	for i, c := range checks {
+		r, src := rates[c.id], e
+		if e >= 0 && (r.Applied < minEraFlows || !eraDiffers(r, t.Rates[c.id])) {
+			r, src = t.Rates[c.id], -1
+		}
+		w.bits[i], w.src[i] = r.Bits(), src
+	}
+	// The protocols a client spoke and the bytes before its hellos: one
+	// source for all labels of a kind (an unseen label weighs what the
+	// source's flows say), the era's where one of its labels differs.
+	w.ntSrc, w.prSrc = -1, -1
+	for id, all := range t.Rates {
+		r, ok := rates[id]
+		if !ok { // a label the era never showed
+			r.Applied = spoke
+			if strings.HasPrefix(id, prefixPreamble) {
+				r.Applied = hello
+			}
+		}
+		switch {
+		case e < 0 || !eraDiffers(r, all):
+		case strings.HasPrefix(id, prefixNotTLS) && spoke >= minEraFlows:
+			w.ntSrc = e
+		case strings.HasPrefix(id, prefixPreamble) && hello >= minEraFlows:
+			w.prSrc = e
+		}
+	}
+	ntRates, ntFlows, _ := t.counts(w.ntSrc)
+	prRates, _, prFlows := t.counts(w.prSrc)
+	for id, r := range ntRates {
+		if l, ok := strings.CutPrefix(id, prefixNotTLS); ok {
+			w.notTLS[l] = r.Bits()
+		}
+	}
+	for id, r := range prRates {
+		if k, ok := strings.CutPrefix(id, prefixPreamble); ok {
+			w.preamble[k] = r.Bits()
+		}
+	}
+	w.unseenNT = Rate{Applied: ntFlows}.Bits()
+	w.unseenPr = Rate{Applied: prFlows}.Bits()
+	return w
+}
+
+// weightsAt are the weights a flow is judged with: its era's.
+func (t *Table) weightsAt(x *Input) *weights {
+	if x.Flow != nil {
+		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
+			return &t.eraW[e]
+		}
+	}
+	return &t.all
+}
+
+// checkKey is the tail of fixed check i's finding under w.
+func (t *Table) checkKey(w *weights, i int) tailKey {
+	rates, _, _ := t.counts(w.src[i])
+	return tailKey{checks[i].id, rates[checks[i].id].Applied, w.src[i]}
 }
 
 // tail is the end of a finding's text for check id fired on one of
@@ -164,7 +269,8 @@ func (t *Table) tail(k tailKey) string {
 }
 
 func (t *Table) wordTail(k tailKey) string {
-	return fmt.Sprintf("; %d of %d flows of the benign corpus (%s)", t.Rates[k.id].Fired, k.applied, t.Corpus)
+	rates, _, _ := t.counts(k.era)
+	return fmt.Sprintf("; %d of %d flows of the benign corpus%s (%s)", rates[k.id].Fired, k.applied, eraLabel(t.Eras, k.era), t.Corpus)
 }
 
 func (t *Table) fires(i int, x *Input) bool {
@@ -246,6 +352,7 @@ func (t *Table) ScoreCertFired(x *Input, cert Fired) (float64, Fired) {
 // cert when certKnown. A group's strongest check is a maximum: the order
 // the checks are taken in does not change the bits.
 func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired) {
+	w := t.weightsAt(x)
 	var best [len(groups)]float64
 	var fired Fired
 	for i := range checks {
@@ -253,21 +360,21 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 			if cert&(1<<i) != 0 {
 				fired |= 1 << i
 				g := groupIndex(checks[i].group)
-				best[g] = max(best[g], t.bits[i])
+				best[g] = max(best[g], w.bits[i])
 			}
 			continue
 		}
 		if checks[i].applies(x) && t.fires(i, x) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
-			best[g] = max(best[g], t.bits[i])
+			best[g] = max(best[g], w.bits[i])
 		}
 	}
 	if l, ok := notTLS(x); ok {
-		best[0] = max(best[0], t.bitsOr(t.notTLS, l, t.unseenNT))
+		best[0] = max(best[0], bitsOr(w.notTLS, l, w.unseenNT))
 	}
 	if k, ok := preamble(x); ok {
-		best[1] = max(best[1], t.bitsOr(t.preamble, k, t.unseenPr))
+		best[1] = max(best[1], bitsOr(w.preamble, k, w.unseenPr))
 	}
 	total := 0.0
 	for _, b := range best {
@@ -276,7 +383,7 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 	return total, fired
 }
 
-func (t *Table) bitsOr(m map[string]float64, k string, unseen float64) float64 {
+func bitsOr(m map[string]float64, k string, unseen float64) float64 {
 	if b, ok := m[k]; ok {
 		return b
 	}
@@ -302,13 +409,15 @@ func (t *Table) Explain(x *Input) []Finding {
 
 // ExplainFired is Explain of a flow whose fired checks ScoreFired gave.
 func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
+	w := t.weightsAt(x)
 	var out []Finding
 	if n := bits.OnesCount64(uint64(fired)); n > 0 {
 		out = make([]Finding, 0, n+2) // the checks, another protocol, a preamble
 	}
 	if l, ok := notTLS(x); ok {
-		out = append(out, t.finding(prefixNotTLS+l, GroupProtocol, "app_proto", l,
-			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), spokenHead(x.T.Client.Head, l), port(x)), t.bitsOr(t.notTLS, l, t.unseenNT), t.SpokeFlows))
+		_, spoke, _ := t.counts(w.ntSrc)
+		out = append(out, t.finding(tailKey{prefixNotTLS + l, spoke, w.ntSrc}, GroupProtocol, "app_proto", l,
+			fmt.Sprintf("the client spoke %s (%s), not TLS, on port %s", protoName(l), spokenHead(x.T.Client.Head, l), port(x)), bitsOr(w.notTLS, l, w.unseenNT)))
 	}
 	if k, ok := preamble(x); ok {
 		sd := &x.T.Client
@@ -316,12 +425,13 @@ func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 		if sd.PreambleLen >= x.T.ClientBytes {
 			at = "at least "
 		}
-		out = append(out, t.finding(prefixPreamble+k, GroupPreamble, "tls.client.preamble", k,
-			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), t.bitsOr(t.preamble, k, t.unseenPr), t.HelloFlows))
+		_, _, hello := t.counts(w.prSrc)
+		out = append(out, t.finding(tailKey{prefixPreamble + k, hello, w.prSrc}, GroupPreamble, "tls.client.preamble", k,
+			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), bitsOr(w.preamble, k, w.unseenPr)))
 	}
 	for i := range checks {
 		if fired&(1<<i) != 0 {
-			out = append(out, t.describe(i, x))
+			out = append(out, t.describe(w, i, x))
 		}
 	}
 	rank(out)
@@ -333,11 +443,11 @@ func (t *Table) check(i int, x *Input) (Finding, bool) {
 	if c := &checks[i]; !c.applies(x) || !t.fires(i, x) {
 		return Finding{}, false
 	}
-	return t.describe(i, x), true
+	return t.describe(t.weightsAt(x), i, x), true
 }
 
-// describe words check i, which fired on x.
-func (t *Table) describe(i int, x *Input) Finding {
+// describe words check i, which fired on x, with x's weights w.
+func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	c := &checks[i]
 	var field, value, text string
 	if c.describeNames != nil {
@@ -345,7 +455,7 @@ func (t *Table) describe(i int, x *Input) Finding {
 	} else {
 		field, value, text = c.describe(x)
 	}
-	return t.finding(c.id, c.group, field, value, text, t.bits[i], t.Rates[c.id].Applied)
+	return t.finding(t.checkKey(w, i), c.group, field, value, text, w.bits[i])
 }
 
 // rank sorts findings strongest first and counts the first of each group.
@@ -366,12 +476,9 @@ func rank(out []Finding) {
 	}
 }
 
-func (t *Table) finding(id, group, field, value, text string, bits float64, applied int) Finding {
-	if applied == 0 {
-		applied = t.Rates[id].Applied
-	}
-	return Finding{ID: id, Group: group, Field: field, Value: value, Bits: bits, Counted: true,
-		Text: text + t.tail(tailKey{id, applied})}
+func (t *Table) finding(k tailKey, group, field, value, text string, bits float64) Finding {
+	return Finding{ID: k.id, Group: group, Field: field, Value: value, Bits: bits, Counted: true,
+		Text: text + t.tail(k)}
 }
 
 // spokenHead words the first bytes a side spoke in a protocol other than
@@ -461,6 +568,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 		if r.Fired < 0 || r.Applied < r.Fired || r.Applied > q.Flows {
 			return fmt.Errorf("evidence table: check %s fired %d times in %d flows (of %d)", id, r.Fired, r.Applied, q.Flows)
 		}
+	}
+	if err := checkEras(q.Eras, q.Flows); err != nil {
+		return err
 	}
 	if j.Names != nil {
 		m, err := j.Names.model()
