@@ -195,13 +195,21 @@ func FuzzUnmarshal(f *testing.F) {
 	tab := Calibrate("b", inputs(f, labset.Benign, 4), nil)
 	good, _ := tab.MarshalBinary()
 	f.Add(good)
+	eras, _ := Calibrate("b", inputs(f, labset.Benign, 4), nil, eraSplit).MarshalBinary()
+	f.Add(eras)
+	// Made once: making a flow takes a real handshake, which would leave
+	// the fuzzer a few inputs a second.
+	probes := append(inputs(f, labset.NonTLSSSH, 1), inputs(f, labset.LegacyTLS10, 1)...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var q Table
 		if q.UnmarshalBinary(data) != nil {
 			return
 		}
-		if s := q.Score(inputs(t, labset.NonTLSSSH, 1)[0]); math.IsNaN(s) || s < 0 {
-			t.Fatal(s)
+		for _, x := range probes {
+			if s := q.Score(x); math.IsNaN(s) || s < 0 {
+				t.Fatal(s)
+			}
+			q.Explain(x)
 		}
 	})
 }
