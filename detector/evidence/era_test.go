@@ -168,3 +168,18 @@ func TestWithout(t *testing.T) {
 		}
 	}
 }
+
+// TestFisherLargeCounts: counts too large for the exact sum (a model
+// file's, read from disk) take the normal approximation.
+func TestFisherLargeCounts(t *testing.T) {
+	if p := fisherExact(3200, 19200, 100, 43500); p > 1e-12 {
+		t.Errorf("large counts, rates 17%% and 0.2%%: p = %v", p)
+	}
+	if p := fisherExact(1000, 20000, 2000, 40000); math.Abs(p-1) > 1e-9 {
+		t.Errorf("large counts, equal rates: p = %v", p)
+	}
+	// A billion possible splits: summed exactly, this would not return.
+	if p := fisherExact(1<<30, 1<<31, 1<<29, 1<<31); p < 0 || p > 1e-12 {
+		t.Errorf("a billion splits: p = %v", p)
+	}
+}

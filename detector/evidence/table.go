@@ -564,6 +564,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 	if q.Flows <= 0 || q.SpokeFlows < 0 || q.HelloFlows < 0 || q.SpokeFlows > q.Flows || q.HelloFlows > q.Flows {
 		return fmt.Errorf("evidence table: %d flows, %d that spoke, %d hellos", q.Flows, q.SpokeFlows, q.HelloFlows)
 	}
+	if len(q.Rates) > maxRates {
+		return fmt.Errorf("evidence table: %d rates (at most %d)", len(q.Rates), maxRates)
+	}
 	for id, r := range q.Rates {
 		if r.Fired < 0 || r.Applied < r.Fired || r.Applied > q.Flows {
 			return fmt.Errorf("evidence table: check %s fired %d times in %d flows (of %d)", id, r.Fired, r.Applied, q.Flows)
