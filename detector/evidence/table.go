@@ -211,18 +211,22 @@ func (t *Table) weightsOf(e int) weights {
 	// source's flows say), the era's where one of its labels differs.
 	w.ntSrc, w.prSrc = -1, -1
 	for id, all := range t.Rates {
+		isNT, isPr := strings.HasPrefix(id, prefixNotTLS), strings.HasPrefix(id, prefixPreamble)
+		if e < 0 || !isNT && !isPr {
+			continue
+		}
 		r, ok := rates[id]
 		if !ok { // a label the era never showed
 			r.Applied = spoke
-			if strings.HasPrefix(id, prefixPreamble) {
+			if isPr {
 				r.Applied = hello
 			}
 		}
 		switch {
-		case e < 0 || !eraDiffers(r, all):
-		case strings.HasPrefix(id, prefixNotTLS) && spoke >= minEraFlows:
+		case !eraDiffers(r, all):
+		case isNT && spoke >= minEraFlows:
 			w.ntSrc = e
-		case strings.HasPrefix(id, prefixPreamble) && hello >= minEraFlows:
+		case isPr && hello >= minEraFlows:
 			w.prSrc = e
 		}
 	}
