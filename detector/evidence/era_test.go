@@ -90,14 +90,7 @@ func TestErasRoundTrip(t *testing.T) {
 	old := dated(inputs(t, labset.LegacyTLS10, minEraFlows), time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC))
 	recent := dated(inputs(t, labset.Benign, minEraFlows), time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC))
 	tab := Calibrate("b", append(old, recent...), nil, eraSplit)
-	data, err := tab.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var q Table
-	if err := q.UnmarshalBinary(data); err != nil {
-		t.Fatal(err)
-	}
+	q := roundTrip(t, tab)
 	for _, at := range []time.Time{time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0)} {
 		x := dated(inputs(t, labset.LegacyTLS10, 1), at)[0]
 		if a, b := tab.Score(x), q.Score(x); a != b {

@@ -169,9 +169,9 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestRoundTrip(t *testing.T) {
-	names, _ := FitNames(benignNames, words)
-	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+// roundTrip is tab written as a model file holds it and read back.
+func roundTrip(t *testing.T, tab *Table) *Table {
+	t.Helper()
 	data, err := tab.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +180,13 @@ func TestRoundTrip(t *testing.T) {
 	if err := q.UnmarshalBinary(data); err != nil {
 		t.Fatal(err)
 	}
+	return &q
+}
+
+func TestRoundTrip(t *testing.T) {
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	q := roundTrip(t, tab)
 	in := inputs(t, labset.OddCiphersNoSNI, 1)[0]
 	if a, b := tab.Score(in), q.Score(in); a != b || a == 0 {
 		t.Errorf("scores %v and %v", a, b)
