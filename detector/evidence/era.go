@@ -68,12 +68,25 @@ func splitEras(splits []time.Time) []Era {
 	return eras
 }
 
+// A model file's table holds at most these (a real one: two eras, some
+// fifty rates), so that a corrupt file cannot make loading it slow.
+const (
+	maxEras  = 16
+	maxRates = 1024
+)
+
 // checkEras checks decoded eras against the whole corpus's counts.
 func checkEras(eras []Era, flows int) error {
+	if len(eras) > maxEras {
+		return fmt.Errorf("evidence table: %d eras (at most %d)", len(eras), maxEras)
+	}
 	n := 0
 	for i, e := range eras {
 		if i > 0 && !e.From.After(eras[i-1].From) {
 			return fmt.Errorf("evidence table: era %d starts %s, not after era %d", i, e.From.Format(time.DateOnly), i-1)
+		}
+		if len(e.Rates) > maxRates {
+			return fmt.Errorf("evidence table: era %d: %d rates (at most %d)", i, len(e.Rates), maxRates)
 		}
 		if e.Flows < 0 || e.SpokeFlows < 0 || e.HelloFlows < 0 || e.SpokeFlows > e.Flows || e.HelloFlows > e.Flows {
 			return fmt.Errorf("evidence table: era %d: %d flows, %d that spoke, %d hellos", i, e.Flows, e.SpokeFlows, e.HelloFlows)
@@ -135,15 +148,39 @@ func eraDiffers(r, whole Rate) bool {
 // fixed, of a split as likely as the one seen or less.
 func fisherExact(a, n, b, m int) float64 {
 	total, k := n+m, a+b
+	lo, hi := max(0, n-(total-k)), min(k, n)
+	if hi-lo > maxExactSplits {
+		return twoProportionZ(a, n, b, m)
+	}
 	logP := func(x int) float64 { return logChoose(k, x) + logChoose(total-k, n-x) - logChoose(total, n) }
 	seen := logP(a)
 	p := 0.0
-	for x := max(0, n-(total-k)); x <= min(k, n); x++ {
+	for x := lo; x <= hi; x++ {
 		if lp := logP(x); lp <= seen+1e-7 {
 			p += math.Exp(lp)
 		}
 	}
 	return min(p, 1)
+}
+
+// maxExactSplits bounds the exact test's work (a model file's counts are
+// read from disk); past it, counts are large enough for the normal
+// approximation.
+const maxExactSplits = 2000
+
+// twoProportionZ is the two-sided p-value of the two-proportion z-test
+// (pooled variance): Fisher's test for large counts.
+func twoProportionZ(a, n, b, m int) float64 {
+	if n == 0 || m == 0 {
+		return 1
+	}
+	p := float64(a+b) / float64(n+m)
+	se := math.Sqrt(p * (1 - p) * (1/float64(n) + 1/float64(m)))
+	if se == 0 {
+		return 1
+	}
+	z := (float64(a)/float64(n) - float64(b)/float64(m)) / se
+	return math.Erfc(math.Abs(z) / math.Sqrt2)
 }
 
 func logChoose(n, k int) float64 {

@@ -90,14 +90,7 @@ func TestErasRoundTrip(t *testing.T) {
 	old := dated(inputs(t, labset.LegacyTLS10, minEraFlows), time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC))
 	recent := dated(inputs(t, labset.Benign, minEraFlows), time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC))
 	tab := Calibrate("b", append(old, recent...), nil, eraSplit)
-	data, err := tab.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var q Table
-	if err := q.UnmarshalBinary(data); err != nil {
-		t.Fatal(err)
-	}
+	q := roundTrip(t, tab)
 	for _, at := range []time.Time{time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0)} {
 		x := dated(inputs(t, labset.LegacyTLS10, 1), at)[0]
 		if a, b := tab.Score(x), q.Score(x); a != b {
@@ -166,5 +159,20 @@ func TestWithout(t *testing.T) {
 		if g, w := got.Score(x), want.Score(x); g != w {
 			t.Errorf("%s flow at %s: %v, want %v", x.TLS.AppProto, x.Flow.Start.Format(time.DateOnly), g, w)
 		}
+	}
+}
+
+// TestFisherLargeCounts: counts too large for the exact sum (a model
+// file's, read from disk) take the normal approximation.
+func TestFisherLargeCounts(t *testing.T) {
+	if p := fisherExact(3200, 19200, 100, 43500); p > 1e-12 {
+		t.Errorf("large counts, rates 17%% and 0.2%%: p = %v", p)
+	}
+	if p := fisherExact(1000, 20000, 2000, 40000); math.Abs(p-1) > 1e-9 {
+		t.Errorf("large counts, equal rates: p = %v", p)
+	}
+	// A billion possible splits: summed exactly, this would not return.
+	if p := fisherExact(1<<30, 1<<31, 1<<29, 1<<31); p < 0 || p > 1e-12 {
+		t.Errorf("a billion splits: p = %v", p)
 	}
 }

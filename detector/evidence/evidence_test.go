@@ -169,9 +169,9 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestRoundTrip(t *testing.T) {
-	names, _ := FitNames(benignNames, words)
-	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+// roundTrip is tab written as a model file holds it and read back.
+func roundTrip(t *testing.T, tab *Table) *Table {
+	t.Helper()
 	data, err := tab.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +180,13 @@ func TestRoundTrip(t *testing.T) {
 	if err := q.UnmarshalBinary(data); err != nil {
 		t.Fatal(err)
 	}
+	return &q
+}
+
+func TestRoundTrip(t *testing.T) {
+	names, _ := FitNames(benignNames, words)
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	q := roundTrip(t, tab)
 	in := inputs(t, labset.OddCiphersNoSNI, 1)[0]
 	if a, b := tab.Score(in), q.Score(in); a != b || a == 0 {
 		t.Errorf("scores %v and %v", a, b)
@@ -195,13 +202,21 @@ func FuzzUnmarshal(f *testing.F) {
 	tab := Calibrate("b", inputs(f, labset.Benign, 4), nil)
 	good, _ := tab.MarshalBinary()
 	f.Add(good)
+	eras, _ := Calibrate("b", inputs(f, labset.Benign, 4), nil, eraSplit).MarshalBinary()
+	f.Add(eras)
+	// Made once: making a flow takes a real handshake, which would leave
+	// the fuzzer a few inputs a second.
+	probes := append(inputs(f, labset.NonTLSSSH, 1), inputs(f, labset.LegacyTLS10, 1)...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var q Table
 		if q.UnmarshalBinary(data) != nil {
 			return
 		}
-		if s := q.Score(inputs(t, labset.NonTLSSSH, 1)[0]); math.IsNaN(s) || s < 0 {
-			t.Fatal(s)
+		for _, x := range probes {
+			if s := q.Score(x); math.IsNaN(s) || s < 0 {
+				t.Fatal(s)
+			}
+			q.Explain(x)
 		}
 	})
 }

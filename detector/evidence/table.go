@@ -72,20 +72,6 @@ type tailKey struct {
 	era     int
 }
 
-// weights are a table's bits for the flows of one era, or of no era.
-// Each rate comes from the era's flows when it has enough of them, else
-// from the whole corpus: src says which (an era index, or -1).
-type weights struct {
-	bits     []float64          // per fixed check
-	src      []int              // per fixed check
-	notTLS   map[string]float64 // by protocol label
-	preamble map[string]float64 // by preamble kind
-	unseenNT float64            // a protocol label the corpus never had
-	unseenPr float64
-	ntSrc    int // where the protocol labels' rates come from
-	prSrc    int // where the preambles' rates come from
-}
-
 // group indexes, for taking one maximum per group without allocating.
 var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime,
 	GroupCertSubj, GroupFlight}
@@ -157,106 +143,6 @@ func finishCount(c *Era) {
 		}
 		c.Rates[id] = r
 	}
-}
-
-// prepare computes the weights from the rates.
-func (t *Table) prepare() {
-	t.all = t.weightsOf(-1)
-	t.eraW = make([]weights, len(t.Eras))
-	for e := range t.Eras {
-		t.eraW[e] = t.weightsOf(e)
-	}
-	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
-	t.knownFl, _ = knownFlightSet(t.KnownFlights)
-	t.tails = map[tailKey]string{}
-	for e := -1; e < len(t.Eras); e++ {
-		rates, spoke, hello := t.counts(e)
-		for _, c := range checks {
-			k := tailKey{c.id, rates[c.id].Applied, e}
-			t.tails[k] = t.wordTail(k)
-		}
-		for id := range rates {
-			for _, n := range []int{spoke, hello} {
-				k := tailKey{id, n, e}
-				t.tails[k] = t.wordTail(k)
-			}
-		}
-	}
-}
-
-// counts are era e's rates and flows (e = -1: the whole corpus's).
-func (t *Table) counts(e int) (rates map[string]Rate, spoke, hello int) {
-	if e < 0 {
-		return t.Rates, t.SpokeFlows, t.HelloFlows
-	}
-	return t.Eras[e].Rates, t.Eras[e].SpokeFlows, t.Eras[e].HelloFlows
-}
-
-// weightsOf computes the weights of era e (-1: of no era). A rate is the
-// era's where the era has at least minEraFlows flows for it and differs
-// from the rest of the corpus beyond chance; else the whole corpus's.
-func (t *Table) weightsOf(e int) weights {
-	rates, spoke, hello := t.counts(e)
-	w := weights{bits: make([]float64, len(checks)), src: make([]int, len(checks)), notTLS: map[string]float64{},
-		preamble: map[string]float64{}}
-	for i, c := range checks {
-		r, src := rates[c.id], e
-		if e >= 0 && (r.Applied < minEraFlows || !eraDiffers(r, t.Rates[c.id])) {
-			r, src = t.Rates[c.id], -1
-		}
-		w.bits[i], w.src[i] = r.Bits(), src
-	}
-	// The protocols a client spoke and the bytes before its hellos: one
-	// source for all labels of a kind (an unseen label weighs what the
-	// source's flows say), the era's where one of its labels differs.
-	w.ntSrc, w.prSrc = -1, -1
-	for id, all := range t.Rates {
-		r, ok := rates[id]
-		if !ok { // a label the era never showed
-			r.Applied = spoke
-			if strings.HasPrefix(id, prefixPreamble) {
-				r.Applied = hello
-			}
-		}
-		switch {
-		case e < 0 || !eraDiffers(r, all):
-		case strings.HasPrefix(id, prefixNotTLS) && spoke >= minEraFlows:
-			w.ntSrc = e
-		case strings.HasPrefix(id, prefixPreamble) && hello >= minEraFlows:
-			w.prSrc = e
-		}
-	}
-	ntRates, ntFlows, _ := t.counts(w.ntSrc)
-	prRates, _, prFlows := t.counts(w.prSrc)
-	for id, r := range ntRates {
-		if l, ok := strings.CutPrefix(id, prefixNotTLS); ok {
-			w.notTLS[l] = r.Bits()
-		}
-	}
-	for id, r := range prRates {
-		if k, ok := strings.CutPrefix(id, prefixPreamble); ok {
-			w.preamble[k] = r.Bits()
-		}
-	}
-	w.unseenNT = Rate{Applied: ntFlows}.Bits()
-	w.unseenPr = Rate{Applied: prFlows}.Bits()
-	return w
-}
-
-// weightsAt are the weights a flow is judged with: its era's.
-func (t *Table) weightsAt(x *Input) *weights {
-	if x.Flow != nil {
-		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
-			return &t.eraW[e]
-		}
-	}
-	return &t.all
-}
-
-// checkKey is the tail of fixed check i's finding under w.
-func (t *Table) checkKey(w *weights, i int) tailKey {
-	rates, _, _ := t.counts(w.src[i])
-	return tailKey{checks[i].id, rates[checks[i].id].Applied, w.src[i]}
 }
 
 // tail is the end of a finding's text for check id fired on one of
@@ -563,6 +449,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 	q := j.Table
 	if q.Flows <= 0 || q.SpokeFlows < 0 || q.HelloFlows < 0 || q.SpokeFlows > q.Flows || q.HelloFlows > q.Flows {
 		return fmt.Errorf("evidence table: %d flows, %d that spoke, %d hellos", q.Flows, q.SpokeFlows, q.HelloFlows)
+	}
+	if len(q.Rates) > maxRates {
+		return fmt.Errorf("evidence table: %d rates (at most %d)", len(q.Rates), maxRates)
 	}
 	for id, r := range q.Rates {
 		if r.Fired < 0 || r.Applied < r.Fired || r.Applied > q.Flows {
