@@ -198,23 +198,15 @@ func (t *Table) Without(in []*Input) *Table {
 	drop := Era{Rates: map[string]Rate{}}
 	dropEra := make([]Era, len(t.Eras))
 	for e := range dropEra {
-		dropEra[e].Rates = map[string]Rate{}
+		dropEra[e] = Era{From: t.Eras[e].From, Rates: map[string]Rate{}}
 	}
-	for _, x := range in {
-		t.count(&drop, x)
-		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
-			t.count(&dropEra[e], x)
-		}
-	}
-	finishCount(&drop)
+	t.tally(in, &drop, dropEra)
 	u := *t
 	whole := subtract(Era{Flows: t.Flows, SpokeFlows: t.SpokeFlows, HelloFlows: t.HelloFlows, Rates: t.Rates}, drop)
 	u.Flows, u.SpokeFlows, u.HelloFlows, u.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
 	u.Eras = make([]Era, len(t.Eras))
 	for e := range t.Eras {
-		finishCount(&dropEra[e])
 		u.Eras[e] = subtract(t.Eras[e], dropEra[e])
-		u.Eras[e].From = t.Eras[e].From
 	}
 	u.prepare()
 	return &u

@@ -84,19 +84,26 @@ func groupIndex(g string) int { return slices.Index(groups[:], g) }
 func Calibrate(corpus string, in []*Input, names *NameModel, eraSplits ...time.Time) *Table {
 	t := &Table{Corpus: corpus, Names: names, Eras: splitEras(eraSplits)}
 	whole := Era{Rates: map[string]Rate{}}
-	for _, x := range in {
-		t.count(&whole, x)
-		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
-			t.count(&t.Eras[e], x)
-		}
-	}
-	finishCount(&whole)
-	for e := range t.Eras {
-		finishCount(&t.Eras[e])
-	}
+	t.tally(in, &whole, t.Eras)
 	t.Flows, t.SpokeFlows, t.HelloFlows, t.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
 	t.prepare()
 	return t
+}
+
+// tally counts the flows in into whole and into their eras' counts in
+// eras (the table's eras, or empty counts of the same eras), and sets the
+// flows the dynamic checks applied to.
+func (t *Table) tally(in []*Input, whole *Era, eras []Era) {
+	for _, x := range in {
+		t.count(whole, x)
+		if e := eraOf(eras, x.Flow.Start); e >= 0 {
+			t.count(&eras[e], x)
+		}
+	}
+	finishCount(whole)
+	for e := range eras {
+		finishCount(&eras[e])
+	}
 }
 
 // count adds one corpus flow to c's counts.
