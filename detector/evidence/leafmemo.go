@@ -12,23 +12,15 @@ import (
 // same for every flow that shows the certificate. The others read the
 // flow too: the server name, the chain, the flow's start.
 var leafChecks = func() (m Fired) {
-	for _, id := range [...]string{"cert.self_signed", "cert.self_issued", "cert.placeholder_name",
-		"cert.generated_name", "cert.validity_short", "cert.validity_long"} {
-		m |= 1 << checkIndex(id)
+	for i, c := range checks {
+		switch c.id {
+		case "cert.self_signed", "cert.self_issued", "cert.placeholder_name", "cert.generated_name",
+			"cert.validity_short", "cert.validity_long":
+			m |= 1 << i
+		}
 	}
 	return m
 }()
-
-// checkIndex is the index of the check named id; it panics (at init) on
-// an unknown id.
-func checkIndex(id string) int {
-	for i := range checks {
-		if checks[i].id == id {
-			return i
-		}
-	}
-	panic("evidence: no check " + id)
-}
 
 // LeafMemo remembers, by certificate, which of the checks that read only
 // the leaf fired on it, so that a server's certificate seen again (a
@@ -78,23 +70,29 @@ func (t *Table) leafFired(x *Input, m *LeafMemo) Fired {
 	return f
 }
 
+// certFired is which certificate checks fire on x's leaf (x has one), the
+// leaf-only ones from m when it knows the certificate.
+func (t *Table) certFired(x *Input, m *LeafMemo) Fired {
+	fired := t.leafFired(x, m)
+	for _, i := range certChecks {
+		if leafChecks&(1<<i) == 0 && checks[i].applies(x) && t.fires(i, x) {
+			fired |= 1 << i
+		}
+	}
+	return fired
+}
+
 // CertFiredMemo is CertFired taking the leaf checks' results from m (may
 // be nil) when it knows the certificate.
 func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
 	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
 		return 0, 0
 	}
-	lf := t.leafFired(x, m)
+	fired := t.certFired(x, m)
 	w := t.weightsAt(x)
 	var best [len(groups)]float64
-	var fired Fired
 	for _, i := range certChecks {
-		on := lf&(1<<i) != 0
-		if leafChecks&(1<<i) == 0 {
-			on = checks[i].applies(x) && t.fires(i, x)
-		}
-		if on {
-			fired |= 1 << i
+		if fired&(1<<i) != 0 {
 			g := groupIndex(checks[i].group)
 			best[g] = max(best[g], w.bits[i])
 		}
@@ -125,15 +123,11 @@ func (t *Table) CertFindingsUnworded(leafCert *tlsparse.Certificate, chainIssuer
 		return nil
 	}
 	x := certInput(leafCert, chainIssuer, sni, at)
-	lf := t.leafFired(x, m)
+	fired := t.certFired(x, m)
 	w := t.weightsAt(x)
 	var out []Finding
 	for _, i := range certChecks {
-		on := lf&(1<<i) != 0
-		if leafChecks&(1<<i) == 0 {
-			on = checks[i].applies(x) && t.fires(i, x)
-		}
-		if on {
+		if fired&(1<<i) != 0 {
 			out = append(out, Finding{ID: checks[i].id, Group: checks[i].group, Bits: w.bits[i], Counted: true})
 		}
 	}

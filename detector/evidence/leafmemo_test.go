@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"math/bits"
 	"testing"
 	"time"
 
@@ -90,5 +91,9 @@ func TestLeafMemoBounds(t *testing.T) {
 	}
 	if leafChecks&certMask != leafChecks || leafChecks == 0 {
 		t.Errorf("leaf checks %b are not certificate checks %b", leafChecks, certMask)
+	}
+	// Every id the memo names is a check (a renamed one would drop out).
+	if n := bits.OnesCount64(uint64(leafChecks)); n != 6 {
+		t.Errorf("%d leaf checks, want the 6 named", n)
 	}
 }
