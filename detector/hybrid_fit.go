@@ -8,7 +8,6 @@ import (
 	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/novelty"
-	"github.com/tlsentry/tlsentry/detector/transcript"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -118,15 +117,15 @@ func calibrateChecks(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCa
 	if len(corpus) == 0 {
 		corpus, name = train, "the training flows"
 	}
-	var ins []*evidence.Input
-	var names []string
+	var withPayload []*flow.Flow
 	for _, fl := range corpus {
-		if len(fl.Prefix) == 0 {
-			continue
+		if len(fl.Prefix) > 0 {
+			withPayload = append(withPayload, fl)
 		}
-		in := &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs), T: new(transcript.Transcript)}
-		transcript.Of(fl, in.T)
-		ins = append(ins, in)
+	}
+	ins := evidenceInputs(withPayload, certs)
+	var names []string
+	for _, in := range ins {
 		if in.TLS.Client != nil && in.TLS.Client.ServerName != "" {
 			names = append(names, in.TLS.Client.ServerName)
 		}
