@@ -200,7 +200,7 @@ type hybridScorer struct {
 	prof    *novelty.Profile
 	ev      *evidence.Table
 	tail    *forestTail
-	rhythm  beacon.Baseline // what weighs a flow of a beacon (scoring.Rhythmic)
+	rhythm  beacon.Baseline // what weighs a flow of a beacon (beacon.Rhythmic)
 	known   knownPairs      // periodic pairs training saw (read only, shared)
 	vals    []features.Values
 	hs      []*tlsparse.Handshake
@@ -346,7 +346,7 @@ func (s *hybridScorer) learnedParts(i int, x Input, leaveOut bool) parts {
 }
 
 // RhythmBaseline is the rate by which the pipeline weighs a flow of a
-// beacon (scoring.Rhythmic): the model's training network's, else the
+// beacon (beacon.Rhythmic): the model's training network's, else the
 // public captures'.
 func (s *hybridScorer) RhythmBaseline() beacon.Baseline { return s.rhythm }
 

@@ -133,7 +133,7 @@ func fileKnown(f *model.File) (knownPairs, error) {
 }
 
 // KnownPeriodic says whether training found the pair of client and
-// server periodic (scoring.Rhythmic): its flows are known and take no
+// server periodic (beacon.Rhythmic): its flows are known and take no
 // rhythm fact.
 func (s *hybridScorer) KnownPeriodic(client netip.Addr, server netip.AddrPort) bool {
 	_, ok := s.known[rhythmPair{client, server}]

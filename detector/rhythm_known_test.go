@@ -10,7 +10,6 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/model"
-	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -26,7 +25,7 @@ func knows(t *testing.T, m *Model, client netip.Addr, server netip.AddrPort) boo
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, ok := s.(scoring.Rhythmic)
+	r, ok := s.(beacon.Rhythmic)
 	if !ok {
 		t.Fatalf("a %s scorer is not rhythmic", m.Kind())
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/model"
-	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -117,7 +116,7 @@ func TestTrainedModelWeighsItsRhythm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, ok := s.(scoring.Rhythmic)
+	r, ok := s.(beacon.Rhythmic)
 	if !ok || r.RhythmBaseline() != want {
 		t.Fatalf("the scorer says its rhythm is %+v (rhythmic %v)", r, ok)
 	}

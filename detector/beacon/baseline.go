@@ -3,6 +3,7 @@ package beacon
 import (
 	"fmt"
 	"math"
+	"net/netip"
 )
 
 // Baseline is how often benign client-destination pairs pass for beacons:
@@ -55,4 +56,17 @@ func (b Baseline) Validate() error {
 // Add is b with the counts of a later measurement on the site added.
 func (b Baseline) Add(periodic, pairs int) Baseline {
 	return Baseline{Periodic: b.Periodic + periodic, Pairs: b.Pairs + pairs, SitePairs: b.SitePairs + pairs}
+}
+
+// Rhythmic is a scorer whose model says how often its network's benign
+// client-destination pairs pass for beacons: a flow of a beacon (a fact
+// of the pipeline's) weighs that rate's bits, the network's own where the
+// model measured it, else the public captures'. A pair the model's
+// training found periodic (KnownPeriodic) is known, as novelty knows the
+// values seen in training: its flows take no such fact. It is declared
+// here, beside the Baseline it returns, so that detector/scoring stays a
+// leaf that knows flows and handshakes only.
+type Rhythmic interface {
+	RhythmBaseline() Baseline
+	KnownPeriodic(client netip.Addr, server netip.AddrPort) bool
 }

@@ -1,10 +1,8 @@
 package scoring
 
 import (
-	"net/netip"
 	"time"
 
-	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -42,17 +40,6 @@ type Fact struct {
 type Witness interface {
 	CertificateEvidence(in Input) bool
 	CertificateFacts(leaf *tlsparse.Certificate, chainIssuer []byte, sni string, at time.Time) []Fact
-}
-
-// Rhythmic is a scorer whose model says how often its network's benign
-// client-destination pairs pass for beacons: a flow of a beacon (a Fact
-// of the pipeline's) weighs that rate's bits, the network's own where the
-// model measured it, else the public captures'. A pair the model's
-// training found periodic (KnownPeriodic) is known, as novelty knows the
-// values seen in training: its flows take no such fact.
-type Rhythmic interface {
-	RhythmBaseline() beacon.Baseline
-	KnownPeriodic(client netip.Addr, server netip.AddrPort) bool
 }
 
 // Inputs wraps flows without parsed handshakes.

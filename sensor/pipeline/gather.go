@@ -67,7 +67,7 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 // weighed by base.
 type rhythmModel struct {
 	base  beacon.Baseline
-	known scoring.Rhythmic // nil: no pair is known
+	known beacon.Rhythmic // nil: no pair is known
 }
 
 // rhythmOf is what weighs a flow of a beacon: the rate of periodic pairs
@@ -75,7 +75,7 @@ type rhythmModel struct {
 // and the pairs its training found periodic. It is the batch's scorer's:
 // a model swapped in on SIGHUP weighs the batches it scores.
 func rhythmOf(s scoring.Scorer) rhythmModel {
-	if r, ok := s.(scoring.Rhythmic); ok {
+	if r, ok := s.(beacon.Rhythmic); ok {
 		return rhythmModel{base: r.RhythmBaseline(), known: r}
 	}
 	return rhythmModel{base: beacon.PublicBaseline()}
