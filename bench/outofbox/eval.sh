@@ -71,7 +71,9 @@ for lf in "$HERE"/labels-c[0-9]*.tsv; do
 	dir=${!var:-/work/data/oob$n}
 	mkdir -p "$dir"
 	labels+=("$lf")
-	tail -n +2 "$lf" | while IFS=$'\t' read -r file label _ _ _ source _; do
+	# A tab is whitespace to read, which merges a run of them: an empty
+	# column (a split left blank) would shift the source into the next.
+	tail -n +2 "$lf" | tr '\t' '\037' | while IFS=$'\037' read -r file label _ _ _ source _; do
 		[ "$label" != excluded ] || continue
 		f=$dir/$file
 		if [ ! -s "$f" ]; then
