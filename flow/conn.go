@@ -305,6 +305,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	ch, sh := &c.halves[cd], &c.halves[1-cd]
 	f.Prefix = c.prefix
 	f.Midstream = !ch.synSeen && !sh.synSeen
+	f.ClientSYN = ch.synSeen
 	f.PickupAfterEviction = c.pickup
 	f.ClientHandshake, f.ServerHandshake = ch.hs.buf, sh.hs.buf
 	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap

@@ -78,6 +78,11 @@ type Flow struct {
 	PrefixRuns []PrefixRun
 	// Midstream is set when the capture did not see the connection start.
 	Midstream bool
+	// ClientSYN is set when the capture saw the client's SYN, so that the
+	// client's first payload bytes are known: a SYN may carry some (TCP
+	// Fast Open), which a capture that saw only the server's SYN-ACK
+	// missed. Only then can a flow show what a client sent first.
+	ClientSYN bool
 	// PickupAfterEviction is set on a mid-stream flow opened on a
 	// connection handed out before and then given up for want of room
 	// (Config.MaxRemembered): the same connection's earlier record is in

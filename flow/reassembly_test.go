@@ -262,3 +262,27 @@ func TestPrefixRuns(t *testing.T) {
 		t.Errorf("side bytes %q / %q", f.SideBytes(true, 100), f.SideBytes(false, 100))
 	}
 }
+
+// A flow knows the client's first bytes only when the capture saw its SYN:
+// a SYN may carry data (TCP Fast Open), and a capture that starts at the
+// server's SYN-ACK is not mid-stream, yet may have missed a hello.
+func TestClientSYNSeen(t *testing.T) {
+	c, s := true, false
+	for _, tc := range []struct {
+		name string
+		segs []Segment
+		want bool
+	}{
+		{"from the SYN", []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "hello")}, true},
+		{"from the SYN-ACK", []Segment{seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "hello")}, false},
+		{"mid-stream", []Segment{seg(s, 0, 7000, ack, "server talks"), seg(c, 1, 3000, ack, "client")}, false},
+	} {
+		flows := runSegments(t, Config{TLSPorts: []int{}}, tc.segs)
+		if len(flows) != 1 {
+			t.Fatalf("%s: %d flows, want 1", tc.name, len(flows))
+		}
+		if f := flows[0]; f.ClientSYN != tc.want || f.Midstream && tc.want {
+			t.Errorf("%s: client SYN seen %v (midstream %v), want %v", tc.name, f.ClientSYN, f.Midstream, tc.want)
+		}
+	}
+}

@@ -148,8 +148,10 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 // group. proto.not_tls.* and proto.preamble.* are made per label.
 var checks = []check{
 	// A capture that missed the connection's start sees records without
-	// a handshake for that reason alone: such flows are not judged.
-	{id: "proto.no_handshake", group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && !in.Flow.Midstream },
+	// a handshake for that reason alone, and one that missed the client's
+	// SYN may have missed a hello it carried (TCP Fast Open): such flows
+	// are not judged.
+	{id: "proto.no_handshake", group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && in.Flow.ClientSYN },
 		fires: func(in *Input) bool { return in.T.Client.NoHandshake() },
 		describe: func(in *Input) (string, string, string) {
 			v := recordTypes(&in.T.Client)

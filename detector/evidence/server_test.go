@@ -12,10 +12,10 @@ import (
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
-// serverFirstFlow is a connection seen from its start in which the server
-// sent its turn first and the client then sent its own.
+// serverFirstFlow is a connection seen from the client's SYN in which the
+// server sent its turn first and the client then sent its own.
 func serverFirstFlow(port uint16, server, client []byte) *flow.Flow {
-	f := &flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: append(append([]byte(nil), server...), client...)}
+	f := &flow.Flow{Server: flow.Endpoint{Port: port}, Prefix: append(append([]byte(nil), server...), client...), ClientSYN: true}
 	f.PrefixRuns = []flow.PrefixRun{{Len: len(server)}}
 	if len(client) > 0 {
 		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: true, Len: len(client)})
@@ -36,6 +36,7 @@ func TestServerSpeaksFirst(t *testing.T) {
 		{"an SSH server greets", serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), []byte("SSH-2.0-Go\r\n")), "ssh"},
 		{"a mail server greets on 465", serverFirstFlow(465, []byte("220 mx.example.org ESMTP\r\n"), nil), "smtp"},
 		{"not a TLS port", serverFirstFlow(8080, stage, nil), ""},
+		{"the client's SYN missed: a hello it carried (TCP Fast Open) may be lost", withoutClientSYN(serverFirstFlow(443, stage, nil)), ""},
 		{"a server gives up on a silent client with an alert", serverFirstFlow(443, []byte("\x15\x00\x00\x00\x02\x01\x00"), nil), ""},
 		{"the server's TLS first: a hello the capture lost", serverFirstFlow(443, hello.ServerHandshake, nil), ""},
 		{"the client first", hello, ""},
@@ -63,7 +64,7 @@ func TestServerSpeaksFirst(t *testing.T) {
 		}
 	}
 	mid := serverFirstFlow(443, stage, nil)
-	mid.Midstream = true // a capture that missed the start: who spoke first is unknown
+	mid.Midstream, mid.ClientSYN = true, false // a capture that missed the start: who spoke first is unknown
 	if _, fired := serverSpokeFirst(input(mid)); fired {
 		t.Error("fired on a flow picked up mid-stream")
 	}
@@ -254,4 +255,11 @@ func TestMTProtoOnItsPort(t *testing.T) {
 			t.Errorf("%s: notTLS %q %v, want %q", tc.name, l, fired, tc.want)
 		}
 	}
+}
+
+// withoutClientSYN is f as a capture that saw the server's SYN-ACK but not
+// the client's SYN shows it.
+func withoutClientSYN(f *flow.Flow) *flow.Flow {
+	f.ClientSYN = false
+	return f
 }

@@ -10,11 +10,12 @@ import (
 // its server answers; a server that greets first, or a client that
 // answers as the server, is something else.
 
-// serverSpokeFirstApplies: a connection to a TLS port seen from its start
-// in which the server sent bytes.
+// serverSpokeFirstApplies: a connection to a TLS port seen from the
+// client's SYN (which may carry its first bytes: TCP Fast Open) in which
+// the server sent bytes.
 func serverSpokeFirstApplies(in *Input) bool {
 	f := in.Flow
-	return f.Transport != flow.TransportUDP && !f.Midstream && in.T.ServerBytes > 0 && flow.IsDefaultTLSPort(f.Server.Port)
+	return f.Transport != flow.TransportUDP && f.ClientSYN && in.T.ServerBytes > 0 && flow.IsDefaultTLSPort(f.Server.Port)
 }
 
 // serverSpokeFirst returns what a server on a TLS port said before its

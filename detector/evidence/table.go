@@ -424,7 +424,7 @@ func preambleName(k string) string {
 		return "a MySQL SSL request"
 	case tlsparse.SniffHTTP:
 		return "an HTTP request"
-	case "tls-records":
+	case transcript.RecordsOnly:
 		return "TLS records that are not a handshake"
 	case transcript.PreambleOpenVPN:
 		return "OpenVPN's TCP framing (a VPN tunnel: its control channel carries the handshake)"

@@ -229,7 +229,7 @@ var defs = [Len]Def{
 	FCertRequest:      {"server.certificate_request", "server asked for a client certificate", FormatFlag, false, GProtocol},
 	FDataEarly:        {"flow.data_before_handshake", "application data or heartbeat before the handshake was done", FormatFlag, false, GProtocol},
 	FUnknownType:      {"flow.unknown_record_type", "record of a content type TLS does not define", FormatFlag, false, GProtocol},
-	FNoHandshake:      {"client.no_handshake", "client sent TLS records but no handshake", FormatFlag, false, GProtocol},
+	FNoHandshake:      {"client.no_handshake", "client sent TLS records but no handshake, seen from its SYN", FormatFlag, false, GProtocol},
 	FFramingBroke:     {"flow.framing_broke", "bytes stop being TLS records inside the prefix", FormatFlag, false, GProtocol},
 	FClientRecords:    {"client.records", "TLS records the client sent in the prefix", FormatNumber, false, GFlow},
 	FQUIC:             {"flow.quic", "carried by QUIC (UDP)", FormatFlag, false, GProtocol},

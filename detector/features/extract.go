@@ -108,9 +108,16 @@ func Extract(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 // unnamed: see Coded, Name.
 func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.Reset()
+	transcript.Of(f, &v.T)
 	proto := orNone(h.AppProto)
-	if proto == tlsparse.SniffBinary && transcript.LooksRandom(f) {
+	switch {
+	case proto == tlsparse.SniffBinary && transcript.LooksRandom(f):
 		proto = transcript.Random
+	case proto == tlsparse.SniffTLS && v.T.Client.NoHandshake() && f.ClientSYN:
+		// TLS's framing without its handshake, from a client seen from
+		// its SYN, is another protocol that looks like TLS at a glance:
+		// as new as SSH on the port, and counted as one.
+		proto = transcript.RecordsOnly
 	}
 	v.cat(CAppProto, proto)
 	v.flag(FTLS, h.SpokeTLS())
@@ -124,11 +131,13 @@ func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	v.flag(FClientError, h.ClientErr != nil && (h.Client == nil || !h.Client.Truncated))
 	if sf := h.Server; sf != nil {
 		server(f, sf, v)
+		// Encrypted records stand for certificates only after a hello:
+		// records with none (a capture that missed the start, data
+		// framed as TLS) are what is left of a handshake, not its size.
+		encrypted(f, v)
 	}
 	v.flag(FServerError, h.ServerErr != nil && (h.Server == nil || !h.Server.Truncated))
 	shape(f, v)
-	encrypted(f, v)
-	transcript.Of(f, &v.T)
 	clear(f, h, v)
 	v.sortSets()
 }
@@ -502,7 +511,12 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	_, cu := c.UnknownType()
 	_, su := s.UnknownType()
 	v.flag(FUnknownType, cu || su)
-	v.flag(FNoHandshake, c.NoHandshake())
+	// A capture that missed the connection's start shows records with no
+	// handshake for that reason alone (as the evidence check knows): only
+	// a client seen from its SYN can show it never shook hands. The
+	// training flows that showed it were all picked up midstream, which
+	// made the fact look ordinary.
+	v.flag(FNoHandshake, c.NoHandshake() && f.ClientSYN)
 	v.flag(FFramingBroke, c.FramingBroke || s.FramingBroke)
 	v.set(FClientRecords, float64(len(c.Records)))
 	for _, r := range c.Records {

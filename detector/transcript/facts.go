@@ -157,6 +157,11 @@ func Printable(b []byte) string {
 // byte on: encrypted or obfuscated with no framing at all.
 const Random = "random"
 
+// RecordsOnly labels bytes framed as TLS records that carry no handshake:
+// a preamble of records before the hello, or a client that never shakes
+// hands (obfuscation that passes a glance at the record header).
+const RecordsOnly = "tls-records"
+
 // randomBytes is how many first client bytes LooksRandom judges.
 const randomBytes = 256
 

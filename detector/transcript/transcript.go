@@ -194,7 +194,7 @@ func (sd *Side) setPreamble(p []byte) {
 		sd.Preamble = tlsparse.Sniff(p)
 		if sd.Preamble == tlsparse.SniffTLS {
 			// TLS-framed bytes before the hello: records without a handshake.
-			sd.Preamble = "tls-records"
+			sd.Preamble = RecordsOnly
 		}
 	}
 }

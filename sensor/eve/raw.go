@@ -70,7 +70,18 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 	if f.OpenVPN {
 		body = append(body, `,"handshake_in_openvpn":true`...)
 	}
+	if clientSYNMissed(f) {
+		body = append(body, `,"client_syn_missed":true`...)
+	}
 	return append(body, "}}}"...)
+}
+
+// clientSYNMissed is a TCP connection seen from the server's SYN-ACK: not
+// mid-stream, yet the client's SYN, which may carry its first bytes, was
+// not seen. Said in the negative so that records written before the
+// field read as they did: a TCP flow not mid-stream was seen from its SYN.
+func clientSYNMissed(f *flow.Flow) bool {
+	return f.Transport == flow.TransportTCP && !f.Midstream && !f.ClientSYN
 }
 
 // Bounds of the flow lines ParseFlowLine takes.
@@ -132,6 +143,7 @@ type rawObj struct {
 	ClientHandshakeGap bool    `json:"client_handshake_gap"`
 	ServerHandshakeGap bool    `json:"server_handshake_gap"`
 	OpenVPN            bool    `json:"handshake_in_openvpn"`
+	ClientSYNMissed    bool    `json:"client_syn_missed"`
 }
 
 // ParseFlowLine turns an eve flow (or alert) line written with the raw
@@ -167,6 +179,7 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 	if err := l.transport(f); err != nil {
 		return nil, err
 	}
+	f.ClientSYN = f.Transport == flow.TransportTCP && !f.Midstream && !raw.ClientSYNMissed
 	var err error
 	if f.Client, err = endpoint(l.SrcIP, l.SrcPort); err != nil {
 		return nil, fmt.Errorf("eve: src_ip: %w", err)

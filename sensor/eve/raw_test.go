@@ -117,3 +117,37 @@ func FuzzParseFlowLine(f *testing.F) {
 		}
 	})
 }
+
+// A connection seen from the server's SYN-ACK says so, and a record
+// written before the field existed reads as it did: a TCP flow not
+// mid-stream was seen from the client's SYN.
+func TestRawClientSYN(t *testing.T) {
+	base := flow.Flow{ID: 3, Client: flow.Endpoint{Port: 50000}, Server: flow.Endpoint{Port: 443}, Prefix: []byte("x"),
+		PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: 1}}, EndReason: flow.EndFIN}
+	for _, tc := range []struct {
+		name                 string
+		midstream, clientSYN bool
+		missed               bool // the line says client_syn_missed
+	}{
+		{"from the SYN", false, true, false},
+		{"from the SYN-ACK", false, false, true},
+		{"mid-stream", true, false, false},
+	} {
+		f := base
+		f.Midstream, f.ClientSYN = tc.midstream, tc.clientSYN
+		line := flowLine(&f)
+		if got := bytes.Contains(line, []byte(`"client_syn_missed":true`)); got != tc.missed {
+			t.Errorf("%s: client_syn_missed written %v, want %v", tc.name, got, tc.missed)
+		}
+		if err := testkit.CheckEve(line); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		back, err := eve.ParseFlowLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.ClientSYN != tc.clientSYN || back.Midstream != tc.midstream {
+			t.Errorf("%s: read back client SYN %v midstream %v", tc.name, back.ClientSYN, back.Midstream)
+		}
+	}
+}
