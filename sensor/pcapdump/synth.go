@@ -41,8 +41,12 @@ func side(fromClient bool) int {
 func packets(f *flow.Flow) ([]packet, error) {
 	s := &synth{f: f, seq: [2]uint32{1000, 5000}, buf: gopacket.NewSerializeBuffer(), start: f.Start, end: f.End}
 	if !f.Midstream {
-		if err := s.emit(true, layers.TCP{SYN: true}, nil); err != nil {
-			return nil, err
+		// The client's SYN only where the capture saw it: a flow seen
+		// from the server's SYN-ACK reads back as one.
+		if f.ClientSYN {
+			if err := s.emit(true, layers.TCP{SYN: true}, nil); err != nil {
+				return nil, err
+			}
 		}
 		s.seq[0]++
 		if err := s.emit(false, layers.TCP{SYN: true, ACK: true}, nil); err != nil {

@@ -72,6 +72,21 @@ func TestPcapHoldsTheFlow(t *testing.T) {
 			if !bytes.Equal(b.Prefix, f.Prefix) || !bytes.Equal(b.ClientHandshake, f.ClientHandshake) || b.Client != f.Client || b.Server != f.Server {
 				t.Errorf("%s: flow read back differs: prefix %d/%d bytes, client handshake %d/%d", kind, len(b.Prefix), len(f.Prefix), len(b.ClientHandshake), len(f.ClientHandshake))
 			}
+			if b.Midstream != f.Midstream || b.ClientSYN != f.ClientSYN {
+				t.Errorf("%s: read back midstream %v client SYN %v, was %v %v", kind, b.Midstream, b.ClientSYN, f.Midstream, f.ClientSYN)
+			}
+			if kind == labset.Benign {
+				// Seen from the server's SYN-ACK: the file holds no SYN.
+				g := *f
+				g.ClientSYN = false
+				p, err := w.Write(&g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if back := reread(t, p); len(back) != 1 || back[0].ClientSYN || back[0].Midstream || !bytes.Equal(back[0].Prefix, f.Prefix) {
+					t.Errorf("a flow seen from the SYN-ACK did not read back as one")
+				}
+			}
 			h := tlsparse.FromFlow(f, nil)
 			if h.Client == nil {
 				continue
