@@ -486,7 +486,8 @@ def cmd_labels(a):
             stack = next((w[2] for w in windows[st] if w[0] <= t < w[1]), "(outside every window)")
             for r in (rows[(st, stack)], totals[st]):
                 r["flows"] += 1
-                r["payload"] += f.get("prefix_len", 0) > 0
+                # prefix_len at the top, or in "tlsentry" (the later layout).
+                r["payload"] += f.get("prefix_len", (f.get("tlsentry") or {}).get("prefix_len", 0)) > 0
                 ja4 = (f.get("tls") or {}).get("ja4")
                 if ja4:
                     r["hellos"] += 1
