@@ -139,10 +139,11 @@ func TestDefsComplete(t *testing.T) {
 // FuzzExtract feeds arbitrary handshake bytes through the parser into
 // the features: never a panic, never a NaN.
 func FuzzExtract(f *testing.F) {
-	f.Add([]byte("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"), []byte("\x16\x03\x03\x00\x02\x02\x00"), []byte("SSH-2.0-x\r\n"))
-	f.Fuzz(func(t *testing.T, client, server, prefix []byte) {
+	f.Add([]byte("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"), []byte("\x16\x03\x03\x00\x02\x02\x00"), []byte("SSH-2.0-x\r\n"), false)
+	f.Add([]byte(nil), []byte(nil), []byte("\x17\x03\x03\x00\x02hi"), true) // records without a handshake, seen from the SYN
+	f.Fuzz(func(t *testing.T, client, server, prefix []byte, fromSYN bool) {
 		fl := &flow.Flow{ClientHandshake: client, ServerHandshake: server, Prefix: prefix,
-			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(prefix)}}}
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(prefix)}}, ClientSYN: fromSYN}
 		var v Values
 		Extract(fl, tlsparse.FromFlow(fl, nil), &v)
 		for i, x := range v.Vec {
