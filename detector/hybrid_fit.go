@@ -86,8 +86,9 @@ func addSection(f *model.File, name string, v binaryMarshaler) error {
 // calibrate counts the evidence checks over the calibration corpus
 // (cfg.Corpus, else the training flows) and learns server names from its
 // names and cfg.Words; a site's table (not many networks' captures) also
-// knows the private CAs its training chains led to and the servers whose
-// TLS 1.3 certificates were too small for a public chain (its own).
+// knows the private CAs its training chains led to, the servers whose
+// TLS 1.3 certificates were too small for a public chain and the
+// self-made certificates its servers showed (its own).
 func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
 	t, err := calibrateChecks(train, cfg, certs)
 	if err != nil || cfg.NoveltyByCapture {
@@ -97,15 +98,16 @@ func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (
 }
 
 // learnSite is t knowing what the site's flows show of its own servers:
-// the private CAs their chains led to and the servers whose TLS 1.3
-// certificates were too small for a public chain. Each flow's handshake
-// is parsed once for both (no transcript: neither needs one).
+// the private CAs their chains led to, the servers whose TLS 1.3
+// certificates were too small for a public chain and the self-signed or
+// self-issued certificates they showed. Each flow's handshake is parsed
+// once for all three (no transcript: none needs one).
 func learnSite(t *evidence.Table, flows []*flow.Flow, certs *tlsparse.CertCache) *evidence.Table {
 	in := make([]*evidence.Input, 0, len(flows))
 	for _, fl := range flows {
 		in = append(in, &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs)})
 	}
-	return t.LearnIssuers(in).LearnFlights(in)
+	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in)
 }
 
 // calibrateChecks counts the checks' rates (or takes cfg.Evidence).

@@ -2,9 +2,12 @@ package detector
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/evidence"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
@@ -43,12 +46,39 @@ func TestUpdate(t *testing.T) {
 	if b := novel(m2); b != 0 {
 		t.Errorf("after the update the new stack still scores %v bits of novelty", b)
 	}
-	for _, name := range []string{iforestSection, tailSection, evidenceSection, cnnPrefix + "conv1"} {
+	for _, name := range []string{iforestSection, tailSection, cnnPrefix + "conv1"} {
 		for i := range f.Sections {
 			if strings.HasPrefix(f.Sections[i].Name, name) && string(f.Sections[i].Data) != string(g.Section(f.Sections[i].Name)) {
 				t.Errorf("section %s changed", f.Sections[i].Name)
 			}
 		}
+	}
+	// The evidence keeps its rates and learns the new flows' own servers:
+	// here, the lab's self-signed certificates.
+	var before, after evidence.Table
+	if err := unmarshalSection(f, evidenceSection, &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := unmarshalSection(g, evidenceSection, &after); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before.Rates, after.Rates) || len(after.KnownSelfMade) < len(before.KnownSelfMade) ||
+		!slices.Equal(after.KnownSelfMade[:len(before.KnownSelfMade)], before.KnownSelfMade) {
+		t.Errorf("evidence: rates or known certificates lost (%d -> %d known)", len(before.KnownSelfMade), len(after.KnownSelfMade))
+	}
+	selfMade := 0
+	for _, fl := range newStack {
+		h := tlsparse.FromFlow(fl, nil)
+		if h.Server == nil || h.Server.Leaf == nil || !h.Server.Leaf.SelfIssued {
+			continue
+		}
+		selfMade++
+		if !slices.Contains(after.KnownSelfMade, h.Server.Leaf.SHA256Fingerprint) {
+			t.Errorf("the update did not learn the self-made certificate %s", h.Server.Leaf.SHA256Fingerprint)
+		}
+	}
+	if selfMade == 0 {
+		t.Error("the new stack's servers showed no self-made certificate to learn")
 	}
 	cnnFile, _ := trainSmall(t, model.KindCNNIForest)
 	if _, _, err := Update(cnnFile, newStack); err == nil {

@@ -309,13 +309,15 @@ var checks = []check{
 			return "tls.sni", name, fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", name, label, bits, m.Cutoff)
 		}},
 	{id: "cert.self_signed", group: GroupCertSelf, applies: hasLeaf,
-		fires: func(in *Input) bool { return leaf(in).SelfSigned },
+		firesTable: func(in *Input, t *Table) bool { return leaf(in).SelfSigned && !t.knowsSelfMade(in) },
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			return "tls.self_signed", c.Subject, fmt.Sprintf("self-signed certificate: subject = issuer = %q, signed by its own key", c.Subject)
 		}},
 	{id: "cert.self_issued", group: GroupCertSelf, applies: hasLeaf,
-		fires: func(in *Input) bool { return leaf(in).SelfIssued && !leaf(in).SelfSigned },
+		firesTable: func(in *Input, t *Table) bool {
+			return leaf(in).SelfIssued && !leaf(in).SelfSigned && !t.knowsSelfMade(in)
+		},
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			return "tls.issuerdn", c.Issuer, fmt.Sprintf("self-issued certificate: issuer = subject = %q", c.Issuer)

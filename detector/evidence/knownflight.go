@@ -1,9 +1,6 @@
 package evidence
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // A site's own servers may well send small chains (an internal CA's ECDSA
 // certificates, a device's self-made one): a table for a site's model knows
@@ -59,18 +56,5 @@ func (t *Table) LearnFlights(in []*Input) *Table {
 
 // knownFlightSet checks and indexes the known servers.
 func knownFlightSet(servers []string) (map[string]struct{}, error) {
-	if len(servers) > MaxKnownFlights {
-		return nil, fmt.Errorf("evidence table: %d known small-flight servers, at most %d", len(servers), MaxKnownFlights)
-	}
-	out := make(map[string]struct{}, len(servers))
-	for _, s := range servers {
-		if s == "" || len(s) > 255 {
-			return nil, fmt.Errorf("evidence table: known small-flight server %.40q is not a server name or address", s)
-		}
-		if _, dup := out[s]; dup {
-			return nil, fmt.Errorf("evidence table: known small-flight server %.40q listed twice", s)
-		}
-		out[s] = struct{}{}
-	}
-	return out, nil
+	return knownStrings("small-flight server", servers, MaxKnownFlights, func(s string) bool { return s != "" && len(s) <= 255 })
 }

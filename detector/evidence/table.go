@@ -50,14 +50,19 @@ type Table struct {
 	// TLS 1.3 turns were too small for a public chain in a site's training:
 	// its own (LearnFlights).
 	KnownFlights []string `json:"known_small_flights,omitempty"`
+	// KnownSelfMade are the self-signed and self-issued leaves (SHA-256
+	// fingerprints) a site's training flows showed: its own servers'
+	// (LearnSelfMade).
+	KnownSelfMade []string `json:"known_self_made,omitempty"`
 	// Eras are the corpus's rates by when it was captured; a flow is
 	// judged with its era's (none in tables made before eras).
 	Eras []Era `json:"eras,omitempty"`
 
-	all     weights             // for a flow of no era
-	eraW    []weights           // for a flow of era i
-	known   map[string]struct{} // KnownIssuers, decoded
-	knownFl map[string]struct{} // KnownFlights
+	all       weights             // for a flow of no era
+	eraW      []weights           // for a flow of era i
+	known     map[string]struct{} // KnownIssuers, decoded
+	knownFl   map[string]struct{} // KnownFlights
+	knownSelf map[string]struct{} // KnownSelfMade
 	// tails are the ends of findings' texts (how often the corpus showed
 	// the check), worded once per model: an alert flood words the same
 	// few again and again.
@@ -479,6 +484,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if _, err := knownFlightSet(q.KnownFlights); err != nil {
+		return err
+	}
+	if _, err := knownSelfMadeSet(q.KnownSelfMade); err != nil {
 		return err
 	}
 	*t = q

@@ -25,6 +25,7 @@ func (t *Table) prepare() {
 	}
 	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
 	t.knownFl, _ = knownFlightSet(t.KnownFlights)
+	t.knownSelf, _ = knownSelfMadeSet(t.KnownSelfMade)
 	t.tails = map[tailKey]string{}
 	for e := -1; e < len(t.Eras); e++ {
 		rates, spoke, hello := t.counts(e)
