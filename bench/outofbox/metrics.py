@@ -42,6 +42,9 @@ only with their switch (without it, only their counts):
 - "fresh6" (labels-c6.tsv, SHOW_FRESH6=1): the same again, with
   captures spread over the years they were made (2016 to 2026), for
   how old clients (TLS 1.0 offered first) fare by capture date.
+- "fresh7" (labels-c7.tsv, SHOW_FRESH7=1): the same again, a seventh
+  set, mostly from repositories not used before (sandbox runs, student and lab
+  captures, VPN and database clients).
 """
 import collections
 import json
@@ -60,6 +63,7 @@ SEALED = {
     "fresh4": ("SHOW_FRESH4", "fresh4 (labels-c4)", True),
     "fresh5": ("SHOW_FRESH5", "fresh5 (labels-c5)", True),
     "fresh6": ("SHOW_FRESH6", "fresh6 (labels-c6)", True),
+    "fresh7": ("SHOW_FRESH7", "fresh7 (labels-c7)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
