@@ -36,7 +36,10 @@ type conn struct {
 	pickup      bool  // opened mid-stream on a connection given up by rem
 	early       early // what the client's first bytes said (early.go)
 	answered    bool  // the server sent bytes after the client's first bytes were judged
-	serverProbe bool  // probe holds the server's bytes, which came before any of the client's
+	// hbWatch: the client's hello calls for the heartbeat watch, so the
+	// connection is followed past its handshake (records.go).
+	hbWatch     bool
+	serverProbe bool // probe holds the server's bytes, which came before any of the client's
 	probeN      uint8
 	judgedAt    int64          // packet time when the first bytes said earlyNotTLS
 	probe       [probeLen]byte // the first bytes judged (the client's, or a server's that spoke first), until judged
@@ -152,11 +155,13 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 
 // wants reports whether direction d still needs stream bytes.
 func (c *conn) wants(d int) bool {
-	return len(c.prefix) < PrefixSize || c.halves[d].hs.needsMore()
+	h := &c.halves[d]
+	return len(c.prefix) < PrefixSize || h.hs.needsMore() || c.hbWatch && h.recs.active() && !c.heartbeatsSettled()
 }
 
 func (c *conn) complete() bool {
-	return len(c.prefix) >= PrefixSize && !c.halves[0].hs.needsMore() && !c.halves[1].hs.needsMore()
+	return len(c.prefix) >= PrefixSize && !c.halves[0].hs.needsMore() && !c.halves[1].hs.needsMore() &&
+		(!c.hbWatch || c.heartbeatsSettled())
 }
 
 // chooseClient decides, without a SYN, which side is the client: the
@@ -216,6 +221,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 			c.prefixGap = true
 		}
 		h.hs.markGap()
+		if h.recs.on {
+			h.recs.stop() // the records cannot be framed across missing bytes
+		}
 	}
 	if len(data) == 0 {
 		return
@@ -242,9 +250,21 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		c.prefix = append(c.prefix, data[:k]...)
 		c.addRun(d, k)
 	}
-	if !h.hs.needsMore() {
-		return
+	off := h.streamed
+	if h.hs.needsMore() {
+		c.feedHandshake(s.t, d, data, off)
 	}
+	if h.recs.active() {
+		h.recs.feed(data, off, PrefixSize+s.t.cfg.HandshakeLimit)
+	}
+}
+
+// feedHandshake gives the handshake capture of half d its next bytes (at
+// stream offset off). The hello it finds starts the half's record walk,
+// and a client's hello may have the connection watched past its
+// handshake (watchesHeartbeats).
+func (c *conn) feedHandshake(t *Table, d int, data []byte, off int) {
+	h := &c.halves[d]
 	accept := uint8(acceptClient)
 	switch {
 	case c.byPort:
@@ -256,7 +276,7 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		}
 	}
 	wasScanning := h.hs.stage == hsScanning
-	h.hs.feed(data, h.streamed, accept, s.t.cfg.HandshakeLimit, s.t.cfg.ScanLimit)
+	h.hs.feed(data, off, accept, t.cfg.HandshakeLimit, t.cfg.ScanLimit)
 	if c.byPort && wasScanning && h.hs.stage != hsScanning && h.hs.buf != nil {
 		// A hello settles what the port numbers only guessed.
 		c.byPort = false
@@ -265,6 +285,12 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		} else {
 			c.clientDir = int8(d)
 		}
+	}
+	if wasScanning && h.hs.stage != hsScanning && h.hs.buf != nil && !h.hs.sslv2 && h.hs.ovpn == nil && !h.recs.on {
+		h.recs.start(h.hs.start)
+	}
+	if h.hs.stage == hsDone && !h.hs.server && h.recs.on && !c.hbWatch {
+		c.hbWatch = watchesHeartbeats(h.hs.buf)
 	}
 }
 
@@ -311,6 +337,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap
 	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
 	f.OpenVPN = ch.hs.ovpn != nil && len(ch.hs.buf) > 0 || sh.hs.ovpn != nil && len(sh.hs.buf) > 0
+	f.ClientRecords, f.ServerRecords = ch.recs.log, sh.recs.log
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))
 	for i, r := range c.runs {
 		f.PrefixRuns[i] = PrefixRun{FromClient: int(r.half) == cd, Len: int(r.n), Mixed: r.mixed}
@@ -319,6 +346,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	for d := range c.halves {
 		h := &c.halves[d]
 		h.hs = hsCapture{stage: hsDone}
+		h.recs = recordWalk{}
 		h.pending, h.pendingBytes = nil, 0
 	}
 	return f

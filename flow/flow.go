@@ -110,6 +110,14 @@ type Flow struct {
 	// handshake bytes are those of OpenVPN's control channel, and the
 	// prefix is OpenVPN packets, not TLS records.
 	OpenVPN bool
+	// ClientRecords and ServerRecords are the headers of each direction's
+	// first TLS records (at most MaxRecordLog), from its first handshake
+	// record on, as far as the table followed the direction: to the end
+	// of its first messages and the prefix, and for a client whose hello
+	// offers heartbeats (RFC 6520) until each side sent application data,
+	// a heartbeat or an alert. Nil when the direction sent no TLS hello
+	// (and for SSLv2 hellos and OpenVPN's framing).
+	ClientRecords, ServerRecords []RecordHeader
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

@@ -45,6 +45,9 @@ type hsCapture struct {
 	carryN uint8
 	buf    []byte
 	ovpn   *ovpnStream // OpenVPN over TCP: the TLS bytes come out of its framing
+	// start is the stream offset of buf's first byte (the hello record's
+	// header), once capturing.
+	start int
 }
 
 const carryLen = 6
@@ -171,6 +174,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 		for i := 0; i < int(h.carryN); i++ {
 			if ok, server := found(joined[i:n], accept); ok {
 				h.stage, h.server = hsCapturing, server
+				h.start = streamOff - int(h.carryN) + i
 				h.buf = append(make([]byte, 0, 2048), joined[i:h.carryN]...)
 				h.capture(data, limit)
 				return
@@ -178,7 +182,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 		}
 	}
 	if i, server := firstStart(data, accept); i >= 0 {
-		h.server = server
+		h.server, h.start = server, streamOff+i
 		h.begin(data[i:], limit)
 		return
 	}

@@ -30,6 +30,7 @@ type half struct {
 	holeAt int
 
 	hs   hsCapture
+	recs recordWalk
 	pkts uint64
 	byts uint64
 }

@@ -146,3 +146,48 @@ func IsHelloRetryRequest(msg []byte) bool {
 func IsHelloRetryRandom(random []byte) bool {
 	return len(random) == 32 && [32]byte(random) == helloRetryRandom
 }
+
+// Extensions the flow table looks for in a ClientHello.
+const (
+	ExtHeartbeat         = 15 // RFC 6520
+	ExtSupportedVersions = 43 // RFC 8446: sent by clients that offer TLS 1.3
+)
+
+// HelloOffers reports whether b, a handshake record that starts a
+// ClientHello, lists extension ext. Only the first record is read: a
+// hello fragmented over records is read as far as its first one goes,
+// and an extension beyond it is not found.
+func HelloOffers(b []byte, ext uint16) bool {
+	if !HelloStart(b, false) {
+		return false
+	}
+	body := b[HeaderLen:min(len(b), HeaderLen+(int(b[3])<<8|int(b[4])))]
+	// Message header (4), version (2), random (32).
+	p := 4 + 2 + 32
+	skip := func(lenBytes int) bool { // a length-prefixed vector
+		if p+lenBytes > len(body) {
+			return false
+		}
+		n := 0
+		for _, c := range body[p : p+lenBytes] {
+			n = n<<8 | int(c)
+		}
+		p += lenBytes + n
+		return p <= len(body)
+	}
+	if !skip(1) || !skip(2) || !skip(1) { // session id, cipher suites, compression methods
+		return false
+	}
+	if p+2 > len(body) {
+		return false
+	}
+	end := min(len(body), p+2+(int(body[p])<<8|int(body[p+1])))
+	for p += 2; p+4 <= end; {
+		typ := uint16(body[p])<<8 | uint16(body[p+1])
+		if typ == ext {
+			return true
+		}
+		p += 4 + (int(body[p+2])<<8 | int(body[p+3]))
+	}
+	return false
+}

@@ -148,5 +148,57 @@ func FuzzRecognisers(f *testing.F) {
 		if len(b) >= 2 && SSLv2Len(b) < 2 {
 			t.Fatal("negative SSLv2 length")
 		}
+		if HelloOffers(b, ExtHeartbeat) && !HelloStart(b, false) {
+			t.Fatalf("% x: an extension found outside a ClientHello", b)
+		}
 	})
+}
+
+// helloWith is a ClientHello record offering the given extensions (each
+// with an empty body but the heartbeat's mode byte).
+func helloWith(exts ...uint16) []byte {
+	var ext []byte
+	for _, e := range exts {
+		body := []byte{}
+		if e == ExtHeartbeat {
+			body = []byte{1}
+		}
+		ext = append(ext, byte(e>>8), byte(e), 0, byte(len(body)))
+		ext = append(ext, body...)
+	}
+	msg := []byte{3, 3}
+	msg = append(msg, make([]byte, 32)...)
+	msg = append(msg, 2, 0xaa, 0xbb)          // session id
+	msg = append(msg, 0, 4, 0x13, 1, 0, 0x2f) // cipher suites
+	msg = append(msg, 1, 0)                   // compression: null
+	msg = append(msg, byte(len(ext)>>8), byte(len(ext)))
+	msg = append(msg, ext...)
+	hs := append([]byte{ClientHello, 0, byte(len(msg) >> 8), byte(len(msg))}, msg...)
+	return append([]byte{Handshake, 3, 1, byte(len(hs) >> 8), byte(len(hs))}, hs...)
+}
+
+func TestHelloOffers(t *testing.T) {
+	with := helloWith(0, 10, ExtHeartbeat, 13)
+	if !HelloOffers(with, ExtHeartbeat) {
+		t.Fatal("heartbeat extension not found")
+	}
+	if HelloOffers(with, 43) {
+		t.Error("an extension the hello does not list found")
+	}
+	if HelloOffers(helloWith(0, 10, 13), ExtHeartbeat) {
+		t.Error("heartbeat found in a hello without it")
+	}
+	// Cut anywhere before the extension's header ends, the hello does not
+	// show it; a cut record is read as far as it goes.
+	at := len(with) - 4 - 5 // the heartbeat entry (5 bytes) before the last (4)
+	for n := range len(with) {
+		if got, want := HelloOffers(with[:n], ExtHeartbeat), n >= at+4; got != want {
+			t.Errorf("cut at %d of %d: found %v", n, len(with), got)
+		}
+	}
+	server := append([]byte(nil), with...)
+	server[5] = ServerHello
+	if HelloOffers(server, ExtHeartbeat) {
+		t.Error("read a server hello as a client's")
+	}
 }

@@ -20,7 +20,8 @@ import (
 // runs positive, server runs negative), whether the last turn stands for
 // several, and each direction's first handshake messages as captured
 // (base64), with whether missing bytes were crossed and whether they were
-// read out of OpenVPN's framing.
+// read out of OpenVPN's framing, and each direction's first record
+// headers (flow.RecordHeader, 8 bytes each, base64).
 //
 //	"tlsentry":{"prefix_len":1024,...,"raw":{"prefix_runs":[517,-507],"client_handshake":"FgMB...","server_handshake":"FgMD..."}}
 
@@ -73,7 +74,56 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 	if clientSYNMissed(f) {
 		body = append(body, `,"client_syn_missed":true`...)
 	}
+	for _, side := range []struct {
+		name string
+		recs []flow.RecordHeader
+	}{{"client", f.ClientRecords}, {"server", f.ServerRecords}} {
+		if len(side.recs) > 0 {
+			body = append(body, `,"`...)
+			body = append(body, side.name...)
+			body = append(body, `_records":"`...)
+			body = base64.StdEncoding.AppendEncode(body, packRecords(side.recs))
+			body = append(body, '"')
+		}
+	}
 	return append(body, "}}}"...)
+}
+
+// recordSize is a record header's size in the raw object: content type,
+// whether in clear, how many head bytes, the head, the length (two bytes).
+const recordSize = 8
+
+// packRecords writes record headers recordSize bytes each.
+func packRecords(recs []flow.RecordHeader) []byte {
+	out := make([]byte, 0, len(recs)*recordSize)
+	for _, r := range recs {
+		clear := byte(0)
+		if r.Clear {
+			clear = 1
+		}
+		out = append(out, r.Type, clear, r.HeadLen, r.Head[0], r.Head[1], r.Head[2], byte(r.Len>>8), byte(r.Len))
+	}
+	return out
+}
+
+// unpackRecords reads what packRecords wrote, refusing what the flow
+// table never writes.
+func unpackRecords(b []byte) ([]flow.RecordHeader, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if len(b)%recordSize != 0 || len(b)/recordSize > flow.MaxRecordLog {
+		return nil, fmt.Errorf("eve: records of %d bytes (%d bytes each, at most %d)", len(b), recordSize, flow.MaxRecordLog)
+	}
+	out := make([]flow.RecordHeader, 0, len(b)/recordSize)
+	for ; len(b) > 0; b = b[recordSize:] {
+		r := flow.RecordHeader{Type: b[0], Clear: b[1] == 1, HeadLen: b[2], Head: [3]byte{b[3], b[4], b[5]}, Len: uint16(b[6])<<8 | uint16(b[7])}
+		if r.Type < 20 || r.Type > 24 || b[1] > 1 || r.HeadLen > 3 || r.HeadLen > 0 && !r.Clear || int(r.HeadLen) > int(r.Len) {
+			return nil, fmt.Errorf("eve: record header % x is not one the sensor writes", b[:recordSize])
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // clientSYNMissed is a TCP connection seen from the server's SYN-ACK: not
@@ -144,6 +194,8 @@ type rawObj struct {
 	ServerHandshakeGap bool    `json:"server_handshake_gap"`
 	OpenVPN            bool    `json:"handshake_in_openvpn"`
 	ClientSYNMissed    bool    `json:"client_syn_missed"`
+	ClientRecords      []byte  `json:"client_records"`
+	ServerRecords      []byte  `json:"server_records"`
 }
 
 // ParseFlowLine turns an eve flow (or alert) line written with the raw
@@ -204,6 +256,12 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 		return nil, fmt.Errorf("eve: handshake of more than %d bytes", maxHandshakeSize)
 	}
 	if f.PrefixRuns, err = prefixRuns(raw.PrefixRuns, raw.PrefixRunsMixed, len(f.Prefix)); err != nil {
+		return nil, err
+	}
+	if f.ClientRecords, err = unpackRecords(raw.ClientRecords); err != nil {
+		return nil, err
+	}
+	if f.ServerRecords, err = unpackRecords(raw.ServerRecords); err != nil {
 		return nil, err
 	}
 	return f, nil
