@@ -57,6 +57,7 @@ const (
 	LayerLearned  = "learned"  // what the model learned of the network (novelty, forest, CNN)
 	LayerLists    = "lists"    // the operator's block and allow lists
 	LayerRhythm   = "rhythm"   // the timing of a client's connections (beaconing)
+	LayerExploit  = "exploit"  // a known exploit's traffic (detector/exploit): alerts whatever the score
 )
 
 // Reason is one thing that made a flow score high, for the analyst: which
@@ -64,7 +65,7 @@ const (
 // its value, and in words how they compare with the baseline or the
 // public corpus.
 type Reason struct {
-	Layer   string  // LayerEvidence, LayerLearned or LayerLists
+	Layer   string  // LayerEvidence, LayerLearned, LayerLists, LayerRhythm or LayerExploit
 	Feature string  // stable id of the check or feature, e.g. "sni.missing", "tls.ja4"
 	Field   string  // the eve record field it is about, e.g. "tls.sni", "app_proto"
 	Value   string  // that field's value in this flow

@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"github.com/tlsentry/tlsentry/detector/exploit"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +55,7 @@ type Metrics struct {
 	// loaded, and the flows found on them (allowed or not).
 	BlocklistEntries *prometheus.GaugeVec   // tlsentry_blocklist_entries
 	BlocklistHits    *prometheus.CounterVec // tlsentry_blocklist_hits_total
+	ExploitFindings  *prometheus.CounterVec // tlsentry_exploit_findings_total
 	// ContextFacts counts the facts other flows gave a scored flow
 	// (sensor/pipeline gather): "rhythm" (its pair is a beacon),
 	// "resumed_certificate" (its resumed session's server showed a
@@ -144,9 +146,10 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		AlertsRateLimited: counterVec("tlsentry_alerts_rate_limited_total", "Alert records held back by the rate limit, by signature.", "signature_id"),
 		BlocklistEntries: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tlsentry_blocklist_entries",
 			Help: "Entries of the block lists in effect, by kind."}, []string{"kind"}),
-		BlocklistHits: counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
-		ContextFacts:  counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), rhythm_known (its pair is a beacon the model knows from training: no fact given), resumed_certificate (its resumed session's server showed a certificate that failed a check).", "kind"),
-		RecallServers: gauge("tlsentry_recall_servers", "Servers whose certificate (which failed a check) is kept for the sessions they resume."),
+		BlocklistHits:   counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
+		ExploitFindings: counterVec("tlsentry_exploit_findings_total", "Known exploits found in scored flows, by finding (allowed or not).", "finding"),
+		ContextFacts:    counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), rhythm_known (its pair is a beacon the model knows from training: no fact given), resumed_certificate (its resumed session's server showed a certificate that failed a check).", "kind"),
+		RecallServers:   gauge("tlsentry_recall_servers", "Servers whose certificate (which failed a check) is kept for the sessions they resume."),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
 		LogReopened:    counterVec("tlsentry_log_reopened_total", "Log files found moved or removed without SIGUSR1 and opened again by name, by log.", "log"),
@@ -179,6 +182,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.BlocklistEntries.WithLabelValues(string(k))
 		m.BlocklistHits.WithLabelValues(string(k))
 	}
+	for _, f := range exploit.Findings {
+		m.ExploitFindings.WithLabelValues(f)
+	}
 	for _, k := range []string{ContextRhythm, ContextRhythmKnown, ContextResumed} {
 		m.ContextFacts.WithLabelValues(k)
 	}
@@ -189,7 +195,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.VerdictLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,
-		m.BlocklistEntries, m.BlocklistHits, m.ContextFacts, m.RecallServers,
+		m.BlocklistEntries, m.BlocklistHits, m.ExploitFindings, m.ContextFacts, m.RecallServers,
 		m.LogWriteErrors, m.LogReopened,
 		m.Reloads, m.ReloadFailures, m.LastReloadSuccess, m.LastReloadTime,
 		m.Beacon,

@@ -72,6 +72,7 @@ func TestNames(t *testing.T) {
 		"tlsentry_alerts_suppressed_total":                      dto.MetricType_COUNTER,
 		"tlsentry_blocklist_entries":                            dto.MetricType_GAUGE,
 		"tlsentry_blocklist_hits_total":                         dto.MetricType_COUNTER,
+		"tlsentry_exploit_findings_total":                       dto.MetricType_COUNTER,
 		"tlsentry_context_facts_total":                          dto.MetricType_COUNTER,
 		"tlsentry_recall_servers":                               dto.MetricType_GAUGE,
 		"tlsentry_log_write_errors_total":                       dto.MetricType_COUNTER,

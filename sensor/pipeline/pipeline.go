@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tlsentry/tlsentry/detector/exploit"
 	"slices"
 	"strconv"
 	"sync"
@@ -294,19 +295,23 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 			r.Verdict = verdict.Verdict{Score: scores[k]}
 			continue
 		}
-		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS)
+		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS, exploit.Find(r.Flow))
 		for _, h := range r.Verdict.Listed {
 			p.m.BlocklistHits.WithLabelValues(string(h.Kind)).Inc()
+		}
+		for _, e := range r.Verdict.Exploits {
+			p.m.ExploitFindings.WithLabelValues(e.Feature).Inc()
 		}
 		switch {
 		case r.Verdict.Alert:
 			r.Reasons = scorer.Explain(inputs[k])
-			if len(r.Verdict.Listed) > 0 { // the operator's lists speak first
-				listed := make([]scoring.Reason, 0, len(r.Verdict.Listed)+len(r.Reasons))
+			if n := len(r.Verdict.Listed) + len(r.Verdict.Exploits); n > 0 { // the operator's lists speak first, then exploits
+				first := make([]scoring.Reason, 0, n+len(r.Reasons))
 				for _, h := range r.Verdict.Listed {
-					listed = append(listed, h.Reason())
+					first = append(first, h.Reason())
 				}
-				r.Reasons = append(listed, r.Reasons...)
+				first = append(first, r.Verdict.Exploits...)
+				r.Reasons = append(first, r.Reasons...)
 			}
 			p.findings(r, inputs[k].TLS)
 			p.alerts.Add(1)

@@ -28,7 +28,7 @@ type Signature struct {
 	// the longest that matches it.
 	Prefixes []string
 	// Severe is the evidence in bits from which the finding is of
-	// severity 1; Notable, severity 2; below, 3. Lists are always 1.
+	// severity 1; Notable, severity 2; below, 3. Lists and exploits are always 1.
 	Severe, Notable float64
 }
 
@@ -40,6 +40,7 @@ const (
 	catUnknown     = "Unknown Traffic"
 	catTrojan      = "A Network Trojan was detected"
 	catPolicy      = "Potential Corporate Privacy Violation"
+	catLeak        = "Attempted Information Leak"
 )
 
 var catalogue = []Signature{
@@ -89,6 +90,8 @@ var catalogue = []Signature{
 	{ID: 8100032, Rev: 1, Name: "TLSENTRY server name on a block list", Category: catTrojan, Layer: scoring.LayerLists,
 		Prefixes: []string{"list.sni"}},
 	beacon,
+	{ID: 8100050, Rev: 1, Name: "TLSENTRY TLS heartbeat exploit (Heartbleed, CVE-2014-0160)", Category: catLeak, Layer: scoring.LayerExploit,
+		Prefixes: []string{"exploit.heartbleed."}},
 	{ID: 8100099, Rev: 1, Name: "TLSENTRY anomalous TLS flow", Category: catUnknown, Layer: "",
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 }
@@ -142,7 +145,7 @@ func place(r scoring.Reason) int {
 // 2 medium, 3 low, as Suricata's alert severity.
 func (s Signature) Severity(bits float64) int {
 	switch {
-	case s.Layer == scoring.LayerLists, bits >= s.Severe:
+	case s.Layer == scoring.LayerLists, s.Layer == scoring.LayerExploit, bits >= s.Severe:
 		return 1
 	case bits >= s.Notable:
 		return 2

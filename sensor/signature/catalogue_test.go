@@ -28,7 +28,8 @@ func TestDocsListTheCatalogue(t *testing.T) {
 	b.WriteString("An alerting flow gives one alert record per signature its reasons belong to (at most 4), strongest first:\n")
 	b.WriteString("the strongest always, the others when of severity 1 or 2 on their own.\n")
 	b.WriteString("Severity comes from the finding's evidence in bits: at or above the first figure, 1; above the second, 2;\n")
-	b.WriteString("below, 3. Block-list hits are always 1. The periodic-connections signature's figures are the beacon tracker's\n")
+	b.WriteString("below, 3. Block-list hits and known exploits (`detector/exploit`), which alert whatever the flow's score, are\n")
+	b.WriteString("always 1 and come first. The periodic-connections signature's figures are the beacon tracker's\n")
 	b.WriteString("score (0 to 1, `detector/beacon`) instead of bits: one alert per client and destination whose connections keep\n")
 	b.WriteString("a rhythm, not per flow. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
 	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
@@ -38,7 +39,7 @@ func TestDocsListTheCatalogue(t *testing.T) {
 		if layer == "" {
 			layer = "any (a reason no other signature covers)"
 		}
-		if s.Layer == scoring.LayerLists {
+		if s.Layer == scoring.LayerLists || s.Layer == scoring.LayerExploit {
 			sev = "always 1"
 		}
 		var prefixes []string

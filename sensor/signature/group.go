@@ -98,11 +98,8 @@ func Group(reasons []scoring.Reason) []Finding {
 		out = append(out, Finding{Signature: fallback})
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
-		if (a.Layer == scoring.LayerLists) != (b.Layer == scoring.LayerLists) {
-			if a.Layer == scoring.LayerLists {
-				return -1 // an operator's list speaks first
-			}
-			return 1
+		if c := cmp.Compare(speaksFirst(a.Layer), speaksFirst(b.Layer)); c != 0 {
+			return c // an operator's list speaks first, then a known exploit
 		}
 		return cmp.Compare(b.Bits, a.Bits)
 	})
@@ -120,6 +117,18 @@ func Group(reasons []scoring.Reason) []Finding {
 		}
 	}
 	return kept[:min(len(kept), MaxFindings)]
+}
+
+// speaksFirst orders the layers whose findings alert whatever the score
+// before the others: the operator's lists (0), known exploits (1).
+func speaksFirst(layer string) int {
+	switch layer {
+	case scoring.LayerLists:
+		return 0
+	case scoring.LayerExploit:
+		return 1
+	}
+	return 2
 }
 
 // countLayer counts the reasons of one layer.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
@@ -49,20 +50,25 @@ type Verdict struct {
 	Suppressed string
 	// Listed are the flow's block list hits (allowed or not).
 	Listed []blocklist.Hit
+	// Exploits are the known exploits the flow showed (detector/exploit),
+	// allowed or not: like a block list hit, each makes it alert.
+	Exploits []scoring.Reason
 }
 
 // Over reports whether the score reached the threshold, allowed or not.
 func (v Verdict) Over() bool { return v.Alert || v.Suppressed != "" }
 
 // Judge gives the verdict on a flow with the given score; h is its parsed
-// handshake (nil: not parsed, and only the addresses are matched). A flow
-// on a block list alerts whatever its score; the allowlist still wins.
-func (p *Policy) Judge(score float64, f *flow.Flow, h *tlsparse.Handshake) Verdict {
-	v := Verdict{Score: score, Threshold: p.Threshold}
+// handshake (nil: not parsed, and only the addresses are matched);
+// exploits are the known exploits it showed (detector/exploit.Find). A
+// flow on a block list or with an exploit alerts whatever its score; the
+// allowlist still wins.
+func (p *Policy) Judge(score float64, f *flow.Flow, h *tlsparse.Handshake, exploits []scoring.Reason) Verdict {
+	v := Verdict{Score: score, Threshold: p.Threshold, Exploits: exploits}
 	if p.Block.Total() > 0 && h != nil {
 		v.Listed = p.Block.Match(BlockInfo(h, p.Block.Len(blocklist.KindCertSHA1) > 0))
 	}
-	if score < p.Threshold && len(v.Listed) == 0 {
+	if score < p.Threshold && len(v.Listed) == 0 && len(v.Exploits) == 0 {
 		return v
 	}
 	if reason, ok := p.Allow.Match(Info(f, h)); ok {
