@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +97,9 @@ func FuzzParseFlowLine(f *testing.F) {
 	for _, fl := range []*flow.Flow{
 		{ID: 7, Client: flow.Endpoint{Addr: [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 1}, Port: 50000}, Server: flow.Endpoint{Port: 443},
 			Prefix: hello[:300], PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: 200}, {Len: 100, Mixed: true}},
-			ClientHandshake: hello, ServerHandshake: hello[:50], ServerHandshakeGap: true, EndReason: flow.EndFIN},
+			ClientHandshake: hello, ServerHandshake: hello[:50], ServerHandshakeGap: true, EndReason: flow.EndFIN,
+			ClientRecords: []flow.RecordHeader{{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{1, 0, 1}, Len: 300}, {Type: 24, Len: 32}},
+			ServerRecords: []flow.RecordHeader{{Type: 24, Len: 16416}}},
 		{ID: 1, Prefix: []byte("SSH-2.0-x\r\n"), PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: 11}}, PrefixGap: true, Midstream: true},
 		{ID: 2},
 	} {
@@ -112,7 +116,8 @@ func FuzzParseFlowLine(f *testing.F) {
 			total += r.Len
 		}
 		if len(fl.Prefix) > flow.PrefixSize || total != len(fl.Prefix) || len(fl.PrefixRuns) > 64 ||
-			len(fl.ClientHandshake) > flow.MaxHandshakeLimit || len(fl.ServerHandshake) > flow.MaxHandshakeLimit {
+			len(fl.ClientHandshake) > flow.MaxHandshakeLimit || len(fl.ServerHandshake) > flow.MaxHandshakeLimit ||
+			len(fl.ClientRecords) > flow.MaxRecordLog || len(fl.ServerRecords) > flow.MaxRecordLog {
 			t.Fatalf("out of bounds: prefix %d, runs %d (%d bytes)", len(fl.Prefix), len(fl.PrefixRuns), total)
 		}
 	})
@@ -148,6 +153,33 @@ func TestRawClientSYN(t *testing.T) {
 		}
 		if back.ClientSYN != tc.clientSYN || back.Midstream != tc.midstream {
 			t.Errorf("%s: read back client SYN %v midstream %v", tc.name, back.ClientSYN, back.Midstream)
+		}
+	}
+}
+
+// TestRawRecords: record headers go through the raw object unchanged, and
+// headers the flow table never writes are refused.
+func TestRawRecords(t *testing.T) {
+	fl := &flow.Flow{ID: 3, Server: flow.Endpoint{Port: 443},
+		ClientRecords: []flow.RecordHeader{{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{1, 0, 1}, Len: 262}, {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}},
+		ServerRecords: []flow.RecordHeader{{Type: 20, Clear: true, HeadLen: 1, Head: [3]byte{1}, Len: 1}, {Type: 24, Len: 16416}}}
+	back, err := eve.ParseFlowLine(flowLine(fl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.ClientRecords, fl.ClientRecords) || !slices.Equal(back.ServerRecords, fl.ServerRecords) {
+		t.Errorf("records %+v %+v, want %+v %+v", back.ClientRecords, back.ServerRecords, fl.ClientRecords, fl.ServerRecords)
+	}
+	for _, bad := range []string{
+		"", // the line itself is good
+		"FgEDAQAB",     // 6 bytes: not whole headers
+		"HgEAAAAAAAE=", // content type 30
+		"FwADAAAAAAU=", // head bytes of an encrypted record
+	} {
+		line := []byte(`{"event_type":"flow","proto":"TCP","src_ip":"10.0.0.1","dest_ip":"10.0.0.2","flow":{"start":"2026-01-01T00:00:00.000000+0000","end":"2026-01-01T00:00:00.000000+0000","reason":"fin"},"tlsentry":{"raw":{"prefix_runs":[],"client_records":"` + bad + `"}}}`)
+		_, err := eve.ParseFlowLine(line)
+		if refused := err != nil && strings.Contains(err.Error(), "eve: record"); refused != (bad != "") || err != nil && bad == "" {
+			t.Errorf("client_records %q: error %v", bad, err)
 		}
 	}
 }
