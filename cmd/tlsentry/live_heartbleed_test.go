@@ -111,14 +111,7 @@ func TestHeartbleedLiveInNetns(t *testing.T) {
 	p := netnstest.NewVethPair(t)
 	served := make(chan error, 1)
 	server := testkit.ServeTCP(t, p.B, netip.AddrPortFrom(p.B.Addr4, 443), func(c net.Conn) { served <- play(c, turns, false) })
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, map[string]string{
-		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
-		"detector": "  batch_timeout: 10ms\n", // the embedded default model, its own threshold
-		"metrics":  fmt.Sprintf("  listen: 127.0.0.1:%d\n", freePort(t, p.A)),
-	})
-	logPath, alertPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json")
-	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
+	alertPath := startDefaultOn443(t, p)
 
 	c := dialFrom(t, p.A, server)
 	port := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()

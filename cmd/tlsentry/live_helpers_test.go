@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,4 +183,20 @@ func dialFrom(t *testing.T, l netnstest.Link, addr netip.AddrPort) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// startDefaultOn443 starts the live daemon capturing p's veth-a, port 443
+// only, with the embedded default model at its own threshold, and
+// returns the path of its alert log.
+func startDefaultOn443(t *testing.T, p *netnstest.Pair) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, map[string]string{
+		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
+		"detector": "  batch_timeout: 10ms\n",
+		"metrics":  fmt.Sprintf("  listen: 127.0.0.1:%d\n", freePort(t, p.A)),
+	})
+	logPath := filepath.Join(dir, "tlsentry.log")
+	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
+	return filepath.Join(dir, "alerts.json")
 }

@@ -5,11 +5,9 @@ package main
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,14 +36,7 @@ func TestStagerOnTLSPortInNetns(t *testing.T) {
 		c.Write(stage)
 		io.Copy(io.Discard, c) // then waits for the stage to call home
 	})
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, map[string]string{
-		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
-		"detector": "  batch_timeout: 10ms\n", // the embedded default model, its own threshold
-		"metrics":  fmt.Sprintf("  listen: 127.0.0.1:%d\n", freePort(t, p.A)),
-	})
-	logPath, alertPath := filepath.Join(dir, "tlsentry.log"), filepath.Join(dir, "alerts.json")
-	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
+	alertPath := startDefaultOn443(t, p)
 
 	c := dialFrom(t, p.A, server)
 	connected := time.Now()
