@@ -36,7 +36,7 @@ type conn struct {
 	pickup      bool  // opened mid-stream on a connection given up by rem
 	early       early // what the client's first bytes said (early.go)
 	answered    bool  // the server sent bytes after the client's first bytes were judged
-	// hbWatch: the client's hello calls for the heartbeat watch, so the
+	// hbWatch: the server's hello calls for the heartbeat watch, so the
 	// connection is followed past its handshake (records.go).
 	hbWatch     bool
 	serverProbe bool // probe holds the server's bytes, which came before any of the client's
@@ -261,7 +261,7 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 
 // feedHandshake gives the handshake capture of half d its next bytes (at
 // stream offset off). The hello it finds starts the half's record walk,
-// and a client's hello may have the connection watched past its
+// and a server's hello may have the connection watched past its
 // handshake (watchesHeartbeats).
 func (c *conn) feedHandshake(t *Table, d int, data []byte, off int) {
 	h := &c.halves[d]
@@ -289,7 +289,7 @@ func (c *conn) feedHandshake(t *Table, d int, data []byte, off int) {
 	if wasScanning && h.hs.stage != hsScanning && h.hs.buf != nil && !h.hs.sslv2 && h.hs.ovpn == nil && !h.recs.on {
 		h.recs.start(h.hs.start)
 	}
-	if h.hs.stage == hsDone && !h.hs.server && h.recs.on && !c.hbWatch {
+	if h.hs.stage == hsDone && h.hs.server && h.recs.on && !c.hbWatch {
 		c.hbWatch = watchesHeartbeats(h.hs.buf)
 	}
 }

@@ -113,10 +113,11 @@ type Flow struct {
 	// ClientRecords and ServerRecords are the headers of each direction's
 	// first TLS records (at most MaxRecordLog), from its first handshake
 	// record on, as far as the table followed the direction: to the end
-	// of its first messages and the prefix, and for a client whose hello
-	// offers heartbeats (RFC 6520) until each side sent application data,
-	// a heartbeat or an alert. Nil when the direction sent no TLS hello
-	// (and for SSLv2 hellos and OpenVPN's framing).
+	// of its first messages and the prefix, and, when the server chose
+	// TLS 1.2 or older (heartbeats, RFC 6520, exist there), until the
+	// client sent application data, a heartbeat or an alert, and after a
+	// heartbeat until the server did (records.go). Nil when the direction
+	// sent no TLS hello (and for SSLv2 hellos and OpenVPN's framing).
 	ClientRecords, ServerRecords []RecordHeader
 
 	// QUIC is set for a UDP flow, which the table tracks only when its

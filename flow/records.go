@@ -134,21 +134,22 @@ func (w *recordWalk) sent(typ uint8) bool {
 // Heartbeat watch. A Heartbleed request comes after the hello, in clear
 // before the client's change_cipher_spec or encrypted after its
 // Finished, and the leak is the server's answer: past the first messages
-// that complete a flow. So a connection whose client may be probing for
-// it is followed a little further before it is handed out: until the
-// client sends application data, a heartbeat or an alert, and, when it
-// sent a heartbeat, until the server answers with one of those too (or
-// the connection ends or holds still for the verdict timeout). Which
-// clients: those whose hello offers heartbeats, and those that offer
-// nothing newer than TLS 1.2 (no supported_versions), as exploit tools
-// do; TLS 1.3 has no heartbeats, and the clients that offer it are not
-// held up. A client's own next flight follows the server's at once, so
+// that complete a flow. So a connection whose server chose TLS 1.2 or
+// older (TLS 1.3 has no heartbeats; a server that chose it says so with
+// supported_versions) is followed a little further before it is handed
+// out: until the client sends application data, a heartbeat or an alert,
+// and, when it sent a heartbeat, until the server answers with one of
+// those too (or the connection ends or holds still for the verdict
+// timeout). The server's choice decides, not what the client offers: an
+// exploit's client may offer anything, but a vulnerable server never
+// chose TLS 1.3. A client's next flight follows the server's at once, so
 // the wait is about a round trip.
 
-// watchesHeartbeats reports whether a client's hello (the first record of
+// watchesHeartbeats reports whether a server's hello (the first record of
 // its kept handshake) calls for the heartbeat watch.
-func watchesHeartbeats(hello []byte) bool {
-	return tlsrecord.HelloOffers(hello, tlsrecord.ExtHeartbeat) || !tlsrecord.HelloOffers(hello, tlsrecord.ExtSupportedVersions)
+func watchesHeartbeats(serverHello []byte) bool {
+	return tlsrecord.HelloStart(serverHello, true) && serverHello[5] == tlsrecord.ServerHello &&
+		!tlsrecord.HelloOffers(serverHello, tlsrecord.ExtSupportedVersions)
 }
 
 // heartbeatsSettled reports whether a watched connection has shown what

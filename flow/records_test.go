@@ -98,14 +98,21 @@ func helloOffering(exts ...uint16) []byte {
 	return tlsRecord(22, hsMessage(1, append(body, ext...)))
 }
 
-// watchRun runs a handshake whose client sends hello, the server its
-// flight (hello and ServerHelloDone, padded to fill the prefix), then the
-// client's writes and the server's answers, one segment each, and
-// returns what was handed out before the table was flushed.
-func watchRun(t *testing.T, hello []byte, client, server []byte) (handed []*Flow, all []*Flow) {
+// serverHelloTLS13 is a ServerHello that chose TLS 1.3 (supported_versions).
+func serverHelloTLS13() []byte {
+	body := append([]byte{3, 3}, make([]byte, 32)...)
+	body = append(body, 0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4)
+	return hsMessage(2, body)
+}
+
+// watchRun runs a handshake whose client sends hello and whose server
+// answers with serverHello and a flight padded to fill the prefix, then
+// the client's writes and the server's answers, one segment each, and
+// returns what was handed out before the table was flushed, and in all.
+func watchRun(t *testing.T, hello, serverHello []byte, client, server []byte) (handed []*Flow, all []*Flow) {
 	t.Helper()
 	const c, s = true, false
-	flight := slices.Concat(tlsRecord(22, serverHelloMsg(nil)), tlsRecord(22, hsMessage(11, make([]byte, 1100))), tlsRecord(22, hsMessage(14, nil)))
+	flight := slices.Concat(tlsRecord(22, serverHello), tlsRecord(22, hsMessage(11, make([]byte, 1100))), tlsRecord(22, hsMessage(14, nil)))
 	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, string(hello)),
 		seg(s, 3, 5001, ack, string(flight))}
 	cseq, sseq := uint32(1001+len(hello)), uint32(5001+len(flight))
@@ -124,22 +131,23 @@ func watchRun(t *testing.T, hello []byte, client, server []byte) (handed []*Flow
 	return handed, *out
 }
 
-// TestHeartbeatWatch: a client that offers nothing newer than TLS 1.2, or
-// offers heartbeats, is followed past the handshake until it sends
-// application data (or, having sent a heartbeat, until the server
-// answers), and its record headers show what came; a TLS 1.3 client that
-// does not offer heartbeats is handed out at its handshakes as before.
+// TestHeartbeatWatch: a connection whose server chose TLS 1.2 or older is
+// followed past the handshake until the client sends application data
+// (or, having sent a heartbeat, until the server answers), whatever the
+// client offered, and its record headers show what came; one whose
+// server chose TLS 1.3 is handed out at its handshakes as before.
 func TestHeartbeatWatch(t *testing.T) {
 	second := slices.Concat(tlsRecord(22, hsMessage(16, make([]byte, 66))), ccsRec, tlsRecord(22, make([]byte, 40)))
 	modern := helloOffering(0, 10, 43)
-	if handed, _ := watchRun(t, modern, nil, nil); len(handed) != 1 || handed[0].EndReason != EndComplete {
-		t.Fatalf("TLS 1.3 client: handed out %d flows at its handshakes, want 1", len(handed))
+	if handed, _ := watchRun(t, modern, serverHelloTLS13(), nil, nil); len(handed) != 1 || handed[0].EndReason != EndComplete {
+		t.Fatalf("TLS 1.3 chosen: handed out %d flows at the handshakes, want 1", len(handed))
 	}
-	for _, hello := range [][]byte{helloOffering(0, 10), helloOffering(0, 15, 43)} {
-		if handed, _ := watchRun(t, hello, second, nil); len(handed) != 0 {
+	tls12 := serverHelloMsg(nil)
+	for _, hello := range [][]byte{helloOffering(0, 10), helloOffering(0, 15), modern} {
+		if handed, _ := watchRun(t, hello, tls12, second, nil); len(handed) != 0 {
 			t.Fatalf("hello % x: handed out before the client's application data", hello[:12])
 		}
-		handed, _ := watchRun(t, hello, slices.Concat(second, appDataRec), nil)
+		handed, _ := watchRun(t, hello, tls12, slices.Concat(second, appDataRec), nil)
 		if len(handed) != 1 || handed[0].EndReason != EndComplete {
 			t.Fatalf("handed out %d flows after the client's application data, want 1 complete", len(handed))
 		}
@@ -148,10 +156,10 @@ func TestHeartbeatWatch(t *testing.T) {
 		}
 		// A heartbeat: the verdict waits for the server's answer.
 		probe := heartbeatRec(1, 0x4000, 0) // in clear, before the key exchange
-		if handed, all := watchRun(t, hello, probe, nil); len(handed) != 0 || len(all) != 1 {
+		if handed, all := watchRun(t, hello, tls12, probe, nil); len(handed) != 0 || len(all) != 1 {
 			t.Fatalf("heartbeat unanswered: %d handed out (want 0), %d in all", len(handed), len(all))
 		}
-		handed, _ = watchRun(t, hello, probe, heartbeatRec(2, 0x4000, 0x4000))
+		handed, _ = watchRun(t, hello, tls12, probe, heartbeatRec(2, 0x4000, 0x4000))
 		if len(handed) != 1 {
 			t.Fatalf("heartbeat answered: %d flows handed out, want 1", len(handed))
 		}

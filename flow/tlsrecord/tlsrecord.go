@@ -154,11 +154,12 @@ const (
 )
 
 // HelloOffers reports whether b, a handshake record that starts a
-// ClientHello, lists extension ext. Only the first record is read: a
-// hello fragmented over records is read as far as its first one goes,
-// and an extension beyond it is not found.
+// ClientHello or a ServerHello, lists extension ext. Only the first record
+// is read: a hello fragmented over records is read as far as its first
+// one goes, and an extension beyond it is not found.
 func HelloOffers(b []byte, ext uint16) bool {
-	if !HelloStart(b, false) {
+	server := HelloStart(b, true)
+	if !server && !HelloStart(b, false) || server && b[5] != ServerHello {
 		return false
 	}
 	body := b[HeaderLen:min(len(b), HeaderLen+(int(b[3])<<8|int(b[4])))]
@@ -175,7 +176,12 @@ func HelloOffers(b []byte, ext uint16) bool {
 		p += lenBytes + n
 		return p <= len(body)
 	}
-	if !skip(1) || !skip(2) || !skip(1) { // session id, cipher suites, compression methods
+	if !skip(1) { // session id
+		return false
+	}
+	if server {
+		p += 2 + 1 // the chosen cipher suite and compression method
+	} else if !skip(2) || !skip(1) { // cipher suites, compression methods
 		return false
 	}
 	if p+2 > len(body) {

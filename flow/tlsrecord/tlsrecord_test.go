@@ -148,8 +148,8 @@ func FuzzRecognisers(f *testing.F) {
 		if len(b) >= 2 && SSLv2Len(b) < 2 {
 			t.Fatal("negative SSLv2 length")
 		}
-		if HelloOffers(b, ExtHeartbeat) && !HelloStart(b, false) {
-			t.Fatalf("% x: an extension found outside a ClientHello", b)
+		if HelloOffers(b, ExtHeartbeat) && !HelloStart(b, false) && !HelloStart(b, true) {
+			t.Fatalf("% x: an extension found outside a hello", b)
 		}
 	})
 }
@@ -196,9 +196,27 @@ func TestHelloOffers(t *testing.T) {
 			t.Errorf("cut at %d of %d: found %v", n, len(with), got)
 		}
 	}
-	server := append([]byte(nil), with...)
-	server[5] = ServerHello
-	if HelloOffers(server, ExtHeartbeat) {
-		t.Error("read a server hello as a client's")
+	if HelloOffers(serverHelloWith(), ExtSupportedVersions) || !HelloOffers(serverHelloWith(ExtSupportedVersions), ExtSupportedVersions) {
+		t.Error("a ServerHello's extensions misread")
 	}
+	retry := serverHelloWith(ExtSupportedVersions)
+	retry[5] = HelloRetryDraft
+	if HelloOffers(retry, ExtSupportedVersions) {
+		t.Error("a draft HelloRetryRequest read as a ServerHello")
+	}
+}
+
+// serverHelloWith is a ServerHello record listing the given extensions.
+func serverHelloWith(exts ...uint16) []byte {
+	var ext []byte
+	for _, e := range exts {
+		ext = append(ext, byte(e>>8), byte(e), 0, 2, 3, 4)
+	}
+	msg := []byte{3, 3}
+	msg = append(msg, make([]byte, 32)...)
+	msg = append(msg, 1, 0xaa, 0x13, 0x01, 0) // session id, suite, compression
+	msg = append(msg, byte(len(ext)>>8), byte(len(ext)))
+	msg = append(msg, ext...)
+	hs := append([]byte{ServerHello, 0, byte(len(msg) >> 8), byte(len(msg))}, msg...)
+	return append([]byte{Handshake, 3, 3, byte(len(hs) >> 8), byte(len(hs))}, hs...)
 }
