@@ -171,7 +171,7 @@ func TestRawRecords(t *testing.T) {
 		t.Errorf("records %+v %+v, want %+v %+v", back.ClientRecords, back.ServerRecords, fl.ClientRecords, fl.ServerRecords)
 	}
 	for _, bad := range []string{
-		"", // the line itself is good
+		"",             // the line itself is good
 		"FgEDAQAB",     // 6 bytes: not whole headers
 		"HgEAAAAAAAE=", // content type 30
 		"FwADAAAAAAU=", // head bytes of an encrypted record
