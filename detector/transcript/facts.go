@@ -21,12 +21,15 @@ const (
 	MsgCertificateRequest = 13
 )
 
-// Sent reports whether the side sent handshake message typ in clear.
+// Sent reports whether the side sent handshake message typ in clear
+// (within the prefix, or later as its record headers show).
 func (sd *Side) Sent(typ uint8) bool {
-	for i := range sd.Records {
-		for _, m := range sd.Records[i].Messages {
-			if m == typ {
-				return true
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for i := range recs {
+			for _, m := range recs[i].Messages {
+				if m == typ {
+					return true
+				}
 			}
 		}
 	}
@@ -59,19 +62,21 @@ func (sd *Side) DataBeforeHandshake(tls13 bool) (uint8, bool) {
 		return 0, false // no handshake at all: NoHandshake says so
 	}
 	hello, ccs := false, false
-	for _, r := range sd.Records {
-		switch r.Type {
-		case TypeHandshake:
-			hello = true
-		case TypeCCS:
-			ccs = true
-		case TypeAppData:
-			if !hello || !ccs && !tls13 {
-				return r.Type, true
-			}
-		case TypeHeartbeat:
-			if !ccs {
-				return r.Type, true
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for _, r := range recs {
+			switch r.Type {
+			case TypeHandshake:
+				hello = true
+			case TypeCCS:
+				ccs = true
+			case TypeAppData:
+				if !hello || !ccs && !tls13 {
+					return r.Type, true
+				}
+			case TypeHeartbeat:
+				if !ccs {
+					return r.Type, true
+				}
 			}
 		}
 	}

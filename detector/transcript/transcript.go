@@ -54,8 +54,19 @@ type Side struct {
 	// BrokeAt is the offset in the side's bytes where that happened; BrokeHead the bytes there.
 	BrokeAt   int
 	BrokeHead []byte
+	// Later are the records past those the prefix held, from the flow's
+	// record headers (flow.Flow.ClientRecords, ServerRecords): a TLS 1.2
+	// client's second flight, its first application data. Of a record in
+	// clear that starts a handshake message, Messages holds that message's
+	// type. They are read by the facts (Sent, DataBeforeHandshake), not by
+	// the features: how far a flow's records are followed depends on the
+	// capture (a test capture that stops at the handshake), which the
+	// novelty must not learn.
+	Later     []Record
 	rec       [MaxRecords]Record
+	later     [flow.MaxRecordLog]Record
 	msgs      [MaxRecords * 4]uint8
+	laterMsgs [flow.MaxRecordLog]uint8
 	buf       []byte // the side's bytes when its turns are not contiguous
 }
 
@@ -86,6 +97,34 @@ func Of(f *flow.Flow, t *Transcript) {
 	}
 	t.Client.describe(c, f.ClientHandshake)
 	t.Server.describe(s, f.ServerHandshake)
+	t.Client.follow(f.ClientRecords)
+	t.Server.follow(f.ServerRecords)
+}
+
+// follow sets Later from the side's record headers, when the records the
+// prefix showed are where they begin (same types and lengths, in order):
+// otherwise the two do not describe the same bytes.
+func (sd *Side) follow(log []flow.RecordHeader) {
+	if len(log) <= len(sd.Records) {
+		return
+	}
+	for i, r := range sd.Records {
+		if log[i].Type != r.Type || int(log[i].Len) != r.Len {
+			return
+		}
+	}
+	sd.Later = sd.later[:0]
+	for i, h := range log[len(sd.Records):] {
+		r := Record{Type: h.Type, Len: int(h.Len)}
+		// A handshake record in clear starts a message, unless it goes on
+		// with one: a message's length under 64 KiB (the head's second
+		// byte 0) tells most continuations apart.
+		if h.Clear && h.Type == TypeHandshake && h.HeadLen >= 2 && h.Head[1] == 0 {
+			sd.laterMsgs[i] = h.Head[0]
+			r.Messages = sd.laterMsgs[i : i+1 : i+1]
+		}
+		sd.Later = append(sd.Later, r)
+	}
 }
 
 // openVPN describes a side of a connection whose handshake rode in
@@ -111,7 +150,7 @@ func (sd *Side) openVPN(b, hs []byte) {
 // Transcript's memory is reused across flows).
 func (sd *Side) reset() {
 	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
-	sd.Records = sd.rec[:0]
+	sd.Records, sd.Later = sd.rec[:0], nil
 	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
 }
 

@@ -142,14 +142,19 @@ func FuzzOf(f *testing.F) {
 		s = s[:min(len(s), 1024-len(c))]
 		fl := mkflow(c, s, c[min(len(c), len(junk)):], s)
 		fl.OpenVPN = len(junk)%2 == 1
+		for b := junk; len(b) >= 6 && len(fl.ClientRecords) < flow.MaxRecordLog; b = b[6:] {
+			fl.ClientRecords = append(fl.ClientRecords, flow.RecordHeader{Type: b[0], Clear: b[1]&1 == 1, HeadLen: b[1] >> 6,
+				Head: [3]byte{b[2], b[3], b[4]}, Len: uint16(b[5])})
+		}
 		var tr Transcript
 		Of(fl, &tr)
 		for _, sd := range []*Side{&tr.Client, &tr.Server} {
-			if len(sd.Records) > MaxRecords || len(sd.Head) > HeadLen || sd.PreambleLen < 0 {
+			if len(sd.Records) > MaxRecords || len(sd.Later) > flow.MaxRecordLog || len(sd.Head) > HeadLen || sd.PreambleLen < 0 {
 				t.Fatalf("%+v", sd)
 			}
 			sd.DataBeforeHandshake(false)
 			sd.UnknownType()
+			sd.Sent(MsgCertificate)
 		}
 		for _, fl := range []Flight{ServerFlight(fl), KeptFlight(fl)} {
 			if fl.Records > MaxFlightRecords || fl.Largest > fl.Total || fl.Total > fl.Records*0xffff {
@@ -175,5 +180,37 @@ func TestLooksRandom(t *testing.T) {
 	}
 	if looksRandom(structured) || looksRandom(b[:20]) || looksRandom(bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 10)) {
 		t.Error("structured bytes look random")
+	}
+}
+
+// TestLater: records past the prefix come from the flow's record headers
+// when the prefix's records are where they begin; the facts read them
+// (a client certificate, application data before the client's
+// change_cipher_spec), a message's continuation is not taken for a
+// message, and headers that do not match the prefix are left alone.
+func TestLater(t *testing.T) {
+	hello := rec(22, hsMsg(1, 60)...)
+	f := mkflow(hello, nil, hello, nil)
+	helloHdr := flow.RecordHeader{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{1, 0, 0}, Len: uint16(len(hello) - 5)}
+	f.ClientRecords = []flow.RecordHeader{helloHdr,
+		{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{11, 0, 3}, Len: 800},  // Certificate
+		{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{2, 77, 9}, Len: 1000}, // its continuation, not a ServerHello
+		{Type: 23, Len: 40}} // application data before change_cipher_spec
+	var tr Transcript
+	Of(f, &tr)
+	c := &tr.Client
+	if len(c.Records) != 1 || len(c.Later) != 3 {
+		t.Fatalf("%d records, %d later: want 1 and 3", len(c.Records), len(c.Later))
+	}
+	if !c.Sent(MsgCertificate) || c.Sent(MsgServerHello) {
+		t.Errorf("certificate sent %v (want true), server hello sent %v (want false)", c.Sent(MsgCertificate), c.Sent(MsgServerHello))
+	}
+	if typ, ok := c.DataBeforeHandshake(false); !ok || typ != TypeAppData {
+		t.Errorf("data before the handshake: %d %v, want application data", typ, ok)
+	}
+	f.ClientRecords[0].Len++ // not the record the prefix holds
+	Of(f, &tr)
+	if len(tr.Client.Later) != 0 || tr.Client.Sent(MsgCertificate) {
+		t.Errorf("later records %+v taken from headers that do not match the prefix", tr.Client.Later)
 	}
 }
