@@ -92,6 +92,8 @@ var catalogue = []Signature{
 	beacon,
 	{ID: 8100050, Rev: 1, Name: "TLSENTRY TLS heartbeat exploit (Heartbleed, CVE-2014-0160)", Category: catLeak, Layer: scoring.LayerExploit,
 		Prefixes: []string{"exploit.heartbleed."}},
+	{ID: 8100051, Rev: 1, Name: "TLSENTRY TLS ChangeCipherSpec injection (CVE-2014-0224)", Category: catLeak, Layer: scoring.LayerExploit,
+		Prefixes: []string{"exploit.ccs_injection."}},
 	{ID: 8100099, Rev: 1, Name: "TLSENTRY anomalous TLS flow", Category: catUnknown, Layer: "",
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 }
