@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/transcript"
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
@@ -95,6 +96,11 @@ func TestMessageSetsSorted(t *testing.T) {
 				}
 				add(&records, sides[side]+names[max(19, min(int(r.Type), 25))-19])
 			}
+			for _, r := range sd.Later {
+				if r.Type == transcript.TypeHeartbeat {
+					add(&records, sides[side]+"heartbeat")
+				}
+			}
 		}
 		if h.Client != nil && v.T.Client.HelloCut(len(h.Client.Raw)) {
 			add(&client, transcript.HelloCutName)
@@ -134,4 +140,34 @@ func TestMessageSetsSorted(t *testing.T) {
 	clear(f, h, &v)
 	v.sortSets()
 	check("made up", &v, h)
+}
+
+// TestLaterRecordTypes: past the prefix, a heartbeat is a record type of
+// the flow's; application data there (every TLS 1.2 flow's, as far as a
+// capture follows it) is not.
+func TestLaterRecordTypes(t *testing.T) {
+	f := labFlows(t, labset.Benign, 1)[0]
+	if len(f.ClientRecords) == 0 {
+		t.Fatal("a lab flow without record headers")
+	}
+	base := slices.Clone(f.ClientRecords)
+	for _, c := range []struct {
+		later flow.RecordHeader
+		name  string
+		want  bool
+	}{
+		{flow.RecordHeader{Type: 24, Len: 32}, "client heartbeat", true},
+		{flow.RecordHeader{Type: 23, Len: 32}, "client application_data", false},
+	} {
+		// Past everything the prefix showed: the log's end, then more.
+		f.ClientRecords = append(slices.Clone(base), flow.RecordHeader{Type: 22, Len: 40}, c.later)
+		var v Values
+		Extract(f, tlsparse.FromFlow(f, nil), &v)
+		if len(v.T.Client.Later) == 0 {
+			t.Fatalf("%s: no later records (%d in the prefix, %d headers)", c.name, len(v.T.Client.Records), len(f.ClientRecords))
+		}
+		if got := slices.Contains(v.Cats[CRecordTypes], c.name) && !slices.ContainsFunc(v.T.Client.Records, func(r transcript.Record) bool { return r.Type == c.later.Type }); got != c.want {
+			t.Errorf("%s past the prefix: among the record types %v (%v), want %v", c.name, v.Cats[CRecordTypes], got, c.want)
+		}
+	}
 }

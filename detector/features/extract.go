@@ -534,6 +534,17 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		}
 		v.cat(CRecordTypes, recordTypeNames[1][max(19, min(int(m.Type), 25))-19])
 	}
+	// Past the prefix, only heartbeats: the other types there are every
+	// TLS 1.2 flow's, seen or not as far as a capture follows it, while a
+	// heartbeat is a fact wherever it comes (Heartbleed's request and
+	// answer come after the handshake).
+	for side, sd := range [2]*transcript.Side{c, s} {
+		for _, r := range sd.Later {
+			if r.Type == transcript.TypeHeartbeat {
+				v.cat(CRecordTypes, recordTypeNames[side][transcript.TypeHeartbeat-19])
+			}
+		}
+	}
 }
 
 // recordTypeNames are the CRecordTypes values per side, by content type
