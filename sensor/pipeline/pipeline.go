@@ -295,7 +295,7 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 			r.Verdict = verdict.Verdict{Score: scores[k]}
 			continue
 		}
-		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS, exploit.Find(r.Flow))
+		r.Verdict = pol.Judge(scores[k], r.Flow, inputs[k].TLS, exploit.Find(r.Flow, inputs[k].TLS))
 		for _, h := range r.Verdict.Listed {
 			p.m.BlocklistHits.WithLabelValues(string(h.Kind)).Inc()
 		}
