@@ -81,9 +81,6 @@ func (w *recordWalk) feed(data []byte, off, limit int) {
 			continue
 		}
 		w.note()
-		if len(data) == 0 {
-			return
-		}
 	}
 }
 
