@@ -39,6 +39,7 @@ const (
 	GroupCertTime = "cert.validity" // its validity
 	GroupCertSubj = "cert.subject"  // whether its names are ones an organisation chose
 	GroupFlight   = "flight"        // what the server's encrypted first turn shows of its certificates (TLS 1.3)
+	GroupExploit  = "exploit"       // a known exploit of TLS stacks in the record headers
 )
 
 // A check is one protocol test. applies says whether the flow can show it
@@ -383,6 +384,7 @@ var checks = []check{
 			v := days(validity(leaf(in)))
 			return "tls.validity", v, "the certificate is valid for " + v + " (public CAs issue at most 398 days; before 2020, 825)"
 		}},
+	heartbleedCheck, ccsInjectionCheck,
 	{id: "flight.small_chain", group: GroupFlight, applies: fullTLS13, firesTable: smallUnknownFlight, describe: describeSmallFlight},
 }
 

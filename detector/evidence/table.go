@@ -79,7 +79,7 @@ type tailKey struct {
 
 // group indexes, for taking one maximum per group without allocating.
 var groups = [...]string{GroupProtocol, GroupPreamble, GroupFraming, GroupLegacy, GroupCipher, GroupSNI, GroupCertSelf, GroupCertName, GroupCertTime,
-	GroupCertSubj, GroupFlight}
+	GroupCertSubj, GroupFlight, GroupExploit}
 
 func groupIndex(g string) int { return slices.Index(groups[:], g) }
 

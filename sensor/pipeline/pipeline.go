@@ -311,7 +311,12 @@ func (p *Pipeline) judge(b *Batch, scorer scoring.Scorer, pol *verdict.Policy, i
 					first = append(first, h.Reason())
 				}
 				first = append(first, r.Verdict.Exploits...)
-				r.Reasons = append(first, r.Reasons...)
+				for _, reason := range r.Reasons {
+					if len(r.Verdict.Exploits) == 0 || !exploit.Restates(reason) { // one finding, one alert
+						first = append(first, reason)
+					}
+				}
+				r.Reasons = first
 			}
 			p.findings(r, inputs[k].TLS)
 			p.alerts.Add(1)
