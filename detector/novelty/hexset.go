@@ -78,12 +78,12 @@ func (cp *CatProfile) knowsAll(codes []uint16) bool {
 	return true
 }
 
-// knowsAllNames reports whether training saw every value in values.
-func (cp *CatProfile) knowsAllNames(values []string) bool {
-	for _, s := range values {
+// knownPrefix returns how many of values, from the first, training saw.
+func (cp *CatProfile) knownPrefix(values []string) int {
+	for i, s := range values {
 		if !cp.known(s) {
-			return false
+			return i
 		}
 	}
-	return true
+	return len(values)
 }

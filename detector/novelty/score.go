@@ -55,10 +55,17 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 				continue
 			}
 			v.Name(features.Cat(c))
-		} else if !leaveOut && p.Cats[c].knowsAllNames(v.Cats[c]) {
-			continue // most flows: no finding to build
 		}
-		f, ok := p.cat(features.Cat(c), v.Cats[c], leaveOut)
+		values := v.Cats[c]
+		if !leaveOut {
+			// The values before the first new one add nothing: cat
+			// starts there, and most flows have none.
+			values = values[p.Cats[c].knownPrefix(values):]
+			if len(values) == 0 {
+				continue
+			}
+		}
+		f, ok := p.cat(features.Cat(c), values, leaveOut)
 		if ok {
 			f.Group = g
 			best[g] = max(best[g], f.Bits)
@@ -66,13 +73,17 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 		}
 	}
 	defs := features.Defs()
-	for i := range p.Ranges {
-		g := defs[i].Group
-		if absent[g] {
+	for _, i := range rangeChecked {
+		if i >= len(p.Ranges) {
+			break // a profile of an older, shorter layout
+		}
+		// Most values lie inside the range: no finding to build (tested
+		// first, the cheaper test).
+		if r := &p.Ranges[i]; !r.Used || (!leaveOut && v.Vec[i] >= r.Lo && v.Vec[i] <= r.Hi) {
 			continue
 		}
-		// Most values lie inside the range: no finding to build.
-		if r := &p.Ranges[i]; !r.Used || (!leaveOut && v.Vec[i] >= r.Lo && v.Vec[i] <= r.Hi) {
+		g := defs[i].Group
+		if absent[g] {
 			continue
 		}
 		f, ok := p.numeric(i, v.Vec[i], leaveOut)
@@ -88,6 +99,19 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 	}
 	return total, found
 }
+
+// rangeChecked lists, in order, the numeric features whose training range
+// is checked (features.Def.Range, which every profile's Range.Used copies:
+// Fit sets it so and UnmarshalBinary refuses another), a fifth of the
+// vector: Score looks at no other.
+var rangeChecked = func() (idx []int) {
+	for i, d := range features.Defs() {
+		if d.Range {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}()
 
 // absentGroups marks the groups whose subject the flow lacks.
 func absentGroups(v *features.Values) (a [features.NumGroups]bool) {
@@ -116,19 +140,15 @@ func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, 
 	present, rare := cp.Present, cp.Rare
 	var novel []string
 	for _, s := range values {
-		if !leaveOut && cp.known(s) {
+		// Without leaveOut a value is new when it is not known (counts
+		// are positive): one look-up, not two.
+		if leaveOut && cp.Counts[s] > 1 || !leaveOut && cp.known(s) {
 			continue
 		}
-		n := cp.Counts[s]
-		if leaveOut {
-			n--
-		}
-		if n <= 0 {
-			if len(novel) < maxValues {
-				novel = append(novel, s)
-			} else if len(novel) == maxValues {
-				novel = append(novel, "…")
-			}
+		if len(novel) < maxValues {
+			novel = append(novel, s)
+		} else if len(novel) == maxValues {
+			novel = append(novel, "…")
 		}
 	}
 	if len(novel) == 0 {
