@@ -24,9 +24,9 @@ func entropyScan(s string) float64 {
 	return e
 }
 
-// TestByteEntropyIsScan: skipping the absent byte values gives the bits
-// of the full scan (same terms, same order), for names and for hostile
-// bytes of every value.
+// TestByteEntropyIsScan: skipping the absent byte values, and taking the
+// logarithms from a table, gives the bits of the full scan (same terms,
+// same order), for names and for hostile bytes of every value.
 func TestByteEntropyIsScan(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	in := []string{"a", "example.com", "xn--80ak6aa92e.com", "aaaa", strings.Repeat("ab-9.", 50)}
@@ -36,6 +36,16 @@ func TestByteEntropyIsScan(t *testing.T) {
 			b[i] = byte(r.IntN(256))
 		}
 		in = append(in, string(b))
+	}
+	// Every count of every length the logarithm table covers, and past it.
+	for n := 1; n <= 70; n++ {
+		for k := 1; k <= n; k++ {
+			b := []byte(strings.Repeat("a", k))
+			for i := k; i < n; i++ {
+				b = append(b, byte('b'+i%7))
+			}
+			in = append(in, string(b))
+		}
 	}
 	for _, s := range in {
 		if got, want := byteEntropy(s), entropyScan(s); math.Float64bits(got) != math.Float64bits(want) {

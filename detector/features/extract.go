@@ -144,12 +144,22 @@ func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 
 // sortSets sorts the set features not sorted yet and drops their repeats.
 func (v *Values) sortSets() {
-	for c, d := range catDefs {
-		if d.Set && v.ordered&(1<<c) == 0 {
+	for m := setCats &^ v.ordered; m != 0; m &= m - 1 {
+		if c := bits.TrailingZeros64(m); len(v.Cats[c]) > 1 {
 			v.Cats[c] = sortedUnique(v.Cats[c])
 		}
 	}
 }
+
+// setCats has a bit for each set feature, for sortSets.
+var setCats = func() (m uint64) {
+	for c, d := range catDefs {
+		if d.Set {
+			m |= 1 << c
+		}
+	}
+	return m
+}()
 
 func client(ch *tlsparse.ClientHello, v *Values) {
 	v.flag(FClientHello, true)
@@ -345,15 +355,40 @@ func byteEntropy(s string) float64 {
 		seen[c>>6] |= 1 << (c & 63)
 	}
 	n := float64(len(s))
+	var logs []float64 // the table's row for s's length, if it has one
+	if len(s) < len(log2Shares) {
+		logs = log2Shares[len(s)]
+	}
 	entropy := 0.0
 	for w, m := range seen {
 		for ; m != 0; m &= m - 1 {
-			p := float64(counts[w<<6|bits.TrailingZeros64(m)]) / n
-			entropy -= p * math.Log2(p)
+			k := counts[w<<6|bits.TrailingZeros64(m)]
+			p := float64(k) / n
+			var l float64
+			if logs != nil {
+				l = logs[k]
+			} else {
+				l = math.Log2(p)
+			}
+			entropy -= p * l
 		}
 	}
 	return entropy
 }
+
+// log2Shares[n][k] is math.Log2(float64(k)/float64(n)), the logarithm
+// byteEntropy takes for a byte value seen k times in n bytes, made once
+// for names shorter than 64 bytes (most server names): the same values,
+// so the same bits, without a logarithm per distinct byte of every name.
+var log2Shares = func() (t [64][]float64) {
+	for n := 1; n < len(t); n++ {
+		t[n] = make([]float64, n+1)
+		for k := 1; k <= n; k++ {
+			t[n][k] = math.Log2(float64(k) / float64(n))
+		}
+	}
+	return t
+}()
 
 func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
 	v.flag(FServerAlert, sf.Alert != nil)
