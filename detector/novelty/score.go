@@ -140,8 +140,9 @@ func (p *Profile) cat(c features.Cat, values []string, leaveOut bool) (Finding, 
 	present, rare := cp.Present, cp.Rare
 	var novel []string
 	for _, s := range values {
-		// Without leaveOut a value is new when it is not known (counts
-		// are positive): one look-up, not two.
+		// A value is new when training did not see it: with leaveOut,
+		// when its count is this flow's own at most; else when it is not
+		// known. One look-up either way.
 		if leaveOut && cp.Counts[s] > 1 || !leaveOut && cp.known(s) {
 			continue
 		}
