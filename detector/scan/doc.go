@@ -1,0 +1,17 @@
+// Package scan finds TLS scanners by what no single client does: one
+// address sending hellos of many different TLS stacks to one server in a
+// short time. A scanner (testssl.sh, sslscan, nmap's ssl-enum-ciphers)
+// probes which versions, suites and extensions a server accepts, one
+// connection per question, each hello built for it; a client program
+// keeps one stack, and a host's few programs give a few. Per flow, many
+// of a scanner's hellos look like a browser's by design; together they
+// are a scan.
+//
+// The Tracker counts, per client address and server address and port,
+// the distinct JA4 fingerprints (the stack's version, suites, extensions
+// and ALPN) of the hellos within Window of the pair's first; from
+// MinStacks on, each hello of the pair is a scan's. No pair of the public
+// benign captures shows more than half of MinStacks (none of BenignPairs
+// is a scan): the fact a scan's flow takes weighs what that rate says,
+// as a beacon's does.
+package scan

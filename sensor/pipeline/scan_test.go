@@ -1,0 +1,53 @@
+package pipeline
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector/scan"
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+)
+
+// TestScanBaselineOnSharedCaptures measures what detector/scan's
+// constants say of the public benign captures (the shared captures, each
+// on its own, as the beacon baseline is measured): how many
+// client-server pairs send a hello (scan.BenignPairs), and that none
+// shows more than half of scan.MinStacks distinct stacks within the
+// window, so that none reaches a scan (scan.BenignScans).
+func TestScanBaselineOnSharedCaptures(t *testing.T) {
+	dir := sharedpcaps.PcapDir(t)
+	pairs, most, scans := 0, 0, 0
+	for _, name := range sharedpcaps.Captures(t) {
+		flows, _ := readCapture(t, filepath.Join(dir, name))
+		slices.SortStableFunc(flows, func(a, b *flow.Flow) int { return a.Start.Compare(b.Start) })
+		tr := scan.New(scan.DefaultMaxPairs)
+		seen := map[string]bool{}
+		for _, f := range flows {
+			h := tlsparse.FromFlow(f, nil)
+			if h.Client == nil {
+				continue
+			}
+			key := f.Client.AddrPort().Addr().String() + " " + f.Server.AddrPort().String()
+			if !seen[key] {
+				seen[key] = true
+				pairs++
+			}
+			found, ok := tr.Observe(f.Client.AddrPort().Addr(), f.Server.AddrPort(), f.Start, h.Prints(h.Transport()).JA4)
+			if ok {
+				scans++
+				t.Errorf("%s: %s: a scan, %+v", name, key, found)
+			}
+			most = max(most, tr.Stacks(f.Client.AddrPort().Addr(), f.Server.AddrPort()))
+		}
+	}
+	t.Logf("%d pairs with a hello, at most %d distinct stacks in a window, %d scans", pairs, most, scans)
+	if pairs != scan.BenignPairs || scans != scan.BenignScans {
+		t.Errorf("%d pairs, %d scans: scan.BenignPairs %d, scan.BenignScans %d", pairs, scans, scan.BenignPairs, scan.BenignScans)
+	}
+	if 2*most > scan.MinStacks {
+		t.Errorf("a benign pair shows %d stacks in a window: more than half of scan.MinStacks (%d)", most, scan.MinStacks)
+	}
+}
