@@ -58,6 +58,7 @@ const (
 	LayerLists    = "lists"    // the operator's block and allow lists
 	LayerRhythm   = "rhythm"   // the timing of a client's connections (beaconing)
 	LayerExploit  = "exploit"  // a known exploit's traffic (detector/exploit): alerts whatever the score
+	LayerScan     = "scan"     // a client's hellos of many stacks to one server (detector/scan)
 )
 
 // Reason is one thing that made a flow score high, for the analyst: which
@@ -65,7 +66,7 @@ const (
 // its value, and in words how they compare with the baseline or the
 // public corpus.
 type Reason struct {
-	Layer   string  // LayerEvidence, LayerLearned, LayerLists, LayerRhythm or LayerExploit
+	Layer   string  // LayerEvidence, LayerLearned, LayerLists, LayerRhythm, LayerExploit or LayerScan
 	Feature string  // stable id of the check or feature, e.g. "sni.missing", "tls.ja4"
 	Field   string  // the eve record field it is about, e.g. "tls.sni", "app_proto"
 	Value   string  // that field's value in this flow

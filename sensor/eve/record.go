@@ -76,7 +76,7 @@ type Alert struct {
 // AlertMeta is the alert's metadata, as Suricata's rule metadata: lists
 // of values by key.
 type AlertMeta struct {
-	Layer []string `json:"layer,omitempty"` // evidence, learned, lists, rhythm
+	Layer []string `json:"layer,omitempty"` // evidence, learned, lists, rhythm, exploit, scan
 	Check []string `json:"check,omitempty"` // the detector's check ids behind the finding
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/recall"
+	"github.com/tlsentry/tlsentry/detector/scan"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/sensor/metrics"
 )
@@ -56,11 +57,42 @@ func (p *Pipeline) gather(b *Batch, scorer scoring.Scorer, inputs []scoring.Inpu
 		if in != nil && witness != nil && p.servers != nil {
 			p.recallServer(witness, in)
 		}
+		if in != nil && p.scans != nil {
+			p.observeScan(in)
+		}
 		if p.cfg.Beacons != nil {
 			p.observeBeacon(b, i, in, &rhythm)
 		}
 	}
 }
+
+// observeScan gives a flow's hello to the scan tracker; a hello of a scan
+// says so in the flow's Context, weighed by the rate of scans among the
+// public benign captures' pairs (worded only for an alert).
+func (p *Pipeline) observeScan(in *scoring.Input) {
+	h := in.TLS
+	if h == nil || h.Client == nil {
+		return
+	}
+	f := in.Flow
+	server := f.Server.AddrPort()
+	ja4 := h.Prints(h.Transport()).JA4
+	found, ok := p.scans.Observe(f.Client.AddrPort().Addr(), server, f.Start, ja4)
+	if !ok {
+		return
+	}
+	in.Context = append(in.Context, scoring.Fact{Group: "scan",
+		Reason: scoring.Reason{Layer: scoring.LayerScan, Feature: scanCheck, Weight: scan.Bits()},
+		Word: func(r *scoring.Reason) {
+			r.Field, r.Value = "tls.ja4", ja4
+			r.Text = fmt.Sprintf("scan: hello %d of this client to %s in %s, with %d distinct TLS client stacks (JA4) among them: a scanner probing what the server accepts, one stack per question; %d of %d client-server pairs of the public benign captures show %d",
+				found.Hellos, server, beacon.FormatDuration(found.Span), found.Stacks, scan.BenignScans, scan.BenignPairs, scan.MinStacks)
+		}})
+	p.m.ContextFacts.WithLabelValues(metrics.ContextScan).Inc()
+}
+
+// scanCheck is the id of a scan's fact (its signature's prefix).
+const scanCheck = "scan.stacks"
 
 // rhythmModel is what the batch's scorer says of a flow of a beacon: its
 // pair is known (training found it periodic), or the flow takes a fact

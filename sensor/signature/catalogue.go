@@ -41,6 +41,7 @@ const (
 	catTrojan      = "A Network Trojan was detected"
 	catPolicy      = "Potential Corporate Privacy Violation"
 	catLeak        = "Attempted Information Leak"
+	catScan        = "Detection of a Network Scan"
 )
 
 var catalogue = []Signature{
@@ -90,6 +91,8 @@ var catalogue = []Signature{
 	{ID: 8100032, Rev: 1, Name: "TLSENTRY server name on a block list", Category: catTrojan, Layer: scoring.LayerLists,
 		Prefixes: []string{"list.sni"}},
 	beacon,
+	{ID: 8100041, Rev: 1, Name: "TLSENTRY TLS scan: many client stacks to one server", Category: catScan, Layer: scoring.LayerScan,
+		Prefixes: []string{"scan."}, Severe: 10, Notable: 5},
 	{ID: 8100050, Rev: 1, Name: "TLSENTRY TLS heartbeat exploit (Heartbleed, CVE-2014-0160)", Category: catLeak, Layer: scoring.LayerExploit,
 		Prefixes: []string{"exploit.heartbleed."}},
 	{ID: 8100051, Rev: 1, Name: "TLSENTRY TLS ChangeCipherSpec injection (CVE-2014-0224)", Category: catLeak, Layer: scoring.LayerExploit,
