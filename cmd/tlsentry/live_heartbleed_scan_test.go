@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,11 +25,7 @@ import (
 // crypto/tls nor OpenSSL 3 offers heartbeats, so without GnuTLS the
 // scanner would never send its request.
 func TestHeartbleedScanLiveInNetns(t *testing.T) {
-	for _, tool := range []string{"nmap", "gnutls-serv"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (apt-get install nmap gnutls-bin): the scanner is nmap's ssl-heartbleed script, the heartbeat-capable server GnuTLS's gnutls-serv", tool)
-		}
-	}
+	needTools(t, "apt-get install nmap gnutls-bin: the scanner is nmap's ssl-heartbleed script, the heartbeat-capable server GnuTLS's gnutls-serv", "nmap", "gnutls-serv")
 	p := netnstest.NewVethPair(t)
 	certFile, keyFile := writeServerPEM(t)
 	server := netip.AddrPortFrom(p.B.Addr4, 443)
@@ -42,27 +37,9 @@ func TestHeartbleedScanLiveInNetns(t *testing.T) {
 	testkit.WaitFor(t, "gnutls-serv listening", func() bool { return listening(p.A, server) })
 	alertPath := startDefaultOn443(t, p)
 
-	scan := p.A.NS.Command("nmap", "-Pn", "-n", "-p", "443", "--script", "ssl-heartbleed", server.Addr().String())
-	out, err := scan.CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
+	if a := nmapAlert(t, p, server, "ssl-heartbleed", alertPath, 8100050); a.Alert.Severity != 1 {
+		t.Errorf("severity %d", a.Alert.Severity)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, l := range testkit.ReadEve(t, alertPath) {
-			if l.EventType != "alert" || l.Alert == nil || l.Alert.SignatureID != 8100050 {
-				continue
-			}
-			v := l.Verdict()
-			t.Logf("alert %d (%s), %s: %.1f bits of %.1f; %q", l.Alert.SignatureID, l.Alert.Signature, l.Flow.Reason, v.Score, v.Threshold, v.Reasons)
-			if l.Alert.Severity != 1 {
-				t.Errorf("severity %d", l.Alert.Severity)
-			}
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no Heartbleed alert in 30 s; nmap said:\n%s", out)
 }
 
 // writeServerPEM writes serverCert's certificate and key as PEM files, as

@@ -5,11 +5,8 @@ package main
 import (
 	"crypto/tls"
 	"net/netip"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tlsentry/tlsentry/internal/netnstest"
 	"github.com/tlsentry/tlsentry/internal/testkit"
@@ -21,33 +18,13 @@ import (
 // daemon's alerts include the scan signature, whose reason counts the
 // distinct client stacks.
 func TestScanLiveInNetns(t *testing.T) {
-	if _, err := exec.LookPath("nmap"); err != nil {
-		t.Skip("nmap not installed (apt-get install nmap): the scanner is nmap's ssl-enum-ciphers script")
-	}
+	needTools(t, "apt-get install nmap: the scanner is nmap's ssl-enum-ciphers script", "nmap")
 	p := netnstest.NewVethPair(t)
 	cfg := &tls.Config{Certificates: []tls.Certificate{serverCert(t)}}
 	server := testkit.ServeTLS(t, p.B, netip.AddrPortFrom(p.B.Addr4, 443), cfg, nil)
 	alertPath := startDefaultOn443(t, p)
-
-	scan := p.A.NS.Command("nmap", "-Pn", "-n", "-p", strconv.Itoa(int(server.Port())), "--script", "ssl-enum-ciphers", server.Addr().String())
-	out, err := scan.CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
+	a := nmapAlert(t, p, server, "ssl-enum-ciphers", alertPath, 8100041)
+	if v := a.Verdict(); !strings.Contains(strings.Join(v.Reasons, "; "), "distinct TLS client stacks (JA4)") {
+		t.Errorf("reasons %q: no scan reason", v.Reasons)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, l := range testkit.ReadEve(t, alertPath) {
-			if l.EventType != "alert" || l.Alert == nil || l.Alert.SignatureID != 8100041 {
-				continue
-			}
-			v := l.Verdict()
-			t.Logf("alert %d (%s), %.1f bits of %.1f; %q", l.Alert.SignatureID, l.Alert.Signature, v.Score, v.Threshold, v.Reasons)
-			if !strings.Contains(strings.Join(v.Reasons, "; "), "distinct TLS client stacks (JA4)") {
-				t.Errorf("reasons %q: no scan reason", v.Reasons)
-			}
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no scan alert in 30 s; nmap said:\n%s", out)
 }
