@@ -147,7 +147,8 @@ func IsHelloRetryRandom(random []byte) bool {
 	return len(random) == 32 && [32]byte(random) == helloRetryRandom
 }
 
-// Extensions the flow table looks for in a ClientHello.
+// Extensions HelloOffers is asked about (the flow table asks a
+// ServerHello for supported_versions: the server chose TLS 1.3).
 const (
 	ExtHeartbeat         = 15 // RFC 6520
 	ExtSupportedVersions = 43 // RFC 8446: sent by clients that offer TLS 1.3

@@ -3,13 +3,13 @@ package metrics
 import (
 	"errors"
 	"fmt"
-	"github.com/tlsentry/tlsentry/detector/exploit"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tlsentry/tlsentry/detector/exploit"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/blocklist"
 )
@@ -185,7 +185,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	for _, f := range exploit.Findings {
 		m.ExploitFindings.WithLabelValues(f)
 	}
-	for _, k := range []string{ContextRhythm, ContextRhythmKnown, ContextResumed} {
+	for _, k := range []string{ContextRhythm, ContextRhythmKnown, ContextResumed, ContextScan} {
 		m.ContextFacts.WithLabelValues(k)
 	}
 	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tlsentry/tlsentry/detector/exploit"
 	"slices"
 	"strconv"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/detector/exploit"
 	"github.com/tlsentry/tlsentry/detector/recall"
 	"github.com/tlsentry/tlsentry/detector/scan"
 	"github.com/tlsentry/tlsentry/detector/scoring"
