@@ -81,9 +81,16 @@ type Tracker struct {
 // findings on every run.
 func New(maxPairs int) *Tracker {
 	maxPairs = max(maxPairs, 1)
-	// The index is made at its full size: growing would rehash every
-	// pair again and again as a busy network fills it.
-	return &Tracker{index: make(map[uint64]int32, maxPairs), more: map[uint64][]uint32{}, max: maxPairs, seed: maphash.MakeSeed()}
+	// The index and the pairs are made at their full size: growing would
+	// rehash and copy every pair again and again as a busy network fills
+	// them (the pairs' pages are only touched as pairs come).
+	return &Tracker{
+		index: make(map[uint64]int32, maxPairs),
+		pairs: make([]pair, 0, maxPairs),
+		more:  map[uint64][]uint32{},
+		max:   maxPairs,
+		seed:  maphash.MakeSeed(),
+	}
 }
 
 // Len is how many pairs the tracker follows.
