@@ -334,3 +334,23 @@ func TestFiredMask(t *testing.T) {
 		}
 	}
 }
+
+// Random-looking client bytes say "not TLS" only from a connection's
+// first byte: picked up after its start, a TLS connection shows the
+// inside of a record, its ciphertext as random as any obfuscated tunnel.
+func TestMidstreamRandomIsNotAnotherProtocol(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 8), nil)
+	for _, in := range inputs(t, labset.NonTLSRandom, 2) {
+		if _, ok := fired(tab, in, "proto.not_tls.random"); !ok {
+			t.Fatalf("seen from its start: %+v", tab.Explain(in))
+		}
+		f := *in.Flow
+		f.Midstream, f.ClientSYN = true, false
+		mid := input(&f)
+		for _, got := range tab.Explain(mid) {
+			if strings.HasPrefix(got.ID, "proto.not_tls") {
+				t.Errorf("picked up midstream: %+v", got)
+			}
+		}
+	}
+}

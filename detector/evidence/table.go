@@ -191,6 +191,11 @@ func notTLS(x *Input) (string, bool) {
 		return "", false
 	}
 	if p == tlsparse.SniffBinary && transcript.LooksRandom(x.Flow) {
+		if x.Flow.Midstream {
+			// Picked up after its start, a TLS connection's client bytes
+			// begin inside a record, and its ciphertext looks just so.
+			return "", false
+		}
 		p = labelRandom
 	}
 	return p, true

@@ -111,7 +111,10 @@ func ExtractCoded(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	transcript.Of(f, &v.T)
 	proto := orNone(h.AppProto)
 	switch {
-	case proto == tlsparse.SniffBinary && transcript.LooksRandom(f):
+	case proto == tlsparse.SniffBinary && !f.Midstream && transcript.LooksRandom(f):
+		// Random from the first byte on; a connection picked up after its
+		// start shows TLS ciphertext from inside a record so, and stays
+		// "binary" (what its bytes show, not another protocol).
 		proto = transcript.Random
 	case proto == tlsparse.SniffTLS && v.T.Client.NoHandshake() && f.ClientSYN:
 		// TLS's framing without its handshake, from a client seen from

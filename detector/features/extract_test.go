@@ -161,3 +161,20 @@ func TestDomain(t *testing.T) {
 		}
 	}
 }
+
+// A connection picked up after its start shows a TLS record's inside as
+// its client's first bytes: random-looking, yet no other protocol.
+func TestMidstreamRandomStaysBinary(t *testing.T) {
+	for _, f := range labFlows(t, labset.NonTLSRandom, 2) {
+		v, _ := extract(f)
+		if got := v.Cats[CAppProto][0]; got != "random" {
+			t.Fatalf("seen from its start: app_proto %q", got)
+		}
+		mid := *f
+		mid.Midstream, mid.ClientSYN = true, false
+		v, _ = extract(&mid)
+		if got := v.Cats[CAppProto][0]; got != "binary" {
+			t.Errorf("picked up midstream: app_proto %q, want binary", got)
+		}
+	}
+}
