@@ -29,13 +29,26 @@ func (d Def) Text(x float32) string {
 	return strconv.FormatFloat(float64(x), 'f', 2, 32)
 }
 
-// CatText renders a categorical value, naming cipher suites where known.
+// CatText renders a categorical value, naming the code points of cipher
+// suites, extensions, supported groups and signature algorithms where the
+// registries (or mainstream stacks) name them: "0x11ec (X25519MLKEM768)".
 func (d CatDef) CatText(c Cat, s string) string {
-	if c == CCipher || c == CServerCipher {
-		if n, err := strconv.ParseUint(s, 0, 16); err == nil {
-			if name := cipherName(uint16(n)); name != "" {
-				return s + " (" + name + ")"
-			}
+	var name func(uint16) string
+	switch c {
+	case CCipher, CServerCipher:
+		name = cipherName
+	case CExtension:
+		name = tlsparse.ExtensionName
+	case CGroup:
+		name = tlsparse.GroupName
+	case CSigAlg:
+		name = tlsparse.SignatureSchemeName
+	default:
+		return s
+	}
+	if n, err := strconv.ParseUint(s, 0, 16); err == nil {
+		if v := name(uint16(n)); v != "" {
+			return s + " (" + v + ")"
 		}
 	}
 	return s

@@ -131,8 +131,20 @@ func TestDefsComplete(t *testing.T) {
 	if got := (Def{Format: FormatVersion}).Text(0x0303); got != "TLS 1.2" {
 		t.Errorf("version text %q", got)
 	}
-	if got := (CatDef{}).CatText(CCipher, "0x1301"); got != "0x1301 (TLS_AES_128_GCM_SHA256)" {
-		t.Errorf("cipher text %q", got)
+	for _, c := range []struct {
+		cat      Cat
+		in, want string
+	}{
+		{CCipher, "0x1301", "0x1301 (TLS_AES_128_GCM_SHA256)"},
+		{CGroup, "0x11ec", "0x11ec (X25519MLKEM768)"},
+		{CSigAlg, "0x0804", "0x0804 (rsa_pss_rsae_sha256)"},
+		{CExtension, "0xfe0d", "0xfe0d (encrypted_client_hello)"},
+		{CGroup, "0x3e85", "0x3e85"}, // no registry names it
+		{CALPN, "0x0804", "0x0804"},  // not a code point
+	} {
+		if got := (CatDef{}).CatText(c.cat, c.in); got != c.want {
+			t.Errorf("%s text %q, want %q", CatDefs()[c.cat].Name, got, c.want)
+		}
 	}
 }
 

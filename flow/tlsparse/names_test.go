@@ -154,3 +154,61 @@ func TestResumedCrafted(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryNames: groups, signature schemes and extensions carry their
+// registry names, every value crypto/tls defines among them; GREASE is
+// named so; private-use ranges say so; values no registry names stay "".
+func TestRegistryNames(t *testing.T) {
+	cases := []struct {
+		name func(uint16) string
+		v    uint16
+		want string
+	}{
+		{GroupName, 0x001d, "x25519"},
+		{GroupName, 0x11ec, "X25519MLKEM768"},
+		{GroupName, 0x6399, "X25519Kyber768Draft00"},
+		{GroupName, 0x0100, "ffdhe2048"},
+		{GroupName, 0x0a0a, "GREASE"},
+		{GroupName, 0xfe12, "ecdhe_private_use"},
+		{GroupName, 0x01fd, "ffdhe_private_use"},
+		{GroupName, 0x3e85, ""},
+		{SignatureSchemeName, 0x0804, "rsa_pss_rsae_sha256"},
+		{SignatureSchemeName, 0x0905, "mldsa65"},
+		{SignatureSchemeName, 0x0402, "dsa_sha256"}, // a TLS 1.2 pair the scheme registry left out
+		{SignatureSchemeName, 0x0101, "rsa_md5"},
+		{SignatureSchemeName, 0xfafa, "GREASE"},
+		{SignatureSchemeName, 0xfe80, "private_use"},
+		{SignatureSchemeName, 0x3e85, ""},
+		{SignatureSchemeName, 0x0104, ""},
+		{ExtensionName, ExtKeyShare, "key_share"},
+		{ExtensionName, ExtEncryptedClientHello, "encrypted_client_hello"},
+		{ExtensionName, ExtQUICTransportParametersDraft, "quic_transport_parameters (QUIC drafts)"},
+		{ExtensionName, 0x44cd, "application_settings (ALPS, unregistered)"},
+		{ExtensionName, 0x2a2a, "GREASE"},
+		{ExtensionName, 0x1234, ""},
+	}
+	for _, c := range cases {
+		if got := c.name(c.v); got != c.want {
+			t.Errorf("%#04x: %q, want %q", c.v, got, c.want)
+		}
+	}
+	for _, g := range []tls.CurveID{tls.CurveP256, tls.CurveP384, tls.CurveP521, tls.X25519, tls.X25519MLKEM768, tls.SecP256r1MLKEM768, tls.SecP384r1MLKEM1024} {
+		if GroupName(uint16(g)) == "" {
+			t.Errorf("group %v (%d) unnamed", g, g)
+		}
+	}
+	for _, s := range []tls.SignatureScheme{tls.PKCS1WithSHA256, tls.PKCS1WithSHA384, tls.PKCS1WithSHA512, tls.PSSWithSHA256,
+		tls.PSSWithSHA384, tls.PSSWithSHA512, tls.ECDSAWithP256AndSHA256, tls.ECDSAWithP384AndSHA384, tls.ECDSAWithP521AndSHA512,
+		tls.Ed25519, tls.PKCS1WithSHA1, tls.ECDSAWithSHA1} {
+		if SignatureSchemeName(uint16(s)) == "" {
+			t.Errorf("signature scheme %v unnamed", s)
+		}
+	}
+	for _, e := range []uint16{ExtServerName, ExtStatusRequest, ExtSupportedGroups, ExtECPointFormats, ExtSignatureAlgorithms, ExtALPN,
+		ExtPadding, ExtSessionTicket, ExtPreSharedKey, ExtEarlyData, ExtSupportedVersions, ExtPSKKeyExchangeModes, ExtKeyShare,
+		ExtEncryptedClientHello, ExtRenegotiationInfo, ExtQUICTransportParameters} {
+		if ExtensionName(e) == "" {
+			t.Errorf("extension %#04x unnamed", e)
+		}
+	}
+}
