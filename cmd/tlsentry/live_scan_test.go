@@ -16,7 +16,8 @@ import (
 // one connection per version and group of suites, each hello built for
 // its question) against a Go TLS server in another namespace; the live
 // daemon's alerts include the scan signature, whose reason counts the
-// distinct client stacks.
+// distinct client stacks the server refused (Go's server answers the
+// versions and suites it does not take with an alert).
 func TestScanLiveInNetns(t *testing.T) {
 	needTools(t, "apt-get install nmap: the scanner is nmap's ssl-enum-ciphers script", "nmap")
 	p := netnstest.NewVethPair(t)

@@ -12,12 +12,14 @@ const (
 	// Window is how long after a pair's first hello its stacks count
 	// together; the next hello after it starts a new count.
 	Window = time.Minute
-	// MinStacks is how many distinct stacks in one window make a scan:
-	// twice the most a client-server pair of public benign captures
-	// shows (the shared captures 3; nDPI's test captures and the
-	// out-of-box sets 4: an Android phone's apps, or Chrome and
-	// Windows' services, to one Google front end). testssl.sh shows 73
-	// against one server, nmap's ssl-enum-ciphers 55.
+	// MinStacks is how many distinct stacks the server refused in one
+	// window make a scan: four times the most a client-server pair shows
+	// in the public benign captures, nDPI's test captures or the
+	// out-of-box sets (2: a client falling back to an older version).
+	// testssl.sh shows 45 against one server, nmap's ssl-enum-ciphers 29.
+	// Refused ones only: behind a NAT, one address carries every stack of
+	// the hosts behind it (up to 4 distinct ones to one Google front end
+	// in those captures, and a large site's many more), all accepted.
 	MinStacks = 8
 	// maxStacks bounds the stacks a pair remembers (the count goes on
 	// as "at least").
@@ -42,7 +44,7 @@ func Bits() float64 {
 
 // Finding says that a hello is one of a scan's.
 type Finding struct {
-	Stacks int           // distinct stacks in the window so far (at least, from maxStacks)
+	Stacks int           // distinct stacks the server refused in the window so far (at least, from maxStacks)
 	Hellos int           // hellos of the pair in the window
 	Span   time.Duration // from the window's first hello to this one
 }
@@ -54,13 +56,13 @@ type pairKey struct {
 
 // pair is one client-server pair's current window, without pointers (the
 // collector has nothing to look at in the table). The first MinStacks
-// distinct stacks are kept in place; most pairs never have a second, and
-// only a scan's pair has more (Tracker.more).
+// distinct refused stacks are kept in place; most pairs never have one,
+// and only a scan's pair has more (Tracker.more).
 type pair struct {
 	key    uint64 // the pair's hash, its key in Tracker.index
 	start  int64  // the window's first hello, Unix nanoseconds
 	hellos int32
-	n      int32 // distinct stacks so far
+	n      int32 // distinct refused stacks so far
 	first  [MinStacks]uint32
 }
 
@@ -101,12 +103,14 @@ func (t *Tracker) Len() int {
 }
 
 // Observe counts a hello of stack (its JA4) from client to server at
-// (packet time) and says whether it is one of a scan's. Hellos may come
-// a little out of order (flows are handed out when they end): one before
+// (packet time), which the server refused or not (Refused), and says
+// whether it is one of a scan's: from the MinStacks-th distinct refused
+// stack on, every hello of the pair in the window is. Hellos may come a
+// little out of order (flows are handed out when they end): one before
 // its window's start counts in it. Pairs and stacks are told apart by
 // their hashes (64 and 32 bits: a pair's few dozen stacks collide once
 // in about a hundred million scans).
-func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time, stack string) (Finding, bool) {
+func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time, stack string, refused bool) (Finding, bool) {
 	k := maphash.Comparable(t.seed, pairKey{client, server})
 	h := uint32(maphash.String(t.seed, stack))
 	t.mu.Lock()
@@ -117,7 +121,7 @@ func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time
 		delete(t.more, k)
 	}
 	p.hellos++
-	if p.n < maxStacks && !t.has(p, h) {
+	if refused && p.n < maxStacks && !t.has(p, h) {
 		t.add(p, h)
 	}
 	if p.n < MinStacks {
@@ -158,8 +162,8 @@ func (t *Tracker) pair(k uint64, at time.Time) *pair {
 	return &t.pairs[i]
 }
 
-// Stacks is how many distinct stacks the pair's current window holds (0
-// for a pair not followed).
+// Stacks is how many distinct refused stacks the pair's current window
+// holds (0 for a pair not followed).
 func (t *Tracker) Stacks(client netip.Addr, server netip.AddrPort) int {
 	k := maphash.Comparable(t.seed, pairKey{client, server})
 	t.mu.Lock()

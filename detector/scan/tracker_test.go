@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
 var (
@@ -15,18 +17,19 @@ var (
 )
 
 // TestScanNeedsManyStacks: a client that repeats its few stacks is no
-// scan however often it connects; one whose hellos bring MinStacks
-// distinct stacks within the window is, from that hello on.
+// scan however often the server turns them down; one whose refused
+// hellos bring MinStacks distinct stacks within the window is, from that
+// hello on.
 func TestScanNeedsManyStacks(t *testing.T) {
 	tr := New(16)
 	for i := range 100 {
-		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("stack-%d", i%(MinStacks/2))); ok {
+		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("stack-%d", i%(MinStacks/2)), true); ok {
 			t.Fatalf("hello %d of %d stacks: a scan", i, MinStacks/2)
 		}
 	}
 	other := netip.MustParseAddrPort("192.0.2.2:443")
 	for i := range MinStacks + 2 {
-		f, ok := tr.Observe(client, other, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("probe-%d", i))
+		f, ok := tr.Observe(client, other, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("probe-%d", i), true)
 		if want := i+1 >= MinStacks; ok != want {
 			t.Fatalf("hello %d: scan %v, want %v", i, ok, want)
 		}
@@ -42,15 +45,15 @@ func TestScanWindow(t *testing.T) {
 	tr := New(16)
 	step := Window / time.Duration(MinStacks-2)
 	for i := range 5 * MinStacks {
-		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*step), fmt.Sprintf("s%d", i)); ok {
+		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*step), fmt.Sprintf("s%d", i), true); ok {
 			t.Fatalf("hello %d, %s apart: a scan", i, step)
 		}
 	}
 	tr = New(16)
 	for i := range MinStacks - 1 {
-		tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("s%d", i))
+		tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("s%d", i), true)
 	}
-	if _, ok := tr.Observe(client, server, t0.Add(-time.Second), "late"); !ok {
+	if _, ok := tr.Observe(client, server, t0.Add(-time.Second), "late", true); !ok {
 		t.Error("a hello handed out late did not count in its window")
 	}
 }
@@ -61,7 +64,7 @@ func TestScanWindow(t *testing.T) {
 func TestScanBoundedAndDeterministic(t *testing.T) {
 	tr := New(8)
 	for i := range 100 {
-		tr.Observe(netip.AddrFrom4([4]byte{10, 1, 0, byte(i)}), server, t0, "s")
+		tr.Observe(netip.AddrFrom4([4]byte{10, 1, 0, byte(i)}), server, t0, "s", true)
 	}
 	if n := tr.Len(); n != 8 {
 		t.Fatalf("%d pairs followed, want 8", n)
@@ -75,7 +78,7 @@ func TestScanBoundedAndDeterministic(t *testing.T) {
 	tr = New(1)
 	var f Finding
 	for i := range 3 * maxStacks {
-		f, _ = tr.Observe(client, server, t0, fmt.Sprint(i))
+		f, _ = tr.Observe(client, server, t0, fmt.Sprint(i), true)
 	}
 	if f.Stacks != maxStacks || f.Hellos != 3*maxStacks {
 		t.Errorf("after %d stacks: %+v", 3*maxStacks, f)
@@ -86,5 +89,55 @@ func TestScanBoundedAndDeterministic(t *testing.T) {
 func TestBits(t *testing.T) {
 	if got, want := Bits(), math.Log2(2*float64(BenignPairs)+2); BenignScans == 0 && math.Abs(got-want) > 1e-9 {
 		t.Errorf("Bits %v, want %v", got, want)
+	}
+}
+
+// TestAcceptedStacksAreNoScan: behind a NAT one address carries the
+// stacks of every host behind it, many of them to a popular server
+// within a minute, and the server takes them all: no scan, however
+// many; the same stacks turned down are one.
+func TestAcceptedStacksAreNoScan(t *testing.T) {
+	tr := New(16)
+	for i := range 4 * MinStacks {
+		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("host-%d", i), false); ok {
+			t.Fatalf("accepted hello %d: a scan", i)
+		}
+	}
+	for i := range MinStacks {
+		_, ok := tr.Observe(client, server, t0.Add(time.Duration(40+i)*time.Second), fmt.Sprintf("probe-%d", i), true)
+		if want := i+1 >= MinStacks; ok != want {
+			t.Fatalf("refused hello %d: scan %v, want %v", i, ok, want)
+		}
+	}
+	// From then on the pair's accepted hellos are the scan's too.
+	if f, ok := tr.Observe(client, server, t0.Add(50*time.Second), "browser-copy", false); !ok || f.Stacks != MinStacks || f.Hellos != 5*MinStacks+1 {
+		t.Errorf("accepted hello after the scan: %+v %v", f, ok)
+	}
+}
+
+// TestRefused: an alert instead of a ServerHello refuses the hello; a
+// ServerHello, or no answer at all, does not.
+func TestRefused(t *testing.T) {
+	hello := &tlsparse.ClientHello{}
+	alert, err := tlsparse.ParseServerFlight([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28}) // fatal handshake_failure
+	if alert == nil || alert.Alert == nil {
+		t.Fatalf("an alert record parsed as %+v, %v", alert, err)
+	}
+	cases := []struct {
+		name string
+		h    *tlsparse.Handshake
+		want bool
+	}{
+		{"handshake_failure alert", &tlsparse.Handshake{Client: hello, Server: alert}, true},
+		{"a ServerHello", &tlsparse.Handshake{Client: hello, Server: &tlsparse.ServerFlight{ServerHello: &tlsparse.ServerHello{}}}, false},
+		{"a HelloRetryRequest, then an alert", &tlsparse.Handshake{Client: hello, Server: &tlsparse.ServerFlight{HelloRetryRequest: &tlsparse.ServerHello{}, Alert: alert.Alert}}, false},
+		{"no answer", &tlsparse.Handshake{Client: hello}, false},
+		{"no hello", &tlsparse.Handshake{Server: alert}, false},
+		{"nothing", nil, false},
+	}
+	for _, c := range cases {
+		if got := Refused(c.h); got != c.want {
+			t.Errorf("%s: refused %v", c.name, got)
+		}
 	}
 }

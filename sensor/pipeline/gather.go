@@ -77,7 +77,7 @@ func (p *Pipeline) observeScan(in *scoring.Input) {
 	f := in.Flow
 	server := f.Server.AddrPort()
 	ja4 := h.Prints(h.Transport()).JA4
-	found, ok := p.scans.Observe(f.Client.AddrPort().Addr(), server, f.Start, ja4)
+	found, ok := p.scans.Observe(f.Client.AddrPort().Addr(), server, f.Start, ja4, scan.Refused(h))
 	if !ok {
 		return
 	}
@@ -85,7 +85,7 @@ func (p *Pipeline) observeScan(in *scoring.Input) {
 		Reason: scoring.Reason{Layer: scoring.LayerScan, Feature: scanCheck, Weight: scan.Bits()},
 		Word: func(r *scoring.Reason) {
 			r.Field, r.Value = "tls.ja4", ja4
-			r.Text = fmt.Sprintf("scan: hello %d of this client to %s in %s, with %d distinct TLS client stacks (JA4) among them: a scanner probing what the server accepts, one stack per question; %d of %d client-server pairs of the public benign captures show %d",
+			r.Text = fmt.Sprintf("scan: hello %d of this client to %s in %s, which refused %d distinct TLS client stacks (JA4) among them with an alert: a scanner probing what the server accepts, one stack per question; %d of %d client-server pairs of the public benign captures show %d",
 				found.Hellos, server, beacon.FormatDuration(found.Span), found.Stacks, scan.BenignScans, scan.BenignPairs, scan.MinStacks)
 		}})
 	p.m.ContextFacts.WithLabelValues(metrics.ContextScan).Inc()

@@ -15,8 +15,8 @@ import (
 // constants say of the public benign captures (the shared captures, each
 // on its own, as the beacon baseline is measured): how many
 // client-server pairs send a hello (scan.BenignPairs), and that none
-// shows more than half of scan.MinStacks distinct stacks within the
-// window, so that none reaches a scan (scan.BenignScans).
+// shows more than half of scan.MinStacks distinct refused stacks within
+// the window, so that none reaches a scan (scan.BenignScans).
 func TestScanBaselineOnSharedCaptures(t *testing.T) {
 	dir := sharedpcaps.PcapDir(t)
 	pairs, most, scans := 0, 0, 0
@@ -35,7 +35,7 @@ func TestScanBaselineOnSharedCaptures(t *testing.T) {
 				seen[key] = true
 				pairs++
 			}
-			found, ok := tr.Observe(f.Client.AddrPort().Addr(), f.Server.AddrPort(), f.Start, h.Prints(h.Transport()).JA4)
+			found, ok := tr.Observe(f.Client.AddrPort().Addr(), f.Server.AddrPort(), f.Start, h.Prints(h.Transport()).JA4, scan.Refused(h))
 			if ok {
 				scans++
 				t.Errorf("%s: %s: a scan, %+v", name, key, found)
@@ -43,11 +43,11 @@ func TestScanBaselineOnSharedCaptures(t *testing.T) {
 			most = max(most, tr.Stacks(f.Client.AddrPort().Addr(), f.Server.AddrPort()))
 		}
 	}
-	t.Logf("%d pairs with a hello, at most %d distinct stacks in a window, %d scans", pairs, most, scans)
+	t.Logf("%d pairs with a hello, at most %d distinct refused stacks in a window, %d scans", pairs, most, scans)
 	if pairs != scan.BenignPairs || scans != scan.BenignScans {
 		t.Errorf("%d pairs, %d scans: scan.BenignPairs %d, scan.BenignScans %d", pairs, scans, scan.BenignPairs, scan.BenignScans)
 	}
 	if 2*most > scan.MinStacks {
-		t.Errorf("a benign pair shows %d stacks in a window: more than half of scan.MinStacks (%d)", most, scan.MinStacks)
+		t.Errorf("a benign pair shows %d refused stacks in a window: more than half of scan.MinStacks (%d)", most, scan.MinStacks)
 	}
 }
