@@ -143,6 +143,10 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	if d.beacons, err = newBeaconTracker(cfg); err != nil {
 		return nil, err
 	}
+	scans, err := newScanTracker(cfg)
+	if err != nil {
+		return nil, err
+	}
 	d.logs = pipeline.NewLogSink(d.logOutputs(cfg, d.flowLog, d.tlsLog, d.pcaps), d.model.Name(), d.metrics, d.log.Logger)
 	d.pipeline, err = pipeline.New(pipeline.Config{
 		Shards:         shards,
@@ -157,6 +161,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		Policy:         &policy,
 		Limiter:        d.limiter,
 		Beacons:        d.beacons,
+		Scans:          scans,
 		Sink:           d.logs,
 		Metrics:        d.metrics,
 		Log:            d.log.Logger,

@@ -30,7 +30,8 @@ into the binary. -tls-log writes a tls record for every TLS session (TCP
 and QUIC), alerting or not, as run's output.tls_log does. The files'
 flows also go, as one stream, to the beacon tracker (the configuration's
 beacon section, on by default): its periodic-connections alerts follow
-the flows that completed them.`,
+the flows that completed them. Their hellos go to the TLS scan tracker
+(the scan section, on by default): a scan's flows weigh its fact.`,
 }
 
 func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -101,8 +102,14 @@ func runScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		closeTLS()
 		return err
 	}
+	scans, err := newScanTracker(daemonCfg)
+	if err != nil {
+		closeOut()
+		closeTLS()
+		return err
+	}
 	cfg := pipeline.Config{ParseTLS: true, EmptyFlows: true, NewScorer: m.NewScorer, Model: m.Name(), Policy: pol,
-		Limiter: limiter, Beacons: beacons, Sink: sink}
+		Limiter: limiter, Beacons: beacons, Scans: scans, Sink: sink}
 	readErr := readFiles(ctx, "score", &in, cfg, stderr)
 	closeErr := closeOut()
 	var profErr error

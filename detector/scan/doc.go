@@ -11,11 +11,12 @@
 // it does not take with an alert, not a ServerHello (Refused). The
 // Tracker counts, per client address and server address and port, the
 // distinct JA4 fingerprints (the stack's version, suites, extensions
-// and ALPN) of the refused hellos within Window of the pair's first;
-// from MinStacks on, each hello of the pair is a scan's. Refused ones
-// only, because one address behind a NAT carries the stacks of every
-// host behind it, to the same popular servers, which accept them all.
-// No pair of the public benign captures shows more than a quarter of
-// MinStacks (none of BenignPairs is a scan): the fact a scan's flow
-// takes weighs what that rate says, as a beacon's does.
+// and ALPN) of the refused hellos within a window of the pair's first
+// (Config: a minute by default); from the MinStacks-th on (8 by
+// default), each hello of the pair is a scan's. Refused ones only,
+// because one address behind a NAT carries the stacks of every host
+// behind it, to the same popular servers, which accept them all. No pair
+// of the public benign captures shows more than BenignMostRefused, below
+// any MinStacks Config allows (none of BenignPairs is a scan): the fact a
+// scan's flow takes weighs what that rate says, as a beacon's does.
 package scan

@@ -9,28 +9,18 @@ import (
 )
 
 const (
-	// Window is how long after a pair's first hello its stacks count
-	// together; the next hello after it starts a new count.
-	Window = time.Minute
-	// MinStacks is how many distinct stacks the server refused in one
-	// window make a scan: four times the most a client-server pair shows
-	// in the public benign captures, nDPI's test captures or the
-	// out-of-box sets (2: a client falling back to an older version).
-	// testssl.sh shows 45 against one server, nmap's ssl-enum-ciphers 29.
-	// Refused ones only: behind a NAT, one address carries every stack of
-	// the hosts behind it (up to 4 distinct ones to one Google front end
-	// in those captures, and a large site's many more), all accepted.
-	MinStacks = 8
+	// inlineStacks is how many refused stacks a pair keeps in place; a
+	// scan's pair keeps the rest in Tracker.more.
+	inlineStacks = 8
 	// maxStacks bounds the stacks a pair remembers (the count goes on
 	// as "at least").
 	maxStacks = 64
-	// DefaultMaxPairs bounds the pairs followed at once.
-	DefaultMaxPairs = 1 << 16
 
 	// BenignScans of BenignPairs client-server pairs with a hello in the
 	// public benign captures (the shared captures, each on its own:
 	// sensor/pipeline's TestScanBaselineOnSharedCaptures counts them)
-	// reach MinStacks.
+	// have more than BenignMostRefused refused stacks in a window: a
+	// scan at any MinStacks Config allows.
 	BenignScans = 0
 	BenignPairs = 463
 )
@@ -55,7 +45,7 @@ type pairKey struct {
 }
 
 // pair is one client-server pair's current window, without pointers (the
-// collector has nothing to look at in the table). The first MinStacks
+// collector has nothing to look at in the table). The first inlineStacks
 // distinct refused stacks are kept in place; most pairs never have one,
 // and only a scan's pair has more (Tracker.more).
 type pair struct {
@@ -63,7 +53,7 @@ type pair struct {
 	start  int64  // the window's first hello, Unix nanoseconds
 	hellos int32
 	n      int32 // distinct refused stacks so far
-	first  [MinStacks]uint32
+	first  [inlineStacks]uint32
 }
 
 // Tracker follows the pairs. Safe for concurrent use.
@@ -71,29 +61,39 @@ type Tracker struct {
 	mu    sync.Mutex
 	index map[uint64]int32    // pair hash: its place in pairs
 	pairs []pair              // in the order they came, a ring once full
-	more  map[uint64][]uint32 // a scan's stacks beyond MinStacks, by pair hash
+	more  map[uint64][]uint32 // a scan's stacks beyond inlineStacks, by pair hash
 	next  int                 // the oldest pair's place, once full
 	max   int
+	min   int32 // Config.MinStacks
+	win   int64 // Config.Window, nanoseconds
 	seed  maphash.Seed
 }
 
-// New returns a tracker of at most maxPairs pairs (less than 1: 1). When
-// full, a new pair takes the place of the one that came first: a flood of
+// New returns a tracker of cfg (checked by Config.Validate). When full,
+// a new pair takes the place of the one that came first: a flood of
 // addresses cannot grow the memory, and the same flows give the same
 // findings on every run.
-func New(maxPairs int) *Tracker {
-	maxPairs = max(maxPairs, 1)
+func New(cfg Config) (*Tracker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
 	// The index and the pairs are made at their full size: growing would
 	// rehash and copy every pair again and again as a busy network fills
 	// them (the pairs' pages are only touched as pairs come).
 	return &Tracker{
-		index: make(map[uint64]int32, maxPairs),
-		pairs: make([]pair, 0, maxPairs),
+		index: make(map[uint64]int32, cfg.MaxPairs),
+		pairs: make([]pair, 0, cfg.MaxPairs),
 		more:  map[uint64][]uint32{},
-		max:   maxPairs,
+		max:   cfg.MaxPairs,
+		min:   int32(cfg.MinStacks),
+		win:   int64(cfg.Window),
 		seed:  maphash.MakeSeed(),
-	}
+	}, nil
 }
+
+// MinStacks is how many distinct refused stacks make a scan.
+func (t *Tracker) MinStacks() int { return int(t.min) }
 
 // Len is how many pairs the tracker follows.
 func (t *Tracker) Len() int {
@@ -105,7 +105,7 @@ func (t *Tracker) Len() int {
 // Observe counts a hello of stack (its JA4) from client to server at
 // (packet time), which the server refused or not (Refused), and says
 // whether it is one of a scan's: from the MinStacks-th distinct refused
-// stack on, every hello of the pair in the window is. Hellos may come a
+// stack on (Config), every hello of the pair in the window is. Hellos may come a
 // little out of order (flows are handed out when they end): one before
 // its window's start counts in it. Pairs and stacks are told apart by
 // their hashes (64 and 32 bits: a pair's few dozen stacks collide once
@@ -116,7 +116,7 @@ func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.pair(k, at)
-	if at.UnixNano()-p.start > int64(Window) {
+	if at.UnixNano()-p.start > t.win {
 		p.start, p.hellos, p.n = at.UnixNano(), 0, 0
 		delete(t.more, k)
 	}
@@ -124,18 +124,18 @@ func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time
 	if refused && p.n < maxStacks && !t.has(p, h) {
 		t.add(p, h)
 	}
-	if p.n < MinStacks {
+	if p.n < t.min {
 		return Finding{}, false
 	}
 	return Finding{Stacks: int(p.n), Hellos: int(p.hellos), Span: max(time.Duration(at.UnixNano()-p.start), 0)}, true
 }
 
 func (t *Tracker) has(p *pair, h uint32) bool {
-	return contains(p.first[:min(p.n, MinStacks)], h) || p.n > MinStacks && contains(t.more[p.key], h)
+	return contains(p.first[:min(p.n, inlineStacks)], h) || p.n > inlineStacks && contains(t.more[p.key], h)
 }
 
 func (t *Tracker) add(p *pair, h uint32) {
-	if p.n < MinStacks {
+	if p.n < inlineStacks {
 		p.first[p.n] = h
 	} else {
 		t.more[p.key] = append(t.more[p.key], h)

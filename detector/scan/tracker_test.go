@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,19 +19,19 @@ var (
 
 // TestScanNeedsManyStacks: a client that repeats its few stacks is no
 // scan however often the server turns them down; one whose refused
-// hellos bring MinStacks distinct stacks within the window is, from that
+// hellos bring DefaultMinStacks distinct stacks within the window is, from that
 // hello on.
 func TestScanNeedsManyStacks(t *testing.T) {
-	tr := New(16)
+	tr := newTracker(t, 16)
 	for i := range 100 {
-		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("stack-%d", i%(MinStacks/2)), true); ok {
-			t.Fatalf("hello %d of %d stacks: a scan", i, MinStacks/2)
+		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*100*time.Millisecond), fmt.Sprintf("stack-%d", i%(DefaultMinStacks/2)), true); ok {
+			t.Fatalf("hello %d of %d stacks: a scan", i, DefaultMinStacks/2)
 		}
 	}
 	other := netip.MustParseAddrPort("192.0.2.2:443")
-	for i := range MinStacks + 2 {
+	for i := range DefaultMinStacks + 2 {
 		f, ok := tr.Observe(client, other, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("probe-%d", i), true)
-		if want := i+1 >= MinStacks; ok != want {
+		if want := i+1 >= DefaultMinStacks; ok != want {
 			t.Fatalf("hello %d: scan %v, want %v", i, ok, want)
 		}
 		if ok && (f.Stacks != i+1 || f.Hellos != i+1 || f.Span != time.Duration(i)*time.Second) {
@@ -39,18 +40,18 @@ func TestScanNeedsManyStacks(t *testing.T) {
 	}
 }
 
-// TestScanWindow: stacks spread wider than Window never make a scan, and
+// TestScanWindow: stacks spread wider than DefaultWindow never make a scan, and
 // a hello a little out of order counts in its window.
 func TestScanWindow(t *testing.T) {
-	tr := New(16)
-	step := Window / time.Duration(MinStacks-2)
-	for i := range 5 * MinStacks {
+	tr := newTracker(t, 16)
+	step := DefaultWindow / time.Duration(DefaultMinStacks-2)
+	for i := range 5 * DefaultMinStacks {
 		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*step), fmt.Sprintf("s%d", i), true); ok {
 			t.Fatalf("hello %d, %s apart: a scan", i, step)
 		}
 	}
-	tr = New(16)
-	for i := range MinStacks - 1 {
+	tr = newTracker(t, 16)
+	for i := range DefaultMinStacks - 1 {
 		tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("s%d", i), true)
 	}
 	if _, ok := tr.Observe(client, server, t0.Add(-time.Second), "late", true); !ok {
@@ -62,7 +63,7 @@ func TestScanWindow(t *testing.T) {
 // bound, the oldest giving way; stacks beyond maxStacks count as "at
 // least".
 func TestScanBoundedAndDeterministic(t *testing.T) {
-	tr := New(8)
+	tr := newTracker(t, 8)
 	for i := range 100 {
 		tr.Observe(netip.AddrFrom4([4]byte{10, 1, 0, byte(i)}), server, t0, "s", true)
 	}
@@ -75,7 +76,7 @@ func TestScanBoundedAndDeterministic(t *testing.T) {
 	if tr.Stacks(netip.AddrFrom4([4]byte{10, 1, 0, 0}), server) != 0 {
 		t.Error("the oldest pair was kept")
 	}
-	tr = New(1)
+	tr = newTracker(t, 1)
 	var f Finding
 	for i := range 3 * maxStacks {
 		f, _ = tr.Observe(client, server, t0, fmt.Sprint(i), true)
@@ -97,20 +98,20 @@ func TestBits(t *testing.T) {
 // within a minute, and the server takes them all: no scan, however
 // many; the same stacks turned down are one.
 func TestAcceptedStacksAreNoScan(t *testing.T) {
-	tr := New(16)
-	for i := range 4 * MinStacks {
+	tr := newTracker(t, 16)
+	for i := range 4 * DefaultMinStacks {
 		if _, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("host-%d", i), false); ok {
 			t.Fatalf("accepted hello %d: a scan", i)
 		}
 	}
-	for i := range MinStacks {
+	for i := range DefaultMinStacks {
 		_, ok := tr.Observe(client, server, t0.Add(time.Duration(40+i)*time.Second), fmt.Sprintf("probe-%d", i), true)
-		if want := i+1 >= MinStacks; ok != want {
+		if want := i+1 >= DefaultMinStacks; ok != want {
 			t.Fatalf("refused hello %d: scan %v, want %v", i, ok, want)
 		}
 	}
 	// From then on the pair's accepted hellos are the scan's too.
-	if f, ok := tr.Observe(client, server, t0.Add(50*time.Second), "browser-copy", false); !ok || f.Stacks != MinStacks || f.Hellos != 5*MinStacks+1 {
+	if f, ok := tr.Observe(client, server, t0.Add(50*time.Second), "browser-copy", false); !ok || f.Stacks != DefaultMinStacks || f.Hellos != 5*DefaultMinStacks+1 {
 		t.Errorf("accepted hello after the scan: %+v %v", f, ok)
 	}
 }
@@ -139,5 +140,47 @@ func TestRefused(t *testing.T) {
 		if got := Refused(c.h); got != c.want {
 			t.Errorf("%s: refused %v", c.name, got)
 		}
+	}
+}
+
+func newTracker(t *testing.T, maxPairs int) *Tracker {
+	t.Helper()
+	tr, err := New(Config{MaxPairs: maxPairs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// TestConfig: zero fields take the defaults; each field out of range is
+// named; a MinStacks a benign pair reaches is refused; a smaller one
+// than the default makes a scan sooner.
+func TestConfig(t *testing.T) {
+	tr, err := New(Config{})
+	if err != nil || tr.MinStacks() != DefaultMinStacks || tr.max != DefaultMaxPairs || tr.win != int64(DefaultWindow) {
+		t.Fatalf("defaults: %v %+v", err, tr)
+	}
+	err = Config{MinStacks: BenignMostRefused, Window: 2 * time.Hour, MaxPairs: -1}.Validate()
+	for _, want := range []string{"scan: min stacks: 2 is out of range (3-64", "scan: window: 2h0m0s is out of range", "scan: max pairs: -1 is out of range"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v: want %q", err, want)
+		}
+	}
+	if _, err := New(Config{MinStacks: maxStacks + 1}); err == nil {
+		t.Error("New took a MinStacks above maxStacks")
+	}
+	tr, err = New(Config{MinStacks: BenignMostRefused + 1, Window: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range BenignMostRefused + 1 {
+		_, ok := tr.Observe(client, server, t0.Add(time.Duration(i)*time.Second), fmt.Sprint(i), true)
+		if want := i == BenignMostRefused; ok != want {
+			t.Errorf("refused hello %d: scan %v, want %v", i, ok, want)
+		}
+	}
+	// Past the window, the count starts over.
+	if _, ok := tr.Observe(client, server, t0.Add(11*time.Second), "late", true); ok {
+		t.Error("a hello past a 10 s window was a scan's")
 	}
 }

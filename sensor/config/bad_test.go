@@ -21,6 +21,11 @@ func TestBadConfigs(t *testing.T) {
 			"testdata/beacon-bad.yaml:3: beacon.threshold: 1.5 is out of range (more than 0, at most 1)",
 		}, "\n")},
 		{"beacon-period.yaml", "testdata/beacon-period.yaml:4: beacon.min_period: 5m0s is outside 1ms-3m45s (the window over min connections)"},
+		{"scan-bad.yaml", strings.Join([]string{
+			"testdata/scan-bad.yaml:2: scan.min_stacks: 2 is out of range (3-64: more than the 2 refused stacks a benign pair shows)",
+			"testdata/scan-bad.yaml:3: scan.window: 2h0m0s is out of range (1s-1h)",
+			"testdata/scan-bad.yaml:4: scan.max_pairs: 8 is out of range (16-16777216)",
+		}, "\n")},
 		{"bad-bool.yaml", "testdata/bad-bool.yaml:2: capture.bpf: \"yes\" is not a boolean (true or false)"},
 		{"bad-duration.yaml", "testdata/bad-duration.yaml:2: flow.idle_timeout: \"5x\" is not a duration (like 250ms, 90s, 5m or 2h)"},
 		{"bad-float.yaml", "testdata/bad-float.yaml:2: detector.threshold: \"high\" is not a number"},

@@ -31,6 +31,7 @@ type Config struct {
 	Blocklist blocklist.Config `yaml:"blocklist"`
 	Alerts    ratelimit.Config `yaml:"alerts"`
 	Beacon    Beacon           `yaml:"beacon"`
+	Scan      Scan             `yaml:"scan"`
 	Output    Output           `yaml:"output"`
 	Metrics   Metrics          `yaml:"metrics"`
 	Fleet     fleet.Config     `yaml:"fleet"`
@@ -211,6 +212,7 @@ func Default() *Config {
 		},
 		Alerts: ratelimit.DefaultConfig(),
 		Beacon: DefaultBeacon(),
+		Scan:   DefaultScan(),
 		Output: Output{
 			AlertLog:       "/var/log/tlsentry/alerts.json",
 			RotateSizeMB:   100,

@@ -234,6 +234,7 @@ fleet:
 			{SignatureID: 8100007, Track: ratelimit.ByFingerprint, Count: 1, Window: time.Hour},
 		}, MaxTracked: 1000},
 		Beacon: DefaultBeacon(),
+		Scan:   DefaultScan(),
 		Output: Output{
 			FlowLog: "flows.json", Stdout: true, RotateAge: 24 * time.Hour, MaxBackups: 3, AlertPcapMaxMB: 1024,
 			LogLevel: "debug", Log: "/var/log/tlsentry/tlsentry.log",

@@ -28,6 +28,7 @@ func TestKeyClasses(t *testing.T) {
 		"detector.model", "detector.batch_size", "detector.batch_timeout", "detector.queue_size", "detector.scoring_workers",
 		"beacon.enabled", "beacon.key", "beacon.window", "beacon.min_connections", "beacon.min_period", "beacon.max_pairs",
 		"beacon.max_destinations", "beacon.popular_clients", "beacon.ring_length",
+		"scan.enabled", "scan.min_stacks", "scan.window", "scan.max_pairs",
 		"output.nats", "metrics.listen",
 		"fleet.watch", "fleet.name", "fleet.bucket", "fleet.model_bucket", "fleet.max_model_mb",
 	}

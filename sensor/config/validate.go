@@ -58,6 +58,7 @@ func (c *Config) check(l *errorList) {
 	l.owner(c.Blocklist.Validate(), keysOf("blocklist", reflect.TypeFor[blocklist.Config]()))
 	l.owner(c.Alerts.Validate(), keysOf("alerts", reflect.TypeFor[ratelimit.Config]()))
 	c.checkBeacon(l)
+	c.checkScan(l)
 	c.checkOutput(l)
 	checkListen(l, "metrics.listen", c.Metrics.Listen, true)
 	l.owner(c.Fleet.Validate(), keysOf("fleet", reflect.TypeFor[fleet.Config]()))

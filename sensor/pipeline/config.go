@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/detector/scan"
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
@@ -127,6 +128,9 @@ type Config struct {
 	// records of their own (Batch.Beacons), rate limited by Limiter. Flows
 	// without payload then reach the sink as with EmptyFlows (unscored).
 	Beacons *beacon.Tracker
+	// Scans, when set with NewScorer, is given each scored flow's hello;
+	// a hello of a scan takes a context fact (gather.go).
+	Scans *scan.Tracker
 
 	// Sink takes the flows.
 	Sink Sink

@@ -85,8 +85,8 @@ func (p *Pipeline) observeScan(in *scoring.Input) {
 		Reason: scoring.Reason{Layer: scoring.LayerScan, Feature: scanCheck, Weight: scan.Bits()},
 		Word: func(r *scoring.Reason) {
 			r.Field, r.Value = "tls.ja4", ja4
-			r.Text = fmt.Sprintf("scan: hello %d of this client to %s in %s, which refused %d distinct TLS client stacks (JA4) among them with an alert: a scanner probing what the server accepts, one stack per question; %d of %d client-server pairs of the public benign captures show %d",
-				found.Hellos, server, beacon.FormatDuration(found.Span), found.Stacks, scan.BenignScans, scan.BenignPairs, scan.MinStacks)
+			r.Text = fmt.Sprintf("scan: hello %d of this client to %s in %s, which refused %d distinct TLS client stacks (JA4) among them with an alert: a scanner probing what the server accepts, one stack per question; %d of %d client-server pairs of the public benign captures show more than %d",
+				found.Hellos, server, beacon.FormatDuration(found.Span), found.Stacks, scan.BenignScans, scan.BenignPairs, scan.BenignMostRefused)
 		}})
 	p.m.ContextFacts.WithLabelValues(metrics.ContextScan).Inc()
 }

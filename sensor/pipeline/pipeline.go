@@ -67,7 +67,7 @@ type Pipeline struct {
 	// or a server memory; ordered batches are chained by sendMu.
 	gathers      bool
 	servers      *recall.Memory // nil without a scorer
-	scans        *scan.Tracker  // nil without a scorer
+	scans        *scan.Tracker  // Config.Scans; nil without a scorer
 	gatherMu     sync.Mutex     // unordered: one batch at a time
 	sendMu       sync.Mutex     // ordered: the chain and the queue in one order
 	lastGathered chan struct{}
@@ -123,7 +123,7 @@ func New(cfg Config) (*Pipeline, error) {
 	p.publishModel(j)
 	if cfg.NewScorer != nil {
 		p.servers = recall.New(cfg.ServerMemory, 0)
-		p.scans = scan.New(scan.DefaultMaxPairs)
+		p.scans = cfg.Scans
 	}
 	p.gathers = cfg.Beacons != nil || p.servers != nil
 	if cfg.Ordered {

@@ -14,16 +14,20 @@ import (
 // TestScanBaselineOnSharedCaptures measures what detector/scan's
 // constants say of the public benign captures (the shared captures, each
 // on its own, as the beacon baseline is measured): how many
-// client-server pairs send a hello (scan.BenignPairs), and that none
-// shows more than half of scan.MinStacks distinct refused stacks within
-// the window, so that none reaches a scan (scan.BenignScans).
+// client-server pairs send a hello (scan.BenignPairs), the most distinct
+// refused stacks one of them shows within the default window
+// (scan.BenignMostRefused), and how many would be a scan at the least
+// MinStacks the configuration allows, one more (scan.BenignScans).
 func TestScanBaselineOnSharedCaptures(t *testing.T) {
 	dir := sharedpcaps.PcapDir(t)
 	pairs, most, scans := 0, 0, 0
 	for _, name := range sharedpcaps.Captures(t) {
 		flows, _ := readCapture(t, filepath.Join(dir, name))
 		slices.SortStableFunc(flows, func(a, b *flow.Flow) int { return a.Start.Compare(b.Start) })
-		tr := scan.New(scan.DefaultMaxPairs)
+		tr, err := scan.New(scan.Config{MinStacks: scan.BenignMostRefused + 1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		seen := map[string]bool{}
 		for _, f := range flows {
 			h := tlsparse.FromFlow(f, nil)
@@ -44,10 +48,8 @@ func TestScanBaselineOnSharedCaptures(t *testing.T) {
 		}
 	}
 	t.Logf("%d pairs with a hello, at most %d distinct refused stacks in a window, %d scans", pairs, most, scans)
-	if pairs != scan.BenignPairs || scans != scan.BenignScans {
-		t.Errorf("%d pairs, %d scans: scan.BenignPairs %d, scan.BenignScans %d", pairs, scans, scan.BenignPairs, scan.BenignScans)
-	}
-	if 2*most > scan.MinStacks {
-		t.Errorf("a benign pair shows %d refused stacks in a window: more than half of scan.MinStacks (%d)", most, scan.MinStacks)
+	if pairs != scan.BenignPairs || scans != scan.BenignScans || most != scan.BenignMostRefused {
+		t.Errorf("%d pairs, %d scans, at most %d refused stacks: scan.BenignPairs %d, scan.BenignScans %d, scan.BenignMostRefused %d",
+			pairs, scans, most, scan.BenignPairs, scan.BenignScans, scan.BenignMostRefused)
 	}
 }
