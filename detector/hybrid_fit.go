@@ -50,12 +50,29 @@ func fitHybridParts(f *model.File, flows []*flow.Flow, codes [][]float32, cfg Tr
 }
 
 // fitProfile fits the novelty profile of the training flows (vals[i] of
-// flows[i]), by capture when cfg says so.
+// flows[i]), by capture when cfg says so. Many networks' captures, years
+// apart (make model's public corpus), also measure their drift: what
+// their later captures showed new against the earlier ones caps what
+// novelty weighs on a network newer than all of them (novelty.Drift).
 func fitProfile(vals []*features.Values, flows []*flow.Flow, cfg TrainConfig) (*novelty.Profile, error) {
 	if !cfg.NoveltyByCapture {
 		return novelty.Fit(vals)
 	}
-	return novelty.FitGrouped(vals, captures(flows, cfg.Capture))
+	capture := captures(flows, cfg.Capture)
+	prof, err := novelty.FitGrouped(vals, capture)
+	if err != nil {
+		return nil, err
+	}
+	start := make([]time.Time, len(flows))
+	for i, fl := range flows {
+		start[i] = fl.Start
+	}
+	drift, err := novelty.FitDrift(vals, capture, start)
+	if err != nil {
+		return nil, err
+	}
+	prof.SetDrift(drift)
+	return prof, nil
 }
 
 // captures names each flow's capture; a flow the map does not name is a

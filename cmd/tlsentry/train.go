@@ -13,7 +13,9 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/beacon"
 	"github.com/tlsentry/tlsentry/detector/dataset"
+	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/model"
+	"github.com/tlsentry/tlsentry/detector/novelty"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/bounds"
 	"github.com/tlsentry/tlsentry/internal/termsafe"
@@ -264,7 +266,22 @@ func printModel(w io.Writer, path string, f *model.File) {
 		if err == nil {
 			fmt.Fprintf(w, "  rhythm: %s\n", rhythmWords(b, detector.FileKnownPeriodic(f)))
 		}
+		if d, err := detector.FileDrift(f); err == nil && d != nil {
+			fmt.Fprintf(w, "  drift: %s\n", driftWords(d))
+		}
 	}
+}
+
+// driftWords says how a public corpus's later captures fared against its
+// earlier ones, and what that caps each group's novelty at.
+func driftWords(d *novelty.Drift) string {
+	var parts []string
+	for g := range features.NumGroups {
+		if int(g) < len(d.Novel) {
+			parts = append(parts, fmt.Sprintf("%s %d (at most %.2f bits)", g, d.Novel[g], d.Cap(g)))
+		}
+	}
+	return fmt.Sprintf("of %d flows of the captures from %s on, new against the earlier ones: %s", d.Flows, d.Split, strings.Join(parts, ", "))
 }
 
 // rhythmWords says what a hybrid model weighs a beacon's flow by, and

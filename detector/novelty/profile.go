@@ -18,7 +18,13 @@ type Profile struct {
 	// Mid is each numeric feature's training median, for reasons that
 	// compare a value with the baseline.
 	Mid []float32 `json:"mid"`
+	// Drift, when measured (a public corpus: SetDrift), caps what each
+	// group's novelty weighs. Profiles without it weigh it uncapped.
+	Drift *Drift `json:"drift,omitempty"`
 }
+
+// SetDrift makes d (FitDrift) cap the profile's novelty, group by group.
+func (p *Profile) SetDrift(d *Drift) { p.Drift = d }
 
 // CatProfile counts a categorical feature's values over training flows.
 type CatProfile struct {
@@ -192,6 +198,11 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 		r := &q.Ranges[i]
 		if r.Name != d.Name || r.Used != d.Range || r.NLo < 0 || r.NHi < 0 || r.NLo > q.Flows || r.NHi > q.Flows {
 			return fmt.Errorf("novelty profile: numeric feature %d (%q) does not fit (want %q)", i, r.Name, d.Name)
+		}
+	}
+	if q.Drift != nil {
+		if err := q.Drift.check(); err != nil {
+			return err
 		}
 	}
 	for c := range q.Cats {

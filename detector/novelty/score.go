@@ -24,6 +24,10 @@ type Finding struct {
 	// Counted is false for a finding outweighed by a stronger one of its
 	// group: the same fact, listed but not added (see MarkCounted).
 	Counted bool
+	// Drift, when set, capped Bits: the profile's later training
+	// captures showed novelty of the group this often (Drift.Novel of
+	// Drift.Flows), so it weighs no more.
+	Drift *Drift
 }
 
 const maxValues = 3
@@ -43,6 +47,7 @@ const maxValues = 3
 // leaveOut), to say which.
 func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (float64, []Finding) {
 	var best [features.NumGroups]float64
+	from := len(found)
 	absent := absentGroups(v)
 	cats := features.CatDefs()
 	for c := range p.Cats {
@@ -91,6 +96,18 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 			f.Group = g
 			best[g] = max(best[g], f.Bits)
 			found = append(found, f)
+		}
+	}
+	if d := p.Drift; d != nil {
+		for g := range best {
+			if c := d.capOf(features.Group(g)); best[g] > c {
+				best[g] = c
+			}
+		}
+		for i := from; i < len(found); i++ {
+			if f := &found[i]; f.Bits > best[f.Group] {
+				f.Bits, f.Drift = best[f.Group], d
+			}
 		}
 	}
 	total := 0.0
@@ -200,6 +217,16 @@ func bits(n, k int) float64 {
 // Text says what a finding means, in words (built without fmt: an alert
 // words each of its findings).
 func (f *Finding) Text() string {
+	t := f.text()
+	if d := f.Drift; d != nil {
+		// Built without fmt, as the rest.
+		t += "; worth at most " + strconv.FormatFloat(f.Bits, 'f', 1, 64) + " bits: " + strconv.Itoa(d.Novel[f.Group]) + " of " + strconv.Itoa(d.Flows) +
+			" flows of the training captures from " + d.Split + " on brought a " + f.Group.String() + " new to the earlier ones"
+	}
+	return t
+}
+
+func (f *Finding) text() string {
 	if f.Cat {
 		d := features.CatDefs()[f.Index]
 		vals := make([]string, len(f.Values))
