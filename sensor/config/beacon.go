@@ -82,7 +82,14 @@ func (c *Config) checkBeacon(l *errorList) {
 		return // the tracker would say the same again
 	}
 	cfg := b.Tracker()
-	err := cfg.Validate()
+	l.addFieldErrors(cfg.Validate(), "beacon", beaconKeys)
+}
+
+// addFieldErrors adds a tracker's validation errors, each at its key: the
+// tracker says "beacon: min period: ..." (section, field in words, what
+// is wrong), keys maps the words to the key the file has; an error it
+// does not map stays whole, at the section.
+func (l *errorList) addFieldErrors(err error, section string, keys map[string]string) {
 	if err == nil {
 		return
 	}
@@ -91,12 +98,10 @@ func (c *Config) checkBeacon(l *errorList) {
 		errs = j.Unwrap()
 	}
 	for _, e := range errs {
-		// The tracker says "beacon: min period: ...": the key is named
-		// here as the file has it.
-		field, msg, ok := strings.Cut(strings.TrimPrefix(e.Error(), "beacon: "), ": ")
-		path, known := beaconKeys[field]
+		field, msg, ok := strings.Cut(strings.TrimPrefix(e.Error(), section+": "), ": ")
+		path, known := keys[field]
 		if !ok || !known {
-			path, msg = "beacon", e.Error()
+			path, msg = section, e.Error()
 		}
 		l.add(path, "%s", msg)
 	}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"time"
 
 	"github.com/tlsentry/tlsentry/detector/scan"
@@ -47,22 +46,7 @@ func (c *Config) checkScan(l *errorList) {
 		cfg.Window = -1
 	}
 	cfg.MaxPairs = scan.DefaultMaxPairs // checked above
-	err := cfg.Validate()
-	if err == nil {
-		return
-	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		field, msg, ok := strings.Cut(strings.TrimPrefix(e.Error(), "scan: "), ": ")
-		path, known := scanKeys[field]
-		if !ok || !known {
-			path, msg = "scan", e.Error()
-		}
-		l.add(path, "%s", msg)
-	}
+	l.addFieldErrors(cfg.Validate(), "scan", scanKeys)
 }
 
 // scanKeys maps the tracker's field names (in its errors) to keys.
