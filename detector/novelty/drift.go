@@ -3,6 +3,7 @@ package novelty
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -85,9 +86,9 @@ func FitDrift(flows []*features.Values, capture []string, start []time.Time) (*D
 	return d, nil
 }
 
-// capOf is the most a group's novelty weighs under d: -log2 of the
+// Cap is the most group g's novelty weighs under d: -log2 of the
 // smoothed rate of later flows that showed it (0: no cap).
-func (d *Drift) capOf(g features.Group) float64 {
+func (d *Drift) Cap(g features.Group) float64 {
 	if d == nil || int(g) >= len(d.Novel) {
 		return 0
 	}
@@ -107,5 +108,14 @@ func (d *Drift) check() error {
 	return nil
 }
 
-// Cap is what group g's novelty weighs at most under d.
-func (d *Drift) Cap(g features.Group) float64 { return d.capOf(g) }
+// caps is each group's Cap, for Score to take without a logarithm a
+// flow (+Inf: no cap).
+func (d *Drift) caps() (c [features.NumGroups]float64) {
+	for g := range c {
+		c[g] = math.Inf(1)
+		if d != nil && g < len(d.Novel) {
+			c[g] = d.Cap(features.Group(g))
+		}
+	}
+	return c
+}

@@ -20,11 +20,13 @@ type Profile struct {
 	Mid []float32 `json:"mid"`
 	// Drift, when measured (a public corpus: SetDrift), caps what each
 	// group's novelty weighs. Profiles without it weigh it uncapped.
-	Drift *Drift `json:"drift,omitempty"`
+	Drift *Drift                      `json:"drift,omitempty"`
+	caps  [features.NumGroups]float64 // Drift.caps, kept with Drift by SetDrift
 }
 
-// SetDrift makes d (FitDrift) cap the profile's novelty, group by group.
-func (p *Profile) SetDrift(d *Drift) { p.Drift = d }
+// SetDrift makes d (FitDrift; nil: none) cap the profile's novelty, group
+// by group.
+func (p *Profile) SetDrift(d *Drift) { p.Drift, p.caps = d, d.caps() }
 
 // CatProfile counts a categorical feature's values over training flows.
 type CatProfile struct {
@@ -208,6 +210,7 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 	for c := range q.Cats {
 		q.Cats[c].index()
 	}
+	q.SetDrift(q.Drift)
 	*p = q
 	return nil
 }

@@ -100,9 +100,7 @@ func (p *Profile) Score(v *features.Values, leaveOut bool, found []Finding) (flo
 	}
 	if d := p.Drift; d != nil {
 		for g := range best {
-			if c := d.capOf(features.Group(g)); best[g] > c {
-				best[g] = c
-			}
+			best[g] = min(best[g], p.caps[g])
 		}
 		for i := from; i < len(found); i++ {
 			if f := &found[i]; f.Bits > best[f.Group] {

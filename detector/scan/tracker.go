@@ -92,9 +92,6 @@ func New(cfg Config) (*Tracker, error) {
 	}, nil
 }
 
-// MinStacks is how many distinct refused stacks make a scan.
-func (t *Tracker) MinStacks() int { return int(t.min) }
-
 // Len is how many pairs the tracker follows.
 func (t *Tracker) Len() int {
 	t.mu.Lock()
@@ -105,9 +102,9 @@ func (t *Tracker) Len() int {
 // Observe counts a hello of stack (its JA4) from client to server at
 // (packet time), which the server refused or not (Refused), and says
 // whether it is one of a scan's: from the MinStacks-th distinct refused
-// stack on (Config), every hello of the pair in the window is. Hellos may come a
-// little out of order (flows are handed out when they end): one before
-// its window's start counts in it. Pairs and stacks are told apart by
+// stack on (Config), every hello of the pair in the window is. Hellos
+// may come a little out of order (flows are handed out when they end):
+// one before its window's start counts in it. Pairs and stacks are told apart by
 // their hashes (64 and 32 bits: a pair's few dozen stacks collide once
 // in about a hundred million scans).
 func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time, stack string, refused bool) (Finding, bool) {

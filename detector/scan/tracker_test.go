@@ -19,8 +19,8 @@ var (
 
 // TestScanNeedsManyStacks: a client that repeats its few stacks is no
 // scan however often the server turns them down; one whose refused
-// hellos bring DefaultMinStacks distinct stacks within the window is, from that
-// hello on.
+// hellos bring DefaultMinStacks distinct stacks within the window is,
+// from that hello on.
 func TestScanNeedsManyStacks(t *testing.T) {
 	tr := newTracker(t, 16)
 	for i := range 100 {
@@ -157,7 +157,7 @@ func newTracker(t *testing.T, maxPairs int) *Tracker {
 // than the default makes a scan sooner.
 func TestConfig(t *testing.T) {
 	tr, err := New(Config{})
-	if err != nil || tr.MinStacks() != DefaultMinStacks || tr.max != DefaultMaxPairs || tr.win != int64(DefaultWindow) {
+	if err != nil || tr.min != DefaultMinStacks || tr.max != DefaultMaxPairs || tr.win != int64(DefaultWindow) {
 		t.Fatalf("defaults: %v %+v", err, tr)
 	}
 	err = Config{MinStacks: BenignMostRefused, Window: 2 * time.Hour, MaxPairs: -1}.Validate()
