@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -176,10 +177,21 @@ const randomBytes = 256
 // average; structured protocols, with zeros and small integers, far
 // fewer), few zero bytes, and no text: a run of 10 printable characters
 // has a chance of about 1 in 20,000 at each position of random bytes.
+// Nor may the first bytes be a header: a magic, a version and a length
+// before ciphertext (Meta's edge prefix "ED\0\1" before WhatsApp's Noise
+// handshake) is framing, however random what follows.
 func LooksRandom(f *flow.Flow) bool { return looksRandom(f.SideBytes(true, randomBytes)) }
 
+// headerBytes and headerZeros: headerZeros zero bytes among the first
+// headerBytes are a header's versions and lengths. Random bytes show as
+// many with a chance of about 5 in a million (C(8,3)/256^3).
+const (
+	headerBytes = 8
+	headerZeros = 3
+)
+
 func looksRandom(b []byte) bool {
-	if len(b) < 32 {
+	if len(b) < 32 || bytes.Count(b[:headerBytes], []byte{0}) >= headerZeros {
 		return false
 	}
 	var seen [256]bool

@@ -3,6 +3,7 @@ package transcript
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
@@ -180,6 +181,37 @@ func TestLooksRandom(t *testing.T) {
 	}
 	if looksRandom(structured) || looksRandom(b[:20]) || looksRandom(bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 10)) {
 		t.Error("structured bytes look random")
+	}
+	// A header before ciphertext (Meta's edge prefix: magic, version,
+	// a 3-byte length; four zeros, within what 256 random bytes may
+	// hold) is framing; the same ciphertext alone is not.
+	cipher := make([]byte, randomBytes-headerBytes)
+	for i := range cipher {
+		x = x*1664525 + 1013904223
+		cipher[i] = max(byte(x>>24), 1)
+	}
+	edge := append([]byte{'E', 'D', 0, 1, 0, 0, 4, 8}, cipher...)
+	if looksRandom(edge) {
+		t.Error("ciphertext after a header looks random")
+	}
+	if !looksRandom(append(cipher[:headerBytes:headerBytes], cipher...)) {
+		t.Error("the ciphertext alone does not look random")
+	}
+	// Random heads rarely show the header's zeros: about 5 in a million
+	// (C(8,3)/256^3); more than 20 of a million draws would be a test
+	// that mistakes random bytes for framing.
+	r := rand.New(rand.NewPCG(1, 2))
+	head, hits := make([]byte, headerBytes), 0
+	for range 1_000_000 {
+		for j := range head {
+			head[j] = byte(r.Uint32())
+		}
+		if bytes.Count(head, []byte{0}) >= headerZeros {
+			hits++
+		}
+	}
+	if hits > 20 {
+		t.Errorf("%d of a million random heads hold %d zeros in %d bytes", hits, headerZeros, headerBytes)
 	}
 }
 
