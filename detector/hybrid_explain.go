@@ -57,7 +57,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		f := &found[i]
 		if f.Counted {
 			reasons = append(reasons, Reason{Layer: scoring.LayerLearned, Feature: f.Name(), Field: f.Name(), Value: findingValue(f),
-				Text: "new to this network (" + f.Group.String() + "): " + f.Text(), Weight: f.Bits})
+				Text: "new to " + s.prof.Baseline.Name() + " (" + f.Group.String() + "): " + f.Text(), Weight: f.Bits})
 		}
 	}
 	if forest >= 1 {
@@ -150,12 +150,12 @@ func (s *hybridScorer) forestReasons(i int, in Input, bits float64) []Reason {
 			lo, hi := 128*b, 128*b+127
 			out = append(out, Reason{Layer: scoring.LayerLearned, Feature: "prefix.bytes", Field: "prefix", Weight: w,
 				Value: strconv.Itoa(lo) + "-" + strconv.Itoa(hi),
-				Text:  "first bytes unlike this network's: " + describeBytes(in.Flow, v, lo, hi) + " differ from typical flows"})
+				Text:  "first bytes unlike those of " + s.prof.Baseline.Name() + ": " + describeBytes(in.Flow, v, lo, hi) + " differ from typical flows"})
 			continue
 		}
 		d, x := defs[c.j], v.Vec[c.j]
 		out = append(out, Reason{Layer: scoring.LayerLearned, Feature: d.Name, Field: d.Name, Value: d.Text(x), Weight: w,
-			Text: "unusual for this network: " + d.Label + " " + d.Text(x) + " (training median " + d.Text(s.prof.Mid[c.j]) + ")"})
+			Text: "unusual for " + s.prof.Baseline.Name() + ": " + d.Label + " " + d.Text(x) + " (training median " + d.Text(s.prof.Mid[c.j]) + ")"})
 	}
 	return out
 }

@@ -72,6 +72,7 @@ func fitProfile(vals []*features.Values, flows []*flow.Flow, cfg TrainConfig) (*
 		return nil, err
 	}
 	prof.SetDrift(drift)
+	prof.Baseline = novelty.BaselineCorpus
 	return prof, nil
 }
 

@@ -20,8 +20,10 @@ type Profile struct {
 	Mid []float32 `json:"mid"`
 	// Drift, when measured (a public corpus: SetDrift), caps what each
 	// group's novelty weighs. Profiles without it weigh it uncapped.
-	Drift *Drift                      `json:"drift,omitempty"`
-	caps  [features.NumGroups]float64 // Drift.caps, kept with Drift by SetDrift
+	Drift *Drift `json:"drift,omitempty"`
+	// Baseline says whose flows these are (reasons name it).
+	Baseline Baseline                    `json:"baseline,omitempty"`
+	caps     [features.NumGroups]float64 // Drift.caps, kept with Drift by SetDrift
 }
 
 // SetDrift makes d (FitDrift; nil: none) cap the profile's novelty, group
@@ -207,6 +209,9 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 			return err
 		}
 	}
+	if err := q.Baseline.check(); err != nil {
+		return err
+	}
 	for c := range q.Cats {
 		q.Cats[c].index()
 	}
@@ -220,8 +225,10 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 // Rare is recounted from the values held by one flow only, which counts
 // a flow holding two such values twice: a slight overestimate of how
 // often new values appear, so new values weigh a little less. Medians
-// stay those of the first training.
+// stay those of the first training. The flows are a network's own: a
+// public corpus's profile becomes the corpus's and the network's.
 func (p *Profile) Add(flows []*features.Values) {
+	p.Baseline = p.Baseline.WithNetwork()
 	for c := range p.Cats {
 		cp := &p.Cats[c]
 		for _, v := range flows {

@@ -32,7 +32,9 @@ func TestDocsListTheCatalogue(t *testing.T) {
 	b.WriteString("below, 3. Block-list hits and known exploits (`detector/exploit`), which alert whatever the flow's score, are\n")
 	b.WriteString("always 1 and come first. The periodic-connections signature's figures are the beacon tracker's\n")
 	b.WriteString("score (0 to 1, `detector/beacon`) instead of bits: one alert per client and destination whose connections keep\n")
-	b.WriteString("a rhythm, not per flow. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
+	b.WriteString("a rhythm, not per flow. The learned signatures compare a flow with the model's baseline: the public corpus for\n")
+	b.WriteString("the embedded default, the network's own flows for a model trained on it (both after `train -update` of the\n")
+	b.WriteString("default); each reason names which. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
 	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
 	b.WriteString("|---|---|---|---|---|---|\n")
 	for _, s := range Catalogue() {

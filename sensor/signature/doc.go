@@ -1,7 +1,7 @@
 // Package signature is tlsentry's catalogue of alert signatures: one per
 // kind of finding (a protocol that is not TLS on a TLS port, a malformed
-// handshake, a self-signed certificate, a client stack never seen on this
-// network, a block-list hit, periodic connections...), each with the
+// handshake, a self-signed certificate, a client stack never seen in the
+// model's baseline, a block-list hit, periodic connections...), each with the
 // fields of Suricata's alert object (gid, signature_id, rev, signature,
 // category) so that triage queues and SIEM rules made for Suricata read
 // tlsentry's alerts unchanged.
