@@ -1,7 +1,6 @@
 package transcript
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 
@@ -182,16 +181,31 @@ const randomBytes = 256
 // handshake) is framing, however random what follows.
 func LooksRandom(f *flow.Flow) bool { return looksRandom(f.SideBytes(true, randomBytes)) }
 
-// headerBytes and headerZeros: headerZeros zero bytes among the first
-// headerBytes are a header's versions and lengths. Random bytes show as
-// many with a chance of about 5 in a million (C(8,3)/256^3).
-const (
-	headerBytes = 8
-	headerZeros = 3
-)
+// headerBytes: the first bytes where a header's fields show.
+const headerBytes = 8
+
+// header reports whether b's first headerBytes hold at least three zero
+// bytes in at least two runs: two fields with small values (a version and
+// a length). Random bytes do so with a chance under 5 in a million
+// (C(8,3)/256^3). A lone length before ciphertext (a 4-byte length under
+// 256: one run of three zeros) is not a header: encrypted C2 framed so
+// stays "random".
+func header(b []byte) bool {
+	zeros, runs := 0, 0
+	for i, c := range b[:headerBytes] {
+		if c != 0 {
+			continue
+		}
+		zeros++
+		if i == 0 || b[i-1] != 0 {
+			runs++
+		}
+	}
+	return zeros >= 3 && runs >= 2
+}
 
 func looksRandom(b []byte) bool {
-	if len(b) < 32 || bytes.Count(b[:headerBytes], []byte{0}) >= headerZeros {
+	if len(b) < 32 || header(b) {
 		return false
 	}
 	var seen [256]bool

@@ -183,8 +183,8 @@ func TestLooksRandom(t *testing.T) {
 		t.Error("structured bytes look random")
 	}
 	// A header before ciphertext (Meta's edge prefix: magic, version,
-	// a 3-byte length; four zeros, within what 256 random bytes may
-	// hold) is framing; the same ciphertext alone is not.
+	// a 3-byte length; three zeros in two runs, within what 256 random
+	// bytes may hold) is framing; the same ciphertext alone is not.
 	cipher := make([]byte, randomBytes-headerBytes)
 	for i := range cipher {
 		x = x*1664525 + 1013904223
@@ -197,7 +197,14 @@ func TestLooksRandom(t *testing.T) {
 	if !looksRandom(append(cipher[:headerBytes:headerBytes], cipher...)) {
 		t.Error("the ciphertext alone does not look random")
 	}
-	// Random heads rarely show the header's zeros: about 5 in a million
+	// A lone length before the same ciphertext (big- or little-endian)
+	// is not a header.
+	for _, length := range [][]byte{{0, 0, 0, 0x2c}, {0x2c, 0, 0, 0}} {
+		if !looksRandom(append(length, cipher[:randomBytes-headerBytes]...)) {
+			t.Errorf("ciphertext after the length %x does not look random", length)
+		}
+	}
+	// Random heads rarely look like a header: under 5 in a million
 	// (C(8,3)/256^3); more than 20 of a million draws would be a test
 	// that mistakes random bytes for framing.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -206,12 +213,12 @@ func TestLooksRandom(t *testing.T) {
 		for j := range head {
 			head[j] = byte(r.Uint32())
 		}
-		if bytes.Count(head, []byte{0}) >= headerZeros {
+		if header(head) {
 			hits++
 		}
 	}
 	if hits > 20 {
-		t.Errorf("%d of a million random heads hold %d zeros in %d bytes", hits, headerZeros, headerBytes)
+		t.Errorf("%d of a million random heads look like a header", hits)
 	}
 }
 
