@@ -25,7 +25,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 	if i < 0 {
 		i = 0
 		s.fill([]Input{in})
-		s.forest.ScoreBatch(s.rows[:1], s.fscore[:1])
+		s.scoreForest(1)
 	}
 	var found []novelty.Finding
 	if s.nHeld > 0 && !s.foundLeaveOut {
@@ -34,7 +34,7 @@ func (s *hybridScorer) Explain(in Input) []Reason {
 		_, s.found = s.prof.Score(&s.vals[i], false, s.found[:0])
 		found = s.found
 	}
-	forest := s.tail.bits(s.fscore[i])
+	forest := s.forestBits(i)
 	v := &s.vals[i]
 	x := &evidence.Input{Flow: in.Flow, TLS: s.hs[i], T: &v.T}
 	var checked []evidence.Finding

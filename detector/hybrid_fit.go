@@ -40,6 +40,9 @@ func fitHybridParts(f *model.File, flows []*flow.Flow, codes [][]float32, cfg Tr
 	}
 	f.Meta.Params[paramFeatures] = features.Schema
 	f.Meta.Params[paramScoring] = scoringBits
+	if cfg.NoveltyByCapture {
+		f.Meta.Params[paramScoring] = scoringCorpus // see the constants
+	}
 	forest, err := addForest(f, rows, cfg)
 	if err != nil {
 		return err
