@@ -436,10 +436,12 @@ func (s *hybridScorer) fillWith(batch []Input, learned, leaveOut bool) {
 		if learned {
 			s.learned[i] = s.learnedParts(i, x, leaveOut)
 		}
-		copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
+		if !s.noForest { // the rows are the forest's alone
+			copy(s.rows[i][cnn.CodeSize:], s.vals[i].Vec[:s.nfeat])
+		}
 	}
 	if s.noForest {
-		return // the rows are the forest's alone
+		return
 	}
 	s.code.encode(batch)
 	for i := range batch {

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -128,7 +129,7 @@ func (t *Tracker) Observe(client netip.Addr, server netip.AddrPort, at time.Time
 }
 
 func (t *Tracker) has(p *pair, h uint32) bool {
-	return contains(p.first[:min(p.n, inlineStacks)], h) || p.n > inlineStacks && contains(t.more[p.key], h)
+	return slices.Contains(p.first[:min(p.n, inlineStacks)], h) || p.n > inlineStacks && slices.Contains(t.more[p.key], h)
 }
 
 func (t *Tracker) add(p *pair, h uint32) {
@@ -169,13 +170,4 @@ func (t *Tracker) Stacks(client netip.Addr, server netip.AddrPort) int {
 		return int(t.pairs[i].n)
 	}
 	return 0
-}
-
-func contains(s []uint32, h uint32) bool {
-	for _, x := range s {
-		if x == h {
-			return true
-		}
-	}
-	return false
 }

@@ -148,7 +148,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Entries of the block lists in effect, by kind."}, []string{"kind"}),
 		BlocklistHits:   counterVec("tlsentry_blocklist_hits_total", "Flows found on a block list, by kind (allowed or not).", "kind"),
 		ExploitFindings: counterVec("tlsentry_exploit_findings_total", "Known exploits found in scored flows, by finding (allowed or not).", "finding"),
-		ContextFacts:    counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), rhythm_known (its pair is a beacon the model knows from training: no fact given), resumed_certificate (its resumed session's server showed a certificate that failed a check), scan (its client sent hellos of many TLS stacks to its server within a minute).", "kind"),
+		ContextFacts:    counterVec("tlsentry_context_facts_total", "Facts other flows gave a scored flow, by kind: rhythm (its pair is a beacon), rhythm_known (its pair is a beacon the model knows from training: no fact given), resumed_certificate (its resumed session's server showed a certificate that failed a check), scan (its server refused hellos of many TLS stacks from its client within the scan window).", "kind"),
 		RecallServers:   gauge("tlsentry_recall_servers", "Servers whose certificate (which failed a check) is kept for the sessions they resume."),
 
 		LogWriteErrors: counterVec("tlsentry_log_write_errors_total", "Lines an output failed to write, by log.", "log"),
