@@ -24,6 +24,7 @@ type Input struct {
 	// ask) or, for CertFindings, what a server showed before.
 	issuer      []byte
 	issuerState uint8 // issuerUnread, issuerFound, issuerNone
+	dating      uint8 // datingUnread, datingDated, datingUndated (clock.go)
 }
 
 // Groups: one fact each.
@@ -358,14 +359,14 @@ var checks = []check{
 			}
 			return field, "CN=" + name, fmt.Sprintf("the certificate's %s CN=%s looks machine-generated: its label %q costs %.1f bits a character against benign server names (at most %.1f for 99%% of them)", whose, name, label, bits, m.Cutoff)
 		}},
-	{id: "cert.expired", group: GroupCertTime, applies: hasLeaf,
+	{id: "cert.expired", group: GroupCertTime, applies: datedLeaf,
 		fires: func(in *Input) bool { return in.Flow.Start.After(leaf(in).NotAfter) },
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			v := c.NotAfter.UTC().Format(time.DateOnly)
 			return "tls.notafter", v, "the certificate expired on " + v + ", " + days(in.Flow.Start.Sub(c.NotAfter)) + " before the flow"
 		}},
-	{id: "cert.not_yet_valid", group: GroupCertTime, applies: hasLeaf,
+	{id: "cert.not_yet_valid", group: GroupCertTime, applies: datedLeaf,
 		fires: func(in *Input) bool { return in.Flow.Start.Before(leaf(in).NotBefore) },
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)

@@ -108,7 +108,7 @@ func (t *Table) weightsOf(e int) weights {
 // weightsAt are the weights a flow is judged with: its era's.
 func (t *Table) weightsAt(x *Input) *weights {
 	if x.Flow != nil {
-		if e := eraOf(t.Eras, x.Flow.Start); e >= 0 {
+		if e := eraOfInput(t.Eras, x); e >= 0 {
 			return &t.eraW[e]
 		}
 	}
