@@ -204,6 +204,7 @@ var checks = []check{
 	{id: "hs.client_inconsistent", group: GroupFraming, applies: func(in *Input) bool { return hello(in) && !in.TLS.Client.Truncated },
 		fires:    func(in *Input) bool { what, _ := inconsistentHello(in.TLS.Client); return what != flawNone },
 		describe: describeInconsistentHello},
+	{id: "hs.client_random_suites", group: GroupFraming, applies: hello, fires: randomSuites, describe: describeRandomSuites},
 	{id: "hs.weak_random", group: GroupFraming, applies: func(in *Input) bool { return hello(in) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil },
 		fires: func(in *Input) bool {
 			return hello(in) && weakRandom(in.TLS.Client.Random) || in.TLS.Server != nil && in.TLS.Server.ServerHello != nil && weakRandom(in.TLS.Server.ServerHello.Random)

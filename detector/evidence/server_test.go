@@ -263,3 +263,55 @@ func withoutClientSYN(f *flow.Flow) *flow.Flow {
 	f.ClientSYN = false
 	return f
 }
+
+// TestRandomSuites: a hello whose cipher list is mostly values no
+// registry assigns (a tool dressing other traffic as TLS) fires
+// hs.client_random_suites; a library's hello with a few drafts' or
+// private values beside registered suites does not.
+func TestRandomSuites(t *testing.T) {
+	grease := uint16(0x0a0a)
+	for _, tc := range []struct {
+		name   string
+		suites []uint16
+		fires  bool
+	}{
+		{"a library's list", []uint16{grease, 0x1301, 0x1302, 0xc02b, 0xc02f, 0x009c}, false},
+		{"old Chrome's drafts and GOST beside registered suites", []uint16{0xcc14, 0xcc13, 0xcc15, 0xff85, 0x0081, 0xc02b, 0xc02f, 0xc00a, 0x0035, 0x002f, 0x000a}, false},
+		{"PotatoVPN's ten random values", []uint16{0x5cc5, 0x1116, 0x6f96, 0xe559, 0x5c49, 0xe122, 0x68d6, 0xc0cf, 0x81d8, 0xa248}, true},
+		{"three random values of three", []uint16{0x5cc5, 0x1116, 0x6f96}, false},
+		{"GREASE only", []uint16{grease, 0x1a1a, 0x2a2a, 0x3a3a, 0x4a4a}, false},
+	} {
+		in := &Input{TLS: &tlsparse.Handshake{Client: &tlsparse.ClientHello{CipherSuites: tc.suites}}}
+		if got := randomSuites(in); got != tc.fires {
+			t.Errorf("%s: fires %v, want %v", tc.name, got, tc.fires)
+		}
+	}
+
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 24), nil)
+	f := inputs(t, labset.Benign, 1)[0].Flow
+	ch := bytes.Clone(f.ClientHandshake)
+	// record header 5, handshake header 4, version 2, random 32, session id
+	at := 5 + 4 + 2 + 32
+	at += 1 + int(ch[at])
+	n := int(ch[at])<<8 | int(ch[at+1])
+	for i := 0; i < n; i += 2 {
+		v := uint16(0x7a00 + i)
+		if tlsparse.CipherSuiteAssigned(v) {
+			t.Fatalf("0x%04x is assigned", v)
+		}
+		ch[at+2+i], ch[at+3+i] = byte(v>>8), byte(v)
+	}
+	f.ClientHandshake = ch
+	found := false
+	for _, x := range tab.Explain(input(f)) {
+		if x.ID == "hs.client_random_suites" {
+			found = true
+			if x.Field != "tls.client.cipher_suites" || x.Bits < 4 || !strings.HasPrefix(x.Text, "the client offered "+x.Value+" cipher suites that no registry assigns (0x7A00, 0x7A02, 0x7A04, ...)") {
+				t.Errorf("%+v", x)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no finding: %+v", tab.Explain(input(f)))
+	}
+}

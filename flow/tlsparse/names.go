@@ -23,6 +23,15 @@ func CipherSuiteName(id uint16) string {
 	return "0x" + hex4Upper(id)
 }
 
+// CipherSuiteAssigned reports whether the IANA registry assigns id (GREASE,
+// unassigned and private-use values are not).
+func CipherSuiteAssigned(id uint16) bool {
+	_, ok := slices.BinarySearchFunc(cipherSuites[:], id, func(c cipherSuite, id uint16) int {
+		return int(c.id) - int(id)
+	})
+	return ok
+}
+
 // alertDescriptions are the names of the IANA TLS Alerts registry
 // (tls-parameters-6), with general_error of draft-ietf-tls-rfc8446bis.
 var alertDescriptions = map[uint8]string{
