@@ -15,9 +15,7 @@ type cipherSuite struct {
 // digits for a value the registry does not name (GREASE, unassigned,
 // drafts' private values).
 func CipherSuiteName(id uint16) string {
-	if i, ok := slices.BinarySearchFunc(cipherSuites[:], id, func(c cipherSuite, id uint16) int {
-		return int(c.id) - int(id)
-	}); ok {
+	if i, ok := suiteIndex(id); ok {
 		return cipherSuites[i].name
 	}
 	return "0x" + hex4Upper(id)
@@ -26,10 +24,15 @@ func CipherSuiteName(id uint16) string {
 // CipherSuiteAssigned reports whether the IANA registry assigns id (GREASE,
 // unassigned and private-use values are not).
 func CipherSuiteAssigned(id uint16) bool {
-	_, ok := slices.BinarySearchFunc(cipherSuites[:], id, func(c cipherSuite, id uint16) int {
+	_, ok := suiteIndex(id)
+	return ok
+}
+
+// suiteIndex is id's place in cipherSuites, if the registry assigns it.
+func suiteIndex(id uint16) (int, bool) {
+	return slices.BinarySearchFunc(cipherSuites[:], id, func(c cipherSuite, id uint16) int {
 		return int(c.id) - int(id)
 	})
-	return ok
 }
 
 // alertDescriptions are the names of the IANA TLS Alerts registry

@@ -30,6 +30,9 @@ func TestCipherSuiteName(t *testing.T) {
 		if got := CipherSuiteName(id); got != want {
 			t.Errorf("%04x: %q, want %q", id, got, want)
 		}
+		if assigned := want[:2] != "0x"; CipherSuiteAssigned(id) != assigned {
+			t.Errorf("%04x: assigned %v, want %v", id, !assigned, assigned)
+		}
 	}
 	for i := 1; i < len(cipherSuites); i++ {
 		if cipherSuites[i-1].id >= cipherSuites[i].id {
