@@ -12,12 +12,13 @@ EVASION  = $(filter $(SHARED)/ndpi/tls_heur__% $(SHARED)/ndpi/psiphon%,$(ALL))
 CAPTURES = $(filter-out $(CORRUPT) $(NONTLS) $(EVASION),$(ALL))
 # Application traffic: nDPI's captures of apps, browsers and VPN clients
 # and the ja4 project's browser captures (nDPI's fabricated fuzzing seed
-# left out). The evidence checks are calibrated on their flows and the
+# and its crafted reproducer of a cipher-length overflow, tls_cipher_lens:
+# one hello copied with edited lengths, left out). The evidence checks are calibrated on their flows and the
 # threshold is set on them: the conformance suites (zeek, suricata-verify)
 # are full of deliberate oddities (test servers' self-signed and expired
 # certificates, SSLv2, fuzzed hellos), which teach the learned part what
 # TLS stacks may send, not how often benign traffic shows it.
-APPS     = $(filter $(SHARED)/ndpi/% $(SHARED)/ja4/%,$(filter-out $(SHARED)/ndpi/ossfuzz%,$(CAPTURES)))
+APPS     = $(filter $(SHARED)/ndpi/% $(SHARED)/ja4/%,$(filter-out $(SHARED)/ndpi/ossfuzz% $(SHARED)/ndpi/tls_cipher_lens.pcap,$(CAPTURES)))
 # The held-out fifth (detector/dataset.HeldOut), listed by the tool itself.
 HELDOUT  = $(shell go run ./cmd/tlsentry heldout $(CAPTURES) 2>/dev/null)
 
