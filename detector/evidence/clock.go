@@ -24,6 +24,10 @@ const (
 	clockBehind = 365 * 24 * time.Hour
 )
 
+// undatedBefore: a clock that reads earlier than this is zeroed or
+// invented (SSL did not exist).
+var undatedBefore = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // wallClock is the sensor's own clock (a variable for tests).
 var wallClock = time.Now
 
@@ -65,11 +69,3 @@ func clockPlausible(t time.Time, x *Input) bool {
 // datedLeaf: the flow shows a certificate and its time can be compared
 // with the certificate's validity.
 func datedLeaf(in *Input) bool { return hasLeaf(in) && clockTrusted(in) }
-
-// eraOfInput is the era x is judged in: -1 for an undated flow.
-func eraOfInput(eras []Era, x *Input) int {
-	if len(eras) == 0 || !clockTrusted(x) {
-		return -1
-	}
-	return eraOf(eras, x.Flow.Start)
-}

@@ -65,11 +65,11 @@ func TestCaptureClock(t *testing.T) {
 	}
 	// The era: a flow of 1970 or of 2061 is judged by the whole corpus.
 	for _, at := range []time.Time{time.Unix(0, 0), time.Date(2061, 3, 1, 0, 0, 0, 0, time.UTC), c.NotBefore.Add(-3 * year)} {
-		if e := eraOfInput(tab.Eras, certInput(c, nil, "", at)); e != -1 {
+		if e := eraOf(tab.Eras, certInput(c, nil, "", at)); e != -1 {
 			t.Errorf("flow at %v judged in era %d", at, e)
 		}
 	}
-	if e := eraOfInput(tab.Eras, certInput(c, nil, "", c.NotBefore.Add(time.Hour))); e != 1 {
+	if e := eraOf(tab.Eras, certInput(c, nil, "", c.NotBefore.Add(time.Hour))); e != 1 {
 		t.Errorf("flow of 2023 judged in era %d, want 1", e)
 	}
 }

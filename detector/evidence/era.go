@@ -22,23 +22,18 @@ type Era struct {
 	Rates      map[string]Rate `json:"rates"`
 }
 
-// undatedBefore: a flow whose clock reads earlier than this (a capture
-// with zeroed or invented timestamps: SSL did not exist) has no era, and
-// is judged with the rates of the whole corpus.
-var undatedBefore = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // minEraFlows is the fewest corpus flows of an era a rate is taken from;
 // below it the whole corpus's rate stands (an era with three TLS 1.3
 // flows says little about TLS 1.3 servers).
 const minEraFlows = 50
 
-// eraOf is the index of the era of a flow that started at start, -1 when
-// it has none (no eras, or an undated flow).
-func eraOf(eras []Era, start time.Time) int {
-	if len(eras) == 0 || start.Before(undatedBefore) {
+// eraOf is the index of the era of flow x, -1 when it has none (no eras,
+// or an undated flow: clock.go).
+func eraOf(eras []Era, x *Input) int {
+	if len(eras) == 0 || !clockTrusted(x) {
 		return -1
 	}
-	e := -1
+	start, e := x.Flow.Start, -1
 	for i := range eras {
 		if start.Before(eras[i].From) {
 			break

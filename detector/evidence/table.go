@@ -101,7 +101,7 @@ func Calibrate(corpus string, in []*Input, names *NameModel, eraSplits ...time.T
 func (t *Table) tally(in []*Input, whole *Era, eras []Era) {
 	for _, x := range in {
 		t.count(whole, x)
-		if e := eraOfInput(eras, x); e >= 0 {
+		if e := eraOf(eras, x); e >= 0 {
 			t.count(&eras[e], x)
 		}
 	}

@@ -107,10 +107,8 @@ func (t *Table) weightsOf(e int) weights {
 
 // weightsAt are the weights a flow is judged with: its era's.
 func (t *Table) weightsAt(x *Input) *weights {
-	if x.Flow != nil {
-		if e := eraOfInput(t.Eras, x); e >= 0 {
-			return &t.eraW[e]
-		}
+	if e := eraOf(t.Eras, x); e >= 0 {
+		return &t.eraW[e]
 	}
 	return &t.all
 }
