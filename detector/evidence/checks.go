@@ -58,6 +58,10 @@ type check struct {
 	// Checks that depend on what the table learned of a site have
 	// firesTable instead of fires.
 	firesTable func(*Input, *Table) bool
+	// counts, when set, is what calibration counts instead of fires: the
+	// fact wherever a corpus flow shows it, where fires leaves some
+	// flows to another check that words it.
+	counts func(*Input) bool
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
@@ -165,6 +169,18 @@ var checks = []check{
 			l, _ := serverSpokeFirst(in)
 			return "tls.server.preamble", l, fmt.Sprintf("the server spoke first, before its client sent a byte: %s (%s), on port %s, where a TLS server waits for the client's hello",
 				protoName(l), spokenHead(firstTurn(in.Flow), l), port(in))
+		}},
+	{id: "proto.program_first", group: GroupProtocol, applies: programFirstApplies,
+		fires:  func(in *Input) bool { _, ok := programFirst(in); return ok },
+		counts: func(in *Input) bool { _, ok := programOpened(in); return ok },
+		describe: func(in *Input) (string, string, string) {
+			fromClient, _ := programFirst(in)
+			side, field := "server", "tls.server.preamble"
+			if fromClient {
+				side, field = "client", "tls.client.preamble"
+			}
+			return field, tlsparse.SniffExec, fmt.Sprintf("the connection opened with a program from its %s, sent raw (%s), on port %s: how a stager receives its payload",
+				side, spokenHead(firstTurn(in.Flow), tlsparse.SniffExec), port(in))
 		}},
 	{id: "hs.client_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {

@@ -71,3 +71,41 @@ const ftpDataPort = 20
 func ftpActiveData(in *Input) bool {
 	return in.Flow.Client.Port == ftpDataPort
 }
+
+// programFirstApplies: a TCP connection seen from the client's SYN in
+// which a side sent bytes, on any port.
+func programFirstApplies(in *Input) bool {
+	f := in.Flow
+	return f.Transport != flow.TransportUDP && f.ClientSYN && (in.T.ClientBytes > 0 || in.T.ServerBytes > 0)
+}
+
+// programFirst reports whether the connection opened with a program
+// sent raw (tlsparse.SniffExec), and from which side. That is how a
+// stager gets its payload, on whatever port its handler listens: a
+// reverse stager's handler sends a 4-byte length and the DLL the moment
+// it connects, a bind payload takes them from the side that connects,
+// and the session (TLS or not) follows in the same connection. No
+// protocol opens so: a download over HTTP starts with its request. An
+// active FTP data connection (from port 20) may carry a file as it is.
+// On a TLS port the client's protocol (notTLS) or the server that spoke
+// first words it already, so the check fires on the other ports only;
+// calibration counts it on every port (programOpened).
+func programFirst(in *Input) (fromClient, ok bool) {
+	if flow.IsDefaultTLSPort(in.Flow.Server.Port) {
+		return false, false
+	}
+	return programOpened(in)
+}
+
+// programOpened reports whether the connection opened with a program
+// sent raw, on any port, and from which side.
+func programOpened(in *Input) (fromClient, ok bool) {
+	f := in.Flow
+	if !programFirstApplies(in) || ftpActiveData(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].Mixed {
+		return false, false
+	}
+	if tlsparse.Sniff(firstTurn(f)) != tlsparse.SniffExec {
+		return false, false
+	}
+	return f.PrefixRuns[0].FromClient, true
+}

@@ -121,7 +121,7 @@ func (t *Table) count(c *Era, x *Input) {
 		}
 		r := c.Rates[ch.id]
 		r.Applied++
-		if t.fires(i, x) {
+		if ch.counts != nil && ch.counts(x) || ch.counts == nil && t.fires(i, x) {
 			r.Fired++
 		}
 		c.Rates[ch.id] = r

@@ -69,6 +69,8 @@ var catalogue = []Signature{
 		Prefixes: []string{"cert.placeholder_name", "cert.generated_name"}, Severe: 10, Notable: 5},
 	{ID: 8100012, Rev: 1, Name: "TLSENTRY TLS 1.3 certificates too small for a public chain", Category: catBadTraffic, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"flight."}, Severe: 10, Notable: 5},
+	{ID: 8100013, Rev: 1, Name: "TLSENTRY program sent raw as a connection's first bytes (stager payload)", Category: catTrojan, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"proto.program_first"}, Severe: 10, Notable: 5},
 	{ID: 8100020, Rev: 2, Name: "TLSENTRY flow unlike the baseline", Category: catUnknown, Layer: scoring.LayerLearned,
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 	{ID: 8100021, Rev: 2, Name: "TLSENTRY client TLS stack never seen in the baseline", Category: catUnknown, Layer: scoring.LayerLearned,

@@ -95,6 +95,8 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		{scoring.LayerEvidence, "cert.private_issuer", 8100010},
 		{scoring.LayerEvidence, "cert.placeholder_name", 8100011},
 		{scoring.LayerEvidence, "flight.small_chain", 8100012},
+		{scoring.LayerEvidence, "proto.program_first", 8100013},
+		{scoring.LayerEvidence, "proto.server_first", 8100001},
 		{scoring.LayerEvidence, "sni.generated", 8100006},
 		{scoring.LayerEvidence, "no.such.check", 8100099},
 		{scoring.LayerLearned, "tls.ja4", 8100021},
