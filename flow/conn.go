@@ -249,6 +249,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		k := min(n, len(data))
 		c.prefix = append(c.prefix, data[:k]...)
 		c.addRun(d, k)
+		if len(c.prefix) == PrefixSize {
+			c.judgeProgram(s.t)
+		}
 	}
 	off := h.streamed
 	if h.hs.needsMore() {

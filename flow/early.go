@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 
+	"github.com/tlsentry/tlsentry/flow/program"
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
@@ -21,6 +22,10 @@ import (
 //     handed out when the prefix is full or after firstFlightQuiet of
 //     silence; a client that answers is judged by its own bytes instead,
 //     as any client is;
+//   - on any other port, a connection that opened with a program sent
+//     raw (package program: a stager's payload, from its handler or to
+//     a bind payload) is handed out when the prefix is full, whatever
+//     follows (Meterpreter's TLS comes after its stage);
 //   - a handshake whose framing is broken (hsCapture.broken) cannot be
 //     read further, whatever comes.
 //
@@ -75,11 +80,38 @@ func (c *conn) probeMore(t *Table, data []byte, judge func([]byte) early) {
 	c.probeN += uint8(copy(c.probe[c.probeN:], data))
 	switch judge(c.probe[:c.probeN]) {
 	case earlyNotTLS:
-		c.early, c.judgedAt = earlyNotTLS, t.now
-		c.list.remove(c)
-		t.notTLS.pushBack(c)
+		c.judgedNotTLS(t)
 	case earlyOpen:
 		c.early = earlyOpen
+	}
+}
+
+// judgedNotTLS records that the connection's first bytes decided it.
+func (c *conn) judgedNotTLS(t *Table) {
+	c.early, c.judgedAt = earlyNotTLS, t.now
+	c.list.remove(c)
+	t.notTLS.pushBack(c)
+}
+
+// ftpActiveDataPort is where an FTP server opens an active data
+// connection from; one may carry a program as it is: a file.
+const ftpActiveDataPort = 20
+
+// judgeProgram looks, once the prefix is full, at a connection to a port
+// other than the TLS ports (where the first bytes decide already) that
+// was seen from its client's SYN: one whose first side's bytes are a
+// program sent raw is decided. The detector's proto.program_first reads
+// the same bytes with the same rule.
+func (c *conn) judgeProgram(t *Table) {
+	if c.early != earlyOpen || c.byPort || c.clientDir < 0 || c.prefixGap || len(c.runs) == 0 || c.runs[0].mixed {
+		return
+	}
+	cd := int(c.clientDir)
+	if !c.halves[cd].synSeen || t.tlsPorts.has(c.portOf(1-cd)) || c.portOf(cd) == ftpActiveDataPort {
+		return
+	}
+	if program.Starts(c.prefix[:c.runs[0].n]) {
+		c.judgedNotTLS(t)
 	}
 }
 
