@@ -38,7 +38,7 @@ type early uint8
 const (
 	earlyUnknown early = iota // not enough bytes yet
 	earlyOpen                 // TLS, or may still become TLS, or not judged
-	earlyNotTLS               // not TLS on a TLS port: decided once the first flight is over
+	earlyNotTLS               // decided by its first bytes (not TLS on a TLS port; a program on another): handed out once the first flight is over
 )
 
 // probeLen is how many of the client's first bytes the judgement needs at

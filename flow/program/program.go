@@ -2,12 +2,18 @@ package program
 
 import "bytes"
 
+// lookLen is how many of the first bytes Starts reads at most, so that
+// callers holding more (the flow table's whole prefix) or fewer (the
+// parsers' 512) decide alike.
+const lookLen = 512
+
 // Starts reports whether b starts with a program sent raw: a Windows PE
 // (an MZ header whose e_lfanew points at "PE\0\0", or the DOS stub's text
-// when the PE header lies beyond b) or an ELF header, at byte 0 or after
-// a 4-byte length. No protocol starts this way; a download over HTTP
-// starts with HTTP.
+// when the PE header lies beyond the bytes read) or an ELF header, at
+// byte 0 or after a 4-byte length. No protocol starts this way; a
+// download over HTTP starts with HTTP.
 func Starts(b []byte) bool {
+	b = b[:min(len(b), lookLen)]
 	for _, at := range [...]int{0, 4} {
 		if len(b) > at && (isPE(b[at:]) || isELF(b[at:])) {
 			return true

@@ -33,6 +33,12 @@ func TestStarts(t *testing.T) {
 	copy(stubOnly[0x4e:], "This program cannot be run in DOS mode.")
 	noStub := bytes.Clone(stubOnly)
 	clear(noStub[0x4e:])
+	// A PE header at 600 of 1024 bytes held: past what is read, so a
+	// holder of 512 bytes and one of 1024 say the same.
+	farHeader := make([]byte, 1024)
+	copy(farHeader, "MZ")
+	binary.LittleEndian.PutUint32(farHeader[60:], 600)
+	copy(farHeader[600:], "PE\x00\x00")
 	cases := []struct {
 		name string
 		b    []byte
@@ -44,6 +50,7 @@ func TestStarts(t *testing.T) {
 		{"a PE after a 4-byte length (a stager's handler)", withLen(minimalPE()), true},
 		{"a PE whose header lies beyond the bytes, by its DOS stub", stubOnly, true},
 		{"MZ, a far e_lfanew and no stub", noStub, false},
+		{"a PE header past the first 512 bytes, no stub", farHeader, false},
 		{"a PE after 8 bytes", append(make([]byte, 8), minimalPE()...), false},
 		{"a PE over HTTP", append([]byte("HTTP/1.1 200 OK\r\n\r\n"), minimalPE()...), false},
 		{"MZ too short", []byte("MZ\x90\x00"), false},
