@@ -190,9 +190,15 @@ func dialFrom(t *testing.T, l netnstest.Link, addr netip.AddrPort) net.Conn {
 // returns the path of its alert log.
 func startDefaultOn443(t *testing.T, p *netnstest.Pair) string {
 	t.Helper()
+	return startDefaultOn(t, p, "[443]")
+}
+
+// startDefaultOn is startDefaultOn443 watching the ports of a YAML list.
+func startDefaultOn(t *testing.T, p *netnstest.Pair, ports string) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, map[string]string{
-		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
+		"capture":  "  interfaces: [veth-a]\n  ports: " + ports + "\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n",
 		"detector": "  batch_timeout: 10ms\n",
 		"metrics":  fmt.Sprintf("  listen: 127.0.0.1:%d\n", freePort(t, p.A)),
 	})

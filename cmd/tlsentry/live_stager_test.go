@@ -23,6 +23,21 @@ import (
 // threshold, alerts on it at once (the prefix fills with the stage:
 // decided), saying that the server spoke first and what it sent.
 func TestStagerOnTLSPortInNetns(t *testing.T) {
+	stagerAlerts(t, 443, "[443]", "the server spoke first")
+}
+
+// TestStagerOnOtherPortInNetns: the same handler on port 4444 (Metasploit's
+// default LPORT), which the sensor watches beside 443 but which is no TLS
+// port: the stage decides the flow as on 443, and the alert says that
+// the connection opened with a program from its server.
+func TestStagerOnOtherPortInNetns(t *testing.T) {
+	stagerAlerts(t, 4444, "[443, 4444]", "the connection opened with a program from its server")
+}
+
+// stagerAlerts runs a stager's handler on port, the daemon watching
+// ports, and wants the stager's connection decided and alerted at once,
+// with a reason that contains why.
+func stagerAlerts(t *testing.T, port uint16, ports, why string) {
 	p := netnstest.NewVethPair(t)
 	stage := make([]byte, 20000)
 	rand.Read(stage)
@@ -31,33 +46,33 @@ func TestStagerOnTLSPortInNetns(t *testing.T) {
 	binary.LittleEndian.PutUint32(stage[0x3c:], 0xe8)
 	copy(stage[0x40:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
 	copy(stage[0xe8:], "PE\x00\x00\x64\x86")
-	server := testkit.ServeTCP(t, p.B, netip.AddrPortFrom(p.B.Addr4, 443), func(c net.Conn) {
+	server := testkit.ServeTCP(t, p.B, netip.AddrPortFrom(p.B.Addr4, port), func(c net.Conn) {
 		c.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))))
 		c.Write(stage)
 		io.Copy(io.Discard, c) // then waits for the stage to call home
 	})
-	alertPath := startDefaultOn443(t, p)
+	alertPath := startDefaultOn(t, p, ports)
 
 	c := dialFrom(t, p.A, server)
 	connected := time.Now()
 	if _, err := io.ReadFull(c, make([]byte, 4+len(stage))); err != nil {
 		t.Fatal(err)
 	}
-	port := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
+	srcPort := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, l := range testkit.ReadEve(t, alertPath) {
-			if l.EventType != "alert" || l.SrcPort != port {
+			if l.EventType != "alert" || l.SrcPort != srcPort {
 				continue
 			}
 			v := l.Verdict()
 			t.Logf("alert %v after the connection, %s, %s: %.1f bits of %.1f; %q", time.Since(connected).Round(time.Millisecond), l.Flow.Reason, l.AppProto, v.Score, v.Threshold, v.Reasons)
-			if l.Flow.Reason != "decided" || l.AppProto != "executable" || !strings.Contains(strings.Join(v.Reasons, "\n"), "the server spoke first") {
+			if l.Flow.Reason != "decided" || l.AppProto != "executable" || !strings.Contains(strings.Join(v.Reasons, "\n"), why) {
 				t.Errorf("alert: reason %q, app_proto %q, reasons %q", l.Flow.Reason, l.AppProto, v.Reasons)
 			}
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal("no alert in 30 s on a stage sent by a server on 443")
+	t.Fatalf("no alert in 30 s on a stage sent by a server on %d", port)
 }
