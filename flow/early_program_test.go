@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/exeimage"
 )
 
-// stageWrites are a stager handler's writes: a 4-byte length, then a PE
-// (e_lfanew right after the MZ header) in 700-byte pieces.
+// stageWrites are a stager handler's writes: a 4-byte length, then a
+// 2100-byte PE in 700-byte pieces.
 func stageWrites() []string {
-	pe := make([]byte, 64, 2100)
-	copy(pe, "MZ")
-	binary.LittleEndian.PutUint32(pe[60:], 64)
-	pe = append(pe, "PE\x00\x00\x64\x86"...)
-	pe = append(pe, bytes.Repeat([]byte{0x90}, 2100-len(pe))...)
+	pe := bytes.Repeat([]byte{0x90}, 2100)
+	exeimage.WritePE(pe, exeimage.PEHeaderAt)
 	w := []string{string(binary.LittleEndian.AppendUint32(nil, uint32(len(pe))))}
 	for len(pe) > 0 {
 		n := min(700, len(pe))

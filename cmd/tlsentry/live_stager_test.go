@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsentry/tlsentry/internal/exeimage"
 	"github.com/tlsentry/tlsentry/internal/netnstest"
 	"github.com/tlsentry/tlsentry/internal/testkit"
 )
@@ -41,11 +42,7 @@ func stagerAlerts(t *testing.T, port uint16, ports, why string) {
 	p := netnstest.NewVethPair(t)
 	stage := make([]byte, 20000)
 	rand.Read(stage)
-	clear(stage[:0x100])
-	copy(stage, "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
-	binary.LittleEndian.PutUint32(stage[0x3c:], 0xe8)
-	copy(stage[0x40:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
-	copy(stage[0xe8:], "PE\x00\x00\x64\x86")
+	exeimage.WritePE(stage, exeimage.PEHeaderAt)
 	server := testkit.ServeTCP(t, p.B, netip.AddrPortFrom(p.B.Addr4, port), func(c net.Conn) {
 		c.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(stage))))
 		c.Write(stage)

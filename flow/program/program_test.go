@@ -5,15 +5,15 @@ import (
 	"encoding/binary"
 	"os"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/exeimage"
 )
 
-// minimalPE is an MZ header whose e_lfanew points right after it, at the
-// PE signature: the least a loader accepts.
-func minimalPE() []byte {
-	b := make([]byte, 64, 128)
-	copy(b, "MZ")
-	binary.LittleEndian.PutUint32(b[60:], 64)
-	return append(b, "PE\x00\x00\x4c\x01"...)
+// pe is the first 0x100 bytes of a Windows program.
+func pe() []byte {
+	b := make([]byte, 0x100)
+	exeimage.WritePE(b, exeimage.PEHeaderAt)
+	return b
 }
 
 func TestStarts(t *testing.T) {
@@ -28,17 +28,14 @@ func TestStarts(t *testing.T) {
 	self = self[:512]
 	withLen := func(b []byte) []byte { return append(binary.LittleEndian.AppendUint32(nil, uint32(len(b))), b...) }
 	stubOnly := make([]byte, 300) // e_lfanew past the bytes: the DOS stub's text says it
-	copy(stubOnly, "MZ\x90\x00")
-	binary.LittleEndian.PutUint32(stubOnly[60:], 0x400)
-	copy(stubOnly[0x4e:], "This program cannot be run in DOS mode.")
+	exeimage.WritePE(stubOnly, 0x400)
 	noStub := bytes.Clone(stubOnly)
-	clear(noStub[0x4e:])
-	// A PE header at 600 of 1024 bytes held: past what is read, so a
-	// holder of 512 bytes and one of 1024 say the same.
+	clear(noStub[0x40:])
+	// A PE header at 600 of 1024 bytes held, no stub: past what is read,
+	// so a holder of 512 bytes and one of 1024 say the same.
 	farHeader := make([]byte, 1024)
-	copy(farHeader, "MZ")
-	binary.LittleEndian.PutUint32(farHeader[60:], 600)
-	copy(farHeader[600:], "PE\x00\x00")
+	exeimage.WritePE(farHeader, 600)
+	clear(farHeader[0x40:0x100])
 	cases := []struct {
 		name string
 		b    []byte
@@ -46,13 +43,13 @@ func TestStarts(t *testing.T) {
 	}{
 		{"an ELF (this test's binary)", self, true},
 		{"an ELF after a 4-byte length", withLen(self), true},
-		{"a PE", minimalPE(), true},
-		{"a PE after a 4-byte length (a stager's handler)", withLen(minimalPE()), true},
+		{"a PE", pe(), true},
+		{"a PE after a 4-byte length (a stager's handler)", withLen(pe()), true},
 		{"a PE whose header lies beyond the bytes, by its DOS stub", stubOnly, true},
 		{"MZ, a far e_lfanew and no stub", noStub, false},
 		{"a PE header past the first 512 bytes, no stub", farHeader, false},
-		{"a PE after 8 bytes", append(make([]byte, 8), minimalPE()...), false},
-		{"a PE over HTTP", append([]byte("HTTP/1.1 200 OK\r\n\r\n"), minimalPE()...), false},
+		{"a PE after 8 bytes", append(make([]byte, 8), pe()...), false},
+		{"a PE over HTTP", append([]byte("HTTP/1.1 200 OK\r\n\r\n"), pe()...), false},
 		{"MZ too short", []byte("MZ\x90\x00"), false},
 		{"ELF magic, class 7", []byte("\x7fELF\x07\x01\x01"), false},
 		{"nothing", nil, false},
@@ -67,7 +64,7 @@ func TestStarts(t *testing.T) {
 // FuzzStarts: any bytes are judged without a panic, and a program is
 // only ever found where its magic is, at byte 0 or 4.
 func FuzzStarts(f *testing.F) {
-	f.Add(minimalPE())
+	f.Add(pe())
 	f.Add([]byte("\x7fELF\x02\x01\x01\x00"))
 	f.Add([]byte("\x00\x10\x00\x00MZ"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/exeimage"
 )
 
 func TestSniff(t *testing.T) {
@@ -49,10 +51,7 @@ func TestSniff(t *testing.T) {
 // with e_lfanew, the DOS stub, then the PE signature at e_lfanew.
 func peImage(lfanew int) []byte {
 	b := make([]byte, lfanew+24)
-	copy(b, "MZ\x90\x00")
-	binary.LittleEndian.PutUint32(b[60:], uint32(lfanew))
-	copy(b[64:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
-	copy(b[lfanew:], "PE\x00\x00\x64\x86")
+	exeimage.WritePE(b, lfanew)
 	return b
 }
 

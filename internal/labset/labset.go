@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/exeimage"
 )
 
 // Kinds of flows.
@@ -261,16 +262,11 @@ func cutRecords(b []byte, n int) []byte {
 // PE header at e_lfanew) or an ELF file, the rest random.
 func program(r *rand.Rand, pe bool, n int) []byte {
 	b := randomBytes(r, n)
-	if !pe {
-		copy(b, "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\x3e\x00")
-		return b
+	if pe {
+		exeimage.WritePE(b, exeimage.PEHeaderAt)
+	} else {
+		exeimage.WriteELF(b)
 	}
-	const lfanew = 0xe8
-	clear(b[:lfanew])
-	copy(b, "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
-	binary.LittleEndian.PutUint32(b[0x3c:], lfanew)
-	copy(b[0x40:], "\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$")
-	copy(b[lfanew:], "PE\x00\x00\x64\x86")
 	return b
 }
 
