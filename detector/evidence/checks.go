@@ -295,6 +295,10 @@ var checks = []check{
 	versionCheck("version.sslv2", tlsparse.VersionSSL20),
 	versionCheck("version.sslv3", tlsparse.VersionSSL30),
 	versionCheck("version.tls10", tlsparse.VersionTLS10),
+	// RFC 8996 deprecated TLS 1.1 with 1.0, and browsers dropped both in
+	// 2020; a client whose best is 1.1 is as old a stack, weighed by its
+	// own rate (rarer than 1.0 in every era).
+	versionCheck("version.tls11", tlsparse.VersionTLS11),
 	suiteCheck("cipher.export_offered", "EXPORT-grade", exportSuite, false),
 	suiteCheck("cipher.null_offered", "NULL (no encryption)", nullSuite, false),
 	suiteCheck("cipher.anon_offered", "anonymous (unauthenticated)", anonSuite, false),

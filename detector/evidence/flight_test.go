@@ -35,6 +35,9 @@ func tlsFlowWith(t *testing.T, maxVersion uint16, curves []tls.CurveID, names ..
 	}
 	c, s := capgen.TLSConfigs(cert, names[0])
 	c.MaxVersion = maxVersion
+	if maxVersion < tls.VersionTLS12 { // an obsolete client, and a server that still speaks its version
+		c.MinVersion, s.MinVersion = maxVersion, maxVersion
+	}
 	// X25519 alone, as Go clients before 1.24 offered, keeps the hello
 	// small: the server's turn is in the prefix. A post-quantum key share
 	// fills the prefix: the turn is in the kept handshake bytes only.
