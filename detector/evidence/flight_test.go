@@ -29,7 +29,13 @@ func tlsFlow(t *testing.T, maxVersion uint16, names ...string) *flow.Flow {
 // default, a post-quantum key share first).
 func tlsFlowWith(t *testing.T, maxVersion uint16, curves []tls.CurveID, names ...string) *flow.Flow {
 	t.Helper()
-	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: names[0], DNSNames: names, Seed: uint64(len(names))})
+	return tlsFlowKey(t, capgen.ECDSAP256, maxVersion, curves, names...)
+}
+
+// tlsFlowKey is tlsFlowWith with the server's key type.
+func tlsFlowKey(t *testing.T, key capgen.KeyType, maxVersion uint16, curves []tls.CurveID, names ...string) *flow.Flow {
+	t.Helper()
+	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: key, CommonName: names[0], DNSNames: names, Seed: uint64(len(names))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +143,15 @@ func TestSmallFlight(t *testing.T) {
 		if fullTLS13(in) {
 			t.Errorf("%s: judged", name)
 		}
+	}
+	// A lone RSA-2048 certificate: its signature makes the turn larger
+	// than an ECDSA one's, and still too small for a public chain.
+	rsa := input(tlsFlowKey(t, capgen.RSA2048, tls.VersionTLS13, []tls.CurveID{tls.X25519}, "c2.example.net", "www.c2.example.net", "mail.c2.example.net", "cdn.c2.example.net"))
+	if fl := flightOf(rsa); fl.Total < 1200 || fl.Total >= minPublicFlight {
+		t.Fatalf("the RSA-2048 turn takes %d bytes: the test wants one between 1200 and %d", fl.Total, minPublicFlight)
+	}
+	if _, ok := fired(tab, rsa, "flight.small_chain"); !ok {
+		t.Errorf("a lone self-signed RSA-2048 certificate (%d bytes in all) passes for a public chain", flightOf(rsa).Total)
 	}
 	big := input(tlsFlow(t, tls.VersionTLS13, manyNames(40)...))
 	if fl := transcript.ServerFlight(big.Flow); fl.Largest < minPublicFlight {
