@@ -102,6 +102,6 @@ func describeSmallFlight(in *Input) (field, value, text string) {
 		whose = fmt.Sprintf("its encrypted turn took %d records,", fl.Records)
 	}
 	v := strconv.Itoa(fl.Total)
-	return "tls.server.encrypted_bytes", v, fmt.Sprintf("the server's certificates are encrypted (TLS 1.3, a full handshake) and %s %s bytes: too few for a chain of the public Web PKI (a leaf and its CA's certificate take over %d bytes): the server's own certificate or a private CA's",
+	return "tls.server.encrypted_bytes", v, fmt.Sprintf("the server's certificates are encrypted (TLS 1.3, a full handshake) and %s %s bytes: too few for a chain of the public Web PKI (a leaf and its CA's certificate, with the server's signature, take over %d bytes): the server's own certificate or a private CA's",
 		whose, v, minPublicFlight)
 }
