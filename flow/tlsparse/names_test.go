@@ -48,6 +48,21 @@ func TestCipherSuiteName(t *testing.T) {
 	}
 }
 
+// TestAssignedSuitesAgree: the bit set says of every one of the 65,536
+// values what the registry's table says.
+func TestAssignedSuitesAgree(t *testing.T) {
+	inTable := map[uint16]bool{}
+	for _, c := range cipherSuites {
+		inTable[c.id] = true
+	}
+	for v := range 1 << 16 {
+		id := uint16(v)
+		if CipherSuiteAssigned(id) != inTable[id] {
+			t.Fatalf("%04x: assigned %v, the table says %v", id, CipherSuiteAssigned(id), inTable[id])
+		}
+	}
+}
+
 func TestAlertString(t *testing.T) {
 	for a, want := range map[Alert]string{
 		{2, 40}:  "fatal: handshake_failure",
