@@ -85,6 +85,9 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err := unmarshalSection(f, evidenceSection, &ev); err != nil {
 		return nil, err
 	}
+	// A breach of TLS the corpus never showed alerts on its own: it
+	// weighs the model's threshold (0 while a model is being built).
+	ev.SetDecisive(f.Meta.Threshold)
 	var tail forestTail
 	if err := unmarshalSection(f, tailSection, &tail); err != nil {
 		return nil, err

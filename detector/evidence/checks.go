@@ -62,6 +62,12 @@ type check struct {
 	// fact wherever a corpus flow shows it, where fires leaves some
 	// flows to another check that words it.
 	counts func(*Input) bool
+	// violation marks a breach of TLS's grammar (a hello that does not
+	// parse or stops short, records that stop being records): what no
+	// TLS stack sends, so one the corpus never showed decides a verdict
+	// on its own (Table.SetDecisive), as Suricata's TLS decoder events
+	// alert without a rule's threshold.
+	violation bool
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
@@ -157,7 +163,7 @@ var checks = []check{
 	// a handshake for that reason alone, and one that missed the client's
 	// SYN may have missed a hello it carried (TCP Fast Open): such flows
 	// are not judged.
-	{id: "proto.no_handshake", group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && in.Flow.ClientSYN },
+	{id: "proto.no_handshake", violation: true, group: GroupProtocol, applies: func(in *Input) bool { return clientSpoke(in) && in.Flow.ClientSYN },
 		fires: func(in *Input) bool { return in.T.Client.NoHandshake() },
 		describe: func(in *Input) (string, string, string) {
 			v := recordTypes(&in.T.Client)
@@ -182,20 +188,20 @@ var checks = []check{
 			return field, tlsparse.SniffExec, fmt.Sprintf("the connection opened with a program from its %s, sent raw (%s), on port %s: how a stager receives its payload",
 				side, spokenHead(firstTurn(in.Flow), tlsparse.SniffExec), port(in))
 		}},
-	{id: "hs.client_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
+	{id: "hs.client_malformed", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
 		},
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + in.TLS.ClientErr.Error()
 		}},
-	{id: "hs.client_truncated", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
+	{id: "hs.client_truncated", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
 		fires: func(in *Input) bool { return in.TLS.Client.Truncated && !in.Flow.ClientHandshakeGap },
 		describe: func(in *Input) (string, string, string) {
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.hello_len", v, fmt.Sprintf("the ClientHello stops after %s bytes, though the capture missed nothing", v)
 		}},
-	{id: "hs.server_malformed", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
+	{id: "hs.server_malformed", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ServerErr != nil && (in.TLS.Server == nil || !in.TLS.Server.Truncated) && !isNoHello(in.TLS.ServerErr)
 		},
@@ -250,7 +256,7 @@ var checks = []check{
 		describe: func(in *Input) (string, string, string) {
 			return "tls.server.messages", "CertificateRequest", "the server asked the client for a certificate (CertificateRequest)"
 		}},
-	{id: "hs.data_before_handshake", group: GroupFraming, applies: hello,
+	{id: "hs.data_before_handshake", violation: true, group: GroupFraming, applies: hello,
 		fires: func(in *Input) bool {
 			_, c := in.T.Client.DataBeforeHandshake(tls13(in))
 			_, s := in.T.Server.DataBeforeHandshake(tls13(in))
@@ -266,7 +272,7 @@ var checks = []check{
 			name := transcript.TypeName(typ)
 			return "tls." + side + ".records", recordTypes(sd), fmt.Sprintf("the %s sent %s before the handshake was done (%s)", side, name, recordTypes(sd))
 		}},
-	{id: "hs.unknown_content_type", group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
+	{id: "hs.unknown_content_type", violation: true, group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
 		fires: func(in *Input) bool {
 			_, c := in.T.Client.UnknownType()
 			_, s := in.T.Server.UnknownType()
@@ -282,7 +288,7 @@ var checks = []check{
 			v := strconv.Itoa(int(typ))
 			return "tls." + side + ".record_type", v, fmt.Sprintf("the %s sent a record of content type %s, which TLS does not define", side, v)
 		}},
-	{id: "hs.framing_broke", group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
+	{id: "hs.framing_broke", violation: true, group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
 		fires: func(in *Input) bool { return in.T.Client.FramingBroke || in.T.Server.FramingBroke },
 		describe: func(in *Input) (string, string, string) {
 			side, sd := "client", &in.T.Client

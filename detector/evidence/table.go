@@ -58,6 +58,10 @@ type Table struct {
 	// judged with its era's (none in tables made before eras).
 	Eras []Era `json:"eras,omitempty"`
 
+	// decisive is what a violation the corpus never showed weighs at
+	// least (SetDecisive); 0: its rate alone.
+	decisive float64
+
 	all       weights             // for a flow of no era
 	eraW      []weights           // for a flow of era i
 	known     map[string]struct{} // KnownIssuers, decoded
@@ -358,7 +362,30 @@ func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	} else {
 		field, value, text = c.describe(x)
 	}
-	return t.finding(t.checkKey(w, i), c.group, field, value, text, w.bits[i])
+	f := t.finding(t.checkKey(w, i), c.group, field, value, text, w.bits[i])
+	if w.decides[i] {
+		f.Text += decidesTail
+	}
+	return f
+}
+
+// decidesTail ends the finding of a violation that decides on its own.
+const decidesTail = ": a breach of TLS that no benign flow showed, which alerts on its own"
+
+// SetDecisive makes a violation of TLS's grammar that the corpus never
+// showed weigh at least bits: a model sets its threshold, so that such a
+// flow alerts on this fact alone. The corpus's size bounds what a fact it
+// never showed weighs by its rate (log2(2n+2): 10.1 bits for 567 hellos),
+// which is below a threshold set where 1% of benign flows alert; but no
+// TLS stack sends a hello that does not parse or records that stop being
+// records, and Suricata's TLS decoder events alert on such flows without
+// any threshold. A violation the corpus did show keeps its rate.
+func (t *Table) SetDecisive(bits float64) {
+	if bits == t.decisive || math.IsNaN(bits) || bits < 0 {
+		return
+	}
+	t.decisive = bits
+	t.prepare()
 }
 
 // rank sorts findings strongest first and counts the first of each group.

@@ -8,6 +8,7 @@ import "strings"
 type weights struct {
 	bits     []float64          // per fixed check
 	src      []int              // per fixed check
+	decides  []bool             // per fixed check: a violation raised to Table.decisive
 	notTLS   map[string]float64 // by protocol label
 	preamble map[string]float64 // by preamble kind
 	unseenNT float64            // a protocol label the corpus never had
@@ -55,14 +56,17 @@ func (t *Table) counts(e int) (rates map[string]Rate, spoke, hello int) {
 // from the rest of the corpus beyond chance; else the whole corpus's.
 func (t *Table) weightsOf(e int) weights {
 	rates, spoke, hello := t.counts(e)
-	w := weights{bits: make([]float64, len(checks)), src: make([]int, len(checks)), notTLS: map[string]float64{},
-		preamble: map[string]float64{}}
+	w := weights{bits: make([]float64, len(checks)), src: make([]int, len(checks)), decides: make([]bool, len(checks)),
+		notTLS: map[string]float64{}, preamble: map[string]float64{}}
 	for i, c := range checks {
 		r, src := rates[c.id], e
 		if e >= 0 && (r.Applied < minEraFlows || !eraDiffers(r, t.Rates[c.id])) {
 			r, src = t.Rates[c.id], -1
 		}
 		w.bits[i], w.src[i] = r.Bits(), src
+		if c.violation && r.Fired == 0 && r.Applied > 0 && t.decisive > w.bits[i] {
+			w.bits[i], w.decides[i] = t.decisive, true
+		}
 	}
 	// The protocols a client spoke and the bytes before its hellos: one
 	// source for all labels of a kind (an unseen label weighs what the
