@@ -72,6 +72,11 @@ type check struct {
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
 
+// wholeHello: a hello read to its end, extensions and all.
+func wholeHello(in *Input) bool {
+	return hello(in) && in.TLS.ClientErr == nil && !in.TLS.Client.Truncated
+}
+
 // namedHello: a hello that names its server (SNI).
 func namedHello(in *Input) bool { return hello(in) && in.TLS.Client.ServerName != "" }
 
@@ -309,8 +314,11 @@ var checks = []check{
 	suiteCheck("cipher.null_offered", "NULL (no encryption)", nullSuite, false),
 	suiteCheck("cipher.anon_offered", "anonymous (unauthenticated)", anonSuite, false),
 	suiteCheck("cipher.broken_chosen", "EXPORT, NULL or anonymous", brokenSuite, true),
-	// A hello that sends its server name encrypted (ESNI, ECH) names it.
-	{id: "sni.missing", group: GroupSNI, applies: hello,
+	// A hello that sends its server name encrypted (ESNI, ECH) names it;
+	// one whose extensions were not read whole (it does not parse, or
+	// stops short) may name it where the reading stopped: unknown, not
+	// missing.
+	{id: "sni.missing", group: GroupSNI, applies: wholeHello,
 		fires: func(in *Input) bool { return in.TLS.Client.ServerName == "" && !encryptedName(in.TLS.Client) },
 		describe: func(in *Input) (string, string, string) {
 			return "tls.sni", "none", "the ClientHello names no server (no SNI)"

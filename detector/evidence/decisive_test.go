@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,17 +13,7 @@ import (
 // showed keeps its rate, as does every check that is no violation; 0
 // gives the rates back.
 func TestSetDecisive(t *testing.T) {
-	malformed := inputs(t, labset.MalformedHello, 6)
-	var bad *Input
-	for _, x := range malformed {
-		if x.TLS.ClientErr != nil && (x.TLS.Client == nil || !x.TLS.Client.Truncated) {
-			bad = x
-			break
-		}
-	}
-	if bad == nil {
-		t.Fatal("no lab hello that does not parse")
-	}
+	bad := brokenSuites(t)
 	clean := Calibrate("benign", inputs(t, labset.Benign, 20), nil)
 	rate := clean.Rates["hs.client_malformed"].Bits()
 	clean.SetDecisive(40)
@@ -51,4 +42,48 @@ func TestSetDecisive(t *testing.T) {
 	if strings.Contains(string(data), "decisive") {
 		t.Error("the decisive bits are the model's threshold, not the table's: not stored")
 	}
+}
+
+// TestUnreadNameIsNotMissing: a hello that does not parse, or stops short,
+// before its extensions has an unknown server name, not a missing one:
+// sni.missing says nothing of it (the breach is the finding).
+func TestUnreadNameIsNotMissing(t *testing.T) {
+	tab := Calibrate("benign", inputs(t, labset.Benign, 8), nil)
+	unread := 0
+	for _, kind := range []string{labset.MalformedHello, labset.TruncatedHello} {
+		for _, x := range inputs(t, kind, 12) {
+			if x.TLS.Client == nil || x.TLS.Client.ServerName != "" {
+				continue
+			}
+			unread++
+			if f, ok := fired(tab, x, "sni.missing"); ok {
+				t.Errorf("%s: %q", kind, f.Text)
+			}
+		}
+	}
+	if unread == 0 {
+		t.Fatal("no lab hello cut or broken before its server name: the test tests nothing")
+	}
+	if _, ok := fired(tab, inputs(t, labset.OddCiphersNoSNI, 1)[0], "sni.missing"); !ok {
+		t.Error("a whole hello without a server name: sni.missing silent")
+	}
+}
+
+// brokenSuites is a lab hello whose cipher suites' length runs past the
+// message: it does not parse, and is not cut short.
+func brokenSuites(t *testing.T) *Input {
+	t.Helper()
+	f := *inputs(t, labset.Benign, 1)[0].Flow
+	hs := slices.Clone(f.ClientHandshake)
+	// record (5) + handshake header (4) + version (2) + random (32), then
+	// the session id (its length and bytes), then the suites' length.
+	at := 5 + 4 + 2 + 32
+	at += 1 + int(hs[at])
+	hs[at], hs[at+1] = 0x3e, 0x13
+	f.ClientHandshake = hs
+	x := input(&f)
+	if x.TLS.ClientErr == nil || x.TLS.Client != nil && x.TLS.Client.Truncated {
+		t.Fatalf("the edited hello: %v", x.TLS.ClientErr)
+	}
+	return x
 }
