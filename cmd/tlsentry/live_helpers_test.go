@@ -206,3 +206,21 @@ func startDefaultOn(t *testing.T, p *netnstest.Pair, ports string) string {
 	startNotifiedDaemon(t, p.A.NS, dir, cfg, logPath)
 	return filepath.Join(dir, "alerts.json")
 }
+
+// firstAlertFrom waits up to 30 s for the first alert record of the
+// connection from client port srcPort in the alert log at path, and fails
+// the test, naming what, when none comes.
+func firstAlertFrom(t *testing.T, path string, srcPort uint16, what string) testkit.EveLine {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, l := range testkit.ReadEve(t, path) {
+			if l.EventType == "alert" && l.SrcPort == srcPort {
+				return l
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no alert in 30 s on %s", what)
+	return testkit.EveLine{}
+}

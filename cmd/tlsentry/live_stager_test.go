@@ -5,6 +5,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -56,20 +57,10 @@ func stagerAlerts(t *testing.T, port uint16, ports, why string) {
 		t.Fatal(err)
 	}
 	srcPort := c.LocalAddr().(*net.TCPAddr).AddrPort().Port()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, l := range testkit.ReadEve(t, alertPath) {
-			if l.EventType != "alert" || l.SrcPort != srcPort {
-				continue
-			}
-			v := l.Verdict()
-			t.Logf("alert %v after the connection, %s, %s: %.1f bits of %.1f; %q", time.Since(connected).Round(time.Millisecond), l.Flow.Reason, l.AppProto, v.Score, v.Threshold, v.Reasons)
-			if l.Flow.Reason != "decided" || l.AppProto != "executable" || !strings.Contains(strings.Join(v.Reasons, "\n"), why) {
-				t.Errorf("alert: reason %q, app_proto %q, reasons %q", l.Flow.Reason, l.AppProto, v.Reasons)
-			}
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	l := firstAlertFrom(t, alertPath, srcPort, fmt.Sprintf("a stage sent by a server on %d", port))
+	v := l.Verdict()
+	t.Logf("alert %v after the connection, %s, %s: %.1f bits of %.1f; %q", time.Since(connected).Round(time.Millisecond), l.Flow.Reason, l.AppProto, v.Score, v.Threshold, v.Reasons)
+	if l.Flow.Reason != "decided" || l.AppProto != "executable" || !strings.Contains(strings.Join(v.Reasons, "\n"), why) {
+		t.Errorf("alert: reason %q, app_proto %q, reasons %q", l.Flow.Reason, l.AppProto, v.Reasons)
 	}
-	t.Fatalf("no alert in 30 s on a stage sent by a server on %d", port)
 }
