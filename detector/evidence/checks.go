@@ -251,7 +251,7 @@ var checks = []check{
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.records", recordTypes(&in.T.Client), "the " + v + "-byte ClientHello came cut over several TLS records though one holds it (libraries send it whole; tools that slip past inspection of the first record cut it)"
 		}},
-	{id: "hs.server_unoffered", group: GroupFraming, applies: helloPair,
+	{id: "hs.server_unoffered", group: GroupFraming, applies: answersThisHello,
 		fires:    func(in *Input) bool { what, _ := unoffered(in); return what != unofferedNone },
 		describe: describeUnoffered},
 	{id: "hs.certificate_request", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil },

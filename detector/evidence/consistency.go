@@ -25,6 +25,15 @@ func helloPair(in *Input) bool {
 	return !sh.SSLv2 && !sh.Truncated && !sh.HelloRetryRequest
 }
 
+// answersThisHello: a hello pair whose server answered the hello seen. A
+// client that offers Encrypted Client Hello sends a second hello inside
+// it, and a server that accepts it answers that one, whose extensions
+// (a pre-shared key, ALPN...) the outer hello need not carry (Chrome's
+// resumptions to Cloudflare's ECH servers).
+func answersThisHello(in *Input) bool {
+	return helloPair(in) && !in.TLS.Client.HasExtension(tlsparse.ExtEncryptedClientHello)
+}
+
 // unoffered returns what a server's hello chose or answered that its
 // client's hello never offered: a cipher suite, a version, an extension
 // (RFC 5246 7.4.1.4, RFC 8446 4.2: a server sends only extensions its

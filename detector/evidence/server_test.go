@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -163,6 +164,30 @@ func TestUnofferedParts(t *testing.T) {
 		if field, _, text := describeUnoffered(in); field != tc.field || !strings.HasPrefix(text, "the server's hello answers with what its client never offered (") {
 			t.Errorf("%s: %s %q", tc.name, field, text)
 		}
+	}
+}
+
+// TestEncryptedHelloAnswered: a client that offers Encrypted Client Hello
+// is answered, when the server accepts it, to the inner hello: a
+// pre-shared key the outer hello never offered is no canned answer, and
+// the check does not judge such a pair (Chrome resuming to Cloudflare's
+// ECH servers).
+func TestEncryptedHelloAnswered(t *testing.T) {
+	ch := &tlsparse.ClientHello{CipherSuites: []uint16{0x1301}, SupportedVersions: []uint16{0x0304},
+		Extensions: []tlsparse.Extension{{Type: 0}, {Type: 43}, {Type: 51}}}
+	sh := &tlsparse.ServerHello{CipherSuite: 0x1301, SelectedVersion: 0x0304, Extensions: []tlsparse.Extension{{Type: 43}, {Type: 51}, {Type: 41}}}
+	in := &Input{TLS: &tlsparse.Handshake{Client: ch, Server: &tlsparse.ServerFlight{ServerHello: sh}}}
+	if !answersThisHello(in) {
+		t.Fatal("a plain hello pair is not judged")
+	}
+	if what, v := unoffered(in); what != unofferedExtension || v != 41 {
+		t.Fatalf("an unoffered pre_shared_key: %v %d", what, v)
+	}
+	ech := *ch
+	ech.Extensions = append(slices.Clone(ch.Extensions), tlsparse.Extension{Type: tlsparse.ExtEncryptedClientHello})
+	in.TLS.Client = &ech
+	if answersThisHello(in) {
+		t.Error("a hello offering ECH: its server may answer the inner hello, yet the pair is judged")
 	}
 }
 
