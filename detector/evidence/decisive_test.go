@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -20,6 +21,12 @@ func TestSetDecisive(t *testing.T) {
 	f, ok := fired(clean, bad, "hs.client_malformed")
 	if !ok || f.Bits != 40 || !strings.HasSuffix(f.Text, decidesTail) || clean.Score(bad) < 40 {
 		t.Fatalf("a violation the corpus never showed: %+v (score %.2f)", f, clean.Score(bad))
+	}
+	// A known exploit is a breach too: Heartbleed's request after a hello.
+	beat := *inputs(t, labset.Benign, 1)[0].Flow
+	beat.ClientRecords = []flow.RecordHeader{beat.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
+	if f, ok := fired(clean, input(&beat), "exploit.heartbleed"); !ok || f.Bits != 40 {
+		t.Errorf("Heartbleed: %+v", f)
 	}
 	noSNI := inputs(t, labset.OddCiphersNoSNI, 1)[0]
 	if g, ok := fired(clean, noSNI, "sni.missing"); !ok || g.Bits >= 40 || strings.Contains(g.Text, decidesTail) {
