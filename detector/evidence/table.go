@@ -381,7 +381,7 @@ const decidesTail = ": a breach of TLS that no benign flow showed, which alerts 
 // records, and Suricata's TLS decoder events alert on such flows without
 // any threshold. A violation the corpus did show keeps its rate.
 func (t *Table) SetDecisive(bits float64) {
-	if bits == t.decisive || math.IsNaN(bits) || bits < 0 {
+	if bits == t.decisive || math.IsNaN(bits) || math.IsInf(bits, 0) || bits < 0 {
 		return
 	}
 	t.decisive = bits

@@ -64,7 +64,9 @@ func (t *Table) weightsOf(e int) weights {
 			r, src = t.Rates[c.id], -1
 		}
 		w.bits[i], w.src[i] = r.Bits(), src
-		if c.violation && r.Fired == 0 && r.Applied > 0 && t.decisive > w.bits[i] {
+		// Decisive only where the whole corpus never showed it (an era's
+		// own rate may be 0 where another era's flows showed it).
+		if whole := t.Rates[c.id]; c.violation && whole.Fired == 0 && whole.Applied > 0 && t.decisive > w.bits[i] {
 			w.bits[i], w.decides[i] = t.decisive, true
 		}
 	}
