@@ -120,15 +120,13 @@ func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (
 
 // learnSite is t knowing what the site's flows show of its own servers:
 // the private CAs their chains led to, the servers whose TLS 1.3
-// certificates were too small for a public chain and the self-signed or
-// self-issued certificates they showed. Each flow's handshake is parsed
-// once for all three (no transcript: none needs one).
+// certificates were too small for a public chain, the self-signed or
+// self-issued certificates they showed, and the breaches of TLS the
+// site's own stacks commit (which then do not decide there). Each flow's
+// handshake and records are read once for all four.
 func learnSite(t *evidence.Table, flows []*flow.Flow, certs *tlsparse.CertCache) *evidence.Table {
-	in := make([]*evidence.Input, 0, len(flows))
-	for _, fl := range flows {
-		in = append(in, &evidence.Input{Flow: fl, TLS: tlsparse.FromFlow(fl, certs)})
-	}
-	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in)
+	in := evidenceInputs(flows, certs)
+	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in).LearnBreaches(in)
 }
 
 // calibrateChecks counts the checks' rates (or takes cfg.Evidence).

@@ -94,3 +94,46 @@ func brokenSuites(t *testing.T) *Input {
 	}
 	return x
 }
+
+// TestLearnBreaches: a site whose training shows a breach knows it, and
+// there the breach weighs its corpus rate; a breach training did not show
+// still decides. The known breaches survive encoding; a table that lists
+// a check that is no breach, or one twice, does not decode.
+func TestLearnBreaches(t *testing.T) {
+	bad := brokenSuites(t)
+	tab := Calibrate("benign", inputs(t, labset.Benign, 20), nil)
+	tab.SetDecisive(40)
+	site := tab.LearnBreaches([]*Input{bad})
+	if !slices.Equal(site.KnownBreaches, []string{"hs.client_malformed"}) || len(tab.KnownBreaches) != 0 {
+		t.Fatalf("learned %q (the table it came from: %q)", site.KnownBreaches, tab.KnownBreaches)
+	}
+	if f, _ := fired(site, bad, "hs.client_malformed"); f.Bits != tab.Rates["hs.client_malformed"].Bits() || strings.Contains(f.Text, decidesTail) {
+		t.Errorf("a breach the site showed: %+v", f)
+	}
+	beat := *inputs(t, labset.Benign, 1)[0].Flow
+	beat.ClientRecords = []flow.RecordHeader{beat.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
+	if f, _ := fired(site, input(&beat), "exploit.heartbleed"); f.Bits != 40 {
+		t.Errorf("a breach the site did not show: %+v", f)
+	}
+	if again := site.LearnBreaches([]*Input{bad}); len(again.KnownBreaches) != 1 {
+		t.Errorf("learned twice: %q", again.KnownBreaches)
+	}
+	data, err := site.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Table
+	if err := back.UnmarshalBinary(data); err != nil || !slices.Equal(back.KnownBreaches, site.KnownBreaches) {
+		t.Fatalf("round trip: %v %q", err, back.KnownBreaches)
+	}
+	back.SetDecisive(40)
+	if f, _ := fired(&back, bad, "hs.client_malformed"); f.Bits == 40 {
+		t.Error("the decoded table forgot the site's breach")
+	}
+	for _, list := range []string{`["cert.self_signed"]`, `["hs.client_malformed","hs.client_malformed"]`} {
+		bent := strings.Replace(string(data), `"known_breaches":["hs.client_malformed"]`, `"known_breaches":`+list, 1)
+		if err := back.UnmarshalBinary([]byte(bent)); err == nil {
+			t.Errorf("known breaches %s decoded", list)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func isFingerprint(s string) bool {
 // names them in errors): at most limit, each valid and listed once.
 func knownStrings(what string, items []string, limit int, valid func(string) bool) (map[string]struct{}, error) {
 	if len(items) > limit {
-		return nil, fmt.Errorf("evidence table: %d known %ss, at most %d", len(items), what, limit)
+		return nil, fmt.Errorf("evidence table: %d known %s entries, at most %d", len(items), what, limit)
 	}
 	out := make(map[string]struct{}, len(items))
 	for _, s := range items {

@@ -54,6 +54,10 @@ type Table struct {
 	// fingerprints) a site's training flows showed: its own servers'
 	// (LearnSelfMade).
 	KnownSelfMade []string `json:"known_self_made,omitempty"`
+	// KnownBreaches are the breaches of TLS (violation checks' ids) a
+	// site's training flows showed: they do not decide there
+	// (LearnBreaches).
+	KnownBreaches []string `json:"known_breaches,omitempty"`
 	// Eras are the corpus's rates by when it was captured; a flow is
 	// judged with its era's (none in tables made before eras).
 	Eras []Era `json:"eras,omitempty"`
@@ -67,6 +71,7 @@ type Table struct {
 	known     map[string]struct{} // KnownIssuers, decoded
 	knownFl   map[string]struct{} // KnownFlights
 	knownSelf map[string]struct{} // KnownSelfMade
+	knownBr   map[string]struct{} // KnownBreaches
 	// tails are the ends of findings' texts (how often the corpus showed
 	// the check), worded once per model: an alert flood words the same
 	// few again and again.
@@ -519,6 +524,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if _, err := knownSelfMadeSet(q.KnownSelfMade); err != nil {
+		return err
+	}
+	if _, err := knownBreachSet(q.KnownBreaches); err != nil {
 		return err
 	}
 	*t = q

@@ -19,6 +19,7 @@ type weights struct {
 
 // prepare computes the weights from the rates.
 func (t *Table) prepare() {
+	t.knownBr, _ = knownBreachSet(t.KnownBreaches) // checked when decoded; LearnBreaches keeps it valid
 	t.all = t.weightsOf(-1)
 	t.eraW = make([]weights, len(t.Eras))
 	for e := range t.Eras {
@@ -65,8 +66,10 @@ func (t *Table) weightsOf(e int) weights {
 		}
 		w.bits[i], w.src[i] = r.Bits(), src
 		// Decisive only where the whole corpus never showed it (an era's
-		// own rate may be 0 where another era's flows showed it).
-		if whole := t.Rates[c.id]; c.violation && whole.Fired == 0 && whole.Applied > 0 && t.decisive > w.bits[i] {
+		// own rate may be 0 where another era's flows showed it), nor the
+		// site's training.
+		_, known := t.knownBr[c.id]
+		if whole := t.Rates[c.id]; c.violation && !known && whole.Fired == 0 && whole.Applied > 0 && t.decisive > w.bits[i] {
 			w.bits[i], w.decides[i] = t.decisive, true
 		}
 	}
