@@ -1,10 +1,13 @@
 package detector
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/evidence"
+	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
@@ -60,6 +63,47 @@ func TestDefaultViolationsAlert(t *testing.T) {
 		for _, r := range rs {
 			if r.Feature == "sni.missing" && (r.Weight >= m.Threshold() || strings.Contains(r.Text, "alerts on its own")) {
 				t.Errorf("no SNI weighs %.2f: %q", r.Weight, r.Text)
+			}
+		}
+	}
+}
+
+// TestSiteLearnsItsBreaches: a model trained on a site whose own flows
+// include cut hellos (the public corpus's evidence, as the lab's models
+// take it) knows that breach: there it weighs its corpus rate and its
+// reason does not say it decides; a breach training did not show still
+// does.
+func TestSiteLearnsItsBreaches(t *testing.T) {
+	ev, err := DefaultEvidence()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := append(lab(t, labset.Benign, 40, 1), lab(t, labset.TruncatedHello, 4, 1)...)
+	f, err := Train(context.Background(), flows, TrainConfig{
+		Kind: model.KindHybrid, Epochs: 1, Batch: 16, Seed: 3, Trees: 50, AlertRate: 0.05, Evidence: ev,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var site evidence.Table
+	if err := unmarshalSection(f, evidenceSection, &site); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(site.KnownBreaches, "hs.client_truncated") || slices.Contains(site.KnownBreaches, "hs.client_malformed") {
+		t.Fatalf("the site's breaches: %q", site.KnownBreaches)
+	}
+	m, err := fileToModel(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.NewScorer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fl := range lab(t, labset.TruncatedHello, 4, 9) {
+		for _, r := range s.Explain(Input{Flow: fl, TLS: tlsparse.FromFlow(fl, nil)}) {
+			if r.Feature == "hs.client_truncated" && strings.Contains(r.Text, "alerts on its own") {
+				t.Errorf("the site's own breach decides: %q", r.Text)
 			}
 		}
 	}
