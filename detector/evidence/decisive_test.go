@@ -22,10 +22,8 @@ func TestSetDecisive(t *testing.T) {
 	if !ok || f.Bits != 40 || !strings.HasSuffix(f.Text, decidesTail) || clean.Score(bad) < 40 {
 		t.Fatalf("a violation the corpus never showed: %+v (score %.2f)", f, clean.Score(bad))
 	}
-	// A known exploit is a breach too: Heartbleed's request after a hello.
-	beat := *inputs(t, labset.Benign, 1)[0].Flow
-	beat.ClientRecords = []flow.RecordHeader{beat.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
-	if f, ok := fired(clean, input(&beat), "exploit.heartbleed"); !ok || f.Bits != 40 {
+	// A known exploit is a breach too.
+	if f, ok := fired(clean, heartbleed(t), "exploit.heartbleed"); !ok || f.Bits != 40 {
 		t.Errorf("Heartbleed: %+v", f)
 	}
 	noSNI := inputs(t, labset.OddCiphersNoSNI, 1)[0]
@@ -110,9 +108,7 @@ func TestLearnBreaches(t *testing.T) {
 	if f, _ := fired(site, bad, "hs.client_malformed"); f.Bits != tab.Rates["hs.client_malformed"].Bits() || strings.Contains(f.Text, decidesTail) {
 		t.Errorf("a breach the site showed: %+v", f)
 	}
-	beat := *inputs(t, labset.Benign, 1)[0].Flow
-	beat.ClientRecords = []flow.RecordHeader{beat.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
-	if f, _ := fired(site, input(&beat), "exploit.heartbleed"); f.Bits != 40 {
+	if f, _ := fired(site, heartbleed(t), "exploit.heartbleed"); f.Bits != 40 {
 		t.Errorf("a breach the site did not show: %+v", f)
 	}
 	if again := site.LearnBreaches([]*Input{bad}); len(again.KnownBreaches) != 1 {
@@ -136,4 +132,13 @@ func TestLearnBreaches(t *testing.T) {
 			t.Errorf("known breaches %s decoded", list)
 		}
 	}
+}
+
+// heartbleed is a lab flow whose client sends Heartbleed's request (a
+// heartbeat in clear that declares more than it holds) after its hello.
+func heartbleed(t *testing.T) *Input {
+	t.Helper()
+	f := *inputs(t, labset.Benign, 1)[0].Flow
+	f.ClientRecords = []flow.RecordHeader{f.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
+	return input(&f)
 }
