@@ -68,9 +68,18 @@ type check struct {
 	// on its own (Table.SetDecisive), as Suricata's TLS decoder events
 	// alert without a rule's threshold.
 	violation bool
+	// lost, when set, says a flow's capture missed the bytes a violation
+	// was read from (else: lossy, any bytes missed), where the violation
+	// weighs its rate rather than deciding.
+	lost func(*flow.Flow) bool
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
+
+// clientHelloLost: the capture of the client's handshake crossed missing
+// bytes. A capture that missed the connection's start still read a hello
+// it found whole (a crafted reproducer is one packet with no SYN).
+func clientHelloLost(f *flow.Flow) bool { return f.ClientHandshakeGap }
 
 // wholeHello: a hello read to its end, extensions and all.
 func wholeHello(in *Input) bool {
@@ -193,20 +202,20 @@ var checks = []check{
 			return field, tlsparse.SniffExec, fmt.Sprintf("the connection opened with a program from its %s, sent raw (%s), on port %s: how a stager receives its payload",
 				side, spokenHead(firstTurn(in.Flow), tlsparse.SniffExec), port(in))
 		}},
-	{id: "hs.client_malformed", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
+	{id: "hs.client_malformed", violation: true, lost: clientHelloLost, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
 		},
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + in.TLS.ClientErr.Error()
 		}},
-	{id: "hs.client_truncated", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
+	{id: "hs.client_truncated", violation: true, lost: clientHelloLost, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
 		fires: func(in *Input) bool { return in.TLS.Client.Truncated && !in.Flow.ClientHandshakeGap },
 		describe: func(in *Input) (string, string, string) {
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.hello_len", v, fmt.Sprintf("the ClientHello stops after %s bytes, though the capture missed nothing", v)
 		}},
-	{id: "hs.server_malformed", violation: true, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
+	{id: "hs.server_malformed", violation: true, lost: func(f *flow.Flow) bool { return f.ServerHandshakeGap }, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ServerErr != nil && (in.TLS.Server == nil || !in.TLS.Server.Truncated) && !isNoHello(in.TLS.ServerErr)
 		},

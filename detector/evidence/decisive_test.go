@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"crypto/tls"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,42 @@ func TestSetDecisive(t *testing.T) {
 	f, ok := fired(clean, bad, "hs.client_malformed")
 	if !ok || f.Bits != 40 || !strings.HasSuffix(f.Text, decidesTail) || clean.Score(bad) < 40 {
 		t.Fatalf("a violation the corpus never showed: %+v (score %.2f)", f, clean.Score(bad))
+	}
+	// A capture that missed bytes (a span port's drops, a connection
+	// picked up mid-stream) leaves breaches in benign flows: where the
+	// bytes a breach was read from were missed, it weighs its rate. A
+	// hello is read from the handshake's capture: a gap there counts,
+	// a missed SYN does not (the hello was found whole).
+	for name, c := range map[string]struct {
+		lose   func(f *flow.Flow)
+		decide bool
+	}{
+		"a gap in the handshake":    {func(f *flow.Flow) { f.ClientHandshakeGap = true }, false},
+		"a gap in the prefix only":  {func(f *flow.Flow) { f.PrefixGap = true }, true},
+		"picked up after its start": {func(f *flow.Flow) { f.Midstream = true }, true},
+	} {
+		g := *bad.Flow
+		c.lose(&g)
+		f, ok := fired(clean, input(&g), "hs.client_malformed")
+		if !ok || (f.Bits == 40) != c.decide || strings.HasSuffix(f.Text, decidesTail) != c.decide {
+			t.Errorf("%s: %+v", name, f)
+		}
+	}
+	// Records that stop being records are read from the prefix: a gap
+	// there, or a pickup mid-stream, and they weigh their rate.
+	broken := brokenRecords(t)
+	if f, ok := fired(clean, broken, "hs.framing_broke"); !ok || f.Bits != 40 {
+		t.Fatalf("records that stop being records: %+v", f)
+	}
+	for name, lose := range map[string]func(f *flow.Flow){
+		"a gap in the prefix":       func(f *flow.Flow) { f.PrefixGap = true },
+		"picked up after its start": func(f *flow.Flow) { f.Midstream = true },
+	} {
+		g := *broken.Flow
+		lose(&g)
+		if f, ok := fired(clean, input(&g), "hs.framing_broke"); !ok || f.Bits != clean.Rates["hs.framing_broke"].Bits() {
+			t.Errorf("broken records, %s: %+v", name, f)
+		}
 	}
 	// A known exploit is a breach too.
 	if f, ok := fired(clean, heartbleed(t), "exploit.heartbleed"); !ok || f.Bits != 40 {
@@ -141,4 +178,31 @@ func heartbleed(t *testing.T) *Input {
 	f := *inputs(t, labset.Benign, 1)[0].Flow
 	f.ClientRecords = []flow.RecordHeader{f.ClientRecords[0], {Type: 24, Clear: true, HeadLen: 3, Head: [3]byte{1, 0x40, 0}, Len: 3}}
 	return input(&f)
+}
+
+// brokenRecords is a real TLS 1.3 flow whose server's bytes stop being
+// TLS records after its ServerHello: the next header is garbage.
+func brokenRecords(t *testing.T) *Input {
+	t.Helper()
+	f := *tlsFlow(t, tls.VersionTLS13, "broken.example.com")
+	p := slices.Clone(f.Prefix)
+	off := 0
+	for _, run := range f.PrefixRuns {
+		if !run.FromClient {
+			at := off + 5 + (int(p[off+3])<<8 | int(p[off+4])) // after the ServerHello's record
+			if at+5 > off+run.Len {
+				t.Fatalf("the server's turn (%d bytes) holds only its hello", run.Len)
+			}
+			copy(p[at:], "garbage")
+			break
+		}
+		off += run.Len
+	}
+	f.Prefix = p
+	f.Midstream = false // capgen's packets start with data: as if seen from the SYN
+	x := input(&f)
+	if !x.T.Server.FramingBroke {
+		t.Fatal("the edited records still frame")
+	}
+	return x
 }

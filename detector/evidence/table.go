@@ -272,14 +272,16 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 			if cert&(1<<i) != 0 {
 				fired |= 1 << i
 				g := groupIndex(checks[i].group)
-				best[g] = max(best[g], w.bits[i])
+				b, _ := w.of(i, x)
+				best[g] = max(best[g], b)
 			}
 			continue
 		}
 		if checks[i].applies(x) && t.fires(i, x) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
-			best[g] = max(best[g], w.bits[i])
+			b, _ := w.of(i, x)
+			best[g] = max(best[g], b)
 		}
 	}
 	if l, ok := notTLS(x); ok {
@@ -367,8 +369,9 @@ func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	} else {
 		field, value, text = c.describe(x)
 	}
-	f := t.finding(t.checkKey(w, i), c.group, field, value, text, w.bits[i])
-	if w.decides[i] {
+	bits, decides := w.of(i, x)
+	f := t.finding(t.checkKey(w, i), c.group, field, value, text, bits)
+	if decides {
 		f.Text += decidesTail
 	}
 	return f

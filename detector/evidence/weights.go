@@ -1,6 +1,10 @@
 package evidence
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
 
 // weights are a table's bits for the flows of one era, or of no era.
 // Each rate comes from the era's flows when it has enough of them, else
@@ -9,6 +13,7 @@ type weights struct {
 	bits     []float64          // per fixed check
 	src      []int              // per fixed check
 	decides  []bool             // per fixed check: a violation raised to Table.decisive
+	rate     []float64          // per fixed check: its rate's bits, raised or not
 	notTLS   map[string]float64 // by protocol label
 	preamble map[string]float64 // by preamble kind
 	unseenNT float64            // a protocol label the corpus never had
@@ -58,13 +63,14 @@ func (t *Table) counts(e int) (rates map[string]Rate, spoke, hello int) {
 func (t *Table) weightsOf(e int) weights {
 	rates, spoke, hello := t.counts(e)
 	w := weights{bits: make([]float64, len(checks)), src: make([]int, len(checks)), decides: make([]bool, len(checks)),
-		notTLS: map[string]float64{}, preamble: map[string]float64{}}
+		rate: make([]float64, len(checks)), notTLS: map[string]float64{}, preamble: map[string]float64{}}
 	for i, c := range checks {
 		r, src := rates[c.id], e
 		if e >= 0 && (r.Applied < minEraFlows || !eraDiffers(r, t.Rates[c.id])) {
 			r, src = t.Rates[c.id], -1
 		}
 		w.bits[i], w.src[i] = r.Bits(), src
+		w.rate[i] = w.bits[i]
 		// Decisive only where the whole corpus never showed it (an era's
 		// own rate may be 0 where another era's flows showed it), nor the
 		// site's training.
@@ -126,4 +132,25 @@ func (t *Table) weightsAt(x *Input) *weights {
 func (t *Table) checkKey(w *weights, i int) tailKey {
 	rates, _, _ := t.counts(w.src[i])
 	return tailKey{checks[i].id, rates[checks[i].id].Applied, w.src[i]}
+}
+
+// of is check i's bits on flow x, and whether it decides there: a breach
+// decides only in a flow whose capture missed none of the bytes it was
+// read from (check.lost, else lossy). Packets a span port dropped, a capture that began
+// mid-connection, leave records that stop being records and hellos cut
+// short in benign flows; there the breach weighs its rate.
+func (w *weights) of(i int, x *Input) (float64, bool) {
+	if !w.decides[i] {
+		return w.bits[i], false
+	}
+	if lost := checks[i].lost; lost != nil && lost(x.Flow) || lost == nil && lossy(x.Flow) {
+		return w.rate[i], false
+	}
+	return w.bits[i], true
+}
+
+// lossy reports a flow whose capture missed bytes: inside the prefix or
+// either side's handshake, or the connection's start.
+func lossy(f *flow.Flow) bool {
+	return f.PrefixGap || f.ClientHandshakeGap || f.ServerHandshakeGap || f.Midstream
 }
