@@ -81,6 +81,18 @@ func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2
 // it found whole (a crafted reproducer is one packet with no SYN).
 func clientHelloLost(f *flow.Flow) bool { return f.ClientHandshakeGap }
 
+// helloCutShort: the capture may have cut the client's hello, not the
+// client: bytes missed, or the sensor handed the flow out before the
+// connection ended or held still (its table full, the input's end, a new
+// connection on the same addresses and ports).
+func helloCutShort(f *flow.Flow) bool {
+	switch f.EndReason {
+	case flow.EndEvicted, flow.EndFlush, flow.EndReused:
+		return true
+	}
+	return clientHelloLost(f)
+}
+
 // wholeHello: a hello read to its end, extensions and all.
 func wholeHello(in *Input) bool {
 	return hello(in) && in.TLS.ClientErr == nil && !in.TLS.Client.Truncated
@@ -209,7 +221,7 @@ var checks = []check{
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + in.TLS.ClientErr.Error()
 		}},
-	{id: "hs.client_truncated", violation: true, lost: clientHelloLost, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
+	{id: "hs.client_truncated", violation: true, lost: helloCutShort, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
 		fires: func(in *Input) bool { return in.TLS.Client.Truncated && !in.Flow.ClientHandshakeGap },
 		describe: func(in *Input) (string, string, string) {
 			v := strconv.Itoa(len(in.TLS.Client.Raw))

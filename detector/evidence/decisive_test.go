@@ -86,6 +86,34 @@ func TestSetDecisive(t *testing.T) {
 	}
 }
 
+// TestCutByTheSensor: a hello cut short decides when the connection
+// ended or held still with it cut; not when the sensor handed the flow out
+// first (its table full, the capture's end), which may have cut it.
+func TestCutByTheSensor(t *testing.T) {
+	tab := Calibrate("benign", inputs(t, labset.Benign, 8), nil)
+	tab.SetDecisive(40)
+	var cut *flow.Flow
+	for _, x := range inputs(t, labset.TruncatedHello, 6) {
+		if _, ok := fired(tab, x, "hs.client_truncated"); ok {
+			cut = x.Flow
+			break
+		}
+	}
+	if cut == nil {
+		t.Fatal("no lab hello cut short")
+	}
+	for reason, decides := range map[flow.EndReason]bool{
+		flow.EndFIN: true, flow.EndRST: true, flow.EndIdle: true, flow.EndVerdictTimeout: true,
+		flow.EndEvicted: false, flow.EndFlush: false, flow.EndReused: false,
+	} {
+		g := *cut
+		g.EndReason = reason
+		if f, ok := fired(tab, input(&g), "hs.client_truncated"); !ok || (f.Bits == 40) != decides {
+			t.Errorf("ended %s: %+v", reason, f)
+		}
+	}
+}
+
 // TestUnreadNameIsNotMissing: a hello that does not parse, or stops short,
 // before its extensions has an unknown server name, not a missing one:
 // sni.missing says nothing of it (the breach is the finding).
