@@ -69,28 +69,34 @@ type check struct {
 	// alert without a rule's threshold.
 	violation bool
 	// lost, when set, says a flow's capture missed the bytes a violation
-	// was read from (else: lossy, any bytes missed), where the violation
-	// weighs its rate rather than deciding.
-	lost func(*flow.Flow) bool
+	// was read from (else: lossy, any bytes missed), or the bytes were
+	// never TLS's to break, where the violation weighs its rate rather
+	// than deciding.
+	lost func(*Input) bool
 }
 
 func hello(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.SSLv2 }
 
-// clientHelloLost: the capture of the client's handshake crossed missing
-// bytes. A capture that missed the connection's start still read a hello
-// it found whole (a crafted reproducer is one packet with no SYN).
-func clientHelloLost(f *flow.Flow) bool { return f.ClientHandshakeGap }
+// helloNotTLS: the capture of the client's handshake crossed missing
+// bytes, or a QUIC flow's first message is no hello at all: Google's own
+// QUIC (Q046, Q050) carries its CHLO, not TLS, in the same frames, which
+// is another protocol, not a broken TLS one. A capture that missed the
+// connection's start still read a hello it found whole (a crafted
+// reproducer is one packet with no SYN).
+func helloNotTLS(in *Input) bool {
+	return in.Flow.ClientHandshakeGap || in.Flow.Transport == flow.TransportUDP && isNoHello(in.TLS.ClientErr)
+}
 
 // helloCutShort: the capture may have cut the client's hello, not the
 // client: bytes missed, or the sensor handed the flow out before the
 // connection ended or held still (its table full, the input's end, a new
 // connection on the same addresses and ports).
-func helloCutShort(f *flow.Flow) bool {
-	switch f.EndReason {
+func helloCutShort(in *Input) bool {
+	switch in.Flow.EndReason {
 	case flow.EndEvicted, flow.EndFlush, flow.EndReused:
 		return true
 	}
-	return clientHelloLost(f)
+	return in.Flow.ClientHandshakeGap
 }
 
 // wholeHello: a hello read to its end, extensions and all.
@@ -214,7 +220,7 @@ var checks = []check{
 			return field, tlsparse.SniffExec, fmt.Sprintf("the connection opened with a program from its %s, sent raw (%s), on port %s: how a stager receives its payload",
 				side, spokenHead(firstTurn(in.Flow), tlsparse.SniffExec), port(in))
 		}},
-	{id: "hs.client_malformed", violation: true, lost: clientHelloLost, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
+	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
 		},
@@ -227,7 +233,7 @@ var checks = []check{
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.hello_len", v, fmt.Sprintf("the ClientHello stops after %s bytes, though the capture missed nothing", v)
 		}},
-	{id: "hs.server_malformed", violation: true, lost: func(f *flow.Flow) bool { return f.ServerHandshakeGap }, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
+	{id: "hs.server_malformed", violation: true, lost: func(in *Input) bool { return in.Flow.ServerHandshakeGap }, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Server != nil || in.TLS.ServerErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ServerErr != nil && (in.TLS.Server == nil || !in.TLS.Server.Truncated) && !isNoHello(in.TLS.ServerErr)
 		},

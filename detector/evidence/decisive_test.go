@@ -114,6 +114,32 @@ func TestCutByTheSensor(t *testing.T) {
 	}
 }
 
+// TestGoogleQUICIsNoBrokenTLS: Google's own QUIC carries its CHLO, not a
+// TLS hello, in the frames IETF QUIC carries TLS in: the parse finds no
+// hello, which is another protocol, not a breach of TLS; over TCP a first
+// handshake message that is no hello still decides.
+func TestGoogleQUICIsNoBrokenTLS(t *testing.T) {
+	tab := Calibrate("benign", inputs(t, labset.Benign, 8), nil)
+	tab.SetDecisive(40)
+	chlo := append([]byte("CHLO\x0a\x00\x00\x00PAD\x00"), make([]byte, 64)...)
+	for _, c := range []struct {
+		transport flow.Transport
+		decides   bool
+	}{{flow.TransportUDP, false}, {flow.TransportTCP, true}} {
+		f := &flow.Flow{Transport: c.transport, ClientHandshake: chlo, ClientSYN: true}
+		if c.transport == flow.TransportTCP {
+			f.ClientHandshake = append([]byte{22, 3, 1, 0, byte(len(chlo))}, chlo...)
+		}
+		x := input(f)
+		if !isNoHello(x.TLS.ClientErr) {
+			t.Fatalf("%v: parse error %v", c.transport, x.TLS.ClientErr)
+		}
+		if f, ok := fired(tab, x, "hs.client_malformed"); !ok || (f.Bits == 40) != c.decides {
+			t.Errorf("%v: %+v", c.transport, f)
+		}
+	}
+}
+
 // TestUnreadNameIsNotMissing: a hello that does not parse, or stops short,
 // before its extensions has an unknown server name, not a missing one:
 // sni.missing says nothing of it (the breach is the finding).

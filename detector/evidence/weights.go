@@ -143,7 +143,7 @@ func (w *weights) of(i int, x *Input) (float64, bool) {
 	if !w.decides[i] {
 		return w.bits[i], false
 	}
-	if lost := checks[i].lost; lost != nil && lost(x.Flow) || lost == nil && lossy(x.Flow) {
+	if lost := checks[i].lost; lost != nil && lost(x) || lost == nil && lossy(x.Flow) {
 		return w.rate[i], false
 	}
 	return w.bits[i], true
