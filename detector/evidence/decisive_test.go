@@ -202,6 +202,11 @@ func TestLearnBreaches(t *testing.T) {
 	if f, _ := fired(site, heartbleed(t), "exploit.heartbleed"); f.Bits != 40 {
 		t.Errorf("a breach the site did not show: %+v", f)
 	}
+	gap := *bad.Flow
+	gap.ClientHandshakeGap = true
+	if lossy := tab.LearnBreaches([]*Input{input(&gap)}); len(lossy.KnownBreaches) != 0 {
+		t.Errorf("learned from a hello the capture cut: %q", lossy.KnownBreaches)
+	}
 	if again := site.LearnBreaches([]*Input{bad}); len(again.KnownBreaches) != 1 {
 		t.Errorf("learned twice: %q", again.KnownBreaches)
 	}

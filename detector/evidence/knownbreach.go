@@ -11,13 +11,15 @@ import "slices"
 
 // LearnBreaches returns a copy of t that also knows the breaches in
 // showed (the ids of the violation checks that fired on them, in the
-// order of the checks). in needs transcripts: several breaches are read
-// from the records. t is not changed.
+// order of the checks), where the capture missed none of the bytes they
+// were read from: a training flow whose packets the capture dropped
+// shows breaches its stack never made. in needs transcripts: several
+// breaches are read from the records. t is not changed.
 func (t *Table) LearnBreaches(in []*Input) *Table {
 	seen := map[string]int{}
 	for _, x := range in {
 		for i := range checks {
-			if c := &checks[i]; c.violation && !slices.Contains(t.KnownBreaches, c.id) && c.applies(x) && t.fires(i, x) {
+			if c := &checks[i]; c.violation && !slices.Contains(t.KnownBreaches, c.id) && c.applies(x) && t.fires(i, x) && !breachLost(i, x) {
 				seen[c.id]++
 			}
 		}

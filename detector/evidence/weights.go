@@ -136,17 +136,27 @@ func (t *Table) checkKey(w *weights, i int) tailKey {
 
 // of is check i's bits on flow x, and whether it decides there: a breach
 // decides only in a flow whose capture missed none of the bytes it was
-// read from (check.lost, else lossy). Packets a span port dropped, a capture that began
-// mid-connection, leave records that stop being records and hellos cut
-// short in benign flows; there the breach weighs its rate.
+// read from (breachLost). Packets a span port dropped, a capture that
+// began mid-connection, leave records that stop being records and hellos
+// cut short in benign flows; there the breach weighs its rate.
 func (w *weights) of(i int, x *Input) (float64, bool) {
 	if !w.decides[i] {
 		return w.bits[i], false
 	}
-	if lost := checks[i].lost; lost != nil && lost(x) || lost == nil && lossy(x.Flow) {
+	if breachLost(i, x) {
 		return w.rate[i], false
 	}
 	return w.bits[i], true
+}
+
+// breachLost reports whether flow x's capture missed the bytes violation
+// check i was read from, or they were never TLS's to break (check.lost,
+// else lossy).
+func breachLost(i int, x *Input) bool {
+	if lost := checks[i].lost; lost != nil {
+		return lost(x)
+	}
+	return lossy(x.Flow)
 }
 
 // lossy reports a flow whose capture missed bytes: inside the prefix or
