@@ -93,9 +93,10 @@ func (c *conn) judgedNotTLS(t *Table) {
 	t.notTLS.pushBack(c)
 }
 
-// ftpActiveDataPort is where an FTP server opens an active data
-// connection from; one may carry a program as it is: a file.
-const ftpActiveDataPort = 20
+// FTPActiveDataPort is where an FTP server opens an active-mode data
+// connection from (RFC 959's default data port, L-1); one may carry a
+// program as it is: a file.
+const FTPActiveDataPort = 20
 
 // judgeProgram looks, once the prefix is full, at a connection to a port
 // other than the TLS ports (where the first bytes decide already) that
@@ -107,7 +108,7 @@ func (c *conn) judgeProgram(t *Table) {
 		return
 	}
 	cd := int(c.clientDir)
-	if !c.halves[cd].synSeen || t.tlsPorts.has(c.portOf(1-cd)) || c.portOf(cd) == ftpActiveDataPort {
+	if !c.halves[cd].synSeen || t.tlsPorts.has(c.portOf(1-cd)) || c.portOf(cd) == FTPActiveDataPort {
 		return
 	}
 	if program.Starts(c.prefix[:c.runs[0].n]) {

@@ -3,6 +3,7 @@ package evidence
 import (
 	"testing"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -15,7 +16,7 @@ func TestFTPActiveData(t *testing.T) {
 	for _, c := range []struct {
 		port  uint16
 		fires bool
-	}{{ftpDataPort, false}, {40022, true}} {
+	}{{flow.FTPActiveDataPort, false}, {40022, true}} {
 		for _, x := range inputs(t, labset.RolesSwapped, 2) {
 			x.Flow.Client.Port = c.port
 			fired := false

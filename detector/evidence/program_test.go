@@ -33,7 +33,7 @@ func TestProgramFirst(t *testing.T) {
 	stage := stagerFlow.Prefix[:stagerFlow.PrefixRuns[0].Len]
 	hello := inputs(t, labset.Benign, 1)[0].Flow
 	ftpData := clientFirstFlow(21000, stage, nil)
-	ftpData.Client.Port = ftpDataPort
+	ftpData.Client.Port = flow.FTPActiveDataPort
 	cases := []struct {
 		name       string
 		f          *flow.Flow

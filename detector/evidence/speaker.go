@@ -60,16 +60,12 @@ func rolesKnown(in *Input) bool {
 	return f.Transport != flow.TransportUDP && !f.Midstream && !f.ClientByPort && (in.T.Client.Has(transcript.TypeHandshake) || in.T.Server.Has(transcript.TypeHandshake))
 }
 
-// ftpDataPort is where an FTP server opens an active-mode data
-// connection from (RFC 959's default data port, L-1).
-const ftpDataPort = 20
-
 // ftpActiveData reports whether the flow is an FTPS data connection in
 // active mode: the FTP server opens it from port 20, and the FTP client,
 // which accepted it, is still the TLS client (RFC 4217), so the side that
 // connected answers with a ServerHello by design, not as a reverse tool.
 func ftpActiveData(in *Input) bool {
-	return in.Flow.Client.Port == ftpDataPort
+	return in.Flow.Client.Port == flow.FTPActiveDataPort
 }
 
 // programFirstApplies: a TCP connection seen from the client's SYN in

@@ -393,7 +393,7 @@ func (t *Table) SetDecisive(bits float64) {
 		return
 	}
 	t.decisive = bits
-	t.prepare()
+	t.weigh()
 }
 
 // rank sorts findings strongest first and counts the first of each group.

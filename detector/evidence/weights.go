@@ -22,14 +22,11 @@ type weights struct {
 	prSrc    int // where the preambles' rates come from
 }
 
-// prepare computes the weights from the rates.
+// prepare computes the weights from the rates, and words the findings'
+// tails.
 func (t *Table) prepare() {
 	t.knownBr, _ = knownBreachSet(t.KnownBreaches) // checked when decoded; LearnBreaches keeps it valid
-	t.all = t.weightsOf(-1)
-	t.eraW = make([]weights, len(t.Eras))
-	for e := range t.Eras {
-		t.eraW[e] = t.weightsOf(e)
-	}
+	t.weigh()
 	t.known, _ = knownSet(t.KnownIssuers) // checked when decoded; LearnIssuers keeps it valid
 	t.knownFl, _ = knownFlightSet(t.KnownFlights)
 	t.knownSelf, _ = knownSelfMadeSet(t.KnownSelfMade)
@@ -46,6 +43,16 @@ func (t *Table) prepare() {
 				t.tails[k] = t.wordTail(k)
 			}
 		}
+	}
+}
+
+// weigh computes the weights of every era and of no era: all that
+// SetDecisive changes (the tails do not depend on it).
+func (t *Table) weigh() {
+	t.all = t.weightsOf(-1)
+	t.eraW = make([]weights, len(t.Eras))
+	for e := range t.Eras {
+		t.eraW[e] = t.weightsOf(e)
 	}
 }
 
