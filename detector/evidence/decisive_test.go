@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"crypto/tls"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
@@ -114,30 +115,58 @@ func TestCutByTheSensor(t *testing.T) {
 	}
 }
 
-// TestGoogleQUICIsNoBrokenTLS: Google's own QUIC carries its CHLO, not a
-// TLS hello, in the frames IETF QUIC carries TLS in: the parse finds no
-// hello, which is another protocol, not a breach of TLS; over TCP a first
+// TestGoogleQUICIsNoBrokenTLS: Google's own QUIC (Q0xx) carries its CHLO,
+// not a TLS hello, in the frames IETF QUIC carries TLS in. That is another
+// protocol, not a breach of TLS: no hello check judges it, and on UDP 443,
+// where Google served it, it is no mismatch either; on another TLS port it
+// weighs its rate as any protocol that is not TLS. Over TCP a first
 // handshake message that is no hello still decides.
 func TestGoogleQUICIsNoBrokenTLS(t *testing.T) {
 	tab := Calibrate("benign", inputs(t, labset.Benign, 8), nil)
 	tab.SetDecisive(40)
-	chlo := append([]byte("CHLO\x0a\x00\x00\x00PAD\x00"), make([]byte, 64)...)
+	chlo := googleCHLO("www.gstatic.com")
 	for _, c := range []struct {
-		transport flow.Transport
-		decides   bool
-	}{{flow.TransportUDP, false}, {flow.TransportTCP, true}} {
-		f := &flow.Flow{Transport: c.transport, ClientHandshake: chlo, ClientSYN: true}
-		if c.transport == flow.TransportTCP {
-			f.ClientHandshake = append([]byte{22, 3, 1, 0, byte(len(chlo))}, chlo...)
-		}
+		port   uint16
+		notTLS bool
+	}{{443, false}, {853, true}} {
+		f := &flow.Flow{Transport: flow.TransportUDP, ClientHandshake: chlo, Prefix: chlo,
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(chlo)}}}
+		f.Server.Port = c.port
 		x := input(f)
-		if !isNoHello(x.TLS.ClientErr) {
-			t.Fatalf("%v: parse error %v", c.transport, x.TLS.ClientErr)
+		if x.TLS.Google == nil || x.TLS.Google.Hello == nil || x.TLS.Google.Hello.SNI != "www.gstatic.com" || x.TLS.ClientErr != nil {
+			t.Fatalf("port %d: Google QUIC %+v, TLS error %v", c.port, x.TLS.Google, x.TLS.ClientErr)
 		}
-		if f, ok := fired(tab, x, "hs.client_malformed"); !ok || (f.Bits == 40) != c.decides {
-			t.Errorf("%v: %+v", c.transport, f)
+		for _, f := range tab.Explain(x) {
+			if strings.HasPrefix(f.ID, "hs.") {
+				t.Errorf("port %d: a hello check judged Google QUIC: %s", c.port, f.Text)
+			}
+		}
+		f2, ok := fired(tab, x, "proto.not_tls.gquic")
+		if ok != c.notTLS || ok && f2.Bits >= 40 {
+			t.Errorf("port %d: not TLS %v (%+v), want %v, weighing its rate", c.port, ok, f2, c.notTLS)
 		}
 	}
+	tcp := &flow.Flow{Transport: flow.TransportTCP, ClientSYN: true,
+		ClientHandshake: append([]byte{22, 3, 1, 0, byte(len(chlo))}, chlo...)}
+	x := input(tcp)
+	if !isNoHello(x.TLS.ClientErr) {
+		t.Fatalf("TCP: parse error %v", x.TLS.ClientErr)
+	}
+	if f, ok := fired(tab, x, "hs.client_malformed"); !ok || f.Bits != 40 {
+		t.Errorf("TCP: %+v", f)
+	}
+}
+
+// googleCHLO is a Google QUIC client hello naming sni, padded as Chrome
+// pads it.
+func googleCHLO(sni string) []byte {
+	b := []byte("CHLO\x02\x00\x00\x00")
+	b = append(b, "SNI\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(sni)))
+	b = append(b, "PAD\x00"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(sni)+200))
+	b = append(b, sni...)
+	return append(b, make([]byte, 200)...)
 }
 
 // TestUnreadNameIsNotMissing: a hello that does not parse, or stops short,

@@ -196,6 +196,9 @@ func notTLS(x *Input) (string, bool) {
 		return "", false
 	}
 	p := x.TLS.AppProto
+	if x.TLS.Google != nil {
+		p = tlsparse.GoogleQUIC
+	}
 	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 || servedOnPort(p, x.Flow.Server.Port) {
 		return "", false
 	}
@@ -213,9 +216,14 @@ func notTLS(x *Input) (string, bool) {
 // servedOnPort reports whether a protocol's servers listen on a TLS port
 // by design, so that speaking it there is no mismatch: Telegram's data
 // centres serve MTProto on 443 (besides 80 and 5222) to pass where only
-// web ports are open, and its clients reach them there.
+// web ports are open, and its clients reach them there; Google's servers
+// served Google QUIC on UDP 443, where Chrome spoke it until 2020.
 func servedOnPort(label string, port uint16) bool {
-	return label == tlsparse.SniffMTProto && port == 443
+	switch label {
+	case tlsparse.SniffMTProto, tlsparse.GoogleQUIC:
+		return port == 443
+	}
+	return false
 }
 
 // labelRandom labels client bytes that look uniformly random from the
@@ -443,6 +451,8 @@ func protoName(l string) string {
 		return "unrecognised binary"
 	case tlsparse.SniffMTProto:
 		return "Telegram's MTProto (obfuscated transport)"
+	case tlsparse.GoogleQUIC:
+		return "Google QUIC Crypto (QUIC before TLS)"
 	case tlsparse.SniffExec:
 		return "a program (an executable file sent raw, as stagers send their payload)"
 	case labelRandom:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
 
@@ -157,11 +158,17 @@ func (sd *Side) reset() {
 // crypto describes a QUIC side, whose prefix bytes are its Initial
 // packets' CRYPTO stream: handshake messages without a record layer,
 // told as one handshake record that carries them (what the same hellos
-// over TCP would show), or nothing when the side sent none.
+// over TCP would show), or nothing when the side sent none. Google QUIC
+// Crypto's tag-value messages are no TLS: told as bytes with no
+// handshake, as another protocol's over TCP are.
 func (sd *Side) crypto(b []byte) {
 	sd.reset()
 	if len(b) == 0 {
 		sd.Preamble = PreambleUnseen
+		return
+	}
+	if quic.IsGoogleHandshake(b) {
+		sd.Preamble, sd.Head = PreambleNoTLS, b[:min(len(b), HeadLen)]
 		return
 	}
 	n := 0

@@ -253,3 +253,31 @@ func TestLater(t *testing.T) {
 		t.Errorf("later records %+v taken from headers that do not match the prefix", tr.Client.Later)
 	}
 }
+
+// TestQUICCrypto: a QUIC side's CRYPTO stream of TLS messages reads as
+// one handshake record carrying them; Google QUIC Crypto's tag-value
+// messages (a CHLO, a REJ) as bytes with no handshake, as another
+// protocol's over TCP.
+func TestQUICCrypto(t *testing.T) {
+	hello := []byte{1, 0, 0, 2, 3, 3}
+	chlo := []byte("CHLO\x01\x00\x00\x00PAD\x00\x04\x00\x00\x00\x00\x00\x00\x00")
+	rej := []byte("REJ\x00\x00\x00\x00\x00")
+	var tr Transcript
+	f := mkflow(hello, nil, nil, nil)
+	f.Transport = flow.TransportUDP
+	Of(f, &tr)
+	if len(tr.Client.Records) != 1 || !tr.Client.Has(TypeHandshake) || !tr.Client.Sent(MsgClientHello) {
+		t.Errorf("TLS in CRYPTO frames: %+v", tr.Client)
+	}
+	f = mkflow(chlo, rej, nil, nil)
+	f.Transport = flow.TransportUDP
+	Of(f, &tr)
+	for _, sd := range []*Side{&tr.Client, &tr.Server} {
+		if sd.Preamble != PreambleNoTLS || len(sd.Records) != 0 || sd.Has(TypeHandshake) || sd.NoHandshake() {
+			t.Errorf("Google QUIC: %+v", sd)
+		}
+	}
+	if string(tr.Client.Head[:4]) != "CHLO" {
+		t.Errorf("client head %q", tr.Client.Head)
+	}
+}

@@ -3,6 +3,8 @@ package tlsparse
 import (
 	"errors"
 	"slices"
+
+	"github.com/tlsentry/tlsentry/flow/quic"
 )
 
 // Handshake is what one flow said about TLS: both directions' first
@@ -18,6 +20,10 @@ type Handshake struct {
 	// ClientErr and ServerErr say what went wrong parsing each side
 	// (ErrTruncated when the capture stopped inside the messages).
 	ClientErr, ServerErr error
+	// Google is set for a QUIC flow in Google QUIC Crypto (Q0xx
+	// versions), whose CRYPTO streams hold tag-value messages and no TLS:
+	// Client, Server and their errors stay nil.
+	Google *GoogleCrypto
 
 	// quic is set for a QUIC flow: its hellos came in CRYPTO frames, and
 	// its JA4 says so (Transport).
@@ -50,12 +56,12 @@ func ParseQUICFlow(clientCrypto, serverCrypto []byte, certs *CertCache) *Handsha
 	return parseFlow(clientCrypto, serverCrypto, nil, nil, certs, true, true)
 }
 
-// parseFlow is ParseFlow, or with quic ParseQUICFlow; without copyMsgs
+// parseFlow is ParseFlow, or with isQUIC ParseQUICFlow; without copyMsgs
 // the result aliases clientHS and serverHS. The handshake, both hellos and
 // their usual lists come in one allocation.
-func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertCache, quic, copyMsgs bool) *Handshake {
+func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertCache, isQUIC, copyMsgs bool) *Handshake {
 	if len(clientHS)+len(serverHS) == 0 {
-		if quic {
+		if isQUIC {
 			return &Handshake{AppProto: AppQUIC, quic: true}
 		}
 		return &Handshake{AppProto: sniffSides(clientStart, serverStart)}
@@ -64,19 +70,23 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 	h := &st.h
 	h.store = st
 	h.prints = certs.printCache()
-	h.quic = quic
+	h.quic = isQUIC
+	if isQUIC && googleCrypto(h, clientHS, serverHS) {
+		h.AppProto = AppQUIC
+		return h
+	}
 	if len(clientHS) > 0 {
-		h.Client, h.ClientErr = parseClientHello(clientHS, &st.c, quic, copyMsgs)
+		h.Client, h.ClientErr = parseClientHello(clientHS, &st.c, isQUIC, copyMsgs)
 		if h.Client == nil && h.ClientErr == nil {
 			h.ClientErr = errors.New("no ClientHello")
 		}
 	}
 	if len(serverHS) > 0 {
-		h.Server, h.ServerErr = parseServerFlight(serverHS, certs, &st.s, quic, copyMsgs)
+		h.Server, h.ServerErr = parseServerFlight(serverHS, certs, &st.s, isQUIC, copyMsgs)
 	}
 	hellos := h.Client != nil || h.Server != nil
 	switch {
-	case quic:
+	case isQUIC:
 		h.AppProto = AppQUIC
 	case hellos:
 		h.AppProto = SniffTLS
@@ -90,6 +100,29 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 		h.lookUpOwnPrints()
 	}
 	return h
+}
+
+// GoogleCrypto is what a QUIC flow in Google QUIC Crypto said.
+type GoogleCrypto struct {
+	// Hello is the client's CHLO; nil when the client sent none, or
+	// when it did not parse (Err says why).
+	Hello *quic.GoogleHello
+	Err   error
+}
+
+// googleCrypto reads a QUIC flow whose CRYPTO streams start with Google
+// QUIC Crypto's messages instead of TLS's: the client's CHLO into h, and
+// neither side as TLS. It reports whether the flow is such a one.
+func googleCrypto(h *Handshake, clientHS, serverHS []byte) bool {
+	client, server := quic.IsGoogleHandshake(clientHS), quic.IsGoogleHandshake(serverHS)
+	if !client && (!server || len(clientHS) > 0) {
+		return false
+	}
+	h.Google = new(GoogleCrypto)
+	if client {
+		h.Google.Hello, h.Google.Err = quic.ParseGoogleHello(clientHS)
+	}
+	return true
 }
 
 // SpokeTLS reports whether the flow spoke TLS: TLS records over TCP

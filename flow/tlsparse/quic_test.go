@@ -76,6 +76,30 @@ func TestQUICFlowPartial(t *testing.T) {
 	}
 }
 
+// TestGoogleQUICFlow: a CRYPTO stream of Google QUIC Crypto (a CHLO; the
+// server's REJ) is read as that, not as TLS: no hello, no TLS error, the
+// CHLO's names kept, and a CHLO that does not parse says why.
+func TestGoogleQUICFlow(t *testing.T) {
+	chlo := []byte("CHLO\x01\x00\x00\x00SNI\x00\x0b\x00\x00\x00www.example")
+	rej := []byte("REJ\x00\x00\x00\x00\x00")
+	h := ParseQUICFlow(chlo, rej, nil)
+	if h.Client != nil || h.ClientErr != nil || h.Server != nil || h.ServerErr != nil || h.SpokeTLS() || h.AppProto != AppQUIC {
+		t.Errorf("read as TLS: %+v", h)
+	}
+	if h.Google == nil || h.Google.Hello == nil || h.Google.Hello.SNI != "www.example" || h.Google.Err != nil {
+		t.Errorf("Google QUIC %+v", h.Google)
+	}
+	h.Release()
+	h = ParseQUICFlow(chlo[:12], nil, nil)
+	if h.Google == nil || h.Google.Hello != nil || h.Google.Err == nil || h.ClientErr != nil {
+		t.Errorf("cut CHLO: %+v, TLS error %v", h.Google, h.ClientErr)
+	}
+	h.Release()
+	if h = ParseQUICFlow(nil, rej, nil); h.Google == nil || h.Server != nil || h.ServerErr != nil {
+		t.Errorf("a REJ alone: Google %+v, TLS %+v %v", h.Google, h.Server, h.ServerErr)
+	}
+}
+
 // FuzzParseQUICFlow: CRYPTO streams of any content parse without panic,
 // with errors that wrap the package's sentinels.
 func FuzzParseQUICFlow(f *testing.F) {

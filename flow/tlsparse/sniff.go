@@ -31,6 +31,11 @@ const (
 // whether or not its Initial packets could be read: TLS inside QUIC.
 const AppQUIC = "quic"
 
+// GoogleQUIC labels (for evidence, not app_proto, which stays "quic" as
+// Suricata's does) a QUIC flow whose CRYPTO stream carries Google QUIC
+// Crypto's tag-value messages (Handshake.Google): not TLS, by design.
+const GoogleQUIC = "gquic"
+
 // Sniff labels what the start of one direction of a stream looks like. It
 // is meant for streams that did not parse as TLS: cheap, deterministic, and
 // decided from the first bytes only (at most 512 are looked at).

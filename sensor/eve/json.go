@@ -352,6 +352,14 @@ func (q *QUICRecord) appendJSON(b []byte) []byte {
 		b = appendKey(b, n, "version")
 		b = appendString(b, q.Version)
 	}
+	if q.SNI != "" {
+		b = appendKey(b, n, "sni")
+		b = appendString(b, q.SNI)
+	}
+	if q.UA != "" {
+		b = appendKey(b, n, "ua")
+		b = appendString(b, q.UA)
+	}
 	num := func(name string, v int, always bool) {
 		if always || v != 0 {
 			b = appendKey(b, n, name)

@@ -110,6 +110,11 @@ type QUICRecord struct {
 	// "draft-29", "T051", or the number in hex); empty when the client
 	// sent none.
 	Version string `json:"version,omitempty"`
+	// SNI and UA are the server name and user agent a client's Google
+	// QUIC hello (CHLO, of the Q0xx versions) named: Suricata's quic.sni
+	// and quic.ua. A TLS hello's server name is in the tls object.
+	SNI string `json:"sni,omitempty"`
+	UA  string `json:"ua,omitempty"`
 	// DCIDLen and SCIDLen are the connection ID lengths of the client's
 	// first Initial.
 	DCIDLen int `json:"dcid_len"`
@@ -248,8 +253,22 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			PrefixGap:           f.PrefixGap,
 			Prefix:              f.Prefix,
 		},
-		QUIC: NewQUICRecord(f.QUIC),
+		QUIC: newQUICRecord(f.QUIC, h),
 	}
+}
+
+// newQUICRecord is NewQUICRecord with what a Google QUIC hello said.
+func newQUICRecord(q *flow.QUIC, h *tlsparse.Handshake) *QUICRecord {
+	r := NewQUICRecord(q)
+	if r == nil {
+		return nil
+	}
+	if g := h.Google; g != nil && g.Hello != nil {
+		r.SNI, r.UA = g.Hello.SNI, g.Hello.UAID
+	} else if g != nil && g.Err != nil && r.Error == "" {
+		r.Error = g.Err.Error()
+	}
+	return r
 }
 
 // protoNumber is the IP protocol number of a transport, for community_id.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/quic"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
 	"github.com/tlsentry/tlsentry/sensor/eve"
@@ -159,5 +160,36 @@ func TestAppendJSONEveryTLSField(t *testing.T) {
 	json.Unmarshal(want, &b)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
+	}
+}
+
+// TestGoogleQUICRecord: a QUIC flow in Google QUIC Crypto (Q050) reports
+// its CHLO's server name and user agent as Suricata's quic.sni and quic.ua,
+// and no tls object (it spoke no TLS); both encoders agree.
+func TestGoogleQUICRecord(t *testing.T) {
+	chlo := []byte("CHLO\x02\x00\x00\x00SNI\x00\x0f\x00\x00\x00UAID\x22\x00\x00\x00www.gstatic.comChrome/85.0 Windows")
+	f := &flow.Flow{Transport: flow.TransportUDP, ClientHandshake: chlo, Prefix: chlo,
+		QUIC: &flow.QUIC{Info: quic.Info{Version: quic.VersionQ050, DCIDLen: 8}}}
+	f.Server.Port = 443
+	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
+	if rec.TLS != nil || rec.AppProto != "quic" || rec.QUIC == nil || rec.QUIC.Version != "Q050" ||
+		rec.QUIC.SNI != "www.gstatic.com" || rec.QUIC.UA != "Chrome/85.0 Windows" || rec.QUIC.Error != "" {
+		t.Fatalf("record app_proto %q, tls %+v, quic %+v", rec.AppProto, rec.TLS, rec.QUIC)
+	}
+	want, err := json.Marshal(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
+	}
+	f.ClientHandshake = chlo[:12] // cut inside its entries
+	if rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil)); rec.QUIC.SNI != "" || rec.QUIC.Error == "" {
+		t.Errorf("cut CHLO: quic %+v", rec.QUIC)
 	}
 }
