@@ -229,6 +229,10 @@ func FuzzScore(f *testing.F) {
 	tab.SetDecisive(13) // breaches weigh a threshold: Score and Explain still agree
 	f.Add([]byte("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"), []byte("\x16\x03\x03\x00\x02\x02\x00"))
 	f.Add([]byte("\x00\x01"), []byte("220 mail.example.com ESMTP\r\n"[:26])) // 26 bytes: the server first
+	// Google QUIC over UDP (a client length of 3 mod 7) to 443 and to 853.
+	chlo := append(googleCHLO("www.gstatic.com"), 0, 0)
+	f.Add(chlo, []byte("REJ\x00\x00\x00\x00\x00\x00"))
+	f.Add(chlo, []byte("REJ\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, client, server []byte) {
 		client, server = client[:min(len(client), 1024)], server[:min(len(server), 1024)]
 		fl := &flow.Flow{ClientHandshake: client, ServerHandshake: server, Prefix: append(append([]byte(nil), client...), server...)}
@@ -242,6 +246,12 @@ func FuzzScore(f *testing.F) {
 		// How the connection ended and whether its server side was seen
 		// vary with the input, for the checks that read them.
 		fl.EndReason, fl.PktsToClient = flow.EndReason(len(client)%8), uint64(len(server)%3)
+		// QUIC's CRYPTO streams (one client length in seven), to a TLS port
+		// or not.
+		if len(client)%7 == 3 {
+			fl.Transport = flow.TransportUDP
+		}
+		fl.Server.Port = []uint16{443, 853, 5555}[len(server)%3]
 		in := input(fl)
 		s := tab.Score(in)
 		sum := 0.0

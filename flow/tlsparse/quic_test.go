@@ -106,8 +106,12 @@ func FuzzParseQUICFlow(f *testing.F) {
 	ch, hrr, sh := quicHellos()
 	f.Add(ch, append(append([]byte(nil), hrr...), sh...))
 	f.Add(ch[:40], sh[:20])
+	f.Add([]byte("CHLO\x01\x00\x00\x00SNI\x00\x0b\x00\x00\x00www.example"), []byte("REJ\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, client, server []byte) {
 		h := ParseQUICFlow(client, server, nil)
+		if h.Google != nil && (h.Client != nil || h.Server != nil || h.ClientErr != nil || h.ServerErr != nil) {
+			t.Fatalf("Google QUIC read as TLS too: %+v", h)
+		}
 		checkErr(t, h.ClientErr)
 		checkErr(t, h.ServerErr)
 		if h.Client != nil && len(h.Client.Raw) > len(client) {
