@@ -288,3 +288,47 @@ func BenchmarkTableNotQUIC(b *testing.B) {
 		tab.Process(&d)
 	}
 }
+
+// TestGoogleQUICFlow: a flow of Google QUIC before Q050 (Suricata's
+// quic-alerts capture, Q046) opens on the client's first packet in clear,
+// and its handshake bytes are the hellos both sides sent in clear: the
+// client's CHLOs and the server's REJ.
+func TestGoogleQUICFlow(t *testing.T) {
+	raw, err := os.ReadFile("quic/testdata/gquic-q046-suricata-quic-alerts.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*Flow
+	tab, err := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := 0
+	for line := range strings.Lines(string(raw)) {
+		dir, h, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || dir == "#" {
+			continue
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := udp(dir == "c", ms, b)
+		tab.Process(&s)
+		ms += 10
+	}
+	tab.Flush()
+	if len(out) != 1 {
+		t.Fatalf("%d flows, want 1", len(out))
+	}
+	f := out[0]
+	if f.Transport != TransportUDP || f.Client != cliEP || f.ClientByPort || f.Midstream || f.QUIC == nil || f.QUIC.Version != quic.VersionQ046 {
+		t.Fatalf("flow %+v", f)
+	}
+	if !bytes.HasPrefix(f.ClientHandshake, []byte("CHLO")) || !bytes.HasPrefix(f.ServerHandshake, []byte("REJ\x00")) || len(f.ClientHandshake) != 2048 {
+		t.Errorf("handshakes %q... (%d bytes) / %q...", f.ClientHandshake[:min(4, len(f.ClientHandshake))], len(f.ClientHandshake), f.ServerHandshake[:min(4, len(f.ServerHandshake))])
+	}
+	if !bytes.HasPrefix(f.Prefix, []byte("CHLO")) || len(f.Prefix) != PrefixSize {
+		t.Errorf("prefix of %d bytes", len(f.Prefix))
+	}
+}

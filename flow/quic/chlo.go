@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Google QUIC before TLS (QUIC Crypto, the Q0xx versions; Q050 is the last)
@@ -49,6 +51,9 @@ type GoogleHello struct {
 	// Truncated is set when the values ran past the bytes held: the tags
 	// are whole, the values past the end are not read.
 	Truncated bool
+	// Len is the message's length in bytes (entries and values); 0 when
+	// Truncated.
+	Len int
 }
 
 // Errors of ParseGoogleHello.
@@ -98,7 +103,34 @@ func ParseGoogleHello(b []byte) (*GoogleHello, error) {
 		}
 		prev = end
 	}
+	if !h.Truncated {
+		h.Len = values + int(prev)
+	}
 	return h, nil
+}
+
+// maxGoogleHellos bounds the CHLOs read from one stream: a client sends
+// an inchoate one, then after the server's REJ a full one.
+const maxGoogleHellos = 4
+
+// ParseGoogleHellos reads the CHLOs at the start of a client's stream, one
+// after another, while each is whole (at most four): the first, and the
+// ones a client sends after a REJ. The error is the first CHLO's; later
+// ones that do not parse end the list.
+func ParseGoogleHellos(b []byte) ([]*GoogleHello, error) {
+	h, err := ParseGoogleHello(b)
+	if err != nil {
+		return nil, err
+	}
+	out := []*GoogleHello{h}
+	for h.Len > 0 && len(out) < maxGoogleHellos {
+		b = b[h.Len:]
+		if h, err = ParseGoogleHello(b); err != nil {
+			break
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // trimNUL is a tag as text, its trailing NUL bytes dropped ("SNI\x00" is
@@ -109,4 +141,16 @@ func trimNUL(t []byte) string {
 		n--
 	}
 	return string(t[:n])
+}
+
+// CYU is the CYU string of a hello sent in version v (Salesforce's gQUIC
+// fingerprint, as Zeek's analyzer and Suricata's quic.cyu make it): the
+// version's number, a comma, the tags joined by "-"
+// ("46,PAD-SNI-STK-VER-..."). Like Suricata, only for the versions whose
+// hello is in clear (IsLegacyGoogle); ok is false for others.
+func (h *GoogleHello) CYU(v Version) (s string, ok bool) {
+	if !IsLegacyGoogle(v) {
+		return "", false
+	}
+	return strconv.Itoa(legacyNumber(v)) + "," + strings.Join(h.Tags, "-"), true
 }

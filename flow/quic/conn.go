@@ -43,6 +43,9 @@ type side struct {
 	// the first): the expected packet number for decoding.
 	nextPN uint64
 	info   SideInfo
+	// legacyChecks counts the packets of Google QUIC before Q050 whose
+	// message hash was checked (bounded by maxInitials).
+	legacyChecks int
 }
 
 // Info is what a Conn has seen, for flow records and the detector.
@@ -114,6 +117,13 @@ func (c *Conn) cryptoLimit() int {
 // direction. Datagrams must come in capture order. Problems are counted in
 // Info, never returned.
 func (c *Conn) Datagram(b []byte, fromClient bool) {
+	if fromClient && c.info.Version == 0 {
+		c.startLegacy(b)
+	}
+	if IsLegacyGoogle(c.info.Version) {
+		c.legacyDatagram(b, fromClient)
+		return
+	}
 	s := c.sideOf(fromClient)
 	first := true
 	for len(b) > 0 {

@@ -51,6 +51,18 @@ func FuzzDatagram(f *testing.F) {
 	f.Add(true, append(record(3, []byte{0x06, 0x40, 0x10, 0x03, 'a', 'b', 'c'}), record(2, []byte{0x06, 0, 3, 2, 0, 0})...))
 	f.Add(true, record(3, []byte{0x1c, 1, 2, 3, 'a', 'b', 'c', 0x03, 1, 2, 0, 0, 1, 2, 3, 0x08}))
 	f.Add(false, record(0, []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}))
+	// Google QUIC before Q050, in clear: a Q043 and a Q046 flow.
+	for _, name := range []string{"gquic-q043-ndpi.txt", "gquic-q046-suricata-quic-alerts.txt"} {
+		var in []byte
+		for _, d := range readDatagrams(f, name) {
+			flags := byte(0)
+			if d.fromClient {
+				flags = 1
+			}
+			in = append(in, record(flags, d.b)...)
+		}
+		f.Add(false, in)
+	}
 
 	const limit = 2048
 	f.Fuzz(func(t *testing.T, afterInitial bool, in []byte) {
@@ -123,6 +135,43 @@ func FuzzFrames(f *testing.F) {
 		}
 		if cap(s.stream.buf) > limit || len(s.stream.spans) > maxSpans {
 			t.Fatalf("stream over its bounds")
+		}
+	})
+}
+
+// FuzzLegacyFrames runs the frame parser of Google QUIC before Q050 (its
+// STREAM frames into the handshake stream) on arbitrary payloads in clear,
+// with the packet number lengths a header may give.
+func FuzzLegacyFrames(f *testing.F) {
+	f.Add(byte(0), []byte{0xa0, 0x01, 0x00, 0x04, 'C', 'H', 'L', 'O', 0x00, 0x00})
+	f.Add(byte(3), []byte{0x06, 1, 2, 3, 4, 5, 6, 0xbf, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 'h', 'i', 0x07, 0x45, 1, 0, 0, 1, 0, 0})
+	f.Add(byte(1), []byte{0x01, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0x03, 0, 0, 0, 1, 0, 0, 0, 5, 0, 1, 'x', 0x02, 0, 0, 0, 9, 0, 0})
+	f.Fuzz(func(t *testing.T, pn byte, p []byte) {
+		const limit = 512
+		var s side
+		s.legacyFrames(p, [4]int{1, 2, 4, 6}[pn&3], limit)
+		if cap(s.stream.buf) > limit || len(s.stream.spans) > maxSpans {
+			t.Fatalf("stream over its bounds")
+		}
+	})
+}
+
+// FuzzLegacyHeader: any bytes as the first datagram of a flow or a later
+// one of a Q043 or Q046 flow, never a panic, and a parsed header leaves
+// room for its message hash.
+func FuzzLegacyHeader(f *testing.F) {
+	for _, name := range []string{"gquic-q043-ndpi.txt", "gquic-q046-suricata-quic-alerts.txt"} {
+		for _, d := range readDatagrams(f, name) {
+			f.Add(d.fromClient, d.b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, fromClient bool, b []byte) {
+		legacyClientVersion(b)
+		for _, v := range []Version{VersionQ043, VersionQ046} {
+			p, err := parseLegacyHeader(b, v, fromClient)
+			if err == nil && p.header > 0 && p.header+legacyHashLen > len(b) {
+				t.Fatalf("%s: header of %d bytes in %d", v, p.header, len(b))
+			}
 		}
 	})
 }

@@ -210,9 +210,15 @@ func readVarint(b []byte) (v uint64, n int) {
 // long-header packet: the long-header and fixed bits, a version this
 // package knows of (or a greasing one), and connection IDs of at most 20
 // bytes that fit; for versions it can decrypt, a whole header that parses.
-// Version Negotiation packets (version 0) count too. It is meant for the
-// first datagram of a UDP flow, to decide whether to give the flow a Conn.
+// Version Negotiation packets (version 0) count too, and so does a
+// client's first packet of Google QUIC before Q050, in clear (Q039 to Q043
+// with their public header, Q046), whose message hash checks. It is meant
+// for the first datagram of a UDP flow, to decide whether to give the flow
+// a Conn.
 func LooksLikeQUIC(payload []byte) bool {
+	if _, ok := legacyClientVersion(payload); ok {
+		return true
+	}
 	if len(payload) < 7 || payload[0]&0x80 == 0 {
 		return false
 	}

@@ -14,6 +14,8 @@ const (
 	VersionMvfst22     Version = 0xfaceb001 // Facebook mvfst, draft-22 based
 	VersionMvfst27     Version = 0xfaceb002 // Facebook mvfst, draft-27 based
 	VersionMvfstExp    Version = 0xfaceb00e // Facebook mvfst experimental, draft-27 based
+	VersionQ043        Version = 0x51303433 // Google QUIC crypto, public header, in clear
+	VersionQ046        Version = 0x51303436 // Google QUIC crypto, long header, in clear
 	VersionQ050        Version = 0x51303530 // Google QUIC crypto in IETF-style packets
 	VersionT050        Version = 0x54303530 // Google QUIC with TLS
 	VersionT051        Version = 0x54303531 // Google QUIC with TLS
@@ -62,6 +64,9 @@ func (v Version) String() string {
 	case VersionMvfstExp:
 		return "mvfst-exp"
 	case VersionQ050, VersionT050, VersionT051:
+		return string([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	}
+	if IsLegacyGoogle(v) {
 		return string([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 	}
 	if d := v.draft(); d != 0 {

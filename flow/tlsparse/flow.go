@@ -104,10 +104,13 @@ func parseFlow(clientHS, serverHS, clientStart, serverStart []byte, certs *CertC
 
 // GoogleCrypto is what a QUIC flow in Google QUIC Crypto said.
 type GoogleCrypto struct {
-	// Hello is the client's CHLO; nil when the client sent none, or
-	// when it did not parse (Err says why).
-	Hello *quic.GoogleHello
-	Err   error
+	// Hello is the client's first CHLO; nil when the client sent none, or
+	// when it did not parse (Err says why). Hellos are all the whole ones
+	// its stream held in order, Hello first (a full CHLO follows an
+	// inchoate one after the server's REJ).
+	Hello  *quic.GoogleHello
+	Hellos []*quic.GoogleHello
+	Err    error
 }
 
 // googleCrypto reads a QUIC flow whose CRYPTO streams start with Google
@@ -120,7 +123,10 @@ func googleCrypto(h *Handshake, clientHS, serverHS []byte) bool {
 	}
 	h.Google = new(GoogleCrypto)
 	if client {
-		h.Google.Hello, h.Google.Err = quic.ParseGoogleHello(clientHS)
+		h.Google.Hellos, h.Google.Err = quic.ParseGoogleHellos(clientHS)
+		if len(h.Google.Hellos) > 0 {
+			h.Google.Hello = h.Google.Hellos[0]
+		}
 	}
 	return true
 }

@@ -360,6 +360,21 @@ func (q *QUICRecord) appendJSON(b []byte) []byte {
 		b = appendKey(b, n, "ua")
 		b = appendString(b, q.UA)
 	}
+	if len(q.CYU) > 0 {
+		b = appendKey(b, n, "cyu")
+		b = append(b, '[')
+		for i, c := range q.CYU {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"hash":`...)
+			b = appendString(b, c.Hash)
+			b = append(b, `,"string":`...)
+			b = appendString(b, c.String)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	num := func(name string, v int, always bool) {
 		if always || v != 0 {
 			b = appendKey(b, n, name)

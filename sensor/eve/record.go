@@ -1,6 +1,9 @@
 package eve
 
 import (
+	"crypto/md5"
+	"encoding/hex"
+
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -115,6 +118,11 @@ type QUICRecord struct {
 	// and quic.ua. A TLS hello's server name is in the tls object.
 	SNI string `json:"sni,omitempty"`
 	UA  string `json:"ua,omitempty"`
+	// CYU are the CYU fingerprints of the client's hellos, one per CHLO
+	// (Suricata's quic.cyu: the MD5 of "46,PAD-SNI-...", the version and
+	// the tags), for the Google versions that send their hellos in clear
+	// (Q039 to Q046).
+	CYU []Hashed `json:"cyu,omitempty"`
 	// DCIDLen and SCIDLen are the connection ID lengths of the client's
 	// first Initial.
 	DCIDLen int `json:"dcid_len"`
@@ -257,6 +265,12 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	}
 }
 
+// md5Hex is the MD5 of s in lower-case hex, as JA3's and CYU's hashes are.
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 // newQUICRecord is NewQUICRecord with what a Google QUIC hello said.
 func newQUICRecord(q *flow.QUIC, h *tlsparse.Handshake) *QUICRecord {
 	r := NewQUICRecord(q)
@@ -265,6 +279,11 @@ func newQUICRecord(q *flow.QUIC, h *tlsparse.Handshake) *QUICRecord {
 	}
 	if g := h.Google; g != nil && g.Hello != nil {
 		r.SNI, r.UA = g.Hello.SNI, g.Hello.UAID
+		for _, hello := range g.Hellos {
+			if s, ok := hello.CYU(q.Version); ok {
+				r.CYU = append(r.CYU, Hashed{Hash: md5Hex(s), String: s})
+			}
+		}
 	} else if g != nil && g.Err != nil && r.Error == "" {
 		r.Error = g.Err.Error()
 	}

@@ -2,9 +2,13 @@ package eve_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
@@ -191,5 +195,62 @@ func TestGoogleQUICRecord(t *testing.T) {
 	f.ClientHandshake = chlo[:12] // cut inside its entries
 	if rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil)); rec.QUIC.SNI != "" || rec.QUIC.Error == "" {
 		t.Errorf("cut CHLO: quic %+v", rec.QUIC)
+	}
+}
+
+// TestGoogleQUICSuricataCYU: Suricata's quic-alerts capture (Google QUIC
+// Q046, kept as its UDP payloads in package quic's test data) through the
+// flow table gives one record whose quic object holds the version, server
+// name and user agent Suricata logs, and the CYU of each of its two CHLOs
+// its test expects (tests/quic-alerts/test.yaml, pcap_cnt 1 and 5).
+func TestGoogleQUICSuricataCYU(t *testing.T) {
+	raw, err := os.ReadFile("../../flow/quic/testdata/gquic-q046-suricata-quic-alerts.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*flow.Flow
+	tab, err := flow.NewTable(flow.Config{}, func(f *flow.Flow) { out = append(out, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := flow.Endpoint{Addr: netip.MustParseAddr("10.0.0.1").As16(), Port: 51989}
+	server := flow.Endpoint{Addr: netip.MustParseAddr("142.250.0.1").As16(), Port: 443}
+	for i, line := range strings.Split(string(raw), "\n") {
+		dir, h, ok := strings.Cut(line, " ")
+		if !ok || dir == "#" {
+			continue
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := flow.Segment{Transport: flow.TransportUDP, Time: int64(i) * 1e6, Src: client, Dst: server,
+			Payload: b, PayloadLen: len(b), WireLen: 42 + len(b)}
+		if dir == "s" {
+			s.Src, s.Dst = server, client
+		}
+		tab.Process(&s)
+	}
+	tab.Flush()
+	if len(out) != 1 {
+		t.Fatalf("%d flows, want 1", len(out))
+	}
+	rec := eve.NewFlowRecord(out[0], tlsparse.FromFlow(out[0], nil))
+	q := rec.QUIC
+	if rec.TLS != nil || q == nil || q.Version != "Q046" || q.SNI != "clients1.google.com" || q.UA != "Chrome/79.0.3945.117 Linux x86_64" {
+		t.Fatalf("tls %+v, quic %+v", rec.TLS, q)
+	}
+	want := []string{"910a5e3a4d51593bd59a44611544f209", "7b3ceb1adc974ad360cfa634e8d0a730"}
+	if len(q.CYU) != 2 || q.CYU[0].Hash != want[0] || q.CYU[1].Hash != want[1] {
+		t.Errorf("cyu %+v, Suricata %v", q.CYU, want)
+	}
+	var a, b any
+	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
+		t.Fatal(err)
+	}
+	std, _ := json.Marshal(&rec)
+	json.Unmarshal(std, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("encoders differ:\n got  %s\n want %s", rec.AppendJSON(nil), std)
 	}
 }
