@@ -28,4 +28,12 @@
 // The CRYPTO streams hold TLS handshake messages; parse them with
 // tlsparse.ParseClientHelloMessage and tlsparse.ParseServerHelloMessage,
 // and fingerprint with JA4(tlsparse.TransportQUIC).
+//
+// Google's QUIC before TLS is read too. Q050 protects its Initials as
+// above, but its stream holds Google QUIC Crypto's tag-value messages
+// (ParseGoogleHello reads the client's CHLO; CYU fingerprints it). Q039 to
+// Q043 (Google's public header) and Q046 send their handshake in clear: a
+// flow of them opens on a client packet whose message hash checks, and the
+// STREAM frames of stream 1 in the packets in clear make each side's
+// stream, the encrypted ones being counted only.
 package quic
