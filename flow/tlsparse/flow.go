@@ -131,6 +131,18 @@ func googleCrypto(h *Handshake, clientHS, serverHS []byte) bool {
 	return true
 }
 
+// ServerName is the server name the client asked for: its ClientHello's
+// SNI, or a Google QUIC CHLO's; empty when it named none.
+func (h *Handshake) ServerName() string {
+	switch {
+	case h.Client != nil:
+		return h.Client.ServerName
+	case h.Google != nil && h.Google.Hello != nil:
+		return h.Google.Hello.SNI
+	}
+	return ""
+}
+
 // SpokeTLS reports whether the flow spoke TLS: TLS records over TCP
 // (AppProto "tls", hellos or not: a connection picked up after its
 // handshake), or hellos inside QUIC.

@@ -39,9 +39,9 @@ func (p *Pipeline) beaconEvent(b *Batch, i int, parse bool) beacon.Event {
 	if !parse || b.parser == nil || len(f.Prefix) == 0 {
 		return ev
 	}
-	if h := b.Handshake(i); h != nil && h.Client != nil {
-		ev.SNI = h.Client.ServerName
-		if p.beaconJA4 {
+	if h := b.Handshake(i); h != nil {
+		ev.SNI = h.ServerName() // a Google QUIC hello's too
+		if p.beaconJA4 && h.Client != nil {
 			ev.JA4 = h.Prints(h.Transport()).JA4
 		}
 	}

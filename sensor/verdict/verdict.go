@@ -82,10 +82,13 @@ func (p *Policy) Judge(score float64, f *flow.Flow, h *tlsparse.Handshake, explo
 // Info is what an allowlist looks at in a flow and its handshake.
 func Info(f *flow.Flow, h *tlsparse.Handshake) allowlist.FlowInfo {
 	info := allowlist.FlowInfo{Src: f.Client.AddrPort().Addr(), Dst: f.Server.AddrPort().Addr()}
-	if h == nil || h.Client == nil {
+	if h == nil {
 		return info
 	}
-	info.SNI = h.Client.ServerName
+	info.SNI = h.ServerName() // a Google QUIC hello's too
+	if h.Client == nil {
+		return info
+	}
 	p := h.Prints(h.Transport())
 	info.JA3, info.JA4 = p.JA3.Hash, p.JA4
 	return info
@@ -95,9 +98,8 @@ func Info(f *flow.Flow, h *tlsparse.Handshake) allowlist.FlowInfo {
 // the SHA-1 of every certificate of the server's chain (hashed here, so
 // only when a certificate list is loaded).
 func BlockInfo(h *tlsparse.Handshake, certs bool) blocklist.Info {
-	var info blocklist.Info
+	info := blocklist.Info{SNI: h.ServerName()} // a Google QUIC hello's too
 	if h.Client != nil {
-		info.SNI = h.Client.ServerName
 		p := h.Prints(h.Transport())
 		info.JA3, info.JA4 = p.JA3.Hash, p.JA4
 	}

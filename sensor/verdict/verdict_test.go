@@ -5,7 +5,9 @@ import (
 
 	"github.com/tlsentry/tlsentry/detector/scoring"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
+	"github.com/tlsentry/tlsentry/sensor/blocklist"
 )
 
 // TestJudgeExploits: a known exploit's finding makes a flow alert
@@ -29,5 +31,32 @@ func TestJudgeExploits(t *testing.T) {
 	p.Allow = allow
 	if v := p.Judge(5, f, nil, found); v.Alert || v.Suppressed == "" || len(v.Exploits) != 1 {
 		t.Errorf("allowed flow with an exploit: %+v, want it suppressed, the finding kept", v)
+	}
+}
+
+// TestGoogleQUICServerName: a Google QUIC hello's server name is the
+// flow's, for the block lists (an SNI entry hits it) and the allowlist (an
+// SNI suffix allows it), as a ClientHello's is.
+func TestGoogleQUICServerName(t *testing.T) {
+	chlo := []byte("CHLO\x01\x00\x00\x00SNI\x00\x0f\x00\x00\x00www.gstatic.com")
+	f := &flow.Flow{Transport: flow.TransportUDP, ClientHandshake: chlo, Server: flow.Endpoint{Port: 443}}
+	h := tlsparse.FromFlow(f, nil)
+	if h.Client != nil || h.ServerName() != "www.gstatic.com" {
+		t.Fatalf("server name %q (TLS hello %v)", h.ServerName(), h.Client)
+	}
+	block := &blocklist.Lists{}
+	block.Add(blocklist.KindSNI, []blocklist.Entry{{Value: "gstatic.com"}})
+	p := &Policy{Threshold: 20, Block: block}
+	v := p.Judge(0, f, h, nil)
+	if !v.Alert || len(v.Listed) != 1 || v.Listed[0].Value != "www.gstatic.com" {
+		t.Errorf("listed name: %+v", v)
+	}
+	allow, err := allowlist.New(allowlist.Config{SNISuffixes: []string{"gstatic.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Allow = allow
+	if v := p.Judge(30, f, h, nil); v.Alert || v.Suppressed == "" {
+		t.Errorf("allowed name: %+v", v)
 	}
 }
