@@ -7,7 +7,8 @@ import (
 
 // UDP flows are tracked for QUIC only. A datagram of no tracked flow opens
 // one when it looks like the start of a QUIC connection (opensQUIC: a
-// long-header packet of a known version); every datagram of the flow
+// long-header packet of a known version, or a client's packet of Google
+// QUIC before Q050 in clear); every datagram of the flow
 // then goes to its quic.Conn, which opens both sides' Initial packets and
 // reassembles their CRYPTO streams. The flow is complete when both hellos
 // are whole; its handshake bytes are the two CRYPTO streams, and its
@@ -93,12 +94,16 @@ func (s *Segment) Clocked() bool {
 }
 
 // opensQUIC reports whether a datagram may open a QUIC flow: a long-header
-// packet of a version package quic knows of (quic.LooksLikeQUIC), but not
-// a Version Negotiation packet (version 0), which only answers a client's
-// Initial that the capture would have shown first, and whose few fixed
-// bits other protocols match by chance (an LLMNR query does).
+// packet of a version package quic knows of, or a client's packet of
+// Google QUIC before Q050 in clear (quic.LooksLikeQUIC), but not a Version
+// Negotiation packet (a long header's version 0), which only answers a
+// client's Initial that the capture would have shown first, and whose few
+// fixed bits other protocols match by chance (an LLMNR query does).
 func opensQUIC(p []byte) bool {
-	return quic.LooksLikeQUIC(p) && (p[1]|p[2]|p[3]|p[4]) != 0
+	if !quic.LooksLikeQUIC(p) {
+		return false
+	}
+	return p[0]&0x80 == 0 || (p[1]|p[2]|p[3]|p[4]) != 0
 }
 
 // datagram takes one UDP datagram.

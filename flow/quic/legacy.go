@@ -23,7 +23,10 @@ const (
 	legacyCryptoID  = 1  // the stream the handshake messages ride
 	legacyNonceLen  = 32 // diversification nonce (server packets)
 	legacyCIDLen    = 8  // public header connection ID
-	legacyMaxHeader = 1 + legacyCIDLen + 4 + legacyNonceLen + 6
+	// legacyMinFirst is the least a client's first packet may hold: the
+	// longest header, to read it without checking lengths (real ones
+	// are padded to over 1200 bytes).
+	legacyMinFirst = 1 + legacyCIDLen + 4 + legacyNonceLen + 6
 )
 
 // Public header flags.
@@ -316,7 +319,7 @@ func beUint(b []byte) uint64 {
 // connection ID and a version of Q039 to Q043, or a Q046 long header,
 // whose message hash checks. Anything else is not one.
 func legacyClientVersion(b []byte) (Version, bool) {
-	if len(b) < legacyMaxHeader {
+	if len(b) < legacyMinFirst {
 		return 0, false
 	}
 	var v Version
