@@ -13,12 +13,21 @@ import (
 // vectors reads testdata/NAME-appendix-a.txt: "name hex" lines.
 func vectors(tb testing.TB, name string) map[string][]byte {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+"-appendix-a.txt"))
+	out := map[string][]byte{}
+	hexLines(tb, name+"-appendix-a.txt", func(k string, b []byte) { out[k] = b })
+	return out
+}
+
+// hexLines calls fn with the key and the bytes of each "key hex" line of
+// testdata/file, in order; empty lines and lines starting with "#" are
+// comments.
+func hexLines(tb testing.TB, file string, fn func(key string, b []byte)) {
+	tb.Helper()
+	f, err := os.Open(filepath.Join("testdata", file))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	out := map[string][]byte{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -28,18 +37,17 @@ func vectors(tb testing.TB, name string) map[string][]byte {
 		}
 		k, v, ok := strings.Cut(line, " ")
 		if !ok {
-			tb.Fatalf("%s: bad line %q", name, line)
+			tb.Fatalf("%s: bad line %q", file, line)
 		}
 		b, err := hex.DecodeString(v)
 		if err != nil {
-			tb.Fatalf("%s %s: %v", name, k, err)
+			tb.Fatalf("%s %s: %v", file, k, err)
 		}
-		out[k] = b
+		fn(k, b)
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
-	return out
 }
 
 // rfcDCID is the client's DCID of the RFC 9001 and 9369 examples.

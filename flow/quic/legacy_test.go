@@ -1,11 +1,8 @@
 package quic
 
 import (
-	"bufio"
 	"encoding/hex"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -19,28 +16,8 @@ type datagram struct {
 // UDP payloads in capture order.
 func readDatagrams(tb testing.TB, name string) []datagram {
 	tb.Helper()
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
 	var out []datagram
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		dir, h, ok := strings.Cut(sc.Text(), " ")
-		if !ok || strings.HasPrefix(dir, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, datagram{dir == "c", b})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
+	hexLines(tb, name, func(dir string, b []byte) { out = append(out, datagram{dir == "c", b}) })
 	return out
 }
 

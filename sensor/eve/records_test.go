@@ -40,6 +40,24 @@ func readCapture(t *testing.T, path string) ([]*flow.Flow, error) {
 // TestAppendJSONMatchesEncodingJSON: the hand-written encoder gives the
 // same JSON values as encoding/json for every flow of the sample and of
 // the shared captures.
+// sameEncodings fails unless AppendJSON and encoding/json give the same
+// object for rec.
+func sameEncodings(t *testing.T, rec *eve.FlowRecord) {
+	t.Helper()
+	want, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
+	}
+}
+
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	paths := []string{"../../testdata/sample.pcap"}
 	if dir, ok := sharedpcaps.Dir(); ok {
@@ -153,18 +171,7 @@ func TestAppendJSONEveryTLSField(t *testing.T) {
 		ChainLen: 3, ChainCut: true, SelfSigned: &yes, HRR: true, Truncated: true, ParseError: "x", Alert: "fatal: handshake_failure",
 		GREASE: true, Resumed: true,
 	}}
-	want, err := json.Marshal(&rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a, b any
-	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(want, &b)
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
-	}
+	sameEncodings(t, &rec)
 }
 
 // TestGoogleQUICRecord: a QUIC flow in Google QUIC Crypto (Q050) reports
@@ -180,18 +187,7 @@ func TestGoogleQUICRecord(t *testing.T) {
 		rec.QUIC.SNI != "www.gstatic.com" || rec.QUIC.UA != "Chrome/85.0 Windows" || rec.QUIC.Error != "" {
 		t.Fatalf("record app_proto %q, tls %+v, quic %+v", rec.AppProto, rec.TLS, rec.QUIC)
 	}
-	want, err := json.Marshal(&rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a, b any
-	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
-		t.Fatal(err)
-	}
-	json.Unmarshal(want, &b)
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("differs:\n got  %s\n want %s", rec.AppendJSON(nil), want)
-	}
+	sameEncodings(t, &rec)
 	f.ClientHandshake = chlo[:12] // cut inside its entries
 	if rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil)); rec.QUIC.SNI != "" || rec.QUIC.Error == "" {
 		t.Errorf("cut CHLO: quic %+v", rec.QUIC)
@@ -244,13 +240,5 @@ func TestGoogleQUICSuricataCYU(t *testing.T) {
 	if len(q.CYU) != 2 || q.CYU[0].Hash != want[0] || q.CYU[1].Hash != want[1] {
 		t.Errorf("cyu %+v, Suricata %v", q.CYU, want)
 	}
-	var a, b any
-	if err := json.Unmarshal(rec.AppendJSON(nil), &a); err != nil {
-		t.Fatal(err)
-	}
-	std, _ := json.Marshal(&rec)
-	json.Unmarshal(std, &b)
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("encoders differ:\n got  %s\n want %s", rec.AppendJSON(nil), std)
-	}
+	sameEncodings(t, &rec)
 }
