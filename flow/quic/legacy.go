@@ -19,10 +19,10 @@ import (
 // former are read. Q044 and Q045 (short-lived) are not read.
 
 const (
-	legacyHashLen   = 12
-	legacyCryptoID  = 1  // the stream the handshake messages ride
-	legacyNonceLen  = 32 // diversification nonce (server packets)
-	legacyCIDLen    = 8  // public header connection ID
+	legacyHashLen  = 12
+	legacyCryptoID = 1  // the stream the handshake messages ride
+	legacyNonceLen = 32 // diversification nonce (server packets)
+	legacyCIDLen   = 8  // public header connection ID
 	// legacyMinFirst is the least a client's first packet may hold: the
 	// longest header, to read it without checking lengths (real ones
 	// are padded to over 1200 bytes).
