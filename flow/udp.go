@@ -177,9 +177,10 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	}
 	c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	switch {
-	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()):
+	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
 		// The rest of the handshake is in Handshake packets, which a
-		// passive sensor cannot open: nothing more to collect.
+		// passive sensor cannot open (in Google QUIC Crypto, encrypted
+		// after the client's full CHLO): nothing more to collect.
 		t.finish(c, EndComplete)
 	case s.Time-c.first > int64(t.cfg.MaxAge):
 		t.finish(c, EndMaxAge)

@@ -291,8 +291,9 @@ func BenchmarkTableNotQUIC(b *testing.B) {
 
 // TestGoogleQUICFlow: a flow of Google QUIC before Q050 (Suricata's
 // quic-alerts capture, Q046) opens on the client's first packet in clear,
-// and its handshake bytes are the hellos both sides sent in clear: the
-// client's CHLOs and the server's REJ.
+// its handshake bytes are the hellos both sides sent in clear (the
+// client's CHLOs and the server's REJ), and it is complete with the
+// client's full CHLO, its fifth packet: the rest is encrypted.
 func TestGoogleQUICFlow(t *testing.T) {
 	raw, err := os.ReadFile("quic/testdata/gquic-q046-suricata-quic-alerts.txt")
 	if err != nil {
@@ -324,6 +325,9 @@ func TestGoogleQUICFlow(t *testing.T) {
 	f := out[0]
 	if f.Transport != TransportUDP || f.Client != cliEP || f.ClientByPort || f.Midstream || f.QUIC == nil || f.QUIC.Version != quic.VersionQ046 {
 		t.Fatalf("flow %+v", f)
+	}
+	if f.EndReason != EndComplete || f.PktsToServer != 3 || f.PktsToClient != 2 {
+		t.Errorf("ended %s after %d/%d packets, want complete after 3/2", f.EndReason, f.PktsToServer, f.PktsToClient)
 	}
 	if !bytes.HasPrefix(f.ClientHandshake, []byte("CHLO")) || !bytes.HasPrefix(f.ServerHandshake, []byte("REJ\x00")) || len(f.ClientHandshake) != 2048 {
 		t.Errorf("handshakes %q... (%d bytes) / %q...", f.ClientHandshake[:min(4, len(f.ClientHandshake))], len(f.ClientHandshake), f.ServerHandshake[:min(4, len(f.ServerHandshake))])

@@ -26,6 +26,7 @@ var (
 	tagCHLO = [4]byte{'C', 'H', 'L', 'O'}
 	tagREJ  = [4]byte{'R', 'E', 'J', 0}
 	tagSHLO = [4]byte{'S', 'H', 'L', 'O'}
+	tagSCID = [4]byte{'S', 'C', 'I', 'D'}
 )
 
 // IsGoogleHandshake reports whether a CRYPTO stream starts with one of
@@ -153,4 +154,37 @@ func (h *GoogleHello) CYU(v Version) (s string, ok bool) {
 		return "", false
 	}
 	return strconv.Itoa(legacyNumber(v)) + "," + strings.Join(h.Tags, "-"), true
+}
+
+// FullGoogleHello reports whether a client's stream holds, among its first
+// whole CHLOs, a full one: one naming the server config it answers (an
+// SCID entry). A client sends an inchoate CHLO, then after the server's
+// REJ (or at once, with a config it kept) the full one, the last of its
+// handshake a sensor can read: the rest is encrypted.
+func FullGoogleHello(b []byte) bool {
+	for range maxGoogleHellos {
+		if len(b) < 8 || [4]byte(b[:4]) != tagCHLO {
+			return false
+		}
+		n := int(binary.LittleEndian.Uint16(b[4:]))
+		values := 8 + 8*n
+		if n > maxGoogleEntries || len(b) < values {
+			return false
+		}
+		full := false
+		end := uint32(0)
+		for i := range n {
+			e := b[8+8*i:]
+			full = full || [4]byte(e[:4]) == tagSCID
+			end = max(end, binary.LittleEndian.Uint32(e[4:]))
+		}
+		if uint64(values)+uint64(end) > uint64(len(b)) {
+			return false // not whole yet
+		}
+		if full {
+			return true
+		}
+		b = b[values+int(end):]
+	}
+	return false
 }

@@ -113,6 +113,31 @@ func TestParseGoogleHelloRefuses(t *testing.T) {
 	}
 }
 
+// TestFullGoogleHello: a client's handshake is over, as far as a sensor
+// can read it, with its first whole CHLO that names a server config
+// (SCID): at once for Chrome's CHLO with a config it kept, after the
+// inchoate one and the REJ otherwise; never on a cut one.
+func TestFullGoogleHello(t *testing.T) {
+	chrome := chromeCHLO(t) // carries an SCID
+	inchoate := googleMessage("CHLO", "PAD", "xxxx", "SNI", "example.com")
+	full := googleMessage("CHLO", "SNI", "example.com", "SCID", "0123456789abcdef")
+	for name, c := range map[string]struct {
+		b    []byte
+		want bool
+	}{
+		"Chrome's, with a kept config": {chrome, true},
+		"inchoate":                     {inchoate, false},
+		"inchoate, then full":          {append(slices.Clone(inchoate), full...), true},
+		"inchoate, then full cut":      {append(slices.Clone(inchoate), full[:len(full)-1]...), false},
+		"full, cut":                    {chrome[:1000], false},
+		"a TLS hello":                  {[]byte{1, 0, 0, 4, 3, 3, 0, 0}, false},
+	} {
+		if got := FullGoogleHello(c.b); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+	}
+}
+
 // FuzzParseGoogleHello: any bytes parse without panic, and a parsed hello
 // has one tag per entry and names read from inside its input.
 func FuzzParseGoogleHello(f *testing.F) {
@@ -124,6 +149,8 @@ func FuzzParseGoogleHello(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := ParseGoogleHello(b)
 		IsGoogleHandshake(b)
+		FullGoogleHello(b)
+		ParseGoogleHellos(b)
 		if err != nil {
 			return
 		}

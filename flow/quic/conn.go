@@ -34,6 +34,10 @@ type Conn struct {
 
 	client, server side
 	info           Info
+
+	// googleSeen is the client stream's length when GoogleHandshakeDone
+	// last looked.
+	googleSeen int
 }
 
 // side is the state of one direction.
@@ -313,6 +317,18 @@ func (c *Conn) ServerCrypto() []byte { return c.server.stream.contiguous() }
 // ClientHelloDone reports whether ClientCrypto holds a whole ClientHello
 // (its handshake header's length says so).
 func (c *Conn) ClientHelloDone() bool { return messageDone(c.ClientCrypto(), 1) }
+
+// GoogleHandshakeDone reports whether a flow in Google QUIC Crypto has
+// sent all of its handshake a sensor can read: the client's full CHLO
+// (FullGoogleHello). It looks again only when the client's stream grew.
+func (c *Conn) GoogleHandshakeDone() bool {
+	b := c.ClientCrypto()
+	if len(b) == c.googleSeen || !IsGoogleHandshake(b) {
+		return false
+	}
+	c.googleSeen = len(b)
+	return FullGoogleHello(b)
+}
 
 // ServerHelloDone reports whether ServerCrypto holds a whole ServerHello
 // (or HelloRetryRequest, which is a ServerHello too).
