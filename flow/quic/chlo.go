@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,7 +27,6 @@ var (
 	tagCHLO = [4]byte{'C', 'H', 'L', 'O'}
 	tagREJ  = [4]byte{'R', 'E', 'J', 0}
 	tagSHLO = [4]byte{'S', 'H', 'L', 'O'}
-	tagSCID = [4]byte{'S', 'C', 'I', 'D'}
 )
 
 // IsGoogleHandshake reports whether a CRYPTO stream starts with one of
@@ -162,29 +162,14 @@ func (h *GoogleHello) CYU(v Version) (s string, ok bool) {
 // REJ (or at once, with a config it kept) the full one, the last of its
 // handshake a sensor can read: the rest is encrypted.
 func FullGoogleHello(b []byte) bool {
-	for range maxGoogleHellos {
-		if len(b) < 8 || [4]byte(b[:4]) != tagCHLO {
-			return false
-		}
-		n := int(binary.LittleEndian.Uint16(b[4:]))
-		values := 8 + 8*n
-		if n > maxGoogleEntries || len(b) < values {
-			return false
-		}
-		full := false
-		end := uint32(0)
-		for i := range n {
-			e := b[8+8*i:]
-			full = full || [4]byte(e[:4]) == tagSCID
-			end = max(end, binary.LittleEndian.Uint32(e[4:]))
-		}
-		if uint64(values)+uint64(end) > uint64(len(b)) {
-			return false // not whole yet
-		}
-		if full {
+	hellos, err := ParseGoogleHellos(b)
+	if err != nil {
+		return false
+	}
+	for _, h := range hellos {
+		if h.Len > 0 && slices.Contains(h.Tags, "SCID") {
 			return true
 		}
-		b = b[values+int(end):]
 	}
 	return false
 }
