@@ -1,7 +1,9 @@
 package quic
 
 import (
+	"crypto/md5"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -144,16 +146,23 @@ func trimNUL(t []byte) string {
 	return string(t[:n])
 }
 
-// CYU is the CYU string of a hello sent in version v (Salesforce's gQUIC
-// fingerprint, as Zeek's analyzer and Suricata's quic.cyu make it): the
-// version's number, a comma, the tags joined by "-"
-// ("46,PAD-SNI-STK-VER-..."). Like Suricata, only for the versions whose
-// hello is in clear (IsLegacyGoogle); ok is false for others.
-func (h *GoogleHello) CYU(v Version) (s string, ok bool) {
+// CYU is Salesforce's gQUIC fingerprint of a hello, as Zeek's analyzer
+// and Suricata's quic.cyu make it: String is the version's number, a
+// comma, the tags joined by "-" ("46,PAD-SNI-STK-VER-..."), Hash its MD5
+// in hex.
+type CYU struct{ String, Hash string }
+
+// CYU is the hello's fingerprint sent in version v. Like Suricata, only
+// for the versions whose hello is in clear (IsLegacyGoogle); ok is false
+// for others.
+func (h *GoogleHello) CYU(v Version) (c CYU, ok bool) {
 	if !IsLegacyGoogle(v) {
-		return "", false
+		return CYU{}, false
 	}
-	return strconv.Itoa(legacyNumber(v)) + "," + strings.Join(h.Tags, "-"), true
+	c.String = strconv.Itoa(legacyNumber(v)) + "," + strings.Join(h.Tags, "-")
+	sum := md5.Sum([]byte(c.String))
+	c.Hash = hex.EncodeToString(sum[:])
+	return c, true
 }
 
 // FullGoogleHello reports whether a client's stream holds, among its first

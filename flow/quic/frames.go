@@ -142,17 +142,9 @@ func (s *side) gquicFrames(p []byte, limit int) error {
 				return err
 			}
 		case t == 0x02:
-			// error code (32 bits), reason length (16 bits), reason
-			if len(r.b) < 6 {
-				return errFrameShort
+			if err := s.gquicClose(&r, 0); err != nil {
+				return err
 			}
-			code := binary.BigEndian.Uint32(r.b)
-			n := binary.BigEndian.Uint16(r.b[4:])
-			r.b = r.b[6:]
-			if !r.skip(uint64(n)) {
-				return errFrameShort
-			}
-			s.close(uint64(code))
 		case t&0xc0 == 0x40:
 			if err := r.gquicAck(t); err != nil {
 				return err
@@ -161,6 +153,26 @@ func (s *side) gquicFrames(p []byte, limit int) error {
 		default:
 			return errFrameInInit
 		}
+	}
+	return nil
+}
+
+// gquicClose reads Google QUIC's CONNECTION_CLOSE (after the type: an
+// error code of 32 bits, a reason length of 16 bits, the reason), or with
+// extra 4 its GOAWAY, whose code is followed by the last stream's ID. A
+// CONNECTION_CLOSE closes the side.
+func (s *side) gquicClose(r *frameReader, extra uint64) error {
+	if uint64(len(r.b)) < 4+extra+2 {
+		return errFrameShort
+	}
+	code := binary.BigEndian.Uint32(r.b)
+	n := binary.BigEndian.Uint16(r.b[4+extra:])
+	r.b = r.b[4+extra+2:]
+	if !r.skip(uint64(n)) {
+		return errFrameShort
+	}
+	if extra == 0 {
+		s.close(uint64(code))
 	}
 	return nil
 }

@@ -232,21 +232,8 @@ func (s *side) legacyFrames(p []byte, pnLen, limit int) error {
 				return errFrameShort
 			}
 		case t == 0x02, t == 0x03: // CONNECTION_CLOSE; GOAWAY adds a stream
-			head := uint64(4)
-			if t == 0x03 {
-				head = 8
-			}
-			if uint64(len(r.b)) < head+2 {
-				return errFrameShort
-			}
-			code := binary.BigEndian.Uint32(r.b)
-			n := binary.BigEndian.Uint16(r.b[head:])
-			r.b = r.b[head+2:]
-			if !r.skip(uint64(n)) {
-				return errFrameShort
-			}
-			if t == 0x02 {
-				s.close(uint64(code))
+			if err := s.gquicClose(&r, 4*uint64(t-0x02)); err != nil {
+				return err
 			}
 		case t == 0x04: // WINDOW_UPDATE: stream, byte offset
 			if !r.skip(4 + 8) {

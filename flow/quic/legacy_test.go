@@ -72,11 +72,11 @@ func TestLegacyGoogleQUIC(t *testing.T) {
 			}
 			var cyu []string
 			for _, h := range hellos {
-				s, ok := h.CYU(info.Version)
+				c, ok := h.CYU(info.Version)
 				if !ok {
 					t.Fatalf("no CYU in %s", info.Version)
 				}
-				cyu = append(cyu, s)
+				cyu = append(cyu, c.String)
 			}
 			if c.cyu != nil && !slices.Equal(cyu, c.cyu) {
 				t.Errorf("CYU %q,\nSuricata %q", cyu, c.cyu)

@@ -63,10 +63,8 @@ func (v Version) String() string {
 		return "mvfst-27"
 	case VersionMvfstExp:
 		return "mvfst-exp"
-	case VersionQ050, VersionT050, VersionT051:
-		return string([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 	}
-	if IsLegacyGoogle(v) {
+	if v == VersionQ050 || v == VersionT050 || v == VersionT051 || IsLegacyGoogle(v) {
 		return string([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 	}
 	if d := v.draft(); d != 0 {

@@ -1,9 +1,6 @@
 package eve
 
 import (
-	"crypto/md5"
-	"encoding/hex"
-
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 )
@@ -265,12 +262,6 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 	}
 }
 
-// md5Hex is the MD5 of s in lower-case hex, as JA3's and CYU's hashes are.
-func md5Hex(s string) string {
-	sum := md5.Sum([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // newQUICRecord is NewQUICRecord with what a Google QUIC hello said.
 func newQUICRecord(q *flow.QUIC, h *tlsparse.Handshake) *QUICRecord {
 	r := NewQUICRecord(q)
@@ -280,8 +271,8 @@ func newQUICRecord(q *flow.QUIC, h *tlsparse.Handshake) *QUICRecord {
 	if g := h.Google; g != nil && g.Hello != nil {
 		r.SNI, r.UA = g.Hello.SNI, g.Hello.UAID
 		for _, hello := range g.Hellos {
-			if s, ok := hello.CYU(q.Version); ok {
-				r.CYU = append(r.CYU, Hashed{Hash: md5Hex(s), String: s})
+			if c, ok := hello.CYU(q.Version); ok {
+				r.CYU = append(r.CYU, Hashed{Hash: c.Hash, String: c.String})
 			}
 		}
 	} else if g != nil && g.Err != nil && r.Error == "" {
