@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
@@ -12,7 +13,17 @@ import (
 // hands them out: for tests that want real flows without a capture file.
 // The generated Ethernet frames are decoded as a capture's would be.
 func Flows(ctx context.Context, kind string, n int, seed uint64) ([]*flow.Flow, error) {
-	pkts, err := Packets(ctx, kind, n, seed)
+	convs, err := Conversations(ctx, kind, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return FlowsOf(kind, convs, seed)
+}
+
+// FlowsOf is Flows of conversations made elsewhere (name says what they
+// are, in errors), carried as PacketsOf carries them.
+func FlowsOf(name string, convs []capgen.Conversation, seed uint64) ([]*flow.Flow, error) {
+	pkts, err := PacketsOf(convs, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +36,7 @@ func Flows(ctx context.Context, kind string, n int, seed uint64) ([]*flow.Flow, 
 	var seg flow.Segment
 	for i, p := range pkts {
 		if why := dec.Decode(decode.LinkEthernet, p.Data, &seg); why != decode.SkipNone {
-			return nil, fmt.Errorf("labset %s: packet %d does not decode: %v", kind, i+1, why)
+			return nil, fmt.Errorf("labset %s: packet %d does not decode: %v", name, i+1, why)
 		}
 		seg.Time = p.Time.UnixNano()
 		table.Process(&seg)

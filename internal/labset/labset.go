@@ -296,6 +296,13 @@ func Packets(ctx context.Context, kind string, n int, seed uint64) ([]capgen.Pac
 	if err != nil {
 		return nil, err
 	}
+	return PacketsOf(convs, seed)
+}
+
+// PacketsOf carries conversations as the lab's flows are carried (each
+// its own client, to a server on port 443, 700 ms apart, some client
+// segments reordered), as the packets of a capture in time order.
+func PacketsOf(convs []capgen.Conversation, seed uint64) ([]capgen.Packet, error) {
 	r := rand.New(rand.NewPCG(seed, 0x706b74))
 	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	var flows [][]capgen.Packet
