@@ -116,6 +116,9 @@ func leaf(in *Input) *tlsparse.Certificate {
 
 func hasLeaf(in *Input) bool { return leaf(in) != nil }
 
+// hasChain: the server sent certificates in clear.
+func hasChain(in *Input) bool { return in.TLS.Server != nil && len(in.TLS.Server.Chain) > 0 }
+
 func always(*Input) bool { return true }
 
 func clientSpoke(in *Input) bool { return in.T.ClientBytes > 0 }
@@ -447,7 +450,7 @@ var checks = []check{
 			v := days(validity(leaf(in)))
 			return "tls.validity", v, "the certificate is valid for " + v + " (public CAs issue at most 398 days; before 2020, 825)"
 		}},
-	heartbleedCheck, ccsInjectionCheck,
+	heartbleedCheck, ccsInjectionCheck, curveBallCheck,
 	{id: "flight.small_chain", group: GroupFlight, applies: fullTLS13, firesTable: smallUnknownFlight, describe: describeSmallFlight},
 }
 

@@ -42,6 +42,7 @@ const (
 	catPolicy      = "Potential Corporate Privacy Violation"
 	catLeak        = "Attempted Information Leak"
 	catScan        = "Detection of a Network Scan"
+	catAttack      = "Misc Attack"
 )
 
 var catalogue = []Signature{
@@ -99,6 +100,8 @@ var catalogue = []Signature{
 		Prefixes: []string{"exploit.heartbleed."}},
 	{ID: 8100051, Rev: 1, Name: "TLSENTRY TLS ChangeCipherSpec injection (CVE-2014-0224)", Category: catLeak, Layer: scoring.LayerExploit,
 		Prefixes: []string{"exploit.ccs_injection."}},
+	{ID: 8100052, Rev: 1, Name: "TLSENTRY certificate with an explicit elliptic curve (CurveBall, CVE-2020-0601)", Category: catAttack, Layer: scoring.LayerExploit,
+		Prefixes: []string{"exploit.curveball."}},
 	{ID: 8100099, Rev: 1, Name: "TLSENTRY anomalous TLS flow", Category: catUnknown, Layer: "",
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 }
