@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strconv"
@@ -33,6 +34,14 @@ func nmapAlert(t *testing.T, p *netnstest.Pair, server netip.AddrPort, script, a
 	if err != nil {
 		t.Fatalf("nmap: %v\n%s", err, out)
 	}
+	return awaitSignature(t, alertPath, sig, fmt.Sprintf("nmap's %s said:\n%s", script, out))
+}
+
+// awaitSignature waits up to 30 s for an alert of signature sig in the
+// daemon's alert log (alertPath), logs it and returns it; without one the
+// test fails, with context saying what was tried.
+func awaitSignature(t *testing.T, alertPath string, sig int, context string) testkit.EveLine {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, l := range testkit.ReadEve(t, alertPath) {
@@ -44,6 +53,6 @@ func nmapAlert(t *testing.T, p *netnstest.Pair, server netip.AddrPort, script, a
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no alert %d in 30 s; nmap's %s said:\n%s", sig, script, out)
+	t.Fatalf("no alert %d in 30 s; %s", sig, context)
 	return testkit.EveLine{}
 }
