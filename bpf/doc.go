@@ -12,9 +12,9 @@
 // map, so retransmitted and reordered early bytes still pass. The filter
 // parses Ethernet, up to two 802.1Q/802.1ad tags, IPv4 and IPv6 (through
 // up to four hop-by-hop, routing or destination-options headers); IP
-// fragments and tunnelled traffic (GRE, ERSPAN, VXLAN, Geneve) are
-// dropped, so a span port that delivers encapsulated traffic must be
-// captured without this filter.
+// fragments, tunnelled traffic (GRE, ERSPAN, VXLAN, Geneve) and PPPoE or
+// MPLS frames are dropped, so a span port that delivers encapsulated
+// traffic must be captured without this filter.
 //
 // What the flow table no longer sees: the packet and byte counters of a
 // flow record count only what passed; a segment that starts within the

@@ -24,7 +24,8 @@ const (
 // SupportedLinkType reports whether Decode understands the link type.
 func SupportedLinkType(lt uint32) bool {
 	switch lt {
-	case LinkNull, LinkEthernet, LinkRawBSD1, LinkRawBSD2, LinkRaw, LinkLoop, LinkSLL, LinkIPv4, LinkIPv6, LinkSLL2:
+	case LinkNull, LinkEthernet, LinkRawBSD1, LinkRawBSD2, LinkRaw, LinkLoop, LinkSLL, LinkIPv4, LinkIPv6, LinkSLL2,
+		LinkPPP, LinkPPPSerial, LinkPPPEther, LinkCHDLC:
 		return true
 	}
 	return false
@@ -107,6 +108,12 @@ func (d *Decoder) Decode(lt uint32, frame []byte, seg *flow.Segment) SkipReason 
 			return d.ip(frame[4:], seg, 0)
 		}
 		return SkipNotIP
+	case LinkPPP, LinkPPPSerial:
+		return d.ppp(frame, seg, 0)
+	case LinkPPPEther:
+		return d.pppoe(frame, seg, 0)
+	case LinkCHDLC:
+		return d.chdlc(frame, seg)
 	}
 	return SkipLinkType
 }
@@ -129,6 +136,10 @@ func (d *Decoder) ethertype(et uint16, b []byte, seg *flow.Segment, depth int) S
 	switch et {
 	case etherIPv4, etherIPv6:
 		return d.ip(b, seg, depth)
+	case etherPPPoE:
+		return d.pppoe(b, seg, depth)
+	case etherMPLS, etherMPLSMulti:
+		return d.mpls(b, seg, depth)
 	}
 	return SkipNotIP
 }

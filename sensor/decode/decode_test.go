@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -75,6 +76,20 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 		{"GTP-U", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x30, nil, ip4)))), false},
 		{"GTP-U sequence and PDU session container", LinkEthernet, eth(0x0800, outer4(17, udp(2152, gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip6)))), true},
 		{"CAPWAP 802.3", LinkEthernet, eth(0x0800, outer4(17, udp(5247, cat([]byte{0, 0x10, 0, 0}, make([]byte, 4), eth(0x0800, ip4))))), false},
+		{"PPPoE session", LinkEthernet, eth(0x8864, pppoe(cat(be16(0x0021), ip4))), false},
+		{"PPPoE session ipv6, Ethernet padding", LinkEthernet, cat(eth(0x8864, pppoe(cat(be16(0x0057), ip6))), make([]byte, 9)), true},
+		{"802.1Q then PPPoE", LinkEthernet, eth(0x8100, cat([]byte{0, 7}, be16(0x8864), pppoe(cat(be16(0x0021), ip4)))), false},
+		{"MPLS one label", LinkEthernet, eth(0x8847, cat(mplsEntry(16, true), ip4)), false},
+		{"MPLS three labels, ipv6", LinkEthernet, eth(0x8847, cat(mplsEntry(16, false), mplsEntry(17, false), mplsEntry(2, true), ip6)), true},
+		{"MPLS multicast", LinkEthernet, eth(0x8848, cat(mplsEntry(99, true), ip4)), false},
+		{"MPLS Ethernet pseudowire with control word", LinkEthernet, eth(0x8847, cat(mplsEntry(20, false), mplsEntry(30, true), make([]byte, 4), eth(0x0800, ip4))), false},
+		{"MPLS in GRE", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0, 0}, be16(0x8847), mplsEntry(5, true), ip4))), false},
+		{"PPP with address and control", LinkPPP, cat([]byte{0xff, 0x03}, be16(0x0021), ip4), false},
+		{"PPP without them, compressed protocol", LinkPPP, cat([]byte{0x21}, ip4), false},
+		{"PPP in HDLC-like framing, ipv6", LinkPPPSerial, cat([]byte{0xff, 0x03}, be16(0x0057), ip6), true},
+		{"PPPoE without Ethernet", LinkPPPEther, pppoe(cat(be16(0x0021), ip4)), false},
+		{"Cisco HDLC", LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x0800), ip4), false},
+		{"Cisco HDLC, MPLS", LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x8847), mplsEntry(16, true), ip6), true},
 	}
 	d := NewDecoder()
 	for _, tc := range cases {
@@ -92,6 +107,21 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pppoe frames a PPP packet (protocol field and data) as a PPPoE session
+// packet (RFC 2516), session 0x1234.
+func pppoe(ppp []byte) []byte {
+	return cat([]byte{0x11, 0, 0x12, 0x34}, be16(uint16(len(ppp))), ppp)
+}
+
+// mplsEntry is one MPLS label stack entry (RFC 3032), TTL 64.
+func mplsEntry(label uint32, bottom bool) []byte {
+	e := label<<12 | 64
+	if bottom {
+		e |= 1 << 8
+	}
+	return binary.BigEndian.AppendUint32(nil, e)
 }
 
 // gtpu frames a user packet as a GTP-U G-PDU with the given flags; opt
@@ -134,6 +164,15 @@ func TestDecodeSkips(t *testing.T) {
 		{"GTP' (no GTP-U)", LinkRaw, gtpOuter(gtpu(0x20, nil, ip4)), SkipMalformed},
 		{"GTP-U extension of length 0", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 0, 0, 0, 0}, ip4)), SkipMalformed},
 		{"GTP-U extension past the packet", LinkRaw, gtpOuter(gtpu(0x34, []byte{0, 0, 0, 0x85, 9}, nil)), SkipTruncated},
+		{"PPPoE discovery (PADI)", LinkEthernet, cat(make([]byte, 12), be16(0x8863), []byte{0x11, 0x09, 0, 0, 0, 4, 1, 1, 0, 0}), SkipNotIP},
+		{"PPPoE session, LCP", LinkEthernet, cat(make([]byte, 12), be16(0x8864), pppoe(cat(be16(0xc021), make([]byte, 8)))), SkipNotIP},
+		{"PPPoE of version 2", LinkEthernet, cat(make([]byte, 12), be16(0x8864), []byte{0x21}, pppoe(cat(be16(0x0021), ip4))[1:]), SkipMalformed},
+		{"PPPoE cut in its header", LinkEthernet, cat(make([]byte, 12), be16(0x8864), []byte{0x11, 0, 0x12}), SkipTruncated},
+		{"PPP, compressed (CCP data)", LinkPPP, cat([]byte{0xff, 0x03}, be16(0x00fd), make([]byte, 20)), SkipNotIP},
+		{"MPLS stack without a bottom", LinkEthernet, cat(make([]byte, 12), be16(0x8847), mplsEntry(16, false), mplsEntry(17, false)), SkipTruncated},
+		{"MPLS stack of 17 labels", LinkEthernet, cat(make([]byte, 12), be16(0x8847), bytes.Repeat(mplsEntry(16, false), 17), ip4), SkipMalformed},
+		{"MPLS pseudowire without a control word", LinkEthernet, cat(make([]byte, 12), be16(0x8847), mplsEntry(16, true), []byte{0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}, make([]byte, 6), be16(0x0800), ip4), SkipNotIP},
+		{"Cisco HDLC keepalive (SLARP)", LinkCHDLC, cat([]byte{0x8f, 0}, be16(0x8035), make([]byte, 20)), SkipNotIP},
 	}
 	d := NewDecoder()
 	d.UDPPorts = NewPortSet([]uint16{8443})
@@ -162,6 +201,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(LinkNull, cat([]byte{2, 0, 0, 0}, ip4))
 	f.Add(LinkRaw, ipv4UDP(50000, 443, []byte{0xc0, 0, 0, 0, 1, 0, 0}, 0))
 	f.Add(LinkRaw, gtpOuter(gtpu(0x36, []byte{0, 7, 0, 0x85, 1, 0x10, 9, 0}, ip4)))
+	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x8864), pppoe(cat(be16(0x0021), ip4))))
+	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x8847), mplsEntry(20, false), mplsEntry(30, true), make([]byte, 4), make([]byte, 12), be16(0x0800), ip4))
+	f.Add(LinkPPP, cat([]byte{0x21}, ip4))
+	f.Add(LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x0800), ip4))
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
 		var s flow.Segment

@@ -1,6 +1,7 @@
 // Package decode turns captured frames into TCP segments and UDP datagrams
-// (to or from watched UDP ports, for QUIC) for the flow tables: link layers (Ethernet, Linux SLL and SLL2, raw IP, BSD loopback),
-// 802.1Q and QinQ tags, IPv4 and IPv6 with extension headers, and the
+// (to or from watched UDP ports, for QUIC) for the flow tables: link layers (Ethernet, Linux SLL and SLL2, raw IP, BSD loopback,
+// PPP, Cisco HDLC), 802.1Q and QinQ tags, PPPoE sessions, MPLS label
+// stacks, IPv4 and IPv6 with extension headers, and the
 // tunnels a span port may deliver (IP-in-IP, GRE, ERSPAN I/II/III, VXLAN,
 // Geneve, CAPWAP data), opened to the inner flow.
 //

@@ -38,6 +38,8 @@ func (d *Decoder) gre(b []byte, seg *flow.Segment, depth int) SkipReason {
 		return d.ip(b, seg, depth)
 	case etherTEB:
 		return d.ethernet(b, seg, depth)
+	case etherMPLS, etherMPLSMulti: // MPLS in GRE (RFC 4023)
+		return d.mpls(b, seg, depth)
 	case etherERSPAN2:
 		if !hasSeq {
 			return d.ethernet(b, seg, depth) // type I: no ERSPAN header
