@@ -21,13 +21,13 @@ const (
 
 // Ethertypes of access and provider networks.
 const (
-	etherPPPoE      = 0x8864 // PPPoE session stage (discovery, 0x8863, carries no IP)
-	etherMPLS       = 0x8847
-	etherMPLSMulti  = 0x8848
-	pppIPv4         = 0x0021
-	pppIPv6         = 0x0057
-	maxMPLSLabels   = 16   // a label stack deeper than this is skipped as malformed
-	mplsBottomOfTag = 0x01 // the S bit, in an entry's third byte
+	etherPPPoE        = 0x8864 // PPPoE session stage (discovery, 0x8863, carries no IP)
+	etherMPLS         = 0x8847
+	etherMPLSMulti    = 0x8848
+	pppIPv4           = 0x0021
+	pppIPv6           = 0x0057
+	maxMPLSLabels     = 16   // a label stack deeper than this is skipped as malformed
+	mplsBottomOfStack = 0x01 // the S bit, in an entry's third byte
 )
 
 // ppp decodes a PPP frame (RFC 1661): an optional HDLC address and
@@ -85,7 +85,7 @@ func (d *Decoder) mpls(b []byte, seg *flow.Segment, depth int) SkipReason {
 		if len(b) < 4 {
 			return SkipTruncated
 		}
-		bottom := b[2]&mplsBottomOfTag != 0
+		bottom := b[2]&mplsBottomOfStack != 0
 		b = b[4:]
 		if bottom {
 			break
