@@ -14,7 +14,9 @@
 // up to four hop-by-hop, routing or destination-options headers); IP
 // fragments, tunnelled traffic (GRE, ERSPAN, VXLAN, Geneve) and PPPoE or
 // MPLS frames are dropped, so a span port that delivers encapsulated
-// traffic must be captured without this filter.
+// traffic must be captured without this filter. (The live capture's
+// fanout reassembles IPv4 fragments before the filter runs: it sees
+// them whole.)
 //
 // What the flow table no longer sees: the packet and byte counters of a
 // flow record count only what passed; a segment that starts within the

@@ -29,9 +29,11 @@ import (
 // ticking and the capture waits for the interface (link.go), then goes on
 // with the same sockets or new ones. Stats.Link says how it fares.
 //
-// IP fragments and tunnels over UDP (VXLAN, Geneve) are spread by their
-// outer headers; a tunnelled connection's two directions may then reach
-// different workers (use one worker for such mirrors).
+// IPv4 fragments are reassembled by the kernel before they are spread
+// (PACKET_FANOUT_FLAG_DEFRAG); IPv6 fragments and tunnels over UDP
+// (VXLAN, Geneve) are spread by their outer headers, so a tunnelled
+// connection's two directions may reach different workers (use one
+// worker for such mirrors).
 type Capture struct {
 	// Decoder turns frames into segments. Open sets decode.NewDecoder();
 	// replace it before Run to open other tunnel ports. The workers share

@@ -99,7 +99,12 @@ func openSocket(cfg Config) (*afpacket.TPacket, error) {
 			return nil, fmt.Errorf("promiscuous mode: %w", err)
 		}
 	}
-	if err := tp.SetFanout(afpacket.FanoutHash, cfg.FanoutGroup); err != nil {
+	// With the defrag flag the kernel reassembles IPv4 fragments before
+	// it hashes them to a socket and before the eBPF filter, which
+	// drops fragments (it cannot see their ports): a handshake sent in
+	// fragments reaches the flow table whole. (IPv6 fragments are not
+	// reassembled by the kernel here: the decoder counts and skips them.)
+	if err := tp.SetFanout(afpacket.FanoutHashWithDefrag, cfg.FanoutGroup); err != nil {
 		tp.Close()
 		return nil, fmt.Errorf("join fanout group %d (is a group with that id in use on another interface or with another mode?): %w", cfg.FanoutGroup, err)
 	}
