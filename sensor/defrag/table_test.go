@@ -1,0 +1,198 @@
+package defrag
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/tlsentry/tlsentry/internal/capgen"
+)
+
+// tcpPacket is a real IPv4 or IPv6 TCP packet with a 300-byte payload.
+func tcpPacket(t testing.TB, v6 bool) []byte {
+	t.Helper()
+	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.1.2.3:40000"), Server: netip.MustParseAddrPort("10.9.8.7:443")}
+	if v6 {
+		spec.Client, spec.Server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
+	}
+	pkts, err := spec.Packets(capgen.Conversation{capgen.ClientWrite(bytes.Repeat([]byte("0123456789"), 30))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkts[0].Data[14:]
+}
+
+// fragments4 cuts an IPv4 packet's payload into fragments of size bytes.
+func fragments4(pkt []byte, size int, id uint16) [][]byte {
+	ihl := int(pkt[0]&0x0f) * 4
+	payload := pkt[ihl:binary.BigEndian.Uint16(pkt[2:4])]
+	var out [][]byte
+	for off := 0; off < len(payload); off += size {
+		end := min(off+size, len(payload))
+		h := bytes.Clone(pkt[:ihl])
+		binary.BigEndian.PutUint16(h[2:4], uint16(ihl+end-off))
+		binary.BigEndian.PutUint16(h[4:6], id)
+		fo := uint16(off / 8)
+		if end < len(payload) {
+			fo |= 0x2000
+		}
+		binary.BigEndian.PutUint16(h[6:8], fo)
+		out = append(out, append(h, payload[off:end]...))
+	}
+	return out
+}
+
+// fragments6 cuts an IPv6 packet (no extension headers) into fragments
+// of size payload bytes, each with a hop-by-hop options header before its
+// fragment header.
+func fragments6(pkt []byte, size int, id uint32) [][]byte {
+	payload := pkt[40:]
+	var out [][]byte
+	for off := 0; off < len(payload); off += size {
+		end := min(off+size, len(payload))
+		h := bytes.Clone(pkt[:40])
+		h[6] = hopByHop
+		hbh := []byte{fragment6, 0, 1, 4, 0, 0, 0, 0}
+		fh := []byte{pkt[6], 0, 0, 0, 0, 0, 0, 0}
+		fo := uint16(off/8) << 3
+		if end < len(payload) {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:4], fo)
+		binary.BigEndian.PutUint32(fh[4:8], id)
+		binary.BigEndian.PutUint16(h[4:6], uint16(16+end-off))
+		out = append(out, bytes.Join([][]byte{h, hbh, fh, payload[off:end]}, nil))
+	}
+	return out
+}
+
+// TestReassemble: fragments in any order, with duplicates, give the
+// packet back: IPv4 with its fragmentation cleared and its checksum
+// right; IPv6 without the fragment header, its hop-by-hop header kept.
+func TestReassemble(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	p4 := tcpPacket(t, false)
+	p6 := tcpPacket(t, true)
+	want6 := bytes.Join([][]byte{p6[:40], {p6[6], 0, 1, 4, 0, 0, 0, 0}, p6[40:]}, nil)
+	want6[6] = hopByHop
+	binary.BigEndian.PutUint16(want6[4:6], uint16(len(want6)-40))
+	for _, c := range []struct {
+		name  string
+		frags [][]byte
+		want  []byte
+	}{
+		{"ipv4", fragments4(p4, 64, 7), p4},
+		{"ipv6", fragments6(p6, 96, 7), want6},
+	} {
+		for round := range 5 {
+			frags := append([][]byte(nil), c.frags...)
+			r.Shuffle(len(frags), func(i, j int) { frags[i], frags[j] = frags[j], frags[i] })
+			frags = append(frags[:2:2], append([][]byte{frags[0]}, frags[2:]...)...) // a duplicate
+			tb := New(Config{})
+			var got []byte
+			for i, f := range frags {
+				whole, ok := tb.Add(f, int64(i))
+				if ok != (i == len(frags)-1) {
+					t.Fatalf("%s round %d: fragment %d of %d: complete %v", c.name, round, i+1, len(frags), ok)
+				}
+				got = whole
+			}
+			if c.name == "ipv4" {
+				if binary.BigEndian.Uint16(got[6:8]) != 0 || checksum(got[:20]) != 0 {
+					t.Errorf("ipv4: flags and offset %#x, header checksum does not verify", binary.BigEndian.Uint16(got[6:8]))
+				}
+				got = bytes.Clone(got)
+				copy(got[4:8], c.want[4:8]) // the id the fragments were given, the flags
+				copy(got[10:12], c.want[10:12])
+			}
+			if !bytes.Equal(got, c.want) {
+				t.Errorf("%s round %d: reassembled %d bytes differ from the packet's %d", c.name, round, len(got), len(c.want))
+			}
+			if s := tb.Stats(); s.Reassembled != 1 || tb.Len() != 0 || s.Fragments != uint64(len(frags)) {
+				t.Errorf("%s: stats %+v, %d left", c.name, s, tb.Len())
+			}
+		}
+	}
+}
+
+// TestReassembleRefuses: overlapping fragments discard their datagram, a
+// datagram waits no longer than the timeout, the oldest gives way when
+// the table is full, and packets that are not fragments are not taken.
+func TestReassembleRefuses(t *testing.T) {
+	p4 := tcpPacket(t, false)
+	frags := fragments4(p4, 64, 9)
+
+	tb := New(Config{})
+	bent := bytes.Clone(frags[1])
+	bent[len(bent)-1] ^= 0xff
+	tb.Add(frags[1], 0)
+	if _, ok := tb.Add(bent, 1); ok || tb.Stats().Overlaps != 1 || tb.Len() != 0 {
+		t.Errorf("an overlap that differs: stats %+v, %d left", tb.Stats(), tb.Len())
+	}
+	for _, f := range frags {
+		if _, ok := tb.Add(f, 2); ok != (f[6]&0x20 == 0) { // whole again from scratch
+			t.Fatalf("after the discard: a fragment completes %v", ok)
+		}
+	}
+
+	tb = New(Config{Timeout: time.Second})
+	for i, f := range frags {
+		if _, ok := tb.Add(f, int64(i)*int64(600*time.Millisecond)); ok {
+			t.Fatal("completed across the timeout")
+		}
+	}
+	if tb.Stats().TimedOut == 0 {
+		t.Errorf("no datagram timed out: %+v", tb.Stats())
+	}
+
+	tb = New(Config{MaxDatagrams: 2})
+	for id := range uint16(3) {
+		tb.Add(fragments4(p4, 64, id)[0], 0)
+	}
+	if s := tb.Stats(); s.Evicted != 1 || tb.Len() != 2 {
+		t.Errorf("full table: %+v, %d held", s, tb.Len())
+	}
+
+	tb = New(Config{})
+	odd := fragments4(p4, 60, 3)[0] // a fragment not the last whose payload is no multiple of 8
+	for name, pkt := range map[string][]byte{"whole packet": p4, "empty": nil, "cut": p4[:30], "odd length": odd} {
+		if _, ok := tb.Add(pkt, 0); ok {
+			t.Errorf("%s: taken", name)
+		}
+	}
+	if s := tb.Stats(); s.Invalid != 4 || tb.Len() != 0 {
+		t.Errorf("stats %+v, %d held", s, tb.Len())
+	}
+}
+
+// FuzzAdd feeds fragments made of the input: a packet Add returns holds
+// together (its IP length is its length) and the table keeps its bounds.
+func FuzzAdd(f *testing.F) {
+	p4 := tcpPacket(f, false)
+	p6 := tcpPacket(f, true)
+	f.Add(bytes.Join(fragments4(p4, 64, 1), []byte("|")))
+	f.Add(bytes.Join(fragments6(p6, 96, 1), []byte("|")))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tb := New(Config{MaxDatagrams: 4, MaxBytes: 4096})
+		for i, pkt := range bytes.Split(in, []byte("|")) {
+			whole, ok := tb.Add(pkt, int64(i))
+			if ok {
+				var n int
+				if whole[0]>>4 == 4 {
+					n = int(binary.BigEndian.Uint16(whole[2:4]))
+				} else {
+					n = 40 + int(binary.BigEndian.Uint16(whole[4:6]))
+				}
+				if n != len(whole) {
+					t.Fatalf("a %d-byte packet says %d", len(whole), n)
+				}
+			}
+			if tb.Len() > 4 || tb.bytes < 0 {
+				t.Fatalf("%d datagrams, %d bytes", tb.Len(), tb.bytes)
+			}
+		}
+	})
+}
