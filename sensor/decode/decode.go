@@ -62,6 +62,24 @@ type Decoder struct {
 	// them (not a tunnel's) becomes a segment (for QUIC); other UDP is
 	// skipped as SkipNotTCP. Nil: every port.
 	UDPPorts *PortSet
+
+	// fragment, when set (Fragment's copy only), gets the IP packet of a
+	// frame skipped as a fragment.
+	fragment *[]byte
+}
+
+// Fragment returns the IP packet, from its IP header on, of a frame that
+// Decode skips as an IP fragment (SkipFragment): the innermost one, inside
+// any tunnels, for a reassembler (sensor/defrag) to make whole and Decode
+// again as raw IP. ok is false for any other frame.
+func (d *Decoder) Fragment(lt uint32, frame []byte) (pkt []byte, ok bool) {
+	c := *d
+	c.fragment = &pkt
+	var seg flow.Segment
+	if c.Decode(lt, frame, &seg) != SkipFragment {
+		return nil, false
+	}
+	return pkt, pkt != nil
 }
 
 // NewDecoder returns a decoder that opens VXLAN on UDP 4789 and 8472,
@@ -176,6 +194,9 @@ func (d *Decoder) ipv4(b []byte, seg *flow.Segment, depth int) SkipReason {
 		return SkipTruncated
 	}
 	if fo := binary.BigEndian.Uint16(b[6:8]); fo&0x3fff != 0 {
+		if d.fragment != nil {
+			*d.fragment = b[:min(total, len(b))]
+		}
 		return SkipFragment // more-fragments set or a non-zero offset
 	}
 	// Ethernet pads short frames: the IP length says where the packet ends.
@@ -226,6 +247,9 @@ func (d *Decoder) ipv6(b []byte, seg *flow.Segment, depth int) SkipReason {
 				return SkipTruncated
 			}
 			if off := binary.BigEndian.Uint16(body[2:4]); off&0xfff9 != 0 {
+				if d.fragment != nil {
+					*d.fragment = b[:min(40+plen, len(b))]
+				}
 				return SkipFragment // a real fragment (offset or more-fragments)
 			}
 			next, body, wire = body[0], body[8:], wire-8 // atomic fragment: whole packet

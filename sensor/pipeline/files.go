@@ -9,6 +9,7 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/capture"
 	"github.com/tlsentry/tlsentry/sensor/decode"
+	"github.com/tlsentry/tlsentry/sensor/defrag"
 )
 
 // FileInput is the offline Source: capture files read in order on one
@@ -32,6 +33,10 @@ type FileStats struct {
 	Packets decode.Stats
 	Files   uint64 // capture files opened
 	Errors  uint64 // capture problems reported
+	// Reassembled counts the IP datagrams made whole from fragments (the
+	// frame of the last fragment is counted decoded, the others skipped
+	// as ip_fragment).
+	Reassembled uint64
 }
 
 // Run reads the files into the shards. It returns ctx's error if
@@ -99,6 +104,21 @@ func (r *fileReader) readFiles(ctx context.Context, paths []string) error {
 	return nil
 }
 
+// reassemble gives a fragment to the source's reassembly table; the frame
+// that completes a datagram decodes it whole into seg (SkipNone), the
+// others stay skipped as fragments.
+func (r *fileReader) reassemble(frags *defrag.Table, fr capture.Frame, seg *flow.Segment) decode.SkipReason {
+	pkt, ok := r.dec.Fragment(fr.LinkType, fr.Data)
+	if !ok {
+		return decode.SkipFragment
+	}
+	whole, ok := frags.Add(pkt, fr.Time)
+	if !ok {
+		return decode.SkipFragment
+	}
+	return r.dec.Decode(decode.LinkRaw, whole, seg)
+}
+
 func (r *fileReader) problem(err error) {
 	r.stats.Errors++
 	if r.report != nil {
@@ -114,7 +134,9 @@ func (r *fileReader) readSource(ctx context.Context, src capture.Source) (int, e
 		problems int
 		warned   int
 		unknown  = map[uint32]bool{}
+		frags    = defrag.New(defrag.Config{}) // a file's fragments are its own
 	)
+	defer func() { r.stats.Reassembled += frags.Stats().Reassembled }()
 	for {
 		if r.stats.Packets.Read&4095 == 0 && ctx.Err() != nil {
 			return problems, ctx.Err()
@@ -129,6 +151,9 @@ func (r *fileReader) readSource(ctx context.Context, src capture.Source) (int, e
 		}
 		r.stats.Packets.Read++
 		why := r.dec.Decode(fr.LinkType, fr.Data, &seg)
+		if why == decode.SkipFragment {
+			why = r.reassemble(frags, fr, &seg)
+		}
 		if why != decode.SkipNone {
 			r.stats.Packets.Skipped[why]++
 			switch {
