@@ -9,7 +9,7 @@ const (
 	SkipLinkType               // link type the decoder does not know
 	SkipNotIP                  // ARP, LLDP, unknown ethertypes and address families
 	SkipNotTCP                 // UDP to unwatched ports (other than tunnels), ICMP, other IP protocols
-	SkipFragment               // IP fragments: TLS handshakes are not sent fragmented
+	SkipFragment               // IP fragments: a reassembler makes them whole (Fragment, sensor/defrag)
 	SkipTruncated              // a header is cut short
 	SkipMalformed              // a header contradicts itself
 	SkipTunnelDepth            // tunnels nested too deep
