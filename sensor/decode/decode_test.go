@@ -208,10 +208,43 @@ func FuzzDecode(f *testing.F) {
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
 		var s flow.Segment
-		if d.Decode(link, frame, &s) == SkipNone {
+		why := d.Decode(link, frame, &s)
+		if why == SkipNone {
 			if len(s.Payload) > s.PayloadLen || s.PayloadLen < 0 || len(s.Payload) > len(frame) {
 				t.Fatalf("payload %d bytes, announced %d, frame %d", len(s.Payload), s.PayloadLen, len(frame))
 			}
 		}
+		// Fragment hands the fragment of exactly the frames Decode skips
+		// as one: an IP packet inside the frame.
+		pkt, ok := d.Fragment(link, frame)
+		if ok != (why == SkipFragment) || ok && (len(pkt) == 0 || pkt[0]>>4 != 4 && pkt[0]>>4 != 6 || len(pkt) > len(frame)) {
+			t.Fatalf("Decode %v, Fragment %v (%d bytes of %d)", why, ok, len(pkt), len(frame))
+		}
 	})
+}
+
+// TestFragment: Fragment hands the IP packet of a fragment, inside a
+// tunnel too, and nothing for a whole packet.
+func TestFragment(t *testing.T) {
+	ip4 := ipv4TCP(t, false)
+	frag := bytes.Clone(ip4[:binary.BigEndian.Uint16(ip4[2:4])]) // without the Ethernet padding
+	frag[6] = 0x20                                               // more fragments
+	eth := cat(make([]byte, 12), be16(0x0800))
+	gre := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+	binary.BigEndian.PutUint16(gre[2:], uint16(20+4+len(frag)))
+	d := NewDecoder()
+	for name, c := range map[string]struct {
+		frame []byte
+		want  []byte
+	}{
+		"fragment":               {cat(eth, frag), frag},
+		"fragment inside GRE":    {cat(eth, gre, []byte{0, 0}, be16(0x0800), frag), frag},
+		"whole packet":           {cat(eth, ip4), nil},
+		"fragment, frame padded": {cat(eth, frag, make([]byte, 6)), frag},
+	} {
+		pkt, ok := d.Fragment(LinkEthernet, c.frame)
+		if ok != (c.want != nil) || !bytes.Equal(pkt, c.want) {
+			t.Errorf("%s: %v, %d bytes, want %d", name, ok, len(pkt), len(c.want))
+		}
+	}
 }
