@@ -1,6 +1,7 @@
 package capgen
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -298,4 +299,19 @@ func (b *builder) emit(fromClient bool, seq, ack uint32, f flags, payload []byte
 	data := buf.Bytes()
 	b.add(data)
 	return data
+}
+
+// IPPacket is the IP packet (from the IP header on, without Ethernet
+// padding) of one TCP segment from client to server carrying payload, as
+// FlowSpec makes it: for tests of what lies under a flow.
+func IPPacket(client, server netip.AddrPort, payload []byte) ([]byte, error) {
+	pkts, err := FlowSpec{Client: client, Server: server}.Packets(Conversation{ClientWrite(payload)})
+	if err != nil {
+		return nil, err
+	}
+	ip := pkts[0].Data[14:]
+	if ip[0]>>4 == 6 {
+		return ip[:40+int(binary.BigEndian.Uint16(ip[4:6]))], nil
+	}
+	return ip[:binary.BigEndian.Uint16(ip[2:4])], nil
 }

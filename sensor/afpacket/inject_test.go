@@ -5,7 +5,6 @@ package afpacket
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"slices"
@@ -300,46 +299,6 @@ func TestLiveCaptureStartupUnderTraffic(t *testing.T) {
 	}
 }
 
-// fragmentIPv4 cuts an Ethernet frame's IPv4 packet into fragments whose
-// payloads are at most size bytes (a multiple of 8), each its own frame,
-// with the datagram id id; a packet that fits is returned as it is.
-func fragmentIPv4(t *testing.T, frame []byte, size int, id uint16) [][]byte {
-	t.Helper()
-	eth, ip := frame[:14], frame[14:]
-	ihl := int(ip[0]&0x0f) * 4
-	payload := ip[ihl:binary.BigEndian.Uint16(ip[2:4])]
-	if len(payload) <= size {
-		return [][]byte{frame}
-	}
-	var out [][]byte
-	for off := 0; off < len(payload); off += size {
-		end := min(off+size, len(payload))
-		h := bytes.Clone(ip[:ihl])
-		binary.BigEndian.PutUint16(h[2:4], uint16(ihl+end-off))
-		binary.BigEndian.PutUint16(h[4:6], id)
-		fo := uint16(off / 8)
-		if end < len(payload) {
-			fo |= 0x2000 // more fragments
-		}
-		binary.BigEndian.PutUint16(h[6:8], fo)
-		h[10], h[11] = 0, 0
-		binary.BigEndian.PutUint16(h[10:12], ipChecksum(h))
-		out = append(out, slices.Concat(eth, h, payload[off:end]))
-	}
-	return out
-}
-
-func ipChecksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(h[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
-}
-
 // TestLiveCaptureReassemblesIPv4Fragments sends a TLS connection whose
 // IPv4 packets are cut into fragments of at most 64 bytes (the
 // ClientHello alone in a dozen), the last fragment of each first: the
@@ -356,7 +315,7 @@ func liveFragments(t *testing.T, filtered bool) {
 	conv, spec, frames := injectedTLSFlow(t, 0)
 	var sent [][]byte
 	for i, f := range frames {
-		frags := fragmentIPv4(t, f, 64, uint16(0x4000+i))
+		frags := capgen.FragmentFrame(f, 64, uint32(0x4000+i))
 		slices.Reverse(frags) // reassembly must not need them in order
 		sent = append(sent, frags...)
 	}

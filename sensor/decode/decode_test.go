@@ -10,19 +10,18 @@ import (
 	"github.com/tlsentry/tlsentry/internal/capgen"
 )
 
-// ipv4TCP returns a real IPv4+TCP packet with payload "hello" (from the
-// generator's Ethernet frame, header stripped).
+// ipv4TCP returns a real IPv4 (or IPv6) TCP packet with payload "hello".
 func ipv4TCP(t testing.TB, v6 bool) []byte {
 	t.Helper()
-	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.1.2.3:40000"), Server: netip.MustParseAddrPort("10.9.8.7:443")}
+	client, server := netip.MustParseAddrPort("10.1.2.3:40000"), netip.MustParseAddrPort("10.9.8.7:443")
 	if v6 {
-		spec.Client, spec.Server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
+		client, server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
 	}
-	pkts, err := spec.Packets(capgen.Conversation{capgen.ClientWrite([]byte("hello"))})
+	pkt, err := capgen.IPPacket(client, server, []byte("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pkts[0].Data[14:]
+	return pkt
 }
 
 func cat(parts ...[]byte) []byte {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"slices"
 	"time"
+
+	"github.com/tlsentry/tlsentry/internal/inetsum"
 )
 
 // Config bounds a Table. Zero fields take the defaults.
@@ -205,7 +207,7 @@ func (d *datagram) assemble(out []byte, v6 bool) []byte {
 		binary.BigEndian.PutUint16(h[2:4], uint16(len(h)+d.total))
 		binary.BigEndian.PutUint16(h[6:8], 0) // no fragmentation left
 		h[10], h[11] = 0, 0
-		binary.BigEndian.PutUint16(h[10:12], checksum(h))
+		binary.BigEndian.PutUint16(h[10:12], inetsum.Checksum(h))
 	}
 	return append(out, d.data[:d.total]...)
 }
@@ -244,15 +246,4 @@ func (t *Table) fit() {
 func (t *Table) remove(k key, d *datagram) {
 	t.bytes -= len(d.data)
 	delete(t.m, k)
-}
-
-func checksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(h[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
 }

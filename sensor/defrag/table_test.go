@@ -9,62 +9,38 @@ import (
 	"time"
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/inetsum"
 )
 
-// tcpPacket is a real IPv4 or IPv6 TCP packet with a 300-byte payload.
-func tcpPacket(t testing.TB, v6 bool) []byte {
+// tcpFrame is a real IPv4 or IPv6 TCP packet with a 300-byte payload,
+// as an Ethernet frame, and its IP packet.
+func tcpFrame(t testing.TB, v6 bool) (frame, ip []byte) {
 	t.Helper()
-	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.1.2.3:40000"), Server: netip.MustParseAddrPort("10.9.8.7:443")}
+	client, server := netip.MustParseAddrPort("10.1.2.3:40000"), netip.MustParseAddrPort("10.9.8.7:443")
 	if v6 {
-		spec.Client, spec.Server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
+		client, server = netip.MustParseAddrPort("[2001:db8::3]:40000"), netip.MustParseAddrPort("[2001:db8::7]:443")
 	}
-	pkts, err := spec.Packets(capgen.Conversation{capgen.ClientWrite(bytes.Repeat([]byte("0123456789"), 30))})
+	ip, err := capgen.IPPacket(client, server, bytes.Repeat([]byte("0123456789"), 30))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pkts[0].Data[14:]
+	return append(make([]byte, 14), ip...), ip
 }
 
-// fragments4 cuts an IPv4 packet's payload into fragments of size bytes.
-func fragments4(pkt []byte, size int, id uint16) [][]byte {
-	ihl := int(pkt[0]&0x0f) * 4
-	payload := pkt[ihl:binary.BigEndian.Uint16(pkt[2:4])]
+// fragments are capgen.FragmentFrame's fragments as IP packets; with
+// hopByHop, IPv6 ones get a hop-by-hop options header before their
+// fragment header (where RFC 8200 puts it).
+func fragments(frame []byte, size int, id uint32, withHopByHop bool) [][]byte {
 	var out [][]byte
-	for off := 0; off < len(payload); off += size {
-		end := min(off+size, len(payload))
-		h := bytes.Clone(pkt[:ihl])
-		binary.BigEndian.PutUint16(h[2:4], uint16(ihl+end-off))
-		binary.BigEndian.PutUint16(h[4:6], id)
-		fo := uint16(off / 8)
-		if end < len(payload) {
-			fo |= 0x2000
+	for _, f := range capgen.FragmentFrame(frame, size, id) {
+		ip := f[14:]
+		if withHopByHop {
+			hbh := []byte{ip[6], 0, 1, 4, 0, 0, 0, 0}
+			ip = bytes.Join([][]byte{ip[:40], hbh, ip[40:]}, nil)
+			ip[6] = hopByHop
+			binary.BigEndian.PutUint16(ip[4:6], binary.BigEndian.Uint16(ip[4:6])+8)
 		}
-		binary.BigEndian.PutUint16(h[6:8], fo)
-		out = append(out, append(h, payload[off:end]...))
-	}
-	return out
-}
-
-// fragments6 cuts an IPv6 packet (no extension headers) into fragments
-// of size payload bytes, each with a hop-by-hop options header before its
-// fragment header.
-func fragments6(pkt []byte, size int, id uint32) [][]byte {
-	payload := pkt[40:]
-	var out [][]byte
-	for off := 0; off < len(payload); off += size {
-		end := min(off+size, len(payload))
-		h := bytes.Clone(pkt[:40])
-		h[6] = hopByHop
-		hbh := []byte{fragment6, 0, 1, 4, 0, 0, 0, 0}
-		fh := []byte{pkt[6], 0, 0, 0, 0, 0, 0, 0}
-		fo := uint16(off/8) << 3
-		if end < len(payload) {
-			fo |= 1
-		}
-		binary.BigEndian.PutUint16(fh[2:4], fo)
-		binary.BigEndian.PutUint32(fh[4:8], id)
-		binary.BigEndian.PutUint16(h[4:6], uint16(16+end-off))
-		out = append(out, bytes.Join([][]byte{h, hbh, fh, payload[off:end]}, nil))
+		out = append(out, ip)
 	}
 	return out
 }
@@ -74,8 +50,8 @@ func fragments6(pkt []byte, size int, id uint32) [][]byte {
 // right; IPv6 without the fragment header, its hop-by-hop header kept.
 func TestReassemble(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	p4 := tcpPacket(t, false)
-	p6 := tcpPacket(t, true)
+	f4, p4 := tcpFrame(t, false)
+	f6, p6 := tcpFrame(t, true)
 	want6 := bytes.Join([][]byte{p6[:40], {p6[6], 0, 1, 4, 0, 0, 0, 0}, p6[40:]}, nil)
 	want6[6] = hopByHop
 	binary.BigEndian.PutUint16(want6[4:6], uint16(len(want6)-40))
@@ -84,8 +60,9 @@ func TestReassemble(t *testing.T) {
 		frags [][]byte
 		want  []byte
 	}{
-		{"ipv4", fragments4(p4, 64, 7), p4},
-		{"ipv6", fragments6(p6, 96, 7), want6},
+		{"ipv4", fragments(f4, 64, 7, false), p4},
+		{"ipv6", fragments(f6, 96, 7, false), p6},
+		{"ipv6 behind hop-by-hop options", fragments(f6, 96, 7, true), want6},
 	} {
 		for round := range 5 {
 			frags := append([][]byte(nil), c.frags...)
@@ -100,8 +77,8 @@ func TestReassemble(t *testing.T) {
 				}
 				got = whole
 			}
-			if c.name == "ipv4" {
-				if binary.BigEndian.Uint16(got[6:8]) != 0 || checksum(got[:20]) != 0 {
+			if got[0]>>4 == 4 {
+				if binary.BigEndian.Uint16(got[6:8]) != 0 || inetsum.Checksum(got[:20]) != 0 {
 					t.Errorf("ipv4: flags and offset %#x, header checksum does not verify", binary.BigEndian.Uint16(got[6:8]))
 				}
 				got = bytes.Clone(got)
@@ -122,8 +99,8 @@ func TestReassemble(t *testing.T) {
 // datagram waits no longer than the timeout, the oldest gives way when
 // the table is full, and packets that are not fragments are not taken.
 func TestReassembleRefuses(t *testing.T) {
-	p4 := tcpPacket(t, false)
-	frags := fragments4(p4, 64, 9)
+	f4, p4 := tcpFrame(t, false)
+	frags := fragments(f4, 64, 9, false)
 
 	tb := New(Config{})
 	bent := bytes.Clone(frags[1])
@@ -150,14 +127,16 @@ func TestReassembleRefuses(t *testing.T) {
 
 	tb = New(Config{MaxDatagrams: 2})
 	for id := range uint16(3) {
-		tb.Add(fragments4(p4, 64, id)[0], 0)
+		tb.Add(fragments(f4, 64, uint32(id), false)[0], 0)
 	}
 	if s := tb.Stats(); s.Evicted != 1 || tb.Len() != 2 {
 		t.Errorf("full table: %+v, %d held", s, tb.Len())
 	}
 
 	tb = New(Config{})
-	odd := fragments4(p4, 60, 3)[0] // a fragment not the last whose payload is no multiple of 8
+	odd := fragments(f4, 64, 3, false)[0] // a fragment not the last whose payload is no multiple of 8
+	odd = odd[:len(odd)-4]
+	binary.BigEndian.PutUint16(odd[2:4], uint16(len(odd)))
 	for name, pkt := range map[string][]byte{"whole packet": p4, "empty": nil, "cut": p4[:30], "odd length": odd} {
 		if _, ok := tb.Add(pkt, 0); ok {
 			t.Errorf("%s: taken", name)
@@ -171,10 +150,10 @@ func TestReassembleRefuses(t *testing.T) {
 // FuzzAdd feeds fragments made of the input: a packet Add returns holds
 // together (its IP length is its length) and the table keeps its bounds.
 func FuzzAdd(f *testing.F) {
-	p4 := tcpPacket(f, false)
-	p6 := tcpPacket(f, true)
-	f.Add(bytes.Join(fragments4(p4, 64, 1), []byte("|")))
-	f.Add(bytes.Join(fragments6(p6, 96, 1), []byte("|")))
+	f4, _ := tcpFrame(f, false)
+	f6, _ := tcpFrame(f, true)
+	f.Add(bytes.Join(fragments(f4, 64, 1, false), []byte("|")))
+	f.Add(bytes.Join(fragments(f6, 96, 1, true), []byte("|")))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		tb := New(Config{MaxDatagrams: 4, MaxBytes: 4096})
 		for i, pkt := range bytes.Split(in, []byte("|")) {

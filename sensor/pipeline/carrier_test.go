@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 )
 
@@ -66,21 +67,11 @@ func TestWiresharkCarrierLinks(t *testing.T) {
 			for i, p := range pkts {
 				wrapped[i] = capgen.Packet{Time: p.Time, Data: c.wrap(p.Data[14:])}
 			}
-			path := filepath.Join(t.TempDir(), c.name+".pcap")
-			var b bytes.Buffer
-			if err := capgen.WritePcap(&b, c.link, wrapped); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			// Both must see the one hello: compareWithWireshark alone
-			// passes when neither decodes the link.
-			flows, problems := readCapture(t, path)
-			if len(flows) != 1 || len(flows[0].ClientHandshake) == 0 || len(problems) > 0 {
-				t.Fatalf("%d flows, problems %v", len(flows), problems)
-			}
+			path := writeCapture(t, c.name, c.link, wrapped)
 			if c.decodeAs != "" {
+				if _, problems := oneHelloFlow(t, path); len(problems) > 0 {
+					t.Fatal(problems)
+				}
 				out, err := exec.Command("tshark", "-r", path, "-d", c.decodeAs, "-Y", "tls.handshake.type==1", "-T", "fields",
 					"-e", "ip.src", "-e", "tcp.srcport", "-e", "tls.handshake.extensions_server_name").Output()
 				if want := "100.64.7.9\t51000\tcarrier.example\n"; err != nil || string(out) != want {
@@ -88,10 +79,47 @@ func TestWiresharkCarrierLinks(t *testing.T) {
 				}
 				return
 			}
-			if theirs := tsharkHellos(t, path, nil); len(theirs) != 1 {
-				t.Fatalf("Wireshark sees %d clients with a ClientHello, want 1", len(theirs))
-			}
-			compareWithWireshark(t, c.name, path, 1)
+			helloAsWireshark(t, c.name, path)
 		})
 	}
+}
+
+// writeCapture writes packets of link type lt as a pcap file in a
+// temporary directory and returns its path.
+func writeCapture(t *testing.T, name string, lt layers.LinkType, pkts []capgen.Packet) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := capgen.WritePcap(&b, lt, pkts); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name+".pcap")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// oneHelloFlow reads a capture that must hold one flow, with a
+// ClientHello, and returns it.
+func oneHelloFlow(t *testing.T, path string) (*flow.Flow, []error) {
+	t.Helper()
+	flows, problems := readCapture(t, path)
+	if len(flows) != 1 || len(flows[0].ClientHandshake) == 0 {
+		t.Fatalf("%d flows (one with a ClientHello wanted), problems %v", len(flows), problems)
+	}
+	return flows[0], problems
+}
+
+// helloAsWireshark: the capture holds one flow with a ClientHello, read
+// without problems, and Wireshark sees that hello as the sensor does
+// (compareWithWireshark alone passes when neither decodes the capture).
+func helloAsWireshark(t *testing.T, name, path string) {
+	t.Helper()
+	if _, problems := oneHelloFlow(t, path); len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if theirs := tsharkHellos(t, path, nil); len(theirs) != 1 {
+		t.Fatalf("Wireshark sees %d clients with a ClientHello, want 1", len(theirs))
+	}
+	compareWithWireshark(t, name, path, 1)
 }
