@@ -159,6 +159,13 @@ func (t *Table) Add(pkt []byte, at int64) ([]byte, bool) {
 		t.fit()
 		return nil, false
 	}
+	if d.lengthField(f.key.v6) > maxPayload {
+		// Whole, the datagram would be longer than its length field can
+		// say (the "ping of death"): no host takes it.
+		t.stats.Invalid++
+		t.remove(f.key, d)
+		return nil, false
+	}
 	t.out = d.assemble(t.out[:0], f.key.v6)
 	t.stats.Reassembled++
 	t.remove(f.key, d)
@@ -196,15 +203,24 @@ func (d *datagram) add(s span) {
 	d.have = merged
 }
 
+// lengthField is what the whole packet's length field says: IPv4's total
+// length, IPv6's payload length (extension headers included).
+func (d *datagram) lengthField(v6 bool) int {
+	if v6 {
+		return len(d.header) - 40 + d.total
+	}
+	return len(d.header) + d.total
+}
+
 // assemble appends the whole packet to out.
 func (d *datagram) assemble(out []byte, v6 bool) []byte {
 	out = append(out, d.header...)
 	h := out[:len(d.header)]
 	if v6 {
 		h[d.nextAt] = d.next
-		binary.BigEndian.PutUint16(h[4:6], uint16(len(h)-40+d.total))
+		binary.BigEndian.PutUint16(h[4:6], uint16(d.lengthField(true)))
 	} else {
-		binary.BigEndian.PutUint16(h[2:4], uint16(len(h)+d.total))
+		binary.BigEndian.PutUint16(h[2:4], uint16(d.lengthField(false)))
 		binary.BigEndian.PutUint16(h[6:8], 0) // no fragmentation left
 		h[10], h[11] = 0, 0
 		binary.BigEndian.PutUint16(h[10:12], inetsum.Checksum(h))

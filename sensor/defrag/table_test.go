@@ -133,6 +133,30 @@ func TestReassembleRefuses(t *testing.T) {
 		t.Errorf("full table: %+v, %d held", s, tb.Len())
 	}
 
+	// The ping of death: seven fragments of 8,192 bytes, then a last one
+	// that ends past offset 65535, or that makes a datagram whose length,
+	// its 20-byte header counted, IPv4's length field cannot say.
+	for _, c := range []struct {
+		name string
+		last int
+	}{{"past offset 65535", 8200}, {"past 65535 bytes whole", 8176}} {
+		tb = New(Config{MaxBytes: 1 << 20})
+		var ok bool
+		for i := range 8 {
+			n, fo := 8192, uint16(i*8192/8)|0x2000
+			if i == 7 {
+				n, fo = c.last, uint16(i*8192/8)
+			}
+			h := bytes.Clone(frags[0][:20])
+			binary.BigEndian.PutUint16(h[2:4], uint16(20+n))
+			binary.BigEndian.PutUint16(h[6:8], fo)
+			_, ok = tb.Add(append(h, make([]byte, n)...), 0)
+		}
+		if ok || tb.Stats().Invalid != 1 || tb.Len() != 0 {
+			t.Errorf("%s: taken %v, stats %+v, %d held", c.name, ok, tb.Stats(), tb.Len())
+		}
+	}
+
 	tb = New(Config{})
 	odd := fragments(f4, 64, 3, false)[0] // a fragment not the last whose payload is no multiple of 8
 	odd = odd[:len(odd)-4]
