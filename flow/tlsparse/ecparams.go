@@ -13,11 +13,11 @@ var oidECPublicKey = []byte{0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
 // then knows, which Windows' CryptoAPI accepted as the root until January
 // 2020. It reads the DER without crypto/x509, which rejects such keys.
 func ExplicitCurve(der []byte) bool {
-	t, ok := readTBS(der)
+	spki, ok := spkiOf(der)
 	if !ok {
 		return false
 	}
-	alg, _, ok := readDER(t.spki)
+	alg, _, ok := readDER(spki)
 	if !ok || alg.tag != tagSequence {
 		return false
 	}
@@ -27,4 +27,37 @@ func ExplicitCurve(der []byte) bool {
 	}
 	p, _, ok := readDER(params)
 	return ok && p.tag == tagSequence
+}
+
+// spkiOf walks a certificate to its SubjectPublicKeyInfo's content,
+// stepping over the fields before it unread (readTBS parses them: the
+// validity's times cost more than the walk).
+func spkiOf(der []byte) ([]byte, bool) {
+	cert, _, ok := readDER(der)
+	if !ok || cert.tag != tagSequence {
+		return nil, false
+	}
+	tbs, _, ok := readDER(cert.content)
+	if !ok || tbs.tag != tagSequence {
+		return nil, false
+	}
+	e, b, ok := readDER(tbs.content)
+	if ok && e.tag == tagVersion {
+		e, b, ok = readDER(b)
+	}
+	// e is the serial; then the signature algorithm, issuer, validity
+	// and subject, then the key.
+	for range 4 {
+		if !ok {
+			return nil, false
+		}
+		e, b, ok = readDER(b)
+	}
+	if !ok {
+		return nil, false
+	}
+	if e, _, ok = readDER(b); !ok || e.tag != tagSequence {
+		return nil, false
+	}
+	return e.content, true
 }

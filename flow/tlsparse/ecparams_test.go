@@ -1,6 +1,7 @@
 package tlsparse
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/internal/capgen"
@@ -33,6 +34,13 @@ func TestExplicitCurve(t *testing.T) {
 		"empty": nil, "cut CA": ca[:len(ca)/2], "not DER": []byte("-----BEGIN CERTIFICATE-----")} {
 		if ExplicitCurve(der) {
 			t.Errorf("%s: found an explicit curve", name)
+		}
+	}
+	// The walk to the key skips what readTBS reads on the way.
+	for _, der := range [][]byte{leaf, ca, ecdsa.Certificate[0], rsa.Certificate[0]} {
+		tbs, _ := readTBS(der)
+		if spki, ok := spkiOf(der); !ok || !bytes.Equal(spki, tbs.spki) {
+			t.Errorf("spkiOf: %v, %x, readTBS %x", ok, spki, tbs.spki)
 		}
 	}
 }
