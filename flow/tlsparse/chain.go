@@ -27,21 +27,11 @@ func NameString(name []byte) string { return nameString(name) }
 // readNames walks Certificate -> TBSCertificate to the issuer and subject
 // names only (readTBS reads more).
 func readNames(der []byte) (issuer, subject []byte, ok bool) {
-	cert, _, ok := readDER(der)
-	if !ok || cert.tag != tagSequence {
+	_, b, ok := tbsSerial(der)
+	if !ok {
 		return nil, nil, false
 	}
-	tbs, _, ok := readDER(cert.content)
-	if !ok || tbs.tag != tagSequence {
-		return nil, nil, false
-	}
-	e, b, ok := readDER(tbs.content)
-	if ok && e.tag == tagVersion {
-		e, b, ok = readDER(b)
-	}
-	if !ok || e.tag != tagInteger {
-		return nil, nil, false
-	}
+	var e derElem
 	if _, b, ok = readDER(b); !ok { // signature AlgorithmIdentifier
 		return nil, nil, false
 	}

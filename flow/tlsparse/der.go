@@ -64,27 +64,39 @@ type tbsInfo struct {
 	spki      []byte // SubjectPublicKeyInfo content octets
 }
 
-// readTBS walks Certificate -> TBSCertificate and picks out serial, issuer,
-// validity, subject and public key info. ok is false when the structure is
-// broken before the subject.
-func readTBS(der []byte) (t tbsInfo, ok bool) {
+// tbsSerial walks Certificate -> TBSCertificate past its version to the
+// serial number: its content octets and the fields after it (signature
+// algorithm, issuer, validity, subject, key...). The start of every walk
+// into a certificate (readTBS, readNames, spkiOf).
+func tbsSerial(der []byte) (serial, rest []byte, ok bool) {
 	cert, _, ok := readDER(der)
 	if !ok || cert.tag != tagSequence {
-		return t, false
+		return nil, nil, false
 	}
 	tbs, _, ok := readDER(cert.content)
 	if !ok || tbs.tag != tagSequence {
-		return t, false
+		return nil, nil, false
 	}
-	b := tbs.content
-	e, b, ok := readDER(b)
+	e, b, ok := readDER(tbs.content)
 	if ok && e.tag == tagVersion {
 		e, b, ok = readDER(b)
 	}
 	if !ok || e.tag != tagInteger {
+		return nil, nil, false
+	}
+	return e.content, b, true
+}
+
+// readTBS walks Certificate -> TBSCertificate and picks out serial, issuer,
+// validity, subject and public key info. ok is false when the structure is
+// broken before the subject.
+func readTBS(der []byte) (t tbsInfo, ok bool) {
+	serial, b, ok := tbsSerial(der)
+	if !ok {
 		return t, false
 	}
-	t.serial = e.content
+	t.serial = serial
+	var e derElem
 	if _, b, ok = readDER(b); !ok { // signature AlgorithmIdentifier
 		return t, false
 	}

@@ -33,25 +33,15 @@ func ExplicitCurve(der []byte) bool {
 // stepping over the fields before it unread (readTBS parses them: the
 // validity's times cost more than the walk).
 func spkiOf(der []byte) ([]byte, bool) {
-	cert, _, ok := readDER(der)
-	if !ok || cert.tag != tagSequence {
-		return nil, false
-	}
-	tbs, _, ok := readDER(cert.content)
-	if !ok || tbs.tag != tagSequence {
-		return nil, false
-	}
-	e, b, ok := readDER(tbs.content)
-	if ok && e.tag == tagVersion {
-		e, b, ok = readDER(b)
-	}
-	// e is the serial; then the signature algorithm, issuer, validity
-	// and subject, then the key.
+	_, b, ok := tbsSerial(der)
+	// Then the signature algorithm, issuer, validity and subject, then
+	// the key.
+	var e derElem
 	for range 4 {
 		if !ok {
 			return nil, false
 		}
-		e, b, ok = readDER(b)
+		_, b, ok = readDER(b)
 	}
 	if !ok {
 		return nil, false

@@ -66,8 +66,7 @@ type datagram struct {
 type Table struct {
 	cfg   Config
 	m     map[key]*datagram
-	order []key // arrival order of datagrams (stale entries are skipped)
-	seqs  []uint64
+	order []arrival // datagrams in the order they came (entries of ones gone are skipped)
 	seq   uint64
 	bytes int
 	out   []byte
@@ -124,8 +123,7 @@ func (t *Table) Add(pkt []byte, at int64) ([]byte, bool) {
 		d = &datagram{first: at, total: -1, seq: t.seq}
 		t.seq++
 		t.m[f.key] = d
-		t.order = append(t.order, f.key)
-		t.seqs = append(t.seqs, d.seq)
+		t.order = append(t.order, arrival{f.key, d.seq})
 	}
 	end := f.off + len(f.payload)
 	switch {
@@ -228,34 +226,44 @@ func (d *datagram) assemble(out []byte, v6 bool) []byte {
 	return append(out, d.data[:d.total]...)
 }
 
+// arrival is a datagram's place in the table's arrival order: its key,
+// and its seq, which tells it from a later datagram with the same key.
+type arrival struct {
+	k   key
+	seq uint64
+}
+
+// oldest is the datagram that came first of those in reassembly; the
+// entries of datagrams gone before it are dropped on the way.
+func (t *Table) oldest() (key, *datagram, bool) {
+	for len(t.order) > 0 {
+		a := t.order[0]
+		if d := t.m[a.k]; d != nil && d.seq == a.seq {
+			return a.k, d, true
+		}
+		t.order = t.order[1:]
+	}
+	t.order = nil // let the drained backing array go
+	return key{}, nil, false
+}
+
 // expire gives up datagrams older than the timeout.
 func (t *Table) expire(at int64) {
-	for len(t.order) > 0 {
-		k, seq := t.order[0], t.seqs[0]
-		d := t.m[k]
-		if d != nil && d.seq == seq {
-			if at-d.first <= int64(t.cfg.Timeout) {
-				return
-			}
-			t.stats.TimedOut++
-			t.remove(k, d)
-		}
-		t.order, t.seqs = t.order[1:], t.seqs[1:]
+	for k, d, ok := t.oldest(); ok && at-d.first > int64(t.cfg.Timeout); k, d, ok = t.oldest() {
+		t.stats.TimedOut++
+		t.remove(k, d)
 	}
 }
 
 // fit gives up the oldest datagrams while the table is over its bounds.
 func (t *Table) fit() {
-	for (len(t.m) > t.cfg.MaxDatagrams || t.bytes > t.cfg.MaxBytes) && len(t.order) > 0 {
-		k, seq := t.order[0], t.seqs[0]
-		t.order, t.seqs = t.order[1:], t.seqs[1:]
-		if d := t.m[k]; d != nil && d.seq == seq {
-			t.stats.Evicted++
-			t.remove(k, d)
+	for len(t.m) > t.cfg.MaxDatagrams || t.bytes > t.cfg.MaxBytes {
+		k, d, ok := t.oldest()
+		if !ok {
+			return
 		}
-	}
-	if len(t.order) == 0 {
-		t.order, t.seqs = t.order[:0:0], t.seqs[:0:0] // let the backing arrays go
+		t.stats.Evicted++
+		t.remove(k, d)
 	}
 }
 
