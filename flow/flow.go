@@ -119,6 +119,11 @@ type Flow struct {
 	// heartbeat until the server did (records.go). Nil when the direction
 	// sent no TLS hello (and for SSLv2 hellos and OpenVPN's framing).
 	ClientRecords, ServerRecords []RecordHeader
+	// ClientConflict and ServerConflict are set when a side's segments
+	// disagreed with bytes of its stream already received (the same
+	// sequence numbers, other bytes), as far as the table still held
+	// them: the first disagreement and how many segments did.
+	ClientConflict, ServerConflict *Conflict
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

@@ -9,6 +9,9 @@ type pendingSeg struct {
 	seq    uint32
 	seqLen int    // bytes of sequence space it covers
 	data   []byte // captured bytes (may be shorter than seqLen)
+	// conflicted: it disagreed with a segment buffered before it, a
+	// conflict already recorded (not again when it is drained).
+	conflicted bool
 }
 
 // half is the reassembly state of one direction of a connection.
@@ -28,6 +31,10 @@ type half struct {
 	// (0: no hole). Bytes missing from a hole opened before the prefix was
 	// full belong inside the prefix, even if other bytes filled it since.
 	holeAt int
+	// holed: bytes of this direction went missing (a hole skipped, a
+	// segment cut short), so its prefix bytes no longer sit at their
+	// stream offsets.
+	holed bool
 
 	hs   hsCapture
 	recs recordWalk
@@ -41,13 +48,21 @@ type half struct {
 type sink interface {
 	deliver(dir int, data []byte, gap bool)
 	prefixLen() int
+	// contradicts compares bytes already delivered at stream offset off
+	// with what was kept of them, recording a conflict if they differ.
+	contradicts(dir, off int, data []byte) bool
+	// conflict records one found between buffered segments.
+	conflict(dir, off int, kept, other []byte)
 }
 
 // add places a segment's payload in the direction's stream. Policy for
 // overlaps: first data wins. Bytes already delivered are never replaced,
 // and of two buffered segments covering the same bytes the one that
 // arrived first is used (as in Linux and Suricata's default policy).
-func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int) {
+// Overlapping bytes that differ from those kept are counted and recorded
+// (conflict.go) unless judge is false (an RST's payload is a diagnostic
+// text, not stream bytes).
+func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int, judge bool) {
 	if !h.started {
 		h.started = true
 		h.next = seq
@@ -58,6 +73,11 @@ func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stat
 	off := seqDiff(seq, h.next)
 	if off < 0 {
 		skip := int(-off)
+		// A keep-alive may carry one garbage byte at next-1 (RFC 1122
+		// 4.2.3.6): not a second version of the stream.
+		if judge && !(seqLen == 1 && off == -1) {
+			out.contradicts(dir, h.streamed-skip, data[:min(skip, len(data))])
+		}
 		if skip >= seqLen {
 			st.Retransmits++
 			return
@@ -69,7 +89,7 @@ func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stat
 		off = 0
 	}
 	if off > 0 {
-		h.buffer(seq, data, seqLen, maxPending, st, out, dir)
+		h.buffer(seq, data, seqLen, maxPending, st, out, dir, judge)
 		return
 	}
 	h.deliverSeg(data, seqLen, false, out, dir)
@@ -99,6 +119,9 @@ func (h *half) drain(out sink, dir int) {
 		h.pending = h.pending[1:]
 		h.pendingBytes -= len(p.data)
 		skip := int(-off)
+		if !p.conflicted && skip > 0 {
+			out.contradicts(dir, h.streamed-skip, p.data[:min(skip, len(p.data))])
+		}
 		if skip >= p.seqLen {
 			continue // wholly covered by what was already delivered
 		}
@@ -113,7 +136,7 @@ func (h *half) drain(out sink, dir int) {
 // buffer keeps an out-of-order segment. When the buffer would exceed its
 // bound, the hole before the first buffered segment is declared lost and
 // skipped: memory stays bounded and the flow goes on with a gap.
-func (h *half) buffer(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int) {
+func (h *half) buffer(seq uint32, data []byte, seqLen int, maxPending int, st *Stats, out sink, dir int, judge bool) {
 	for h.pendingBytes+len(data) > maxPending && len(h.pending) > 0 {
 		st.PendingOverflows++
 		h.skipGap(out, dir)
@@ -134,6 +157,7 @@ func (h *half) buffer(seq uint32, data []byte, seqLen int, maxPending int, st *S
 		h.holeAt = out.prefixLen() + 1
 	}
 	p := pendingSeg{seq: seq, seqLen: seqLen, data: append([]byte(nil), data...)}
+	p.conflicted = judge && h.overlapsPending(seq, data, out, dir)
 	h.pending = append(h.pending, pendingSeg{})
 	copy(h.pending[i+1:], h.pending[i:])
 	h.pending[i] = p

@@ -14,6 +14,7 @@ type Stats struct {
 	EvictedActive, EvictedFinished uint64
 	Retransmits                    uint64 // segments wholly before the stream position
 	Overlaps                       uint64 // segments partly before it (trimmed: first data wins)
+	OverlapConflicts               uint64 // segments that disagreed with bytes already received at their sequence numbers (conflict.go)
 	OutOfOrder                     uint64 // segments buffered until their predecessors arrived
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
@@ -41,6 +42,7 @@ func (s *Stats) Add(o *Stats) {
 	s.EvictedFinished += o.EvictedFinished
 	s.Retransmits += o.Retransmits
 	s.Overlaps += o.Overlaps
+	s.OverlapConflicts += o.OverlapConflicts
 	s.OutOfOrder += o.OutOfOrder
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps
