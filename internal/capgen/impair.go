@@ -29,6 +29,18 @@ type Impairments struct {
 	// never retransmitted (the receiver got it, the sensor did not). 0: none.
 	// See FlowSpec.Gaps and Conversation.ContiguousPrefix.
 	Gap int
+	// Decoy, when its Data is set, is a segment with other bytes at the
+	// sequence numbers of this direction's data, as DPI-evasion tools
+	// send (with a TTL too short to reach the receiver, or a bad
+	// checksum): the capture sees it, the receiver never does.
+	Decoy Decoy
+}
+
+// Decoy is a segment that claims stream bytes it does not carry.
+type Decoy struct {
+	Data   []byte
+	Offset int  // the stream offset it claims; sent with the real segment that starts there
+	After  bool // sent right after that segment instead of right before it
 }
 
 func (im Impairments) check(name string) error {

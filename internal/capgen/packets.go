@@ -209,13 +209,21 @@ func (s FlowSpec) Packets(conv Conversation) ([]Packet, error) {
 		ack := b.next[1-d]
 		txs := im.apply(r, f.segs)
 		sent := make([][]byte, len(txs))
+		decoy := func(t transmission, after bool) {
+			if dc := im.Decoy; len(dc.Data) > 0 && dc.After == after && t.copyOf < 0 && t.off == dc.Offset {
+				b.emit(f.fromClient, isn+1+uint32(dc.Offset), ack, flags{ack: true, psh: true}, dc.Data, nil)
+				im.Decoy.Data = nil // once
+			}
+		}
 		for i, t := range txs {
 			if t.copyOf >= 0 { // same bytes, IP ID included, but not the same slice
 				sent[i] = slices.Clone(sent[t.copyOf])
 				b.add(sent[i])
 				continue
 			}
+			decoy(t, false)
 			sent[i] = b.emit(f.fromClient, isn+1+uint32(t.off), ack, flags{ack: true, psh: t.psh}, t.data, nil)
+			decoy(t, true)
 		}
 		last := f.segs[len(f.segs)-1]
 		b.next[d] = isn + 1 + uint32(last.off+len(last.data))

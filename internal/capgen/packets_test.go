@@ -328,3 +328,31 @@ func TestApplyBookkeeping(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoy: a decoy goes out once, at the sequence numbers it claims,
+// right before or right after the real segment that starts there.
+func TestDecoy(t *testing.T) {
+	conv := Conversation{ClientWrite([]byte("hello world")), ServerWrite([]byte("hi"))}
+	for _, after := range []bool{false, true} {
+		s := baseSpec()
+		s.MSS = 6 // "hello " and "world"
+		s.ClientImpair.Decoy = Decoy{Data: []byte("WORLD"), Offset: 6, After: after}
+		pkts, err := s.Packets(conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range decodeAll(t, s, pkts) {
+			if d.fromClient && len(d.payload) > 0 {
+				got = append(got, fmt.Sprintf("%d:%s", d.seq-s.ClientISN-1, d.payload))
+			}
+		}
+		want := "0:hello  6:WORLD 6:world"
+		if after {
+			want = "0:hello  6:world 6:WORLD"
+		}
+		if g := fmt.Sprint(got); g != "["+want+"]" {
+			t.Errorf("after=%v: client segments %s, want [%s]", after, g, want)
+		}
+	}
+}

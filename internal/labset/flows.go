@@ -23,7 +23,12 @@ func Flows(ctx context.Context, kind string, n int, seed uint64) ([]*flow.Flow, 
 // FlowsOf is Flows of conversations made elsewhere (name says what they
 // are, in errors), carried as PacketsOf carries them.
 func FlowsOf(name string, convs []capgen.Conversation, seed uint64) ([]*flow.Flow, error) {
-	pkts, err := PacketsOf(convs, seed)
+	return FlowsWith(name, convs, seed, nil)
+}
+
+// FlowsWith is FlowsOf carried as PacketsWith carries them.
+func FlowsWith(name string, convs []capgen.Conversation, seed uint64, tweak func(*capgen.FlowSpec)) ([]*flow.Flow, error) {
+	pkts, err := PacketsWith(convs, seed, tweak)
 	if err != nil {
 		return nil, err
 	}

@@ -303,6 +303,12 @@ func Packets(ctx context.Context, kind string, n int, seed uint64) ([]capgen.Pac
 // its own client, to a server on port 443, 700 ms apart, some client
 // segments reordered), as the packets of a capture in time order.
 func PacketsOf(convs []capgen.Conversation, seed uint64) ([]capgen.Packet, error) {
+	return PacketsWith(convs, seed, nil)
+}
+
+// PacketsWith is PacketsOf with each flow's spec changed by tweak (when
+// not nil) before it is put on the wire: impairments of a test's own.
+func PacketsWith(convs []capgen.Conversation, seed uint64, tweak func(*capgen.FlowSpec)) ([]capgen.Packet, error) {
 	r := rand.New(rand.NewPCG(seed, 0x706b74))
 	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	var flows [][]capgen.Packet
@@ -314,6 +320,9 @@ func PacketsOf(convs []capgen.Conversation, seed uint64) ([]capgen.Packet, error
 			ClientISN: r.Uint32(), ServerISN: r.Uint32(),
 			MSS: 536 + r.IntN(1000), Handshake: true, Close: capgen.CloseFIN, ACKs: true, Seed: r.Uint64(),
 			ClientImpair: capgen.Impairments{Reorder: 0.1},
+		}
+		if tweak != nil {
+			tweak(&spec)
 		}
 		pkts, err := spec.Packets(conv)
 		if err != nil {
