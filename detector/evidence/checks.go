@@ -223,6 +223,30 @@ var checks = []check{
 			return field, tlsparse.SniffExec, fmt.Sprintf("the connection opened with a program from its %s, sent raw (%s), on port %s: how a stager receives its payload",
 				side, spokenHead(firstTurn(in.Flow), tlsparse.SniffExec), port(in))
 		}},
+	// Stream bytes sent twice, different: a decoy the server never takes
+	// (a short TTL, a bad checksum, an option it drops) to show a monitor
+	// one hello and the server another. No TCP stack resends other bytes.
+	// First of its group: the hello a decoy shorter than it leaves
+	// broken (the real one's tail after the decoy's end) is its doing.
+	{id: "tcp.overlap_different_data", violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP },
+		fires:   func(in *Input) bool { return in.Flow.ClientConflict != nil || in.Flow.ServerConflict != nil },
+		describe: func(in *Input) (string, string, string) {
+			side, c := "client", in.Flow.ClientConflict
+			if c == nil {
+				side, c = "server", in.Flow.ServerConflict
+			}
+			// Hex both ways: one side's bytes read as text, the other's not,
+			// would not compare at a glance.
+			v := fmt.Sprintf("% x", c.Other[:min(len(c.Other), 8)])
+			times := "a segment"
+			if c.Segments > 1 {
+				times = strconv.Itoa(c.Segments) + " segments"
+			}
+			return "tcp." + side + ".overlap", v, fmt.Sprintf("the %s sent its stream's byte %d twice, different: first % x, then %s (%s that contradicted bytes already sent): "+
+				"a decoy the other end never accepts (a short TTL, a bad checksum) shows a monitor one stream and the endpoint another; the sensor kept the first",
+				side, c.Offset, c.Kept[:min(len(c.Kept), 8)], v, times)
+		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)

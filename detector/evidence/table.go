@@ -380,13 +380,21 @@ func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	bits, decides := w.of(i, x)
 	f := t.finding(t.checkKey(w, i), c.group, field, value, text, bits)
 	if decides {
-		f.Text += decidesTail
+		if strings.HasPrefix(c.id, "tcp.") {
+			f.Text += decidesTailTCP
+		} else {
+			f.Text += decidesTail
+		}
 	}
 	return f
 }
 
-// decidesTail ends the finding of a violation that decides on its own.
-const decidesTail = ": a breach of TLS that no benign flow showed, which alerts on its own"
+// decidesTail ends the finding of a violation that decides on its own;
+// decidesTailTCP that of one of TCP's.
+const (
+	decidesTail    = ": a breach of TLS that no benign flow showed, which alerts on its own"
+	decidesTailTCP = ": a breach of TCP that no benign flow showed, which alerts on its own"
+)
 
 // SetDecisive makes a violation of TLS's grammar that the corpus never
 // showed weigh at least bits: a model sets its threshold, so that such a

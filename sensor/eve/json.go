@@ -195,6 +195,27 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	if d.PrefixGap {
 		b = append(b, `,"prefix_gap":true`...)
 	}
+	if len(d.OverlapDifferentData) > 0 {
+		b = append(b, `,"overlap_different_data":[`...)
+		for i, c := range d.OverlapDifferentData {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			n := len(b)
+			b = appendKey(b, n, "side")
+			b = appendString(b, c.Side)
+			b = appendIntField(b, "offset", int64(c.Offset))
+			b = append(b, `,"kept":"`...)
+			b = base64.StdEncoding.AppendEncode(b, c.Kept)
+			b = append(b, `","other":"`...)
+			b = base64.StdEncoding.AppendEncode(b, c.Other)
+			b = append(b, '"')
+			b = appendIntField(b, "segments", int64(c.Segments))
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)

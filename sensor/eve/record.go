@@ -73,6 +73,31 @@ type Alert struct {
 	Metadata    *AlertMeta `json:"metadata,omitempty"`
 }
 
+// Conflict is one side's stream bytes sent twice, different
+// (flow.Conflict): where (the side's stream offset of the first byte that
+// differed), what the sensor kept and what a later segment said instead
+// (up to 16 bytes each, base64), and how many segments disagreed.
+type Conflict struct {
+	Side     string `json:"side"` // "client" or "server"
+	Offset   int    `json:"offset"`
+	Kept     []byte `json:"kept"`
+	Other    []byte `json:"other"`
+	Segments int    `json:"segments"`
+}
+
+func conflictsOf(f *flow.Flow) []Conflict {
+	var out []Conflict
+	for _, c := range [...]struct {
+		side string
+		c    *flow.Conflict
+	}{{"client", f.ClientConflict}, {"server", f.ServerConflict}} {
+		if c.c != nil {
+			out = append(out, Conflict{Side: c.side, Offset: c.c.Offset, Kept: c.c.Kept, Other: c.c.Other, Segments: c.c.Segments})
+		}
+	}
+	return out
+}
+
 // AlertMeta is the alert's metadata, as Suricata's rule metadata: lists
 // of values by key.
 type AlertMeta struct {
@@ -91,10 +116,13 @@ type Detail struct {
 	PickupAfterEviction bool `json:"pickup_after_eviction,omitempty"`
 	// ClientGuessed: no SYN or client greeting told the client; the port
 	// numbers did.
-	ClientGuessed bool   `json:"client_guessed,omitempty"`
-	PrefixLen     int    `json:"prefix_len"`
-	PrefixGap     bool   `json:"prefix_gap,omitempty"`
-	Prefix        []byte `json:"prefix"` // base64 in JSON
+	ClientGuessed bool `json:"client_guessed,omitempty"`
+	PrefixLen     int  `json:"prefix_len"`
+	PrefixGap     bool `json:"prefix_gap,omitempty"`
+	// OverlapDifferentData: segments of a side contradicted bytes of its
+	// stream already received (Suricata's stream event of that name).
+	OverlapDifferentData []Conflict `json:"overlap_different_data,omitempty"`
+	Prefix               []byte     `json:"prefix"` // base64 in JSON
 	// Unscored says why a flow with payload was not scored: "shed" (the
 	// live queue was full; ShedReason says which flows it kept instead).
 	Unscored   string `json:"unscored,omitempty"`
@@ -251,12 +279,13 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			Reason:        f.EndReason.String(),
 		},
 		Sensor: Detail{
-			Midstream:           f.Midstream,
-			PickupAfterEviction: f.PickupAfterEviction,
-			ClientGuessed:       f.ClientByPort,
-			PrefixLen:           len(f.Prefix),
-			PrefixGap:           f.PrefixGap,
-			Prefix:              f.Prefix,
+			Midstream:            f.Midstream,
+			PickupAfterEviction:  f.PickupAfterEviction,
+			ClientGuessed:        f.ClientByPort,
+			PrefixLen:            len(f.Prefix),
+			PrefixGap:            f.PrefixGap,
+			OverlapDifferentData: conflictsOf(f),
+			Prefix:               f.Prefix,
 		},
 		QUIC: newQUICRecord(f.QUIC, h),
 	}

@@ -242,3 +242,23 @@ func TestGoogleQUICSuricataCYU(t *testing.T) {
 	}
 	sameEncodings(t, &rec)
 }
+
+// TestOverlapDifferentDataRecord: a flow whose sides resent bytes with
+// other bytes carries them in its tlsentry object, client first, and both
+// encoders agree.
+func TestOverlapDifferentDataRecord(t *testing.T) {
+	f := &flow.Flow{Prefix: []byte("fake!"),
+		ClientConflict: &flow.Conflict{Offset: 0, Kept: []byte("fake!"), Other: []byte("hello"), Segments: 2},
+		ServerConflict: &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1}}
+	f.Server.Port = 443
+	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
+	got := rec.Sensor.OverlapDifferentData
+	if len(got) != 2 || got[0].Side != "client" || got[0].Segments != 2 || string(got[0].Other) != "hello" || got[1].Side != "server" || got[1].Offset != 7 {
+		t.Fatalf("overlap_different_data %+v", got)
+	}
+	sameEncodings(t, &rec)
+	plain := &flow.Flow{Prefix: []byte("hello")}
+	if rec := eve.NewFlowRecord(plain, tlsparse.FromFlow(plain, nil)); rec.Sensor.OverlapDifferentData != nil {
+		t.Errorf("a flow without conflicts: %+v", rec.Sensor.OverlapDifferentData)
+	}
+}

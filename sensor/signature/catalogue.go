@@ -72,6 +72,8 @@ var catalogue = []Signature{
 		Prefixes: []string{"flight."}, Severe: 10, Notable: 5},
 	{ID: 8100013, Rev: 1, Name: "TLSENTRY program sent raw as a connection's first bytes (stager payload)", Category: catTrojan, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"proto.program_first"}, Severe: 10, Notable: 5},
+	{ID: 8100014, Rev: 1, Name: "TLSENTRY TCP segments contradict bytes already sent (overlap with different data)", Category: catProtoDecode, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"tcp."}, Severe: 10, Notable: 5},
 	{ID: 8100020, Rev: 2, Name: "TLSENTRY flow unlike the baseline", Category: catUnknown, Layer: scoring.LayerLearned,
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 	{ID: 8100021, Rev: 2, Name: "TLSENTRY client TLS stack never seen in the baseline", Category: catUnknown, Layer: scoring.LayerLearned,

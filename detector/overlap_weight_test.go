@@ -1,0 +1,64 @@
+package detector
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/labset"
+)
+
+// TestDefaultWeighsDecoyHello: a decoy ClientHello at the sequence
+// numbers of the real one, sent before it (what the sensor keeps) or
+// after it, as DPI-evasion tools send theirs with a TTL too short to
+// reach the server, alerts with the default model and says why; the same
+// connections without the decoy show nothing of the kind.
+func TestDefaultWeighsDecoyHello(t *testing.T) {
+	m, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, err := labset.Conversations(context.Background(), labset.Benign, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, other := convs[:2], convs[2:]
+	plain, err := labset.FlowsOf("benign", real, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.NewScorer()
+	for _, after := range []bool{false, true} {
+		i := 0
+		decoyed, err := labset.FlowsWith("decoy", real, 5, func(spec *capgen.FlowSpec) {
+			spec.ClientImpair.Decoy = capgen.Decoy{Data: other[i][0].Data, After: after}
+			i++
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(decoyed) != len(plain) {
+			t.Fatalf("%d flows with decoys, %d without", len(decoyed), len(plain))
+		}
+		for j := range plain {
+			if plain[j].ClientConflict != nil {
+				t.Fatalf("a conflict without a decoy: %+v", plain[j].ClientConflict)
+			}
+			if decoyed[j].ClientConflict == nil {
+				t.Fatalf("after=%v: the decoy left no conflict", after)
+			}
+			in := []Input{{Flow: plain[j], TLS: tlsparse.FromFlow(plain[j], nil)}, {Flow: decoyed[j], TLS: tlsparse.FromFlow(decoyed[j], nil)}}
+			scores := make([]float64, 2)
+			s.Score(in, scores)
+			if scores[1] < m.Threshold() || scores[1]-scores[0] < 8 {
+				t.Errorf("after=%v: score %.2f with the decoy, %.2f without (threshold %.2f)", after, scores[1], scores[0], m.Threshold())
+			}
+			reasons := s.Explain(in[1])
+			if !slices.ContainsFunc(reasons, func(r Reason) bool { return r.Feature == "tcp.overlap_different_data" && r.Weight >= 8 }) {
+				t.Errorf("after=%v: the decoy is not among the reasons %+v", after, reasons)
+			}
+		}
+	}
+}
