@@ -33,7 +33,7 @@ T=$E/tlsentry
 	exit 1
 }
 KINDS=()
-for k in non-tls-ssh non-tls-http non-tls-random truncated-hello malformed-hello legacy-tls10 odd-ciphers-no-sni self-signed-server \
+for k in non-tls-ssh non-tls-http non-tls-random truncated-hello malformed-hello decoy-hello legacy-tls10 odd-ciphers-no-sni self-signed-server \
 	preamble-connect preamble-banner client-certificate fake-tls stager-payload roles-swapped hello-cut sni-injection; do
 	[ -f "$OUT/$k.pcap" ] && KINDS+=("$k")
 done

@@ -178,13 +178,15 @@ start_anomaly_servers() {
 	start ss2 openssl s_server -accept 127.0.3.2:443 -cert "$p/ss2.crt" -key "$p/ss2.key" -www -quiet
 	start ss3 "$PY" "$LAB_PY" serve-https --listen 127.0.3.3:443 --cert "$p/ss3.crt" --key "$p/ss3.key" --tls-max 1.2
 	start ss4 "$LABTLS" serve -addr 127.0.3.4:443 -cert "$p/ss4.crt" -key "$p/ss4.key" -max-tls12
-	local maps_t=() maps_m=() a
+	local maps_t=() maps_m=() maps_d=() a
 	for a in 127.0.1.1 127.0.1.2 127.0.1.3 127.0.1.4; do
 		maps_t+=(--map "$a:9443=$a:443")
 		maps_m+=(--map "$a:9444=$a:443")
+		maps_d+=(--map "$a:9445=$a:443")
 	done
 	start proxy-truncate "$PY" "$LAB_PY" proxy --mode truncate --seed "$SEED" "${maps_t[@]}"
 	start proxy-malformed "$PY" "$LAB_PY" proxy --mode malformed --seed "$SEED" "${maps_m[@]}"
+	start proxy-decoy "$PY" "$LAB_PY" proxy --mode decoy --seed "$SEED" "${maps_d[@]}"
 	# Issue 12's families: a CONNECT proxy on 443, a banner-then-TLS
 	# listener, a server that asks for client certificates (TLS 1.2, so
 	# the request and the client's certificate travel in clear), and a
@@ -196,7 +198,7 @@ start_anomaly_servers() {
 	start serve-faketls "$PY" "$LAB_PY" serve-faketls --listen 127.0.9.4:443
 	listening 127.0.9.1:443 127.0.9.2:443 127.0.9.3:443 127.0.9.4:443
 	listening 127.0.6.1:443 127.0.7.1:443 127.0.8.1:443 127.0.4.1:443 127.0.4.2:443 \
-		127.0.3.1:443 127.0.3.2:443 127.0.3.3:443 127.0.3.4:443 127.0.1.1:9443 127.0.1.1:9444
+		127.0.3.1:443 127.0.3.2:443 127.0.3.3:443 127.0.3.4:443 127.0.1.1:9443 127.0.1.1:9444 127.0.1.1:9445
 }
 
 # ---- benign ----------------------------------------------------------------
@@ -436,6 +438,9 @@ anomaly_hello truncated-hello 9443
 end
 begin malformed-hello all
 anomaly_hello malformed-hello 9444
+end
+begin decoy-hello all
+anomaly_hello decoy-hello 9445
 end
 begin legacy-tls10 all
 anomaly_legacy

@@ -6,7 +6,8 @@ Labels:    labels (labels.tsv from the stacks' time windows), by-stack
            (detection per stack of each anomaly kind, for eval.sh)
 Anomalies: serve-http (plain HTTP on the TLS port), serve-random and
            client-random (random bytes both ways), proxy (cuts or breaks
-           the first TLS record of a real client on its way to a server).
+           the first TLS record of a real client on its way to a server,
+           or sends a decoy of it the server drops).
 """
 import argparse
 import http.server
@@ -14,6 +15,7 @@ import os
 import random
 import signal
 import socket
+import struct
 import socketserver
 import ssl
 import sys
@@ -243,11 +245,84 @@ def malform(rec, r):
     return bytes(b), way
 
 
+def server_name_span(rec):
+    """(start, end) of the host name in a ClientHello record's SNI, or None."""
+    p = extensions_offset(rec)
+    if p is None:
+        return None
+    end = min(len(rec), p + 2 + int.from_bytes(rec[p:p + 2], "big"))
+    p += 2
+    while p + 4 <= end:
+        typ, n = int.from_bytes(rec[p:p + 2], "big"), int.from_bytes(rec[p + 2:p + 4], "big")
+        if typ == 0 and p + 9 <= end:
+            return p + 9, min(end, p + 9 + int.from_bytes(rec[p + 7:p + 9], "big"))
+        p += 4 + n
+    return None
+
+
+def decoy_of(rec, r):
+    """The record as a decoy: the same hello naming another host (letters
+    drawn at random, the name's length and dots kept), and another random."""
+    b = bytearray(rec)
+    span = server_name_span(rec)
+    if span:
+        for i in range(*span):
+            if b[i] != ord("."):
+                b[i] = ord(r.choice("abcdefghijklmnopqrstuvwxyz"))
+    for i in range(11, min(43, len(b))):
+        b[i] = r.randrange(256)
+    return bytes(b)
+
+
+# TCP repair mode (linux/tcp.h): a connected socket's sequence numbers.
+TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ = 19, 20, 21
+TCP_RECV_QUEUE, TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 1, 2, -1
+
+
+def next_seqs(s):
+    """The socket's next sequence number to send and the next it expects."""
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    try:
+        out = []
+        for q in (TCP_SEND_QUEUE, TCP_RECV_QUEUE):
+            s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, q)
+            out.append(struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0])
+        return out
+    finally:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+
+
+def inet_sum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
+def send_noack(s, seq, payload):
+    """A segment on s's connection at seq carrying payload without the ACK
+    flag, through a raw socket: zapret's "datanoack" fooling. A TCP in
+    ESTABLISHED drops data without ACK (RFC 9293 3.10.7.4); a monitor sees it."""
+    (src, sport), (dst, dport) = s.getsockname()[:2], s.getpeername()[:2]
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x08, 502, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+    tcp = tcp[:16] + struct.pack("!H", inet_sum(pseudo + tcp + payload)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        raw.sendto(ip + tcp + payload, (dst, 0))
+
+
 def cmd_proxy(a):
     """Between a real client and a real server: the server's side of the
     proxy is the captured flow. truncate sends 30-80% of the first record,
     then closes (at once or after a pause); malformed sends the record with
-    broken lengths and relays the rest both ways."""
+    broken lengths and relays the rest both ways; decoy sends a decoy of
+    the record (another host's name) without the ACK flag, which the
+    server's TCP drops, before the real one (or, one time in three, at once
+    after it), then relays both ways."""
     r = random.Random(a.seed)
     lock = threading.Lock()
     counts = {}
@@ -269,8 +344,18 @@ def cmd_proxy(a):
                         time.sleep(pause)
                         way = "cut"
                     else:
-                        bad, way = malform(rec, rr)
-                        s.sendall(bad)
+                        if a.mode == "decoy":
+                            seq, _ = next_seqs(s)
+                            fake, after = decoy_of(rec, rr), rr.random() < 1 / 3
+                            way = "decoy-after" if after else "decoy-before"
+                            if not after:
+                                send_noack(s, seq, fake)
+                            s.sendall(rec)
+                            if after:  # in the same flight, as zapret's fakedsplit surrounds its parts
+                                send_noack(s, seq, fake)
+                        else:
+                            bad, way = malform(rec, rr)
+                            s.sendall(bad)
                         s.settimeout(3)
                         t = threading.Thread(target=relay_pair, args=(c, s), daemon=True)
                         t.start()
@@ -594,7 +679,7 @@ def main():
     s.set_defaults(f=cmd_client_random)
     s = sub.add_parser("proxy")
     s.add_argument("--map", action="append", required=True, help="LISTEN=TARGET, host:port each")
-    s.add_argument("--mode", choices=["truncate", "malformed"], required=True)
+    s.add_argument("--mode", choices=["truncate", "malformed", "decoy"], required=True)
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(f=cmd_proxy)
     s = sub.add_parser("proxy-connect")
