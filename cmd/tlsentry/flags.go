@@ -82,7 +82,11 @@ func output(path string, stdout io.Writer) (*bufio.Writer, func() error, error) 
 		w := bufio.NewWriterSize(stdout, 1<<16)
 		return w, w.Flush, nil
 	}
-	f, err := os.Create(path)
+	// Write-only: os.Create opens read-write, and -w /dev/stdout on a
+	// pipe then holds the pipe's read end itself, so that a reader that
+	// went away (| head) left the writes blocked for ever instead of
+	// failing.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return nil, nil, fmt.Errorf("output: %w", err)
 	}
