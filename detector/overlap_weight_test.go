@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -13,8 +14,10 @@ import (
 // TestDefaultWeighsDecoyHello: a decoy ClientHello at the sequence
 // numbers of the real one, sent before it (what the sensor keeps) or
 // after it, as DPI-evasion tools send theirs with a TTL too short to
-// reach the server, alerts with the default model and says why; the same
-// connections without the decoy show nothing of the kind.
+// reach the server, alerts with the default model and says why; so does
+// one sent without the ACK flag, which no endpoint takes and the sensor
+// leaves out (the real hello is the flow's); the same connections
+// without the decoy show nothing of the kind.
 func TestDefaultWeighsDecoyHello(t *testing.T) {
 	m, err := Default()
 	if err != nil {
@@ -30,10 +33,14 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := m.NewScorer()
-	for _, after := range []bool{false, true} {
+	for _, v := range []struct {
+		after, noACK bool
+		check        string
+	}{{false, false, "tcp.overlap_different_data"}, {true, false, "tcp.overlap_different_data"}, {false, true, "tcp.data_without_ack"}} {
+		after := v.after
 		i := 0
 		decoyed, err := labset.FlowsWith("decoy", real, 5, func(spec *capgen.FlowSpec) {
-			spec.ClientImpair.Decoy = capgen.Decoy{Data: other[i][0].Data, After: after}
+			spec.ClientImpair.Decoy = capgen.Decoy{Data: other[i][0].Data, After: v.after, NoACK: v.noACK}
 			i++
 		})
 		if err != nil {
@@ -46,7 +53,11 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 			if plain[j].ClientConflict != nil {
 				t.Fatalf("a conflict without a decoy: %+v", plain[j].ClientConflict)
 			}
-			if decoyed[j].ClientConflict == nil {
+			if v.noACK {
+				if decoyed[j].ClientNoACK == nil || decoyed[j].ClientConflict != nil || !bytes.Equal(decoyed[j].ClientHandshake, plain[j].ClientHandshake) {
+					t.Fatalf("without ACK: the decoy was not left out of the flow and reported")
+				}
+			} else if decoyed[j].ClientConflict == nil {
 				t.Fatalf("after=%v: the decoy left no conflict", after)
 			}
 			in := []Input{{Flow: plain[j], TLS: tlsparse.FromFlow(plain[j], nil)}, {Flow: decoyed[j], TLS: tlsparse.FromFlow(decoyed[j], nil)}}
@@ -56,7 +67,7 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 				t.Errorf("after=%v: score %.2f with the decoy, %.2f without (threshold %.2f)", after, scores[1], scores[0], m.Threshold())
 			}
 			reasons := s.Explain(in[1])
-			if !slices.ContainsFunc(reasons, func(r Reason) bool { return r.Feature == "tcp.overlap_different_data" && r.Weight >= 8 }) {
+			if !slices.ContainsFunc(reasons, func(r Reason) bool { return r.Feature == v.check && r.Weight >= 8 }) {
 				t.Errorf("after=%v: the decoy is not among the reasons %+v", after, reasons)
 			}
 		}

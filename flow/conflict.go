@@ -27,9 +27,12 @@ type Conflict struct {
 	Segments int
 }
 
-// conflicts holds a connection's Conflicts by half, allocated on the
-// first one (most connections never have any).
-type conflicts [2]*Conflict
+// conflicts holds a connection's Conflicts and NoACKs by half,
+// allocated on the first one (most connections never have any).
+type conflicts struct {
+	overlap [2]*Conflict
+	noACK   [2]*NoACK
+}
 
 // contradicts compares data, stream bytes of half d starting at stream
 // offset off that were already delivered, with what the connection kept
@@ -93,11 +96,11 @@ func (c *conn) conflict(d, off int, kept, other []byte) {
 	if c.conflicts == nil {
 		c.conflicts = new(conflicts)
 	}
-	if k := c.conflicts[d]; k != nil {
+	if k := c.conflicts.overlap[d]; k != nil {
 		k.Segments++
 		return
 	}
-	c.conflicts[d] = &Conflict{Offset: off, Segments: 1,
+	c.conflicts.overlap[d] = &Conflict{Offset: off, Segments: 1,
 		Kept:  append([]byte(nil), kept[:min(len(kept), ConflictShow)]...),
 		Other: append([]byte(nil), other[:min(len(other), ConflictShow)]...)}
 }

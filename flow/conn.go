@@ -46,7 +46,7 @@ type conn struct {
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
-	conflicts   *conflicts // stream bytes sent twice, different (conflict.go)
+	conflicts   *conflicts // stream bytes sent twice, different (conflict.go); data without ACK (noack.go)
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -123,7 +123,10 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			peer.hasHint, peer.ackHint = true, s.Ack
 		}
 	}
-	if s.PayloadLen > 0 && !ackPadding(s) {
+	if noACKData(s) {
+		t.stats.NoACKData++
+		c.noACK(d, seq, s) // no stream bytes: the endpoint drops them (noack.go)
+	} else if s.PayloadLen > 0 && !ackPadding(s) {
 		if c.list == &t.active {
 			t.active.remove(c)
 			t.speaking.pushBack(c) // the verdict timeout applies now
@@ -364,8 +367,9 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
 	f.OpenVPN = ch.hs.ovpn != nil && len(ch.hs.buf) > 0 || sh.hs.ovpn != nil && len(sh.hs.buf) > 0
 	f.ClientRecords, f.ServerRecords = ch.recs.log, sh.recs.log
-	if c.conflicts != nil {
-		f.ClientConflict, f.ServerConflict = c.conflicts[cd], c.conflicts[1-cd]
+	if k := c.conflicts; k != nil {
+		f.ClientConflict, f.ServerConflict = k.overlap[cd], k.overlap[1-cd]
+		f.ClientNoACK, f.ServerNoACK = k.noACK[cd], k.noACK[1-cd]
 		c.conflicts = nil
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))

@@ -124,6 +124,10 @@ type Flow struct {
 	// sequence numbers, other bytes), as far as the table still held
 	// them: the first disagreement and how many segments did.
 	ClientConflict, ServerConflict *Conflict
+	// ClientNoACK and ServerNoACK are set when a side sent data on
+	// segments without the ACK flag, which no endpoint takes and the
+	// table left out of the stream.
+	ClientNoACK, ServerNoACK *NoACK
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

@@ -15,6 +15,7 @@ type Stats struct {
 	Retransmits                    uint64 // segments wholly before the stream position
 	Overlaps                       uint64 // segments partly before it (trimmed: first data wins)
 	OverlapConflicts               uint64 // segments that disagreed with bytes already received at their sequence numbers (conflict.go)
+	NoACKData                      uint64 // data segments without ACK, SYN or RST, left out of the stream (noack.go)
 	OutOfOrder                     uint64 // segments buffered until their predecessors arrived
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
@@ -43,6 +44,7 @@ func (s *Stats) Add(o *Stats) {
 	s.Retransmits += o.Retransmits
 	s.Overlaps += o.Overlaps
 	s.OverlapConflicts += o.OverlapConflicts
+	s.NoACKData += o.NoACKData
 	s.OutOfOrder += o.OutOfOrder
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps

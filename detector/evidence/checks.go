@@ -247,6 +247,25 @@ var checks = []check{
 				"a decoy the other end never accepts (a short TTL, a bad checksum) shows a monitor one stream and the endpoint another; the sensor kept the first",
 				side, c.Offset, c.Kept[:min(len(c.Kept), 8)], v, times)
 		}},
+	// Data on a segment without ACK reaches no endpoint once the
+	// connection is open (RFC 9293 3.10.7.4): the table left it out of the
+	// stream; a decoy for monitors alone (zapret's datanoack).
+	{id: "tcp.data_without_ack", violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP },
+		fires:   func(in *Input) bool { return in.Flow.ClientNoACK != nil || in.Flow.ServerNoACK != nil },
+		describe: func(in *Input) (string, string, string) {
+			side, n := "client", in.Flow.ClientNoACK
+			if n == nil {
+				side, n = "server", in.Flow.ServerNoACK
+			}
+			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
+			segs := "a segment"
+			if n.Segments > 1 {
+				segs = strconv.Itoa(n.Segments) + " segments"
+			}
+			return "tcp." + side + ".no_ack", v, fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
+				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segs, n.Offset, v)
+		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)

@@ -23,7 +23,7 @@ const (
 	// have more than BenignMostRefused refused stacks in a window: a
 	// scan at any MinStacks Config allows.
 	BenignScans = 0
-	BenignPairs = 463
+	BenignPairs = 461
 )
 
 // Bits is what a scan's flow weighs: -log2 of the smoothed rate of scans

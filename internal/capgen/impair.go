@@ -31,8 +31,8 @@ type Impairments struct {
 	Gap int
 	// Decoy, when its Data is set, is a segment with other bytes at the
 	// sequence numbers of this direction's data, as DPI-evasion tools
-	// send (with a TTL too short to reach the receiver, or a bad
-	// checksum): the capture sees it, the receiver never does.
+	// send (with a TTL too short to reach the receiver, a bad checksum,
+	// or no ACK flag): the capture sees it, the receiver never does.
 	Decoy Decoy
 }
 
@@ -41,6 +41,7 @@ type Decoy struct {
 	Data   []byte
 	Offset int  // the stream offset it claims; sent with the real segment that starts there
 	After  bool // sent right after that segment instead of right before it
+	NoACK  bool // sent without the ACK flag (which every receiver drops), not with a bad checksum
 }
 
 func (im Impairments) check(name string) error {

@@ -216,6 +216,26 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 		}
 		b = append(b, ']')
 	}
+	if len(d.DataWithoutACK) > 0 {
+		b = append(b, `,"data_without_ack":[`...)
+		for i, x := range d.DataWithoutACK {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			n := len(b)
+			b = appendKey(b, n, "side")
+			b = appendString(b, x.Side)
+			b = appendIntField(b, "offset", int64(x.Offset))
+			b = append(b, `,"data":"`...)
+			b = base64.StdEncoding.AppendEncode(b, x.Data)
+			b = append(b, '"')
+			b = appendIntField(b, "segments", int64(x.Segments))
+			b = appendIntField(b, "bytes", int64(x.Bytes))
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)

@@ -98,6 +98,30 @@ func conflictsOf(f *flow.Flow) []Conflict {
 	return out
 }
 
+// NoACK is one side's data without the ACK flag (flow.NoACK): the stream
+// offset the first segment claimed, its first bytes (up to 16, base64),
+// how many segments and bytes.
+type NoACK struct {
+	Side     string `json:"side"` // "client" or "server"
+	Offset   int    `json:"offset"`
+	Data     []byte `json:"data"`
+	Segments int    `json:"segments"`
+	Bytes    int    `json:"bytes"`
+}
+
+func noACKsOf(f *flow.Flow) []NoACK {
+	var out []NoACK
+	for _, n := range [...]struct {
+		side string
+		n    *flow.NoACK
+	}{{"client", f.ClientNoACK}, {"server", f.ServerNoACK}} {
+		if n.n != nil {
+			out = append(out, NoACK{Side: n.side, Offset: n.n.Offset, Data: n.n.Data, Segments: n.n.Segments, Bytes: n.n.Bytes})
+		}
+	}
+	return out
+}
+
 // AlertMeta is the alert's metadata, as Suricata's rule metadata: lists
 // of values by key.
 type AlertMeta struct {
@@ -122,7 +146,10 @@ type Detail struct {
 	// OverlapDifferentData: segments of a side contradicted bytes of its
 	// stream already received (Suricata's stream event of that name).
 	OverlapDifferentData []Conflict `json:"overlap_different_data,omitempty"`
-	Prefix               []byte     `json:"prefix"` // base64 in JSON
+	// DataWithoutACK: a side sent data on segments without the ACK flag,
+	// which no endpoint takes (left out of the flow).
+	DataWithoutACK []NoACK `json:"data_without_ack,omitempty"`
+	Prefix         []byte  `json:"prefix"` // base64 in JSON
 	// Unscored says why a flow with payload was not scored: "shed" (the
 	// live queue was full; ShedReason says which flows it kept instead).
 	Unscored   string `json:"unscored,omitempty"`
@@ -285,6 +312,7 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			PrefixLen:            len(f.Prefix),
 			PrefixGap:            f.PrefixGap,
 			OverlapDifferentData: conflictsOf(f),
+			DataWithoutACK:       noACKsOf(f),
 			Prefix:               f.Prefix,
 		},
 		QUIC: newQUICRecord(f.QUIC, h),

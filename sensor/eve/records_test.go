@@ -244,21 +244,25 @@ func TestGoogleQUICSuricataCYU(t *testing.T) {
 }
 
 // TestOverlapDifferentDataRecord: a flow whose sides resent bytes with
-// other bytes carries them in its tlsentry object, client first, and both
-// encoders agree.
+// other bytes, or sent data without ACK, carries them in its tlsentry
+// object, client first, and both encoders agree.
 func TestOverlapDifferentDataRecord(t *testing.T) {
 	f := &flow.Flow{Prefix: []byte("fake!"),
 		ClientConflict: &flow.Conflict{Offset: 0, Kept: []byte("fake!"), Other: []byte("hello"), Segments: 2},
-		ServerConflict: &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1}}
+		ServerConflict: &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1},
+		ServerNoACK:    &flow.NoACK{Offset: 3, Data: []byte("decoy"), Segments: 1, Bytes: 5}}
 	f.Server.Port = 443
 	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
 	got := rec.Sensor.OverlapDifferentData
 	if len(got) != 2 || got[0].Side != "client" || got[0].Segments != 2 || string(got[0].Other) != "hello" || got[1].Side != "server" || got[1].Offset != 7 {
 		t.Fatalf("overlap_different_data %+v", got)
 	}
+	if n := rec.Sensor.DataWithoutACK; len(n) != 1 || n[0].Side != "server" || n[0].Offset != 3 || string(n[0].Data) != "decoy" || n[0].Bytes != 5 {
+		t.Fatalf("data_without_ack %+v", n)
+	}
 	sameEncodings(t, &rec)
 	plain := &flow.Flow{Prefix: []byte("hello")}
-	if rec := eve.NewFlowRecord(plain, tlsparse.FromFlow(plain, nil)); rec.Sensor.OverlapDifferentData != nil {
-		t.Errorf("a flow without conflicts: %+v", rec.Sensor.OverlapDifferentData)
+	if rec := eve.NewFlowRecord(plain, tlsparse.FromFlow(plain, nil)); rec.Sensor.OverlapDifferentData != nil || rec.Sensor.DataWithoutACK != nil {
+		t.Errorf("a flow without decoys: %+v %+v", rec.Sensor.OverlapDifferentData, rec.Sensor.DataWithoutACK)
 	}
 }

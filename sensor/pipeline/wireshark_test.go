@@ -21,7 +21,9 @@ type hello struct{ sni, ja3Full, ja3 string }
 // Wireshark 4.0 dissects in a capture, decoding extra ports as TLS.
 func tsharkHellos(t *testing.T, path string, tlsPorts []uint16) map[string][]hello {
 	t.Helper()
-	args := []string{"-r", path, "-Y", "tcp && tls.handshake.type==1", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=l",
+	// A hello on a segment without ACK (nor SYN) reaches no endpoint and
+	// is no stream byte to the sensor (flow/noack.go); Wireshark reads it.
+	args := []string{"-r", path, "-Y", "tcp && tls.handshake.type==1 && (tcp.flags.ack==1 || tcp.flags.syn==1)", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=l",
 		"-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "tls.handshake.extensions_server_name",
 		"-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3"}
 	for _, p := range tlsPorts {
