@@ -38,7 +38,7 @@ type conflicts struct {
 // offset off that were already delivered, with what the connection kept
 // of them (the handshake capture, the prefix), and records a conflict.
 // Bytes it no longer holds cannot be compared.
-func (s *connSink) contradicts(d, off int, data []byte) bool {
+func (s *connSink) contradicts(d, off int, data []byte) {
 	c := s.c
 	if off < 0 { // bytes from before where the stream began (picked up mid-stream)
 		data = data[min(-off, len(data)):]
@@ -47,18 +47,22 @@ func (s *connSink) contradicts(d, off int, data []byte) bool {
 	for len(data) > 0 {
 		kept := c.keptAt(d, off)
 		if len(kept) == 0 {
-			return false
+			return
 		}
 		n := min(len(kept), len(data))
 		if i := firstDiff(kept[:n], data[:n]); i >= 0 {
 			s.conflict(d, off+i, kept[i:], data[i:])
-			return true
+			return
 		}
 		off += n
 		data = data[n:]
 	}
-	return false
 }
+
+// keepAlive reports a segment of one byte at next-1: a keep-alive, which
+// may carry a garbage byte (RFC 1122 4.2.3.6), not a second version of
+// the stream.
+func keepAlive(seqLen int, off int32) bool { return seqLen == 1 && off == -1 }
 
 // keptAt returns the bytes of half d's stream the connection still holds
 // from stream offset off on, as far as they run contiguously: its
@@ -119,14 +123,14 @@ func firstDiff(a, b []byte) int {
 	return -1
 }
 
-// recheck compares a segment that a half which needs no more bytes sent
-// again with what the connection kept: a decoy hello as long as the
-// prefix would otherwise have its real twin go unread.
+// recheck compares the bytes a segment resends, on a half that needs no
+// more bytes, with what the connection kept of them: else a decoy hello
+// as long as the prefix would have its real twin go unread.
 func (h *half) recheck(seq uint32, data []byte, seqLen int, out sink, dir int) {
 	if !h.started {
 		return
 	}
-	if off := seqDiff(seq, h.next); off < 0 && !(seqLen == 1 && off == -1) {
+	if off := seqDiff(seq, h.next); off < 0 && !keepAlive(seqLen, off) {
 		out.contradicts(dir, h.streamed+int(off), data[:min(int(-off), len(data))])
 	}
 }

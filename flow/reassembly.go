@@ -9,8 +9,8 @@ type pendingSeg struct {
 	seq    uint32
 	seqLen int    // bytes of sequence space it covers
 	data   []byte // captured bytes (may be shorter than seqLen)
-	// conflicted: it disagreed with a segment buffered before it, a
-	// conflict already recorded (not again when it is drained).
+	// conflicted: it disagreed with another buffered segment, a conflict
+	// already recorded (not again when it is drained).
 	conflicted bool
 }
 
@@ -50,7 +50,7 @@ type sink interface {
 	prefixLen() int
 	// contradicts compares bytes already delivered at stream offset off
 	// with what was kept of them, recording a conflict if they differ.
-	contradicts(dir, off int, data []byte) bool
+	contradicts(dir, off int, data []byte)
 	// conflict records one found between buffered segments.
 	conflict(dir, off int, kept, other []byte)
 }
@@ -73,9 +73,7 @@ func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stat
 	off := seqDiff(seq, h.next)
 	if off < 0 {
 		skip := int(-off)
-		// A keep-alive may carry one garbage byte at next-1 (RFC 1122
-		// 4.2.3.6): not a second version of the stream.
-		if judge && !(seqLen == 1 && off == -1) {
+		if judge && !keepAlive(seqLen, off) {
 			out.contradicts(dir, h.streamed-skip, data[:min(skip, len(data))])
 		}
 		if skip >= seqLen {

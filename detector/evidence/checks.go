@@ -191,6 +191,14 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 		}}
 }
 
+// segments words a count of TCP segments.
+func segments(n int) string {
+	if n == 1 {
+		return "a segment"
+	}
+	return strconv.Itoa(n) + " segments"
+}
+
 // checks is every fixed check, in the order reasons list them within a
 // group. proto.not_tls.* and proto.preamble.* are made per label.
 var checks = []check{
@@ -239,13 +247,9 @@ var checks = []check{
 			// Hex both ways: one side's bytes read as text, the other's not,
 			// would not compare at a glance.
 			v := fmt.Sprintf("% x", c.Other[:min(len(c.Other), 8)])
-			times := "a segment"
-			if c.Segments > 1 {
-				times = strconv.Itoa(c.Segments) + " segments"
-			}
 			return "tcp." + side + ".overlap", v, fmt.Sprintf("the %s sent its stream's byte %d twice, different: first % x, then %s (%s that contradicted bytes already sent): "+
 				"a decoy the other end never accepts (a short TTL, a bad checksum) shows a monitor one stream and the endpoint another; the sensor kept the first",
-				side, c.Offset, c.Kept[:min(len(c.Kept), 8)], v, times)
+				side, c.Offset, c.Kept[:min(len(c.Kept), 8)], v, segments(c.Segments))
 		}},
 	// Data on a segment without ACK reaches no endpoint once the
 	// connection is open (RFC 9293 3.10.7.4): the table left it out of the
@@ -259,12 +263,8 @@ var checks = []check{
 				side, n = "server", in.Flow.ServerNoACK
 			}
 			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
-			segs := "a segment"
-			if n.Segments > 1 {
-				segs = strconv.Itoa(n.Segments) + " segments"
-			}
 			return "tcp." + side + ".no_ack", v, fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
-				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segs, n.Offset, v)
+				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
 		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
