@@ -276,18 +276,16 @@ def decoy_of(rec, r):
 
 # TCP repair mode (linux/tcp.h): a connected socket's sequence numbers.
 TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ = 19, 20, 21
-TCP_RECV_QUEUE, TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 1, 2, -1
+TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 2, -1
 
 
-def next_seqs(s):
-    """The socket's next sequence number to send and the next it expects."""
+def next_seq(s):
+    """The socket's next sequence number to send (a segment without ACK
+    needs no acknowledgement number)."""
     s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
     try:
-        out = []
-        for q in (TCP_SEND_QUEUE, TCP_RECV_QUEUE):
-            s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, q)
-            out.append(struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0])
-        return out
+        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+        return struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0]
     finally:
         s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
 
@@ -345,7 +343,7 @@ def cmd_proxy(a):
                         way = "cut"
                     else:
                         if a.mode == "decoy":
-                            seq, _ = next_seqs(s)
+                            seq = next_seq(s)
                             fake, after = decoy_of(rec, rr), rr.random() < 1 / 3
                             way = "decoy-after" if after else "decoy-before"
                             if not after:
