@@ -27,11 +27,12 @@ type Conflict struct {
 	Segments int
 }
 
-// conflicts holds a connection's Conflicts and NoACKs by half,
+// conflicts holds a connection's Conflicts and stray data by half,
 // allocated on the first one (most connections never have any).
 type conflicts struct {
 	overlap [2]*Conflict
-	noACK   [2]*NoACK
+	noACK   [2]*Stray // data without ACK (stray.go)
+	before  [2]*Stray // data before the stream's first byte (stray.go)
 }
 
 // contradicts compares data, stream bytes of half d starting at stream

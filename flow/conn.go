@@ -46,7 +46,7 @@ type conn struct {
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
-	conflicts   *conflicts // stream bytes sent twice, different (conflict.go); data without ACK (noack.go)
+	conflicts   *conflicts // stream bytes sent twice, different (conflict.go); stray data (stray.go)
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -113,20 +113,29 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			if !h.started {
 				h.started, h.next = true, s.Seq+1
 			}
+		} else if s.Seq != h.isn && h.streamed == 0 && len(h.pending) == 0 {
+			h.synAgain = true
 		}
 		seq++ // the SYN takes one sequence number; data on a SYN follows it
 	}
-	if s.Flags&FlagACK != 0 && h.synSeen {
+	if s.Flags&FlagACK != 0 {
+		peer := &c.halves[1-d]
 		// Early in a connection whose start we saw, the peer's first byte is
 		// the one we acknowledge: remember it in case its SYN-ACK was lost.
-		if peer := &c.halves[1-d]; !peer.started && !peer.hasHint {
+		if h.synSeen && !peer.started && !peer.hasHint {
 			peer.hasHint, peer.ackHint = true, s.Ack
+		}
+		// Of a peer's SYNs with different sequence numbers, the one we
+		// acknowledge is the connection's (a client takes the first
+		// acceptable SYN-ACK; a middlebox or an injector may send others).
+		if peer.synAgain && peer.streamed == 0 && len(peer.pending) == 0 && s.Ack != peer.isn+1 {
+			peer.isn, peer.next = s.Ack-1, s.Ack
 		}
 	}
 	if noACKData(s) {
 		t.stats.NoACKData++
-		c.noACK(d, seq, s) // no stream bytes: the endpoint drops them (noack.go)
-	} else if s.PayloadLen > 0 && !ackPadding(s) {
+		c.noACK(d, seq, s) // no stream bytes: the endpoint drops them (stray.go)
+	} else if s.PayloadLen > 0 && !ackPadding(s) && !c.whollyBeforeStart(t, d, seq, s) {
 		if c.list == &t.active {
 			t.active.remove(c)
 			t.speaking.pushBack(c) // the verdict timeout applies now
@@ -370,6 +379,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	if k := c.conflicts; k != nil {
 		f.ClientConflict, f.ServerConflict = k.overlap[cd], k.overlap[1-cd]
 		f.ClientNoACK, f.ServerNoACK = k.noACK[cd], k.noACK[1-cd]
+		f.ClientBeforeStart, f.ServerBeforeStart = k.before[cd], k.before[1-cd]
 		c.conflicts = nil
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))

@@ -127,7 +127,12 @@ type Flow struct {
 	// ClientNoACK and ServerNoACK are set when a side sent data on
 	// segments without the ACK flag, which no endpoint takes and the
 	// table left out of the stream.
-	ClientNoACK, ServerNoACK *NoACK
+	ClientNoACK, ServerNoACK *Stray
+	// ClientBeforeStart and ServerBeforeStart are set when a side sent
+	// data at sequence numbers before its stream's first byte (the one
+	// after its SYN), which no receiver takes: the table left it out of
+	// the stream (stray.go).
+	ClientBeforeStart, ServerBeforeStart *Stray
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

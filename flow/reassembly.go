@@ -16,9 +16,13 @@ type pendingSeg struct {
 
 // half is the reassembly state of one direction of a connection.
 type half struct {
-	synSeen  bool
-	isn      uint32 // initial sequence number, when synSeen
-	started  bool   // next is known
+	synSeen bool
+	isn     uint32 // initial sequence number, when synSeen
+	// synAgain: the side sent its SYN again with another sequence number
+	// before any data (SYN-ACKs resent so, or several answering one SYN):
+	// the peer's acknowledgement tells which one it took.
+	synAgain bool
+	started  bool // next is known
 	finSeen  bool
 	hasHint  bool   // the peer acknowledged our first byte before we sent data
 	ackHint  uint32 // that acknowledgement: where our stream starts

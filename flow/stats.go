@@ -15,7 +15,8 @@ type Stats struct {
 	Retransmits                    uint64 // segments wholly before the stream position
 	Overlaps                       uint64 // segments partly before it (trimmed: first data wins)
 	OverlapConflicts               uint64 // segments that disagreed with bytes already received at their sequence numbers (conflict.go)
-	NoACKData                      uint64 // data segments without ACK, SYN or RST, left out of the stream (noack.go)
+	NoACKData                      uint64 // data segments without ACK, SYN or RST, left out of the stream (stray.go)
+	DataBeforeStart                uint64 // data segments that start before their stream's first byte (stray.go)
 	OutOfOrder                     uint64 // segments buffered until their predecessors arrived
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
@@ -45,6 +46,7 @@ func (s *Stats) Add(o *Stats) {
 	s.Overlaps += o.Overlaps
 	s.OverlapConflicts += o.OverlapConflicts
 	s.NoACKData += o.NoACKData
+	s.DataBeforeStart += o.DataBeforeStart
 	s.OutOfOrder += o.OutOfOrder
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps

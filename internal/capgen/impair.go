@@ -42,6 +42,10 @@ type Decoy struct {
 	Offset int  // the stream offset it claims; sent with the real segment that starts there
 	After  bool // sent right after that segment instead of right before it
 	NoACK  bool // sent without the ACK flag (which every receiver drops), not with a bad checksum
+	// Back sends it that many sequence numbers before Offset (zapret's
+	// badseq: 10,000): before the stream's first byte, where no receive
+	// window was, when Back > Offset.
+	Back int
 }
 
 func (im Impairments) check(name string) error {

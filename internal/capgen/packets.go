@@ -211,7 +211,7 @@ func (s FlowSpec) Packets(conv Conversation) ([]Packet, error) {
 		sent := make([][]byte, len(txs))
 		decoy := func(t transmission, after bool) {
 			if dc := im.Decoy; len(dc.Data) > 0 && dc.After == after && t.copyOf < 0 && t.off == dc.Offset {
-				b.emit(f.fromClient, isn+1+uint32(dc.Offset), ack, flags{ack: !dc.NoACK, psh: true}, dc.Data, nil)
+				b.emit(f.fromClient, isn+1+uint32(dc.Offset-dc.Back), ack, flags{ack: !dc.NoACK, psh: true}, dc.Data, nil)
 				im.Decoy.Data = nil // once
 			}
 		}

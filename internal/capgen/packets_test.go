@@ -355,4 +355,20 @@ func TestDecoy(t *testing.T) {
 			t.Errorf("after=%v: client segments %s, want [%s]", after, g, want)
 		}
 	}
+	// Back: zapret's badseq, the decoy's sequence numbers in the past.
+	s := baseSpec()
+	s.ClientImpair.Decoy = Decoy{Data: []byte("HELLO"), Back: 10000}
+	pkts, err := s.Packets(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range decodeAll(t, s, pkts) {
+		if d.fromClient && len(d.payload) > 0 {
+			got = append(got, fmt.Sprintf("%d:%s", int32(d.seq-s.ClientISN-1), d.payload))
+		}
+	}
+	if g := fmt.Sprint(got); g != "[-10000:HELLO 0:hello world]" {
+		t.Errorf("decoy 10000 back: client segments %s", g)
+	}
 }

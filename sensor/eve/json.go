@@ -216,26 +216,8 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 		}
 		b = append(b, ']')
 	}
-	if len(d.DataWithoutACK) > 0 {
-		b = append(b, `,"data_without_ack":[`...)
-		for i, x := range d.DataWithoutACK {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			n := len(b)
-			b = appendKey(b, n, "side")
-			b = appendString(b, x.Side)
-			b = appendIntField(b, "offset", int64(x.Offset))
-			b = append(b, `,"data":"`...)
-			b = base64.StdEncoding.AppendEncode(b, x.Data)
-			b = append(b, '"')
-			b = appendIntField(b, "segments", int64(x.Segments))
-			b = appendIntField(b, "bytes", int64(x.Bytes))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendStrays(b, "data_without_ack", d.DataWithoutACK)
+	b = appendStrays(b, "data_before_start", d.DataBeforeStart)
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)
@@ -567,4 +549,32 @@ func appendThreshold(b []byte, x float64) []byte {
 	b = strconv.AppendFloat(b, x, 'g', -1, 64)
 	lastThreshold.Store(&floatText{bits: bits, text: slices.Clone(b[n:])})
 	return b
+}
+
+// appendStrays appends a Detail's stray data of one kind as the member
+// name, when there is any.
+func appendStrays(b []byte, name string, xs []Stray) []byte {
+	if len(xs) == 0 {
+		return b
+	}
+	b = append(b, `,"`...)
+	b = append(b, name...)
+	b = append(b, `":[`...)
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		n := len(b)
+		b = appendKey(b, n, "side")
+		b = appendString(b, x.Side)
+		b = appendIntField(b, "offset", int64(x.Offset))
+		b = append(b, `,"data":"`...)
+		b = base64.StdEncoding.AppendEncode(b, x.Data)
+		b = append(b, '"')
+		b = appendIntField(b, "segments", int64(x.Segments))
+		b = appendIntField(b, "bytes", int64(x.Bytes))
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

@@ -98,10 +98,10 @@ func conflictsOf(f *flow.Flow) []Conflict {
 	return out
 }
 
-// NoACK is one side's data without the ACK flag (flow.NoACK): the stream
-// offset the first segment claimed, its first bytes (up to 16, base64),
-// how many segments and bytes.
-type NoACK struct {
+// Stray is one side's stray data (flow.Stray), bytes no endpoint takes:
+// the stream offset the first segment claimed, its first bytes (up to 16,
+// base64), how many segments and bytes.
+type Stray struct {
 	Side     string `json:"side"` // "client" or "server"
 	Offset   int    `json:"offset"`
 	Data     []byte `json:"data"`
@@ -109,14 +109,15 @@ type NoACK struct {
 	Bytes    int    `json:"bytes"`
 }
 
-func noACKsOf(f *flow.Flow) []NoACK {
-	var out []NoACK
+// straysOf lists a flow's client and server stray data of one kind.
+func straysOf(client, server *flow.Stray) []Stray {
+	var out []Stray
 	for _, n := range [...]struct {
 		side string
-		n    *flow.NoACK
-	}{{"client", f.ClientNoACK}, {"server", f.ServerNoACK}} {
+		n    *flow.Stray
+	}{{"client", client}, {"server", server}} {
 		if n.n != nil {
-			out = append(out, NoACK{Side: n.side, Offset: n.n.Offset, Data: n.n.Data, Segments: n.n.Segments, Bytes: n.n.Bytes})
+			out = append(out, Stray{Side: n.side, Offset: n.n.Offset, Data: n.n.Data, Segments: n.n.Segments, Bytes: n.n.Bytes})
 		}
 	}
 	return out
@@ -148,8 +149,11 @@ type Detail struct {
 	OverlapDifferentData []Conflict `json:"overlap_different_data,omitempty"`
 	// DataWithoutACK: a side sent data on segments without the ACK flag,
 	// which no endpoint takes (left out of the flow).
-	DataWithoutACK []NoACK `json:"data_without_ack,omitempty"`
-	Prefix         []byte  `json:"prefix"` // base64 in JSON
+	DataWithoutACK []Stray `json:"data_without_ack,omitempty"`
+	// DataBeforeStart: a side sent data at sequence numbers before its
+	// stream's first byte, which no receiver takes (left out of the flow).
+	DataBeforeStart []Stray `json:"data_before_start,omitempty"`
+	Prefix          []byte  `json:"prefix"` // base64 in JSON
 	// Unscored says why a flow with payload was not scored: "shed" (the
 	// live queue was full; ShedReason says which flows it kept instead).
 	Unscored   string `json:"unscored,omitempty"`
@@ -312,7 +316,8 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			PrefixLen:            len(f.Prefix),
 			PrefixGap:            f.PrefixGap,
 			OverlapDifferentData: conflictsOf(f),
-			DataWithoutACK:       noACKsOf(f),
+			DataWithoutACK:       straysOf(f.ClientNoACK, f.ServerNoACK),
+			DataBeforeStart:      straysOf(f.ClientBeforeStart, f.ServerBeforeStart),
 			Prefix:               f.Prefix,
 		},
 		QUIC: newQUICRecord(f.QUIC, h),

@@ -250,7 +250,7 @@ func TestOverlapDifferentDataRecord(t *testing.T) {
 	f := &flow.Flow{Prefix: []byte("fake!"),
 		ClientConflict: &flow.Conflict{Offset: 0, Kept: []byte("fake!"), Other: []byte("hello"), Segments: 2},
 		ServerConflict: &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1},
-		ServerNoACK:    &flow.NoACK{Offset: 3, Data: []byte("decoy"), Segments: 1, Bytes: 5}}
+		ServerNoACK:    &flow.Stray{Offset: 3, Data: []byte("decoy"), Segments: 1, Bytes: 5}}
 	f.Server.Port = 443
 	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
 	got := rec.Sensor.OverlapDifferentData

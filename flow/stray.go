@@ -1,0 +1,87 @@
+package flow
+
+// Stray data: segments whose bytes no endpoint takes, which DPI-evasion
+// tools send for monitors alone (a decoy hello before the real one). The
+// table does as the endpoints do, leaving such data out of the stream,
+// and reports it:
+//   - data on a segment with none of ACK, SYN and RST: once a connection
+//     is open every TCP drops a segment without the ACK flag (RFC 9293
+//     3.10.7.4), and before, only a SYN carries data (zapret's
+//     "datanoack");
+//   - data before the stream's first byte, the sequence number after the
+//     side's SYN: no receive window ever held it (RFC 9293 3.10.7.4, the
+//     acceptability test), so the receiver answers with an ACK and drops
+//     it (zapret's "badseq", GoodbyeDPI's --wrong-seq: sequence numbers
+//     10,000 in the past). Only a connection whose SYN was seen has a
+//     known start.
+
+// Stray is what one side's segments of one kind of stray data showed.
+type Stray struct {
+	// Offset is the stream offset the first one claimed: negative before
+	// the stream's first byte; for data without ACK, 0 when the side had
+	// sent nothing yet that the table saw.
+	Offset int
+	// Data is its first bytes, up to ConflictShow.
+	Data []byte
+	// Segments counts them; Bytes is their payload bytes together.
+	Segments, Bytes int
+}
+
+// noACKData reports a segment whose data no endpoint takes: payload on a
+// segment with none of ACK, SYN and RST.
+func noACKData(s *Segment) bool {
+	return s.PayloadLen > 0 && s.Flags&(FlagACK|FlagSYN|FlagRST) == 0
+}
+
+// beforeStart returns the stream offset that data at seq on half h
+// claims when it starts before the stream's first byte (ok false
+// otherwise, or when the half's SYN was not seen). A keep-alive probe of
+// a side that has sent nothing yet (one byte at ISN) is no data.
+func (h *half) beforeStart(seq uint32, seqLen int) (off int, ok bool) {
+	if !h.synSeen {
+		return 0, false
+	}
+	o := seqDiff(seq, h.isn+1)
+	return int(o), o < 0 && !keepAlive(seqLen, o)
+}
+
+// noACK records a segment of half d at seq without the ACK flag.
+func (c *conn) noACK(d int, seq uint32, s *Segment) {
+	off := 0
+	if h := &c.halves[d]; h.started {
+		off = max(0, h.streamed+int(seqDiff(seq, h.next)))
+	}
+	c.strays().noACK[d] = addStray(c.conflicts.noACK[d], off, s)
+}
+
+// whollyBeforeStart records a data segment of half d at seq that starts
+// before the stream's first byte, and reports whether all of it lies
+// there: then none of its bytes is a stream byte. (A segment that runs on
+// into the stream has its later bytes taken, as a receiver trims it.)
+func (c *conn) whollyBeforeStart(t *Table, d int, seq uint32, s *Segment) bool {
+	off, ok := c.halves[d].beforeStart(seq, s.PayloadLen)
+	if !ok {
+		return false
+	}
+	t.stats.DataBeforeStart++
+	c.strays().before[d] = addStray(c.conflicts.before[d], off, s)
+	return off+s.PayloadLen <= 0
+}
+
+func (c *conn) strays() *conflicts {
+	if c.conflicts == nil {
+		c.conflicts = new(conflicts)
+	}
+	return c.conflicts
+}
+
+// addStray counts segment s into k, or starts k with it at offset off.
+func addStray(k *Stray, off int, s *Segment) *Stray {
+	if k != nil {
+		k.Segments++
+		k.Bytes += s.PayloadLen
+		return k
+	}
+	return &Stray{Offset: off, Segments: 1, Bytes: s.PayloadLen,
+		Data: append([]byte(nil), s.Payload[:min(len(s.Payload), ConflictShow)]...)}
+}
