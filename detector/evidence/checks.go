@@ -266,6 +266,24 @@ var checks = []check{
 			return "tcp." + side + ".no_ack", v, fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
 				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
 		}},
+	// Data before the stream's first byte (the sequence number after the
+	// side's SYN) lies outside every receive window the connection had
+	// (RFC 9293 3.10.7.4): the receiver drops it, and the table left it
+	// out of the stream; a decoy for monitors alone (zapret's badseq,
+	// GoodbyeDPI's --wrong-seq). Only a flow whose SYN was seen has a
+	// known start.
+	{id: "tcp.data_before_start", violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP && !in.Flow.Midstream },
+		fires:   func(in *Input) bool { return in.Flow.ClientBeforeStart != nil || in.Flow.ServerBeforeStart != nil },
+		describe: func(in *Input) (string, string, string) {
+			side, n := "client", in.Flow.ClientBeforeStart
+			if n == nil {
+				side, n = "server", in.Flow.ServerBeforeStart
+			}
+			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
+			return "tcp." + side + ".before_start", v, fmt.Sprintf("the %s sent %d bytes in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
+				"a decoy for monitors alone, as DPI-evasion tools send theirs with sequence numbers in the past; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
+		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
