@@ -9,7 +9,9 @@
 // The budget is counted in sequence space from each direction's first
 // sequence number (the SYN's plus one, or the first segment seen when a
 // connection is picked up mid-stream), kept per connection in an LRU hash
-// map, so retransmitted and reordered early bytes still pass. The filter
+// map, so retransmitted and reordered early bytes still pass, and so does
+// data claiming to lie up to 1 MiB before a direction's first byte (no
+// receiver takes it: the flow table reports such decoys). The filter
 // parses Ethernet, up to two 802.1Q/802.1ad tags, IPv4 and IPv6 (through
 // up to four hop-by-hop, routing or destination-options headers); IP
 // fragments, tunnelled traffic (GRE, ERSPAN, VXLAN, Geneve) and PPPoE or

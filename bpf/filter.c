@@ -15,7 +15,8 @@
  * number seen for each direction (the SYN's plus one, or the first
  * segment's when the capture picks a connection up mid-stream), so
  * retransmissions and reordered copies of early bytes still pass while bulk
- * data does not. */
+ * data does not; so does data claiming to lie up to BEFORE_WINDOW before
+ * the first byte, which no receiver takes (decoys the table reports). */
 
 #include "filter.h"
 
@@ -34,6 +35,10 @@
 #define IPPROTO_FRAGMENT 44
 #define IPPROTO_DSTOPTS 60
 #define MAX_IPV6_EXT 4
+
+/* How far before a direction's first byte data still passes (zapret's
+ * badseq decoys sit 10,000 sequence numbers back by default). */
+#define BEFORE_WINDOW (1u << 20)
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -405,8 +410,12 @@ static __always_inline int track(const struct config *cfg, struct segment *s)
 		peer_first = st->first_seq[0];
 		peer_known = st->known[0];
 	}
+	/* Data before the direction's first byte (a DPI-evasion decoy with
+	 * sequence numbers in the past, which no receiver takes) passes for
+	 * the flow table to report, within BEFORE_WINDOW: the offset of a
+	 * long stream's bytes near the 4 GiB wrap never reads as such. */
 	if (s->payload > 0)
-		return s->seq - own_first < budget;
+		return s->seq - own_first < budget || own_first - s->seq <= BEFORE_WINDOW;
 
 	/* A pure ACK passes while it acknowledges bytes within the peer's
 	 * budget (the handshake's last ACK, ACKs of the hellos); once the

@@ -235,6 +235,7 @@ func (c conn) s2c(seq, ack uint32, flags string, n int) tcpFrame {
 }
 
 func TestBudget(t *testing.T) {
+	back := func(seq, n uint32) uint32 { return seq - n } // in sequence space, wrapping
 	const clientBudget, serverBudget = 3000, 5000
 	f := loadForTest(t, Config{Ports: []uint16{443}, MapEntries: 1024, ClientBudget: clientBudget, ServerBudget: serverBudget, UDPPackets: 4})
 	for _, family := range []struct {
@@ -258,6 +259,8 @@ func TestBudget(t *testing.T) {
 				{"client data at 10000", b(c.c2s(cisn+10001, sisn+1, "PA", 1000)), overBudget},
 				{"client retransmits data at 0", b(c.c2s(cisn+1, sisn+1, "PA", 1000)), pass},
 				{"client data reordered at 2000", b(c.c2s(cisn+2001, sisn+1, "PA", 500)), pass},
+				{"client decoy 10000 before its first byte", b(c.c2s(back(cisn+1, 10000), sisn+1, "PA", 500)), pass},
+				{"client data 1 MiB + 1 before its first byte", b(c.c2s(back(cisn, 1<<20), sisn+1, "PA", 500)), overBudget},
 				{"server data at 0", b(c.s2c(sisn+1, cisn+4001, "PA", 1400)), pass},
 				{"server data at 4999", b(c.s2c(sisn+5000, cisn+4001, "PA", 1400)), pass},
 				{"server data at 5000 (= budget)", b(c.s2c(sisn+5001, cisn+4001, "PA", 1400)), overBudget},
@@ -289,7 +292,10 @@ func TestBudget(t *testing.T) {
 			{"server data starts the flow", b(c.s2c(sfirst, cfirst, "PA", 1400)), pass},
 			{"server data at 4999", b(c.s2c(sfirst+4999, cfirst, "PA", 1400)), pass},
 			{"server data at 5000", b(c.s2c(sfirst+5000, cfirst, "PA", 1400)), overBudget},
-			{"server data before the first seen", b(c.s2c(sfirst-1400, cfirst, "PA", 1400)), overBudget},
+			// Within 1 MiB before a direction's first byte, data passes (the
+			// table reports decoys so; here, a retransmission it counts).
+			{"server data before the first seen", b(c.s2c(sfirst-1400, cfirst, "PA", 1400)), pass},
+			{"server data 2 MiB before the first seen", b(c.s2c(back(sfirst, 2<<20), cfirst, "PA", 1400)), overBudget},
 			{"client's first data starts its direction", b(c.c2s(cfirst, sfirst+1400, "PA", 200)), pass},
 			{"client data at 2999", b(c.c2s(cfirst+2999, sfirst+1400, "PA", 200)), pass},
 			{"client data at 3000", b(c.c2s(cfirst+3000, sfirst+1400, "PA", 200)), overBudget},
@@ -318,7 +324,8 @@ func TestBudget(t *testing.T) {
 			{"data at 255, sequence 0", b(c.c2s(0, 0, "PA", 1000)), pass},
 			{"data at 2999 after the wrap", b(c.c2s(2999-255, 0, "PA", 1000)), pass},
 			{"data at 3000 after the wrap", b(c.c2s(3000-255, 0, "PA", 1000)), overBudget},
-			{"data before the SYN", b(c.c2s(isn-1000, 0, "PA", 100)), overBudget},
+			{"data 1000 before the first byte (a decoy the table reports)", b(c.c2s(isn-1000, 0, "PA", 100)), pass},
+			{"data 2 MiB before the first byte", b(c.c2s(isn-2<<20, 0, "PA", 100)), overBudget},
 		})
 	})
 

@@ -22,14 +22,19 @@ import (
 	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
-// TestDecoyHelloLiveInNetns: the desynchronisation trick of DPI-evasion
-// tools (zapret's "fake" with "badsum", GoodbyeDPI's --wrong-chksum): on
-// a connected socket, a decoy ClientHello naming another server is sent
-// first at the sequence numbers of the real one, with a bad TCP
-// checksum, so the server's kernel drops it while a monitor may keep it;
-// then the real TLS handshake runs (it could not complete had the server
-// taken the decoy). The live daemon alerts 8100014 for the connection,
-// saying which bytes the two versions disagree on.
+// TestDecoyHelloLiveInNetns: the desynchronisation tricks of DPI-evasion
+// tools: on a connected socket, a decoy ClientHello naming another server
+// is sent first, then the real TLS handshake runs (it could not complete
+// had the server taken the decoy). Two decoys, one connection each:
+//   - at the sequence numbers of the real hello with a bad TCP checksum
+//     (zapret's "fake" with "badsum", GoodbyeDPI's --wrong-chksum), which
+//     the server's kernel drops while a monitor may keep it: the live
+//     daemon alerts 8100014, saying which bytes the two versions disagree
+//     on;
+//   - with a good checksum at sequence numbers 10,000 in the past
+//     (zapret's "badseq", GoodbyeDPI's --wrong-seq), outside any receive
+//     window: the daemon alerts 8100014 for data before the stream's start
+//     and keeps the real hello (its server name is the flow's).
 func TestDecoyHelloLiveInNetns(t *testing.T) {
 	p := netnstest.NewVethPair(t)
 	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: "www.tlsentry.test", DNSNames: []string{"www.tlsentry.test"}, Seed: 14})
@@ -46,35 +51,49 @@ func TestDecoyHelloLiveInNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	decoy := other[0].Data
-	var local netip.AddrPort
-	err = p.A.NS.Do(func() error {
-		c, err := net.DialTimeout("tcp", server.String(), 5*time.Second)
-		if err != nil {
+	for _, tc := range []struct {
+		name    string
+		back    uint32 // sequence numbers before the real hello
+		badSum  bool
+		finding string
+	}{
+		{"badsum", 0, true, "twice, different"},
+		{"badseq", 10000, false, "before its first byte"},
+	} {
+		var local netip.AddrPort
+		err = p.A.NS.Do(func() error {
+			c, err := net.DialTimeout("tcp", server.String(), 5*time.Second)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			local = c.LocalAddr().(*net.TCPAddr).AddrPort()
+			seq, ack, err := nextSeqs(c.(*net.TCPConn))
+			if err != nil {
+				return fmt.Errorf("reading the socket's sequence numbers: %w", err)
+			}
+			if err := sendRaw(local, server, seq-tc.back, ack, decoy, tc.badSum); err != nil {
+				return fmt.Errorf("sending the decoy: %w", err)
+			}
+			tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: "www.tlsentry.test"})
+			tc.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := tc.Write([]byte("hello")); err != nil {
+				return fmt.Errorf("the real handshake after the decoy: %w", err)
+			}
+			_, err = io.ReadFull(tc, make([]byte, 5))
 			return err
-		}
-		defer c.Close()
-		local = c.LocalAddr().(*net.TCPAddr).AddrPort()
-		seq, ack, err := nextSeqs(c.(*net.TCPConn))
+		})
 		if err != nil {
-			return fmt.Errorf("reading the socket's sequence numbers: %w", err)
+			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if err := sendBadSum(local, server, seq, ack, decoy); err != nil {
-			return fmt.Errorf("sending the decoy: %w", err)
+		a := firstAlertFrom(t, alertPath, local.Port(), "after a "+tc.name+" decoy hello")
+		t.Logf("%s: alert %d, %q", tc.name, a.Alert.SignatureID, a.Verdict().Finding)
+		if a.Alert.SignatureID != 8100014 || !strings.Contains(a.Verdict().Finding, tc.finding) {
+			t.Errorf("%s: alert %d (want 8100014), finding %q (want %q in it)", tc.name, a.Alert.SignatureID, a.Verdict().Finding, tc.finding)
 		}
-		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: "www.tlsentry.test"})
-		tc.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := tc.Write([]byte("hello")); err != nil {
-			return fmt.Errorf("the real handshake after the decoy: %w", err)
+		if !tc.badSum && (a.TLS == nil || a.TLS.SNI != "www.tlsentry.test") {
+			t.Errorf("%s: the flow's hello is not the real one: %+v", tc.name, a.TLS)
 		}
-		_, err = io.ReadFull(tc, make([]byte, 5))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := awaitSignature(t, alertPath, 8100014, "after a decoy hello with a bad checksum")
-	if a.SrcPort != local.Port() || !strings.Contains(a.Verdict().Finding, "twice, different") {
-		t.Errorf("alert from port %d (want %d), finding %q", a.SrcPort, local.Port(), a.Verdict().Finding)
 	}
 }
 
@@ -118,9 +137,9 @@ func nextSeqs(c *net.TCPConn) (seq, ack uint32, err error) {
 	return seq, ack, err
 }
 
-// sendBadSum sends one TCP segment from src to dst carrying payload at
-// seq, its checksum wrong, through a raw IPv4 socket.
-func sendBadSum(src, dst netip.AddrPort, seq, ack uint32, payload []byte) error {
+// sendRaw sends one TCP segment from src to dst carrying payload at seq
+// through a raw IPv4 socket, its checksum wrong when badSum.
+func sendRaw(src, dst netip.AddrPort, seq, ack uint32, payload []byte, badSum bool) error {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(src.Port()), DstPort: layers.TCPPort(dst.Port()), Seq: seq, Ack: ack, ACK: true, PSH: true, Window: 502}
 	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
@@ -131,7 +150,9 @@ func sendBadSum(src, dst netip.AddrPort, seq, ack uint32, payload []byte) error 
 		return err
 	}
 	pkt := buf.Bytes()
-	pkt[20+16] ^= 0x5a // the TCP checksum's first byte
+	if badSum {
+		pkt[20+16] ^= 0x5a // the TCP checksum's first byte
+	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
 	if err != nil {
 		return err
