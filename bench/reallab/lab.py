@@ -276,16 +276,19 @@ def decoy_of(rec, r):
 
 # TCP repair mode (linux/tcp.h): a connected socket's sequence numbers.
 TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ = 19, 20, 21
-TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 2, -1
+TCP_RECV_QUEUE, TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 1, 2, -1
 
 
-def next_seq(s):
-    """The socket's next sequence number to send (a segment without ACK
-    needs no acknowledgement number)."""
+def next_seqs(s):
+    """The socket's next sequence number to send and the next it expects
+    (its acknowledgement number)."""
     s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
     try:
-        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
-        return struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0]
+        out = []
+        for q in (TCP_SEND_QUEUE, TCP_RECV_QUEUE):
+            s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, q)
+            out.append(struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0])
+        return out
     finally:
         s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
 
@@ -299,18 +302,20 @@ def inet_sum(b):
     return ~t & 0xFFFF
 
 
-def send_noack(s, seq, payload):
-    """A segment on s's connection at seq carrying payload without the ACK
-    flag, through a raw socket: zapret's "datanoack" fooling. A TCP in
-    ESTABLISHED drops data without ACK (RFC 9293 3.10.7.4); a monitor sees it."""
+def raw_segment(s, seq, payload, ack=None):
+    """An IPv4 packet of a segment on s's connection at seq carrying
+    payload, to send through a raw socket; without the ACK flag when ack is
+    None (zapret's "datanoack" fooling: a TCP in ESTABLISHED drops data
+    without ACK, RFC 9293 3.10.7.4), else with it. A monitor sees it either
+    way."""
     (src, sport), (dst, dport) = s.getsockname()[:2], s.getpeername()[:2]
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x08, 502, 0, 0)
+    flags = 0x08 if ack is None else 0x18
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack or 0, 5 << 4, flags, 502, 0, 0)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
     tcp = tcp[:16] + struct.pack("!H", inet_sum(pseudo + tcp + payload)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0,
                      socket.inet_aton(src), socket.inet_aton(dst))
-    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
-        raw.sendto(ip + tcp + payload, (dst, 0))
+    return ip + tcp + payload, dst
 
 
 def cmd_proxy(a):
@@ -318,9 +323,11 @@ def cmd_proxy(a):
     proxy is the captured flow. truncate sends 30-80% of the first record,
     then closes (at once or after a pause); malformed sends the record with
     broken lengths and relays the rest both ways; decoy sends a decoy of
-    the record (another host's name) without the ACK flag, which the
-    server's TCP drops, before the real one (or, one time in three, at once
-    after it), then relays both ways."""
+    the record (another host's name) the server's TCP drops, one of three
+    ways at random: without the ACK flag before the real one, so after the
+    real one's first half, or before it at sequence numbers 10,000 in the
+    past (its acknowledgement number 66,000 back: zapret's badseq), then
+    relays both ways."""
     r = random.Random(a.seed)
     lock = threading.Lock()
     counts = {}
@@ -343,14 +350,24 @@ def cmd_proxy(a):
                         way = "cut"
                     else:
                         if a.mode == "decoy":
-                            seq = next_seq(s)
-                            fake, after = decoy_of(rec, rr), rr.random() < 1 / 3
-                            way = "decoy-after" if after else "decoy-before"
-                            if not after:
-                                send_noack(s, seq, fake)
-                            s.sendall(rec)
-                            if after:  # in the same flight, as zapret's fakedsplit surrounds its parts
-                                send_noack(s, seq, fake)
+                            seq, ack = next_seqs(s)
+                            fake = decoy_of(rec, rr)
+                            way = rr.choice(["decoy-before", "decoy-after", "decoy-badseq"])
+                            if way == "decoy-badseq":
+                                pkt, dst = raw_segment(s, (seq - 10000) % 2**32, fake, (ack - 66000) % 2**32)
+                            else:
+                                pkt, dst = raw_segment(s, seq, fake)
+                            with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+                                if way == "decoy-after":
+                                    # after the hello's first half and before its rest, as
+                                    # zapret's fakedsplit surrounds its parts: the server
+                                    # cannot answer (and the flow end) before the decoy
+                                    s.sendall(rec[:len(rec) // 2])
+                                    raw.sendto(pkt, (dst, 0))
+                                    s.sendall(rec[len(rec) // 2:])
+                                else:
+                                    raw.sendto(pkt, (dst, 0))
+                                    s.sendall(rec)
                         else:
                             bad, way = malform(rec, rr)
                             s.sendall(bad)
