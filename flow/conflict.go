@@ -33,6 +33,7 @@ type conflicts struct {
 	overlap [2]*Conflict
 	noACK   [2]*Stray // data without ACK (stray.go)
 	before  [2]*Stray // data before the stream's first byte (stray.go)
+	signed  [2]*Stray // data with a signature option the SYN lacked (stray.go)
 }
 
 // contradicts compares data, stream bytes of half d starting at stream

@@ -109,7 +109,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			}
 		}
 		if !h.synSeen {
-			h.synSeen, h.isn = true, s.Seq
+			h.synSeen, h.isn, h.synPlain = true, s.Seq, !s.Signed
 			if !h.started {
 				h.started, h.next = true, s.Seq+1
 			}
@@ -135,6 +135,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	if noACKData(s) {
 		t.stats.NoACKData++
 		c.noACK(d, seq, s) // no stream bytes: the endpoint drops them (stray.go)
+	} else if s.PayloadLen > 0 && s.Signed && h.synPlain {
+		t.stats.UnexpectedSignature++
+		c.signedData(d, seq, s) // (stray.go)
 	} else if s.PayloadLen > 0 && !ackPadding(s) && !c.whollyBeforeStart(t, d, seq, s) {
 		if c.list == &t.active {
 			t.active.remove(c)
@@ -380,6 +383,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		f.ClientConflict, f.ServerConflict = k.overlap[cd], k.overlap[1-cd]
 		f.ClientNoACK, f.ServerNoACK = k.noACK[cd], k.noACK[1-cd]
 		f.ClientBeforeStart, f.ServerBeforeStart = k.before[cd], k.before[1-cd]
+		f.ClientSigned, f.ServerSigned = k.signed[cd], k.signed[1-cd]
 		c.conflicts = nil
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))

@@ -133,6 +133,11 @@ type Flow struct {
 	// after its SYN), which no receiver takes: the table left it out of
 	// the stream (stray.go).
 	ClientBeforeStart, ServerBeforeStart *Stray
+	// ClientSigned and ServerSigned are set when a side sent data on
+	// segments with a TCP MD5 signature or TCP-AO option though its SYN
+	// had none: a TCP without a key for the connection drops them, and
+	// the table left them out of the stream (stray.go).
+	ClientSigned, ServerSigned *Stray
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

@@ -22,6 +22,8 @@ type half struct {
 	// before any data (SYN-ACKs resent so, or several answering one SYN):
 	// the peer's acknowledgement tells which one it took.
 	synAgain bool
+	// synPlain: the side's SYN carried no TCP signature option (stray.go).
+	synPlain bool
 	started  bool // next is known
 	finSeen  bool
 	hasHint  bool   // the peer acknowledged our first byte before we sent data

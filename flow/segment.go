@@ -40,7 +40,10 @@ type Segment struct {
 	Transport Transport
 	Seq, Ack  uint32 // TCP only
 	Flags     uint8  // TCP only
-	Payload   []byte // captured payload bytes
+	// Signed is set when the TCP segment carries a TCP MD5 signature
+	// (RFC 2385) or TCP-AO (RFC 5925) option.
+	Signed  bool
+	Payload []byte // captured payload bytes
 	// PayloadLen is the payload length the IP header announces. It exceeds
 	// len(Payload) when the capture cut the packet short (snaplen); the
 	// missing bytes are treated as a gap rather than invented.

@@ -17,6 +17,7 @@ type Stats struct {
 	OverlapConflicts               uint64 // segments that disagreed with bytes already received at their sequence numbers (conflict.go)
 	NoACKData                      uint64 // data segments without ACK, SYN or RST, left out of the stream (stray.go)
 	DataBeforeStart                uint64 // data segments that start before their stream's first byte (stray.go)
+	UnexpectedSignature            uint64 // data segments with a signature option their side's SYN lacked (stray.go)
 	OutOfOrder                     uint64 // segments buffered until their predecessors arrived
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
@@ -47,6 +48,7 @@ func (s *Stats) Add(o *Stats) {
 	s.OverlapConflicts += o.OverlapConflicts
 	s.NoACKData += o.NoACKData
 	s.DataBeforeStart += o.DataBeforeStart
+	s.UnexpectedSignature += o.UnexpectedSignature
 	s.OutOfOrder += o.OutOfOrder
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps

@@ -13,7 +13,12 @@ package flow
 //     acceptability test), so the receiver answers with an ACK and drops
 //     it (zapret's "badseq", GoodbyeDPI's --wrong-seq: sequence numbers
 //     10,000 in the past). Only a connection whose SYN was seen has a
-//     known start.
+//     known start;
+//   - data on a segment with a TCP MD5 signature (RFC 2385) or TCP-AO
+//     (RFC 5925) option when the side's SYN had none: a connection signs
+//     every segment from its SYN on, with a key set out of band, and a TCP
+//     without a key for it drops signed segments (Linux counts them as
+//     TCPMD5Unexpected; zapret's "md5sig", its default fooling for TLS).
 
 // Stray is what one side's segments of one kind of stray data showed.
 type Stray struct {
@@ -47,11 +52,24 @@ func (h *half) beforeStart(seq uint32, seqLen int) (off int, ok bool) {
 
 // noACK records a segment of half d at seq without the ACK flag.
 func (c *conn) noACK(d int, seq uint32, s *Segment) {
-	off := 0
+	k := c.strays()
+	k.noACK[d] = addStray(k.noACK[d], c.claimed(d, seq), s)
+}
+
+// signedData records a segment of half d at seq with a signature option
+// its SYN lacked.
+func (c *conn) signedData(d int, seq uint32, s *Segment) {
+	k := c.strays()
+	k.signed[d] = addStray(k.signed[d], c.claimed(d, seq), s)
+}
+
+// claimed is the stream offset a segment of half d at seq claims, 0 when
+// the side had sent nothing yet that the table saw (or before that).
+func (c *conn) claimed(d int, seq uint32) int {
 	if h := &c.halves[d]; h.started {
-		off = max(0, h.streamed+int(seqDiff(seq, h.next)))
+		return max(0, h.streamed+int(seqDiff(seq, h.next)))
 	}
-	c.strays().noACK[d] = addStray(c.conflicts.noACK[d], off, s)
+	return 0
 }
 
 // whollyBeforeStart records a data segment of half d at seq that starts
@@ -64,10 +82,13 @@ func (c *conn) whollyBeforeStart(t *Table, d int, seq uint32, s *Segment) bool {
 		return false
 	}
 	t.stats.DataBeforeStart++
-	c.strays().before[d] = addStray(c.conflicts.before[d], off, s)
+	k := c.strays()
+	k.before[d] = addStray(k.before[d], off, s)
 	return off+s.PayloadLen <= 0
 }
 
+// strays returns the connection's record of conflicts and stray data,
+// made on first use.
 func (c *conn) strays() *conflicts {
 	if c.conflicts == nil {
 		c.conflicts = new(conflicts)

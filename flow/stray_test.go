@@ -74,3 +74,51 @@ func TestSYNACKResentWithOtherSeq(t *testing.T) {
 		t.Errorf("prefix %q, server's data before the start %+v: want the server's bytes in the stream", f.Prefix, f.ServerBeforeStart)
 	}
 }
+
+// TestUnexpectedSignature: data on a segment with a TCP signature option
+// (a md5sig decoy) is no stream byte when the side's SYN had none; on a
+// connection signed from its SYN (BGP's way), or picked up mid-stream,
+// signed data is the stream.
+func TestUnexpectedSignature(t *testing.T) {
+	const c, s = true, false
+	signed := func(sg Segment) Segment { sg.Signed = true; return sg }
+	for _, tc := range []struct {
+		name   string
+		segs   []Segment
+		prefix string
+		n      int // client segments reported (0: none)
+	}{
+		{"decoy after an unsigned SYN", []Segment{seg(c, 0, 100000, syn, ""), seg(s, 1, 5000, synack, ""),
+			signed(seg(c, 2, 100001, ack|FlagPSH, "fake!")), seg(c, 3, 100001, ack|FlagPSH, "hello"), signed(seg(c, 4, 100001, ack|FlagPSH, "again")),
+			seg(s, 5, 5001, ack|FlagPSH, "HI")}, "helloHI", 2},
+		{"signed from the SYN", []Segment{signed(seg(c, 0, 100000, syn, "")), signed(seg(s, 1, 5000, synack, "")),
+			signed(seg(c, 2, 100001, ack|FlagPSH, "hello")), signed(seg(s, 3, 5001, ack|FlagPSH, "HI"))}, "helloHI", 0},
+		{"mid-stream", []Segment{signed(seg(c, 0, 100001, ack|FlagPSH, "hello")), seg(s, 1, 5001, ack|FlagPSH, "HI")}, "helloHI", 0},
+	} {
+		var got []*Flow
+		tab, err := NewTable(Config{TLSPorts: []int{}}, func(f *Flow) { got = append(got, f) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range tc.segs {
+			tab.Process(&tc.segs[i])
+		}
+		tab.Flush()
+		if len(got) != 1 {
+			t.Fatalf("%s: %d flows, want 1", tc.name, len(got))
+		}
+		f := got[0]
+		if string(f.Prefix) != tc.prefix || f.ClientConflict != nil || f.ServerSigned != nil {
+			t.Errorf("%s: prefix %q, conflict %+v, server's %+v: want %q and nothing else", tc.name, f.Prefix, f.ClientConflict, f.ServerSigned, tc.prefix)
+		}
+		switch k := f.ClientSigned; {
+		case tc.n == 0 && k != nil:
+			t.Errorf("%s: signed data %+v, want none", tc.name, k)
+		case tc.n > 0 && (k == nil || k.Offset != 0 || string(k.Data) != "fake!" || k.Segments != tc.n):
+			t.Errorf("%s: signed data %+v, want %d segments from offset 0", tc.name, k, tc.n)
+		}
+		if st := tab.Stats(); st.UnexpectedSignature != uint64(tc.n) {
+			t.Errorf("%s: Stats.UnexpectedSignature = %d, want %d", tc.name, st.UnexpectedSignature, tc.n)
+		}
+	}
+}

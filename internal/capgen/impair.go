@@ -46,6 +46,9 @@ type Decoy struct {
 	// badseq: 10,000): before the stream's first byte, where no receive
 	// window was, when Back > Offset.
 	Back int
+	// Signed sends it with a TCP MD5 signature option (zapret's md5sig),
+	// which a TCP without a key for the connection drops.
+	Signed bool
 }
 
 func (im Impairments) check(name string) error {

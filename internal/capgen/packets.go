@@ -211,7 +211,11 @@ func (s FlowSpec) Packets(conv Conversation) ([]Packet, error) {
 		sent := make([][]byte, len(txs))
 		decoy := func(t transmission, after bool) {
 			if dc := im.Decoy; len(dc.Data) > 0 && dc.After == after && t.copyOf < 0 && t.off == dc.Offset {
-				b.emit(f.fromClient, isn+1+uint32(dc.Offset-dc.Back), ack, flags{ack: !dc.NoACK, psh: true}, dc.Data, nil)
+				var opts []layers.TCPOption
+				if dc.Signed {
+					opts = []layers.TCPOption{{OptionType: 19, OptionLength: 18, OptionData: make([]byte, 16)}} // RFC 2385's MD5 digest
+				}
+				b.emit(f.fromClient, isn+1+uint32(dc.Offset-dc.Back), ack, flags{ack: !dc.NoACK, psh: true}, dc.Data, opts)
 				im.Decoy.Data = nil // once
 			}
 		}

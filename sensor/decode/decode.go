@@ -298,7 +298,40 @@ func tcp(b []byte, wire int, seg *flow.Segment) SkipReason {
 	seg.Seq = binary.BigEndian.Uint32(b[4:8])
 	seg.Ack = binary.BigEndian.Uint32(b[8:12])
 	seg.Flags = b[13] & 0x3f
+	seg.Signed = off > 20 && signed(b[20:off])
 	seg.Payload = b[off:min(wire, len(b))]
 	seg.PayloadLen = wire - off
 	return SkipNone
+}
+
+// TCP options (RFC 9293 3.1) that sign a segment: a connection uses one
+// from its SYN on, with a key set out of band, and a TCP without a key
+// for the connection drops segments that carry one (Linux counts them as
+// TCPMD5Unexpected), which DPI-evasion tools use (zapret's md5sig).
+const (
+	tcpOptEnd = 0
+	tcpOptNOP = 1
+	tcpOptMD5 = 19 // RFC 2385
+	tcpOptAO  = 29 // RFC 5925
+)
+
+// signed reports whether TCP options opts hold a signature option. A
+// malformed option list ends the walk.
+func signed(opts []byte) bool {
+	for len(opts) > 0 {
+		switch kind := opts[0]; kind {
+		case tcpOptEnd:
+			return false
+		case tcpOptNOP:
+			opts = opts[1:]
+			continue
+		case tcpOptMD5, tcpOptAO:
+			return true
+		}
+		if len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts) {
+			return false
+		}
+		opts = opts[opts[1]:]
+	}
+	return false
 }

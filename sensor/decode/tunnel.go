@@ -135,7 +135,7 @@ func datagram(b []byte, ulen, wire int, sport, dport uint16, seg *flow.Segment) 
 	}
 	seg.Transport = flow.TransportUDP
 	seg.Src.Port, seg.Dst.Port = sport, dport
-	seg.Seq, seg.Ack, seg.Flags = 0, 0, 0
+	seg.Seq, seg.Ack, seg.Flags, seg.Signed = 0, 0, 0, false
 	seg.Payload = b[8:min(ulen, len(b))]
 	seg.PayloadLen = ulen - 8
 	return SkipNone

@@ -218,6 +218,7 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	}
 	b = appendStrays(b, "data_without_ack", d.DataWithoutACK)
 	b = appendStrays(b, "data_before_start", d.DataBeforeStart)
+	b = appendStrays(b, "data_unexpected_signature", d.DataUnexpectedSignature)
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)

@@ -153,7 +153,11 @@ type Detail struct {
 	// DataBeforeStart: a side sent data at sequence numbers before its
 	// stream's first byte, which no receiver takes (left out of the flow).
 	DataBeforeStart []Stray `json:"data_before_start,omitempty"`
-	Prefix          []byte  `json:"prefix"` // base64 in JSON
+	// DataUnexpectedSignature: a side sent data on segments with a TCP
+	// MD5 signature or TCP-AO option its SYN lacked, which a TCP without
+	// a key drops (left out of the flow).
+	DataUnexpectedSignature []Stray `json:"data_unexpected_signature,omitempty"`
+	Prefix                  []byte  `json:"prefix"` // base64 in JSON
 	// Unscored says why a flow with payload was not scored: "shed" (the
 	// live queue was full; ShedReason says which flows it kept instead).
 	Unscored   string `json:"unscored,omitempty"`
@@ -310,15 +314,16 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			Reason:        f.EndReason.String(),
 		},
 		Sensor: Detail{
-			Midstream:            f.Midstream,
-			PickupAfterEviction:  f.PickupAfterEviction,
-			ClientGuessed:        f.ClientByPort,
-			PrefixLen:            len(f.Prefix),
-			PrefixGap:            f.PrefixGap,
-			OverlapDifferentData: conflictsOf(f),
-			DataWithoutACK:       straysOf(f.ClientNoACK, f.ServerNoACK),
-			DataBeforeStart:      straysOf(f.ClientBeforeStart, f.ServerBeforeStart),
-			Prefix:               f.Prefix,
+			Midstream:               f.Midstream,
+			PickupAfterEviction:     f.PickupAfterEviction,
+			ClientGuessed:           f.ClientByPort,
+			PrefixLen:               len(f.Prefix),
+			PrefixGap:               f.PrefixGap,
+			OverlapDifferentData:    conflictsOf(f),
+			DataWithoutACK:          straysOf(f.ClientNoACK, f.ServerNoACK),
+			DataBeforeStart:         straysOf(f.ClientBeforeStart, f.ServerBeforeStart),
+			DataUnexpectedSignature: straysOf(f.ClientSigned, f.ServerSigned),
+			Prefix:                  f.Prefix,
 		},
 		QUIC: newQUICRecord(f.QUIC, h),
 	}
