@@ -15,10 +15,10 @@ import (
 // numbers of the real one, sent before it (what the sensor keeps) or
 // after it, as DPI-evasion tools send theirs with a TTL too short to
 // reach the server, alerts with the default model and says why; so does
-// one sent without the ACK flag, or with sequence numbers 10,000 before
-// the stream's start, which no endpoint takes and the sensor leaves out
-// (the real hello is the flow's); the same connections without the decoy
-// show nothing of the kind.
+// one sent without the ACK flag, with sequence numbers 10,000 before the
+// stream's start, or with a TCP MD5 signature option, which no endpoint
+// takes and the sensor leaves out (the real hello is the flow's); the
+// same connections without the decoy show nothing of the kind.
 func TestDefaultWeighsDecoyHello(t *testing.T) {
 	m, err := Default()
 	if err != nil {
@@ -35,15 +35,15 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 	}
 	s, _ := m.NewScorer()
 	for _, v := range []struct {
-		after, noACK bool
-		back         int
-		check        string
-	}{{false, false, 0, "tcp.overlap_different_data"}, {true, false, 0, "tcp.overlap_different_data"}, {false, true, 0, "tcp.data_without_ack"},
-		{false, false, 10000, "tcp.data_before_start"}} {
+		after, noACK, signed bool
+		back                 int
+		check                string
+	}{{false, false, false, 0, "tcp.overlap_different_data"}, {true, false, false, 0, "tcp.overlap_different_data"}, {false, true, false, 0, "tcp.data_without_ack"},
+		{false, false, false, 10000, "tcp.data_before_start"}, {false, false, true, 0, "tcp.unexpected_signature"}} {
 		after := v.after
 		i := 0
 		decoyed, err := labset.FlowsWith("decoy", real, 5, func(spec *capgen.FlowSpec) {
-			spec.ClientImpair.Decoy = capgen.Decoy{Data: other[i][0].Data, After: v.after, NoACK: v.noACK, Back: v.back}
+			spec.ClientImpair.Decoy = capgen.Decoy{Data: other[i][0].Data, After: v.after, NoACK: v.noACK, Back: v.back, Signed: v.signed}
 			i++
 		})
 		if err != nil {
@@ -64,6 +64,10 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 			case v.back > 0:
 				if decoyed[j].ClientBeforeStart == nil || decoyed[j].ClientConflict != nil || !bytes.Equal(decoyed[j].ClientHandshake, plain[j].ClientHandshake) {
 					t.Fatalf("before the start: the decoy was not left out of the flow and reported")
+				}
+			case v.signed:
+				if decoyed[j].ClientSigned == nil || decoyed[j].ClientConflict != nil || !bytes.Equal(decoyed[j].ClientHandshake, plain[j].ClientHandshake) {
+					t.Fatalf("signed: the decoy was not left out of the flow and reported")
 				}
 			case decoyed[j].ClientConflict == nil:
 				t.Fatalf("after=%v: the decoy left no conflict", after)

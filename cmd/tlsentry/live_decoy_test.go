@@ -34,7 +34,11 @@ import (
 //   - with a good checksum at sequence numbers 10,000 in the past
 //     (zapret's "badseq", GoodbyeDPI's --wrong-seq), outside any receive
 //     window: the daemon alerts 8100014 for data before the stream's start
-//     and keeps the real hello (its server name is the flow's).
+//     and keeps the real hello (its server name is the flow's);
+//   - at the real hello's sequence numbers with a TCP MD5 signature option
+//     (zapret's "md5sig", its default for TLS), which the server's kernel
+//     drops, having no key for the connection: 8100014 for the signature,
+//     and the real hello is the flow's.
 func TestDecoyHelloLiveInNetns(t *testing.T) {
 	p := netnstest.NewVethPair(t)
 	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: "www.tlsentry.test", DNSNames: []string{"www.tlsentry.test"}, Seed: 14})
@@ -52,13 +56,14 @@ func TestDecoyHelloLiveInNetns(t *testing.T) {
 	}
 	decoy := other[0].Data
 	for _, tc := range []struct {
-		name    string
-		back    uint32 // sequence numbers before the real hello
-		badSum  bool
-		finding string
+		name           string
+		back           uint32 // sequence numbers before the real hello
+		badSum, signed bool
+		finding        string
 	}{
-		{"badsum", 0, true, "twice, different"},
-		{"badseq", 10000, false, "before its first byte"},
+		{"badsum", 0, true, false, "twice, different"},
+		{"badseq", 10000, false, false, "before its first byte"},
+		{"md5sig", 0, false, true, "TCP MD5 signature"},
 	} {
 		var local netip.AddrPort
 		err = p.A.NS.Do(func() error {
@@ -72,7 +77,7 @@ func TestDecoyHelloLiveInNetns(t *testing.T) {
 			if err != nil {
 				return fmt.Errorf("reading the socket's sequence numbers: %w", err)
 			}
-			if err := sendRaw(local, server, seq-tc.back, ack, decoy, tc.badSum); err != nil {
+			if err := sendRaw(local, server, seq-tc.back, ack, decoy, tc.badSum, tc.signed); err != nil {
 				return fmt.Errorf("sending the decoy: %w", err)
 			}
 			tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, ServerName: "www.tlsentry.test"})
@@ -138,10 +143,14 @@ func nextSeqs(c *net.TCPConn) (seq, ack uint32, err error) {
 }
 
 // sendRaw sends one TCP segment from src to dst carrying payload at seq
-// through a raw IPv4 socket, its checksum wrong when badSum.
-func sendRaw(src, dst netip.AddrPort, seq, ack uint32, payload []byte, badSum bool) error {
+// through a raw IPv4 socket, its checksum wrong when badSum, with a TCP
+// MD5 signature option (a digest of zeros) when signed.
+func sendRaw(src, dst netip.AddrPort, seq, ack uint32, payload []byte, badSum, signed bool) error {
 	ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(src.Port()), DstPort: layers.TCPPort(dst.Port()), Seq: seq, Ack: ack, ACK: true, PSH: true, Window: 502}
+	if signed {
+		tcp.Options = []layers.TCPOption{{OptionType: 19, OptionLength: 18, OptionData: make([]byte, 16)}, {OptionType: layers.TCPOptionKindNop}, {OptionType: layers.TCPOptionKindNop}}
+	}
 	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
 		return err
 	}
@@ -151,7 +160,7 @@ func sendRaw(src, dst netip.AddrPort, seq, ack uint32, payload []byte, badSum bo
 	}
 	pkt := buf.Bytes()
 	if badSum {
-		pkt[20+16] ^= 0x5a // the TCP checksum's first byte
+		pkt[20+16] ^= 0x5a // the TCP checksum's first byte (no IP options)
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
 	if err != nil {

@@ -284,6 +284,23 @@ var checks = []check{
 			return "tcp." + side + ".before_start", v, fmt.Sprintf("the %s sent %d bytes in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
 				"a decoy for monitors alone, as DPI-evasion tools send theirs with sequence numbers in the past; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
 		}},
+	// Data on a segment signed with a TCP MD5 (RFC 2385) or TCP-AO
+	// (RFC 5925) option, its side's SYN unsigned: a connection signs from
+	// its SYN on, and a TCP without a key drops signed segments (Linux's
+	// TCPMD5Unexpected); the table left it out of the stream; a decoy for
+	// monitors alone (zapret's md5sig, its default fooling for TLS).
+	{id: "tcp.unexpected_signature", violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP && !in.Flow.Midstream },
+		fires:   func(in *Input) bool { return in.Flow.ClientSigned != nil || in.Flow.ServerSigned != nil },
+		describe: func(in *Input) (string, string, string) {
+			side, n := "client", in.Flow.ClientSigned
+			if n == nil {
+				side, n = "server", in.Flow.ServerSigned
+			}
+			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
+			return "tcp." + side + ".signature", v, fmt.Sprintf("the %s sent %d bytes in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
+				"a connection signs from its SYN on, and a TCP without a key for it drops them; a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
+		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)

@@ -72,7 +72,7 @@ var catalogue = []Signature{
 		Prefixes: []string{"flight."}, Severe: 10, Notable: 5},
 	{ID: 8100013, Rev: 1, Name: "TLSENTRY program sent raw as a connection's first bytes (stager payload)", Category: catTrojan, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"proto.program_first"}, Severe: 10, Notable: 5},
-	{ID: 8100014, Rev: 2, Name: "TLSENTRY TCP decoy: segments that contradict bytes already sent, lack ACK or precede the stream", Category: catProtoDecode, Layer: scoring.LayerEvidence,
+	{ID: 8100014, Rev: 2, Name: "TLSENTRY TCP decoy: segments no endpoint takes or that contradict bytes already sent", Category: catProtoDecode, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"tcp."}, Severe: 10, Notable: 5},
 	{ID: 8100020, Rev: 2, Name: "TLSENTRY flow unlike the baseline", Category: catUnknown, Layer: scoring.LayerLearned,
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
