@@ -302,15 +302,17 @@ def inet_sum(b):
     return ~t & 0xFFFF
 
 
-def raw_segment(s, seq, payload, ack=None):
+def raw_segment(s, seq, payload, ack=None, md5=False):
     """An IPv4 packet of a segment on s's connection at seq carrying
     payload, to send through a raw socket; without the ACK flag when ack is
     None (zapret's "datanoack" fooling: a TCP in ESTABLISHED drops data
-    without ACK, RFC 9293 3.10.7.4), else with it. A monitor sees it either
-    way."""
+    without ACK, RFC 9293 3.10.7.4), else with it; with a TCP MD5 signature
+    option when md5 (zapret's "md5sig": a TCP without a key for the
+    connection drops it). A monitor sees it either way."""
     (src, sport), (dst, dport) = s.getsockname()[:2], s.getpeername()[:2]
     flags = 0x08 if ack is None else 0x18
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack or 0, 5 << 4, flags, 502, 0, 0)
+    opts = bytes([19, 18]) + bytes(16) + bytes([1, 1]) if md5 else b""  # a digest of zeros
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack or 0, (5 + len(opts) // 4) << 4, flags, 502, 0, 0) + opts
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
     tcp = tcp[:16] + struct.pack("!H", inet_sum(pseudo + tcp + payload)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0,
@@ -323,10 +325,11 @@ def cmd_proxy(a):
     proxy is the captured flow. truncate sends 30-80% of the first record,
     then closes (at once or after a pause); malformed sends the record with
     broken lengths and relays the rest both ways; decoy sends a decoy of
-    the record (another host's name) the server's TCP drops, one of three
+    the record (another host's name) the server's TCP drops, one of four
     ways at random: without the ACK flag before the real one, so after the
-    real one's first half, or before it at sequence numbers 10,000 in the
-    past (its acknowledgement number 66,000 back: zapret's badseq), then
+    real one's first half, before it at sequence numbers 10,000 in the
+    past (its acknowledgement number 66,000 back: zapret's badseq), or
+    before it with a TCP MD5 signature option (zapret's md5sig), then
     relays both ways."""
     r = random.Random(a.seed)
     lock = threading.Lock()
@@ -352,9 +355,11 @@ def cmd_proxy(a):
                         if a.mode == "decoy":
                             seq, ack = next_seqs(s)
                             fake = decoy_of(rec, rr)
-                            way = rr.choice(["decoy-before", "decoy-after", "decoy-badseq"])
+                            way = rr.choice(["decoy-before", "decoy-after", "decoy-badseq", "decoy-md5sig"])
                             if way == "decoy-badseq":
                                 pkt, dst = raw_segment(s, (seq - 10000) % 2**32, fake, (ack - 66000) % 2**32)
+                            elif way == "decoy-md5sig":
+                                pkt, dst = raw_segment(s, seq, fake, ack, md5=True)
                             else:
                                 pkt, dst = raw_segment(s, seq, fake)
                             with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
