@@ -212,9 +212,10 @@ func FuzzTable(f *testing.F) {
 			t.Fatal(err)
 		}
 		now := int64(0)
-		// Each record: flags, endpoint selector, seq (2 bytes, scaled), payload length, payload.
+		// Each record: flags (0x40: UDP; 0x80: a signed TCP segment), endpoint
+		// selector, seq (2 bytes, scaled), payload length, payload.
 		for len(data) >= 5 {
-			flags, who := data[0]&0x3f, data[1]
+			flags, who, signed := data[0]&0x3f, data[1], data[0]&0x80 != 0
 			seq := uint32(binary.BigEndian.Uint16(data[2:4])) * 97
 			n := int(data[4])
 			tr := TransportTCP
@@ -225,7 +226,8 @@ func FuzzTable(f *testing.F) {
 			payload := data[5 : 5+n]
 			data = data[5+n:]
 			now += int64(who&0xf0) * int64(time.Millisecond) * 10
-			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n}
+			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n,
+				Signed: tr == TransportTCP && signed}
 			a, b := cliEP, srvEP
 			a.Port += uint16(who & 3)
 			if who&4 != 0 {
