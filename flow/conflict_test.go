@@ -174,29 +174,16 @@ func TestConflictBeforeThePickup(t *testing.T) {
 func TestNoACKData(t *testing.T) {
 	const c, s = true, false
 	psh := FlagPSH
-	var got []*Flow
-	tab, err := NewTable(Config{TLSPorts: []int{}}, func(f *Flow) { got = append(got, f) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""),
+	f, st := oneFlow(t, "data without ACK", []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""),
 		seg(c, 2, 1001, psh, "fake!"), seg(c, 3, 1001, ack|psh, "hello"), seg(c, 4, 1004, psh, "XYZ"),
-		seg(s, 5, 5001, ack, "HI")}
-	for i := range segs {
-		tab.Process(&segs[i])
-	}
-	tab.Flush()
-	if len(got) != 1 {
-		t.Fatalf("%d flows, want 1", len(got))
-	}
-	f := got[0]
+		seg(s, 5, 5001, ack, "HI")})
 	if string(f.Prefix) != "helloHI" || f.ClientConflict != nil {
 		t.Errorf("prefix %q, conflict %+v: want the real bytes and no conflict", f.Prefix, f.ClientConflict)
 	}
 	if n := f.ClientNoACK; n == nil || n.Offset != 0 || string(n.Data) != "fake!" || n.Segments != 2 || n.Bytes != 8 || f.ServerNoACK != nil {
 		t.Errorf("client's data without ACK %+v, server's %+v", n, f.ServerNoACK)
 	}
-	if st := tab.Stats(); st.NoACKData != 2 {
+	if st.NoACKData != 2 {
 		t.Errorf("Stats.NoACKData = %d, want 2", st.NoACKData)
 	}
 }

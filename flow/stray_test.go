@@ -29,19 +29,7 @@ func TestDataBeforeStart(t *testing.T) {
 		{"mid-stream", []Segment{seg(c, 0, 100001, psh, "hello"), seg(c, 1, 100001-10000, psh, "fake!"),
 			seg(s, 2, 5001, psh, "HI")}, "helloHI", 0, 0, 0, 0, 1},
 	} {
-		var got []*Flow
-		tab, err := NewTable(Config{TLSPorts: []int{}}, func(f *Flow) { got = append(got, f) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range tc.segs {
-			tab.Process(&tc.segs[i])
-		}
-		tab.Flush()
-		if len(got) != 1 {
-			t.Fatalf("%s: %d flows, want 1", tc.name, len(got))
-		}
-		f := got[0]
+		f, st := oneFlow(t, tc.name, tc.segs)
 		if string(f.Prefix) != tc.prefix || f.ClientConflict != nil || f.ServerBeforeStart != nil {
 			t.Errorf("%s: prefix %q, conflict %+v, server's %+v: want %q and nothing else", tc.name, f.Prefix, f.ClientConflict, f.ServerBeforeStart, tc.prefix)
 		}
@@ -52,7 +40,7 @@ func TestDataBeforeStart(t *testing.T) {
 		case tc.n > 0 && (b == nil || b.Offset != tc.off || b.Segments != tc.n || b.Bytes != tc.by):
 			t.Errorf("%s: data before the start %+v, want offset %d, %d segments, %d bytes", tc.name, b, tc.off, tc.n, tc.by)
 		}
-		if st := tab.Stats(); st.DataBeforeStart != tc.counted || st.Retransmits != tc.retrans {
+		if st.DataBeforeStart != tc.counted || st.Retransmits != tc.retrans {
 			t.Errorf("%s: Stats.DataBeforeStart = %d (want %d), Retransmits = %d (want %d)", tc.name, st.DataBeforeStart, tc.counted, st.Retransmits, tc.retrans)
 		}
 	}
@@ -95,19 +83,7 @@ func TestUnexpectedSignature(t *testing.T) {
 			signed(seg(c, 2, 100001, ack|FlagPSH, "hello")), signed(seg(s, 3, 5001, ack|FlagPSH, "HI"))}, "helloHI", 0},
 		{"mid-stream", []Segment{signed(seg(c, 0, 100001, ack|FlagPSH, "hello")), seg(s, 1, 5001, ack|FlagPSH, "HI")}, "helloHI", 0},
 	} {
-		var got []*Flow
-		tab, err := NewTable(Config{TLSPorts: []int{}}, func(f *Flow) { got = append(got, f) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range tc.segs {
-			tab.Process(&tc.segs[i])
-		}
-		tab.Flush()
-		if len(got) != 1 {
-			t.Fatalf("%s: %d flows, want 1", tc.name, len(got))
-		}
-		f := got[0]
+		f, st := oneFlow(t, tc.name, tc.segs)
 		if string(f.Prefix) != tc.prefix || f.ClientConflict != nil || f.ServerSigned != nil {
 			t.Errorf("%s: prefix %q, conflict %+v, server's %+v: want %q and nothing else", tc.name, f.Prefix, f.ClientConflict, f.ServerSigned, tc.prefix)
 		}
@@ -117,8 +93,27 @@ func TestUnexpectedSignature(t *testing.T) {
 		case tc.n > 0 && (k == nil || k.Offset != 0 || string(k.Data) != "fake!" || k.Segments != tc.n):
 			t.Errorf("%s: signed data %+v, want %d segments from offset 0", tc.name, k, tc.n)
 		}
-		if st := tab.Stats(); st.UnexpectedSignature != uint64(tc.n) {
+		if st.UnexpectedSignature != uint64(tc.n) {
 			t.Errorf("%s: Stats.UnexpectedSignature = %d, want %d", tc.name, st.UnexpectedSignature, tc.n)
 		}
 	}
+}
+
+// oneFlow runs segs through a table and returns its one flow and its
+// counters; the test named name fails unless one flow came.
+func oneFlow(t *testing.T, name string, segs []Segment) (*Flow, Stats) {
+	t.Helper()
+	var got []*Flow
+	tab, err := NewTable(Config{TLSPorts: []int{}}, func(f *Flow) { got = append(got, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range segs {
+		tab.Process(&segs[i])
+	}
+	tab.Flush()
+	if len(got) != 1 {
+		t.Fatalf("%s: %d flows, want 1", name, len(got))
+	}
+	return got[0], tab.Stats()
 }

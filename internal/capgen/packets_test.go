@@ -329,14 +329,26 @@ func TestApplyBookkeeping(t *testing.T) {
 	}
 }
 
-// TestDecoy: a decoy goes out once, at the sequence numbers it claims,
-// right before or right after the real segment that starts there.
+// TestDecoy: a decoy goes out once, at the sequence numbers it claims
+// (or Back before them), right before or right after the real segment
+// that starts there.
 func TestDecoy(t *testing.T) {
 	conv := Conversation{ClientWrite([]byte("hello world")), ServerWrite([]byte("hi"))}
-	for _, after := range []bool{false, true} {
+	for _, tc := range []struct {
+		name  string
+		mss   int
+		decoy Decoy
+		want  string
+	}{
+		{"before", 6, Decoy{Data: []byte("WORLD"), Offset: 6}, "0:hello  6:WORLD 6:world"},
+		{"after", 6, Decoy{Data: []byte("WORLD"), Offset: 6, After: true}, "0:hello  6:world 6:WORLD"},
+		{"10000 back (zapret's badseq)", 0, Decoy{Data: []byte("HELLO"), Back: 10000}, "-10000:HELLO 0:hello world"},
+	} {
 		s := baseSpec()
-		s.MSS = 6 // "hello " and "world"
-		s.ClientImpair.Decoy = Decoy{Data: []byte("WORLD"), Offset: 6, After: after}
+		if tc.mss > 0 {
+			s.MSS = tc.mss // "hello " and "world"
+		}
+		s.ClientImpair.Decoy = tc.decoy
 		pkts, err := s.Packets(conv)
 		if err != nil {
 			t.Fatal(err)
@@ -344,31 +356,11 @@ func TestDecoy(t *testing.T) {
 		var got []string
 		for _, d := range decodeAll(t, s, pkts) {
 			if d.fromClient && len(d.payload) > 0 {
-				got = append(got, fmt.Sprintf("%d:%s", d.seq-s.ClientISN-1, d.payload))
+				got = append(got, fmt.Sprintf("%d:%s", int32(d.seq-s.ClientISN-1), d.payload))
 			}
 		}
-		want := "0:hello  6:WORLD 6:world"
-		if after {
-			want = "0:hello  6:world 6:WORLD"
+		if g := fmt.Sprint(got); g != "["+tc.want+"]" {
+			t.Errorf("%s: client segments %s, want [%s]", tc.name, g, tc.want)
 		}
-		if g := fmt.Sprint(got); g != "["+want+"]" {
-			t.Errorf("after=%v: client segments %s, want [%s]", after, g, want)
-		}
-	}
-	// Back: zapret's badseq, the decoy's sequence numbers in the past.
-	s := baseSpec()
-	s.ClientImpair.Decoy = Decoy{Data: []byte("HELLO"), Back: 10000}
-	pkts, err := s.Packets(conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, d := range decodeAll(t, s, pkts) {
-		if d.fromClient && len(d.payload) > 0 {
-			got = append(got, fmt.Sprintf("%d:%s", int32(d.seq-s.ClientISN-1), d.payload))
-		}
-	}
-	if g := fmt.Sprint(got); g != "[-10000:HELLO 0:hello world]" {
-		t.Errorf("decoy 10000 back: client segments %s", g)
 	}
 }
