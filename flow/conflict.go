@@ -36,6 +36,15 @@ type conflicts struct {
 	signed  [2]*Stray // data with a signature option the SYN lacked (stray.go)
 }
 
+// record returns the connection's conflicts and stray data, made on
+// first use.
+func (c *conn) record() *conflicts {
+	if c.conflicts == nil {
+		c.conflicts = new(conflicts)
+	}
+	return c.conflicts
+}
+
 // contradicts compares data, stream bytes of half d starting at stream
 // offset off that were already delivered, with what the connection kept
 // of them (the handshake capture, the prefix), and records a conflict.
@@ -99,14 +108,12 @@ func (c *conn) keptAt(d, off int) []byte {
 // conflict records that half d's stream byte at off was kept as kept[0]
 // and said otherwise by other[0].
 func (c *conn) conflict(d, off int, kept, other []byte) {
-	if c.conflicts == nil {
-		c.conflicts = new(conflicts)
-	}
-	if k := c.conflicts.overlap[d]; k != nil {
+	r := c.record()
+	if k := r.overlap[d]; k != nil {
 		k.Segments++
 		return
 	}
-	c.conflicts.overlap[d] = &Conflict{Offset: off, Segments: 1,
+	r.overlap[d] = &Conflict{Offset: off, Segments: 1,
 		Kept:  append([]byte(nil), kept[:min(len(kept), ConflictShow)]...),
 		Other: append([]byte(nil), other[:min(len(other), ConflictShow)]...)}
 }

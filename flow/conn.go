@@ -132,12 +132,11 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			peer.isn, peer.next = s.Ack-1, s.Ack
 		}
 	}
+	// Stray data is no stream byte: the endpoint drops it (stray.go).
 	if noACKData(s) {
-		t.stats.NoACKData++
-		c.noACK(d, seq, s) // no stream bytes: the endpoint drops them (stray.go)
+		c.noACK(t, d, seq, s)
 	} else if s.PayloadLen > 0 && s.Signed && h.synPlain {
-		t.stats.UnexpectedSignature++
-		c.signedData(d, seq, s) // (stray.go)
+		c.signedData(t, d, seq, s)
 	} else if s.PayloadLen > 0 && !ackPadding(s) && !c.whollyBeforeStart(t, d, seq, s) {
 		if c.list == &t.active {
 			t.active.remove(c)

@@ -38,28 +38,19 @@ func noACKData(s *Segment) bool {
 	return s.PayloadLen > 0 && s.Flags&(FlagACK|FlagSYN|FlagRST) == 0
 }
 
-// beforeStart returns the stream offset that data at seq on half h
-// claims when it starts before the stream's first byte (ok false
-// otherwise, or when the half's SYN was not seen). A keep-alive probe of
-// a side that has sent nothing yet (one byte at ISN) is no data.
-func (h *half) beforeStart(seq uint32, seqLen int) (off int, ok bool) {
-	if !h.synSeen {
-		return 0, false
-	}
-	o := seqDiff(seq, h.isn+1)
-	return int(o), o < 0 && !keepAlive(seqLen, o)
-}
-
-// noACK records a segment of half d at seq without the ACK flag.
-func (c *conn) noACK(d int, seq uint32, s *Segment) {
-	k := c.strays()
+// noACK records and counts a segment of half d at seq without the ACK
+// flag.
+func (c *conn) noACK(t *Table, d int, seq uint32, s *Segment) {
+	t.stats.NoACKData++
+	k := c.record()
 	k.noACK[d] = addStray(k.noACK[d], c.claimed(d, seq), s)
 }
 
-// signedData records a segment of half d at seq with a signature option
-// its SYN lacked.
-func (c *conn) signedData(d int, seq uint32, s *Segment) {
-	k := c.strays()
+// signedData records and counts a segment of half d at seq with a
+// signature option its SYN lacked.
+func (c *conn) signedData(t *Table, d int, seq uint32, s *Segment) {
+	t.stats.UnexpectedSignature++
+	k := c.record()
 	k.signed[d] = addStray(k.signed[d], c.claimed(d, seq), s)
 }
 
@@ -72,28 +63,25 @@ func (c *conn) claimed(d int, seq uint32) int {
 	return 0
 }
 
-// whollyBeforeStart records a data segment of half d at seq that starts
-// before the stream's first byte, and reports whether all of it lies
-// there: then none of its bytes is a stream byte. (A segment that runs on
-// into the stream has its later bytes taken, as a receiver trims it.)
+// whollyBeforeStart records and counts a data segment of half d at seq
+// that starts before the stream's first byte (known when the side's SYN
+// was seen; a keep-alive probe of a side that has sent nothing yet, one
+// byte at the ISN, is no data), and reports whether all of it lies
+// there: then none of its bytes is a stream byte. (A segment that runs
+// on into the stream has its later bytes taken, as a receiver trims it.)
 func (c *conn) whollyBeforeStart(t *Table, d int, seq uint32, s *Segment) bool {
-	off, ok := c.halves[d].beforeStart(seq, s.PayloadLen)
-	if !ok {
+	h := &c.halves[d]
+	if !h.synSeen {
+		return false
+	}
+	off := seqDiff(seq, h.isn+1)
+	if off >= 0 || keepAlive(s.PayloadLen, off) {
 		return false
 	}
 	t.stats.DataBeforeStart++
-	k := c.strays()
-	k.before[d] = addStray(k.before[d], off, s)
-	return off+s.PayloadLen <= 0
-}
-
-// strays returns the connection's record of conflicts and stray data,
-// made on first use.
-func (c *conn) strays() *conflicts {
-	if c.conflicts == nil {
-		c.conflicts = new(conflicts)
-	}
-	return c.conflicts
+	k := c.record()
+	k.before[d] = addStray(k.before[d], int(off), s)
+	return int(off)+s.PayloadLen <= 0
 }
 
 // addStray counts segment s into k, or starts k with it at offset off.

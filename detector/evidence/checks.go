@@ -199,6 +199,30 @@ func segments(n int) string {
 	return strconv.Itoa(n) + " segments"
 }
 
+// strayCheck is the check of one kind of stray data (flow.Stray: bytes
+// a side sent that no endpoint takes, left out of the flow), a breach of
+// TCP in the framing group: of picks the client's and server's record,
+// field names the kind in tcp.SIDE.FIELD, fromSYN limits it to flows seen
+// from their SYN (the kinds a mid-stream capture cannot tell), and words
+// describes it from the side, its record and its first bytes in hex.
+func strayCheck(id, field string, fromSYN bool, of func(*flow.Flow) (client, server *flow.Stray), words func(side string, n *flow.Stray, v string) string) check {
+	return check{id: id, violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP && !(fromSYN && in.Flow.Midstream) },
+		fires: func(in *Input) bool {
+			c, s := of(in.Flow)
+			return c != nil || s != nil
+		},
+		describe: func(in *Input) (string, string, string) {
+			c, s := of(in.Flow)
+			side, n := "client", c
+			if n == nil {
+				side, n = "server", s
+			}
+			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
+			return "tcp." + side + "." + field, v, words(side, n, v)
+		}}
+}
+
 // checks is every fixed check, in the order reasons list them within a
 // group. proto.not_tls.* and proto.preamble.* are made per label.
 var checks = []check{
@@ -254,53 +278,35 @@ var checks = []check{
 	// Data on a segment without ACK reaches no endpoint once the
 	// connection is open (RFC 9293 3.10.7.4): the table left it out of the
 	// stream; a decoy for monitors alone (zapret's datanoack).
-	{id: "tcp.data_without_ack", violation: true, group: GroupFraming,
-		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP },
-		fires:   func(in *Input) bool { return in.Flow.ClientNoACK != nil || in.Flow.ServerNoACK != nil },
-		describe: func(in *Input) (string, string, string) {
-			side, n := "client", in.Flow.ClientNoACK
-			if n == nil {
-				side, n = "server", in.Flow.ServerNoACK
-			}
-			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
-			return "tcp." + side + ".no_ack", v, fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
+	strayCheck("tcp.data_without_ack", "no_ack", false,
+		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientNoACK, f.ServerNoACK },
+		func(side string, n *flow.Stray, v string) string {
+			return fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
 				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
-		}},
+		}),
 	// Data before the stream's first byte (the sequence number after the
 	// side's SYN) lies outside every receive window the connection had
 	// (RFC 9293 3.10.7.4): the receiver drops it, and the table left it
 	// out of the stream; a decoy for monitors alone (zapret's badseq,
 	// GoodbyeDPI's --wrong-seq). Only a flow whose SYN was seen has a
 	// known start.
-	{id: "tcp.data_before_start", violation: true, group: GroupFraming,
-		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP && !in.Flow.Midstream },
-		fires:   func(in *Input) bool { return in.Flow.ClientBeforeStart != nil || in.Flow.ServerBeforeStart != nil },
-		describe: func(in *Input) (string, string, string) {
-			side, n := "client", in.Flow.ClientBeforeStart
-			if n == nil {
-				side, n = "server", in.Flow.ServerBeforeStart
-			}
-			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
-			return "tcp." + side + ".before_start", v, fmt.Sprintf("the %s sent %d bytes in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
+	strayCheck("tcp.data_before_start", "before_start", true,
+		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientBeforeStart, f.ServerBeforeStart },
+		func(side string, n *flow.Stray, v string) string {
+			return fmt.Sprintf("the %s sent %d bytes in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
 				"a decoy for monitors alone, as DPI-evasion tools send theirs with sequence numbers in the past; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
-		}},
+		}),
 	// Data on a segment signed with a TCP MD5 (RFC 2385) or TCP-AO
 	// (RFC 5925) option, its side's SYN unsigned: a connection signs from
 	// its SYN on, and a TCP without a key drops signed segments (Linux's
 	// TCPMD5Unexpected); the table left it out of the stream; a decoy for
 	// monitors alone (zapret's md5sig, its default fooling for TLS).
-	{id: "tcp.unexpected_signature", violation: true, group: GroupFraming,
-		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP && !in.Flow.Midstream },
-		fires:   func(in *Input) bool { return in.Flow.ClientSigned != nil || in.Flow.ServerSigned != nil },
-		describe: func(in *Input) (string, string, string) {
-			side, n := "client", in.Flow.ClientSigned
-			if n == nil {
-				side, n = "server", in.Flow.ServerSigned
-			}
-			v := fmt.Sprintf("% x", n.Data[:min(len(n.Data), 8)])
-			return "tcp." + side + ".signature", v, fmt.Sprintf("the %s sent %d bytes in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
+	strayCheck("tcp.unexpected_signature", "signature", true,
+		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientSigned, f.ServerSigned },
+		func(side string, n *flow.Stray, v string) string {
+			return fmt.Sprintf("the %s sent %d bytes in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
 				"a connection signs from its SYN on, and a TCP without a key for it drops them; a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
-		}},
+		}),
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
