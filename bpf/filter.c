@@ -50,11 +50,15 @@ enum stat {
 	STAT_SEEN,
 	STAT_PASSED,
 	STAT_NOT_WATCHED, /* not IP, neither TCP nor UDP, or no watched port */
-	STAT_FRAGMENT,    /* IP fragments: the sensor skips them */
+	STAT_FRAGMENT,    /* IPv4 fragments (the fanout group reassembles them first) */
 	STAT_MALFORMED,   /* truncated or inconsistent headers */
 	STAT_OVER_BUDGET, /* data (or a late pure ACK, or a datagram) past the flow's budget */
 	STAT_COUNT,
 };
+
+/* parse_ip's verdict on an IPv6 fragment of TCP or UDP: it passes whole,
+ * before any port or budget test (counted as passed). */
+#define PASS_FRAGMENT STAT_COUNT
 
 /* config is written by the loader; one entry. */
 struct config {
@@ -155,8 +159,8 @@ static __always_inline int addr_cmp(const __u32 *a, const __u32 *b)
 	return 0;
 }
 
-/* parse_ip fills s from the IP packet at off. It returns 0 or the
- * STAT_* reason to drop the frame. */
+/* parse_ip fills s from the IP packet at off. It returns 0, the STAT_*
+ * reason to drop the frame, or PASS_FRAGMENT. */
 static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 proto,
 				    struct segment *s, __u32 src[4], __u32 dst[4])
 {
@@ -203,8 +207,17 @@ static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 prot
 				found = 1;
 				break;
 			}
-			if (next == IPPROTO_FRAGMENT)
-				return STAT_FRAGMENT;
+			if (next == IPPROTO_FRAGMENT) {
+				/* A fragment after the first has no ports: every TCP and
+				 * UDP fragment passes, for the sensor to reassemble
+				 * (the kernel does not, for IPv6) and judge whole. */
+				__u8 frag_next;
+				if (l4len < 8 || bpf_skb_load_bytes(skb, l4, &frag_next, 1) < 0)
+					return STAT_MALFORMED;
+				if (frag_next != IPPROTO_TCP && frag_next != IPPROTO_UDP)
+					return STAT_NOT_WATCHED;
+				return PASS_FRAGMENT;
+			}
 			if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS)
 				return STAT_NOT_WATCHED;
 			__u8 ext[2];
@@ -252,7 +265,8 @@ static __always_inline int parse_ip(struct __sk_buff *skb, __u32 off, __u16 prot
 	return 0;
 }
 
-/* parse fills s from the frame; it returns 0 or the STAT_* reason to drop. */
+/* parse fills s from the frame; it returns 0, the STAT_* reason to drop,
+ * or PASS_FRAGMENT. */
 static __always_inline int parse(struct __sk_buff *skb, struct segment *s)
 {
 	__u8 eth[ETH_HLEN];
@@ -433,6 +447,8 @@ int tlsentry_filter(struct __sk_buff *skb)
 
 	struct segment s = {};
 	int why = parse(skb, &s);
+	if (why == PASS_FRAGMENT)
+		return verdict_pass(skb);
 	if (why)
 		return verdict_drop(why);
 

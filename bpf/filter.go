@@ -37,20 +37,26 @@ func Load(cfg Config) (*Filter, error) {
 
 	f := &Filter{entries: cfg.MapEntries}
 	if err := spec.LoadAndAssign(&f.objs, nil); err != nil {
-		var ve *ebpf.VerifierError
-		if errors.As(err, &ve) {
-			return nil, fmt.Errorf("bpf: the kernel's verifier refused the socket filter: %w\nlast lines of the verifier log:\n%-*v", err, verifierLogLines, ve)
-		}
-		if errors.Is(err, os.ErrPermission) {
-			return nil, permissionError(err)
-		}
-		return nil, fmt.Errorf("bpf: loading the socket filter: %w", err)
+		return nil, loadError(socketFilter, err)
 	}
 	if err := f.Reconfigure(cfg); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// loadError explains why the kernel did not load p: the verifier's
+// refusal with the end of its log, or a missing privilege.
+func loadError(p program, err error) error {
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("bpf: the kernel's verifier refused the %v: %w\nlast lines of the verifier log:\n%-*v", p, err, verifierLogLines, ve)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return permissionError(p, err)
+	}
+	return fmt.Errorf("bpf: loading the %v: %w", p, err)
 }
 
 // Reconfigure changes the watched ports and the budgets of a loaded
@@ -90,7 +96,7 @@ type Stats struct {
 	Seen       uint64 // frames the program ran on
 	Passed     uint64 // handed to the socket
 	NotWatched uint64 // not IP, neither TCP nor UDP, or neither port watched
-	Fragment   uint64 // IP fragments (the sensor skips them)
+	Fragment   uint64 // IPv4 fragments (IPv6 ones pass, for the sensor to reassemble; the capture's fanout reassembles IPv4 ones before the filter)
 	Malformed  uint64 // truncated or inconsistent headers, long IPv6 extension chains
 	OverBudget uint64 // data or pure ACKs past their flow's budget, datagrams past a UDP flow's
 }

@@ -1,4 +1,4 @@
-/* filter.h: the few kernel ABI definitions filter.c needs, so that
+/* filter.h: the few kernel ABI definitions filter.c and fanout.c need, so that
  * regenerating needs only clang (no kernel or libbpf headers, no
  * per-architecture include paths). Values are the kernel's stable UAPI. */
 #ifndef TLSENTRY_FILTER_H
@@ -9,10 +9,15 @@ typedef unsigned short __u16;
 typedef unsigned int __u32;
 typedef unsigned long long __u64;
 
-/* The program reads only len; the verifier checks context accesses by
- * offset, and len is the first field of the kernel's struct __sk_buff. */
+/* The programs read only len and protocol; the verifier checks context
+ * accesses by offset, and these are the first fields of the kernel's
+ * struct __sk_buff, in its order. */
 struct __sk_buff {
 	__u32 len;
+	__u32 pkt_type;
+	__u32 mark;
+	__u32 queue_mapping;
+	__u32 protocol; /* the network header's EtherType, in network byte order */
 };
 
 enum {
@@ -37,6 +42,10 @@ enum {
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *)2;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
+static long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *to, __u32 len, __u32 start_header) = (void *)68;
+
+/* bpf_skb_load_bytes_relative's start_header: from the network header. */
+#define BPF_HDR_START_NET 1
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define bpf_ntohs(x) __builtin_bswap16(x)

@@ -168,6 +168,12 @@ func TestParsing(t *testing.T) {
 	// Ethernet padding after the IP packet.
 	padded := append(append([]byte{}, seg(clientIP, serverIP, 40002, 443, 0)...), make([]byte, 20)...)
 
+	icmp6Fragment := ext(layers.IPProtocolIPv6Fragment).bytes(t)
+	icmp6Fragment[14+40] = byte(layers.IPProtocolICMPv6) // the fragment header's next header
+	// A fragment header announced but cut: 4 bytes of IPv6 payload.
+	fragCut := append([]byte{}, ext(layers.IPProtocolIPv6Fragment).bytes(t)[:14+40+4]...)
+	fragCut[14+4], fragCut[14+5] = 0, 4
+
 	runCases(t, f, []frameCase{
 		{"IPv4 to watched port", seg(clientIP, serverIP, 40000, 443, 0), pass},
 		{"IPv4 from watched port", seg(serverIP, clientIP, 443, 40000, 0), pass},
@@ -187,8 +193,12 @@ func TestParsing(t *testing.T) {
 		{"IPv6 hop-by-hop, routing, destination options", ext(hop, rout, dest).bytes(t), pass},
 		{"IPv6 four extension headers", ext(hop, dest, rout, dest).bytes(t), pass},
 		{"IPv6 five extension headers", ext(hop, dest, rout, dest, dest).bytes(t), malformed},
-		{"IPv6 fragment header", ext(layers.IPProtocolIPv6Fragment).bytes(t), fragment},
-		{"IPv6 destination options then fragment", ext(dest, layers.IPProtocolIPv6Fragment).bytes(t), fragment},
+		// IPv6 fragments of TCP or UDP pass, ports or not: the sensor
+		// reassembles them (the kernel does not, for IPv6).
+		{"IPv6 fragment header", ext(layers.IPProtocolIPv6Fragment).bytes(t), pass},
+		{"IPv6 destination options then fragment", ext(dest, layers.IPProtocolIPv6Fragment).bytes(t), pass},
+		{"IPv6 fragment of ICMPv6", icmp6Fragment, notWatched},
+		{"IPv6 fragment header cut", fragCut, malformed},
 		{"IPv6 no next header", ext(layers.IPProtocolNoNextHeader).bytes(t), notWatched},
 		{"UDP to watched port", udpFrame(t, 40000, 443), pass},
 		{"UDP from watched port", udpFrame(t, 8443, 40000), pass},
