@@ -36,6 +36,9 @@ func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 			return nil, cfg.Errorf("capture.interfaces", "%v", err)
 		}
 		capture.Log = d.log.Logger
+		if err := capture.SpreadError(); err != nil {
+			d.log.Warn("capture: "+spreadWarning, zap.String("interface", iface), zap.Error(err))
+		}
 		d.live.Captures = append(d.live.Captures, capture)
 		if st := capture.Stats().Link.State; st != afpacket.LinkUp {
 			d.log.Warn("capture: interface "+waitingFor(st)+": starting anyway, capturing once it is up",
@@ -49,6 +52,12 @@ func (d *daemon) openLive(cfg *config.Config) (*pipeline.LiveInput, error) {
 	}
 	return d.live, nil
 }
+
+// spreadWarning is what an operator is told when the capture's eBPF
+// fanout program did not load.
+const spreadWarning = "the eBPF fanout program did not load, so the kernel's flow hash spreads packets over the workers: " +
+	"a handshake sent in IPv6 fragments may reach another worker than its connection and be lost " +
+	"(grant CAP_BPF, or capture with one worker)"
 
 // waitingFor says what a capture waits for in words.
 func waitingFor(st afpacket.LinkState) string {

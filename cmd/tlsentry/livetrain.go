@@ -141,6 +141,9 @@ func (l *liveLearning) captureFlows(ctx context.Context, table flow.Config, stde
 		return nil, err
 	}
 	fmt.Fprintf(stderr, "train: learning from %s (ports %s) for %s or %d flows\n", termsafe.Value(l.iface), termsafe.Value(l.ports), l.duration, l.stopAfter)
+	if err := capture.SpreadError(); err != nil {
+		fmt.Fprintf(stderr, "train: warning: %s (%v)\n", spreadWarning, err)
+	}
 	runErr := p.Run(runCtx, &pipeline.LiveInput{Captures: []*afpacket.Capture{capture}})
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, ctx.Err()

@@ -13,13 +13,14 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
 // Capture reads packets from a network interface through one
-// TPACKET_V3 socket per worker, all in one PACKET_FANOUT_HASH group: the
-// kernel's flow hash is symmetric, so every packet of a connection, both
-// directions, reaches the same worker. Each worker decodes its frames and
+// TPACKET_V3 socket per worker, all in one fanout group spread by a
+// symmetric hash, so every packet of a connection, both directions,
+// reaches the same worker. Each worker decodes its frames and
 // hands the segments to its own Sink. A slow sink makes the kernel
 // drop packets when the ring fills (counted in KernelStats.Drops); the
 // capture never blocks the kernel nor buffers more than the rings.
@@ -30,10 +31,12 @@ import (
 // with the same sockets or new ones. Stats.Link says how it fares.
 //
 // IPv4 fragments are reassembled by the kernel before they are spread
-// (PACKET_FANOUT_FLAG_DEFRAG); IPv6 fragments and tunnels over UDP
-// (VXLAN, Geneve) are spread by their outer headers, so a tunnelled
-// connection's two directions may reach different workers (use one
-// worker for such mirrors).
+// (PACKET_FANOUT_FLAG_DEFRAG); IPv6 fragments are spread by their
+// addresses, as all IPv6 packets are (the fanout program), and
+// reassembled by the worker that gets them. Tunnels over UDP (VXLAN,
+// Geneve) are spread by their outer headers, so a tunnelled connection's
+// two directions may reach different workers (use one worker for such
+// mirrors).
 type Capture struct {
 	// Decoder turns frames into segments. Open sets decode.NewDecoder();
 	// replace it before Run to open other tunnel ports. The workers share
@@ -50,6 +53,13 @@ type Capture struct {
 	events  *linkEvents // nil when netlink cannot be heard: the link is polled
 	status  linkStatus
 	sawDown atomic.Bool // a worker's socket reported the interface down
+
+	// fanout spreads packets over the workers; nil with one worker, or
+	// when it could not be loaded (spreadErr says why): then the kernel's
+	// flow hash does, which may part an IPv6 connection from its
+	// fragments.
+	fanout    *bpf.Fanout
+	spreadErr error
 
 	// On the link watcher's goroutine (or Open's) only.
 	boundIndex int  // the device the sockets are bound to
@@ -120,6 +130,9 @@ func Open(cfg Config) (_ *Capture, err error) {
 	for i := range cfg.Workers {
 		c.workers = append(c.workers, newLiveWorker(i, cfg.AddVLANHeader))
 	}
+	if cfg.Workers > 1 {
+		c.fanout, c.spreadErr = bpf.LoadFanout()
+	}
 	info, err := ns.link(cfg.Interface)
 	if err != nil {
 		return nil, fail(err)
@@ -142,7 +155,7 @@ func Open(cfg Config) (_ *Capture, err error) {
 		if err != nil {
 			return nil, fail(err)
 		}
-		socks, err := openSockets(c.cfg, lt)
+		socks, err := openSockets(c.cfg, lt, c.fanout)
 		if err != nil {
 			return nil, fail(err)
 		}
@@ -259,8 +272,20 @@ func (c *Capture) closeIdle() {
 		c.events.close()
 		c.events = nil
 	}
+	if c.fanout != nil {
+		c.fanout.Close() // the fanout group, gone with the sockets, held its own reference
+		c.fanout = nil
+	}
 	c.ns.close()
 }
+
+// SpreadError says why the capture spreads packets over its workers by
+// the kernel's flow hash rather than its eBPF fanout program (nil when it
+// uses the program, or has one worker). By that hash an IPv6 connection's
+// fragments, which carry no ports after the first, may reach a worker
+// other than the one with the rest of the connection: a handshake sent
+// in IPv6 fragments is then lost.
+func (c *Capture) SpreadError() error { return c.spreadErr }
 
 // Stats returns a snapshot of the counters; safe to call from any
 // goroutine, during and after Run.

@@ -18,8 +18,9 @@ type Config struct {
 	// Interface is the network interface to capture on (a span port).
 	Interface string
 	// Workers is the number of capture sockets, each read by its own
-	// goroutine and feeding its own sink. The kernel spreads packets over
-	// them by a symmetric flow hash (PACKET_FANOUT_HASH), so both
+	// goroutine and feeding its own sink. Packets are spread over them by
+	// a symmetric hash (the fanout program of package bpf, or the
+	// kernel's PACKET_FANOUT_HASH where it cannot load), so both
 	// directions of a connection reach the same worker.
 	Workers int
 	// RingBytes is the size of each socket's TPACKET_V3 ring (so the

@@ -1,9 +1,16 @@
 // Package afpacket captures live traffic with AF_PACKET: one TPACKET_V3
-// socket per worker, all in one PACKET_FANOUT_HASH group, so that the
-// kernel's symmetric flow hash sends both directions of a connection to
-// the same worker. Each worker decodes its frames (package decode) and
-// hands the segments to its own Sink on its own goroutine, with a Tick
-// about every TickInterval so that idle flows end on a quiet link.
+// socket per worker, all in one fanout group whose symmetric hash sends
+// both directions of a connection to the same worker. The group is
+// spread by an eBPF program (package bpf's Fanout): IPv4 by addresses
+// and ports (the group's defrag flag has the kernel reassemble IPv4
+// fragments first), IPv6 by addresses alone, so that a connection's IPv6
+// fragments, which carry no ports after the first, reach its worker,
+// which reassembles them (package defrag). With one worker, or where the
+// program cannot be loaded (Capture.SpreadError), the kernel's flow hash
+// spreads them (PACKET_FANOUT_HASH). Each worker decodes its frames
+// (package decode) and hands the segments to its own Sink on its own
+// goroutine, with a Tick about every TickInterval so that idle flows end
+// on a quiet link.
 //
 // An eBPF socket filter (package bpf) can be attached to every socket. A
 // slow sink makes the kernel drop packets when the ring fills (counted in

@@ -7,14 +7,12 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/rlimit"
-	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/capgen"
@@ -296,68 +294,5 @@ func TestLiveCaptureStartupUnderTraffic(t *testing.T) {
 		if recs[1].dirs[ep] != nil {
 			t.Errorf("flow of %v reached both workers", ep.AddrPort())
 		}
-	}
-}
-
-// TestLiveCaptureReassemblesIPv4Fragments sends a TLS connection whose
-// IPv4 packets are cut into fragments of at most 64 bytes (the
-// ClientHello alone in a dozen), the last fragment of each first: the
-// kernel reassembles them before the fanout and before the eBPF filter,
-// which cannot see a fragment's ports, so the flow is the connection's,
-// byte for byte, as from unfragmented packets, with the filter or without.
-func TestLiveCaptureReassemblesIPv4Fragments(t *testing.T) {
-	t.Run("no filter", func(t *testing.T) { liveFragments(t, false) })
-	t.Run("eBPF filter", func(t *testing.T) { liveFragments(t, true) })
-}
-
-func liveFragments(t *testing.T, filtered bool) {
-	p := netnstest.NewVethPair(t)
-	conv, spec, frames := injectedTLSFlow(t, 0)
-	var sent [][]byte
-	for i, f := range frames {
-		frags := capgen.FragmentFrame(f, 64, uint32(0x4000+i))
-		slices.Reverse(frags) // reassembly must not need them in order
-		sent = append(sent, frags...)
-	}
-	if len(sent) < 2*len(frames) {
-		t.Fatalf("%d fragments of %d frames: the payloads were not cut", len(sent), len(frames))
-	}
-	cfg := testLiveConfig(p.B.Name, 2)
-	if filtered {
-		if err := rlimit.RemoveMemlock(); err != nil {
-			t.Skipf("needs eBPF: %v", err)
-		}
-		f, err := bpf.Load(bpf.DefaultConfig(spec.Server.Port()))
-		if err != nil {
-			t.Skipf("needs the eBPF filter: %v", err)
-		}
-		t.Cleanup(func() { f.Close() })
-		cfg.BPFProgramFD = f.FD()
-	}
-	c := openLiveIn(t, p.B.NS, cfg)
-	recs := newLiveRecorders(t, 2, nil)
-	stop, _ := runLive(t, c, liveSinks(recs))
-	inject(t, p.A, sent)
-
-	client := endpointOf(spec.Client)
-	var f *flow.Flow
-	if !waitFor(5*time.Second, func() bool {
-		for _, r := range recs {
-			if f = r.flowOf(client); f != nil {
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatal("no flow within 5 s")
-	}
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	if want := conv.Prefix(flow.PrefixSize); !bytes.Equal(f.Prefix, want) {
-		t.Errorf("prefix differs from the conversation's (%d vs %d bytes)", len(f.Prefix), len(want))
-	}
-	if ch, err := tlsparse.ParseClientHello(f.ClientHandshake); err != nil || ch.ServerName != "inject.tlsentry.test" {
-		t.Errorf("ClientHello: %+v, %v", ch, err)
 	}
 }

@@ -286,7 +286,7 @@ func (c *Capture) reopen(info linkInfo) error {
 		if err != nil {
 			return err
 		}
-		socks, err = openSockets(c.cfg, lt)
+		socks, err = openSockets(c.cfg, lt, c.fanout)
 		return err
 	})
 	if err != nil {

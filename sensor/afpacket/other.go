@@ -40,3 +40,6 @@ func (c *Capture) Close() error { return nil }
 
 // Stats returns no counters.
 func (c *Capture) Stats() Stats { return Stats{} }
+
+// SpreadError is nil: there is no capture to spread.
+func (c *Capture) SpreadError() error { return nil }

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/afpacket"
-	"golang.org/x/net/bpf"
+	cbpf "golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/tlsentry/tlsentry/bpf"
 )
 
 // livePollTimeout bounds how long a worker waits for a block of packets,
@@ -19,7 +21,7 @@ import (
 const livePollTimeout = 100 * time.Millisecond
 
 // dropAll is a classic BPF program that accepts nothing.
-var dropAll = []bpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0
+var dropAll = []cbpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0
 
 // socket is one open capture socket and what opening it learnt.
 type socket struct {
@@ -39,7 +41,7 @@ type socket struct {
 // and thrown away (with a drop-all filter attached meanwhile) before the
 // real filter goes on. It runs on a thread of the interface's network
 // namespace.
-func openSockets(cfg Config, lt uint32) (_ []*socket, err error) {
+func openSockets(cfg Config, lt uint32, fanout *bpf.Fanout) (_ []*socket, err error) {
 	socks := make([]*socket, 0, cfg.Workers)
 	defer func() {
 		if err != nil {
@@ -49,7 +51,7 @@ func openSockets(cfg Config, lt uint32) (_ []*socket, err error) {
 		}
 	}()
 	for i := range cfg.Workers {
-		tp, err := openSocket(cfg)
+		tp, err := openSocket(cfg, fanout)
 		if err != nil {
 			return nil, fmt.Errorf("socket %d: %w", i, err)
 		}
@@ -71,8 +73,9 @@ func openSockets(cfg Config, lt uint32) (_ []*socket, err error) {
 }
 
 // openSocket opens a socket, makes it accept nothing, and joins it to the
-// fanout group.
-func openSocket(cfg Config) (*afpacket.TPacket, error) {
+// fanout group, spread by the fanout program when there is one, by the
+// kernel's flow hash otherwise.
+func openSocket(cfg Config, fanout *bpf.Fanout) (*afpacket.TPacket, error) {
 	tp, err := afpacket.NewTPacket(
 		afpacket.OptInterface(cfg.Interface),
 		afpacket.TPacketVersion3,
@@ -101,12 +104,29 @@ func openSocket(cfg Config) (*afpacket.TPacket, error) {
 	}
 	// With the defrag flag the kernel reassembles IPv4 fragments before
 	// it hashes them to a socket and before the eBPF filter, which
-	// drops fragments (it cannot see their ports): a handshake sent in
-	// fragments reaches the flow table whole. (IPv6 fragments are not
-	// reassembled by the kernel here: the decoder counts and skips them.)
-	if err := tp.SetFanout(afpacket.FanoutHashWithDefrag, cfg.FanoutGroup); err != nil {
+	// drops them (it cannot see their ports): a handshake sent in
+	// fragments reaches the flow table whole. IPv6 fragments are not
+	// reassembled by the kernel here: the fanout program sends them to
+	// the worker of their connection, which reassembles them.
+	mode := afpacket.FanoutHashWithDefrag
+	if fanout != nil {
+		mode = afpacket.FanoutType(unix.PACKET_FANOUT_EBPF | unix.PACKET_FANOUT_FLAG_DEFRAG)
+	}
+	if err := tp.SetFanout(mode, cfg.FanoutGroup); err != nil {
 		tp.Close()
 		return nil, fmt.Errorf("join fanout group %d (is a group with that id in use on another interface or with another mode?): %w", cfg.FanoutGroup, err)
+	}
+	if fanout != nil {
+		// Every member sets the group's program: the group is made anew
+		// when all its sockets were closed (a reopen after the link flapped).
+		fd, _, err := tpacketFD(tp)
+		if err == nil {
+			err = fanout.Attach(fd)
+		}
+		if err != nil {
+			tp.Close()
+			return nil, fmt.Errorf("fanout group %d: %w", cfg.FanoutGroup, err)
+		}
 	}
 	return tp, nil
 }

@@ -31,6 +31,11 @@ type WorkerStats struct {
 	// joined the fanout group, thrown away because they were not spread
 	// by flow and may belong to another worker's connections.
 	StartupDiscarded uint64
+	// Reassembled counts the IPv6 datagrams the worker made whole from
+	// their fragments (the kernel reassembles IPv4 ones before the
+	// fanout). Of a datagram's frames, the one that completes it counts
+	// as decoded, the others as skipped fragments.
+	Reassembled uint64
 }
 
 // Add adds o's counters to s.
@@ -38,6 +43,7 @@ func (s *WorkerStats) Add(o *WorkerStats) {
 	s.Packets.Add(&o.Packets)
 	s.Kernel.Add(&o.Kernel)
 	s.StartupDiscarded += o.StartupDiscarded
+	s.Reassembled += o.Reassembled
 }
 
 // Stats is a snapshot of a live capture's counters. Worker counters

@@ -11,6 +11,7 @@ import (
 	"github.com/gopacket/gopacket/afpacket"
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/sensor/decode"
+	"github.com/tlsentry/tlsentry/sensor/defrag"
 )
 
 // liveWorker reads one fanout socket and feeds its sink. Its socket may
@@ -22,6 +23,11 @@ type liveWorker struct {
 	addVLAN bool
 
 	sock *socket // owned by the worker's goroutine while Run runs; nil while it waits for one
+
+	// frags reassembles the IPv6 fragments the worker gets (the kernel
+	// reassembles IPv4 ones before the fanout); the fanout program sends
+	// every fragment of a connection's packets to its worker.
+	frags *defrag.Table
 
 	// The link watcher's side: it hands a socket over on give, asks for
 	// the socket back with retire, and counts what the workers hold.
@@ -40,7 +46,7 @@ type liveWorker struct {
 }
 
 func newLiveWorker(i int, addVLAN bool) *liveWorker {
-	return &liveWorker{index: i, addVLAN: addVLAN, give: make(chan *socket, 1)}
+	return &liveWorker{index: i, addVLAN: addVLAN, give: make(chan *socket, 1), frags: defrag.New(defrag.Config{})}
 }
 
 // wallCheckEvery is how many packets may pass between looks at the wall
@@ -133,7 +139,11 @@ func (w *liveWorker) run(env *workerEnv) {
 // handle decodes one frame and gives its segment to the sink.
 func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts time.Time, length int, aux []any) {
 	w.local.Packets.Read++
-	if why := env.dec.Decode(w.sock.linkType, data, seg); why != decode.SkipNone {
+	why := env.dec.Decode(w.sock.linkType, data, seg)
+	if why == decode.SkipFragment {
+		why = w.reassemble(env, data, ts, seg)
+	}
+	if why != decode.SkipNone {
 		w.local.Packets.Skipped[why]++
 		return
 	}
@@ -141,6 +151,22 @@ func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts t
 	seg.Time = ts.UnixNano()
 	seg.WireLen = w.wireLen(length, aux)
 	env.sink.Process(seg)
+}
+
+// reassemble gives a fragment to the worker's reassembly table; the frame
+// that completes a datagram decodes it whole into seg (SkipNone), the
+// others stay skipped as fragments.
+func (w *liveWorker) reassemble(env *workerEnv, frame []byte, ts time.Time, seg *flow.Segment) decode.SkipReason {
+	pkt, ok := env.dec.Fragment(w.sock.linkType, frame)
+	if !ok {
+		return decode.SkipFragment
+	}
+	whole, ok := w.frags.Add(pkt, ts.UnixNano())
+	if !ok {
+		return decode.SkipFragment
+	}
+	w.local.Reassembled++
+	return env.dec.Decode(decode.LinkRaw, whole, seg)
 }
 
 // socketFailed handles a failed read: an interface that went down leaves
