@@ -31,9 +31,10 @@ type Conflict struct {
 // allocated on the first one (most connections never have any).
 type conflicts struct {
 	overlap [2]*Conflict
-	noACK   [2]*Stray // data without ACK (stray.go)
-	before  [2]*Stray // data before the stream's first byte (stray.go)
-	signed  [2]*Stray // data with a signature option the SYN lacked (stray.go)
+	noACK   [2]*Stray      // data without ACK (stray.go)
+	before  [2]*Stray      // data before the stream's first byte (stray.go)
+	signed  [2]*Stray      // data with a signature option the SYN lacked (stray.go)
+	tiny    [2]*Fragmented // segments that came in tiny IP fragments (fragments.go)
 }
 
 // record returns the connection's conflicts and stray data, made on

@@ -132,6 +132,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			peer.isn, peer.next = s.Ack-1, s.Ack
 		}
 	}
+	if s.TinyFragment > 0 {
+		c.tinyFragments(d, s)
+	}
 	// Stray data is no stream byte: the endpoint drops it (stray.go).
 	if noACKData(s) {
 		c.noACK(t, d, seq, s)
@@ -383,6 +386,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 		f.ClientNoACK, f.ServerNoACK = k.noACK[cd], k.noACK[1-cd]
 		f.ClientBeforeStart, f.ServerBeforeStart = k.before[cd], k.before[1-cd]
 		f.ClientSigned, f.ServerSigned = k.signed[cd], k.signed[1-cd]
+		f.ClientTinyFragments, f.ServerTinyFragments = k.tiny[cd], k.tiny[1-cd]
 		c.conflicts = nil
 	}
 	f.PrefixRuns = make([]PrefixRun, len(c.runs))

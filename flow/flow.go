@@ -138,6 +138,10 @@ type Flow struct {
 	// had none: a TCP without a key for the connection drops them, and
 	// the table left them out of the stream (stray.go).
 	ClientSigned, ServerSigned *Stray
+	// ClientTinyFragments and ServerTinyFragments are set when a side's
+	// segments came in IP fragments smaller than any link needs, which
+	// the capture reassembled (fragments.go).
+	ClientTinyFragments, ServerTinyFragments *Fragmented
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

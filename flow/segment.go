@@ -42,8 +42,13 @@ type Segment struct {
 	Flags     uint8  // TCP only
 	// Signed is set when the TCP segment carries a TCP MD5 signature
 	// (RFC 2385) or TCP-AO (RFC 5925) option.
-	Signed  bool
-	Payload []byte // captured payload bytes
+	Signed bool
+	// TinyFragment is set when the segment's IP packet came in fragments
+	// smaller than any link needs (defrag.Table.Tiny): the IP length of
+	// the smallest but the last. 0 for packets that came whole or in
+	// fragments of ordinary size.
+	TinyFragment int
+	Payload      []byte // captured payload bytes
 	// PayloadLen is the payload length the IP header announces. It exceeds
 	// len(Payload) when the capture cut the packet short (snaplen); the
 	// missing bytes are treated as a gap rather than invented.

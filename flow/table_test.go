@@ -213,7 +213,8 @@ func FuzzTable(f *testing.F) {
 		}
 		now := int64(0)
 		// Each record: flags (0x40: UDP; 0x80: a signed TCP segment), endpoint
-		// selector, seq (2 bytes, scaled), payload length, payload.
+		// selector, seq (2 bytes, scaled; its top bit also says that a TCP
+		// segment came in tiny IP fragments), payload length, payload.
 		for len(data) >= 5 {
 			flags, who, signed := data[0]&0x3f, data[1], data[0]&0x80 != 0
 			seq := uint32(binary.BigEndian.Uint16(data[2:4])) * 97
@@ -228,6 +229,9 @@ func FuzzTable(f *testing.F) {
 			now += int64(who&0xf0) * int64(time.Millisecond) * 10
 			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n,
 				Signed: tr == TransportTCP && signed}
+			if tr == TransportTCP && seq >= 0x8000*97 {
+				s.TinyFragment = 68
+			}
 			a, b := cliEP, srvEP
 			a.Port += uint16(who & 3)
 			if who&4 != 0 {

@@ -166,7 +166,9 @@ func (w *liveWorker) reassemble(env *workerEnv, frame []byte, ts time.Time, seg 
 		return decode.SkipFragment
 	}
 	w.local.Reassembled++
-	return env.dec.Decode(decode.LinkRaw, whole, seg)
+	why := env.dec.Decode(decode.LinkRaw, whole, seg)
+	seg.TinyFragment = w.frags.Tiny()
+	return why
 }
 
 // socketFailed handles a failed read: an interface that went down leaves

@@ -94,6 +94,7 @@ func NewDecoder() *Decoder {
 // which), otherwise why the frame carries neither.
 func (d *Decoder) Decode(lt uint32, frame []byte, seg *flow.Segment) SkipReason {
 	seg.WireLen = len(frame)
+	seg.TinyFragment = 0 // set by the caller that reassembled frame, if so
 	switch lt {
 	case LinkEthernet:
 		return d.ethernet(frame, seg, 0)

@@ -59,6 +59,9 @@ type datagram struct {
 	data   []byte // payload, as far as the highest fragment end seen
 	have   []span // received payload ranges, sorted and merged
 	total  int    // payload length, -1 until the last fragment came
+	// smallest is the IP length of its smallest fragment but the last
+	// (0 until one came).
+	smallest int
 }
 
 // Table reassembles fragments. It is not safe for concurrent use: each
@@ -70,8 +73,19 @@ type Table struct {
 	seq   uint64
 	bytes int
 	out   []byte
+	tiny  int // Tiny's answer for out
 	stats Stats
 }
+
+// The least a fragment but a datagram's last needs to be for any link of
+// today's networks: IPv4's datagram every host must take (RFC 791) and
+// IPv6's minimum MTU (RFC 8200). A sender, or a router on its path,
+// never needs to cut a datagram smaller; tools that cut a handshake to
+// slip past monitors that do not reassemble do (fragroute, nmap -f).
+const (
+	MinIPv4Fragment = 576
+	MinIPv6Fragment = 1280
+)
 
 // New returns an empty table.
 func New(cfg Config) *Table {
@@ -89,6 +103,11 @@ func New(cfg Config) *Table {
 
 // Stats returns the counters so far.
 func (t *Table) Stats() Stats { return t.stats }
+
+// Tiny is, for the datagram Add made whole last, the IP length of its
+// smallest fragment but the last when that is below what any link needs
+// (MinIPv4Fragment, MinIPv6Fragment), and 0 otherwise.
+func (t *Table) Tiny() int { return t.tiny }
 
 // Len is how many datagrams are in reassembly.
 func (t *Table) Len() int { return len(t.m) }
@@ -153,6 +172,15 @@ func (t *Table) Add(pkt []byte, at int64) ([]byte, bool) {
 	}
 	copy(d.data[f.off:end], f.payload)
 	d.add(span{f.off, end})
+	if f.more {
+		size := len(f.header) + len(f.payload)
+		if f.key.v6 {
+			size += 8 // the fragment header
+		}
+		if d.smallest == 0 || size < d.smallest {
+			d.smallest = size
+		}
+	}
 	if d.total < 0 || d.header == nil || len(d.have) != 1 || d.have[0] != (span{0, d.total}) {
 		t.fit()
 		return nil, false
@@ -165,6 +193,14 @@ func (t *Table) Add(pkt []byte, at int64) ([]byte, bool) {
 		return nil, false
 	}
 	t.out = d.assemble(t.out[:0], f.key.v6)
+	least := MinIPv4Fragment
+	if f.key.v6 {
+		least = MinIPv6Fragment
+	}
+	t.tiny = 0
+	if d.smallest < least {
+		t.tiny = d.smallest // 0 for a datagram in one fragment
+	}
 	t.stats.Reassembled++
 	t.remove(f.key, d)
 	return t.out, true

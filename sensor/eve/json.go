@@ -219,6 +219,21 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	b = appendStrays(b, "data_without_ack", d.DataWithoutACK)
 	b = appendStrays(b, "data_before_start", d.DataBeforeStart)
 	b = appendStrays(b, "data_unexpected_signature", d.DataUnexpectedSignature)
+	if len(d.IPTinyFragments) > 0 {
+		b = append(b, `,"ip_tiny_fragments":[`...)
+		for i, x := range d.IPTinyFragments {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = appendKey(b, len(b), "side")
+			b = appendString(b, x.Side)
+			b = appendIntField(b, "segments", int64(x.Segments))
+			b = appendIntField(b, "smallest", int64(x.Smallest))
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)

@@ -123,6 +123,29 @@ func straysOf(client, server *flow.Stray) []Stray {
 	return out
 }
 
+// TinyFragments is one side's segments that came in IP fragments smaller
+// than any link needs (flow.Fragmented): how many, and the IP length of
+// the smallest fragment.
+type TinyFragments struct {
+	Side     string `json:"side"` // "client" or "server"
+	Segments int    `json:"segments"`
+	Smallest int    `json:"smallest"`
+}
+
+// tinyFragmentsOf lists a flow's client and server tiny fragments.
+func tinyFragmentsOf(client, server *flow.Fragmented) []TinyFragments {
+	var out []TinyFragments
+	for _, n := range [...]struct {
+		side string
+		f    *flow.Fragmented
+	}{{"client", client}, {"server", server}} {
+		if n.f != nil {
+			out = append(out, TinyFragments{Side: n.side, Segments: n.f.Segments, Smallest: n.f.Smallest})
+		}
+	}
+	return out
+}
+
 // AlertMeta is the alert's metadata, as Suricata's rule metadata: lists
 // of values by key.
 type AlertMeta struct {
@@ -157,7 +180,10 @@ type Detail struct {
 	// MD5 signature or TCP-AO option its SYN lacked, which a TCP without
 	// a key drops (left out of the flow).
 	DataUnexpectedSignature []Stray `json:"data_unexpected_signature,omitempty"`
-	Prefix                  []byte  `json:"prefix"` // base64 in JSON
+	// IPTinyFragments: a side's segments came in IP fragments smaller
+	// than any link needs (reassembled into the flow).
+	IPTinyFragments []TinyFragments `json:"ip_tiny_fragments,omitempty"`
+	Prefix          []byte          `json:"prefix"` // base64 in JSON
 	// Unscored says why a flow with payload was not scored: "shed" (the
 	// live queue was full; ShedReason says which flows it kept instead).
 	Unscored   string `json:"unscored,omitempty"`
@@ -323,6 +349,7 @@ func flowRecord(f *flow.Flow, h *tlsparse.Handshake) FlowRecord {
 			DataWithoutACK:          straysOf(f.ClientNoACK, f.ServerNoACK),
 			DataBeforeStart:         straysOf(f.ClientBeforeStart, f.ServerBeforeStart),
 			DataUnexpectedSignature: straysOf(f.ClientSigned, f.ServerSigned),
+			IPTinyFragments:         tinyFragmentsOf(f.ClientTinyFragments, f.ServerTinyFragments),
 			Prefix:                  f.Prefix,
 		},
 		QUIC: newQUICRecord(f.QUIC, h),

@@ -245,15 +245,17 @@ func TestGoogleQUICSuricataCYU(t *testing.T) {
 
 // TestOverlapDifferentDataRecord: a flow whose sides resent bytes with
 // other bytes, or sent data no endpoint takes (without ACK, before the
-// stream's start, signed unexpectedly), carries them in its tlsentry
-// object, client first, and both encoders agree.
+// stream's start, signed unexpectedly), or sent segments in tiny IP
+// fragments, carries them in its tlsentry object, client first, and both
+// encoders agree.
 func TestOverlapDifferentDataRecord(t *testing.T) {
 	f := &flow.Flow{Prefix: []byte("fake!"),
-		ClientConflict:    &flow.Conflict{Offset: 0, Kept: []byte("fake!"), Other: []byte("hello"), Segments: 2},
-		ServerConflict:    &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1},
-		ServerNoACK:       &flow.Stray{Offset: 3, Data: []byte("decoy"), Segments: 1, Bytes: 5},
-		ClientBeforeStart: &flow.Stray{Offset: -10000, Data: []byte("early"), Segments: 2, Bytes: 10},
-		ClientSigned:      &flow.Stray{Offset: 0, Data: []byte("md5"), Segments: 1, Bytes: 3}}
+		ClientConflict:      &flow.Conflict{Offset: 0, Kept: []byte("fake!"), Other: []byte("hello"), Segments: 2},
+		ServerConflict:      &flow.Conflict{Offset: 7, Kept: []byte{0x16}, Other: []byte{0x17}, Segments: 1},
+		ServerNoACK:         &flow.Stray{Offset: 3, Data: []byte("decoy"), Segments: 1, Bytes: 5},
+		ClientBeforeStart:   &flow.Stray{Offset: -10000, Data: []byte("early"), Segments: 2, Bytes: 10},
+		ClientSigned:        &flow.Stray{Offset: 0, Data: []byte("md5"), Segments: 1, Bytes: 3},
+		ServerTinyFragments: &flow.Fragmented{Segments: 2, Smallest: 68}}
 	f.Server.Port = 443
 	rec := eve.NewFlowRecord(f, tlsparse.FromFlow(f, nil))
 	got := rec.Sensor.OverlapDifferentData
@@ -269,10 +271,13 @@ func TestOverlapDifferentDataRecord(t *testing.T) {
 	if n := rec.Sensor.DataUnexpectedSignature; len(n) != 1 || n[0].Side != "client" || string(n[0].Data) != "md5" {
 		t.Fatalf("data_unexpected_signature %+v", n)
 	}
+	if n := rec.Sensor.IPTinyFragments; len(n) != 1 || n[0].Side != "server" || n[0].Segments != 2 || n[0].Smallest != 68 {
+		t.Fatalf("ip_tiny_fragments %+v", n)
+	}
 	sameEncodings(t, &rec)
 	plain := &flow.Flow{Prefix: []byte("hello")}
 	if rec := eve.NewFlowRecord(plain, tlsparse.FromFlow(plain, nil)); rec.Sensor.OverlapDifferentData != nil || rec.Sensor.DataWithoutACK != nil ||
-		rec.Sensor.DataBeforeStart != nil || rec.Sensor.DataUnexpectedSignature != nil {
+		rec.Sensor.DataBeforeStart != nil || rec.Sensor.DataUnexpectedSignature != nil || rec.Sensor.IPTinyFragments != nil {
 		t.Errorf("a flow without decoys: %+v %+v", rec.Sensor.OverlapDifferentData, rec.Sensor.DataWithoutACK)
 	}
 }

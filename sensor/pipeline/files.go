@@ -116,7 +116,9 @@ func (r *fileReader) reassemble(frags *defrag.Table, fr capture.Frame, seg *flow
 	if !ok {
 		return decode.SkipFragment
 	}
-	return r.dec.Decode(decode.LinkRaw, whole, seg)
+	why := r.dec.Decode(decode.LinkRaw, whole, seg)
+	seg.TinyFragment = frags.Tiny()
+	return why
 }
 
 func (r *fileReader) problem(err error) {

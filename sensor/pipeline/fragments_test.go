@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"net/netip"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 )
 
@@ -52,6 +54,72 @@ func TestWiresharkFragmentedHandshake(t *testing.T) {
 				t.Errorf("prefix %d bytes, handshake %d: unfragmented %d, %d", len(got.Prefix), len(got.ClientHandshake), len(want.Prefix), len(want.ClientHandshake))
 			}
 			helloAsWireshark(t, c.name, fragmented)
+		})
+	}
+}
+
+// TestTinyFragments: a connection whose packets are cut into IP fragments
+// smaller than any link needs (under 576 bytes for IPv4, 1280 for IPv6,
+// a datagram's last fragment aside) is reassembled and its flow says so,
+// side by side, with the smallest fragment's IP length; cut into
+// fragments of ordinary size, or not at all, it says nothing.
+func TestTinyFragments(t *testing.T) {
+	// Both sides send full-sized segments (MSS 1400), so that IPv6 ones
+	// can be cut at 1232 bytes of payload.
+	cert, err := capgen.SelfSignedCert(capgen.CertOptions{CommonName: "fragments.example", DNSNames: []string{"fragments.example"}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, sc := capgen.TLSConfigs(cert, "fragments.example")
+	conv, err := capgen.TLSConversation(context.Background(), cc, sc, capgen.TLSOptions{
+		ClientData: bytes.Repeat([]byte("POST / HTTP/1.1\r\n"), 200),
+		ServerData: bytes.Repeat([]byte("response body "), 300),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name           string
+		client, server string
+		size           int // fragment payload
+		smallest       int // IP length of the smallest fragment but the last; 0: not tiny
+	}{
+		{"ipv4 tiny", "198.51.100.9:52000", "203.0.113.5:443", 128, 20 + 128},
+		{"ipv4 just under 576", "198.51.100.9:52000", "203.0.113.5:443", 552, 20 + 552},
+		{"ipv4 576 and over", "198.51.100.9:52000", "203.0.113.5:443", 560, 0},
+		{"ipv6 tiny", "[2001:db8::9]:52000", "[2001:db8::5]:443", 128, 48 + 128},
+		{"ipv6 just under 1280", "[2001:db8::9]:52000", "[2001:db8::5]:443", 1224, 48 + 1224},
+		{"ipv6 1280", "[2001:db8::9]:52000", "[2001:db8::5]:443", 1232, 0},
+		{"ipv6 whole", "[2001:db8::9]:52000", "[2001:db8::5]:443", 1 << 16, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := capgen.FlowSpec{Client: netip.MustParseAddrPort(c.client), Server: netip.MustParseAddrPort(c.server),
+				MSS: 1400, Handshake: true, Close: capgen.CloseFIN, ACKs: true}
+			pkts, err := spec.Packets(conv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cut []capgen.Packet
+			for i, p := range pkts {
+				for _, f := range capgen.FragmentFrame(p.Data, c.size, uint32(0x200+i)) {
+					cut = append(cut, capgen.Packet{Time: p.Time, Data: f})
+				}
+			}
+			if c.size < 1<<16 && len(cut) == len(pkts) {
+				t.Fatal("no packet was cut")
+			}
+			f, _ := oneHelloFlow(t, writeCapture(t, "cut", layers.LinkTypeEthernet, cut))
+			for _, side := range []struct {
+				name string
+				got  *flow.Fragmented
+			}{{"client", f.ClientTinyFragments}, {"server", f.ServerTinyFragments}} {
+				switch {
+				case c.smallest == 0 && side.got != nil:
+					t.Errorf("%s: %+v, fragments of ordinary size", side.name, *side.got)
+				case c.smallest > 0 && (side.got == nil || side.got.Smallest != c.smallest || side.got.Segments < 1):
+					t.Errorf("%s: %+v, want the smallest %d", side.name, side.got, c.smallest)
+				}
+			}
 		})
 	}
 }
