@@ -31,7 +31,8 @@ import (
 // sends, the server's ones it receives), logs each connection's tls
 // record with the hello's server name: the eBPF filter passes the
 // fragments, the fanout program sends them to the worker of their
-// connection, which reassembles them.
+// connection, which reassembles them. Fragments of 64 bytes are smaller
+// than any link needs: each connection alerts 8100015.
 func TestIPv6FragmentedHelloLiveInNetns(t *testing.T) {
 	const conns = 6
 	p := netnstest.NewVethPair(t)
@@ -94,13 +95,17 @@ func TestIPv6FragmentedHelloLiveInNetns(t *testing.T) {
 		}
 	}
 
-	tlsPath := filepath.Join(dir, "tls.json")
-	seen := map[uint16]string{}
+	seen, alerted := map[uint16]string{}, map[uint16]bool{}
 	deadline := time.Now().Add(30 * time.Second)
-	for len(seen) < conns && time.Now().Before(deadline) {
-		for _, l := range testkit.ReadEve(t, tlsPath) {
+	for (len(seen) < conns || len(alerted) < conns) && time.Now().Before(deadline) {
+		for _, l := range testkit.ReadEve(t, filepath.Join(dir, "tls.json")) {
 			if l.EventType == "tls" && ports[l.SrcPort] && l.TLS != nil {
 				seen[l.SrcPort] = l.TLS.SNI
+			}
+		}
+		for _, l := range testkit.ReadEve(t, filepath.Join(dir, "alerts.json")) {
+			if l.EventType == "alert" && ports[l.SrcPort] && l.Alert != nil && l.Alert.SignatureID == 8100015 {
+				alerted[l.SrcPort] = true
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -109,9 +114,12 @@ func TestIPv6FragmentedHelloLiveInNetns(t *testing.T) {
 		sni, ok := seen[port]
 		switch {
 		case !ok:
-			t.Errorf("client port %d: no tls record in 30 s", port)
+			t.Errorf("client port %d: no tls record within 30 s", port)
 		case sni != "frag.tlsentry.test":
 			t.Errorf("client port %d: server name %q, want the fragmented hello's", port, sni)
+		}
+		if !alerted[port] {
+			t.Errorf("client port %d: no alert 8100015 within 30 s for its hello in tiny fragments", port)
 		}
 	}
 }

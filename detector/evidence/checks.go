@@ -307,6 +307,23 @@ var checks = []check{
 			return fmt.Sprintf("the %s sent %d bytes in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
 				"a connection signs from its SYN on, and a TCP without a key for it drops them; a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
 		}),
+	// Segments that came in IP fragments smaller than any link needs: no
+	// sender's stack nor router on its path cuts a datagram so small, and
+	// tools that slip a handshake past monitors that do not reassemble do
+	// (fragroute, nmap -f; Snort's tiny fragments). The capture
+	// reassembled them; the flow is as the host read it.
+	{id: "ip.tiny_fragments", violation: true, group: GroupFraming,
+		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP },
+		fires:   func(in *Input) bool { return in.Flow.ClientTinyFragments != nil || in.Flow.ServerTinyFragments != nil },
+		describe: func(in *Input) (string, string, string) {
+			side, f := "client", in.Flow.ClientTinyFragments
+			if f == nil {
+				side, f = "server", in.Flow.ServerTinyFragments
+			}
+			v := strconv.Itoa(f.Smallest)
+			return "ip." + side + ".tiny_fragments", v, fmt.Sprintf("%s of the %s came in IP fragments as small as %s bytes, where no link needs a fragment under 576 (IPv4: the datagram every host takes) or 1280 (IPv6: the minimum MTU): "+
+				"how tools cut a handshake to slip past monitors that do not reassemble; the sensor reassembled them", segments(f.Segments), side, v)
+		}},
 	{id: "hs.client_malformed", violation: true, lost: helloNotTLS, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil || in.TLS.ClientErr != nil },
 		fires: func(in *Input) bool {
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)

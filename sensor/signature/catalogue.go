@@ -74,6 +74,8 @@ var catalogue = []Signature{
 		Prefixes: []string{"proto.program_first"}, Severe: 10, Notable: 5},
 	{ID: 8100014, Rev: 2, Name: "TLSENTRY TCP decoy: segments no endpoint takes or that contradict bytes already sent", Category: catProtoDecode, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"tcp."}, Severe: 10, Notable: 5},
+	{ID: 8100015, Rev: 1, Name: "TLSENTRY IP fragments smaller than any link needs (fragmentation evasion)", Category: catProtoDecode, Layer: scoring.LayerEvidence,
+		Prefixes: []string{"ip."}, Severe: 10, Notable: 5},
 	{ID: 8100020, Rev: 2, Name: "TLSENTRY flow unlike the baseline", Category: catUnknown, Layer: scoring.LayerLearned,
 		Prefixes: []string{""}, Severe: 16, Notable: 8},
 	{ID: 8100021, Rev: 2, Name: "TLSENTRY client TLS stack never seen in the baseline", Category: catUnknown, Layer: scoring.LayerLearned,
