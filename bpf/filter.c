@@ -21,16 +21,8 @@
 #include "filter.h"
 
 #define ETH_HLEN 14
-#define ETH_P_IPV4 0x0800
-#define ETH_P_IPV6 0x86dd
-#define ETH_P_8021Q 0x8100
-#define ETH_P_8021AD 0x88a8
-#define ETH_P_QINQ1 0x9100
-#define MAX_VLAN_TAGS 2
 
 #define IPPROTO_HOPOPTS 0
-#define IPPROTO_TCP 6
-#define IPPROTO_UDP 17
 #define IPPROTO_ROUTING 43
 #define IPPROTO_FRAGMENT 44
 #define IPPROTO_DSTOPTS 60

@@ -56,6 +56,17 @@ static long (*bpf_skb_load_bytes_relative)(const void *skb, __u32 offset, void *
 #endif
 
 
+/* What both programs read of frames: EtherTypes, the VLAN tags they step
+ * over, the transports they know. */
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ1 0x9100
+#define MAX_VLAN_TAGS 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
 /* barrier_var makes clang forget what it knows about var, so that it
  * keeps a value where it would otherwise fold a choice into addresses. */
 #define barrier_var(var) asm volatile("" : "+r"(var))

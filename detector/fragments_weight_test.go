@@ -1,7 +1,6 @@
 package detector
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -15,14 +14,7 @@ import (
 // the capture reports them) alert with the default model, saying so, and
 // score at least 8 bits above the same connections come whole.
 func TestDefaultWeighsTinyFragments(t *testing.T) {
-	m, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	convs, err := labset.Conversations(context.Background(), labset.Benign, 4, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, convs := defaultAndBenign(t)
 	plain, err := labset.FlowsOf("benign", convs, 5)
 	if err != nil {
 		t.Fatal(err)

@@ -20,14 +20,7 @@ import (
 // takes and the sensor leaves out (the real hello is the flow's); the
 // same connections without the decoy show nothing of the kind.
 func TestDefaultWeighsDecoyHello(t *testing.T) {
-	m, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	convs, err := labset.Conversations(context.Background(), labset.Benign, 4, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, convs := defaultAndBenign(t)
 	real, other := convs[:2], convs[2:]
 	plain, err := labset.FlowsOf("benign", real, 5)
 	if err != nil {
@@ -84,4 +77,19 @@ func TestDefaultWeighsDecoyHello(t *testing.T) {
 			}
 		}
 	}
+}
+
+// defaultAndBenign is the default model and four conversations of the
+// lab's benign clients, for tests that add an anomaly to benign flows.
+func defaultAndBenign(t *testing.T) (*Model, []capgen.Conversation) {
+	t.Helper()
+	m, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, err := labset.Conversations(context.Background(), labset.Benign, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, convs
 }

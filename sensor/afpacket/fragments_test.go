@@ -18,6 +18,21 @@ import (
 	"github.com/tlsentry/tlsentry/internal/netnstest"
 )
 
+// filterFor loads the eBPF filter watching port for the test and returns
+// its descriptor, or skips the test where it cannot be loaded.
+func filterFor(t *testing.T, port uint16) int {
+	t.Helper()
+	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Skipf("needs eBPF: %v", err)
+	}
+	f, err := bpf.Load(bpf.DefaultConfig(port))
+	if err != nil {
+		t.Skipf("needs the eBPF filter: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f.FD()
+}
+
 // TestLiveCaptureReassemblesIPv4Fragments sends a TLS connection whose
 // IPv4 packets are cut into fragments of at most 64 bytes (the
 // ClientHello alone in a dozen), the last fragment of each first: the
@@ -43,15 +58,7 @@ func liveFragments(t *testing.T, filtered bool) {
 	}
 	cfg := testLiveConfig(p.B.Name, 2)
 	if filtered {
-		if err := rlimit.RemoveMemlock(); err != nil {
-			t.Skipf("needs eBPF: %v", err)
-		}
-		f, err := bpf.Load(bpf.DefaultConfig(spec.Server.Port()))
-		if err != nil {
-			t.Skipf("needs the eBPF filter: %v", err)
-		}
-		t.Cleanup(func() { f.Close() })
-		cfg.BPFProgramFD = f.FD()
+		cfg.BPFProgramFD = filterFor(t, spec.Server.Port())
 	}
 	c := openLiveIn(t, p.B.NS, cfg)
 	recs := newLiveRecorders(t, 2, nil)
@@ -123,15 +130,7 @@ func liveFragments6(t *testing.T, filtered bool) {
 	}
 	cfg := testLiveConfig(p.B.Name, workers)
 	if filtered {
-		if err := rlimit.RemoveMemlock(); err != nil {
-			t.Skipf("needs eBPF: %v", err)
-		}
-		f, err := bpf.Load(bpf.DefaultConfig(spec.Server.Port()))
-		if err != nil {
-			t.Skipf("needs the eBPF filter: %v", err)
-		}
-		t.Cleanup(func() { f.Close() })
-		cfg.BPFProgramFD = f.FD()
+		cfg.BPFProgramFD = filterFor(t, spec.Server.Port())
 	}
 	c := openLiveIn(t, p.B.NS, cfg)
 	if err := c.SpreadError(); err != nil {
