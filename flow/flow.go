@@ -139,8 +139,8 @@ type Flow struct {
 	// the table left them out of the stream (stray.go).
 	ClientSigned, ServerSigned *Stray
 	// ClientTinyFragments and ServerTinyFragments are set when a side's
-	// segments came in IP fragments smaller than any link needs, which
-	// the capture reassembled (fragments.go).
+	// segments (a UDP flow's datagrams) came in IP fragments smaller than
+	// any link needs, which the capture reassembled (fragments.go).
 	ClientTinyFragments, ServerTinyFragments *Fragmented
 
 	// QUIC is set for a UDP flow, which the table tracks only when its

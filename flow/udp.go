@@ -170,6 +170,9 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 		t.stats.LateSegments++
 		return
 	}
+	if s.TinyFragment > 0 {
+		c.tinyFragments(d, s) // QUIC forbids IP fragmentation outright (RFC 9000 14)
+	}
 	if len(s.Payload) < s.PayloadLen {
 		// Cut short by the capture: a cut Initial does not open, and
 		// whatever it carried is missing.
@@ -199,6 +202,10 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 	f.Midstream = info.Client.Initials == 0 && info.UnsupportedVersion == 0
 	f.ClientHandshake, f.ServerHandshake = nonEmpty(cs), nonEmpty(ss)
 	f.QUIC = &QUIC{Info: info, Undecrypted: info.Client.Initials > 0 && info.Client.Decrypted == 0}
+	if k := c.conflicts; k != nil {
+		f.ClientTinyFragments, f.ServerTinyFragments = k.tiny[cd], k.tiny[1-cd]
+		c.conflicts = nil
+	}
 	if n := min(len(cs)+len(ss), PrefixSize); n > 0 {
 		f.Prefix = make([]byte, 0, n)
 		f.Prefix = append(f.Prefix, cs[:min(len(cs), n)]...)

@@ -311,9 +311,10 @@ var checks = []check{
 	// sender's stack nor router on its path cuts a datagram so small, and
 	// tools that slip a handshake past monitors that do not reassemble do
 	// (fragroute, nmap -f; Snort's tiny fragments). The capture
-	// reassembled them; the flow is as the host read it.
+	// reassembled them; the flow is as the host read it. TCP or QUIC
+	// (which forbids IP fragmentation at any size).
 	{id: "ip.tiny_fragments", violation: true, group: GroupFraming,
-		applies: func(in *Input) bool { return in.Flow.Transport == flow.TransportTCP },
+		applies: func(in *Input) bool { return true },
 		fires:   func(in *Input) bool { return in.Flow.ClientTinyFragments != nil || in.Flow.ServerTinyFragments != nil },
 		describe: func(in *Input) (string, string, string) {
 			side, f := "client", in.Flow.ClientTinyFragments

@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
 	"net/netip"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/sensor/capture"
 )
 
 // TestWiresharkFragmentedHandshake: a real TLS 1.2 handshake whose IPv4
@@ -121,5 +126,48 @@ func TestTinyFragments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTinyFragmentsQUIC: QUIC forbids IP fragmentation (RFC 9000 14); a
+// real QUIC handshake (suricata-verify's quic-ietf-ja3) whose datagrams
+// are cut into 256-byte fragments is reassembled, read as QUIC as before,
+// and its flow says it came in tiny fragments.
+func TestTinyFragmentsQUIC(t *testing.T) {
+	path := filepath.Join(sharedpcaps.PcapDir(t), "suricata-verify/quic-ietf-ja3_input.pcap")
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var pkts, cut []capgen.Packet
+	for {
+		fr, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fr.LinkType != uint32(layers.LinkTypeEthernet) {
+			t.Fatalf("link type %d: the test cuts Ethernet frames", fr.LinkType)
+		}
+		p := capgen.Packet{Time: time.Unix(0, fr.Time), Data: slices.Clone(fr.Data)}
+		pkts = append(pkts, p)
+		for _, f := range capgen.FragmentFrame(p.Data, 256, uint32(len(pkts))) {
+			cut = append(cut, capgen.Packet{Time: p.Time, Data: f})
+		}
+	}
+	if len(cut) <= len(pkts) {
+		t.Fatal("no datagram was cut")
+	}
+	whole, _ := readCapture(t, writeCapture(t, "whole", layers.LinkTypeEthernet, pkts))
+	got, _ := readCapture(t, writeCapture(t, "cut", layers.LinkTypeEthernet, cut))
+	if len(got) != 1 || len(whole) != 1 || got[0].QUIC == nil {
+		t.Fatalf("%d flows cut, %d whole; want one QUIC flow each", len(got), len(whole))
+	}
+	if !bytes.Equal(got[0].ClientHandshake, whole[0].ClientHandshake) || got[0].ClientTinyFragments == nil || whole[0].ClientTinyFragments != nil {
+		t.Errorf("cut: hello %d bytes, tiny fragments %+v; whole: %d bytes, %+v",
+			len(got[0].ClientHandshake), got[0].ClientTinyFragments, len(whole[0].ClientHandshake), whole[0].ClientTinyFragments)
 	}
 }
