@@ -15,12 +15,25 @@
  *     address pair sends a fragmented handshake to the worker that holds
  *     the rest of its connection, which reassembles it (Suricata's eBPF
  *     load balancer hashes on the address pair for the same reason).
- * Headers are read from the network header on, which the kernel has set
- * both for packets received and for packets sent by the host (whose data
- * starts at the link header at this point); up to two VLAN tags left in
- * the frame are stepped over. Anything else hashes to 0. */
+ * Headers are read from the network header on (load says how); up to two
+ * VLAN tags left in the frame are stepped over. Anything else hashes to 0. */
 
 #include "filter.h"
+
+#define PACKET_OUTGOING 4
+
+/* load reads len bytes at off from the network header. A packet the
+ * host received starts there already, and may be held in pages beyond its
+ * first bytes (a frame a packet socket sent over a veth keeps only its
+ * link header in line), which bpf_skb_load_bytes reads; one the host
+ * sends still starts at its link header, and its stack built the headers
+ * in line, which bpf_skb_load_bytes_relative reads. */
+static __always_inline long load(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+{
+	if (skb->pkt_type != PACKET_OUTGOING)
+		return bpf_skb_load_bytes(skb, off, to, len);
+	return bpf_skb_load_bytes_relative(skb, off, to, len, BPF_HDR_START_NET);
+}
 
 /* seed is written by the loader, so that which flows share a worker
  * cannot be chosen from outside. */
@@ -67,7 +80,7 @@ static __always_inline __u32 word(const __u8 *b)
 static __always_inline __u32 hash_ipv4(struct __sk_buff *skb, __u32 off)
 {
 	__u8 ip[20];
-	if (bpf_skb_load_bytes_relative(skb, off, ip, sizeof(ip), BPF_HDR_START_NET) < 0)
+	if (load(skb, off, ip, sizeof(ip)) < 0)
 		return 0;
 	__u32 h = mix_pair(seed, word(&ip[12]), word(&ip[16]));
 	h = mix(h, ip[9]);
@@ -77,7 +90,7 @@ static __always_inline __u32 hash_ipv4(struct __sk_buff *skb, __u32 off)
 	int fragment = (((__u32)ip[6] << 8) | ip[7]) & 0x3fff;
 	if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && !fragment && ihl >= 20) {
 		__u8 ports[4];
-		if (bpf_skb_load_bytes_relative(skb, off + ihl, ports, sizeof(ports), BPF_HDR_START_NET) == 0)
+		if (load(skb, off + ihl, ports, sizeof(ports)) == 0)
 			h = mix_pair(h, ((__u32)ports[0] << 8) | ports[1], ((__u32)ports[2] << 8) | ports[3]);
 	}
 	return finish(h);
@@ -86,7 +99,7 @@ static __always_inline __u32 hash_ipv4(struct __sk_buff *skb, __u32 off)
 static __always_inline __u32 hash_ipv6(struct __sk_buff *skb, __u32 off)
 {
 	__u8 ip[40];
-	if (bpf_skb_load_bytes_relative(skb, off, ip, sizeof(ip), BPF_HDR_START_NET) < 0)
+	if (load(skb, off, ip, sizeof(ip)) < 0)
 		return 0;
 	__u32 h = seed;
 #pragma unroll
@@ -106,7 +119,7 @@ int tlsentry_fanout(struct __sk_buff *skb)
 		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD && proto != ETH_P_QINQ1)
 			break;
 		__u8 tag[4];
-		if (bpf_skb_load_bytes_relative(skb, off, tag, sizeof(tag), BPF_HDR_START_NET) < 0)
+		if (load(skb, off, tag, sizeof(tag)) < 0)
 			return 0;
 		proto = ((__u16)tag[2] << 8) | tag[3];
 		off += 4;
