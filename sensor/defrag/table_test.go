@@ -192,6 +192,13 @@ func FuzzAdd(f *testing.F) {
 				if n != len(whole) {
 					t.Fatalf("a %d-byte packet says %d", len(whole), n)
 				}
+				least := MinIPv4Fragment
+				if whole[0]>>4 == 6 {
+					least = MinIPv6Fragment
+				}
+				if tb.Tiny() < 0 || tb.Tiny() >= least {
+					t.Fatalf("tiny %d for a datagram whose fragments must be under %d to be", tb.Tiny(), least)
+				}
 			}
 			if tb.Len() > 4 || tb.bytes < 0 {
 				t.Fatalf("%d datagrams, %d bytes", tb.Len(), tb.bytes)
