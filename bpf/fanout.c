@@ -85,8 +85,8 @@ static __always_inline __u32 hash_ipv4(struct __sk_buff *skb, __u32 off)
 	__u32 h = mix_pair(seed, word(&ip[12]), word(&ip[16]));
 	h = mix(h, ip[9]);
 	__u32 ihl = (ip[0] & 0xf) * 4;
-	/* A fragment can only be one the kernel could not reassemble (it
-	 * never completes): its ports, if any, would not be the flow's. */
+	/* A fragment here is one the kernel did not reassemble (behind a VLAN
+	 * tag left in the frame): only the first of a datagram's has ports. */
 	int fragment = (((__u32)ip[6] << 8) | ip[7]) & 0x3fff;
 	if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP) && !fragment && ihl >= 20) {
 		__u8 ports[4];

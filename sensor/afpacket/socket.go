@@ -58,7 +58,17 @@ func openSockets(cfg Config, lt uint32, fanout *bpf.Fanout) (_ []*socket, err er
 		s := &socket{tp: tp, fd: -1, linkType: lt}
 		socks = append(socks, s)
 		if s.fd, s.ifindex, err = tpacketFD(tp); err != nil {
+			if fanout != nil {
+				return nil, fmt.Errorf("socket %d: setting the program of fanout group %d: %w", i, cfg.FanoutGroup, err)
+			}
 			s.fd = -1 // the socket works; only a link flap costs a reopen
+		}
+		if fanout != nil {
+			// Every member sets the group's program: the group is made anew
+			// when all its sockets were closed (a reopen after the link flapped).
+			if err := fanout.Attach(s.fd); err != nil {
+				return nil, fmt.Errorf("socket %d: fanout group %d: %w", i, cfg.FanoutGroup, err)
+			}
 		}
 	}
 	if err := drainAll(socks, 3*cfg.BlockTimeout); err != nil {
@@ -73,8 +83,9 @@ func openSockets(cfg Config, lt uint32, fanout *bpf.Fanout) (_ []*socket, err er
 }
 
 // openSocket opens a socket, makes it accept nothing, and joins it to the
-// fanout group, spread by the fanout program when there is one, by the
-// kernel's flow hash otherwise.
+// fanout group, as one spread by the fanout program when there is one
+// (openSockets gives the group the program), by the kernel's flow hash
+// otherwise.
 func openSocket(cfg Config, fanout *bpf.Fanout) (*afpacket.TPacket, error) {
 	tp, err := afpacket.NewTPacket(
 		afpacket.OptInterface(cfg.Interface),
@@ -115,18 +126,6 @@ func openSocket(cfg Config, fanout *bpf.Fanout) (*afpacket.TPacket, error) {
 	if err := tp.SetFanout(mode, cfg.FanoutGroup); err != nil {
 		tp.Close()
 		return nil, fmt.Errorf("join fanout group %d (is a group with that id in use on another interface or with another mode?): %w", cfg.FanoutGroup, err)
-	}
-	if fanout != nil {
-		// Every member sets the group's program: the group is made anew
-		// when all its sockets were closed (a reopen after the link flapped).
-		fd, _, err := tpacketFD(tp)
-		if err == nil {
-			err = fanout.Attach(fd)
-		}
-		if err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("fanout group %d: %w", cfg.FanoutGroup, err)
-		}
 	}
 	return tp, nil
 }

@@ -141,7 +141,7 @@ func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts t
 	w.local.Packets.Read++
 	why := env.dec.Decode(w.sock.linkType, data, seg)
 	if why == decode.SkipFragment {
-		why = w.reassemble(env, data, ts, seg)
+		why = env.dec.Reassemble(w.frags, w.sock.linkType, data, ts.UnixNano(), seg)
 	}
 	if why != decode.SkipNone {
 		w.local.Packets.Skipped[why]++
@@ -151,24 +151,6 @@ func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts t
 	seg.Time = ts.UnixNano()
 	seg.WireLen = w.wireLen(length, aux)
 	env.sink.Process(seg)
-}
-
-// reassemble gives a fragment to the worker's reassembly table; the frame
-// that completes a datagram decodes it whole into seg (SkipNone), the
-// others stay skipped as fragments.
-func (w *liveWorker) reassemble(env *workerEnv, frame []byte, ts time.Time, seg *flow.Segment) decode.SkipReason {
-	pkt, ok := env.dec.Fragment(w.sock.linkType, frame)
-	if !ok {
-		return decode.SkipFragment
-	}
-	whole, ok := w.frags.Add(pkt, ts.UnixNano())
-	if !ok {
-		return decode.SkipFragment
-	}
-	w.local.Reassembled++
-	why := env.dec.Decode(decode.LinkRaw, whole, seg)
-	seg.TinyFragment = w.frags.Tiny()
-	return why
 }
 
 // socketFailed handles a failed read: an interface that went down leaves
@@ -283,6 +265,7 @@ func (w *liveWorker) pollKernel() {
 // the worker runs).
 func (w *liveWorker) publish() {
 	w.pollKernel()
+	w.local.Reassembled = w.frags.Stats().Reassembled
 	w.store()
 }
 

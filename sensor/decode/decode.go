@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/sensor/defrag"
 )
 
 // Link types (LINKTYPE_* values of pcap and pcapng; DLT_RAW's platform
@@ -80,6 +81,26 @@ func (d *Decoder) Fragment(lt uint32, frame []byte) (pkt []byte, ok bool) {
 		return nil, false
 	}
 	return pkt, pkt != nil
+}
+
+// Reassemble gives frame, which Decode skipped as an IP fragment, to
+// frags, seen at packet time at (Unix ns). The frame that completes a
+// datagram decodes it whole into seg (SkipNone) and marks the segment
+// when it came in fragments smaller than any link needs
+// (Segment.TinyFragment, defrag.Table.Tiny); the others stay skipped as
+// fragments.
+func (d *Decoder) Reassemble(frags *defrag.Table, lt uint32, frame []byte, at int64, seg *flow.Segment) SkipReason {
+	pkt, ok := d.Fragment(lt, frame)
+	if !ok {
+		return SkipFragment
+	}
+	whole, ok := frags.Add(pkt, at)
+	if !ok {
+		return SkipFragment
+	}
+	why := d.Decode(LinkRaw, whole, seg)
+	seg.TinyFragment = frags.Tiny()
+	return why
 }
 
 // NewDecoder returns a decoder that opens VXLAN on UDP 4789 and 8472,

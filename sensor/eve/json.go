@@ -195,45 +195,24 @@ func (d *Detail) appendJSON(b []byte, nullPrefix bool, cuts *alertCuts) []byte {
 	if d.PrefixGap {
 		b = append(b, `,"prefix_gap":true`...)
 	}
-	if len(d.OverlapDifferentData) > 0 {
-		b = append(b, `,"overlap_different_data":[`...)
-		for i, c := range d.OverlapDifferentData {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			n := len(b)
-			b = appendKey(b, n, "side")
-			b = appendString(b, c.Side)
-			b = appendIntField(b, "offset", int64(c.Offset))
-			b = append(b, `,"kept":"`...)
-			b = base64.StdEncoding.AppendEncode(b, c.Kept)
-			b = append(b, `","other":"`...)
-			b = base64.StdEncoding.AppendEncode(b, c.Other)
-			b = append(b, '"')
-			b = appendIntField(b, "segments", int64(c.Segments))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendSides(b, "overlap_different_data", d.OverlapDifferentData, func(b []byte, c Conflict) []byte {
+		b = appendString(b, c.Side)
+		b = appendIntField(b, "offset", int64(c.Offset))
+		b = append(b, `,"kept":"`...)
+		b = base64.StdEncoding.AppendEncode(b, c.Kept)
+		b = append(b, `","other":"`...)
+		b = base64.StdEncoding.AppendEncode(b, c.Other)
+		b = append(b, '"')
+		return appendIntField(b, "segments", int64(c.Segments))
+	})
 	b = appendStrays(b, "data_without_ack", d.DataWithoutACK)
 	b = appendStrays(b, "data_before_start", d.DataBeforeStart)
 	b = appendStrays(b, "data_unexpected_signature", d.DataUnexpectedSignature)
-	if len(d.IPTinyFragments) > 0 {
-		b = append(b, `,"ip_tiny_fragments":[`...)
-		for i, x := range d.IPTinyFragments {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			b = appendKey(b, len(b), "side")
-			b = appendString(b, x.Side)
-			b = appendIntField(b, "segments", int64(x.Segments))
-			b = appendIntField(b, "smallest", int64(x.Smallest))
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendSides(b, "ip_tiny_fragments", d.IPTinyFragments, func(b []byte, x TinyFragments) []byte {
+		b = appendString(b, x.Side)
+		b = appendIntField(b, "segments", int64(x.Segments))
+		return appendIntField(b, "smallest", int64(x.Smallest))
+	})
 	switch {
 	case d.Prefix != nil:
 		b = append(b, `,"prefix":"`...)
@@ -570,6 +549,21 @@ func appendThreshold(b []byte, x float64) []byte {
 // appendStrays appends a Detail's stray data of one kind as the member
 // name, when there is any.
 func appendStrays(b []byte, name string, xs []Stray) []byte {
+	return appendSides(b, name, xs, func(b []byte, x Stray) []byte {
+		b = appendString(b, x.Side)
+		b = appendIntField(b, "offset", int64(x.Offset))
+		b = append(b, `,"data":"`...)
+		b = base64.StdEncoding.AppendEncode(b, x.Data)
+		b = append(b, '"')
+		b = appendIntField(b, "segments", int64(x.Segments))
+		return appendIntField(b, "bytes", int64(x.Bytes))
+	})
+}
+
+// appendSides appends a Detail's per-side list as the member name, when
+// it has any entry: each an object whose "side" key opens it and whose
+// value and further fields rest appends.
+func appendSides[T any](b []byte, name string, xs []T, rest func([]byte, T) []byte) []byte {
 	if len(xs) == 0 {
 		return b
 	}
@@ -581,15 +575,8 @@ func appendStrays(b []byte, name string, xs []Stray) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
-		n := len(b)
-		b = appendKey(b, n, "side")
-		b = appendString(b, x.Side)
-		b = appendIntField(b, "offset", int64(x.Offset))
-		b = append(b, `,"data":"`...)
-		b = base64.StdEncoding.AppendEncode(b, x.Data)
-		b = append(b, '"')
-		b = appendIntField(b, "segments", int64(x.Segments))
-		b = appendIntField(b, "bytes", int64(x.Bytes))
+		b = appendKey(b, len(b), "side")
+		b = rest(b, x)
 		b = append(b, '}')
 	}
 	return append(b, ']')

@@ -104,23 +104,6 @@ func (r *fileReader) readFiles(ctx context.Context, paths []string) error {
 	return nil
 }
 
-// reassemble gives a fragment to the source's reassembly table; the frame
-// that completes a datagram decodes it whole into seg (SkipNone), the
-// others stay skipped as fragments.
-func (r *fileReader) reassemble(frags *defrag.Table, fr capture.Frame, seg *flow.Segment) decode.SkipReason {
-	pkt, ok := r.dec.Fragment(fr.LinkType, fr.Data)
-	if !ok {
-		return decode.SkipFragment
-	}
-	whole, ok := frags.Add(pkt, fr.Time)
-	if !ok {
-		return decode.SkipFragment
-	}
-	why := r.dec.Decode(decode.LinkRaw, whole, seg)
-	seg.TinyFragment = frags.Tiny()
-	return why
-}
-
 func (r *fileReader) problem(err error) {
 	r.stats.Errors++
 	if r.report != nil {
@@ -154,7 +137,7 @@ func (r *fileReader) readSource(ctx context.Context, src capture.Source) (int, e
 		r.stats.Packets.Read++
 		why := r.dec.Decode(fr.LinkType, fr.Data, &seg)
 		if why == decode.SkipFragment {
-			why = r.reassemble(frags, fr, &seg)
+			why = r.dec.Reassemble(frags, fr.LinkType, fr.Data, fr.Time, &seg)
 		}
 		if why != decode.SkipNone {
 			r.stats.Packets.Skipped[why]++
