@@ -1,6 +1,7 @@
 package detector
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -141,13 +142,16 @@ type UpdateReport struct {
 	// certificates were too small for a public chain (evidence.Table.
 	// KnownFlights) before and after the update.
 	FlightsKnownBefore, FlightsKnownNow int
+	// StillAlerting are new flows the updated model still alerts on,
+	// highest first.
+	StillAlerting []Outlier
 }
 
 // Update adds benign flows to a hybrid model's baseline without
 // retraining its networks: their values join the novelty profile (they
 // are no longer new) and the threshold is set again at the (1 - alert
 // rate) quantile of the new flows, each scored as new against the updated
-// profile (never below the old threshold with fewer than minUpdateFlows).
+// profile (kept as it was with fewer than minUpdateFlows).
 // The beacon tracker's periodic pairs and all pairs of the new flows (all
 // of them, with payload or not) are added to the rhythm baseline, when a
 // pair had the connections to be scored. The private CAs the new flows'
@@ -228,11 +232,49 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	}
 	if len(kept) < minUpdateFlows {
 		// Too few new flows to place a 99.9% quantile on their own: the
-		// threshold never falls below the old one.
-		g.Meta.Threshold = max(g.Meta.Threshold, f.Meta.Threshold)
+		// threshold stays. Raised to their highest score, it would let one
+		// odd benign flow (a gateway offering NULL suites) silence every
+		// alert under it; such a flow is for the allowlist, and the report
+		// names it.
+		g.Meta.Threshold = f.Meta.Threshold
 	}
 	rep.Flows, rep.NewThreshold, rep.KnownNow = len(kept), g.Meta.Threshold, prof.Flows
+	rep.StillAlerting, err = stillAlerting(g, kept)
+	if err != nil {
+		return nil, rep, err
+	}
 	return g, rep, nil
+}
+
+// Outlier is a flow an update added that the updated model still scores
+// at or above its threshold: evidence the baseline does not learn (NULL
+// suites, a malformed hello), which an allowlist entry silences.
+type Outlier struct {
+	Flow  *flow.Flow
+	Score float64
+}
+
+// stillAlerting scores flows with the updated model g as the daemon
+// would and returns those at or above its threshold, highest first.
+func stillAlerting(g *model.File, flows []*flow.Flow) ([]Outlier, error) {
+	m, err := fileToModel(g)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.NewScorer()
+	if err != nil {
+		return nil, err
+	}
+	scores := make([]float64, len(flows))
+	s.Score(Inputs(flows), scores)
+	var out []Outlier
+	for i, b := range scores {
+		if b >= g.Meta.Threshold {
+			out = append(out, Outlier{Flow: flows[i], Score: b})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Outlier) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
 }
 
 // learnIssuers adds the private CAs that flows' chains led to, and the

@@ -106,3 +106,28 @@ func TestTrainWithEncoder(t *testing.T) {
 		t.Errorf("training %+v", g.Meta.Training)
 	}
 }
+
+// TestUpdateKeepsThresholdForFewFlows: an update of fewer flows than a
+// quantile needs keeps the threshold, however high one of them scores (a
+// benign gateway with NULL suites once raised it to its own score, and
+// every alert under it went quiet), and names the flows that still alert.
+func TestUpdateKeepsThresholdForFewFlows(t *testing.T) {
+	f, _ := trainHybridLab(t)
+	odd := lab(t, labset.NonTLSSSH, 1, 9) // SSH on 443: evidence no baseline learns
+	flows := append(lab(t, labset.Benign, 6, 5), odd...)
+	g, rep, err := Update(f, flows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Meta.Threshold != f.Meta.Threshold || rep.NewThreshold != rep.OldThreshold {
+		t.Errorf("threshold %v -> %v (report %v -> %v); want it kept", f.Meta.Threshold, g.Meta.Threshold, rep.OldThreshold, rep.NewThreshold)
+	}
+	if len(rep.StillAlerting) == 0 || rep.StillAlerting[0].Flow != odd[0] || rep.StillAlerting[0].Score < g.Meta.Threshold {
+		t.Fatalf("still alerting: %+v; want the SSH flow first", rep.StillAlerting)
+	}
+	for i := 1; i < len(rep.StillAlerting); i++ {
+		if rep.StillAlerting[i].Score > rep.StillAlerting[i-1].Score {
+			t.Errorf("still alerting not highest first: %+v", rep.StillAlerting)
+		}
+	}
+}
