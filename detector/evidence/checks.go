@@ -346,7 +346,7 @@ var checks = []check{
 			return "tls.server.parse_error", in.TLS.ServerErr.Error(), "malformed server handshake: " + in.TLS.ServerErr.Error()
 		}},
 	{id: "hs.client_certificate", group: GroupFraming, applies: hello,
-		fires: func(in *Input) bool { return in.T.Client.Sent(transcript.MsgCertificate) },
+		fires: func(in *Input) bool { return in.T.Client.SentCertificate() },
 		describe: func(in *Input) (string, string, string) {
 			return "tls.client.messages", "Certificate", "the client sent a certificate in clear (TLS client authentication)"
 		}},

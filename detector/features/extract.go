@@ -533,7 +533,7 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		}
 		v.set(FPreambleLen, math.Log2(1+float64(c.PreambleLen)))
 	}
-	v.flag(FClientCert, c.Sent(transcript.MsgCertificate))
+	v.flag(FClientCert, c.SentCertificate())
 	certReq := s.Sent(transcript.MsgCertificateRequest)
 	if h.Server != nil {
 		for _, m := range h.Server.MessageTypes {

@@ -36,6 +36,28 @@ func (sd *Side) Sent(typ uint8) bool {
 	return false
 }
 
+// emptyCertificateLen is the body length of a Certificate message with
+// no certificate: its list's 3-byte length, 0 (TLS 1.2 and older; a TLS
+// 1.3 one is encrypted).
+const emptyCertificateLen = 3
+
+// SentCertificate reports whether the side sent a Certificate message in
+// clear that carried a certificate: an empty one (a client asked for a
+// certificate that has none) is not client authentication.
+func (sd *Side) SentCertificate() bool {
+	n := 0
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for i := range recs {
+			for _, m := range recs[i].Messages {
+				if m == MsgCertificate {
+					n++
+				}
+			}
+		}
+	}
+	return n > sd.EmptyCertificates
+}
+
 // Has reports whether the side sent a record of content type typ.
 func (sd *Side) Has(typ uint8) bool {
 	for i := range sd.Records {

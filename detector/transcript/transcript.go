@@ -63,12 +63,16 @@ type Side struct {
 	// the features: how far a flow's records are followed depends on the
 	// capture (a test capture that stops at the handshake), which the
 	// novelty must not learn.
-	Later     []Record
-	rec       [MaxRecords]Record
-	later     [flow.MaxRecordLog]Record
-	msgs      [MaxRecords * 4]uint8
-	laterMsgs [flow.MaxRecordLog]uint8
-	buf       []byte // the side's bytes when its turns are not contiguous
+	Later []Record
+	// EmptyCertificates counts the Certificate messages in clear that
+	// carried no certificate: a client's answer to a CertificateRequest
+	// when it has none to give (RFC 5246 7.4.6).
+	EmptyCertificates int
+	rec               [MaxRecords]Record
+	later             [flow.MaxRecordLog]Record
+	msgs              [MaxRecords * 4]uint8
+	laterMsgs         [flow.MaxRecordLog]uint8
+	buf               []byte // the side's bytes when its turns are not contiguous
 }
 
 // HeadLen bounds Side.Head and Side.BrokeHead.
@@ -123,6 +127,12 @@ func (sd *Side) follow(log []flow.RecordHeader) {
 		if h.Clear && h.Type == TypeHandshake && h.HeadLen >= 2 && h.Head[1] == 0 {
 			sd.laterMsgs[i] = h.Head[0]
 			r.Messages = sd.laterMsgs[i : i+1 : i+1]
+			// The head holds the length's top two bytes; a record of just
+			// the 4-byte message header and a 3-byte empty list is an
+			// empty Certificate message, as stacks send it.
+			if h.Head[0] == MsgCertificate && h.HeadLen == 3 && h.Head[2] == 0 && r.Len == 4+emptyCertificateLen {
+				sd.EmptyCertificates++
+			}
 		}
 		sd.Later = append(sd.Later, r)
 	}
@@ -153,6 +163,7 @@ func (sd *Side) reset() {
 	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
 	sd.Records, sd.Later = sd.rec[:0], nil
 	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
+	sd.EmptyCertificates = 0
 }
 
 // crypto describes a QUIC side, whose prefix bytes are its Initial
@@ -284,6 +295,9 @@ func (sd *Side) records(b []byte, off int) {
 				sd.msgs[nmsg] = frag[0]
 				nmsg++
 				l := int(frag[1])<<16 | int(frag[2])<<8 | int(frag[3])
+				if frag[0] == MsgCertificate && l == emptyCertificateLen {
+					sd.EmptyCertificates++
+				}
 				if 4+l > len(frag) {
 					need = 4 + l - len(frag)
 					frag = nil

@@ -254,6 +254,49 @@ func TestLater(t *testing.T) {
 	}
 }
 
+// TestEmptyCertificate: an empty Certificate message (a client asked for
+// a certificate that has none) is no client authentication, whether the
+// prefix holds it or only its record header does; a certificate with a
+// body is, and one empty message does not hide a later full one.
+func TestEmptyCertificate(t *testing.T) {
+	hello := rec(22, hsMsg(1, 60)...)
+	empty := rec(22, 11, 0, 0, 3, 0, 0, 0)
+	full := rec(22, hsMsg(11, 400)...)
+	for _, c := range []struct {
+		name   string
+		client []byte
+		want   bool
+	}{
+		{"empty in the prefix", cat(hello, empty, rec(22, hsMsg(16, 66)...)), false},
+		{"full in the prefix", cat(hello, full), true},
+		{"empty then full", cat(hello, empty, full), true},
+	} {
+		var tr Transcript
+		Of(mkflow(c.client, nil, hello, nil), &tr)
+		if !tr.Client.Sent(MsgCertificate) || tr.Client.SentCertificate() != c.want {
+			t.Errorf("%s: Certificate message sent %v, a certificate sent %v (want %v)", c.name, tr.Client.Sent(MsgCertificate), tr.Client.SentCertificate(), c.want)
+		}
+	}
+	f := mkflow(hello, nil, hello, nil)
+	helloHdr := flow.RecordHeader{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{1, 0, 0}, Len: uint16(len(hello) - 5)}
+	for _, c := range []struct {
+		name string
+		hdr  flow.RecordHeader
+		want bool
+	}{
+		{"empty, later", flow.RecordHeader{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{11, 0, 0}, Len: 7}, false},
+		{"small certificate, later", flow.RecordHeader{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{11, 0, 0}, Len: 200}, true},
+		{"full, later", flow.RecordHeader{Type: 22, Clear: true, HeadLen: 3, Head: [3]byte{11, 0, 3}, Len: 800}, true},
+	} {
+		f.ClientRecords = []flow.RecordHeader{helloHdr, c.hdr, {Type: 20, Len: 1}}
+		var tr Transcript
+		Of(f, &tr)
+		if tr.Client.SentCertificate() != c.want {
+			t.Errorf("%s: a certificate sent %v, want %v", c.name, tr.Client.SentCertificate(), c.want)
+		}
+	}
+}
+
 // TestQUICCrypto: a QUIC side's CRYPTO stream of TLS messages reads as
 // one handshake record carrying them; Google QUIC Crypto's tag-value
 // messages (a CHLO, a REJ) as bytes with no handshake, as another
