@@ -129,6 +129,29 @@ func certGenerated(c *tlsparse.Certificate, m *NameModel) (field, name, label st
 	return field, name, label, bits, m != nil && label != "" && bits > m.Cutoff
 }
 
+// certNameRepeatsSNI reports whether every certificate name that the
+// generated-name check flags has the server name's own judged label: the
+// certificate repeats the name the client asked for (sc.iasds01.com and
+// CN=*.iasds01.com), one fact that sni.generated already counts.
+func certNameRepeatsSNI(x *Input, m *NameModel) bool {
+	if m == nil || x.TLS.Client == nil || x.TLS.Client.ServerName == "" {
+		return false
+	}
+	sniLabel := ""
+	judged(x.TLS.Client.ServerName, func(l string) { sniLabel = l })
+	if sniLabel == "" {
+		return false
+	}
+	other := false
+	certHostNames(leaf(x), func(_, n string) bool {
+		if b, l := m.Score(n); b > m.Cutoff && !strings.EqualFold(l, sniLabel) {
+			other = true
+		}
+		return !other
+	})
+	return !other
+}
+
 // hasJudgedCertName reports whether the generated-name check can judge
 // the certificate: a common name with a label long enough.
 func hasJudgedCertName(c *tlsparse.Certificate) bool {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
 func TestPlaceholder(t *testing.T) {
@@ -78,6 +79,9 @@ func TestJudgedLabel(t *testing.T) {
 		"localhost":                   "",
 		"www.google.com":              "google",
 		"192.168.10.20":               "",
+		"xn--mller-kva.de":            "", // müller.de: another script's letters, encoded
+		"www.xn--j1ahhq.xn--p1ai":     "",
+		"shop.XN--bcher-kva.com":      "",
 	} {
 		got := ""
 		judged(name, func(l string) { got = l })
@@ -142,6 +146,52 @@ func TestNextRDNAgrees(t *testing.T) {
 				break
 			}
 			rest = r
+		}
+	}
+}
+
+// TestCertNameRepeatsSNI: a certificate whose generated-looking name is
+// the server name the client asked for is one fact, counted by
+// sni.generated; another generated name in it counts on its own, and so
+// does the certificate's when the server name reads as benign. The memo
+// path (CertFiredMemo) agrees with the flow's own.
+func TestCertNameRepeatsSNI(t *testing.T) {
+	names, err := FitNames(benignNames, dictWords(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	var base *Input
+	for _, x := range inputs(t, labset.Benign, 8) {
+		if hasLeaf(x) {
+			base = x
+			break
+		}
+	}
+	if base == nil {
+		t.Fatal("no benign flow with a certificate in clear")
+	}
+	for _, c := range []struct {
+		sni, subject, issuer string
+		sniFires, certFires  bool
+	}{
+		{"www.qxv7zkw2jfrp4.net", "CN=www.qxv7zkw2jfrp4.net", "C=US, O=Let's Encrypt, CN=R3", true, false},
+		{"sc.qxv7zkw2jfrp4.net", "CN=*.QXV7ZKW2JFRP4.net", "C=US, O=Let's Encrypt, CN=R3", true, false},
+		{"www.qxv7zkw2jfrp4.net", "CN=www.qxv7zkw2jfrp4.net", "CN=www.bm3tyqoa6hd2lc.com", true, true},
+		{"www.example.com", "CN=www.qxv7zkw2jfrp4.net", "C=US, O=Let's Encrypt, CN=R3", false, true},
+	} {
+		x := variant(base, c.sni, base.Flow.Start)
+		srv := *x.TLS.Server
+		cert := *srv.Leaf
+		cert.Subject, cert.Issuer, cert.SHA256Fingerprint = c.subject, c.issuer, c.subject+c.issuer
+		srv.Leaf = &cert
+		x.TLS.Server = &srv
+		_, sniFires := fired(tab, x, "sni.generated")
+		_, certFires := fired(tab, x, "cert.generated_name")
+		_, memo := tab.CertFiredMemo(x, NewLeafMemo(4))
+		if sniFires != c.sniFires || certFires != c.certFires || (memo&certGeneratedBit != 0) != c.certFires {
+			t.Errorf("%s, %s / %s: sni.generated %v cert.generated_name %v (memo %v), want %v %v",
+				c.sni, c.subject, c.issuer, sniFires, certFires, memo&certGeneratedBit != 0, c.sniFires, c.certFires)
 		}
 	}
 }

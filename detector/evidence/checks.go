@@ -145,12 +145,10 @@ func maxOffered(ch *tlsparse.ClientHello) uint16 {
 func versionCheck(id string, v uint16) check {
 	return check{id: id, group: GroupLegacy,
 		applies: func(in *Input) bool { return in.TLS.Client != nil },
-		fires: func(in *Input) bool {
-			if in.TLS.Client.SSLv2 {
-				return v == tlsparse.VersionSSL20 && in.TLS.Client.Version == tlsparse.VersionSSL20
-			}
-			return maxOffered(in.TLS.Client) == v
-		},
+		// An SSLv2-format hello names the highest version it offers in
+		// its version field (SSL 2.0, or SSL 3.0 and TLS in a compatible
+		// hello), as maxOffered reads it.
+		fires: func(in *Input) bool { return maxOffered(in.TLS.Client) == v },
 		describe: func(in *Input) (string, string, string) {
 			name := tlsparse.VersionName(v)
 			return "tls.client.max_version", name, fmt.Sprintf("the client offered %s at best (highest version offered)", name)
@@ -165,15 +163,30 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 			applies: func(i *Input) bool { return i.TLS.Server != nil && i.TLS.Server.ServerHello != nil },
 			fires:   func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
 			describe: func(i *Input) (string, string, string) {
-				c := suiteName(i.TLS.Server.ServerHello.CipherSuite)
-				return "tls.cipher_suite", c, "the server chose a " + class + " cipher suite: " + c
+				c := i.TLS.Server.ServerHello.CipherSuite
+				n := suiteName(c)
+				return "tls.cipher_suite", n, "the server chose " + brokenClass(c) + " cipher suite: " + n
 			}}
 	}
-	return check{id: id, group: GroupLegacy, applies: hello,
+	// SSL 2.0's own export specs count with the EXPORT suites.
+	var inV2 func(uint32) bool
+	if id == "cipher.export_offered" {
+		inV2 = exportSpecV2
+	}
+	// Any hello: an SSLv2-format one offers SSL 3.0/TLS suites as specs,
+	// which the parser maps to suites.
+	return check{id: id, group: GroupLegacy, applies: func(i *Input) bool { return i.TLS.Client != nil },
 		fires: func(i *Input) bool {
 			for _, c := range i.TLS.Client.CipherSuites {
 				if in(c) {
 					return true
+				}
+			}
+			if inV2 != nil {
+				for _, s := range i.TLS.Client.CipherSpecsV2 {
+					if inV2(s) {
+						return true
+					}
 				}
 			}
 			return false
@@ -184,6 +197,13 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 			for _, c := range i.TLS.Client.CipherSuites {
 				if in(c) && len(names) < len(buf) {
 					names = append(names, suiteName(c))
+				}
+			}
+			if inV2 != nil {
+				for _, s := range i.TLS.Client.CipherSpecsV2 {
+					if inV2(s) && len(names) < len(buf) {
+						names = append(names, specV2Name(s))
+					}
 				}
 			}
 			v := strings.Join(names, ", ")
@@ -330,7 +350,7 @@ var checks = []check{
 			return in.TLS.ClientErr != nil && (in.TLS.Client == nil || !in.TLS.Client.Truncated)
 		},
 		describe: func(in *Input) (string, string, string) {
-			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + in.TLS.ClientErr.Error()
+			return "tls.client.parse_error", in.TLS.ClientErr.Error(), "malformed ClientHello: " + parseErrorWords(in.TLS.ClientErr)
 		}},
 	{id: "hs.client_truncated", violation: true, lost: helloCutShort, group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil },
 		fires: func(in *Input) bool { return in.TLS.Client.Truncated && !in.Flow.ClientHandshakeGap },
@@ -343,7 +363,7 @@ var checks = []check{
 			return in.TLS.ServerErr != nil && (in.TLS.Server == nil || !in.TLS.Server.Truncated) && !isNoHello(in.TLS.ServerErr)
 		},
 		describe: func(in *Input) (string, string, string) {
-			return "tls.server.parse_error", in.TLS.ServerErr.Error(), "malformed server handshake: " + in.TLS.ServerErr.Error()
+			return "tls.server.parse_error", in.TLS.ServerErr.Error(), "malformed server handshake: " + parseErrorWords(in.TLS.ServerErr)
 		}},
 	{id: "hs.client_certificate", group: GroupFraming, applies: hello,
 		fires: func(in *Input) bool { return in.T.Client.SentCertificate() },
@@ -425,7 +445,11 @@ var checks = []check{
 			v := strconv.Itoa(int(typ))
 			return "tls." + side + ".record_type", v, fmt.Sprintf("the %s sent a record of content type %s, which TLS does not define", side, v)
 		}},
-	{id: "hs.framing_broke", violation: true, group: GroupFraming, applies: func(in *Input) bool { return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 },
+	// Records that stop where the capture missed bytes (a snap length
+	// cut the packets, the sensor dropped some) say nothing of the peer.
+	{id: "hs.framing_broke", violation: true, group: GroupFraming, applies: func(in *Input) bool {
+		return len(in.T.Client.Records)+len(in.T.Server.Records) > 0 && !in.Flow.PrefixGap
+	},
 		fires: func(in *Input) bool { return in.T.Client.FramingBroke || in.T.Server.FramingBroke },
 		describe: func(in *Input) (string, string, string) {
 			side, sd := "client", &in.T.Client
@@ -504,6 +528,9 @@ var checks = []check{
 		describe: func(in *Input) (string, string, string) {
 			c := leaf(in)
 			names := certNames(c)
+			if names == "CN=" {
+				return "tls.sans", "", "the certificate names no host (no subjectAltName, no subject CN), so it cannot cover the server name " + in.TLS.Client.ServerName
+			}
 			return "tls.sans", names, fmt.Sprintf("the certificate's names (%s) do not cover the server name %s", names, in.TLS.Client.ServerName)
 		}},
 	{id: "cert.placeholder_name", group: GroupCertSubj, applies: hasLeaf,
@@ -540,13 +567,13 @@ var checks = []check{
 			v := c.NotBefore.UTC().Format(time.DateOnly)
 			return "tls.notbefore", v, "the certificate is valid only from " + v + ", " + days(c.NotBefore.Sub(in.Flow.Start)) + " after the flow"
 		}},
-	{id: "cert.validity_short", group: GroupCertTime, applies: hasLeaf,
+	{id: "cert.validity_short", group: GroupCertTime, applies: validityRead,
 		fires: func(in *Input) bool { return validity(leaf(in)) < shortValidity },
 		describe: func(in *Input) (string, string, string) {
 			v := days(validity(leaf(in)))
 			return "tls.validity", v, "the certificate is valid for " + v + " only (shorter than " + days(shortValidity) + ")"
 		}},
-	{id: "cert.validity_long", group: GroupCertTime, applies: hasLeaf,
+	{id: "cert.validity_long", group: GroupCertTime, applies: validityRead,
 		fires: func(in *Input) bool { return validity(leaf(in)) > longValidity },
 		describe: func(in *Input) (string, string, string) {
 			v := days(validity(leaf(in)))
@@ -664,6 +691,12 @@ func commonName(subject string) string {
 	return ""
 }
 
+// parseErrorWords is a parse error as a reason says it: without the
+// parser's package name, which the record's parse_error field keeps.
+func parseErrorWords(err error) string { return strings.TrimPrefix(err.Error(), "tlsparse: ") }
+
+// certNames lists a certificate's host names for a reason: its
+// subjectAltNames (at most four), else its subject CN.
 func certNames(c *tlsparse.Certificate) string {
 	var names []string
 	for _, n := range c.DNSNames {

@@ -7,8 +7,9 @@ import (
 )
 
 // Cipher suite classes from the IANA TLS registry and RFC 2246/4346/4492/
-// 4785/5246 (SSL 3.0 and TLS suites; SSLv2 specs are 16-bit mapped by the
-// parser and never match).
+// 4785/5246 (SSL 3.0 and TLS suites; an SSLv2-format hello's 3-byte specs
+// of SSL 3.0/TLS are mapped to them by the parser, its SSL 2.0 specs are
+// classed by exportSpecV2).
 var (
 	// EXPORT: 40- and 56-bit suites (RFC 2246 appendix A.5, the
 	// draft-ietf-tls-56-bit-ciphersuites suites 0x0060-0x0065).
@@ -38,12 +39,59 @@ func nullSuite(c uint16) bool   { return inSet(nullSuites, c) }
 func anonSuite(c uint16) bool   { return inSet(anonSuites, c) }
 func brokenSuite(c uint16) bool { return exportSuite(c) || nullSuite(c) || anonSuite(c) }
 
+// SSL 2.0's export cipher specs (RFC-less SSL 2.0 draft, appendix C).
+const (
+	specV2RC4Export40 = 0x020080
+	specV2RC2Export40 = 0x040080
+)
+
+// exportSpecV2 reports an SSL 2.0 export cipher spec of an SSLv2-format
+// hello.
+func exportSpecV2(spec uint32) bool { return spec == specV2RC4Export40 || spec == specV2RC2Export40 }
+
+// specV2Name names an SSL 2.0 export cipher spec as OpenSSL and Wireshark do.
+func specV2Name(spec uint32) string {
+	if spec == specV2RC4Export40 {
+		return "0x020080 (SSL2_RC4_128_EXPORT40_WITH_MD5)"
+	}
+	return "0x040080 (SSL2_RC2_128_CBC_EXPORT40_WITH_MD5)"
+}
+
+// brokenClass words the class of a suite brokenSuite accepts, with its
+// article.
+func brokenClass(c uint16) string {
+	switch {
+	case nullSuite(c):
+		return "a NULL (no encryption)"
+	case anonSuite(c):
+		return "an anonymous (unauthenticated)"
+	default:
+		return "an EXPORT-grade"
+	}
+}
+
+// export1024Names are the 56-bit suites of draft-ietf-tls-56-bit-
+// ciphersuites, which IANA never registered (so tlsparse, which follows
+// the registry, has no name for them) but old stacks offered, named as
+// OpenSSL and Wireshark name them.
+var export1024Names = map[uint16]string{
+	0x0060: "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5",
+	0x0061: "TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5",
+	0x0062: "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA",
+	0x0063: "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA",
+	0x0064: "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA",
+	0x0065: "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA",
+}
+
 // suiteName is "0x0003" with its IANA name where crypto/tls knows it,
 // built in one allocation (an alert's reasons name up to three suites).
 func suiteName(c uint16) string {
 	const digits = "0123456789abcdef"
 	h := [...]byte{'0', 'x', digits[c>>12], digits[c>>8&15], digits[c>>4&15], digits[c&15]}
 	n := tlsparse.CipherSuiteName(c)
+	if e, ok := export1024Names[c]; ok {
+		n = e
+	}
 	if strings.HasPrefix(n, "0x") {
 		return string(h[:])
 	}

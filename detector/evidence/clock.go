@@ -66,6 +66,14 @@ func clockPlausible(t time.Time, x *Input) bool {
 	return true
 }
 
-// datedLeaf: the flow shows a certificate and its time can be compared
-// with the certificate's validity.
-func datedLeaf(in *Input) bool { return hasLeaf(in) && clockTrusted(in) }
+// datedLeaf: the flow shows a certificate whose validity was read and its
+// time can be compared with it.
+func datedLeaf(in *Input) bool { return validityRead(in) && clockTrusted(in) }
+
+// validityRead: the flow shows a certificate whose validity dates were
+// read; a certificate whose DER does not parse that far has none (zero
+// times), and nothing is said of them.
+func validityRead(in *Input) bool {
+	c := leaf(in)
+	return c != nil && !c.NotBefore.IsZero() && !c.NotAfter.IsZero()
+}

@@ -44,21 +44,23 @@ func TestSetDecisive(t *testing.T) {
 			t.Errorf("%s: %+v", name, f)
 		}
 	}
-	// Records that stop being records are read from the prefix: a gap
-	// there, or a pickup mid-stream, and they weigh their rate.
+	// Records that stop being records are read from the prefix: picked up
+	// mid-stream, they weigh their rate; with bytes missing inside the
+	// prefix (a snap length cut the packets) the walk went on over a hole
+	// and says nothing.
 	broken := brokenRecords(t)
 	if f, ok := fired(clean, broken, "hs.framing_broke"); !ok || f.Bits != 40 {
 		t.Fatalf("records that stop being records: %+v", f)
 	}
-	for name, lose := range map[string]func(f *flow.Flow){
-		"a gap in the prefix":       func(f *flow.Flow) { f.PrefixGap = true },
-		"picked up after its start": func(f *flow.Flow) { f.Midstream = true },
-	} {
-		g := *broken.Flow
-		lose(&g)
-		if f, ok := fired(clean, input(&g), "hs.framing_broke"); !ok || f.Bits != clean.Rates["hs.framing_broke"].Bits() {
-			t.Errorf("broken records, %s: %+v", name, f)
-		}
+	midstream := *broken.Flow
+	midstream.Midstream = true
+	if f, ok := fired(clean, input(&midstream), "hs.framing_broke"); !ok || f.Bits != clean.Rates["hs.framing_broke"].Bits() {
+		t.Errorf("broken records, picked up after its start: %+v", f)
+	}
+	gap := *broken.Flow
+	gap.PrefixGap = true
+	if f, ok := fired(clean, input(&gap), "hs.framing_broke"); ok {
+		t.Errorf("broken records, a gap in the prefix: %+v", f)
 	}
 	// A known exploit is a breach too.
 	if f, ok := fired(clean, heartbleed(t), "exploit.heartbleed"); !ok || f.Bits != 40 {

@@ -79,8 +79,22 @@ func (t *Table) certFired(x *Input, m *LeafMemo) Fired {
 			fired |= 1 << i
 		}
 	}
+	if fired&certGeneratedBit != 0 && certNameRepeatsSNI(x, t.Names) {
+		fired &^= certGeneratedBit // the server name's check counts it
+	}
 	return fired
 }
+
+// certGeneratedBit is cert.generated_name's bit in Fired: the memo keeps
+// it per certificate; whether it counts depends on the flow's server name.
+var certGeneratedBit = func() Fired {
+	for i, c := range checks {
+		if c.id == "cert.generated_name" {
+			return 1 << i
+		}
+	}
+	panic("evidence: no cert.generated_name check")
+}()
 
 // CertFiredMemo is CertFired taking the leaf checks' results from m (may
 // be nil) when it knows the certificate.

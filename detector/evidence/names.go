@@ -188,10 +188,17 @@ func judged(name string, yield func(string)) {
 		rest = rest[:len(rest)-len(l)-1]
 		l = rest[strings.LastIndexByte(rest, '.')+1:]
 	}
-	if len(l) >= minLabel && !strings.EqualFold(l, "www") {
+	if len(l) >= minLabel && !strings.EqualFold(l, "www") && !isALabel(l) {
 		yield(l)
 	}
 }
+
+// isALabel reports an internationalised label in its ASCII form
+// (punycode, RFC 5890: "xn--" then the encoded Unicode): its letters
+// encode characters of another script (окрф is xn--j1ahhq), not the words
+// of names the model learned, so every one of them would read as
+// generated.
+func isALabel(l string) bool { return len(l) > 4 && strings.EqualFold(l[:4], "xn--") }
 
 // Score is a name's generated-ness: the bits per character of its most
 // surprising judged label, and that label ("" and 0 when none is judged).

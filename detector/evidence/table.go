@@ -285,7 +285,7 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 			}
 			continue
 		}
-		if checks[i].applies(x) && t.fires(i, x) {
+		if checks[i].applies(x) && t.fires(i, x) && (1<<i != certGeneratedBit || !certNameRepeatsSNI(x, t.Names)) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
 			b, _ := w.of(i, x)
@@ -380,9 +380,12 @@ func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	bits, decides := w.of(i, x)
 	f := t.finding(t.checkKey(w, i), c.group, field, value, text, bits)
 	if decides {
-		if strings.HasPrefix(c.id, "tcp.") {
+		switch {
+		case strings.HasPrefix(c.id, "tcp."):
 			f.Text += decidesTailTCP
-		} else {
+		case strings.HasPrefix(c.id, "ip."):
+			f.Text += decidesTailIP
+		default:
 			f.Text += decidesTail
 		}
 	}
@@ -390,10 +393,12 @@ func (t *Table) describe(w *weights, i int, x *Input) Finding {
 }
 
 // decidesTail ends the finding of a violation that decides on its own;
-// decidesTailTCP that of one of TCP's.
+// decidesTailTCP and decidesTailIP that of one of TCP's or IP's (which a
+// flow of any protocol can commit).
 const (
 	decidesTail    = ": a breach of TLS that no benign flow showed, which alerts on its own"
 	decidesTailTCP = ": a breach of TCP that no benign flow showed, which alerts on its own"
+	decidesTailIP  = ": a breach of IP that no benign flow showed, which alerts on its own"
 )
 
 // SetDecisive makes a violation of TLS's grammar that the corpus never

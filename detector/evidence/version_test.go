@@ -2,8 +2,12 @@ package evidence
 
 import (
 	"crypto/tls"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -32,5 +36,50 @@ func TestObsoleteVersions(t *testing.T) {
 				t.Errorf("client capped at %s: %+v", tls.VersionName(c.max), f)
 			}
 		}
+	}
+}
+
+// sslv2Hello is an SSLv2-format (SSLv2-compatible) ClientHello offering
+// version v and the given 3-byte cipher specs, with a 16-byte challenge.
+func sslv2Hello(v uint16, specs ...uint32) []byte {
+	body := []byte{1, byte(v >> 8), byte(v), byte(3 * len(specs) >> 8), byte(3 * len(specs)), 0, 0, 0, 16}
+	for _, s := range specs {
+		body = append(body, byte(s>>16), byte(s>>8), byte(s))
+	}
+	body = append(body, make([]byte, 16)...)
+	return append([]byte{0x80 | byte(len(body)>>8), byte(len(body))}, body...)
+}
+
+// TestSSLv2FormatHello: an SSLv2-compatible hello is judged by the
+// version it offers and its suites like any other (a 2024 capture's
+// hello offering TLS 1.0 and EXPORT suites in SSLv2's format went
+// unseen): its version field is the highest it offers, and SSL 2.0's own
+// export specs count as EXPORT suites.
+func TestSSLv2FormatHello(t *testing.T) {
+	tab := Calibrate("labset benign", inputs(t, labset.Benign, 8), nil)
+	for _, c := range []struct {
+		name  string
+		hello []byte
+		want  []string
+	}{
+		{"TLS 1.0, EXPORT suite", sslv2Hello(tls.VersionTLS10, 0x00002f, 0x000003), []string{"version.tls10", "cipher.export_offered"}},
+		{"SSL 3.0, SSL 2.0 export spec", sslv2Hello(tls.VersionSSL30, 0x00002f, specV2RC4Export40), []string{"version.sslv3", "cipher.export_offered"}},
+		{"SSL 2.0", sslv2Hello(0x0002, 0x010080), []string{"version.sslv2"}},
+		{"TLS 1.2, strong suites", sslv2Hello(tls.VersionTLS12, 0x00002f, 0x00009c), nil},
+	} {
+		in := input(&flow.Flow{ClientHandshake: c.hello, Prefix: c.hello, Start: time.Date(2024, 4, 3, 0, 0, 0, 0, time.UTC)})
+		if in.TLS.Client == nil || !in.TLS.Client.SSLv2 {
+			t.Fatalf("%s: not parsed as an SSLv2-format hello: %+v", c.name, in.TLS.ClientErr)
+		}
+		for _, id := range []string{"version.sslv2", "version.sslv3", "version.tls10", "version.tls11", "cipher.export_offered"} {
+			f, ok := fired(tab, in, id)
+			if ok != slices.Contains(c.want, id) {
+				t.Errorf("%s: %s fired %v (%s)", c.name, id, ok, f.Text)
+			}
+		}
+	}
+	in := input(&flow.Flow{ClientHandshake: sslv2Hello(tls.VersionSSL30, specV2RC4Export40), Prefix: sslv2Hello(tls.VersionSSL30, specV2RC4Export40)})
+	if f, _ := fired(tab, in, "cipher.export_offered"); !strings.Contains(f.Text, "SSL2_RC4_128_EXPORT40_WITH_MD5") {
+		t.Errorf("SSL 2.0 export spec not named: %q", f.Text)
 	}
 }

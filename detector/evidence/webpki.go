@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/hex"
 	"strconv"
@@ -76,8 +77,21 @@ func privateIssuer(in *Input, t *Table) bool {
 	return !known
 }
 
+// describePrivateIssuer says where the chain led, and concludes a private
+// CA only when the chain went past the leaf's own issuer: a chain that
+// stops there (the leaf sent alone) may as well be a public CA's, its
+// intermediate left out by a misconfigured server, which the issuer's
+// name tells. A resumed session recalls the issuer, and reads the same.
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
-	return "tls.chain_issuer", issuer, "the certificate chain leads to " + strconv.Quote(issuer) + ", an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots): a private CA issued the certificate"
+	const notRoot = ", an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots)"
+	quoted := strconv.Quote(issuer)
+	if issuer == "" {
+		quoted = "(an empty name)"
+	}
+	if leafIssuer, _, ok := tlsparse.NameDER(leaf(in).Raw); ok && bytes.Equal(leafIssuer, name) {
+		return "tls.chain_issuer", issuer, "the certificate's issuer " + quoted + " is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots), and the server sent no certificate of it: a private CA, or a public CA whose intermediate certificate the server left out"
+	}
+	return "tls.chain_issuer", issuer, "the certificate chain leads to " + quoted + notRoot + ": a private CA issued the certificate"
 }

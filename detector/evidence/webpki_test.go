@@ -59,19 +59,26 @@ func TestPrivateIssuer(t *testing.T) {
 			idx = i
 		}
 	}
+	// What the text concludes: a private CA only when the chain went past
+	// the leaf's issuer; a leaf alone may be a public CA's, its
+	// intermediate left out (a server sending Let's Encrypt's leaf without
+	// R11). A resumed session, recalling the issuer, says the same.
+	const private, leafAlone = "a private CA issued the certificate", "a private CA, or a public CA whose intermediate certificate the server left out"
 	for _, tc := range []struct {
 		name       string
 		in         *Input
 		applies    bool
 		fires      bool
 		issuerText string
+		says       string
 	}{
-		{"private chain", chainInput([][]byte{leaf.Raw, mid.Raw}, false), true, true, "O=ops, CN=Sliver CA"},
-		{"private chain with its root", chainInput([][]byte{leaf.Raw, mid.Raw, root.Raw}, false), true, true, "O=ops, CN=Sliver CA"},
-		{"leaf only, private intermediate", chainInput([][]byte{leaf.Raw}, false), true, true, "CN=ops intermediate"},
-		{"public chain", chainInput([][]byte{publicLeaf.Raw, public.Raw}, false), true, false, ""},
-		{"self-signed", chainInput([][]byte{root.Raw}, false), true, false, ""},
-		{"cut chain", chainInput([][]byte{leaf.Raw}, true), false, false, ""},
+		{"private chain", chainInput([][]byte{leaf.Raw, mid.Raw}, false), true, true, "O=ops, CN=Sliver CA", private},
+		{"private chain with its root", chainInput([][]byte{leaf.Raw, mid.Raw, root.Raw}, false), true, true, "O=ops, CN=Sliver CA", private},
+		{"leaf only, private intermediate", chainInput([][]byte{leaf.Raw}, false), true, true, "CN=ops intermediate", leafAlone},
+		{"leaf only, public intermediate left out", chainInput([][]byte{publicLeaf.Raw}, false), true, true, "CN=R11", leafAlone},
+		{"public chain", chainInput([][]byte{publicLeaf.Raw, public.Raw}, false), true, false, "", ""},
+		{"self-signed", chainInput([][]byte{root.Raw}, false), true, false, "", ""},
+		{"cut chain", chainInput([][]byte{leaf.Raw}, true), false, false, "", ""},
 	} {
 		applies := checks[idx].applies(tc.in)
 		fires := applies && tab.fires(idx, tc.in)
@@ -86,11 +93,14 @@ func TestPrivateIssuer(t *testing.T) {
 		if !ok || f.Value != tc.issuerText || f.Field != "tls.chain_issuer" || !strings.Contains(f.Text, "not a root of the public Web PKI") || f.Bits < 7 {
 			t.Errorf("%s: %+v", tc.name, f)
 		}
+		if !strings.Contains(f.Text, ": "+tc.says) || tc.says == leafAlone && strings.Contains(f.Text, private+";") {
+			t.Errorf("%s: %q does not say %q", tc.name, f.Text, tc.says)
+		}
 		// A resumed session recalls it from the chain issuer kept.
 		issuer, _ := tc.in.TLS.Server.ChainIssuer()
 		got := tab.CertFindings(tc.in.TLS.Server.Leaf, issuer, "api.acme-widgets.net", tc.in.Flow.Start)
-		if len(got) == 0 || got[0].ID != "cert.private_issuer" || got[0].Value != tc.issuerText {
-			t.Errorf("%s: recalled %+v", tc.name, got)
+		if len(got) == 0 || got[0].ID != "cert.private_issuer" || got[0].Value != tc.issuerText || got[0].Text != f.Text {
+			t.Errorf("%s: recalled %+v, want the flow's own %q", tc.name, got, f.Text)
 		}
 		for _, f := range tab.CertFindings(tc.in.TLS.Server.Leaf, nil, "api.acme-widgets.net", tc.in.Flow.Start) {
 			if f.ID == "cert.private_issuer" {
