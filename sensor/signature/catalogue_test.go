@@ -32,7 +32,8 @@ func TestDocsListTheCatalogue(t *testing.T) {
 	b.WriteString("below, 3. Block-list hits and known exploits (`detector/exploit`), which alert whatever the flow's score, are\n")
 	b.WriteString("always 1 and come first. The periodic-connections signature's figures are the beacon tracker's\n")
 	b.WriteString("score (0 to 1, `detector/beacon`) instead of bits: one alert per client and destination whose connections keep\n")
-	b.WriteString("a rhythm, not per flow. The learned signatures compare a flow with the model's baseline: the public corpus for\n")
+	b.WriteString("a rhythm; a flow of such a pair alerts under it too when its rhythm is what alerted (its other findings of\n")
+	b.WriteString("severity 3 alone), else the rhythm supports its strongest finding. The learned signatures compare a flow with the model's baseline: the public corpus for\n")
 	b.WriteString("the embedded default, the network's own flows for a model trained on it (both after `train -update` of the\n")
 	b.WriteString("default); each reason names which. Generated from `sensor/signature` (its test keeps this file equal).\n\n")
 	b.WriteString("| signature_id | signature | category | layer | checks (id prefixes) | severity 1 / 2 from (bits) |\n")
@@ -175,8 +176,9 @@ func TestGroup(t *testing.T) {
 }
 
 // TestGroupRhythmSupports: a flow's rhythm reason (its pair is a
-// beacon) supports its strongest finding rather than being an alert of
-// the beacon signature beside the tracker's own; alone, it is one.
+// beacon) supports its strongest finding, when that is notable alone,
+// rather than being an alert of the beacon signature beside the
+// tracker's own; alone or beside weak findings, it is one.
 func TestGroupRhythmSupports(t *testing.T) {
 	rhythm := scoring.Reason{Layer: scoring.LayerRhythm, Feature: "beacon.periodic", Weight: 10.7, Text: "rhythm"}
 	got := Group([]scoring.Reason{rhythm, {Layer: scoring.LayerEvidence, Feature: "cert.self_signed", Weight: 8.6, Text: "self-signed"}})
@@ -186,6 +188,13 @@ func TestGroupRhythmSupports(t *testing.T) {
 	}
 	if g := Group([]scoring.Reason{rhythm}); len(g) != 1 || g[0].ID != BeaconID {
 		t.Errorf("rhythm alone: %+v", g)
+	}
+	// Beside a weak finding (a new client stack capped at 2.5 bits) the
+	// rhythm is what alerted: the alert is the beacon's, not "a new
+	// client stack".
+	weak := scoring.Reason{Layer: scoring.LayerLearned, Feature: "tls.ja4.ciphers", Weight: 2.5, Text: "new cipher list"}
+	if g := Group([]scoring.Reason{rhythm, weak}); len(g) != 1 || g[0].ID != BeaconID || g[0].Text() != "rhythm" || math.Abs(g[0].Bits-10.7) > 1e-9 {
+		t.Errorf("rhythm with a weak finding: %+v", g)
 	}
 }
 

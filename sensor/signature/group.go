@@ -46,9 +46,11 @@ const MaxFindings = 4
 // model that gives none) is one finding of the catch-all signature.
 //
 // A flow's rhythm reasons (its pair is a beacon, the flow's context) are
-// no finding of their own while it has another: the beacon tracker's
-// alert is the periodic-connections finding, once per pair and window;
-// on the flow they support its strongest finding.
+// no finding of their own while it has another notable on its own: the
+// beacon tracker's alert is the periodic-connections finding, once per
+// pair and window; on the flow they support its strongest finding. When
+// that finding is weak (severity 3 alone), the rhythm is what alerted,
+// and the flow's first finding is the periodic-connections one.
 func Group(reasons []scoring.Reason) []Finding {
 	out := make([]Finding, 0, min(len(reasons), MaxFindings)+1)
 	var rhythm []scoring.Reason
@@ -104,9 +106,21 @@ func Group(reasons []scoring.Reason) []Finding {
 		return cmp.Compare(b.Bits, a.Bits)
 	})
 	if len(rhythm) > 0 {
-		out[0].Reasons = append(out[0].Reasons, rhythm...)
-		for _, r := range rhythm {
-			out[0].Bits += max(r.Weight, 0)
+		if leadsAlone(&out[0]) {
+			out[0].Reasons = append(out[0].Reasons, rhythm...)
+			for _, r := range rhythm {
+				out[0].Bits += max(r.Weight, 0)
+			}
+		} else {
+			// The flow alerted for its rhythm: its other findings are
+			// too weak to name the alert (a new client stack worth 2.5
+			// bits beside a rhythm worth 10.7 would call a beacon "a new
+			// client stack").
+			f := Finding{Signature: beacon, Reasons: rhythm}
+			for _, r := range rhythm {
+				f.Bits += max(r.Weight, 0)
+			}
+			out = slices.Insert(out, 0, f)
 		}
 	}
 	kept := out[:0]
@@ -117,6 +131,13 @@ func Group(reasons []scoring.Reason) []Finding {
 		}
 	}
 	return kept[:min(len(kept), MaxFindings)]
+}
+
+// leadsAlone reports whether a flow's strongest finding other than its
+// rhythm names its alert: an operator's list or an exploit, or a finding
+// notable on its own (severity 1 or 2). The rhythm then supports it.
+func leadsAlone(f *Finding) bool {
+	return speaksFirst(f.Layer) < 2 || f.Signature.Severity(f.Bits) <= 2
 }
 
 // speaksFirst orders the layers whose findings alert whatever the score
