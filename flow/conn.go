@@ -24,7 +24,8 @@ type conn struct {
 
 	id          uint64
 	hash        uint64 // key.Hash()
-	first, last int64
+	first, last int64  // its first and latest packet's own times, for the record
+	seen        int64  // network time of its latest packet, for its timeouts (clock.go)
 	halves      [2]half
 	clientDir   int8 // index of the client's half; -1 until known
 	byPort      bool // client chosen by the port heuristic
@@ -99,6 +100,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	if s.Time > c.last {
 		c.last = s.Time
 	}
+	c.seen = t.now
 	seq := s.Seq
 	if s.Flags&FlagSYN != 0 {
 		if c.clientDir < 0 {

@@ -3,7 +3,8 @@ package flow
 // A TCP connection handed out (complete, too old, closed, or evicted from
 // a full table) leaves the table at once: what its later packets need is
 // only whether they belong to it, so the table keeps its key, its state
-// and its last packet time in a memory of its own (remembered), under 90
+// and the network time of its last packet (clock.go) in a memory of its
+// own (remembered), under 90
 // bytes an entry against a flow's hundreds plus its buffers. Its later
 // packets are counted there, not reborn as a new mid-stream flow, until it
 // times out (IdleTimeout; ClosedTimeout after FIN or RST) or a new SYN
@@ -38,7 +39,7 @@ type remEntry struct {
 	isn        [2]uint32
 	prev, next int32 // recency list links (slots; -1: none); next links the free list too
 	id         uint64
-	last       int64
+	seen       int64 // network time of its last packet (clock.go)
 }
 
 // remList is a recency list of slab slots, least recently seen first.
@@ -87,7 +88,7 @@ func (r *remembered) add(e remEntry) (gaveUp bool) {
 		// The least recently seen of the two lists' heads; a closed one
 		// on a tie (it has little left to send).
 		s := r.closed.head
-		if o := r.open.head; s < 0 || o >= 0 && r.slab[o].last < r.slab[s].last {
+		if o := r.open.head; s < 0 || o >= 0 && r.slab[o].seen < r.slab[s].seen {
 			s = o
 		}
 		r.giveUp(s)
@@ -130,12 +131,12 @@ func (r *remembered) grow() {
 	}
 }
 
-// touch takes a later packet's time and moves the entry to the back of
-// its list (to the closed list if the packet closed it).
-func (r *remembered) touch(s int32, t int64, wasClosed bool) {
+// touch takes a later packet's network time and moves the entry to the
+// back of its list (to the closed list if the packet closed it).
+func (r *remembered) touch(s int32, now int64, wasClosed bool) {
 	e := &r.slab[s]
-	if t > e.last {
-		e.last = t
+	if now > e.seen {
+		e.seen = now
 	}
 	from := &r.open
 	if wasClosed {
@@ -182,15 +183,27 @@ func (r *remembered) remove(s int32) {
 
 // expire forgets the entries last seen before now minus their timeout.
 func (r *remembered) expire(now, idle, closed int64) {
-	for s := r.open.head; s >= 0 && r.slab[s].last < now-idle; s = r.open.head {
+	for s := r.open.head; s >= 0 && r.slab[s].seen < now-idle; s = r.open.head {
 		r.remove(s)
 	}
-	for s := r.closed.head; s >= 0 && r.slab[s].last < now-closed; s = r.closed.head {
+	for s := r.closed.head; s >= 0 && r.slab[s].seen < now-closed; s = r.closed.head {
 		r.remove(s)
 	}
 	if r.live == 0 && len(r.slab) > remStart {
 		r.reset() // a flood passed: give its memory back
 	}
+}
+
+// lapsed reports whether slot s's entry has been silent longer than its
+// timeout by network time now: what expire would forget. A later packet
+// asks it, so that whether the packet still belongs to the handed-out
+// connection does not depend on when expire last ran.
+func (r *remembered) lapsed(s int32, now, idle, closed int64) bool {
+	e := &r.slab[s]
+	if e.state&remClosed != 0 {
+		return e.seen < now-closed
+	}
+	return e.seen < now-idle
 }
 
 // reset forgets every entry and the memory they took; the fingerprints of
@@ -280,9 +293,10 @@ func (e *remEntry) isNewConnection(s *Segment, srcIsLo bool) bool {
 	return true
 }
 
-// late takes a later segment of the connection in slot s: it is only
-// counted, and a FIN both ways or an RST closes the connection.
-func (r *remembered) late(s int32, seg *Segment, srcIsLo bool) {
+// late takes a later segment of the connection in slot s, read at
+// network time now: it is only counted, and a FIN both ways or an RST
+// closes the connection.
+func (r *remembered) late(s int32, seg *Segment, srcIsLo bool, now int64) {
 	e := &r.slab[s]
 	wasClosed := e.state&remClosed != 0
 	if seg.Flags&FlagFIN != 0 {
@@ -291,5 +305,5 @@ func (r *remembered) late(s int32, seg *Segment, srcIsLo bool) {
 	if seg.Flags&FlagRST != 0 || e.state&(remFinLo|remFinHi) == remFinLo|remFinHi {
 		e.state |= remClosed
 	}
-	r.touch(s, seg.Time, wasClosed)
+	r.touch(s, now, wasClosed)
 }

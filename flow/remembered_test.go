@@ -39,7 +39,7 @@ func TestRememberedIndex(t *testing.T) {
 					}
 				}
 			}
-			e := remEntry{key: keys[i], hash: uint32(hash(i)), last: now}
+			e := remEntry{key: keys[i], hash: uint32(hash(i)), seen: now}
 			if rng.IntN(3) == 0 {
 				e.state = remClosed
 			}
@@ -58,7 +58,7 @@ func TestRememberedIndex(t *testing.T) {
 			delete(seen, i)
 		case op < 10 && in:
 			s := Segment{Time: now, Flags: FlagRST * uint8(rng.IntN(2))}
-			r.late(find(i), &s, true)
+			r.late(find(i), &s, true, s.Time)
 			seen[i], closed[i] = now, closed[i] || s.Flags != 0
 		}
 		if step%97 == 0 {
@@ -111,7 +111,7 @@ func TestRememberedExpires(t *testing.T) {
 	for i := range 1000 {
 		k := Key{}
 		k.Lo.Port = uint16(i)
-		e := remEntry{key: k, hash: uint32(k.Hash()), last: int64(i)}
+		e := remEntry{key: k, hash: uint32(k.Hash()), seen: int64(i)}
 		if i%2 == 1 {
 			e.state = remClosed
 		}

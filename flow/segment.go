@@ -54,4 +54,11 @@ type Segment struct {
 	// missing bytes are treated as a gap rather than invented.
 	PayloadLen int
 	WireLen    int // length of the whole frame on the wire, for byte counters
+	// Now is the network time when the segment was read: the latest
+	// clocked packet time (Clocked) of the whole input so far. A reader
+	// that spreads segments over several tables sets it (Dispatcher,
+	// Sharded.Process), so that every table judges a connection's silence
+	// by the same clock whatever its share of the input; 0: the table
+	// keeps the clock itself, from the segments it sees.
+	Now int64
 }

@@ -10,6 +10,7 @@ import "fmt"
 type Sharded struct {
 	shards []*Table
 	budget *Budget // one memory budget for all the shards
+	latest int64   // network time of what Process routed (clock.go)
 }
 
 // Budget is the memory budget the shards share.
@@ -56,12 +57,27 @@ func (s *Sharded) Shard(i int) *Table { return s.shards[i] }
 func (s *Sharded) Shards() int { return len(s.shards) }
 
 // Process routes a segment to its shard and processes it there: for a
-// single goroutine that owns every shard.
-func (s *Sharded) Process(seg *Segment) { s.shards[s.ShardOf(seg)].Process(seg) }
+// single goroutine that owns every shard. With several shards it stamps
+// seg.Now with the network time of all it routed, so that each shard
+// judges silence on the one clock (clock.go).
+func (s *Sharded) Process(seg *Segment) {
+	if len(s.shards) == 1 {
+		s.shards[0].Process(seg)
+		return
+	}
+	if seg.Clocked() {
+		s.latest = max(s.latest, seg.Time)
+	}
+	seg.Now = max(seg.Now, s.latest)
+	s.shards[s.ShardOf(seg)].Process(seg)
+}
 
-// Flush flushes every shard (single owner only).
+// Flush flushes every shard (single owner only), each at the network time
+// of all Process routed, so that flows silent by then end as timed out in
+// whichever shard holds them.
 func (s *Sharded) Flush() {
 	for _, t := range s.shards {
+		t.tick(s.latest)
 		t.Flush()
 	}
 }

@@ -30,7 +30,7 @@ type Table struct {
 	udp  udpLists
 	free []*conn
 
-	now       int64 // latest packet time seen
+	now       int64 // network time (clock.go)
 	lastSweep int64
 	stats     Stats
 
@@ -79,16 +79,19 @@ func (t *Table) Tracked() int { return len(t.conns) + t.rem.live }
 func (t *Table) Stats() Stats { return t.stats }
 
 // Process takes one segment. Segments should come in capture order; a
-// segment whose time goes backwards is treated as happening now.
+// segment whose time goes backwards happens at network time (clock.go).
 func (t *Table) Process(s *Segment) {
 	if s.Transport == TransportUDP {
 		t.datagram(s)
 		return
 	}
 	t.stats.Segments++
-	t.tick(s.Time)
+	t.tick(max(s.Time, s.Now))
 	key, srcIsLo := KeyOf(s.Src, s.Dst)
 	c := t.conns[key]
+	if c != nil && t.now-c.seen > shortestTimeout && t.lapse(c) {
+		c = nil // it ended before this packet: the packet goes where it would after a sweep
+	}
 	var prev uint64
 	if c != nil && c.isNewConnection(s, srcIsLo) {
 		prev = c.id
@@ -105,11 +108,11 @@ func (t *Table) Process(s *Segment) {
 	}
 	h := key.Hash()
 	pickup := false
-	if i := t.rem.find(&key, h); i >= 0 {
+	if i := t.rem.find(&key, h); i >= 0 && !t.lapsedRem(i) {
 		e := &t.rem.slab[i]
 		if !e.isNewConnection(s, srcIsLo) {
 			t.stats.LateSegments++
-			t.rem.late(i, s, srcIsLo)
+			t.rem.late(i, s, srcIsLo, t.now)
 			return
 		}
 		prev = e.id
@@ -125,23 +128,11 @@ func (t *Table) Process(s *Segment) {
 	}
 }
 
-// tick moves packet time to ts (never back) and, once a second of it,
-// ends the idle connections.
-func (t *Table) tick(ts int64) {
-	if ts > t.now {
-		t.now = ts
-	}
-	if t.now-t.lastSweep >= int64(time.Second) {
-		t.expire()
-		t.lastSweep = t.now
-	}
-}
-
-// Advance moves packet time forward without a packet (a live sensor calls
-// it on a ticker so idle flows end while the wire is quiet). Idle flows
-// end on the same once-a-second sweep as with packets, so that a sharded
-// table (advanced after every batch) ends flows as one table does, also
-// while packets with older times are replayed after newer ones.
+// Advance moves network time forward without a packet (a live sensor
+// calls it on a ticker so idle flows end while the wire is quiet; the
+// Dispatcher, so that a shard that saw none of the latest packets frees
+// its idle flows too). Idle flows end on the same once-a-second sweep as
+// with packets, with the times their own packets give (clock.go).
 func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 
 // Flush hands out every connection still collecting bytes (EndFlush, or
@@ -163,7 +154,10 @@ func (t *Table) Flush() {
 
 func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
 	if len(t.conns) >= t.cfg.MaxFlows {
-		t.evict()
+		t.expire() // what has timed out makes room first, whenever the last sweep ran
+		if len(t.conns) >= t.cfg.MaxFlows {
+			t.evict()
+		}
 	}
 	var c *conn
 	if n := len(t.free); n > 0 {
@@ -173,6 +167,7 @@ func (t *Table) open(key Key, s *Segment, prev uint64) *conn {
 		c = new(conn)
 	}
 	c.init(key, s, prev)
+	c.seen = t.now
 	t.conns[key] = c
 	t.activeList(key.Transport).pushBack(c)
 	t.stats.FlowsOpened++
@@ -193,19 +188,21 @@ func (t *Table) evict() {
 
 // expire ends connections idle for longer than the idle timeout, and
 // hands out those whose silence decides their verdict (verdict timeout;
-// a non-TLS client's first flight over). Every list is in recency order,
-// so only their heads need looking at.
+// a non-TLS client's first flight over), each at the time its own silence
+// reached the timeout (lapse decides alike). Every list is in recency
+// order (network time of the last packet), so only their heads need
+// looking at.
 func (t *Table) expire() {
 	idle := int64(t.cfg.IdleTimeout)
-	for c := t.active.head; c != nil && c.last < t.now-idle; c = t.active.head {
-		t.endAt(c, EndIdle, c.last+idle)
+	for c := t.active.head; c != nil && c.seen < t.now-idle; c = t.active.head {
+		t.endAt(c, EndIdle, c.seen+idle)
 	}
-	for c := t.notTLS.head; c != nil && c.last < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
+	for c := t.notTLS.head; c != nil && c.seen < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
 		t.finishAt(c, EndDecided, c.judgedAt) // the packet whose bytes decided it
 	}
 	vt := int64(t.cfg.VerdictTimeout)
-	for c := t.speaking.head; c != nil && c.last < t.now-vt; c = t.speaking.head {
-		t.finishAt(c, EndVerdictTimeout, c.last+vt)
+	for c := t.speaking.head; c != nil && c.seen < t.now-vt; c = t.speaking.head {
+		t.finishAt(c, EndVerdictTimeout, c.seen+vt)
 	}
 	t.rem.expire(t.now, idle, int64(t.cfg.ClosedTimeout))
 	t.expireUDP()
@@ -213,7 +210,8 @@ func (t *Table) expire() {
 
 // firstFlightQuiet is how long a client that does not speak TLS to a TLS
 // port holds still before its first flight counts as over: its verdict
-// then comes within about two seconds (the sweep runs once a second).
+// then comes within about two seconds (the sweep runs once a second), and
+// its record says when the bytes decided it.
 const firstFlightQuiet = time.Second
 
 func (t *Table) touch(c *conn) { c.list.moveToBack(c) }
@@ -264,7 +262,7 @@ func (t *Table) close(c *conn, why EndReason) {
 
 // remember moves a handed-out TCP connection's key and state to rem.
 func (t *Table) remember(c *conn) {
-	e := remEntry{key: c.key, hash: uint32(c.hash), id: c.id, last: c.last}
+	e := remEntry{key: c.key, hash: uint32(c.hash), id: c.id, seen: c.seen}
 	if c.closed {
 		e.state |= remClosed
 	}
@@ -277,6 +275,10 @@ func (t *Table) remember(c *conn) {
 			e.state |= remSynLo << d
 			e.isn[d] = h.isn
 		}
+	}
+	if t.rem.live == t.rem.bound {
+		// Timed-out entries make room first, whenever the last sweep ran.
+		t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
 	}
 	if t.rem.add(e) {
 		t.stats.EvictedFinished++

@@ -57,7 +57,7 @@ func (t *Table) activeList(tr Transport) *connList {
 func (t *Table) leastRecentActive() *conn {
 	a, u := t.active.head, t.udp.active.head
 	for _, l := range []*connList{&t.speaking, &t.notTLS} {
-		if c := l.head; c != nil && (a == nil || c.last < a.last) {
+		if c := l.head; c != nil && (a == nil || c.seen < a.seen) {
 			a = c
 		}
 	}
@@ -66,19 +66,21 @@ func (t *Table) leastRecentActive() *conn {
 		return u
 	case u == nil:
 		return a
-	case u.last < a.last:
+	case u.seen < a.seen:
 		return u
 	}
 	return a
 }
 
-// expireUDP ends the UDP flows idle for longer than their timeout.
+// expireUDP ends the UDP flows idle for longer than their timeout, at
+// the time their silence reached it.
 func (t *Table) expireUDP() {
-	limit := t.now - int64(t.cfg.UDPIdleTimeout)
-	for c := t.udp.active.head; c != nil && c.last < limit; c = t.udp.active.head {
-		t.end(c, EndIdle)
+	idle := int64(t.cfg.UDPIdleTimeout)
+	limit := t.now - idle
+	for c := t.udp.active.head; c != nil && c.seen < limit; c = t.udp.active.head {
+		t.endAt(c, EndIdle, c.seen+idle)
 	}
-	for c := t.udp.finished.head; c != nil && c.last < limit; c = t.udp.finished.head {
+	for c := t.udp.finished.head; c != nil && c.seen < limit; c = t.udp.finished.head {
 		t.remove(c)
 	}
 }
@@ -110,15 +112,20 @@ func opensQUIC(p []byte) bool {
 func (t *Table) datagram(s *Segment) {
 	t.stats.Datagrams++
 	quicLike := opensQUIC(s.Payload)
+	clock := s.Now // other UDP moves no clock of its own (Clocked)
 	if quicLike {
-		t.tick(s.Time)
+		clock = max(clock, s.Time)
 	}
+	t.tick(clock)
 	if !quicLike && !t.udp.maybe(s.Src.Port, s.Dst.Port) {
 		t.stats.NotQUIC++
 		return
 	}
 	key, srcIsLo := SegmentKey(s)
 	c := t.conns[key]
+	if c != nil && t.now-c.seen > shortestTimeout && t.lapse(c) {
+		c = nil // it timed out before this datagram, as after a sweep
+	}
 	if c == nil {
 		if !quicLike {
 			t.stats.NotQUIC++
@@ -166,6 +173,7 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	if s.Time > c.last {
 		c.last = s.Time
 	}
+	c.seen = t.now
 	if c.emitted {
 		t.stats.LateSegments++
 		return

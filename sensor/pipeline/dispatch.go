@@ -69,7 +69,13 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		b.segs, b.arena = b.segs[:0], b.arena[:0]
 		d.pending[i] = b
 	}
+	if s.Clocked() {
+		d.latest = max(d.latest, s.Time)
+	}
 	c := *s
+	// Every shard judges silence on the network time of the whole input,
+	// not of its share of it (flow/clock.go).
+	c.Now = max(c.Now, d.latest)
 	if len(s.Payload) <= cap(b.arena)-len(b.arena) {
 		off := len(b.arena)
 		b.arena = append(b.arena, s.Payload...)
@@ -78,9 +84,6 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		c.Payload = append([]byte(nil), s.Payload...) // larger than an arena: rare
 	}
 	b.segs = append(b.segs, c)
-	if s.Clocked() {
-		d.latest = max(d.latest, s.Time)
-	}
 	b.now = d.latest
 }
 
@@ -126,13 +129,15 @@ func (d *Dispatcher) run(i int, done func(int)) {
 		for j := range b.segs {
 			t.Process(&b.segs[j])
 		}
-		// Packet time also moves for shards that saw none of the latest
-		// packets, so their idle flows end as they would in one table.
+		// Network time also moves for shards that saw none of the latest
+		// packets, so that their sweeps free idle flows' memory (their
+		// records do not depend on it: flow/clock.go).
 		t.Advance(time.Unix(0, b.now))
 		d.free <- b
 	}
-	// Bring every shard to the end of the input before flushing, so that
-	// flows idle by then end as idle, whichever shard holds them.
+	// Bring every shard to the network time at the end of the input
+	// before flushing, so that flows silent past a timeout by then end so,
+	// whichever shard holds them.
 	t.Advance(time.Unix(0, d.latest))
 	t.Flush()
 	if done != nil {
