@@ -125,6 +125,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	// from now on.
 	shards := cfg.Capture.Workers
 	if d.offline() {
+		// One table hands the flows out in one order, so that the
+		// verdicts that take from earlier flows (a resumed session's
+		// server, a pair's rhythm) are the same on every run (Ordered
+		// below); capture.workers spreads live capture.
+		shards = 1
 		d.source = &pipeline.FileInput{Paths: d.files, Report: func(err error) { d.log.Warn("capture file problem", zap.Error(err)) }}
 	} else {
 		live, err := d.openLive(cfg)
@@ -154,6 +159,11 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		Table:          cfg.Flow,
 		Tuning:         cfg.Detector.Tuning(),
 		DropWhenBehind: !d.offline(), // a file can wait for the detector; a capture ring cannot
+		// Capture files give the same verdicts on every run, as score
+		// does: a resumed session takes its server's certificate facts,
+		// and the beacon tracker a pair's rhythm, from the flows gathered
+		// before it, in the order the tables handed them out.
+		Ordered: d.offline(),
 		ParseTLS:       true,
 		NewScorer:      d.model.NewScorer,
 		Model:          d.model.Name(),
