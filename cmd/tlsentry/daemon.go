@@ -163,18 +163,18 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		// does: a resumed session takes its server's certificate facts,
 		// and the beacon tracker a pair's rhythm, from the flows gathered
 		// before it, in the order the tables handed them out.
-		Ordered: d.offline(),
-		ParseTLS:       true,
-		NewScorer:      d.model.NewScorer,
-		Model:          d.model.Name(),
-		ModelInfo:      modelInfo(d.model),
-		Policy:         &policy,
-		Limiter:        d.limiter,
-		Beacons:        d.beacons,
-		Scans:          scans,
-		Sink:           d.logs,
-		Metrics:        d.metrics,
-		Log:            d.log.Logger,
+		Ordered:   d.offline(),
+		ParseTLS:  true,
+		NewScorer: d.model.NewScorer,
+		Model:     d.model.Name(),
+		ModelInfo: modelInfo(d.model),
+		Policy:    &policy,
+		Limiter:   d.limiter,
+		Beacons:   d.beacons,
+		Scans:     scans,
+		Sink:      d.logs,
+		Metrics:   d.metrics,
+		Log:       d.log.Logger,
 	})
 	if err != nil {
 		return nil, err
