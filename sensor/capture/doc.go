@@ -1,8 +1,8 @@
 // Package capture reads capture files: classic pcap (microsecond and
-// nanosecond, either byte order) and pcapng (sections in either byte
-// order, several interfaces of different link types and timestamp
-// resolutions; enhanced, simple and obsolete packet blocks), told apart
-// by their magic number. A FileSource hands out frames one at a time
+// nanosecond, either byte order, and Kuznetsov's modified pcap) and pcapng
+// (sections in either byte order, several interfaces of different link
+// types and timestamp resolutions; enhanced, simple and obsolete packet
+// blocks), told apart by their magic number. A FileSource hands out frames one at a time
 // without copying them, from a read buffer that bounds what any record
 // or block can take.
 //

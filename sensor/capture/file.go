@@ -73,10 +73,10 @@ func newFileSource(path string, r io.Reader) (*FileSource, error) {
 		return nil, &Error{Source: path, Err: fmt.Errorf("%w: %d bytes, too short for a header", ErrNotCapture, len(magic))}
 	}
 	s := &FileSource{path: path}
-	switch binary.BigEndian.Uint32(magic) {
-	case blockSHB:
+	switch m := binary.BigEndian.Uint32(magic); {
+	case m == blockSHB:
 		s.ng = newPcapngReader(br)
-	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+	case pcapMagic(m):
 		r, err := newPcapReader(br)
 		if err != nil {
 			return nil, &Error{Source: path, Err: err}
