@@ -14,9 +14,10 @@ import (
 
 var flowsHelp = help{
 	usage: []string{"tlsentry flows -r FILE [-r FILE ...] [-w OUT] [flags]"},
-	about: `Reads pcap and pcapng files in order, as one stream of packets, and prints
-one JSON object per TCP flow or QUIC flow (UDP whose Initial packets carry
-the TLS handshake) with Suricata eve.json field names: addresses
+	about: `Reads pcap and pcapng files (gzip-compressed or not; - is standard
+input) in order, as one stream of packets, and prints one JSON object per
+TCP flow or QUIC flow (UDP whose Initial packets carry the TLS handshake)
+with Suricata eve.json field names: addresses
 and ports (src is the client), packet and byte counters, first and last
 packet times, why the flow ended (end_reason), what the client spoke
 (app_proto), the TLS handshake (version, SNI, ALPN, cipher suite, JA3,

@@ -19,7 +19,7 @@ type inputFlags struct {
 }
 
 func (in *inputFlags) register(fs *flag.FlagSet) {
-	fs.Var(&in.files, "r", "capture `FILE` to read (pcap or pcapng); repeat for several, read in order")
+	fs.Var(&in.files, "r", "capture `FILE` to read (pcap or pcapng, gzip-compressed or not; - for standard input); repeat for several, read in order")
 	fs.IntVar(&in.workers, "workers", 1, fmt.Sprintf("flow table shards, each on its own goroutine (1-%d); above 1 the results are the same but their order may vary", pipeline.MaxShards))
 	in.table.register(fs)
 }

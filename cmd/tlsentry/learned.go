@@ -36,7 +36,9 @@ func summarise(flows []*flow.Flow) *learned {
 		}
 		l.versions[termsafe.Value(h.VersionName())]++
 		if ch := h.Client; ch != nil && !ch.SSLv2 {
-			l.ja4[termsafe.Value(h.Prints(h.Transport()).JA4)]++
+			if ja4 := h.Prints(h.Transport()).JA4; ja4 != "" { // a hello cut short has none: no stack to count
+				l.ja4[termsafe.Value(ja4)]++
+			}
 			if ch.ServerName != "" {
 				l.sni[termsafe.Value(ch.ServerName)]++
 			}

@@ -54,7 +54,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlagSet("run", runCommandHelp)
 	configPath := fs.String("config", defaultConfigPath, "configuration file")
 	var files fileList
-	fs.Var(&files, "r", "read this capture `FILE` (pcap or pcapng) instead of capturing live; repeat for several, read in order")
+	fs.Var(&files, "r", "read this capture `FILE` (pcap or pcapng, gzip-compressed or not; - for standard input) instead of capturing live; repeat for several, read in order")
 	foreground := fs.Bool("foreground", false, "also print alerts to stdout (as output.stdout does)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err

@@ -48,7 +48,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("train", trainHelp)
 	var files fileList
 	var cfg detector.TrainConfig
-	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng); repeat for several")
+	fs.Var(&files, "r", "capture `FILE` to learn from (pcap or pcapng, gzip-compressed or not; - for standard input); repeat for several")
 	kind := fs.String("model", model.KindHybrid, "model kind: "+model.KindHybrid+" (handshake features, novelty and the CNN code), "+model.KindCNNIForest+" (the seed design) or "+model.KindVAE)
 	out := fs.String("out", "", "model file to write")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, fmt.Sprintf("autoencoder epochs, at most (early stopping may end sooner), 0-%d; 0: enough for 600 optimiser steps, 10 to 60", detector.MaxTrainEpochs))

@@ -17,7 +17,10 @@
 // errors that wrap one of the sentinels ErrTruncated, ErrNotTLS,
 // ErrMalformed or ErrNoHello, so callers can test them with errors.Is. A
 // truncated hello still returns what was parsed before the cut, with
-// Truncated set.
+// Truncated set, but nothing is derived from what the cut took away: a
+// truncated hello has no fingerprints, and a version or cipher suite is
+// only reported when its field was read (Handshake.Version,
+// ServerHello.HasCipherSuite).
 //
 // What it covers:
 //

@@ -171,6 +171,10 @@ func sniffSides(clientStart, serverStart []byte) string {
 // Version is the TLS version of the connection: the one the server
 // selected (in its ServerHello, else in a HelloRetryRequest), else the
 // highest the client offered, TLS 1.3 drafts counted (above TLS 1.2).
+// A hello cut short tells its version only when the field that holds it
+// was read (ServerHello: see selected; ClientHello: offered), else the
+// other side's, else 0: a TLS 1.3 hello says TLS 1.2 in its legacy field,
+// so one cut before its supported_versions would pass for TLS 1.2.
 func (h *Handshake) Version() uint16 {
 	v, _ := h.version()
 	return v
@@ -193,24 +197,41 @@ func (h *Handshake) VersionName() string {
 // field rather than supported_versions.
 func (h *Handshake) version() (v uint16, legacy bool) {
 	if sf := h.Server; sf != nil {
-		sh := sf.ServerHello
-		if sh == nil {
-			sh = sf.HelloRetryRequest
-		}
-		if sh != nil {
-			return sh.SelectedVersion, sh.SSLv2 || !sh.HasExtension(ExtSupportedVersions)
+		for _, sh := range [...]*ServerHello{sf.ServerHello, sf.HelloRetryRequest} {
+			if sh == nil {
+				continue
+			}
+			if v, legacy, ok := sh.selected(); ok {
+				return v, legacy
+			}
 		}
 	}
 	if h.Client == nil {
 		return 0, false
 	}
-	v, legacy = h.Client.Version, true
-	for _, sv := range h.Client.SupportedVersions {
+	v, legacy, ok := h.Client.offered()
+	if !ok {
+		return 0, false
+	}
+	return v, legacy
+}
+
+// offered is the highest version the client offered, whether it came
+// from the legacy version field, and whether the hello told it: a
+// truncated hello does when its supported_versions extension was read, or
+// when its legacy version is not TLS 1.2's (a client offering TLS 1.3 puts
+// 0x0303 there), as ServerHello.selected.
+func (ch *ClientHello) offered() (v uint16, legacy, ok bool) {
+	v, legacy = ch.Version, true
+	for _, sv := range ch.SupportedVersions {
 		if versionRank(sv) > versionRank(v) {
 			v, legacy = sv, false
 		}
 	}
-	return v, legacy
+	if ch.Truncated && !ch.HasExtension(ExtSupportedVersions) && (ch.Version == 0 || ch.Version == VersionTLS12) {
+		return 0, false, false
+	}
+	return v, legacy, true
 }
 
 // Resumed reports whether the server resumed an earlier session instead
@@ -227,7 +248,13 @@ func (h *Handshake) Resumed() bool {
 	if sh.SSLv2 {
 		return false
 	}
-	if isTLS13(sh.SelectedVersion) {
+	v, _, ok := sh.selected()
+	if !ok {
+		// Cut before its version shows: an echoed session id is a TLS 1.3
+		// server's legacy_session_id_echo as much as a resumption.
+		return false
+	}
+	if isTLS13(v) {
 		return sh.HasExtension(ExtPreSharedKey)
 	}
 	if len(ch.SessionID) > 0 && string(ch.SessionID) == string(sh.SessionID) {

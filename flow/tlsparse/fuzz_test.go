@@ -77,6 +77,13 @@ func FuzzParseClientHello(f *testing.F) {
 			t.Fatal("Truncated without error")
 		}
 		ja3, ja3n, ja4 := ch.JA3(), ch.JA3N(), ch.JA4(TransportTCP)
+		if ch.Truncated {
+			// Nothing made up from the part before the cut.
+			if ja3 != (JA3{}) || ja3n != (JA3{}) || ja4 != (JA4{}) {
+				t.Fatalf("truncated hello: JA3 %+v JA3N %+v JA4 %+v", ja3, ja3n, ja4)
+			}
+			return
+		}
 		if len(ja4.JA4) != 36 || strings.Count(ja4.JA4, "_") != 2 || !strings.HasPrefix(ja4.JA4R, ja4.JA4[:11]) {
 			t.Fatalf("JA4 %+v", ja4)
 		}
@@ -114,6 +121,9 @@ func FuzzParseServerFlight(f *testing.F) {
 		var ja3s JA3
 		if fl.ServerHello != nil {
 			ja3s = fl.ServerHello.JA3S()
+			if fl.ServerHello.Truncated && ja3s != (JA3{}) {
+				t.Fatalf("truncated hello: JA3S %+v", ja3s)
+			}
 			if len(fl.ServerHello.Raw) > len(data) {
 				t.Fatal("Raw longer than input")
 			}

@@ -21,8 +21,10 @@ type JA3 struct {
 // Malformed hellos get what Wireshark 4.0 prints for them: no JA3 at all
 // (the zero JA3) when the cipher suite or compression vector overruns the
 // hello or is odd-sized, and "Version,Ciphers," when the extensions block
-// overruns it. A truncated hello gets the fingerprint of what was parsed
-// (Wireshark shows nothing until the hello is complete).
+// overruns it. A truncated hello (Truncated) gets no JA3, as Wireshark
+// shows none until the hello is complete: the fingerprint of the part
+// before the cut ("771,,,," for a hello cut in its random) is no client's,
+// yet would match a block list entry of that string.
 func (ch *ClientHello) JA3() JA3 {
 	ja3, _ := ch.ja3s(wantJA3)
 	return ja3
@@ -85,7 +87,8 @@ func appendU16(b []byte, v uint16) []byte {
 // JA3S computes the server's JA3S as Wireshark 4.0 prints
 // tls.handshake.ja3s_full: Version,Cipher,Extensions with Version the
 // ServerHello legacy_version and extensions in the order sent (GREASE
-// dropped). It is empty for an SSLv2 ServerHello.
+// dropped). It is empty for an SSLv2 ServerHello and for a truncated one
+// (its extensions, or more, are missing).
 func (sh *ServerHello) JA3S() JA3 {
 	var buf [128]byte
 	b, full, hash := sh.appendJA3S(buf[:0])

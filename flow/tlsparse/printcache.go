@@ -67,9 +67,17 @@ func (c *printCache) client(ch *ClientHello, t Transport) clientPrints {
 	return *c.clientEntry(ch, t)
 }
 
+// noClientPrints is the entry of every hello without fingerprints (a
+// truncated one): the cache's keys leave out where a hello was cut, so
+// such a hello must not look its prints up.
+var noClientPrints clientPrints
+
 // clientEntry returns the hello's fingerprints, from the cache or added
 // to it. A hit is a hello seen in the same extension order.
 func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
+	if !ch.hasPrints() {
+		return &noClientPrints
+	}
 	var kb [printKeySize]byte
 	exact := ch.appendPrintKey(kb[:0], t, false)
 	c.mu.Lock()
@@ -108,14 +116,14 @@ func (c *printCache) clientEntry(ch *ClientHello, t Transport) *clientPrints {
 
 // server returns the JA3S of sh, from the cache when seen; c may be nil.
 func (c *printCache) server(sh *ServerHello) JA3 {
-	if c == nil || sh.SSLv2 {
+	if c == nil || !sh.hasJA3S() {
 		return sh.JA3S()
 	}
 	return *c.serverEntry(sh)
 }
 
-// serverEntry is the cache's entry for the hello (not SSLv2), added if
-// missing.
+// serverEntry is the cache's entry for the hello (one with a JA3S: the
+// key leaves out where a hello was cut), added if missing.
 func (c *printCache) serverEntry(sh *ServerHello) *JA3 {
 	var kb [printKeySize]byte
 	key := sh.appendPrintKey(kb[:0])

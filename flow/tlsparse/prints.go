@@ -39,9 +39,13 @@ type clientSpans struct {
 // buffer stays on the stack.
 const printBufSize = 2048
 
-// appendPrints appends the fingerprints in want to b.
+// appendPrints appends the fingerprints in want to b; none for a
+// truncated hello (see hasPrints).
 func (ch *ClientHello) appendPrints(b []byte, want printSet, t Transport) ([]byte, clientSpans) {
 	var sp clientSpans
+	if !ch.hasPrints() {
+		return b, sp
+	}
 	var cbuf, ebuf, nbuf [64]uint16
 	ciphers := appendNonGREASE(cbuf[:0], ch.CipherSuites)
 	exts := ebuf[:0]
@@ -202,10 +206,23 @@ func hash12(b []byte, empty bool) (out [12]byte) {
 	return out
 }
 
+// hasPrints reports whether the hello has fingerprints: not when it was
+// cut short. Every fingerprint covers the extensions, the last part of
+// the hello, so a cut anywhere leaves one made of what happened to arrive
+// (JA4 "t12i000000_000000000000_000000000000" for a hello cut in its
+// random, JA4 version 12 for a TLS 1.3 client whose supported_versions
+// was in the missing part). Wireshark, Zeek and Suricata fingerprint only
+// whole hellos.
+func (ch *ClientHello) hasPrints() bool { return !ch.Truncated }
+
+// hasJA3S reports whether the hello has a JA3S: not an SSLv2 one, nor a
+// truncated one (as hasPrints).
+func (sh *ServerHello) hasJA3S() bool { return !sh.SSLv2 && !sh.Truncated }
+
 // appendJA3S appends the server's JA3S string and its hash; nothing for
-// an SSLv2 ServerHello.
+// an SSLv2 or a truncated ServerHello.
 func (sh *ServerHello) appendJA3S(b []byte) (_ []byte, full, hash span) {
-	if sh.SSLv2 {
+	if !sh.hasJA3S() {
 		return b, span{len(b), len(b)}, span{len(b), len(b)}
 	}
 	full.from = len(b)
@@ -231,9 +248,9 @@ func (sh *ServerHello) appendJA3S(b []byte) (_ []byte, full, hash span) {
 
 // FlowPrints are the fingerprints a flow record shows.
 type FlowPrints struct {
-	JA3, JA3N JA3    // zero without a ClientHello, or for a malformed one (see JA3)
-	JA4, JA4R string // empty without a ClientHello
-	JA3S      JA3    // zero without a ServerHello, or for an SSLv2 one
+	JA3, JA3N JA3    // zero without a whole ClientHello, or for a malformed one (see JA3)
+	JA4, JA4R string // empty without a whole ClientHello
+	JA3S      JA3    // zero without a whole ServerHello, or for an SSLv2 one
 }
 
 // Prints renders the client's JA3, JA3N, JA4 and JA4_r and the server's
@@ -267,7 +284,7 @@ func (h *Handshake) lookUpOwnPrints() {
 	if h.Client != nil {
 		h.ownClient = h.prints.clientEntry(h.Client, h.Transport())
 	}
-	if h.Server != nil && h.Server.ServerHello != nil && !h.Server.ServerHello.SSLv2 {
+	if h.Server != nil && h.Server.ServerHello != nil && h.Server.ServerHello.hasJA3S() {
 		h.ownServer = h.prints.serverEntry(h.Server.ServerHello)
 	}
 	h.hasOwnPrints = true

@@ -32,10 +32,35 @@ type ServerHello struct {
 	// ServerHello with the special random of RFC 8446 4.1.3 (or, in TLS 1.3
 	// drafts before 22, handshake type 6).
 	HelloRetryRequest bool
+
+	suiteRead  bool // CipherSuite was read (HasCipherSuite)
+	draftRetry bool // a HelloRetryRequest of handshake type 6, whose suite is not read
 }
 
 // HasExtension reports whether the server sent an extension of type t.
 func (sh *ServerHello) HasExtension(t uint16) bool { return hasExtension(sh.Extensions, t) }
+
+// HasCipherSuite reports whether CipherSuite holds the suite the server
+// chose: not for an SSLv2 hello (CipherSpecsV2), a draft
+// HelloRetryRequest, or a hello cut before its cipher suite, whose zero
+// CipherSuite is no TLS_NULL_WITH_NULL_NULL.
+func (sh *ServerHello) HasCipherSuite() bool {
+	return !sh.SSLv2 && (sh.suiteRead || !sh.Truncated && !sh.draftRetry)
+}
+
+// selected is SelectedVersion, whether it came from the legacy version
+// field, and whether the hello told it. A whole hello always does. A
+// truncated one does when its supported_versions extension was read, or
+// when its legacy version is not TLS 1.2's: a TLS 1.3 server puts 0x0303
+// there and its version in supported_versions, so older versions and the
+// drafts before 22 (which put theirs there) are told by the field alone.
+func (sh *ServerHello) selected() (v uint16, legacy, ok bool) {
+	legacy = sh.SSLv2 || !sh.HasExtension(ExtSupportedVersions)
+	if sh.Truncated && legacy && (sh.Version == 0 || sh.Version == VersionTLS12) {
+		return 0, legacy, false
+	}
+	return sh.SelectedVersion, legacy, true
+}
 
 // Alert is a cleartext TLS alert.
 type Alert struct {
@@ -313,7 +338,7 @@ func parseServerHello(msg []byte, sh *ServerHello, exts []Extension) (*ServerHel
 	r := newReader(msg[4:], msgLen(msg), "server hello")
 	var err error
 	if msg[0] == typeHelloRetryDraft {
-		sh.HelloRetryRequest = true
+		sh.HelloRetryRequest, sh.draftRetry = true, true
 		sh.Version, _ = r.u16("version")
 		sh.SelectedVersion = sh.Version
 		err = r.err
@@ -350,6 +375,7 @@ func (sh *ServerHello) parseBody(r reader, room []Extension) error {
 	if sh.CipherSuite, ok = r.u16("cipher suite"); !ok {
 		return r.err
 	}
+	sh.suiteRead = true
 	if !draft {
 		if sh.CompressionMethod, ok = r.u8("compression method"); !ok {
 			return r.err

@@ -1,10 +1,11 @@
 // Package capture reads capture files: classic pcap (microsecond and
-// nanosecond, either byte order) and pcapng (sections in either byte
-// order, several interfaces of different link types and timestamp
-// resolutions; enhanced, simple and obsolete packet blocks), told apart
-// by their magic number. A FileSource hands out frames one at a time
-// without copying them, from a read buffer that bounds what any record
-// or block can take.
+// nanosecond, either byte order, and Kuznetsov's modified pcap) and pcapng
+// (sections in either byte order, several interfaces of different link
+// types and timestamp resolutions; enhanced, simple and obsolete packet
+// blocks), told apart by their magic number, either of them
+// gzip-compressed or not; "-" is standard input. A FileSource hands out
+// frames one at a time without copying them, from a read buffer that
+// bounds what any record or block can take.
 //
 // Every problem is an *Error naming the file and the packet, wrapping
 // what it is (ErrTruncated, ErrMalformed, ErrNotCapture, ErrDirectory,

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ type Source interface {
 	Close() error
 }
 
-// FileSource reads a pcap or pcapng file.
+// FileSource reads a pcap or pcapng file, or one of them gzip-compressed.
 type FileSource struct {
 	path   string
 	f      *os.File
@@ -40,8 +41,21 @@ type FileSource struct {
 // readers hand out slices of it.
 const readBuffer = 1 << 20
 
-// OpenFile opens a pcap or pcapng capture, telling them apart by magic.
+// Stdin is the path that stands for standard input, as in tcpdump -r -
+// (libpcap's pcap_open_offline reads it so): a capture piped in.
+const Stdin = "-"
+
+// stdinName names standard input in messages.
+const stdinName = "standard input"
+
+// OpenFile opens a pcap or pcapng capture, telling them apart by magic;
+// either may be gzip-compressed (as Wireshark reads them: captures are
+// often kept so). Stdin ("-") reads standard input, which Close leaves
+// open.
 func OpenFile(path string) (*FileSource, error) {
+	if path == Stdin {
+		return newFileSource(stdinName, os.Stdin)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
@@ -59,33 +73,57 @@ func OpenFile(path string) (*FileSource, error) {
 	return s, nil
 }
 
-// newFileSource reads the header of the capture r; the caller sets f.
+// newFileSource reads the header of the capture r, decompressing it if it
+// is gzip-compressed; the caller sets f.
 func newFileSource(path string, r io.Reader) (*FileSource, error) {
 	br := bufio.NewReaderSize(r, readBuffer)
-	magic, err := br.Peek(4)
-	if len(magic) < 4 {
-		if rerr := readError(err, 0); rerr != nil {
-			return nil, &Error{Source: path, Err: rerr}
+	magic, err := peekMagic(br, "the file")
+	if err != nil {
+		return nil, &Error{Source: path, Err: err}
+	}
+	compressed := isGzip(magic)
+	if compressed {
+		z, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &Error{Source: path, Err: gzipError(err, 0)}
 		}
-		if len(magic) == 0 {
-			return nil, &Error{Source: path, Err: fmt.Errorf("%w: the file is empty", ErrNotCapture)}
+		br = bufio.NewReaderSize(&gunzip{z: z}, readBuffer)
+		if magic, err = peekMagic(br, "the decompressed file"); err != nil {
+			return nil, &Error{Source: path, Err: err}
 		}
-		return nil, &Error{Source: path, Err: fmt.Errorf("%w: %d bytes, too short for a header", ErrNotCapture, len(magic))}
 	}
 	s := &FileSource{path: path}
-	switch binary.BigEndian.Uint32(magic) {
-	case blockSHB:
+	switch m := binary.BigEndian.Uint32(magic); {
+	case m == blockSHB:
 		s.ng = newPcapngReader(br)
-	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+	case pcapMagic(m):
 		r, err := newPcapReader(br)
 		if err != nil {
 			return nil, &Error{Source: path, Err: err}
 		}
 		s.pcap, s.link = r, r.linkType
+	case compressed:
+		return nil, &Error{Source: path, Err: fmt.Errorf("%w: gzip-compressed, but what it holds is not (magic %x)", ErrNotCapture, magic)}
 	default:
 		return nil, &Error{Source: path, Err: fmt.Errorf("%w (magic %x)", ErrNotCapture, magic)}
 	}
 	return s, nil
+}
+
+// peekMagic returns the first four bytes of what br reads (what: "the
+// file", for messages).
+func peekMagic(br *bufio.Reader, what string) ([]byte, error) {
+	magic, err := br.Peek(4)
+	if len(magic) == 4 {
+		return magic, nil
+	}
+	if rerr := readError(err, 0); rerr != nil {
+		return nil, rerr
+	}
+	if len(magic) == 0 {
+		return nil, fmt.Errorf("%w: %s is empty", ErrNotCapture, what)
+	}
+	return nil, fmt.Errorf("%w: %d bytes, too short for a header", ErrNotCapture, len(magic))
 }
 
 // Name is the file's path.

@@ -182,6 +182,9 @@ func readError(err error, off int64) error {
 	if err == nil || err == io.EOF || errors.Is(err, bufio.ErrBufferFull) {
 		return nil
 	}
+	if _, ok := err.(*problem); ok {
+		return err // says where itself (gzip-compressed data cut short or corrupt)
+	}
 	return fmt.Errorf("read at byte %d: %w", off, err)
 }
 

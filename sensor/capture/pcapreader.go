@@ -15,10 +15,39 @@ type pcapReader struct {
 	r        *bufio.Reader
 	order    binary.ByteOrder
 	nanos    bool // nanosecond timestamps (magic a1b23c4d)
+	hdrLen   int  // of a packet record header: 16, or 24 in a modified pcap
 	linkType uint32
 	maxCap   int
 	pending  int   // bytes of the previous packet to discard before the next
 	off      int64 // file offset of the next record
+}
+
+// Classic pcap magic numbers, as the file's writer stored them in its
+// own byte order.
+const (
+	magicPcap      = 0xa1b2c3d4 // microsecond timestamps
+	magicPcapNanos = 0xa1b23c4d // nanosecond timestamps
+	// magicPcapModified is Alexey Kuznetsov's modified pcap (libpcap's
+	// KUZNETZOV_TCPDUMP_MAGIC, written by Red Hat's tcpdump of 1999 and by
+	// editcap -F modpcap): microsecond timestamps, and each packet record
+	// header followed by the interface index (4 bytes), the protocol (2),
+	// the packet type (1) and a pad byte. libpcap and Wireshark read it;
+	// there is no nanosecond variant.
+	magicPcapModified = 0xa1b2cd34
+	modifiedHdrLen    = 16 + 8
+)
+
+// swapped is a magic number as a writer of the other byte order stored it.
+func swapped(m uint32) uint32 { return m>>24 | m>>8&0xff00 | m<<8&0xff0000 | m<<24 }
+
+// pcapMagic reports whether the file's first four bytes (read big-endian)
+// are a classic pcap magic number.
+func pcapMagic(m uint32) bool {
+	switch m {
+	case magicPcap, magicPcapNanos, magicPcapModified, swapped(magicPcap), swapped(magicPcapNanos), swapped(magicPcapModified):
+		return true
+	}
+	return false
 }
 
 // maxCaptureLen is the largest packet record accepted when the file's
@@ -35,16 +64,20 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 		}
 		return nil, truncated("the file ends %d bytes into the 24-byte pcap header", n)
 	}
-	p := &pcapReader{r: r, off: 24}
+	p := &pcapReader{r: r, off: 24, hdrLen: 16}
 	switch binary.LittleEndian.Uint32(h[0:4]) {
-	case 0xa1b2c3d4:
+	case magicPcap:
 		p.order = binary.LittleEndian
-	case 0xa1b23c4d:
+	case magicPcapNanos:
 		p.order, p.nanos = binary.LittleEndian, true
-	case 0xd4c3b2a1:
+	case magicPcapModified:
+		p.order, p.hdrLen = binary.LittleEndian, modifiedHdrLen
+	case swapped(magicPcap):
 		p.order = binary.BigEndian
-	case 0x4d3cb2a1:
+	case swapped(magicPcapNanos):
 		p.order, p.nanos = binary.BigEndian, true
+	case swapped(magicPcapModified):
+		p.order, p.hdrLen = binary.BigEndian, modifiedHdrLen
 	default:
 		return nil, fmt.Errorf("%w (magic %x)", ErrNotCapture, h[0:4])
 	}
@@ -63,15 +96,15 @@ func (p *pcapReader) next() (data []byte, ts int64, err error) {
 		p.off += int64(p.pending)
 		p.pending = 0
 	}
-	h, err := p.r.Peek(16)
+	h, err := p.r.Peek(p.hdrLen)
 	if len(h) == 0 && err == io.EOF {
 		return nil, 0, io.EOF
 	}
 	if err := readError(err, p.off); err != nil {
 		return nil, 0, err
 	}
-	if len(h) < 16 {
-		return nil, 0, truncated("the file ends %d bytes into a 16-byte packet record header at byte %d", len(h), p.off)
+	if len(h) < p.hdrLen {
+		return nil, 0, truncated("the file ends %d bytes into a %d-byte packet record header at byte %d", len(h), p.hdrLen, p.off)
 	}
 	sec := int64(p.order.Uint32(h[0:4]))
 	frac := int64(p.order.Uint32(h[4:8]))
@@ -82,14 +115,14 @@ func (p *pcapReader) next() (data []byte, ts int64, err error) {
 	if !p.nanos {
 		frac *= 1000
 	}
-	p.r.Discard(16) // peeked
-	p.off += 16
+	p.r.Discard(p.hdrLen) // peeked
+	p.off += int64(p.hdrLen)
 	data, err = p.r.Peek(caplen)
 	if err := readError(err, p.off); err != nil {
 		return nil, 0, err
 	}
 	if len(data) < caplen {
-		return nil, 0, truncated("the file ends %d bytes into a %d-byte packet record at byte %d", len(data), caplen, p.off-16)
+		return nil, 0, truncated("the file ends %d bytes into a %d-byte packet record at byte %d", len(data), caplen, p.off-int64(p.hdrLen))
 	}
 	p.pending = caplen
 	return data, sec*1e9 + frac, nil

@@ -83,6 +83,10 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 		{"MPLS multicast", LinkEthernet, eth(0x8848, cat(mplsEntry(99, true), ip4)), false},
 		{"MPLS Ethernet pseudowire with control word", LinkEthernet, eth(0x8847, cat(mplsEntry(20, false), mplsEntry(30, true), make([]byte, 4), eth(0x0800, ip4))), false},
 		{"MPLS in GRE", LinkEthernet, eth(0x0800, outer4(47, cat([]byte{0, 0}, be16(0x8847), mplsEntry(5, true), ip4))), false},
+		{"PPTP (GRE v1): sequence, acknowledgement, PPP address and control", LinkEthernet, eth(0x0800, outer4(47, pptp(0x3081, make([]byte, 8), cat([]byte{0xff, 0x03}, be16(0x0021), ip4)))), false},
+		{"PPTP: sequence, PPP protocol compressed", LinkEthernet, eth(0x0800, outer4(47, pptp(0x3001, make([]byte, 4), cat([]byte{0x21}, ip4)))), false},
+		{"PPTP: key alone, PPP without address and control, ipv6", LinkRaw, outer4(47, pptp(0x2001, nil, cat(be16(0x0057), ip6))), true},
+		{"PPTP: bytes past the payload length", LinkRaw, outer4(47, cat(pptp(0x2081, make([]byte, 4), cat([]byte{0xff, 0x03, 0x21}, ip4)), []byte{0xde, 0xad})), false},
 		{"PPP with address and control", LinkPPP, cat([]byte{0xff, 0x03}, be16(0x0021), ip4), false},
 		{"PPP without them, compressed protocol", LinkPPP, cat([]byte{0x21}, ip4), false},
 		{"PPP in HDLC-like framing, ipv6", LinkPPPSerial, cat([]byte{0xff, 0x03}, be16(0x0057), ip6), true},
@@ -106,6 +110,14 @@ func TestDecodeLinkTypesAndTunnels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pptp frames a PPP frame in PPTP's enhanced GRE (RFC 2637 4.1, GRE
+// version 1): flags (with the version), protocol 0x880b, the key
+// (payload length, call id 7), then opt (the sequence and acknowledgement
+// numbers the flags announce).
+func pptp(flags uint16, opt, ppp []byte) []byte {
+	return cat(be16(flags), be16(0x880b), be16(uint16(len(ppp))), be16(7), opt, ppp)
 }
 
 // pppoe frames a PPP packet (protocol field and data) as a PPPoE session
@@ -172,6 +184,15 @@ func TestDecodeSkips(t *testing.T) {
 		{"MPLS stack of 17 labels", LinkEthernet, cat(make([]byte, 12), be16(0x8847), bytes.Repeat(mplsEntry(16, false), 17), ip4), SkipMalformed},
 		{"MPLS pseudowire without a control word", LinkEthernet, cat(make([]byte, 12), be16(0x8847), mplsEntry(16, true), []byte{0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}, make([]byte, 6), be16(0x0800), ip4), SkipNotIP},
 		{"Cisco HDLC keepalive (SLARP)", LinkCHDLC, cat([]byte{0x8f, 0}, be16(0x8035), make([]byte, 20)), SkipNotIP},
+		{"PPTP, MPPE (compressed or encrypted PPP)", LinkRaw, greOuter(pptp(0x3001, make([]byte, 4), cat([]byte{0xff, 0x03}, be16(0x00fd), make([]byte, 40)))), SkipNotIP},
+		{"PPTP, CCP", LinkRaw, greOuter(pptp(0x3001, make([]byte, 4), cat([]byte{0xff, 0x03}, be16(0x80fd), make([]byte, 8)))), SkipNotIP},
+		{"PPTP, LCP", LinkRaw, greOuter(pptp(0x3001, make([]byte, 4), cat([]byte{0xff, 0x03}, be16(0xc021), make([]byte, 8)))), SkipNotIP},
+		{"PPTP acknowledgement alone", LinkRaw, greOuter(pptp(0x2081, make([]byte, 4), nil)), SkipNotIP},
+		{"PPTP cut in its sequence number", LinkRaw, greOuter(pptp(0x3081, make([]byte, 2), nil)), SkipTruncated},
+		{"GRE v1 without its key", LinkRaw, greOuter(cat(be16(0x1001), be16(0x880b), make([]byte, 4), []byte{0x21}, ip4)), SkipMalformed},
+		{"GRE v1 with a checksum", LinkRaw, greOuter(pptp(0xa001, make([]byte, 4), cat([]byte{0x21}, ip4))), SkipMalformed},
+		{"GRE v1 of IPv4 (not PPP)", LinkRaw, greOuter(cat(be16(0x2001), be16(0x0800), make([]byte, 4), ip4)), SkipMalformed},
+		{"GRE version 2", LinkRaw, greOuter(cat(be16(0x0002), be16(0x0800), ip4)), SkipMalformed},
 	}
 	d := NewDecoder()
 	d.UDPPorts = NewPortSet([]uint16{8443})
@@ -181,6 +202,13 @@ func TestDecodeSkips(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// greOuter wraps a GRE packet in IPv4.
+func greOuter(p []byte) []byte {
+	h := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+	binary.BigEndian.PutUint16(h[2:], uint16(20+len(p)))
+	return cat(h, p)
 }
 
 // gtpOuter wraps a GTP-U payload in IPv4 and UDP to port 2152.
@@ -204,6 +232,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(LinkEthernet, cat(make([]byte, 12), be16(0x8847), mplsEntry(20, false), mplsEntry(30, true), make([]byte, 4), make([]byte, 12), be16(0x0800), ip4))
 	f.Add(LinkPPP, cat([]byte{0x21}, ip4))
 	f.Add(LinkCHDLC, cat([]byte{0x0f, 0}, be16(0x0800), ip4))
+	f.Add(LinkRaw, greOuter(pptp(0x3081, make([]byte, 8), cat([]byte{0xff, 0x03}, be16(0x0021), ip4))))
+	f.Add(LinkRaw, greOuter(pptp(0x3001, make([]byte, 4), cat([]byte{0x21}, ip4))))
 	d := NewDecoder()
 	f.Fuzz(func(t *testing.T, link uint32, frame []byte) {
 		var s flow.Segment
@@ -240,6 +270,7 @@ func TestFragment(t *testing.T) {
 		"fragment inside GRE":    {cat(eth, gre, []byte{0, 0}, be16(0x0800), frag), frag},
 		"whole packet":           {cat(eth, ip4), nil},
 		"fragment, frame padded": {cat(eth, frag, make([]byte, 6)), frag},
+		"fragment inside PPTP":   {cat(eth, greOuter(pptp(0x3001, make([]byte, 4), cat([]byte{0xff, 0x03, 0x21}, frag)))), frag},
 	} {
 		pkt, ok := d.Fragment(LinkEthernet, c.frame)
 		if ok != (c.want != nil) || !bytes.Equal(pkt, c.want) {

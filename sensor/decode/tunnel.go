@@ -7,25 +7,44 @@ import (
 	"github.com/tlsentry/tlsentry/flow"
 )
 
+// GRE header bits (RFC 2784, 2890; version 1: RFC 2637).
+const (
+	greChecksum = 0x8000
+	greRouting  = 0x4000
+	greKey      = 0x2000
+	greSeq      = 0x1000
+	greStrict   = 0x0800 // strict source route (RFC 1701)
+	greRecur    = 0x0700 // recursion control (RFC 1701)
+	greAck      = 0x0080 // acknowledgement number present (version 1)
+	greFlagsV1  = 0x0078 // must be zero in version 1
+	greVersion  = 0x0007
+	etherPPP    = 0x880b // PPP, PPTP's only payload
+)
+
 // gre opens a GRE packet (RFC 2784/2890): IPv4, IPv6, bridged Ethernet,
-// and ERSPAN types I, II and III.
+// and ERSPAN types I, II and III; or, in GRE version 1, PPTP's PPP
+// frames.
 func (d *Decoder) gre(b []byte, seg *flow.Segment, depth int) SkipReason {
 	if len(b) < 4 {
 		return SkipTruncated
 	}
 	flags := binary.BigEndian.Uint16(b[0:2])
 	proto := binary.BigEndian.Uint16(b[2:4])
-	if flags&0x0007 != 0 {
-		return SkipMalformed // only GRE version 0 carries these payloads
+	switch flags & greVersion {
+	case 0:
+	case 1:
+		return d.pptp(b, flags, proto, seg, depth)
+	default:
+		return SkipMalformed // versions 2 to 7 are not defined
 	}
 	n := 4
-	if flags&0x8000 != 0 { // checksum present (with reserved word)
+	if flags&greChecksum != 0 { // checksum present (with reserved word)
 		n += 4
 	}
-	if flags&0x2000 != 0 { // key present
+	if flags&greKey != 0 {
 		n += 4
 	}
-	hasSeq := flags&0x1000 != 0
+	hasSeq := flags&greSeq != 0
 	if hasSeq {
 		n += 4
 	}
@@ -62,6 +81,36 @@ func (d *Decoder) gre(b []byte, seg *flow.Segment, depth int) SkipReason {
 		return d.ethernet(b[h:], seg, depth)
 	}
 	return SkipNotIP
+}
+
+// pptp opens the enhanced GRE (version 1) of PPTP (RFC 2637 4.1): the
+// key is always there (payload length, call id), then the optional
+// sequence and acknowledgement numbers, then a PPP frame of the payload
+// length (none in a bare acknowledgement). A VPN's user traffic: PPP with
+// or without its address and control bytes, the protocol compressed or
+// not. Compressed or encrypted PPP (CCP, MPPE: protocol 0x00fd) has no IP
+// to read and is skipped as not IP, as on a PPP link; what the RFC rules
+// out (checksum, routing, no key, another protocol) is malformed.
+func (d *Decoder) pptp(b []byte, flags, proto uint16, seg *flow.Segment, depth int) SkipReason {
+	if flags&(greChecksum|greRouting|greStrict|greRecur|greFlagsV1) != 0 || flags&greKey == 0 || proto != etherPPP {
+		return SkipMalformed
+	}
+	n := 8 // the fixed header and the key
+	if flags&greSeq != 0 {
+		n += 4
+	}
+	if flags&greAck != 0 {
+		n += 4
+	}
+	if len(b) < n {
+		return SkipTruncated
+	}
+	plen := int(binary.BigEndian.Uint16(b[4:6]))
+	if plen == 0 {
+		return SkipNotIP // an acknowledgement alone
+	}
+	// The payload length bounds the frame; a capture may have cut it.
+	return d.ppp(b[n:min(n+plen, len(b))], seg, depth)
 }
 
 // udp opens the UDP tunnels (VXLAN, Geneve, CAPWAP) and gives a datagram

@@ -105,7 +105,7 @@ func (m *tlsRecordMem) fill(h *tlsparse.Handshake, times *validityCache) {
 				m.serverALPN[0] = sh.ALPN
 				r.ServerALPNs = m.serverALPN[:]
 			}
-			if !sh.SSLv2 {
+			if sh.HasCipherSuite() { // not one cut before it: no TLS_NULL_WITH_NULL_NULL made up
 				r.CipherSuite = tlsparse.CipherSuiteName(sh.CipherSuite)
 			}
 			if j := prints.JA3S; j.Full != "" {

@@ -60,3 +60,54 @@ func TestGoogleQUICServerName(t *testing.T) {
 		t.Errorf("allowed name: %+v", v)
 	}
 }
+
+// TestTruncatedHelloListsNoPrint: a hello the capture cut short has no
+// JA3 or JA4 for the lists, so it cannot hit (or be allowed by) the entry
+// of what its fingerprints used to be made of: "771,,,," and
+// t12i000000_000000000000_000000000000 for a hello cut in its random. The
+// whole hello still hits its own entries.
+func TestTruncatedHelloListsNoPrint(t *testing.T) {
+	body := append([]byte{3, 3}, make([]byte, 32)...) // version, random
+	body = append(body, 0, 0, 2, 0x00, 0x2f, 1, 0)    // no session id, one suite, null compression
+	msg := append([]byte{1, 0, 0, byte(len(body))}, body...)
+	hello := append([]byte{0x16, 3, 1, 0, byte(len(msg))}, msg...)
+	f := &flow.Flow{Server: flow.Endpoint{Port: 443}}
+
+	block := &blocklist.Lists{}
+	block.Add(blocklist.KindJA3, []blocklist.Entry{{Value: "bddda940f9963577c41d7c28b1a5f65f"}}) // MD5 of "771,,,,"
+	block.Add(blocklist.KindJA4, []blocklist.Entry{{Value: "t12i000000_000000000000_000000000000"}})
+	allow, err := allowlist.New(allowlist.Config{JA3: []string{"bddda940f9963577c41d7c28b1a5f65f"}, JA4: []string{"t12i000000_000000000000_000000000000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Policy{Threshold: 20, Block: block, Allow: allow}
+	for _, cut := range []int{9, 11, 30, len(hello) - 1} {
+		f.ClientHandshake = hello[:cut]
+		h := tlsparse.FromFlow(f, nil)
+		if h.Client == nil || !h.Client.Truncated {
+			t.Fatalf("cut at %d: hello %+v", cut, h.Client)
+		}
+		if info := BlockInfo(h, false); info.JA3 != "" || info.JA4 != "" {
+			t.Errorf("cut at %d: block info %+v", cut, info)
+		}
+		if info := Info(f, h); info.JA3 != "" || info.JA4 != "" {
+			t.Errorf("cut at %d: allow info %+v", cut, info)
+		}
+		if v := p.Judge(30, f, h, nil); !v.Alert || len(v.Listed) != 0 || v.Suppressed != "" {
+			t.Errorf("cut at %d: %+v, want an alert by score alone", cut, v)
+		}
+	}
+
+	f.ClientHandshake = hello
+	h := tlsparse.FromFlow(f, nil)
+	pr := h.Prints(h.Transport())
+	if h.ClientErr != nil || pr.JA3.Full != "771,47,,," {
+		t.Fatalf("whole hello: %v, JA3 %+v", h.ClientErr, pr.JA3)
+	}
+	own := &blocklist.Lists{}
+	own.Add(blocklist.KindJA3, []blocklist.Entry{{Value: pr.JA3.Hash}})
+	own.Add(blocklist.KindJA4, []blocklist.Entry{{Value: pr.JA4}})
+	if v := (&Policy{Threshold: 20, Block: own}).Judge(0, f, h, nil); !v.Alert || len(v.Listed) != 2 {
+		t.Errorf("whole hello on its own lists: %+v", v)
+	}
+}
