@@ -160,7 +160,9 @@ func versionCheck(id string, v uint16) check {
 func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 	if chosen {
 		return check{id: id, group: GroupCipher,
-			applies: func(i *Input) bool { return i.TLS.Server != nil && i.TLS.Server.ServerHello != nil },
+			applies: func(i *Input) bool {
+				return i.TLS.Server != nil && i.TLS.Server.ServerHello != nil && i.TLS.Server.ServerHello.HasCipherSuite()
+			},
 			fires:   func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
 			describe: func(i *Input) (string, string, string) {
 				c := i.TLS.Server.ServerHello.CipherSuite

@@ -248,14 +248,20 @@ func client(ch *tlsparse.ClientHello, v *Values) {
 // parts) and JA3N, as the handshake rendered them (from the parse's
 // fingerprint cache when it had one).
 func fingerprints(p tlsparse.FlowPrints, v *Values) {
-	v.cat(CJA4, p.JA4)
+	// A hello cut short has no prints (tlsparse makes none up): no value,
+	// rather than one empty value all such hellos would share.
+	if p.JA4 != "" {
+		v.cat(CJA4, p.JA4)
+	}
 	if _, rest, ok := strings.Cut(p.JA4, "_"); ok {
 		if b, c, ok := strings.Cut(rest, "_"); ok {
 			v.cat(CJA4Ciphers, b)
 			v.cat(CJA4Exts, c)
 		}
 	}
-	v.cat(CJA3N, p.JA3N.Hash)
+	if p.JA3N.Hash != "" {
+		v.cat(CJA3N, p.JA3N.Hash)
+	}
 }
 
 // listInto counts a list's non-GREASE values into hashed buckets and the
@@ -401,7 +407,9 @@ func server(f *flow.Flow, sf *tlsparse.ServerFlight, v *Values) {
 		v.set(FServerVersion, float64(sh.SelectedVersion))
 		v.cat(CServerVersion, tlsparse.VersionName(sh.SelectedVersion))
 		v.set(FServerExtensions, float64(len(sh.Extensions)))
-		v.cat(CServerCipher, hex16(sh.CipherSuite))
+		if sh.HasCipherSuite() { // a hello cut before its suite names none
+			v.cat(CServerCipher, hex16(sh.CipherSuite))
+		}
 		if sh.ALPN != "" {
 			v.cat(CServerALPN, sh.ALPN)
 		}
