@@ -76,7 +76,8 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	}()
 	pf, err := runPreflight(opts.configPath, !d.offline())
 	if err != nil {
-		return nil, err
+		// A restart would fail the same way: exit status 78.
+		return nil, &configError{err}
 	}
 	cfg, policy := pf.cfg, pf.pol
 	d.model, d.thresholdFrom = pf.model, pf.from
