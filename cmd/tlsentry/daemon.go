@@ -89,6 +89,8 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	if d.metrics, err = metrics.New(d.registry); err != nil {
 		return nil, err
 	}
+	// The daemon's own log follows its file by name as the alert logs do.
+	d.log.setFollowed(d.logFollowed("daemon"))
 	if err := metrics.RegisterRuntime(d.registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}

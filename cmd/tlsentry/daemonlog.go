@@ -98,21 +98,29 @@ func (l *daemonLog) close() error {
 }
 
 // logOutput is a file that can be switched or reopened under running
-// loggers, or stderr when no path is set.
+// loggers, or stderr when no path is set. Like the alert logs, it opens
+// the file again by name when it finds it moved or removed without a
+// SIGUSR1 (see follow).
 type logOutput struct {
 	mu     sync.Mutex
 	path   string
 	f      *os.File
 	stderr io.Writer
+	follow logFollow
 }
 
 func (o *logOutput) Write(p []byte) (int, error) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.f != nil {
-		return o.f.Write(p)
+	if o.f == nil {
+		defer o.mu.Unlock()
+		return o.stderr.Write(p)
 	}
-	return o.stderr.Write(p)
+	tell := o.checkPath()
+	n, err := o.f.Write(p)
+	o.mu.Unlock()
+	// Told outside the lock: the callback logs to this output.
+	tell()
+	return n, err
 }
 
 func (o *logOutput) Sync() error {
@@ -152,6 +160,7 @@ func (o *logOutput) swap(path string, f *os.File) error {
 	o.mu.Lock()
 	old := o.f
 	o.path, o.f = path, f
+	o.follow.opened(f)
 	o.mu.Unlock()
 	if old != nil {
 		return old.Close()
