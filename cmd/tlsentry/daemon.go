@@ -14,6 +14,7 @@ import (
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -128,7 +129,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	// from now on.
 	shards := cfg.Capture.Workers
 	if d.offline() {
-		d.source = &pipeline.FileInput{Paths: d.files, Report: func(err error) { d.log.Warn("capture file problem", zap.Error(err)) }}
+		d.source = &pipeline.FileInput{Paths: d.files, Report: d.reportFileProblem}
 	} else {
 		live, err := d.openLive(cfg)
 		if err != nil {
@@ -351,4 +352,15 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// reportFileProblem tells a problem with a capture file (run -r): in the
+// daemon's log, and on stderr as score -r says it when the log goes to a
+// file, so that the exit's "N problem(s) in the input" is not all a
+// person sees.
+func (d *daemon) reportFileProblem(err error) {
+	d.log.Warn("capture file problem", zap.Error(err))
+	if !d.log.toStderr() {
+		fmt.Fprintf(d.stderr, "tlsentry run: %s\n", termsafe.Line(err.Error()))
+	}
 }

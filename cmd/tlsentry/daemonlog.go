@@ -92,6 +92,13 @@ func (s *stagedLog) abort() {
 
 func (l *daemonLog) reopen() error { return l.out.reopen() }
 
+// toStderr says whether the log goes to stderr (output.log is empty).
+func (l *daemonLog) toStderr() bool {
+	l.out.mu.Lock()
+	defer l.out.mu.Unlock()
+	return l.out.f == nil
+}
+
 func (l *daemonLog) close() error {
 	l.Sync()
 	return l.out.close()

@@ -102,7 +102,7 @@ func TestSystemdUnit(t *testing.T) {
 
 // A configuration run refuses exits with status 78 (which the unit does
 // not restart on), the problems on stderr one a line; other failures
-// still exit 1.
+// still exit 1, a capture file's problem said on stderr with its name.
 func TestRunConfigErrorExitStatus(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
@@ -112,7 +112,7 @@ func TestRunConfigErrorExitStatus(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("flow:\n  scan_limit: 0\n  max_flows: 0\noutput: {alert_log: "+filepath.Join(dir, "a.json")+"}\n"), 0o644)
 	good := filepath.Join(dir, "good.yaml")
-	os.WriteFile(good, []byte("metrics: {listen: \"\"}\noutput: {alert_log: "+filepath.Join(dir, "a.json")+"}\n"), 0o644)
+	os.WriteFile(good, []byte("metrics: {listen: \"\"}\noutput: {alert_log: "+filepath.Join(dir, "a.json")+", log: "+filepath.Join(dir, "d.log")+"}\n"), 0o644)
 	for _, tc := range []struct {
 		args   []string
 		status int
@@ -123,7 +123,11 @@ func TestRunConfigErrorExitStatus(t *testing.T) {
 			"tlsentry: " + bad + ":3: flow.max_flows: 0 is out of range",
 		}},
 		{[]string{"run", "-config", filepath.Join(dir, "missing.yaml"), "-r", sample}, exitConfig, []string{"missing.yaml"}},
-		{[]string{"run", "-config", good, "-r", filepath.Join(dir, "missing.pcap")}, 1, nil},
+		// The problem itself on stderr too, not only in the log file.
+		{[]string{"run", "-config", good, "-r", filepath.Join(dir, "missing.pcap")}, 1, []string{
+			"tlsentry run: open capture: open " + filepath.Join(dir, "missing.pcap") + ": no such file or directory\n",
+			"tlsentry: 1 problem(s) in the input\n",
+		}},
 	} {
 		cmd := exec.Command(self, tc.args...)
 		cmd.Env = append(os.Environ(), "TLSENTRY_TEST_MAIN=1")
