@@ -143,7 +143,17 @@ func printConfigSummary(w io.Writer, path string, c *config.Config, modelLine st
 	if metrics == "" {
 		metrics = "off"
 	}
-	fmt.Fprintf(w, "  output:    alerts to %s, metrics %s\n", alerts, metrics)
+	fmt.Fprintf(w, "  output:    alerts to %s, %s, %s, %s, metrics %s\n", alerts,
+		goesTo("flows", c.Output.FlowLog), goesTo("tls records", c.Output.TLSLog), goesTo("alert pcaps", c.Output.AlertPcapDir), metrics)
+}
+
+// goesTo says where an optional output goes: "flows to PATH", or "flows
+// off" when its path is empty.
+func goesTo(what, path string) string {
+	if path == "" {
+		return what + " off"
+	}
+	return what + " to " + termsafe.Value(path)
 }
 
 // blocklistSummary counts the block lists' entries by kind.

@@ -34,6 +34,7 @@ func TestCheckConfigShipped(t *testing.T) {
 		t.Fatalf("check-config -offline: %v\n%s", err, errOut)
 	}
 	if !strings.HasPrefix(out, path+": ok\n") || !strings.Contains(out, "ports [443 8443 465 993 995 636 853]") ||
+		!strings.Contains(out, "alerts to /var/log/tlsentry/alerts.json, flows off, tls records off, alert pcaps off, metrics 127.0.0.1:9560") ||
 		!regexp.MustCompile(`embedded default \(hybrid/\w+\), threshold [0-9.]+ from the model's threshold \(.+\)`).MatchString(out) {
 		t.Errorf("stdout:\n%s", out)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tlsentry/tlsentry/bpf"
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/beacon"
+	"github.com/tlsentry/tlsentry/internal/termsafe"
 	"github.com/tlsentry/tlsentry/sensor/allowlist"
 	"github.com/tlsentry/tlsentry/sensor/blocklist"
 	"github.com/tlsentry/tlsentry/sensor/config"
@@ -76,7 +77,8 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	}()
 	pf, err := runPreflight(opts.configPath, !d.offline())
 	if err != nil {
-		return nil, err
+		// A restart would fail the same way: exit status 78.
+		return nil, &configError{err}
 	}
 	cfg, policy := pf.cfg, pf.pol
 	d.model, d.thresholdFrom = pf.model, pf.from
@@ -88,6 +90,8 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	if d.metrics, err = metrics.New(d.registry); err != nil {
 		return nil, err
 	}
+	// The daemon's own log follows its file by name as the alert logs do.
+	d.log.setFollowed(d.logFollowed("daemon"))
 	if err := metrics.RegisterRuntime(d.registry); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
@@ -130,7 +134,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 		// server, a pair's rhythm) are the same on every run (Ordered
 		// below); capture.workers spreads live capture.
 		shards = 1
-		d.source = &pipeline.FileInput{Paths: d.files, Report: func(err error) { d.log.Warn("capture file problem", zap.Error(err)) }}
+		d.source = &pipeline.FileInput{Paths: d.files, Report: d.reportFileProblem}
 	} else {
 		live, err := d.openLive(cfg)
 		if err != nil {
@@ -358,4 +362,15 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// reportFileProblem tells a problem with a capture file (run -r): in the
+// daemon's log, and on stderr as score -r says it when the log goes to a
+// file, so that the exit's "N problem(s) in the input" is not all a
+// person sees.
+func (d *daemon) reportFileProblem(err error) {
+	d.log.Warn("capture file problem", zap.Error(err))
+	if !d.log.toStderr() {
+		fmt.Fprintf(d.stderr, "tlsentry run: %s\n", termsafe.Line(err.Error()))
+	}
 }

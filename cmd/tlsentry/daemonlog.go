@@ -92,27 +92,42 @@ func (s *stagedLog) abort() {
 
 func (l *daemonLog) reopen() error { return l.out.reopen() }
 
+// toStderr says whether the log goes to stderr (output.log is empty).
+func (l *daemonLog) toStderr() bool {
+	l.out.mu.Lock()
+	defer l.out.mu.Unlock()
+	return l.out.f == nil
+}
+
 func (l *daemonLog) close() error {
 	l.Sync()
 	return l.out.close()
 }
 
 // logOutput is a file that can be switched or reopened under running
-// loggers, or stderr when no path is set.
+// loggers, or stderr when no path is set. Like the alert logs, it opens
+// the file again by name when it finds it moved or removed without a
+// SIGUSR1 (see follow).
 type logOutput struct {
 	mu     sync.Mutex
 	path   string
 	f      *os.File
 	stderr io.Writer
+	follow logFollow
 }
 
 func (o *logOutput) Write(p []byte) (int, error) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.f != nil {
-		return o.f.Write(p)
+	if o.f == nil {
+		defer o.mu.Unlock()
+		return o.stderr.Write(p)
 	}
-	return o.stderr.Write(p)
+	tell := o.checkPath()
+	n, err := o.f.Write(p)
+	o.mu.Unlock()
+	// Told outside the lock: the callback logs to this output.
+	tell()
+	return n, err
 }
 
 func (o *logOutput) Sync() error {
@@ -152,6 +167,7 @@ func (o *logOutput) swap(path string, f *os.File) error {
 	o.mu.Lock()
 	old := o.f
 	o.path, o.f = path, f
+	o.follow.opened(f)
 	o.mu.Unlock()
 	if old != nil {
 		return old.Close()

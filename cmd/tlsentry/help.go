@@ -121,7 +121,9 @@ var mainFiles = []struct{ path, what string }{
 // mainExit says what the exit status means.
 const mainExit = `0 when the command did its work (and after -h), 1 on errors (the input's
 problems included), 2 on usage errors (unknown command or flag, missing
-argument).`
+argument), 78 (EX_CONFIG) when run cannot start for its configuration:
+the file, or the model, threshold or lists it names (the systemd unit
+does not restart on it).`
 
 // printHelp prints the main help: what tlsentry is, its commands, files
 // and exit status.

@@ -12,7 +12,8 @@ import (
 
 // openLive loads the eBPF filter (capture.bpf) and opens one AF_PACKET
 // capture per interface with it attached. Needs CAP_NET_RAW, and CAP_BPF
-// for the filter; CAP_NET_ADMIN for promiscuous mode. An interface that
+// for the filter (promiscuous mode, a socket membership, needs no
+// CAP_NET_ADMIN). An interface that
 // does not exist yet or is down does not stop the start (as Suricata
 // does, the sensor waits for it and says so); one that goes away later
 // is waited for the same way.

@@ -19,8 +19,10 @@ import (
 
 // TestRunLiveWithUnitCapabilities runs the daemon as it runs under the
 // systemd unit: an unprivileged user holding only the unit's ambient
-// capabilities, with no_new_privs, capturing live with the eBPF filter.
-// It must start, score a TLS connection and stop cleanly on SIGTERM.
+// capabilities, with no_new_privs, capturing live with the eBPF filter,
+// in promiscuous mode, with two workers (so the eBPF fanout program
+// loads too). It must start, score a TLS connection and stop cleanly on
+// SIGTERM.
 func TestRunLiveWithUnitCapabilities(t *testing.T) {
 	p := netnstest.NewVethPair(t)
 	cert := serverCert(t)
@@ -31,7 +33,7 @@ func TestRunLiveWithUnitCapabilities(t *testing.T) {
 	modelCopy := filepath.Join(dir, "test.model")
 	copyFile(t, trainedModelFile(t), modelCopy, 0o644)
 	cfg := writeConfig(t, dir, map[string]string{
-		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 1\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n",
+		"capture":  "  interfaces: [veth-a]\n  ports: [443]\n  workers: 2\n  ring_size_mb: 4\n  block_size_kb: 32\n  bpf: true\n  promiscuous: true\n",
 		"detector": "  model: test.model\n  batch_timeout: 10ms\n",
 		"output":   "  alert_log: logs/alerts.json\n  flow_log: logs/flows.json\n  log: logs/tlsentry.log\n",
 	})
@@ -71,6 +73,9 @@ func TestRunLiveWithUnitCapabilities(t *testing.T) {
 	}
 	if !fileContains(logPath, `"msg":"stopped"`) {
 		t.Errorf("no clean stop in the log")
+	}
+	if fileContains(logPath, "fanout program did not load") {
+		t.Errorf("the fanout program did not load with the unit's capabilities")
 	}
 }
 

@@ -15,6 +15,36 @@ import (
 // errUsage marks command-line mistakes: exit status 2 instead of 1.
 var errUsage = errors.New("usage")
 
+// exitConfig is the exit status of a run that cannot start for its
+// configuration: EX_CONFIG of sysexits.h. The systemd unit does not
+// restart on it (RestartPreventExitStatus=): a bad file fails the same
+// way every RestartSec until someone fixes it.
+const exitConfig = 78
+
+// configError is a configuration run cannot start with: the file, the
+// model it names, the threshold or the lists (exit status exitConfig).
+// Its message is the wrapped error's.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// exitStatus is the exit status for what a command returned: 0, 1, 2
+// for usage errors, exitConfig for a configuration run refuses.
+func exitStatus(err error) int {
+	var ce *configError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &ce):
+		return exitConfig
+	default:
+		return 1
+	}
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal asks for an orderly stop; a second one kills, as
@@ -25,14 +55,9 @@ func main() {
 	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	switch {
-	case err == nil:
-	case errors.Is(err, errUsage):
+	if err != nil {
 		printError(os.Stderr, err)
-		os.Exit(2)
-	default:
-		printError(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -40,6 +65,9 @@ func main() {
 // line of its own, with what a terminal would act on escaped (errors
 // hold file names, and values from configuration and model files).
 func printError(w io.Writer, err error) {
+	if ce, ok := err.(*configError); ok {
+		err = ce.err // its joined parts, each on a line
+	}
 	parts := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		parts = j.Unwrap()

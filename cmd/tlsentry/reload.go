@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -86,8 +87,14 @@ func (d *daemon) tryReload() (hot, restart []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	hot = s.pending.Hot
+	if s.model != d.model {
+		// The key did not change, but its file holds another model now,
+		// which this reload puts in use: say so among what it applied.
+		hot = append(slices.Clip(hot), "detector.model")
+	}
 	d.commitReload(s)
-	return s.pending.Hot, s.pending.Restart, nil
+	return hot, s.pending.Restart, nil
 }
 
 // prepareReload loads and checks the file (with the fleet's settings in

@@ -109,6 +109,10 @@ func TestRunReloadsModel(t *testing.T) {
 	}
 	d.signal(t, syscall.SIGHUP, `"msg":"model reloaded"`)
 	d.feed(t, sshCapture(t, 3, 62, 91, start.Add(time.Minute)), 6)
+	// The reload's summary lists the model among what it applied.
+	if !strings.Contains(d.logText(t), `"applied":["detector.model"]`) {
+		t.Errorf("the reload that swapped the model does not list it as applied:\n%s", d.logText(t))
+	}
 
 	if err := os.WriteFile(path, second[:len(second)/2], 0o644); err != nil {
 		t.Fatal(err)

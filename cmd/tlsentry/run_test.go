@@ -113,12 +113,13 @@ func TestRunRefusesBadStart(t *testing.T) {
 		sections map[string]string
 		offline  bool
 		want     string
+		status   int // a refused configuration: 78, which systemd does not restart on
 	}{
-		{"unknown key", map[string]string{"detector": "  treshold: 0.5\n"}, true, "detector.treshold: unknown key"},
-		{"live without interfaces", nil, false, "capture.interfaces: live capture needs at least one interface"},
-		{"missing model", map[string]string{"detector": "  model: nope.model\n"}, true, "detector.model: model: stat"},
-		{"alert rate the model lacks", map[string]string{"detector": "  model: " + trainedModelFile(t) + "\n  alert_rate: 0.005\n"}, true, "detector.alert_rate: 0.005: the model knows"},
-		{"metrics port in use", map[string]string{"metrics": "  listen: " + busy.Addr().String() + "\n"}, true, "metrics.listen:"},
+		{"unknown key", map[string]string{"detector": "  treshold: 0.5\n"}, true, "detector.treshold: unknown key", exitConfig},
+		{"live without interfaces", nil, false, "capture.interfaces: live capture needs at least one interface", exitConfig},
+		{"missing model", map[string]string{"detector": "  model: nope.model\n"}, true, "detector.model: model: stat", exitConfig},
+		{"alert rate the model lacks", map[string]string{"detector": "  model: " + trainedModelFile(t) + "\n  alert_rate: 0.005\n"}, true, "detector.alert_rate: 0.005: the model knows", exitConfig},
+		{"metrics port in use", map[string]string{"metrics": "  listen: " + busy.Addr().String() + "\n"}, true, "metrics.listen:", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +130,9 @@ func TestRunRefusesBadStart(t *testing.T) {
 			_, _, err := runCmd(t, args...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to say %q", err, tc.want)
+			}
+			if got := exitStatus(err); got != tc.status {
+				t.Errorf("exit status %d, want %d", got, tc.status)
 			}
 		})
 	}

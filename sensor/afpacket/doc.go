@@ -15,8 +15,9 @@
 // An eBPF socket filter (package bpf) can be attached to every socket. A
 // slow sink makes the kernel drop packets when the ring fills (counted in
 // KernelStats.Drops): the capture never blocks the kernel nor buffers
-// more than the rings. Open needs CAP_NET_RAW (CAP_NET_ADMIN for
-// promiscuous mode); on other systems than Linux it fails.
+// more than the rings. Open needs CAP_NET_RAW, no more: promiscuous mode
+// is a membership of the socket (PACKET_ADD_MEMBERSHIP), which asks for no
+// CAP_NET_ADMIN; on other systems than Linux it fails.
 //
 // A capture survives its link: when the interface goes down, loses its
 // carrier or is removed, the workers keep ticking their sinks (so their

@@ -15,7 +15,7 @@ func TestBadConfigs(t *testing.T) {
 		file, want string
 	}{
 		{"alert-log-empty.yaml", "testdata/alert-log-empty.yaml:2: output.alert_log: must not be empty unless output.stdout is true (alerts must go somewhere)"},
-		{"alert-rate-range.yaml", "testdata/alert-rate-range.yaml:2: detector.alert_rate: 0.5 is out of range (more than 0, less than 0.5)"},
+		{"alert-rate-range.yaml", "testdata/alert-rate-range.yaml:2: detector.alert_rate: 0.51 is out of range (more than 0 and at most 0.5)"},
 		{"beacon-bad.yaml", strings.Join([]string{
 			`testdata/beacon-bad.yaml:2: beacon.key: "client" is not one of server, sni, ja4+server`,
 			"testdata/beacon-bad.yaml:3: beacon.threshold: 1.5 is out of range (more than 0, at most 1)",

@@ -28,6 +28,7 @@ func TestResolveThreshold(t *testing.T) {
 		{Detector{AlertRate: 0.001}, 0.66, "detector.alert_rate 0.001 (the model's training score quantile 0.999)", ""},
 		{Detector{AlertRate: 0.01}, 0.55, "detector.alert_rate 0.01 (the model's training score quantile 0.99)", ""},
 		{Detector{AlertRate: 0.1}, 0.47, "detector.alert_rate 0.1 (the model's training score quantile 0.9)", ""},
+		{Detector{AlertRate: 0.5}, 0.40, "detector.alert_rate 0.5 (the model's training score quantile 0.5)", ""},
 		{Detector{AlertRate: 0.005}, 0, "",
 			"detector.alert_rate: 0.005: the model knows the threshold only for alert rates 0.001, 0.002, 0.01, 0.1, 0.5; use one of them or set detector.threshold"},
 		{Detector{Threshold: 1.5}, 0, "",
@@ -67,5 +68,28 @@ func TestResolveThreshold(t *testing.T) {
 	_, _, err = c.ResolveThreshold(meta)
 	if err == nil || !strings.HasPrefix(err.Error(), "t.yaml:3: detector.alert_rate: 0.02: the model knows") {
 		t.Errorf("parsed alert_rate 0.02: %v", err)
+	}
+}
+
+// Every rate the "use one of them" error lists passes validation: 0.5
+// (the median every model stores) was listed and then refused.
+func TestListedAlertRatesValidate(t *testing.T) {
+	for _, rate := range []string{"0.001", "0.01", "0.1", "0.5"} {
+		c, err := Parse([]byte("detector: {alert_rate: "+rate+"}\n"), "t.yaml")
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.Errorf("alert_rate %s: %v", rate, err)
+		}
+	}
+	for _, rate := range []string{"0", "-0.1", "0.500001", "1"} {
+		c, err := Parse([]byte("detector: {alert_rate: "+rate+"}\n"), "t.yaml")
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), "out of range (more than 0 and at most 0.5)") {
+			t.Errorf("alert_rate %s: %v, want out of range", rate, err)
+		}
 	}
 }

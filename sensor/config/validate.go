@@ -123,6 +123,12 @@ func (c *Config) checkCapture(l *errorList) {
 	l.owner(cp.Filter().Validate(), keys)
 }
 
+// AlertRates bounds detector.alert_rate. 0.5 is in: every model stores
+// its training scores' median (quantile 0.5), which thresholdForRate
+// takes for rate 0.5, though training itself refuses that rate
+// (detector.Share).
+var AlertRates = bounds.Interval{Lo: 0, Hi: 0.5, LoOpen: true}
+
 // MaxThreshold bounds detector.threshold (verdict.MaxThreshold).
 const MaxThreshold = verdict.MaxThreshold
 
@@ -134,9 +140,9 @@ func (c *Config) checkDetector(l *errorList) {
 		l.add("detector.threshold", "%s is out of range (more than 0, at most %d; leave the key out for the model's)",
 			strconv.FormatFloat(d.Threshold, 'g', -1, 64), MaxThreshold)
 	}
-	if rSet && !(d.AlertRate > 0 && d.AlertRate < 0.5) {
-		l.add("detector.alert_rate", "%s is out of range (more than 0, less than 0.5)",
-			strconv.FormatFloat(d.AlertRate, 'g', -1, 64))
+	if rSet && !AlertRates.Contains(d.AlertRate) {
+		l.add("detector.alert_rate", "%s is out of range (%s)",
+			strconv.FormatFloat(d.AlertRate, 'g', -1, 64), AlertRates)
 	}
 	if tSet && rSet {
 		l.add("detector.alert_rate", "set detector.threshold or detector.alert_rate, not both")

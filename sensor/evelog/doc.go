@@ -19,7 +19,10 @@
 // second after Write returned, sooner when the buffer fills, and before
 // a rotation, Reopen, Reconfigure to another path, Sync or Close; a line
 // is never split across files or write calls. Buffered lines that cannot
-// be written are told to Config.WriteFailed. The console and the tee get
+// be written are told to Config.WriteFailed; the part of a line a full
+// disk cut short is cut off the file again (or, where it cannot be,
+// ended with a newline of its own), so the next line is never glued to
+// it. The console and the tee get
 // each line at once, in the order the file gets them. Reopen also makes the file's directory again when it was
 // removed. A file moved or removed without a Reopen is noticed within a
 // second (the path is compared with the open file, two stat calls at

@@ -1,7 +1,6 @@
 package evelog
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -81,8 +80,9 @@ type file struct {
 	path    string
 	rot     Rotation
 	now     func() time.Time
-	f       *os.File  // nil after Close
+	f       handle    // nil after Close
 	size    int64     // of the file, lines buffered included
+	torn    bool      // the file ends in part of a line (see put)
 	started time.Time // time of the file's first line; zero while empty
 	created bool      // openFile made the file (it did not exist)
 	follow  follower  // notices the file moved or removed without a Reopen
@@ -128,10 +128,17 @@ func (w *file) open() error {
 		return fmt.Errorf("evelog: %s is not a regular file", w.path)
 	}
 	if w.f != nil {
-		w.flush()   // the lines buffered belong to the old file
+		w.flush() // the lines buffered belong to the old file
+		if w.torn {
+			w.mend() // best effort; the file may be the one opened again
+		}
 		w.f.Close() // its lines are written; a close error loses nothing
 	}
 	w.f, w.size, w.started = f, st.Size(), time.Time{}
+	// A file that ends in part of a line (a run killed mid-write, or a
+	// short write whose cut and newline both failed) gets a newline
+	// before the next line, which would be glued to it otherwise.
+	w.torn = endsInPart(w.path, w.size)
 	if w.size > 0 {
 		w.started = w.now()
 	}
@@ -160,10 +167,15 @@ func (w *file) Write(line []byte) (int, error) {
 	}
 	var err error
 	n := len(line)
+	w.size += int64(n) // put takes back what it could not write
+	if w.started.IsZero() && n > 0 {
+		w.started = w.now()
+	}
 	if len(line) >= bufferSize {
 		// Longer than the buffer: written at once (the buffer is empty).
-		if n, err = w.f.Write(line); err != nil {
-			err = fmt.Errorf("evelog: write %s: %w", w.path, err)
+		// Its failure is returned, and counted by the caller as one.
+		if _, err = w.put(line); err != nil {
+			n = 0
 		}
 	} else {
 		if w.buf == nil {
@@ -171,10 +183,6 @@ func (w *file) Write(line []byte) (int, error) {
 		}
 		w.buf = append(w.buf, line...)
 		w.arm()
-	}
-	w.size += int64(n)
-	if w.started.IsZero() && n > 0 {
-		w.started = w.now()
 	}
 	return n, errors.Join(goneErr, rotErr, err)
 }
@@ -210,15 +218,9 @@ func (w *file) flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	n, err := w.f.Write(w.buf)
-	if err != nil {
-		// The lines not wholly written are lost: a partly written one
-		// too (the next line starts after it, as before buffering).
-		lost := bytes.Count(w.buf[n:], []byte{'\n'})
-		err = fmt.Errorf("evelog: write %s: %w", w.path, err)
-		if w.failed != nil && lost > 0 {
-			w.failed(w.path, lost, err)
-		}
+	lost, err := w.put(w.buf)
+	if err != nil && w.failed != nil && lost > 0 {
+		w.failed(w.path, lost, err)
 	}
 	w.buf = w.buf[:0]
 	return err
@@ -341,6 +343,12 @@ func (w *file) Close() error {
 	}
 	w.stopTimer()
 	err := w.flush()
+	if w.torn {
+		// A later run would glue its first line to the part.
+		if merr := w.mend(); err == nil {
+			err = merr
+		}
+	}
 	if serr := w.f.Sync(); err == nil {
 		err = serr
 	}
