@@ -11,7 +11,9 @@ import (
 	"github.com/tlsentry/tlsentry/detector"
 	"github.com/tlsentry/tlsentry/detector/eval"
 	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
 	"github.com/tlsentry/tlsentry/internal/termsafe"
+	"github.com/tlsentry/tlsentry/sensor/config"
 	"github.com/tlsentry/tlsentry/sensor/pipeline"
 	"github.com/tlsentry/tlsentry/sensor/verdict"
 )
@@ -21,7 +23,9 @@ var evalHelp = help{
 	about: `How well the model's scores separate two sets of flows (flows with payload
 only): ROC AUC, PR AUC, recall at 1% and 0.1% false-positive rate, and
 precision, recall and false-positive rate at the model's threshold (or
--threshold). -plot draws both score histograms with the threshold, and the
+-threshold). Flows are scored as score scores them: with the context
+earlier flows of the same captures give (a pair's rhythm, a resumed
+session's server, a TLS scan). -plot draws both score histograms with the threshold, and the
 ROC curve.`,
 }
 
@@ -50,29 +54,24 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// The flows are scored as score and run score them: one table in
+	// order, with the context earlier flows give (a pair's rhythm, a
+	// resumed session's server, a scan), so that the figures are those
+	// of the alerts a sensor gives.
+	daemonCfg := config.Default()
 	var problems []error
 	score := func(files []string, onlyTLS bool) ([]float64, error) {
-		set, err := pipeline.LoadFlows(ctx, files, flow.DefaultConfig())
+		var keep func(*flow.Flow) bool
+		if onlyTLS {
+			keep = func(f *flow.Flow) bool { return tlsparse.FromFlow(f, nil).SpokeTLS() }
+		}
+		out, err := evalScores(ctx, m, daemonCfg, files, keep, stderr)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if err != nil {
 			problems = append(problems, err)
-			fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error()))
 		}
-		flows := make([]*flow.Flow, len(set))
-		for i := range set {
-			flows[i] = set[i].Flow
-		}
-		if onlyTLS {
-			flows = keepTLS(flows)
-		}
-		s, err := m.NewScorer()
-		if err != nil {
-			return nil, err
-		}
-		out := make([]float64, len(flows))
-		s.Score(detector.Inputs(flows), out)
 		return out, nil
 	}
 	b, err := score(benign, *tlsOnly)
@@ -119,4 +118,47 @@ func writePlot(path string, m *detector.Model, benign, anomalous []float64, t fl
 		return err
 	}
 	return fh.Close()
+}
+
+// evalScores scores the flows with payload of capture files through the
+// pipeline (one ordered table, the beacon and scan trackers of cfg, the
+// resumed-session memory), as score does; keep, when set, says which
+// flows count. Input problems are reported on stderr as they come and
+// returned.
+func evalScores(ctx context.Context, m *detector.Model, cfg *config.Config, files []string, keep func(*flow.Flow) bool, stderr io.Writer) ([]float64, error) {
+	beacons, err := newBeaconTracker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	scans, err := newScanTracker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sink := &scoreCollector{keep: keep}
+	p, err := pipeline.New(pipeline.Config{Shards: 1, Table: flow.DefaultConfig(), Tuning: fileTuning(), Ordered: true,
+		ParseTLS: true, NewScorer: m.NewScorer, Model: m.Name(), Beacons: beacons, Scans: scans, Sink: sink})
+	if err != nil {
+		return nil, err
+	}
+	src := &pipeline.FileInput{Paths: files, Report: func(err error) { fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error())) }}
+	err = p.Run(ctx, src)
+	return sink.scores, err
+}
+
+// scoreCollector keeps the scores of the scored flows keep accepts, in
+// commit order.
+type scoreCollector struct {
+	keep   func(*flow.Flow) bool
+	scores []float64
+}
+
+func (c *scoreCollector) Encode(*pipeline.Batch) error { return nil }
+
+func (c *scoreCollector) Commit(b *pipeline.Batch) error {
+	for i := range b.Results {
+		if r := &b.Results[i]; r.Scored && (c.keep == nil || c.keep(r.Flow)) {
+			c.scores = append(c.scores, r.Verdict.Score)
+		}
+	}
+	return nil
 }

@@ -46,10 +46,8 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 		return err
 	}
 	table, _ := in.table.config()
-	n := runtime.GOMAXPROCS(0)
 	cfg.Shards, cfg.Table, cfg.Ordered = in.workers, table, true
-	// Workers encode beside the packet path, a few batches each in hand.
-	cfg.Tuning = pipeline.Tuning{BatchSize: fileBatch, BatchTimeout: pipeline.MaxBatchTimeout, QueueSize: 2 * n * fileBatch, Workers: n}
+	cfg.Tuning = fileTuning()
 	p, err := pipeline.New(cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
@@ -62,6 +60,13 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 	fst, pst := src.Stats(), p.Stats()
 	printSummary(stderr, &fst, pst.Tables, p.Shards().Tables().Len())
 	return runErr
+}
+
+// fileTuning is the pipeline's tuning for capture files: workers encode
+// beside the packet path, a few batches each in hand.
+func fileTuning() pipeline.Tuning {
+	n := runtime.GOMAXPROCS(0)
+	return pipeline.Tuning{BatchSize: fileBatch, BatchTimeout: pipeline.MaxBatchTimeout, QueueSize: 2 * n * fileBatch, Workers: n}
 }
 
 // fileBatch is how many flows a worker takes at a time from capture files.
