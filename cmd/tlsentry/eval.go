@@ -84,7 +84,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	rep, err := eval.Evaluate(b, a, t, 0.01, 0.001)
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return err // the eval package says "eval:"
 	}
 	printEval(stdout, m, rep)
 	if *plotPath != "" {
