@@ -61,7 +61,7 @@ func TestTextOutputsEscape(t *testing.T) {
 	if err == nil {
 		t.Fatal("eval without benign flows: no error")
 	}
-	checkEscaped(t, "eval", stderr, "eval: 1 file(s) with problems, first: "+dir+"/"+craftedEscaped+".pcap")
+	checkEscaped(t, "eval", stderr, "eval: "+dir+"/"+craftedEscaped+".pcap: not a pcap or pcapng file")
 
 	// The final error line.
 	var b bytes.Buffer
