@@ -163,7 +163,7 @@ func suiteCheck(id, class string, in func(uint16) bool, chosen bool) check {
 			applies: func(i *Input) bool {
 				return i.TLS.Server != nil && i.TLS.Server.ServerHello != nil && i.TLS.Server.ServerHello.HasCipherSuite()
 			},
-			fires:   func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
+			fires: func(i *Input) bool { return in(i.TLS.Server.ServerHello.CipherSuite) },
 			describe: func(i *Input) (string, string, string) {
 				c := i.TLS.Server.ServerHello.CipherSuite
 				n := suiteName(c)
