@@ -1,11 +1,10 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
 	"os"
-	"syscall"
 	"time"
+
+	"github.com/tlsentry/tlsentry/sensor/evelog"
 )
 
 // daemonLogFollowEvery is how often the daemon's log compares its path
@@ -53,15 +52,12 @@ func (o *logOutput) checkPath() (tell func()) {
 		return nothing
 	}
 	f.checked = now
-	st, err := os.Stat(o.path)
-	switch {
-	case err == nil && os.SameFile(st, f.open):
+	if !evelog.Moved(o.path, f.open) {
 		return nothing
-	case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
-		return nothing // cannot tell (a permission): keep writing
 	}
 	path, told := o.path, f.told
 	nf, err := openLogFile(o.path)
+	var st os.FileInfo
 	if err == nil {
 		if st, err = nf.Stat(); err != nil {
 			nf.Close()

@@ -135,13 +135,9 @@ func evalScores(ctx context.Context, m *detector.Model, cfg *config.Config, file
 		return nil, err
 	}
 	sink := &scoreCollector{keep: keep}
-	p, err := pipeline.New(pipeline.Config{Shards: 1, Table: flow.DefaultConfig(), Tuning: fileTuning(), Ordered: true,
-		ParseTLS: true, NewScorer: m.NewScorer, Model: m.Name(), Beacons: beacons, Scans: scans, Sink: sink})
-	if err != nil {
-		return nil, err
-	}
-	src := &pipeline.FileInput{Paths: files, Report: func(err error) { fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error())) }}
-	err = p.Run(ctx, src)
+	_, _, err = pipeFiles(ctx, pipeline.Config{Shards: 1, Table: flow.DefaultConfig(),
+		ParseTLS: true, NewScorer: m.NewScorer, Model: m.Name(), Beacons: beacons, Scans: scans, Sink: sink},
+		files, func(err error) { fmt.Fprintln(stderr, "eval:", termsafe.Line(err.Error())) })
 	return sink.scores, err
 }
 

@@ -45,15 +45,12 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 	if err := in.check(cmd); err != nil {
 		return err
 	}
-	table, _ := in.table.config()
-	cfg.Shards, cfg.Table, cfg.Ordered = in.workers, table, true
-	cfg.Tuning = fileTuning()
-	p, err := pipeline.New(cfg)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
+	table, _ := in.table.config() // in.check took its error
+	cfg.Shards, cfg.Table = in.workers, table
+	p, src, runErr := pipeFiles(ctx, cfg, in.files, func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %s\n", cmd, termsafe.Line(err.Error())) })
+	if p == nil {
+		return fmt.Errorf("%w: %w", errUsage, runErr)
 	}
-	src := &pipeline.FileInput{Paths: in.files, Report: func(err error) { fmt.Fprintf(stderr, "tlsentry %s: %s\n", cmd, termsafe.Line(err.Error())) }}
-	runErr := p.Run(ctx, src)
 	if ctx.Err() != nil {
 		runErr = fmt.Errorf("interrupted: the flows read so far are handed on: %w", ctx.Err())
 	}
@@ -62,11 +59,21 @@ func readFiles(ctx context.Context, cmd string, in *inputFlags, cfg pipeline.Con
 	return runErr
 }
 
-// fileTuning is the pipeline's tuning for capture files: workers encode
-// beside the packet path, a few batches each in hand.
-func fileTuning() pipeline.Tuning {
+// pipeFiles runs capture files through an ordered pipeline of cfg (its
+// tables and what happens to the flows set by the caller), telling report
+// each problem of the input as it comes; workers encode beside the packet
+// path, a few batches each in hand. The pipeline is nil when cfg is
+// refused.
+func pipeFiles(ctx context.Context, cfg pipeline.Config, files []string, report func(error)) (*pipeline.Pipeline, *pipeline.FileInput, error) {
 	n := runtime.GOMAXPROCS(0)
-	return pipeline.Tuning{BatchSize: fileBatch, BatchTimeout: pipeline.MaxBatchTimeout, QueueSize: 2 * n * fileBatch, Workers: n}
+	cfg.Ordered = true
+	cfg.Tuning = pipeline.Tuning{BatchSize: fileBatch, BatchTimeout: pipeline.MaxBatchTimeout, QueueSize: 2 * n * fileBatch, Workers: n}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	src := &pipeline.FileInput{Paths: files, Report: report}
+	return p, src, p.Run(ctx, src)
 }
 
 // fileBatch is how many flows a worker takes at a time from capture files.

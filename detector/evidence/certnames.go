@@ -116,12 +116,15 @@ func hostLike(n string) bool {
 }
 
 // certGenerated returns the certificate's most machine-generated-looking
-// common name (subject or issuer) by the name model: its field, the name,
-// the label judged and its bits per character; ok is false when no name
-// is above the model's cutoff.
-func certGenerated(c *tlsparse.Certificate, m *NameModel) (field, name, label string, bits float64, ok bool) {
+// common name (subject or issuer) by the name model, leaving out names
+// whose judged label is except (the server name's, which sni.generated
+// judges: a certificate that repeats it, CN=*.iasds01.com for
+// sc.iasds01.com, is the same fact): its field, the name, the label
+// judged and its bits per character; ok is false when no name is above
+// the model's cutoff.
+func certGenerated(c *tlsparse.Certificate, m *NameModel, except string) (field, name, label string, bits float64, ok bool) {
 	certHostNames(c, func(f, n string) bool {
-		if b, l := m.Score(n); b > bits {
+		if b, l := m.Score(n); b > bits && (except == "" || !strings.EqualFold(l, except)) {
 			field, name, label, bits = f, n, l, b
 		}
 		return true
@@ -129,27 +132,13 @@ func certGenerated(c *tlsparse.Certificate, m *NameModel) (field, name, label st
 	return field, name, label, bits, m != nil && label != "" && bits > m.Cutoff
 }
 
-// certNameRepeatsSNI reports whether every certificate name that the
-// generated-name check flags has the server name's own judged label: the
-// certificate repeats the name the client asked for (sc.iasds01.com and
-// CN=*.iasds01.com), one fact that sni.generated already counts.
-func certNameRepeatsSNI(x *Input, m *NameModel) bool {
-	if m == nil || x.TLS.Client == nil || x.TLS.Client.ServerName == "" {
-		return false
+// sniLabel is the judged label of the flow's server name, "" when none.
+func sniLabel(in *Input) string {
+	l := ""
+	if in.TLS.Client != nil {
+		judged(in.TLS.Client.ServerName, func(s string) { l = s })
 	}
-	sniLabel := ""
-	judged(x.TLS.Client.ServerName, func(l string) { sniLabel = l })
-	if sniLabel == "" {
-		return false
-	}
-	other := false
-	certHostNames(leaf(x), func(_, n string) bool {
-		if b, l := m.Score(n); b > m.Cutoff && !strings.EqualFold(l, sniLabel) {
-			other = true
-		}
-		return !other
-	})
-	return !other
+	return l
 }
 
 // hasJudgedCertName reports whether the generated-name check can judge

@@ -53,7 +53,7 @@ func TestCertGenerated(t *testing.T) {
 		{"CN=download.mozilla.org", "C=US, O=DigiCert Inc, CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1", ""},
 	} {
 		cert := &tlsparse.Certificate{Subject: c.subject, Issuer: c.issuer}
-		field, name, label, bits, ok := certGenerated(cert, m)
+		field, name, label, bits, ok := certGenerated(cert, m, "")
 		if ok != (c.field != "") || (ok && field != c.field) {
 			t.Errorf("%s / %s: %v %s %s %q %.2f (cutoff %.2f)", c.subject, c.issuer, ok, field, name, label, bits, m.Cutoff)
 		}
@@ -161,6 +161,12 @@ func TestCertNameRepeatsSNI(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := Calibrate("b", inputs(t, labset.Benign, 8), names)
+	var generatedBit Fired
+	for i, c := range checks {
+		if c.id == "cert.generated_name" {
+			generatedBit = 1 << i
+		}
+	}
 	var base *Input
 	for _, x := range inputs(t, labset.Benign, 8) {
 		if hasLeaf(x) {
@@ -189,9 +195,9 @@ func TestCertNameRepeatsSNI(t *testing.T) {
 		_, sniFires := fired(tab, x, "sni.generated")
 		_, certFires := fired(tab, x, "cert.generated_name")
 		_, memo := tab.CertFiredMemo(x, NewLeafMemo(4))
-		if sniFires != c.sniFires || certFires != c.certFires || (memo&certGeneratedBit != 0) != c.certFires {
+		if sniFires != c.sniFires || certFires != c.certFires || (memo&generatedBit != 0) != c.certFires {
 			t.Errorf("%s, %s / %s: sni.generated %v cert.generated_name %v (memo %v), want %v %v",
-				c.sni, c.subject, c.issuer, sniFires, certFires, memo&certGeneratedBit != 0, c.sniFires, c.certFires)
+				c.sni, c.subject, c.issuer, sniFires, certFires, memo&generatedBit != 0, c.sniFires, c.certFires)
 		}
 	}
 }

@@ -546,9 +546,12 @@ var checks = []check{
 			return field, v, fmt.Sprintf("the certificate's %s says %s: %s, which no public CA certifies", whose, v, why)
 		}},
 	{id: "cert.generated_name", group: GroupCertSubj, applies: func(in *Input) bool { return hasLeaf(in) && hasJudgedCertName(leaf(in)) },
-		firesNames: func(in *Input, m *NameModel) bool { _, _, _, _, ok := certGenerated(leaf(in), m); return ok },
+		firesNames: func(in *Input, m *NameModel) bool {
+			_, _, _, _, ok := certGenerated(leaf(in), m, sniLabel(in))
+			return ok
+		},
 		describeNames: func(in *Input, m *NameModel) (string, string, string) {
-			field, name, label, bits, _ := certGenerated(leaf(in), m)
+			field, name, label, bits, _ := certGenerated(leaf(in), m, sniLabel(in))
 			whose := "subject"
 			if field == "tls.issuerdn" {
 				whose = "issuer"

@@ -14,7 +14,7 @@ import (
 var leafChecks = func() (m Fired) {
 	for i, c := range checks {
 		switch c.id {
-		case "cert.self_signed", "cert.self_issued", "cert.placeholder_name", "cert.generated_name",
+		case "cert.self_signed", "cert.self_issued", "cert.placeholder_name",
 			"cert.validity_short", "cert.validity_long":
 			m |= 1 << i
 		}
@@ -79,22 +79,8 @@ func (t *Table) certFired(x *Input, m *LeafMemo) Fired {
 			fired |= 1 << i
 		}
 	}
-	if fired&certGeneratedBit != 0 && certNameRepeatsSNI(x, t.Names) {
-		fired &^= certGeneratedBit // the server name's check counts it
-	}
 	return fired
 }
-
-// certGeneratedBit is cert.generated_name's bit in Fired: the memo keeps
-// it per certificate; whether it counts depends on the flow's server name.
-var certGeneratedBit = func() Fired {
-	for i, c := range checks {
-		if c.id == "cert.generated_name" {
-			return 1 << i
-		}
-	}
-	panic("evidence: no cert.generated_name check")
-}()
 
 // CertFiredMemo is CertFired taking the leaf checks' results from m (may
 // be nil) when it knows the certificate.

@@ -93,7 +93,7 @@ func TestLeafMemoBounds(t *testing.T) {
 		t.Errorf("leaf checks %b are not certificate checks %b", leafChecks, certMask)
 	}
 	// Every id the memo names is a check (a renamed one would drop out).
-	if n := bits.OnesCount64(uint64(leafChecks)); n != 6 {
-		t.Errorf("%d leaf checks, want the 6 named", n)
+	if n := bits.OnesCount64(uint64(leafChecks)); n != 5 {
+		t.Errorf("%d leaf checks, want the 5 named", n)
 	}
 }

@@ -285,7 +285,7 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 			}
 			continue
 		}
-		if checks[i].applies(x) && t.fires(i, x) && (1<<i != certGeneratedBit || !certNameRepeatsSNI(x, t.Names)) {
+		if checks[i].applies(x) && t.fires(i, x) {
 			fired |= 1 << i
 			g := groupIndex(checks[i].group)
 			b, _ := w.of(i, x)

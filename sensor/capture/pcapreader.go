@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 )
 
 // pcapReader reads classic pcap files. Unlike pcapgo's reader it hands out
@@ -38,7 +39,7 @@ const (
 )
 
 // swapped is a magic number as a writer of the other byte order stored it.
-func swapped(m uint32) uint32 { return m>>24 | m>>8&0xff00 | m<<8&0xff0000 | m<<24 }
+func swapped(m uint32) uint32 { return bits.ReverseBytes32(m) }
 
 // pcapMagic reports whether the file's first four bytes (read big-endian)
 // are a classic pcap magic number.

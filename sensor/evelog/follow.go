@@ -42,12 +42,8 @@ func (f *follower) check(w *file) error {
 		return f.gone
 	}
 	f.checked = now
-	st, err := os.Stat(w.path)
-	switch {
-	case err == nil && os.SameFile(st, f.open):
+	if !Moved(w.path, f.open) {
 		return nil
-	case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
-		return nil // cannot tell (a permission): keep writing
 	}
 	if err := w.open(); err != nil {
 		f.gone = fmt.Errorf("evelog: %s was moved or removed, and cannot be opened again: %w", w.path, err)
@@ -62,4 +58,19 @@ func (f *follower) check(w *file) error {
 		f.told(w.path, nil)
 	}
 	return nil
+}
+
+// Moved reports whether path no longer names the open file (it was moved
+// or removed, or its directory was): a path that cannot be checked (a
+// permission) counts as not moved, and the writer keeps writing. The
+// daemon's own log follows its file with it too.
+func Moved(path string, open os.FileInfo) bool {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil:
+		return !os.SameFile(st, open)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return true
+	}
+	return false
 }
