@@ -88,7 +88,7 @@ func (t *Table) CertFiredMemo(x *Input, m *LeafMemo) (float64, Fired) {
 	if x.TLS == nil || x.TLS.Server == nil || x.TLS.Server.Leaf == nil {
 		return 0, 0
 	}
-	fired := t.certFired(x, m)
+	fired := t.certFired(x, m) & judgedOn(x)
 	w := t.weightsAt(x)
 	var best [len(groups)]float64
 	for _, i := range certChecks {

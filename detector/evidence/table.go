@@ -123,9 +123,10 @@ func (t *Table) tally(in []*Input, whole *Era, eras []Era) {
 // count adds one corpus flow to c's counts.
 func (t *Table) count(c *Era, x *Input) {
 	c.Flows++
+	judges := judgedOn(x)
 	for i := range checks {
 		ch := &checks[i]
-		if !ch.applies(x) {
+		if judges&(1<<i) == 0 || !ch.applies(x) {
 			continue
 		}
 		r := c.Rates[ch.id]
@@ -275,7 +276,12 @@ func (t *Table) scoreFired(x *Input, cert Fired, certKnown bool) (float64, Fired
 	w := t.weightsAt(x)
 	var best [len(groups)]float64
 	var fired Fired
+	judges := judgedOn(x)
+	cert &= judges
 	for i := range checks {
+		if judges&(1<<i) == 0 {
+			continue
+		}
 		if certKnown && certMask&(1<<i) != 0 {
 			if cert&(1<<i) != 0 {
 				fired |= 1 << i
@@ -362,7 +368,7 @@ func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 
 // check is check i's finding on x, when it fires.
 func (t *Table) check(i int, x *Input) (Finding, bool) {
-	if c := &checks[i]; !c.applies(x) || !t.fires(i, x) {
+	if c := &checks[i]; judgedOn(x)&(1<<i) == 0 || !c.applies(x) || !t.fires(i, x) {
 		return Finding{}, false
 	}
 	return t.describe(t.weightsAt(x), i, x), true

@@ -48,3 +48,17 @@ func OwnPortUpgrade(kind string, port uint16) bool {
 	}
 	return false
 }
+
+// UpgradePort says whether the protocol registered for port switches to
+// TLS after its own exchange (any kind of preamble).
+func UpgradePort(port uint16) bool { return upgradeSet[port] }
+
+var upgradeSet = func() map[uint16]bool {
+	m := map[uint16]bool{}
+	for _, ports := range upgradePorts {
+		for _, p := range ports {
+			m[p] = true
+		}
+	}
+	return m
+}()
