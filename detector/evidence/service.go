@@ -22,7 +22,11 @@ import (
 // and ask for client certificates as a matter of course, so the web's
 // rates would make every ordinary session to them an alert. The checks
 // on what any TLS stack sends (grammar, old versions, broken suites,
-// exploits) judge them as they judge any flow.
+// exploits) judge them as they judge any flow. It is the exchange before
+// TLS that tells such a service, not the port: TLS from the first byte on
+// a mail port is judged as the web's, as implants use those ports too
+// (Qakbot's C2 servers answered TLS with self-signed certificates on 995
+// and 2222 as on 443).
 var webConventions = func() (m Fired) {
 	for i, c := range checks {
 		switch c.group {
