@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
@@ -14,8 +15,7 @@ import (
 // reached by TLS from the first byte on 443 and after IMAP's STARTTLS on
 // 143, is a self-signed certificate on the web and an ordinary mail
 // server's on IMAP; TLS from the first byte on 143 (no STARTTLS) is no
-// upgrade and is judged as the web's. The checks on what any TLS stack
-// sends judge all three.
+// upgrade and is judged as the web's.
 func TestOwnUpgradeNotJudgedByWebConventions(t *testing.T) {
 	tab := Calibrate("b", inputs(t, labset.Benign, 8), nil)
 	convs, err := labset.Conversations(context.Background(), labset.SelfSigned, 1, 5)
@@ -56,7 +56,7 @@ func TestOwnUpgradeNotJudgedByWebConventions(t *testing.T) {
 			ids = append(ids, f.ID)
 		}
 		_, fired := tab.ScoreFired(x)
-		selfSigned := fired&(1<<checkIndex(t, "cert.self_signed")) != 0
+		selfSigned := fired&(1<<slices.IndexFunc(checks, func(c check) bool { return c.id == "cert.self_signed" })) != 0
 		if selfSigned != c.web {
 			t.Errorf("%s: cert.self_signed fired %v, want %v (findings %v)", c.name, selfSigned, c.web, ids)
 		}
@@ -70,15 +70,4 @@ func TestOwnUpgradeNotJudgedByWebConventions(t *testing.T) {
 			t.Errorf("%s: certificate bits %.2f without a transcript, want them only on the web", c.name, bits)
 		}
 	}
-}
-
-func checkIndex(t *testing.T, id string) int {
-	t.Helper()
-	for i, c := range checks {
-		if c.id == id {
-			return i
-		}
-	}
-	t.Fatalf("no check %s", id)
-	return -1
 }
