@@ -45,6 +45,10 @@ only with their switch (without it, only their counts):
 - "fresh7" (labels-c7.tsv, SHOW_FRESH7=1): the same again, a seventh
   set, mostly from repositories not used before (sandbox runs, student and lab
   captures, VPN and database clients).
+- "fresh8" (labels-c8.tsv, SHOW_FRESH8=1): the same again, an eighth set
+  from repositories not used before (an exploit, lateral movement and
+  scanner probes on the malicious side; browsers, QUIC, RDP and test-tool
+  TLS on the benign side).
 """
 import collections
 import json
@@ -64,6 +68,7 @@ SEALED = {
     "fresh5": ("SHOW_FRESH5", "fresh5 (labels-c5)", True),
     "fresh6": ("SHOW_FRESH6", "fresh6 (labels-c6)", True),
     "fresh7": ("SHOW_FRESH7", "fresh7 (labels-c7)", True),
+    "fresh8": ("SHOW_FRESH8", "fresh8 (labels-c8)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
