@@ -101,3 +101,23 @@ func (t *Table) lapsedRem(i int32) bool {
 	t.rem.remove(i)
 	return true
 }
+
+// NetClock is the network time of a reader that spreads segments over
+// several tables: the latest clocked packet time (Segment.Clocked) it
+// read. Stamp gives each segment that time (Segment.Now), so that every
+// table judges a connection's silence on the clock of the whole input,
+// not of its share of it. Not safe for concurrent use.
+type NetClock struct{ latest int64 }
+
+// Stamp moves the clock to s's time when s is clocked and sets s.Now to
+// the network time (never back from what s.Now held).
+func (k *NetClock) Stamp(s *Segment) {
+	if s.Clocked() {
+		k.latest = max(k.latest, s.Time)
+	}
+	s.Now = max(s.Now, k.latest)
+}
+
+// Now is the network time so far (Unix nanoseconds; 0 before the first
+// clocked segment).
+func (k *NetClock) Now() int64 { return k.latest }

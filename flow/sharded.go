@@ -9,8 +9,8 @@ import "fmt"
 // i's goroutine; offline, one goroutine may route every segment itself.
 type Sharded struct {
 	shards []*Table
-	budget *Budget // one memory budget for all the shards
-	latest int64   // network time of what Process routed (clock.go)
+	budget *Budget  // one memory budget for all the shards
+	clock  NetClock // network time of what Process routed (clock.go)
 }
 
 // Budget is the memory budget the shards share.
@@ -65,10 +65,7 @@ func (s *Sharded) Process(seg *Segment) {
 		s.shards[0].Process(seg)
 		return
 	}
-	if seg.Clocked() {
-		s.latest = max(s.latest, seg.Time)
-	}
-	seg.Now = max(seg.Now, s.latest)
+	s.clock.Stamp(seg)
 	s.shards[s.ShardOf(seg)].Process(seg)
 }
 
@@ -77,7 +74,7 @@ func (s *Sharded) Process(seg *Segment) {
 // whichever shard holds them.
 func (s *Sharded) Flush() {
 	for _, t := range s.shards {
-		t.tick(s.latest)
+		t.tick(s.clock.Now())
 		t.Flush()
 	}
 }

@@ -64,12 +64,12 @@ func (o *logOutput) checkPath() (tell func()) {
 		}
 	}
 	if err != nil {
-		// Lines go on to the old file; tried again in a second.
-		if f.gone || told == nil {
-			f.gone = true
+		// Lines go on to the old file; tried again in a second, told once.
+		first := !f.gone
+		f.gone = true
+		if !first || told == nil {
 			return nothing
 		}
-		f.gone = true
 		return func() { told(path, err) }
 	}
 	o.f.Close() // a close error loses nothing: its lines are written

@@ -61,9 +61,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	daemonCfg := config.Default()
 	var problems []error
 	score := func(files []string, onlyTLS bool) ([]float64, error) {
-		var keep func(*flow.Flow) bool
+		var keep func(*tlsparse.Handshake) bool
 		if onlyTLS {
-			keep = func(f *flow.Flow) bool { return tlsparse.FromFlow(f, nil).SpokeTLS() }
+			keep = (*tlsparse.Handshake).SpokeTLS
 		}
 		out, err := evalScores(ctx, m, daemonCfg, files, keep, stderr)
 		if ctx.Err() != nil {
@@ -123,9 +123,9 @@ func writePlot(path string, m *detector.Model, benign, anomalous []float64, t fl
 // evalScores scores the flows with payload of capture files through the
 // pipeline (one ordered table, the beacon and scan trackers of cfg, the
 // resumed-session memory), as score does; keep, when set, says which
-// flows count. Input problems are reported on stderr as they come and
-// returned.
-func evalScores(ctx context.Context, m *detector.Model, cfg *config.Config, files []string, keep func(*flow.Flow) bool, stderr io.Writer) ([]float64, error) {
+// flows count, by their handshakes. Input problems are reported on
+// stderr as they come and returned.
+func evalScores(ctx context.Context, m *detector.Model, cfg *config.Config, files []string, keep func(*tlsparse.Handshake) bool, stderr io.Writer) ([]float64, error) {
 	beacons, err := newBeaconTracker(cfg)
 	if err != nil {
 		return nil, err
@@ -144,15 +144,28 @@ func evalScores(ctx context.Context, m *detector.Model, cfg *config.Config, file
 // scoreCollector keeps the scores of the scored flows keep accepts, in
 // commit order.
 type scoreCollector struct {
-	keep   func(*flow.Flow) bool
+	keep   func(*tlsparse.Handshake) bool
 	scores []float64
 }
 
-func (c *scoreCollector) Encode(*pipeline.Batch) error { return nil }
+// Encode marks in b.Out which of the batch's flows count (1) or not (0),
+// read from the handshakes the pipeline parsed for the scorer: it gives
+// them back before Commit.
+func (c *scoreCollector) Encode(b *pipeline.Batch) error {
+	b.Out = b.Out[:0]
+	for i := range b.Results {
+		kept := byte(1)
+		if c.keep != nil && !c.keep(b.Handshake(i)) {
+			kept = 0
+		}
+		b.Out = append(b.Out, kept)
+	}
+	return nil
+}
 
 func (c *scoreCollector) Commit(b *pipeline.Batch) error {
 	for i := range b.Results {
-		if r := &b.Results[i]; r.Scored && (c.keep == nil || c.keep(r.Flow)) {
+		if r := &b.Results[i]; r.Scored && b.Out[i] == 1 {
 			c.scores = append(c.scores, r.Verdict.Score)
 		}
 	}

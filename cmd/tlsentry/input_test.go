@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 // TestFlowsStdinGzip: flows -r - reads a capture piped in, gzip-compressed
@@ -23,18 +24,7 @@ func TestFlowsStdinGzip(t *testing.T) {
 	w := gzip.NewWriter(&z)
 	w.Write(raw)
 	w.Close()
-	path := filepath.Join(t.TempDir(), "piped")
-	if err := os.WriteFile(path, z.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	saved := os.Stdin
-	os.Stdin = f
-	defer func() { os.Stdin = saved }()
+	testkit.Stdin(t, z.Bytes())
 	got, summary, err := runCmd(t, "flows", "-r", "-")
 	if err != nil || got != want {
 		t.Errorf("flows -r - (gzip-compressed): %v, %d bytes out, want the %d of flows -r\n%s", err, len(got), len(want), summary)

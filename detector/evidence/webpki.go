@@ -85,13 +85,13 @@ func privateIssuer(in *Input, t *Table) bool {
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
-	const notRoot = ", an authority that is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots)"
+	const webPKI = "the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots)"
 	quoted := strconv.Quote(issuer)
 	if issuer == "" {
 		quoted = "(an empty name)"
 	}
 	if leafIssuer, _, ok := tlsparse.NameDER(leaf(in).Raw); ok && bytes.Equal(leafIssuer, name) {
-		return "tls.chain_issuer", issuer, "the certificate's issuer " + quoted + " is not a root of the public Web PKI (Mozilla's store 2014-2026, Microsoft's and Apple's own roots), and the server sent no certificate of it: a private CA, or a public CA whose intermediate certificate the server left out"
+		return "tls.chain_issuer", issuer, "the certificate's issuer " + quoted + " is not a root of " + webPKI + ", and the server sent no certificate of it: a private CA, or a public CA whose intermediate certificate the server left out"
 	}
-	return "tls.chain_issuer", issuer, "the certificate chain leads to " + quoted + notRoot + ": a private CA issued the certificate"
+	return "tls.chain_issuer", issuer, "the certificate chain leads to " + quoted + ", an authority that is not a root of " + webPKI + ": a private CA issued the certificate"
 }

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
 func gzipped(t testing.TB, raw []byte) []byte {
@@ -93,18 +95,7 @@ func TestGzipCaptureProblems(t *testing.T) {
 // not, named so in messages, and Close leaves it open.
 func TestOpenStdin(t *testing.T) {
 	sample, _ := os.ReadFile("../../testdata/sample.pcap")
-	path := filepath.Join(t.TempDir(), "in")
-	if err := os.WriteFile(path, gzipped(t, sample), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	saved := os.Stdin
-	os.Stdin = f
-	defer func() { os.Stdin = saved }()
+	testkit.Stdin(t, gzipped(t, sample))
 	s, err := OpenFile(Stdin)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +112,7 @@ func TestOpenStdin(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Stat(); err != nil {
+	if _, err := os.Stdin.Stat(); err != nil {
 		t.Errorf("standard input closed: %v", err)
 	}
 	// Read to its end, a second read finds it empty.

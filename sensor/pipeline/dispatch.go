@@ -23,7 +23,7 @@ type Dispatcher struct {
 	made    int // batches made so far (by Process's goroutine)
 	most    int // the most there may be
 	wg      sync.WaitGroup
-	latest  int64 // latest packet time processed; read by workers after their channel closes
+	clock   flow.NetClock // network time of what Process copied; read by workers after their channel closes
 }
 
 // segBatch is a run of segments for one shard; their payloads live in arena.
@@ -69,13 +69,10 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		b.segs, b.arena = b.segs[:0], b.arena[:0]
 		d.pending[i] = b
 	}
-	if s.Clocked() {
-		d.latest = max(d.latest, s.Time)
-	}
 	c := *s
 	// Every shard judges silence on the network time of the whole input,
 	// not of its share of it (flow/clock.go).
-	c.Now = max(c.Now, d.latest)
+	d.clock.Stamp(&c)
 	if len(s.Payload) <= cap(b.arena)-len(b.arena) {
 		off := len(b.arena)
 		b.arena = append(b.arena, s.Payload...)
@@ -84,7 +81,7 @@ func (d *Dispatcher) Process(s *flow.Segment) {
 		c.Payload = append([]byte(nil), s.Payload...) // larger than an arena: rare
 	}
 	b.segs = append(b.segs, c)
-	b.now = d.latest
+	b.now = d.clock.Now()
 }
 
 // freeBatch returns a batch the workers gave back, or a new one while
@@ -138,7 +135,7 @@ func (d *Dispatcher) run(i int, done func(int)) {
 	// Bring every shard to the network time at the end of the input
 	// before flushing, so that flows silent past a timeout by then end so,
 	// whichever shard holds them.
-	t.Advance(time.Unix(0, d.latest))
+	t.Advance(time.Unix(0, d.clock.Now()))
 	t.Flush()
 	if done != nil {
 		done(i)
