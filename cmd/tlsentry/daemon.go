@@ -127,7 +127,7 @@ func startDaemon(opts daemonOptions) (_ *daemon, err error) {
 	// The capture opens before the pipeline: it decides how many flow
 	// tables there are (one per socket), and packets queue in its rings
 	// from now on.
-	shards := cfg.Capture.Workers
+	var shards int
 	if d.offline() {
 		// One table hands the flows out in one order, so that the
 		// verdicts that take from earlier flows (a resumed session's

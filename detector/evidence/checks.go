@@ -119,8 +119,6 @@ func hasLeaf(in *Input) bool { return leaf(in) != nil }
 // hasChain: the server sent certificates in clear.
 func hasChain(in *Input) bool { return in.TLS.Server != nil && len(in.TLS.Server.Chain) > 0 }
 
-func always(*Input) bool { return true }
-
 func clientSpoke(in *Input) bool { return in.T.ClientBytes > 0 }
 
 // tlsPort: the client spoke to a well-known TLS port (flow's list,
@@ -703,10 +701,7 @@ func parseErrorWords(err error) string { return strings.TrimPrefix(err.Error(), 
 // certNames lists a certificate's host names for a reason: its
 // subjectAltNames (at most four), else its subject CN.
 func certNames(c *tlsparse.Certificate) string {
-	var names []string
-	for _, n := range c.DNSNames {
-		names = append(names, n)
-	}
+	names := append([]string(nil), c.DNSNames...)
 	for _, a := range c.IPAddresses {
 		names = append(names, a.String())
 	}

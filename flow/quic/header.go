@@ -31,7 +31,6 @@ var (
 	errRetryShort    = fmt.Errorf("%w: retry packet shorter than its integrity tag", ErrMalformed)
 	errUnsupportedV  = fmt.Errorf("%w: no Initial keys for this version", ErrUnsupportedVersion)
 	errSampleShort   = fmt.Errorf("%w: packet too short for the header protection sample", ErrMalformed)
-	errNoKeys        = fmt.Errorf("%w: no client Initial seen to derive keys from", ErrDecrypt)
 	errAEAD          = fmt.Errorf("%w: authentication tag mismatch", ErrDecrypt)
 	errKeyBudget     = fmt.Errorf("%w: too many key derivations for one flow", ErrDecrypt)
 	errReserved      = fmt.Errorf("%w: reserved header bits set", ErrProtocol)

@@ -16,14 +16,3 @@ func appendNonGREASE(dst, src []uint16) []uint16 {
 	}
 	return dst
 }
-
-// countNonGREASE counts the values of src that are not GREASE.
-func countNonGREASE(src []uint16) int {
-	n := 0
-	for _, v := range src {
-		if !IsGREASE(v) {
-			n++
-		}
-	}
-	return n
-}
