@@ -49,6 +49,8 @@ only with their switch (without it, only their counts):
   from repositories not used before (an exploit, lateral movement and
   scanner probes on the malicious side; browsers, QUIC, RDP and test-tool
   TLS on the benign side).
+- "fresh9" (labels-c9.tsv, SHOW_FRESH9=1): the same again, a ninth set
+  from repositories not used before, gathered for its malicious side.
 """
 import collections
 import json
@@ -69,6 +71,7 @@ SEALED = {
     "fresh6": ("SHOW_FRESH6", "fresh6 (labels-c6)", True),
     "fresh7": ("SHOW_FRESH7", "fresh7 (labels-c7)", True),
     "fresh8": ("SHOW_FRESH8", "fresh8 (labels-c8)", True),
+    "fresh9": ("SHOW_FRESH9", "fresh9 (labels-c9)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
