@@ -380,7 +380,8 @@ var checks = []check{
 			}
 			return "tls.server.messages", "ClientHello", "the roles are swapped: the server sent a ClientHello, as a tool does that accepts a connection and then acts as the TLS client"
 		}},
-	{id: "hs.client_inconsistent", group: GroupFraming, applies: func(in *Input) bool { return hello(in) && !in.TLS.Client.Truncated },
+	// SSL 2.0's format too: its challenge has lengths of its own.
+	{id: "hs.client_inconsistent", group: GroupFraming, applies: func(in *Input) bool { return in.TLS.Client != nil && !in.TLS.Client.Truncated },
 		fires:    func(in *Input) bool { what, _ := inconsistentHello(in.TLS.Client); return what != flawNone },
 		describe: describeInconsistentHello},
 	{id: "hs.client_random_suites", group: GroupFraming, applies: hello, fires: randomSuites, describe: describeRandomSuites},

@@ -103,9 +103,15 @@ const (
 // TLS 1.3 cipher suite (it could never be chosen; OpenSSL told to use no
 // TLS 1.3 suite does it, zeek's tls12-decryption trace), a key share for
 // a group the hello does not list in supported_groups (RFC 8446 4.2.8),
-// or an extension sent twice (RFC 8446 4.2). Hand-made hellos (a
-// template with one part changed) show it. It does not allocate.
+// or an extension sent twice (RFC 8446 4.2); in SSL 2.0's format, a
+// challenge shorter than 16 or longer than 32 bytes (SSL 2.0 requires
+// 16 to 32, and RFC 5246 E.2 keeps the rule for hellos in that format;
+// libraries send 16 or 32). Hand-made hellos (a template with one part
+// changed) show it. It does not allocate.
 func inconsistentHello(ch *tlsparse.ClientHello) (what helloFlaw, v uint16) {
+	if n := len(ch.Challenge); ch.SSLv2 && (n < minChallengeV2 || n > maxChallengeV2) {
+		return flawChallengeV2, uint16(n)
+	}
 	if offers13(ch) && !slices.ContainsFunc(ch.CipherSuites, isTLS13Suite) {
 		return flawNo13Suite, 0
 	}
@@ -186,6 +192,13 @@ const (
 	flawNo13Suite
 	flawKeyShare
 	flawDuplicate
+	flawChallengeV2
+)
+
+// The lengths an SSL 2.0 ClientHello's challenge may have.
+const (
+	minChallengeV2 = 16
+	maxChallengeV2 = 32
 )
 
 func offers13(ch *tlsparse.ClientHello) bool {
@@ -204,6 +217,9 @@ func describeInconsistentHello(in *Input) (field, value, text string) {
 	case flawKeyShare:
 		value = strconv.Itoa(int(v))
 		return "tls.client.key_share", value, "the ClientHello sends a key share for group " + value + ", which its supported_groups do not list (RFC 8446 4.2.8): a hand-made hello, not a TLS library's"
+	case flawChallengeV2:
+		value = strconv.Itoa(int(v))
+		return "tls.client.challenge_length", value, "the ClientHello sends, in SSL 2.0's format, a challenge of " + value + " bytes, where SSL 2.0 requires 16 to 32 (RFC 5246 E.2): a hand-made hello, not a TLS library's"
 	}
 	value = strconv.Itoa(int(v))
 	return "tls.client.extensions", value, "the ClientHello sends extension " + value + " twice (RFC 8446 4.2 forbids it): a hand-made hello, not a TLS library's"

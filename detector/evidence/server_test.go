@@ -118,6 +118,10 @@ func TestInconsistentHello(t *testing.T) {
 			SupportedGroups: []uint16{23, 24}, KeyShareGroups: []uint16{29}}, flawKeyShare, 29},
 		{"an extension twice", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}, Extensions: []tlsparse.Extension{{Type: 0}, {Type: 10}, {Type: 0}}}, flawDuplicate, 0},
 		{"TLS 1.2 only, no TLS 1.3 suite", tlsparse.ClientHello{CipherSuites: []uint16{0xc02f}}, flawNone, 0},
+		{"SSLv2, a 16-byte challenge", tlsparse.ClientHello{SSLv2: true, CipherSpecsV2: []uint32{0x010080}, Challenge: make([]byte, 16)}, flawNone, 0},
+		{"SSLv2, a 32-byte challenge", tlsparse.ClientHello{SSLv2: true, CipherSpecsV2: []uint32{0x010080}, Challenge: make([]byte, 32)}, flawNone, 0},
+		{"SSLv2, a 5-byte challenge (a DROWN tool's)", tlsparse.ClientHello{SSLv2: true, CipherSpecsV2: []uint32{0x020080}, Challenge: make([]byte, 5)}, flawChallengeV2, 5},
+		{"SSLv2, a 33-byte challenge", tlsparse.ClientHello{SSLv2: true, Challenge: make([]byte, 33)}, flawChallengeV2, 33},
 	}
 	for _, tc := range cases {
 		what, v := inconsistentHello(&tc.ch)

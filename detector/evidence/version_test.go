@@ -41,12 +41,15 @@ func TestObsoleteVersions(t *testing.T) {
 
 // sslv2Hello is an SSLv2-format (SSLv2-compatible) ClientHello offering
 // version v and the given 3-byte cipher specs, with a 16-byte challenge.
-func sslv2Hello(v uint16, specs ...uint32) []byte {
-	body := []byte{1, byte(v >> 8), byte(v), byte(3 * len(specs) >> 8), byte(3 * len(specs)), 0, 0, 0, 16}
+func sslv2Hello(v uint16, specs ...uint32) []byte { return sslv2HelloChallenge(v, 16, specs...) }
+
+// sslv2HelloChallenge is sslv2Hello with an n-byte challenge.
+func sslv2HelloChallenge(v uint16, n int, specs ...uint32) []byte {
+	body := []byte{1, byte(v >> 8), byte(v), byte(3 * len(specs) >> 8), byte(3 * len(specs)), 0, 0, 0, byte(n)}
 	for _, s := range specs {
 		body = append(body, byte(s>>16), byte(s>>8), byte(s))
 	}
-	body = append(body, make([]byte, 16)...)
+	body = append(body, make([]byte, n)...)
 	return append([]byte{0x80 | byte(len(body)>>8), byte(len(body))}, body...)
 }
 
@@ -54,7 +57,8 @@ func sslv2Hello(v uint16, specs ...uint32) []byte {
 // version it offers and its suites like any other (a 2024 capture's
 // hello offering TLS 1.0 and EXPORT suites in SSLv2's format went
 // unseen): its version field is the highest it offers, and SSL 2.0's own
-// export specs count as EXPORT suites.
+// export specs count as EXPORT suites. A challenge of a length SSL 2.0
+// does not allow (a DROWN exploit's 5 bytes) is a hand-made hello.
 func TestSSLv2FormatHello(t *testing.T) {
 	tab := Calibrate("labset benign", inputs(t, labset.Benign, 8), nil)
 	for _, c := range []struct {
@@ -66,12 +70,14 @@ func TestSSLv2FormatHello(t *testing.T) {
 		{"SSL 3.0, SSL 2.0 export spec", sslv2Hello(tls.VersionSSL30, 0x00002f, specV2RC4Export40), []string{"version.sslv3", "cipher.export_offered"}},
 		{"SSL 2.0", sslv2Hello(0x0002, 0x010080), []string{"version.sslv2"}},
 		{"TLS 1.2, strong suites", sslv2Hello(tls.VersionTLS12, 0x00002f, 0x00009c), nil},
+		{"TLS 1.2, a 32-byte challenge", sslv2HelloChallenge(tls.VersionTLS12, 32, 0x00002f), nil},
+		{"SSL 2.0, a 5-byte challenge", sslv2HelloChallenge(0x0002, 5, 0x010080), []string{"version.sslv2", "hs.client_inconsistent"}},
 	} {
 		in := input(&flow.Flow{ClientHandshake: c.hello, Prefix: c.hello, Start: time.Date(2024, 4, 3, 0, 0, 0, 0, time.UTC)})
 		if in.TLS.Client == nil || !in.TLS.Client.SSLv2 {
 			t.Fatalf("%s: not parsed as an SSLv2-format hello: %+v", c.name, in.TLS.ClientErr)
 		}
-		for _, id := range []string{"version.sslv2", "version.sslv3", "version.tls10", "version.tls11", "cipher.export_offered"} {
+		for _, id := range []string{"version.sslv2", "version.sslv3", "version.tls10", "version.tls11", "cipher.export_offered", "hs.client_inconsistent"} {
 			f, ok := fired(tab, in, id)
 			if ok != slices.Contains(c.want, id) {
 				t.Errorf("%s: %s fired %v (%s)", c.name, id, ok, f.Text)
