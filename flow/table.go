@@ -189,23 +189,22 @@ func (t *Table) evict() {
 // expire ends connections idle for longer than the idle timeout, and
 // hands out those whose silence decides their verdict (verdict timeout;
 // a non-TLS client's first flight over), each at the time its own silence
-// reached the timeout (lapse decides alike). Every list is in recency
+// reached the timeout (lapse decides each). Every list is in recency
 // order (network time of the last packet), so only their heads need
 // looking at.
 func (t *Table) expire() {
-	idle := int64(t.cfg.IdleTimeout)
-	for c := t.active.head; c != nil && c.seen < t.now-idle; c = t.active.head {
-		t.endAt(c, EndIdle, c.seen+idle)
+	for _, l := range [...]*connList{&t.active, &t.notTLS, &t.speaking} {
+		t.expireList(l)
 	}
-	for c := t.notTLS.head; c != nil && c.seen < t.now-int64(firstFlightQuiet); c = t.notTLS.head {
-		t.finishAt(c, EndDecided, c.judgedAt) // the packet whose bytes decided it
-	}
-	vt := int64(t.cfg.VerdictTimeout)
-	for c := t.speaking.head; c != nil && c.seen < t.now-vt; c = t.speaking.head {
-		t.finishAt(c, EndVerdictTimeout, c.seen+vt)
-	}
-	t.rem.expire(t.now, idle, int64(t.cfg.ClosedTimeout))
+	t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
 	t.expireUDP()
+}
+
+// expireList ends the connections of l that lapse (silent past l's
+// timeout): l is in recency order, so only its head needs looking at.
+func (t *Table) expireList(l *connList) {
+	for l.head != nil && t.lapse(l.head) {
+	}
 }
 
 // firstFlightQuiet is how long a client that does not speak TLS to a TLS

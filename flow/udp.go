@@ -75,14 +75,8 @@ func (t *Table) leastRecentActive() *conn {
 // expireUDP ends the UDP flows idle for longer than their timeout, at
 // the time their silence reached it.
 func (t *Table) expireUDP() {
-	idle := int64(t.cfg.UDPIdleTimeout)
-	limit := t.now - idle
-	for c := t.udp.active.head; c != nil && c.seen < limit; c = t.udp.active.head {
-		t.endAt(c, EndIdle, c.seen+idle)
-	}
-	for c := t.udp.finished.head; c != nil && c.seen < limit; c = t.udp.finished.head {
-		t.remove(c)
-	}
+	t.expireList(&t.udp.active)
+	t.expireList(&t.udp.finished)
 }
 
 // Clocked reports whether a segment moves a table's packet time: TCP
