@@ -583,16 +583,38 @@ var checks = []check{
 			v := days(validity(leaf(in)))
 			return "tls.validity", v, "the certificate is valid for " + v + " (public CAs issue at most 398 days; before 2020, 825)"
 		}},
+	// A public CA's certificate in its first week: a server set up for
+	// the occasion (a campaign's new domain, a C2 server) shows one;
+	// servers that serve for months mostly show older ones. Judged only
+	// where the chain leads to a root of the public Web PKI: a private CA
+	// (an organisation's own, whose automation may renew every week, or a
+	// tool's) and self-made leaves have their own facts; nor on a leaf
+	// that lives under four weeks, always young (a service mesh's of
+	// hours, the public CAs' 6-day ones).
+	{id: "cert.fresh", group: GroupCertTime, applies: func(in *Input) bool {
+		return datedLeaf(in) && !selfMade(in) && validity(leaf(in)) >= 4*freshCertificate && publicChain(in)
+	},
+		fires: func(in *Input) bool {
+			age := in.Flow.Start.Sub(leaf(in).NotBefore)
+			return age >= 0 && age < freshCertificate
+		},
+		describe: func(in *Input) (string, string, string) {
+			c := leaf(in)
+			v := c.NotBefore.UTC().Format(time.DateOnly)
+			return "tls.notbefore", v, "the certificate became valid on " + v + ", " + days(in.Flow.Start.Sub(c.NotBefore)) +
+				" before the flow: a public CA's certificate in its first week, as a server set up for the occasion shows"
+		}},
 	heartbleedCheck, ccsInjectionCheck, curveBallCheck,
 	{id: "flight.small_chain", group: GroupFlight, applies: fullTLS13, firesTable: smallUnknownFlight, describe: describeSmallFlight},
 }
 
 // Validity bounds: CA/Browser Forum Baseline Requirements allowed at most
 // 825 days before 2020-09 and 398 days since; the shortest certificates
-// public CAs issue last 6 days.
+// public CAs issue last 6 days. A certificate is fresh in its first week.
 const (
-	longValidity  = 825 * 24 * time.Hour
-	shortValidity = 2 * 24 * time.Hour
+	longValidity     = 825 * 24 * time.Hour
+	shortValidity    = 2 * 24 * time.Hour
+	freshCertificate = 7 * 24 * time.Hour
 )
 
 func validity(c *tlsparse.Certificate) time.Duration { return c.NotAfter.Sub(c.NotBefore) }

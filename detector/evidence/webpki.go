@@ -65,6 +65,12 @@ func chainIssuer(in *Input) ([]byte, bool) {
 	return chainIssuer(in)
 }
 
+// publicChain reports a chain that leads to a root of the public Web PKI.
+func publicChain(in *Input) bool {
+	name, ok := chainIssuer(in)
+	return ok && publicRoot(name)
+}
+
 // privateIssuer fires on a CA-issued leaf (not self-issued: that is its
 // own check) whose chain leads to an authority outside the public Web PKI
 // that t does not know from the site's training.

@@ -93,6 +93,7 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		{scoring.LayerEvidence, "cert.name_mismatch", 8100008},
 		{scoring.LayerEvidence, "cert.expired", 8100009},
 		{scoring.LayerEvidence, "cert.validity_long", 8100009},
+		{scoring.LayerEvidence, "cert.fresh", 8100009},
 		{scoring.LayerEvidence, "cert.private_issuer", 8100010},
 		{scoring.LayerEvidence, "cert.placeholder_name", 8100011},
 		{scoring.LayerEvidence, "flight.small_chain", 8100012},
