@@ -51,6 +51,9 @@ only with their switch (without it, only their counts):
   TLS on the benign side).
 - "fresh9" (labels-c9.tsv, SHOW_FRESH9=1): the same again, a ninth set
   from repositories not used before, gathered for its malicious side.
+- "fresh10" (labels-c10.tsv, SHOW_FRESH10=1): the same again, a tenth
+  set from repositories not used before (malware-traffic-analysis.net's
+  exercises of 2016-2018; IoT devices' set-up, Windows services, browsing).
 """
 import collections
 import json
@@ -72,6 +75,7 @@ SEALED = {
     "fresh7": ("SHOW_FRESH7", "fresh7 (labels-c7)", True),
     "fresh8": ("SHOW_FRESH8", "fresh8 (labels-c8)", True),
     "fresh9": ("SHOW_FRESH9", "fresh9 (labels-c9)", True),
+    "fresh10": ("SHOW_FRESH10", "fresh10 (labels-c10)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
