@@ -231,7 +231,7 @@ func looksRandom(b []byte) bool {
 		return false
 	}
 	var seen [256]bool
-	distinct, run, zeros := 0, 0, 0
+	distinct, run, zeros := 0, 0, -lengthZeros(b)
 	for _, c := range b {
 		if c == 0 {
 			zeros++
@@ -257,6 +257,28 @@ func looksRandom(b []byte) bool {
 	}
 	want := 256 * (1 - math.Pow(1-1.0/256, n))
 	return float64(distinct) >= 0.9*want
+}
+
+// lengthZeros is how many zero bytes a lone length before ciphertext
+// holds: a run of two or three in the first four bytes (a 4-byte length
+// under 65,536, big- or little-endian), which random bytes show with a
+// chance of about 3 in 65,536. They are the length's, not the ciphertext's:
+// a short first message (Kovter's 71 bytes after its length) would
+// otherwise hold more zeros than its size allows random bytes.
+func lengthZeros(b []byte) int {
+	run, longest := 0, 0
+	for _, c := range b[:4] {
+		if c != 0 {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	if longest < 2 || longest > 3 {
+		return 0
+	}
+	return longest
 }
 
 // TLS13 reports whether a version is TLS 1.3 or one of its drafts

@@ -204,6 +204,13 @@ func TestLooksRandom(t *testing.T) {
 			t.Errorf("ciphertext after the length %x does not look random", length)
 		}
 	}
+	// Nor when the message is short: 71 bytes after their length hold
+	// more zeros with it than 75 random bytes may.
+	for _, length := range [][]byte{{0, 0, 0, 71}, {71, 0, 0, 0}} {
+		if !looksRandom(append(length, cipher[:71]...)) {
+			t.Errorf("71 bytes of ciphertext after the length %x do not look random", length)
+		}
+	}
 	// Random heads rarely look like a header: under 5 in a million
 	// (C(8,3)/256^3); more than 20 of a million draws would be a test
 	// that mistakes random bytes for framing.
