@@ -9,10 +9,11 @@ import (
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
-// certIDs are the ids of the certificate findings on leaf c shown at at.
-func certIDs(tab *Table, c *tlsparse.Certificate, at time.Time) []string {
+// certIDs are the ids of the certificate findings on leaf c, in a chain
+// that led to chainIssuer (nil: none read), shown at at.
+func certIDs(tab *Table, c *tlsparse.Certificate, chainIssuer []byte, at time.Time) []string {
 	var ids []string
-	for _, f := range tab.CertFindings(c, nil, "www.example.com", at) {
+	for _, f := range tab.CertFindings(c, chainIssuer, "www.example.com", at) {
 		ids = append(ids, f.ID)
 	}
 	return ids
@@ -56,7 +57,7 @@ func TestCaptureClock(t *testing.T) {
 		{"a year after it expired", c.NotAfter.Add(year), "cert.expired"},
 		{"while it is valid", c.NotBefore.Add(24 * time.Hour), ""},
 	} {
-		ids := certIDs(tab, c, tc.at)
+		ids := certIDs(tab, c, nil, tc.at)
 		for _, id := range []string{"cert.not_yet_valid", "cert.expired"} {
 			if fired := slices.Contains(ids, id); fired != (id == tc.want) {
 				t.Errorf("%s: %s fired %v (findings %v)", tc.name, id, fired, ids)

@@ -54,10 +54,7 @@ func TestFreshCertificate(t *testing.T) {
 		case "private":
 			chain = private
 		}
-		var ids []string
-		for _, f := range tab.CertFindings(c, chain, "www.example.com", tc.at) {
-			ids = append(ids, f.ID)
-		}
+		ids := certIDs(tab, c, chain, tc.at)
 		if got := slices.Contains(ids, "cert.fresh"); got != tc.want {
 			t.Errorf("%s: cert.fresh fired %v, want %v (findings %v)", tc.name, got, tc.want, ids)
 		}
