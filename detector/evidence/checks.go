@@ -502,6 +502,12 @@ var checks = []check{
 			bits, label := m.Score(name)
 			return "tls.sni", name, fmt.Sprintf("the server name %s looks machine-generated: its label %q costs %.1f bits a character against benign names (at most %.1f for 99%% of them)", name, label, bits, m.Cutoff)
 		}},
+	{id: "sni.onion_gateway", group: GroupSNI, applies: namedHello,
+		fires: func(in *Input) bool { _, _, ok := onionService(in.TLS.Client.ServerName); return ok },
+		describe: func(in *Input) (string, string, string) {
+			s := in.TLS.Client.ServerName
+			return "tls.sni", s, describeOnion(s)
+		}},
 	{id: "cert.self_signed", group: GroupCertSelf, applies: hasLeaf,
 		firesTable: func(in *Input, t *Table) bool { return leaf(in).SelfSigned && !t.knowsSelfMade(in) },
 		describe: func(in *Input) (string, string, string) {
