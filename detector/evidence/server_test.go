@@ -344,3 +344,43 @@ func TestRandomSuites(t *testing.T) {
 		t.Errorf("no finding: %+v", tab.Explain(input(f)))
 	}
 }
+
+// TestOpenVPNWithoutTLSNamed: OpenVPN over TCP whose control channel is
+// encrypted (tls-crypt) carries no TLS in clear; on 443 it is named, as
+// the VPN tunnel it is, rather than "unrecognised binary", and weighs
+// the rate of its own label.
+func TestOpenVPNWithoutTLSNamed(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	noise := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	session := noise(8)
+	packet := func(opcode byte, body []byte) []byte {
+		p := append([]byte{0, byte(1 + len(session) + len(body)), opcode << 3}, session...)
+		return append(p, body...)
+	}
+	// A hard reset with tls-crypt's packet id and time, then an ack.
+	stream := append(packet(7, append([]byte{0, 0, 0, 1, 0x63, 0xcf, 0x4f, 0xf5}, noise(37)...)), packet(5, noise(45))...)
+	in := input(&flow.Flow{Server: flow.Endpoint{Port: 443}, ClientSYN: true, Prefix: stream,
+		PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(stream)}}})
+	if got := in.TLS.AppProto; got != tlsparse.SniffOpenVPN {
+		t.Fatalf("app_proto %q, want %q", got, tlsparse.SniffOpenVPN)
+	}
+	if l, fired := notTLS(in); !fired || l != tlsparse.SniffOpenVPN {
+		t.Fatalf("notTLS %q %v", l, fired)
+	}
+	tab := Calibrate("b", inputs(t, labset.Benign, 8), nil)
+	found := false
+	for _, x := range tab.Explain(in) {
+		if x.ID == prefixNotTLS+tlsparse.SniffOpenVPN {
+			found = strings.Contains(x.Text, "OpenVPN's TCP framing") && x.Bits == tab.Score(in)
+		}
+	}
+	if !found {
+		t.Errorf("no OpenVPN finding alone: %+v", tab.Explain(in))
+	}
+}

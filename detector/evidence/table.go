@@ -450,7 +450,7 @@ func (t *Table) finding(k tailKey, group, field, value, text string, bits float6
 // TLS: the first line of a text protocol, eight bytes of a binary one.
 func spokenHead(head []byte, label string) string {
 	switch label {
-	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto:
+	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto, tlsparse.SniffOpenVPN:
 		return transcript.Printable(head[:min(len(head), 8)])
 	}
 	head = head[:min(len(head), transcript.HeadLen)]
@@ -470,6 +470,8 @@ func protoName(l string) string {
 		return "unrecognised binary"
 	case tlsparse.SniffMTProto:
 		return "Telegram's MTProto (obfuscated transport)"
+	case tlsparse.SniffOpenVPN:
+		return "OpenVPN's TCP framing with no TLS in clear (a VPN tunnel whose control channel is encrypted: tls-crypt)"
 	case tlsparse.GoogleQUIC:
 		return "Google QUIC Crypto (QUIC before TLS)"
 	case tlsparse.SniffExec:

@@ -23,6 +23,7 @@ const (
 	SniffSMB     = "smb"        // NetBIOS session + SMB1/SMB2 header
 	SniffExec    = "executable" // a Windows PE or ELF program, raw (a stager's payload)
 	SniffMTProto = "mtproto"    // Telegram's MTProto, obfuscated transport (see looksMTProto)
+	SniffOpenVPN = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see looksOpenVPN)
 	SniffText    = "text"       // mostly printable ASCII, nothing above
 	SniffBinary  = "binary"     // anything else
 )
@@ -36,11 +37,14 @@ const AppQUIC = "quic"
 // Crypto's tag-value messages (Handshake.Google): not TLS, by design.
 const GoogleQUIC = "gquic"
 
+// sniffWindow is how many of a stream's first bytes Sniff looks at.
+const sniffWindow = 512
+
 // Sniff labels what the start of one direction of a stream looks like. It
 // is meant for streams that did not parse as TLS: cheap, deterministic, and
-// decided from the first bytes only (at most 512 are looked at).
+// decided from the first bytes only (at most sniffWindow are looked at).
 func Sniff(stream []byte) string {
-	b := stream[:min(len(stream), 512)]
+	b := stream[:min(len(stream), sniffWindow)]
 	switch {
 	case len(b) == 0:
 		return SniffEmpty
@@ -58,6 +62,8 @@ func Sniff(stream []byte) string {
 		return SniffSMB
 	case program.Starts(b):
 		return SniffExec
+	case looksOpenVPN(b):
+		return SniffOpenVPN
 	}
 	line := firstLine(b)
 	switch {
