@@ -384,3 +384,25 @@ func TestOpenVPNWithoutTLSNamed(t *testing.T) {
 		t.Errorf("no OpenVPN finding alone: %+v", tab.Explain(in))
 	}
 }
+
+// TestMidstreamBinaryNamesNothing: a connection picked up after its start
+// (no SYN) shows its client's bytes from anywhere: a TCP keep-alive
+// probe's one stale byte, or a TLS record's middle. Unnamed binary from
+// there is no protocol on a TLS port; the same byte from a connection's
+// start is, and a protocol that names itself (SSH's banner) is either way.
+func TestMidstreamBinaryNamesNothing(t *testing.T) {
+	on443 := func(b []byte, midstream bool) *Input {
+		return input(&flow.Flow{Server: flow.Endpoint{Port: 443}, ClientSYN: !midstream, Midstream: midstream, Prefix: b,
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(b)}}})
+	}
+	keepAlive := []byte{0}
+	if l, fired := notTLS(on443(keepAlive, true)); fired {
+		t.Errorf("a keep-alive's byte picked up mid-stream: notTLS %q", l)
+	}
+	if l, fired := notTLS(on443(keepAlive, false)); !fired || l != tlsparse.SniffBinary {
+		t.Errorf("the same byte from the connection's start: notTLS %q %v", l, fired)
+	}
+	if l, fired := notTLS(on443([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true)); !fired || l != tlsparse.SniffSSH {
+		t.Errorf("SSH picked up mid-stream: notTLS %q %v", l, fired)
+	}
+}

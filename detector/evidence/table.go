@@ -203,13 +203,17 @@ func notTLS(x *Input) (string, bool) {
 	if p == tlsparse.SniffTLS || p == tlsparse.SniffEmpty || x.T.ClientBytes == 0 || servedOnPort(p, x.Flow.Server.Port) {
 		return "", false
 	}
-	if p == tlsparse.SniffBinary && transcript.LooksRandom(x.Flow) {
+	if p == tlsparse.SniffBinary {
 		if x.Flow.Midstream {
 			// Picked up after its start, a TLS connection's client bytes
-			// begin inside a record, and its ciphertext looks just so.
+			// begin anywhere: inside a record (its ciphertext, random or
+			// not yet long enough to look it), or at a keep-alive probe's
+			// one stale byte. Unnamed binary from there names nothing.
 			return "", false
 		}
-		p = labelRandom
+		if transcript.LooksRandom(x.Flow) {
+			p = labelRandom
+		}
 	}
 	return p, true
 }
