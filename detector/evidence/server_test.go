@@ -253,6 +253,26 @@ func TestHelloFragmented(t *testing.T) {
 	}
 }
 
+// TestWhatsAppOnItsPort: WhatsApp's own protocol on 443, where its chat
+// servers serve it, is no protocol mismatch; on another TLS port it is.
+func TestWhatsAppOnItsPort(t *testing.T) {
+	// "WA", version 6.3, a 280-byte first frame that opens a Noise hello.
+	wa := append([]byte{'W', 'A', 6, 3, 0, 1, 0x18, 0x12, 0x95, 0x02, 0x0a, 0x20}, bytes.Repeat([]byte{0x4b, 0x1d, 0x15, 0x20}, 70)...)
+	on := func(port uint16) *Input {
+		return input(&flow.Flow{Server: flow.Endpoint{Port: port}, ClientSYN: true, Prefix: wa,
+			PrefixRuns: []flow.PrefixRun{{FromClient: true, Len: len(wa)}}})
+	}
+	if got := on(443).TLS.AppProto; got != tlsparse.SniffWhatsApp {
+		t.Fatalf("app_proto %q, want %q", got, tlsparse.SniffWhatsApp)
+	}
+	if l, fired := notTLS(on(443)); fired {
+		t.Errorf("WhatsApp on 443: notTLS %q", l)
+	}
+	if l, fired := notTLS(on(8443)); !fired || l != tlsparse.SniffWhatsApp {
+		t.Errorf("WhatsApp on 8443: notTLS %q %v", l, fired)
+	}
+}
+
 // TestMTProtoOnItsPort: Telegram's obfuscated transport on 443, where
 // Telegram's data centres serve it, is no protocol mismatch; on another
 // TLS port it is, and random bytes are one everywhere.

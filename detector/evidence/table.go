@@ -222,10 +222,11 @@ func notTLS(x *Input) (string, bool) {
 // by design, so that speaking it there is no mismatch: Telegram's data
 // centres serve MTProto on 443 (besides 80 and 5222) to pass where only
 // web ports are open, and its clients reach them there; Google's servers
-// served Google QUIC on UDP 443, where Chrome spoke it until 2020.
+// served Google QUIC on UDP 443, where Chrome spoke it until 2020;
+// WhatsApp's chat servers serve its own protocol on 443 besides 5222.
 func servedOnPort(label string, port uint16) bool {
 	switch label {
-	case tlsparse.SniffMTProto, tlsparse.GoogleQUIC:
+	case tlsparse.SniffMTProto, tlsparse.GoogleQUIC, tlsparse.SniffWhatsApp:
 		return port == 443
 	}
 	return false
@@ -454,7 +455,7 @@ func (t *Table) finding(k tailKey, group, field, value, text string, bits float6
 // TLS: the first line of a text protocol, eight bytes of a binary one.
 func spokenHead(head []byte, label string) string {
 	switch label {
-	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto, tlsparse.SniffOpenVPN:
+	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto, tlsparse.SniffOpenVPN, tlsparse.SniffWhatsApp:
 		return transcript.Printable(head[:min(len(head), 8)])
 	}
 	head = head[:min(len(head), transcript.HeadLen)]
@@ -474,6 +475,8 @@ func protoName(l string) string {
 		return "unrecognised binary"
 	case tlsparse.SniffMTProto:
 		return "Telegram's MTProto (obfuscated transport)"
+	case tlsparse.SniffWhatsApp:
+		return "WhatsApp's chat protocol (its own framing, a Noise handshake inside)"
 	case tlsparse.SniffOpenVPN:
 		return "OpenVPN's TCP framing with no TLS in clear (a VPN tunnel whose control channel is encrypted: tls-crypt)"
 	case tlsparse.GoogleQUIC:

@@ -9,23 +9,24 @@ import (
 
 // Labels returned by Sniff.
 const (
-	SniffEmpty   = "empty"      // no bytes
-	SniffTLS     = "tls"        // a TLS record header, or an SSLv2 hello
-	SniffSSH     = "ssh"        // "SSH-" identification string
-	SniffHTTP    = "http"       // HTTP/1.x request or response, HTTP/2 preface
-	SniffSMTP    = "smtp"       // SMTP greeting or EHLO/HELO
-	SniffFTP     = "ftp"        // FTP greeting or USER
-	SniffPOP3    = "pop3"       // "+OK" greeting
-	SniffIMAP    = "imap"       // "* OK" / "* PREAUTH" greeting
-	SniffBanner  = "banner"     // another "NNN text" reply-code greeting
-	SniffSOCKS   = "socks"      // SOCKS4 or SOCKS5 greeting or reply
-	SniffRDP     = "rdp"        // TPKT + X.224 connection request/confirm
-	SniffSMB     = "smb"        // NetBIOS session + SMB1/SMB2 header
-	SniffExec    = "executable" // a Windows PE or ELF program, raw (a stager's payload)
-	SniffMTProto = "mtproto"    // Telegram's MTProto, obfuscated transport (see looksMTProto)
-	SniffOpenVPN = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see looksOpenVPN)
-	SniffText    = "text"       // mostly printable ASCII, nothing above
-	SniffBinary  = "binary"     // anything else
+	SniffEmpty    = "empty"      // no bytes
+	SniffTLS      = "tls"        // a TLS record header, or an SSLv2 hello
+	SniffSSH      = "ssh"        // "SSH-" identification string
+	SniffHTTP     = "http"       // HTTP/1.x request or response, HTTP/2 preface
+	SniffSMTP     = "smtp"       // SMTP greeting or EHLO/HELO
+	SniffFTP      = "ftp"        // FTP greeting or USER
+	SniffPOP3     = "pop3"       // "+OK" greeting
+	SniffIMAP     = "imap"       // "* OK" / "* PREAUTH" greeting
+	SniffBanner   = "banner"     // another "NNN text" reply-code greeting
+	SniffSOCKS    = "socks"      // SOCKS4 or SOCKS5 greeting or reply
+	SniffRDP      = "rdp"        // TPKT + X.224 connection request/confirm
+	SniffSMB      = "smb"        // NetBIOS session + SMB1/SMB2 header
+	SniffExec     = "executable" // a Windows PE or ELF program, raw (a stager's payload)
+	SniffMTProto  = "mtproto"    // Telegram's MTProto, obfuscated transport (see looksMTProto)
+	SniffOpenVPN  = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see looksOpenVPN)
+	SniffWhatsApp = "whatsapp"   // WhatsApp's chat protocol (see looksWhatsApp)
+	SniffText     = "text"       // mostly printable ASCII, nothing above
+	SniffBinary   = "binary"     // anything else
 )
 
 // AppQUIC is the AppProto of every QUIC flow (Suricata's app_proto name),
@@ -64,6 +65,8 @@ func Sniff(stream []byte) string {
 		return SniffExec
 	case looksOpenVPN(b):
 		return SniffOpenVPN
+	case looksWhatsApp(b):
+		return SniffWhatsApp
 	}
 	line := firstLine(b)
 	switch {

@@ -1,0 +1,56 @@
+package tlsparse
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+)
+
+// WhatsApp clients' first bytes: through Meta's edge (nDPI's whatsapp.pcap
+// era, 2025: "ED", routing, then the prologue and a Noise hello), and
+// straight to a chat server with a FunXMPP first frame (nDPI's
+// whatsapp_voice_and_message.pcap, Android 2.12, port 443).
+const (
+	waEdgeNoise = "45440001000004080d0802574106030001181295020a204b1d15209fa99e7b6e" +
+		"a7443f7cd963befa25231afc6ced15d84a6abcf2bee42312306918c5aeb5b6cf"
+	waFunXMPP = "574101050000" + "17f80501a59189fc0f416e64726f69642d322e31322e38340000"
+)
+
+func TestSniffWhatsApp(t *testing.T) {
+	edge, legacy := unhex(t, waEdgeNoise), unhex(t, waFunXMPP)
+	noise := edge[7+4:] // without the edge header: the prologue and the hello
+	set := func(b []byte, i int, v byte) []byte {
+		c := bytes.Clone(b)
+		c[i] = v
+		return c
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"through Meta's edge":          {edge, SniffWhatsApp},
+		"straight, a Noise hello":      {noise, SniffWhatsApp},
+		"straight, a FunXMPP list":     {legacy, SniffWhatsApp},
+		"the prologue alone":           {noise[:4], SniffBinary},
+		"a version byte of text":       {set(noise, 2, 'x'), SniffBinary},
+		"a first frame of 4 bytes":     {set(set(noise, 5, 0), 6, 4), SniffBinary},
+		"a first frame of 64 KiB":      {set(noise, 5, 0xff), SniffBinary},
+		"a frame of another kind":      {set(noise, 7, 0x0a), SniffBinary},
+		"the edge's routing too long":  {set(edge, 6, 0x80), SniffBinary},
+		"the edge header with nothing": {edge[:7], SniffBinary},
+	} {
+		if got := Sniff(c.b); got != c.want {
+			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	b := make([]byte, 600)
+	for i := 0; i < 200000; i++ {
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		if looksWhatsApp(b[:sniffWindow]) {
+			t.Fatalf("random bytes %x... taken for WhatsApp", b[:16])
+		}
+	}
+}
