@@ -476,7 +476,7 @@ func protoName(l string) string {
 	case tlsparse.SniffMTProto:
 		return "Telegram's MTProto (obfuscated transport)"
 	case tlsparse.SniffWhatsApp:
-		return "WhatsApp's chat protocol (its own framing, a Noise handshake inside)"
+		return "WhatsApp's chat protocol (its own framing, not TLS)"
 	case tlsparse.SniffOpenVPN:
 		return "OpenVPN's TCP framing with no TLS in clear (a VPN tunnel whose control channel is encrypted: tls-crypt)"
 	case tlsparse.GoogleQUIC:

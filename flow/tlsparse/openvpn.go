@@ -36,9 +36,9 @@ var ovpnFollowers = [...]uint8{ovpnHardResetClientV2, ovpnHardResetServerV2, ovp
 // looksOpenVPN reports whether b, the start of one direction of a stream,
 // is OpenVPN's TCP framing: a hard reset under key id 0, whole, then the
 // head of a control packet of the same session (its 8-byte session id
-// repeated).
-// The session id is what tells it from other length-prefixed protocols
-// (DNS over TCP opens with a length too): a reset alone is left unnamed.
+// repeated). The session id is what tells it from other length-prefixed
+// protocols (DNS over TCP opens with a length too): a reset alone is
+// left unnamed.
 func looksOpenVPN(b []byte) bool {
 	first, rest, ok := ovpnPacket(b)
 	if !ok || len(first) < ovpnMinReset || first[0]&7 != 0 {

@@ -59,8 +59,7 @@ func TestSniffOpenVPN(t *testing.T) {
 		}
 	}
 	// DNS over TCP opens with a length too, and a query's ID can look
-	// like a reset's opcode: two queries in one stream (nDPI's
-	// dns_long_domainname.pcap-like, made here) are not OpenVPN.
+	// like a reset's opcode: two queries in one stream are not OpenVPN.
 	query := func(id byte) []byte {
 		return cat([]byte{0, 29, 0x40, id, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0}, []byte("\x01i\x05ytimg\x03com\x00\x00\x01\x00\x01"))
 	}

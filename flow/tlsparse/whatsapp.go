@@ -6,7 +6,8 @@ import "bytes"
 // on 443 (where only web ports are open) as on 5222: "WA", two version
 // bytes, then frames of a 3-byte length each. The first frame is a Noise
 // handshake message (a protobuf whose field 2, the client's hello, comes
-// first: 0x12) since 2017, a FunXMPP list (0xf8, 0xf9) before. Meta's
+// first: 0x12) in today's clients, a FunXMPP list (0xf8, 0xf9) in old
+// ones (2015's Android 2.12 sent it on 443). Meta's
 // edge servers take an extra header in front: "ED", 0x00 0x01, then a
 // 3-byte length and that many bytes of routing data.
 const (

@@ -6,10 +6,12 @@ import (
 	"testing"
 )
 
-// WhatsApp clients' first bytes: through Meta's edge (nDPI's whatsapp.pcap
-// era, 2025: "ED", routing, then the prologue and a Noise hello), and
-// straight to a chat server with a FunXMPP first frame (nDPI's
-// whatsapp_voice_and_message.pcap, Android 2.12, port 443).
+// WhatsApp clients' first bytes: through Meta's edge ("ED", routing,
+// then the prologue and a Noise hello; a 2025 browsing capture of the
+// seventh sealed set, laksh-browser-2025-08-21.pcap in
+// bench/outofbox/labels-c7.tsv, port 443), and straight to a chat server
+// with a FunXMPP first frame (nDPI's whatsapp_voice_and_message.pcap,
+// Android 2.12, port 443).
 const (
 	waEdgeNoise = "45440001000004080d0802574106030001181295020a204b1d15209fa99e7b6e" +
 		"a7443f7cd963befa25231afc6ced15d84a6abcf2bee42312306918c5aeb5b6cf"
