@@ -1,10 +1,6 @@
 package tlsparse
 
-import (
-	"encoding/hex"
-	"math/rand/v2"
-	"testing"
-)
+import "testing"
 
 // The first packets of an OpenVPN connection over TCP on port 443 whose
 // control channel shows no TLS, from nDPI's test capture openvpn.pcap
@@ -18,15 +14,6 @@ const (
 	ovpnServerReset   = "0042402f64c09039de36230000000163cf4ff53036751e70bae8a84698d78c13" +
 		"2edcf685ea93abfb4eda16e29f47208abaeeb8b2c6d71c379474de67682231f35717fb54"
 )
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestSniffOpenVPN(t *testing.T) {
 	reset, ack, server := unhex(t, ovpnClientReset), unhex(t, ovpnClientAckHead), unhex(t, ovpnServerReset)
@@ -67,14 +54,5 @@ func TestSniffOpenVPN(t *testing.T) {
 		t.Errorf("two DNS queries: Sniff = %q", got)
 	}
 	// Random bytes are OpenVPN's framing about once in 2^64 draws.
-	r := rand.New(rand.NewPCG(3, 4))
-	b := make([]byte, 600)
-	for i := 0; i < 200000; i++ {
-		for j := range b {
-			b[j] = byte(r.Uint32())
-		}
-		if looksOpenVPN(b[:sniffWindow]) {
-			t.Fatalf("random bytes %x... taken for OpenVPN", b[:16])
-		}
-	}
+	neverRandom(t, 3, "OpenVPN", looksOpenVPN)
 }

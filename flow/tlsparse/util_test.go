@@ -6,7 +6,34 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"math/big"
+	"math/rand/v2"
+	"testing"
 )
+
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// neverRandom fails when looks takes any of 200,000 draws of random bytes
+// (what Sniff looks at of them) for the protocol it names.
+func neverRandom(t *testing.T, seed uint64, protocol string, looks func([]byte) bool) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	b := make([]byte, 600)
+	for i := 0; i < 200000; i++ {
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		if looks(b[:sniffWindow]) {
+			t.Fatalf("random bytes %x... taken for %s", b[:16], protocol)
+		}
+	}
+}
 
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))

@@ -2,7 +2,6 @@ package tlsparse
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"testing"
 )
 
@@ -45,14 +44,5 @@ func TestSniffWhatsApp(t *testing.T) {
 			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
 		}
 	}
-	r := rand.New(rand.NewPCG(7, 8))
-	b := make([]byte, 600)
-	for i := 0; i < 200000; i++ {
-		for j := range b {
-			b[j] = byte(r.Uint32())
-		}
-		if looksWhatsApp(b[:sniffWindow]) {
-			t.Fatalf("random bytes %x... taken for WhatsApp", b[:16])
-		}
-	}
+	neverRandom(t, 7, "WhatsApp", looksWhatsApp)
 }
