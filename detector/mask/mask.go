@@ -20,8 +20,20 @@ func Apply(dst, prefix []byte, h *tlsparse.Handshake) []byte {
 		zero(dst, ch.SessionID)
 		zero(dst, ch.Challenge)
 		for _, e := range ch.Extensions {
-			if e.Type == tlsparse.ExtKeyShare {
+			switch e.Type {
+			case tlsparse.ExtKeyShare:
 				clientShares(dst, e.Data)
+			case tlsparse.ExtSessionTicket:
+				zero(dst, e.Data) // a ticket the server sealed
+			case tlsparse.ExtPreSharedKey:
+				pskOffer(dst, e.Data)
+			case tlsparse.ExtEncryptedClientHello:
+				// After type (1), cipher suite (4) and config id (1): the
+				// encapsulated key and the encrypted inner hello, or a
+				// GREASE ECH's random ones.
+				if len(e.Data) > 6 {
+					zero(dst, e.Data[6:])
+				}
 			}
 		}
 	}
@@ -57,6 +69,31 @@ func clientShares(dst, data []byte) {
 		}
 		zero(dst, data[4:4+n])
 		data = data[4+n:]
+	}
+}
+
+// pskOffer zeroes a pre_shared_key offer's identities (each a 2-byte
+// length, a ticket the server sealed and its 4-byte obfuscated age) and
+// binders (each a 1-byte length and an HMAC): a 2-byte identities length,
+// the identities, a 2-byte binders length, the binders (RFC 8446 4.2.11).
+func pskOffer(dst, data []byte) {
+	if len(data) < 2 {
+		return
+	}
+	n := int(data[0])<<8 | int(data[1])
+	ids := data[2:min(len(data), 2+n)]
+	for len(ids) >= 2 {
+		end := min(len(ids), 2+(int(ids[0])<<8|int(ids[1]))+4)
+		zero(dst, ids[2:end])
+		ids = ids[end:]
+	}
+	if len(data) < 2+n+2 {
+		return
+	}
+	for b := data[2+n+2:]; len(b) >= 1; {
+		end := min(len(b), 1+int(b[0]))
+		zero(dst, b[1:end])
+		b = b[end:]
 	}
 }
 

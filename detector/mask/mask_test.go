@@ -3,10 +3,12 @@ package mask
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/tlsparse"
+	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/labset"
 )
 
@@ -66,4 +68,68 @@ func FuzzApply(f *testing.F) {
 			t.Fatalf("length %d, want %d", len(got), len(prefix))
 		}
 	})
+}
+
+// TestResumedSessionOffersMasked: a resumed session's hello carries what
+// the server sealed for it (a TLS 1.2 session ticket; a TLS 1.3
+// pre_shared_key identity with its obfuscated age, and a binder): bytes
+// new on every connection, zeroed like the randoms.
+func TestResumedSessionOffersMasked(t *testing.T) {
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: capgen.ECDSAP256, CommonName: "resume.test", DNSNames: []string{"resume.test"}, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, s := capgen.TLSConfigs(cert, "resume.test")
+		c.MaxVersion, c.ClientSessionCache = v, tls.NewLRUClientSessionCache(4)
+		var convs []capgen.Conversation
+		for range 2 {
+			conv, err := capgen.TLSConversation(context.Background(), c, s, capgen.TLSOptions{ClientData: []byte("ping"), ServerData: []byte("pong")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			convs = append(convs, conv)
+		}
+		flows, err := labset.FlowsOf("resume", convs, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := flows[1]
+		h := tlsparse.FromFlow(f, nil)
+		var offers [][]byte
+		for _, e := range h.Client.Extensions {
+			if e.Type == tlsparse.ExtSessionTicket && len(e.Data) > 0 || e.Type == tlsparse.ExtPreSharedKey {
+				offers = append(offers, e.Data)
+			}
+		}
+		if len(offers) == 0 {
+			t.Fatalf("TLS %x: the second hello offers no session", v)
+		}
+		got := Apply(nil, f.Prefix, h)
+		for _, o := range offers {
+			// Whatever 8 bytes of the offer past its lengths survive
+			// would be the ticket's, the age's or the binder's.
+			for i := 2; i+minField <= len(o); i++ {
+				if bytes.Contains(got, o[i:i+minField]) && !bytes.Equal(o[i:i+minField], make([]byte, minField)) && !lengthBytes(o, i) {
+					t.Fatalf("TLS %x: offer bytes %d-%d survived: % x", v, i, i+minField, o[i:i+minField])
+				}
+			}
+		}
+	}
+}
+
+// lengthBytes reports whether o[i:i+minField] takes in one of a PSK
+// offer's length fields (identities' and binders' lengths, not random):
+// only windows wholly inside the sealed or HMAC bytes must be gone.
+func lengthBytes(o []byte, i int) bool {
+	if len(o) < 2 {
+		return false
+	}
+	n := int(o[0])<<8 | int(o[1])
+	for _, at := range []int{0, 2, 2 + n, 2 + n + 2} {
+		if at >= i && at < i+minField {
+			return true
+		}
+	}
+	return false
 }
