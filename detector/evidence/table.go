@@ -455,7 +455,7 @@ func (t *Table) finding(k tailKey, group, field, value, text string, bits float6
 // TLS: the first line of a text protocol, eight bytes of a binary one.
 func spokenHead(head []byte, label string) string {
 	switch label {
-	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto, tlsparse.SniffOpenVPN, tlsparse.SniffWhatsApp:
+	case tlsparse.SniffBinary, labelRandom, tlsparse.SniffExec, tlsparse.SniffMTProto, tlsparse.SniffOpenVPN, tlsparse.SniffWhatsApp, tlsparse.SniffDNS:
 		return transcript.Printable(head[:min(len(head), 8)])
 	}
 	head = head[:min(len(head), transcript.HeadLen)]
@@ -467,7 +467,7 @@ func spokenHead(head []byte, label string) string {
 
 func protoName(l string) string {
 	switch l {
-	case tlsparse.SniffSSH, tlsparse.SniffHTTP, tlsparse.SniffSMTP, tlsparse.SniffFTP, tlsparse.SniffIMAP, tlsparse.SniffSOCKS, tlsparse.SniffRDP, tlsparse.SniffSMB:
+	case tlsparse.SniffSSH, tlsparse.SniffHTTP, tlsparse.SniffSMTP, tlsparse.SniffFTP, tlsparse.SniffIMAP, tlsparse.SniffSOCKS, tlsparse.SniffRDP, tlsparse.SniffSMB, tlsparse.SniffDNS:
 		return strings.ToUpper(l)
 	case tlsparse.SniffPOP3:
 		return "POP3"

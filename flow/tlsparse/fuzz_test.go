@@ -168,13 +168,13 @@ func FuzzSniff(f *testing.F) {
 		"\x7fELF\x02\x01\x01\x00", string(peImage(0x80)), "\x00\x10\x00\x00" + string(peImage(0xe8))} {
 		f.Add([]byte(s))
 	}
-	for _, s := range []string{telegramHeader, ovpnClientReset + ovpnClientAckHead, ovpnServerReset, waEdgeNoise, waFunXMPP} {
+	for _, s := range []string{telegramHeader, ovpnClientReset + ovpnClientAckHead, ovpnServerReset, waEdgeNoise, waFunXMPP, dnsQuery} {
 		if h, err := hex.DecodeString(s); err == nil {
 			f.Add(h)
 		}
 	}
 	labels := []string{SniffEmpty, SniffTLS, SniffSSH, SniffHTTP, SniffSMTP, SniffFTP, SniffPOP3, SniffIMAP,
-		SniffBanner, SniffSOCKS, SniffRDP, SniffSMB, SniffExec, SniffMTProto, SniffOpenVPN, SniffWhatsApp, SniffText, SniffBinary}
+		SniffBanner, SniffSOCKS, SniffRDP, SniffSMB, SniffExec, SniffMTProto, SniffOpenVPN, SniffWhatsApp, SniffDNS, SniffText, SniffBinary}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got := Sniff(data)
 		if !slices.Contains(labels, got) {

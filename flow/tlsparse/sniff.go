@@ -25,6 +25,7 @@ const (
 	SniffMTProto  = "mtproto"    // Telegram's MTProto, obfuscated transport (see looksMTProto)
 	SniffOpenVPN  = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see looksOpenVPN)
 	SniffWhatsApp = "whatsapp"   // WhatsApp's chat protocol (see looksWhatsApp)
+	SniffDNS      = "dns"        // DNS over TCP (see looksDNS)
 	SniffText     = "text"       // mostly printable ASCII, nothing above
 	SniffBinary   = "binary"     // anything else
 )
@@ -67,6 +68,8 @@ func Sniff(stream []byte) string {
 		return SniffOpenVPN
 	case looksWhatsApp(b):
 		return SniffWhatsApp
+	case looksDNS(b):
+		return SniffDNS
 	}
 	line := firstLine(b)
 	switch {
