@@ -12,29 +12,17 @@ const dnsQuery = "00255e7a01000001000000000000" + "08636c69656e747334" + "06676f
 
 func TestSniffDNS(t *testing.T) {
 	q := unhex(t, dnsQuery)
-	set := func(i int, v byte) []byte {
-		c := bytes.Clone(q)
-		c[i] = v
-		return c
-	}
-	for name, c := range map[string]struct {
-		b    []byte
-		want string
-	}{
+	sniffCases{
 		"a query":                          {q, SniffDNS},
 		"a query and the next":             {append(bytes.Clone(q), q...), SniffDNS},
 		"cut inside the name":              {q[:20], SniffBinary},
-		"two questions":                    {set(7, 2), SniffBinary},
-		"the reserved flag bit set":        {set(5, 0x40), SniffBinary},
-		"opcode 3 (unassigned)":            {set(4, 0x18), SniffBinary},
-		"a label of 64 bytes":              {set(14, 64), SniffBinary},
-		"a space in a label":               {set(16, ' '), SniffBinary},
-		"class 7 (unassigned)":             {set(len(q)-1, 7), SniffBinary},
-		"a length too short for a message": {set(1, 12), SniffBinary},
-	} {
-		if got := Sniff(c.b); got != c.want {
-			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
-		}
-	}
+		"two questions":                    {withByte(q, 7, 2), SniffBinary},
+		"the reserved flag bit set":        {withByte(q, 5, 0x40), SniffBinary},
+		"opcode 3 (unassigned)":            {withByte(q, 4, 0x18), SniffBinary},
+		"a label of 64 bytes":              {withByte(q, 14, 64), SniffBinary},
+		"a space in a label":               {withByte(q, 16, ' '), SniffBinary},
+		"class 7 (unassigned)":             {withByte(q, len(q)-1, 7), SniffBinary},
+		"a length too short for a message": {withByte(q, 1, 12), SniffBinary},
+	}.check(t)
 	neverRandom(t, 9, "DNS", looksDNS)
 }

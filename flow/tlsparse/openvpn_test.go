@@ -24,10 +24,7 @@ func TestSniffOpenVPN(t *testing.T) {
 		}
 		return b
 	}
-	for name, c := range map[string]struct {
-		b    []byte
-		want string
-	}{
+	sniffCases{
 		"client's reset and its ack":      {cat(reset, ack), SniffOpenVPN},
 		"client's reset, resent":          {cat(reset, reset), SniffOpenVPN},
 		"client's reset alone":            {reset, SniffBinary},
@@ -40,11 +37,7 @@ func TestSniffOpenVPN(t *testing.T) {
 		"reset, then a data packet":       {cat(reset, []byte{0, 9, 0x48}, reset[3:11]), SniffBinary},
 		"length too short for a reset":    {cat([]byte{0, 13, 0x38}, reset[3:15], ack), SniffBinary},
 		"a reset running past the window": {cat([]byte{0x03, 0x00, 0x38}, make([]byte, 800)), SniffBinary},
-	} {
-		if got := Sniff(c.b); got != c.want {
-			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
-		}
-	}
+	}.check(t)
 	// DNS over TCP opens with a length too, and a query's ID can look
 	// like a reset's opcode: two queries in one stream are not OpenVPN.
 	query := func(id byte) []byte {

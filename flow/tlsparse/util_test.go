@@ -19,6 +19,28 @@ func unhex(t *testing.T, s string) []byte {
 	return b
 }
 
+// withByte is a copy of b with byte i set to v.
+func withByte(b []byte, i int, v byte) []byte {
+	c := append([]byte(nil), b...)
+	c[i] = v
+	return c
+}
+
+// sniffCases are streams by name, each with the label Sniff must give it.
+type sniffCases map[string]struct {
+	b    []byte
+	want string
+}
+
+func (cs sniffCases) check(t *testing.T) {
+	t.Helper()
+	for name, c := range cs {
+		if got := Sniff(c.b); got != c.want {
+			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
+		}
+	}
+}
+
 // neverRandom fails when looks takes any of 200,000 draws of random bytes
 // (what Sniff looks at of them) for the protocol it names.
 func neverRandom(t *testing.T, seed uint64, protocol string, looks func([]byte) bool) {

@@ -1,7 +1,6 @@
 package tlsparse
 
 import (
-	"bytes"
 	"testing"
 )
 
@@ -20,29 +19,17 @@ const (
 func TestSniffWhatsApp(t *testing.T) {
 	edge, legacy := unhex(t, waEdgeNoise), unhex(t, waFunXMPP)
 	noise := edge[7+4:] // without the edge header: the prologue and the hello
-	set := func(b []byte, i int, v byte) []byte {
-		c := bytes.Clone(b)
-		c[i] = v
-		return c
-	}
-	for name, c := range map[string]struct {
-		b    []byte
-		want string
-	}{
+	sniffCases{
 		"through Meta's edge":          {edge, SniffWhatsApp},
 		"straight, a Noise hello":      {noise, SniffWhatsApp},
 		"straight, a FunXMPP list":     {legacy, SniffWhatsApp},
 		"the prologue alone":           {noise[:4], SniffBinary},
-		"a version byte of text":       {set(noise, 2, 'x'), SniffBinary},
-		"a first frame of 4 bytes":     {set(set(noise, 5, 0), 6, 4), SniffBinary},
-		"a first frame of 64 KiB":      {set(noise, 5, 0xff), SniffBinary},
-		"a frame of another kind":      {set(noise, 7, 0x0a), SniffBinary},
-		"the edge's routing too long":  {set(edge, 6, 0x80), SniffBinary},
+		"a version byte of text":       {withByte(noise, 2, 'x'), SniffBinary},
+		"a first frame of 4 bytes":     {withByte(withByte(noise, 5, 0), 6, 4), SniffBinary},
+		"a first frame of 64 KiB":      {withByte(noise, 5, 0xff), SniffBinary},
+		"a frame of another kind":      {withByte(noise, 7, 0x0a), SniffBinary},
+		"the edge's routing too long":  {withByte(edge, 6, 0x80), SniffBinary},
 		"the edge header with nothing": {edge[:7], SniffBinary},
-	} {
-		if got := Sniff(c.b); got != c.want {
-			t.Errorf("%s: Sniff = %q, want %q", name, got, c.want)
-		}
-	}
+	}.check(t)
 	neverRandom(t, 7, "WhatsApp", looksWhatsApp)
 }
