@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
@@ -57,6 +58,39 @@ func looksOpenVPN(b []byte, accept uint8) bool {
 		return accept&acceptClient != 0
 	case ovpnHardResetServer << 3:
 		return accept&acceptServer != 0
+	}
+	return false
+}
+
+// ovpnFollowers are the control opcodes that may follow a hard reset in
+// the same direction, each with the sender's session id: the reset again
+// (resent), a soft reset (3), a control packet, an ack (5) and a control
+// packet with a wrapped client key (11).
+var ovpnFollowers = [...]uint8{ovpnHardResetClient, ovpnHardResetServer, ovpnHardResetV3, 3, ovpnControlV1, 5, 11}
+
+// OpenVPNSession reports whether b, the start of one direction of a
+// stream, is OpenVPN's TCP framing: a hard reset under key id 0, whole,
+// then the head of a control packet that repeats its 8-byte session id.
+// The session id is what tells it from other length-prefixed protocols
+// (DNS over TCP opens with a length too): a reset alone says too little.
+// With tls-crypt no TLS shows in such a stream, and tlsparse.Sniff names
+// it from this.
+func OpenVPNSession(b []byte) bool {
+	if !looksOpenVPN(b, acceptClient|acceptServer) {
+		return false
+	}
+	n := int(binary.BigEndian.Uint16(b))
+	if len(b) < 2+n+2+1+ovpnSessionID {
+		return false // cut inside the reset, or too little of the next packet
+	}
+	next := b[2+n:]
+	if m := int(binary.BigEndian.Uint16(next)); m < 1+ovpnSessionID || m > ovpnMaxControl {
+		return false
+	}
+	for _, f := range ovpnFollowers {
+		if next[2]>>3 == f {
+			return bytes.Equal(b[3:3+ovpnSessionID], next[3:3+ovpnSessionID])
+		}
 	}
 	return false
 }

@@ -1,6 +1,10 @@
 package tlsparse
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tlsentry/tlsentry/flow"
+)
 
 // The first packets of an OpenVPN connection over TCP on port 443 whose
 // control channel shows no TLS, from nDPI's test capture openvpn.pcap
@@ -47,5 +51,5 @@ func TestSniffOpenVPN(t *testing.T) {
 		t.Errorf("two DNS queries: Sniff = %q", got)
 	}
 	// Random bytes are OpenVPN's framing about once in 2^64 draws.
-	neverRandom(t, 3, "OpenVPN", looksOpenVPN)
+	neverRandom(t, 3, "OpenVPN", flow.OpenVPNSession)
 }

@@ -3,6 +3,7 @@ package tlsparse
 import (
 	"bytes"
 
+	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/flow/program"
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
@@ -23,7 +24,7 @@ const (
 	SniffSMB      = "smb"        // NetBIOS session + SMB1/SMB2 header
 	SniffExec     = "executable" // a Windows PE or ELF program, raw (a stager's payload)
 	SniffMTProto  = "mtproto"    // Telegram's MTProto, obfuscated transport (see looksMTProto)
-	SniffOpenVPN  = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see looksOpenVPN)
+	SniffOpenVPN  = "openvpn"    // OpenVPN's TCP framing with no TLS in clear (see flow.OpenVPNSession)
 	SniffWhatsApp = "whatsapp"   // WhatsApp's chat protocol (see looksWhatsApp)
 	SniffDNS      = "dns"        // DNS over TCP (see looksDNS)
 	SniffText     = "text"       // mostly printable ASCII, nothing above
@@ -64,7 +65,7 @@ func Sniff(stream []byte) string {
 		return SniffSMB
 	case program.Starts(b):
 		return SniffExec
-	case looksOpenVPN(b):
+	case flow.OpenVPNSession(b):
 		return SniffOpenVPN
 	case looksWhatsApp(b):
 		return SniffWhatsApp
