@@ -181,6 +181,23 @@ var connectionChecks = []check{
 		describe: func(in *Input) (string, string, string) {
 			return "tls.server.messages", "CertificateRequest", "the server asked the client for a certificate (CertificateRequest)"
 		}},
+	// A new handshake inside a TLS 1.2 (or older) session. TLS 1.3
+	// removed renegotiation and browsers do not start one; floods of it
+	// (thc-ssl-dos, CVE-2011-1473) and exploits that ride it
+	// (CVE-2016-6304's) do. Not a breach: a server may ask for one.
+	{id: "hs.renegotiation", group: GroupFraming, applies: renegotiationSeen,
+		fires: func(in *Input) bool { n, _ := in.T.Client.HandshakesAfterCCS(); return n > handshakeEnd(in) },
+		describe: func(in *Input) (string, string, string) {
+			n, _ := in.T.Client.HandshakesAfterCCS()
+			v := in.T.Client.AfterCCS()
+			sh := in.TLS.Server.ServerHello
+			ends := "its encrypted Finished"
+			if k := handshakeEnd(in); k > 1 {
+				ends = fmt.Sprintf("%d: its encrypted Finished and, as negotiated, its NPN or Channel ID message", k)
+			}
+			return "tls.client.records", v, fmt.Sprintf("the client sent %d handshake records after its change_cipher_spec (%s), where a %s handshake ends with %s: a second handshake inside the session, a renegotiation (TLS 1.3 removed it, browsers do not start one, renegotiation floods and CVE-2016-6304's exploit do)",
+				n, v, tlsparse.VersionName(sh.SelectedVersion), ends)
+		}},
 	{id: "hs.data_before_handshake", violation: true, group: GroupFraming, applies: hello,
 		fires: func(in *Input) bool {
 			_, c := in.T.Client.DataBeforeHandshake(tls13(in))
@@ -227,4 +244,41 @@ var connectionChecks = []check{
 			v := transcript.Printable(sd.BrokeHead[:min(len(sd.BrokeHead), 5)])
 			return "tls." + side + ".records", v, fmt.Sprintf("the %s's bytes stop being TLS records at its byte %d (%s): not a TLS record header", side, sd.BrokeAt, v)
 		}},
+}
+
+// renegotiationSeen reports a TLS 1.2 (or older) session whose client's
+// change_cipher_spec the flow shows: its records after it can be counted.
+func renegotiationSeen(in *Input) bool {
+	if in.TLS.Server == nil || in.Flow.PrefixGap {
+		return false
+	}
+	sh := in.TLS.Server.ServerHello
+	if sh == nil || sh.SSLv2 || sh.HelloRetryRequest || sh.SelectedVersion < tlsparse.VersionSSL30 || sh.SelectedVersion > tlsparse.VersionTLS12 {
+		return false
+	}
+	_, ccs := in.T.Client.HandshakesAfterCCS()
+	return ccs
+}
+
+// Extensions after which a TLS 1.2 client sends one more encrypted
+// handshake message before its Finished.
+const (
+	extNextProtoNeg = 13172 // NPN: its NextProtocol message
+	extChannelIDOld = 30031 // Channel ID: its EncryptedExtensions message
+	extChannelID    = 30032
+)
+
+// handshakeEnd is how many handshake records a TLS 1.2 client sends after
+// its change_cipher_spec in one handshake: its Finished, and one more for
+// NPN or Channel ID when its server's hello accepted them.
+func handshakeEnd(in *Input) int {
+	sh := in.TLS.Server.ServerHello
+	n := 1
+	if sh.HasExtension(extNextProtoNeg) {
+		n++
+	}
+	if sh.HasExtension(extChannelIDOld) || sh.HasExtension(extChannelID) {
+		n++
+	}
+	return n
 }

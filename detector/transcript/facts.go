@@ -300,3 +300,64 @@ func (sd *Side) HelloCut(helloLen int) bool {
 // HelloCutName is how the features name a cut hello among the messages
 // the client sent.
 const HelloCutName = "ClientHello cut over records"
+
+// HandshakesAfterCCS counts the handshake records the side sent after its
+// change_cipher_spec, and reports whether it sent one (as far as the
+// prefix and the record log show). A TLS 1.2 (or older) handshake ends
+// with one such record, the side's encrypted Finished; a client that
+// negotiated NPN or Channel ID sends one more for it. More are a new
+// handshake inside the encrypted session: a renegotiation. TLS 1.3 sends
+// its encrypted handshake as application data records, so its count
+// stays at 0 or, after a HelloRetryRequest, 1 (the second ClientHello
+// follows a compatibility change_cipher_spec).
+func (sd *Side) HandshakesAfterCCS() (n int, ccs bool) {
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for _, r := range recs {
+			switch {
+			case r.Type == TypeCCS:
+				ccs = true
+			case ccs && r.Type == TypeHandshake:
+				n++
+			}
+		}
+	}
+	return n, ccs
+}
+
+// AfterCCS renders the content types of the records the side sent from
+// its change_cipher_spec on, runs of one type counted ("change_cipher_spec,
+// handshake x2, alert").
+func (sd *Side) AfterCCS() string {
+	var b []byte
+	var last uint8
+	run, ccs := 0, false
+	flush := func() {
+		if run == 0 {
+			return
+		}
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, TypeName(last)...)
+		if run > 1 {
+			b = append(b, " x"...)
+			b = strconv.AppendInt(b, int64(run), 10)
+		}
+	}
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for _, r := range recs {
+			ccs = ccs || r.Type == TypeCCS
+			if !ccs {
+				continue
+			}
+			if run > 0 && r.Type == last {
+				run++
+				continue
+			}
+			flush()
+			last, run = r.Type, 1
+		}
+	}
+	flush()
+	return string(b)
+}

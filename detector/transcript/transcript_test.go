@@ -331,3 +331,41 @@ func TestQUICCrypto(t *testing.T) {
 		t.Errorf("client head %q", tr.Client.Head)
 	}
 }
+
+// TestHandshakesAfterCCS counts the handshake records a side sent after
+// its change_cipher_spec, the records the prefix described and the later
+// ones of the record log alike.
+func TestHandshakesAfterCCS(t *testing.T) {
+	recs := func(types ...uint8) []Record {
+		var out []Record
+		for _, ty := range types {
+			out = append(out, Record{Type: ty})
+		}
+		return out
+	}
+	cases := []struct {
+		name      string
+		sd        Side
+		n         int
+		ccs       bool
+		rendering string
+	}{
+		{"no change_cipher_spec yet", Side{Records: recs(22, 22)}, 0, false, ""},
+		{"a TLS 1.2 client's flights", Side{Records: recs(22), Later: recs(22, 20, 22, 23, 23)}, 1, true,
+			"change_cipher_spec, handshake, application_data x2"},
+		{"a renegotiation refused", Side{Records: recs(22), Later: recs(22, 20, 22, 22, 21)}, 2, true,
+			"change_cipher_spec, handshake x2, alert"},
+		{"TLS 1.3 after a HelloRetryRequest", Side{Records: recs(22, 20, 22, 23)}, 1, true,
+			"change_cipher_spec, handshake, application_data"},
+		{"TLS 1.3", Side{Records: recs(22, 20, 23, 23)}, 0, true, "change_cipher_spec, application_data x2"},
+	}
+	for _, c := range cases {
+		n, ccs := c.sd.HandshakesAfterCCS()
+		if n != c.n || ccs != c.ccs {
+			t.Errorf("%s: %d, %v; want %d, %v", c.name, n, ccs, c.n, c.ccs)
+		}
+		if got := c.sd.AfterCCS(); got != c.rendering {
+			t.Errorf("%s: rendered %q, want %q", c.name, got, c.rendering)
+		}
+	}
+}
