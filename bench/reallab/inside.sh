@@ -405,6 +405,32 @@ anomaly_faketls() {
 	stack python-faketls-to-tls-server "$n" py client-faketls -n "$n" --seed "$((SEED + 1))" --target 127.0.1.1:443 --target 127.0.1.3:443
 }
 
+# A second handshake inside a TLS 1.2 session (TLS 1.3 has none), before
+# the request: s_client's R command and gnutls-cli --rehandshake, to the
+# benign servers; node accepts a client's renegotiation, the others
+# refuse it with an alert (OpenSSL 3 and Go do by default). The same
+# hosts and CA as benign traffic: only the second handshake differs.
+openssl_renegotiate() {
+	local f=$1 u
+	shift
+	while IFS= read -r u; do
+		split_url "$u"
+		# Without -quiet, s_client reads the line R as "renegotiate".
+		{ sleep 0.3; echo R; sleep 0.3; request openssl; sleep 0.5; } | timeout 8 openssl s_client -connect "$HOST:$PORT" "$@" >/dev/null 2>&1 || true
+	done <"$f"
+}
+
+anomaly_renegotiation() {
+	local u=$W/urls/reneg n
+	mkdir -p "$u"
+	n=$(share 2)
+	local hosts=(www.corp.lab:443 api.corp.lab:443 cdn.corp.lab:443 files.corp.lab:443)
+	urls "$n" "$u/openssl" "${hosts[@]}"
+	stack openssl-renegotiate "$n" openssl_renegotiate "$u/openssl" -tls1_2 -alpn http/1.1 -CAfile "$CA"
+	urls "$n" "$u/gnutls" "${hosts[@]}"
+	stack gnutls-cli-rehandshake "$n" gnutls_each "$u/gnutls" --x509cafile "$CA" --rehandshake --priority 'NORMAL:-VERS-TLS1.3'
+}
+
 # ---- the lab ---------------------------------------------------------------
 ip link set lo up
 for ((r = 1; r <= RUNS; r++)); do
@@ -463,5 +489,8 @@ anomaly_client_cert
 end
 begin fake-tls all
 anomaly_faketls
+end
+begin renegotiation all
+anomaly_renegotiation
 end
 stop_all
