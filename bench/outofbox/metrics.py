@@ -54,6 +54,9 @@ only with their switch (without it, only their counts):
 - "fresh10" (labels-c10.tsv, SHOW_FRESH10=1): the same again, a tenth
   set from repositories not used before (malware-traffic-analysis.net's
   exercises of 2016-2018; IoT devices' set-up, Windows services, browsing).
+- "fresh11" (labels-c11.tsv, SHOW_FRESH11=1): the same again, an eleventh
+  set from repositories not used before: small (Tor clients of 2019 and
+  2025 and a stealer's sandbox run; desktops, browsers and a test client).
 """
 import collections
 import json
@@ -76,6 +79,7 @@ SEALED = {
     "fresh8": ("SHOW_FRESH8", "fresh8 (labels-c8)", True),
     "fresh9": ("SHOW_FRESH9", "fresh9 (labels-c9)", True),
     "fresh10": ("SHOW_FRESH10", "fresh10 (labels-c10)", True),
+    "fresh11": ("SHOW_FRESH11", "fresh11 (labels-c11)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")

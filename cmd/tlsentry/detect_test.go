@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/sensor/eve"
 )
 
@@ -111,5 +112,39 @@ func TestTrainHybridReport(t *testing.T) {
 	out, stderr, err = runCmd(t, "score", "-r", sample, "-model", modelPath)
 	if err != nil || strings.Count(out, `"event_type":"flow"`) != 7 || strings.Count(out, `"model":"hybrid/`) < 7 {
 		t.Errorf("score with the hybrid model: %v\n%s\n%s", err, out, stderr)
+	}
+}
+
+// TestTrainMaskDefault: a hybrid model images its flows with the random
+// handshake fields zeroed unless -mask=false says otherwise; the other
+// kinds keep them unless -mask asks.
+func TestTrainMaskDefault(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-model", "hybrid"}, model.LayoutPrefix1024Masked},
+		{[]string{"-model", "hybrid", "-mask=false"}, model.LayoutPrefix1024},
+		{[]string{"-model", "cnn-iforest"}, model.LayoutPrefix1024},
+		{[]string{"-model", "cnn-iforest", "-mask"}, model.LayoutPrefix1024Masked},
+	}
+	for i, c := range cases {
+		p := filepath.Join(dir, fmt.Sprintf("m%d.model", i))
+		args := append([]string{"train", "-r", sample, "-r", sample, "-r", sample, "-epochs", "1", "-batch", "8", "-trees", "10", "-out", p}, c.args...)
+		if _, stderr, err := runCmd(t, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", c.args, err, stderr)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := model.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Meta.Layout != c.want {
+			t.Errorf("%v: layout %q, want %q", c.args, f.Meta.Layout, c.want)
+		}
 	}
 }

@@ -58,7 +58,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Patience, "patience", 3, fmt.Sprintf("epochs without a better validation loss before stopping (1-%d)", detector.MaxPatience))
 	fs.Float64Var(&cfg.AlertRate, "alert-rate", 0.001, "share of training flows the default threshold flags ("+detector.Share.String()+")")
 	fs.IntVar(&cfg.Trees, "trees", 0, fmt.Sprintf("isolation forest trees, 0-%d (0: the model's default, 500 for hybrid, 100 for cnn-iforest)", detector.MaxTrees))
-	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares) before imaging")
+	fs.BoolVar(&cfg.Mask, "mask", false, "zero the handshake's random fields (randoms, session ids, key shares, session tickets, pre-shared keys) before imaging (default: on for hybrid, off for cnn-iforest and vae)")
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
 	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
@@ -88,6 +88,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: train needs -out MODEL and one of -r FILE, -i IFACE or -stream", errUsage)
 	}
 	cfg.Kind, cfg.Seed = *kind, *seed
+	if !flagSet(fs, "mask") {
+		// Random fields are noise to the CNN: a hybrid model that imaged
+		// them ranked benign resumed sessions (their pre-shared keys)
+		// above the lab's decoy hellos at one seed in five.
+		cfg.Mask = *kind == model.KindHybrid
+	}
 	if err := cfg.Validate(); err != nil {
 		return flagErrors(err, trainFlagNames)
 	}
