@@ -48,6 +48,7 @@ type conn struct {
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn // UDP flows: their QUIC state until handed out
 	conflicts   *conflicts // stream bytes sent twice, different (conflict.go); stray data (stray.go)
+	hello       helloSegs  // how the client's segments carried its first record (hellosegs.go)
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -271,6 +272,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		return
 	}
 	client := int(c.clientDir) == d
+	if client {
+		c.hello.note(h.streamed, data, h.holed)
+	}
 	if client && c.serverProbe {
 		c.clientSpeaks(s.t) // judged by what the client says, as any client
 	}
@@ -383,6 +387,9 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
 	f.OpenVPN = ch.hs.ovpn != nil && len(ch.hs.buf) > 0 || sh.hs.ovpn != nil && len(sh.hs.buf) > 0
 	f.ClientRecords, f.ServerRecords = ch.recs.log, sh.recs.log
+	if !c.byPort {
+		f.ClientHelloSegments = c.hello.result()
+	}
 	if k := c.conflicts; k != nil {
 		f.ClientConflict, f.ServerConflict = k.overlap[cd], k.overlap[1-cd]
 		f.ClientNoACK, f.ServerNoACK = k.noACK[cd], k.noACK[1-cd]

@@ -142,6 +142,10 @@ type Flow struct {
 	// segments (a UDP flow's datagrams) came in IP fragments smaller than
 	// any link needs, which the capture reassembled (fragments.go).
 	ClientTinyFragments, ServerTinyFragments *Fragmented
+	// ClientHelloSegments is set when the client's stream opened with a
+	// TLS record that came whole in more than one TCP segment: how they
+	// carried it (hellosegs.go).
+	ClientHelloSegments *HelloSegments
 
 	// QUIC is set for a UDP flow, which the table tracks only when its
 	// first datagram looks like QUIC: what its Initial packets showed.

@@ -34,7 +34,7 @@ T=$E/tlsentry
 }
 KINDS=()
 for k in non-tls-ssh non-tls-http non-tls-random truncated-hello malformed-hello decoy-hello legacy-tls10 odd-ciphers-no-sni self-signed-server \
-	preamble-connect preamble-banner client-certificate fake-tls renegotiation stager-payload roles-swapped hello-cut sni-injection; do
+	preamble-connect preamble-banner client-certificate fake-tls renegotiation hello-tcp-split stager-payload roles-swapped hello-cut sni-injection; do
 	[ -f "$OUT/$k.pcap" ] && KINDS+=("$k")
 done
 RES=$E/results.tsv

@@ -178,15 +178,17 @@ start_anomaly_servers() {
 	start ss2 openssl s_server -accept 127.0.3.2:443 -cert "$p/ss2.crt" -key "$p/ss2.key" -www -quiet
 	start ss3 "$PY" "$LAB_PY" serve-https --listen 127.0.3.3:443 --cert "$p/ss3.crt" --key "$p/ss3.key" --tls-max 1.2
 	start ss4 "$LABTLS" serve -addr 127.0.3.4:443 -cert "$p/ss4.crt" -key "$p/ss4.key" -max-tls12
-	local maps_t=() maps_m=() maps_d=() a
+	local maps_t=() maps_m=() maps_d=() maps_s=() a
 	for a in 127.0.1.1 127.0.1.2 127.0.1.3 127.0.1.4; do
 		maps_t+=(--map "$a:9443=$a:443")
 		maps_m+=(--map "$a:9444=$a:443")
 		maps_d+=(--map "$a:9445=$a:443")
+		maps_s+=(--map "$a:9446=$a:443")
 	done
 	start proxy-truncate "$PY" "$LAB_PY" proxy --mode truncate --seed "$SEED" "${maps_t[@]}"
 	start proxy-malformed "$PY" "$LAB_PY" proxy --mode malformed --seed "$SEED" "${maps_m[@]}"
 	start proxy-decoy "$PY" "$LAB_PY" proxy --mode decoy --seed "$SEED" "${maps_d[@]}"
+	start proxy-split "$PY" "$LAB_PY" proxy --mode split --seed "$SEED" "${maps_s[@]}"
 	# Issue 12's families: a CONNECT proxy on 443, a banner-then-TLS
 	# listener, a server that asks for client certificates (TLS 1.2, so
 	# the request and the client's certificate travel in clear), and a
@@ -198,7 +200,7 @@ start_anomaly_servers() {
 	start serve-faketls "$PY" "$LAB_PY" serve-faketls --listen 127.0.9.4:443
 	listening 127.0.9.1:443 127.0.9.2:443 127.0.9.3:443 127.0.9.4:443
 	listening 127.0.6.1:443 127.0.7.1:443 127.0.8.1:443 127.0.4.1:443 127.0.4.2:443 \
-		127.0.3.1:443 127.0.3.2:443 127.0.3.3:443 127.0.3.4:443 127.0.1.1:9443 127.0.1.1:9444 127.0.1.1:9445
+		127.0.3.1:443 127.0.3.2:443 127.0.3.3:443 127.0.3.4:443 127.0.1.1:9443 127.0.1.1:9444 127.0.1.1:9445 127.0.1.1:9446
 }
 
 # ---- benign ----------------------------------------------------------------
@@ -492,5 +494,8 @@ anomaly_faketls
 end
 begin renegotiation all
 anomaly_renegotiation
+end
+begin hello-tcp-split all
+anomaly_hello hello-tcp-split 9446
 end
 stop_all

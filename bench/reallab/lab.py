@@ -274,6 +274,32 @@ def decoy_of(rec, r):
     return bytes(b)
 
 
+def split_send(s, rec, r):
+    """Sends the record whole but cut in TCP segments, one of three ways
+    at random, as DPI-evasion tools do: its first 2 bytes, then the rest
+    (zapret's split2, GoodbyeDPI's -f 2); up to the server name, then the
+    rest (ByeDPI's --split at the SNI); or 35-byte chunks (SpoofDPI's
+    chunk mode). TCP_NODELAY and a pause between sends keep each piece a
+    segment of its own."""
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    way = r.choice(["split-2", "split-sni", "split-chunk"])
+    span = server_name_span(rec)
+    if way == "split-sni" and not span:
+        way = "split-2"
+    if way == "split-2":
+        cuts = [2]
+    elif way == "split-sni":
+        cuts = [span[0]]
+    else:
+        cuts = list(range(35, len(rec), 35))
+    last = 0
+    for c in cuts + [len(rec)]:
+        s.sendall(rec[last:c])
+        last = c
+        time.sleep(0.005)
+    return way
+
+
 # TCP repair mode (linux/tcp.h): a connected socket's sequence numbers.
 TCP_REPAIR, TCP_REPAIR_QUEUE, TCP_QUEUE_SEQ = 19, 20, 21
 TCP_RECV_QUEUE, TCP_SEND_QUEUE, TCP_REPAIR_OFF_NO_WP = 1, 2, -1
@@ -330,7 +356,8 @@ def cmd_proxy(a):
     real one's first half, before it at sequence numbers 10,000 in the
     past (its acknowledgement number 66,000 back: zapret's badseq), or
     before it with a TCP MD5 signature option (zapret's md5sig), then
-    relays both ways."""
+    relays both ways; split sends the record whole in segments cut as
+    DPI-evasion tools cut them (split_send), then relays both ways."""
     r = random.Random(a.seed)
     lock = threading.Lock()
     counts = {}
@@ -373,6 +400,8 @@ def cmd_proxy(a):
                                 else:
                                     raw.sendto(pkt, (dst, 0))
                                     s.sendall(rec)
+                        elif a.mode == "split":
+                            way = split_send(s, rec, rr)
                         else:
                             bad, way = malform(rec, rr)
                             s.sendall(bad)
@@ -699,7 +728,7 @@ def main():
     s.set_defaults(f=cmd_client_random)
     s = sub.add_parser("proxy")
     s.add_argument("--map", action="append", required=True, help="LISTEN=TARGET, host:port each")
-    s.add_argument("--mode", choices=["truncate", "malformed", "decoy"], required=True)
+    s.add_argument("--mode", choices=["truncate", "malformed", "decoy", "split"], required=True)
     s.add_argument("--seed", type=int, default=1)
     s.set_defaults(f=cmd_proxy)
     s = sub.add_parser("proxy-connect")

@@ -171,6 +171,19 @@ var connectionChecks = []check{
 			v := strconv.Itoa(len(in.TLS.Client.Raw))
 			return "tls.client.records", recordTypes(&in.T.Client), "the " + v + "-byte ClientHello came cut over several TLS records though one holds it (libraries send it whole; tools that slip past inspection of the first record cut it)"
 		}},
+	// The same evasion one layer down: the hello's record whole, its TCP
+	// segments cut before a full one (flow.HelloSegments).
+	{id: "tcp.hello_split", group: GroupFraming, applies: func(in *Input) bool {
+		return in.Flow.Transport == flow.TransportTCP && in.Flow.ClientSYN && !in.Flow.PrefixGap && hello(in)
+	},
+		fires: helloSplit,
+		describe: func(in *Input) (string, string, string) {
+			s := in.Flow.ClientHelloSegments
+			v := fmt.Sprintf("%d segments, first %d, largest %d", s.Segments, s.First, s.Largest)
+			return "tcp.client.hello_segments", v, fmt.Sprintf("the client's %d-byte ClientHello record came in %d TCP segments, the first of only %d bytes (the largest %d), where every path carries at least %d: "+
+				"a TCP sender with the whole record in hand fills its first segment; DPI-evasion tools (GoodbyeDPI, zapret, ByeDPI, SpoofDPI) cut it after a few bytes, around the server name or in small chunks",
+				s.Record, s.Segments, s.First, s.Largest, minSegment)
+		}},
 	{id: "hs.server_unoffered", group: GroupFraming, applies: answersThisHello,
 		fires:    func(in *Input) bool { what, _ := unoffered(in); return what != unofferedNone },
 		describe: describeUnoffered},
@@ -281,4 +294,18 @@ func handshakeEnd(in *Input) int {
 		n++
 	}
 	return n
+}
+
+// minSegment is less than the payload of a full segment on any path: no
+// stack lowers its path MTU under 552 bytes (Linux; 576 elsewhere), which
+// leaves at least 480 after the IP and TCP headers and options. A sender
+// that has the whole hello fills its first segment, so a first segment
+// shorter than that and than the record was cut by choice.
+const minSegment = 480
+
+// helloSplit reports a hello record whose first TCP segment the sender
+// cut short.
+func helloSplit(in *Input) bool {
+	s := in.Flow.ClientHelloSegments
+	return s != nil && s.First < minSegment
 }

@@ -30,8 +30,9 @@ func flowLine(f *flow.Flow) []byte {
 func trainingView(f *flow.Flow) flow.Flow {
 	c := *f
 	c.Start, c.End = f.Start.Truncate(time.Microsecond).UTC(), f.End.Truncate(time.Microsecond).UTC()
-	c.Decided = time.Time{}    // the live verdict latency's start: not in the record
-	if q := f.QUIC; q != nil { // what the quic object carries of it
+	c.Decided = time.Time{}     // the live verdict latency's start: not in the record
+	c.ClientHelloSegments = nil // evidence read when scoring; training learns nothing from it
+	if q := f.QUIC; q != nil {  // what the quic object carries of it
 		k := &flow.QUIC{Undecrypted: q.Undecrypted}
 		i := &k.Info
 		i.DCIDLen, i.SCIDLen, i.Retry, i.VersionNegotiation = q.DCIDLen, q.SCIDLen, q.Retry, q.VersionNegotiation
