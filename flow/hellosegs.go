@@ -1,5 +1,7 @@
 package flow
 
+import "github.com/tlsentry/tlsentry/flow/tlsrecord"
+
 // HelloSegments says how the TCP segments a client sent carried its first
 // TLS record (its ClientHello), when it took more than one. A TCP sender
 // with the whole record in its buffer fills its first segment up to the
@@ -27,8 +29,8 @@ type helloSegs struct {
 	done, whole bool
 	n           uint8 // segments so far
 	hdrN        uint8
-	hdr         [5]byte // the record header, as it arrives
-	end         int32   // stream offset where the record ends; 0 until the header is whole
+	hdr         [tlsrecord.HeaderLen]byte // the record header, as it arrives
+	end         int32                     // stream offset where the record ends; 0 until the header is whole
 	first, big  int32
 }
 
@@ -38,7 +40,7 @@ func (s *helloSegs) note(off int, data []byte, gap bool) {
 	if s.done {
 		return
 	}
-	if gap || off == 0 && data[0] != 0x16 {
+	if gap || off == 0 && data[0] != tlsrecord.Handshake {
 		*s = helloSegs{done: true} // no hello at byte 0, or a hole in it: nothing to say
 		return
 	}
@@ -52,11 +54,11 @@ func (s *helloSegs) note(off int, data []byte, gap bool) {
 		s.hdrN++
 	}
 	if s.end == 0 && int(s.hdrN) == len(s.hdr) {
-		if s.hdr[1] != 3 {
+		if !tlsrecord.ValidHeader(s.hdr[:]) {
 			*s = helloSegs{done: true} // not a TLS record
 			return
 		}
-		s.end = 5 + int32(s.hdr[3])<<8 | int32(s.hdr[4])
+		s.end = tlsrecord.HeaderLen + int32(s.hdr[3])<<8 | int32(s.hdr[4])
 	}
 	switch {
 	case s.end > 0 && off+len(data) >= int(s.end):

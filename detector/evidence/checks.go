@@ -294,21 +294,4 @@ func isIP(s string) bool {
 func parseErrorWords(err error) string { return strings.TrimPrefix(err.Error(), "tlsparse: ") }
 
 // recordTypes words a side's records: "application_data x3, handshake".
-func recordTypes(sd *transcript.Side) string {
-	var b strings.Builder
-	for i := 0; i < len(sd.Records); {
-		j := i
-		for j < len(sd.Records) && sd.Records[j].Type == sd.Records[i].Type {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(transcript.TypeName(sd.Records[i].Type))
-		if j-i > 1 {
-			fmt.Fprintf(&b, " x%d", j-i)
-		}
-		i = j
-	}
-	return b.String()
-}
+func recordTypes(sd *transcript.Side) string { return transcript.TypeRuns(sd.Records) }

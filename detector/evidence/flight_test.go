@@ -88,6 +88,12 @@ func manyNames(n int) []string {
 	return out
 }
 
+// firedID reports whether check id is among the table's findings for in.
+func firedID(tab *Table, in *Input, id string) bool {
+	_, ok := fired(tab, in, id)
+	return ok
+}
+
 func fired(tab *Table, in *Input, id string) (Finding, bool) {
 	for _, f := range tab.Explain(in) {
 		if f.ID == id {

@@ -37,7 +37,7 @@ func TestHelloSplit(t *testing.T) {
 		}
 		var fired []bool
 		for _, f := range flows {
-			fired = append(fired, fires(tab, input(f), "tcp.hello_split"))
+			fired = append(fired, firedID(tab, input(f), "tcp.hello_split"))
 		}
 		return fired
 	}

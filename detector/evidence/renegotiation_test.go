@@ -59,10 +59,10 @@ func TestRenegotiation(t *testing.T) {
 	for i := range renegotiated {
 		in, base := input(renegotiated[i]), input(plain[i])
 		v := in.TLS.Version()
-		if fires(tab, base, "hs.renegotiation") {
+		if firedID(tab, base, "hs.renegotiation") {
 			t.Errorf("%s session with application data judged renegotiated: %s", tlsparse.VersionName(v), base.T.Client.AfterCCS())
 		}
-		got := fires(tab, in, "hs.renegotiation")
+		got := firedID(tab, in, "hs.renegotiation")
 		if want := v == tlsparse.VersionTLS12; got != want {
 			t.Errorf("%s session, a handshake record after the client's Finished: fired %v, want %v (%s)", tlsparse.VersionName(v), got, want, in.T.Client.AfterCCS())
 		}
@@ -119,16 +119,6 @@ func TestRenegotiationCountsNPN(t *testing.T) {
 	}() {
 		t.Error("applied to TLS 1.3")
 	}
-}
-
-// fires reports whether check id is among the table's findings for in.
-func fires(tab *Table, in *Input, id string) bool {
-	for _, f := range tab.Explain(in) {
-		if f.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // checkByID returns the check with that id.

@@ -325,39 +325,40 @@ func (sd *Side) HandshakesAfterCCS() (n int, ccs bool) {
 }
 
 // AfterCCS renders the content types of the records the side sent from
-// its change_cipher_spec on, runs of one type counted ("change_cipher_spec,
+// its change_cipher_spec on, as TypeRuns does ("change_cipher_spec,
 // handshake x2, alert").
 func (sd *Side) AfterCCS() string {
+	var from []Record
+	ccs := false
+	for _, recs := range [2][]Record{sd.Records, sd.Later} {
+		for _, r := range recs {
+			ccs = ccs || r.Type == TypeCCS
+			if ccs {
+				from = append(from, r)
+			}
+		}
+	}
+	return TypeRuns(from)
+}
+
+// TypeRuns renders records' content types in order, a run of one type
+// named once with its count ("handshake x2, change_cipher_spec").
+func TypeRuns(recs []Record) string {
 	var b []byte
-	var last uint8
-	run, ccs := 0, false
-	flush := func() {
-		if run == 0 {
-			return
+	for i := 0; i < len(recs); {
+		j := i
+		for j < len(recs) && recs[j].Type == recs[i].Type {
+			j++
 		}
 		if len(b) > 0 {
 			b = append(b, ", "...)
 		}
-		b = append(b, TypeName(last)...)
-		if run > 1 {
+		b = append(b, TypeName(recs[i].Type)...)
+		if j-i > 1 {
 			b = append(b, " x"...)
-			b = strconv.AppendInt(b, int64(run), 10)
+			b = strconv.AppendInt(b, int64(j-i), 10)
 		}
+		i = j
 	}
-	for _, recs := range [2][]Record{sd.Records, sd.Later} {
-		for _, r := range recs {
-			ccs = ccs || r.Type == TypeCCS
-			if !ccs {
-				continue
-			}
-			if run > 0 && r.Type == last {
-				run++
-				continue
-			}
-			flush()
-			last, run = r.Type, 1
-		}
-	}
-	flush()
 	return string(b)
 }
