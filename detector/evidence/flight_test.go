@@ -35,6 +35,14 @@ func tlsFlowWith(t *testing.T, maxVersion uint16, curves []tls.CurveID, names ..
 // tlsFlowKey is tlsFlowWith with the server's key type.
 func tlsFlowKey(t *testing.T, key capgen.KeyType, maxVersion uint16, curves []tls.CurveID, names ...string) *flow.Flow {
 	t.Helper()
+	return tlsFlowServer(t, key, maxVersion, curves, nil, names...)
+}
+
+// tlsFlowServer is tlsFlowKey with the server's groups (nil: Go's
+// default): a server that wants a group the client sent no key share for
+// answers with a HelloRetryRequest.
+func tlsFlowServer(t *testing.T, key capgen.KeyType, maxVersion uint16, curves, serverCurves []tls.CurveID, names ...string) *flow.Flow {
+	t.Helper()
 	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: key, CommonName: names[0], DNSNames: names, Seed: uint64(len(names))})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +55,7 @@ func tlsFlowKey(t *testing.T, key capgen.KeyType, maxVersion uint16, curves []tl
 	// X25519 alone, as Go clients before 1.24 offered, keeps the hello
 	// small: the server's turn is in the prefix. A post-quantum key share
 	// fills the prefix: the turn is in the kept handshake bytes only.
-	c.CurvePreferences = curves
+	c.CurvePreferences, s.CurvePreferences = curves, serverCurves
 	conv, err := capgen.TLSConversation(context.Background(), c, s, capgen.TLSOptions{ClientData: []byte("GET / HTTP/1.1\r\n\r\n"), ServerData: []byte("HTTP/1.1 204 No Content\r\n\r\n")})
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +166,18 @@ func TestSmallFlight(t *testing.T) {
 	}
 	if _, ok := fired(tab, rsa, "flight.small_chain"); !ok {
 		t.Errorf("a lone self-signed RSA-2048 certificate (%d bytes in all) passes for a public chain", flightOf(rsa).Total)
+	}
+	// A server that asks for another key share (a HelloRetryRequest) sends
+	// its certificates in its second turn, which is the one weighed.
+	retry := input(tlsFlowServer(t, capgen.ECDSAP256, tls.VersionTLS13, []tls.CurveID{tls.X25519, tls.CurveP256}, []tls.CurveID{tls.CurveP256}, "retry.example.com"))
+	if retry.TLS.Server.HelloRetryRequest == nil {
+		t.Fatal("the server did not ask for another key share: the test does not test a HelloRetryRequest")
+	}
+	if fl := transcript.ServerFlight(retry.Flow); fl.Records == 0 {
+		t.Errorf("the turn after the HelloRetryRequest is not read: %+v", fl)
+	}
+	if _, ok := fired(tab, retry, "flight.small_chain"); !ok {
+		t.Errorf("a HelloRetryRequest hides the small turn: %+v", flightOf(retry))
 	}
 	big := input(tlsFlow(t, tls.VersionTLS13, manyNames(40)...))
 	if fl := transcript.ServerFlight(big.Flow); fl.Largest < minPublicFlight {

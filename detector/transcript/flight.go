@@ -1,6 +1,9 @@
 package transcript
 
-import "github.com/tlsentry/tlsentry/flow"
+import (
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/flow/tlsrecord"
+)
 
 // Flight is what the server's first turn of a flow sent encrypted, as far
 // as the flow's bytes show it (ServerFlight: the prefix; KeptFlight: the
@@ -23,23 +26,32 @@ type Flight struct {
 // its certificates over small records.
 const MaxFlightRecords = 8
 
-// ServerFlight reads the server's first turn of f: the records after its
-// hello up to the first bytes that are not a TLS 1.x record header.
+// ServerFlight reads the server's first turn of f that answers a hello
+// (after a HelloRetryRequest, the turn after it: the retry's turn holds no
+// certificates): the records after its hello up to the first bytes that
+// are not a TLS 1.x record header.
 func ServerFlight(f *flow.Flow) Flight {
-	var b []byte
 	var fl Flight
 	off := 0
 	for i, r := range f.PrefixRuns {
 		end := min(off+r.Len, len(f.Prefix))
-		if !r.FromClient && !r.Mixed {
-			b = f.Prefix[off:end]
-			fl.Whole = i+1 < len(f.PrefixRuns) && end < len(f.Prefix)
-			break
-		}
+		b := f.Prefix[off:end]
 		off = end
+		if r.FromClient || r.Mixed || retryTurn(b) {
+			continue
+		}
+		fl.Whole = i+1 < len(f.PrefixRuns) && end < len(f.Prefix)
+		fl.walk(b)
+		break
 	}
-	fl.walk(b)
 	return fl
+}
+
+// retryTurn reports whether a server's turn starts with a
+// HelloRetryRequest: a handshake record whose first message is one.
+func retryTurn(b []byte) bool {
+	return len(b) > tlsrecord.HeaderLen && b[0] == tlsrecord.Handshake &&
+		tlsrecord.IsHelloRetryRequest(b[tlsrecord.HeaderLen:])
 }
 
 // KeptFlight reads the same records from the server's kept handshake bytes
