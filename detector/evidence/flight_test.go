@@ -43,6 +43,12 @@ func tlsFlowKey(t *testing.T, key capgen.KeyType, maxVersion uint16, curves []tl
 // answers with a HelloRetryRequest.
 func tlsFlowServer(t *testing.T, key capgen.KeyType, maxVersion uint16, curves, serverCurves []tls.CurveID, names ...string) *flow.Flow {
 	t.Helper()
+	return flowOf(t, tlsConv(t, key, maxVersion, curves, serverCurves, names...), "192.0.2.9:443")
+}
+
+// tlsConv is the conversation tlsFlowServer's flow carries.
+func tlsConv(t *testing.T, key capgen.KeyType, maxVersion uint16, curves, serverCurves []tls.CurveID, names ...string) capgen.Conversation {
+	t.Helper()
 	cert, err := capgen.SelfSignedCert(capgen.CertOptions{Key: key, CommonName: names[0], DNSNames: names, Seed: uint64(len(names))})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +66,13 @@ func tlsFlowServer(t *testing.T, key capgen.KeyType, maxVersion uint16, curves, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.0.0.7:50000"), Server: netip.MustParseAddrPort("192.0.2.9:443")}
+	return conv
+}
+
+// flowOf is the flow a sensor sees of conv, carried to server.
+func flowOf(t *testing.T, conv capgen.Conversation, server string) *flow.Flow {
+	t.Helper()
+	spec := capgen.FlowSpec{Client: netip.MustParseAddrPort("10.0.0.7:50000"), Server: netip.MustParseAddrPort(server)}
 	pkts, err := spec.Packets(conv)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +190,18 @@ func TestSmallFlight(t *testing.T) {
 	}
 	if _, ok := fired(tab, retry, "flight.small_chain"); !ok {
 		t.Errorf("a HelloRetryRequest hides the small turn: %+v", flightOf(retry))
+	}
+	// Through an HTTP proxy the server's first turn is the proxy's answer to
+	// CONNECT: the certificates come in the turn that answers the hello.
+	// (STARTTLS on its own port is not judged by the web's conventions.)
+	connect := capgen.Conversation{capgen.ClientWrite([]byte("CONNECT proxied.example.com:443 HTTP/1.1\r\nHost: proxied.example.com:443\r\n\r\n")),
+		capgen.ServerWrite([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))}
+	proxied := input(flowOf(t, append(connect, tlsConv(t, capgen.ECDSAP256, tls.VersionTLS13, []tls.CurveID{tls.X25519}, nil, "proxied.example.com")...), "192.0.2.9:8080"))
+	if proxied.T.Client.Preamble != transcript.PreambleConnect {
+		t.Fatalf("the flow is not read as CONNECT: %q", proxied.T.Client.Preamble)
+	}
+	if _, ok := fired(tab, proxied, "flight.small_chain"); !ok {
+		t.Errorf("a proxy's answer hides the small turn: %+v", transcript.ServerFlight(proxied.Flow))
 	}
 	big := input(tlsFlow(t, tls.VersionTLS13, manyNames(40)...))
 	if fl := transcript.ServerFlight(big.Flow); fl.Largest < minPublicFlight {

@@ -26,10 +26,12 @@ type Flight struct {
 // its certificates over small records.
 const MaxFlightRecords = 8
 
-// ServerFlight reads the server's first turn of f that answers a hello
-// (after a HelloRetryRequest, the turn after it: the retry's turn holds no
-// certificates): the records after its hello up to the first bytes that
-// are not a TLS 1.x record header.
+// ServerFlight reads the server's turn of f that answers the client's
+// hello: its first turn that starts with a TLS record (what a server said
+// before, a STARTTLS reply, a proxy's or a database's answer, holds no
+// certificates) and is not a HelloRetryRequest's (after one, the turn
+// after it). It reads the records after the hello up to the first bytes
+// that are not a TLS 1.x record header.
 func ServerFlight(f *flow.Flow) Flight {
 	var fl Flight
 	off := 0
@@ -37,7 +39,7 @@ func ServerFlight(f *flow.Flow) Flight {
 		end := min(off+r.Len, len(f.Prefix))
 		b := f.Prefix[off:end]
 		off = end
-		if r.FromClient || r.Mixed || retryTurn(b) {
+		if r.FromClient || r.Mixed || !helloTurn(b) {
 			continue
 		}
 		fl.Whole = i+1 < len(f.PrefixRuns) && end < len(f.Prefix)
@@ -47,11 +49,14 @@ func ServerFlight(f *flow.Flow) Flight {
 	return fl
 }
 
-// retryTurn reports whether a server's turn starts with a
-// HelloRetryRequest: a handshake record whose first message is one.
-func retryTurn(b []byte) bool {
-	return len(b) > tlsrecord.HeaderLen && b[0] == tlsrecord.Handshake &&
-		tlsrecord.IsHelloRetryRequest(b[tlsrecord.HeaderLen:])
+// helloTurn reports whether a server's turn b can answer a hello: it
+// starts with a TLS record header, and not with a HelloRetryRequest (a
+// handshake record whose first message is one).
+func helloTurn(b []byte) bool {
+	if len(b) < tlsrecord.HeaderLen || !tlsrecord.ValidHeader(b[:tlsrecord.HeaderLen]) {
+		return false
+	}
+	return b[0] != tlsrecord.Handshake || !tlsrecord.IsHelloRetryRequest(b[tlsrecord.HeaderLen:])
 }
 
 // KeptFlight reads the same records from the server's kept handshake bytes

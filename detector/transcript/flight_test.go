@@ -23,6 +23,7 @@ func TestServerFlight(t *testing.T) {
 		{"turn still going at the prefix's end", mkflow(hello, small, nil, nil), Flight{Records: 4, Largest: 480, Total: 720}, "no client bytes after it"},
 		{"record cut by the prefix", withReply(mkflow(hello, cat(sh, ccs, enc(23), enc(480))[:300], nil, nil), []byte("x")), Flight{Records: 2, Largest: 480, Total: 503}, "a record cut short"},
 		{"no encrypted records (TLS 1.2 clear flight)", mkflow(hello, sh, nil, nil), Flight{}, ""},
+		{"after a STARTTLS exchange", withReply(starttls(hello, small), []byte("client finished")), Flight{Records: 4, Largest: 480, Total: 720, Whole: true}, "the server's first turns are its greeting and its go-ahead"},
 		{"bytes that are not TLS records", mkflow(hello, []byte("HTTP/1.1 200 OK\r\n\r\n"), nil, nil), Flight{}, ""},
 		{"at most MaxFlightRecords", mkflow(hello, cat(sh, enc(10), enc(10), enc(10), enc(10), enc(10), enc(10), enc(10), enc(10), enc(10), enc(10)), nil, nil),
 			Flight{Records: MaxFlightRecords, Largest: 10, Total: 10 * MaxFlightRecords}, ""},
@@ -32,6 +33,17 @@ func TestServerFlight(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v %s", c.name, got, c.want, c.reason)
 		}
 	}
+}
+
+// starttls makes a flow whose server greets, whose client asks for TLS
+// and, told to go ahead, sends hello, which the server answers with s.
+func starttls(hello, s []byte) *flow.Flow {
+	f := &flow.Flow{}
+	for i, turn := range [][]byte{[]byte("220 mail.example.com ESMTP\r\n"), []byte("STARTTLS\r\n"), []byte("220 2.0.0 Ready to start TLS\r\n"), hello, s} {
+		f.Prefix = append(f.Prefix, turn...)
+		f.PrefixRuns = append(f.PrefixRuns, flow.PrefixRun{FromClient: i%2 == 1, Len: len(turn)})
+	}
+	return f
 }
 
 // withReply adds a client run after f's runs.
