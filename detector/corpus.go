@@ -26,7 +26,7 @@ func setThresholdOnCorpus(f *model.File, train []*flow.Flow, cfg TrainConfig) er
 		return err
 	}
 	slices.Sort(scores)
-	f.Meta.Threshold = eval.Quantile(scores, 1-cfg.AlertRate)
+	f.Meta.Threshold = alertThreshold(scores, cfg.AlertRate)
 	f.Meta.Training.ScoreQuantiles = map[string]float64{}
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
 		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)

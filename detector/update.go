@@ -108,7 +108,7 @@ func setThreshold(f *model.File, flows []*flow.Flow, alertRate float64, prior []
 	}
 	scores = append(scores, prior...)
 	slices.Sort(scores)
-	f.Meta.Threshold = eval.Quantile(scores, 1-alertRate)
+	f.Meta.Threshold = alertThreshold(scores, alertRate)
 	f.Meta.Training.ScoreQuantiles = map[string]float64{}
 	for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
 		f.Meta.Training.ScoreQuantiles[strconv.FormatFloat(q, 'f', -1, 64)] = eval.Quantile(scores, q)
