@@ -56,7 +56,7 @@ func runParts(f *flow.Flow, v *features.Values, r flow.PrefixRun, off, end, lo, 
 	}
 	var names []string
 	if sd.PreambleLen > 0 && off+sd.PreambleLen > lo {
-		names = append(names, fmt.Sprintf("the %s's %d bytes before its handshake", side, sd.PreambleLen))
+		names = append(names, fmt.Sprintf("the %s's %s before its handshake", side, transcript.ByteCount(sd.PreambleLen)))
 	}
 	if len(sd.Records) > 0 {
 		names = append(names, fmt.Sprintf("the %s's TLS records", side))

@@ -68,8 +68,8 @@ var connectionChecks = []check{
 	strayCheck("tcp.data_without_ack", "no_ack", false,
 		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientNoACK, f.ServerNoACK },
 		func(side string, n *flow.Stray, v string) string {
-			return fmt.Sprintf("the %s sent %d bytes in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
-				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
+			return fmt.Sprintf("the %s sent %s in %s without the ACK flag, from its stream's byte %d (%s), which no TCP takes once a connection is open (RFC 9293): "+
+				"a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, transcript.ByteCount(n.Bytes), segments(n.Segments), n.Offset, v)
 		}),
 	// Data before the stream's first byte (the sequence number after the
 	// side's SYN) lies outside every receive window the connection had
@@ -80,8 +80,8 @@ var connectionChecks = []check{
 	strayCheck("tcp.data_before_start", "before_start", true,
 		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientBeforeStart, f.ServerBeforeStart },
 		func(side string, n *flow.Stray, v string) string {
-			return fmt.Sprintf("the %s sent %d bytes in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
-				"a decoy for monitors alone, as DPI-evasion tools send theirs with sequence numbers in the past; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
+			return fmt.Sprintf("the %s sent %s in %s at its stream's byte %d (%s), before its first byte (the one after its SYN), where no receive window ever was (RFC 9293): "+
+				"a decoy for monitors alone, as DPI-evasion tools send theirs with sequence numbers in the past; left out of the flow", side, transcript.ByteCount(n.Bytes), segments(n.Segments), n.Offset, v)
 		}),
 	// Data on a segment signed with a TCP MD5 (RFC 2385) or TCP-AO
 	// (RFC 5925) option, its side's SYN unsigned: a connection signs from
@@ -91,8 +91,8 @@ var connectionChecks = []check{
 	strayCheck("tcp.unexpected_signature", "signature", true,
 		func(f *flow.Flow) (*flow.Stray, *flow.Stray) { return f.ClientSigned, f.ServerSigned },
 		func(side string, n *flow.Stray, v string) string {
-			return fmt.Sprintf("the %s sent %d bytes in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
-				"a connection signs from its SYN on, and a TCP without a key for it drops them; a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, n.Bytes, segments(n.Segments), n.Offset, v)
+			return fmt.Sprintf("the %s sent %s in %s with a TCP MD5 signature or TCP-AO option, from its stream's byte %d (%s), though its SYN had none: "+
+				"a connection signs from its SYN on, and a TCP without a key for it drops them; a decoy for monitors alone, as DPI-evasion tools send theirs; left out of the flow", side, transcript.ByteCount(n.Bytes), segments(n.Segments), n.Offset, v)
 		}),
 	// Segments that came in IP fragments smaller than any link needs: no
 	// sender's stack nor router on its path cuts a datagram so small, and

@@ -360,7 +360,7 @@ func (t *Table) ExplainFired(x *Input, fired Fired) []Finding {
 		}
 		_, _, hello := t.counts(w.prSrc)
 		out = append(out, t.finding(tailKey{prefixPreamble + k, hello, w.prSrc}, GroupPreamble, "tls.client.preamble", k,
-			fmt.Sprintf("%s%d bytes before the ClientHello: %s (%s)", at, sd.PreambleLen, preambleName(k), transcript.Printable(sd.Head)), bitsOr(w.preamble, k, w.unseenPr)))
+			fmt.Sprintf("%s%s before the ClientHello: %s (%s)", at, transcript.ByteCount(sd.PreambleLen), preambleName(k), transcript.Printable(sd.Head)), bitsOr(w.preamble, k, w.unseenPr)))
 	}
 	for i := range checks {
 		if fired&(1<<i) != 0 {

@@ -156,6 +156,14 @@ var msgNameTable = func() (t [256]string) {
 	return t
 }()
 
+// ByteCount is n bytes in words for a reason: "1 byte", "5 bytes".
+func ByteCount(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
 // Printable renders bytes for a reason: text as it is (control bytes
 // escaped), binary as hex.
 func Printable(b []byte) string {
