@@ -7,13 +7,16 @@ import "github.com/tlsentry/tlsentry/flow/tlsparse"
 // preamble is the protocol working as specified (RFC 3207 SMTP, RFC 2595
 // POP3 and IMAP, RFC 4217 FTP, RFC 4642 NNTP, RFC 4511 LDAP, RFC 5804
 // ManageSieve, RFC 6120 XMPP; RDP's X.224 negotiation on 3389;
-// PostgreSQL's SSLRequest on 5432 and MySQL's SSL request packet on 3306),
-// not something before a TLS client's hello.
+// PostgreSQL's SSLRequest on 5432 and MySQL's SSL request packet on 3306;
+// OpenVPN's framing on 1194, its IANA port, whose control channel carries
+// TLS with the VPN's own CA and client certificates), not something
+// before a TLS client's hello.
 var upgradePorts = map[string][]uint16{
 	PreambleSTARTTLS:  {21, 25, 110, 119, 143, 389, 587, 2525, 4190, 5222, 5269},
 	tlsparse.SniffRDP: {3389},
 	PreamblePgSQL:     {5432},
 	PreambleMySQL:     {3306},
+	PreambleOpenVPN:   {1194},
 }
 
 // pgsqlSSLRequest is PostgreSQL's SSLRequest message: length 8, then the
