@@ -23,7 +23,7 @@ const (
 	CServerALPN               // ALPN protocol the server chose
 	CCertIssuer               // issuer of the certificate in clear
 	CCertKey                  // public key type of that certificate
-	CServerEncMax             // largest encrypted record of the server's first turn
+	CServerEncMax             // largest encrypted record of the server's turn that answers the hello
 	CPreamble                 // what came before the client's first handshake record
 	CClientMsgs               // set: handshake messages the client sent in clear
 	CServerMsgs               // set: handshake messages the server sent in clear

@@ -457,7 +457,8 @@ func shape(f *flow.Flow, v *Values) {
 }
 
 // encrypted describes the encrypted records (TLS application data) at the
-// start of the server's first turn in the prefix. In TLS 1.3 they carry
+// start of the server's turn that answers the hello, in the prefix
+// (transcript.ServerFlight). In TLS 1.3 they carry
 // the certificates, so their lengths are all a sensor sees of the
 // server's identity: a new certificate shows as a new length.
 func encrypted(f *flow.Flow, v *Values) {

@@ -5,10 +5,12 @@ import (
 	"github.com/tlsentry/tlsentry/flow/tlsrecord"
 )
 
-// Flight is what the server's first turn of a flow sent encrypted, as far
-// as the flow's bytes show it (ServerFlight: the prefix; KeptFlight: the
-// kept handshake bytes): in TLS 1.3 the server's certificates travel
-// there, so their size is what a sensor can still see of them.
+// Flight is what the server's turn that answers the client's hello sent
+// encrypted (not a HelloRetryRequest's turn, nor an answer before TLS),
+// as far as the flow's bytes show it (ServerFlight: the prefix;
+// KeptFlight: the kept handshake bytes): in TLS 1.3 the server's
+// certificates travel there, so their size is what a sensor can still
+// see of them.
 type Flight struct {
 	// Records is how many application-data records the turn held (at
 	// most MaxFlightRecords), Largest and Total their declared lengths.
