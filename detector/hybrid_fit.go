@@ -115,7 +115,25 @@ func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (
 	if err != nil || cfg.NoveltyByCapture {
 		return t, err // many networks' captures: their own CAs are not a site's
 	}
-	return learnSite(t, train, certs), nil
+	in := evidenceInputs(train, certs)
+	if cfg.Evidence != nil || len(cfg.Corpus) > 0 {
+		// The rates were counted on other flows (the embedded default's
+		// public corpus): the site's own join them.
+		t = t.With(withPayload(in), "this network's training")
+	}
+	return learnSite(t, in), nil
+}
+
+// withPayload are the inputs whose flows carry payload, as a calibration
+// corpus counts them.
+func withPayload(in []*evidence.Input) []*evidence.Input {
+	var out []*evidence.Input
+	for _, x := range in {
+		if len(x.Flow.Prefix) > 0 {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // learnSite is t knowing what the site's flows show of its own servers:
@@ -124,8 +142,7 @@ func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (
 // self-issued certificates they showed, and the breaches of TLS the
 // site's own stacks commit (which then do not decide there). Each flow's
 // handshake and records are read once for all four.
-func learnSite(t *evidence.Table, flows []*flow.Flow, certs *tlsparse.CertCache) *evidence.Table {
-	in := evidenceInputs(flows, certs)
+func learnSite(t *evidence.Table, in []*evidence.Input) *evidence.Table {
 	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in).LearnBreaches(in)
 }
 

@@ -2,6 +2,7 @@ package detector
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,10 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	}
 	if len(site.KnownIssuers) != 1 {
 		t.Fatalf("the site model knows %d private CAs, want the lab's one", len(site.KnownIssuers))
+	}
+	// Its rates are the corpus's and the site's flows together.
+	if site.Flows != def.Flows+len(flows) || !strings.HasSuffix(site.Corpus, fmt.Sprintf(", and %d flows of this network's training", len(flows))) {
+		t.Errorf("the site model's rates count %d flows (%q), want the corpus's %d and the site's %d", site.Flows, site.Corpus, def.Flows, len(flows))
 	}
 	if len(site.KnownFlights) == 0 || !strings.Contains(site.KnownFlights[0], "example.") {
 		t.Fatalf("the site model knows small-flight servers %q, want the lab's TLS 1.3 servers", site.KnownFlights)

@@ -55,9 +55,10 @@ type TrainConfig struct {
 	// (a hybrid's rhythm baseline); otherwise the training flows are
 	// one network, the site's.
 	NoveltyByCapture bool
-	// Evidence, if set, is the evidence table to use as it is (the
+	// Evidence, if set, is the evidence table to start from (the
 	// embedded default's, calibrated on the public corpus) instead of
-	// calibrating one on Corpus.
+	// calibrating one on Corpus; a site's training flows are counted
+	// into its rates (evidence.Table.With).
 	Evidence *evidence.Table
 	// Progress, if set, is called after every epoch.
 	Progress func(Progress)

@@ -285,7 +285,7 @@ func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, 
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	learned := learnSite(&ev, flows, certs)
+	learned := learnSite(&ev, evidenceInputs(flows, certs))
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
 	data, err := learned.MarshalBinary()

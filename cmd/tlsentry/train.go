@@ -62,7 +62,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	curve := fs.String("curve", "", "write the training curve (loss per epoch) to this CSV file")
 	tlsOnly := fs.Bool("tls-only", false, "learn only the flows that spoke TLS, so that anything else on a TLS port stands out")
 	tlsPortsOnly := fs.Bool("tls-ports", false, "learn only the flows to a well-known TLS port (443, 8443, 993...: what a TLS sensor watches)")
-	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures (a public benign corpus: make model) instead of taking the embedded default model's")
+	calib := fs.Bool("calibrate", false, "hybrid: calibrate the evidence checks on these captures alone (a public benign corpus: make model) instead of counting their flows into the embedded default model's")
 	var corpus fileList
 	fs.Var(&corpus, "corpus", "with -calibrate: benign application captures (repeat for several) to calibrate the evidence checks on instead (their flows to TLS ports), and to set the threshold on: -alert-rate of their flows alert, each scored without its capture in the novelty profile; the novelty then counts the values only one capture showed as what a new network brings")
 	var live liveLearning

@@ -207,6 +207,49 @@ func (t *Table) Without(in []*Input) *Table {
 	return &u
 }
 
+// With is the table with a network's own benign flows in counted too,
+// named by what (as "this network's training"): a fact neither the
+// corpus nor the network showed is rarer than either says alone, and one
+// the network shows often is, there, less surprising than the corpus's
+// rate says. The names, the authorities and servers learned of a site
+// stay.
+func (t *Table) With(in []*Input, what string) *Table {
+	add := Era{Rates: map[string]Rate{}}
+	addEra := make([]Era, len(t.Eras))
+	for e := range addEra {
+		addEra[e] = Era{From: t.Eras[e].From, Rates: map[string]Rate{}}
+	}
+	t.tally(in, &add, addEra)
+	u := *t
+	whole := sum(Era{Flows: t.Flows, SpokeFlows: t.SpokeFlows, HelloFlows: t.HelloFlows, Rates: t.Rates}, add)
+	u.Flows, u.SpokeFlows, u.HelloFlows, u.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
+	u.Eras = make([]Era, len(t.Eras))
+	for e := range t.Eras {
+		u.Eras[e] = sum(t.Eras[e], addEra[e])
+	}
+	if len(in) > 0 {
+		u.Corpus = fmt.Sprintf("%s, and %d flows of %s", t.Corpus, len(in), what)
+	}
+	u.prepare()
+	return &u
+}
+
+// sum is era a's counts and b's; the dynamic checks apply to them all.
+func sum(a, b Era) Era {
+	out := Era{From: a.From, Flows: a.Flows + b.Flows, SpokeFlows: a.SpokeFlows + b.SpokeFlows,
+		HelloFlows: a.HelloFlows + b.HelloFlows, Rates: make(map[string]Rate, len(a.Rates))}
+	for id, r := range a.Rates {
+		out.Rates[id] = r
+	}
+	for id, d := range b.Rates {
+		r := out.Rates[id]
+		r.Fired, r.Applied = r.Fired+d.Fired, r.Applied+d.Applied
+		out.Rates[id] = r
+	}
+	finishCount(&out)
+	return out
+}
+
 // subtract is era a's counts less b's (never below zero); the dynamic
 // checks apply to the flows left.
 func subtract(a, b Era) Era {

@@ -183,3 +183,43 @@ func TestFisherLargeCounts(t *testing.T) {
 		t.Errorf("a billion splits: p = %v", p)
 	}
 }
+
+// TestWith: a table with a network's flows counted in judges as the table
+// calibrated on both, era by era, and its findings name both.
+func TestWith(t *testing.T) {
+	a := append(dated(inputs(t, labset.Benign, 6), time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC)),
+		dated(inputs(t, labset.SelfSigned, 4), time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC))...)
+	b := append(dated(inputs(t, labset.LegacyTLS10, 3), time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC)),
+		dated(inputs(t, labset.NonTLSHTTP, 3), time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))...)
+	got := Calibrate("a", a, nil, eraSplit).With(b, "this network's training")
+	want := Calibrate("a", append(append([]*Input(nil), a...), b...), nil, eraSplit)
+	if got.Flows != want.Flows || got.SpokeFlows != want.SpokeFlows || got.HelloFlows != want.HelloFlows {
+		t.Errorf("flows %d/%d/%d, want %d/%d/%d", got.Flows, got.SpokeFlows, got.HelloFlows, want.Flows, want.SpokeFlows, want.HelloFlows)
+	}
+	for e := range want.Eras {
+		if g, w := got.Eras[e], want.Eras[e]; g.Flows != w.Flows || g.Rates["version.tls10"] != w.Rates["version.tls10"] {
+			t.Errorf("era %d: %d flows, TLS 1.0 %+v; want %d, %+v", e, g.Flows, g.Rates["version.tls10"], w.Flows, w.Rates["version.tls10"])
+		}
+	}
+	for _, x := range append(append([]*Input(nil), a...), b...) {
+		if g, w := got.Score(x), want.Score(x); g != w {
+			t.Errorf("%s flow at %s: %v, want %v", x.TLS.AppProto, x.Flow.Start.Format(time.DateOnly), g, w)
+		}
+	}
+	// TLS 1.0 offered: rare in a, common on the network, so it weighs less.
+	base := Calibrate("a", a, nil, eraSplit)
+	old := b[0]
+	if g, w := got.Score(old), base.Score(old); g >= w {
+		t.Errorf("a TLS 1.0 hello the network sends often: %.2f bits, %.2f before it was counted", g, w)
+	}
+	found := false
+	for _, f := range got.Explain(old) {
+		found = found || strings.Contains(f.Text, "and 6 flows of this network's training")
+	}
+	if !found {
+		t.Errorf("findings do not name the network's flows: %+v", got.Explain(old))
+	}
+	if same := base.With(nil, "nothing"); same.Corpus != base.Corpus || same.Flows != base.Flows {
+		t.Errorf("with no flows: %q, %d flows", same.Corpus, same.Flows)
+	}
+}
