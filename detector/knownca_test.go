@@ -63,7 +63,8 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	if n := says(&site); n != 0 {
 		t.Errorf("the site's table calls its own CA private on %d flows", n)
 	}
-	g, rep, err := Update(f, lab(t, labset.LegacyTLS10, 8, 4))
+	more := lab(t, labset.LegacyTLS10, 8, 4)
+	g, rep, err := Update(f, more)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +74,10 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	var after evidence.Table
 	if err := unmarshalSection(g, evidenceSection, &after); err != nil || len(after.KnownIssuers) != 1 || after.KnownIssuers[0] != site.KnownIssuers[0] {
 		t.Errorf("after the update: %v %v", err, after.KnownIssuers)
+	}
+	// The update's flows join the rates as the training's did.
+	if after.Flows != site.Flows+len(more) || !strings.HasSuffix(after.Corpus, fmt.Sprintf(", and %d flows of this network's baseline updates", len(more))) {
+		t.Errorf("after the update the rates count %d flows (%q), want %d", after.Flows, after.Corpus, site.Flows+len(more))
 	}
 }
 

@@ -200,7 +200,7 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 			g.Sections[i].Data = data
 		}
 	}
-	if err := learnIssuers(g, kept, certs, &rep); err != nil {
+	if err := learnEvidence(g, kept, certs, &rep); err != nil {
 		return nil, rep, err
 	}
 	rep.RhythmBefore, err = FileRhythm(f)
@@ -277,15 +277,18 @@ func stillAlerting(g *model.File, flows []*flow.Flow) ([]Outlier, error) {
 	return out, nil
 }
 
-// learnIssuers adds the private CAs that flows' chains led to, and the
-// servers whose TLS 1.3 certificates were too small for a public chain, to
-// g's evidence table.
-func learnIssuers(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, rep *UpdateReport) error {
+// learnEvidence counts flows into g's evidence rates, as training counts
+// a site's flows (evidence.Table.With), and adds what they show of the
+// site's servers (learnSite: the private CAs their chains led to, the
+// servers whose TLS 1.3 certificates were too small for a public chain,
+// their self-made certificates, its stacks' breaches).
+func learnEvidence(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, rep *UpdateReport) error {
 	var ev evidence.Table
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	learned := learnSite(&ev, evidenceInputs(flows, certs))
+	in := evidenceInputs(flows, certs)
+	learned := learnSite(ev.With(withPayload(in), "this network's baseline updates"), in)
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
 	data, err := learned.MarshalBinary()

@@ -75,7 +75,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	table.register(fs)
 	fs.BoolVar(&live.noBPF, "no-bpf", false, "with -i: capture without the eBPF filter")
 	encoder := fs.String("encoder", "", "hybrid: take the CNN encoder from this model file instead of training one (same data, new features)")
-	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile and threshold, keeping its networks; writes -out")
+	update := fs.String("update", "", "add the flows (captures) to this hybrid model's baseline: novelty profile, evidence rates and threshold, keeping its networks; writes -out")
 	words := fs.String("words", "/usr/share/dict/words", "benign words for the server-name check (read only when training; skipped when missing)")
 	holdout := fs.Bool("holdout", false, "leave out the held-out fifth of the files (dataset.HeldOut), to evaluate on them later")
 	var stream streamLearning
