@@ -126,8 +126,8 @@ func TestAutoEpochs(t *testing.T) {
 }
 
 // TestLoadFileRefusesWhatIsNoModelFile: a device, a directory, a pipe and
-// an oversized file are refused before anything is read, in well under a
-// second (issue: score -model /dev/zero never returned).
+// an oversized file are refused before anything is read (issue: score
+// -model /dev/zero never returned).
 func TestLoadFileRefusesWhatIsNoModelFile(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.model")
@@ -154,7 +154,9 @@ func TestLoadFileRefusesWhatIsNoModelFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", path, err, want)
 		}
-		if d := time.Since(start); d > time.Second {
+		// A hang check, not a timing: reading /dev/zero never ends, and a
+		// loaded machine (go test ./... on two cores) takes its time.
+		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("%s: refused after %v", path, d)
 		}
 	}
