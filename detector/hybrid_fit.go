@@ -155,13 +155,7 @@ func calibrateChecks(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCa
 	if len(corpus) == 0 {
 		corpus, name = train, "the training flows"
 	}
-	var withPayload []*flow.Flow
-	for _, fl := range corpus {
-		if len(fl.Prefix) > 0 {
-			withPayload = append(withPayload, fl)
-		}
-	}
-	ins := evidenceInputs(withPayload, certs)
+	ins := withPayload(evidenceInputs(corpus, certs))
 	var names []string
 	for _, in := range ins {
 		if in.TLS.Client != nil && in.TLS.Client.ServerName != "" {

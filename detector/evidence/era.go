@@ -190,21 +190,9 @@ func logChoose(n, k int) float64 {
 // the corpus, as flows of a network the corpus never saw would. The
 // names, the authorities and servers learned of a site stay.
 func (t *Table) Without(in []*Input) *Table {
-	drop := Era{Rates: map[string]Rate{}}
-	dropEra := make([]Era, len(t.Eras))
-	for e := range dropEra {
-		dropEra[e] = Era{From: t.Eras[e].From, Rates: map[string]Rate{}}
-	}
-	t.tally(in, &drop, dropEra)
-	u := *t
-	whole := subtract(Era{Flows: t.Flows, SpokeFlows: t.SpokeFlows, HelloFlows: t.HelloFlows, Rates: t.Rates}, drop)
-	u.Flows, u.SpokeFlows, u.HelloFlows, u.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
-	u.Eras = make([]Era, len(t.Eras))
-	for e := range t.Eras {
-		u.Eras[e] = subtract(t.Eras[e], dropEra[e])
-	}
+	u := t.recount(in, subtract)
 	u.prepare()
-	return &u
+	return u
 }
 
 // With is the table with a network's own benign flows in counted too,
@@ -214,23 +202,30 @@ func (t *Table) Without(in []*Input) *Table {
 // rate says. The names, the authorities and servers learned of a site
 // stay.
 func (t *Table) With(in []*Input, what string) *Table {
-	add := Era{Rates: map[string]Rate{}}
-	addEra := make([]Era, len(t.Eras))
-	for e := range addEra {
-		addEra[e] = Era{From: t.Eras[e].From, Rates: map[string]Rate{}}
-	}
-	t.tally(in, &add, addEra)
-	u := *t
-	whole := sum(Era{Flows: t.Flows, SpokeFlows: t.SpokeFlows, HelloFlows: t.HelloFlows, Rates: t.Rates}, add)
-	u.Flows, u.SpokeFlows, u.HelloFlows, u.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
-	u.Eras = make([]Era, len(t.Eras))
-	for e := range t.Eras {
-		u.Eras[e] = sum(t.Eras[e], addEra[e])
-	}
+	u := t.recount(in, sum)
 	if len(in) > 0 {
 		u.Corpus = fmt.Sprintf("%s, and %d flows of %s", t.Corpus, len(in), what)
 	}
 	u.prepare()
+	return u
+}
+
+// recount is a copy of t whose counts, whole and era by era, are
+// combine(t's, in's): in counted in (sum) or out (subtract).
+func (t *Table) recount(in []*Input, combine func(a, b Era) Era) *Table {
+	counted := Era{Rates: map[string]Rate{}}
+	countedEra := make([]Era, len(t.Eras))
+	for e := range countedEra {
+		countedEra[e] = Era{From: t.Eras[e].From, Rates: map[string]Rate{}}
+	}
+	t.tally(in, &counted, countedEra)
+	u := *t
+	whole := combine(Era{Flows: t.Flows, SpokeFlows: t.SpokeFlows, HelloFlows: t.HelloFlows, Rates: t.Rates}, counted)
+	u.Flows, u.SpokeFlows, u.HelloFlows, u.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
+	u.Eras = make([]Era, len(t.Eras))
+	for e := range t.Eras {
+		u.Eras[e] = combine(t.Eras[e], countedEra[e])
+	}
 	return &u
 }
 

@@ -145,6 +145,25 @@ func TestFisherExact(t *testing.T) {
 	}
 }
 
+// judgesAs: got counts what want counts, whole and era by era, and scores
+// flows as want does.
+func judgesAs(t *testing.T, got, want *Table, flows []*Input) {
+	t.Helper()
+	if got.Flows != want.Flows || got.SpokeFlows != want.SpokeFlows || got.HelloFlows != want.HelloFlows {
+		t.Errorf("flows %d/%d/%d, want %d/%d/%d", got.Flows, got.SpokeFlows, got.HelloFlows, want.Flows, want.SpokeFlows, want.HelloFlows)
+	}
+	for e := range want.Eras {
+		if g, w := got.Eras[e], want.Eras[e]; g.Flows != w.Flows || g.Rates["version.tls10"] != w.Rates["version.tls10"] {
+			t.Errorf("era %d: %d flows, TLS 1.0 %+v; want %d, %+v", e, g.Flows, g.Rates["version.tls10"], w.Flows, w.Rates["version.tls10"])
+		}
+	}
+	for _, x := range flows {
+		if g, w := got.Score(x), want.Score(x); g != w {
+			t.Errorf("%s flow at %s: %v, want %v", x.TLS.AppProto, x.Flow.Start.Format(time.DateOnly), g, w)
+		}
+	}
+}
+
 // TestWithout: a table less some of its corpus flows judges as the table
 // calibrated without them, era by era.
 func TestWithout(t *testing.T) {
@@ -154,19 +173,7 @@ func TestWithout(t *testing.T) {
 		dated(inputs(t, labset.NonTLSHTTP, 3), time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))...)
 	got := Calibrate("b", append(append([]*Input(nil), a...), b...), nil, eraSplit).Without(b)
 	want := Calibrate("b", a, nil, eraSplit)
-	if got.Flows != want.Flows || got.SpokeFlows != want.SpokeFlows || got.HelloFlows != want.HelloFlows {
-		t.Errorf("flows %d/%d/%d, want %d/%d/%d", got.Flows, got.SpokeFlows, got.HelloFlows, want.Flows, want.SpokeFlows, want.HelloFlows)
-	}
-	for e := range want.Eras {
-		if g, w := got.Eras[e], want.Eras[e]; g.Flows != w.Flows || g.Rates["version.tls10"] != w.Rates["version.tls10"] {
-			t.Errorf("era %d: %d flows, TLS 1.0 %+v; want %d, %+v", e, g.Flows, g.Rates["version.tls10"], w.Flows, w.Rates["version.tls10"])
-		}
-	}
-	for _, x := range append(append([]*Input(nil), a...), b...) {
-		if g, w := got.Score(x), want.Score(x); g != w {
-			t.Errorf("%s flow at %s: %v, want %v", x.TLS.AppProto, x.Flow.Start.Format(time.DateOnly), g, w)
-		}
-	}
+	judgesAs(t, got, want, append(append([]*Input(nil), a...), b...))
 }
 
 // TestFisherLargeCounts: counts too large for the exact sum (a model
@@ -193,19 +200,7 @@ func TestWith(t *testing.T) {
 		dated(inputs(t, labset.NonTLSHTTP, 3), time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))...)
 	got := Calibrate("a", a, nil, eraSplit).With(b, "this network's training")
 	want := Calibrate("a", append(append([]*Input(nil), a...), b...), nil, eraSplit)
-	if got.Flows != want.Flows || got.SpokeFlows != want.SpokeFlows || got.HelloFlows != want.HelloFlows {
-		t.Errorf("flows %d/%d/%d, want %d/%d/%d", got.Flows, got.SpokeFlows, got.HelloFlows, want.Flows, want.SpokeFlows, want.HelloFlows)
-	}
-	for e := range want.Eras {
-		if g, w := got.Eras[e], want.Eras[e]; g.Flows != w.Flows || g.Rates["version.tls10"] != w.Rates["version.tls10"] {
-			t.Errorf("era %d: %d flows, TLS 1.0 %+v; want %d, %+v", e, g.Flows, g.Rates["version.tls10"], w.Flows, w.Rates["version.tls10"])
-		}
-	}
-	for _, x := range append(append([]*Input(nil), a...), b...) {
-		if g, w := got.Score(x), want.Score(x); g != w {
-			t.Errorf("%s flow at %s: %v, want %v", x.TLS.AppProto, x.Flow.Start.Format(time.DateOnly), g, w)
-		}
-	}
+	judgesAs(t, got, want, append(append([]*Input(nil), a...), b...))
 	// TLS 1.0 offered: rare in a, common on the network, so it weighs less.
 	base := Calibrate("a", a, nil, eraSplit)
 	old := b[0]
