@@ -139,17 +139,34 @@ func maxOffered(ch *tlsparse.ClientHello) uint16 {
 	return v
 }
 
+// versionCheck fires on a client whose best version is v, and weighs
+// how often benign clients' best was v or older: versions are ordered,
+// and a best of TLS 1.1 says no more about an old stack than a best of
+// TLS 1.0 does. Counted by its own value, 1.1 (rarer in every era, as
+// few stacks stopped there) weighed more: a 2018 MySQL client capped at
+// 1.1 weighed 10.1 bits where one capped at 1.0 weighed 2.6.
 func versionCheck(id string, v uint16) check {
 	return check{id: id, group: GroupLegacy,
 		applies: func(in *Input) bool { return in.TLS.Client != nil },
 		// An SSLv2-format hello names the highest version it offers in
 		// its version field (SSL 2.0, or SSL 3.0 and TLS in a compatible
 		// hello), as maxOffered reads it.
-		fires: func(in *Input) bool { return maxOffered(in.TLS.Client) == v },
+		fires:  func(in *Input) bool { return maxOffered(in.TLS.Client) == v },
+		counts: func(in *Input) bool { return atBestOrOlder(maxOffered(in.TLS.Client), v) },
 		describe: func(in *Input) (string, string, string) {
 			name := tlsparse.VersionName(v)
-			return "tls.client.max_version", name, fmt.Sprintf("the client offered %s at best (highest version offered)", name)
+			text := fmt.Sprintf("the client offered %s at best (highest version offered)", name)
+			if v != tlsparse.VersionSSL20 {
+				text += fmt.Sprintf("; a best of %s or older", name)
+			}
+			return "tls.client.max_version", name, text
 		}}
+}
+
+// atBestOrOlder reports whether a client's best version m is SSL 2.0,
+// SSL 3.0 or a TLS version no newer than v (not a value of no version).
+func atBestOrOlder(m, v uint16) bool {
+	return m <= v && (m == tlsparse.VersionSSL20 || m>>8 == 3)
 }
 
 // suiteCheck fires when the client offers (or, chosen, the server picks)

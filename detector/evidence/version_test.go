@@ -39,6 +39,34 @@ func TestObsoleteVersions(t *testing.T) {
 	}
 }
 
+// TestVersionWeighsOlderBests: a client's best version weighs how often
+// benign clients' best was that version or older, so that a best of
+// TLS 1.1 never outweighs a best of TLS 1.0 where the corpus showed
+// clients capped at 1.0 and none at 1.1 (counted by its own value, 1.1
+// weighed 10.1 bits against 1.0's 2.6 on the default corpus before 2020).
+func TestVersionWeighsOlderBests(t *testing.T) {
+	corpus := inputs(t, labset.Benign, 8)
+	for range 3 {
+		corpus = append(corpus, input(tlsFlow(t, tls.VersionTLS10, "old.example.com")))
+	}
+	tab := Calibrate("labset benign and TLS 1.0 clients", corpus, nil)
+	r10, r11 := tab.Rates["version.tls10"], tab.Rates["version.tls11"]
+	if r10.Fired != 3 || r11.Fired != 3 || r11.Applied != r10.Applied {
+		t.Fatalf("rates: TLS 1.0 %+v, TLS 1.1 %+v; want both 3 fired (a best of 1.0 counts as 1.1 or older)", r10, r11)
+	}
+	f10, ok10 := fired(tab, input(tlsFlow(t, tls.VersionTLS10, "old.example.com")), "version.tls10")
+	f11, ok11 := fired(tab, input(tlsFlow(t, tls.VersionTLS11, "old.example.com")), "version.tls11")
+	if !ok10 || !ok11 || f11.Bits > f10.Bits {
+		t.Fatalf("TLS 1.1 at best weighs %.1f bits (%v), TLS 1.0 at best %.1f (%v): 1.1 must not outweigh 1.0", f11.Bits, ok11, f10.Bits, ok10)
+	}
+	if !strings.Contains(f11.Text, "a best of TLS 1.1 or older; 3 of ") {
+		t.Errorf("reason does not say what was counted: %q", f11.Text)
+	}
+	if _, ok := fired(tab, input(tlsFlow(t, tls.VersionTLS11, "old.example.com")), "version.tls10"); ok {
+		t.Error("a client capped at TLS 1.1 fired version.tls10")
+	}
+}
+
 // sslv2Hello is an SSLv2-format (SSLv2-compatible) ClientHello offering
 // version v and the given 3-byte cipher specs, with a 16-byte challenge.
 func sslv2Hello(v uint16, specs ...uint32) []byte { return sslv2HelloChallenge(v, 16, specs...) }
