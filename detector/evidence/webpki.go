@@ -87,7 +87,9 @@ func privateIssuer(in *Input, t *Table) bool {
 // CA only when the chain went past the leaf's own issuer: a chain that
 // stops there (the leaf sent alone) may as well be a public CA's, its
 // intermediate left out by a misconfigured server, which the issuer's
-// name tells. A resumed session recalls the issuer, and reads the same.
+// name tells. A resumed session recalls the issuer, and reads the same:
+// its recalled leaf is kept without its DER (recall's summary), so the
+// leaf's own issuer is then its rendered name.
 func describePrivateIssuer(in *Input) (field, value, text string) {
 	name, _ := chainIssuer(in)
 	issuer := tlsparse.NameString(name)
@@ -96,8 +98,18 @@ func describePrivateIssuer(in *Input) (field, value, text string) {
 	if issuer == "" {
 		quoted = "(an empty name)"
 	}
-	if leafIssuer, _, ok := tlsparse.NameDER(leaf(in).Raw); ok && bytes.Equal(leafIssuer, name) {
+	if leafIssued(leaf(in), name) {
 		return "tls.chain_issuer", issuer, "the certificate's issuer " + quoted + " is not a root of " + webPKI + ", and the server sent no certificate of it: a private CA, or a public CA whose intermediate certificate the server left out"
 	}
 	return "tls.chain_issuer", issuer, "the certificate chain leads to " + quoted + ", an authority that is not a root of " + webPKI + ": a private CA issued the certificate"
+}
+
+// leafIssued reports whether name (DER content octets) is the leaf's own
+// issuer: byte for byte where the leaf has its DER, else as rendered.
+func leafIssued(c *tlsparse.Certificate, name []byte) bool {
+	if len(c.Raw) == 0 {
+		return c.Issuer != "" && c.Issuer == tlsparse.NameString(name)
+	}
+	leafIssuer, _, ok := tlsparse.NameDER(c.Raw)
+	return ok && bytes.Equal(leafIssuer, name)
 }

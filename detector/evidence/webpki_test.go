@@ -102,6 +102,14 @@ func TestPrivateIssuer(t *testing.T) {
 		if len(got) == 0 || got[0].ID != "cert.private_issuer" || got[0].Value != tc.issuerText || got[0].Text != f.Text {
 			t.Errorf("%s: recalled %+v, want the flow's own %q", tc.name, got, f.Text)
 		}
+		// The pipeline's memory keeps the leaf without its DER
+		// (recall.Memory's summary); it reads the same.
+		kept := *tc.in.TLS.Server.Leaf
+		kept.Raw = nil
+		got = tab.CertFindings(&kept, issuer, "api.acme-widgets.net", tc.in.Flow.Start)
+		if len(got) == 0 || got[0].ID != "cert.private_issuer" || got[0].Text != f.Text {
+			t.Errorf("%s: recalled from a leaf kept without its DER: %+v, want the flow's own %q", tc.name, got, f.Text)
+		}
 		for _, f := range tab.CertFindings(tc.in.TLS.Server.Leaf, nil, "api.acme-widgets.net", tc.in.Flow.Start) {
 			if f.ID == "cert.private_issuer" {
 				t.Errorf("%s: recalled without the issuer: %+v", tc.name, f)
