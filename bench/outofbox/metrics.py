@@ -57,6 +57,9 @@ only with their switch (without it, only their counts):
 - "fresh11" (labels-c11.tsv, SHOW_FRESH11=1): the same again, an eleventh
   set from repositories not used before: small (Tor clients of 2019 and
   2025 and a stealer's sandbox run; desktops, browsers and a test client).
+- "fresh12" (labels-c12.tsv, SHOW_FRESH12=1): the same again, a twelfth
+  set (malware-traffic-analysis.net exercises of 2017, sandbox runs of
+  Dridex and Emotet, C2 emulations; Android apps, IoT devices, browsers).
 """
 import collections
 import json
@@ -80,6 +83,7 @@ SEALED = {
     "fresh9": ("SHOW_FRESH9", "fresh9 (labels-c9)", True),
     "fresh10": ("SHOW_FRESH10", "fresh10 (labels-c10)", True),
     "fresh11": ("SHOW_FRESH11", "fresh11 (labels-c11)", True),
+    "fresh12": ("SHOW_FRESH12", "fresh12 (labels-c12)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")
