@@ -142,6 +142,10 @@ type UpdateReport struct {
 	// certificates were too small for a public chain (evidence.Table.
 	// KnownFlights) before and after the update.
 	FlightsKnownBefore, FlightsKnownNow int
+	// OddFlows is how many new flows the others did not vouch for: each
+	// reached the model's threshold judged without itself, and stayed out
+	// of the evidence's rates and of what the table learned of the site.
+	OddFlows int
 	// StillAlerting are new flows the updated model still alerts on,
 	// highest first.
 	StillAlerting []Outlier
@@ -154,9 +158,21 @@ type UpdateReport struct {
 // profile (kept as it was with fewer than minUpdateFlows).
 // The beacon tracker's periodic pairs and all pairs of the new flows (all
 // of them, with payload or not) are added to the rhythm baseline, when a
-// pair had the connections to be scored. The private CAs the new flows'
-// chains led to join those the evidence table knows. The encoder, the
-// forest, its tail and the evidence weights stay as they are.
+// pair had the connections to be scored. The new flows are counted into
+// the evidence's rates, as training counts a site's flows, and what they
+// show of the site's servers (private CAs, small TLS 1.3 certificates,
+// self-made certificates, its stacks' breaches) joins what the table
+// knows.
+//
+// A flow that only its own count in the evidence would hide is not
+// counted there (oddFlows): one that the updated model scores under its
+// threshold and that reaches it with the other new flows counted and not
+// itself, such as a lone SSH client on port 443 among a week of TLS. Its
+// values join the profile as the others' do; it stays out of the
+// evidence's rates, of what the table learns of the site and of the
+// threshold's sample, and the report counts it (UpdateReport.OddFlows)
+// and names it among the flows that still alert. The encoder, the forest
+// and its tail stay as they are.
 func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error) {
 	var rep UpdateReport
 	if f.Meta.Kind != model.KindHybrid {
@@ -185,22 +201,24 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 		vals[i] = new(features.Values)
 		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
 	}
-	prof.Add(vals)
-	g := &model.File{Meta: f.Meta, Sections: slices.Clone(f.Sections)}
-	g.Meta.Params = map[string]string{}
-	for k, v := range f.Meta.Params {
-		g.Meta.Params[k] = v
-	}
-	data, err := prof.MarshalBinary()
+	g, err := withValues(f, &prof, vals)
 	if err != nil {
 		return nil, rep, err
 	}
-	for i := range g.Sections {
-		if g.Sections[i].Name == noveltySection {
-			g.Sections[i].Data = data
+	in := evidenceInputs(kept, certs)
+	odd, err := oddFlows(g, kept, in)
+	if err != nil {
+		return nil, rep, err
+	}
+	var vouched []*flow.Flow
+	var vouchedIn []*evidence.Input
+	for i, fl := range kept {
+		if !odd[fl] {
+			vouched, vouchedIn = append(vouched, fl), append(vouchedIn, in[i])
 		}
 	}
-	if err := learnEvidence(g, kept, certs, &rep); err != nil {
+	rep.OddFlows = len(kept) - len(vouched)
+	if err := learnEvidence(g, vouchedIn, &rep); err != nil {
 		return nil, rep, err
 	}
 	rep.RhythmBefore, err = FileRhythm(f)
@@ -227,10 +245,12 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	}
 	g.Meta.Training.Flows += len(kept)
 	g.Meta.Training.Notes = fmt.Sprintf("%s; baseline updated with %d flows", g.Meta.Training.Notes, len(kept))
-	if err := setThreshold(g, kept, g.Meta.AlertRate, nil); err != nil {
-		return nil, rep, err
+	if len(vouched) > 0 {
+		if err := setThreshold(g, vouched, g.Meta.AlertRate, nil); err != nil {
+			return nil, rep, err
+		}
 	}
-	if len(kept) < minUpdateFlows {
+	if len(vouched) < minUpdateFlows {
 		// Too few new flows to place a 99.9% quantile on their own: the
 		// threshold stays. Raised to their highest score, it would let one
 		// odd benign flow (a gateway offering NULL suites) silence every
@@ -247,8 +267,9 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 }
 
 // Outlier is a flow an update added that the updated model still scores
-// at or above its threshold: evidence the baseline does not learn (NULL
-// suites, a malformed hello), which an allowlist entry silences.
+// at or above its threshold: evidence the other new flows did not vouch
+// for (a lone NULL suite, a malformed hello, SSH on port 443), which an
+// allowlist entry silences if it is the network's own.
 type Outlier struct {
 	Flow  *flow.Flow
 	Score float64
@@ -277,28 +298,115 @@ func stillAlerting(g *model.File, flows []*flow.Flow) ([]Outlier, error) {
 	return out, nil
 }
 
+// withValues is a copy of f whose novelty profile, prof, also knows vals.
+func withValues(f *model.File, prof *novelty.Profile, vals []*features.Values) (*model.File, error) {
+	prof.Add(vals)
+	g := &model.File{Meta: f.Meta, Sections: slices.Clone(f.Sections)}
+	g.Meta.Params = map[string]string{}
+	for k, v := range f.Meta.Params {
+		g.Meta.Params[k] = v
+	}
+	return g, setSection(g, noveltySection, prof)
+}
+
 // learnEvidence counts flows into g's evidence rates, as training counts
 // a site's flows (evidence.Table.With), and adds what they show of the
 // site's servers (learnSite: the private CAs their chains led to, the
 // servers whose TLS 1.3 certificates were too small for a public chain,
 // their self-made certificates, its stacks' breaches).
-func learnEvidence(g *model.File, flows []*flow.Flow, certs *tlsparse.CertCache, rep *UpdateReport) error {
+func learnEvidence(g *model.File, in []*evidence.Input, rep *UpdateReport) error {
 	var ev evidence.Table
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	in := evidenceInputs(flows, certs)
-	learned := learnSite(ev.With(withPayload(in), "this network's baseline updates"), in)
+	in = withPayload(in)
+	learned := learnSite(ev.With(in, updateFlows), in)
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
-	data, err := learned.MarshalBinary()
+	return setSection(g, evidenceSection, learned)
+}
+
+// updateFlows names an update's flows in the evidence's reasons.
+const updateFlows = "this network's baseline updates"
+
+// setSection writes v as g's section name.
+func setSection(g *model.File, name string, v interface{ MarshalBinary() ([]byte, error) }) error {
+	data, err := v.MarshalBinary()
 	if err != nil {
 		return err
 	}
 	for i := range g.Sections {
-		if g.Sections[i].Name == evidenceSection {
+		if g.Sections[i].Name == name {
 			g.Sections[i].Data = data
 		}
 	}
 	return nil
+}
+
+// oddFlows are the new flows whose own count in the evidence's rates
+// alone would hide them: g (f with the new flows in its profile) scores
+// each under its threshold with every new flow counted into the
+// evidence, and at or above it with the others counted and not itself
+// (evidence.Table.ScoresWithout), which adds at least minOwnCount. A
+// fact that many new flows show is this network's; one that a single
+// flow shows is not vouched for by the others. Novelty is not judged so: learning values no other flow
+// showed (a new client library on one host) is what an update is for.
+// A flow that alerts either way is not odd: its own count hides nothing,
+// and the report names it.
+func oddFlows(g *model.File, flows []*flow.Flow, in []*evidence.Input) (map[*flow.Flow]bool, error) {
+	counted, alone, err := updateScores(g, flows, in)
+	if err != nil {
+		return nil, err
+	}
+	odd := map[*flow.Flow]bool{}
+	for i, fl := range flows {
+		if alone[i]-counted[i] >= minOwnCount && alone[i] >= g.Meta.Threshold && counted[i] < g.Meta.Threshold {
+			odd[fl] = true
+		}
+	}
+	return odd, nil
+}
+
+// minOwnCount is the least a flow's own count must take off its score
+// for it to be odd: a fact that neither the table nor the other new flows
+// showed loses log2(3) = 1.58 bits to its one count, a fact that one of
+// 12 new flows shows with the other 11 about 0.1. Without the bound, any
+// flow a hair under the threshold was odd.
+const minOwnCount = 1.0
+
+// updateScores scores an update's flows (in: their evidence inputs) with
+// g and all of them counted into its evidence and learned of as the
+// site's (learnSite): counted, as an update of them all would; alone,
+// each with its own count taken out of the rates again. What the update
+// teaches of the site's servers and stacks stays in both, as an update
+// has always learned it from any one flow.
+func updateScores(g *model.File, flows []*flow.Flow, in []*evidence.Input) (counted, alone []float64, err error) {
+	var ev evidence.Table
+	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
+		return nil, nil, err
+	}
+	learned := &model.File{Meta: g.Meta, Sections: slices.Clone(g.Sections)}
+	if err := setSection(learned, evidenceSection, learnSite(ev.With(in, updateFlows), in)); err != nil {
+		return nil, nil, err
+	}
+	m, err := fileToModel(learned)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := m.NewScorer()
+	if err != nil {
+		return nil, nil, err
+	}
+	hs, ok := s.(*hybridScorer)
+	if !ok {
+		return nil, nil, fmt.Errorf("update: %s models have no baseline to update (hybrid only)", m.Kind())
+	}
+	counted, alone = make([]float64, len(flows)), make([]float64, len(flows))
+	hs.Score(Inputs(flows), counted)
+	// The loaded table: its decisive weight is the model's threshold.
+	for i, b := range hs.ev.ScoresWithout(in) {
+		c, _ := hs.ev.ScoreFired(in[i])
+		alone[i] = counted[i] - c + b
+	}
+	return counted, alone, nil
 }

@@ -61,18 +61,20 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 	fmt.Fprintf(stdout, "  rhythm: %s\n", rhythmWords(rep.RhythmNow, rep.PeriodicKnownNow))
 	fmt.Fprintf(stdout, "  private CAs known as this network's own: %d -> %d\n", rep.IssuersKnownBefore, rep.IssuersKnownNow)
 	fmt.Fprintf(stdout, "  servers with small TLS 1.3 certificates known as this network's own: %d -> %d\n", rep.FlightsKnownBefore, rep.FlightsKnownNow)
+	fmt.Fprintf(stdout, "  new flows left out of the evidence's rates (odd among the others, each judged without itself): %d\n", rep.OddFlows)
 	printStillAlerting(stdout, rep.StillAlerting)
 	return loadErr
 }
 
 // printStillAlerting names the new flows the updated model still alerts
-// on: the baseline learned their values, not their evidence, and the
-// threshold was not raised for them.
+// on: the baseline learned their values but not their evidence, which
+// the other new flows did not show, and the threshold was not raised for
+// them.
 func printStillAlerting(w io.Writer, out []detector.Outlier) {
 	if len(out) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "  %d of the new flows still alert (evidence a baseline does not learn; allowlist them if they are this network's own):\n", len(out))
+	fmt.Fprintf(w, "  %d of the new flows still alert (evidence the other new flows do not show; allowlist them if they are this network's own):\n", len(out))
 	for _, o := range out[:min(len(out), maxListed)] {
 		fmt.Fprintf(w, "    %s -> %s %.2f bits\n", o.Flow.Client.AddrPort(), o.Flow.Server.AddrPort(), o.Score)
 	}
