@@ -143,8 +143,9 @@ type UpdateReport struct {
 	// KnownFlights) before and after the update.
 	FlightsKnownBefore, FlightsKnownNow int
 	// OddFlows is how many new flows the others did not vouch for: each
-	// reached the model's threshold judged without itself, and stayed out
-	// of the evidence's rates and of what the table learned of the site.
+	// reached the model's threshold without its own count in the
+	// evidence's rates, and stayed out of them, of what the table learned
+	// of the site and of the threshold's sample.
 	OddFlows int
 	// StillAlerting are new flows the updated model still alerts on,
 	// highest first.
@@ -196,11 +197,7 @@ func Update(f *model.File, flows []*flow.Flow) (*model.File, UpdateReport, error
 	}
 	rep.KnownBefore, rep.OldThreshold = prof.Flows, f.Meta.Threshold
 	certs := tlsparse.NewCertCache(1024)
-	vals := make([]*features.Values, len(kept))
-	for i, fl := range kept {
-		vals[i] = new(features.Values)
-		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
-	}
+	vals := extractValues(kept, certs)
 	g, err := withValues(f, &prof, vals)
 	if err != nil {
 		return nil, rep, err
@@ -298,6 +295,16 @@ func stillAlerting(g *model.File, flows []*flow.Flow) ([]Outlier, error) {
 	return out, nil
 }
 
+// extractValues are the features of flows.
+func extractValues(flows []*flow.Flow, certs *tlsparse.CertCache) []*features.Values {
+	vals := make([]*features.Values, len(flows))
+	for i, fl := range flows {
+		vals[i] = new(features.Values)
+		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
+	}
+	return vals
+}
+
 // withValues is a copy of f whose novelty profile, prof, also knows vals.
 func withValues(f *model.File, prof *novelty.Profile, vals []*features.Values) (*model.File, error) {
 	prof.Add(vals)
@@ -313,13 +320,13 @@ func withValues(f *model.File, prof *novelty.Profile, vals []*features.Values) (
 // a site's flows (evidence.Table.With), and adds what they show of the
 // site's servers (learnSite: the private CAs their chains led to, the
 // servers whose TLS 1.3 certificates were too small for a public chain,
-// their self-made certificates, its stacks' breaches).
+// their self-made certificates, its stacks' breaches). An update's flows
+// all carry payload.
 func learnEvidence(g *model.File, in []*evidence.Input, rep *UpdateReport) error {
 	var ev evidence.Table
 	if err := unmarshalSection(g, evidenceSection, &ev); err != nil {
 		return err
 	}
-	in = withPayload(in)
 	learned := learnSite(ev.With(in, updateFlows), in)
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
@@ -349,10 +356,10 @@ func setSection(g *model.File, name string, v interface{ MarshalBinary() ([]byte
 // evidence, and at or above it with the others counted and not itself
 // (evidence.Table.ScoresWithout), which adds at least minOwnCount. A
 // fact that many new flows show is this network's; one that a single
-// flow shows is not vouched for by the others. Novelty is not judged so: learning values no other flow
-// showed (a new client library on one host) is what an update is for.
-// A flow that alerts either way is not odd: its own count hides nothing,
-// and the report names it.
+// flow shows is not vouched for by the others. Novelty is not judged so:
+// learning values no other flow showed (a new client library on one
+// host) is what an update is for. A flow that alerts either way is not
+// odd: its own count hides nothing, and the report names it.
 func oddFlows(g *model.File, flows []*flow.Flow, in []*evidence.Input) (map[*flow.Flow]bool, error) {
 	counted, alone, err := updateScores(g, flows, in)
 	if err != nil {

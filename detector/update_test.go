@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tlsentry/tlsentry/detector/evidence"
-	"github.com/tlsentry/tlsentry/detector/features"
 	"github.com/tlsentry/tlsentry/detector/model"
 	"github.com/tlsentry/tlsentry/detector/novelty"
 	"github.com/tlsentry/tlsentry/flow"
@@ -194,11 +193,7 @@ func TestUpdateLeavesOutWhatOnlyItsOwnCountHides(t *testing.T) {
 func updateScoresOf(t *testing.T, f *model.File, flows []*flow.Flow) (counted, alone []float64) {
 	t.Helper()
 	certs := tlsparse.NewCertCache(64)
-	vals := make([]*features.Values, len(flows))
-	for i, fl := range flows {
-		vals[i] = new(features.Values)
-		features.Extract(fl, tlsparse.FromFlow(fl, certs), vals[i])
-	}
+	vals := extractValues(flows, certs)
 	var prof novelty.Profile
 	if err := unmarshalSection(f, noveltySection, &prof); err != nil {
 		t.Fatal(err)
