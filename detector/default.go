@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tlsentry/tlsentry/detector/evidence"
+	"github.com/tlsentry/tlsentry/detector/model"
 )
 
 // defaultModel is the model shipped in the binary (make model rebuilds it
@@ -41,5 +42,20 @@ func DefaultEvidence() (*evidence.Table, error) {
 	if err := unmarshalSection(m.File, evidenceSection, &t); err != nil {
 		return nil, fmt.Errorf("embedded default model: %w", err)
 	}
+	return &t, nil
+}
+
+// Evidence is a hybrid model's evidence table, weighed as its scorers
+// weigh it (a breach the corpus never showed raised to the model's
+// threshold); nil for the kinds that have none.
+func (m *Model) Evidence() (*evidence.Table, error) {
+	if m.Kind() != model.KindHybrid {
+		return nil, nil
+	}
+	var t evidence.Table
+	if err := unmarshalSection(m.File, evidenceSection, &t); err != nil {
+		return nil, err
+	}
+	t.SetDecisive(m.Threshold())
 	return &t, nil
 }

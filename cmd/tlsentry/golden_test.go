@@ -17,7 +17,7 @@ import (
 	"github.com/tlsentry/tlsentry/internal/testkit"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata/golden.txt with the outputs of this build")
+var updateGolden = flag.Bool("update", false, "rewrite testdata/golden.txt and docs/checks.md with the outputs of this build")
 
 const goldenFile = "testdata/golden.txt"
 

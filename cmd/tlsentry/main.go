@@ -93,7 +93,7 @@ func commands() []command {
 		{"heldout", "list which of the given capture files train -holdout leaves out", heldoutHelp, runHeldout},
 		{"check-config", "check a configuration file: strict keys, values, model, allowlist", checkConfigHelp, runCheckConfig},
 		{"run", "the sensor daemon: capture live (or replay -r files), score, write alerts", runCommandHelp, runRun},
-		{"model", "model push FILE: publish a model to every sensor of the fleet (NATS)", modelHelp, runModel},
+		{"model", "model show [FILE]: what a model weighs; model push FILE: publish it to the fleet (NATS)", modelHelp, runModel},
 		{"config", "config push FILE | remove: publish or remove settings of the fleet's sensors (NATS)", configHelp, runConfigCmd},
 		{"version", "print the version and VCS revision of this build", versionHelp, runVersion},
 		{"help", "print this help, a command's (help COMMAND) or the manual page (help -man)", helpHelp, runHelpCommand},

@@ -102,17 +102,28 @@ func (n *natsFlags) openFleet(ctx context.Context, who string) (*fleet.Fleet, *n
 }
 
 var modelHelp = help{
-	usage: []string{"tlsentry model push [-config FILE | -server URL] [-fleet NAME] MODEL"},
-	about: `Checks a model file (it must load and make a scorer) and publishes it to
-the fleet's object store on the NATS servers of a sensor's configuration
-(output.nats of -config) or of -server: every sensor watching the fleet
-(fleet.watch) fetches it, checks it again, and swaps it in through its
-reload path, or refuses it and keeps the model it runs. Prints the
-revision made.`,
+	usage: []string{"tlsentry model show [-markdown] [MODEL]",
+		"tlsentry model push [-config FILE | -server URL] [-fleet NAME] MODEL"},
+	about: `show prints what a model is (kind, threshold, what it was trained on) and,
+for a hybrid model, every evidence check with the benign flows it fired
+on, what it weighs in bits (by era, where the corpus's eras differ) and
+the signature it alerts under: how each reason's bits were set, and what
+a site's model learned of its site. Without MODEL, the embedded default.
+-markdown prints the table of docs/checks.md.
+
+push checks a model file (it must load and make a scorer) and publishes
+it to the fleet's object store on the NATS servers of a sensor's
+configuration (output.nats of -config) or of -server: every sensor
+watching the fleet (fleet.watch) fetches it, checks it again, and swaps
+it in through its reload path, or refuses it and keeps the model it
+runs. Prints the revision made.`,
 }
 
-// runModel is `tlsentry model push MODEL`.
+// runModel is `tlsentry model show [MODEL]` and `tlsentry model push MODEL`.
 func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "show" {
+		return runModelShow(args[1:], stdout, stderr)
+	}
 	fs := newFlagSet("model", modelHelp)
 	var n natsFlags
 	n.register(fs)

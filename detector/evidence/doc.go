@@ -21,4 +21,8 @@
 // client's best was common before 2020 and is rare since). Checks that
 // state one fact belong to one group, and a group adds only its strongest
 // check, so that a fact is never counted twice.
+//
+// Catalog says in words what makes each check fire, and
+// Table.Calibrations what each weighs, era by era: `tlsentry model show`
+// prints them, and docs/checks.md lists the embedded default's.
 package evidence

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tlsentry/tlsentry/detector"
+)
+
+const checksDocPath = "../../docs/checks.md"
+
+// TestChecksDoc: docs/checks.md is the embedded default's evidence table
+// as `tlsentry model show -markdown` prints it (-update rewrites it).
+func TestChecksDoc(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"model", "show", "-markdown"}, &out, &errs); err != nil {
+		t.Fatalf("model show -markdown: %v (%s)", err, errs.String())
+	}
+	if *updateGolden {
+		if err := os.WriteFile(checksDocPath, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(checksDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("docs/checks.md differs from `tlsentry model show -markdown` (go test ./cmd/tlsentry -run TestChecksDoc -update rewrites it)")
+	}
+}
+
+// TestModelShowStatesTheWeights: the text table gives each check's rate
+// and weight as the scorer weighs it, era by era, and the breaches at the
+// model's threshold.
+func TestModelShowStatesTheWeights(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"model", "show"}, &out, &errs); err != nil {
+		t.Fatalf("model show: %v (%s)", err, errs.String())
+	}
+	m, err := detector.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := m.Evidence()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	if !strings.Contains(text, "model "+m.Name()+": threshold 13.26") {
+		t.Errorf("no summary line for %s:\n%s", m.Name(), text)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		if f := strings.Fields(line); len(f) > 3 {
+			rows[f[0]] = line
+		}
+	}
+	for _, c := range ev.Calibrations() {
+		line, ok := rows[c.ID]
+		if !ok {
+			t.Errorf("check %s not listed", c.ID)
+			continue
+		}
+		if want := rateText(c.Whole.Rate) + "  " + bitsText(c.Whole); !strings.Contains(strings.Join(strings.Fields(line), "  "), strings.Join(strings.Fields(want), "  ")) {
+			t.Errorf("%s: %q lacks %q", c.ID, line, want)
+		}
+	}
+	// What the reasons quote: TLS 1.0 at best since 2020 is 0 of 400
+	// hellos (9.65 bits), a malformed hello a breach at the threshold.
+	if l := rows["version.tls10"]; !strings.Contains(l, "9.65 (0/400)") {
+		t.Errorf("version.tls10 since 2020: %q", l)
+	}
+	if l := rows["hs.client_malformed"]; !strings.Contains(l, "13.26 breach") || !strings.Contains(l, "8100003") {
+		t.Errorf("hs.client_malformed: %q", l)
+	}
+}
+
+// TestModelShowRefusesBadFiles: a file that is no model, or is missing,
+// is a clear error, not a table.
+func TestModelShowRefusesBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.model")
+	if err := os.WriteFile(bad, []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{bad}, {filepath.Join(dir, "missing.model")}, {"a", "b"}} {
+		var out, errs bytes.Buffer
+		err := run(context.Background(), append([]string{"model", "show"}, args...), &out, &errs)
+		if err == nil || out.Len() > 0 {
+			t.Errorf("model show %v: err %v, printed %q", args, err, out.String())
+		}
+		if len(args) == 2 && !errors.Is(err, errUsage) {
+			t.Errorf("two files: %v, want a usage error", err)
+		}
+	}
+}
+
+// TestModelShowOfTrainedModels: a site's hybrid model counts what it
+// learned is the site's own; a kind without evidence says so, and has
+// no checks table to print.
+func TestModelShowOfTrainedModels(t *testing.T) {
+	dir := t.TempDir()
+	for _, kind := range []string{"hybrid", "cnn-iforest"} {
+		p := filepath.Join(dir, kind+".model")
+		args := []string{"train", "-r", sample, "-r", sample, "-r", sample, "-epochs", "1", "-batch", "8", "-trees", "10", "-model", kind, "-out", p}
+		if _, stderr, err := runCmd(t, args...); err != nil {
+			t.Fatalf("train %s: %v\n%s", kind, err, stderr)
+		}
+		out, stderr, err := runCmd(t, "model", "show", p)
+		if err != nil {
+			t.Fatalf("model show %s: %v\n%s", kind, err, stderr)
+		}
+		if !strings.Contains(out, "model "+kind+"/") || !strings.Contains(out, "trained on ") {
+			t.Errorf("%s: no summary:\n%s", kind, out)
+		}
+		_, _, mdErr := runCmd(t, "model", "show", "-markdown", p)
+		switch kind {
+		case "hybrid":
+			if !strings.Contains(out, "this network's training") || !strings.Contains(out, "known to this model's site:") || !strings.Contains(out, "sni.missing") || mdErr != nil {
+				t.Errorf("hybrid: -markdown %v, text:\n%s", mdErr, out)
+			}
+		default:
+			if !strings.Contains(out, "no evidence checks") || strings.Contains(out, "sni.missing") || mdErr == nil {
+				t.Errorf("%s: -markdown %v, text:\n%s", kind, mdErr, out)
+			}
+		}
+	}
+}
