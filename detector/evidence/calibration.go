@@ -39,8 +39,8 @@ func (t *Table) EraStarts() []time.Time {
 	return out
 }
 
-// Calibrations are the table's weights, check by check, in Catalog's
-// order. A dynamic check gives one row per label the corpus showed
+// Calibrations are the weights of a table made by Calibrate or decoded,
+// check by check, in Catalog's order. A dynamic check gives one row per label the corpus showed
 // ("proto.not_tls.http") and one for every label it did not (its id
 // ending in ".*").
 func (t *Table) Calibrations() []Calibration {
