@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,12 +16,12 @@ const checksDocPath = "../../docs/checks.md"
 // TestChecksDoc: docs/checks.md is the embedded default's evidence table
 // as `tlsentry model show -markdown` prints it (-update rewrites it).
 func TestChecksDoc(t *testing.T) {
-	var out, errs bytes.Buffer
-	if err := run(context.Background(), []string{"model", "show", "-markdown"}, &out, &errs); err != nil {
-		t.Fatalf("model show -markdown: %v (%s)", err, errs.String())
+	out, stderr, err := runCmd(t, "model", "show", "-markdown")
+	if err != nil {
+		t.Fatalf("model show -markdown: %v (%s)", err, stderr)
 	}
 	if *updateGolden {
-		if err := os.WriteFile(checksDocPath, out.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(checksDocPath, []byte(out), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -31,7 +29,7 @@ func TestChecksDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(out.Bytes(), want) {
+	if out != string(want) {
 		t.Fatalf("docs/checks.md differs from `tlsentry model show -markdown` (go test ./cmd/tlsentry -run TestChecksDoc -update rewrites it)")
 	}
 }
@@ -40,9 +38,9 @@ func TestChecksDoc(t *testing.T) {
 // and weight as the scorer weighs it, era by era, and the breaches at the
 // model's threshold.
 func TestModelShowStatesTheWeights(t *testing.T) {
-	var out, errs bytes.Buffer
-	if err := run(context.Background(), []string{"model", "show"}, &out, &errs); err != nil {
-		t.Fatalf("model show: %v (%s)", err, errs.String())
+	text, stderr, err := runCmd(t, "model", "show")
+	if err != nil {
+		t.Fatalf("model show: %v (%s)", err, stderr)
 	}
 	m, err := detector.Default()
 	if err != nil {
@@ -52,7 +50,6 @@ func TestModelShowStatesTheWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := out.String()
 	if !strings.Contains(text, fmt.Sprintf("model %s: threshold %.2f", m.Name(), m.Threshold())) {
 		t.Errorf("no summary line for %s:\n%s", m.Name(), text)
 	}
@@ -98,10 +95,9 @@ func TestModelShowRefusesBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{bad}, {filepath.Join(dir, "missing.model")}, {"a", "b"}} {
-		var out, errs bytes.Buffer
-		err := run(context.Background(), append([]string{"model", "show"}, args...), &out, &errs)
-		if err == nil || out.Len() > 0 {
-			t.Errorf("model show %v: err %v, printed %q", args, err, out.String())
+		out, _, err := runCmd(t, append([]string{"model", "show"}, args...)...)
+		if err == nil || out != "" {
+			t.Errorf("model show %v: err %v, printed %q", args, err, out)
 		}
 		if len(args) == 2 && !errors.Is(err, errUsage) {
 			t.Errorf("two files: %v, want a usage error", err)
