@@ -64,7 +64,7 @@ model:
 	@mkdir -p bench/out
 	go run ./cmd/tlsentry train -model hybrid -tls-ports -calibrate $(addprefix -corpus ,$(APPS)) -alert-rate 0.01 -trees 100 -mask=false -holdout -seed 1 $(addprefix -r ,$(CAPTURES)) -out detector/default.model -curve bench/out/default-model-curve.csv $(MODEL_FLAGS)
 	@# docs/checks.md lists the new model's checks and weights.
-	go run ./cmd/tlsentry model show -markdown > docs/checks.md
+	go run ./cmd/tlsentry model show -markdown > docs/checks.md.new && mv docs/checks.md.new docs/checks.md
 
 # Evaluate the default model: the TLS flows of the held-out captures
 # against the SSH/HTTP flows.

@@ -52,10 +52,5 @@ func (m *Model) Evidence() (*evidence.Table, error) {
 	if m.Kind() != model.KindHybrid {
 		return nil, nil
 	}
-	var t evidence.Table
-	if err := unmarshalSection(m.File, evidenceSection, &t); err != nil {
-		return nil, err
-	}
-	t.SetDecisive(m.Threshold())
-	return &t, nil
+	return fileEvidence(m.File)
 }

@@ -81,13 +81,10 @@ func loadHybrid(f *model.File) (*Model, error) {
 	if err := unmarshalSection(f, noveltySection, &prof); err != nil {
 		return nil, err
 	}
-	var ev evidence.Table
-	if err := unmarshalSection(f, evidenceSection, &ev); err != nil {
+	ev, err := fileEvidence(f)
+	if err != nil {
 		return nil, err
 	}
-	// A breach of TLS the corpus never showed alerts on its own: it
-	// weighs the model's threshold (0 while a model is being built).
-	ev.SetDecisive(f.Meta.Threshold)
 	var tail forestTail
 	if err := unmarshalSection(f, tailSection, &tail); err != nil {
 		return nil, err
@@ -105,10 +102,22 @@ func loadHybrid(f *model.File) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, &ev, &tail, size.Len)
+		s := newHybridScorer(newCodeScorer(enc, nil, masked(f)), forest, &prof, ev, &tail, size.Len)
 		s.rhythm, s.known, s.noForest = rhythm, known, scoring == scoringCorpus
 		return s, nil
 	}}, nil
+}
+
+// fileEvidence is a hybrid model file's evidence table as its scorers
+// weigh it: a breach of TLS the corpus never showed alerts on its own, so
+// it weighs the model's threshold (0 while a model is being built).
+func fileEvidence(f *model.File) (*evidence.Table, error) {
+	var ev evidence.Table
+	if err := unmarshalSection(f, evidenceSection, &ev); err != nil {
+		return nil, err
+	}
+	ev.SetDecisive(f.Meta.Threshold)
+	return &ev, nil
 }
 
 type binaryUnmarshaler interface{ UnmarshalBinary([]byte) error }

@@ -36,11 +36,7 @@ func writeChecksMarkdown(w io.Writer, m *detector.Model, t *evidence.Table) erro
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString(strings.Repeat("|---", len(head)) + "|\n")
 	for _, c := range t.Calibrations() {
-		row := []string{"`" + c.ID + "`", c.Group, escapeCell(c.What), rateText(c.Whole.Rate), bitsText(c.Whole)}
-		for _, e := range c.Eras {
-			row = append(row, eraText(e))
-		}
-		row = append(row, fmt.Sprint(signatureOf(c.CheckInfo).ID))
+		row := append([]string{"`" + c.ID + "`", c.Group, escapeCell(c.What)}, weightCells(c)...)
 		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 	}
 	_, err := io.WriteString(w, b.String())

@@ -68,11 +68,7 @@ func writeModelText(w io.Writer, m *detector.Model, t *evidence.Table) error {
 	}
 	fmt.Fprintln(tw, strings.Join(append(head, "SIGNATURE"), "\t"))
 	for _, c := range t.Calibrations() {
-		row := []string{c.ID, c.Group, rateText(c.Whole.Rate), bitsText(c.Whole)}
-		for _, e := range c.Eras {
-			row = append(row, eraText(e))
-		}
-		fmt.Fprintln(tw, strings.Join(append(row, fmt.Sprint(signatureOf(c.CheckInfo).ID)), "\t"))
+		fmt.Fprintln(tw, strings.Join(append([]string{c.ID, c.Group}, weightCells(c)...), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -113,6 +109,16 @@ func bitsText(w evidence.Weight) string {
 		return fmt.Sprintf("%.2f breach", w.Bits)
 	}
 	return fmt.Sprintf("%.2f", w.Bits)
+}
+
+// weightCells are a check's columns after its name, as both tables give
+// them: its corpus rate and bits, each era's weight, its signature.
+func weightCells(c evidence.Calibration) []string {
+	cells := []string{rateText(c.Whole.Rate), bitsText(c.Whole)}
+	for _, e := range c.Eras {
+		cells = append(cells, eraText(e))
+	}
+	return append(cells, fmt.Sprint(signatureOf(c.CheckInfo).ID))
 }
 
 // eraText is an era's weight: "=" where it takes the whole corpus's.

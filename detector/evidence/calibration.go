@@ -40,19 +40,13 @@ func (t *Table) EraStarts() []time.Time {
 }
 
 // Calibrations are the weights of a table made by Calibrate or decoded,
-// check by check, in Catalog's order. A dynamic check gives one row per label the corpus showed
-// ("proto.not_tls.http") and one for every label it did not (its id
-// ending in ".*").
+// check by check, in Catalog's order. A dynamic check gives one row per
+// label the corpus showed ("proto.not_tls.http") and one for every label
+// it did not (its id ending in ".*").
 func (t *Table) Calibrations() []Calibration {
 	var out []Calibration
-	for _, info := range Catalog() {
-		prefix, dynamic := strings.CutSuffix(info.ID, "*")
-		if !dynamic {
-			i := slices.IndexFunc(checks, func(c check) bool { return c.id == info.ID })
-			out = append(out, Calibration{CheckInfo: info, Whole: t.fixedWeight(&t.all, i),
-				Eras: eraWeights(t, func(w *weights) Weight { return t.fixedWeight(w, i) })})
-			continue
-		}
+	for _, info := range dynamicInfos() {
+		prefix := strings.TrimSuffix(info.ID, "*")
 		var labels []string
 		for id := range t.Rates {
 			if l, ok := strings.CutPrefix(id, prefix); ok {
@@ -70,6 +64,10 @@ func (t *Table) Calibrations() []Calibration {
 			out = append(out, Calibration{CheckInfo: row, Whole: t.labelWeight(&t.all, prefix, l),
 				Eras: eraWeights(t, func(w *weights) Weight { return t.labelWeight(w, prefix, l) })})
 		}
+	}
+	for i, c := range checks {
+		out = append(out, Calibration{CheckInfo: c.info(), Whole: t.fixedWeight(&t.all, i),
+			Eras: eraWeights(t, func(w *weights) Weight { return t.fixedWeight(w, i) })})
 	}
 	return out
 }
@@ -96,19 +94,12 @@ func (t *Table) labelWeight(w *weights, prefix, l string) Weight {
 		src, bits, unseen = w.prSrc, w.preamble, w.unseenPr
 	}
 	rates, spoke, hello := t.counts(src)
-	if l == "" {
-		n := spoke
-		if prefix == prefixPreamble {
-			n = hello
-		}
-		return Weight{Rate: Rate{Applied: n}, From: src, Bits: unseen}
+	if prefix == prefixPreamble {
+		spoke = hello // the flows a preamble check applies to
 	}
 	r, ok := rates[prefix+l]
-	if !ok { // a label the source's flows never showed
+	if !ok { // a label the source's flows never showed, or "" for all such
 		r = Rate{Applied: spoke}
-		if prefix == prefixPreamble {
-			r.Applied = hello
-		}
 	}
 	return Weight{Rate: r, From: src, Bits: bitsOr(bits, l, unseen)}
 }

@@ -10,9 +10,6 @@ import (
 // TestCatalogCoversEveryCheck: every check has a sentence, and every
 // sentence a check.
 func TestCatalogCoversEveryCheck(t *testing.T) {
-	if err := checkCatalog(); err != nil {
-		t.Fatal(err)
-	}
 	ids := map[string]bool{}
 	for _, c := range Catalog() {
 		if ids[c.ID] {
@@ -26,6 +23,11 @@ func TestCatalogCoversEveryCheck(t *testing.T) {
 	for _, id := range CheckIDs() {
 		if !ids[id] && !ids[id+"*"] {
 			t.Errorf("check %s missing from the catalogue", id)
+		}
+	}
+	for id := range checkWhat {
+		if !ids[id] {
+			t.Errorf("checkWhat has a sentence for %s, which is no check", id)
 		}
 	}
 }
