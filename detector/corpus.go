@@ -110,8 +110,9 @@ func corpusScores(f *model.File, train []*flow.Flow, cfg TrainConfig) ([]float64
 			}
 		}
 		// The evidence too is counted without the capture: a check only
-		// its flows fire weighs what it would on a network never seen.
-		s.ev = fullEv.Without(evidenceInputs(flows, certs))
+		// its flows fire weighs what it would on a network never seen,
+		// and a TLD only its flows used is one the table does not know.
+		s.ev = fullEv.WithoutCapture(evidenceInputs(flows, certs))
 		s.ev.SetDecisive(0) // the threshold being set does not count toward itself
 		out := make([]float64, len(flows))
 		s.score(Inputs(flows), out, false)

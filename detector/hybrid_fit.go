@@ -108,8 +108,9 @@ func addSection(f *model.File, name string, v binaryMarshaler) error {
 // (cfg.Corpus, else the training flows) and learns server names from its
 // names and cfg.Words; a site's table (not many networks' captures) also
 // knows the private CAs its training chains led to, the servers whose
-// TLS 1.3 certificates were too small for a public chain and the
-// self-made certificates its servers showed (its own).
+// TLS 1.3 certificates were too small for a public chain, the
+// self-made certificates its servers showed and the generic TLDs of its
+// server names (its own).
 func calibrate(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCache) (*evidence.Table, error) {
 	t, err := calibrateChecks(train, cfg, certs)
 	if err != nil || cfg.NoveltyByCapture {
@@ -139,11 +140,12 @@ func withPayload(in []*evidence.Input) []*evidence.Input {
 // learnSite is t knowing what the site's flows show of its own servers:
 // the private CAs their chains led to, the servers whose TLS 1.3
 // certificates were too small for a public chain, the self-signed or
-// self-issued certificates they showed, and the breaches of TLS the
-// site's own stacks commit (which then do not decide there). Each flow's
-// handshake and records are read once for all four.
+// self-issued certificates they showed, the breaches of TLS the site's
+// own stacks commit (which then do not decide there) and the generic
+// TLDs its server names use. Each flow's handshake and records are read
+// once for them all.
 func learnSite(t *evidence.Table, in []*evidence.Input) *evidence.Table {
-	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in).LearnBreaches(in)
+	return t.LearnIssuers(in).LearnFlights(in).LearnSelfMade(in).LearnBreaches(in).LearnTLDs(in)
 }
 
 // calibrateChecks counts the checks' rates (or takes cfg.Evidence).
@@ -156,6 +158,9 @@ func calibrateChecks(train []*flow.Flow, cfg TrainConfig, certs *tlsparse.CertCa
 		corpus, name = train, "the training flows"
 	}
 	ins := withPayload(evidenceInputs(corpus, certs))
+	for _, in := range ins {
+		in.Capture = cfg.Capture[in.Flow]
+	}
 	var names []string
 	for _, in := range ins {
 		if in.TLS.Client != nil && in.TLS.Client.ServerName != "" {

@@ -17,7 +17,8 @@ import (
 // flows do not say "private CA", where the default's table does; it also
 // knows the lab's servers, whose TLS 1.3 certificates are too small for a
 // public chain; the embedded default, built from many networks' captures,
-// knows none of either; an update keeps what the model knew.
+// knows none of either; the site's generic TLDs join the corpus's; an
+// update keeps what the model knew.
 func TestSiteModelKnowsItsCA(t *testing.T) {
 	def, err := DefaultEvidence()
 	if err != nil {
@@ -41,6 +42,13 @@ func TestSiteModelKnowsItsCA(t *testing.T) {
 	// Its rates are the corpus's and the site's flows together.
 	if site.Flows != def.Flows+len(flows) || !strings.HasSuffix(site.Corpus, fmt.Sprintf(", and %d flows of this network's training", len(flows))) {
 		t.Errorf("the site model's rates count %d flows (%q), want the corpus's %d and the site's %d", site.Flows, site.Corpus, def.Flows, len(flows))
+	}
+	// The generic TLDs of its server names (the lab's example.com, .net
+	// and .org) count as one more capture's each.
+	for _, tld := range []string{"com", "net", "org"} {
+		if def.KnownTLDs[tld] == 0 || site.KnownTLDs[tld] != def.KnownTLDs[tld]+1 {
+			t.Errorf("TLD .%s: the default knows it from %d captures, the site model from %d", tld, def.KnownTLDs[tld], site.KnownTLDs[tld])
+		}
 	}
 	if len(site.KnownFlights) == 0 || !strings.Contains(site.KnownFlights[0], "example.") {
 		t.Fatalf("the site model knows small-flight servers %q, want the lab's TLS 1.3 servers", site.KnownFlights)

@@ -53,6 +53,9 @@ func TestModelShowStatesTheWeights(t *testing.T) {
 	if !strings.Contains(text, fmt.Sprintf("model %s: threshold %.2f", m.Name(), m.Threshold())) {
 		t.Errorf("no summary line for %s:\n%s", m.Name(), text)
 	}
+	if want := fmt.Sprintf("generic TLDs known (captures that used them): .com %d, ", ev.KnownTLDs["com"]); ev.KnownTLDs["com"] == 0 || !strings.Contains(text, want) {
+		t.Errorf("no line %q:\n%s", want, text)
+	}
 	rows := map[string]string{}
 	for _, line := range strings.Split(text, "\n") {
 		if f := strings.Fields(line); len(f) > 3 {

@@ -61,6 +61,7 @@ var checkWhat = map[string]string{
 	"sni.ip_literal":        "The server name is an IP address.",
 	"sni.invalid":           "The server name is no host name: a byte no host name holds, an empty or over-long label (`${jndi:...}`, quotes, slashes).",
 	"sni.generated":         "The server name looks machine-generated, by character trigrams learned from benign names and an English word list.",
+	"sni.rare_tld":          "The server name ends in a generic top-level domain (three letters or more: .xyz, .top) no benign capture the model knows used; country codes and internal names (.local, .lan) aside.",
 	"sni.onion_gateway":     "The server name is a Tor onion service's address on a web gateway (Tor2web), or ends in `.onion`.",
 
 	"cert.self_signed":      "The leaf certificate is signed by its own key (a site's model knows its own servers').",

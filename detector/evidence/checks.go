@@ -18,6 +18,10 @@ type Input struct {
 	Flow *flow.Flow
 	TLS  *tlsparse.Handshake
 	T    *transcript.Transcript
+	// Capture names the calibration corpus's capture the flow came from
+	// (checks whose rate counts what other captures showed); empty
+	// elsewhere.
+	Capture string
 
 	// The issuer the chain leads to, read once per flow (several checks
 	// ask) or, for CertFindings, what a server showed before.
@@ -55,8 +59,10 @@ type check struct {
 	firesNames    func(*Input, *NameModel) bool
 	describeNames func(*Input, *NameModel) (field, value, text string)
 	// Checks that depend on what the table learned of a site have
-	// firesTable instead of fires.
-	firesTable func(*Input, *Table) bool
+	// firesTable instead of fires (and describeTable, where the words
+	// need the table too).
+	firesTable    func(*Input, *Table) bool
+	describeTable func(*Input, *Table) (field, value, text string)
 	// counts, when set, is what calibration counts instead of fires: the
 	// fact wherever a corpus flow shows it, where fires leaves some
 	// flows to another check that words it.

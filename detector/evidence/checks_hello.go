@@ -57,4 +57,5 @@ var helloChecks = []check{
 			s := in.TLS.Client.ServerName
 			return "tls.sni", s, describeOnion(s)
 		}},
+	{id: "sni.rare_tld", group: GroupSNI, applies: genericNamedHello, firesTable: rareTLD, describeTable: describeRareTLD},
 }

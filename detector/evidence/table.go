@@ -58,6 +58,10 @@ type Table struct {
 	// site's training flows showed: they do not decide there
 	// (LearnBreaches).
 	KnownBreaches []string `json:"known_breaches,omitempty"`
+	// KnownTLDs are the generic top-level domains benign captures used,
+	// each with how many captures did (the corpus's, and a site's
+	// training as one more: LearnTLDs); sni.rare_tld fires for the others.
+	KnownTLDs map[string]int `json:"known_tlds,omitempty"`
 	// Eras are the corpus's rates by when it was captured; a flow is
 	// judged with its era's (none in tables made before eras).
 	Eras []Era `json:"eras,omitempty"`
@@ -65,6 +69,10 @@ type Table struct {
 	// decisive is what a violation the corpus never showed weighs at
 	// least (SetDecisive); 0: its rate alone.
 	decisive float64
+	// tldHolders, while Calibrate counts, are the captures that showed
+	// each generic TLD: a corpus flow's TLD counts as known where another
+	// capture showed it.
+	tldHolders map[string]map[string]bool
 
 	all       weights             // for a flow of no era
 	eraW      []weights           // for a flow of era i
@@ -97,8 +105,10 @@ func groupIndex(g string) int { return slices.Index(groups[:], g) }
 // any. names may be nil (sni.generated then never fires).
 func Calibrate(corpus string, in []*Input, names *NameModel, eraSplits ...time.Time) *Table {
 	t := &Table{Corpus: corpus, Names: names, Eras: splitEras(eraSplits)}
+	t.tldHolders = tldHolders(in)
 	whole := Era{Rates: map[string]Rate{}}
 	t.tally(in, &whole, t.Eras)
+	t.KnownTLDs, t.tldHolders = tldCounts(t.tldHolders), nil
 	t.Flows, t.SpokeFlows, t.HelloFlows, t.Rates = whole.Flows, whole.SpokeFlows, whole.HelloFlows, whole.Rates
 	t.prepare()
 	return t
@@ -383,9 +393,12 @@ func (t *Table) check(i int, x *Input) (Finding, bool) {
 func (t *Table) describe(w *weights, i int, x *Input) Finding {
 	c := &checks[i]
 	var field, value, text string
-	if c.describeNames != nil {
+	switch {
+	case c.describeNames != nil:
 		field, value, text = c.describeNames(x, t.Names)
-	} else {
+	case c.describeTable != nil:
+		field, value, text = c.describeTable(x, t)
+	default:
 		field, value, text = c.describe(x)
 	}
 	bits, decides := w.of(i, x)
@@ -568,6 +581,9 @@ func (t *Table) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if _, err := knownBreachSet(q.KnownBreaches); err != nil {
+		return err
+	}
+	if err := checkKnownTLDs(q.KnownTLDs); err != nil {
 		return err
 	}
 	*t = q
