@@ -28,6 +28,9 @@ type Input struct {
 	issuer      []byte
 	issuerState uint8 // issuerUnread, issuerFound, issuerNone
 	dating      uint8 // datingUnread, datingDated, datingUndated (clock.go)
+	// The server name's generic TLD, read once per flow (tld.go).
+	tld      string
+	tldState uint8 // tldUnread, tldFound, tldNone
 }
 
 // Groups: one fact each.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -55,31 +56,35 @@ func genericTLD(name string) (string, bool) {
 
 // delegated reports whether the root zone delegates tld, remembering the
 // answers for up to maxDelegatedMemo TLDs: publicsuffix allocates on
-// every call, and every flow that names its server asks.
+// every call, and every flow that names its server asks. The memo is
+// copied on write, so that the sensor's workers read it without a lock.
 func delegated(tld string) bool {
-	delegatedMemo.RLock()
-	d, ok := delegatedMemo.m[tld]
-	delegatedMemo.RUnlock()
-	if ok {
+	if d, ok := (*delegatedMemo.Load())[tld]; ok {
 		return d
 	}
-	_, d = publicsuffix.PublicSuffix(tld)
-	delegatedMemo.Lock()
-	if len(delegatedMemo.m) < maxDelegatedMemo {
-		delegatedMemo.m[strings.Clone(tld)] = d
+	_, d := publicsuffix.PublicSuffix(tld)
+	delegatedMu.Lock()
+	defer delegatedMu.Unlock()
+	if old := *delegatedMemo.Load(); len(old) < maxDelegatedMemo {
+		m := maps.Clone(old)
+		m[strings.Clone(tld)] = d
+		delegatedMemo.Store(&m)
 	}
-	delegatedMemo.Unlock()
 	return d
 }
 
 // maxDelegatedMemo bounds the memo: the root zone has about 1,500 TLDs,
 // and hostile names may bring any number of others.
-const maxDelegatedMemo = 4096
+const maxDelegatedMemo = 2048
 
-var delegatedMemo = struct {
-	sync.RWMutex
-	m map[string]bool
-}{m: map[string]bool{}}
+var (
+	delegatedMemo = func() *atomic.Pointer[map[string]bool] {
+		p := new(atomic.Pointer[map[string]bool])
+		p.Store(&map[string]bool{})
+		return p
+	}()
+	delegatedMu sync.Mutex
+)
 
 // validTLD: a DNS label of letters, digits and hyphens, not all digits.
 func validTLD(s string) bool {
@@ -103,16 +108,35 @@ func genericNamedHello(in *Input) bool {
 	if !namedHello(in) {
 		return false
 	}
-	_, ok := genericTLD(in.TLS.Client.ServerName)
+	_, ok := in.serverTLD()
 	return ok
 }
+
+// serverTLD is genericTLD of the hello's server name, read once per flow
+// (the check's applies and fires both ask).
+func (in *Input) serverTLD() (string, bool) {
+	if in.tldState == tldUnread {
+		in.tld = ""
+		in.tldState = tldNone
+		if tld, ok := genericTLD(in.TLS.Client.ServerName); ok {
+			in.tld, in.tldState = tld, tldFound
+		}
+	}
+	return in.tld, in.tldState == tldFound
+}
+
+const (
+	tldUnread uint8 = iota
+	tldFound
+	tldNone
+)
 
 // rareTLD is sni.rare_tld: the name's generic TLD is one the table does
 // not know. Calibration counts a corpus flow's TLD as known where
 // another capture showed it (tldHolders); a table that knows none (made
 // before the check) never fires it.
 func rareTLD(in *Input, t *Table) bool {
-	tld, ok := genericTLD(in.TLS.Client.ServerName)
+	tld, ok := in.serverTLD()
 	if !ok {
 		return false
 	}
