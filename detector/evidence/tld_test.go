@@ -1,7 +1,9 @@
 package evidence
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tlsentry/tlsentry/internal/labset"
@@ -134,5 +136,33 @@ func TestKnownTLDsRefused(t *testing.T) {
 		if err := got.UnmarshalBinary(data); err == nil || !strings.Contains(err.Error(), "top-level domain") {
 			t.Errorf("%v: err %v", bad, err)
 		}
+	}
+}
+
+// TestDelegatedFromManyWorkers: the sensor's workers ask at once; every
+// answer is the Public Suffix List's, remembered or not (run with -race).
+func TestDelegatedFromManyWorkers(t *testing.T) {
+	tlds := []string{"com", "xyz", "top", "lab", "corp", "dogfish", "network", "internal", "zip"}
+	want := map[string]bool{"com": true, "xyz": true, "top": true, "network": true, "zip": true}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(tlds))
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				for _, tld := range tlds {
+					if got := delegated(tld); got != want[tld] {
+						errs <- fmt.Sprintf("delegated(%q) = %v", tld, got)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
