@@ -142,6 +142,10 @@ type UpdateReport struct {
 	// certificates were too small for a public chain (evidence.Table.
 	// KnownFlights) before and after the update.
 	FlightsKnownBefore, FlightsKnownNow int
+	// TLDsKnownBefore and TLDsKnownNow are the generic TLDs the evidence
+	// table knows benign captures used (evidence.Table.KnownTLDs): the
+	// public corpus's and the network's own.
+	TLDsKnownBefore, TLDsKnownNow int
 	// OddFlows is how many new flows the others did not vouch for: each
 	// reached the model's threshold without its own count in the
 	// evidence's rates, and stayed out of them, of what the table learned
@@ -320,7 +324,8 @@ func withValues(f *model.File, prof *novelty.Profile, vals []*features.Values) (
 // a site's flows (evidence.Table.With), and adds what they show of the
 // site's servers (learnSite: the private CAs their chains led to, the
 // servers whose TLS 1.3 certificates were too small for a public chain,
-// their self-made certificates, its stacks' breaches). An update's flows
+// their self-made certificates, its stacks' breaches, the generic TLDs of
+// its server names). An update's flows
 // all carry payload.
 func learnEvidence(g *model.File, in []*evidence.Input, rep *UpdateReport) error {
 	var ev evidence.Table
@@ -330,6 +335,7 @@ func learnEvidence(g *model.File, in []*evidence.Input, rep *UpdateReport) error
 	learned := learnSite(ev.With(in, updateFlows), in)
 	rep.IssuersKnownBefore, rep.IssuersKnownNow = len(ev.KnownIssuers), len(learned.KnownIssuers)
 	rep.FlightsKnownBefore, rep.FlightsKnownNow = len(ev.KnownFlights), len(learned.KnownFlights)
+	rep.TLDsKnownBefore, rep.TLDsKnownNow = len(ev.KnownTLDs), len(learned.KnownTLDs)
 	return setSection(g, evidenceSection, learned)
 }
 

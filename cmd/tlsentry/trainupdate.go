@@ -61,6 +61,7 @@ func runUpdate(path, out string, flows []*flow.Flow, stdout io.Writer, loadErr e
 	fmt.Fprintf(stdout, "  rhythm: %s\n", rhythmWords(rep.RhythmNow, rep.PeriodicKnownNow))
 	fmt.Fprintf(stdout, "  private CAs known as this network's own: %d -> %d\n", rep.IssuersKnownBefore, rep.IssuersKnownNow)
 	fmt.Fprintf(stdout, "  servers with small TLS 1.3 certificates known as this network's own: %d -> %d\n", rep.FlightsKnownBefore, rep.FlightsKnownNow)
+	fmt.Fprintf(stdout, "  generic TLDs known (the public corpus's and this network's): %d -> %d\n", rep.TLDsKnownBefore, rep.TLDsKnownNow)
 	fmt.Fprintf(stdout, "  new flows left out of the evidence's rates (odd among the others, each judged without itself): %d\n", rep.OddFlows)
 	printStillAlerting(stdout, rep.StillAlerting)
 	return loadErr
