@@ -141,8 +141,9 @@ func rareTLD(in *Input, t *Table) bool {
 		return false
 	}
 	if t.tldHolders != nil {
+		own := captureOf(in)
 		for c := range t.tldHolders[tld] {
-			if c != in.Capture {
+			if c != own {
 				return false
 			}
 		}
@@ -163,16 +164,22 @@ func tldHolders(in []*Input) map[string]map[string]bool {
 		if !ok {
 			continue
 		}
-		c := x.Capture
-		if c == "" {
-			c = fmt.Sprintf("\x00flow %p", x)
-		}
+		c := captureOf(x)
 		if out[tld] == nil {
 			out[tld] = map[string]bool{}
 		}
 		out[tld][c] = true
 	}
 	return out
+}
+
+// captureOf names x's capture for tldHolders: a flow of no capture is
+// one of its own.
+func captureOf(x *Input) string {
+	if x.Capture != "" {
+		return x.Capture
+	}
+	return fmt.Sprintf("\x00flow %p", x)
 }
 
 // tldCounts are the holders' counts, the TLDs held most kept where there

@@ -110,6 +110,16 @@ func TestRareTLDCountsOtherCaptures(t *testing.T) {
 	}
 }
 
+// TestRareTLDFlowsOfNoCapture: calibrated on flows that name no capture,
+// each flow is a capture of its own: a TLD one flow alone used fires.
+func TestRareTLDFlowsOfNoCapture(t *testing.T) {
+	base := inputs(t, labset.Benign, 1)[0]
+	tab := Calibrate("corpus", []*Input{named(t, base, "a.example.com", ""), named(t, base, "b.example.com", ""), named(t, base, "c.shop.xyz", "")}, nil)
+	if r := tab.Rates["sni.rare_tld"]; r.Applied != 3 || r.Fired != 1 {
+		t.Errorf("rate %+v, want the one .xyz flow of 3", r)
+	}
+}
+
 // TestRareTLDSilentWithoutKnownTLDs: a table made before the check knows
 // no TLD, and then says nothing of any.
 func TestRareTLDSilentWithoutKnownTLDs(t *testing.T) {
