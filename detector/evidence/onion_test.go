@@ -51,11 +51,7 @@ func TestOnionGatewayFires(t *testing.T) {
 			t.Fatalf("fired on %q: %+v", in.TLS.Client.ServerName, f)
 		}
 	}
-	ch := *in.TLS.Client
-	ch.ServerName = "www.ccjlwb22w6c22p2k.onion.to"
-	hs := *in.TLS
-	hs.Client = &ch
-	renamed := &Input{Flow: in.Flow, TLS: &hs, T: in.T}
+	renamed := named(t, in, "www.ccjlwb22w6c22p2k.onion.to", "")
 	for _, f := range tab.Explain(renamed) {
 		if f.ID != "sni.onion_gateway" {
 			continue
