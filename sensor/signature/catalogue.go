@@ -56,7 +56,7 @@ var catalogue = []Signature{
 		Prefixes: []string{"legacy.", "version."}, Severe: 12, Notable: 6},
 	{ID: 8100005, Rev: 1, Name: "TLSENTRY broken cipher suite offered or chosen", Category: catPolicy, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"cipher."}, Severe: 12, Notable: 6},
-	{ID: 8100006, Rev: 3, Name: "TLSENTRY missing, literal, malformed, generated-looking or onion-gateway server name", Category: catBadTraffic, Layer: scoring.LayerEvidence,
+	{ID: 8100006, Rev: 4, Name: "TLSENTRY missing, literal, malformed, generated-looking, onion-gateway or rare-TLD server name", Category: catBadTraffic, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"sni."}, Severe: 10, Notable: 5},
 	{ID: 8100007, Rev: 1, Name: "TLSENTRY self-signed or self-issued certificate", Category: catBadTraffic, Layer: scoring.LayerEvidence,
 		Prefixes: []string{"cert.self"}, Severe: 10, Notable: 5},
