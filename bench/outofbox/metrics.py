@@ -60,6 +60,9 @@ only with their switch (without it, only their counts):
 - "fresh12" (labels-c12.tsv, SHOW_FRESH12=1): the same again, a twelfth
   set (malware-traffic-analysis.net exercises of 2017, sandbox runs of
   Dridex and Emotet, C2 emulations; Android apps, IoT devices, browsers).
+- "fresh13" (labels-c13.tsv, SHOW_FRESH13=1): the same again, a
+  thirteenth set, labelled to check sni.rare_tld (2026-12-07) on
+  captures it was not found on.
 """
 import collections
 import json
@@ -84,6 +87,7 @@ SEALED = {
     "fresh10": ("SHOW_FRESH10", "fresh10 (labels-c10)", True),
     "fresh11": ("SHOW_FRESH11", "fresh11 (labels-c11)", True),
     "fresh12": ("SHOW_FRESH12", "fresh12 (labels-c12)", True),
+    "fresh13": ("SHOW_FRESH13", "fresh13 (labels-c13)", True),
 }
 NDPI_FLOW = re.compile(r"^\s+\d+\s+(TCP|UDP)\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s+<?->\s+\[?([0-9a-fA-F.:]+?)\]?:(\d+)\s")
 RISK = re.compile(r"\[Risk Score: (\d+)\]")

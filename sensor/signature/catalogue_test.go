@@ -101,6 +101,7 @@ func TestCatalogueIDsAndOf(t *testing.T) {
 		{scoring.LayerEvidence, "proto.server_first", 8100001},
 		{scoring.LayerEvidence, "sni.generated", 8100006},
 		{scoring.LayerEvidence, "sni.onion_gateway", 8100006},
+		{scoring.LayerEvidence, "sni.rare_tld", 8100006},
 		{scoring.LayerEvidence, "no.such.check", 8100099},
 		{scoring.LayerLearned, "tls.ja4", 8100021},
 		{scoring.LayerLearned, "prefix.bytes", 8100024},
