@@ -1,11 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,7 +61,7 @@ func writeModelText(w io.Writer, m *detector.Model, t *evidence.Table) error {
 	fmt.Fprintf(w, "known to this model's site: %d private CAs, %d servers with small TLS 1.3 flights, %d self-made certificates, %d breaches\n",
 		len(t.KnownIssuers), len(t.KnownFlights), len(t.KnownSelfMade), len(t.KnownBreaches))
 	if len(t.KnownTLDs) > 0 {
-		fmt.Fprintf(w, "generic TLDs known (captures that used them): %s\n", knownTLDs(t.KnownTLDs))
+		fmt.Fprintf(w, "generic TLDs known (captures that used them): %s\n", knownTLDs(t))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -146,11 +143,11 @@ func signatureOf(c evidence.CheckInfo) signature.Signature {
 
 // knownTLDs lists a table's known generic TLDs, those most captures used
 // first: ".com 55, .net 14, ...".
-func knownTLDs(m map[string]int) string {
-	tlds := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+func knownTLDs(t *evidence.Table) string {
+	tlds := t.KnownTLDsByUse()
 	parts := make([]string, len(tlds))
 	for i, tld := range tlds {
-		parts[i] = fmt.Sprintf(".%s %d", tld, m[tld])
+		parts[i] = fmt.Sprintf(".%s %d", tld, t.KnownTLDs[tld])
 	}
 	return strings.Join(parts, ", ")
 }

@@ -56,11 +56,15 @@ func withLearned(known []string, count map[string]int, limit int) []string {
 	for _, k := range out {
 		delete(count, k)
 	}
-	fresh := slices.SortedFunc(maps.Keys(count), func(a, b string) int {
+	out = append(out, mostFirst(count)...)
+	return out[:min(len(out), limit)]
+}
+
+// mostFirst are count's keys, those counted most first (ties by key).
+func mostFirst(count map[string]int) []string {
+	return slices.SortedFunc(maps.Keys(count), func(a, b string) int {
 		return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b))
 	})
-	out = append(out, fresh...)
-	return out[:min(len(out), limit)]
 }
 
 // knownSet decodes the known issuers; an error names the first bad one.

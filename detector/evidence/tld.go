@@ -1,10 +1,8 @@
 package evidence
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,20 +155,33 @@ func rareTLD(in *Input, t *Table) bool {
 func tldHolders(in []*Input) map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	for _, x := range in {
-		if x.TLS == nil || x.TLS.Client == nil {
-			continue
+		if tld, ok := helloTLD(x); ok {
+			if out[tld] == nil {
+				out[tld] = map[string]bool{}
+			}
+			out[tld][captureOf(x)] = true
 		}
-		tld, ok := genericTLD(x.TLS.Client.ServerName)
-		if !ok {
-			continue
-		}
-		c := captureOf(x)
-		if out[tld] == nil {
-			out[tld] = map[string]bool{}
-		}
-		out[tld][c] = true
 	}
 	return out
+}
+
+// tldsOf are the generic TLDs the flows of in used.
+func tldsOf(in []*Input) map[string]bool {
+	out := map[string]bool{}
+	for _, x := range in {
+		if tld, ok := helloTLD(x); ok {
+			out[tld] = true
+		}
+	}
+	return out
+}
+
+// helloTLD is the generic TLD of x's hello, if it has one.
+func helloTLD(x *Input) (string, bool) {
+	if x.TLS == nil || x.TLS.Client == nil {
+		return "", false
+	}
+	return x.serverTLD()
 }
 
 // captureOf names x's capture for tldHolders: a flow of no capture is
@@ -196,8 +207,7 @@ func boundTLDs(m map[string]int) map[string]int {
 	if len(m) <= MaxKnownTLDs {
 		return m
 	}
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
-	for _, k := range keys[MaxKnownTLDs:] {
+	for _, k := range mostFirst(m)[MaxKnownTLDs:] {
 		delete(m, k)
 	}
 	return m
@@ -207,7 +217,7 @@ func boundTLDs(m map[string]int) map[string]int {
 // server names in in, the site counting as one more capture for each.
 // t is not changed.
 func (t *Table) LearnTLDs(in []*Input) *Table {
-	seen := tldHolders(in)
+	seen := tldsOf(in)
 	u := *t
 	u.KnownTLDs = maps.Clone(t.KnownTLDs)
 	if u.KnownTLDs == nil {
@@ -230,7 +240,7 @@ func (t *Table) WithoutCapture(in []*Input) *Table {
 		return u
 	}
 	u.KnownTLDs = maps.Clone(t.KnownTLDs)
-	for tld := range tldHolders(in) {
+	for tld := range tldsOf(in) {
 		if n := u.KnownTLDs[tld]; n > 1 {
 			u.KnownTLDs[tld] = n - 1
 		} else {
@@ -240,6 +250,10 @@ func (t *Table) WithoutCapture(in []*Input) *Table {
 	u.prepare()
 	return u
 }
+
+// KnownTLDsByUse are the known generic TLDs, those most captures used
+// first (ties by name).
+func (t *Table) KnownTLDsByUse() []string { return mostFirst(t.KnownTLDs) }
 
 // checkKnownTLDs validates a decoded table's known TLDs.
 func checkKnownTLDs(m map[string]int) error {
@@ -258,10 +272,8 @@ func checkKnownTLDs(m map[string]int) error {
 // knows best.
 func describeRareTLD(in *Input, t *Table) (string, string, string) {
 	name := in.TLS.Client.ServerName
-	tld, _ := genericTLD(name)
-	known := slices.SortedFunc(maps.Keys(t.KnownTLDs), func(a, b string) int {
-		return cmp.Or(cmp.Compare(t.KnownTLDs[b], t.KnownTLDs[a]), cmp.Compare(a, b))
-	})
+	tld, _ := in.serverTLD()
+	known := t.KnownTLDsByUse()
 	shown := strings.Join(known[:min(len(known), 5)], ", .")
 	if len(known) > 5 {
 		shown += ", ..."
