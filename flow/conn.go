@@ -40,6 +40,7 @@ type conn struct {
 	// hbWatch: the server's hello calls for the heartbeat watch, so the
 	// connection is followed past its handshake (records.go).
 	hbWatch     bool
+	hbDecided   bool // the server's hello was read for the watch
 	serverProbe bool // probe holds the server's bytes, which came before any of the client's
 	probeN      uint8
 	judgedAt    int64          // packet time when the first bytes said earlyNotTLS
@@ -338,8 +339,12 @@ func (c *conn) feedHandshake(t *Table, d int, data []byte, off int) {
 	if wasScanning && h.hs.stage != hsScanning && h.hs.buf != nil && !h.hs.sslv2 && h.hs.ovpn == nil && !h.recs.on {
 		h.recs.start(h.hs.start)
 	}
-	if h.hs.stage == hsDone && h.hs.server && h.recs.on && !c.hbWatch {
-		c.hbWatch = watchesHeartbeats(h.hs.buf)
+	// The server's hello decides the watch, not its whole flight: a capture
+	// that lost the flight's end (its last segments never came) would
+	// otherwise leave the client's second flight, a client certificate or
+	// a heartbeat, unread.
+	if h.hs.server && h.recs.on && !c.hbWatch && !c.hbDecided && (h.hs.stage == hsDone || firstRecordWhole(h.hs.buf)) {
+		c.hbWatch, c.hbDecided = watchesHeartbeats(h.hs.buf), true
 	}
 }
 

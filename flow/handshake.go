@@ -271,3 +271,8 @@ func isSSLv2Hello(b []byte, server bool) bool {
 	}
 	return tlsrecord.IsSSLv2ClientHello(b)
 }
+
+// firstRecordWhole reports whether b holds its first TLS record whole.
+func firstRecordWhole(b []byte) bool {
+	return len(b) >= tlsrecord.HeaderLen && len(b) >= tlsrecord.HeaderLen+(int(b[3])<<8|int(b[4]))
+}

@@ -170,6 +170,43 @@ func TestHeartbeatWatch(t *testing.T) {
 	}
 }
 
+// TestWatchWithFlightCut: a capture that lost the end of the server's
+// flight (its last segments never came) still reads the client's second
+// flight, which the whole ServerHello calls for: here a client
+// certificate, as TLS client authentication sends it.
+func TestWatchWithFlightCut(t *testing.T) {
+	const c, s = true, false
+	hello := helloOffering(0, 10)
+	cert := tlsRecord(22, hsMessage(11, make([]byte, 1800)))
+	shown := slices.Concat(tlsRecord(22, serverHelloMsg(nil)), cert[:1100]) // the rest never came
+	second := slices.Concat(tlsRecord(22, hsMessage(11, make([]byte, 600))), tlsRecord(22, hsMessage(16, make([]byte, 66))), ccsRec)
+	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, string(hello)),
+		seg(s, 3, 5001, ack, string(shown)), seg(c, 4, uint32(1001+len(hello)), ack, string(second))}
+	tab, out := earlyTable(t, DefaultConfig())
+	for i := range segs {
+		tab.Process(&segs[i])
+	}
+	tab.Flush()
+	if len(*out) != 1 {
+		t.Fatalf("%d flows, want 1", len(*out))
+	}
+	got := (*out)[0].ClientRecords
+	if len(got) != 4 || got[1].Type != 22 || got[1].Head[0] != 11 || got[3].Type != 20 {
+		t.Fatalf("client records %+v: want hello, certificate, key exchange, ccs", got)
+	}
+	// A server that chose TLS 1.3 calls for no watch: the client's
+	// encrypted flight is not followed.
+	segs[3] = seg(s, 3, 5001, ack, string(slices.Concat(tlsRecord(22, serverHelloTLS13()), cert[:1100])))
+	tab, out = earlyTable(t, DefaultConfig())
+	for i := range segs {
+		tab.Process(&segs[i])
+	}
+	tab.Flush()
+	if got := (*out)[0].ClientRecords; len(got) != 1 {
+		t.Errorf("TLS 1.3 chosen: client records %+v, want the hello alone", got)
+	}
+}
+
 // FuzzRecordWalk: any bytes, cut anywhere, give the same log; it never
 // holds more than MaxRecordLog headers, each of them valid.
 func FuzzRecordWalk(f *testing.F) {
