@@ -203,6 +203,7 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 	f.Transport = TransportUDP
 	f.Midstream = info.Client.Initials == 0 && info.UnsupportedVersion == 0
 	f.ClientHandshake, f.ServerHandshake = nonEmpty(cs), nonEmpty(ss)
+	f.ClientHandshakeGap, f.ServerHandshakeGap = c.qc.ClientHelloLost(), c.qc.ServerCryptoHoled()
 	f.QUIC = &QUIC{Info: info, Undecrypted: info.Client.Initials > 0 && info.Client.Decrypted == 0}
 	if k := c.conflicts; k != nil {
 		f.ClientTinyFragments, f.ServerTinyFragments = k.tiny[cd], k.tiny[1-cd]

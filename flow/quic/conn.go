@@ -314,6 +314,22 @@ func (c *Conn) ClientCrypto() []byte { return c.client.stream.contiguous() }
 // HelloRetryRequest and then the ServerHello).
 func (c *Conn) ServerCrypto() []byte { return c.server.stream.contiguous() }
 
+// ClientHelloLost reports whether the capture missed part of the client's
+// CRYPTO stream: it holds bytes past a missing one (an Initial lost), or
+// its ClientHello stops short though the server answered it with its own
+// hello (the server had it whole).
+func (c *Conn) ClientHelloLost() bool {
+	if c.client.stream.holed() {
+		return true
+	}
+	ch, sh := c.ClientCrypto(), c.ServerCrypto()
+	return len(ch) > 0 && !messageDone(ch, 1) && len(sh) > 0 && sh[0] == 2
+}
+
+// ServerCryptoHoled reports whether the server's CRYPTO stream holds bytes
+// past a missing one: ServerCrypto stops at the hole.
+func (c *Conn) ServerCryptoHoled() bool { return c.server.stream.holed() }
+
 // ClientHelloDone reports whether ClientCrypto holds a whole ClientHello
 // (its handshake header's length says so).
 func (c *Conn) ClientHelloDone() bool { return messageDone(c.ClientCrypto(), 1) }

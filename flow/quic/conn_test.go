@@ -377,3 +377,32 @@ func TestVersionString(t *testing.T) {
 		}
 	}
 }
+
+// TestClientHelloLost: a ClientHello the capture holds only part of is a
+// loss where the CRYPTO stream has bytes past the hole, or where the
+// server answered it with its own hello; not where neither says so.
+func TestClientHelloLost(t *testing.T) {
+	ch := rfcHello(t)
+	server := vectors(t, "rfc9001")["server_packet"]
+	c := NewConn(0)
+	c.Datagram(clientInitial(t, 0, cryptoFrame(0, ch[:100])), true)
+	if c.ClientHelloLost() {
+		t.Error("the first part alone, unanswered: taken for a loss")
+	}
+	c.Datagram(server, false)
+	if !c.ServerHelloDone() || !c.ClientHelloLost() {
+		t.Errorf("answered with the server's hello (done %v): not taken for a loss", c.ServerHelloDone())
+	}
+	c = NewConn(0)
+	c.Datagram(clientInitial(t, 1, cryptoFrame(100, ch[100:])), true)
+	if !c.ClientHelloLost() {
+		t.Error("the second part alone: not taken for a loss")
+	}
+	c = NewConn(0)
+	c.Datagram(clientInitial(t, 0, cryptoFrame(0, ch[:100])), true)
+	c.Datagram(clientInitial(t, 1, cryptoFrame(100, ch[100:])), true)
+	c.Datagram(server, false)
+	if c.ClientHelloLost() || c.ServerCryptoHoled() {
+		t.Error("a whole exchange taken for a loss")
+	}
+}

@@ -110,6 +110,12 @@ func (s *cryptoStream) contiguous() []byte {
 	return s.buf[:s.spans[0].to:s.spans[0].to]
 }
 
+// holed reports whether the stream holds bytes past a missing one: what
+// contiguous returns stops at a hole, not at the stream's end.
+func (s *cryptoStream) holed() bool {
+	return len(s.spans) > 1 || len(s.spans) == 1 && s.spans[0].from != 0
+}
+
 // reset empties the stream, keeping its memory.
 func (s *cryptoStream) reset() {
 	clear(s.buf[:cap(s.buf)])
