@@ -124,6 +124,12 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	}
 	if s.Flags&FlagACK != 0 {
 		peer := &c.halves[1-d]
+		// What the peer's stream reached, told by a side in sync with the
+		// connection (a stray or challenge ACK may carry any number).
+		if (h.synSeen || h.started) && s.Flags&FlagRST == 0 && peer.started && seqDiff(s.Ack, peer.next) > 0 && seqDiff(s.Ack, peer.next) < maxAckAhead &&
+			(!peer.ackSeen || seqDiff(s.Ack, peer.acked) > 0) {
+			peer.ackSeen, peer.acked = true, s.Ack
+		}
 		// Early in a connection whose start we saw, the peer's first byte is
 		// the one we acknowledge: remember it in case its SYN-ACK was lost.
 		if h.synSeen && !peer.started && !peer.hasHint {
@@ -161,7 +167,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		}
 	}
 	if s.Flags&FlagFIN != 0 {
-		h.finSeen = true
+		h.finSeen, h.finSeq = true, seq+uint32(s.PayloadLen)
 	}
 	switch {
 	case s.Flags&FlagRST != 0:
@@ -260,7 +266,9 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 	c := s.c
 	h := &c.halves[d]
 	if gap {
-		h.holed = true
+		if !h.holed {
+			h.holed, h.intact = true, c.prefixBytesOf(d)
+		}
 		if len(c.prefix) < PrefixSize || (h.holeAt > 0 && h.holeAt-1 < PrefixSize) {
 			c.prefixGap = true
 		}
@@ -366,6 +374,18 @@ func (c *conn) addRun(d, n int) {
 
 func (s *connSink) prefixLen() int { return len(s.c.prefix) }
 
+// prefixBytesOf counts the prefix bytes half d sent, as Flow.SideBytes
+// reads them (runs of one side only).
+func (c *conn) prefixBytesOf(d int) int {
+	n := 0
+	for _, r := range c.runs {
+		if r.half == uint8(d) && !r.mixed {
+			n += int(r.n)
+		}
+	}
+	return n
+}
+
 // toFlow builds the record handed out for the connection, giving it the
 // connection's buffers.
 func (c *conn) toFlow(t *Table, why EndReason) *Flow {
@@ -375,6 +395,12 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	sk := c.sink(t)
 	for d := range c.halves {
 		c.halves[d].flushPending(sk, d)
+		// Bytes the flow still wanted went by unseen at the stream's end
+		// (a lost last segment): a gap, as one in the middle would be, so
+		// that a hello the capture cut is not taken for one the client cut.
+		if c.halves[d].tailLost() && c.wants(d) {
+			sk.deliver(d, nil, true)
+		}
 	}
 	cd := int(c.clientDir)
 	if cd < 0 {
@@ -389,6 +415,8 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.PickupAfterEviction = c.pickup
 	f.ClientHandshake, f.ServerHandshake = ch.hs.buf, sh.hs.buf
 	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap
+	f.ClientHoled, f.ClientIntact = ch.holed, ch.intact
+	f.ServerHoled, f.ServerIntact = sh.holed, sh.intact
 	f.ClientHandshakeAtLimit, f.ServerHandshakeAtLimit = ch.hs.full, sh.hs.full
 	f.OpenVPN = ch.hs.ovpn != nil && len(ch.hs.buf) > 0 || sh.hs.ovpn != nil && len(sh.hs.buf) > 0
 	f.ClientRecords, f.ServerRecords = ch.recs.log, sh.recs.log

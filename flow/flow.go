@@ -101,6 +101,13 @@ type Flow struct {
 	ClientHandshake, ServerHandshake []byte
 	// Handshake*Gap is set when the captured handshake crossed missing bytes.
 	ClientHandshakeGap, ServerHandshakeGap bool
+	// *Holed is set when bytes of the side went missing (a hole the
+	// capture skipped, a segment cut short, a lost last segment); *Intact
+	// is then how many of the side's prefix bytes (SideBytes) came before
+	// the first missing one: what follows them in the prefix is not where
+	// it was in the stream.
+	ClientHoled, ServerHoled   bool
+	ClientIntact, ServerIntact int
 	// Handshake*AtLimit is set when the capture kept HandshakeLimit bytes
 	// and stopped there with the messages going on (a certificate chain
 	// larger than the limit): the stream did not end, the capture's bound

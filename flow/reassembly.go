@@ -39,8 +39,15 @@ type half struct {
 	holeAt int
 	// holed: bytes of this direction went missing (a hole skipped, a
 	// segment cut short), so its prefix bytes no longer sit at their
-	// stream offsets.
-	holed bool
+	// stream offsets. intact: how many of its prefix bytes came before.
+	holed  bool
+	intact int
+	// acked is the highest acknowledgement the peer sent for this
+	// direction (ackSeen), finSeq the sequence number of its FIN: either
+	// beyond next says bytes went by that the capture missed (tailLost).
+	ackSeen bool
+	acked   uint32
+	finSeq  uint32
 
 	hs   hsCapture
 	recs recordWalk
@@ -93,6 +100,10 @@ func (h *half) add(seq uint32, data []byte, seqLen int, maxPending int, st *Stat
 		off = 0
 	}
 	if off > 0 {
+		if seqLen == 1 && keepAlive(seqLen, seqDiff(seq, h.frontier())) {
+			st.Retransmits++ // a keep-alive past a hole in the capture
+			return
+		}
 		h.buffer(seq, data, seqLen, maxPending, st, out, dir, judge)
 		return
 	}
@@ -181,6 +192,33 @@ func (h *half) skipGap(out sink, dir int) {
 	h.next = p.seq
 	h.deliverSeg(p.data, p.seqLen, true, out, dir)
 	h.drain(out, dir)
+}
+
+// maxAckAhead bounds how far past the bytes seen an acknowledgement may
+// reach to count (tailLost): a window's worth at most, RFC 7323's 1 GiB.
+const maxAckAhead = 1 << 30
+
+// frontier is the sequence number after the last buffered segment (next
+// when none is): how far the side is known to have sent.
+func (h *half) frontier() uint32 {
+	f := h.next
+	for i := range h.pending {
+		if e := h.pending[i].seq + uint32(h.pending[i].seqLen); seqDiff(e, f) > 0 {
+			f = e
+		}
+	}
+	return f
+}
+
+// tailLost reports whether the direction sent bytes past the last the
+// capture delivered, with nothing after them to open a hole: its FIN
+// came later in sequence space, or its peer acknowledged more (beyond
+// the FIN's own sequence number, whose packet may be what was lost).
+func (h *half) tailLost() bool {
+	if !h.started || len(h.pending) > 0 {
+		return false
+	}
+	return h.finSeen && seqDiff(h.finSeq, h.next) > 0 || h.ackSeen && seqDiff(h.acked, h.next) > 1
 }
 
 // flushPending delivers everything still buffered, skipping holes; used

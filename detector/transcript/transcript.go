@@ -324,9 +324,23 @@ func hasPrefixFold(b []byte, p string) bool {
 	return len(b) >= len(p) && bytes.EqualFold(b[:len(p)], []byte(p))
 }
 
-// side returns the prefix bytes one side sent, in order: a slice of the
-// prefix when they are one run, else a copy in the side's reused buffer.
+// side returns the prefix bytes one side sent, in order, up to the first
+// it missed (bytes after a hole are not where they were in the stream:
+// records read across one would be made up): a slice of the prefix when
+// they are one run, else a copy in the side's reused buffer.
 func (sd *Side) side(f *flow.Flow, fromClient bool) []byte {
+	b := sd.sideBytes(f, fromClient)
+	holed, intact := f.ClientHoled, f.ClientIntact
+	if !fromClient {
+		holed, intact = f.ServerHoled, f.ServerIntact
+	}
+	if holed && intact < len(b) {
+		b = b[:intact]
+	}
+	return b
+}
+
+func (sd *Side) sideBytes(f *flow.Flow, fromClient bool) []byte {
 	off, runs, first := 0, 0, []byte(nil)
 	for _, r := range f.PrefixRuns {
 		end := min(off+r.Len, len(f.Prefix))

@@ -261,6 +261,33 @@ func TestLater(t *testing.T) {
 	}
 }
 
+// TestHoled: the records a side's prefix holds after bytes the capture
+// missed are not read: application data after a lost change_cipher_spec
+// and Finished is no data before the handshake.
+func TestHoled(t *testing.T) {
+	hello := rec(22, hsMsg(1, 60)...)
+	app := rec(23, make([]byte, 40)...)
+	f := mkflow(cat(hello, app), nil, hello, nil)
+	var tr Transcript
+	Of(f, &tr)
+	if _, ok := tr.Client.DataBeforeHandshake(false); !ok {
+		t.Fatal("no hole: the application data should come before the handshake's end")
+	}
+	f.ClientHoled, f.ClientIntact = true, len(hello)
+	Of(f, &tr)
+	if len(tr.Client.Records) != 1 || tr.Client.Has(TypeAppData) {
+		t.Errorf("records %+v read past the hole", tr.Client.Records)
+	}
+	if _, ok := tr.Client.DataBeforeHandshake(false); ok {
+		t.Error("application data after a hole taken for data before the handshake")
+	}
+	f.ClientHoled, f.ClientIntact, f.ServerHoled = false, 0, true // the other side's hole
+	Of(f, &tr)
+	if len(tr.Client.Records) != 2 {
+		t.Errorf("a server's hole cut the client's records: %+v", tr.Client.Records)
+	}
+}
+
 // TestEmptyCertificate: an empty Certificate message (a client asked for
 // a certificate that has none) is no client authentication, whether the
 // prefix holds it or only its record header does; a certificate with a

@@ -68,6 +68,18 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 			body = append(body, `_handshake_gap":true`...)
 		}
 	}
+	for _, side := range []struct {
+		name   string
+		holed  bool
+		intact int
+	}{{"client", f.ClientHoled, f.ClientIntact}, {"server", f.ServerHoled, f.ServerIntact}} {
+		if side.holed {
+			body = append(body, `,"`...)
+			body = append(body, side.name...)
+			body = append(body, `_intact":`...)
+			body = strconv.AppendInt(body, int64(side.intact), 10)
+		}
+	}
 	if f.OpenVPN {
 		body = append(body, `,"handshake_in_openvpn":true`...)
 	}
@@ -192,10 +204,14 @@ type rawObj struct {
 	ServerHandshake    []byte  `json:"server_handshake"`
 	ClientHandshakeGap bool    `json:"client_handshake_gap"`
 	ServerHandshakeGap bool    `json:"server_handshake_gap"`
-	OpenVPN            bool    `json:"handshake_in_openvpn"`
-	ClientSYNMissed    bool    `json:"client_syn_missed"`
-	ClientRecords      []byte  `json:"client_records"`
-	ServerRecords      []byte  `json:"server_records"`
+	// *Intact, present when the side missed bytes: its prefix bytes
+	// before the first missing one (flow.Flow.ClientIntact).
+	ClientIntact    *int   `json:"client_intact"`
+	ServerIntact    *int   `json:"server_intact"`
+	OpenVPN         bool   `json:"handshake_in_openvpn"`
+	ClientSYNMissed bool   `json:"client_syn_missed"`
+	ClientRecords   []byte `json:"client_records"`
+	ServerRecords   []byte `json:"server_records"`
 }
 
 // ParseFlowLine turns an eve flow (or alert) line written with the raw
@@ -257,6 +273,20 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 	}
 	if f.PrefixRuns, err = prefixRuns(raw.PrefixRuns, raw.PrefixRunsMixed, len(f.Prefix)); err != nil {
 		return nil, err
+	}
+	for _, side := range []struct {
+		name   string
+		in     *int
+		holed  *bool
+		intact *int
+	}{{"client", raw.ClientIntact, &f.ClientHoled, &f.ClientIntact}, {"server", raw.ServerIntact, &f.ServerHoled, &f.ServerIntact}} {
+		if side.in == nil {
+			continue
+		}
+		if *side.in < 0 || *side.in > len(f.Prefix) {
+			return nil, fmt.Errorf("eve: %s_intact %d is outside the prefix (%d bytes)", side.name, *side.in, len(f.Prefix))
+		}
+		*side.holed, *side.intact = true, *side.in
 	}
 	if f.ClientRecords, err = unpackRecords(raw.ClientRecords); err != nil {
 		return nil, err
