@@ -1,0 +1,103 @@
+// Command droppackets copies a capture (pcap or pcapng) as a classic pcap
+// without some of its packets: a span port that loses them. Each packet
+// longer than -keep bytes is dropped with probability -p, drawn from a
+// generator seeded by the input's name, so that a run repeats; shorter
+// ones (bare SYNs, ACKs) stay, as losses fall mostly on full frames.
+//
+//	go run ./bench/droppackets -p 0.02 -i in.pcapng -o out.pcap
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"os"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "droppackets:", err)
+		os.Exit(1)
+	}
+}
+
+type packetSource interface {
+	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}
+
+func run() error {
+	p := flag.Float64("p", 0.02, "probability of dropping a packet longer than -keep bytes (0-1)")
+	keep := flag.Int("keep", 80, "packets of at most this many bytes are never dropped")
+	in := flag.String("i", "", "capture to read (pcap or pcapng)")
+	out := flag.String("o", "", "pcap to write")
+	flag.Parse()
+	if *in == "" || *out == "" || *p < 0 || *p > 1 {
+		return errors.New("usage: droppackets [-p 0.02] [-keep 80] -i IN -o OUT.pcap")
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, link, err := open(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *in, err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(*in))
+	rng := rand.New(rand.NewPCG(h.Sum64(), 1))
+	o, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := pcapgo.NewWriterNanos(o)
+	if err := w.WriteFileHeader(262144, link); err != nil {
+		o.Close()
+		return err
+	}
+	kept, dropped := 0, 0
+	for {
+		data, ci, err := src.ReadPacketData()
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break // a truncated capture: what came before it is kept
+		}
+		if err != nil {
+			o.Close()
+			return fmt.Errorf("%s: packet %d: %w", *in, kept+dropped+1, err)
+		}
+		if len(data) > *keep && rng.Float64() < *p {
+			dropped++
+			continue
+		}
+		ci.CaptureLength = len(data)
+		if err := w.WritePacket(ci, data); err != nil {
+			o.Close()
+			return err
+		}
+		kept++
+	}
+	fmt.Fprintf(os.Stderr, "droppackets: %s: kept %d, dropped %d\n", *in, kept, dropped)
+	return o.Close()
+}
+
+// open reads a pcapng, else a classic pcap.
+func open(f *os.File) (packetSource, layers.LinkType, error) {
+	if ng, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions); err == nil {
+		return ng, ng.LinkType(), nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, err
+	}
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return r, r.LinkType(), nil
+}
