@@ -172,7 +172,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 		n := copy(joined[:], h.carry[:h.carryN])
 		n += copy(joined[n:], data)
 		for i := 0; i < int(h.carryN); i++ {
-			if ok, server := found(joined[i:n], accept); ok {
+			if ok, server := found(joined[i:n], accept); ok && !afterCCS(joined[:i]) {
 				h.stage, h.server = hsCapturing, server
 				h.start = streamOff - int(h.carryN) + i
 				h.buf = append(make([]byte, 0, 2048), joined[i:h.carryN]...)
@@ -181,7 +181,7 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 			}
 		}
 	}
-	if i, server := firstStart(data, accept); i >= 0 {
+	if i, server := firstStart(data, h.carry[:h.carryN], accept); i >= 0 {
 		h.server, h.start = server, streamOff+i
 		h.begin(data[i:], limit)
 		return
@@ -205,15 +205,15 @@ func (h *hsCapture) scan(data []byte, streamOff int, accept uint8, limit, scanLi
 
 // firstStart is the offset of the first start in data the scan accepts
 // (a hello record, or an alert record when accepted), or -1, and whether
-// it is the server's.
-func firstStart(data []byte, accept uint8) (at int, server bool) {
-	at, server = scanFor(data, tlsrecord.Handshake, accept)
+// it is the server's. prev are the stream bytes just before data.
+func firstStart(data, prev []byte, accept uint8) (at int, server bool) {
+	at, server = scanFor(data, prev, tlsrecord.Handshake, accept)
 	if accept&acceptAlert != 0 && at != 0 {
 		before := data
 		if at > 0 {
 			before = data[:at] // only an alert that ends before the hello starts
 		}
-		if a, _ := scanFor(before, tlsrecord.Alert, accept); a >= 0 && (at < 0 || a < at) {
+		if a, _ := scanFor(before, prev, tlsrecord.Alert, accept); a >= 0 && (at < 0 || a < at) {
 			at, server = a, true
 		}
 	}
@@ -221,19 +221,50 @@ func firstStart(data []byte, accept uint8) (at int, server bool) {
 }
 
 // scanFor finds the first offset where a record of content type typ
-// starts that found accepts.
-func scanFor(data []byte, typ byte, accept uint8) (at int, server bool) {
+// starts that found accepts, and that no change_cipher_spec record
+// comes just before (prev: the stream bytes before data).
+func scanFor(data, prev []byte, typ byte, accept uint8) (at int, server bool) {
 	for i := 0; i+tlsrecord.HeaderLen < len(data); i++ {
 		j := bytes.IndexByte(data[i:len(data)-tlsrecord.HeaderLen], typ)
 		if j < 0 {
 			return -1, false
 		}
 		i += j
-		if ok, server := found(data[i:], accept); ok {
+		if ok, server := found(data[i:], accept); ok && !afterCCS(before(data, prev, i)) {
 			return i, server
 		}
 	}
 	return -1, false
+}
+
+// ccsRecord is a whole change_cipher_spec record (any TLS version's).
+var ccsRecord = [...]byte{tlsrecord.ChangeCipherSpec, 3, 0, 0, 1, 1}
+
+// afterCCS reports whether b, the bytes before a candidate start, ends in
+// a change_cipher_spec record: what follows one is encrypted, and an
+// encrypted Finished is a handshake record whose first byte is that of a
+// hello one time in 256. No hello follows a change_cipher_spec, so a
+// capture that starts (or resumes after lost packets) there finds none.
+func afterCCS(b []byte) bool {
+	n := len(ccsRecord)
+	if len(b) < n {
+		return false
+	}
+	t := b[len(b)-n:]
+	return t[0] == ccsRecord[0] && t[1] == 3 && t[2] <= 4 && t[3] == 0 && t[4] == 1 && t[5] == 1
+}
+
+// before returns up to len(ccsRecord) stream bytes before data[i], taking
+// the start from prev when i is that close to data's start.
+func before(data, prev []byte, i int) []byte {
+	n := len(ccsRecord)
+	if i >= n {
+		return data[i-n : i]
+	}
+	var b [len(ccsRecord)]byte
+	k := copy(b[:], prev[max(0, len(prev)-(n-i)):])
+	k += copy(b[k:], data[:i])
+	return b[:k]
 }
 
 func (h *hsCapture) begin(data []byte, limit int) {

@@ -118,6 +118,24 @@ func TestCaptureServerAlert(t *testing.T) {
 	}
 }
 
+// TestNoHelloAfterCCS: a handshake record right after a
+// change_cipher_spec is encrypted (a Finished), though its first byte may
+// be a hello's: a capture that resumes there (the hello lost) keeps none,
+// in one segment or two; without the change_cipher_spec before it, the
+// same record is taken for the server's hello.
+func TestNoHelloAfterCCS(t *testing.T) {
+	finished := tlsRecord(22, append([]byte{2}, bytes.Repeat([]byte{0xa5}, 39)...))
+	if f := handshakeFlow(t, Config{}, clientHelloRec, append(append([]byte(nil), ccsRec...), finished...)); len(f.ServerHandshake) != 0 {
+		t.Errorf("encrypted Finished after change_cipher_spec kept as a hello: % x", f.ServerHandshake)
+	}
+	if f := handshakeFlow(t, Config{}, clientHelloRec, ccsRec, finished); len(f.ServerHandshake) != 0 {
+		t.Errorf("the same in two segments kept: % x", f.ServerHandshake)
+	}
+	if f := handshakeFlow(t, Config{}, clientHelloRec, finished); !bytes.Equal(f.ServerHandshake, finished) {
+		t.Errorf("without change_cipher_spec: kept % x, want the record", f.ServerHandshake)
+	}
+}
+
 // TestCaptureAtLimit: a server flight larger than the handshake limit is
 // kept up to the limit and flagged; one that ends inside it is not.
 func TestCaptureAtLimit(t *testing.T) {

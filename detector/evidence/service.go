@@ -52,7 +52,8 @@ func judgedOn(x *Input) Fired {
 }
 
 // ownUpgrade reports whether x's client switched to TLS through the
-// protocol registered for the server's port. A flow without a transcript
+// protocol registered for the server's port (Transcript.OwnUpgrade). A
+// flow without a transcript
 // (certificate checks alone need none) is described here: only on the
 // few ports whose protocols upgrade, so that other flows pay nothing.
 func ownUpgrade(x *Input) bool {
@@ -60,10 +61,10 @@ func ownUpgrade(x *Input) bool {
 	if !transcript.UpgradePort(port) {
 		return false
 	}
-	if x.T != nil {
-		return transcript.OwnPortUpgrade(x.T.Client.Preamble, port)
+	t := x.T
+	if t == nil {
+		t = new(transcript.Transcript)
+		transcript.Of(x.Flow, t)
 	}
-	var t transcript.Transcript
-	transcript.Of(x.Flow, &t)
-	return transcript.OwnPortUpgrade(t.Client.Preamble, port)
+	return t.OwnUpgrade(port)
 }

@@ -36,6 +36,9 @@ func TestOwnUpgradeNotJudgedByWebConventions(t *testing.T) {
 		{"TLS on 443", 443, nil, true},
 		{"STARTTLS on 143", 143, startTLS, false},
 		{"TLS from the first byte on 143", 143, nil, true},
+		// The segment of the client's request lost: the server's side of
+		// the exchange tells the upgrade.
+		{"STARTTLS on 143, the client's request lost", 143, slices.Delete(slices.Clone(startTLS), 1, 2), false},
 	} {
 		conv := append(append(capgen.Conversation{}, c.preamble...), convs[0]...)
 		flows, err := labset.FlowsWith(c.name, []capgen.Conversation{conv}, 5, func(s *capgen.FlowSpec) {

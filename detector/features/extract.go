@@ -536,7 +536,7 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 	// STARTTLS to a mail port, RDP's negotiation to 3389: the port's own
 	// protocol starting TLS as specified is its framing, not a preamble,
 	// and is no news on any network.
-	if !transcript.OwnPortUpgrade(c.Preamble, f.Server.Port) {
+	if !v.T.OwnUpgrade(f.Server.Port) {
 		if c.Preamble != transcript.PreambleUnseen {
 			v.cat(CPreamble, c.Preamble)
 		}

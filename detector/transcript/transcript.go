@@ -96,12 +96,12 @@ func Of(f *flow.Flow, t *Transcript) {
 		return
 	}
 	if f.OpenVPN {
-		t.Client.openVPN(c, f.ClientHandshake)
-		t.Server.openVPN(s, f.ServerHandshake)
+		t.Client.openVPN(c, f.ClientHandshake, intact(f.ClientHoled, f.ClientIntact, len(c)))
+		t.Server.openVPN(s, f.ServerHandshake, intact(f.ServerHoled, f.ServerIntact, len(s)))
 		return
 	}
-	t.Client.describe(c, f.ClientHandshake)
-	t.Server.describe(s, f.ServerHandshake)
+	t.Client.describe(c, f.ClientHandshake, intact(f.ClientHoled, f.ClientIntact, len(c)))
+	t.Server.describe(s, f.ServerHandshake, intact(f.ServerHoled, f.ServerIntact, len(s)))
 	t.Client.follow(f.ClientRecords)
 	t.Server.follow(f.ServerRecords)
 }
@@ -143,9 +143,9 @@ func (sd *Side) follow(log []flow.RecordHeader) {
 // layer took the TLS bytes out of (hs), so the preamble is OpenVPN's and
 // the records are read from hs; read from the raw bytes they would stop
 // being records at the first packet boundary, which says nothing.
-func (sd *Side) openVPN(b, hs []byte) {
+func (sd *Side) openVPN(b, hs []byte, intact int) {
 	if len(hs) == 0 {
-		sd.describe(b, hs)
+		sd.describe(b, hs, intact)
 		return
 	}
 	sd.reset()
@@ -191,7 +191,22 @@ func (sd *Side) crypto(b []byte) {
 	sd.Records = append(sd.Records, Record{Type: TypeHandshake, Messages: sd.msgs[:n:n], Len: len(b)})
 }
 
-func (sd *Side) describe(b, hs []byte) {
+// intact is how many of a side's n prefix bytes came before its first
+// missing one (all n when none went missing).
+func intact(holed bool, k, n int) int {
+	if holed {
+		return min(k, n)
+	}
+	return n
+}
+
+// describe reads a side's prefix bytes b: what came before its handshake
+// (hs, the kept handshake bytes), and its records. Records are read only
+// up to the side's first missing byte (intact) where the handshake starts
+// before it: past a hole they are not where they were in the stream, and
+// records read across one would be made up (data before the handshake
+// where a change_cipher_spec was lost).
+func (sd *Side) describe(b, hs []byte, intact int) {
 	sd.reset()
 	if len(b) == 0 {
 		sd.Preamble = PreambleUnseen
@@ -214,6 +229,9 @@ func (sd *Side) describe(b, hs []byte) {
 	case start > 0:
 		sd.PreambleLen = start
 		sd.setPreamble(b[:start])
+	}
+	if start < intact {
+		b = b[:intact]
 	}
 	sd.records(b, start)
 }
@@ -324,23 +342,9 @@ func hasPrefixFold(b []byte, p string) bool {
 	return len(b) >= len(p) && bytes.EqualFold(b[:len(p)], []byte(p))
 }
 
-// side returns the prefix bytes one side sent, in order, up to the first
-// it missed (bytes after a hole are not where they were in the stream:
-// records read across one would be made up): a slice of the prefix when
-// they are one run, else a copy in the side's reused buffer.
+// side returns the prefix bytes one side sent, in order: a slice of the
+// prefix when they are one run, else a copy in the side's reused buffer.
 func (sd *Side) side(f *flow.Flow, fromClient bool) []byte {
-	b := sd.sideBytes(f, fromClient)
-	holed, intact := f.ClientHoled, f.ClientIntact
-	if !fromClient {
-		holed, intact = f.ServerHoled, f.ServerIntact
-	}
-	if holed && intact < len(b) {
-		b = b[:intact]
-	}
-	return b
-}
-
-func (sd *Side) sideBytes(f *flow.Flow, fromClient bool) []byte {
 	off, runs, first := 0, 0, []byte(nil)
 	for _, r := range f.PrefixRuns {
 		end := min(off+r.Len, len(f.Prefix))

@@ -263,7 +263,8 @@ func TestLater(t *testing.T) {
 
 // TestHoled: the records a side's prefix holds after bytes the capture
 // missed are not read: application data after a lost change_cipher_spec
-// and Finished is no data before the handshake.
+// and Finished is no data before the handshake. What came before the
+// handshake is read across a hole.
 func TestHoled(t *testing.T) {
 	hello := rec(22, hsMsg(1, 60)...)
 	app := rec(23, make([]byte, 40)...)
@@ -285,6 +286,15 @@ func TestHoled(t *testing.T) {
 	Of(f, &tr)
 	if len(tr.Client.Records) != 2 {
 		t.Errorf("a server's hole cut the client's records: %+v", tr.Client.Records)
+	}
+	// A hole in a STARTTLS exchange before the hello: the exchange is read
+	// whole (what it asks for is text), the hello's records as they come.
+	ehlo := []byte("EHLO mail.example\r\n")
+	f = mkflow(cat(ehlo, []byte("STARTTLS\r\n"), hello), nil, hello, nil)
+	f.ClientHoled, f.ClientIntact = true, len(ehlo)
+	Of(f, &tr)
+	if tr.Client.Preamble != PreambleSTARTTLS || len(tr.Client.Records) != 1 {
+		t.Errorf("preamble %q, records %+v: want starttls and the hello", tr.Client.Preamble, tr.Client.Records)
 	}
 }
 

@@ -52,6 +52,16 @@ func OwnPortUpgrade(kind string, port uint16) bool {
 	return false
 }
 
+// OwnUpgrade says whether the client switched to TLS through the protocol
+// registered for the server's port: by the client's side of the exchange,
+// or by the server's where that is a text exchange about TLS (its
+// go-ahead, FTP's feature list) and the port's protocol upgrades so, as
+// when the capture lost the segment that carried the client's request.
+func (t *Transcript) OwnUpgrade(port uint16) bool {
+	return OwnPortUpgrade(t.Client.Preamble, port) ||
+		t.Server.Preamble == PreambleSTARTTLS && OwnPortUpgrade(PreambleSTARTTLS, port)
+}
+
 // UpgradePort says whether the protocol registered for port switches to
 // TLS after its own exchange (any kind of preamble).
 func UpgradePort(port uint16) bool { return upgradeSet[port] }
