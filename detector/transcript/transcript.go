@@ -226,6 +226,9 @@ func (sd *Side) describe(b, hs []byte, intact int) {
 			return
 		}
 		start = 0
+		// Records with no hello before them: after a hole, the hello may
+		// be what went missing.
+		b = b[:intact]
 	case start > 0:
 		sd.PreambleLen = start
 		sd.setPreamble(b[:start])

@@ -287,6 +287,18 @@ func TestHoled(t *testing.T) {
 	if len(tr.Client.Records) != 2 {
 		t.Errorf("a server's hole cut the client's records: %+v", tr.Client.Records)
 	}
+	// Records with no hello, after a hole at the stream's start: the hello
+	// is what the capture lost, not what the client left out.
+	f = mkflow(cat(rec(20, 1), app), nil, nil, nil)
+	Of(f, &tr)
+	if !tr.Client.NoHandshake() {
+		t.Fatal("records without a handshake, no hole: not seen")
+	}
+	f.ClientHoled, f.ClientIntact = true, 0
+	Of(f, &tr)
+	if tr.Client.NoHandshake() || len(tr.Client.Records) != 0 {
+		t.Errorf("records after a hole at the start read as a client that never shook hands: %+v", tr.Client.Records)
+	}
 	// A hole in a STARTTLS exchange before the hello: the exchange is read
 	// whole (what it asks for is text), the hello's records as they come.
 	ehlo := []byte("EHLO mail.example\r\n")
