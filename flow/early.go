@@ -127,6 +127,12 @@ func (c *conn) judgeServerFirst(t *Table, d int, data []byte, gap bool, off int)
 	if cl.streamed > 0 || gap || off != int(c.probeN) {
 		return // the client's own bytes decide, as before any server byte
 	}
+	if len(cl.pending) > 0 || cl.ackSeen && seqDiff(cl.acked, cl.next) > 0 {
+		// The client spoke first: its bytes wait behind a hole, or the
+		// server acknowledged bytes of it the capture lost.
+		c.early = earlyOpen
+		return
+	}
 	if c.byPort || !cl.synSeen || !t.tlsPorts.has(c.portOf(d)) {
 		c.early = earlyOpen // as the client's first bytes would find
 		return

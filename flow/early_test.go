@@ -325,6 +325,39 @@ func TestServerFirstOnTLSPortDecided(t *testing.T) {
 	}
 }
 
+// TestServerFirstAfterLostHello: a server's greeting that acknowledges
+// client bytes the capture lost, or that waits behind client bytes held
+// after a hole, did not come first: nothing is decided by it.
+func TestServerFirstAfterLostHello(t *testing.T) {
+	const c, s = true, false
+	for _, tc := range []struct {
+		name    string
+		ack     uint32
+		pending bool
+		decided bool
+	}{
+		{"the server acknowledges only the SYN", 1001, false, true},
+		{"the server acknowledges 300 lost bytes", 1301, false, false},
+		{"the client's later bytes wait behind a hole", 1001, true, false},
+	} {
+		tab, out := earlyTable(t, Config{})
+		segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, "")}
+		if tc.pending {
+			segs = append(segs, seg(c, 3, 1301, ack, "more of the hello"))
+		}
+		greet := seg(s, 4, 5001, ack, "220 mx.example.org ESMTP\r\n")
+		greet.Ack = tc.ack
+		segs = append(segs, greet)
+		for i := range segs {
+			tab.Process(&segs[i])
+		}
+		tab.Advance(at(2100))
+		if decided := len(*out) == 1 && (*out)[0].EndReason == EndDecided; decided != tc.decided {
+			t.Errorf("%s: decided %v, want %v (%v)", tc.name, decided, tc.decided, *out)
+		}
+	}
+}
+
 // TestServerFirstThenClientIsJudgedByTheClient: when the client answers a
 // server that spoke first, its own bytes decide, as when it speaks first:
 // an SSH client is decided by its banner; a TLS client (a server that

@@ -69,6 +69,23 @@ func TestServerSpeaksFirst(t *testing.T) {
 	if _, fired := serverSpokeFirst(input(mid)); fired {
 		t.Error("fired on a flow picked up mid-stream")
 	}
+	// A capture that lost either side's first bytes (the client's hello,
+	// the server's first segment): who spoke first is unknown too.
+	for _, lost := range []func(*flow.Flow){
+		func(f *flow.Flow) { f.ClientHoled = true },
+		func(f *flow.Flow) { f.ServerHoled = true },
+	} {
+		f := serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), nil)
+		lost(f)
+		if _, fired := serverSpokeFirst(input(f)); fired {
+			t.Errorf("fired where the capture lost a side's first bytes (client %v, server %v)", f.ClientHoled, f.ServerHoled)
+		}
+	}
+	late := serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), nil)
+	late.ServerHoled, late.ServerIntact = true, 10 // a hole after the greeting began
+	if _, fired := serverSpokeFirst(input(late)); !fired {
+		t.Error("a hole after the server's first bytes hid that it spoke first")
+	}
 }
 
 // TestServerAnswersWhatWasNotOffered: a ServerHello whose cipher suite

@@ -23,10 +23,14 @@ func serverSpokeFirstApplies(in *Input) bool {
 // after the client's hello; a server that greets first is another
 // protocol (SSH, SMTP...) or hands out a stage (a stager's handler sends
 // the program its client then runs). A server's TLS before the client's
-// (a hello the capture lost) does not count.
+// (a hello the capture lost) does not count, nor does a first turn the
+// capture did not see begin: where either side's first bytes were lost,
+// the client may have spoken first and the server's turn may be the
+// middle of its answer.
 func serverSpokeFirst(in *Input) (string, bool) {
 	f := in.Flow
-	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed {
+	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed ||
+		f.ServerHoled && f.ServerIntact == 0 || f.ClientHoled && f.ClientIntact == 0 {
 		return "", false
 	}
 	turn := firstTurn(f)
