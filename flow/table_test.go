@@ -207,6 +207,10 @@ func FuzzTable(f *testing.F) {
 			if len(fl.Prefix) > PrefixSize || len(fl.ClientHandshake) > 600 || len(fl.ServerHandshake) > 600 {
 				t.Fatalf("flow over its bounds: prefix %d handshakes %d/%d", len(fl.Prefix), len(fl.ClientHandshake), len(fl.ServerHandshake))
 			}
+			if fl.ClientIntact < 0 || fl.ClientIntact > len(fl.Prefix) || fl.ServerIntact < 0 || fl.ServerIntact > len(fl.Prefix) ||
+				!fl.ClientHoled && fl.ClientIntact != 0 || !fl.ServerHoled && fl.ServerIntact != 0 {
+				t.Fatalf("intact bytes out of the prefix: client %v %d, server %v %d of %d", fl.ClientHoled, fl.ClientIntact, fl.ServerHoled, fl.ServerIntact, len(fl.Prefix))
+			}
 		}, NewBudget(budget))
 		if err != nil {
 			t.Fatal(err)

@@ -195,7 +195,7 @@ func (sd *Side) crypto(b []byte) {
 // missing one (all n when none went missing).
 func intact(holed bool, k, n int) int {
 	if holed {
-		return min(k, n)
+		return max(0, min(k, n))
 	}
 	return n
 }

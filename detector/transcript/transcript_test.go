@@ -143,6 +143,10 @@ func FuzzOf(f *testing.F) {
 		s = s[:min(len(s), 1024-len(c))]
 		fl := mkflow(c, s, c[min(len(c), len(junk)):], s)
 		fl.OpenVPN = len(junk)%2 == 1
+		if len(junk) > 0 { // a hole anywhere, even where no flow puts one
+			fl.ClientHoled, fl.ClientIntact = junk[0]&1 == 1, int(int8(junk[0]))*8
+			fl.ServerHoled, fl.ServerIntact = junk[0]&2 == 2, int(junk[0])*4
+		}
 		for b := junk; len(b) >= 6 && len(fl.ClientRecords) < flow.MaxRecordLog; b = b[6:] {
 			fl.ClientRecords = append(fl.ClientRecords, flow.RecordHeader{Type: b[0], Clear: b[1]&1 == 1, HeadLen: b[1] >> 6,
 				Head: [3]byte{b[2], b[3], b[4]}, Len: uint16(b[5])})
