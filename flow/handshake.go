@@ -237,8 +237,9 @@ func scanFor(data, prev []byte, typ byte, accept uint8) (at int, server bool) {
 	return -1, false
 }
 
-// ccsRecord is a whole change_cipher_spec record (any TLS version's).
-var ccsRecord = [...]byte{tlsrecord.ChangeCipherSpec, 3, 0, 0, 1, 1}
+// ccsLen is the length of a whole change_cipher_spec record: a header
+// and its one byte.
+const ccsLen = tlsrecord.HeaderLen + 1
 
 // afterCCS reports whether b, the bytes before a candidate start, ends in
 // a change_cipher_spec record: what follows one is encrypted, and an
@@ -246,25 +247,20 @@ var ccsRecord = [...]byte{tlsrecord.ChangeCipherSpec, 3, 0, 0, 1, 1}
 // hello one time in 256. No hello follows a change_cipher_spec, so a
 // capture that starts (or resumes after lost packets) there finds none.
 func afterCCS(b []byte) bool {
-	n := len(ccsRecord)
-	if len(b) < n {
+	if len(b) < ccsLen {
 		return false
 	}
-	t := b[len(b)-n:]
-	return t[0] == ccsRecord[0] && t[1] == 3 && t[2] <= 4 && t[3] == 0 && t[4] == 1 && t[5] == 1
+	t := b[len(b)-ccsLen:]
+	return t[0] == tlsrecord.ChangeCipherSpec && tlsrecord.ValidHeader(t[:tlsrecord.HeaderLen]) && t[3] == 0 && t[4] == 1 && t[5] == 1
 }
 
-// before returns up to len(ccsRecord) stream bytes before data[i], taking
-// the start from prev when i is that close to data's start.
+// before returns up to ccsLen stream bytes before data[i], taking the
+// start from prev when i is that close to data's start.
 func before(data, prev []byte, i int) []byte {
-	n := len(ccsRecord)
-	if i >= n {
-		return data[i-n : i]
+	if i >= ccsLen {
+		return data[i-ccsLen : i]
 	}
-	var b [len(ccsRecord)]byte
-	k := copy(b[:], prev[max(0, len(prev)-(n-i)):])
-	k += copy(b[k:], data[:i])
-	return b[:k]
+	return append(append(make([]byte, 0, ccsLen), prev[max(0, len(prev)-(ccsLen-i)):]...), data[:i]...)
 }
 
 func (h *hsCapture) begin(data []byte, limit int) {

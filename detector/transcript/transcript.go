@@ -95,13 +95,14 @@ func Of(f *flow.Flow, t *Transcript) {
 		t.Server.crypto(s)
 		return
 	}
+	ci, si := intact(f.ClientHoled, f.ClientIntact, len(c)), intact(f.ServerHoled, f.ServerIntact, len(s))
 	if f.OpenVPN {
-		t.Client.openVPN(c, f.ClientHandshake, intact(f.ClientHoled, f.ClientIntact, len(c)))
-		t.Server.openVPN(s, f.ServerHandshake, intact(f.ServerHoled, f.ServerIntact, len(s)))
+		t.Client.openVPN(c, f.ClientHandshake, ci)
+		t.Server.openVPN(s, f.ServerHandshake, si)
 		return
 	}
-	t.Client.describe(c, f.ClientHandshake, intact(f.ClientHoled, f.ClientIntact, len(c)))
-	t.Server.describe(s, f.ServerHandshake, intact(f.ServerHoled, f.ServerIntact, len(s)))
+	t.Client.describe(c, f.ClientHandshake, ci)
+	t.Server.describe(s, f.ServerHandshake, si)
 	t.Client.follow(f.ClientRecords)
 	t.Server.follow(f.ServerRecords)
 }
