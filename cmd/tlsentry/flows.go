@@ -84,8 +84,8 @@ func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int)
 			ended = append(ended, fmt.Sprintf("%s=%d", r, n))
 		}
 	}
-	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded=%d (udp=%d, not_quic=%d, reassembled=%d) problems=%d\n",
-		ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Reassembled, ps.Errors)
+	fmt.Fprintf(w, "summary: files=%d packets_read=%d decoded=%d (udp=%d, not_quic=%d, reassembled=%d, cut=%d) problems=%d\n",
+		ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Reassembled, ps.Packets.Cut, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
 	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d overlap_conflicts=%d no_ack_data=%d data_before_start=%d unexpected_signature=%d pending_overflows=%d memcap_given_up=%d memcap_evicted=%d\n",

@@ -147,7 +147,7 @@ func (w *liveWorker) handle(env *workerEnv, seg *flow.Segment, data []byte, ts t
 		w.local.Packets.Skipped[why]++
 		return
 	}
-	w.local.Packets.Decoded++
+	w.local.Packets.Count(seg)
 	seg.Time = ts.UnixNano()
 	seg.WireLen = w.wireLen(length, aux)
 	env.sink.Process(seg)

@@ -278,3 +278,34 @@ func TestFragment(t *testing.T) {
 		}
 	}
 }
+
+// A frame cut by the capture's snap length keeps its payload's announced
+// length; Count counts it as cut, and a whole frame as not.
+func TestCountCut(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		pkt := ipv4TCP(t, v6)
+		var st Stats
+		d := NewDecoder()
+		var seg flow.Segment
+		if why := d.Decode(LinkRaw, pkt, &seg); why != SkipNone {
+			t.Fatalf("whole packet (v6 %v): %v", v6, why)
+		}
+		st.Count(&seg)
+		if why := d.Decode(LinkRaw, pkt[:len(pkt)-2], &seg); why != SkipNone {
+			t.Fatalf("cut packet (v6 %v): %v", v6, why)
+		}
+		if string(seg.Payload) != "hel" || seg.PayloadLen != 5 {
+			t.Fatalf("cut packet (v6 %v): payload %q of %d, want \"hel\" of 5", v6, seg.Payload, seg.PayloadLen)
+		}
+		st.Count(&seg)
+		if st.Decoded != 2 || st.Cut != 1 {
+			t.Errorf("v6 %v: decoded %d cut %d, want 2 and 1", v6, st.Decoded, st.Cut)
+		}
+		var sum Stats
+		sum.Add(&st)
+		sum.Add(&st)
+		if sum.Cut != 2 {
+			t.Errorf("v6 %v: Add summed cut to %d, want 2", v6, sum.Cut)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package decode
 
+import "github.com/tlsentry/tlsentry/flow"
+
 // SkipReason says why a frame gave no segment.
 type SkipReason uint8
 
@@ -39,12 +41,25 @@ type Stats struct {
 	Read    uint64                 // frames read
 	Decoded uint64                 // frames that gave a TCP segment or a watched UDP datagram
 	Skipped [numSkipReasons]uint64 // frames without one, by reason
+	// Cut counts decoded frames whose payload the capture kept only in
+	// part (a snap length shorter than the packet): the bytes it dropped
+	// are gaps to the flow, which is judged on what remains.
+	Cut uint64
+}
+
+// Count counts one frame that decoded into seg.
+func (s *Stats) Count(seg *flow.Segment) {
+	s.Decoded++
+	if len(seg.Payload) < seg.PayloadLen {
+		s.Cut++
+	}
 }
 
 // Add adds o's counters to s.
 func (s *Stats) Add(o *Stats) {
 	s.Read += o.Read
 	s.Decoded += o.Decoded
+	s.Cut += o.Cut
 	for i := range s.Skipped {
 		s.Skipped[i] += o.Skipped[i]
 	}

@@ -24,6 +24,9 @@ type Metrics struct {
 	// DecodeSkips counts frames that gave no segment, by
 	// sensor.SkipReason name (label "reason").
 	DecodeSkips *prometheus.CounterVec // tlsentry_decode_skipped_packets_total
+	// PacketsCut counts decoded packets whose payload the capture kept
+	// only in part (snap length): a rising count means thin verdicts.
+	PacketsCut prometheus.Counter // tlsentry_packets_cut_total
 
 	// Flow tables; AddFlowStats feeds these.
 	Segments      prometheus.Counter     // tlsentry_tcp_segments_total
@@ -112,6 +115,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		Packets:     counterVec("tlsentry_packets_total", "Packets the capture workers read.", "worker"),
 		Bytes:       counterVec("tlsentry_packet_bytes_total", "Bytes of the packets the capture workers read (captured length).", "worker"),
 		DecodeSkips: counterVec("tlsentry_decode_skipped_packets_total", "Packets that gave no TCP segment, by reason.", "reason"),
+		PacketsCut:  counter("tlsentry_packets_cut_total", "Decoded packets whose payload the capture kept only in part (a snap length shorter than the packet): the bytes past it are gaps."),
 
 		Segments:      counter("tlsentry_tcp_segments_total", "TCP segments the flow tables processed."),
 		Datagrams:     counter("tlsentry_udp_datagrams_total", "UDP datagrams the flow tables processed."),
@@ -191,7 +195,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	m.LastReloadSuccess.Set(1) // the config the sensor started with loaded
 
 	cs := []prometheus.Collector{
-		m.Packets, m.Bytes, m.DecodeSkips,
+		m.Packets, m.Bytes, m.DecodeSkips, m.PacketsCut,
 		m.Segments, m.Datagrams, m.NotQUIC, m.FlowsOpened, m.FlowsEnded, m.FlowEvictions, m.Reassembly,
 		m.QueueDrops, m.ScoringQueue, m.ScoringQueueCapacity,
 		m.BatchSize, m.ScoreLatency, m.VerdictLatency, m.FlowsScored, m.Alerts, m.AlertsSuppressed, m.AlertsRateLimited,

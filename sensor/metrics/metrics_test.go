@@ -50,6 +50,7 @@ func TestNames(t *testing.T) {
 		"tlsentry_packets_total":                                dto.MetricType_COUNTER,
 		"tlsentry_packet_bytes_total":                           dto.MetricType_COUNTER,
 		"tlsentry_decode_skipped_packets_total":                 dto.MetricType_COUNTER,
+		"tlsentry_packets_cut_total":                            dto.MetricType_COUNTER,
 		"tlsentry_tcp_segments_total":                           dto.MetricType_COUNTER,
 		"tlsentry_udp_datagrams_total":                          dto.MetricType_COUNTER,
 		"tlsentry_udp_not_quic_total":                           dto.MetricType_COUNTER,

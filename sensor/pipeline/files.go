@@ -155,7 +155,7 @@ func (r *fileReader) readSource(ctx context.Context, src capture.Source) (int, e
 			}
 			continue
 		}
-		r.stats.Packets.Decoded++
+		r.stats.Packets.Count(&seg)
 		seg.Time = fr.Time
 		r.flows.Process(&seg)
 	}

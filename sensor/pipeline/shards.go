@@ -146,6 +146,9 @@ func (s *Shards) PublishPackets(i int, st *decode.Stats) {
 			s.m.DecodeSkips.WithLabelValues(r.String()).Add(float64(st.Skipped[r] - prev.Skipped[r]))
 		}
 	}
+	if st.Cut > prev.Cut {
+		s.m.PacketsCut.Add(float64(st.Cut - prev.Cut))
+	}
 	*prev = *st
 	if b := s.sinks[i].bytes; b > s.bytes[i] {
 		s.m.Bytes.WithLabelValues(worker).Add(float64(b - s.bytes[i]))
