@@ -59,7 +59,10 @@ func (h *hsCapture) needsMore() bool { return h.stage != hsDone }
 // handshake this ends the capture: what follows cannot be framed.
 func (h *hsCapture) markGap() {
 	if h.ovpn != nil {
-		h.stage = hsDone // OpenVPN's framing is lost with the bytes
+		// OpenVPN's framing is lost with the bytes; a hello it was
+		// handing on is cut by the capture, not by its sender.
+		h.gap = h.gap || h.stage == hsCapturing
+		h.stage = hsDone
 		return
 	}
 	switch h.stage {

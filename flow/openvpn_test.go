@@ -134,3 +134,27 @@ func FuzzOpenVPN(f *testing.F) {
 		}
 	})
 }
+
+// TestOpenVPNHoleInHello: bytes the capture missed inside an OpenVPN
+// control channel's hello (a lost segment, a snap length) are a gap, not
+// a hello the client cut short.
+func TestOpenVPNHoleInHello(t *testing.T) {
+	const c, s = true, false
+	// The hello in two control packets; the capture keeps the first and
+	// 10 bytes of the second, and loses the rest.
+	client := ovpnPacket(ovpnHardResetClient, 0, nil, 0, nil)
+	client = append(client, ovpnPacket(ovpnControlV1, 0, nil, 1, bigHello[:300])...)
+	cut := len(client) + 10
+	client = append(client, ovpnPacket(ovpnControlV1, 0, nil, 2, bigHello[300:])...)
+	segs := []Segment{seg(c, 0, 1000, syn, ""), seg(s, 1, 5000, synack, ""), seg(c, 2, 1001, ack, ""),
+		seg(c, 3, 1001, ack, string(client[:cut])),
+		// the client's FIN says the rest was sent
+		seg(c, 4, 1001+uint32(len(client)), fin, ""), seg(s, 5, 5001, fin, "")}
+	out := runSegments(t, DefaultConfig(), segs)
+	if len(out) != 1 {
+		t.Fatalf("%d flows, want 1", len(out))
+	}
+	if f := out[0]; !f.ClientHandshakeGap || !f.ClientHoled {
+		t.Errorf("handshake gap %v, holed %v: want both", f.ClientHandshakeGap, f.ClientHoled)
+	}
+}
