@@ -572,6 +572,16 @@ func clear(f *flow.Flow, h *tlsparse.Handshake, v *Values) {
 		}
 		v.cat(CRecordTypes, recordTypeNames[0][max(19, min(int(r.Type), 25))-19])
 	}
+	// The client's messages in clear past the prefix too: where its
+	// second flight (a certificate, the key exchange) falls, inside the
+	// prefix or past it, is the server's doing (how many bytes its own
+	// flight took, all of them or what the capture kept), not the
+	// client's.
+	for _, r := range c.Later {
+		for _, m := range r.Messages {
+			v.cat(CClientMsgs, transcript.MsgName(m))
+		}
+	}
 	if h.Client != nil && c.HelloCut(len(h.Client.Raw)) {
 		v.cat(CClientMsgs, transcript.HelloCutName) // framing no library writes, as a message of its own
 	}
