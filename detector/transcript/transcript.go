@@ -59,10 +59,12 @@ type Side struct {
 	// record headers (flow.Flow.ClientRecords, ServerRecords): a TLS 1.2
 	// client's second flight, its first application data. Of a record in
 	// clear that starts a handshake message, Messages holds that message's
-	// type. They are read by the facts (Sent, DataBeforeHandshake), not by
-	// the features: how far a flow's records are followed depends on the
-	// capture (a test capture that stops at the handshake), which the
-	// novelty must not learn.
+	// type. They are read by the facts (Sent, DataBeforeHandshake); of the
+	// features, only the client's messages in clear (its second flight,
+	// which falls inside the prefix or past it as the server's flight is
+	// long or short) and heartbeats: how far a flow's records are followed
+	// otherwise depends on the capture (a test capture that stops at the
+	// handshake), which the novelty must not learn.
 	Later []Record
 	// EmptyCertificates counts the Certificate messages in clear that
 	// carried no certificate: a client's answer to a CertificateRequest
