@@ -221,6 +221,12 @@ func notTLS(x *Input) (string, bool) {
 			// one stale byte. Unnamed binary from there names nothing.
 			return "", false
 		}
+		if x.Flow.ClientHoled && x.Flow.ClientIntact < tlsparse.SniffNeeds {
+			// The capture kept too few first bytes to tell (a snap
+			// length, a lost segment): Telegram's transport on 443 is
+			// as unnamed as random bytes there.
+			return "", false
+		}
 		if transcript.LooksRandom(x.Flow) {
 			p = labelRandom
 		}

@@ -209,7 +209,13 @@ const randomBytes = 256
 // Nor may the first bytes be a header: a magic, a version and a length
 // before ciphertext (Meta's edge prefix "ED\0\1" before WhatsApp's Noise
 // handshake) is framing, however random what follows.
-func LooksRandom(f *flow.Flow) bool { return looksRandom(f.SideBytes(true, randomBytes)) }
+func LooksRandom(f *flow.Flow) bool {
+	n := randomBytes
+	if f.ClientHoled {
+		n = min(n, f.ClientIntact) // bytes after a hole are not the start's
+	}
+	return looksRandom(f.SideBytes(true, n))
+}
 
 // headerBytes: the first bytes where a header's fields show.
 const headerBytes = 8

@@ -31,9 +31,21 @@ func FromFlow(f *flow.Flow, certs *CertCache) *Handshake {
 	return h
 }
 
+// firstBytes are the side's bytes Sniff labels the flow by: those before
+// its first hole when it has one inside them (a snap length, a lost
+// segment), so that bytes after the hole are not read as the start's
+// continuation.
 func firstBytes(f *flow.Flow, fromClient bool) []byte {
 	if len(f.ClientHandshake)+len(f.ServerHandshake) > 0 {
 		return nil // TLS anyway: no need to look
 	}
-	return f.SideBytes(fromClient, sniffBytes)
+	holed, intact := f.ClientHoled, f.ClientIntact
+	if !fromClient {
+		holed, intact = f.ServerHoled, f.ServerIntact
+	}
+	limit := sniffBytes
+	if holed && intact > 0 {
+		limit = min(limit, intact)
+	}
+	return f.SideBytes(fromClient, limit)
 }

@@ -43,6 +43,11 @@ const GoogleQUIC = "gquic"
 // sniffWindow is how many of a stream's first bytes Sniff looks at.
 const sniffWindow = 512
 
+// SniffNeeds is how many first bytes Sniff needs to name every protocol
+// it knows (MTProto's obfuscated header is the longest): "binary" from
+// fewer, where the capture lost what came next, may still be one of them.
+const SniffNeeds = obfuscatedHeaderLen
+
 // Sniff labels what the start of one direction of a stream looks like. It
 // is meant for streams that did not parse as TLS: cheap, deterministic, and
 // decided from the first bytes only (at most sniffWindow are looked at).
