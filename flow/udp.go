@@ -179,8 +179,10 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 		// Cut short by the capture: a cut Initial does not open, and
 		// whatever it carried is missing.
 		c.prefixGap = true
+		c.qc.CutDatagram(s.Payload, d == int(c.clientDir))
+	} else {
+		c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	}
-	c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	switch {
 	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
 		// The rest of the handshake is in Handshake packets, which a

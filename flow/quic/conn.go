@@ -1,5 +1,7 @@
 package quic
 
+import "errors"
+
 // DefaultCryptoLimit is the CRYPTO stream bytes a Conn keeps per direction
 // when NewConn is given no limit: the handshake limit of TCP flows.
 const DefaultCryptoLimit = 16 << 10
@@ -38,6 +40,8 @@ type Conn struct {
 	// googleSeen is the client stream's length when GoogleHandshakeDone
 	// last looked.
 	googleSeen int
+	// cutting is set while CutDatagram reads a datagram the capture cut.
+	cutting bool
 }
 
 // side is the state of one direction.
@@ -50,6 +54,9 @@ type side struct {
 	// legacyChecks counts the packets of Google QUIC before Q050 whose
 	// message hash was checked (bounded by maxInitials).
 	legacyChecks int
+	// cut is set once a datagram of the side came cut by the capture
+	// (CutDatagram): what it carried is missing.
+	cut bool
 }
 
 // Info is what a Conn has seen, for flow records and the detector.
@@ -117,6 +124,17 @@ func (c *Conn) cryptoLimit() int {
 	return c.limit
 }
 
+// CutDatagram is Datagram for a UDP payload the capture kept only in part
+// (a snap length): the packets it holds whole are read; the one that runs
+// past the bytes kept is missing, not malformed, and a hello not yet whole
+// may have been in it (ClientHelloLost, ServerCryptoHoled).
+func (c *Conn) CutDatagram(b []byte, fromClient bool) {
+	c.sideOf(fromClient).cut = true
+	c.cutting = true
+	c.Datagram(b, fromClient)
+	c.cutting = false
+}
+
 // Datagram processes one UDP payload of the flow; fromClient says its
 // direction. Datagrams must come in capture order. Problems are counted in
 // Info, never returned.
@@ -146,6 +164,8 @@ func (c *Conn) Datagram(b []byte, fromClient bool) {
 		case err == errUnsupportedV:
 			c.info.UnsupportedVersion++ // the rest of the datagram is unreadable
 			return
+		case c.cutting && errors.Is(err, ErrMalformed):
+			return // the capture cut the packet, not its sender
 		default:
 			s.info.Malformed++
 			c.note(err)
@@ -323,12 +343,18 @@ func (c *Conn) ClientHelloLost() bool {
 		return true
 	}
 	ch, sh := c.ClientCrypto(), c.ServerCrypto()
+	if c.client.cut && !messageDone(ch, 1) {
+		return true // a datagram the capture cut may have held the rest
+	}
 	return len(ch) > 0 && !messageDone(ch, 1) && len(sh) > 0 && sh[0] == 2
 }
 
 // ServerCryptoHoled reports whether the server's CRYPTO stream holds bytes
-// past a missing one: ServerCrypto stops at the hole.
-func (c *Conn) ServerCryptoHoled() bool { return c.server.stream.holed() }
+// past a missing one (ServerCrypto stops at the hole), or a datagram the
+// capture cut came before its ServerHello was whole.
+func (c *Conn) ServerCryptoHoled() bool {
+	return c.server.stream.holed() || c.server.cut && !messageDone(c.ServerCrypto(), 2)
+}
 
 // ClientHelloDone reports whether ClientCrypto holds a whole ClientHello
 // (its handshake header's length says so).

@@ -406,3 +406,38 @@ func TestClientHelloLost(t *testing.T) {
 		t.Error("a whole exchange taken for a loss")
 	}
 }
+
+// TestCutDatagram: a datagram the capture kept only in part (a snap
+// length) is no malformed packet; the packets it holds whole are read, and
+// a hello not yet whole when one came cut counts as lost, on either side.
+func TestCutDatagram(t *testing.T) {
+	ch := rfcHello(t)
+	server := vectors(t, "rfc9001")["server_packet"]
+	c := NewConn(0)
+	c.Datagram(clientInitial(t, 0, cryptoFrame(0, ch[:100])), true)
+	second := clientInitial(t, 1, cryptoFrame(100, ch[100:]))
+	c.CutDatagram(second[:300], true)
+	if info := c.Info(); info.Client.Malformed != 0 || info.Err != nil {
+		t.Errorf("a cut datagram counted malformed: %+v", info)
+	}
+	if !c.ClientHelloLost() {
+		t.Error("the hello's second Initial cut: not taken for a loss")
+	}
+	c.CutDatagram(server[:100], false)
+	if !c.ServerCryptoHoled() {
+		t.Error("the server's Initial cut before its hello: not taken for a loss")
+	}
+	// Cut after the hello was whole: nothing of it was lost.
+	c = NewConn(0)
+	c.Datagram(clientInitial(t, 0, cryptoFrame(0, ch)), true)
+	c.CutDatagram(second[:300], true)
+	if c.ClientHelloLost() {
+		t.Error("a datagram cut after the whole hello: taken for a loss")
+	}
+	// The same bytes not marked cut are malformed.
+	c = NewConn(0)
+	c.Datagram(second[:300], true)
+	if c.Info().Client.Malformed != 1 {
+		t.Errorf("a packet past its datagram's end: %d malformed, want 1", c.Info().Client.Malformed)
+	}
+}
