@@ -303,12 +303,14 @@ func TLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f || v>>8 == 0xfb }
 // HelloCut reports a ClientHello of helloLen bytes that the side sent cut
 // over several TLS records though one holds it (a record carries 16 KB,
 // RFC 8446 5.1): libraries send it whole; tools that slip past inspection
-// of the first record cut it. Its first record starts the hello and the
-// second goes on with it.
+// of the first record cut it. Its first record starts the hello, which
+// declares more bytes than the record, and the second goes on with it
+// (a second record the prefix ends inside, its message header unread,
+// tells nothing).
 func (sd *Side) HelloCut(helloLen int) bool {
 	r := sd.Records
 	return helloLen <= 1<<14 && len(r) >= 2 && r[0].Type == TypeHandshake && r[1].Type == TypeHandshake &&
-		len(r[0].Messages) > 0 && r[0].Messages[0] == MsgClientHello && len(r[1].Messages) == 0
+		len(r[0].Messages) > 0 && r[0].Messages[0] == MsgClientHello && sd.helloSpans
 }
 
 // HelloCutName is how the features name a cut hello among the messages

@@ -70,11 +70,13 @@ type Side struct {
 	// carried no certificate: a client's answer to a CertificateRequest
 	// when it has none to give (RFC 5246 7.4.6).
 	EmptyCertificates int
-	rec               [MaxRecords]Record
-	later             [flow.MaxRecordLog]Record
-	msgs              [MaxRecords * 4]uint8
-	laterMsgs         [flow.MaxRecordLog]uint8
-	buf               []byte // the side's bytes when its turns are not contiguous
+	// helloSpans: the first record starts a ClientHello longer than it.
+	helloSpans bool
+	rec        [MaxRecords]Record
+	later      [flow.MaxRecordLog]Record
+	msgs       [MaxRecords * 4]uint8
+	laterMsgs  [flow.MaxRecordLog]uint8
+	buf        []byte // the side's bytes when its turns are not contiguous
 }
 
 // HeadLen bounds Side.Head and Side.BrokeHead.
@@ -166,7 +168,7 @@ func (sd *Side) reset() {
 	sd.Preamble, sd.PreambleLen, sd.Head = PreambleNone, 0, nil
 	sd.Records, sd.Later = sd.rec[:0], nil
 	sd.FramingBroke, sd.BrokeAt, sd.BrokeHead = false, 0, nil
-	sd.EmptyCertificates = 0
+	sd.EmptyCertificates, sd.helloSpans = 0, false
 }
 
 // crypto describes a QUIC side, whose prefix bytes are its Initial
@@ -309,6 +311,11 @@ func (sd *Side) records(b []byte, off int) {
 		r := Record{Type: h[0], Len: int(h[3])<<8 | int(h[4])}
 		frag := h[5:min(len(h), 5+r.Len)]
 		if r.Type == 22 && !ccs {
+			if len(sd.Records) == 0 && len(frag) >= 4 && frag[0] == MsgClientHello {
+				// By the lengths declared, not the bytes the prefix holds,
+				// which may end inside either record.
+				sd.helloSpans = 4+(int(frag[1])<<16|int(frag[2])<<8|int(frag[3])) > r.Len
+			}
 			first := nmsg
 			if need > 0 {
 				k := min(need, len(frag))

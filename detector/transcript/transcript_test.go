@@ -422,3 +422,29 @@ func TestHandshakesAfterCCS(t *testing.T) {
 		}
 	}
 }
+
+// TestHelloCut: a ClientHello that declares more bytes than its first
+// record is cut over records; a whole hello followed by a record the
+// prefix ends inside (its message header unread) is not.
+func TestHelloCut(t *testing.T) {
+	hello := hsMsg(1, 180)
+	cut := cat(rec(22, hello[:100]...), rec(22, hello[100:]...))
+	whole := rec(22, hello...)
+	next := rec(22, hsMsg(16, 258)...)
+	cases := []struct {
+		name   string
+		client []byte
+		want   bool
+	}{
+		{"cut over two records", cut, true},
+		{"whole, the next record's header and 2 bytes at the prefix's end", cat(whole, next[:7]), false},
+		{"whole, the next record whole", cat(whole, next), false},
+	}
+	for _, tc := range cases {
+		var tr Transcript
+		Of(mkflow(tc.client, nil, tc.client, nil), &tr)
+		if got := tr.Client.HelloCut(len(hello)); got != tc.want {
+			t.Errorf("%s: HelloCut %v, want %v (records %+v)", tc.name, got, tc.want, tr.Client.Records)
+		}
+	}
+}
