@@ -3,8 +3,11 @@
 // longer than -keep bytes is dropped with probability -p, drawn from a
 // generator seeded by the input's name, so that a run repeats; shorter
 // ones (bare SYNs, ACKs) stay, as losses fall mostly on full frames.
+// With -snap N it also keeps only each packet's first N bytes, as a
+// capture made with that snap length (tcpdump -s N) does.
 //
 //	go run ./bench/droppackets -p 0.02 -i in.pcapng -o out.pcap
+//	go run ./bench/droppackets -p 0 -snap 128 -i in.pcapng -o out.pcap
 package main
 
 import (
@@ -37,9 +40,14 @@ func run() error {
 	keep := flag.Int("keep", 80, "packets of at most this many bytes are never dropped")
 	in := flag.String("i", "", "capture to read (pcap or pcapng)")
 	out := flag.String("o", "", "pcap to write")
+	snap := flag.Int("snap", 0, "keep at most this many bytes of each packet, as a capture with this snap length does (0: all of them)")
 	flag.Parse()
-	if *in == "" || *out == "" || *p < 0 || *p > 1 {
-		return errors.New("usage: droppackets [-p 0.02] [-keep 80] -i IN -o OUT.pcap")
+	if *in == "" || *out == "" || *p < 0 || *p > 1 || *snap < 0 {
+		return errors.New("usage: droppackets [-p 0.02] [-keep 80] [-snap N] -i IN -o OUT.pcap")
+	}
+	snaplen := uint32(262144)
+	if *snap > 0 {
+		snaplen = uint32(*snap)
 	}
 	f, err := os.Open(*in)
 	if err != nil {
@@ -58,7 +66,7 @@ func run() error {
 		return err
 	}
 	w := pcapgo.NewWriterNanos(o)
-	if err := w.WriteFileHeader(262144, link); err != nil {
+	if err := w.WriteFileHeader(snaplen, link); err != nil {
 		o.Close()
 		return err
 	}
@@ -75,6 +83,10 @@ func run() error {
 		if len(data) > *keep && rng.Float64() < *p {
 			dropped++
 			continue
+		}
+		ci.Length = max(ci.Length, len(data)) // the packet's length on the wire
+		if *snap > 0 && len(data) > *snap {
+			data = data[:*snap]
 		}
 		ci.CaptureLength = len(data)
 		if err := w.WritePacket(ci, data); err != nil {
