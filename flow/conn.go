@@ -91,6 +91,12 @@ func (c *conn) isNewConnection(s *Segment, srcIsLo bool) bool {
 	if h.synSeen {
 		return s.Seq != h.isn
 	}
+	if !c.emitted && h.pkts == 0 && h.hasHint && s.Seq+1 == h.ackHint {
+		// The SYN its peer's SYN-ACK answered, captured after it (a tap
+		// whose two directions are merged with clocks apart, receive
+		// queues that reorder them): this connection's, late.
+		return false
+	}
 	return c.emitted || h.finSeen || peer.finSeen || h.streamed > 0 || peer.streamed > 0
 }
 
