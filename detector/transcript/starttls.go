@@ -8,8 +8,9 @@ import (
 // tlsAsks are the words of text exchanges that switch to TLS, found
 // anywhere in a side's first bytes, ASCII letters in either case: SMTP/LMTP
 // STARTTLS, IMAP STARTTLS, POP3 STLS, FTP AUTH TLS/SSL, XMPP <starttls,
-// LDAP's StartTLS OID, and the servers' go-ahead.
-var tlsAsks = [...]string{"STARTTLS", "\nSTLS", "AUTH TLS", "AUTH SSL", "<starttls", "1.3.6.1.4.1.1466.20037", "<proceed", "Ready to start TLS", "Begin TLS"}
+// LDAP's StartTLS OID, and the servers' go-ahead (FTP's in any words: the
+// reply code RFC 2228 gives AUTH's success, 234, at a line's start).
+var tlsAsks = [...]string{"STARTTLS", "\nSTLS", "AUTH TLS", "AUTH SSL", "<starttls", "1.3.6.1.4.1.1466.20037", "<proceed", "Ready to start TLS", "Begin TLS", "\n234 "}
 
 // askStarts has bit k set for the bytes tlsAsks[k] may start with (both
 // cases of a letter): one pass over the bytes tries only the words that

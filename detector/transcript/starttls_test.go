@@ -34,6 +34,8 @@ var asksCases = []struct {
 	{"0\x1d\x02\x01\x01w\x18\x80\x161.3.6.1.4.1.1466.20037", true},
 	{"220 Ready to start TLS\r\n", true},
 	{"234 begin tls\r\n", true},
+	{"220 \"Authorized users only\"\r\n234 Proceed with negotiation.\r\n", true},
+	{"HTTP/1.1 200 OK\r\nContent-Length: 234\r\n", false},
 	{"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", false},
 	{"SSH-2.0-OpenSSH_9.6\r\n", false},
 	{"STARTTL", false},
