@@ -36,8 +36,9 @@ func FuzzParseLongHeader(f *testing.F) {
 // client Initial (so that keys exist and later packets reach the
 // decryption and frame code). Records in the input: a flag byte (bit 0:
 // from the client; bit 1: seal the payload as the frames of a valid
-// Initial), a 2-byte length, the payload. Nothing may panic, and the
-// Conn's memory stays within its bounds.
+// Initial; bit 2: the capture cut it to half), a 2-byte length, the
+// payload. Nothing may panic, and the Conn's memory stays within its
+// bounds.
 func FuzzDatagram(f *testing.F) {
 	vec := vectors(f, "rfc9001")
 	record := func(flags byte, payload []byte) []byte {
@@ -46,6 +47,7 @@ func FuzzDatagram(f *testing.F) {
 	}
 	f.Add(false, record(1, vec["client_packet"]))
 	f.Add(true, record(0, vec["server_packet"]))
+	f.Add(true, record(4, vec["server_packet"])) // cut
 	f.Add(true, record(0, vec["retry_packet"]))
 	f.Add(true, record(3, []byte{0x06, 0x00, 0x05, 1, 0, 0, 1, 0, 0x01, 0x02, 1, 0, 0, 0}))
 	f.Add(true, append(record(3, []byte{0x06, 0x40, 0x10, 0x03, 'a', 'b', 'c'}), record(2, []byte{0x06, 0, 3, 2, 0, 0})...))
@@ -90,7 +92,11 @@ func FuzzDatagram(f *testing.F) {
 				payload = initialPacket(t, Version1, rfcDCID, dcid, testSCID, !fromClient, pn[dir], 2, padTo(append([]byte(nil), payload...), 20))
 				pn[dir]++
 			}
-			c.Datagram(payload, fromClient)
+			if flags&4 != 0 { // cut by the capture's snap length
+				c.CutDatagram(payload[:len(payload)/2], fromClient)
+			} else {
+				c.Datagram(payload, fromClient)
+			}
 			checkBounds(t, c, limit)
 		}
 	})
