@@ -27,12 +27,26 @@ func TestOwnUpgradeNotJudgedByWebConventions(t *testing.T) {
 		capgen.ClientWrite([]byte("a1 STARTTLS\r\n")),
 		capgen.ServerWrite([]byte("a1 OK Begin TLS negotiation now\r\n")),
 	}
+	// MySQL's greeting (protocol 10, "8.0.36", CLIENT_SSL offered) and
+	// RDP's connection confirm (TLS chosen): the servers' sides of their
+	// upgrades, which tell them when the client's request is missing (lost,
+	// or past the prefix where the capture put the server's bytes first).
+	greeting := append([]byte{0, 0, 0, 0, 10}, "8.0.36\x00"...)
+	greeting = append(greeting, 1, 0, 0, 0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 0, 0xff, 0xff, 0xff, 0, 0, 0, 0)
+	greeting[0] = byte(len(greeting) - 4)
+	sslRequest := append([]byte{32, 0, 0, 1, 0x05, 0xae, 0xff, 0, 0, 0, 0, 1, 0xff}, make([]byte, 23)...)
+	confirm := []byte{3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0, 8, 0, 1, 0, 0, 0}
+	mysql := capgen.Conversation{capgen.ServerWrite(greeting), capgen.ClientWrite(sslRequest)}
 	for _, c := range []struct {
 		name     string
 		port     uint16
 		preamble capgen.Conversation
 		web      bool
 	}{
+		{"MySQL's upgrade on 3306", 3306, mysql, false},
+		{"MySQL's upgrade on 3306, the client's request missing", 3306, mysql[:1], false},
+		{"a MySQL greeting on 443", 443, mysql[:1], true},
+		{"RDP's confirm on 3389, the client's request missing", 3389, capgen.Conversation{capgen.ServerWrite(confirm)}, false},
 		{"TLS on 443", 443, nil, true},
 		{"STARTTLS on 143", 143, startTLS, false},
 		{"TLS from the first byte on 143", 143, nil, true},

@@ -17,9 +17,12 @@ const (
 	PreambleSTARTTLS = "starttls"       // a text exchange that asks for TLS (STARTTLS, STLS, AUTH TLS)
 	PreamblePgSQL    = "pgsql"          // PostgreSQL's SSLRequest
 	PreambleMySQL    = "mysql"          // MySQL's SSL request packet
-	PreambleOpenVPN  = "openvpn"        // OpenVPN's TCP framing, whose control channel carries the handshake
-	PreambleNoTLS    = "no-handshake"   // no handshake record was found in the side's bytes
-	PreambleUnseen   = "unseen"         // the side sent no bytes within the prefix
+	// PreambleMySQLGreeting is a MySQL server's greeting that offers TLS:
+	// a server's preamble, which tells the upgrade from its side.
+	PreambleMySQLGreeting = "mysql-greeting"
+	PreambleOpenVPN       = "openvpn"      // OpenVPN's TCP framing, whose control channel carries the handshake
+	PreambleNoTLS         = "no-handshake" // no handshake record was found in the side's bytes
+	PreambleUnseen        = "unseen"       // the side sent no bytes within the prefix
 )
 
 // MaxRecords bounds the records described per side.
@@ -273,6 +276,8 @@ func (sd *Side) setPreamble(p []byte) {
 		sd.Preamble = PreamblePgSQL
 	case isMySQLSSLRequest(p):
 		sd.Preamble = PreambleMySQL
+	case isMySQLGreeting(p):
+		sd.Preamble = PreambleMySQLGreeting
 	default:
 		sd.Preamble = tlsparse.Sniff(p)
 		if sd.Preamble == tlsparse.SniffTLS {

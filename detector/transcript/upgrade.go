@@ -1,6 +1,10 @@
 package transcript
 
-import "github.com/tlsentry/tlsentry/flow/tlsparse"
+import (
+	"bytes"
+
+	"github.com/tlsentry/tlsentry/flow/tlsparse"
+)
 
 // upgradePorts are the ports whose protocol switches to TLS after its
 // own exchange, by the kind of preamble that exchange is: there the
@@ -41,6 +45,31 @@ func isMySQLSSLRequest(p []byte) bool {
 	return true
 }
 
+// isMySQLGreeting matches a MySQL server's greeting that offers TLS, the
+// whole of the server's bytes before its hello: one packet (sequence 0)
+// of protocol version 10, its NUL-terminated version, a 4-byte thread
+// id, 8 bytes of salt, a zero filler and capability flags with CLIENT_SSL
+// (0x800) set (Protocol::HandshakeV10).
+func isMySQLGreeting(p []byte) bool {
+	if len(p) < 5 || p[3] != 0 || p[4] != 10 || 4+(int(p[0])|int(p[1])<<8|int(p[2])<<16) != len(p) {
+		return false
+	}
+	end := bytes.IndexByte(p[5:], 0)
+	if end < 0 {
+		return false
+	}
+	caps := 5 + end + 1 + 4 + 8 + 1 // past the version's NUL, the thread id, the salt and the filler
+	return caps+2 <= len(p) && p[caps-1] == 0 && p[caps+1]&0x08 != 0
+}
+
+// serverTells are the server preambles that tell their port's upgrade
+// from the server's side, by the kind of client preamble they answer.
+var serverTells = map[string]string{
+	PreambleSTARTTLS:      PreambleSTARTTLS,  // a go-ahead, FTP's feature list
+	tlsparse.SniffRDP:     tlsparse.SniffRDP, // X.224's connection confirm
+	PreambleMySQLGreeting: PreambleMySQL,
+}
+
 // OwnPortUpgrade says whether a client preamble of this kind is how the
 // protocol registered for the server's port starts TLS.
 func OwnPortUpgrade(kind string, port uint16) bool {
@@ -54,12 +83,17 @@ func OwnPortUpgrade(kind string, port uint16) bool {
 
 // OwnUpgrade says whether the client switched to TLS through the protocol
 // registered for the server's port: by the client's side of the exchange,
-// or by the server's where that is a text exchange about TLS (its
-// go-ahead, FTP's feature list) and the port's protocol upgrades so, as
-// when the capture lost the segment that carried the client's request.
+// or by the server's where that is the protocol's own answer (serverTells)
+// and the port's protocol upgrades so, as when the capture lost the
+// segment that carried the client's request, or put the server's bytes
+// first (a tap merging the directions with clocks apart) so that the
+// client's fell past the prefix.
 func (t *Transcript) OwnUpgrade(port uint16) bool {
-	return OwnPortUpgrade(t.Client.Preamble, port) ||
-		t.Server.Preamble == PreambleSTARTTLS && OwnPortUpgrade(PreambleSTARTTLS, port)
+	if OwnPortUpgrade(t.Client.Preamble, port) {
+		return true
+	}
+	kind, ok := serverTells[t.Server.Preamble]
+	return ok && OwnPortUpgrade(kind, port)
 }
 
 // UpgradePort says whether the protocol registered for port switches to
