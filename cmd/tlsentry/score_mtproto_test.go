@@ -50,22 +50,10 @@ func TestScoreTellsMTProtoFromRandomBytes(t *testing.T) {
 		}
 		flows = append(flows, pkts)
 	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "telegram.pcap")
-	if err := capgen.WriteFile(in, capgen.Merge(flows...)); err != nil {
-		t.Fatal(err)
-	}
-	out, stderr, err := runCmd(t, "score", "-r", in)
-	if err != nil {
-		t.Fatalf("score: %v\n%s", err, stderr)
-	}
-	path := filepath.Join(dir, "out.json")
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	lines, _ := scoreFlows(t, flows)
 	records := map[uint16]testkit.EveLine{}
 	alerts := map[uint16][]string{}
-	for _, l := range testkit.ReadEve(t, path) {
+	for _, l := range lines {
 		switch l.EventType {
 		case "flow":
 			records[l.SrcPort] = l
@@ -123,24 +111,12 @@ func TestScoreSnappedStartUndetermined(t *testing.T) {
 		}
 		flows = append(flows, pkts)
 	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "snapped.pcap")
-	if err := capgen.WriteFile(in, capgen.Merge(flows...)); err != nil {
-		t.Fatal(err)
-	}
-	out, stderr, err := runCmd(t, "score", "-r", in)
-	if err != nil {
-		t.Fatalf("score: %v\n%s", err, stderr)
-	}
-	if !strings.Contains(stderr, "cut=") || strings.Contains(stderr, "cut=0 ") {
+	lines, stderr := scoreFlows(t, flows)
+	if !strings.Contains(stderr, "cut=") || strings.Contains(stderr, "cut=0)") {
 		t.Errorf("the summary does not count the cut packets:\n%s", stderr)
 	}
-	path := filepath.Join(dir, "out.json")
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	records := map[uint16]testkit.EveLine{}
-	for _, l := range testkit.ReadEve(t, path) {
+	for _, l := range lines {
 		if l.EventType == "flow" {
 			records[l.SrcPort] = l
 		}
@@ -157,4 +133,24 @@ func TestScoreSnappedStartUndetermined(t *testing.T) {
 	if whole := records[52002]; whole.Detail.Verdict == nil || !whole.Detail.Alert {
 		t.Errorf("random bytes, whole: verdict %+v, alert %v; want an alert", whole.Detail.Verdict, whole.Detail.Alert)
 	}
+}
+
+// scoreFlows writes the flows' packets as one capture, scores it with the
+// embedded default and returns the records and score's standard error.
+func scoreFlows(t *testing.T, flows [][]capgen.Packet) ([]testkit.EveLine, string) {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pcap")
+	if err := capgen.WriteFile(in, capgen.Merge(flows...)); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runCmd(t, "score", "-r", in)
+	if err != nil {
+		t.Fatalf("score: %v\n%s", err, stderr)
+	}
+	path := filepath.Join(dir, "out.json")
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return testkit.ReadEve(t, path), stderr
 }
