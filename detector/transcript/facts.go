@@ -309,8 +309,7 @@ func TLS13(v uint16) bool { return v == 0x0304 || v>>8 == 0x7f || v>>8 == 0xfb }
 // tells nothing).
 func (sd *Side) HelloCut(helloLen int) bool {
 	r := sd.Records
-	return helloLen <= 1<<14 && len(r) >= 2 && r[0].Type == TypeHandshake && r[1].Type == TypeHandshake &&
-		len(r[0].Messages) > 0 && r[0].Messages[0] == MsgClientHello && sd.helloSpans
+	return helloLen <= 1<<14 && sd.helloSpans && len(r) >= 2 && r[1].Type == TypeHandshake
 }
 
 // HelloCutName is how the features name a cut hello among the messages

@@ -73,7 +73,8 @@ type Side struct {
 	// carried no certificate: a client's answer to a CertificateRequest
 	// when it has none to give (RFC 5246 7.4.6).
 	EmptyCertificates int
-	// helloSpans: the first record starts a ClientHello longer than it.
+	// helloSpans: the first record, a handshake record, starts a
+	// ClientHello longer than it.
 	helloSpans bool
 	rec        [MaxRecords]Record
 	later      [flow.MaxRecordLog]Record

@@ -40,8 +40,6 @@ type Conn struct {
 	// googleSeen is the client stream's length when GoogleHandshakeDone
 	// last looked.
 	googleSeen int
-	// cutting is set while CutDatagram reads a datagram the capture cut.
-	cutting bool
 }
 
 // side is the state of one direction.
@@ -130,15 +128,16 @@ func (c *Conn) cryptoLimit() int {
 // may have been in it (ClientHelloLost, ServerCryptoHoled).
 func (c *Conn) CutDatagram(b []byte, fromClient bool) {
 	c.sideOf(fromClient).cut = true
-	c.cutting = true
-	c.Datagram(b, fromClient)
-	c.cutting = false
+	c.datagram(b, fromClient, true)
 }
 
 // Datagram processes one UDP payload of the flow; fromClient says its
 // direction. Datagrams must come in capture order. Problems are counted in
 // Info, never returned.
-func (c *Conn) Datagram(b []byte, fromClient bool) {
+func (c *Conn) Datagram(b []byte, fromClient bool) { c.datagram(b, fromClient, false) }
+
+// datagram is Datagram, of a payload the capture cut when cut is set.
+func (c *Conn) datagram(b []byte, fromClient, cut bool) {
 	if fromClient && c.info.Version == 0 {
 		c.startLegacy(b)
 	}
@@ -164,7 +163,7 @@ func (c *Conn) Datagram(b []byte, fromClient bool) {
 		case err == errUnsupportedV:
 			c.info.UnsupportedVersion++ // the rest of the datagram is unreadable
 			return
-		case c.cutting && errors.Is(err, ErrMalformed):
+		case cut && errors.Is(err, ErrMalformed):
 			return // the capture cut the packet, not its sender
 		default:
 			s.info.Malformed++
