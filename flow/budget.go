@@ -43,6 +43,9 @@ func (c *conn) cost() int64 {
 		h := &c.halves[d]
 		n += h.pendingBytes + len(h.pending)*pendingOverhead + cap(h.hs.buf)
 	}
+	if c.qpend != nil {
+		n += c.qpend.bytes + len(c.qpend.datagrams)*pendingOverhead
+	}
 	return int64(n)
 }
 

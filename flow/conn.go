@@ -47,9 +47,10 @@ type conn struct {
 	probe       [probeLen]byte // the first bytes judged (the client's, or a server's that spoke first), until judged
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
-	qc          *quic.Conn // UDP flows: their QUIC state until handed out
-	conflicts   *conflicts // stream bytes sent twice, different (conflict.go); stray data (stray.go)
-	hello       helloSegs  // how the client's segments carried its first record (hellosegs.go)
+	qc          *quic.Conn   // UDP flows: their QUIC state until handed out
+	qpend       *quicPending // UDP flows: their first side's datagrams while nothing opened (udproles.go)
+	conflicts   *conflicts   // stream bytes sent twice, different (conflict.go); stray data (stray.go)
+	hello       helloSegs    // how the client's segments carried its first record (hellosegs.go)
 }
 
 // init starts tracking a connection. Its id depends only on the

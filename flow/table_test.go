@@ -198,6 +198,11 @@ func FuzzTable(f *testing.F) {
 	quicSeed = append(quicSeed, 0x40, 0x24, 0, 0, byte(len(server)/8))
 	quicSeed = append(append(quicSeed, server...), "\x02\x00\x00\x00\x00"...)
 	f.Add(quicSeed)
+	// The same Initials, the server's first (directions merged out of
+	// order: the roles turn).
+	turned := append([]byte{0x40, 0x24, 0, 0, byte(len(server) / 8)}, server...)
+	turned = append(turned, 0x40, 0, 0, 0, byte(len(vec["client_packet"])/8))
+	f.Add(append(turned, vec["client_packet"]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFlows = 4
 		// A memory budget of 3000 bytes (below what a configuration

@@ -175,7 +175,9 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	if s.TinyFragment > 0 {
 		c.tinyFragments(d, s) // QUIC forbids IP fragmentation outright (RFC 9000 14)
 	}
-	if len(s.Payload) < s.PayloadLen {
+	cut := len(s.Payload) < s.PayloadLen
+	turned := t.turnQUICRoles(c, d, s.Payload)
+	if cut {
 		// Cut short by the capture: a cut Initial does not open, and
 		// whatever it carried is missing.
 		c.prefixGap = true
@@ -183,6 +185,12 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	} else {
 		c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	}
+	if turned {
+		c.replayQUIC()
+	} else {
+		c.keepQUIC(d, s.Payload, cut)
+	}
+	t.account(c)
 	switch {
 	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
 		// The rest of the handshake is in Handshake packets, which a
@@ -222,7 +230,7 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 			f.PrefixRuns = append(f.PrefixRuns, PrefixRun{FromClient: false, Len: k})
 		}
 	}
-	c.qc = nil
+	c.qc, c.qpend = nil, nil
 	return f
 }
 

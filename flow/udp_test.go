@@ -336,3 +336,71 @@ func TestGoogleQUICFlow(t *testing.T) {
 		t.Errorf("prefix of %d bytes", len(f.Prefix))
 	}
 }
+
+// TestQUICServerInitialFirst: a capture that merged the two directions
+// out of order shows the server's Initial before its client's. The
+// server's does not open with keys of its own connection IDs; the
+// client's, when it comes, does, and turns the roles: one complete flow
+// with the right client and both hellos, as in order. The copy kept
+// meanwhile is charged to the memory budget and given back.
+func TestQUICServerInitialFirst(t *testing.T) {
+	for _, file := range []string{"rfc9001", "rfc9369"} {
+		t.Run(file, func(t *testing.T) {
+			vec := rfcPackets(t, file)
+			if quic.OpensAsClientInitial(vec["server_packet"]) || !quic.OpensAsClientInitial(vec["client_packet"]) {
+				t.Fatal("OpensAsClientInitial: the server's Initial opened, or the client's did not")
+			}
+			var out []*Flow
+			tab, err := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, c := udp(false, 0, vec["server_packet"]), udp(true, 3, vec["client_packet"])
+			tab.Process(&s)
+			if u := tab.budget.Used(); u < int64(len(vec["server_packet"])) {
+				t.Errorf("budget charged %d bytes for the kept server Initial of %d", u, len(vec["server_packet"]))
+			}
+			tab.Process(&c)
+			if len(out) != 1 {
+				t.Fatalf("%d flows after both hellos, want 1", len(out))
+			}
+			f := out[0]
+			if f.EndReason != EndComplete || f.Client != cliEP || f.Server != srvEP || f.ClientByPort || f.Midstream {
+				t.Errorf("flow %+v", f)
+			}
+			ch := vec["client_crypto_frame"][4:]
+			sh := vec["server_payload"][bytes.IndexByte(vec["server_payload"], 0x06)+4:]
+			if !bytes.Equal(f.ClientHandshake, ch) || !bytes.Equal(f.ServerHandshake, sh) {
+				t.Errorf("handshakes %x / %x\nwant %x / %x", f.ClientHandshake, f.ServerHandshake, ch, sh)
+			}
+			if q := f.QUIC; q == nil || q.Client.Decrypted != 1 || q.Server.Decrypted != 1 || q.Server.DecryptFailures != 0 || q.Err != nil {
+				t.Errorf("quic %+v", q)
+			}
+			if f.PktsToServer != 1 || f.PktsToClient != 1 {
+				t.Errorf("counters %d/%d packets", f.PktsToServer, f.PktsToClient)
+			}
+			if u := tab.budget.Used(); u != 0 {
+				t.Errorf("%d bytes still charged after the hand-out", u)
+			}
+		})
+	}
+}
+
+// TestQUICServerInitialAlone: a server's Initial whose client's never
+// comes keeps the flow as before (its sender taken for the client, nothing
+// opened), and another server Initial does not turn the roles.
+func TestQUICServerInitialAlone(t *testing.T) {
+	vec := rfcPackets(t, "rfc9001")
+	var out []*Flow
+	tab, _ := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
+	a, b := udp(false, 0, vec["server_packet"]), udp(true, 3, vec["server_packet"])
+	tab.Process(&a)
+	tab.Process(&b)
+	tab.Flush()
+	if len(out) != 1 || out[0].Client != srvEP || out[0].QUIC == nil || out[0].QUIC.Client.Decrypted+out[0].QUIC.Server.Decrypted != 0 {
+		t.Fatalf("%d flows, %+v", len(out), out)
+	}
+	if u := tab.budget.Used(); u != 0 {
+		t.Errorf("%d bytes still charged", u)
+	}
+}

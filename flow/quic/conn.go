@@ -355,6 +355,10 @@ func (c *Conn) ServerCryptoHoled() bool {
 	return c.server.stream.holed() || c.server.cut && !messageDone(c.ServerCrypto(), 2)
 }
 
+// Opened reports whether an Initial packet of the Conn opened, from
+// either side.
+func (c *Conn) Opened() bool { return c.confirmed }
+
 // ClientHelloDone reports whether ClientCrypto holds a whole ClientHello
 // (its handshake header's length says so).
 func (c *Conn) ClientHelloDone() bool { return messageDone(c.ClientCrypto(), 1) }

@@ -6,7 +6,8 @@ import (
 )
 
 // FuzzParseLongHeader: any bytes parse without panic, and a parsed header
-// stays inside its input with connection IDs of at most 20 bytes.
+// stays inside its input with connection IDs of at most 20 bytes; only an
+// Initial may open as a client's (OpensAsClientInitial).
 func FuzzParseLongHeader(f *testing.F) {
 	for _, name := range []string{"rfc9001", "rfc9369"} {
 		vec := vectors(f, name)
@@ -20,8 +21,15 @@ func FuzzParseLongHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := ParseLongHeader(b)
 		LooksLikeQUIC(b)
+		opens := OpensAsClientInitial(b)
 		if err != nil {
+			if opens {
+				t.Fatal("opened as a client's Initial without a header")
+			}
 			return
+		}
+		if opens && h.Type != PacketInitial {
+			t.Fatalf("a %v packet opened as a client's Initial", h.Type)
 		}
 		if h.Len > len(b) || h.PNOffset > h.Len || len(h.DCID) > MaxCIDLen || len(h.SCID) > MaxCIDLen {
 			t.Fatalf("header %+v outside %d bytes", h, len(b))
