@@ -78,6 +78,11 @@ func (t *Table) lapse(c *conn) bool {
 			t.finishAt(c, EndDecided, c.judgedAt)
 			return true
 		}
+	case &t.closing:
+		if quiet > int64(resetQuiet) {
+			t.closeAt(c, EndRST, c.seen+int64(resetQuiet))
+			return true
+		}
 	case &t.udp.active:
 		if idle := int64(t.cfg.UDPIdleTimeout); quiet > idle {
 			t.endAt(c, EndIdle, c.seen+idle)

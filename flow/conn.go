@@ -51,6 +51,11 @@ type conn struct {
 	qpend       *quicPending // UDP flows: their first side's datagrams while nothing opened (udproles.go)
 	conflicts   *conflicts   // stream bytes sent twice, different (conflict.go); stray data (stray.go)
 	hello       helloSegs    // how the client's segments carried its first record (hellosegs.go)
+	// resetWait: a reset from half resetDir acknowledged its peer's stream
+	// up to resetAck, past the bytes seen (resetahead.go).
+	resetWait bool
+	resetDir  int8
+	resetAck  uint32
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -177,7 +182,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		h.finSeen, h.finSeq = true, seq+uint32(s.PayloadLen)
 	}
 	switch {
-	case s.Flags&FlagRST != 0:
+	case s.Flags&FlagRST != 0 && c.resetAhead(d, s):
+		t.awaitReset(c, d, s) // its peer's bytes may come after it (resetahead.go)
+	case s.Flags&FlagRST != 0, c.resetCaughtUp():
 		t.close(c, EndRST)
 	case h.finSeen && c.halves[1-d].finSeen:
 		t.close(c, EndFIN)

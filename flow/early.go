@@ -89,8 +89,7 @@ func (c *conn) probeMore(t *Table, data []byte, judge func([]byte) early) {
 // judgedNotTLS records that the connection's first bytes decided it.
 func (c *conn) judgedNotTLS(t *Table) {
 	c.early, c.judgedAt = earlyNotTLS, t.now
-	c.list.remove(c)
-	t.notTLS.pushBack(c)
+	t.moveTo(c, &t.notTLS)
 }
 
 // FTPActiveDataPort is where an FTP server opens an active-mode data
@@ -147,8 +146,7 @@ func (c *conn) judgeServerFirst(t *Table, d int, data []byte, gap bool, off int)
 // it speaks first).
 func (c *conn) clientSpeaks(t *Table) {
 	if c.early == earlyNotTLS {
-		c.list.remove(c)
-		t.speaking.pushBack(c)
+		t.moveTo(c, &t.speaking)
 	}
 	c.early, c.serverProbe, c.probeN, c.judgedAt = earlyUnknown, false, 0, 0
 }
@@ -225,8 +223,7 @@ func (c *conn) reconsider(t *Table) {
 	}
 	if h := &c.halves[c.clientDir].hs; h.stage == hsCapturing || len(h.buf) > 0 {
 		c.early = earlyOpen
-		c.list.remove(c)
-		t.speaking.pushBack(c)
+		t.moveTo(c, &t.speaking)
 	}
 }
 

@@ -3,6 +3,7 @@ package flow
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // TestSYNAfterItsSYNACK: a capture that put a server's SYN-ACK and first
@@ -32,5 +33,79 @@ func TestSYNAfterItsSYNACK(t *testing.T) {
 	segs[2].Seq = 7000 // not the SYN the SYN-ACK answered
 	if out := runSegments(t, DefaultConfig(), segs); len(out) != 2 {
 		t.Errorf("a SYN the server did not answer: %d flows, want 2", len(out))
+	}
+}
+
+// TestResetBeforeTheBytesItAcknowledges: with the directions merged out
+// of order, a server's reset that acknowledges the client's hello comes
+// before the hello. The connection waits for the bytes the reset
+// acknowledged and is closed as reset with the hello in it; when they
+// never come (lost to the capture), it is closed after resetQuiet of
+// silence, decided at that time, not at the end of input.
+func TestResetBeforeTheBytesItAcknowledges(t *testing.T) {
+	const c, s = true, false
+	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
+	hello := "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00"
+	end := 1001 + uint32(len(hello))
+	segs := []Segment{
+		acking(seg(s, 0, 5000, synack, ""), 1001),
+		seg(c, 1, 1000, syn, ""),
+		acking(seg(c, 2, 1001, ack, ""), 5001),
+		acking(seg(s, 3, 5001, ack, ""), end),
+		acking(seg(s, 4, 5001, ack|rst, ""), end),
+		acking(seg(c, 5, 1001, ack|FlagPSH, hello), 5001),
+	}
+	var out []*Flow
+	tab, _ := NewTable(DefaultConfig(), func(f *Flow) { out = append(out, f) })
+	for i := range segs {
+		tab.Process(&segs[i])
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d flows before the end of input, want 1 (closed once the hello came)", len(out))
+	}
+	f := out[0]
+	if f.EndReason != EndRST || !bytes.Equal(f.ClientHandshake, []byte(hello)) || !bytes.Equal(f.SideBytes(true, PrefixSize), []byte(hello)) {
+		t.Errorf("end %v, client handshake %q", f.EndReason, f.ClientHandshake)
+	}
+
+	// The hello lost: closed after resetQuiet of silence.
+	out = nil
+	tab, _ = NewTable(DefaultConfig(), func(f *Flow) { out = append(out, f) })
+	for i := range segs[:5] {
+		tab.Process(&segs[i])
+	}
+	if len(out) != 0 {
+		t.Fatal("handed out at the reset, before the bytes it acknowledged")
+	}
+	tab.Advance(time.Unix(0, segs[4].Time+int64(3*resetQuiet)))
+	if len(out) != 1 || out[0].EndReason != EndRST || !out[0].Decided.Equal(time.Unix(0, segs[4].Time+int64(resetQuiet)).UTC()) {
+		t.Fatalf("after the quiet: %d flows %+v", len(out), out)
+	}
+
+	// A reset that acknowledges only what was seen closes at once.
+	out = nil
+	tab, _ = NewTable(DefaultConfig(), func(f *Flow) { out = append(out, f) })
+	for i := range segs[:3] {
+		tab.Process(&segs[i])
+	}
+	reset := acking(seg(s, 4, 5001, ack|rst, ""), 1001)
+	tab.Process(&reset)
+	if len(out) != 1 || out[0].EndReason != EndRST {
+		t.Fatalf("reset of seen bytes: %d flows %+v", len(out), out)
+	}
+
+	// Nor does one that acknowledges the client's FIN, which takes a
+	// sequence number of its own.
+	out = nil
+	tab, _ = NewTable(DefaultConfig(), func(f *Flow) { out = append(out, f) })
+	for i := range segs[:3] {
+		tab.Process(&segs[i])
+	}
+	finned := acking(seg(c, 4, 1001, fin, ""), 5001)
+	reset = acking(seg(s, 5, 5001, ack|rst, ""), 1002)
+	tab.Process(&finned)
+	tab.Process(&reset)
+	if len(out) != 1 || out[0].EndReason != EndRST {
+		t.Fatalf("reset of a FIN seen: %d flows %+v", len(out), out)
 	}
 }

@@ -21,11 +21,12 @@ type Table struct {
 	// least recently seen first, so that expiry and eviction only look at
 	// their heads: active (no payload yet: idle timeout), speaking (payload
 	// seen: verdict timeout), notTLS (a client that does not speak TLS to
-	// a TLS port: handed out once its first flight is over). Handed-out
+	// a TLS port: handed out once its first flight is over), closing (a
+	// reset acknowledged bytes not seen yet: resetahead.go). Handed-out
 	// TCP connections leave the table for rem.
-	active, speaking, notTLS connList
-	rem                      remembered
-	tlsPorts                 *portBits
+	active, speaking, notTLS, closing connList
+	rem                               remembered
+	tlsPorts                          *portBits
 	// udp holds the UDP flows' lists, which have their own idle timeout.
 	udp  udpLists
 	free []*conn
@@ -141,7 +142,7 @@ func (t *Table) Advance(now time.Time) { t.tick(now.UnixNano()) }
 // empties the table: the end of a capture file or a shutdown.
 func (t *Table) Flush() {
 	t.expire() // flows already idle (or past their verdict timeout) at the end of input end so
-	for _, l := range []*connList{&t.active, &t.speaking, &t.notTLS, &t.udp.active} {
+	for _, l := range []*connList{&t.active, &t.speaking, &t.notTLS, &t.closing, &t.udp.active} {
 		for c := l.head; c != nil; c = l.head {
 			t.end(c, EndFlush)
 		}
@@ -193,7 +194,7 @@ func (t *Table) evict() {
 // order (network time of the last packet), so only their heads need
 // looking at.
 func (t *Table) expire() {
-	for _, l := range [...]*connList{&t.active, &t.notTLS, &t.speaking} {
+	for _, l := range [...]*connList{&t.active, &t.notTLS, &t.speaking, &t.closing} {
 		t.expireList(l)
 	}
 	t.rem.expire(t.now, int64(t.cfg.IdleTimeout), int64(t.cfg.ClosedTimeout))
@@ -250,9 +251,12 @@ func (t *Table) finishAt(c *conn, why EndReason, at int64) {
 
 // close hands out a TCP connection closed by FIN or RST, if it was not
 // yet, and remembers it for the closed timeout.
-func (t *Table) close(c *conn, why EndReason) {
+func (t *Table) close(c *conn, why EndReason) { t.closeAt(c, why, t.now) }
+
+// closeAt is close for a connection decided at packet time at.
+func (t *Table) closeAt(c *conn, why EndReason, at int64) {
 	if !c.emitted {
-		t.handOut(c, why, t.now)
+		t.handOut(c, why, at)
 	}
 	c.closed = true
 	t.remember(c)

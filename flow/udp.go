@@ -56,7 +56,7 @@ func (t *Table) activeList(tr Transport) *connList {
 // seen least recently: the one a full table hands out to make room.
 func (t *Table) leastRecentActive() *conn {
 	a, u := t.active.head, t.udp.active.head
-	for _, l := range []*connList{&t.speaking, &t.notTLS} {
+	for _, l := range []*connList{&t.speaking, &t.notTLS, &t.closing} {
 		if c := l.head; c != nil && (a == nil || c.seen < a.seen) {
 			a = c
 		}

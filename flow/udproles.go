@@ -27,7 +27,6 @@ type quicPending struct {
 	bytes     int
 }
 
-
 // turnQUICRoles makes half d the client when the flow has opened nothing,
 // d is the side taken for the server, and its datagram p opens as a
 // client's Initial. It reports whether the roles turned; the kept

@@ -1,0 +1,62 @@
+package flow
+
+import "time"
+
+// A reset that acknowledges bytes of its peer the capture has not shown
+// yet does not end the connection at once. A tap whose two directions are
+// merged with clocks apart may show a server's acknowledgement and reset
+// before the client's hello they answer; handing the flow out at the
+// reset left it empty, and the hello, after it, a late segment. The
+// connection waits on the closing list until the peer's stream reaches
+// what the reset acknowledged, or until it has been silent for
+// resetQuiet (the bytes were lost to the capture), and is then closed as
+// reset.
+
+// resetQuiet is how long a connection whose reset acknowledged unseen
+// bytes waits for them, silent, before it is closed without them.
+const resetQuiet = time.Second
+
+// resetAhead reports whether reset s from half d acknowledges bytes of
+// the peer's stream beyond those seen, in a connection not yet handed
+// out.
+func (c *conn) resetAhead(d int, s *Segment) bool {
+	peer := &c.halves[1-d]
+	return !c.emitted && s.Flags&FlagACK != 0 && peer.started &&
+		seqDiff(s.Ack, peer.seenEnd()) > 0 && seqDiff(s.Ack, peer.seenEnd()) < maxAckAhead
+}
+
+// seenEnd is the sequence number after the half's bytes seen in order,
+// and after its FIN when that came right after them (a FIN takes one).
+func (h *half) seenEnd() uint32 {
+	if h.finSeen && h.finSeq == h.next {
+		return h.next + 1
+	}
+	return h.next
+}
+
+// awaitReset puts the connection on the closing list until its peer's
+// bytes up to the reset's acknowledgement arrive.
+func (t *Table) awaitReset(c *conn, d int, s *Segment) {
+	if !c.resetWait {
+		c.resetWait = true
+		c.list.remove(c)
+		t.closing.pushBack(c)
+	}
+	c.resetDir, c.resetAck = int8(d), s.Ack
+}
+
+// moveTo moves a collecting TCP connection to list l, unless it waits on
+// the closing list, which only its peer's bytes or its silence end.
+func (t *Table) moveTo(c *conn, l *connList) {
+	if c.resetWait {
+		return
+	}
+	c.list.remove(c)
+	l.pushBack(c)
+}
+
+// resetCaughtUp reports whether a connection waiting after a reset has
+// its peer's bytes up to what the reset acknowledged.
+func (c *conn) resetCaughtUp() bool {
+	return c.resetWait && seqDiff(c.halves[1-c.resetDir].seenEnd(), c.resetAck) >= 0
+}
