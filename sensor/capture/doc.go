@@ -1,5 +1,7 @@
 // Package capture reads capture files: classic pcap (microsecond and
-// nanosecond, either byte order, and Kuznetsov's modified pcap) and pcapng
+// nanosecond, either byte order, Kuznetsov's modified pcap, and the record
+// layouts of Red Hat 6.1's and SuSE 6.3's tcpdumps, told by their first
+// records: pcapvariant.go) and pcapng
 // (sections in either byte order, several interfaces of different link
 // types and timestamp resolutions; enhanced, simple and obsolete packet
 // blocks), told apart by their magic number, either of them

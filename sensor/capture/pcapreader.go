@@ -16,7 +16,7 @@ type pcapReader struct {
 	r        *bufio.Reader
 	order    binary.ByteOrder
 	nanos    bool // nanosecond timestamps (magic a1b23c4d)
-	hdrLen   int  // of a packet record header: 16, or 24 in a modified pcap
+	hdrLen   int  // of a packet record header: 16, or 24 or 28 in the variants of pcapvariant.go
 	linkType uint32
 	maxCap   int
 	pending  int   // bytes of the previous packet to discard before the next
@@ -86,6 +86,13 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 	p.maxCap = min(max(snap, maxCaptureLen), r.Size())
 	// The upper bits of the link-type field carry the FCS length flags.
 	p.linkType = p.order.Uint32(h[20:24]) & 0x0fffffff
+	// Variants whose records say their header length (pcapvariant.go).
+	switch {
+	case p.hdrLen == modifiedHdrLen:
+		p.chooseHdrLen(ss990417HdrLen, ss990915HdrLen)
+	case !p.nanos && p.order.Uint16(h[4:6]) == 2 && p.order.Uint16(h[6:8]) == 4:
+		p.chooseHdrLen(standardHdrLen, ss990417HdrLen)
+	}
 	return p, nil
 }
 

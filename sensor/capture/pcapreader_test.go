@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -81,12 +83,21 @@ func TestPcapReaderTruncated(t *testing.T) {
 // (magic a1b2cd34) in the byte order given: each record header followed
 // by the interface index, protocol, packet type and a pad byte.
 func modified(t testing.TB, raw []byte, order byteOrder) []byte {
+	return variant(t, raw, order, magicPcapModified, 0)
+}
+
+// variant rewrites a classic pcap (microseconds) with magic number magic
+// in the byte order given, each record header followed by the interface
+// index, protocol, packet type and a pad byte, then cpu more bytes (SuSE
+// 6.3's two CPU bytes and three of padding: 4 more bytes in all with the
+// pad).
+func variant(t testing.TB, raw []byte, order byteOrder, magic uint32, cpu int) []byte {
 	t.Helper()
 	in := binary.LittleEndian
 	if binary.LittleEndian.Uint32(raw) != magicPcap {
 		t.Fatal("not a little-endian microsecond pcap")
 	}
-	out := order.AppendUint32(nil, magicPcapModified)
+	out := order.AppendUint32(nil, magic)
 	for i := 4; i < 24; i += 4 {
 		if i == 4 { // version: two 16-bit fields
 			out = order.AppendUint16(out, in.Uint16(raw[4:]))
@@ -103,6 +114,7 @@ func modified(t testing.TB, raw []byte, order byteOrder) []byte {
 		out = order.AppendUint32(out, 2)      // ifindex
 		out = order.AppendUint16(out, 0x0800) // protocol
 		out = append(out, 4, 0)               // packet type (outgoing), pad
+		out = append(out, make([]byte, cpu)...)
 		out = append(out, b[16:16+caplen]...)
 		b = b[16+caplen:]
 	}
@@ -134,9 +146,77 @@ func TestModifiedPcap(t *testing.T) {
 	}
 }
 
+// TestPcapVariants: the record header layouts of 1999's Linux tcpdumps,
+// which only their records tell apart (Red Hat 6.1's under the standard
+// magic number; SuSE 6.3's and the later patch's under the modified one),
+// in either byte order, give the frames of the pcap they were made from;
+// so does a file of one packet each way.
+func TestPcapVariants(t *testing.T) {
+	sample, _ := os.ReadFile("../../testdata/sample.pcap")
+	want, err := readAll(sample, 1e6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := 24 + 16 + int(binary.LittleEndian.Uint32(sample[24+8:]))
+	for _, v := range []struct {
+		name  string
+		magic uint32
+		cpu   int
+	}{{"rh6_1pcap", magicPcap, 0}, {"modpcap", magicPcapModified, 0}, {"suse6_3pcap", magicPcapModified, 4}} {
+		for _, order := range []byteOrder{binary.LittleEndian, binary.BigEndian} {
+			got, err := readAll(variant(t, sample, order, v.magic, v.cpu), 1e6)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %v: %d frames (%v), want %d", v.name, order, len(got), err, len(want))
+			}
+			got, err = readAll(variant(t, sample[:first], order, v.magic, v.cpu), 1e6)
+			if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want[0]) {
+				t.Errorf("%s %v, one packet: %d frames (%v)", v.name, order, len(got), err)
+			}
+		}
+	}
+	if got, err := readAll(sample[:first], 1e6); err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], want[0]) {
+		t.Errorf("standard pcap, one packet: %d frames (%v)", len(got), err)
+	}
+}
+
+// TestPcapVariantsAsEditcapWritesThem: Wireshark's editcap writes the
+// variants (the oracle's own writer); each reads as the frames tshark
+// reads from it.
+func TestPcapVariantsAsEditcapWritesThem(t *testing.T) {
+	if _, err := exec.LookPath("editcap"); err != nil {
+		t.Skip("needs editcap (Debian: wireshark-common)")
+	}
+	want, err := readAll(mustRead(t, "../../testdata/sample.pcap"), 1e6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"rh6_1pcap", "modpcap", "suse6_3pcap", "pcap"} {
+		out := filepath.Join(t.TempDir(), format)
+		if b, err := exec.Command("editcap", "-F", format, "../../testdata/sample.pcap", out).CombinedOutput(); err != nil {
+			t.Fatalf("editcap -F %s: %v: %s", format, err, b)
+		}
+		got, err := readAll(mustRead(t, out), 1e6)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d frames (%v), want %d", format, len(got), err, len(want))
+		}
+	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func FuzzPcapReader(f *testing.F) {
 	raw, _ := os.ReadFile("../../testdata/sample.pcap")
 	f.Add(raw[:min(len(raw), 600)])
+	first := 24 + 16 + int(binary.LittleEndian.Uint32(raw[24+8:]))
+	f.Add(variant(f, raw[:first], binary.LittleEndian, magicPcap, 0))      // Red Hat 6.1's records
+	f.Add(variant(f, raw[:first], binary.BigEndian, magicPcapModified, 4)) // SuSE 6.3's
 	f.Add([]byte("\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\x01\x00\x00\x00"))
 	f.Add(modified(f, raw, binary.LittleEndian)[:600])
 	f.Fuzz(func(t *testing.T, data []byte) {
