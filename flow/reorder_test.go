@@ -41,7 +41,8 @@ func TestSYNAfterItsSYNACK(t *testing.T) {
 // before the hello. The connection waits for the bytes the reset
 // acknowledged and is closed as reset with the hello in it; when they
 // never come (lost to the capture), it is closed after resetQuiet of
-// silence, decided at that time, not at the end of input.
+// silence, decided at that time, not at the end of input. A reset that
+// acknowledges only bytes seen closes at once.
 func TestResetBeforeTheBytesItAcknowledges(t *testing.T) {
 	const c, s = true, false
 	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
@@ -92,6 +93,22 @@ func TestResetBeforeTheBytesItAcknowledges(t *testing.T) {
 	tab.Process(&reset)
 	if len(out) != 1 || out[0].EndReason != EndRST {
 		t.Fatalf("reset of seen bytes: %d flows %+v", len(out), out)
+	}
+
+	// A connection picked up midway whose server's reset came before any
+	// packet of its client waits for the client's bytes too.
+	out = nil
+	tab, _ = NewTable(DefaultConfig(), func(f *Flow) { out = append(out, f) })
+	tail := "\x17\x03\x03\x00\x02hi"
+	for _, sg := range []Segment{
+		acking(seg(s, 0, 9000, ack, ""), 3000+uint32(len(tail))),
+		acking(seg(s, 1, 9000, ack|rst, ""), 3000+uint32(len(tail))),
+		acking(seg(c, 2, 3000, ack|FlagPSH, tail), 9000),
+	} {
+		tab.Process(&sg)
+	}
+	if len(out) != 1 || out[0].EndReason != EndRST || !bytes.Equal(out[0].SideBytes(true, PrefixSize), []byte(tail)) {
+		t.Fatalf("picked up midway: %d flows %+v", len(out), out)
 	}
 
 	// Nor does one that acknowledges the client's FIN, which takes a

@@ -17,12 +17,18 @@ import "time"
 const resetQuiet = time.Second
 
 // resetAhead reports whether reset s from half d acknowledges bytes of
-// the peer's stream beyond those seen, in a connection not yet handed
-// out.
+// the peer's stream beyond those seen, or comes before any packet of the
+// peer at all (a connection picked up midway, whose reset came first),
+// in a connection not yet handed out.
 func (c *conn) resetAhead(d int, s *Segment) bool {
 	peer := &c.halves[1-d]
-	return !c.emitted && s.Flags&FlagACK != 0 && peer.started &&
-		seqDiff(s.Ack, peer.seenEnd()) > 0 && seqDiff(s.Ack, peer.seenEnd()) < maxAckAhead
+	if c.emitted || s.Flags&FlagACK == 0 {
+		return false
+	}
+	if peer.pkts == 0 {
+		return true
+	}
+	return peer.started && seqDiff(s.Ack, peer.seenEnd()) > 0 && seqDiff(s.Ack, peer.seenEnd()) < maxAckAhead
 }
 
 // seenEnd is the sequence number after the half's bytes seen in order,
@@ -58,5 +64,6 @@ func (t *Table) moveTo(c *conn, l *connList) {
 // resetCaughtUp reports whether a connection waiting after a reset has
 // its peer's bytes up to what the reset acknowledged.
 func (c *conn) resetCaughtUp() bool {
-	return c.resetWait && seqDiff(c.halves[1-c.resetDir].seenEnd(), c.resetAck) >= 0
+	peer := &c.halves[1-c.resetDir]
+	return c.resetWait && peer.started && seqDiff(peer.seenEnd(), c.resetAck) >= 0
 }

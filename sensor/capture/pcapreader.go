@@ -13,10 +13,13 @@ import (
 // keeps timestamps as integers: the read loop is a third of the sensor's
 // offline time.
 type pcapReader struct {
-	r        *bufio.Reader
-	order    binary.ByteOrder
-	nanos    bool // nanosecond timestamps (magic a1b23c4d)
-	hdrLen   int  // of a packet record header: 16, or 24 or 28 in the variants of pcapvariant.go
+	r      *bufio.Reader
+	order  binary.ByteOrder
+	nanos  bool // nanosecond timestamps (magic a1b23c4d)
+	hdrLen int  // of a packet record header: 16, or 24 or 28 in the variants of pcapvariant.go
+	// lenSwap: the file's version put the wire length before the captured
+	// length (before 2.3, and some 2.3 writers: lengthsMaybeSwapped).
+	lenSwap  lengthOrder
 	linkType uint32
 	maxCap   int
 	pending  int   // bytes of the previous packet to discard before the next
@@ -82,6 +85,7 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 	default:
 		return nil, fmt.Errorf("%w (magic %x)", ErrNotCapture, h[0:4])
 	}
+	p.lenSwap = lengthOrderOf(p.order.Uint16(h[4:6]), p.order.Uint16(h[6:8]))
 	snap := int(p.order.Uint32(h[16:20]))
 	p.maxCap = min(max(snap, maxCaptureLen), r.Size())
 	// The upper bits of the link-type field carry the FCS length flags.
@@ -117,6 +121,11 @@ func (p *pcapReader) next() (data []byte, ts int64, err error) {
 	sec := int64(p.order.Uint32(h[0:4]))
 	frac := int64(p.order.Uint32(h[4:8]))
 	caplen := int(p.order.Uint32(h[8:12]))
+	if p.lenSwap != lengthsInOrder {
+		if wire := int(p.order.Uint32(h[12:16])); p.lenSwap == lengthsSwapped || caplen > wire {
+			caplen = wire
+		}
+	}
 	if caplen > p.maxCap {
 		return nil, 0, tooLong(caplen, p.maxCap)
 	}
@@ -134,4 +143,25 @@ func (p *pcapReader) next() (data []byte, ts int64, err error) {
 	}
 	p.pending = caplen
 	return data, sec*1e9 + frac, nil
+}
+
+// lengthOrder is where a file's version puts the captured length.
+type lengthOrder uint8
+
+const (
+	lengthsInOrder      lengthOrder = iota // captured length, then wire length
+	lengthsSwapped                         // wire length first: versions before 2.3 (and DG/UX's 543)
+	lengthsMaybeSwapped                    // 2.3: some writers kept the old order; a captured length over the wire length says so
+)
+
+// lengthOrderOf is the length order of pcap version major.minor, as
+// libpcap's and Wireshark's readers take it.
+func lengthOrderOf(major, minor uint16) lengthOrder {
+	switch {
+	case major == 2 && minor < 3, major == 543:
+		return lengthsSwapped
+	case major == 2 && minor == 3:
+		return lengthsMaybeSwapped
+	}
+	return lengthsInOrder
 }

@@ -179,6 +179,48 @@ func TestPcapVariants(t *testing.T) {
 	}
 }
 
+// TestPcapOldVersions: files of versions before 2.3 put the wire length
+// before the captured length; of version 2.3, some did and some did not.
+// Each reads as the frames of the pcap it was made from.
+func TestPcapOldVersions(t *testing.T) {
+	// Cut to 60 bytes a packet, so that the two lengths differ.
+	cut, err := exec.LookPath("editcap")
+	if err != nil {
+		t.Skip("needs editcap (Debian: wireshark-common)")
+	}
+	snapped := filepath.Join(t.TempDir(), "snapped.pcap")
+	if b, err := exec.Command(cut, "-F", "pcap", "-s", "60", "../../testdata/sample.pcap", snapped).CombinedOutput(); err != nil {
+		t.Fatalf("editcap -s 60: %v: %s", err, b)
+	}
+	raw := mustRead(t, snapped)
+	want, err := readAll(raw, 1e6)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("snapped: %v", err)
+	}
+	withVersion := func(minor uint16, swap bool) []byte {
+		b := append([]byte(nil), raw...)
+		binary.LittleEndian.PutUint16(b[6:], minor)
+		for off := 24; off+16 <= len(b); {
+			caplen, wire := binary.LittleEndian.Uint32(b[off+8:]), binary.LittleEndian.Uint32(b[off+12:])
+			if swap {
+				binary.LittleEndian.PutUint32(b[off+8:], wire)
+				binary.LittleEndian.PutUint32(b[off+12:], caplen)
+			}
+			off += 16 + int(caplen)
+		}
+		return b
+	}
+	for _, v := range []struct {
+		minor uint16
+		swap  bool
+	}{{2, true}, {3, true}, {3, false}, {4, false}} {
+		got, err := readAll(withVersion(v.minor, v.swap), 1e6)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("version 2.%d, lengths swapped %v: %d frames (%v), want %d", v.minor, v.swap, len(got), err, len(want))
+		}
+	}
+}
+
 // TestPcapVariantsAsEditcapWritesThem: Wireshark's editcap writes the
 // variants (the oracle's own writer); each reads as the frames tshark
 // reads from it.
