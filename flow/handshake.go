@@ -15,6 +15,7 @@ const (
 	recordHandshake = tlsrecord.Handshake
 	maxRecordLen    = tlsrecord.MaxLen
 
+	hsClientHello     = tlsrecord.ClientHello
 	hsServerHello     = tlsrecord.ServerHello
 	hsServerHelloDone = 14
 )

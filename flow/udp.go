@@ -176,23 +176,24 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 		c.tinyFragments(d, s) // QUIC forbids IP fragmentation outright (RFC 9000 14)
 	}
 	cut := len(s.Payload) < s.PayloadLen
-	turned := t.turnQUICRoles(c, d, s.Payload)
 	if cut {
 		// Cut short by the capture: a cut Initial does not open, and
 		// whatever it carried is missing.
 		c.prefixGap = true
-		c.qc.CutDatagram(s.Payload, d == int(c.clientDir))
-	} else {
-		c.qc.Datagram(s.Payload, d == int(c.clientDir))
 	}
-	if turned {
-		c.replayQUIC()
-	} else {
+	// Datagrams before the client's first Initial are read again after
+	// it (udproles.go).
+	if !t.restartQUIC(c, d, s.Payload, cut) {
+		if cut {
+			c.qc.CutDatagram(s.Payload, d == int(c.clientDir))
+		} else {
+			c.qc.Datagram(s.Payload, d == int(c.clientDir))
+		}
 		c.keepQUIC(d, s.Payload, cut)
 	}
 	t.account(c)
 	switch {
-	case c.qc.ClientHelloDone() && serverHelloDone(c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
+	case c.qc.ClientHelloDone() && helloesDone(c.qc.ClientCrypto(), c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
 		// The rest of the handshake is in Handshake packets, which a
 		// passive sensor cannot open (in Google QUIC Crypto, encrypted
 		// after the client's full CHLO): nothing more to collect.
@@ -232,6 +233,22 @@ func (c *conn) udpFlow(why EndReason) *Flow {
 	}
 	c.qc, c.qpend = nil, nil
 	return f
+}
+
+// helloesDone reports whether the CRYPTO streams hold both sides' hellos:
+// the server's whole (serverHelloDone), and after a HelloRetryRequest the
+// client's second ClientHello too, which in capture order came before the
+// server's hello that answers it, but not when the capture showed the
+// server's datagrams first (udproles.go).
+func helloesDone(client, server []byte) bool {
+	if !serverHelloDone(server) {
+		return false
+	}
+	if n := wholeMessage(server, hsServerHello); !tlsrecord.IsHelloRetryRequest(server[:n]) {
+		return true
+	}
+	n := wholeMessage(client, hsClientHello)
+	return n > 0 && wholeMessage(client[n:], hsClientHello) > 0
 }
 
 // serverHelloDone reports whether a server's CRYPTO stream holds its whole

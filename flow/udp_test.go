@@ -386,6 +386,32 @@ func TestQUICServerInitialFirst(t *testing.T) {
 	}
 }
 
+// TestQUICRetryAndServerInitialFirst: the server's Retry and Initial both
+// before the client's Initial. The Retry names the client rightly, but
+// the server's Initial has no keys yet; it is read again once the
+// client's Initial gave them, and the Retry's tag is checked then.
+func TestQUICRetryAndServerInitialFirst(t *testing.T) {
+	vec := rfcPackets(t, "rfc9001")
+	var out []*Flow
+	tab, _ := NewTable(Config{}, func(f *Flow) { out = append(out, f) })
+	for _, d := range []Segment{udp(false, 0, vec["retry_packet"]), udp(false, 1, vec["server_packet"]), udp(true, 3, vec["client_packet"])} {
+		tab.Process(&d)
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d flows after both hellos, want 1", len(out))
+	}
+	f := out[0]
+	if f.EndReason != EndComplete || f.Client != cliEP || f.ServerHandshake == nil {
+		t.Errorf("flow %+v", f)
+	}
+	if q := f.QUIC; q == nil || q.Retry != 1 || q.RetryTagInvalid != 0 || q.Client.Decrypted != 1 || q.Server.Decrypted != 1 || q.Server.DecryptFailures != 0 || q.Err != nil {
+		t.Errorf("quic %+v", q)
+	}
+	if u := tab.budget.Used(); u != 0 {
+		t.Errorf("%d bytes still charged after the hand-out", u)
+	}
+}
+
 // TestQUICServerInitialAlone: a server's Initial whose client's never
 // comes keeps the flow as before (its sender taken for the client, nothing
 // opened), and another server Initial does not turn the roles.

@@ -2,62 +2,76 @@ package flow
 
 import "github.com/tlsentry/tlsentry/flow/quic"
 
-// A UDP flow's client is the sender of its first Initial (startQUIC). A
-// capture that merged the two directions out of order (two taps, one a
-// few milliseconds late) may show the server's Initials first; they do
-// not open with keys of their own connection IDs, so nothing of the flow
-// opens. While that holds, the first side's datagrams are kept, and when
-// the other side sends an Initial that opens as a client's, the roles
-// turn: that side is the client, and the kept datagrams are read again
-// as the server's.
+// A UDP flow's client is the sender of its first Initial (startQUIC), and
+// the Initial keys come from the client's first Initial. A capture that
+// merged the two directions out of order (two taps, one late) may show
+// the server's datagrams first: its Initials (taken for the client's when
+// one opened the flow, or, after a Retry seen first, the server's
+// Initials before any key exists) do not open, and the flow never
+// completes. While nothing of the flow has opened, its datagrams are
+// kept; when one arrives that opens as a client's first Initial, that
+// side is the client, and the flow's QUIC state is made again from it and
+// the kept datagrams, in their order, as if the capture had shown the
+// client's Initial first.
 
-// Bounds on the datagrams kept while a UDP flow has opened nothing: a
-// server's first flight is a few datagrams, and an undecryptable flow
-// (an unknown version, not QUIC at all) must not hold more.
+// Bounds on what a UDP flow keeps while nothing of it has opened: a
+// server's first flight is a few datagrams, and a flow that never opens
+// (an unknown version, not QUIC at all) must hold and try no more.
 const (
-	maxPendingDatagrams = 4
-	maxPendingBytes     = 6 << 10
+	maxPendingDatagrams = 6
+	maxPendingBytes     = 9 << 10
+	maxRoleTrials       = 16
 )
 
-// quicPending is what a UDP flow keeps of its first side's datagrams
-// while none of its packets opened.
+// quicPending is what a UDP flow keeps while nothing of it opened.
 type quicPending struct {
 	datagrams [][]byte
-	cut       []bool // the capture cut the datagram (Segment.PayloadLen)
+	dirs      []int8 // the half each came from
+	cut       []bool // the capture cut it (Segment.PayloadLen)
 	bytes     int
+	trials    int // datagrams tried as a client's first Initial
 }
 
-// turnQUICRoles makes half d the client when the flow has opened nothing,
-// d is the side taken for the server, and its datagram p opens as a
-// client's Initial. It reports whether the roles turned; the kept
-// datagrams are then the server's, for replayQUIC.
-func (t *Table) turnQUICRoles(c *conn, d int, p []byte) bool {
-	if d == int(c.clientDir) || c.qpend == nil || c.qc.Opened() || !quic.OpensAsClientInitial(p) {
+// restartQUIC remakes the flow's QUIC state when it has opened nothing,
+// some datagrams were kept, and datagram p of half d opens as a client's
+// first Initial: half d is the client, p is read first, then the kept
+// datagrams. It reports whether it did, p then read.
+func (t *Table) restartQUIC(c *conn, d int, p []byte, cut bool) bool {
+	k := c.qpend
+	if k == nil || c.qc.Opened() || k.trials == maxRoleTrials {
 		return false
 	}
-	c.clientDir = int8(d)
-	c.byPort = false
-	c.qc = quic.NewConn(t.cfg.HandshakeLimit)
-	server := c.key.Hi.Port
-	if d == 1 {
-		server = c.key.Lo.Port
+	k.trials++
+	if cut || !quic.OpensAsClientInitial(p) {
+		return false
 	}
-	t.udp.mark(server)
+	c.qpend = nil
+	if d != int(c.clientDir) {
+		c.clientDir, c.byPort = int8(d), false
+		server := c.key.Hi.Port
+		if d == 1 {
+			server = c.key.Lo.Port
+		}
+		t.udp.mark(server)
+	}
+	c.qc = quic.NewConn(t.cfg.HandshakeLimit)
+	c.qc.Datagram(p, true)
+	for i, b := range k.datagrams {
+		fromClient := int(k.dirs[i]) == d
+		if k.cut[i] {
+			c.qc.CutDatagram(b, fromClient)
+		} else {
+			c.qc.Datagram(b, fromClient)
+		}
+	}
 	return true
 }
 
-// keepQUIC keeps a copy of the supposed client's datagram while the flow
-// has opened nothing, within the bounds, when it starts with an Initial
-// of a version with known keys (the only packets read again).
+// keepQUIC keeps a copy of a datagram of half d while the flow has opened
+// nothing, within the bounds, and lets the copies go once it has.
 func (c *conn) keepQUIC(d int, p []byte, cut bool) {
 	if c.qc.Opened() {
 		c.qpend = nil
-		return
-	}
-	if d != int(c.clientDir) {
-		return
-	}
-	if h, err := quic.ParseLongHeader(p); err != nil || h.Type != quic.PacketInitial || !h.Version.Supported() {
 		return
 	}
 	if c.qpend == nil {
@@ -68,20 +82,7 @@ func (c *conn) keepQUIC(d int, p []byte, cut bool) {
 		return
 	}
 	k.datagrams = append(k.datagrams, append([]byte(nil), p...))
+	k.dirs = append(k.dirs, int8(d))
 	k.cut = append(k.cut, cut)
 	k.bytes += len(p)
-}
-
-// replayQUIC reads the kept datagrams again as the server's, after the
-// roles turned, and lets them go.
-func (c *conn) replayQUIC() {
-	k := c.qpend
-	c.qpend = nil
-	for i, p := range k.datagrams {
-		if k.cut[i] {
-			c.qc.CutDatagram(p, false)
-		} else {
-			c.qc.Datagram(p, false)
-		}
-	}
 }

@@ -328,7 +328,14 @@ func TestLooksLikeQUIC(t *testing.T) {
 		{"version negotiation", []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, true},
 		{"draft-18 (Known, old layout)", []byte{0xc0, 0xff, 0, 0, 18, 0, 0}, true},
 		{"short header", []byte{0x40, 1, 2, 3, 4, 5, 6, 7, 8}, false},
-		{"fixed bit clear", append([]byte{0x80}, v1["client_packet"][1:]...), false},
+		// RFC 9287 lets a server clear the QUIC bit once its client's
+		// hello allowed it (a capture that merged directions out of order
+		// shows that Initial first): a whole header of a version with
+		// keys still looks like QUIC, a greasing version's or a cut one
+		// does not.
+		{"fixed bit clear", append([]byte{0x80}, v1["client_packet"][1:]...), true},
+		{"fixed bit clear, greasing version", []byte{0x80, 0x1a, 0x2a, 0x3a, 0x4a, 1, 9, 0, 0}, false},
+		{"fixed bit clear, cut", append([]byte{0x80}, v1["client_packet"][1:100]...), false},
 		{"unknown version", []byte{0xc0, 0x12, 0x34, 0x56, 0x78, 0, 0, 0}, false},
 		{"DNS query", []byte{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0}, false},
 		{"v1 truncated", v1["client_packet"][:100], false},

@@ -208,7 +208,8 @@ func readVarint(b []byte) (v uint64, n int) {
 // LooksLikeQUIC reports whether a UDP payload starts like a QUIC
 // long-header packet: the long-header and fixed bits, a version this
 // package knows of (or a greasing one), and connection IDs of at most 20
-// bytes that fit; for versions it can decrypt, a whole header that parses.
+// bytes that fit; for versions it can decrypt, a whole header that parses,
+// and then the fixed bit may be clear (RFC 9287).
 // Version Negotiation packets (version 0) count too, and so does a
 // client's first packet of Google QUIC before Q050, in clear (Q039 to Q043
 // with their public header, Q046), whose message hash checks. It is meant
@@ -222,9 +223,16 @@ func LooksLikeQUIC(payload []byte) bool {
 		return false
 	}
 	v := Version(binary.BigEndian.Uint32(payload[1:5]))
-	if v != VersionNegotiation && (payload[0]&0x40 == 0 || !v.Known()) {
+	if v != VersionNegotiation && !v.Known() {
 		return false
 	}
 	_, err := ParseLongHeader(payload)
+	if payload[0]&0x40 == 0 && v != VersionNegotiation {
+		// The QUIC bit cleared (RFC 9287's grease_quic_bit): a server's
+		// Initial after its client's hello, or a client's that remembers
+		// its server's support; only a whole header of a version with
+		// keys counts, as the bit no longer rules out other protocols.
+		return err == nil && v.Supported()
+	}
 	return err == nil || errors.Is(err, ErrUnsupportedVersion)
 }

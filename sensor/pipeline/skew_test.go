@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tlsentry/tlsentry/flow"
+	"github.com/tlsentry/tlsentry/internal/capgen"
+	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
+	"github.com/tlsentry/tlsentry/sensor/capture"
+	"github.com/tlsentry/tlsentry/sensor/decode"
+)
+
+// skewed copies an Ethernet capture as a tap whose two directions are
+// merged with clocks apart: every frame from the lower port (the
+// server's) is stamped by earlier, and the frames are merged again in
+// time order, each direction keeping its own order.
+func skewed(t *testing.T, path string, by time.Duration) string {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	d := decode.NewDecoder()
+	var pkts []capgen.Packet
+	for {
+		fr, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fr.LinkType != uint32(layers.LinkTypeEthernet) {
+			t.Fatalf("%s: link type %d: the test rewrites Ethernet captures", path, fr.LinkType)
+		}
+		at := time.Unix(0, fr.Time)
+		var seg flow.Segment
+		if d.Decode(fr.LinkType, fr.Data, &seg) == decode.SkipNone && seg.Src.Port < seg.Dst.Port {
+			at = at.Add(-by)
+		}
+		pkts = append(pkts, capgen.Packet{Time: at, Data: slices.Clone(fr.Data)})
+	}
+	slices.SortStableFunc(pkts, func(a, b capgen.Packet) int { return a.Time.Compare(b.Time) })
+	return writeCapture(t, "skewed-"+filepath.Base(path), layers.LinkTypeEthernet, pkts)
+}
+
+// TestQUICDirectionsMergedOutOfOrder: QUIC handshakes whose server's
+// datagrams all come before its client's Initial (a second apart) give
+// the flows they give in order: the same client, both hellos, complete.
+// The servers' first datagrams: an Initial (quic-ietf-ja3), Initials with
+// the QUIC bit cleared (RFC 9287: quic-33, quic_0RTT), a Retry and then a
+// HelloRetryRequest, which the client's second ClientHello answers
+// (quic-24).
+func TestQUICDirectionsMergedOutOfOrder(t *testing.T) {
+	dir := sharedpcaps.PcapDir(t)
+	for _, name := range []string{"ndpi/quic-33.pcapng", "ndpi/quic-24.pcap", "ndpi/quic_0RTT.pcap", "suricata-verify/quic-ietf-ja3_input.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			want, _ := readCapture(t, path)
+			got, _ := readCapture(t, skewed(t, path, time.Second))
+			quicOf := func(fs []*flow.Flow) (out []*flow.Flow) {
+				for _, f := range fs {
+					if f.QUIC != nil {
+						out = append(out, f)
+					}
+				}
+				slices.SortFunc(out, func(a, b *flow.Flow) int { return int(a.Client.Port) - int(b.Client.Port) })
+				return out
+			}
+			w, g := quicOf(want), quicOf(got)
+			if len(w) == 0 || len(g) != len(w) {
+				t.Fatalf("%d QUIC flows skewed, %d in order", len(g), len(w))
+			}
+			for i := range w {
+				if g[i].Client != w[i].Client || g[i].EndReason != w[i].EndReason ||
+					!bytes.Equal(g[i].ClientHandshake, w[i].ClientHandshake) || !bytes.Equal(g[i].ServerHandshake, w[i].ServerHandshake) {
+					t.Errorf("flow %d skewed: client %v, %v, hellos %d/%d bytes; in order: %v, %v, %d/%d",
+						i, g[i].Client, g[i].EndReason, len(g[i].ClientHandshake), len(g[i].ServerHandshake),
+						w[i].Client, w[i].EndReason, len(w[i].ClientHandshake), len(w[i].ServerHandshake))
+				}
+			}
+		})
+	}
+}
