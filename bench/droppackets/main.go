@@ -4,10 +4,15 @@
 // generator seeded by the input's name, so that a run repeats; shorter
 // ones (bare SYNs, ACKs) stay, as losses fall mostly on full frames.
 // With -snap N it also keeps only each packet's first N bytes, as a
-// capture made with that snap length (tcpdump -s N) does.
+// capture made with that snap length (tcpdump -s N) does. With -skew D
+// the packets of each connection's server (the lower TCP or UDP port)
+// are stamped D earlier and all are merged again in time order, each
+// direction in its own order: a tap whose two directions are merged with
+// clocks apart, which puts a server's answers before what they answer.
 //
 //	go run ./bench/droppackets -p 0.02 -i in.pcapng -o out.pcap
 //	go run ./bench/droppackets -p 0 -snap 128 -i in.pcapng -o out.pcap
+//	go run ./bench/droppackets -p 0 -skew 20ms -i in.pcapng -o out.pcap
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -41,9 +47,10 @@ func run() error {
 	in := flag.String("i", "", "capture to read (pcap or pcapng)")
 	out := flag.String("o", "", "pcap to write")
 	snap := flag.Int("snap", 0, "keep at most this many bytes of each packet, as a capture with this snap length does (0: all of them)")
+	skew := flag.Duration("skew", 0, "stamp the servers' packets (the lower port) this much earlier and merge again in time order (0: none)")
 	flag.Parse()
-	if *in == "" || *out == "" || *p < 0 || *p > 1 || *snap < 0 {
-		return errors.New("usage: droppackets [-p 0.02] [-keep 80] [-snap N] -i IN -o OUT.pcap")
+	if *in == "" || *out == "" || *p < 0 || *p > 1 || *snap < 0 || *skew < 0 {
+		return errors.New("usage: droppackets [-p 0.02] [-keep 80] [-snap N] [-skew D] -i IN -o OUT.pcap")
 	}
 	snaplen := uint32(262144)
 	if *snap > 0 {
@@ -71,6 +78,7 @@ func run() error {
 		return err
 	}
 	kept, dropped := 0, 0
+	var held []packet // with -skew: written once all are read
 	for {
 		data, ci, err := src.ReadPacketData()
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -89,11 +97,25 @@ func run() error {
 			data = data[:*snap]
 		}
 		ci.CaptureLength = len(data)
+		kept++
+		if *skew > 0 {
+			if fromServer(data, link) {
+				ci.Timestamp = ci.Timestamp.Add(-*skew)
+			}
+			held = append(held, packet{ci, slices.Clone(data)})
+			continue
+		}
 		if err := w.WritePacket(ci, data); err != nil {
 			o.Close()
 			return err
 		}
-		kept++
+	}
+	slices.SortStableFunc(held, func(a, b packet) int { return a.ci.Timestamp.Compare(b.ci.Timestamp) })
+	for _, pk := range held {
+		if err := w.WritePacket(pk.ci, pk.data); err != nil {
+			o.Close()
+			return err
+		}
 	}
 	fmt.Fprintf(os.Stderr, "droppackets: %s: kept %d, dropped %d\n", *in, kept, dropped)
 	return o.Close()
@@ -112,4 +134,23 @@ func open(f *os.File) (packetSource, layers.LinkType, error) {
 		return nil, 0, err
 	}
 	return r, r.LinkType(), nil
+}
+
+type packet struct {
+	ci   gopacket.CaptureInfo
+	data []byte
+}
+
+// fromServer reports whether a packet is a TCP segment or UDP datagram
+// from the lower port of its two: a server's, as servers listen on the
+// lower, well-known ports.
+func fromServer(data []byte, link layers.LinkType) bool {
+	pk := gopacket.NewPacket(data, link, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
+	switch l := pk.TransportLayer().(type) {
+	case *layers.TCP:
+		return l.SrcPort < l.DstPort
+	case *layers.UDP:
+		return l.SrcPort < l.DstPort
+	}
+	return false
 }

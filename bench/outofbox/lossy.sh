@@ -7,14 +7,16 @@
 #   (run eval.sh once first: it extracts the captures this copies)
 # Environment: as eval.sh (DATA, DATA2, DATA3...: the intact captures);
 # SNAP=N also cuts every packet to its first N bytes, as a capture with
-# that snap length (tcpdump -s N); with P=0, that alone.
+# that snap length (tcpdump -s N); SKEW=D (a Go duration, 20ms) stamps
+# the servers' packets D earlier and merges again, as a tap whose
+# directions are merged with clocks apart; with P=0, those alone.
 # Writes OUTDIR/data*/ (the lossy copies) and eval.sh's outputs in
 # OUTDIR/eval (nDPI's outputs are those of the intact captures, copied
 # from OUTDIR/eval/ndpi when there: put an earlier run's there to skip
 # ndpiReader). Prints the table with every set shown; compare it with
 # eval.sh's on the intact captures: the benign alerts should not grow.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,17p' "$0" >&2; exit 2; }
 OUT=$1
 shift
 P=0.02
@@ -32,7 +34,7 @@ copy() {
 	mkdir -p "$2"
 	for f in "$1"/*; do
 		[ -f "$f" ] || continue
-		[ -s "$2/${f##*/}" ] || "$DROP" -p "$P" -snap "${SNAP:-0}" -i "$f" -o "$2/${f##*/}" 2>/dev/null || rm -f "$2/${f##*/}"
+		[ -s "$2/${f##*/}" ] || "$DROP" -p "$P" -snap "${SNAP:-0}" -skew "${SKEW:-0}" -i "$f" -o "$2/${f##*/}" 2>/dev/null || rm -f "$2/${f##*/}"
 	done
 }
 copy "${DATA:-/work/data/ndpi}" "$OUT/data"
