@@ -53,9 +53,12 @@ type conn struct {
 	hello       helloSegs    // how the client's segments carried its first record (hellosegs.go)
 	// resetWait: a reset from half resetDir acknowledged its peer's stream
 	// up to resetAck, past the bytes seen (resetahead.go).
-	resetWait bool
-	resetDir  int8
-	resetAck  uint32
+	// serverAnswered: the server's first data acknowledged client bytes
+	// not seen yet (Flow.ServerAnswered).
+	serverAnswered bool
+	resetWait      bool
+	resetDir       int8
+	resetAck       uint32
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -152,6 +155,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		// acceptable SYN-ACK; a middlebox or an injector may send others).
 		if peer.synAgain && peer.streamed == 0 && len(peer.pending) == 0 && s.Ack != peer.isn+1 {
 			peer.isn, peer.next = s.Ack-1, s.Ack
+		}
+		if s.PayloadLen > 0 && c.clientDir == int8(1-d) && peer.streamed == 0 && c.acksUnseen(peer, s.Ack) {
+			c.serverAnswered = true
 		}
 	}
 	if s.TinyFragment > 0 {
@@ -426,6 +432,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 	f.Prefix = c.prefix
 	f.Midstream = !ch.synSeen && !sh.synSeen
 	f.ClientSYN = ch.synSeen
+	f.ServerAnswered = c.serverAnswered
 	f.PickupAfterEviction = c.pickup
 	f.ClientHandshake, f.ServerHandshake = ch.hs.buf, sh.hs.buf
 	f.ClientHandshakeGap, f.ServerHandshakeGap = ch.hs.gap, sh.hs.gap

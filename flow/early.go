@@ -126,9 +126,10 @@ func (c *conn) judgeServerFirst(t *Table, d int, data []byte, gap bool, off int)
 	if cl.streamed > 0 || gap || off != int(c.probeN) {
 		return // the client's own bytes decide, as before any server byte
 	}
-	if len(cl.pending) > 0 || cl.ackSeen && seqDiff(cl.acked, cl.next) > 0 {
+	if len(cl.pending) > 0 || cl.ackSeen && seqDiff(cl.acked, cl.next) > 0 || c.serverAnswered {
 		// The client spoke first: its bytes wait behind a hole, or the
-		// server acknowledged bytes of it the capture lost.
+		// server acknowledged bytes of it the capture lost or has not
+		// shown yet.
 		c.early = earlyOpen
 		return
 	}

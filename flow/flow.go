@@ -83,6 +83,12 @@ type Flow struct {
 	// Fast Open), which a capture that saw only the server's SYN-ACK
 	// missed. Only then can a flow show what a client sent first.
 	ClientSYN bool
+	// ServerAnswered is set when the server's first bytes acknowledged
+	// bytes of its client that the capture showed only after them: the
+	// client spoke first, though the prefix (in capture order) starts
+	// with the server's turn, as a tap whose directions are merged with
+	// clocks apart puts it.
+	ServerAnswered bool
 	// PickupAfterEviction is set on a mid-stream flow opened on a
 	// connection handed out before and then given up for want of room
 	// (Config.MaxRemembered): the same connection's earlier record is in

@@ -36,6 +36,33 @@ func TestSYNAfterItsSYNACK(t *testing.T) {
 	}
 }
 
+// TestServerAnswerBeforeTheClientsBytes: with the directions merged out
+// of order, a server's answer (acknowledging the client's first bytes)
+// comes before the client's SYN and bytes: the flow says the server
+// answered, the flow in order does not, nor does a server that greets.
+func TestServerAnswerBeforeTheClientsBytes(t *testing.T) {
+	const c, s = true, false
+	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
+	request, answer := "\x01\x02\x03\x04 request", "\x05\x06\x07\x08 answer"
+	end := 1001 + uint32(len(request))
+	synack, data := acking(seg(s, 0, 5000, synack, ""), 1001), acking(seg(s, 1, 5001, ack|FlagPSH, answer), end)
+	syn, ack1, req := seg(c, 2, 1000, syn, ""), acking(seg(c, 3, 1001, ack, ""), 5001), acking(seg(c, 4, 1001, ack|FlagPSH, request), 5001)
+	for _, tc := range []struct {
+		name string
+		segs []Segment
+		want bool
+	}{
+		{"merged out of order", []Segment{synack, data, syn, ack1, req}, true},
+		{"in order", []Segment{syn, synack, ack1, req, data}, false},
+		{"a greeting", []Segment{syn, synack, ack1, acking(seg(s, 1, 5001, ack|FlagPSH, answer), 1001), req}, false},
+	} {
+		out := runSegments(t, DefaultConfig(), tc.segs)
+		if len(out) != 1 || out[0].ServerAnswered != tc.want {
+			t.Errorf("%s: %d flows, %+v", tc.name, len(out), out)
+		}
+	}
+}
+
 // TestResetBeforeTheBytesItAcknowledges: with the directions merged out
 // of order, a server's reset that acknowledges the client's hello comes
 // before the hello. The connection waits for the bytes the reset

@@ -61,6 +61,21 @@ func (t *Table) moveTo(c *conn, l *connList) {
 	l.pushBack(c)
 }
 
+// acksUnseen reports whether ack, from the peer of half h, acknowledges
+// bytes of h beyond its first byte when h has shown none: h's first byte
+// is known from its SYN, or from the SYN-ACK's acknowledgement of it.
+func (c *conn) acksUnseen(h *half, ack uint32) bool {
+	first := h.next
+	switch {
+	case h.started:
+	case h.hasHint:
+		first = h.ackHint
+	default:
+		return false
+	}
+	return seqDiff(ack, first) > 0 && seqDiff(ack, first) < maxAckAhead
+}
+
 // resetCaughtUp reports whether a connection waiting after a reset has
 // its peer's bytes up to what the reset acknowledged.
 func (c *conn) resetCaughtUp() bool {

@@ -81,6 +81,17 @@ func TestServerSpeaksFirst(t *testing.T) {
 			t.Errorf("fired where the capture lost a side's first bytes (client %v, server %v)", f.ClientHoled, f.ServerHoled)
 		}
 	}
+	// The server's turn first in the capture, but acknowledging the
+	// client's bytes that came after it (directions merged out of
+	// order): the client spoke first.
+	answered := serverFirstFlow(443, []byte{0x20, 0xa3, 0xb7, 0x4e, 0xe7, 0x22, 0x92, 0x35, 1, 2, 3, 4, 5, 6, 7, 8}, []byte("GET / HTTP/1.1\r\n"))
+	if _, fired := serverSpokeFirst(input(answered)); !fired {
+		t.Fatal("the binary turn first did not fire")
+	}
+	answered.ServerAnswered = true
+	if _, fired := serverSpokeFirst(input(answered)); fired {
+		t.Error("fired on a server turn that acknowledged the client's bytes")
+	}
 	late := serverFirstFlow(443, []byte("SSH-2.0-OpenSSH_9.2p1\r\n"), nil)
 	late.ServerHoled, late.ServerIntact = true, 10 // a hole after the greeting began
 	if _, fired := serverSpokeFirst(input(late)); !fired {
