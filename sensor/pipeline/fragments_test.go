@@ -4,20 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"io"
 	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tlsentry/tlsentry/flow"
 	"github.com/tlsentry/tlsentry/internal/capgen"
 	"github.com/tlsentry/tlsentry/internal/sharedpcaps"
-	"github.com/tlsentry/tlsentry/sensor/capture"
 )
 
 // TestWiresharkFragmentedHandshake: a real TLS 1.2 handshake whose IPv4
@@ -135,26 +132,10 @@ func TestTinyFragments(t *testing.T) {
 // and its flow says it came in tiny fragments.
 func TestTinyFragmentsQUIC(t *testing.T) {
 	path := filepath.Join(sharedpcaps.PcapDir(t), "suricata-verify/quic-ietf-ja3_input.pcap")
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	var pkts, cut []capgen.Packet
-	for {
-		fr, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fr.LinkType != uint32(layers.LinkTypeEthernet) {
-			t.Fatalf("link type %d: the test cuts Ethernet frames", fr.LinkType)
-		}
-		p := capgen.Packet{Time: time.Unix(0, fr.Time), Data: slices.Clone(fr.Data)}
-		pkts = append(pkts, p)
-		for _, f := range capgen.FragmentFrame(p.Data, 256, uint32(len(pkts))) {
+	pkts := ethernetFrames(t, path)
+	var cut []capgen.Packet
+	for i, p := range pkts {
+		for _, f := range capgen.FragmentFrame(p.Data, 256, uint32(i+1)) {
 			cut = append(cut, capgen.Packet{Time: p.Time, Data: f})
 		}
 	}

@@ -17,36 +17,44 @@ import (
 	"github.com/tlsentry/tlsentry/sensor/decode"
 )
 
-// skewed copies an Ethernet capture as a tap whose two directions are
-// merged with clocks apart: every frame from the lower port (the
-// server's) is stamped by earlier, and the frames are merged again in
-// time order, each direction keeping its own order.
-func skewed(t *testing.T, path string, by time.Duration) string {
+// ethernetFrames reads the frames of an Ethernet capture, for a test to
+// rewrite.
+func ethernetFrames(t *testing.T, path string) []capgen.Packet {
 	t.Helper()
 	src, err := capture.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	d := decode.NewDecoder()
 	var pkts []capgen.Packet
 	for {
 		fr, err := src.Next()
 		if err == io.EOF {
-			break
+			return pkts
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		if fr.LinkType != uint32(layers.LinkTypeEthernet) {
-			t.Fatalf("%s: link type %d: the test rewrites Ethernet captures", path, fr.LinkType)
+			t.Fatalf("%s: link type %d: the test rewrites Ethernet frames", path, fr.LinkType)
 		}
-		at := time.Unix(0, fr.Time)
+		pkts = append(pkts, capgen.Packet{Time: time.Unix(0, fr.Time), Data: slices.Clone(fr.Data)})
+	}
+}
+
+// skewed copies an Ethernet capture as a tap whose two directions are
+// merged with clocks apart: every frame from the lower port (the
+// server's) is stamped by earlier, and the frames are merged again in
+// time order, each direction keeping its own order.
+func skewed(t *testing.T, path string, by time.Duration) string {
+	t.Helper()
+	d := decode.NewDecoder()
+	pkts := ethernetFrames(t, path)
+	for i, p := range pkts {
 		var seg flow.Segment
-		if d.Decode(fr.LinkType, fr.Data, &seg) == decode.SkipNone && seg.Src.Port < seg.Dst.Port {
-			at = at.Add(-by)
+		if d.Decode(uint32(layers.LinkTypeEthernet), p.Data, &seg) == decode.SkipNone && seg.Src.Port < seg.Dst.Port {
+			pkts[i].Time = p.Time.Add(-by)
 		}
-		pkts = append(pkts, capgen.Packet{Time: at, Data: slices.Clone(fr.Data)})
 	}
 	slices.SortStableFunc(pkts, func(a, b capgen.Packet) int { return a.Time.Compare(b.Time) })
 	return writeCapture(t, "skewed-"+filepath.Base(path), layers.LinkTypeEthernet, pkts)
