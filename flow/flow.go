@@ -84,10 +84,10 @@ type Flow struct {
 	// missed. Only then can a flow show what a client sent first.
 	ClientSYN bool
 	// ServerAnswered is set when the server's first bytes acknowledged
-	// bytes of its client that the capture showed only after them: the
-	// client spoke first, though the prefix (in capture order) starts
-	// with the server's turn, as a tap whose directions are merged with
-	// clocks apart puts it.
+	// bytes of its client that the capture had not shown before them
+	// (later, or never): the client spoke first, though the prefix (in
+	// capture order) starts with the server's turn, as a tap whose
+	// directions are merged with clocks apart, or a lost segment, puts it.
 	ServerAnswered bool
 	// PickupAfterEviction is set on a mid-stream flow opened on a
 	// connection handed out before and then given up for want of room

@@ -39,7 +39,8 @@ func TestSYNAfterItsSYNACK(t *testing.T) {
 // TestServerAnswerBeforeTheClientsBytes: with the directions merged out
 // of order, a server's answer (acknowledging the client's first bytes)
 // comes before the client's SYN and bytes: the flow says the server
-// answered, the flow in order does not, nor does a server that greets.
+// answered, the flow in order does not, nor does a server that greets or
+// one that acknowledges its client's FIN.
 func TestServerAnswerBeforeTheClientsBytes(t *testing.T) {
 	const c, s = true, false
 	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
@@ -55,6 +56,8 @@ func TestServerAnswerBeforeTheClientsBytes(t *testing.T) {
 		{"merged out of order", []Segment{synack, data, syn, ack1, req}, true},
 		{"in order", []Segment{syn, synack, ack1, req, data}, false},
 		{"a greeting", []Segment{syn, synack, ack1, acking(seg(s, 1, 5001, ack|FlagPSH, answer), 1001), req}, false},
+		// The client's FIN takes a sequence number, and is no byte.
+		{"a FIN acknowledged", []Segment{syn, synack, ack1, acking(seg(c, 4, 1001, fin, ""), 5001), acking(seg(s, 5, 5001, ack|FlagPSH, answer), 1002)}, false},
 	} {
 		out := runSegments(t, DefaultConfig(), tc.segs)
 		if len(out) != 1 || out[0].ServerAnswered != tc.want {

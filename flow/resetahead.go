@@ -63,9 +63,10 @@ func (t *Table) moveTo(c *conn, l *connList) {
 
 // acksUnseen reports whether ack, from the peer of half h, acknowledges
 // bytes of h beyond its first byte when h has shown none: h's first byte
-// is known from its SYN, or from the SYN-ACK's acknowledgement of it.
+// is known from its SYN, or from the SYN-ACK's acknowledgement of it. A
+// FIN seen takes its sequence number, and is no byte.
 func (c *conn) acksUnseen(h *half, ack uint32) bool {
-	first := h.next
+	first := h.seenEnd()
 	switch {
 	case h.started:
 	case h.hasHint:

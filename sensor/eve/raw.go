@@ -86,6 +86,9 @@ func AppendRaw(body []byte, f *flow.Flow) []byte {
 	if clientSYNMissed(f) {
 		body = append(body, `,"client_syn_missed":true`...)
 	}
+	if f.ServerAnswered {
+		body = append(body, `,"server_answered":true`...)
+	}
 	for _, side := range []struct {
 		name string
 		recs []flow.RecordHeader
@@ -210,6 +213,7 @@ type rawObj struct {
 	ServerIntact    *int   `json:"server_intact"`
 	OpenVPN         bool   `json:"handshake_in_openvpn"`
 	ClientSYNMissed bool   `json:"client_syn_missed"`
+	ServerAnswered  bool   `json:"server_answered"`
 	ClientRecords   []byte `json:"client_records"`
 	ServerRecords   []byte `json:"server_records"`
 }
@@ -242,7 +246,7 @@ func ParseFlowLine(line []byte) (*flow.Flow, error) {
 		Prefix: d.Prefix, PrefixGap: d.PrefixGap,
 		ClientHandshake: raw.ClientHandshake, ServerHandshake: raw.ServerHandshake,
 		ClientHandshakeGap: raw.ClientHandshakeGap, ServerHandshakeGap: raw.ServerHandshakeGap,
-		OpenVPN: raw.OpenVPN,
+		OpenVPN: raw.OpenVPN, ServerAnswered: raw.ServerAnswered,
 	}
 	if err := l.transport(f); err != nil {
 		return nil, err
