@@ -48,17 +48,17 @@ type conn struct {
 	charged     int64          // bytes of its buffers charged to the memory budget
 	memLinks    [numMemLists]memLink
 	qc          *quic.Conn   // UDP flows: their QUIC state until handed out
-	qpend       *quicPending // UDP flows: their first side's datagrams while nothing opened (udproles.go)
+	qpend       *quicPending // UDP flows: their datagrams while nothing of them opened (udproles.go)
 	conflicts   *conflicts   // stream bytes sent twice, different (conflict.go); stray data (stray.go)
 	hello       helloSegs    // how the client's segments carried its first record (hellosegs.go)
-	// resetWait: a reset from half resetDir acknowledged its peer's stream
-	// up to resetAck, past the bytes seen (resetahead.go).
 	// serverAnswered: the server's first data acknowledged client bytes
 	// not seen yet (Flow.ServerAnswered).
 	serverAnswered bool
-	resetWait      bool
-	resetDir       int8
-	resetAck       uint32
+	// resetWait: a reset from half resetDir acknowledged its peer's stream
+	// up to resetAck, past the bytes seen (resetahead.go).
+	resetWait bool
+	resetDir  int8
+	resetAck  uint32
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -156,7 +156,7 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 		if peer.synAgain && peer.streamed == 0 && len(peer.pending) == 0 && s.Ack != peer.isn+1 {
 			peer.isn, peer.next = s.Ack-1, s.Ack
 		}
-		if s.PayloadLen > 0 && c.clientDir == int8(1-d) && peer.streamed == 0 && c.acksUnseen(peer, s.Ack) {
+		if s.PayloadLen > 0 && c.clientDir == int8(1-d) && peer.streamed == 0 && peer.acksUnseen(s.Ack) {
 			c.serverAnswered = true
 		}
 	}

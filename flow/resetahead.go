@@ -28,7 +28,15 @@ func (c *conn) resetAhead(d int, s *Segment) bool {
 	if peer.pkts == 0 {
 		return true
 	}
-	return peer.started && seqDiff(s.Ack, peer.seenEnd()) > 0 && seqDiff(s.Ack, peer.seenEnd()) < maxAckAhead
+	return peer.started && peer.ackedBeyond(s.Ack)
+}
+
+// ackedBeyond reports whether ack acknowledges bytes of the half past
+// those seen in order (seenEnd), within what an acknowledgement can run
+// ahead.
+func (h *half) ackedBeyond(ack uint32) bool {
+	ahead := seqDiff(ack, h.seenEnd())
+	return ahead > 0 && ahead < maxAckAhead
 }
 
 // seenEnd is the sequence number after the half's bytes seen in order,
@@ -63,18 +71,17 @@ func (t *Table) moveTo(c *conn, l *connList) {
 
 // acksUnseen reports whether ack, from the peer of half h, acknowledges
 // bytes of h beyond its first byte when h has shown none: h's first byte
-// is known from its SYN, or from the SYN-ACK's acknowledgement of it. A
-// FIN seen takes its sequence number, and is no byte.
-func (c *conn) acksUnseen(h *half, ack uint32) bool {
-	first := h.seenEnd()
+// is known from its SYN (ackedBeyond: a FIN seen takes its sequence
+// number, and is no byte), or from the SYN-ACK's acknowledgement of it.
+func (h *half) acksUnseen(ack uint32) bool {
 	switch {
 	case h.started:
+		return h.ackedBeyond(ack)
 	case h.hasHint:
-		first = h.ackHint
-	default:
-		return false
+		ahead := seqDiff(ack, h.ackHint)
+		return ahead > 0 && ahead < maxAckAhead
 	}
-	return seqDiff(ack, first) > 0 && seqDiff(ack, first) < maxAckAhead
+	return false
 }
 
 // resetCaughtUp reports whether a connection waiting after a reset has

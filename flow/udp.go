@@ -184,14 +184,12 @@ func (c *conn) datagram(t *Table, s *Segment, srcIsLo bool) {
 	// Datagrams before the client's first Initial are read again after
 	// it (udproles.go).
 	if !t.restartQUIC(c, d, s.Payload, cut) {
-		if cut {
-			c.qc.CutDatagram(s.Payload, d == int(c.clientDir))
-		} else {
-			c.qc.Datagram(s.Payload, d == int(c.clientDir))
-		}
+		feedQUIC(c.qc, s.Payload, d == int(c.clientDir), cut)
 		c.keepQUIC(d, s.Payload, cut)
 	}
-	t.account(c)
+	if c.qpend != nil || c.charged != 0 {
+		t.account(c) // the kept datagrams' charge (a UDP flow holds no other)
+	}
 	switch {
 	case c.qc.ClientHelloDone() && helloesDone(c.qc.ClientCrypto(), c.qc.ServerCrypto()), c.qc.GoogleHandshakeDone():
 		// The rest of the handshake is in Handshake packets, which a

@@ -57,14 +57,19 @@ func (t *Table) restartQUIC(c *conn, d int, p []byte, cut bool) bool {
 	c.qc = quic.NewConn(t.cfg.HandshakeLimit)
 	c.qc.Datagram(p, true)
 	for i, b := range k.datagrams {
-		fromClient := int(k.dirs[i]) == d
-		if k.cut[i] {
-			c.qc.CutDatagram(b, fromClient)
-		} else {
-			c.qc.Datagram(b, fromClient)
-		}
+		feedQUIC(c.qc, b, int(k.dirs[i]) == d, k.cut[i])
 	}
 	return true
+}
+
+// feedQUIC gives a datagram to a flow's QUIC state, as one the capture
+// cut when cut is set.
+func feedQUIC(qc *quic.Conn, p []byte, fromClient, cut bool) {
+	if cut {
+		qc.CutDatagram(p, fromClient)
+	} else {
+		qc.Datagram(p, fromClient)
+	}
 }
 
 // keepQUIC keeps a copy of a datagram of half d while the flow has opened

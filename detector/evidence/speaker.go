@@ -26,8 +26,8 @@ func serverSpokeFirstApplies(in *Input) bool {
 // (a hello the capture lost) does not count, nor does a first turn the
 // capture did not see begin: where either side's first bytes were lost,
 // the client may have spoken first and the server's turn may be the
-// middle of its answer; nor does a turn that acknowledged the client's
-// bytes, which the capture showed after it (flow.Flow.ServerAnswered).
+// middle of its answer; nor does a turn that acknowledged client bytes
+// the capture had not shown before it (flow.Flow.ServerAnswered).
 func serverSpokeFirst(in *Input) (string, bool) {
 	f := in.Flow
 	if !serverSpokeFirstApplies(in) || len(f.PrefixRuns) == 0 || f.PrefixRuns[0].FromClient || f.PrefixRuns[0].Mixed || f.ServerAnswered ||

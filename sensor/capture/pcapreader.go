@@ -85,7 +85,8 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 	default:
 		return nil, fmt.Errorf("%w (magic %x)", ErrNotCapture, h[0:4])
 	}
-	p.lenSwap = lengthOrderOf(p.order.Uint16(h[4:6]), p.order.Uint16(h[6:8]))
+	major, minor := p.order.Uint16(h[4:6]), p.order.Uint16(h[6:8])
+	p.lenSwap = lengthOrderOf(major, minor)
 	snap := int(p.order.Uint32(h[16:20]))
 	p.maxCap = min(max(snap, maxCaptureLen), r.Size())
 	// The upper bits of the link-type field carry the FCS length flags.
@@ -94,7 +95,7 @@ func newPcapReader(r *bufio.Reader) (*pcapReader, error) {
 	switch {
 	case p.hdrLen == modifiedHdrLen:
 		p.chooseHdrLen(ss990417HdrLen, ss990915HdrLen)
-	case !p.nanos && p.order.Uint16(h[4:6]) == 2 && p.order.Uint16(h[6:8]) == 4:
+	case !p.nanos && major == 2 && minor == 4:
 		p.chooseHdrLen(standardHdrLen, ss990417HdrLen)
 	}
 	return p, nil
