@@ -46,7 +46,7 @@ func (c *conn) cost() int64 {
 	if c.qpend != nil {
 		n += c.qpend.bytes + len(c.qpend.datagrams)*pendingOverhead
 	}
-	return int64(n)
+	return int64(n + c.heldCost())
 }
 
 // account brings the budget up to date with c's buffers, and c's place on
@@ -58,13 +58,16 @@ func (t *Table) account(c *conn) {
 	}
 	t.budget.used.Add(n - c.charged)
 	c.charged = n
-	pending := len(c.halves[0].pending)+len(c.halves[1].pending) > 0
+	pending := len(c.halves[0].pending)+len(c.halves[1].pending) > 0 || c.held != nil
 	if pending != (c.memLinks[memPending].on) {
 		t.memLists[memPending].toggle(c, memPending)
 	}
 	hs := cap(c.halves[0].hs.buf)+cap(c.halves[1].hs.buf) > 0
 	if hs != (c.memLinks[memHandshake].on) {
 		t.memLists[memHandshake].toggle(c, memHandshake)
+	}
+	if held := c.held != nil; held != c.memLinks[memHeld].on {
+		t.memLists[memHeld].toggle(c, memHeld)
 	}
 }
 
@@ -93,6 +96,8 @@ func (t *Table) relieve() {
 			for d := range c.halves {
 				c.halves[d].giveUpPending(sk, d)
 			}
+			c.heldOff = true // and bytes held for their peer's go on as they came
+			c.releaseHeld(t, true)
 			t.account(c)
 			continue
 		}
@@ -105,10 +110,13 @@ func (t *Table) relieve() {
 	}
 }
 
-// Lists of connections by what they hold, oldest first.
+// Lists of connections by what they hold, oldest first. memHeld, the
+// connections holding bytes back for their peer's (ackorder.go), is not
+// the budget's: its order is that of the holds' start, for heldQuiet.
 const (
 	memPending = iota
 	memHandshake
+	memHeld
 	numMemLists
 )
 

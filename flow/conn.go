@@ -59,6 +59,10 @@ type conn struct {
 	resetWait bool
 	resetDir  int8
 	resetAck  uint32
+	// held: deliveries that wait for their peer's bytes (ackorder.go);
+	// heldOff: holding was given up for the connection.
+	held    *heldBytes
+	heldOff bool
 }
 
 // init starts tracking a connection. Its id depends only on the
@@ -177,7 +181,9 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 			c.chooseClient(d, s)
 		}
 		if c.wants(d) {
-			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, c.sink(t), d, s.Flags&FlagRST == 0)
+			sk := c.sink(t)
+			sk.ack, sk.ackOK = s.Ack, s.Flags&(FlagACK|FlagRST) == FlagACK
+			h.add(seq, s.Payload, s.PayloadLen, t.cfg.MaxPending, &t.stats, sk, d, s.Flags&FlagRST == 0)
 			t.account(c)
 			c.reconsider(t)
 		} else if s.Flags&FlagRST == 0 {
@@ -186,6 +192,13 @@ func (c *conn) process(t *Table, s *Segment, srcIsLo bool) {
 	}
 	if s.Flags&FlagFIN != 0 {
 		h.finSeen, h.finSeq = true, seq+uint32(s.PayloadLen)
+	}
+	if s.Flags&(FlagSYN|FlagRST) == 0 {
+		h.noteSent(seq + uint32(s.PayloadLen))
+	}
+	if c.held != nil {
+		c.releaseHeld(t, false) // the peer's bytes may have come, or shown they were lost
+		t.account(c)
 	}
 	switch {
 	case s.Flags&FlagRST != 0 && c.resetAhead(d, s):
@@ -272,9 +285,13 @@ func looksLikeRequest(p []byte) bool {
 }
 
 // connSink adapts a conn to the reassembler's sink without allocating.
+// ack is the acknowledgement of the segment whose bytes it delivers
+// (ackOK: it has one to go by), which may hold them back (ackorder.go).
 type connSink struct {
-	c *conn
-	t *Table
+	c     *conn
+	t     *Table
+	ack   uint32
+	ackOK bool
 }
 
 func (c *conn) sink(t *Table) *connSink {
@@ -284,6 +301,21 @@ func (c *conn) sink(t *Table) *connSink {
 
 func (s *connSink) deliver(d int, data []byte, gap bool) {
 	c := s.c
+	off := c.halves[d].streamed
+	if hold, waits := c.holdsBack(d, s.ack, s.ackOK); hold {
+		c.hold(s.t, d, data, gap, waits, off, s.ack)
+		return
+	}
+	c.take(s.t, d, data, gap, off)
+	if c.held != nil {
+		c.releaseHeld(s.t, false)
+	}
+}
+
+// take gives the connection half d's next in-order bytes, data at stream
+// offset off (gap: bytes before them are missing): to the first-bytes
+// judgement, the prefix, the handshake capture and the record walk.
+func (c *conn) take(t *Table, d int, data []byte, gap bool, off int) {
 	h := &c.halves[d]
 	if gap {
 		if !h.holed {
@@ -302,17 +334,17 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 	}
 	client := int(c.clientDir) == d
 	if client {
-		c.hello.note(h.streamed, data, h.holed)
+		c.hello.note(off, data, h.holed)
 	}
 	if client && c.serverProbe {
-		c.clientSpeaks(s.t) // judged by what the client says, as any client
+		c.clientSpeaks(t) // judged by what the client says, as any client
 	}
 	if c.early != earlyOpen {
 		switch {
 		case c.early == earlyUnknown && client:
-			c.judgeStart(s.t, d, data, gap, h.streamed)
+			c.judgeStart(t, d, data, gap, off)
 		case c.early == earlyUnknown:
-			c.judgeServerFirst(s.t, d, data, gap, h.streamed)
+			c.judgeServerFirst(t, d, data, gap, off)
 		case c.early == earlyNotTLS && !client && !c.serverProbe:
 			c.answered = true
 		}
@@ -325,15 +357,14 @@ func (s *connSink) deliver(d int, data []byte, gap bool) {
 		c.prefix = append(c.prefix, data[:k]...)
 		c.addRun(d, k)
 		if len(c.prefix) == PrefixSize {
-			c.judgeProgram(s.t)
+			c.judgeProgram(t)
 		}
 	}
-	off := h.streamed
 	if h.hs.needsMore() {
-		c.feedHandshake(s.t, d, data, off)
+		c.feedHandshake(t, d, data, off)
 	}
 	if h.recs.active() {
-		h.recs.feed(data, off, PrefixSize+s.t.cfg.HandshakeLimit)
+		h.recs.feed(data, off, PrefixSize+t.cfg.HandshakeLimit)
 	}
 }
 
@@ -422,6 +453,7 @@ func (c *conn) toFlow(t *Table, why EndReason) *Flow {
 			sk.deliver(d, nil, true)
 		}
 	}
+	c.releaseHeld(t, true)
 	cd := int(c.clientDir)
 	if cd < 0 {
 		c.byPort = true

@@ -48,6 +48,10 @@ type half struct {
 	ackSeen bool
 	acked   uint32
 	finSeq  uint32
+	// sent is the sequence number after the furthest segment of the side
+	// past next (sentSeen), a bare ACK's too (ackorder.go).
+	sentSeen bool
+	sent     uint32
 
 	hs   hsCapture
 	recs recordWalk

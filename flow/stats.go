@@ -22,6 +22,12 @@ type Stats struct {
 	PendingOverflows               uint64 // holes skipped because the out-of-order buffer was full
 	Gaps                           uint64 // flows handed out with bytes missing in the prefix
 	LateSegments                   uint64 // segments of flows already handed out (counted only)
+	// AheadOfPeer counts the times a side's bytes were held back because
+	// their segment acknowledged peer bytes the capture had not shown yet
+	// (directions merged out of order: ackorder.go); AheadGivenUp the holds
+	// given up, those bytes going on in capture order (their peer's bytes
+	// lost, or held too long or too many).
+	AheadOfPeer, AheadGivenUp uint64
 	// Datagrams counts the UDP datagrams processed; NotQUIC those of them
 	// that belonged to no tracked flow and did not look like the start of
 	// a QUIC connection, so opened none (UDP flows are tracked only for
@@ -53,6 +59,8 @@ func (s *Stats) Add(o *Stats) {
 	s.PendingOverflows += o.PendingOverflows
 	s.Gaps += o.Gaps
 	s.LateSegments += o.LateSegments
+	s.AheadOfPeer += o.AheadOfPeer
+	s.AheadGivenUp += o.AheadGivenUp
 	s.Datagrams += o.Datagrams
 	s.NotQUIC += o.NotQUIC
 	s.MemcapGiveUps += o.MemcapGiveUps

@@ -90,6 +90,9 @@ func (t *Table) Process(s *Segment) {
 	t.tick(max(s.Time, s.Now))
 	key, srcIsLo := KeyOf(s.Src, s.Dst)
 	c := t.conns[key]
+	if c != nil && t.overdue(c) && t.releaseOverdue(c) {
+		c = nil // complete or decided once it gave up holding, before this packet (ackorder.go)
+	}
 	if c != nil && t.now-c.seen > shortestTimeout && t.lapse(c) {
 		c = nil // it ended before this packet: the packet goes where it would after a sweep
 	}
@@ -192,8 +195,11 @@ func (t *Table) evict() {
 // a non-TLS client's first flight over), each at the time its own silence
 // reached the timeout (lapse decides each). Every list is in recency
 // order (network time of the last packet), so only their heads need
-// looking at.
+// looking at. Bytes held back for a peer's past heldQuiet go on first
+// (ackorder.go): a hold began at or before its connection's last packet,
+// so its end comes before any timeout of silence.
 func (t *Table) expire() {
+	t.expireHeld()
 	for _, l := range [...]*connList{&t.active, &t.notTLS, &t.speaking, &t.closing} {
 		t.expireList(l)
 	}

@@ -203,6 +203,9 @@ func FuzzTable(f *testing.F) {
 	turned := append([]byte{0x40, 0x24, 0, 0, byte(len(server) / 8)}, server...)
 	turned = append(turned, 0x40, 0, 0, 0, byte(len(vec["client_packet"])/8))
 	f.Add(append(turned, vec["client_packet"]...))
+	// A client's SYN, then its server's answer acknowledging client bytes
+	// not seen yet (held back), then the client's bytes (ackorder.go).
+	f.Add([]byte("\x02\x00\x00\x00\x00" + "\x38\x14\x01\x00\x06\x00\x01answer" + "\x38\x10\x00\x01\x04\x01\x00ask!"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const maxFlows = 4
 		// A memory budget of 3000 bytes (below what a configuration
@@ -221,22 +224,29 @@ func FuzzTable(f *testing.F) {
 			t.Fatal(err)
 		}
 		now := int64(0)
-		// Each record: flags (0x40: UDP; 0x80: a signed TCP segment), endpoint
-		// selector, seq (2 bytes, scaled; its top bit also says that a TCP
-		// segment came in tiny IP fragments), payload length, payload.
+		// Each record: flags (0x40: UDP; 0x80: a signed TCP segment; URG,
+		// which the table ignores, says that an acknowledgement number
+		// follows), endpoint selector, seq (2 bytes, scaled; its top bit
+		// also says that a TCP segment came in tiny IP fragments), payload
+		// length, the acknowledgement (2 bytes, scaled as seq, plus the
+		// SYN's one), payload.
 		for len(data) >= 5 {
 			flags, who, signed := data[0]&0x3f, data[1], data[0]&0x80 != 0
 			seq := uint32(binary.BigEndian.Uint16(data[2:4])) * 97
 			n := int(data[4])
 			tr := TransportTCP
+			head, ackNo := 5, uint32(0)
 			if data[0]&0x40 != 0 {
 				tr, flags, seq, n = TransportUDP, 0, 0, 8*n
+			} else if flags&FlagURG != 0 && len(data) >= 7 {
+				flags &^= FlagURG
+				head, ackNo = 7, 0xffff0001+uint32(binary.BigEndian.Uint16(data[5:7]))*97
 			}
-			n = min(n, len(data)-5)
-			payload := data[5 : 5+n]
-			data = data[5+n:]
+			n = min(n, len(data)-head)
+			payload := data[head : head+n]
+			data = data[head+n:]
 			now += int64(who&0xf0) * int64(time.Millisecond) * 10
-			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Payload: payload, PayloadLen: n, WireLen: 60 + n,
+			s := Segment{Time: now, Transport: tr, Flags: flags, Seq: 0xffff0000 + seq, Ack: ackNo, Payload: payload, PayloadLen: n, WireLen: 60 + n,
 				Signed: tr == TransportTCP && signed}
 			if tr == TransportTCP && seq >= 0x8000*97 {
 				s.TinyFragment = 68

@@ -88,8 +88,8 @@ func printSummary(w io.Writer, ps *pipeline.FileStats, fs *flow.Stats, open int)
 		ps.Files, ps.Packets.Read, ps.Packets.Decoded, fs.Datagrams, fs.NotQUIC, ps.Reassembled, ps.Packets.Cut, ps.Errors)
 	fmt.Fprintf(w, "summary: skipped %s\n", orNone(skipped))
 	fmt.Fprintf(w, "summary: flows=%d %s still_open=%d\n", total, orNone(ended), open)
-	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d overlap_conflicts=%d no_ack_data=%d data_before_start=%d unexpected_signature=%d pending_overflows=%d memcap_given_up=%d memcap_evicted=%d\n",
-		fs.EvictedActive, fs.EvictedFinished, fs.Gaps, fs.OutOfOrder, fs.Retransmits, fs.Overlaps, fs.OverlapConflicts, fs.NoACKData, fs.DataBeforeStart, fs.UnexpectedSignature, fs.PendingOverflows, fs.MemcapGiveUps, fs.MemcapEvictions)
+	fmt.Fprintf(w, "summary: evicted_active=%d evicted_finished=%d gaps=%d out_of_order=%d retransmits=%d overlaps=%d overlap_conflicts=%d no_ack_data=%d data_before_start=%d unexpected_signature=%d pending_overflows=%d memcap_given_up=%d memcap_evicted=%d ahead_of_peer=%d ahead_given_up=%d\n",
+		fs.EvictedActive, fs.EvictedFinished, fs.Gaps, fs.OutOfOrder, fs.Retransmits, fs.Overlaps, fs.OverlapConflicts, fs.NoACKData, fs.DataBeforeStart, fs.UnexpectedSignature, fs.PendingOverflows, fs.MemcapGiveUps, fs.MemcapEvictions, fs.AheadOfPeer, fs.AheadGivenUp)
 }
 
 func orNone(s []string) string {

@@ -97,7 +97,7 @@ const (
 	EvictedMemcap   = "memcap"   // flow handed out early for the memory budget (handshake bytes held)
 )
 
-var reassemblyEvents = []string{"retransmit", "overlap", "out_of_order", "pending_overflow", "gap", "late_segment", "memcap", "overlap_different_data", "data_without_ack", "data_before_start", "unexpected_signature"}
+var reassemblyEvents = []string{"retransmit", "overlap", "out_of_order", "pending_overflow", "gap", "late_segment", "memcap", "overlap_different_data", "data_without_ack", "data_before_start", "unexpected_signature", "ahead_of_peer", "ahead_given_up"}
 
 // New makes the metrics and registers them, with the build info, on reg.
 // It fails if reg already holds metrics of the same names.
@@ -123,7 +123,7 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 		FlowsOpened:   counter("tlsentry_flows_opened_total", "Flows the flow tables opened."),
 		FlowsEnded:    counterVec("tlsentry_flows_ended_total", "Flows handed out by the flow tables, by end reason.", "end_reason"),
 		FlowEvictions: counterVec("tlsentry_flow_evictions_total", "Flows removed because a flow table was full, by the flow's state.", "state"),
-		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments, out-of-order data given up for the memory budget (memcap), segments that contradicted bytes already received (overlap_different_data), data segments without ACK left out of the stream (data_without_ack), data segments before their stream's first byte (data_before_start), data segments with a TCP signature option their SYN lacked (unexpected_signature).", "event"),
+		Reassembly:    counterVec("tlsentry_reassembly_events_total", "TCP reassembly events: retransmits, overlaps, out-of-order segments, buffer overflows, flows with gaps, late segments, out-of-order data given up for the memory budget (memcap), segments that contradicted bytes already received (overlap_different_data), data segments without ACK left out of the stream (data_without_ack), data segments before their stream's first byte (data_before_start), data segments with a TCP signature option their SYN lacked (unexpected_signature), a side's bytes held until the peer bytes their segment acknowledged came (ahead_of_peer: directions merged out of order), such holds given up (ahead_given_up).", "event"),
 
 		QueueDrops:           counterVec("tlsentry_queue_dropped_total", "Items a pipeline stage dropped instead of blocking, by queue and reason.", "queue", "reason"),
 		ScoringQueue:         gauge("tlsentry_scoring_queue_flows", "Flows waiting for a scoring worker."),
@@ -259,6 +259,8 @@ func (m *Metrics) AddFlowStats(prev, cur *flow.Stats) {
 		{prev.NoACKData, cur.NoACKData},
 		{prev.DataBeforeStart, cur.DataBeforeStart},
 		{prev.UnexpectedSignature, cur.UnexpectedSignature},
+		{prev.AheadOfPeer, cur.AheadOfPeer},
+		{prev.AheadGivenUp, cur.AheadGivenUp},
 	}
 	for i, e := range events {
 		add(m.Reassembly.WithLabelValues(reassemblyEvents[i]), e[0], e[1])
