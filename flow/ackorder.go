@@ -11,46 +11,48 @@ import "time"
 // upgrade like a handshake out of nowhere.
 //
 // A segment's acknowledgement says which of its peer's bytes its sender
-// had received. Bytes of a side whose segment acknowledges peer bytes
-// the capture has not shown (in order, or buffered past a hole) are held
-// until the peer's stream reaches them, then delivered right after the
-// bytes that reached it: the prefix, the first-bytes judgement and the
-// handshake capture see the sides as the endpoints exchanged them.
+// had received. What reads both sides in the order they spoke (the
+// first-bytes judgement and the prefix) takes a side's bytes whose
+// segment acknowledges peer bytes the capture has not shown (in order,
+// or buffered past a hole) only once the peer's stream reaches them,
+// right after the bytes that reached it; what reads one side alone (the
+// handshake capture, the record walk) takes them at once. Only what can
+// still enter the prefix is held: at most PrefixSize bytes a side.
 // Holding ends when the prefix is full (the order matters no more), past
-// heldLimit bytes or heldQuiet of network time from its start (a sweep
-// or the connection's next packet finds it), under memory pressure,
-// and when the flow is handed out: the held bytes then go on as they
-// came (a capture of one direction shows a server's answers and never
-// the bytes they acknowledge).
+// heldQuiet of network time from its start (a sweep or the connection's
+// next packet finds it), under memory pressure, and when the flow is
+// handed out: the held bytes then go on as they came (a capture of one
+// direction shows a server's answers and never the bytes they
+// acknowledge).
 
-// heldLimit bounds the bytes a connection holds back, heldQuiet how long
-// (from the first held, in network time); past either, they and what
-// follows go on in capture order.
-const (
-	heldLimit = 16 << 10
-	heldQuiet = int64(time.Second)
-)
+// heldQuiet bounds how long (from the first held, in network time) a
+// connection holds bytes back; past it, they and what follows go on in
+// capture order.
+const heldQuiet = int64(time.Second)
 
 // heldChunk is one delivery held back: bytes of half at stream offset
-// off (gap: bytes before them are missing). waits: the segment that
-// brought them acknowledged the peer up to need, past the peer's bytes
-// seen; otherwise they only keep their place behind their side's
-// earlier held bytes.
+// off (gap: bytes before them are missing; holeEarly: the hole opened
+// before the prefix was full). waits: the segment that brought them
+// acknowledged the peer up to need, past the peer's bytes seen;
+// otherwise they only keep their place behind their side's earlier held
+// bytes.
 type heldChunk struct {
-	half  uint8
-	gap   bool
-	waits bool
-	off   int
-	need  uint32
-	data  []byte
+	half      uint8
+	gap       bool
+	holeEarly bool
+	waits     bool
+	off       int
+	need      uint32
+	data      []byte
 }
 
 // heldBytes is a connection's deliveries held back, in capture order.
 type heldBytes struct {
-	chunks []heldChunk
-	bytes  int
-	of     [2]int // chunks of each half
-	since  int64  // network time of the first held
+	chunks  []heldChunk
+	bytes   int
+	of      [2]int // chunks of each half
+	bytesOf [2]int // bytes of each half
+	since   int64  // network time of the first held
 }
 
 // holdsBack reports whether bytes of half d, delivered while a segment
@@ -92,25 +94,26 @@ func (h *half) noteSent(end uint32) {
 	}
 }
 
-// hold keeps a copy of a delivery of half d until its peer's stream
-// reaches need, or, past heldLimit, gives up holding: what was held goes
-// on, then this delivery.
-func (c *conn) hold(t *Table, d int, data []byte, gap, waits bool, off int, need uint32) {
+// hold keeps a copy of a delivery of half d, as much of it as may still
+// enter the prefix, until its peer's stream reaches need.
+func (c *conn) hold(t *Table, d int, data []byte, gap, holeEarly, waits bool, off int, need uint32) {
+	room := PrefixSize - len(c.prefix)
+	if c.held != nil {
+		room -= c.held.bytesOf[d]
+	}
+	data = data[:max(0, min(len(data), room))]
+	if len(data) == 0 && !gap {
+		return
+	}
 	q := c.held
 	if q == nil {
 		q = &heldBytes{since: t.now}
 		c.held = q
 		t.stats.AheadOfPeer++
 	}
-	if q.bytes+len(data) > heldLimit {
-		t.stats.AheadGivenUp++
-		c.heldOff = true
-		c.releaseHeld(t, true)
-		c.take(t, d, data, gap, off)
-		return
-	}
-	q.chunks = append(q.chunks, heldChunk{half: uint8(d), gap: gap, waits: waits, off: off, need: need, data: append([]byte(nil), data...)})
+	q.chunks = append(q.chunks, heldChunk{half: uint8(d), gap: gap, holeEarly: holeEarly, waits: waits, off: off, need: need, data: append([]byte(nil), data...)})
 	q.bytes += len(data)
+	q.bytesOf[d] += len(data)
 	q.of[d]++
 }
 
@@ -162,8 +165,9 @@ func (c *conn) releaseHeld(t *Table, all bool) {
 		q.chunks[0] = heldChunk{}
 		q.chunks = q.chunks[1:]
 		q.bytes -= len(f.data)
+		q.bytesOf[f.half] -= len(f.data)
 		q.of[f.half]--
-		c.take(t, int(f.half), f.data, f.gap, f.off)
+		c.takeShared(t, int(f.half), f.data, f.gap, f.holeEarly, f.off)
 	}
 	c.held = nil
 }

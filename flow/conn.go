@@ -301,41 +301,41 @@ func (c *conn) sink(t *Table) *connSink {
 
 func (s *connSink) deliver(d int, data []byte, gap bool) {
 	c := s.c
-	off := c.halves[d].streamed
-	if hold, waits := c.holdsBack(d, s.ack, s.ackOK); hold {
-		c.hold(s.t, d, data, gap, waits, off, s.ack)
-		return
+	h := &c.halves[d]
+	off := h.streamed
+	// The hole is in the prefix if it opened before the prefix was full.
+	holeEarly := h.holeAt > 0 && h.holeAt-1 < PrefixSize
+	hold, waits := c.holdsBack(d, s.ack, s.ackOK)
+	if hold {
+		c.hold(s.t, d, data, gap, holeEarly, waits, off, s.ack)
+	} else {
+		c.takeShared(s.t, d, data, gap, holeEarly, off)
 	}
-	c.take(s.t, d, data, gap, off)
-	if c.held != nil {
+	c.takeOwn(s.t, d, data, gap, off)
+	if !hold && c.held != nil {
 		c.releaseHeld(s.t, false)
 	}
 }
 
-// take gives the connection half d's next in-order bytes, data at stream
-// offset off (gap: bytes before them are missing): to the first-bytes
-// judgement, the prefix, the handshake capture and the record walk.
-func (c *conn) take(t *Table, d int, data []byte, gap bool, off int) {
+// takeShared gives the parts of the connection that read both sides in
+// the order they spoke, the first-bytes judgement and the prefix, half
+// d's next in-order bytes: data at stream offset off (gap: bytes before
+// them are missing; holeEarly: the hole opened before the prefix was
+// full).
+func (c *conn) takeShared(t *Table, d int, data []byte, gap, holeEarly bool, off int) {
 	h := &c.halves[d]
 	if gap {
 		if !h.holed {
 			h.holed, h.intact = true, c.prefixBytesOf(d)
 		}
-		if len(c.prefix) < PrefixSize || (h.holeAt > 0 && h.holeAt-1 < PrefixSize) {
+		if len(c.prefix) < PrefixSize || holeEarly {
 			c.prefixGap = true
-		}
-		h.hs.markGap()
-		if h.recs.on {
-			h.recs.stop() // the records cannot be framed across missing bytes
 		}
 	}
 	if len(data) == 0 {
 		return
 	}
 	client := int(c.clientDir) == d
-	if client {
-		c.hello.note(off, data, h.holed)
-	}
 	if client && c.serverProbe {
 		c.clientSpeaks(t) // judged by what the client says, as any client
 	}
@@ -359,6 +359,26 @@ func (c *conn) take(t *Table, d int, data []byte, gap bool, off int) {
 		if len(c.prefix) == PrefixSize {
 			c.judgeProgram(t)
 		}
+	}
+}
+
+// takeOwn gives the parts of the connection that read one side alone,
+// the client's hello segments, the handshake capture and the record
+// walk, half d's next in-order bytes (as takeShared).
+func (c *conn) takeOwn(t *Table, d int, data []byte, gap bool, off int) {
+	h := &c.halves[d]
+	if gap {
+		h.gapped = true
+		h.hs.markGap()
+		if h.recs.on {
+			h.recs.stop() // the records cannot be framed across missing bytes
+		}
+	}
+	if len(data) == 0 {
+		return
+	}
+	if int(c.clientDir) == d {
+		c.hello.note(off, data, h.gapped)
 	}
 	if h.hs.needsMore() {
 		c.feedHandshake(t, d, data, off)

@@ -42,6 +42,10 @@ type half struct {
 	// stream offsets. intact: how many of its prefix bytes came before.
 	holed  bool
 	intact int
+	// gapped: bytes of this direction went missing, as its own readers
+	// (the handshake capture, the hello's segments) were told; holed is
+	// the prefix's, which may learn it later (ackorder.go).
+	gapped bool
 	// acked is the highest acknowledgement the peer sent for this
 	// direction (ackSeen), finSeq the sequence number of its FIN: either
 	// beyond next says bytes went by that the capture missed (tailLost).

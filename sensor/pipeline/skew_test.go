@@ -98,3 +98,47 @@ func TestQUICDirectionsMergedOutOfOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestTCPDirectionsMergedOutOfOrder: connections whose server's packets
+// are stamped earlier (its answers then come before the client bytes
+// they acknowledge) give the flows they give in order: the same prefix,
+// the sides interleaved as the endpoints sent them, the same handshakes
+// and end. The captures open with what comes before TLS (STARTTLS in
+// SMTP, IMAP, XMPP and LDAP, PostgreSQL's upgrade, a SOCKS
+// request, an HTTP CONNECT) or with an answer to a short client turn.
+func TestTCPDirectionsMergedOutOfOrder(t *testing.T) {
+	dir := sharedpcaps.PcapDir(t)
+	for _, name := range []string{"zeek/smtp-starttls.pcap", "zeek/imap-starttls.pcap", "zeek/xmpp-starttls.pcap",
+		"suricata-verify/ldap-starttls_input.pcap", "suricata-verify/pgsql_pgsql-upgrade-tls_input.pcap",
+		"ja4/socks4-https.pcap", "ja4/https-connect.pcap", "ndpi/http_connect.pcap"} {
+		for _, by := range []time.Duration{20 * time.Millisecond, 300 * time.Millisecond} {
+			t.Run(name+"/"+by.String(), func(t *testing.T) {
+				path := filepath.Join(dir, name)
+				want, _ := readCapture(t, path)
+				got, _ := readCapture(t, skewed(t, path, by))
+				tcpOf := func(fs []*flow.Flow) (out []*flow.Flow) {
+					for _, f := range fs {
+						if f.Transport == flow.TransportTCP && len(f.Prefix) > 0 {
+							out = append(out, f)
+						}
+					}
+					slices.SortFunc(out, func(a, b *flow.Flow) int { return int(a.Client.Port) - int(b.Client.Port) })
+					return out
+				}
+				w, g := tcpOf(want), tcpOf(got)
+				if len(w) == 0 || len(g) != len(w) {
+					t.Fatalf("%d TCP flows skewed, %d in order", len(g), len(w))
+				}
+				for i := range w {
+					if g[i].Client != w[i].Client || g[i].EndReason != w[i].EndReason || !bytes.Equal(g[i].Prefix, w[i].Prefix) ||
+						!slices.Equal(g[i].PrefixRuns, w[i].PrefixRuns) ||
+						!bytes.Equal(g[i].ClientHandshake, w[i].ClientHandshake) || !bytes.Equal(g[i].ServerHandshake, w[i].ServerHandshake) {
+						t.Errorf("flow %d skewed: client %v, %v, runs %v, hellos %d/%d bytes; in order: %v, %v, runs %v, %d/%d",
+							i, g[i].Client, g[i].EndReason, g[i].PrefixRuns, len(g[i].ClientHandshake), len(g[i].ServerHandshake),
+							w[i].Client, w[i].EndReason, w[i].PrefixRuns, len(w[i].ClientHandshake), len(w[i].ServerHandshake))
+					}
+				}
+			})
+		}
+	}
+}
