@@ -3,7 +3,10 @@
 // each TCP direction (out of order, retransmitted, overlapping, picked up
 // mid-stream), and hands out one Flow per connection holding what later
 // stages need: the 1024-byte prefix in send order and each direction's
-// first TLS handshake messages.
+// first TLS handshake messages. The prefix and the first-bytes judgement
+// take the two sides in the order they spoke, which a side's
+// acknowledgements tell when a capture merged the directions out of
+// order (ackorder.go).
 //
 // UDP flows are tracked for QUIC only (udp.go): a flow opens on a datagram
 // that looks like the start of a QUIC connection, its Initial packets are
