@@ -16,7 +16,6 @@ import (
 // once answered), as in order.
 func TestAnswerWaitsForTheBytesItAcknowledges(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	request, answer := "GET / HTTP/1.1\r\nHost: example\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n\r\n"
 	end := 1001 + uint32(len(request))
 	syn, synAck, ack1 := seg(c, 0, 1000, syn, ""), acking(seg(s, 1, 5000, synack, ""), 1001), acking(seg(c, 2, 1001, ack, ""), 5001)
@@ -71,7 +70,6 @@ func heldConn(t *testing.T, tab *Table) *conn {
 // flow misses.
 func TestHeldBytesGoOnWithoutTheirPeer(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	answer := "HTTP/1.1 400 Bad Request\r\n\r\n"
 	const lost = 40 // the request's length, never captured
 	start := []Segment{seg(c, 0, 1000, syn, ""), acking(seg(s, 1, 5000, synack, ""), 1001), acking(seg(c, 2, 1001, ack, ""), 5001),
@@ -163,7 +161,6 @@ func TestHeldBytesGoOnWithoutTheirPeer(t *testing.T) {
 // the table looks.
 func TestHeldBytesOverdueWithoutPackets(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	// A client's hello, then its server's flight (TLS 1.3, over the
 	// prefix's size) acknowledging client bytes after the hello, which the
 	// capture lost.

@@ -22,6 +22,12 @@ func seg(fromClient bool, t int, seq uint32, flags uint8, payload string) Segmen
 	return s
 }
 
+// acking is sg carrying acknowledgement number ack.
+func acking(sg Segment, ack uint32) Segment {
+	sg.Ack = ack
+	return sg
+}
+
 func runSegments(t *testing.T, cfg Config, segs []Segment) []*Flow {
 	t.Helper()
 	var out []*Flow

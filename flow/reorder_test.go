@@ -13,7 +13,6 @@ import (
 // after it. A SYN its peer did not answer still opens a new connection.
 func TestSYNAfterItsSYNACK(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	banner, request := "220 ready\r\n", "USER anonymous\r\n"
 	segs := []Segment{
 		acking(seg(s, 0, 5000, synack, ""), 1001),
@@ -43,7 +42,6 @@ func TestSYNAfterItsSYNACK(t *testing.T) {
 // one that acknowledges its client's FIN.
 func TestServerAnswerBeforeTheClientsBytes(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	request, answer := "\x01\x02\x03\x04 request", "\x05\x06\x07\x08 answer"
 	end := 1001 + uint32(len(request))
 	synack, data := acking(seg(s, 0, 5000, synack, ""), 1001), acking(seg(s, 1, 5001, ack|FlagPSH, answer), end)
@@ -75,7 +73,6 @@ func TestServerAnswerBeforeTheClientsBytes(t *testing.T) {
 // acknowledges only bytes seen closes at once.
 func TestResetBeforeTheBytesItAcknowledges(t *testing.T) {
 	const c, s = true, false
-	acking := func(sg Segment, ack uint32) Segment { sg.Ack = ack; return sg }
 	hello := "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00"
 	end := 1001 + uint32(len(hello))
 	segs := []Segment{

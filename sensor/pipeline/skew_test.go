@@ -60,6 +60,19 @@ func skewed(t *testing.T, path string, by time.Duration) string {
 	return writeCapture(t, "skewed-"+filepath.Base(path), layers.LinkTypeEthernet, pkts)
 }
 
+// byClientPort is the flows of fs that keep accepts, in their clients'
+// port order: a capture's flows, to compare with the same capture's
+// flows read otherwise.
+func byClientPort(fs []*flow.Flow, keep func(*flow.Flow) bool) (out []*flow.Flow) {
+	for _, f := range fs {
+		if keep(f) {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *flow.Flow) int { return int(a.Client.Port) - int(b.Client.Port) })
+	return out
+}
+
 // TestQUICDirectionsMergedOutOfOrder: QUIC handshakes whose server's
 // datagrams all come before its client's Initial (a second apart) give
 // the flows they give in order: the same client, both hellos, complete.
@@ -74,16 +87,8 @@ func TestQUICDirectionsMergedOutOfOrder(t *testing.T) {
 			path := filepath.Join(dir, name)
 			want, _ := readCapture(t, path)
 			got, _ := readCapture(t, skewed(t, path, time.Second))
-			quicOf := func(fs []*flow.Flow) (out []*flow.Flow) {
-				for _, f := range fs {
-					if f.QUIC != nil {
-						out = append(out, f)
-					}
-				}
-				slices.SortFunc(out, func(a, b *flow.Flow) int { return int(a.Client.Port) - int(b.Client.Port) })
-				return out
-			}
-			w, g := quicOf(want), quicOf(got)
+			isQUIC := func(f *flow.Flow) bool { return f.QUIC != nil }
+			w, g := byClientPort(want, isQUIC), byClientPort(got, isQUIC)
 			if len(w) == 0 || len(g) != len(w) {
 				t.Fatalf("%d QUIC flows skewed, %d in order", len(g), len(w))
 			}
@@ -116,16 +121,8 @@ func TestTCPDirectionsMergedOutOfOrder(t *testing.T) {
 				path := filepath.Join(dir, name)
 				want, _ := readCapture(t, path)
 				got, _ := readCapture(t, skewed(t, path, by))
-				tcpOf := func(fs []*flow.Flow) (out []*flow.Flow) {
-					for _, f := range fs {
-						if f.Transport == flow.TransportTCP && len(f.Prefix) > 0 {
-							out = append(out, f)
-						}
-					}
-					slices.SortFunc(out, func(a, b *flow.Flow) int { return int(a.Client.Port) - int(b.Client.Port) })
-					return out
-				}
-				w, g := tcpOf(want), tcpOf(got)
+				spoke := func(f *flow.Flow) bool { return f.Transport == flow.TransportTCP && len(f.Prefix) > 0 }
+				w, g := byClientPort(want, spoke), byClientPort(got, spoke)
 				if len(w) == 0 || len(g) != len(w) {
 					t.Fatalf("%d TCP flows skewed, %d in order", len(g), len(w))
 				}
