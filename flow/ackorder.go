@@ -49,11 +49,13 @@ type heldChunk struct {
 // heldBytes is a connection's deliveries held back, in capture order.
 type heldBytes struct {
 	chunks  []heldChunk
-	bytes   int
 	of      [2]int // chunks of each half
 	bytesOf [2]int // bytes of each half
 	since   int64  // network time of the first held
 }
+
+// total is the bytes held, both halves'.
+func (q *heldBytes) total() int { return q.bytesOf[0] + q.bytesOf[1] }
 
 // holdsBack reports whether bytes of half d, delivered while a segment
 // acknowledging ack (ackOK: it carried an acknowledgement to go by) is
@@ -110,9 +112,9 @@ func (c *conn) hold(t *Table, d int, data []byte, gap, holeEarly, waits bool, of
 		q = &heldBytes{since: t.now}
 		c.held = q
 		t.stats.AheadOfPeer++
+		t.memLists[memHeld].toggle(c, memHeld) // at the back: holds begin in network-time order
 	}
 	q.chunks = append(q.chunks, heldChunk{half: uint8(d), gap: gap, holeEarly: holeEarly, waits: waits, off: off, need: need, data: append([]byte(nil), data...)})
-	q.bytes += len(data)
 	q.bytesOf[d] += len(data)
 	q.of[d]++
 }
@@ -164,12 +166,14 @@ func (c *conn) releaseHeld(t *Table, all bool) {
 		}
 		q.chunks[0] = heldChunk{}
 		q.chunks = q.chunks[1:]
-		q.bytes -= len(f.data)
 		q.bytesOf[f.half] -= len(f.data)
 		q.of[f.half]--
 		c.takeShared(t, int(f.half), f.data, f.gap, f.holeEarly, f.off)
 	}
-	c.held = nil
+	if c.held != nil {
+		c.held = nil
+		t.memLists[memHeld].toggle(c, memHeld)
+	}
 }
 
 // heldCost is what the held chunks take from the memory budget.
@@ -177,5 +181,5 @@ func (c *conn) heldCost() int {
 	if c.held == nil {
 		return 0
 	}
-	return c.held.bytes + len(c.held.chunks)*pendingOverhead
+	return c.held.total() + len(c.held.chunks)*pendingOverhead
 }

@@ -119,7 +119,7 @@ func TestHeldBytesGoOnWithoutTheirPeer(t *testing.T) {
 		sg := acking(seg(s, 3+i, seq, ack, big), 1001+lost)
 		tab.Process(&sg)
 		seq += uint32(len(big))
-		if k := heldConn(t, tab); k.held == nil || k.held.bytes > PrefixSize {
+		if k := heldConn(t, tab); k.held == nil || k.held.total() > PrefixSize {
 			t.Fatalf("segment %d: held %v", i, k.held)
 		}
 	}

@@ -66,9 +66,6 @@ func (t *Table) account(c *conn) {
 	if hs != (c.memLinks[memHandshake].on) {
 		t.memLists[memHandshake].toggle(c, memHandshake)
 	}
-	if held := c.held != nil; held != c.memLinks[memHeld].on {
-		t.memLists[memHeld].toggle(c, memHeld)
-	}
 }
 
 // release returns c's charge: its buffers were handed out or dropped.
@@ -112,7 +109,8 @@ func (t *Table) relieve() {
 
 // Lists of connections by what they hold, oldest first. memHeld, the
 // connections holding bytes back for their peer's (ackorder.go), is not
-// the budget's: its order is that of the holds' start, for heldQuiet.
+// the budget's: a hold joins it as it begins and leaves as it ends, so
+// that its order is that of the holds' start, for heldQuiet.
 const (
 	memPending = iota
 	memHandshake

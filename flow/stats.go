@@ -25,8 +25,7 @@ type Stats struct {
 	// AheadOfPeer counts the times a side's bytes were held back because
 	// their segment acknowledged peer bytes the capture had not shown yet
 	// (directions merged out of order: ackorder.go); AheadGivenUp the holds
-	// given up, those bytes going on in capture order (their peer's bytes
-	// lost, or held too long or too many).
+	// that waited heldQuiet in vain, those bytes going on in capture order.
 	AheadOfPeer, AheadGivenUp uint64
 	// Datagrams counts the UDP datagrams processed; NotQUIC those of them
 	// that belonged to no tracked flow and did not look like the start of
